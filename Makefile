@@ -1,0 +1,55 @@
+# Kontor — two commands: `make run` (start the platform) and `make test` (run every check).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint format typecheck contracts pytest bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Kontor needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+## run: set up, migrate the embedded SQLite database under ./var/ and serve on 127.0.0.1:8000
+run: $(VENV)/.installed
+	$(BIN)/kontor db upgrade
+	$(BIN)/kontor serve
+
+## test: set up the dev environment and run every gate and test tier
+test: lint typecheck contracts pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+contracts: $(VENV)/.installed-dev
+	$(BIN)/lint-imports
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+## bench: install the peers (zen-engine, SpiffWorkflow) and run the benchmarks
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/messaging.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

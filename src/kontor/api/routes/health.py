@@ -1,0 +1,35 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from kontor import __version__
+from kontor.api.security import public
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", dependencies=[public()])
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/readyz", dependencies=[public()])
+def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database and the broker are reachable."""
+    checks = request.app.state.kontor.check_ready()
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ready else "unavailable", "checks": checks}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", dependencies=[public()], include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics."""
+    return Response(
+        generate_latest(request.app.state.kontor.metrics), media_type=CONTENT_TYPE_LATEST
+    )

@@ -1,0 +1,142 @@
+"""The composition root: settings → engine → bus → handlers → transport."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine, MetaData, text
+
+from kontor import db
+from kontor.messaging import (
+    Clock,
+    Dispatcher,
+    HandlerRegistry,
+    InProcessTransport,
+    MessageBus,
+    RetryPolicy,
+    SystemClock,
+    UnitOfWork,
+)
+from kontor.messaging.metrics import BacklogCollector
+from kontor.messaging.pump import MessagePump
+from kontor.messaging.transports.rabbitmq import RabbitMQTransport
+from kontor.platform import DEVELOPMENT_TENANT, TenantStore
+from kontor.settings import Settings
+
+
+@dataclass
+class Kontor:
+    """One wired Kontor process: its store, bus, dispatcher and transport."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    registry: HandlerRegistry
+    bus: MessageBus
+    dispatcher: Dispatcher
+    transport: InProcessTransport | RabbitMQTransport
+    metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+    _pump: MessagePump | None = None
+
+    def start(self, *, consume: bool = False, pump: bool = True) -> None:
+        """Recover undelivered messages and start background delivery.
+
+        Embedded: replay the outbox, then keep retrying. Scaled out: relay the outbox to the
+        broker; with ``consume`` (the worker) also consume and run due retries. Tests that
+        drive retries themselves pass ``pump=False``.
+        """
+        if isinstance(self.transport, RabbitMQTransport):
+            self.transport.start(relay=True, deliver=self.dispatcher.deliver if consume else None)
+        else:
+            self.dispatcher.replay_undispatched()
+        self._pump = MessagePump(
+            self.dispatcher,
+            self.clock,
+            self.settings.dispatcher_poll_seconds,
+            replay=not isinstance(self.transport, RabbitMQTransport),
+        )
+        if pump and (consume or not isinstance(self.transport, RabbitMQTransport)):
+            self._pump.start()
+
+    def stop(self) -> None:
+        """Stop background delivery and release connections."""
+        if self._pump is not None:
+            self._pump.stop()
+        if isinstance(self.transport, RabbitMQTransport):
+            self.transport.stop()
+        self.engine.dispose()
+
+    def check_ready(self) -> dict[str, str]:
+        """Probe the database and the broker; map each to 'ok' or the error."""
+        checks: dict[str, str] = {}
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"unavailable: {type(error).__name__}"
+        if isinstance(self.transport, RabbitMQTransport):
+            try:
+                self.transport.check()
+                checks["broker"] = "ok"
+            except Exception as error:
+                checks["broker"] = f"unavailable: {type(error).__name__}"
+        else:
+            checks["broker"] = "ok"
+        return checks
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    registry: HandlerRegistry | None = None,
+    metrics: CollectorRegistry | None = None,
+) -> Kontor:
+    """Wire a Kontor process from settings; nothing starts until ``Kontor.start``."""
+    clock = clock or SystemClock()
+    engine = engine or db.create_database_engine(settings.effective_database_url)
+    registry = registry or HandlerRegistry()
+    transport: InProcessTransport | RabbitMQTransport
+    if settings.uses_rabbitmq:
+        transport = RabbitMQTransport(
+            settings.broker_url,
+            engine,
+            clock,
+            exchange=settings.broker_exchange,
+            queue=settings.broker_queue,
+            poll_seconds=settings.dispatcher_poll_seconds,
+        )
+    else:
+        transport = InProcessTransport()
+    policy = RetryPolicy(
+        max_attempts=settings.message_max_attempts,
+        base_seconds=settings.message_retry_base_seconds,
+        max_seconds=settings.message_retry_max_seconds,
+    )
+    dispatcher = Dispatcher(engine, registry, clock, policy, transport)
+    if isinstance(transport, InProcessTransport):
+        transport.connect(dispatcher.deliver)
+    bus = MessageBus(engine, clock, registry, transport)
+    metrics = metrics or CollectorRegistry()
+    metrics.register(BacklogCollector(dispatcher))
+    return Kontor(settings, engine, clock, registry, bus, dispatcher, transport, metrics)
+
+
+def load_schema() -> MetaData:
+    """The metadata with every component's tables registered (for migrations and checks)."""
+    import kontor.messaging.tables
+    import kontor.platform.tenants  # noqa: F401 - registers its tables
+
+    return db.metadata
+
+
+def ensure_development_tenant(engine: Engine) -> None:
+    """Create the development principal's tenant if it is missing."""
+    with UnitOfWork(engine, SystemClock()) as uow:
+        store = TenantStore(uow.connection)
+        if store.find(DEVELOPMENT_TENANT) is None:
+            store.add(DEVELOPMENT_TENANT, "Entwicklung", uow.clock.now())
+            uow.commit()

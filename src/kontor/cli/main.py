@@ -1,0 +1,42 @@
+"""Entry point of the ``kontor`` command: assembles the sub-commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kontor import __version__
+from kontor.cli import config_cmd, db_cmd, messages_cmd, server_cmd
+
+app = typer.Typer(
+    name="kontor",
+    help="Kontor: integration & automation platform for German insurance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(messages_cmd.app, name="messages")
+app.command("serve")(server_cmd.serve)
+app.command("worker")(server_cmd.worker)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kontor {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Kontor: integration & automation platform for German insurance."""
+
+
+def main() -> None:
+    """Run the ``kontor`` command."""
+    app()

@@ -1,0 +1,66 @@
+"""``kontor serve`` and ``kontor worker``: the long-running processes."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import typer
+import uvicorn
+
+from kontor import db
+from kontor.api import create_app
+from kontor.bootstrap import bootstrap, ensure_development_tenant
+from kontor.cli.common import fail, load_settings
+from kontor.settings import Environment, Settings
+
+log = logging.getLogger(__name__)
+
+
+def _require_migrated(settings: Settings) -> None:
+    engine = db.create_database_engine(settings.effective_database_url)
+    try:
+        current, head = db.current_revision(engine), db.head_revision()
+        if current != head:
+            fail(
+                f"database is at revision {current or 'none'}, Kontor needs {head}: "
+                "run 'kontor db upgrade' first"
+            )
+        if settings.environment is Environment.DEVELOPMENT:
+            ensure_development_tenant(engine)
+    finally:
+        engine.dispose()
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default from settings)."),
+    port: int | None = typer.Option(None, help="Port (default from settings)."),
+) -> None:
+    """Run the API with the dispatcher, job executor and scheduler (embedded mode)."""
+    settings = load_settings()
+    _require_migrated(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def worker() -> None:
+    """Consume messages from RabbitMQ and run retries (scaled-out mode)."""
+    settings = load_settings()
+    _require_migrated(settings)
+    if not settings.uses_rabbitmq:
+        log.warning("KONTOR_BROKER_URL is in-process: this worker only runs retries and replays")
+    kontor = bootstrap(settings)
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    kontor.start(consume=True)
+    log.info("worker started")
+    stopped.wait()
+    kontor.stop()
+    log.info("worker stopped")

@@ -1,0 +1,63 @@
+"""Engine creation for the embedded SQLite store and the PostgreSQL production store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+WRITE_OPTION = "kontor_write"
+"""Execution option marking a connection that will write: SQLite then takes its lock up front."""
+
+
+def create_database_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url`` with Kontor's settings for its dialect."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(url, echo=echo)
+    if parsed.drivername in ("postgresql", "postgres"):
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:")
+    if not in_memory:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {"echo": echo, "connect_args": {"check_same_thread": False}}
+    if in_memory:
+        kwargs["poolclass"] = StaticPool  # one shared connection, or every checkout is a new DB
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (needed for SAVEPOINT).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-32000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Writers take the write lock at BEGIN so they queue on busy_timeout instead of failing
+        # with SQLITE_BUSY when upgrading a read lock.
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether ``engine`` talks to SQLite."""
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,47 @@
+"""Messaging backbone: commands, events, bus, unit of work with outbox, inbox, transports."""
+
+from kontor.messaging.bus import HandlerRegistry, MessageBus, Subscription, Transport, handler_name
+from kontor.messaging.clock import Clock, FakeClock, SystemClock
+from kontor.messaging.context import correlation, current_correlation_id
+from kontor.messaging.delivery import (
+    DEAD,
+    DONE,
+    RETRYING,
+    DeadLetter,
+    DeliveryReport,
+    Dispatcher,
+    RetryPolicy,
+)
+from kontor.messaging.messages import Command, Event, Message, MessageError, message_class
+from kontor.messaging.tables import deliveries, outbox
+from kontor.messaging.transports.inprocess import InProcessTransport
+from kontor.messaging.uow import UnitOfWork
+
+__all__ = [
+    "DEAD",
+    "DONE",
+    "RETRYING",
+    "Clock",
+    "Command",
+    "DeadLetter",
+    "DeliveryReport",
+    "Dispatcher",
+    "Event",
+    "FakeClock",
+    "HandlerRegistry",
+    "InProcessTransport",
+    "Message",
+    "MessageBus",
+    "MessageError",
+    "RetryPolicy",
+    "Subscription",
+    "SystemClock",
+    "Transport",
+    "UnitOfWork",
+    "correlation",
+    "current_correlation_id",
+    "deliveries",
+    "handler_name",
+    "message_class",
+    "outbox",
+]

@@ -1,0 +1,126 @@
+"""The message bus: routes commands to their one handler and events to their subscribers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Engine
+
+from kontor.messaging.clock import Clock
+from kontor.messaging.context import correlation
+from kontor.messaging.messages import Command, Event, Message, MessageError
+from kontor.messaging.uow import UnitOfWork
+
+C = TypeVar("C", bound=Command)
+E = TypeVar("E", bound=Event)
+
+CommandHandler = Callable[[Any, UnitOfWork], Any]
+EventHandler = Callable[[Any, UnitOfWork], None]
+
+
+class Transport(Protocol):
+    """Carries committed messages from the outbox to the handlers."""
+
+    def committed(self, messages: Sequence[Message]) -> None:
+        """Messages were committed to the outbox; deliver them (now or soon)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One handler of one message type, named stably for the inbox."""
+
+    name: str
+    type_name: str
+    handler: EventHandler
+
+
+def handler_name(handler: Callable[..., Any]) -> str:
+    """The default stable name of a handler: its module and qualified name."""
+    return f"{handler.__module__}.{getattr(handler, '__qualname__', repr(handler))}"
+
+
+class HandlerRegistry:
+    """Which handler handles which command and which handlers hear which event."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, CommandHandler] = {}
+        self._subscriptions: dict[str, list[Subscription]] = {}
+
+    def register_command(
+        self, command_type: type[C], handler: Callable[[C, UnitOfWork], Any]
+    ) -> None:
+        """Make ``handler`` the one handler of ``command_type``."""
+        name = command_type.type_name
+        if name in self._commands:
+            raise MessageError(f"command {name!r} already has a handler")
+        self._commands[name] = handler
+
+    def subscribe(
+        self, event_type: type[E], handler: Callable[[E, UnitOfWork], None], name: str | None = None
+    ) -> Subscription:
+        """Add ``handler`` to the subscribers of ``event_type`` under a stable ``name``."""
+        subscription = Subscription(name or handler_name(handler), event_type.type_name, handler)
+        existing = self._subscriptions.setdefault(event_type.type_name, [])
+        if any(s.name == subscription.name for s in existing):
+            raise MessageError(
+                f"{subscription.name!r} already subscribes to {event_type.type_name!r}"
+            )
+        existing.append(subscription)
+        return subscription
+
+    def command_handler(self, type_name: str) -> CommandHandler:
+        """The handler of the command named ``type_name``."""
+        try:
+            return self._commands[type_name]
+        except KeyError:
+            raise MessageError(f"no handler for command {type_name!r}") from None
+
+    def deliveries_for(self, message: Message) -> Sequence[Subscription]:
+        """The subscriptions a message from the outbox is delivered to."""
+        if isinstance(message, Command):
+            handler = self.command_handler(message.type_name)
+            return (Subscription(handler_name(handler), message.type_name, handler),)
+        return self._subscriptions.get(message.type_name, ())
+
+    def subscription(self, type_name: str, name: str) -> Subscription | None:
+        """The subscription called ``name`` for message type ``type_name``, if still registered."""
+        for subscription in self._subscriptions.get(type_name, ()):
+            if subscription.name == name:
+                return subscription
+        handler = self._commands.get(type_name)
+        if handler is not None and handler_name(handler) == name:
+            return Subscription(name, type_name, handler)
+        return None
+
+
+class MessageBus:
+    """Handles commands in a unit of work; emitted messages leave through the transport."""
+
+    def __init__(
+        self, engine: Engine, clock: Clock, registry: HandlerRegistry, transport: Transport
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.registry = registry
+        self.transport = transport
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work whose committed messages go to this bus's transport."""
+        return UnitOfWork(self.engine, self.clock, self.transport.committed)
+
+    def handle(self, command: Command) -> Any:
+        """Run the command's handler in a unit of work, commit, and return the handler's result."""
+        handler = self.registry.command_handler(command.type_name)
+        with correlation(command.correlation_id), self.unit_of_work() as uow:
+            result = handler(command, uow)
+            uow.commit()
+        return result
+
+    def publish(self, *messages: Message) -> None:
+        """Commit messages to the outbox on their own (no state change alongside)."""
+        with self.unit_of_work() as uow:
+            uow.emit(*messages)
+            uow.commit()

@@ -1,0 +1,338 @@
+"""Delivery of outbox messages to handlers: exactly one effect per message and handler.
+
+Each handler runs in a savepoint of a batch transaction together with its inbox row, so its
+effect and the record that it ran commit (or vanish) together. Failures are recorded with their
+error and retried with exponential backoff until they end in the dead-letter state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kontor.messaging.bus import HandlerRegistry, Subscription, Transport
+from kontor.messaging.clock import Clock
+from kontor.messaging.context import correlation
+from kontor.messaging.messages import ENVELOPE_FIELDS, Message, MessageError, restore_message
+from kontor.messaging.tables import deliveries, outbox
+from kontor.messaging.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+DONE, RETRYING, DEAD = "done", "retrying", "dead"
+_ERROR_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how far apart failed deliveries are retried."""
+
+    max_attempts: int = 5
+    base_seconds: float = 1.0
+    max_seconds: float = 600.0
+
+    def delay(self, attempts: int) -> dt.timedelta:
+        """The wait before the next attempt after ``attempts`` failed ones."""
+        seconds = min(self.base_seconds * 2 ** max(attempts - 1, 0), self.max_seconds)
+        return dt.timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one delivery run did."""
+
+    handled: int = 0
+    skipped: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message a handler gave up on, with the last error."""
+
+    message_id: str
+    handler: str
+    type_name: str
+    tenant_id: str
+    attempts: int
+    last_error: str | None
+    updated_at: dt.datetime
+
+
+class Dispatcher:
+    """Delivers messages to their handlers and keeps the delivery ledger (the inbox)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: HandlerRegistry,
+        clock: Clock,
+        policy: RetryPolicy,
+        transport: Transport,
+    ) -> None:
+        self._engine = engine
+        self._registry = registry
+        self._clock = clock
+        self._policy = policy
+        self._transport = transport
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        self._insert = dialect.insert
+
+    def deliver(self, messages: Sequence[Message]) -> DeliveryReport:
+        """Deliver messages to every subscribed handler and mark them dispatched."""
+        targets = [(m, s) for m in messages for s in self._registry.deliveries_for(m)]
+        return self._run(targets, dispatched=[m.message_id for m in messages])
+
+    def run_due_retries(self, limit: int = 200) -> DeliveryReport:
+        """Retry the failed deliveries whose backoff has passed."""
+        now = self._clock.now()
+        query = (
+            select(deliveries.c.handler, *_outbox_message_columns())
+            .join(outbox, outbox.c.message_id == deliveries.c.message_id)
+            .where(deliveries.c.status == RETRYING, deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(limit)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        targets: list[tuple[Message, Subscription]] = []
+        for row in rows:
+            message = _restore(row)
+            subscription = self._registry.subscription(row.type_name, row.handler)
+            if message is None or subscription is None:
+                self._bury(row.message_id, row.handler, "handler or message type no longer exists")
+                continue
+            targets.append((message, subscription))
+        return self._run(targets, dispatched=[])
+
+    def replay_undispatched(self, before: dt.datetime | None = None, batch: int = 500) -> int:
+        """Deliver outbox messages that were committed but never dispatched (crash recovery)."""
+        replayed = 0
+        after = -1
+        while True:
+            query = select(outbox.c.position, *_outbox_message_columns()).where(
+                outbox.c.dispatched_at.is_(None), outbox.c.position > after
+            )
+            if before is not None:
+                query = query.where(outbox.c.occurred_at < before)
+            with self._engine.connect() as connection:
+                rows = connection.execute(query.order_by(outbox.c.position).limit(batch)).all()
+            if not rows:
+                return replayed
+            after = rows[-1].position
+            messages = [m for m in map(_restore, rows) if m is not None]
+            self._run(
+                [(m, s) for m in messages for s in self._registry.deliveries_for(m)],
+                dispatched=[row.message_id for row in rows],
+            )
+            replayed += len(rows)
+
+    def retry_dead(
+        self, message_id: str, handler: str | None = None, tenant_id: str | None = None
+    ) -> int:
+        """Give dead deliveries of a message a fresh set of attempts, due now."""
+        condition = and_(deliveries.c.message_id == message_id, deliveries.c.status == DEAD)
+        if handler is not None:
+            condition = and_(condition, deliveries.c.handler == handler)
+        if tenant_id is not None:
+            condition = and_(condition, deliveries.c.tenant_id == tenant_id)
+        with UnitOfWork(self._engine, self._clock) as uow:
+            rescheduled = uow.connection.execute(
+                update(deliveries)
+                .where(condition)
+                .values(
+                    status=RETRYING,
+                    attempts=0,
+                    next_attempt_at=self._clock.now(),
+                    updated_at=self._clock.now(),
+                )
+                .returning(deliveries.c.handler)
+            ).all()
+            uow.commit()
+        return len(rescheduled)
+
+    def dead_letters(self, tenant_id: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        """Deliveries in the dead-letter state, newest first."""
+        query = (
+            select(deliveries, outbox.c.type_name)
+            .join(outbox, outbox.c.message_id == deliveries.c.message_id)
+            .where(deliveries.c.status == DEAD)
+            .order_by(deliveries.c.updated_at.desc())
+            .limit(limit)
+        )
+        if tenant_id is not None:
+            query = query.where(deliveries.c.tenant_id == tenant_id)
+        with self._engine.connect() as connection:
+            return [
+                DeadLetter(
+                    r.message_id,
+                    r.handler,
+                    r.type_name,
+                    r.tenant_id,
+                    r.attempts,
+                    r.last_error,
+                    r.updated_at,
+                )
+                for r in connection.execute(query)
+            ]
+
+    def backlog(self) -> dict[str, int]:
+        """Counts of undispatched outbox rows and of retrying and dead deliveries."""
+        with self._engine.connect() as connection:
+            undispatched = connection.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.dispatched_at.is_(None))
+            ).scalar_one()
+            rows = connection.execute(
+                select(deliveries.c.status, func.count())
+                .where(deliveries.c.status != DONE)
+                .group_by(deliveries.c.status)
+            )
+            by_status: dict[str, int] = {status: count for status, count in rows}  # noqa: C416
+        return {
+            "undispatched": undispatched,
+            RETRYING: by_status.get(RETRYING, 0),
+            DEAD: by_status.get(DEAD, 0),
+        }
+
+    def _run(
+        self, targets: Sequence[tuple[Message, Subscription]], dispatched: Sequence[str]
+    ) -> DeliveryReport:
+        handled = skipped = failed = dead = 0
+        failures: list[tuple[Message, Subscription, BaseException]] = []
+        with UnitOfWork(self._engine, self._clock, self._transport.committed) as uow:
+            for message, subscription in targets:
+                try:
+                    with correlation(message.correlation_id), uow.savepoint():
+                        if not self._claim(uow, message, subscription):
+                            skipped += 1
+                            continue
+                        subscription.handler(message, uow)
+                    handled += 1
+                except Exception as error:
+                    failures.append((message, subscription, error))
+            for message, subscription, failure in failures:
+                if self._record_failure(uow, message, subscription, failure):
+                    dead += 1
+                else:
+                    failed += 1
+            if dispatched:
+                uow.connection.execute(
+                    update(outbox)
+                    .where(outbox.c.message_id.in_(dispatched), outbox.c.dispatched_at.is_(None))
+                    .values(dispatched_at=self._clock.now())
+                )
+            uow.commit()
+        return DeliveryReport(handled, skipped, failed, dead)
+
+    def _claim(self, uow: UnitOfWork, message: Message, subscription: Subscription) -> bool:
+        """Record that the handler runs now; False when it already ran or is not due."""
+        now = self._clock.now()
+        inserted = uow.connection.execute(
+            self._insert(deliveries)
+            .values(
+                message_id=message.message_id,
+                handler=subscription.name,
+                tenant_id=message.tenant_id,
+                status=DONE,
+                attempts=1,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(deliveries.c.attempts)  # rowcount is unreliable here on psycopg
+        ).first()
+        if inserted is not None:
+            return True
+        retried = uow.connection.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.message_id == message.message_id,
+                deliveries.c.handler == subscription.name,
+                deliveries.c.status == RETRYING,
+                deliveries.c.next_attempt_at <= now,
+            )
+            .values(status=DONE, attempts=deliveries.c.attempts + 1, updated_at=now)
+            .returning(deliveries.c.attempts)
+        ).first()
+        return retried is not None
+
+    def _record_failure(
+        self, uow: UnitOfWork, message: Message, subscription: Subscription, error: BaseException
+    ) -> bool:
+        """Store the failure; return True when the delivery is now dead."""
+        key = (deliveries.c.message_id == message.message_id) & (
+            deliveries.c.handler == subscription.name
+        )
+        previous = uow.connection.execute(select(deliveries.c.attempts).where(key)).scalar()
+        attempts = (previous or 0) + 1
+        is_dead = attempts >= self._policy.max_attempts
+        now = self._clock.now()
+        values = {
+            "status": DEAD if is_dead else RETRYING,
+            "attempts": attempts,
+            "last_error": _describe(error),
+            "next_attempt_at": None if is_dead else now + self._policy.delay(attempts),
+            "updated_at": now,
+        }
+        statement = self._insert(deliveries).values(
+            message_id=message.message_id,
+            handler=subscription.name,
+            tenant_id=message.tenant_id,
+            **values,
+        )
+        uow.connection.execute(
+            statement.on_conflict_do_update(index_elements=["message_id", "handler"], set_=values)
+        )
+        log.warning(
+            "handler %s failed on %s %s (attempt %d%s): %s",
+            subscription.name,
+            message.type_name,
+            message.message_id,
+            attempts,
+            ", dead-lettered" if is_dead else "",
+            type(error).__name__,
+        )
+        return is_dead
+
+    def _bury(self, message_id: str, handler: str, reason: str) -> None:
+        with UnitOfWork(self._engine, self._clock) as uow:
+            uow.connection.execute(
+                update(deliveries)
+                .where(deliveries.c.message_id == message_id, deliveries.c.handler == handler)
+                .values(
+                    status=DEAD,
+                    last_error=reason,
+                    next_attempt_at=None,
+                    updated_at=self._clock.now(),
+                )
+            )
+            uow.commit()
+
+
+def _outbox_message_columns() -> list[object]:
+    return [outbox.c.type_name, outbox.c.payload, *(outbox.c[name] for name in ENVELOPE_FIELDS)]
+
+
+def _restore(row: object) -> Message | None:
+    type_name: str = row.type_name  # type: ignore[attr-defined]
+    envelope = {name: getattr(row, name) for name in ENVELOPE_FIELDS}
+    try:
+        return restore_message(type_name, envelope, row.payload)  # type: ignore[attr-defined]
+    except MessageError:
+        log.warning(
+            "outbox message %s has unknown type %r; nobody can handle it",
+            envelope["message_id"],
+            type_name,
+        )
+        return None
+
+
+def _describe(error: BaseException) -> str:
+    lines = traceback.format_exception(error, limit=-3)
+    return "".join(lines)[-_ERROR_LIMIT:]

@@ -1,0 +1,95 @@
+"""Typed messages: commands (imperative, one handler) and events (past tense, any handlers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kontor.errors import KontorError
+from kontor.messaging.context import current_correlation_id
+
+_REGISTRY: dict[str, type[Message]] = {}
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class MessageError(KontorError):
+    """A message could not be built, found or decoded."""
+
+    code = "messaging.invalid_message"
+
+
+class Message(BaseModel):
+    """Base of every command and event: identity, tenant, tracing and time metadata.
+
+    Subclasses name themselves with the class keyword ``type_name`` (stable across refactors)
+    and may raise ``schema_version`` when their payload changes shape.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type_name: ClassVar[str] = ""
+    schema_version: ClassVar[int] = 1
+
+    message_id: str = Field(default_factory=_new_id)
+    tenant_id: str
+    correlation_id: str = Field(default_factory=lambda: current_correlation_id() or _new_id())
+    causation_id: str | None = None
+    occurred_at: dt.datetime = Field(default_factory=_now)
+
+    def __init_subclass__(cls, type_name: str = "", version: int = 1, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not type_name:
+            return  # an abstract intermediate base
+        existing = _REGISTRY.get(type_name)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise MessageError(f"message type name {type_name!r} is taken by {existing!r}")
+        cls.type_name = type_name
+        cls.schema_version = version
+        _REGISTRY[type_name] = cls
+
+    def payload(self) -> dict[str, Any]:
+        """The message body without the envelope metadata, as JSON-compatible data."""
+        return self.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
+
+    def caused(self, **envelope: Any) -> dict[str, Any]:
+        """Envelope fields for a message caused by this one (same tenant and correlation)."""
+        return {
+            "tenant_id": self.tenant_id,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.message_id,
+            **envelope,
+        }
+
+
+ENVELOPE_FIELDS = ("message_id", "tenant_id", "correlation_id", "causation_id", "occurred_at")
+
+
+class Command(Message):
+    """A request to change state; handled by exactly one handler."""
+
+
+class Event(Message):
+    """A fact that happened; delivered at least once to every subscribed handler."""
+
+
+def message_class(type_name: str) -> type[Message]:
+    """The message class registered under ``type_name``."""
+    try:
+        return _REGISTRY[type_name]
+    except KeyError:
+        raise MessageError(f"unknown message type {type_name!r}") from None
+
+
+def restore_message(type_name: str, envelope: dict[str, Any], payload: dict[str, Any]) -> Message:
+    """Rebuild a message from its stored type name, envelope and payload."""
+    return message_class(type_name).model_validate({**payload, **envelope})

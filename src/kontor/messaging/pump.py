@@ -1,0 +1,58 @@
+"""Background loop that retries due deliveries and replays messages stuck in the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from kontor.messaging.clock import Clock
+from kontor.messaging.delivery import Dispatcher
+
+log = logging.getLogger(__name__)
+
+
+class MessagePump:
+    """Every ``interval`` seconds: run due retries and (embedded mode) replay stale outbox rows."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        interval: float,
+        *,
+        replay: bool,
+        replay_after: dt.timedelta = dt.timedelta(seconds=30),
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._clock = clock
+        self._interval = interval
+        self._replay = replay
+        self._replay_after = replay_after
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the loop in a daemon thread."""
+        self._thread = threading.Thread(target=self._run, name="kontor-pump", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def tick(self) -> None:
+        """One round: retries first, then outbox rows older than the replay delay."""
+        while self._dispatcher.run_due_retries().handled:
+            pass
+        if self._replay:
+            self._dispatcher.replay_undispatched(before=self._clock.now() - self._replay_after)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.tick()
+            except Exception:
+                log.exception("message pump round failed; trying again")

@@ -1,0 +1,1 @@
+"""Transports that carry committed outbox messages to handlers."""

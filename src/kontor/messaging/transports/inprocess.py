@@ -1,0 +1,65 @@
+"""In-process transport: delivers committed messages right after commit, in the same process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from kontor.messaging.messages import Message
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Sequence[Message]], object]
+
+
+class InProcessTransport:
+    """Queues committed messages and delivers them in batches once the outermost commit ends.
+
+    Messages emitted by handlers join the queue and are delivered by the same drain loop, so
+    delivery never recurses. A failed batch stays in the outbox and is replayed later.
+    """
+
+    def __init__(self, batch_size: int = 500) -> None:
+        self._queue: deque[Message] = deque()
+        self._local = threading.local()
+        self._deliver: Deliver | None = None
+        self._batch_size = batch_size
+
+    def connect(self, deliver: Deliver) -> None:
+        """Set the function that delivers a batch (the dispatcher)."""
+        self._deliver = deliver
+
+    def committed(self, messages: Sequence[Message]) -> None:
+        """Queue committed messages and deliver them unless this thread is already delivering."""
+        self._queue.extend(messages)
+        if not getattr(self._local, "draining", False):
+            self.drain()
+
+    def drain(self) -> None:
+        """Deliver everything queued, including messages emitted while delivering."""
+        if self._deliver is None:
+            raise RuntimeError("in-process transport is not connected to a dispatcher")
+        self._local.draining = True
+        try:
+            while self._queue:
+                batch = self._take_batch()
+                try:
+                    self._deliver(batch)
+                except Exception:
+                    # The messages stay undispatched in the outbox; the pump replays them.
+                    log.exception(
+                        "delivering %d messages failed; they will be replayed", len(batch)
+                    )
+        finally:
+            self._local.draining = False
+
+    def _take_batch(self) -> list[Message]:
+        batch: list[Message] = []
+        while self._queue and len(batch) < self._batch_size:
+            try:
+                batch.append(self._queue.popleft())
+            except IndexError:  # another thread took the last one
+                break
+        return batch

@@ -1,0 +1,223 @@
+"""RabbitMQ transport (aio-pika): an outbox relay publishes, workers consume and deliver.
+
+Delivery stays at least once end to end: the relay marks rows published only after the broker
+confirmed them, and consumers acknowledge only after the handlers' transaction committed. The
+inbox (delivery ledger) turns redeliveries into no-ops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+import aio_pika
+from sqlalchemy import Engine, select, update
+
+from kontor.messaging.clock import Clock
+from kontor.messaging.messages import ENVELOPE_FIELDS, Message, restore_message
+from kontor.messaging.tables import outbox
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Sequence[Message]], object]
+
+
+class RabbitMQTransport:
+    """Relays the outbox to a RabbitMQ exchange and consumes it, on a background event loop."""
+
+    def __init__(
+        self,
+        url: str,
+        engine: Engine,
+        clock: Clock,
+        *,
+        exchange: str = "kontor.messages",
+        queue: str = "kontor.messages",
+        prefetch: int = 500,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._url = url
+        self._engine = engine
+        self._clock = clock
+        self._exchange_name = exchange
+        self._queue_name = queue
+        self._prefetch = prefetch
+        self._poll_seconds = poll_seconds
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._connection: Any = None
+        self._exchange: Any = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self, *, relay: bool = True, deliver: Deliver | None = None) -> None:
+        """Connect and start the relay and/or a consumer that hands batches to ``deliver``."""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="kontor-amqp", daemon=True
+        )
+        self._thread.start()
+        self._call(self._connect())
+        if relay:
+            self._call(self._spawn(self._relay_forever()))
+        if deliver is not None:
+            self._call(self._spawn(self._consume(deliver)))
+
+    def stop(self) -> None:
+        """Stop relaying and consuming and close the connection."""
+        if self._thread is None or self._loop is None:
+            return
+        try:
+            self._call(self._shutdown())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()
+            self._thread = None
+            self._loop = None
+
+    def committed(self, messages: Sequence[Message]) -> None:
+        """Wake the relay: new rows are in the outbox."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def check(self) -> None:
+        """Raise unless the broker connection is open (readiness probe)."""
+        if self._connection is None or self._connection.is_closed:
+            raise ConnectionError("RabbitMQ connection is not open")
+
+    def relay_once(self, limit: int = 1000) -> int:
+        """Publish one batch of unpublished outbox rows now; return how many."""
+        return int(self._call(self._publish_batch(limit)))
+
+    # -- internals -----------------------------------------------------------------------------
+    def _call(self, coroutine: Any) -> Any:
+        assert self._loop is not None, "transport not started"
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return future.result(timeout=60)
+
+    async def _spawn(self, coroutine: Any) -> None:
+        self._tasks.append(asyncio.get_running_loop().create_task(coroutine))
+
+    async def _connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url)
+        channel = await self._connection.channel(publisher_confirms=True)
+        self._exchange = await channel.declare_exchange(
+            self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        # Declared by publishers too, so nothing published before the first worker is lost.
+        queue = await channel.declare_queue(self._queue_name, durable=True)
+        await queue.bind(self._exchange, routing_key="#")
+
+    async def _shutdown(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def _relay_forever(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                published = await self._publish_batch(1000)
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                published = 0
+            if published:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+
+    async def _publish_batch(self, limit: int) -> int:
+        query = (
+            select(outbox)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.position)
+            .limit(limit)
+        )
+        if self._engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)  # several relays share the outbox
+        with self._engine.connect().execution_options(kontor_write=True) as connection:
+            rows = connection.execute(query).all()
+            if not rows:
+                return 0
+            await asyncio.gather(
+                *(self._exchange.publish(_to_amqp(r), r.type_name, mandatory=True) for r in rows)
+            )
+            connection.execute(
+                update(outbox)
+                .where(outbox.c.message_id.in_([r.message_id for r in rows]))
+                .values(published_at=self._clock.now())
+            )
+            connection.commit()
+        return len(rows)
+
+    async def _consume(self, deliver: Deliver) -> None:
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=self._prefetch)
+        queue = await channel.declare_queue(self._queue_name, durable=True)
+        arrived: asyncio.Queue[Any] = asyncio.Queue()
+        await queue.consume(arrived.put)
+        while not self._stopping.is_set():
+            try:
+                batch = [await asyncio.wait_for(arrived.get(), timeout=self._poll_seconds)]
+            except TimeoutError:
+                continue
+            # Gather what arrives within a few milliseconds into one transaction.
+            while len(batch) < self._prefetch:
+                try:
+                    batch.append(await asyncio.wait_for(arrived.get(), timeout=0.005))
+                except TimeoutError:
+                    break
+            await self._deliver_batch(deliver, batch)
+
+    async def _deliver_batch(self, deliver: Deliver, batch: list[Any]) -> None:
+        messages = [_from_amqp(m.body) for m in batch]
+        try:
+            await asyncio.to_thread(deliver, [m for m in messages if m is not None])
+        except Exception:
+            log.exception("delivering %d messages failed; returning them to the queue", len(batch))
+            for incoming in batch:
+                await incoming.nack(requeue=True)
+            return
+        for incoming in batch:
+            await incoming.ack()
+
+
+def _to_amqp(row: Any) -> aio_pika.Message:
+    envelope = {name: getattr(row, name) for name in ENVELOPE_FIELDS}
+    envelope["occurred_at"] = envelope["occurred_at"].isoformat()
+    body = {
+        "type_name": row.type_name,
+        "schema_version": row.schema_version,
+        "envelope": envelope,
+        "payload": row.payload,
+    }
+    return aio_pika.Message(
+        json.dumps(body).encode(),
+        content_type="application/json",
+        message_id=row.message_id,
+        correlation_id=row.correlation_id,
+        type=row.type_name,
+        headers={"tenant_id": row.tenant_id},
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+    )
+
+
+def _from_amqp(body: bytes) -> Message | None:
+    try:
+        data = json.loads(body)
+        return restore_message(data["type_name"], data["envelope"], data["payload"])
+    except Exception:
+        log.exception("undecodable message on the queue; dropped")
+        return None

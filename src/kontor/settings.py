@@ -1,0 +1,106 @@
+"""Kontor's settings, from the environment (prefix ``KONTOR_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
+
+
+class Environment(StrEnum):
+    """Where Kontor runs; production refuses unsafe defaults."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    """How log lines are written."""
+
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class Settings(BaseSettings):
+    """Effective configuration of one Kontor process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KONTOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file in data_dir"
+    )
+    broker_url: str = Field(
+        default="inprocess://", description="'inprocess://' or an amqp:// RabbitMQ URL"
+    )
+    broker_exchange: str = "kontor.messages"
+    broker_queue: str = "kontor.messages"
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    log_format: LogFormat = LogFormat.AUTO
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    message_max_attempts: int = Field(default=5, ge=1)
+    message_retry_base_seconds: float = Field(default=1.0, gt=0)
+    message_retry_max_seconds: float = Field(default=600.0, gt=0)
+    dispatcher_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if (
+            self.environment is not Environment.DEVELOPMENT
+            and self.environment is not Environment.TEST
+            and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
+        ):
+            raise ValueError(
+                "KONTOR_SECRET_KEY is left at its development default; "
+                f"set a secret of your own for environment '{self.environment.value}'"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in use: the configured one or the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kontor.db').as_posix()}"
+
+    @property
+    def uses_rabbitmq(self) -> bool:
+        """Whether messages travel through RabbitMQ instead of in-process dispatch."""
+        return self.broker_url.startswith(("amqp://", "amqps://"))
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether log lines are JSON (production default) or readable text."""
+        if self.log_format is LogFormat.AUTO:
+            return self.environment is Environment.PRODUCTION
+        return self.log_format is LogFormat.JSON
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as a dict with secrets and passwords masked."""
+        values = self.model_dump(mode="json")
+        values["secret_key"] = "********"  # noqa: S105 - the mask, not a secret
+        values["database_url"] = mask_url_password(self.effective_database_url)
+        values["broker_url"] = mask_url_password(self.broker_url)
+        return values
+
+
+def mask_url_password(url: str) -> str:
+    """Replace the password of a URL (``scheme://user:password@host``) with asterisks."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user, has_password, _ = credentials.partition(":")
+    return f"{scheme}://{user}:********@{host}" if has_password else url

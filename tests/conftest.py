@@ -1,0 +1,45 @@
+"""Fixtures shared by every tier: database backends and a wired Kontor per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from kontor import db
+from kontor.bootstrap import load_schema
+from support.backends import (
+    POSTGRES_URL,
+    create_postgres_schema,
+    drop_postgres_schema,
+    postgres_url_with_schema,
+    sqlite_url,
+)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: SQLite by default, PostgreSQL when parametrized so."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need KONTOR_TEST_POSTGRES_URL (CI sets it)")
+    schema = create_postgres_schema()
+    try:
+        yield postgres_url_with_schema(schema)
+    finally:
+        drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a freshly migrated database."""
+    load_schema()
+    created = db.create_database_engine(database_url)
+    db.upgrade(created)
+    yield created
+    created.dispose()

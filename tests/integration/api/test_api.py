@@ -1,0 +1,105 @@
+"""The HTTP API: probes, metrics, problem+json errors, tracing ids and route permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from kontor.api import create_app
+from kontor.api.security import Requires
+from kontor.bootstrap import bootstrap, ensure_development_tenant
+from kontor.settings import Environment, Settings
+
+SECRET = "a-real-secret-for-tests"
+
+
+def _client(engine: Engine, environment: Environment) -> TestClient:
+    settings = Settings(environment=environment, secret_key=SECRET)
+    kontor = bootstrap(settings, engine=engine)
+    ensure_development_tenant(engine)
+    return TestClient(create_app(settings, kontor))
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    with _client(engine, Environment.TEST) as test_client:
+        yield test_client
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_metrics_show_requests_and_message_backlog(client: TestClient) -> None:
+    client.get("/healthz")
+    text = client.get("/metrics").text
+    assert 'kontor_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert 'kontor_message_backlog{state="dead"} 0.0' in text
+
+
+def test_openapi_lists_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/healthz", "/readyz", "/api/tenants", "/api/messages/dead"} <= set(paths)
+
+
+def test_request_and_correlation_ids_are_echoed(client: TestClient) -> None:
+    response = client.get("/healthz", headers={"X-Correlation-ID": "vorgang-4711"})
+    assert response.headers["x-correlation-id"] == "vorgang-4711"
+    assert response.headers["x-request-id"]
+    unsafe = client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert unsafe.headers["x-request-id"] != "bad id\nwith newline"
+
+
+def test_unknown_route_is_problem_json(client: TestClient) -> None:
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+def test_invalid_body_names_the_field(client: TestClient) -> None:
+    response = client.post("/api/tenants", json={"tenant_id": "Makler A!", "name": ""})
+    assert response.status_code == 422
+    locations = {error["location"] for error in response.json()["errors"]}
+    assert locations == {"body.tenant_id", "body.name"}
+
+
+def test_tenant_creation_and_conflict(client: TestClient) -> None:
+    created = client.post("/api/tenants", json={"tenant_id": "makler-a", "name": "Makler A"})
+    assert created.status_code == 201
+    again = client.post("/api/tenants", json={"tenant_id": "makler-a", "name": "Makler A"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "kontor.conflict"
+    assert client.get("/api/tenants/current").json()["tenant_id"] == "dev"
+
+
+def test_unknown_dead_message_is_not_found(client: TestClient) -> None:
+    assert client.post("/api/messages/nope/retry").status_code == 404
+    assert client.get("/api/messages/dead").json() == []
+
+
+def test_production_without_login_refuses_protected_routes(engine: Engine) -> None:
+    with _client(engine, Environment.PRODUCTION) as production:
+        assert production.get("/healthz").status_code == 200
+        response = production.get("/api/tenants/current")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_every_route_declares_its_permission(client: TestClient) -> None:
+    undeclared = []
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if not isinstance(route, APIRoute):
+            continue
+        declared = [d.call for d in route.dependant.dependencies if isinstance(d.call, Requires)]
+        if len(declared) != 1:
+            undeclared.append(route.path)
+    assert undeclared == []

@@ -33,8 +33,10 @@ def server(tmp_path: Path) -> Iterator[str]:
     subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
     port = _free_port()
     process = subprocess.Popen(
-        [*KONTOR, "serve", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [*KONTOR, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -45,8 +47,9 @@ def server(tmp_path: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(process.stderr.read().decode() if process.stderr
-                                         else "server did not start") from None
+                    raise AssertionError(
+                        process.stderr.read().decode() if process.stderr else "server did not start"
+                    ) from None
                 time.sleep(0.1)
         yield base
     finally:
@@ -70,10 +73,14 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
-    env = _env(tmp_path, KONTOR_SECRET_KEY="very-secret-value",
-               KONTOR_DATABASE_URL="postgresql://kontor:hunter2@db/kontor")
-    result = subprocess.run([*KONTOR, "config", "show"], env=env, capture_output=True, text=True,
-                            check=True)
+    env = _env(
+        tmp_path,
+        KONTOR_SECRET_KEY="very-secret-value",
+        KONTOR_DATABASE_URL="postgresql://kontor:hunter2@db/kontor",
+    )
+    result = subprocess.run(
+        [*KONTOR, "config", "show"], env=env, capture_output=True, text=True, check=True
+    )
     assert "very-secret-value" not in result.stdout
     assert "hunter2" not in result.stdout
     assert '"database_url": "postgresql://kontor:********@db/kontor"' in result.stdout

@@ -4,14 +4,12 @@ from kontor.messaging.bus import HandlerRegistry, MessageBus, Subscription, Tran
 from kontor.messaging.clock import Clock, FakeClock, SystemClock
 from kontor.messaging.context import correlation, current_correlation_id
 from kontor.messaging.delivery import (
-    DEAD,
-    DONE,
-    RETRYING,
     DeadLetter,
     DeliveryReport,
     Dispatcher,
     RetryPolicy,
 )
+from kontor.messaging.ledger import DEAD, DONE, RETRYING
 from kontor.messaging.messages import Command, Event, Message, MessageError, message_class
 from kontor.messaging.tables import deliveries, outbox
 from kontor.messaging.transports.inprocess import InProcessTransport

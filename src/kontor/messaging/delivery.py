@@ -14,18 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kontor.messaging.bus import HandlerRegistry, Subscription, Transport
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
+from kontor.messaging.ledger import DEAD, DONE, RETRYING, Ledger
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, MessageError, restore_message
 from kontor.messaging.tables import deliveries, outbox
 from kontor.messaging.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-DONE, RETRYING, DEAD = "done", "retrying", "dead"
 _ERROR_LIMIT = 4000
 
 
@@ -82,8 +81,7 @@ class Dispatcher:
         self._clock = clock
         self._policy = policy
         self._transport = transport
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        self._insert = dialect.insert
+        self._ledger = Ledger(engine)
 
     def deliver(self, messages: Sequence[Message]) -> DeliveryReport:
         """Deliver messages to every subscribed handler and mark them dispatched."""
@@ -204,13 +202,63 @@ class Dispatcher:
     def _run(
         self, targets: Sequence[tuple[Message, Subscription]], dispatched: Sequence[str]
     ) -> DeliveryReport:
+        if not targets and not dispatched:
+            return DeliveryReport()
+        try:
+            return self._run_fast(targets, dispatched)
+        except Exception:  # a handler failed or a delivery existed: redo one by one
+            return self._run_careful(targets, dispatched)
+
+    def _run_fast(
+        self, targets: Sequence[tuple[Message, Subscription]], dispatched: Sequence[str]
+    ) -> DeliveryReport:
+        """Run the whole batch in one transaction; any failure undoes all of it.
+
+        The ledger's primary key still guarantees one effect: a delivery that already
+        happened makes the bulk insert fail, and the careful path takes over.
+        """
+        now = self._clock.now()
+        with UnitOfWork(self._engine, self._clock, self._transport.committed) as uow:
+            for message, subscription in targets:
+                with correlation(message.correlation_id):
+                    subscription.handler(message, uow)
+            rows = [
+                {
+                    "message_id": m.message_id,
+                    "handler": s.name,
+                    "tenant_id": m.tenant_id,
+                    "status": DONE,
+                    "attempts": 1,
+                    "updated_at": now,
+                }
+                for m, s in targets
+            ]
+            if rows:
+                self._ledger.record_done(uow.connection, rows)
+            if dispatched:
+                self._ledger.mark_dispatched(uow.connection, dispatched, now)
+            uow.commit()
+        return DeliveryReport(handled=len(targets))
+
+    def _run_careful(
+        self, targets: Sequence[tuple[Message, Subscription]], dispatched: Sequence[str]
+    ) -> DeliveryReport:
+        """Run each handler in a savepoint with its claim; record failures one by one."""
         handled = skipped = failed = dead = 0
         failures: list[tuple[Message, Subscription, BaseException]] = []
+        now = self._clock.now()
         with UnitOfWork(self._engine, self._clock, self._transport.committed) as uow:
             for message, subscription in targets:
                 try:
                     with correlation(message.correlation_id), uow.savepoint():
-                        if not self._claim(uow, message, subscription):
+                        claimed = self._ledger.claim(
+                            uow.connection,
+                            message.message_id,
+                            subscription.name,
+                            message.tenant_id,
+                            now,
+                        )
+                        if not claimed:
                             skipped += 1
                             continue
                         subscription.handler(message, uow)
@@ -223,71 +271,30 @@ class Dispatcher:
                 else:
                     failed += 1
             if dispatched:
-                uow.connection.execute(
-                    update(outbox)
-                    .where(outbox.c.message_id.in_(dispatched), outbox.c.dispatched_at.is_(None))
-                    .values(dispatched_at=self._clock.now())
-                )
+                self._ledger.mark_dispatched(uow.connection, dispatched, now)
             uow.commit()
         return DeliveryReport(handled, skipped, failed, dead)
-
-    def _claim(self, uow: UnitOfWork, message: Message, subscription: Subscription) -> bool:
-        """Record that the handler runs now; False when it already ran or is not due."""
-        now = self._clock.now()
-        inserted = uow.connection.execute(
-            self._insert(deliveries)
-            .values(
-                message_id=message.message_id,
-                handler=subscription.name,
-                tenant_id=message.tenant_id,
-                status=DONE,
-                attempts=1,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
-            .returning(deliveries.c.attempts)  # rowcount is unreliable here on psycopg
-        ).first()
-        if inserted is not None:
-            return True
-        retried = uow.connection.execute(
-            update(deliveries)
-            .where(
-                deliveries.c.message_id == message.message_id,
-                deliveries.c.handler == subscription.name,
-                deliveries.c.status == RETRYING,
-                deliveries.c.next_attempt_at <= now,
-            )
-            .values(status=DONE, attempts=deliveries.c.attempts + 1, updated_at=now)
-            .returning(deliveries.c.attempts)
-        ).first()
-        return retried is not None
 
     def _record_failure(
         self, uow: UnitOfWork, message: Message, subscription: Subscription, error: BaseException
     ) -> bool:
         """Store the failure; return True when the delivery is now dead."""
-        key = (deliveries.c.message_id == message.message_id) & (
-            deliveries.c.handler == subscription.name
-        )
-        previous = uow.connection.execute(select(deliveries.c.attempts).where(key)).scalar()
-        attempts = (previous or 0) + 1
+        attempts = self._ledger.attempts(uow.connection, message.message_id, subscription.name)
+        attempts += 1
         is_dead = attempts >= self._policy.max_attempts
         now = self._clock.now()
-        values = {
-            "status": DEAD if is_dead else RETRYING,
-            "attempts": attempts,
-            "last_error": _describe(error),
-            "next_attempt_at": None if is_dead else now + self._policy.delay(attempts),
-            "updated_at": now,
-        }
-        statement = self._insert(deliveries).values(
-            message_id=message.message_id,
-            handler=subscription.name,
-            tenant_id=message.tenant_id,
-            **values,
-        )
-        uow.connection.execute(
-            statement.on_conflict_do_update(index_elements=["message_id", "handler"], set_=values)
+        self._ledger.record_failure(
+            uow.connection,
+            {
+                "message_id": message.message_id,
+                "handler": subscription.name,
+                "tenant_id": message.tenant_id,
+                "status": DEAD if is_dead else RETRYING,
+                "attempts": attempts,
+                "last_error": _describe(error),
+                "next_attempt_at": None if is_dead else now + self._policy.delay(attempts),
+                "updated_at": now,
+            },
         )
         log.warning(
             "handler %s failed on %s %s (attempt %d%s): %s",

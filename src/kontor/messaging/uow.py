@@ -15,6 +15,8 @@ from kontor.messaging.tables import outbox
 
 AfterCommit = Callable[[Sequence[Message]], None]
 
+_INSERT_OUTBOX = insert(outbox)  # built once: statement construction is costly per commit
+
 
 class UnitOfWork:
     """A database transaction that collects emitted messages and writes them to the outbox.
@@ -70,7 +72,7 @@ class UnitOfWork:
         """Write the queued messages to the outbox and commit the transaction."""
         connection = self.connection
         if self._pending:
-            connection.execute(insert(outbox), [outbox_row(m) for m in self._pending])
+            connection.execute(_INSERT_OUTBOX, [outbox_row(m) for m in self._pending])
         connection.commit()
         self._committed.extend(self._pending)
         self._pending = []

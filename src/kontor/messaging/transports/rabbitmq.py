@@ -190,8 +190,7 @@ class RabbitMQTransport:
             for incoming in batch:
                 await incoming.nack(requeue=True)
             return
-        for incoming in batch:
-            await incoming.ack()
+        await batch[-1].ack(multiple=True)  # one frame acknowledges the whole batch
 
 
 def _to_amqp(row: Any) -> aio_pika.Message:

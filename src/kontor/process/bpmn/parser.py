@@ -1,0 +1,303 @@
+"""BPMN 2.0 XML import into the immutable definition model, with positioned errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from kontor.process.bpmn.errors import DuplicateIdError, NotBpmnError, UnknownReferenceError
+from kontor.process.bpmn.expressions import zeebe_value
+from kontor.process.bpmn.model import (
+    Definitions,
+    ErrorDefinition,
+    Escalation,
+    FlowNode,
+    Lane,
+    Message,
+    Process,
+    SequenceFlow,
+    Signal,
+    frozen_mapping,
+)
+from kontor.process.bpmn.parse_extensions import zeebe_elements
+from kontor.process.bpmn.parse_nodes import NODE_TAGS, expression_child, parse_flow_node
+from kontor.process.bpmn.xml import (
+    BPMN_NS,
+    BPMNDI_NS,
+    Element,
+    attr,
+    bool_attr,
+    bpmn_children,
+    is_bpmn,
+    line_of,
+    load_xml,
+    local_name,
+    namespace,
+    strip_prefix,
+    text_of,
+)
+
+# Elements inside a process that carry no execution semantics for Kontor: data, artifacts,
+# documentation. They are accepted silently rather than reported as unrecognised.
+_IGNORED_IN_PROCESS = frozenset(
+    {
+        "documentation",
+        "extensionElements",
+        "laneSet",
+        "sequenceFlow",
+        "ioSpecification",
+        "property",
+        "dataObject",
+        "dataObjectReference",
+        "dataStoreReference",
+        "textAnnotation",
+        "association",
+        "group",
+        "auditing",
+        "monitoring",
+        "supports",
+        "category",
+        "dataStore",
+        "resourceRole",
+        "performer",
+        "humanPerformer",
+        "potentialOwner",
+        "correlationSubscription",
+        # a sub-process element's own attributes-as-children, seen when reading its content
+        "incoming",
+        "outgoing",
+        "multiInstanceLoopCharacteristics",
+        "standardLoopCharacteristics",
+        "dataInputAssociation",
+        "dataOutputAssociation",
+        "completionCondition",
+    }
+)
+
+
+def parse_bpmn(data: bytes | str, source_name: str = "<bpmn>") -> Definitions:
+    """Parse BPMN 2.0 XML into ``Definitions``; raises ``BpmnImportError`` with file:line."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    root = load_xml(raw, source_name)
+    return _DefinitionsReader(root, source_name).read()
+
+
+def parse_bpmn_file(path: Path | str) -> Definitions:
+    """Read and parse a BPMN file."""
+    file_path = Path(path)
+    return parse_bpmn(file_path.read_bytes(), source_name=str(file_path))
+
+
+class _DefinitionsReader:
+    """One pass over a ``definitions`` document; collects ids to check references."""
+
+    def __init__(self, root: Element, source_name: str) -> None:
+        self.root = root
+        self.source_name = source_name
+        self.seen_ids: dict[str, int | None] = {}
+
+    def read(self) -> Definitions:
+        root = self.root
+        if namespace(root) != BPMN_NS or local_name(root) != "definitions":
+            raise NotBpmnError(
+                f"root element is '{root.tag}', expected BPMN 2.0 definitions",
+                source_name=self.source_name,
+                line=line_of(root),
+            )
+        messages = {m.id: m for m in map(self._message, bpmn_children(root, "message"))}
+        signals = {
+            (attr(s, "id") or ""): Signal(attr(s, "id") or "", attr(s, "name"))
+            for s in bpmn_children(root, "signal")
+        }
+        errors = {
+            (attr(e, "id") or ""): ErrorDefinition(
+                attr(e, "id") or "", attr(e, "name"), attr(e, "errorCode")
+            )
+            for e in bpmn_children(root, "error")
+        }
+        escalations = {
+            (attr(e, "id") or ""): Escalation(
+                attr(e, "id") or "", attr(e, "name"), attr(e, "escalationCode")
+            )
+            for e in bpmn_children(root, "escalation")
+        }
+        processes = {}
+        for element in bpmn_children(root, "process"):
+            process = self._process(element)
+            processes[process.id] = process
+        definitions = Definitions(
+            id=attr(root, "id"),
+            target_namespace=attr(root, "targetNamespace"),
+            processes=frozen_mapping(processes),
+            messages=frozen_mapping(messages),
+            signals=frozen_mapping(signals),
+            errors=frozen_mapping(errors),
+            escalations=frozen_mapping(escalations),
+            has_diagram=any(
+                namespace(child) == BPMNDI_NS and local_name(child) == "BPMNDiagram"
+                for child in root
+            ),
+            exporter=_exporter(root),
+            source_name=self.source_name,
+        )
+        self._check_root_references(definitions)
+        return definitions
+
+    def _message(self, element: Element) -> Message:
+        subscription = zeebe_elements(element).get("subscription")
+        key = (
+            zeebe_value(attr(subscription, "correlationKey"), line_of(subscription))
+            if subscription is not None
+            else None
+        )
+        return Message(attr(element, "id") or "", attr(element, "name"), key)
+
+    def _register(self, element_id: str, line: int | None) -> None:
+        if element_id in self.seen_ids:
+            raise DuplicateIdError(
+                f"duplicate id '{element_id}' (first defined on line {self.seen_ids[element_id]})",
+                source_name=self.source_name,
+                line=line,
+                element_id=element_id,
+            )
+        self.seen_ids[element_id] = line
+
+    def _process(self, element: Element) -> Process:
+        process_id = attr(element, "id") or ""
+        self._register(process_id, line_of(element))
+        nodes: dict[str, FlowNode] = {}
+        flows: dict[str, SequenceFlow] = {}
+        unrecognised: list[tuple[str, str, int | None]] = []
+        self._read_container(element, process_id, nodes, flows, unrecognised)
+        nodes = self._link_flows(nodes, flows)
+        lanes: list[Lane] = []
+        for lane_set in bpmn_children(element, "laneSet"):
+            _collect_lanes(lane_set, lanes)
+        return Process(
+            id=process_id,
+            name=attr(element, "name"),
+            is_executable=bool_attr(element, "isExecutable", False),
+            nodes=frozen_mapping(nodes),
+            flows=frozen_mapping(flows),
+            lanes=tuple(lanes),
+            line=line_of(element),
+            unrecognised=tuple(unrecognised),
+        )
+
+    def _read_container(
+        self,
+        container: Element,
+        container_id: str,
+        nodes: dict[str, FlowNode],
+        flows: dict[str, SequenceFlow],
+        unrecognised: list[tuple[str, str, int | None]],
+    ) -> None:
+        for child in container:
+            if not is_bpmn(child):
+                continue
+            tag = local_name(child)
+            child_id = attr(child, "id") or ""
+            kind = NODE_TAGS.get(tag)
+            if kind is not None:
+                self._register(child_id, line_of(child))
+                nodes[child_id] = parse_flow_node(child, kind, container_id)
+                if kind.is_container:
+                    self._read_container(child, child_id, nodes, flows, unrecognised)
+            elif tag == "sequenceFlow":
+                self._register(child_id, line_of(child))
+                flows[child_id] = SequenceFlow(
+                    id=child_id,
+                    source=strip_prefix(attr(child, "sourceRef")) or "",
+                    target=strip_prefix(attr(child, "targetRef")) or "",
+                    container_id=container_id,
+                    name=attr(child, "name"),
+                    condition=expression_child(child, "conditionExpression"),
+                    line=line_of(child),
+                )
+            elif tag not in _IGNORED_IN_PROCESS:
+                unrecognised.append((tag, child_id, line_of(child)))
+
+    def _link_flows(
+        self, nodes: dict[str, FlowNode], flows: dict[str, SequenceFlow]
+    ) -> dict[str, FlowNode]:
+        # Incoming/outgoing are derived from the flows themselves: exporters disagree on
+        # whether they write <incoming>/<outgoing>, the flows' refs are authoritative.
+        incoming: dict[str, list[str]] = {node_id: [] for node_id in nodes}
+        outgoing: dict[str, list[str]] = {node_id: [] for node_id in nodes}
+        for flow in flows.values():
+            for end, role in ((flow.source, "sourceRef"), (flow.target, "targetRef")):
+                if end not in nodes:
+                    raise UnknownReferenceError(
+                        f"sequence flow '{flow.id}' has {role} '{end}' which is no flow node",
+                        source_name=self.source_name,
+                        line=flow.line,
+                        element_id=flow.id,
+                    )
+            outgoing[flow.source].append(flow.id)
+            incoming[flow.target].append(flow.id)
+        linked = {}
+        for node_id, node in nodes.items():
+            self._check_node_references(node, nodes, flows)
+            linked[node_id] = replace(
+                node, incoming=tuple(incoming[node_id]), outgoing=tuple(outgoing[node_id])
+            )
+        return linked
+
+    def _check_node_references(
+        self, node: FlowNode, nodes: dict[str, FlowNode], flows: dict[str, SequenceFlow]
+    ) -> None:
+        if node.attached_to is not None and node.attached_to not in nodes:
+            self._unknown(node, f"attachedToRef '{node.attached_to}' names no activity")
+        if node.default_flow is not None:
+            flow = flows.get(node.default_flow)
+            if flow is None or flow.source != node.id:
+                self._unknown(
+                    node, f"default flow '{node.default_flow}' is no outgoing flow of this node"
+                )
+
+    def _check_root_references(self, definitions: Definitions) -> None:
+        for process in definitions.processes.values():
+            for node in process.nodes.values():
+                refs: list[tuple[str, str | None, Mapping[str, object]]] = [
+                    ("messageRef", node.message_ref, definitions.messages)
+                ]
+                for definition in node.event_definitions:
+                    refs.extend(
+                        [
+                            ("messageRef", definition.message_ref, definitions.messages),
+                            ("signalRef", definition.signal_ref, definitions.signals),
+                            ("errorRef", definition.error_ref, definitions.errors),
+                            ("escalationRef", definition.escalation_ref, definitions.escalations),
+                        ]
+                    )
+                for label, ref, known in refs:
+                    if ref is not None and ref not in known:
+                        self._unknown(node, f"{label} '{ref}' names no element of this file")
+
+    def _unknown(self, node: FlowNode, reason: str) -> None:
+        raise UnknownReferenceError(
+            f"{node.kind.value} '{node.id}': {reason}",
+            source_name=self.source_name,
+            line=node.line,
+            element_id=node.id,
+        )
+
+
+def _collect_lanes(lane_set: Element, into: list[Lane]) -> None:
+    for lane in bpmn_children(lane_set, "lane"):
+        node_ids = tuple((text_of(ref) or "").strip() for ref in bpmn_children(lane, "flowNodeRef"))
+        child_ids: list[str] = []
+        for child_set in bpmn_children(lane, "childLaneSet"):
+            before = len(into)
+            _collect_lanes(child_set, into)
+            child_ids.extend(child.id for child in into[before:])
+        into.append(Lane(attr(lane, "id") or "", attr(lane, "name"), node_ids, tuple(child_ids)))
+
+
+def _exporter(root: Element) -> str | None:
+    exporter = attr(root, "exporter")
+    version = attr(root, "exporterVersion")
+    if exporter and version:
+        return f"{exporter} {version}"
+    return exporter

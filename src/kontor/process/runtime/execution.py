@@ -1,0 +1,336 @@
+"""The token engine: moves tokens until every path rests in a wait state.
+
+One ``Execution`` lives for one command. It mutates a private copy of the instance state and
+collects effects; behaviour per element kind lives in ``activities``, ``gateways`` and
+``events``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from kontor.process.bpmn.expressions import Expression, StaticOrExpression
+from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
+from kontor.process.runtime import activities, events, gateways
+from kontor.process.runtime.effects import (
+    ActivityCompleted,
+    ActivityStarted,
+    ActivityTerminated,
+    CallActivityCancelled,
+    Effect,
+    IncidentRaised,
+    InstanceCompleted,
+    JobCancelled,
+    SubscriptionClosed,
+    TimerCancelled,
+    UserTaskCancelled,
+)
+from kontor.process.runtime.errors import Stuck
+from kontor.process.runtime.ports import ExpressionEvaluator
+from kontor.process.runtime.state import (
+    Incident,
+    InstanceState,
+    InstanceStatus,
+    Scope,
+    ScopeKind,
+    Token,
+    Wait,
+)
+
+
+class Execution:
+    """Runs tokens of one instance for one command and records effects."""
+
+    def __init__(
+        self,
+        definitions: Definitions,
+        state: InstanceState,
+        evaluator: ExpressionEvaluator,
+        now: datetime,
+    ) -> None:
+        self.definitions = definitions
+        self.process: Process = definitions.process(state.process_id)
+        self.state = state
+        self.evaluator = evaluator
+        self.now = now
+        self.effects: list[Effect] = []
+        self._agenda: deque[str] = deque()
+
+    # -- time, variables, expressions ------------------------------------------------------
+
+    def stamp(self) -> str:
+        """Current time as stored in state and effects."""
+        return self.now.isoformat()
+
+    def scope_chain(self, scope_id: str) -> list[Scope]:
+        """The scope and its ancestors, innermost first."""
+        chain: list[Scope] = []
+        current: str | None = scope_id
+        while current is not None:
+            scope = self.state.scopes[current]
+            chain.append(scope)
+            current = scope.parent_id
+        return chain
+
+    def visible(self, token: Token, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Variables a token sees: outer scopes, overridden by inner ones, then locals."""
+        merged: dict[str, Any] = {}
+        for scope in reversed(self.scope_chain(token.scope_id)):
+            merged.update(scope.variables)
+        merged.update(token.locals)
+        if extra:
+            merged.update(extra)
+        return merged
+
+    def set_variable(self, scope_id: str, name: str, value: Any) -> None:
+        """Set where the variable already exists, else on the process scope (propagation)."""
+        chain = self.scope_chain(scope_id)
+        for scope in chain:
+            if name in scope.variables:
+                scope.variables[name] = value
+                return
+        chain[-1].variables[name] = value
+
+    def merge_into(self, token: Token, variables: Mapping[str, Any]) -> None:
+        """Apply result variables of a token's activity (locals first, then propagation)."""
+        for name, value in variables.items():
+            if name in token.locals:
+                token.locals[name] = value
+            else:
+                self.set_variable(token.scope_id, name, value)
+
+    def evaluate(
+        self, token: Token, value: StaticOrExpression, extra: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Evaluate an expression for ``token``; static text is returned as is."""
+        if not isinstance(value, Expression):
+            return value
+        try:
+            return self.evaluator.evaluate(value, self.visible(token, extra))
+        except Stuck:
+            raise
+        except Exception as exc:
+            # Any evaluator failure stops this token only; the instance stays consistent.
+            raise Stuck(f"expression '{value.text}' failed: {exc}") from exc
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def new_token(self, scope_id: str, element_id: str, **fields: Any) -> Token:
+        """Create a token (not yet scheduled)."""
+        token = Token(id=self.state.new_id("token"), scope_id=scope_id, element_id=element_id)
+        for name, value in fields.items():
+            setattr(token, name, value)
+        self.state.tokens[token.id] = token
+        return token
+
+    def schedule(self, token: Token) -> None:
+        """Let ``token`` enter its current element on the next step."""
+        self._agenda.append(token.id)
+
+    def node_of(self, token: Token) -> FlowNode:
+        """The flow node a token is at."""
+        return self.process.node(token.element_id)
+
+    def run(self) -> None:
+        """Process the agenda until every token waits or is gone."""
+        while True:
+            while self._agenda:
+                token = self.state.tokens.get(self._agenda.popleft())
+                if token is not None:
+                    self._enter(token)
+            if not gateways.activate_ready_inclusive_joins(self):
+                return
+
+    def _enter(self, token: Token) -> None:
+        node = self.node_of(token)
+        self.effects.append(ActivityStarted(node.id, node.kind.value, token.id, self.stamp()))
+        try:
+            if node.kind.is_gateway:
+                gateways.enter(self, token, node)
+            elif node.kind.is_event:
+                events.enter(self, token, node)
+            else:
+                activities.enter(self, token, node)
+        except Stuck as stuck:
+            self.raise_incident(token, stuck.reason, stuck.job_id)
+
+    def take_flows(self, token: Token, flow_ids: list[str] | tuple[str, ...]) -> None:
+        """Move ``token`` along the first flow and fresh tokens along the others."""
+        if not flow_ids:
+            self.consume(token)
+            return
+        for index, flow_id in enumerate(flow_ids):
+            target = self.process.flow(flow_id).target
+            moving = token if index == 0 else self.new_token(token.scope_id, target)
+            moving.element_id = target
+            moving.arrived_via = flow_id
+            moving.wait = None
+            moving.locals = {}
+            moving.loop_counter = None
+            self.schedule(moving)
+
+    def complete_node(self, token: Token, node: FlowNode) -> None:
+        """Record completion of a node and follow all its outgoing flows."""
+        self.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, self.stamp()))
+        self.take_flows(token, node.outgoing)
+
+    def consume(self, token: Token) -> None:
+        """Remove a token that reached its end; completes its scope if it was the last."""
+        self.state.tokens.pop(token.id, None)
+        self.check_scope_done(token.scope_id)
+
+    def raise_incident(self, token: Token, reason: str, job_id: str | None = None) -> None:
+        """Park ``token`` in an incident."""
+        incident = Incident(
+            id=self.state.new_id("incident"),
+            token_id=token.id,
+            element_id=token.element_id,
+            reason=reason,
+            job_id=job_id,
+        )
+        self.state.incidents[incident.id] = incident
+        token.wait = Wait.INCIDENT
+        self.effects.append(IncidentRaised(incident.id, token.element_id, reason))
+
+    # -- cancellation ------------------------------------------------------------------------
+
+    def cancel_waits(self, token_id: str) -> None:
+        """Withdraw user tasks, jobs, timers and subscriptions held by a token."""
+        state = self.state
+        token = state.tokens.get(token_id)
+        if token is not None and token.wait is Wait.CALL_ACTIVITY:
+            token.wait = None
+            self.effects.append(CallActivityCancelled(token.id, token.element_id))
+        for task in [t for t in state.user_tasks.values() if t.token_id == token_id]:
+            del state.user_tasks[task.id]
+            self.effects.append(UserTaskCancelled(task.id, task.element_id))
+        for job in [j for j in state.jobs.values() if j.token_id == token_id]:
+            del state.jobs[job.id]
+            self.effects.append(JobCancelled(job.id, job.element_id))
+        for timer in [t for t in state.timers.values() if t.token_id == token_id]:
+            del state.timers[timer.id]
+            self.effects.append(TimerCancelled(timer.id, timer.element_id))
+        for sub in [s for s in state.subscriptions.values() if s.token_id == token_id]:
+            del state.subscriptions[sub.id]
+            self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
+        for incident in [i for i in state.incidents.values() if i.token_id == token_id]:
+            del state.incidents[incident.id]
+
+    def cancel_scope_waits(self, scope_id: str) -> None:
+        """Withdraw timers and subscriptions owned by a scope (event sub-process triggers)."""
+        state = self.state
+        for timer in [t for t in state.timers.values() if t.scope_id == scope_id]:
+            del state.timers[timer.id]
+            self.effects.append(TimerCancelled(timer.id, timer.element_id))
+        for sub in [s for s in state.subscriptions.values() if s.scope_id == scope_id]:
+            del state.subscriptions[sub.id]
+            self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
+
+    def terminate_token(self, token: Token) -> None:
+        """Cancel a token and everything below it, without completing its scope."""
+        if token.child_scope_id is not None:
+            self.terminate_scope(token.child_scope_id)
+        self.cancel_waits(token.id)
+        node = self.node_of(token)
+        self.effects.append(ActivityTerminated(node.id, node.kind.value, token.id, self.stamp()))
+        self.state.tokens.pop(token.id, None)
+
+    def terminate_scope_content(self, scope_id: str) -> None:
+        """Cancel all tokens and nested scopes of a scope but keep the scope itself."""
+        for token in [t for t in self.state.tokens.values() if t.scope_id == scope_id]:
+            if token.id in self.state.tokens:
+                self.terminate_token(token)
+        for child in [s for s in self.state.scopes.values() if s.parent_id == scope_id]:
+            if child.id in self.state.scopes:
+                self.terminate_scope(child.id)
+
+    def terminate_scope(self, scope_id: str) -> None:
+        """Cancel a scope with all its tokens, nested scopes and triggers."""
+        self.terminate_scope_content(scope_id)
+        self.cancel_scope_waits(scope_id)
+        scope = self.state.scopes.pop(scope_id, None)
+        if scope is not None and scope.kind is ScopeKind.EVENT_SUB_PROCESS:
+            node = self.process.node(scope.element_id)
+            self.effects.append(ActivityTerminated(node.id, node.kind.value, "", self.stamp()))
+
+    # -- scope completion ----------------------------------------------------------------------
+
+    def check_scope_done(self, scope_id: str, terminated: bool = False) -> None:
+        """Complete a scope that has nothing left to do."""
+        scope = self.state.scopes.get(scope_id)
+        if scope is None or scope.kind is ScopeKind.MULTI_INSTANCE_BODY:
+            return
+        if any(t.scope_id == scope_id for t in self.state.tokens.values()):
+            return
+        if any(s.parent_id == scope_id for s in self.state.scopes.values()):
+            # Only event sub-processes still run: the scope's own flow is over, so no new
+            # event sub-process may start; the scope completes when the running ones end.
+            self.cancel_scope_waits(scope_id)
+            return
+        self.cancel_scope_waits(scope_id)
+        del self.state.scopes[scope_id]
+        if scope.kind is ScopeKind.PROCESS:
+            # The root scope's variables stay readable after the end (history, call results).
+            self.state.scopes[scope_id] = scope
+            self.state.status = (
+                InstanceStatus.TERMINATED if terminated else InstanceStatus.COMPLETED
+            )
+            self.effects.append(
+                InstanceCompleted(self.process.id, dict(scope.variables), terminated)
+            )
+        elif scope.kind is ScopeKind.SUB_PROCESS and scope.parent_token_id is not None:
+            parent = self.state.tokens[scope.parent_token_id]
+            parent.child_scope_id = None
+            parent.wait = None
+            activities.complete_activity(self, parent, {}, context=scope.variables)
+        elif scope.kind is ScopeKind.EVENT_SUB_PROCESS:
+            node = self.process.node(scope.element_id)
+            self.effects.append(ActivityCompleted(node.id, node.kind.value, "", self.stamp()))
+            if scope.parent_id is not None:
+                self.check_scope_done(scope.parent_id)
+
+    def open_scope(
+        self,
+        kind: ScopeKind,
+        element_id: str,
+        parent: Token | None,
+        variables: dict[str, Any],
+        parent_scope_id: str | None = None,
+    ) -> Scope:
+        """Create a scope below ``parent``'s scope (or below ``parent_scope_id``)."""
+        scope = Scope(
+            id=self.state.new_id("scope"),
+            kind=kind,
+            element_id=element_id,
+            parent_id=parent.scope_id if parent is not None else parent_scope_id,
+            parent_token_id=parent.id if parent is not None else None,
+            variables=variables,
+        )
+        self.state.scopes[scope.id] = scope
+        if parent is not None:
+            parent.child_scope_id = scope.id
+            parent.wait = Wait.SCOPE
+        if kind in (ScopeKind.PROCESS, ScopeKind.SUB_PROCESS, ScopeKind.EVENT_SUB_PROCESS):
+            events.open_event_sub_process_triggers(self, scope)
+        return scope
+
+    def start_in_scope(self, scope: Scope, container_id: str) -> None:
+        """Put a token on the none start event of ``container_id`` inside ``scope``."""
+        starts = [
+            n for n in self.process.start_events(container_id) if n.event_kind is EventKind.NONE
+        ]
+        if not starts:
+            raise Stuck(f"'{container_id}' has no start event")
+        self.schedule(self.new_token(scope.id, starts[0].id))
+
+    def is_inner_instance(self, token: Token) -> bool:
+        """Whether the token is one instance inside a multi-instance body."""
+        node = self.node_of(token)
+        return node.multi_instance is not None and token.loop_counter is not None
+
+    def kind_of(self, element_id: str) -> NodeKind:
+        """Kind of a flow node by id."""
+        return self.process.node(element_id).kind

@@ -1,0 +1,38 @@
+"""The production expression evaluator: FEEL from ``kontor.rules.feel``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kontor.process.bpmn.expressions import Expression
+from kontor.rules.feel import CompiledExpression, FeelWarning, compile_expression, to_feel, to_json
+
+
+class UnsupportedExpressionLanguage(ValueError):
+    """An expression is written in a language other than FEEL."""
+
+
+class FeelEvaluator:
+    """Evaluates FEEL expressions of process models; compiled forms are cached by text."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[str, tuple[str, ...]], CompiledExpression] = {}
+
+    def evaluate(self, expression: Expression, variables: Mapping[str, Any]) -> Any:
+        """Evaluate ``expression`` against JSON ``variables``; the result is JSON again."""
+        if not expression.is_feel:
+            raise UnsupportedExpressionLanguage(
+                f"expression language '{expression.language}' is not supported; use FEEL"
+            )
+        # Only names with spaces need announcing to the parser; keeping the key small
+        # lets every instance share one compiled form.
+        spaced = tuple(sorted(name for name in variables if " " in name))
+        key = (expression.text, spaced)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = compile_expression(expression.text, spaced)
+            self._compiled[key] = compiled
+        warnings: list[FeelWarning] = []
+        scope = {name: to_feel(value) for name, value in variables.items()}
+        return to_json(compiled.evaluate(scope, warnings))

@@ -1,0 +1,185 @@
+"""Gateways: exclusive, parallel, inclusive (with upstream-reachability join), event-based."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind
+from kontor.process.runtime import events
+from kontor.process.runtime.effects import ActivityCompleted
+from kontor.process.runtime.errors import Stuck
+from kontor.process.runtime.state import Token, Wait
+
+if TYPE_CHECKING:
+    from kontor.process.runtime.execution import Execution
+
+
+def enter(ex: Execution, token: Token, node: FlowNode) -> None:
+    """Handle a token arriving at a gateway."""
+    kind = node.kind
+    if kind is NodeKind.EXCLUSIVE_GATEWAY:
+        _leave(ex, token, node, [_choose_exclusive(ex, token, node)])
+    elif kind is NodeKind.PARALLEL_GATEWAY:
+        _arrive_parallel(ex, token, node)
+    elif kind is NodeKind.INCLUSIVE_GATEWAY:
+        if len(node.incoming) > 1:
+            token.wait = Wait.JOIN  # activated once nothing else can arrive, see below
+        else:
+            _fork_inclusive(ex, token, node)
+    elif kind is NodeKind.EVENT_BASED_GATEWAY:
+        _arm_event_gateway(ex, token, node)
+    else:
+        raise Stuck(f"{kind.value} is not supported by the runtime")
+
+
+def _leave(ex: Execution, token: Token, node: FlowNode, flow_ids: list[str]) -> None:
+    token.wait = None
+    ex.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, ex.stamp()))
+    ex.take_flows(token, flow_ids)
+
+
+def _condition_holds(ex: Execution, token: Token, flow_id: str) -> bool:
+    condition = ex.process.flow(flow_id).condition
+    return condition is None or ex.evaluate(token, condition) is True
+
+
+def _choose_exclusive(ex: Execution, token: Token, node: FlowNode) -> str:
+    for flow_id in node.outgoing:
+        if flow_id != node.default_flow and _condition_holds(ex, token, flow_id):
+            return flow_id
+    if node.default_flow is not None:
+        return node.default_flow
+    raise Stuck(f"no outgoing flow of gateway '{node.id}' has a true condition")
+
+
+def _fork_inclusive(ex: Execution, token: Token, node: FlowNode) -> None:
+    chosen = [
+        flow_id
+        for flow_id in node.outgoing
+        if flow_id != node.default_flow and _condition_holds(ex, token, flow_id)
+    ]
+    if not chosen and node.default_flow is not None:
+        chosen = [node.default_flow]
+    if not chosen:
+        raise Stuck(f"no outgoing flow of gateway '{node.id}' has a true condition")
+    _leave(ex, token, node, chosen)
+
+
+def _arrive_parallel(ex: Execution, token: Token, node: FlowNode) -> None:
+    if len(node.incoming) <= 1:
+        _leave(ex, token, node, list(node.outgoing))
+        return
+    token.wait = Wait.JOIN
+    waiting = _joining(ex, token.scope_id, node.id)
+    first_per_flow: dict[str, Token] = {}
+    for candidate in waiting:
+        first_per_flow.setdefault(candidate.arrived_via or "", candidate)
+    if not all(flow_id in first_per_flow for flow_id in node.incoming):
+        return
+    _merge_and_leave(ex, node, list(first_per_flow.values()), list(node.outgoing))
+
+
+def _joining(ex: Execution, scope_id: str, element_id: str) -> list[Token]:
+    return [
+        t
+        for t in ex.state.tokens.values()
+        if t.scope_id == scope_id and t.element_id == element_id and t.wait is Wait.JOIN
+    ]
+
+
+def _merge_and_leave(ex: Execution, node: FlowNode, merged: list[Token], flows: list[str]) -> None:
+    survivor, *others = merged
+    for other in others:
+        del ex.state.tokens[other.id]
+    _leave(ex, survivor, node, flows)
+
+
+def activate_ready_inclusive_joins(ex: Execution) -> bool:
+    """Fire inclusive joins no further token can reach; True if any fired."""
+    fired = False
+    pending = {
+        (t.scope_id, t.element_id)
+        for t in ex.state.tokens.values()
+        if t.wait is Wait.JOIN and ex.kind_of(t.element_id) is NodeKind.INCLUSIVE_GATEWAY
+    }
+    for scope_id, element_id in sorted(pending):
+        node = ex.process.node(element_id)
+        waiting = _joining(ex, scope_id, element_id)
+        first_per_flow: dict[str, Token] = {}
+        for candidate in waiting:
+            first_per_flow.setdefault(candidate.arrived_via or "", candidate)
+        filled = set(first_per_flow)
+        empty = set(node.incoming) - filled
+        if empty and _token_can_still_arrive(ex, scope_id, node, filled, empty):
+            continue
+        survivor = next(iter(first_per_flow.values()))
+        for other in first_per_flow.values():
+            if other is not survivor:
+                del ex.state.tokens[other.id]
+        try:
+            _fork_inclusive(ex, survivor, node)
+        except Stuck as stuck:
+            ex.raise_incident(survivor, stuck.reason)
+        fired = True
+    return fired
+
+
+def _predecessors(ex: Execution, node_id: str) -> list[str]:
+    node = ex.process.node(node_id)
+    found = [ex.process.flow(flow_id).source for flow_id in node.incoming]
+    if node.attached_to is not None:
+        found.append(node.attached_to)  # a boundary event is reached through its host
+    if node.kind is NodeKind.INTERMEDIATE_CATCH_EVENT and node.event_kind is EventKind.LINK:
+        found.extend(
+            n.id
+            for n in ex.process.children(node.container_id)
+            if n.kind is NodeKind.INTERMEDIATE_THROW_EVENT
+            and n.event.link_name == node.event.link_name
+        )
+    return found
+
+
+def _upstream(ex: Execution, starts: set[str], gateway_id: str, blocked: set[str]) -> set[str]:
+    seen: set[str] = set()
+    queue = deque(node_id for node_id in starts if node_id not in blocked)
+    while queue:
+        node_id = queue.popleft()
+        if node_id in seen or node_id == gateway_id:
+            continue
+        seen.add(node_id)
+        queue.extend(p for p in _predecessors(ex, node_id) if p not in blocked)
+    return seen
+
+
+def _token_can_still_arrive(
+    ex: Execution, scope_id: str, gateway: FlowNode, filled: set[str], empty: set[str]
+) -> bool:
+    # BPMN 2.0 §13.3.5: the join waits while a token has a path to an empty incoming flow
+    # that neither passes the gateway nor a node upstream of an already filled flow.
+    sources_of = {flow_id: ex.process.flow(flow_id).source for flow_id in gateway.incoming}
+    feeding_filled = _upstream(ex, {sources_of[f] for f in filled}, gateway.id, set())
+    feeding_empty = _upstream(ex, {sources_of[f] for f in empty}, gateway.id, feeding_filled)
+    return any(
+        t.element_id in feeding_empty
+        for t in ex.state.tokens.values()
+        if t.scope_id == scope_id and t.element_id != gateway.id
+    )
+
+
+def _arm_event_gateway(ex: Execution, token: Token, node: FlowNode) -> None:
+    token.wait = Wait.EVENT_GATEWAY
+    for flow_id in node.outgoing:
+        target = ex.process.node(ex.process.flow(flow_id).target)
+        if target.kind is NodeKind.RECEIVE_TASK:
+            events.subscribe_message(ex, token, target, target.message_ref, events.EVENT_GATEWAY)
+        elif target.event_kind is EventKind.TIMER:
+            events.schedule_timer(ex, target, events.EVENT_GATEWAY, holder=token)
+        elif target.event_kind is EventKind.MESSAGE:
+            events.subscribe_message(
+                ex, token, target, target.event.message_ref, events.EVENT_GATEWAY
+            )
+        elif target.event_kind is EventKind.SIGNAL:
+            events.subscribe_signal(ex, target, events.EVENT_GATEWAY, holder=token)
+        else:
+            raise Stuck(f"event-based gateway '{node.id}' leads to unsupported '{target.id}'")

@@ -1,0 +1,248 @@
+"""Explicit, JSON-serialisable state of one process instance.
+
+Every table here maps one to one onto rows a persistence adapter stores: nothing about a
+running instance lives only in memory.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any, TypeVar
+
+
+class InstanceStatus(StrEnum):
+    """Lifecycle of a process instance."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+class ScopeKind(StrEnum):
+    """What opened a variable/token scope."""
+
+    PROCESS = "process"
+    SUB_PROCESS = "sub_process"
+    EVENT_SUB_PROCESS = "event_sub_process"
+    MULTI_INSTANCE_BODY = "multi_instance_body"
+
+
+class Wait(StrEnum):
+    """Why a token is not moving."""
+
+    USER_TASK = "user_task"
+    JOB = "job"
+    MESSAGE = "message"
+    SIGNAL = "signal"
+    TIMER = "timer"
+    SCOPE = "scope"
+    CALL_ACTIVITY = "call_activity"
+    EVENT_GATEWAY = "event_gateway"
+    JOIN = "join"
+    INCIDENT = "incident"
+
+
+@dataclass
+class Token:
+    """A token at a flow node of a scope; ``locals`` are activity-local variables."""
+
+    id: str
+    scope_id: str
+    element_id: str
+    wait: Wait | None = None
+    arrived_via: str | None = None
+    child_scope_id: str | None = None
+    locals: dict[str, Any] = field(default_factory=dict)
+    loop_counter: int | None = None
+
+
+@dataclass
+class Scope:
+    """A variable scope: the process, a sub-process or a multi-instance body."""
+
+    id: str
+    kind: ScopeKind
+    element_id: str
+    parent_id: str | None
+    parent_token_id: str | None
+    variables: dict[str, Any] = field(default_factory=dict)
+    items: list[Any] | None = None
+    total: int = 0
+    started: int = 0
+    completed: int = 0
+    outputs: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class UserTask:
+    """An open user task waiting for completion."""
+
+    id: str
+    token_id: str
+    element_id: str
+    created_at: str
+
+
+@dataclass
+class Job:
+    """Work for an external worker (service task, async step, decision evaluation)."""
+
+    id: str
+    token_id: str
+    element_id: str
+    type: str
+    retries: int
+    headers: dict[str, str] = field(default_factory=dict)
+    error_message: str | None = None
+    purpose: str = "task"
+
+
+@dataclass
+class Timer:
+    """A scheduled timer; ``kind`` says what it triggers when fired."""
+
+    id: str
+    element_id: str
+    due: str
+    kind: str
+    token_id: str | None = None
+    scope_id: str | None = None
+    repetitions_left: int | None = None
+    interval: str | None = None
+
+
+@dataclass
+class Subscription:
+    """An open message or signal subscription (``kind`` as for timers)."""
+
+    id: str
+    event: str
+    name: str
+    element_id: str
+    kind: str
+    correlation_key: str | None = None
+    token_id: str | None = None
+    scope_id: str | None = None
+
+
+@dataclass
+class Incident:
+    """A problem the instance cannot solve alone; the token waits until resolved."""
+
+    id: str
+    token_id: str
+    element_id: str
+    reason: str
+    job_id: str | None = None
+
+
+@dataclass
+class InstanceState:
+    """All state of one process instance."""
+
+    instance_id: str
+    process_id: str
+    status: InstanceStatus = InstanceStatus.ACTIVE
+    root_scope_id: str = ""
+    scopes: dict[str, Scope] = field(default_factory=dict)
+    tokens: dict[str, Token] = field(default_factory=dict)
+    user_tasks: dict[str, UserTask] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    timers: dict[str, Timer] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    next_id: int = 1
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh id unique within the instance (deterministic, so replays agree)."""
+        value = f"{prefix}-{self.next_id}"
+        self.next_id += 1
+        return value
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        """The process-level variables."""
+        return self.scopes[self.root_scope_id].variables if self.root_scope_id else {}
+
+    def copy(self) -> InstanceState:
+        """A deep copy; commands never change the state they were given."""
+        # Hand-written instead of copy.deepcopy: this runs once per command and the generic
+        # deep copy dominated the runtime's cost.
+        return InstanceState(
+            instance_id=self.instance_id,
+            process_id=self.process_id,
+            status=self.status,
+            root_scope_id=self.root_scope_id,
+            scopes={key: _copy_scope(row) for key, row in self.scopes.items()},
+            tokens={
+                key: replace(row, locals=copy_json(row.locals)) for key, row in self.tokens.items()
+            },
+            user_tasks={key: replace(row) for key, row in self.user_tasks.items()},
+            jobs={key: replace(row, headers=dict(row.headers)) for key, row in self.jobs.items()},
+            timers={key: replace(row) for key, row in self.timers.items()},
+            subscriptions={key: replace(row) for key, row in self.subscriptions.items()},
+            incidents={key: replace(row) for key, row in self.incidents.items()},
+            next_id=self.next_id,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able representation."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InstanceState:
+        """Rebuild the state from ``to_dict`` output."""
+        return cls(
+            instance_id=data["instance_id"],
+            process_id=data["process_id"],
+            status=InstanceStatus(data["status"]),
+            root_scope_id=data["root_scope_id"],
+            scopes=_table(Scope, data["scopes"]),
+            tokens=_table(Token, data["tokens"]),
+            user_tasks=_table(UserTask, data["user_tasks"]),
+            jobs=_table(Job, data["jobs"]),
+            timers=_table(Timer, data["timers"]),
+            subscriptions=_table(Subscription, data["subscriptions"]),
+            incidents=_table(Incident, data["incidents"]),
+            next_id=data["next_id"],
+        )
+
+
+def copy_json(value: Any) -> Any:
+    """Deep copy of JSON-like data (dicts and lists; other values are immutable)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_json(item) for item in value]
+    return copy.deepcopy(value) if kind not in _IMMUTABLE else value
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+
+def _copy_scope(scope: Scope) -> Scope:
+    return replace(
+        scope,
+        variables=copy_json(scope.variables),
+        items=copy_json(scope.items),
+        outputs=copy_json(scope.outputs),
+    )
+
+
+R = TypeVar("R")
+
+
+def _table(row_type: type[R], rows: dict[str, dict[str, Any]]) -> dict[str, R]:
+    names = {f.name for f in fields(row_type)}  # type: ignore[arg-type]
+    result: dict[str, R] = {}
+    for key, row in rows.items():
+        values = {name: value for name, value in row.items() if name in names}
+        if row_type is Token and values.get("wait") is not None:
+            values["wait"] = Wait(values["wait"])
+        if row_type is Scope:
+            values["kind"] = ScopeKind(values["kind"])
+        result[key] = row_type(**values)
+    return result

@@ -1,0 +1,87 @@
+"""Single access point to the FEEL engine, imported lazily so the DMN package loads on its own."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+
+@cache
+def feel() -> ModuleType:
+    """Return the `kontor.rules.feel` module (imported on first use)."""
+    return importlib.import_module("kontor.rules.feel")
+
+
+def compile_expression(text: str, names: Iterable[str]) -> Any:
+    """Compile a FEEL expression; raises the FEEL syntax error unchanged."""
+    return feel().compile_expression(text, names)
+
+
+def compile_unary_tests(text: str, names: Iterable[str]) -> Any:
+    """Compile FEEL unary tests; raises the FEEL syntax error unchanged."""
+    return feel().compile_unary_tests(text, names)
+
+
+def is_feel_syntax_error(exc: BaseException) -> bool:
+    """Tell whether `exc` is the FEEL engine's syntax error."""
+    error_class = getattr(feel(), "FeelSyntaxError", None)
+    return error_class is not None and isinstance(exc, error_class)
+
+
+def make_function(
+    parameters: Sequence[str],
+    impl: Callable[..., Any],
+    name: str | None = None,
+    *,
+    strict_arity: bool = False,
+) -> Any:
+    """Wrap a Python callable as a FEEL function value.
+
+    With strict_arity, a positional call must pass exactly one argument per parameter
+    (DMN invocations of BKMs and decision services; FEEL would pad missing ones with null).
+    """
+    function_class = _strict_arity_class() if strict_arity else feel().FeelFunction
+    return function_class(list(parameters), impl, name)
+
+
+@cache
+def _strict_arity_class() -> type:
+    base: Any = feel().FeelFunction
+
+    class StrictArityFunction(base):  # type: ignore[misc]
+        """A FEEL function that rejects positional calls with too few arguments."""
+
+        def bind(self, arguments: Sequence[Any], names: Sequence[str] | None) -> list[Any]:
+            if names is None and len(arguments) != len(self.parameters):
+                # FEEL's invoke turns this into null plus a warning
+                raise TypeError(
+                    f"{self.describe()} takes {len(self.parameters)} arguments, "
+                    f"got {len(arguments)}"
+                )
+            bound: list[Any] = super().bind(arguments, names)
+            return bound
+
+    return StrictArityFunction
+
+
+def is_function(value: Any) -> bool:
+    """Tell whether `value` is a FEEL function value."""
+    return isinstance(value, feel().FeelFunction) or callable(value)
+
+
+def to_feel(value: Any) -> Any:
+    """Convert a Python value into FEEL's value space."""
+    return feel().to_feel(value)
+
+
+def to_json(value: Any) -> Any:
+    """Convert a FEEL value into plain JSON-compatible data."""
+    return feel().to_json(value)
+
+
+def parse_type(text: str) -> Any:
+    """Parse a FEEL type name ("number", "list<string>", ...) into a FeelType."""
+    return feel().parse_type(text)

@@ -1,0 +1,78 @@
+"""Compilation of function invocations and function definitions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kontor.rules.feel import syntax as ast
+from kontor.rules.feel.errors import FeelDataError
+from kontor.rules.feel.runtime import Evaluator, Frame, invoke
+from kontor.rules.feel.values import FeelFunction
+
+if TYPE_CHECKING:
+    from kontor.rules.feel.compiler import Compiler, CompileScope
+
+
+def _is_local(name: str, scope: CompileScope | None) -> bool:
+    while scope is not None:
+        if name in scope.slots or scope.is_filter:
+            return True
+        scope = scope.parent
+    return False
+
+
+def compile_call(compiler: Compiler, node: ast.Call, scope: CompileScope | None) -> Evaluator:
+    """`f(args)`: built-ins that nothing shadows are bound at compile time."""
+    arguments = [compiler.compile(argument, scope) for argument in node.arguments]
+    names = node.names
+    callee_node = node.callee
+    fixed: FeelFunction | None = None
+    if (
+        isinstance(callee_node, ast.Name)
+        and callee_node.name not in compiler.global_names
+        and not _is_local(callee_node.name, scope)
+    ):
+        fixed = compiler.builtins.get(callee_node.name)
+    if fixed is not None:
+        function = fixed
+        if len(arguments) == 1:
+            only = arguments[0]
+            return lambda frame: invoke(function, [only(frame)], names, frame.ctx)
+        return lambda frame: invoke(
+            function, [argument(frame) for argument in arguments], names, frame.ctx
+        )
+    callee = compiler.compile(callee_node, scope)
+    return lambda frame: invoke(
+        callee(frame), [argument(frame) for argument in arguments], names, frame.ctx
+    )
+
+
+def compile_function_definition(
+    compiler: Compiler, node: ast.FunctionDefinition, scope: CompileScope | None
+) -> Evaluator:
+    """`function(a, b) body` evaluates to a closure over the defining frame."""
+    from kontor.rules.feel.compiler import CompileScope
+
+    parameters = list(node.parameters)
+    if node.external:
+        return lambda frame: FeelFunction(parameters, _external_unsupported, "external")
+    inner = CompileScope(scope)
+    for parameter in parameters:
+        inner.add(parameter)
+    compiler.function_depth += 1
+    try:
+        body = compiler.compile(node.body, inner)
+    finally:
+        compiler.function_depth -= 1
+
+    def make_function(frame: Frame) -> FeelFunction:
+        def call_body(*arguments: Any) -> Any:
+            return body(Frame(list(arguments), frame, frame.ctx))
+
+        return FeelFunction(parameters, call_body)
+
+    return make_function
+
+
+def _external_unsupported(*arguments: Any) -> Any:
+    raise FeelDataError("unsupported-external", "external functions are not supported")

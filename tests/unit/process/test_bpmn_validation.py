@@ -1,0 +1,192 @@
+"""Deploy-time validation: each rule fires where it should and the verdict follows."""
+
+from kontor.process.bpmn import Severity, parse_bpmn, validate, verdict
+
+
+def codes(xml, roots: str = "") -> dict[str, set[str | None]]:
+    """Issue codes mapped to the element ids they were reported on."""
+    found: dict[str, set[str | None]] = {}
+    for issue in validate(parse_bpmn(xml)):
+        found.setdefault(issue.code, set()).add(issue.element_id)
+    return found
+
+
+def test_clean_process_has_no_issues_and_is_executable(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:userTask id="T"/><bpmn:endEvent id="E"/>'
+        + flow("f1", "S", "T")
+        + flow("f2", "T", "E")
+    )
+    definitions = parse_bpmn(xml)
+    assert validate(definitions) == []
+    assert verdict(definitions, "P").executable
+
+
+def test_process_without_start_event(document):
+    found = codes(document('<bpmn:userTask id="T"/>'))
+    assert "no_start_event" in found
+    assert "activity_without_incoming" in found
+
+
+def test_unreachable_node_is_a_warning(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:endEvent id="E"/>'
+        '<bpmn:task id="Island"/><bpmn:endEvent id="E2"/>'
+        + flow("f1", "S", "E")
+        + flow("f2", "Island", "E2")
+    )
+    issues = [i for i in validate(parse_bpmn(xml)) if i.code == "unreachable"]
+    assert {i.element_id for i in issues} == {"Island", "E2"}
+    assert all(i.severity is Severity.WARNING for i in issues)
+
+
+def test_exclusive_gateway_needs_conditions_or_default(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:exclusiveGateway id="G"/>'
+        '<bpmn:endEvent id="A"/><bpmn:endEvent id="B"/>'
+        + flow("f0", "S", "G")
+        + flow("f1", "G", "A")
+        + flow("f2", "G", "B", "=x")
+    )
+    issues = [i for i in validate(parse_bpmn(xml)) if i.code == "missing_condition"]
+    assert len(issues) == 1
+    assert "'f1'" in issues[0].message
+    assert issues[0].element_id == "G"
+    assert issues[0].line == 5
+
+
+def test_default_flow_with_condition_warns(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:inclusiveGateway id="G" default="f1"/>'
+        '<bpmn:endEvent id="A"/><bpmn:endEvent id="B"/>'
+        + flow("f0", "S", "G")
+        + flow("f1", "G", "A", "=y")
+        + flow("f2", "G", "B", "=x")
+    )
+    assert "default_with_condition" in codes(xml)
+    assert "missing_condition" not in codes(xml)
+
+
+def test_event_based_gateway_must_lead_to_catch_events(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:eventBasedGateway id="G"/>'
+        '<bpmn:intermediateCatchEvent id="Wait"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        '</bpmn:intermediateCatchEvent><bpmn:userTask id="T"/>'
+        '<bpmn:endEvent id="E"/>'
+        + flow("f0", "S", "G")
+        + flow("f1", "G", "Wait")
+        + flow("f2", "G", "T")
+        + flow("f3", "Wait", "E")
+        + flow("f4", "T", "E")
+    )
+    issues = [i for i in validate(parse_bpmn(xml)) if i.code == "event_gateway_target"]
+    assert len(issues) == 1
+    assert "'T'" in issues[0].message
+
+
+def test_boundary_without_outgoing_warns(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:userTask id="T"/><bpmn:endEvent id="E"/>'
+        '<bpmn:boundaryEvent id="B" attachedToRef="T"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        "</bpmn:boundaryEvent>" + flow("f1", "S", "T") + flow("f2", "T", "E")
+    )
+    assert codes(xml)["boundary_without_outgoing"] == {"B"}
+
+
+def test_unsupported_elements_are_listed_and_block_execution(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:complexGateway id="CG"/>'
+        '<bpmn:transaction id="Tx"><bpmn:startEvent id="S2"/></bpmn:transaction>'
+        '<bpmn:endEvent id="E"/>'
+        + flow("f0", "S", "CG")
+        + flow("f1", "CG", "Tx")
+        + flow("f2", "Tx", "E")
+    )
+    definitions = parse_bpmn(xml)
+    summary = [i for i in validate(definitions) if i.code == "unsupported_summary"]
+    assert len(summary) == 1
+    assert "CG (complex gateways)" in summary[0].message
+    assert "Tx (transaction" in summary[0].message
+    result = verdict(definitions, "P")
+    assert not result.executable
+    assert any("complex gateways" in reason for reason in result.reasons)
+
+
+def test_non_executable_flag_is_a_reason(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:endEvent id="E"/>' + flow("f1", "S", "E"),
+        executable=False,
+    )
+    assert verdict(parse_bpmn(xml), "P").reasons == ("isExecutable is not true",)
+
+
+def test_message_catch_needs_named_message(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:intermediateCatchEvent id="C">'
+        '<bpmn:messageEventDefinition messageRef="M"/></bpmn:intermediateCatchEvent>'
+        '<bpmn:receiveTask id="R"/><bpmn:endEvent id="E"/>'
+        + flow("f1", "S", "C")
+        + flow("f2", "C", "R")
+        + flow("f3", "R", "E"),
+        '<bpmn:message id="M"/>',
+    )
+    found = codes(xml)
+    assert found["message_unnamed"] == {"C"}
+    assert found["message_missing"] == {"R"}
+
+
+def test_flows_may_not_cross_sub_process_borders(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:subProcess id="Sub"><bpmn:startEvent id="S2"/>'
+        '<bpmn:endEvent id="E2"/></bpmn:subProcess><bpmn:endEvent id="E"/>'
+        + flow("f1", "S", "Sub")
+        + flow("f2", "Sub", "E")
+        + flow("f3", "S2", "E")
+    )
+    found = codes(xml)
+    assert found["flow_crosses_scope"] == {"f3"}
+
+
+def test_multi_instance_without_bound_is_an_error(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:userTask id="T">'
+        '<bpmn:multiInstanceLoopCharacteristics isSequential="false"/></bpmn:userTask>'
+        '<bpmn:endEvent id="E"/>' + flow("f1", "S", "T") + flow("f2", "T", "E")
+    )
+    assert codes(xml)["multi_instance_unbounded"] == {"T"}
+
+
+def test_event_sub_process_rules(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:endEvent id="E"/>'
+        + flow("f1", "S", "E")
+        + '<bpmn:subProcess id="Evt" triggeredByEvent="true"><bpmn:startEvent id="ES">'
+        '<bpmn:conditionalEventDefinition/></bpmn:startEvent><bpmn:endEvent id="EE"/>'
+        + flow("g1", "ES", "EE")
+        + "</bpmn:subProcess>"
+    )
+    found = codes(xml)
+    assert found["unsupported"] == {"ES"}
+    assert "unreachable" not in found
+
+
+def test_non_feel_expressions_are_flagged_but_allowed(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:scriptTask id="Calc" scriptFormat="python">'
+        "<bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>"
+        '<bpmn:exclusiveGateway id="G"/><bpmn:endEvent id="A"/><bpmn:endEvent id="B"/>'
+        + flow("f0", "S", "Calc")
+        + flow("f1", "Calc", "G")
+        + flow("f2", "G", "A", "${approved}")
+        + flow("f3", "G", "B", "=not(approved)")
+    )
+    definitions = parse_bpmn(xml)
+    condition = definitions.process("P").flow("f2").condition
+    assert condition is not None
+    assert condition.language == "juel"
+    flagged = [i for i in validate(definitions) if i.code == "non_feel_expression"]
+    assert {i.element_id for i in flagged} == {"Calc", "G"}
+    assert all(i.severity is Severity.WARNING for i in flagged)
+    assert verdict(definitions, "P").executable

@@ -1,0 +1,42 @@
+"""The FEEL adapter: JSON in, JSON out, other languages refused, syntax errors → incidents."""
+
+import pytest
+
+from kontor.process.bpmn import Expression, parse_bpmn
+from kontor.process.runtime import IncidentRaised, ManualClock, start
+from kontor.process.runtime.feel_evaluator import FeelEvaluator, UnsupportedExpressionLanguage
+
+
+def test_feel_values_come_back_as_json():
+    evaluator = FeelEvaluator()
+    variables = {"claim": {"amount": 1200, "lines": ["car", "home"]}}
+    assert evaluator.evaluate(Expression("claim.amount * 1.5"), variables) == 1800
+    assert evaluator.evaluate(Expression("count(claim.lines) = 2"), variables) is True
+    assert evaluator.evaluate(Expression("claim.amount / 1000"), variables) == 1.2
+
+
+def test_names_with_spaces_are_found():
+    evaluator = FeelEvaluator()
+    assert evaluator.evaluate(Expression("sum insured + 1"), {"sum insured": 9}) == 10
+
+
+def test_other_languages_are_refused():
+    with pytest.raises(UnsupportedExpressionLanguage, match="juel"):
+        FeelEvaluator().evaluate(Expression("${approved}", "juel"), {})
+
+
+def test_a_feel_syntax_error_parks_the_token_in_an_incident(document, flow):
+    definitions = parse_bpmn(
+        document(
+            '<bpmn:startEvent id="S"/><bpmn:scriptTask id="T"><bpmn:extensionElements>'
+            '<zeebe:script expression="=1 +" resultVariable="x"/></bpmn:extensionElements>'
+            '</bpmn:scriptTask><bpmn:endEvent id="E"/>'
+            + flow("f1", "S", "T")
+            + flow("f2", "T", "E")
+        )
+    )
+    state, effects = start(definitions, "P", {}, ManualClock(), evaluator=FeelEvaluator())
+    [incident] = [e for e in effects if isinstance(e, IncidentRaised)]
+    assert incident.element_id == "T"
+    assert "expression '1 +' failed" in incident.reason
+    assert state.status.value == "active"

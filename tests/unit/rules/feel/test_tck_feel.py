@@ -1,0 +1,289 @@
+"""The plain-FEEL decisions of the DMN TCK (compliance levels 2 and 3, folders named *-feel-*).
+
+Decisions whose expected result depends on the DMN layer (item definitions, type coercion of
+results, boxed expressions) or on values Python's datetime cannot hold (years outside 1..9999,
+nanoseconds) are listed in KNOWN_GAPS; every other case must pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from kontor.rules.feel import FeelFunction, compile_expression
+from kontor.rules.feel.operators import values_equal
+from kontor.rules.feel.temporal import format_temporal, parse_temporal_literal
+
+TCK = Path(__file__).resolve().parents[4].parent / "shared" / "dmn-tck"
+_XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+
+def _local(element: Any) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _children(element: Any, name: str) -> list[Any]:
+    return [child for child in element if _local(child) == name]
+
+
+def _text_of(literal: Any) -> str:
+    return "".join(text.text or "" for text in _children(literal, "text"))
+
+
+@dataclass
+class Case:
+    """One expected decision result."""
+
+    folder: str
+    decision: str
+    text: str
+    inputs: dict[str, Any]
+    expected: Any
+    model: _Model
+
+
+def read_value(node: Any) -> Any:
+    """Expected/input value of a TCK node; temporal values become ('temporal', text)."""
+    components = _children(node, "component")
+    if components:
+        return {component.get("name"): read_value(component) for component in components}
+    for child in node:
+        kind = _local(child)
+        if kind == "value":
+            if child.get(_XSI_NIL) == "true":
+                return None
+            if len(_children(child, "component")) or len(_children(child, "list")):
+                return read_value(child)
+            return _typed(child.get(_XSI_TYPE) or "", child.text or "")
+        if kind == "list":
+            return [read_value(item) for item in _children(child, "item")]
+    return None
+
+
+def _typed(xsd_type: str, text: str) -> Any:
+    kind = xsd_type.rsplit(":", 1)[-1]
+    if kind in ("decimal", "double", "integer", "int", "long"):
+        return Decimal(text.strip())
+    if kind == "boolean":
+        return text.strip() == "true"
+    if kind in ("date", "dateTime", "time", "duration", "dayTimeDuration", "yearMonthDuration"):
+        return ("temporal", text.strip())
+    return text
+
+
+def as_feel(value: Any) -> Any:
+    """Input values in FEEL form."""
+    if isinstance(value, tuple):
+        return parse_temporal_literal(value[1])
+    if isinstance(value, list):
+        return [as_feel(item) for item in value]
+    if isinstance(value, dict):
+        return {key: as_feel(item) for key, item in value.items()}
+    return value
+
+
+def same(actual: Any, expected: Any) -> bool:
+    """Compare with TCK leniency: decimals may be given rounded."""
+    if isinstance(expected, tuple):
+        parsed = parse_temporal_literal(expected[1])
+        return (
+            parsed is not None
+            and type(parsed) is type(actual)
+            and values_equal(parsed, actual) is True
+            and format_temporal(parsed) == format_temporal(actual)
+        )
+    if isinstance(expected, Decimal):
+        if type(actual) is not Decimal:
+            return False
+        return actual == expected or actual.quantize(expected) == expected
+    if isinstance(expected, bool) or expected is None:
+        return actual is expected
+    if isinstance(expected, list):
+        return (
+            type(actual) is list
+            and len(actual) == len(expected)
+            and all(same(a, e) for a, e in zip(actual, expected, strict=True))
+        )
+    if isinstance(expected, dict):
+        return (
+            type(actual) is dict
+            and actual.keys() == expected.keys()
+            and all(same(actual[key], expected[key]) for key in expected)
+        )
+    return bool(actual == expected)
+
+
+class _Scope(Mapping[str, Any]):
+    """Decisions and BKMs of a model, evaluated on first use."""
+
+    def __init__(self, model: _Model, inputs: dict[str, Any]) -> None:
+        self.model = model
+        self.inputs = inputs
+        self.cache: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.inputs:
+            return self.inputs[name]
+        if name not in self.cache:
+            self.cache[name] = self.model.evaluate(name, self)
+        return self.cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.inputs, *self.model.expressions])
+
+    def __len__(self) -> int:
+        return len(self.inputs) + len(self.model.expressions)
+
+
+class _Model:
+    def __init__(self, path: Path) -> None:
+        root = etree.parse(str(path)).getroot()
+        self.names: list[str] = []
+        self.expressions: dict[str, tuple[list[str] | None, str]] = {}
+        for element in root:
+            kind = _local(element)
+            if kind in ("decision", "businessKnowledgeModel", "inputData"):
+                self.names.append(element.get("name"))
+            if kind == "decision":
+                literals = _children(element, "literalExpression")
+                if literals:
+                    self.expressions[element.get("name")] = (None, _text_of(literals[0]))
+            elif kind == "businessKnowledgeModel":
+                for logic in _children(element, "encapsulatedLogic"):
+                    literals = _children(logic, "literalExpression")
+                    if literals:
+                        parameters = [p.get("name") for p in _children(logic, "formalParameter")]
+                        self.expressions[element.get("name")] = (parameters, _text_of(literals[0]))
+
+    def evaluate(self, name: str, scope: _Scope) -> Any:
+        if name not in self.expressions:
+            raise KeyError(name)
+        parameters, text = self.expressions[name]
+        if parameters is None:
+            return compile_expression(text, self.names).evaluate(scope)
+        body = compile_expression(text, [*self.names, *parameters])
+
+        def call(*arguments: Any) -> Any:
+            local = {**scope.inputs, **dict(zip(parameters, arguments, strict=True))}
+            return body.evaluate(_Scope(self, local))
+
+        return FeelFunction(parameters, call, name)
+
+
+def cases(folder: Path) -> Iterator[Case]:
+    """All decision results of a TCK folder that are plain literal expressions."""
+    model = _Model(next(folder.glob("*.dmn")))
+    for test_file in sorted(folder.glob("*test*.xml")):
+        for test_case in _children(etree.parse(str(test_file)).getroot(), "testCase"):
+            if test_case.get("type") in ("bkm", "decisionService"):
+                continue
+            inputs = {
+                node.get("name"): as_feel(read_value(node))
+                for node in _children(test_case, "inputNode")
+            }
+            for result in _children(test_case, "resultNode"):
+                decision = result.get("name")
+                if decision not in model.expressions or model.expressions[decision][0] is not None:
+                    continue
+                expected = read_value(_children(result, "expected")[0])
+                text = model.expressions[decision][1]
+                yield Case(folder.name, decision, text, inputs, expected, model)
+
+
+def run(case: Case) -> Any:
+    """Evaluate the decision of `case` in a fresh scope of its model."""
+    return _Scope(case.model, case.inputs)[case.decision]
+
+
+KNOWN_GAPS: dict[str, set[str]] = {
+    "0068-feel-equality": {"time_005", "datetime_003_a", "range_010", "range_012"},
+    "0070-feel-instance-of": {
+        "number_013",
+        "string_013",
+        "list_013",
+        "list_014",
+        "list_014_a",
+        "list_018",
+        "context_013",
+        "context_014",
+    },
+    "0082-feel-coercion": {
+        "decision_001",
+        "decision_003",
+        "decision_005",
+        "decision_006_a",
+        "decision_007",
+        "decision_007_a",
+        "decision_bkm_002",
+        "decision_bkm_003",
+        "decision_bkm_004_a",
+        "decision_bkm_005",
+        "decision_bkm_005_a",
+        "literal_002",
+        "literal_004",
+        "literal_005",
+        "literal_006",
+        "ds_invoke_002_with_singleton_list",
+        "decision_context_03",
+    },
+    "0092-feel-lambda": {
+        "decision_002_1",
+        "decision_004_1",
+        "decision_006_1",
+        "decision_010_1_a",
+        "decision_013_1",
+    },
+    "1115-feel-date-function": {
+        "feel-date-function_013_d7e901ee86",
+        "feel-date-function_014_fad7e00633",
+        "feel-date-function_015_1dd66594cf",
+        "feel-date-function_016_31f3fef4a0",
+        "feel-date-function_027_987c5be372",
+        "feel-date-function_028_35ca79a6cd",
+        "feel-date-function_029_88f5c7c90f",
+        "feel-date-function_030_9184a7bfc3",
+    },
+    "1117-feel-date-and-time-function": {
+        "feel-date-and-time-function_010_59f5b47012",
+        "feel-date-and-time-function_011_eec2d5bdcd",
+        "feel-date-and-time-function_012_225a105eef",
+        "feel-date-and-time-function_022_b8b20f0328",
+        "feel-date-and-time-function_026_5ba081cd5f",
+        "feel-date-and-time-function_027_ae365197dd",
+        "feel-date-and-time-function_028_1c3d56275f",
+        "feel-date-and-time-function_033_2fac4d6807",
+        "feel-date-and-time-function_040_d9116e1daa",
+        "feel-date-and-time-function_047_60ea7838ce",
+        "feel-date-and-time-function_054_2561a406fc",
+    },
+    "1121-feel-years-and-months-duration-function": {
+        "feel-years-and-months-duration-function_017_86744b9a54",
+        "feel-years-and-months-duration-function_018_8a9ed1d66d",
+        "feel-years-and-months-duration-function_019_90c2084588",
+    },
+    "1146-feel-context-put-function": {"decision014", "nested010"},
+}
+FOLDERS = sorted(TCK.glob("compliance-level-*/*-feel-*")) if TCK.exists() else []
+
+
+@pytest.mark.skipif(not FOLDERS, reason="the DMN TCK is not available next to the repository")
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_tck_folder(folder: Path) -> None:
+    failures = []
+    for case in cases(folder):
+        if case.decision in KNOWN_GAPS.get(case.folder, set()):
+            continue
+        actual = run(case)
+        if not same(actual, case.expected):
+            failures.append(
+                f"{case.decision}: {case.text!r} gave {actual!r}, want {case.expected!r}"
+            )
+    assert not failures, "\n".join(failures)

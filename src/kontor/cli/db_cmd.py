@@ -12,7 +12,7 @@ app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
 @app.command("upgrade")
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Migrate the database to the newest (or the given) revision."""
     settings = load_settings()
     engine = db.create_database_engine(settings.effective_database_url)
@@ -20,7 +20,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
         db.upgrade(engine, revision)
         typer.echo(
             f"database {mask_url_password(settings.effective_database_url)} "
-            f"at revision {db.current_revision(engine)}"
+            f"at revision {_names(db.current_revisions(engine))}"
         )
     finally:
         engine.dispose()
@@ -33,7 +33,7 @@ def downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. 'b
     engine = db.create_database_engine(settings.effective_database_url)
     try:
         db.downgrade(engine, revision)
-        typer.echo(f"database at revision {db.current_revision(engine) or 'base'}")
+        typer.echo(f"database at revision {_names(db.current_revisions(engine))}")
     finally:
         engine.dispose()
 
@@ -44,8 +44,12 @@ def current() -> None:
     settings = load_settings()
     engine = db.create_database_engine(settings.effective_database_url)
     try:
-        revision, head = db.current_revision(engine), db.head_revision()
+        current, heads = db.current_revisions(engine), db.head_revisions()
     finally:
         engine.dispose()
-    state = "up to date" if revision == head else f"behind (newest is {head})"
-    typer.echo(f"{revision or 'none'} ({state})")
+    state = "up to date" if current == heads else f"behind (newest is {_names(heads)})"
+    typer.echo(f"{_names(current)} ({state})")
+
+
+def _names(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "base"

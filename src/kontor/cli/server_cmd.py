@@ -21,12 +21,8 @@ log = logging.getLogger(__name__)
 def _require_migrated(settings: Settings) -> None:
     engine = db.create_database_engine(settings.effective_database_url)
     try:
-        current, head = db.current_revision(engine), db.head_revision()
-        if current != head:
-            fail(
-                f"database is at revision {current or 'none'}, Kontor needs {head}: "
-                "run 'kontor db upgrade' first"
-            )
+        if not db.is_up_to_date(engine):
+            fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")
         if settings.environment is Environment.DEVELOPMENT:
             ensure_development_tenant(engine)
     finally:

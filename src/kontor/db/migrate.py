@@ -1,4 +1,9 @@
-"""Schema migrations (Alembic) run programmatically against one engine."""
+"""Schema migrations (Alembic) run programmatically against one engine.
+
+Each component keeps its own branch of revisions starting from the foundation revision, so
+components add tables without ordering their migrations against each other; upgrading goes to
+every branch head.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from sqlalchemy import Engine
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
     """An Alembic configuration that migrates ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -21,8 +26,8 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database of ``engine`` up to ``revision``."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Migrate the database of ``engine`` up to ``revision`` (default: every branch head)."""
     command.upgrade(alembic_config(engine), revision)
 
 
@@ -31,14 +36,17 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database of ``engine`` is at (None when never migrated)."""
+def current_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database of ``engine`` is at (empty when never migrated)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision() -> str | None:
-    """The newest revision Kontor ships."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(config).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The newest revision of every branch Kontor ships."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    """Whether the database of ``engine`` has every migration applied."""
+    return current_revisions(engine) == head_revisions()

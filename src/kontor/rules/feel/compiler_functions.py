@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from kontor.rules.feel import syntax as ast
 from kontor.rules.feel.errors import FeelDataError
 from kontor.rules.feel.runtime import Evaluator, Frame, invoke
+from kontor.rules.feel.typesystem import FeelType
 from kontor.rules.feel.values import FeelFunction
 
 if TYPE_CHECKING:
@@ -65,13 +66,43 @@ def compile_function_definition(
     finally:
         compiler.function_depth -= 1
 
-    def make_function(frame: Frame) -> FeelFunction:
-        def call_body(*arguments: Any) -> Any:
-            return body(Frame(list(arguments), frame, frame.ctx))
+    types = [
+        None if feel_type is None else feel_type.resolve(compiler.types)
+        for feel_type in node.parameter_types
+    ]
+    if not any(feel_type is not None for feel_type in types):
 
-        return FeelFunction(parameters, call_body)
+        def make_function(frame: Frame) -> FeelFunction:
+            def call_body(*arguments: Any) -> Any:
+                return body(Frame(list(arguments), frame, frame.ctx))
 
-    return make_function
+            return FeelFunction(parameters, call_body)
+
+        return make_function
+
+    def make_typed_function(frame: Frame) -> FeelFunction:
+        def call_typed_body(*arguments: Any) -> Any:
+            values = [
+                _coerce(argument, feel_type, frame)
+                for argument, feel_type in zip(arguments, types, strict=False)
+            ]
+            return body(Frame(values, frame, frame.ctx))
+
+        return FeelFunction(parameters, call_typed_body)
+
+    return make_typed_function
+
+
+def _coerce(argument: Any, feel_type: FeelType | None, frame: Frame) -> Any:
+    """DMN conversions for a typed parameter: singleton lists, else null if not conforming."""
+    if feel_type is None or argument is None or feel_type.is_instance(argument):
+        return argument
+    if feel_type.name == "list" and feel_type.is_instance([argument]):
+        return [argument]
+    if type(argument) is list and len(argument) == 1 and feel_type.is_instance(argument[0]):
+        return argument[0]
+    frame.ctx.warn("type-mismatch", f"argument does not conform to {feel_type}; using null")
+    return None
 
 
 def _external_unsupported(*arguments: Any) -> Any:

@@ -68,11 +68,21 @@ def is_name_part(char: str) -> bool:
 class KnownNames:
     """Names in scope, used to recognise names with spaces or operator characters."""
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        self._by_first_char: dict[str, list[str]] = {}
-        self._counts: dict[str, int] = {}
+    def __init__(self, names: Iterable[str] = (), base: KnownNames | None = None) -> None:
+        # Copying a prepared base (the built-in names) is much cheaper than adding them again.
+        self._by_first_char: dict[str, list[str]] = (
+            {char: list(bucket) for char, bucket in base._by_first_char.items()} if base else {}
+        )
+        self._counts: dict[str, int] = dict(base._counts) if base else {}
+        touched: set[str] = set()
         for name in names:
-            self.add(name)
+            if name and self._counts.get(name, 0) == 0:
+                self._by_first_char.setdefault(name[0], []).append(name)
+                touched.add(name[0])
+            if name:
+                self._counts[name] = self._counts.get(name, 0) + 1
+        for char in touched:
+            self._by_first_char[char].sort(key=len, reverse=True)
 
     def add(self, name: str) -> None:
         """Make `name` recognisable (nested declarations are counted)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache, lru_cache
 
 from kontor.rules.feel import syntax as ast
 from kontor.rules.feel.errors import FeelSyntaxError
@@ -18,10 +19,8 @@ class Parser:
     """Parses one FEEL text; names in scope guide the recognition of multi-word names."""
 
     def __init__(self, text: str, names: Iterable[str]) -> None:
-        from kontor.rules.feel.builtins import BUILTIN_NAMES
-
         self.text = text
-        self.known = KnownNames([*BUILTIN_NAMES, *names])
+        self.known = KnownNames(base=_known_names(tuple(names)))
         self.scanner = Scanner(text, self.known)
         self.pos = 0
         self.allow_filter = True
@@ -278,6 +277,19 @@ class Parser:
                 node = parse_call_arguments(self, node)
             else:
                 return node
+
+
+@cache
+def _builtin_names() -> KnownNames:
+    from kontor.rules.feel.builtins import BUILTIN_NAMES
+
+    return KnownNames(BUILTIN_NAMES)
+
+
+@lru_cache(maxsize=128)
+def _known_names(names: tuple[str, ...]) -> KnownNames:
+    """Built-in plus given names; cached because all cells of a DMN table share their names."""
+    return KnownNames(names, base=_builtin_names())
 
 
 def _describe(token: Token) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kontor.rules.feel import syntax as ast
-from kontor.rules.feel.typesystem import read_type_at
+from kontor.rules.feel.typesystem import FeelType, read_type_at
 
 if TYPE_CHECKING:
     from kontor.rules.feel.parser import Parser
@@ -209,13 +209,16 @@ def _parse_quantified(parser: Parser, quantifier: str, offset: int) -> ast.Node:
 def _parse_function(parser: Parser, offset: int) -> ast.Node:
     parser.expect_op("(")
     parameters: list[str] = []
+    parameter_types: list[FeelType | None] = []
     if not parser.accept_op(")"):
         while True:
             parameters.append(str(parser.expect_name("a parameter name").value))
             colon = parser.peek()
+            parameter_type = None
             if colon.is_op(":"):
-                _type, end = read_type_at(parser.text, colon.end)
+                parameter_type, end = read_type_at(parser.text, colon.end)
                 parser.pos = end
+            parameter_types.append(parameter_type)
             if not parser.accept_op(","):
                 break
         parser.expect_op(")")
@@ -227,7 +230,7 @@ def _parse_function(parser: Parser, offset: int) -> ast.Node:
     finally:
         for parameter in parameters:
             parser.undeclare(parameter)
-    return ast.FunctionDefinition(parameters, body, external, offset=offset)
+    return ast.FunctionDefinition(parameters, body, external, parameter_types, offset=offset)
 
 
 def parse_filter(parser: Parser, base: ast.Node) -> ast.Node:

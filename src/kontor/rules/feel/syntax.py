@@ -183,6 +183,7 @@ class FunctionDefinition(Node):
     parameters: list[str]
     body: Node
     external: bool = False
+    parameter_types: list[FeelType | None] = field(default_factory=list)
 
 
 @dataclass(slots=True)

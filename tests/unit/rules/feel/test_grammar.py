@@ -202,3 +202,10 @@ def test_between_and_in() -> None:
     assert ev("5 in (1..5)") is False
     assert ev("1 in [[2..4], [1..3]]") is True
     assert ev("5 in (null..10]") is None
+
+
+def test_typed_parameters_coerce_arguments() -> None:
+    assert ev('{fn: function(arg: number) arg, r: fn("foo")}.r') is None
+    assert ev("{fn: function(arg: number) arg, r: fn(10)}.r") == 10
+    assert ev("{fn: function(arg: number) arg, r: fn([7])}.r") == 7
+    assert ev("{fn: function(arg: list<number>) count(arg), r: fn(10)}.r") == 1

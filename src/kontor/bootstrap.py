@@ -22,6 +22,7 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import DEVELOPMENT_TENANT, TenantStore
+from kontor.rules.deployment import HookRegistry, RulesService
 from kontor.settings import Settings
 
 
@@ -36,6 +37,7 @@ class Kontor:
     bus: MessageBus
     dispatcher: Dispatcher
     transport: InProcessTransport | RabbitMQTransport
+    rules: RulesService
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     _pump: MessagePump | None = None
 
@@ -94,6 +96,7 @@ def bootstrap(
     engine: Engine | None = None,
     registry: HandlerRegistry | None = None,
     metrics: CollectorRegistry | None = None,
+    hook_points: HookRegistry | None = None,
 ) -> Kontor:
     """Wire a Kontor process from settings; nothing starts until ``Kontor.start``."""
     clock = clock or SystemClock()
@@ -122,13 +125,17 @@ def bootstrap(
     bus = MessageBus(engine, clock, registry, transport)
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))
-    return Kontor(settings, engine, clock, registry, bus, dispatcher, transport, metrics)
+    # Applications declare their hook points here as they arrive (task.created, …).
+    rules = RulesService(hook_points or HookRegistry())
+    return Kontor(settings, engine, clock, registry, bus, dispatcher, transport, rules, metrics)
 
 
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.messaging.tables
-    import kontor.platform.tenants  # noqa: F401 - registers its tables
+    import kontor.platform.tenants
+    import kontor.process.store.tables
+    import kontor.rules.deployment.tables  # noqa: F401 - registers its tables
 
     return db.metadata
 

@@ -1,7 +1,8 @@
 """Kontor process component: BPMN 2.0 import, validation and the token runtime.
 
-The public face for other components; details live in ``kontor.process.bpmn`` and
-``kontor.process.runtime``.
+The public face for other components; details live in ``kontor.process.bpmn``,
+``kontor.process.runtime``, ``kontor.process.store`` and the service layer. Wire it with
+``register(registry)`` and a ``JobExecutor``.
 """
 
 from kontor.process.bpmn import (
@@ -16,12 +17,23 @@ from kontor.process.bpmn import (
     verdict,
     verdicts,
 )
+from kontor.process.jobs import BpmnError, ExecutorReport, JobExecutor, TaskHandler, TaskHandlers
+from kontor.process.messages import (
+    BroadcastSignal,
+    CompleteUserTask,
+    CorrelateMessage,
+    DeployProcess,
+    IncidentRaised,
+    ProcessInstanceCompleted,
+    StartProcess,
+    TaskCompleted,
+    UserTaskActivated,
+    UserTaskCancelled,
+)
 from kontor.process.runtime import (
-    Clock,
     Effect,
     ExpressionEvaluator,
     InstanceState,
-    ManualClock,
     RuntimeCommandError,
     StepResult,
     broadcast_signal,
@@ -37,20 +49,35 @@ from kontor.process.runtime import (
     throw_bpmn_error,
 )
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
+from kontor.process.service import ProcessServices, register
 
 __all__ = [
+    "BpmnError",
     "BpmnImportError",
-    "Clock",
+    "BroadcastSignal",
+    "CompleteUserTask",
+    "CorrelateMessage",
     "Definitions",
+    "DeployProcess",
     "Effect",
+    "ExecutorReport",
     "ExpressionEvaluator",
     "FeelEvaluator",
+    "IncidentRaised",
     "InstanceState",
     "Issue",
-    "ManualClock",
+    "JobExecutor",
+    "ProcessInstanceCompleted",
+    "ProcessServices",
     "RuntimeCommandError",
     "Severity",
+    "StartProcess",
     "StepResult",
+    "TaskCompleted",
+    "TaskHandler",
+    "TaskHandlers",
+    "UserTaskActivated",
+    "UserTaskCancelled",
     "Verdict",
     "broadcast_signal",
     "complete_call_activity",
@@ -61,6 +88,7 @@ __all__ = [
     "fire_timer",
     "parse_bpmn",
     "parse_bpmn_file",
+    "register",
     "resolve_incident",
     "set_variables",
     "start",

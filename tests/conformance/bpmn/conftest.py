@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn_file
 from kontor.process.runtime import (
     ActivityCompleted,
     InstanceState,
-    ManualClock,
     broadcast_signal,
     complete_job,
     complete_user_task,
@@ -114,7 +114,7 @@ class Scenario:
 
     def __init__(self, definitions, process_id, variables, evaluator=None):
         self.definitions = definitions
-        self.clock = ManualClock()
+        self.clock = FakeClock()
         self.evaluator = evaluator or PythonLiteralEvaluator()
         self.effects = []
         result = start(
@@ -163,7 +163,7 @@ class Scenario:
             )
         elif "fire_timer" in step:
             timer = self._first(s.timers, step["fire_timer"])
-            self.clock.set(max(self.clock.now(), parse_date(timer.due)))
+            self.clock.advance(max(timedelta(), parse_date(timer.due) - self.clock.now()))
             result = fire_timer(d, s, timer.id, self.clock, **kw)
         elif "advance" in step:
             self.clock.advance(_duration(step["advance"]))

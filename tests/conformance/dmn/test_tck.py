@@ -14,7 +14,7 @@ TCK = SHARED / "dmn-tck"
 
 # Achieved pass counts; raise them as the engine improves (never lower them).
 LEVEL_2_MIN_PASSED = 116
-LEVEL_3_MIN_PASSED = 3184
+LEVEL_3_MIN_PASSED = 3193
 
 
 def _feel_ready() -> bool:

@@ -2,8 +2,9 @@
 
 import pytest
 
+from kontor.messaging import FakeClock
 from kontor.process.bpmn import Expression, parse_bpmn
-from kontor.process.runtime import IncidentRaised, ManualClock, start
+from kontor.process.runtime import IncidentRaised, start
 from kontor.process.runtime.feel_evaluator import FeelEvaluator, UnsupportedExpressionLanguage
 
 
@@ -35,7 +36,7 @@ def test_a_feel_syntax_error_parks_the_token_in_an_incident(document, flow):
             + flow("f2", "T", "E")
         )
     )
-    state, effects = start(definitions, "P", {}, ManualClock(), evaluator=FeelEvaluator())
+    state, effects = start(definitions, "P", {}, FakeClock(), evaluator=FeelEvaluator())
     [incident] = [e for e in effects if isinstance(e, IncidentRaised)]
     assert incident.element_id == "T"
     assert "expression '1 +' failed" in incident.reason

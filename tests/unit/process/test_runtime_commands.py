@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn
 from kontor.process.runtime import (
     ActivityCompleted,
@@ -15,7 +16,6 @@ from kontor.process.runtime import (
     InstanceNotActiveError,
     InstanceState,
     JobCreated,
-    ManualClock,
     NotCorrelatedError,
     TimerNotDueError,
     UnknownWaitStateError,
@@ -46,7 +46,7 @@ def single_task(document, flow, task_xml, roots="", extra=""):
 
 @pytest.fixture
 def clock():
-    return ManualClock()
+    return FakeClock()
 
 
 def test_user_task_activation_carries_assignment_and_schedule(

@@ -3,8 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn
-from kontor.process.runtime import ActivityCompleted, ManualClock, complete_user_task, start
+from kontor.process.runtime import ActivityCompleted, complete_user_task, start
 
 BRANCHES = 4
 
@@ -25,7 +26,7 @@ def gateway_model(document, flow, gateway: str) -> str:
 
 
 def run_to_end(definitions, variables, order, evaluator):
-    clock = ManualClock()
+    clock = FakeClock()
     state, effects = start(definitions, "P", variables, clock, evaluator=evaluator)
     effects = list(effects)
     for pick in order:

@@ -94,10 +94,6 @@ class RabbitMQTransport:
         if self._connection is None or self._connection.is_closed:
             raise ConnectionError("RabbitMQ connection is not open")
 
-    def relay_once(self, limit: int = 1000) -> int:
-        """Publish one batch of unpublished outbox rows now; return how many."""
-        return int(self._call(self._publish_batch(limit)))
-
     # -- internals -----------------------------------------------------------------------------
     def _call(self, coroutine: Any) -> Any:
         assert self._loop is not None, "transport not started"

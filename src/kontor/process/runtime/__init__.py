@@ -45,7 +45,7 @@ from kontor.process.runtime.errors import (
     UnknownWaitStateError,
     UnsupportedProcessError,
 )
-from kontor.process.runtime.ports import Clock, ExpressionEvaluator, ManualClock
+from kontor.process.runtime.ports import ExpressionEvaluator
 from kontor.process.runtime.state import (
     Incident,
     InstanceState,
@@ -67,7 +67,6 @@ __all__ = [
     "ActivityTerminated",
     "CallActivityCancelled",
     "CallActivityStarted",
-    "Clock",
     "Effect",
     "ExpressionEvaluator",
     "Incident",
@@ -80,7 +79,6 @@ __all__ = [
     "JobCancelled",
     "JobCreated",
     "JobFailed",
-    "ManualClock",
     "MessageSubscriptionOpened",
     "MessageThrown",
     "NotCorrelatedError",

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from kontor.messaging import Clock
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode
 from kontor.process.runtime import activities, errors_propagation, events
 from kontor.process.runtime.effects import Effect, JobCreated, JobFailed
@@ -23,7 +24,7 @@ from kontor.process.runtime.errors import (
     UnsupportedProcessError,
 )
 from kontor.process.runtime.execution import Execution
-from kontor.process.runtime.ports import Clock, ExpressionEvaluator
+from kontor.process.runtime.ports import ExpressionEvaluator
 from kontor.process.runtime.state import (
     InstanceState,
     InstanceStatus,

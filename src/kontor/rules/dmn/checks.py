@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from kontor.rules.dmn.model import (
     BusinessKnowledgeModel,
@@ -42,6 +43,16 @@ class CheckWarning:
 
     def __str__(self) -> str:
         return f"{self.code}: decision '{self.decision}': {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding as JSON-compatible data."""
+        return {
+            "code": self.code,
+            "decision": self.decision,
+            "table": self.table_id,
+            "rules": list(self.rule_ids),
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)

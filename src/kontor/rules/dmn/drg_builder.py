@@ -20,6 +20,7 @@ from kontor.rules.dmn.model import (
     UnaryTestsEntry,
 )
 from kontor.rules.dmn.type_registry import TypeRegistry
+from kontor.rules.dmn.typerefs import DmnType
 from kontor.rules.dmn.xml_reader import (
     Element,
     child,
@@ -95,9 +96,15 @@ class DrgBuilder:
             item_definitions,
             {alias: model.types for alias, model in self.imported_by_alias.items()},
         )
-        registry.all_types()
+        types: dict[str, DmnType] = dict(registry.all_types())
+        for alias, model in self.imported_by_alias.items():
+            types.update({f"{alias}.{name}": found for name, found in model.types.items()})
         builder = ExpressionBuilder(
-            self.file, self._extra_names(item_definitions.values()), self.problems, registry.resolve
+            self.file,
+            self._extra_names(item_definitions.values()),
+            self.problems,
+            registry.resolve,
+            types,
         )
         elements: dict[str, DrgElement] = {}
         for key, element in self.raw_elements.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from kontor.rules.dmn import feel_bridge
 from kontor.rules.dmn.decision_table import compile_table
@@ -89,10 +89,11 @@ class ExpressionBuilder:
         extra_names: Iterable[str],
         problems: list[DmnError] | None = None,
         resolve_type: Callable[[str], DmnType] | None = None,
+        types: Mapping[str, DmnType] | None = None,
     ) -> None:
         self.resolve_type = resolve_type
         self.file = file
-        self.feel = FeelCompiler(file, extra_names, problems)
+        self.feel = FeelCompiler(file, extra_names, problems, types)
         self.compile_feel = self.feel.compile_feel
         self.compile_tests = self.feel.compile_tests
 

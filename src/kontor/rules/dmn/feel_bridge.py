@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -15,14 +15,18 @@ def feel() -> ModuleType:
     return importlib.import_module("kontor.rules.feel")
 
 
-def compile_expression(text: str, names: Iterable[str]) -> Any:
-    """Compile a FEEL expression; raises the FEEL syntax error unchanged."""
-    return feel().compile_expression(text, names)
+def compile_expression(
+    text: str, names: Iterable[str], types: Mapping[str, Any] | None = None
+) -> Any:
+    """Compile a FEEL expression (``types``: item definitions by name); syntax errors unchanged."""
+    return feel().compile_expression(text, names, types=types)
 
 
-def compile_unary_tests(text: str, names: Iterable[str]) -> Any:
-    """Compile FEEL unary tests; raises the FEEL syntax error unchanged."""
-    return feel().compile_unary_tests(text, names)
+def compile_unary_tests(
+    text: str, names: Iterable[str], types: Mapping[str, Any] | None = None
+) -> Any:
+    """Compile FEEL unary tests (``types``: item definitions by name); syntax errors unchanged."""
+    return feel().compile_unary_tests(text, names, types=types)
 
 
 def is_feel_syntax_error(exc: BaseException) -> bool:

@@ -101,9 +101,15 @@ class FeelCompiler:
     """Compiles FEEL texts; syntax errors name file, line and element (or are collected)."""
 
     def __init__(
-        self, file: str | None, extra_names: Iterable[str], problems: list[DmnError] | None = None
+        self,
+        file: str | None,
+        extra_names: Iterable[str],
+        problems: list[DmnError] | None = None,
+        types: Mapping[str, Any] | None = None,
     ) -> None:
         self.file = file
+        # item definitions by name, for `instance of` and typed function parameters
+        self.types = types
         # names FEEL must know to tokenise paths such as `applicant.first name`
         self.extra_names = frozenset(extra_names)
         # lenient import: syntax errors are collected here and the text evaluates to null
@@ -117,7 +123,7 @@ class FeelCompiler:
         if constant is not None:
             return constant
         try:
-            return feel_bridge.compile_expression(text, names | self.extra_names)
+            return feel_bridge.compile_expression(text, names | self.extra_names, self.types)
         except Exception as exc:
             return self._broken(self._syntax_error(exc, text, element, owner), exc)
 
@@ -129,7 +135,7 @@ class FeelCompiler:
         if simple is not None:
             return simple
         try:
-            return feel_bridge.compile_unary_tests(text, names | self.extra_names)
+            return feel_bridge.compile_unary_tests(text, names | self.extra_names, self.types)
         except Exception as exc:
             return self._broken(self._syntax_error(exc, text, element, owner), exc)
 

@@ -20,6 +20,10 @@ class DmnType:
         """Tell whether the non-null `value` conforms to this type."""
         return True
 
+    def is_instance(self, value: Any) -> bool:
+        """FEEL's `instance of` for item definitions: null belongs to no item definition."""
+        return value is not None and self.conforms(value)
+
 
 class AnyType(DmnType):
     """The top type: every value conforms."""
@@ -58,6 +62,10 @@ class ConstrainedType(DmnType):
             return self.tests.matches(value, _NO_SCOPE) is True
         except Exception:  # the constraint itself failed: treat as not allowed
             return False
+
+    def is_instance(self, value: Any) -> bool:
+        """FEEL's `instance of` asks for the type only; allowed values do not count (TCK 0070)."""
+        return self.base.is_instance(value)
 
 
 class CollectionType(DmnType):

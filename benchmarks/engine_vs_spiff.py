@@ -1,0 +1,168 @@
+"""Benchmark: Kontor's durable process engine (SQLite) vs SpiffWorkflow 3.x on claim triage.
+
+Usage: python benchmarks/engine_vs_spiff.py [--instances N] [--spiff-model PATH]
+
+Each instance starts, waits at its user task, is completed there and runs to its end through
+both service tasks. Kontor: FEEL model (the test copy in tests/conformance/bpmn/models), every
+step a committed transaction with outbox events, service tasks run by the job executor.
+SpiffWorkflow: its Python-expression model, serialized to JSON and restored at the user-task
+wait state (and serialized again at the end), service tasks inline. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kontor import db
+from kontor.bootstrap import bootstrap, load_schema
+from kontor.messaging import HandlerRegistry
+from kontor.process import (
+    CompleteUserTask,
+    DeployProcess,
+    JobExecutor,
+    StartProcess,
+    TaskHandlers,
+    UserTaskActivated,
+    register,
+)
+from kontor.process.store.tables import process_instances
+from kontor.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FEEL_MODEL = ROOT / "tests" / "conformance" / "bpmn" / "models" / "claim_triage_feel.bpmn"
+SPIFF_MODEL = ROOT.parent / "shared" / "bench" / "bpmn" / "claim_triage.bpmn"
+BATCH = 200
+
+
+def amount(number: int) -> int:
+    """Alternate high- and low-risk claims so both review paths run."""
+    return 5000 if number % 2 else 200
+
+
+def run_kontor(instances: int) -> dict[str, Any]:
+    """Run ``instances`` claims through Kontor on a fresh SQLite file; return the figures."""
+    with tempfile.TemporaryDirectory(prefix="kontor-bench-") as scratch:
+        url = f"sqlite:///{scratch}/kontor.db"
+        load_schema()
+        engine = db.create_database_engine(url)
+        db.upgrade(engine)
+        registry = HandlerRegistry()
+        services = register(registry)
+        tasks: dict[str, str] = {}
+        registry.subscribe(
+            UserTaskActivated,
+            lambda event, _uow: tasks.__setitem__(event.instance_id, event.task_id),
+            "bench.tasks",
+        )
+        kontor = bootstrap(Settings(database_url=url), engine=engine, registry=registry)
+        handlers = TaskHandlers()
+        handlers.register("notify", lambda variables, headers: {"notified": True})
+        handlers.register("ledger", lambda variables, headers: {"booked": variables["reserve"]})
+        executor = JobExecutor(kontor.bus, services, handlers, batch=BATCH)
+        bus = kontor.bus
+        bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
+        started = time.perf_counter()
+        for first in range(0, instances, BATCH):
+            numbers = range(first, min(first + BATCH, instances))
+            ids = [
+                bus.handle(
+                    StartProcess(
+                        tenant_id="bench",
+                        process_key="ClaimTriage",
+                        variables={"amount": amount(n)},
+                    )
+                )
+                for n in numbers
+            ]
+            for instance_id in ids:
+                bus.handle(
+                    CompleteUserTask(
+                        tenant_id="bench", instance_id=instance_id, task_id=tasks.pop(instance_id),
+                        variables={"approved": True},
+                    )
+                )  # fmt: skip
+            executor.run_until_idle()
+        seconds = time.perf_counter() - started
+        with engine.connect() as connection:
+            done = connection.execute(
+                select(func.count())
+                .select_from(process_instances)
+                .where(process_instances.c.status == "completed")
+            ).scalar_one()
+        kontor.stop()
+    assert done == instances, f"only {done} of {instances} Kontor instances completed"
+    return _figures(instances, seconds)
+
+
+def run_spiff(instances: int, model: Path) -> dict[str, Any]:
+    """Run ``instances`` claims through SpiffWorkflow with a JSON round trip at the wait state."""
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+    from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+    from SpiffWorkflow.util.task import TaskState
+
+    class Services(TaskDataEnvironment):  # type: ignore[misc]
+        def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
+            return json.dumps({"ok": True})
+
+    engine = PythonScriptEngine(environment=Services())
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(model))
+    spec = parser.get_spec("ClaimTriage")
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+    started = time.perf_counter()
+    for number in range(instances):
+        workflow = BpmnWorkflow(spec, script_engine=engine)
+        workflow.get_next_task(state=TaskState.READY).data["amount"] = amount(number)
+        workflow.do_engine_steps()
+        stored = serializer.serialize_json(workflow)
+        restored = serializer.deserialize_json(stored)
+        restored.script_engine = engine
+        task = restored.get_next_task(state=TaskState.READY, manual=True)
+        task.data["approved"] = True
+        task.run()
+        restored.do_engine_steps()
+        assert restored.is_completed(), "a SpiffWorkflow instance did not complete"
+        serializer.serialize_json(restored)
+    return _figures(instances, time.perf_counter() - started)
+
+
+def _figures(instances: int, seconds: float) -> dict[str, Any]:
+    return {"seconds": round(seconds, 3), "instances_per_s": round(instances / seconds, 1)}
+
+
+def main() -> None:
+    """Run both engines on the same number of instances and print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--instances", type=int, default=10_000)
+    parser.add_argument("--spiff-model", type=Path, default=SPIFF_MODEL)
+    args = parser.parse_args()
+    results = {
+        "kontor_durable_sqlite": run_kontor(args.instances),
+        "spiffworkflow_json_roundtrip": run_spiff(args.instances, args.spiff_model),
+    }
+    kontor, spiff = results["kontor_durable_sqlite"], results["spiffworkflow_json_roundtrip"]
+    print(
+        json.dumps(
+            {
+                "benchmark": "claim triage: start, user task, complete, 2 service tasks, end",
+                "instances": args.instances,
+                **results,
+                "kontor_vs_spiff": round(kontor["instances_per_s"] / spiff["instances_per_s"], 2),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

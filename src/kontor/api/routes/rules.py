@@ -1,0 +1,296 @@
+"""Rules: deploy decision models, evaluate and test them, bind them to hook points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from kontor.api.request_bodies import UploadedFile, exact_json, uploaded_file, validated
+from kontor.api.security import requires
+from kontor.messaging import MessageBus
+from kontor.platform import Principal
+from kontor.rules.deployment import (
+    DecisionRecord,
+    Deployment,
+    HookBinding,
+    HookOverview,
+    RulesService,
+)
+from kontor.rules.feel import to_json
+from kontor.rules.scenarios import Scenario, parse_csv_scenarios, parse_json_scenarios
+
+router = APIRouter(prefix="/api/rules", tags=["rules"])
+Version = Annotated[int, Field(ge=1)]
+
+
+class DeploymentOut(BaseModel):
+    """A deployed version of a decision model."""
+
+    model_key: str
+    version: int
+    file_name: str
+    content_hash: str
+    deployed_at: dt.datetime
+    deployed_by: str
+    warnings: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, deployment: Deployment) -> DeploymentOut:
+        """The response body for ``deployment``."""
+        fields = {name: getattr(deployment, name) for name in cls.model_fields}
+        return cls(**fields)
+
+
+class DeploymentDetail(DeploymentOut):
+    """A deployed version with its DMN XML."""
+
+    xml: str
+
+
+class EvaluationIn(BaseModel):
+    """A decision to evaluate and its input data."""
+
+    decision: str = Field(min_length=1)
+    inputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class EvaluationOut(BaseModel):
+    """A decision's value, the messages raised and which rules matched."""
+
+    decision: str
+    value: Any
+    messages: list[str]
+    explanation: dict[str, Any] | None
+
+
+class BindingIn(BaseModel):
+    """The decision a hook point shall ask; without ``version`` it follows the latest."""
+
+    model_key: str = Field(min_length=1)
+    decision: str = Field(min_length=1)
+    version: Version | None = None
+
+
+class BindingOut(BaseModel):
+    """A hook point's binding."""
+
+    hook: str
+    model_key: str
+    decision: str
+    version: int | None
+    bound_at: dt.datetime
+    bound_by: str
+
+    @classmethod
+    def of(cls, binding: HookBinding) -> BindingOut:
+        """The response body for ``binding``."""
+        return cls(**{name: getattr(binding, name) for name in cls.model_fields})
+
+
+class HookPointOut(BaseModel):
+    """A hook point applications declared, and its binding in the caller's tenant."""
+
+    name: str
+    description: str
+    binding: BindingOut | None
+
+    @classmethod
+    def of(cls, overview: HookOverview) -> HookPointOut:
+        """The response body for ``overview``."""
+        binding = BindingOut.of(overview.binding) if overview.binding else None
+        return cls(
+            name=overview.point.name, description=overview.point.description, binding=binding
+        )
+
+
+class DecisionRecordOut(BaseModel):
+    """A decision taken through a hook point."""
+
+    record_id: str
+    hook: str
+    model_key: str
+    version: int
+    decision: str
+    inputs: dict[str, Any]
+    output: Any
+    messages: list[str]
+    explanation: dict[str, Any]
+    decided_at: dt.datetime
+    correlation_id: str
+
+    @classmethod
+    def of(cls, record: DecisionRecord) -> DecisionRecordOut:
+        """The response body for ``record``."""
+        return cls(**{name: getattr(record, name) for name in cls.model_fields})
+
+
+def _request_body(content: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI for a body the route reads itself (raw XML, CSV, exact JSON numbers)."""
+    return {"requestBody": {"required": True, "content": content}}
+
+
+_MODEL_UPLOAD = _request_body(
+    {
+        "application/xml": {"schema": {"type": "string"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    }
+)
+_EVALUATION = _request_body({"application/json": {"schema": EvaluationIn.model_json_schema()}})
+_SCENARIO_FILE = _request_body(
+    {
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        "text/csv": {"schema": {"type": "string"}},
+    }
+)
+
+
+def _bus(request: Request) -> MessageBus:
+    return request.app.state.kontor.bus  # type: ignore[no-any-return]
+
+
+def _service(request: Request) -> RulesService:
+    return request.app.state.kontor.rules  # type: ignore[no-any-return]
+
+
+async def _model_upload(request: Request) -> UploadedFile:
+    return await uploaded_file(request, default_name="model.dmn")
+
+
+async def _scenarios(request: Request) -> list[Scenario]:
+    if "csv" in request.headers.get("content-type", ""):
+        return parse_csv_scenarios((await request.body()).decode("utf-8-sig"))
+    return parse_json_scenarios((await request.body()).decode("utf-8"))
+
+
+@router.post("/deployments", status_code=201, openapi_extra=_MODEL_UPLOAD)
+def deploy(
+    request: Request,
+    response: Response,
+    upload: Annotated[UploadedFile, Depends(_model_upload)],
+    caller: Annotated[Principal, requires("rules:deploy")],
+) -> DeploymentOut:
+    """Deploy a DMN model (multipart ``file`` or raw XML); known content answers 200."""
+    with _bus(request).unit_of_work() as uow:
+        outcome = _service(request).deploy(uow, caller, upload.content, upload.file_name)
+        uow.commit()
+    if not outcome.created:
+        response.status_code = 200
+    return DeploymentOut.of(outcome.deployment)
+
+
+@router.get("/deployments")
+def list_deployments(
+    request: Request,
+    caller: Annotated[Principal, requires("rules:read")],
+    model_key: str | None = None,
+) -> list[DeploymentOut]:
+    """The tenant's deployments, optionally of one model key."""
+    with _bus(request).unit_of_work() as uow:
+        deployments = _service(request).deployments(uow, caller, model_key)
+    return [DeploymentOut.of(deployment) for deployment in deployments]
+
+
+@router.get("/deployments/{model_key}/{version}")
+def show_deployment(
+    model_key: str,
+    version: int,
+    request: Request,
+    caller: Annotated[Principal, requires("rules:read")],
+) -> DeploymentDetail:
+    """One deployment with its XML."""
+    with _bus(request).unit_of_work() as uow:
+        deployment = _service(request).deployment(uow, caller, model_key, version)
+    return DeploymentDetail(**DeploymentOut.of(deployment).model_dump(), xml=deployment.xml or "")
+
+
+@router.post("/deployments/{model_key}/{version}/evaluate", openapi_extra=_EVALUATION)
+def evaluate(
+    model_key: str,
+    version: int,
+    request: Request,
+    body: Annotated[Any, Depends(exact_json)],
+    caller: Annotated[Principal, requires("rules:evaluate")],
+) -> EvaluationOut:
+    """Evaluate a decision of a deployment and explain it (nothing is recorded)."""
+    wanted = validated(EvaluationIn, body)
+    with _bus(request).unit_of_work() as uow:
+        result = _service(request).evaluate(
+            uow, caller, model_key, version, wanted.decision, wanted.inputs
+        )
+    return EvaluationOut(
+        decision=wanted.decision,
+        value=to_json(result.value),
+        messages=[str(message) for message in result.messages],
+        explanation=result.explanation.to_json() if result.explanation else None,
+    )
+
+
+@router.post("/deployments/{model_key}/{version}/scenarios", openapi_extra=_SCENARIO_FILE)
+def run_scenarios(
+    model_key: str,
+    version: int,
+    request: Request,
+    scenarios: Annotated[list[Scenario], Depends(_scenarios)],
+    caller: Annotated[Principal, requires("rules:evaluate")],
+) -> dict[str, Any]:
+    """Run test scenarios (JSON list or CSV) against a deployment."""
+    with _bus(request).unit_of_work() as uow:
+        report = _service(request).run_scenarios(uow, caller, model_key, version, scenarios)
+    return report.to_json()
+
+
+@router.get("/hooks")
+def list_hooks(
+    request: Request, caller: Annotated[Principal, requires("rules:read")]
+) -> list[HookPointOut]:
+    """The hook points applications declared, with the tenant's bindings."""
+    with _bus(request).unit_of_work() as uow:
+        return [HookPointOut.of(overview) for overview in _service(request).hooks(uow, caller)]
+
+
+@router.put("/hooks/{hook}")
+def bind_hook(
+    hook: str,
+    body: BindingIn,
+    request: Request,
+    caller: Annotated[Principal, requires("rules:bind")],
+) -> BindingOut:
+    """Bind a deployed decision to a hook point (replacing any previous binding)."""
+    with _bus(request).unit_of_work() as uow:
+        binding = _service(request).bind(
+            uow, caller, hook, body.model_key, body.decision, body.version
+        )
+        uow.commit()
+    return BindingOut.of(binding)
+
+
+@router.delete("/hooks/{hook}", status_code=204)
+def unbind_hook(
+    hook: str, request: Request, caller: Annotated[Principal, requires("rules:bind")]
+) -> None:
+    """Remove a hook point's binding."""
+    with _bus(request).unit_of_work() as uow:
+        _service(request).unbind(uow, caller, hook)
+        uow.commit()
+
+
+@router.get("/decisions")
+def list_decisions(
+    request: Request,
+    caller: Annotated[Principal, requires("rules:read")],
+    hook: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DecisionRecordOut]:
+    """The newest decisions taken through hook points, optionally of one hook."""
+    with _bus(request).unit_of_work() as uow:
+        records = _service(request).records(uow, caller, hook, limit)
+    return [DecisionRecordOut.of(record) for record in records]

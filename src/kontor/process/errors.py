@@ -1,0 +1,47 @@
+"""Errors of the process engine's service layer, with stable codes for the API."""
+
+from __future__ import annotations
+
+from kontor.errors import Conflict, InvalidInput, NotFound
+
+
+class ProcessNotFound(NotFound):
+    """No deployed process (or definition version) of that key for the tenant."""
+
+    code = "process.definition_not_found"
+
+
+class InstanceNotFound(NotFound):
+    """No process instance with that id for the tenant."""
+
+    code = "process.instance_not_found"
+
+
+class DuplicateBusinessKey(Conflict):
+    """Another instance of the process already carries this business key."""
+
+    code = "process.duplicate_business_key"
+
+
+class ConcurrentModification(Conflict):
+    """The instance changed since it was loaded; the step must be retried."""
+
+    code = "process.concurrent_modification"
+
+
+class InvalidProcessModel(InvalidInput):
+    """A BPMN model cannot be deployed (broken XML or validation errors)."""
+
+    code = "process.invalid_model"
+
+
+class InvalidProcessCommand(Conflict):
+    """A command does not fit the instance's state (task not open, instance ended, ...)."""
+
+    code = "process.invalid_command"
+
+
+class MessageNotCorrelated(NotFound):
+    """No instance of the tenant waits for the message with that correlation key."""
+
+    code = "process.message_not_correlated"

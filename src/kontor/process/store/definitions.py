@@ -1,0 +1,102 @@
+"""Deployed process definitions: versioned per tenant and process key, deduplicated by content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, Select, func, insert, select
+
+from kontor.process.errors import ProcessNotFound
+from kontor.process.store.tables import process_definitions as table
+
+
+@dataclass(frozen=True)
+class DeployedDefinition:
+    """One version of one process of one tenant, with the BPMN XML it came from."""
+
+    definition_id: str
+    tenant_id: str
+    process_key: str
+    version: int
+    name: str | None
+    content_sha256: str
+    bpmn_xml: str
+    deployed_at: dt.datetime
+
+
+def content_hash(bpmn_xml: str) -> str:
+    """The sha256 of a model's XML, the identity of its content."""
+    return hashlib.sha256(bpmn_xml.encode("utf-8")).hexdigest()
+
+
+class DefinitionStore:
+    """Reads and writes one tenant's process definitions on a unit of work's connection."""
+
+    def __init__(self, connection: Connection, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant_id = tenant_id
+
+    def deploy(
+        self, process_key: str, name: str | None, bpmn_xml: str, now: dt.datetime
+    ) -> tuple[DeployedDefinition, bool]:
+        """Store a new version unless identical content is deployed; say whether it was new."""
+        digest = content_hash(bpmn_xml)
+        same = self._one(
+            select(table).where(*self._key(process_key), table.c.content_sha256 == digest)
+        )
+        if same is not None:
+            return same, False
+        newest = self._connection.execute(
+            select(func.max(table.c.version)).where(*self._key(process_key))
+        ).scalar_one()
+        definition = DeployedDefinition(
+            str(uuid.uuid4()),
+            self._tenant_id,
+            process_key,
+            (newest or 0) + 1,
+            name,
+            digest,
+            bpmn_xml,
+            now,
+        )
+        self._connection.execute(insert(table).values(**definition.__dict__))
+        return definition, True
+
+    def latest(self, process_key: str) -> DeployedDefinition:
+        """The newest version of ``process_key``."""
+        query = select(table).where(*self._key(process_key))
+        found = self._one(query.order_by(table.c.version.desc()).limit(1))
+        if found is None:
+            raise ProcessNotFound(f"process {process_key!r} is not deployed", key=process_key)
+        return found
+
+    def get(self, definition_id: str) -> DeployedDefinition:
+        """The definition with ``definition_id`` (of this tenant)."""
+        found = self._one(
+            select(table).where(
+                table.c.tenant_id == self._tenant_id, table.c.definition_id == definition_id
+            )
+        )
+        if found is None:
+            raise ProcessNotFound(f"definition {definition_id!r} not found", id=definition_id)
+        return found
+
+    def versions(self, process_key: str) -> list[DeployedDefinition]:
+        """Every version of ``process_key``, oldest first."""
+        query = select(table).where(*self._key(process_key)).order_by(table.c.version)
+        return [_definition(row) for row in self._connection.execute(query)]
+
+    def _key(self, process_key: str) -> tuple[ColumnElement[bool], ...]:
+        return (table.c.tenant_id == self._tenant_id, table.c.process_key == process_key)
+
+    def _one(self, query: Select[Any]) -> DeployedDefinition | None:
+        row = self._connection.execute(query).one_or_none()
+        return _definition(row) if row is not None else None
+
+
+def _definition(row: Row[Any]) -> DeployedDefinition:
+    return DeployedDefinition(**row._asdict())

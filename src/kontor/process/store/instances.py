@@ -1,0 +1,220 @@
+"""Process instances: their state as JSON with a revision for optimistic concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from kontor.process.errors import ConcurrentModification, DuplicateBusinessKey, InstanceNotFound
+from kontor.process.runtime import Effect, InstanceState, InstanceStatus
+from kontor.process.store.derived import sync_rows
+from kontor.process.store.tables import (
+    process_activity_history,
+    process_incidents,
+    process_instances,
+    process_jobs,
+    process_subscriptions,
+)
+
+
+@dataclass(frozen=True)
+class InstanceRecord:
+    """A stored instance: which definition it runs, its keys, state and revision."""
+
+    instance_id: str
+    tenant_id: str
+    definition_id: str
+    process_key: str
+    definition_version: int
+    business_key: str | None
+    case_id: str | None
+    state: InstanceState
+    revision: int
+    started_at: dt.datetime
+
+    @property
+    def status(self) -> InstanceStatus:
+        """Whether the instance is active, completed or terminated."""
+        return self.state.status
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """One activity instance from the history."""
+
+    element_id: str
+    element_kind: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class SubscriptionRow:
+    """An open subscription of a waiting instance."""
+
+    instance_id: str
+    local_id: str
+    element_id: str
+
+
+class InstanceStore:
+    """Reads and writes one tenant's process instances on a unit of work's connection."""
+
+    def __init__(self, connection: Connection, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant_id = tenant_id
+
+    def add(self, record: InstanceRecord, effects: Sequence[Effect], now: dt.datetime) -> None:
+        """Store a newly started instance with its jobs, subscriptions and history."""
+        if record.business_key is not None and self.find_by_business_key(
+            record.process_key, record.business_key
+        ):
+            raise DuplicateBusinessKey(
+                f"process {record.process_key!r} has an instance with business key "
+                f"{record.business_key!r} already",
+                business_key=record.business_key,
+            )
+        self._connection.execute(
+            insert(process_instances).values(
+                instance_id=record.instance_id,
+                tenant_id=self._tenant_id,
+                definition_id=record.definition_id,
+                process_key=record.process_key,
+                definition_version=record.definition_version,
+                business_key=record.business_key,
+                case_id=record.case_id,
+                status=record.state.status.value,
+                state=record.state.to_dict(),
+                revision=record.revision,
+                started_at=record.started_at,
+                updated_at=now,
+                ended_at=_ended(record.state, now),
+            )
+        )
+        sync_rows(self._connection, self._tenant_id, None, record.state, effects, now)
+
+    def save(
+        self,
+        record: InstanceRecord,
+        state: InstanceState,
+        effects: Sequence[Effect],
+        now: dt.datetime,
+    ) -> InstanceRecord:
+        """Store the state a step produced; refuse if someone saved since ``record`` was read."""
+        result = self._connection.execute(
+            update(process_instances)
+            .where(
+                process_instances.c.tenant_id == self._tenant_id,
+                process_instances.c.instance_id == record.instance_id,
+                process_instances.c.revision == record.revision,
+            )
+            .values(
+                state=state.to_dict(),
+                status=state.status.value,
+                revision=record.revision + 1,
+                updated_at=now,
+                ended_at=_ended(state, now),
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentModification(
+                f"instance {record.instance_id} changed since revision {record.revision}",
+                instance_id=record.instance_id,
+            )
+        sync_rows(self._connection, self._tenant_id, record.state, state, effects, now)
+        return replace(record, state=state, revision=record.revision + 1)
+
+    def get(self, instance_id: str) -> InstanceRecord:
+        """The instance with ``instance_id`` (of this tenant)."""
+        row = self._connection.execute(
+            select(process_instances).where(
+                process_instances.c.tenant_id == self._tenant_id,
+                process_instances.c.instance_id == instance_id,
+            )
+        ).one_or_none()
+        if row is None:
+            raise InstanceNotFound(f"process instance {instance_id!r} not found", id=instance_id)
+        return _record(row)
+
+    def find_by_business_key(self, process_key: str, business_key: str) -> InstanceRecord | None:
+        """The instance of ``process_key`` carrying ``business_key``, if any."""
+        row = self._connection.execute(
+            select(process_instances).where(
+                process_instances.c.tenant_id == self._tenant_id,
+                process_instances.c.process_key == process_key,
+                process_instances.c.business_key == business_key,
+            )
+        ).one_or_none()
+        return _record(row) if row is not None else None
+
+    def subscribers(
+        self, event: str, name: str, correlation_key: str | None = None
+    ) -> list[SubscriptionRow]:
+        """Open subscriptions to the message or signal ``name`` (and key), oldest first."""
+        table = process_subscriptions
+        query = select(table.c.instance_id, table.c.local_id, table.c.element_id).where(
+            table.c.tenant_id == self._tenant_id, table.c.event == event, table.c.name == name
+        )
+        if correlation_key is not None:
+            query = query.where(table.c.correlation_key == correlation_key)
+        rows = self._connection.execute(query.order_by(table.c.created_at, table.c.local_id))
+        return [SubscriptionRow(r.instance_id, r.local_id, r.element_id) for r in rows]
+
+    def history(self, instance_id: str) -> list[ActivityRecord]:
+        """The instance's activity instances in the order they started."""
+        table = process_activity_history
+        rows = self._connection.execute(
+            select(table)
+            .where(table.c.tenant_id == self._tenant_id, table.c.instance_id == instance_id)
+            .order_by(table.c.activity_id)
+        )
+        return [
+            ActivityRecord(r.element_id, r.element_kind, r.started_at, r.ended_at, r.outcome)
+            for r in rows
+        ]
+
+    def incidents(self, instance_id: str, *, open_only: bool = True) -> list[dict[str, Any]]:
+        """The instance's incidents (open ones unless told otherwise) as plain rows."""
+        table = process_incidents
+        query = select(table).where(
+            table.c.tenant_id == self._tenant_id, table.c.instance_id == instance_id
+        )
+        if open_only:
+            query = query.where(table.c.resolved_at.is_(None))
+        return [
+            row._asdict() for row in self._connection.execute(query.order_by(table.c.created_at))
+        ]
+
+    def jobs(self, instance_id: str) -> list[dict[str, Any]]:
+        """The instance's job and timer rows, by local id."""
+        query = select(process_jobs).where(
+            process_jobs.c.tenant_id == self._tenant_id, process_jobs.c.instance_id == instance_id
+        )
+        return [
+            row._asdict()
+            for row in self._connection.execute(query.order_by(process_jobs.c.local_id))
+        ]
+
+
+def _ended(state: InstanceState, now: dt.datetime) -> dt.datetime | None:
+    return None if state.status is InstanceStatus.ACTIVE else now
+
+
+def _record(row: Row[Any]) -> InstanceRecord:
+    return InstanceRecord(
+        instance_id=row.instance_id,
+        tenant_id=row.tenant_id,
+        definition_id=row.definition_id,
+        process_key=row.process_key,
+        definition_version=row.definition_version,
+        business_key=row.business_key,
+        case_id=row.case_id,
+        state=InstanceState.from_dict(row.state),
+        revision=row.revision,
+        started_at=row.started_at,
+    )

@@ -1,0 +1,30 @@
+"""Rules at run time: deployed decision models, hook points and the decisions taken there."""
+
+from kontor.rules.deployment.events import DecisionTaken, HookBound, HookUnbound, RulesDeployed
+from kontor.rules.deployment.hooks import HookPoint, HookRegistry
+from kontor.rules.deployment.models import ModelCache
+from kontor.rules.deployment.service import (
+    Decided,
+    DeployOutcome,
+    HookOverview,
+    RulesService,
+)
+from kontor.rules.deployment.store import DecisionRecord, Deployment, HookBinding, RuleStore
+
+__all__ = [
+    "Decided",
+    "DecisionRecord",
+    "DecisionTaken",
+    "DeployOutcome",
+    "Deployment",
+    "HookBinding",
+    "HookBound",
+    "HookOverview",
+    "HookPoint",
+    "HookRegistry",
+    "HookUnbound",
+    "ModelCache",
+    "RuleStore",
+    "RulesDeployed",
+    "RulesService",
+]

@@ -26,11 +26,9 @@ from kontor.messaging import HandlerRegistry
 from kontor.process import (
     CompleteUserTask,
     DeployProcess,
-    JobExecutor,
     StartProcess,
     TaskHandlers,
     UserTaskActivated,
-    register,
 )
 from kontor.process.store.tables import process_instances
 from kontor.settings import Settings
@@ -54,18 +52,20 @@ def run_kontor(instances: int) -> dict[str, Any]:
         engine = db.create_database_engine(url)
         db.upgrade(engine)
         registry = HandlerRegistry()
-        services = register(registry)
         tasks: dict[str, str] = {}
         registry.subscribe(
             UserTaskActivated,
             lambda event, _uow: tasks.__setitem__(event.instance_id, event.task_id),
             "bench.tasks",
         )
-        kontor = bootstrap(Settings(database_url=url), engine=engine, registry=registry)
         handlers = TaskHandlers()
         handlers.register("notify", lambda variables, headers: {"notified": True})
         handlers.register("ledger", lambda variables, headers: {"booked": variables["reserve"]})
-        executor = JobExecutor(kontor.bus, services, handlers, batch=BATCH)
+        kontor = bootstrap(
+            Settings(database_url=url), engine=engine, registry=registry, task_handlers=handlers
+        )
+        executor = kontor.process_jobs
+        executor.batch = BATCH
         bus = kontor.bus
         bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
         started = time.perf_counter()

@@ -22,6 +22,8 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import DEVELOPMENT_TENANT, TenantStore
+from kontor.process import JobExecutor, TaskHandlers
+from kontor.process import register as register_process_handlers
 from kontor.rules.deployment import HookRegistry, RulesService
 from kontor.settings import Settings
 
@@ -38,6 +40,7 @@ class Kontor:
     dispatcher: Dispatcher
     transport: InProcessTransport | RabbitMQTransport
     rules: RulesService
+    process_jobs: JobExecutor
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     _pump: MessagePump | None = None
 
@@ -52,14 +55,23 @@ class Kontor:
             self.transport.start(relay=True, deliver=self.dispatcher.deliver if consume else None)
         else:
             self.dispatcher.replay_undispatched()
-        self._pump = MessagePump(
-            self.dispatcher,
-            self.clock,
-            self.settings.dispatcher_poll_seconds,
-            replay=not isinstance(self.transport, RabbitMQTransport),
-        )
         if pump and (consume or not isinstance(self.transport, RabbitMQTransport)):
-            self._pump.start()
+            self._background().start()
+
+    def background_round(self) -> None:
+        """Run one round of background work now: retries, outbox replay, due process jobs."""
+        self._background().tick()
+
+    def _background(self) -> MessagePump:
+        if self._pump is None:
+            self._pump = MessagePump(
+                self.dispatcher,
+                self.clock,
+                self.settings.dispatcher_poll_seconds,
+                replay=not isinstance(self.transport, RabbitMQTransport),
+                also=(self.process_jobs.run_until_idle,),  # timers, async steps, service tasks
+            )
+        return self._pump
 
     def stop(self) -> None:
         """Stop background delivery and release connections."""
@@ -97,11 +109,13 @@ def bootstrap(
     registry: HandlerRegistry | None = None,
     metrics: CollectorRegistry | None = None,
     hook_points: HookRegistry | None = None,
+    task_handlers: TaskHandlers | None = None,
 ) -> Kontor:
     """Wire a Kontor process from settings; nothing starts until ``Kontor.start``."""
     clock = clock or SystemClock()
     engine = engine or db.create_database_engine(settings.effective_database_url)
     registry = registry or HandlerRegistry()
+    process_services = register_process_handlers(registry)
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
         transport = RabbitMQTransport(
@@ -127,7 +141,10 @@ def bootstrap(
     metrics.register(BacklogCollector(dispatcher))
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry())
-    return Kontor(settings, engine, clock, registry, bus, dispatcher, transport, rules, metrics)
+    jobs = JobExecutor(bus, process_services, task_handlers or TaskHandlers())
+    return Kontor(
+        settings, engine, clock, registry, bus, dispatcher, transport, rules, jobs, metrics
+    )
 
 
 def load_schema() -> MetaData:

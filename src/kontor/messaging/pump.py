@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable, Sequence
 
 from kontor.messaging.clock import Clock
 from kontor.messaging.delivery import Dispatcher
@@ -13,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 class MessagePump:
-    """Every ``interval`` seconds: run due retries and (embedded mode) replay stale outbox rows."""
+    """Every ``interval`` seconds: due retries, (embedded) stale outbox rows, other due work."""
 
     def __init__(
         self,
@@ -23,12 +24,14 @@ class MessagePump:
         *,
         replay: bool,
         replay_after: dt.timedelta = dt.timedelta(seconds=30),
+        also: Sequence[Callable[[], object]] = (),
     ) -> None:
         self._dispatcher = dispatcher
         self._clock = clock
         self._interval = interval
         self._replay = replay
         self._replay_after = replay_after
+        self._also = tuple(also)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -44,11 +47,13 @@ class MessagePump:
             self._thread.join(timeout=30)
 
     def tick(self) -> None:
-        """One round: retries first, then outbox rows older than the replay delay."""
+        """One round: retries, outbox rows older than the replay delay, then other due work."""
         while self._dispatcher.run_due_retries().handled:
             pass
         if self._replay:
             self._dispatcher.replay_undispatched(before=self._clock.now() - self._replay_after)
+        for work in self._also:
+            work()
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

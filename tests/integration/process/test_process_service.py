@@ -19,13 +19,11 @@ from kontor.process import (
     CorrelateMessage,
     DeployProcess,
     IncidentRaised,
-    JobExecutor,
     ProcessInstanceCompleted,
     StartProcess,
     TaskCompleted,
     TaskHandlers,
     UserTaskActivated,
-    register,
 )
 from kontor.process.errors import (
     DuplicateBusinessKey,
@@ -70,15 +68,18 @@ class World:
     def __init__(self, engine: Engine) -> None:
         self.clock = FakeClock()
         registry = HandlerRegistry()
-        self.services = register(registry)
         self.events: list[Event] = []
         for event_type in (UserTaskActivated, ProcessInstanceCompleted, IncidentRaised):
             registry.subscribe(event_type, lambda e, _uow: self.events.append(e), "test.seen")
-        self.kontor: Kontor = bootstrap(
-            Settings(), clock=self.clock, engine=engine, registry=registry
-        )
         self.handlers = TaskHandlers()
-        self.executor = JobExecutor(self.kontor.bus, self.services, self.handlers)
+        self.kontor: Kontor = bootstrap(
+            Settings(),
+            clock=self.clock,
+            engine=engine,
+            registry=registry,
+            task_handlers=self.handlers,
+        )  # bootstrap registers the process commands and builds the job executor
+        self.executor = self.kontor.process_jobs
 
     def deploy(self, xml: str) -> None:
         self.kontor.bus.handle(DeployProcess(tenant_id="t1", bpmn_xml=xml))

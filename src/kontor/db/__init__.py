@@ -1,6 +1,6 @@
 """Database access: engines for SQLite and PostgreSQL, shared metadata and types, migrations."""
 
-from kontor.db.engine import WRITE_OPTION, create_database_engine, is_sqlite
+from kontor.db.engine import connect_for_writing, create_database_engine
 from kontor.db.migrate import (
     current_revisions,
     downgrade,
@@ -11,14 +11,13 @@ from kontor.db.migrate import (
 from kontor.db.schema import JsonDocument, UtcDateTime, metadata, tenant_column_type
 
 __all__ = [
-    "WRITE_OPTION",
     "JsonDocument",
     "UtcDateTime",
+    "connect_for_writing",
     "create_database_engine",
     "current_revisions",
     "downgrade",
     "head_revisions",
-    "is_sqlite",
     "is_up_to_date",
     "metadata",
     "tenant_column_type",

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-WRITE_OPTION = "kontor_write"
-"""Execution option marking a connection that will write: SQLite then takes its lock up front."""
+_WRITE_OPTION = "kontor_write"  # marks a connection that will write; SQLite locks up front
 
 
 def create_database_engine(url: str, *, echo: bool = False) -> Engine:
@@ -52,12 +51,12 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
     def _begin(connection: Any) -> None:
         # Writers take the write lock at BEGIN so they queue on busy_timeout instead of failing
         # with SQLITE_BUSY when upgrading a read lock.
-        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        writes = connection.get_execution_options().get(_WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """Whether ``engine`` talks to SQLite."""
-    return engine.dialect.name == "sqlite"
+def connect_for_writing(engine: Engine) -> Connection:
+    """A connection for a writing transaction (on SQLite it takes the write lock at BEGIN)."""
+    return engine.connect().execution_options(**{_WRITE_OPTION: True})

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert
 
+from kontor.db import connect_for_writing
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message
 from kontor.messaging.tables import outbox
@@ -44,7 +45,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         # The transaction begins with the first statement (SQLAlchemy's autobegin).
-        self._connection = self._engine.connect().execution_options(kontor_write=True)
+        self._connection = connect_for_writing(self._engine)
         return self
 
     def __exit__(

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kontor import __version__
 from kontor.api.security import public
+from kontor.api.wiring import kontor_of
 
 router = APIRouter(tags=["operations"])
 
@@ -21,7 +22,7 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", dependencies=[public()])
 def readyz(request: Request) -> JSONResponse:
     """Readiness: the database and the broker are reachable."""
-    checks = request.app.state.kontor.check_ready()
+    checks = kontor_of(request).check_ready()
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "unavailable", "checks": checks}
     return JSONResponse(body, status_code=200 if ready else 503)
@@ -30,6 +31,4 @@ def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics", dependencies=[public()], include_in_schema=False)
 def metrics(request: Request) -> Response:
     """Prometheus metrics."""
-    return Response(
-        generate_latest(request.app.state.kontor.metrics), media_type=CONTENT_TYPE_LATEST
-    )
+    return Response(generate_latest(kontor_of(request).metrics), media_type=CONTENT_TYPE_LATEST)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from kontor.api.security import requires
+from kontor.api.wiring import kontor_of
 from kontor.errors import NotFound
-from kontor.messaging import Dispatcher
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/messages", tags=["messaging"])
@@ -35,16 +35,12 @@ class RetryOut(BaseModel):
     failed: int
 
 
-def _dispatcher(request: Request) -> Dispatcher:
-    return request.app.state.kontor.dispatcher  # type: ignore[no-any-return]
-
-
 @router.get("/dead")
 def list_dead(
     request: Request, caller: Annotated[Principal, requires("messages:read")]
 ) -> list[DeadLetterOut]:
     """Dead-lettered deliveries of the caller's tenant, newest first."""
-    letters = _dispatcher(request).dead_letters(tenant_id=caller.tenant_id)
+    letters = kontor_of(request).dispatcher.dead_letters(tenant_id=caller.tenant_id)
     return [
         DeadLetterOut(**{k: getattr(d, k) for k in DeadLetterOut.model_fields}) for d in letters
     ]
@@ -55,7 +51,7 @@ def retry(
     message_id: str, request: Request, caller: Annotated[Principal, requires("messages:manage")]
 ) -> RetryOut:
     """Give a dead message's deliveries fresh attempts and retry them now."""
-    dispatcher = _dispatcher(request)
+    dispatcher = kontor_of(request).dispatcher
     rescheduled = dispatcher.retry_dead(message_id, tenant_id=caller.tenant_id)
     if not rescheduled:
         raise NotFound(f"no dead message {message_id!r}", message_id=message_id)

@@ -10,14 +10,13 @@ from pydantic import BaseModel, Field
 
 from kontor.api.request_bodies import UploadedFile, exact_json, uploaded_file, validated
 from kontor.api.security import requires
-from kontor.messaging import MessageBus
+from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
 from kontor.rules.deployment import (
     DecisionRecord,
     Deployment,
     HookBinding,
     HookOverview,
-    RulesService,
 )
 from kontor.rules.feel import to_json
 from kontor.rules.scenarios import Scenario, parse_csv_scenarios, parse_json_scenarios
@@ -153,14 +152,6 @@ _SCENARIO_FILE = _request_body(
 )
 
 
-def _bus(request: Request) -> MessageBus:
-    return request.app.state.kontor.bus  # type: ignore[no-any-return]
-
-
-def _service(request: Request) -> RulesService:
-    return request.app.state.kontor.rules  # type: ignore[no-any-return]
-
-
 async def _model_upload(request: Request) -> UploadedFile:
     return await uploaded_file(request, default_name="model.dmn")
 
@@ -179,8 +170,8 @@ def deploy(
     caller: Annotated[Principal, requires("rules:deploy")],
 ) -> DeploymentOut:
     """Deploy a DMN model (multipart ``file`` or raw XML); known content answers 200."""
-    with _bus(request).unit_of_work() as uow:
-        outcome = _service(request).deploy(uow, caller, upload.content, upload.file_name)
+    with kontor_of(request).bus.unit_of_work() as uow:
+        outcome = kontor_of(request).rules.deploy(uow, caller, upload.content, upload.file_name)
         uow.commit()
     if not outcome.created:
         response.status_code = 200
@@ -194,8 +185,8 @@ def list_deployments(
     model_key: str | None = None,
 ) -> list[DeploymentOut]:
     """The tenant's deployments, optionally of one model key."""
-    with _bus(request).unit_of_work() as uow:
-        deployments = _service(request).deployments(uow, caller, model_key)
+    with kontor_of(request).bus.unit_of_work() as uow:
+        deployments = kontor_of(request).rules.deployments(uow, caller, model_key)
     return [DeploymentOut.of(deployment) for deployment in deployments]
 
 
@@ -207,8 +198,8 @@ def show_deployment(
     caller: Annotated[Principal, requires("rules:read")],
 ) -> DeploymentDetail:
     """One deployment with its XML."""
-    with _bus(request).unit_of_work() as uow:
-        deployment = _service(request).deployment(uow, caller, model_key, version)
+    with kontor_of(request).bus.unit_of_work() as uow:
+        deployment = kontor_of(request).rules.deployment(uow, caller, model_key, version)
     return DeploymentDetail(**DeploymentOut.of(deployment).model_dump(), xml=deployment.xml or "")
 
 
@@ -222,8 +213,8 @@ def evaluate(
 ) -> EvaluationOut:
     """Evaluate a decision of a deployment and explain it (nothing is recorded)."""
     wanted = validated(EvaluationIn, body)
-    with _bus(request).unit_of_work() as uow:
-        result = _service(request).evaluate(
+    with kontor_of(request).bus.unit_of_work() as uow:
+        result = kontor_of(request).rules.evaluate(
             uow, caller, model_key, version, wanted.decision, wanted.inputs
         )
     return EvaluationOut(
@@ -243,8 +234,8 @@ def run_scenarios(
     caller: Annotated[Principal, requires("rules:evaluate")],
 ) -> dict[str, Any]:
     """Run test scenarios (JSON list or CSV) against a deployment."""
-    with _bus(request).unit_of_work() as uow:
-        report = _service(request).run_scenarios(uow, caller, model_key, version, scenarios)
+    with kontor_of(request).bus.unit_of_work() as uow:
+        report = kontor_of(request).rules.run_scenarios(uow, caller, model_key, version, scenarios)
     return report.to_json()
 
 
@@ -253,8 +244,10 @@ def list_hooks(
     request: Request, caller: Annotated[Principal, requires("rules:read")]
 ) -> list[HookPointOut]:
     """The hook points applications declared, with the tenant's bindings."""
-    with _bus(request).unit_of_work() as uow:
-        return [HookPointOut.of(overview) for overview in _service(request).hooks(uow, caller)]
+    with kontor_of(request).bus.unit_of_work() as uow:
+        return [
+            HookPointOut.of(overview) for overview in kontor_of(request).rules.hooks(uow, caller)
+        ]
 
 
 @router.put("/hooks/{hook}")
@@ -265,8 +258,8 @@ def bind_hook(
     caller: Annotated[Principal, requires("rules:bind")],
 ) -> BindingOut:
     """Bind a deployed decision to a hook point (replacing any previous binding)."""
-    with _bus(request).unit_of_work() as uow:
-        binding = _service(request).bind(
+    with kontor_of(request).bus.unit_of_work() as uow:
+        binding = kontor_of(request).rules.bind(
             uow, caller, hook, body.model_key, body.decision, body.version
         )
         uow.commit()
@@ -278,8 +271,8 @@ def unbind_hook(
     hook: str, request: Request, caller: Annotated[Principal, requires("rules:bind")]
 ) -> None:
     """Remove a hook point's binding."""
-    with _bus(request).unit_of_work() as uow:
-        _service(request).unbind(uow, caller, hook)
+    with kontor_of(request).bus.unit_of_work() as uow:
+        kontor_of(request).rules.unbind(uow, caller, hook)
         uow.commit()
 
 
@@ -291,6 +284,6 @@ def list_decisions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DecisionRecordOut]:
     """The newest decisions taken through hook points, optionally of one hook."""
-    with _bus(request).unit_of_work() as uow:
-        records = _service(request).records(uow, caller, hook, limit)
+    with kontor_of(request).bus.unit_of_work() as uow:
+        records = kontor_of(request).rules.records(uow, caller, hook, limit)
     return [DecisionRecordOut.of(record) for record in records]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from kontor.api.security import requires
-from kontor.messaging import MessageBus
+from kontor.api.wiring import kontor_of
 from kontor.platform import Principal, Tenant, TenantStore
 
 router = APIRouter(prefix="/api/tenants", tags=["platform"])
@@ -35,16 +35,12 @@ class TenantIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
 
-def _bus(request: Request) -> MessageBus:
-    return request.app.state.kontor.bus  # type: ignore[no-any-return]
-
-
 @router.get("/current")
 def current_tenant(
     request: Request, caller: Annotated[Principal, requires("tenants:read")]
 ) -> TenantOut:
     """The caller's tenant."""
-    with _bus(request).unit_of_work() as uow:
+    with kontor_of(request).bus.unit_of_work() as uow:
         return TenantOut.of(TenantStore(uow.connection).get(caller.tenant_id))
 
 
@@ -54,7 +50,7 @@ def create_tenant(
 ) -> TenantOut:
     """Create a tenant (platform administrators only)."""
     del caller  # the permission is the whole check: tenants are not tenant-scoped
-    bus = _bus(request)
+    bus = kontor_of(request).bus
     with bus.unit_of_work() as uow:
         tenant = TenantStore(uow.connection).add(body.tenant_id, body.name, bus.clock.now())
         uow.commit()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+from kontor.db.engine import connect_for_writing
 from kontor.db.schema import metadata
 
 
 def _run() -> None:
     engine: Engine = context.config.attributes["engine"]
-    with engine.connect().execution_options(kontor_write=True) as connection:
+    with connect_for_writing(engine) as connection:
         context.configure(
             connection=connection,
             target_metadata=metadata,

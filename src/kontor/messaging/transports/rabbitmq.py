@@ -19,6 +19,7 @@ from typing import Any
 import aio_pika
 from sqlalchemy import Engine, select, update
 
+from kontor.db import connect_for_writing
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, restore_message
 from kontor.messaging.tables import outbox
@@ -143,7 +144,7 @@ class RabbitMQTransport:
         )
         if self._engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)  # several relays share the outbox
-        with self._engine.connect().execution_options(kontor_write=True) as connection:
+        with connect_for_writing(self._engine) as connection:
             rows = connection.execute(query).all()
             if not rows:
                 return 0

@@ -55,12 +55,15 @@ process_instances = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
+    Column("parent_instance_id", String(36)),
     UniqueConstraint(
         "tenant_id", "process_key", "business_key", name="uq_process_instances_business_key"
     ),
     comment="Process instances: runtime state as JSON, revision guards concurrent steps",
 )
 Index("ix_process_instances_status", process_instances.c.tenant_id, process_instances.c.status)
+Index("ix_process_instances_parent_instance_id", process_instances.c.parent_instance_id)
+Index("ix_process_instances_ended_at", process_instances.c.ended_at)
 
 process_jobs = Table(
     "process_jobs",
@@ -78,6 +81,7 @@ process_jobs = Table(
     Column("locked_until", UtcDateTime),
     Column("idempotency_key", String(120), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("error_message", Text),
     comment="Timers, async steps and service-task executions; no due_at in incident",
 )
 Index("ix_process_jobs_due_at", process_jobs.c.due_at)
@@ -142,3 +146,36 @@ process_activity_history = Table(
     comment="Activity instances of process instances: start, end and how they ended",
 )
 Index("ix_process_activity_history_instance_id", process_activity_history.c.instance_id)
+
+process_variable_history = Table(
+    "process_variable_history",
+    metadata,
+    Column(
+        "change_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("instance_id", String(36), nullable=False),
+    Column("scope_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("value", JsonDocument),
+    Column("changed_at", UtcDateTime, nullable=False),
+    comment="Variable changes of process instances (history level full)",
+)
+Index("ix_process_variable_history_instance_id", process_variable_history.c.instance_id)
+
+process_operation_log = Table(
+    "process_operation_log",
+    metadata,
+    Column("operation_id", String(36), primary_key=True),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("instance_id", String(36), nullable=False),
+    Column("operation", String(64), nullable=False),
+    Column("actor", String(200)),
+    Column("details", JsonDocument, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    comment="Operations on instances by people: suspend, cancel, modify, migrate, resolve",
+)
+Index("ix_process_operation_log_instance_id", process_operation_log.c.instance_id)

@@ -60,6 +60,10 @@ class TaskHandlers:
             raise ValueError(f"task type {task_type!r} already has a handler")
         self._handlers[task_type] = handler
 
+    def types(self) -> frozenset[str]:
+        """The task types that have an in-process handler."""
+        return frozenset(self._handlers)
+
     def find(self, task_type: str | None) -> TaskHandler | None:
         """The handler of ``task_type``, if one is registered."""
         return self._handlers.get(task_type or "")
@@ -96,8 +100,9 @@ class JobExecutor:
         """Claim one batch of due jobs and run each."""
         with self.bus.unit_of_work() as uow:
             claimed = JobQueue(uow.connection).claim_due(
-                uow.clock.now(), self.owner, self.lock_for, self.batch
-            )
+                uow.clock.now(), self.owner, self.lock_for, self.batch,
+                job_types=self.handlers.types() | {ASYNC_JOB_TYPE},
+            )  # fmt: skip
             uow.commit()
         report = ExecutorReport()
         for job in claimed:

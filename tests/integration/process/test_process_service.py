@@ -202,11 +202,14 @@ def test_a_bpmn_error_from_a_handler_takes_the_boundary_event(world: World) -> N
     assert world.of(ProcessInstanceCompleted)[0].variables == {"why": "no cover"}
 
 
-def test_a_job_type_without_handler_becomes_an_incident(world: World) -> None:
+def test_a_job_type_without_in_process_handler_waits_for_an_external_worker(world: World) -> None:
     world.deploy(CHECKED)
-    world.start("Checked")
-    assert world.executor.run_until_idle().incidents == 1
-    assert "no handler for task type 'check'" in world.of(IncidentRaised)[0].reason
+    instance = world.start("Checked")
+    assert world.executor.run_until_idle().claimed == 0
+    with world.kontor.bus.unit_of_work() as uow:
+        (job,) = InstanceStore(uow.connection, "t1").jobs(instance)
+    assert (job["type"], job["lock_owner"]) == ("check", None)
+    assert world.of(IncidentRaised) == []
 
 
 def test_timers_fire_when_the_fake_clock_reaches_them(world: World) -> None:

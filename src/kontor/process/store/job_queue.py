@@ -7,10 +7,12 @@ SQLite has one writer at a time anyway (the unit of work takes the write lock at
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
+from kontor.process.store.derived import TIMER
 from kontor.process.store.tables import process_jobs
 
 
@@ -37,16 +39,28 @@ class JobQueue:
         self._connection = connection
 
     def claim_due(
-        self, now: dt.datetime, owner: str, lock_for: dt.timedelta, limit: int = 50
+        self,
+        now: dt.datetime,
+        owner: str,
+        lock_for: dt.timedelta,
+        limit: int = 50,
+        job_types: Collection[str] | None = None,
     ) -> list[ClaimedJob]:
-        """Lock up to ``limit`` due, unlocked jobs for ``owner``, earliest due first."""
+        """Lock up to ``limit`` due, unlocked timers and jobs for ``owner``, earliest due first.
+
+        With ``job_types``, only jobs of those types are claimed (timers always are); the
+        others are left to external workers.
+        """
         table = process_jobs
+        conditions = [
+            table.c.due_at <= now,
+            or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+        ]
+        if job_types is not None:
+            conditions.append(or_(table.c.kind == TIMER, table.c.type.in_(list(job_types))))
         query = (
             select(table)
-            .where(
-                table.c.due_at <= now,
-                or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
-            )
+            .where(and_(*conditions))
             .order_by(table.c.due_at, table.c.job_id)
             .limit(limit)
             .with_for_update(skip_locked=True)

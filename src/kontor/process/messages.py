@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from kontor.messaging import Command, Event
 
@@ -112,3 +112,81 @@ class IncidentRaised(Event, type_name="process.incident_raised"):
     element_id: str
     reason: str
     case_id: str | None = None
+
+
+class ResolveIncident(Command, type_name="process.resolve_incident"):
+    """Retry where an incident stopped the instance (its job gets ``retries`` again)."""
+
+    instance_id: str
+    incident_id: str
+    retries: int = Field(default=1, ge=1)
+    actor: str | None = None
+
+
+class SetVariables(Command, type_name="process.set_variables"):
+    """Set variables of an instance's scope (the process scope unless ``scope_id``)."""
+
+    instance_id: str
+    variables: dict[str, Any]
+    scope_id: str | None = None
+    actor: str | None = None
+
+
+class SuspendInstance(Command, type_name="process.suspend_instance"):
+    """Hold an instance: its jobs and timers wait and commands to it are refused."""
+
+    instance_id: str
+    actor: str | None = None
+
+
+class ResumeInstance(Command, type_name="process.resume_instance"):
+    """Let a suspended instance go on; timers that fell due meanwhile fire."""
+
+    instance_id: str
+    actor: str | None = None
+
+
+class CancelInstance(Command, type_name="process.cancel_instance"):
+    """End an instance (and the instances its call activities started) without completing it."""
+
+    instance_id: str
+    reason: str = ""
+    actor: str | None = None
+
+
+class ModificationInstruction(BaseModel):
+    """One step of a modification: cancel an activity instance or start at an element.
+
+    ``kind`` is ``cancel`` (``activity_instance_id``, or every instance of ``element_id``),
+    ``start_before`` or ``start_after`` (``element_id``, with ``variables`` set on the new
+    token's scope).
+    """
+
+    kind: Literal["cancel", "start_before", "start_after"]
+    element_id: str | None = None
+    activity_instance_id: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModifyInstance(Command, type_name="process.modify_instance"):
+    """Move tokens of an instance by hand; the instructions apply in order, all or none."""
+
+    instance_id: str
+    instructions: list[ModificationInstruction] = Field(min_length=1)
+    actor: str | None = None
+
+
+class MigrateInstances(Command, type_name="process.migrate_instances"):
+    """Move waiting instances of one version of a process to another with an element mapping.
+
+    Elements not in ``mapping`` keep their id. Without ``instance_ids`` every active instance
+    of ``source_version`` migrates. ``dry_run`` validates and reports without changing anything.
+    """
+
+    process_key: str
+    source_version: int = Field(ge=1)
+    target_version: int = Field(ge=1)
+    mapping: dict[str, str] = Field(default_factory=dict)
+    instance_ids: list[str] | None = None
+    dry_run: bool = False
+    actor: str | None = None

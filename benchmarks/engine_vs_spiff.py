@@ -1,6 +1,11 @@
 """Benchmark: Kontor's durable process engine (SQLite) vs SpiffWorkflow 3.x on claim triage.
 
 Usage: python benchmarks/engine_vs_spiff.py [--instances N] [--spiff-model PATH]
+    [--postgres URL] [--history N]
+
+With ``--postgres`` (or KONTOR_TEST_POSTGRES_URL set) Kontor also runs on PostgreSQL in a
+throwaway schema. With ``--history N`` Kontor runs once more on SQLite after N completed
+instances were put into its history (copies of real runs), to show throughput holds.
 
 Each instance starts, waits at its user task, is completed there and runs to its end through
 both service tasks. Kontor: FEEL model (the test copy in tests/conformance/bpmn/models), every
@@ -13,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from scratch_schemas import postgres_schema
+from sqlalchemy import Engine, func, insert, literal, select
 
 from kontor import db
 from kontor.bootstrap import bootstrap, load_schema
@@ -30,7 +37,11 @@ from kontor.process import (
     TaskHandlers,
     UserTaskActivated,
 )
-from kontor.process.store.tables import process_instances
+from kontor.process.store.tables import (
+    process_activity_history,
+    process_instances,
+    process_variable_history,
+)
 from kontor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,61 +55,101 @@ def amount(number: int) -> int:
     return 5000 if number % 2 else 200
 
 
-def run_kontor(instances: int) -> dict[str, Any]:
-    """Run ``instances`` claims through Kontor on a fresh SQLite file; return the figures."""
-    with tempfile.TemporaryDirectory(prefix="kontor-bench-") as scratch:
-        url = f"sqlite:///{scratch}/kontor.db"
-        load_schema()
-        engine = db.create_database_engine(url)
-        db.upgrade(engine)
-        registry = HandlerRegistry()
-        tasks: dict[str, str] = {}
-        registry.subscribe(
-            UserTaskActivated,
-            lambda event, _uow: tasks.__setitem__(event.instance_id, event.task_id),
-            "bench.tasks",
-        )
-        handlers = TaskHandlers()
-        handlers.register("notify", lambda variables, headers: {"notified": True})
-        handlers.register("ledger", lambda variables, headers: {"booked": variables["reserve"]})
-        kontor = bootstrap(
-            Settings(database_url=url), engine=engine, registry=registry, task_handlers=handlers
-        )
-        executor = kontor.process_jobs
-        executor.batch = BATCH
-        bus = kontor.bus
-        bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
-        started = time.perf_counter()
-        for first in range(0, instances, BATCH):
-            numbers = range(first, min(first + BATCH, instances))
-            ids = [
-                bus.handle(
-                    StartProcess(
-                        tenant_id="bench",
-                        process_key="ClaimTriage",
-                        variables={"amount": amount(n)},
-                    )
+def run_kontor(instances: int, url: str | None = None, history: int = 0) -> dict[str, Any]:
+    """Run ``instances`` claims through Kontor (fresh SQLite file unless ``url``); figures."""
+    if url is None:
+        with tempfile.TemporaryDirectory(prefix="kontor-bench-") as scratch:
+            return run_kontor(instances, f"sqlite:///{scratch}/kontor.db", history)
+    load_schema()
+    engine = db.create_database_engine(url)
+    db.upgrade(engine)
+    if history:
+        _fill_history(engine, history)
+    try:
+        return _run_claims(engine, url, instances)
+    finally:
+        engine.dispose()
+
+
+def _run_claims(engine: Engine, url: str, instances: int) -> dict[str, Any]:
+    registry = HandlerRegistry()
+    tasks: dict[str, str] = {}
+    registry.subscribe(
+        UserTaskActivated,
+        lambda event, _uow: tasks.__setitem__(event.instance_id, event.task_id),
+        "bench.tasks",
+    )
+    handlers = TaskHandlers()
+    handlers.register("notify", lambda variables, headers: {"notified": True})
+    handlers.register("ledger", lambda variables, headers: {"booked": variables["reserve"]})
+    kontor = bootstrap(
+        Settings(database_url=url), engine=engine, registry=registry, task_handlers=handlers
+    )
+    executor = kontor.process_jobs
+    executor.batch = BATCH
+    bus = kontor.bus
+    bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
+    done_before = _completed(engine)
+    started = time.perf_counter()
+    for first in range(0, instances, BATCH):
+        numbers = range(first, min(first + BATCH, instances))
+        ids = [
+            bus.handle(
+                StartProcess(
+                    tenant_id="bench", process_key="ClaimTriage", variables={"amount": amount(n)}
                 )
-                for n in numbers
-            ]
-            for instance_id in ids:
-                bus.handle(
-                    CompleteUserTask(
-                        tenant_id="bench", instance_id=instance_id, task_id=tasks.pop(instance_id),
-                        variables={"approved": True},
-                    )
-                )  # fmt: skip
-            executor.run_until_idle()
-        seconds = time.perf_counter() - started
-        with engine.connect() as connection:
-            done = connection.execute(
+            )
+            for n in numbers
+        ]
+        for instance_id in ids:
+            bus.handle(
+                CompleteUserTask(
+                    tenant_id="bench", instance_id=instance_id, task_id=tasks.pop(instance_id),
+                    variables={"approved": True},
+                )
+            )  # fmt: skip
+        executor.run_until_idle()
+    seconds = time.perf_counter() - started
+    kontor.stop()
+    done = _completed(engine) - done_before
+    assert done == instances, f"only {done} of {instances} Kontor instances completed"
+    return _figures(instances, seconds)
+
+
+def _completed(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
                 select(func.count())
                 .select_from(process_instances)
                 .where(process_instances.c.status == "completed")
             ).scalar_one()
-        kontor.stop()
-    assert done == instances, f"only {done} of {instances} Kontor instances completed"
-    return _figures(instances, seconds)
+        )
+
+
+def _fill_history(engine: Engine, rows: int) -> None:
+    """Put ``rows`` completed instances into the history: real runs, then copies of them.
+
+    Each round copies every completed instance with its activity and variable history under new
+    ids (a round letter in front of the old id), doubling the history.
+    """
+    _run_claims(engine, str(engine.url.render_as_string(hide_password=False)), min(rows, 1000))
+    tables = (process_instances, process_activity_history, process_variable_history)
+    for letter in "ghijklmnopqrstuvwxyz":
+        if _completed(engine) >= rows:
+            return
+        with engine.begin() as connection:
+            for table in tables:
+                columns = [c for c in table.c if c.name == "instance_id" or not c.primary_key]
+                renamed = [
+                    (literal(letter) + func.substr(c, 1, 35)).label(c.name)
+                    if c.name == "instance_id"
+                    else c
+                    for c in columns
+                ]
+                connection.execute(
+                    insert(table).from_select([c.name for c in columns], select(*renamed))
+                )
 
 
 def run_spiff(instances: int, model: Path) -> dict[str, Any]:
@@ -145,23 +196,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=10_000)
     parser.add_argument("--spiff-model", type=Path, default=SPIFF_MODEL)
+    parser.add_argument("--postgres", default=os.environ.get("KONTOR_TEST_POSTGRES_URL"))
+    parser.add_argument("--history", type=int, default=0)
     args = parser.parse_args()
-    results = {
-        "kontor_durable_sqlite": run_kontor(args.instances),
-        "spiffworkflow_json_roundtrip": run_spiff(args.instances, args.spiff_model),
+    kontor = run_kontor(args.instances)
+    spiff = run_spiff(args.instances, args.spiff_model)
+    figures: dict[str, Any] = {
+        "benchmark": "claim triage: start, user task, complete, 2 service tasks, end",
+        "instances": args.instances,
+        "cpu_count": os.cpu_count(),
+        "kontor_durable_sqlite": kontor,
+        "spiffworkflow_json_roundtrip": spiff,
+        "kontor_vs_spiff": round(kontor["instances_per_s"] / spiff["instances_per_s"], 2),
     }
-    kontor, spiff = results["kontor_durable_sqlite"], results["spiffworkflow_json_roundtrip"]
-    print(
-        json.dumps(
-            {
-                "benchmark": "claim triage: start, user task, complete, 2 service tasks, end",
-                "instances": args.instances,
-                **results,
-                "kontor_vs_spiff": round(kontor["instances_per_s"] / spiff["instances_per_s"], 2),
-            },
-            indent=2,
+    if args.postgres:
+        with postgres_schema(args.postgres) as (url, _schema):
+            figures["kontor_durable_postgresql"] = run_kontor(args.instances, url)
+    if args.history:
+        loaded = run_kontor(args.instances, history=args.history)
+        figures[f"kontor_durable_sqlite_with_{args.history}_in_history"] = loaded
+        figures["throughput_kept_with_history"] = round(
+            loaded["instances_per_s"] / kontor["instances_per_s"], 2
         )
-    )
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -14,11 +14,11 @@ import statistics
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, text
+from scratch_schemas import postgres_schema
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
 from kontor import db
 from kontor.bootstrap import Kontor, bootstrap, load_schema
@@ -107,24 +107,6 @@ def run(settings: Settings, events: int, batch: int, label: str) -> dict[str, An
     }
 
 
-def _postgres_settings(url: str, amqp: str) -> tuple[Settings, str]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = db.create_database_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    separator = "&" if "?" in url else "?"
-    names = f"kontor.bench.{schema}"
-    settings = Settings(
-        database_url=f"{url}{separator}options=-csearch_path%3D{schema}",
-        broker_url=amqp,
-        broker_exchange=names,
-        broker_queue=names,
-        dispatcher_poll_seconds=0.05,
-    )
-    return settings, schema
-
-
 def main() -> None:
     """Run the benchmark and print JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -139,14 +121,13 @@ def main() -> None:
         pg = os.environ.get("KONTOR_TEST_POSTGRES_URL")
         amqp = os.environ.get("KONTOR_TEST_AMQP_URL")
         if pg and amqp:
-            settings, schema = _postgres_settings(pg, amqp)
-            try:
+            with postgres_schema(pg) as (url, schema):
+                names = f"kontor.bench.{schema}"
+                settings = Settings(
+                    database_url=url, broker_url=amqp, broker_exchange=names,
+                    broker_queue=names, dispatcher_poll_seconds=0.05,
+                )  # fmt: skip
                 results.append(run(settings, args.events, batch, "postgresql+rabbitmq"))
-            finally:
-                admin = db.create_database_engine(pg)
-                with admin.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
     print(
         json.dumps(
             {"benchmark": "messaging", "cpu_count": os.cpu_count(), "results": results}, indent=2

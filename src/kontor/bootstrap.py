@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
@@ -22,8 +23,10 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import DEVELOPMENT_TENANT, TenantStore
-from kontor.process import JobExecutor, TaskHandlers
+from kontor.process import HistoryRetention, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
+from kontor.process.decisions import register_decision_tasks
+from kontor.process.external import register_external_tasks
 from kontor.rules.deployment import HookRegistry, RulesService
 from kontor.settings import Settings
 
@@ -42,6 +45,7 @@ class Kontor:
     rules: RulesService
     process_jobs: JobExecutor
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+    history_retention: HistoryRetention | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -69,9 +73,14 @@ class Kontor:
                 self.clock,
                 self.settings.dispatcher_poll_seconds,
                 replay=not isinstance(self.transport, RabbitMQTransport),
-                also=(self.process_jobs.run_until_idle,),  # timers, async steps, service tasks
+                # timers, async steps, service tasks; now and then expired process history
+                also=(self.process_jobs.run_until_idle, self._purge_history),
             )
         return self._pump
+
+    def _purge_history(self) -> None:
+        if self.history_retention is not None:
+            self.history_retention.run_if_due()
 
     def stop(self) -> None:
         """Stop background delivery and release connections."""
@@ -116,6 +125,7 @@ def bootstrap(
     engine = engine or db.create_database_engine(settings.effective_database_url)
     registry = registry or HandlerRegistry()
     process_services = register_process_handlers(registry)
+    process_services.history_level = settings.process_history_level
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
         transport = RabbitMQTransport(
@@ -142,9 +152,30 @@ def bootstrap(
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry())
     jobs = JobExecutor(bus, process_services, task_handlers or TaskHandlers())
-    return Kontor(
-        settings, engine, clock, registry, bus, dispatcher, transport, rules, jobs, metrics
+    register_external_tasks(registry, process_services, jobs.handlers)
+    register_decision_tasks(jobs.handlers, bus, rules)
+    retention = HistoryRetention(
+        bus,
+        _days(settings.process_history_ttl_days),
+        every=dt.timedelta(seconds=settings.process_history_purge_seconds),
     )
+    return Kontor(
+        settings,
+        engine,
+        clock,
+        registry,
+        bus,
+        dispatcher,
+        transport,
+        rules,
+        jobs,
+        metrics,
+        history_retention=retention,
+    )
+
+
+def _days(days: int | None) -> dt.timedelta | None:
+    return None if days is None else dt.timedelta(days=days)
 
 
 def load_schema() -> MetaData:

@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kontor.process import HistoryLevel
+
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
 
 
@@ -54,6 +56,11 @@ class Settings(BaseSettings):
     message_retry_base_seconds: float = Field(default=1.0, gt=0)
     message_retry_max_seconds: float = Field(default=600.0, gt=0)
     dispatcher_poll_seconds: float = Field(default=1.0, gt=0)
+    process_history_level: HistoryLevel = HistoryLevel.FULL
+    process_history_ttl_days: int | None = Field(
+        default=None, ge=0, description="days ended instances keep their history; None: forever"
+    )
+    process_history_purge_seconds: float = Field(default=3600.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -52,7 +52,9 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
         # Writers take the write lock at BEGIN so they queue on busy_timeout instead of failing
         # with SQLITE_BUSY when upgrading a read lock.
         writes = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
+        cursor.close()
 
     return engine
 

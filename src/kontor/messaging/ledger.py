@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kontor.db.fast import FastWrite
 from kontor.messaging.tables import deliveries, outbox
 
 DONE, RETRYING, DEAD = "done", "retrying", "dead"
@@ -21,7 +22,7 @@ class Ledger:
 
     def __init__(self, engine: Engine) -> None:
         dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._insert_done = insert(deliveries)
+        self._insert_done = FastWrite(insert(deliveries))
         self._claim_new = (
             dialect_insert(deliveries)
             .values(
@@ -54,18 +55,15 @@ class Ledger:
                 for name in ("status", "attempts", "last_error", "next_attempt_at", "updated_at")
             },
         )
-        self._mark_dispatched = (
+        self._mark_dispatched = FastWrite(
             update(outbox)
-            .where(
-                outbox.c.message_id.in_(bindparam("ids", expanding=True)),
-                outbox.c.dispatched_at.is_(None),
-            )
+            .where(outbox.c.message_id == bindparam("m_id"), outbox.c.dispatched_at.is_(None))
             .values(dispatched_at=bindparam("now"))
         )
 
     def record_done(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
         """Insert 'done' rows for first deliveries; a duplicate raises IntegrityError."""
-        connection.execute(self._insert_done, rows)
+        self._insert_done.execute_many(connection, rows)
 
     def claim(
         self,
@@ -92,4 +90,6 @@ class Ledger:
 
     def mark_dispatched(self, connection: Connection, ids: Sequence[str], now: dt.datetime) -> None:
         """Mark outbox rows as delivered to all their handlers."""
-        connection.execute(self._mark_dispatched, {"ids": list(ids), "now": now})
+        self._mark_dispatched.execute_many(
+            connection, [{"m_id": message_id, "now": now} for message_id in ids]
+        )

@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert
 
 from kontor.db import connect_for_writing
+from kontor.db.fast import FastWrite
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message
 from kontor.messaging.tables import outbox
 
 AfterCommit = Callable[[Sequence[Message]], None]
 
-_INSERT_OUTBOX = insert(outbox)  # built once: statement construction is costly per commit
+_INSERT_OUTBOX = FastWrite(insert(outbox))  # built once: this runs on every commit
 
 
 class UnitOfWork:
@@ -73,7 +74,7 @@ class UnitOfWork:
         """Write the queued messages to the outbox and commit the transaction."""
         connection = self.connection
         if self._pending:
-            connection.execute(_INSERT_OUTBOX, [outbox_row(m) for m in self._pending])
+            _INSERT_OUTBOX.execute_many(connection, [outbox_row(m) for m in self._pending])
         connection.commit()
         self._committed.extend(self._pending)
         self._pending = []

@@ -17,6 +17,7 @@ from kontor.process.bpmn import (
     verdict,
     verdicts,
 )
+from kontor.process.control import InstanceMigration, MigrationReport
 from kontor.process.jobs import BpmnError, ExecutorReport, JobExecutor, TaskHandler, TaskHandlers
 from kontor.process.messages import (
     BroadcastSignal,
@@ -38,6 +39,7 @@ from kontor.process.messages import (
     UserTaskActivated,
     UserTaskCancelled,
 )
+from kontor.process.retention import HistoryRetention
 from kontor.process.runtime import (
     Effect,
     ExpressionEvaluator,
@@ -58,6 +60,7 @@ from kontor.process.runtime import (
 )
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
 from kontor.process.service import ProcessServices, register
+from kontor.process.store import HistoryLevel, HistoryStore
 
 __all__ = [
     "BpmnError",
@@ -72,11 +75,16 @@ __all__ = [
     "ExecutorReport",
     "ExpressionEvaluator",
     "FeelEvaluator",
+    "HistoryLevel",
+    "HistoryRetention",
+    "HistoryStore",
     "IncidentRaised",
+    "InstanceMigration",
     "InstanceState",
     "Issue",
     "JobExecutor",
     "MigrateInstances",
+    "MigrationReport",
     "ModificationInstruction",
     "ModifyInstance",
     "ProcessInstanceCompleted",

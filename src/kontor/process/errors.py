@@ -45,3 +45,21 @@ class MessageNotCorrelated(NotFound):
     """No instance of the tenant waits for the message with that correlation key."""
 
     code = "process.message_not_correlated"
+
+
+class ExternalTaskNotFound(NotFound):
+    """No open external task with that job id for the tenant (completed, cancelled or unknown)."""
+
+    code = "process.external_task_not_found"
+
+
+class ExternalTaskNotLocked(Conflict):
+    """The worker holds no unexpired lock on the external task it reports on."""
+
+    code = "process.external_task_not_locked"
+
+
+class InvalidMigrationPlan(InvalidInput):
+    """A migration's versions or element mapping do not fit the process (``problems`` say where)."""
+
+    code = "process.invalid_migration_plan"

@@ -1,8 +1,7 @@
 """The job executor: claims due timers, async continuations and service-task jobs and runs them.
 
-Service tasks run in-process handlers registered by task type. A handler runs outside any
-transaction; its result is applied in a fresh unit of work that refuses a stale revision, so a
-job whose instance moved meanwhile is simply claimed again once its lock expires.
+Service tasks run in-process handlers registered by task type; job types without one are left
+to external workers. A handler runs outside any transaction; its result is applied later.
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kontor.messaging import MessageBus
+from kontor.messaging import MessageBus, UnitOfWork
 from kontor.process.bpmn import Definitions
-from kontor.process.errors import ConcurrentModification
 from kontor.process.runtime import (
+    Effect,
     InstanceState,
+    RuntimeCommandError,
     StepResult,
     complete_job,
     fail_job,
@@ -28,12 +28,16 @@ from kontor.process.runtime import (
 from kontor.process.runtime.activities import ASYNC_JOB_TYPE
 from kontor.process.runtime.execution import Execution
 from kontor.process.service import ProcessServices, Step
+from kontor.process.start_timers import fire_due_start_timers
 from kontor.process.store import TIMER, ClaimedJob, InstanceRecord, InstanceStore, JobQueue
 
 log = logging.getLogger(__name__)
 
 TaskHandler = Callable[[Mapping[str, Any], Mapping[str, str]], Mapping[str, Any] | None]
 """Runs a service task: (variables, headers) → result variables; raise ``BpmnError`` to throw."""
+
+TENANT_HEADER = "kontor.tenantId"
+"""Reserved header: the executor tells a handler the tenant of the job's instance under it."""
 
 
 class BpmnError(Exception):
@@ -71,7 +75,7 @@ class TaskHandlers:
 
 @dataclass
 class ExecutorReport:
-    """What the executor did: jobs completed, failed (to retry), turned into incidents, raced."""
+    """What the executor did: jobs completed, failed (to retry), turned into incidents, stale."""
 
     completed: int = 0
     failed: int = 0
@@ -83,10 +87,40 @@ class ExecutorReport:
         """All jobs handled in the run."""
         return self.completed + self.failed + self.incidents + self.conflicts
 
+    def add(self, other: ExecutorReport) -> None:
+        """Count ``other``'s jobs in this report too."""
+        for name in ("completed", "failed", "incidents", "conflicts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Outcome:
+    """One claimed job, the step that applies its handler's result and how it ended."""
+
+    job: ClaimedJob
+    step: Step
+    outcome: str
+    applied: str = "conflicts"
+
+
+@dataclass
+class _InstanceWork:
+    """The claimed jobs of one instance, applied together in one save."""
+
+    record: InstanceRecord
+    definitions: Definitions
+    outcomes: list[_Outcome] = field(default_factory=list)
+
 
 @dataclass
 class JobExecutor:
-    """Claims due jobs and runs them; call ``run_due`` from a loop or a test."""
+    """Claims due jobs and runs them; call ``run_due`` from a loop or a test.
+
+    A batch is claimed in one transaction, the handlers run outside any transaction, and all
+    their results are applied in one more transaction (one save per instance). When an
+    instance moved meanwhile, the results are applied again to its new state: a handler never
+    runs twice because of a concurrent change.
+    """
 
     bus: MessageBus
     services: ProcessServices
@@ -97,16 +131,16 @@ class JobExecutor:
     batch: int = 20
 
     def run_due(self) -> ExecutorReport:
-        """Claim one batch of due jobs and run each."""
-        with self.bus.unit_of_work() as uow:
-            claimed = JobQueue(uow.connection).claim_due(
-                uow.clock.now(), self.owner, self.lock_for, self.batch,
-                job_types=self.handlers.types() | {ASYNC_JOB_TYPE},
-            )  # fmt: skip
-            uow.commit()
-        report = ExecutorReport()
-        for job in claimed:
-            self._run(job, report)
+        """Claim one batch of due jobs, run each and apply the results."""
+        work = self._claim()
+        for item in work:
+            for outcome in item.outcomes:
+                self._decide(item, outcome)
+        report = self._apply(work)
+        # Start timers belong to definitions, not instances: claimed and fired on their own.
+        report.completed += fire_due_start_timers(
+            self.bus, self.services, self.owner, self.lock_for, self.batch
+        )
         return report
 
     def run_until_idle(self, max_batches: int = 100) -> ExecutorReport:
@@ -116,8 +150,7 @@ class JobExecutor:
             report = self.run_due()
             if report.claimed == 0:
                 break
-            for name in ("completed", "failed", "incidents", "conflicts"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.add(report)
         return total
 
     def next_due_at(self) -> dt.datetime | None:
@@ -125,53 +158,141 @@ class JobExecutor:
         with self.bus.unit_of_work() as uow:
             return JobQueue(uow.connection).next_due_at()
 
-    def _run(self, job: ClaimedJob, report: ExecutorReport) -> None:
+    def _claim(self) -> list[_InstanceWork]:
         with self.bus.unit_of_work() as uow:
-            record = InstanceStore(uow.connection, job.tenant_id).get(job.instance_id)
-            definitions = self.services.definitions(uow, job.tenant_id, record.definition_id)
-        step, outcome = self._decide(job, record, definitions)
+            claimed = JobQueue(uow.connection).claim_due(
+                uow.clock.now(), self.owner, self.lock_for, self.batch,
+                job_types=self.handlers.types() | {ASYNC_JOB_TYPE},
+            )  # fmt: skip
+            by_tenant: dict[str, list[ClaimedJob]] = {}
+            for job in claimed:
+                by_tenant.setdefault(job.tenant_id, []).append(job)
+            work: dict[str, _InstanceWork] = {}
+            for tenant_id, jobs in by_tenant.items():
+                records = InstanceStore(uow.connection, tenant_id).get_many(
+                    {job.instance_id for job in jobs}
+                )
+                for job in jobs:
+                    record = records.get(job.instance_id)
+                    if record is None:
+                        log.warning("job %s belongs to no instance", job.job_id)
+                        continue
+                    item = work.get(job.instance_id)
+                    if item is None:
+                        definitions = self.services.definitions(
+                            uow, tenant_id, record.definition_id
+                        )
+                        item = work[job.instance_id] = _InstanceWork(record, definitions)
+                    item.outcomes.append(_Outcome(job, _unchanged, "conflicts"))
+            uow.commit()
+        return list(work.values())
+
+    def _apply(self, work: list[_InstanceWork]) -> ExecutorReport:
         try:
             with self.bus.unit_of_work() as uow:
-                saved = self.services.apply(uow, record, step, {})
-                if outcome == "failed" and job.local_id in saved.state.jobs:
-                    if any(i.job_id == job.local_id for i in saved.state.incidents.values()):
-                        outcome = "incidents"
-                    else:
-                        JobQueue(uow.connection).reschedule(
-                            job.job_id, uow.clock.now() + self.retry_delay
-                        )
+                report = ExecutorReport()
+                for item in work:
+                    report.add(self._apply_instance(uow, item))
                 uow.commit()
-        except ConcurrentModification:
-            log.info("instance %s moved on while job %s ran", job.instance_id, job.local_id)
-            outcome = "conflicts"
-        setattr(report, outcome, getattr(report, outcome) + 1)
+            return report
+        except Exception:
+            # One instance's results broke the shared transaction: apply each one alone, so
+            # the others still land and only the broken one is retried when its lock expires.
+            log.exception("applying a batch of %d instances failed; applying one by one", len(work))
+        report = ExecutorReport()
+        for item in work:
+            try:
+                with self.bus.unit_of_work() as uow:
+                    single = self._apply_instance(uow, item)
+                    uow.commit()
+                report.add(single)
+            except Exception:
+                log.exception("applying the jobs of instance %s failed", item.record.instance_id)
+        return report
 
-    def _decide(
-        self, job: ClaimedJob, record: InstanceRecord, definitions: Definitions
-    ) -> tuple[Step, str]:
+    def _apply_instance(self, uow: UnitOfWork, item: _InstanceWork) -> ExecutorReport:
+        saved = self.services.apply(uow, item.record, _all_of(item.outcomes), {})
+        report = ExecutorReport()
+        for outcome in item.outcomes:
+            setattr(report, outcome.applied, getattr(report, outcome.applied) + 1)
+        self._settle_failures(uow, saved, item.outcomes, report)
+        return report
+
+    def _settle_failures(
+        self,
+        uow: UnitOfWork,
+        saved: InstanceRecord,
+        outcomes: list[_Outcome],
+        report: ExecutorReport,
+    ) -> None:
+        for outcome in outcomes:
+            local_id = outcome.job.local_id
+            if outcome.outcome != "failed" or local_id not in saved.state.jobs:
+                continue
+            if any(i.job_id == local_id for i in saved.state.incidents.values()):
+                report.failed -= 1
+                report.incidents += 1
+            else:
+                JobQueue(uow.connection).reschedule(
+                    outcome.job.job_id, uow.clock.now() + self.retry_delay
+                )
+
+    def _decide(self, item: _InstanceWork, outcome: _Outcome) -> None:
+        record, job = item.record, outcome.job
         evaluator, clock = self.services.evaluator, self.bus.clock
         local_id = job.local_id
+        outcome.outcome = "completed"
         if job.kind == TIMER:
-            return (
-                lambda d, s: fire_timer(d, s, local_id, clock, evaluator=evaluator)
-            ), "completed"
+            outcome.step = lambda d, s: fire_timer(d, s, local_id, clock, evaluator=evaluator)
+            return
         if job.type == ASYNC_JOB_TYPE:
-            return _completion(local_id, {}, self), "completed"
+            outcome.step = _completion(local_id, {}, self)
+            return
+        state_job = record.state.jobs.get(local_id)
         handler = self.handlers.find(job.type)
-        if handler is None:
-            return _failure(local_id, 0, f"no handler for task type {job.type!r}", self), "failed"
-        state_job = record.state.jobs[local_id]
+        if state_job is None or handler is None:
+            outcome.outcome = "conflicts"  # the job ended after it was claimed
+            return
         token = record.state.tokens[state_job.token_id]
-        variables = Execution(definitions, record.state, evaluator, clock.now()).visible(token)
+        variables = Execution(item.definitions, record.state, evaluator, clock.now()).visible(token)
         try:
-            result = handler(variables, dict(state_job.headers))
+            result = handler(variables, {**state_job.headers, TENANT_HEADER: job.tenant_id})
         except BpmnError as error:
-            return _thrown(local_id, error, self), "completed"
+            outcome.step = _thrown(local_id, error, self)
+            return
         except Exception as error:  # a failing handler must not stop the executor
             log.warning("job %s (%s) failed: %s", local_id, job.type, error)
             reason = f"{type(error).__name__}: {error}"
-            return _failure(local_id, job.retries - 1, reason, self), "failed"
-        return _completion(local_id, dict(result or {}), self), "completed"
+            outcome.step, outcome.outcome = (
+                _failure(local_id, job.retries - 1, reason, self),
+                "failed",
+            )
+            return
+        outcome.step = _completion(local_id, dict(result or {}), self)
+
+
+def _unchanged(definitions: Definitions, state: InstanceState) -> StepResult:
+    return StepResult(state, [])
+
+
+def _all_of(outcomes: list[_Outcome]) -> Step:
+    """One step applying every job result of an instance; results of ended jobs are dropped."""
+
+    def step(definitions: Definitions, state: InstanceState) -> StepResult:
+        effects: list[Effect] = []
+        for outcome in outcomes:
+            try:
+                result = outcome.step(definitions, state)
+            except RuntimeCommandError as error:
+                log.info("job %s result dropped: %s", outcome.job.local_id, error)
+                outcome.applied = "conflicts"
+                continue
+            state = result.state
+            effects.extend(result.effects)
+            outcome.applied = outcome.outcome
+        return StepResult(state, effects)
+
+    return step
 
 
 def _thrown(local_id: str, error: BpmnError, executor: JobExecutor) -> Step:

@@ -190,3 +190,58 @@ class MigrateInstances(Command, type_name="process.migrate_instances"):
     instance_ids: list[str] | None = None
     dry_run: bool = False
     actor: str | None = None
+
+
+class ExternalTopic(BaseModel):
+    """A topic (job type) a worker fetches, how long to lock its tasks, which variables to send.
+
+    Without ``variables`` every variable visible at the task is sent.
+    """
+
+    name: str = Field(min_length=1)
+    lock_duration_ms: int = Field(ge=1)
+    variables: list[str] | None = None
+
+
+class LockExternalTasks(Command, type_name="process.lock_external_tasks"):
+    """Lock up to ``max_tasks`` due external tasks of the topics for worker ``worker_id``."""
+
+    worker_id: str = Field(min_length=1)
+    max_tasks: int = Field(default=10, ge=1, le=1000)
+    topics: list[ExternalTopic] = Field(min_length=1)
+
+
+class CompleteExternalTask(Command, type_name="process.complete_external_task"):
+    """A worker finished the external task it locked, with result variables."""
+
+    job_id: str
+    worker_id: str
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class FailExternalTask(Command, type_name="process.fail_external_task"):
+    """A worker could not do a locked task; with ``retries`` left it is offered again later."""
+
+    job_id: str
+    worker_id: str
+    error_message: str
+    retries: int = Field(ge=0)
+    retry_timeout_ms: int = Field(default=0, ge=0)
+
+
+class ThrowExternalTaskError(Command, type_name="process.throw_external_task_error"):
+    """A worker reports a business error for a locked task; an error boundary event may catch it."""
+
+    job_id: str
+    worker_id: str
+    error_code: str = Field(min_length=1)
+    message: str = ""
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExtendExternalTaskLock(Command, type_name="process.extend_external_task_lock"):
+    """A worker needs longer: its lock on the task now ends ``lock_duration_ms`` from now."""
+
+    job_id: str
+    worker_id: str
+    lock_duration_ms: int = Field(ge=1)

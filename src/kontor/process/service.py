@@ -7,7 +7,6 @@ and the events it causes commit together (events through the outbox).
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,16 @@ from typing import Any
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.bpmn import BpmnImportError, Definitions, Severity, parse_bpmn, validate
-from kontor.process.errors import InvalidProcessCommand, InvalidProcessModel, MessageNotCorrelated
+from kontor.process.calls import follow_calls
+from kontor.process.control import register_control
+from kontor.process.errors import (
+    ConcurrentModification,
+    InvalidProcessCommand,
+    InvalidProcessModel,
+    MessageNotCorrelated,
+)
+from kontor.process.incidents import register_incident_handlers
+from kontor.process.launch import launch
 from kontor.process.runtime import (
     Effect,
     ExpressionEvaluator,
@@ -26,16 +34,24 @@ from kontor.process.runtime import (
     broadcast_signal,
     complete_user_task,
     correlate_message,
-    start,
 )
 from kontor.process.runtime import effects as fx
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
-from kontor.process.store import DefinitionStore, DeployedDefinition, InstanceRecord, InstanceStore
+from kontor.process.starts import arm_start_events, start_by_message, start_by_signal
+from kontor.process.store import (
+    DefinitionStore,
+    DeployedDefinition,
+    HistoryLevel,
+    InstanceRecord,
+    InstanceStore,
+)
 
 log = logging.getLogger(__name__)
 
 Step = Callable[[Definitions, InstanceState], StepResult]
 """One runtime command applied to an instance's definitions and state."""
+
+_REAPPLIES = 5  # how often a step meets a newer revision before the caller sees the conflict
 
 
 @dataclass
@@ -43,30 +59,74 @@ class ProcessServices:
     """What the handlers share: the expression evaluator and parsed definitions by id."""
 
     evaluator: ExpressionEvaluator = field(default_factory=FeelEvaluator)
+    history_level: HistoryLevel = HistoryLevel.FULL
     _parsed: dict[str, Definitions] = field(default_factory=dict)
+    _deployed: dict[str, DeployedDefinition] = field(default_factory=dict)
 
     def definitions(self, uow: UnitOfWork, tenant_id: str, definition_id: str) -> Definitions:
         """The parsed BPMN of a deployed definition (parsed once per process)."""
         parsed = self._parsed.get(definition_id)
         if parsed is None:
-            stored = DefinitionStore(uow.connection, tenant_id).get(definition_id)
+            stored = self.deployed(uow, tenant_id, definition_id)
             parsed = parse_bpmn(stored.bpmn_xml, f"{stored.process_key}@{stored.version}")
             self._parsed[definition_id] = parsed
         return parsed
 
+    def deployed(self, uow: UnitOfWork, tenant_id: str, definition_id: str) -> DeployedDefinition:
+        """A deployed definition of the tenant (kept in memory: deployed versions never change)."""
+        found = self._deployed.get(definition_id)
+        if found is None or found.tenant_id != tenant_id:
+            found = DefinitionStore(uow.connection, tenant_id).get(definition_id)
+            self._deployed[definition_id] = found
+        return found
+
+    def latest(self, uow: UnitOfWork, tenant_id: str, process_key: str) -> DeployedDefinition:
+        """The newest deployed version of ``process_key``."""
+        definition_id = DefinitionStore(uow.connection, tenant_id).latest_id(process_key)
+        return self.deployed(uow, tenant_id, definition_id)
+
     def apply(
         self, uow: UnitOfWork, record: InstanceRecord, step: Step, envelope: dict[str, Any]
     ) -> InstanceRecord:
-        """Run ``step`` on a stored instance, save the result and emit what it caused."""
-        definitions = self.definitions(uow, record.tenant_id, record.definition_id)
-        try:
-            result = step(definitions, record.state)
-        except RuntimeCommandError as error:
-            raise InvalidProcessCommand(str(error), reason=error.code) from error
+        """Run ``step`` on a stored instance, save the result and emit what it caused.
+
+        When the instance changed since ``record`` was read (another branch completed at the
+        same moment), ``step`` runs again on the newer state: steps are pure, so the caller's
+        result is applied once and never refused for a concurrent change.
+        """
         store = InstanceStore(uow.connection, record.tenant_id)
-        saved = store.save(record, result.state, result.effects, uow.clock.now())
-        publish(uow, saved, result.effects, envelope)
-        return saved
+        attempt = 1
+        while True:
+            definitions = self.definitions(uow, record.tenant_id, record.definition_id)
+            try:
+                result = step(definitions, record.state)
+            except RuntimeCommandError as error:
+                raise InvalidProcessCommand(str(error), reason=error.code) from error
+            try:
+                saved = store.save(
+                    record, result.state, result.effects, uow.clock.now(),
+                    history_level=self.history_level,
+                )  # fmt: skip
+            except ConcurrentModification:
+                if attempt == _REAPPLIES:
+                    raise
+                attempt += 1
+                log.info("instance %s moved on; applying the step again", record.instance_id)
+                record = store.get(record.instance_id)
+                continue
+            self.emit(uow, saved, result.effects, envelope)
+            return saved
+
+    def emit(
+        self,
+        uow: UnitOfWork,
+        record: InstanceRecord,
+        effects: list[Effect],
+        envelope: dict[str, Any],
+    ) -> None:
+        """Publish what a step caused and follow its call activities into other instances."""
+        publish(uow, record, effects, envelope)
+        follow_calls(self, uow, record, effects, envelope)
 
     def deploy(self, command: msg.DeployProcess, uow: UnitOfWork) -> list[DeployedDefinition]:
         """Deploy the executable processes of a BPMN document; identical ones stay as they are."""
@@ -81,9 +141,12 @@ class ProcessServices:
         deployed = []
         for process in definitions.processes.values():
             if process.is_executable:
-                definition, _ = store.deploy(
-                    process.id, process.name, command.bpmn_xml, uow.clock.now()
-                )
+                definition, created = store.deploy(
+                    process.id, process.name, command.bpmn_xml, uow.clock.now(),
+                    history_ttl_days=process.history_ttl_days,
+                )  # fmt: skip
+                if created:
+                    arm_start_events(self, uow, definition)
                 deployed.append(definition)
         if not deployed:
             raise InvalidProcessModel(f"{command.source_name} has no executable process")
@@ -92,24 +155,13 @@ class ProcessServices:
     def start(self, command: msg.StartProcess, uow: UnitOfWork) -> str:
         """Start the latest version of a process; return the new instance's id."""
         tenant_id = command.tenant_id
-        definition = DefinitionStore(uow.connection, tenant_id).latest(command.process_key)
-        definitions = self.definitions(uow, tenant_id, definition.definition_id)
-        instance_id = command.instance_id or str(uuid.uuid4())
-        try:
-            result = start(
-                definitions, command.process_key, command.variables, uow.clock,
-                evaluator=self.evaluator, instance_id=instance_id,
-            )  # fmt: skip
-        except RuntimeCommandError as error:
-            raise InvalidProcessCommand(str(error), reason=error.code) from error
-        record = InstanceRecord(
-            instance_id, tenant_id, definition.definition_id, command.process_key,
-            definition.version, command.business_key, command.case_id, result.state, 1,
-            uow.clock.now(),
+        definition = self.latest(uow, tenant_id, command.process_key)
+        record = launch(
+            self, uow, definition, command.variables, command.caused(),
+            business_key=command.business_key, case_id=command.case_id,
+            instance_id=command.instance_id,
         )  # fmt: skip
-        InstanceStore(uow.connection, tenant_id).add(record, result.effects, uow.clock.now())
-        publish(uow, record, result.effects, command.caused())
-        return instance_id
+        return record.instance_id
 
     def complete_user_task(self, command: msg.CompleteUserTask, uow: UnitOfWork) -> None:
         """Complete an open user task and move the instance on."""
@@ -130,9 +182,13 @@ class ProcessServices:
         self.apply(uow, record, step, event.caused())
 
     def correlate_message(self, command: msg.CorrelateMessage, uow: UnitOfWork) -> str:
-        """Deliver a message to the oldest instance waiting for it; return that instance's id."""
+        """Deliver a message to the oldest instance waiting for it, else start the processes
+        with a message start event for it; return the (first) instance's id."""
         store = InstanceStore(uow.connection, command.tenant_id)
         waiting = store.subscribers("message", command.name, command.correlation_key)
+        started = None if waiting else start_by_message(self, uow, command)
+        if started is not None:
+            return started
         if not waiting:
             raise MessageNotCorrelated(
                 f"no instance waits for message {command.name!r} "
@@ -151,7 +207,8 @@ class ProcessServices:
         return record.instance_id
 
     def broadcast_signal(self, command: msg.BroadcastSignal, uow: UnitOfWork) -> int:
-        """Deliver a signal to every waiting instance of the tenant; return how many."""
+        """Deliver a signal to every waiting instance and start the processes with a signal
+        start event of that name; return how many instances it reached."""
         store = InstanceStore(uow.connection, command.tenant_id)
         instance_ids = dict.fromkeys(
             s.instance_id for s in store.subscribers("signal", command.name)
@@ -165,7 +222,7 @@ class ProcessServices:
 
         for instance_id in instance_ids:
             self.apply(uow, store.get(instance_id), step, command.caused())
-        return len(instance_ids)
+        return len(instance_ids) + start_by_signal(self, uow, command)
 
     def _completing(self, task_id: str, variables: dict[str, Any], uow: UnitOfWork) -> Step:
         def step(definitions: Definitions, state: InstanceState) -> StepResult:
@@ -238,4 +295,6 @@ def register(
     registry.register_command(msg.CorrelateMessage, services.correlate_message)
     registry.register_command(msg.BroadcastSignal, services.broadcast_signal)
     registry.subscribe(msg.TaskCompleted, services.on_task_completed, "process.on_task_completed")
+    register_control(registry, services)
+    register_incident_handlers(registry, services)
     return services

@@ -50,11 +50,17 @@ class TaskSchedule:
 
 @dataclass(frozen=True)
 class CalledElement:
-    """The process a call activity starts and how variables travel."""
+    """The process a call activity starts, which version of it, and how variables travel.
+
+    ``binding_type`` is ``latest`` (default), ``deployment`` (the version deployed with the
+    calling process) or ``versionTag`` (the newest version tagged ``version_tag``).
+    """
 
     process_id: StaticOrExpression
     propagate_all_child_variables: bool = True
     propagate_all_parent_variables: bool = True
+    binding_type: str = "latest"
+    version_tag: str | None = None
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,8 @@ class Process:
     lanes: tuple[Lane, ...] = ()
     line: int | None = None
     unrecognised: tuple[tuple[str, str, int | None], ...] = ()
+    history_ttl_days: int | None = None
+    version_tag: str | None = None
 
     def node(self, node_id: str) -> FlowNode:
         """Return the node with ``node_id`` (KeyError if absent)."""

@@ -123,6 +123,8 @@ def _called_element(element: Element, elements: dict[str, Element]) -> CalledEle
             process_id=zeebe_value(attr(node, "processId"), line_of(node)) or "",
             propagate_all_child_variables=bool_attr(node, "propagateAllChildVariables", True),
             propagate_all_parent_variables=bool_attr(node, "propagateAllParentVariables", True),
+            binding_type=attr(node, "bindingType") or "latest",
+            version_tag=attr(node, "versionTag"),
         )
     standard = attr(element, "calledElement")
     return CalledElement(process_id=standard) if standard else None

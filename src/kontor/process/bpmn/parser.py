@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from kontor.process.bpmn.errors import DuplicateIdError, NotBpmnError, UnknownReferenceError
+from kontor.process.bpmn.errors import (
+    BpmnImportError,
+    DuplicateIdError,
+    NotBpmnError,
+    UnknownReferenceError,
+)
 from kontor.process.bpmn.expressions import zeebe_value
 from kontor.process.bpmn.model import (
     Definitions,
@@ -29,6 +35,7 @@ from kontor.process.bpmn.xml import (
     attr,
     bool_attr,
     bpmn_children,
+    camunda7_attr,
     is_bpmn,
     line_of,
     load_xml,
@@ -37,6 +44,8 @@ from kontor.process.bpmn.xml import (
     strip_prefix,
     text_of,
 )
+
+_TTL_DAYS = re.compile(r"(\d+)|P(\d+)D", re.IGNORECASE)
 
 # Elements inside a process that carry no execution semantics for Kontor: data, artifacts,
 # documentation. They are accepted silently rather than reported as unrecognised.
@@ -183,7 +192,24 @@ class _DefinitionsReader:
             lanes=tuple(lanes),
             line=line_of(element),
             unrecognised=tuple(unrecognised),
+            history_ttl_days=self._history_ttl_days(element, process_id),
+            version_tag=_version_tag(element),
         )
+
+    def _history_ttl_days(self, element: Element, process_id: str) -> int | None:
+        # Camunda 7 writes a number of days or an ISO 8601 period of days ("P30D").
+        value = camunda7_attr(element, "historyTimeToLive")
+        if value is None or not value.strip():
+            return None
+        match = _TTL_DAYS.fullmatch(value.strip())
+        if match is None:
+            raise BpmnImportError(
+                f"historyTimeToLive '{value}' is neither a number of days nor a period like P30D",
+                source_name=self.source_name,
+                line=line_of(element),
+                element_id=process_id,
+            )
+        return int(match.group(1) or match.group(2))
 
     def _read_container(
         self,
@@ -301,3 +327,10 @@ def _exporter(root: Element) -> str | None:
     if exporter and version:
         return f"{exporter} {version}"
     return exporter
+
+
+def _version_tag(process: Element) -> str | None:
+    # Camunda 8 tags a process version with <zeebe:versionTag value="..."/>; call
+    # activities with bindingType="versionTag" pick the version by it.
+    tag = zeebe_elements(process).get("versionTag")
+    return attr(tag, "value") if tag is not None else None

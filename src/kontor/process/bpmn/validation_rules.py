@@ -210,6 +210,9 @@ def _event_references(definitions: Definitions, node: FlowNode) -> Iterator[Find
         yield ("error", "link_unnamed", "link event has no name")
 
 
+_BINDING_TYPES = frozenset({"latest", "deployment", "versionTag"})
+
+
 def _activity_configuration(node: FlowNode) -> Iterator[Finding]:
     ext = node.extensions
     if node.kind in _JOB_TASKS and ext.task_definition is None:
@@ -238,6 +241,15 @@ def _activity_configuration(node: FlowNode) -> Iterator[Finding]:
         )
     if node.kind is NodeKind.CALL_ACTIVITY and ext.called_element is None:
         yield ("error", "called_element_missing", "call activity names no called process")
+    called = ext.called_element
+    if called is not None and called.binding_type not in _BINDING_TYPES:
+        yield (
+            "error",
+            "binding_type_unknown",
+            f"bindingType '{called.binding_type}' is none of {', '.join(sorted(_BINDING_TYPES))}",
+        )
+    if called is not None and called.binding_type == "versionTag" and not called.version_tag:
+        yield ("error", "version_tag_missing", 'bindingType="versionTag" needs a versionTag')
     loop = node.loop
     if isinstance(loop, StandardLoop) and loop.loop_condition is None and loop.loop_maximum is None:
         yield (

@@ -8,12 +8,14 @@ from kontor.process.runtime.commands import (
     complete_job,
     complete_user_task,
     correlate_message,
+    fail_call_activity,
     fail_job,
     fire_timer,
     resolve_incident,
     set_variables,
     start,
     throw_bpmn_error,
+    throw_call_error,
 )
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -39,6 +41,7 @@ from kontor.process.runtime.effects import (
 )
 from kontor.process.runtime.errors import (
     InstanceNotActiveError,
+    NotCaughtError,
     NotCorrelatedError,
     RuntimeCommandError,
     TimerNotDueError,
@@ -81,6 +84,7 @@ __all__ = [
     "JobFailed",
     "MessageSubscriptionOpened",
     "MessageThrown",
+    "NotCaughtError",
     "NotCorrelatedError",
     "RuntimeCommandError",
     "Scope",
@@ -106,10 +110,12 @@ __all__ = [
     "complete_job",
     "complete_user_task",
     "correlate_message",
+    "fail_call_activity",
     "fail_job",
     "fire_timer",
     "resolve_incident",
     "set_variables",
     "start",
     "throw_bpmn_error",
+    "throw_call_error",
 ]

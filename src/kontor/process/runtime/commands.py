@@ -16,6 +16,8 @@ from kontor.process.runtime import activities, errors_propagation, events
 from kontor.process.runtime.effects import Effect, JobCreated, JobFailed
 from kontor.process.runtime.errors import (
     InstanceNotActiveError,
+    InstanceSuspendedError,
+    NotCaughtError,
     NotCorrelatedError,
     RuntimeCommandError,
     Stuck,
@@ -89,9 +91,13 @@ def _command(
     clock: Clock,
     evaluator: ExpressionEvaluator,
     action: Callable[[Execution], None],
+    *,
+    while_suspended: bool = False,
 ) -> StepResult:
     if state.status is not InstanceStatus.ACTIVE:
         raise InstanceNotActiveError(f"instance {state.instance_id} is {state.status.value}")
+    if state.suspended and not while_suspended:
+        raise InstanceSuspendedError(f"instance {state.instance_id} is suspended; resume it first")
     working = state.copy()
     ex = Execution(definitions, working, evaluator, clock.now())
     try:
@@ -117,7 +123,7 @@ def _guarded(ex: Execution, token: Token, step: Callable[[], None]) -> None:
     except Stuck as stuck:
         if token.id not in ex.state.tokens:
             raise
-        ex.raise_incident(ex.state.tokens[token.id], stuck.reason, stuck.job_id)
+        ex.raise_incident(ex.state.tokens[token.id], stuck.reason, stuck.job_id, stuck.error_code)
 
 
 def complete_user_task(
@@ -250,7 +256,7 @@ def throw_bpmn_error(
             ex.state.jobs.pop(job_id, None)
         else:
             reason = f"unhandled BPMN error '{error_code}'" + (f": {message}" if message else "")
-            ex.raise_incident(token, reason, job.id)
+            ex.raise_incident(token, reason, job.id, error_code)
 
     return _command(definitions, state, clock, evaluator, action)
 
@@ -312,6 +318,8 @@ def broadcast_signal(
     evaluator: ExpressionEvaluator,
 ) -> StepResult:
     """Deliver signal ``name`` to every matching subscription of the instance."""
+    if state.suspended:
+        return StepResult(state, [])  # a suspended instance does not hear broadcasts
 
     def action(ex: Execution) -> None:
         matching = [
@@ -343,7 +351,7 @@ def set_variables(
             raise UnknownWaitStateError(f"no scope '{target}'")
         scope.variables.update(variables)
 
-    return _command(definitions, state, clock, evaluator, action)
+    return _command(definitions, state, clock, evaluator, action, while_suspended=True)
 
 
 def complete_call_activity(
@@ -358,12 +366,61 @@ def complete_call_activity(
     """The process started by a call activity completed with ``variables``."""
 
     def action(ex: Execution) -> None:
-        token = ex.state.tokens.get(token_id)
-        if token is None or token.wait is not Wait.CALL_ACTIVITY:
-            raise UnknownWaitStateError(f"no call activity waiting with token '{token_id}'")
+        token = _calling(ex, token_id)
         called = ex.node_of(token).extensions.called_element
         propagate = called is None or called.propagate_all_child_variables
         result = dict(variables or {}) if propagate else {}
-        _guarded(ex, token, lambda: activities.complete_activity(ex, token, result))
+        # Output mappings read the called instance's variables even when none propagate.
+        child = dict(variables or {})
+        _guarded(ex, token, lambda: activities.complete_activity(ex, token, result, child))
 
     return _command(definitions, state, clock, evaluator, action)
+
+
+def fail_call_activity(
+    definitions: Definitions,
+    state: InstanceState,
+    token_id: str,
+    reason: str,
+    clock: Clock,
+    *,
+    evaluator: ExpressionEvaluator,
+) -> StepResult:
+    """The process a call activity names could not be started: an incident at the activity.
+
+    Resolving the incident enters the call activity again (and so retries the call).
+    """
+
+    def action(ex: Execution) -> None:
+        ex.raise_incident(_calling(ex, token_id), reason)
+
+    return _command(definitions, state, clock, evaluator, action)
+
+
+def throw_call_error(
+    definitions: Definitions,
+    state: InstanceState,
+    token_id: str,
+    error_code: str,
+    clock: Clock,
+    *,
+    evaluator: ExpressionEvaluator,
+) -> StepResult:
+    """The called instance ended in BPMN error ``error_code`` it did not catch itself.
+
+    Refused (``NotCaughtError``) when nothing in this instance catches it either.
+    """
+
+    def action(ex: Execution) -> None:
+        token = _calling(ex, token_id)
+        if not errors_propagation.throw_from_activity(ex, token, error_code, {}):
+            raise NotCaughtError(f"'{token.element_id}' does not catch error '{error_code}'")
+
+    return _command(definitions, state, clock, evaluator, action)
+
+
+def _calling(ex: Execution, token_id: str) -> Token:
+    token = ex.state.tokens.get(token_id)
+    if token is None or token.wait is not Wait.CALL_ACTIVITY:
+        raise UnknownWaitStateError(f"no call activity waiting with token '{token_id}'")
+    return token

@@ -173,11 +173,16 @@ class CallActivityCancelled:
 
 @dataclass(frozen=True)
 class IncidentRaised:
-    """The instance is stuck at ``element_id`` until someone resolves the incident."""
+    """The instance is stuck at ``element_id`` until someone resolves the incident.
+
+    ``error_code`` names the BPMN error when nothing in the instance caught it: the service
+    layer offers it to the call activity that started the instance.
+    """
 
     incident_id: str
     element_id: str
     reason: str
+    error_code: str | None = None
 
 
 @dataclass(frozen=True)

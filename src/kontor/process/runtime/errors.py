@@ -4,12 +4,18 @@ from __future__ import annotations
 
 
 class Stuck(Exception):
-    """Raised inside element behaviour when a token cannot go on; becomes an incident."""
+    """Raised inside element behaviour when a token cannot go on; becomes an incident.
 
-    def __init__(self, reason: str, job_id: str | None = None) -> None:
+    ``error_code`` is set when an uncaught BPMN error is the cause (a caller may catch it).
+    """
+
+    def __init__(
+        self, reason: str, job_id: str | None = None, error_code: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.job_id = job_id
+        self.error_code = error_code
 
 
 class RuntimeCommandError(Exception):
@@ -30,10 +36,22 @@ class InstanceNotActiveError(RuntimeCommandError):
     code = "process.instance_not_active"
 
 
+class InstanceSuspendedError(RuntimeCommandError):
+    """The instance is suspended; only runtime control may change it until it is resumed."""
+
+    code = "process.instance_suspended"
+
+
 class NotCorrelatedError(RuntimeCommandError):
     """No open subscription of the instance matches the message."""
 
     code = "process.message_not_correlated"
+
+
+class NotCaughtError(RuntimeCommandError):
+    """No boundary or event sub-process of the instance catches the error."""
+
+    code = "process.error_not_caught"
 
 
 class TimerNotDueError(RuntimeCommandError):
@@ -46,3 +64,19 @@ class UnsupportedProcessError(RuntimeCommandError):
     """The process cannot be started (not found, no suitable start event, unsupported)."""
 
     code = "process.unsupported"
+
+
+class InvalidModificationError(RuntimeCommandError):
+    """A modification instruction names no element or activity instance it could act on."""
+
+    code = "process.invalid_modification"
+
+
+class MigrationRefusedError(RuntimeCommandError):
+    """An instance cannot migrate to the target version; ``problems`` name the elements."""
+
+    code = "process.migration_refused"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems

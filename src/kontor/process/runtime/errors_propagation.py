@@ -43,7 +43,7 @@ def throw_from_end_event(ex: Execution, token: Token, node: FlowNode) -> None:
     code = error_code_of(ex, node)
     handler = _find_handler(ex, token, code, own_boundaries=False)
     if handler is None:
-        raise Stuck(f"unhandled BPMN error '{code}'")
+        raise Stuck(f"unhandled BPMN error '{code}'", error_code=code or "")
     ex.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, ex.stamp()))
     del ex.state.tokens[token.id]
     _run(ex, handler, {})

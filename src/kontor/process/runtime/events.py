@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, TimerDefinition, TimerKind
+from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, TimerDefinition
 from kontor.process.runtime import activities, errors_propagation
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -19,7 +19,8 @@ from kontor.process.runtime.effects import (
 )
 from kontor.process.runtime.errors import Stuck
 from kontor.process.runtime.state import Scope, ScopeKind, Subscription, Timer, Token, Wait
-from kontor.process.runtime.timers import TimerFormatError, parse_cycle, parse_date, parse_duration
+from kontor.process.runtime.timer_schedule import first_schedule, next_due
+from kontor.process.runtime.timers import TimerFormatError, parse_date
 
 if TYPE_CHECKING:
     from kontor.process.runtime.execution import Execution
@@ -210,18 +211,10 @@ def _first_due(
 ) -> tuple[datetime, int | None, str | None]:
     value: Any = ex.evaluate(context, definition.value)
     try:
-        if definition.kind is TimerKind.DATE:
-            return (value if isinstance(value, datetime) else parse_date(str(value))), None, None
-        if definition.kind is TimerKind.DURATION:
-            if isinstance(value, timedelta):
-                return ex.now + value, None, None
-            return parse_duration(str(value)).after(ex.now), None, None
-        cycle = parse_cycle(str(value))
+        schedule = first_schedule(definition.kind, value, ex.now)
     except TimerFormatError as exc:
         raise Stuck(str(exc)) from exc
-    due = cycle.start or cycle.interval.after(ex.now)
-    left = None if cycle.repetitions is None else cycle.repetitions - 1
-    return due, left, str(value).strip().split("/")[-1]
+    return schedule.due, schedule.repetitions_left, schedule.interval
 
 
 def rearm(ex: Execution, timer: Timer) -> bool:
@@ -229,17 +222,21 @@ def rearm(ex: Execution, timer: Timer) -> bool:
     if timer.interval is None or timer.repetitions_left == 0:
         return False
     previous = parse_date(timer.due)
-    timer.due = parse_duration(timer.interval).after(previous).isoformat()
+    timer.due = next_due(timer.interval, previous).isoformat()
     if timer.repetitions_left is not None:
         timer.repetitions_left -= 1
     ex.effects.append(TimerScheduled(timer.id, timer.element_id, timer.due))
     return True
 
 
-def open_boundary_events(ex: Execution, host: Token, node: FlowNode) -> None:
-    """Arm the timer, message and signal boundary events of a waiting activity."""
+def open_boundary_events(
+    ex: Execution, host: Token, node: FlowNode, armed: Collection[str] = ()
+) -> None:
+    """Arm the timer, message and signal boundary events of a waiting activity (not ``armed``)."""
     for boundary in ex.process.boundary_events(node.id):
         kind = boundary.event_kind
+        if boundary.id in armed:
+            continue
         if kind is EventKind.TIMER:
             schedule_timer(ex, boundary, BOUNDARY, holder=host)
         elif kind is EventKind.MESSAGE:
@@ -248,11 +245,15 @@ def open_boundary_events(ex: Execution, host: Token, node: FlowNode) -> None:
             subscribe_signal(ex, boundary, BOUNDARY, holder=host)
 
 
-def open_event_sub_process_triggers(ex: Execution, scope: Scope) -> None:
-    """Arm the start events of event sub-processes living in ``scope``."""
+def open_event_sub_process_triggers(
+    ex: Execution, scope: Scope, armed: Collection[str] = ()
+) -> None:
+    """Arm the start events of event sub-processes living in ``scope`` (not ``armed``)."""
     for sub in ex.process.event_sub_processes(scope.element_id):
         for start in ex.process.start_events(sub.id):
             kind = start.event_kind
+            if start.id in armed:
+                continue
             if kind is EventKind.TIMER:
                 schedule_timer(ex, start, EVENT_SUB_PROCESS, scope_id=scope.id)
             elif kind is EventKind.MESSAGE:

@@ -155,7 +155,7 @@ class Execution:
             else:
                 activities.enter(self, token, node)
         except Stuck as stuck:
-            self.raise_incident(token, stuck.reason, stuck.job_id)
+            self.raise_incident(token, stuck.reason, stuck.job_id, stuck.error_code)
 
     def take_flows(self, token: Token, flow_ids: list[str] | tuple[str, ...]) -> None:
         """Move ``token`` along the first flow and fresh tokens along the others."""
@@ -182,8 +182,10 @@ class Execution:
         self.state.tokens.pop(token.id, None)
         self.check_scope_done(token.scope_id)
 
-    def raise_incident(self, token: Token, reason: str, job_id: str | None = None) -> None:
-        """Park ``token`` in an incident."""
+    def raise_incident(
+        self, token: Token, reason: str, job_id: str | None = None, error_code: str | None = None
+    ) -> None:
+        """Park ``token`` in an incident (``error_code``: an uncaught BPMN error caused it)."""
         incident = Incident(
             id=self.state.new_id("incident"),
             token_id=token.id,
@@ -193,7 +195,7 @@ class Execution:
         )
         self.state.incidents[incident.id] = incident
         token.wait = Wait.INCIDENT
-        self.effects.append(IncidentRaised(incident.id, token.element_id, reason))
+        self.effects.append(IncidentRaised(incident.id, token.element_id, reason, error_code))
 
     # -- cancellation ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ running instance lives only in memory.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -154,6 +154,7 @@ class InstanceState:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
     next_id: int = 1
+    suspended: bool = False
 
     def new_id(self, prefix: str) -> str:
         """A fresh id unique within the instance (deterministic, so replays agree)."""
@@ -185,11 +186,27 @@ class InstanceState:
             subscriptions={key: replace(row) for key, row in self.subscriptions.items()},
             incidents={key: replace(row) for key, row in self.incidents.items()},
             next_id=self.next_id,
+            suspended=self.suspended,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able representation."""
-        return asdict(self)
+        """JSON-able representation (shares nested values with the state: serialise, don't edit)."""
+        # Hand-written instead of dataclasses.asdict, whose deep copy dominated saving a step.
+        return {
+            "instance_id": self.instance_id,
+            "process_id": self.process_id,
+            "status": self.status.value,
+            "root_scope_id": self.root_scope_id,
+            "scopes": _rows(self.scopes),
+            "tokens": _rows(self.tokens),
+            "user_tasks": _rows(self.user_tasks),
+            "jobs": _rows(self.jobs),
+            "timers": _rows(self.timers),
+            "subscriptions": _rows(self.subscriptions),
+            "incidents": _rows(self.incidents),
+            "next_id": self.next_id,
+            "suspended": self.suspended,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InstanceState:
@@ -207,6 +224,7 @@ class InstanceState:
             subscriptions=_table(Subscription, data["subscriptions"]),
             incidents=_table(Incident, data["incidents"]),
             next_id=data["next_id"],
+            suspended=data.get("suspended", False),
         )
 
 
@@ -233,6 +251,10 @@ def _copy_scope(scope: Scope) -> Scope:
 
 
 R = TypeVar("R")
+
+
+def _rows(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {key: dict(vars(row)) for key, row in table.items()}
 
 
 def _table(row_type: type[R], rows: dict[str, dict[str, Any]]) -> dict[str, R]:

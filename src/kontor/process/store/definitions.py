@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, insert, select
 
 from kontor.process.errors import ProcessNotFound
 from kontor.process.store.tables import process_definitions as table
@@ -26,6 +26,7 @@ class DeployedDefinition:
     content_sha256: str
     bpmn_xml: str
     deployed_at: dt.datetime
+    history_ttl_days: int | None = None
 
 
 def content_hash(bpmn_xml: str) -> str:
@@ -41,7 +42,13 @@ class DefinitionStore:
         self._tenant_id = tenant_id
 
     def deploy(
-        self, process_key: str, name: str | None, bpmn_xml: str, now: dt.datetime
+        self,
+        process_key: str,
+        name: str | None,
+        bpmn_xml: str,
+        now: dt.datetime,
+        *,
+        history_ttl_days: int | None = None,
     ) -> tuple[DeployedDefinition, bool]:
         """Store a new version unless identical content is deployed; say whether it was new."""
         digest = content_hash(bpmn_xml)
@@ -62,17 +69,23 @@ class DefinitionStore:
             digest,
             bpmn_xml,
             now,
+            history_ttl_days,
         )
         self._connection.execute(insert(table).values(**definition.__dict__))
         return definition, True
 
     def latest(self, process_key: str) -> DeployedDefinition:
         """The newest version of ``process_key``."""
-        query = select(table).where(*self._key(process_key))
-        found = self._one(query.order_by(table.c.version.desc()).limit(1))
+        return self.get(self.latest_id(process_key))
+
+    def latest_id(self, process_key: str) -> str:
+        """The definition id of the newest version of ``process_key``."""
+        found = self._connection.execute(
+            _LATEST_ID, {"b_tenant": self._tenant_id, "b_key": process_key}
+        ).scalar_one_or_none()
         if found is None:
             raise ProcessNotFound(f"process {process_key!r} is not deployed", key=process_key)
-        return found
+        return str(found)
 
     def get(self, definition_id: str) -> DeployedDefinition:
         """The definition with ``definition_id`` (of this tenant)."""
@@ -96,6 +109,14 @@ class DefinitionStore:
     def _one(self, query: Select[Any]) -> DeployedDefinition | None:
         row = self._connection.execute(query).one_or_none()
         return _definition(row) if row is not None else None
+
+
+_LATEST_ID = (  # built once: every start asks for it
+    select(table.c.definition_id)
+    .where(table.c.tenant_id == bindparam("b_tenant"), table.c.process_key == bindparam("b_key"))
+    .order_by(table.c.version.desc())
+    .limit(1)
+)
 
 
 def _definition(row: Row[Any]) -> DeployedDefinition:

@@ -11,18 +11,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, insert, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
-from kontor.process.runtime import (
-    ActivityCompleted,
-    ActivityStarted,
-    ActivityTerminated,
-    Effect,
-    InstanceState,
-)
+from kontor.db.fast import FastWrite
+from kontor.process.runtime import Effect, InstanceState
 from kontor.process.runtime.timers import parse_date
+from kontor.process.store.history import HistoryLevel, record_history
 from kontor.process.store.tables import (
-    process_activity_history,
     process_incidents,
     process_jobs,
     process_subscriptions,
@@ -32,6 +27,35 @@ JOB = "job"
 TIMER = "timer"
 
 _EMPTY = InstanceState(instance_id="", process_id="")
+
+
+def _owned_row(table: Table) -> FastWrite:
+    return FastWrite(
+        delete(table).where(
+            table.c.tenant_id == bindparam("b_tenant"),
+            table.c.instance_id == bindparam("b_instance"),
+            table.c.local_id == bindparam("b_local_id"),
+        )
+    )
+
+
+# Built once: a step executes them with parameters and skips statement construction.
+_DELETE = {table: _owned_row(table) for table in (process_jobs, process_subscriptions)}
+_INSERT_JOBS = FastWrite(insert(process_jobs))
+_INSERT_SUBSCRIPTIONS = FastWrite(insert(process_subscriptions))
+_INSERT_INCIDENTS = FastWrite(insert(process_incidents))
+_UPDATE_JOB = FastWrite(
+    update(process_jobs).where(process_jobs.c.idempotency_key == bindparam("b_key"))
+)
+_RESOLVE_INCIDENTS = (
+    update(process_incidents)
+    .where(
+        process_incidents.c.tenant_id == bindparam("b_tenant"),
+        process_incidents.c.instance_id == bindparam("b_instance"),
+        process_incidents.c.local_id.in_(bindparam("b_local_ids", expanding=True)),
+    )
+    .values(resolved_at=bindparam("b_now"))
+)
 
 
 def idempotency_key(instance_id: str, local_id: str) -> str:
@@ -46,6 +70,7 @@ def sync_rows(
     after: InstanceState,
     effects: Sequence[Effect],
     now: dt.datetime,
+    history_level: HistoryLevel = HistoryLevel.FULL,
 ) -> None:
     """Write the jobs, subscriptions, incidents and history that changed from before to after."""
     old = before or _EMPTY
@@ -53,7 +78,7 @@ def sync_rows(
     _sync_jobs(connection, owner, old, after, now)
     _sync_subscriptions(connection, owner, old, after, now)
     _sync_incidents(connection, owner, old, after, now)
-    _record_history(connection, owner, effects)
+    record_history(connection, tenant_id, before, after, effects, now, history_level)
 
 
 def _job_rows(state: InstanceState, now: dt.datetime) -> dict[str, dict[str, Any]]:
@@ -64,7 +89,7 @@ def _job_rows(state: InstanceState, now: dt.datetime) -> dict[str, dict[str, Any
             "type": job.type,
             "element_id": job.element_id,
             "retries": job.retries,
-            "due_at": None if job.id in parked else now,
+            "due_at": None if state.suspended or job.id in parked else now,
         }
         for job in state.jobs.values()
     }
@@ -74,7 +99,7 @@ def _job_rows(state: InstanceState, now: dt.datetime) -> dict[str, dict[str, Any
             "type": timer.kind,
             "element_id": timer.element_id,
             "retries": 0,
-            "due_at": parse_date(timer.due),
+            "due_at": None if state.suspended else parse_date(timer.due),
         }
     return rows
 
@@ -101,24 +126,19 @@ def _sync_jobs(
         if local_id not in old
     ]
     if added:
-        connection.execute(insert(process_jobs), added)
+        _INSERT_JOBS.execute_many(connection, added)
     for local_id in old.keys() & new.keys():
         changes = _job_changes(old[local_id], new[local_id])
         if changes:
-            connection.execute(
-                update(process_jobs)
-                .where(
-                    process_jobs.c.idempotency_key
-                    == idempotency_key(owner["instance_id"], local_id)
-                )
-                .values(**changes)
-            )
+            key = idempotency_key(owner["instance_id"], local_id)
+            _UPDATE_JOB.execute(connection, {"b_key": key, **changes})
 
 
 def _job_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
-    if old["retries"] != new["retries"]:
-        changes["retries"] = new["retries"]
+    for name in ("retries", "element_id"):
+        if old[name] != new[name]:
+            changes[name] = new[name]
     parked_changed = (old["due_at"] is None) != (new["due_at"] is None)
     timer_moved = new["kind"] == TIMER and old["due_at"] != new["due_at"]
     if parked_changed or timer_moved:
@@ -150,7 +170,7 @@ def _sync_subscriptions(
         if row.id not in before.subscriptions
     ]
     if added:
-        connection.execute(insert(process_subscriptions), added)
+        _INSERT_SUBSCRIPTIONS.execute_many(connection, added)
 
 
 def _sync_incidents(
@@ -163,9 +183,13 @@ def _sync_incidents(
     resolved = before.incidents.keys() - after.incidents.keys()
     if resolved:
         connection.execute(
-            update(process_incidents)
-            .where(_owned(process_incidents, owner), process_incidents.c.local_id.in_(resolved))
-            .values(resolved_at=now)
+            _RESOLVE_INCIDENTS,
+            {
+                "b_tenant": owner["tenant_id"],
+                "b_instance": owner["instance_id"],
+                "b_local_ids": list(resolved),
+                "b_now": now,
+            },
         )
     added = [
         {
@@ -181,58 +205,14 @@ def _sync_incidents(
         if row.id not in before.incidents
     ]
     if added:
-        connection.execute(insert(process_incidents), added)
-
-
-def _record_history(
-    connection: Connection, owner: dict[str, str], effects: Sequence[Effect]
-) -> None:
-    # Activities that start and end within one step become one row; only activities that
-    # waited across steps need an update of their open row.
-    opened: dict[tuple[str, str], dict[str, Any]] = {}
-    rows: list[dict[str, Any]] = []
-    for effect in effects:
-        if isinstance(effect, ActivityStarted):
-            row = {
-                **owner,
-                "element_id": effect.element_id,
-                "element_kind": effect.element_kind,
-                "token_id": effect.token_id,
-                "started_at": dt.datetime.fromisoformat(effect.at),
-                "ended_at": None,
-                "outcome": None,
-            }
-            opened[(effect.token_id, effect.element_id)] = row
-            rows.append(row)
-        elif isinstance(effect, ActivityCompleted | ActivityTerminated):
-            ended = dt.datetime.fromisoformat(effect.at)
-            outcome = "completed" if isinstance(effect, ActivityCompleted) else "terminated"
-            row_open = opened.pop((effect.token_id, effect.element_id), None)
-            if row_open is not None:
-                row_open.update(ended_at=ended, outcome=outcome)
-                continue
-            connection.execute(
-                update(process_activity_history)
-                .where(
-                    _owned(process_activity_history, owner),
-                    process_activity_history.c.token_id == effect.token_id,
-                    process_activity_history.c.element_id == effect.element_id,
-                    process_activity_history.c.ended_at.is_(None),
-                )
-                .values(ended_at=ended, outcome=outcome)
-            )
-    if rows:
-        connection.execute(insert(process_activity_history), rows)
-
-
-def _owned(table: Table, owner: dict[str, str]) -> ColumnElement[bool]:
-    return and_(
-        table.c.tenant_id == owner["tenant_id"], table.c.instance_id == owner["instance_id"]
-    )
+        _INSERT_INCIDENTS.execute_many(connection, added)
 
 
 def _delete_missing(
     connection: Connection, table: Table, owner: dict[str, str], gone: Collection[str]
 ) -> None:
-    if gone:
-        connection.execute(delete(table).where(_owned(table, owner), table.c.local_id.in_(gone)))
+    rows = [
+        {"b_tenant": owner["tenant_id"], "b_instance": owner["instance_id"], "b_local_id": local_id}
+        for local_id in gone
+    ]
+    _DELETE[table].execute_many(connection, rows)

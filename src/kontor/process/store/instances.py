@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
+from kontor.db.fast import FastWrite
 from kontor.process.errors import ConcurrentModification, DuplicateBusinessKey, InstanceNotFound
 from kontor.process.runtime import Effect, InstanceState, InstanceStatus
+from kontor.process.store.call_links import ParentLink
 from kontor.process.store.derived import sync_rows
+from kontor.process.store.history import HistoryLevel
 from kontor.process.store.tables import (
     process_activity_history,
     process_incidents,
@@ -35,6 +38,7 @@ class InstanceRecord:
     state: InstanceState
     revision: int
     started_at: dt.datetime
+    parent: ParentLink | None = None
 
     @property
     def status(self) -> InstanceStatus:
@@ -62,6 +66,29 @@ class SubscriptionRow:
     element_id: str
 
 
+# Built once: the hot path executes them with parameters and skips statement construction.
+_GET = select(process_instances).where(
+    process_instances.c.tenant_id == bindparam("b_tenant"),
+    process_instances.c.instance_id == bindparam("b_instance"),
+)
+_INSERT = FastWrite(insert(process_instances))
+_SAVE = FastWrite(
+    update(process_instances)
+    .where(
+        process_instances.c.tenant_id == bindparam("b_tenant"),
+        process_instances.c.instance_id == bindparam("b_instance"),
+        process_instances.c.revision == bindparam("b_revision"),
+    )
+    .values(
+        state=bindparam("b_state"),
+        status=bindparam("b_status"),
+        revision=bindparam("b_new_revision"),
+        updated_at=bindparam("b_now"),
+        ended_at=bindparam("b_ended_at"),
+    )
+)
+
+
 class InstanceStore:
     """Reads and writes one tenant's process instances on a unit of work's connection."""
 
@@ -69,7 +96,14 @@ class InstanceStore:
         self._connection = connection
         self._tenant_id = tenant_id
 
-    def add(self, record: InstanceRecord, effects: Sequence[Effect], now: dt.datetime) -> None:
+    def add(
+        self,
+        record: InstanceRecord,
+        effects: Sequence[Effect],
+        now: dt.datetime,
+        *,
+        history_level: HistoryLevel = HistoryLevel.FULL,
+    ) -> None:
         """Store a newly started instance with its jobs, subscriptions and history."""
         if record.business_key is not None and self.find_by_business_key(
             record.process_key, record.business_key
@@ -79,24 +113,29 @@ class InstanceStore:
                 f"{record.business_key!r} already",
                 business_key=record.business_key,
             )
-        self._connection.execute(
-            insert(process_instances).values(
-                instance_id=record.instance_id,
-                tenant_id=self._tenant_id,
-                definition_id=record.definition_id,
-                process_key=record.process_key,
-                definition_version=record.definition_version,
-                business_key=record.business_key,
-                case_id=record.case_id,
-                status=record.state.status.value,
-                state=record.state.to_dict(),
-                revision=record.revision,
-                started_at=record.started_at,
-                updated_at=now,
-                ended_at=_ended(record.state, now),
-            )
+        _INSERT.execute(
+            self._connection,
+            {
+                "instance_id": record.instance_id,
+                "tenant_id": self._tenant_id,
+                "definition_id": record.definition_id,
+                "process_key": record.process_key,
+                "definition_version": record.definition_version,
+                "business_key": record.business_key,
+                "case_id": record.case_id,
+                "status": record.state.status.value,
+                "state": record.state.to_dict(),
+                "revision": record.revision,
+                "started_at": record.started_at,
+                "updated_at": now,
+                "ended_at": _ended(record.state, now),
+                "parent_instance_id": record.parent.instance_id if record.parent else None,
+                "parent_token_id": record.parent.token_id if record.parent else None,
+            },
         )
-        sync_rows(self._connection, self._tenant_id, None, record.state, effects, now)
+        sync_rows(
+            self._connection, self._tenant_id, None, record.state, effects, now, history_level
+        )
 
     def save(
         self,
@@ -104,42 +143,53 @@ class InstanceStore:
         state: InstanceState,
         effects: Sequence[Effect],
         now: dt.datetime,
+        *,
+        history_level: HistoryLevel = HistoryLevel.FULL,
     ) -> InstanceRecord:
         """Store the state a step produced; refuse if someone saved since ``record`` was read."""
-        result = self._connection.execute(
-            update(process_instances)
-            .where(
-                process_instances.c.tenant_id == self._tenant_id,
-                process_instances.c.instance_id == record.instance_id,
-                process_instances.c.revision == record.revision,
-            )
-            .values(
-                state=state.to_dict(),
-                status=state.status.value,
-                revision=record.revision + 1,
-                updated_at=now,
-                ended_at=_ended(state, now),
-            )
+        touched = _SAVE.execute(
+            self._connection,
+            {
+                "b_tenant": self._tenant_id,
+                "b_instance": record.instance_id,
+                "b_revision": record.revision,
+                "b_state": state.to_dict(),
+                "b_status": state.status.value,
+                "b_new_revision": record.revision + 1,
+                "b_now": now,
+                "b_ended_at": _ended(state, now),
+            },
         )
-        if result.rowcount != 1:
+        if touched != 1:
             raise ConcurrentModification(
                 f"instance {record.instance_id} changed since revision {record.revision}",
                 instance_id=record.instance_id,
             )
-        sync_rows(self._connection, self._tenant_id, record.state, state, effects, now)
+        sync_rows(
+            self._connection, self._tenant_id, record.state, state, effects, now, history_level
+        )
         return replace(record, state=state, revision=record.revision + 1)
 
     def get(self, instance_id: str) -> InstanceRecord:
         """The instance with ``instance_id`` (of this tenant)."""
         row = self._connection.execute(
-            select(process_instances).where(
-                process_instances.c.tenant_id == self._tenant_id,
-                process_instances.c.instance_id == instance_id,
-            )
+            _GET, {"b_tenant": self._tenant_id, "b_instance": instance_id}
         ).one_or_none()
         if row is None:
             raise InstanceNotFound(f"process instance {instance_id!r} not found", id=instance_id)
         return _record(row)
+
+    def get_many(self, instance_ids: Collection[str]) -> dict[str, InstanceRecord]:
+        """The instances of those ids that exist (of this tenant), by id."""
+        if not instance_ids:
+            return {}
+        rows = self._connection.execute(
+            select(process_instances).where(
+                process_instances.c.tenant_id == self._tenant_id,
+                process_instances.c.instance_id.in_(list(instance_ids)),
+            )
+        )
+        return {row.instance_id: _record(row) for row in rows}
 
     def find_by_business_key(self, process_key: str, business_key: str) -> InstanceRecord | None:
         """The instance of ``process_key`` carrying ``business_key``, if any."""
@@ -217,4 +267,9 @@ def _record(row: Row[Any]) -> InstanceRecord:
         state=InstanceState.from_dict(row.state),
         revision=row.revision,
         started_at=row.started_at,
+        parent=(
+            ParentLink(row.parent_instance_id, row.parent_token_id or "")
+            if row.parent_instance_id is not None
+            else None
+        ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -27,6 +28,7 @@ process_definitions = Table(
     Column("content_sha256", String(64), nullable=False),
     Column("bpmn_xml", Text, nullable=False),
     Column("deployed_at", UtcDateTime, nullable=False),
+    Column("history_ttl_days", Integer),
     UniqueConstraint("tenant_id", "process_key", "version", name="uq_process_definitions_version"),
     UniqueConstraint(
         "tenant_id", "process_key", "content_sha256", name="uq_process_definitions_content"
@@ -56,6 +58,7 @@ process_instances = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
     Column("parent_instance_id", String(36)),
+    Column("parent_token_id", String(64)),
     UniqueConstraint(
         "tenant_id", "process_key", "business_key", name="uq_process_instances_business_key"
     ),
@@ -161,6 +164,7 @@ process_variable_history = Table(
     Column("scope_id", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("value", JsonDocument),
+    Column("removed", Boolean, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
     comment="Variable changes of process instances (history level full)",
 )

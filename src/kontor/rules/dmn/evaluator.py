@@ -192,6 +192,10 @@ class Evaluation:
                 ),
                 label,
             )
+            if not decision.required_inputs and not decision.required_decisions:
+                # As Camunda's engines do: a decision that declares no requirements reads the
+                # caller's data directly (models made in Camunda Modeler seldom declare them).
+                scope = {**self.inputs, **scope}
             try:
                 value = evaluate_expression(decision.logic, scope, self, model)
             except Exception as exc:  # engine bug: keep the promise that evaluation never raises

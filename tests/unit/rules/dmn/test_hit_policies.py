@@ -192,3 +192,17 @@ def test_output_type_and_allowed_output_values(build_model: Build) -> None:
         result = evaluate_decision(model, "D", {"x": x})
         assert result.value is None
         assert any(problem in message.text for message in result.messages)
+
+
+def test_a_table_without_requirements_reads_the_callers_data_as_camunda_does(
+    build_model: Build,
+) -> None:
+    body = table("FIRST", RULES).replace(
+        '<inputData id="x" name="x"><variable name="x" typeRef="number"/></inputData>', ""
+    )
+    model = build_model(
+        body.replace(
+            '<informationRequirement><requiredInput href="#x"/></informationRequirement>', ""
+        )
+    )
+    assert run(model, 15) == "mid"

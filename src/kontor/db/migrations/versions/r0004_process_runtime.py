@@ -19,9 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Add parent links, job error details and the variable and operation history."""
+    """Add parent links, job errors, history time to live, variable and operation history."""
+    with op.batch_alter_table("process_definitions") as batch:
+        batch.add_column(sa.Column("history_ttl_days", sa.Integer))
     with op.batch_alter_table("process_instances") as batch:
         batch.add_column(sa.Column("parent_instance_id", sa.String(36)))
+        batch.add_column(sa.Column("parent_token_id", sa.String(64)))
     op.create_index(
         "ix_process_instances_parent_instance_id", "process_instances", ["parent_instance_id"]
     )
@@ -37,6 +40,7 @@ def upgrade() -> None:
         sa.Column("scope_id", sa.String(64), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("value", JsonDocument),
+        sa.Column("removed", sa.Boolean, nullable=False),
         sa.Column("changed_at", UtcDateTime, nullable=False),
         sa.PrimaryKeyConstraint("change_id", name="pk_process_variable_history"),
         comment="Variable changes of process instances (history level full)",
@@ -70,4 +74,7 @@ def downgrade() -> None:
     op.drop_index("ix_process_instances_ended_at", "process_instances")
     op.drop_index("ix_process_instances_parent_instance_id", "process_instances")
     with op.batch_alter_table("process_instances") as batch:
+        batch.drop_column("parent_token_id")
         batch.drop_column("parent_instance_id")
+    with op.batch_alter_table("process_definitions") as batch:
+        batch.drop_column("history_ttl_days")

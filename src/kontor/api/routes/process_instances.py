@@ -1,0 +1,313 @@
+"""Process instances: start them, list and inspect them, read their history, send messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from kontor.api.security import requires
+from kontor.api.wiring import kontor_of
+from kontor.messaging import UnitOfWork
+from kontor.platform import Principal
+from kontor.process import BroadcastSignal, CorrelateMessage, StartProcess
+from kontor.process.store import HistoryStore, IncidentRecord, InstanceStore
+from kontor.process.store.queries import InstanceFilter, InstanceSummary, ProcessQueries
+
+router = APIRouter(prefix="/api/process", tags=["process"])
+_MILLISECOND = dt.timedelta(milliseconds=1)
+
+
+class StartIn(BaseModel):
+    """Start variables and the keys that tie the instance to the business."""
+
+    variables: dict[str, Any] = Field(default_factory=dict)
+    business_key: str | None = None
+    case_id: str | None = None
+
+
+class InstanceOut(BaseModel):
+    """An instance as lists show it."""
+
+    instance_id: str
+    process_key: str
+    definition_version: int
+    business_key: str | None
+    case_id: str | None
+    status: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    parent_instance_id: str | None
+
+    @classmethod
+    def of(cls, summary: InstanceSummary) -> InstanceOut:
+        """The response body for ``summary``."""
+        return cls(**{name: getattr(summary, name) for name in cls.model_fields})
+
+
+class InstancePage(BaseModel):
+    """One page of instances, newest first."""
+
+    items: list[InstanceOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class UserTaskOut(BaseModel):
+    """An open user task of the instance."""
+
+    task_id: str
+    element_id: str
+    created_at: str
+
+
+class JobOut(BaseModel):
+    """A job or timer of the instance, with its lock and last error."""
+
+    job_id: str
+    kind: str
+    type: str | None
+    element_id: str
+    retries: int
+    due_at: dt.datetime | None
+    lock_owner: str | None
+    locked_until: dt.datetime | None
+    error_message: str | None
+
+
+class IncidentOut(BaseModel):
+    """A problem the instance could not solve alone (``resolved_at`` once it was resolved)."""
+
+    incident_id: str
+    element_id: str
+    reason: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, incident: IncidentRecord) -> IncidentOut:
+        """The response body for ``incident``."""
+        return cls(**{name: getattr(incident, name) for name in cls.model_fields})
+
+
+class InstanceDetail(InstanceOut):
+    """An instance with where it stands: active elements, open tasks, jobs, variables."""
+
+    suspended: bool
+    active_element_ids: list[str]
+    user_tasks: list[UserTaskOut]
+    jobs: list[JobOut]
+    variables: dict[str, Any]
+    incidents: list[IncidentOut]
+
+
+class ActivityOut(BaseModel):
+    """An activity instance from the history."""
+
+    element_id: str
+    kind: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    duration_ms: int | None
+    outcome: str | None
+
+
+class VariableChangeOut(BaseModel):
+    """A variable set (or ``removed``) in a scope of the instance."""
+
+    scope_id: str
+    name: str
+    value: Any
+    removed: bool
+    changed_at: dt.datetime
+
+
+class OperationOut(BaseModel):
+    """An operation someone performed on the instance."""
+
+    operation_id: str
+    operation: str
+    actor: str | None
+    details: dict[str, Any]
+    at: dt.datetime
+
+
+class MessageIn(BaseModel):
+    """A message for the instance waiting for it with ``correlation_key``."""
+
+    name: str = Field(min_length=1)
+    correlation_key: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class CorrelatedOut(BaseModel):
+    """The instance a message was delivered to."""
+
+    instance_id: str
+
+
+class SignalIn(BaseModel):
+    """A signal for every waiting instance of the tenant."""
+
+    name: str = Field(min_length=1)
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class SignalledOut(BaseModel):
+    """How many instances a signal reached."""
+
+    instances: int
+
+
+def instance_detail(uow: UnitOfWork, tenant_id: str, instance_id: str) -> InstanceDetail:
+    """Everything the detail view shows of instance ``instance_id``."""
+    summary = ProcessQueries(uow.connection, tenant_id).instance(instance_id)
+    store = InstanceStore(uow.connection, tenant_id)
+    state = store.get(instance_id).state
+    return InstanceDetail(
+        **InstanceOut.of(summary).model_dump(),
+        suspended=state.suspended,
+        active_element_ids=sorted({token.element_id for token in state.tokens.values()}),
+        user_tasks=[
+            UserTaskOut(task_id=task.id, element_id=task.element_id, created_at=task.created_at)
+            for task in state.user_tasks.values()
+        ],
+        jobs=[JobOut(**row) for row in store.jobs(instance_id)],
+        variables=state.variables,
+        incidents=[
+            IncidentOut.of(row)
+            for row in HistoryStore(uow.connection, tenant_id).incidents(instance_id)
+        ],
+    )
+
+
+def _history(uow: UnitOfWork, tenant_id: str, instance_id: str) -> HistoryStore:
+    ProcessQueries(uow.connection, tenant_id).instance(instance_id)  # unknown or foreign: 404
+    return HistoryStore(uow.connection, tenant_id)
+
+
+@router.post("/definitions/{process_key}/start", status_code=201)
+def start_instance(
+    process_key: str,
+    body: StartIn,
+    request: Request,
+    caller: Annotated[Principal, requires("process:start")],
+) -> InstanceDetail:
+    """Start the latest version of a process; the answer shows where the instance waits."""
+    kontor = kontor_of(request)
+    instance_id: str = kontor.bus.handle(
+        StartProcess(
+            tenant_id=caller.tenant_id, process_key=process_key, variables=body.variables,
+            business_key=body.business_key, case_id=body.case_id,
+        )
+    )  # fmt: skip
+    with kontor.bus.unit_of_work() as uow:
+        return instance_detail(uow, caller.tenant_id, instance_id)
+
+
+@router.get("/instances")
+def list_instances(
+    request: Request,
+    caller: Annotated[Principal, requires("process:read")],
+    process_key: str | None = None,
+    status: str | None = None,
+    business_key: str | None = None,
+    case_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InstancePage:
+    """The tenant's instances, newest first, filtered by key, status, business key or case."""
+    wanted = InstanceFilter(process_key, status, business_key, case_id)
+    with kontor_of(request).bus.unit_of_work() as uow:
+        page = ProcessQueries(uow.connection, caller.tenant_id).instances(wanted, limit, offset)
+    items = [InstanceOut.of(summary) for summary in page.items]
+    return InstancePage(items=items, total=page.total, limit=limit, offset=offset)
+
+
+@router.get("/instances/{instance_id}")
+def show_instance(
+    instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
+) -> InstanceDetail:
+    """One instance with its active elements, open user tasks, jobs, variables and incidents."""
+    with kontor_of(request).bus.unit_of_work() as uow:
+        return instance_detail(uow, caller.tenant_id, instance_id)
+
+
+@router.get("/instances/{instance_id}/activities")
+def list_activities(
+    instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
+) -> list[ActivityOut]:
+    """The instance's activity history in the order the activities started."""
+    with kontor_of(request).bus.unit_of_work() as uow:
+        history = _history(uow, caller.tenant_id, instance_id).activity_history(instance_id)
+    return [
+        ActivityOut(
+            element_id=row.element_id,
+            kind=row.element_kind,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            duration_ms=None if row.duration is None else round(row.duration / _MILLISECOND),
+            outcome=row.outcome,
+        )
+        for row in history
+    ]
+
+
+@router.get("/instances/{instance_id}/incidents")
+def list_incidents(
+    instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
+) -> list[IncidentOut]:
+    """The instance's incidents, open and resolved, oldest first."""
+    with kontor_of(request).bus.unit_of_work() as uow:
+        history = _history(uow, caller.tenant_id, instance_id)
+        rows = history.incidents(instance_id, open_only=False)
+    return [IncidentOut.of(row) for row in rows]
+
+
+@router.get("/instances/{instance_id}/variable-history")
+def list_variable_changes(
+    instance_id: str,
+    request: Request,
+    caller: Annotated[Principal, requires("process:read")],
+    name: str | None = None,
+) -> list[VariableChangeOut]:
+    """The instance's variable changes (of one variable with ``name``) in the order made."""
+    with kontor_of(request).bus.unit_of_work() as uow:
+        history = _history(uow, caller.tenant_id, instance_id)
+        changes = history.variable_history(instance_id, name)
+    return [VariableChangeOut(**change.__dict__) for change in changes]
+
+
+@router.get("/instances/{instance_id}/operations")
+def list_operations(
+    instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
+) -> list[OperationOut]:
+    """Who did what to the instance (suspend, cancel, modify, migrate, ...), oldest first."""
+    with kontor_of(request).bus.unit_of_work() as uow:
+        operations = _history(uow, caller.tenant_id, instance_id).operations(instance_id)
+    return [OperationOut(**operation.__dict__) for operation in operations]
+
+
+@router.post("/messages")
+def correlate_message(
+    body: MessageIn, request: Request, caller: Annotated[Principal, requires("process:start")]
+) -> CorrelatedOut:
+    """Deliver a message to the oldest instance waiting for it; 404 if none waits."""
+    instance_id: str = kontor_of(request).bus.handle(
+        CorrelateMessage(tenant_id=caller.tenant_id, **body.model_dump())
+    )
+    return CorrelatedOut(instance_id=instance_id)
+
+
+@router.post("/signals")
+def broadcast_signal(
+    body: SignalIn, request: Request, caller: Annotated[Principal, requires("process:start")]
+) -> SignalledOut:
+    """Deliver a signal to every instance of the tenant waiting for it."""
+    count: int = kontor_of(request).bus.handle(
+        BroadcastSignal(tenant_id=caller.tenant_id, **body.model_dump())
+    )
+    return SignalledOut(instances=count)

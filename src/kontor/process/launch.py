@@ -1,0 +1,51 @@
+"""Starting an instance of a chosen process definition (commands, calls, start events)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from kontor.messaging import UnitOfWork
+from kontor.process.errors import InvalidProcessCommand
+from kontor.process.runtime import RuntimeCommandError, start
+from kontor.process.store import DeployedDefinition, InstanceRecord, InstanceStore
+from kontor.process.store.call_links import ParentLink
+
+if TYPE_CHECKING:
+    from kontor.process.service import ProcessServices
+
+
+def launch(
+    services: ProcessServices,
+    uow: UnitOfWork,
+    definition: DeployedDefinition,
+    variables: Mapping[str, Any],
+    envelope: dict[str, Any],
+    *,
+    business_key: str | None = None,
+    case_id: str | None = None,
+    instance_id: str | None = None,
+    start_event_id: str | None = None,
+    parent: ParentLink | None = None,
+) -> InstanceRecord:
+    """Start an instance of ``definition`` and emit what its first step caused."""
+    tenant_id = definition.tenant_id
+    definitions = services.definitions(uow, tenant_id, definition.definition_id)
+    instance_id = instance_id or str(uuid.uuid4())
+    try:
+        result = start(
+            definitions, definition.process_key, variables, uow.clock,
+            evaluator=services.evaluator, instance_id=instance_id, start_event_id=start_event_id,
+        )  # fmt: skip
+    except RuntimeCommandError as error:
+        raise InvalidProcessCommand(str(error), reason=error.code) from error
+    now = uow.clock.now()
+    record = InstanceRecord(
+        instance_id, tenant_id, definition.definition_id, definition.process_key,
+        definition.version, business_key, case_id, result.state, 1, now, parent,
+    )  # fmt: skip
+    store = InstanceStore(uow.connection, tenant_id)
+    store.add(record, result.effects, now, history_level=services.history_level)
+    services.emit(uow, record, result.effects, envelope)
+    return record

@@ -1,0 +1,79 @@
+"""Starting instances through message and signal start events (timers: ``start_timers``).
+
+A message starts an instance only when no instance waits for it (a waiting instance wins, as
+in Camunda); it then starts one instance of each latest process whose start event catches the
+message name, with the message's variables. The correlation key does not become the business
+key (Camunda 8 has none; callers pass one with ``StartProcess``). A signal starts one instance
+of each latest process with a signal start event of that name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kontor.messaging import UnitOfWork
+from kontor.process import messages as msg
+from kontor.process.bpmn.model import EventKind
+from kontor.process.launch import launch
+from kontor.process.start_timers import start_timers_of
+from kontor.process.store import DefinitionStore, DeployedDefinition
+from kontor.process.store.start_events import MESSAGE_START, SIGNAL_START, StartEventStore
+
+if TYPE_CHECKING:
+    from kontor.process.service import ProcessServices
+
+
+def arm_start_events(
+    services: ProcessServices, uow: UnitOfWork, definition: DeployedDefinition
+) -> None:
+    """Make a newly deployed version's message, signal and timer starts replace the old ones."""
+    definitions = services.definitions(uow, definition.tenant_id, definition.definition_id)
+    process = definitions.process(definition.process_key)
+    subscriptions: list[tuple[str, str, str]] = []
+    for node in process.start_events():
+        if node.event_kind is EventKind.MESSAGE:
+            message = definitions.messages.get(node.event.message_ref or "")
+            if message is not None and message.name:
+                subscriptions.append((MESSAGE_START, message.name, node.id))
+        elif node.event_kind is EventKind.SIGNAL:
+            signal = definitions.signals.get(node.event.signal_ref or "")
+            if signal is not None and signal.name:
+                subscriptions.append((SIGNAL_START, signal.name, node.id))
+    now = uow.clock.now()
+    timers = start_timers_of(services, process, now)
+    StartEventStore(uow.connection, definition.tenant_id).replace(
+        definition.process_key, definition.definition_id, subscriptions, timers, now
+    )
+
+
+def start_by_message(
+    services: ProcessServices, uow: UnitOfWork, command: msg.CorrelateMessage
+) -> str | None:
+    """Start the processes whose message start event catches the message; the first id."""
+    started = _start_each(services, uow, command, MESSAGE_START)
+    return started[0] if started else None
+
+
+def start_by_signal(
+    services: ProcessServices, uow: UnitOfWork, command: msg.BroadcastSignal
+) -> int:
+    """Start the processes with a signal start event of the signal's name; how many."""
+    return len(_start_each(services, uow, command, SIGNAL_START))
+
+
+def _start_each(
+    services: ProcessServices,
+    uow: UnitOfWork,
+    command: msg.CorrelateMessage | msg.BroadcastSignal,
+    event: str,
+) -> list[str]:
+    store = StartEventStore(uow.connection, command.tenant_id)
+    definitions = DefinitionStore(uow.connection, command.tenant_id)
+    started = []
+    for found in store.subscribers(event, command.name):
+        record = launch(
+            services, uow, definitions.get(found.definition_id), command.variables,
+            command.caused(), start_event_id=found.element_id,
+        )  # fmt: skip
+        started.append(record.instance_id)
+    return started

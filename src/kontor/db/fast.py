@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Insert, Update
+from sqlalchemy import Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 
 Params = Mapping[str, Any]
@@ -24,24 +24,28 @@ class _Plan:
     names: tuple[str, ...]
     positional: bool
     processors: Mapping[str, Callable[[Any], Any]]
+    defaults: Mapping[str, Any]  # values the statement carries itself (LIMIT 1, constants)
 
     def arguments(self, params: Params) -> Any:
-        processors = self.processors
-        values = {
-            name: processors[name](params[name]) if name in processors else params[name]
+        processors, defaults = self.processors, self.defaults
+        values = [
+            (params[name] if name in params else defaults[name])
+            if name not in processors
+            else processors[name](params[name] if name in params else defaults[name])
             for name in self.names
-        }
-        return tuple(values[name] for name in self.names) if self.positional else values
+        ]
+        return tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
 
 
 class FastWrite:
     """An INSERT, UPDATE or DELETE compiled once and executed without SQLAlchemy's overhead.
 
     Every execution must supply every parameter the statement names (no defaults, no
-    expanding ``IN`` lists).
+    expanding ``IN`` lists). ``first_value`` also serves a SELECT of one plain column (text
+    or integer: no result conversion is applied).
     """
 
-    def __init__(self, statement: Insert | Update | Delete) -> None:
+    def __init__(self, statement: Insert | Update | Delete | Select[Any]) -> None:
         self._statement = statement
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
 
@@ -52,6 +56,17 @@ class FastWrite:
         try:
             cursor.execute(plan.sql, plan.arguments(params))
             return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def first_value(self, connection: Connection, params: Params) -> Any:
+        """Run a one-column SELECT; the first row's raw value, or None without rows."""
+        plan = self._plan(connection.dialect, params)
+        cursor = _cursor(connection)
+        try:
+            cursor.execute(plan.sql, plan.arguments(params))
+            row = cursor.fetchone()
+            return None if row is None else row[0]
         finally:
             cursor.close()
 
@@ -71,14 +86,17 @@ class FastWrite:
         plan = self._plans.get((dialect.name, keys))
         if plan is None:
             compiled = self._statement.compile(dialect=dialect, column_keys=list(keys))
+            if compiled.insert_prefetch or compiled.update_prefetch:
+                raise ValueError("a fast statement cannot fill Python-side column defaults")
             positional = compiled.positiontup is not None
-            names = tuple(compiled.positiontup or compiled.binds)
+            defaults = compiled.construct_params(_check=False)
+            names = tuple(compiled.positiontup or defaults)
             processors: dict[str, Callable[[Any], Any]] = {
                 name: processor
                 for name, processor in compiled._bind_processors.items()
                 if isinstance(name, str) and callable(processor)
             }
-            plan = _Plan(compiled.string, names, positional, processors)
+            plan = _Plan(compiled.string, names, positional, processors, defaults)
             self._plans[(dialect.name, keys)] = plan
         return plan
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, insert, select
 
+from kontor.db.fast import FastWrite
 from kontor.process.errors import ProcessNotFound
 from kontor.process.store.tables import process_definitions as table
 
@@ -80,9 +81,9 @@ class DefinitionStore:
 
     def latest_id(self, process_key: str) -> str:
         """The definition id of the newest version of ``process_key``."""
-        found = self._connection.execute(
-            _LATEST_ID, {"b_tenant": self._tenant_id, "b_key": process_key}
-        ).scalar_one_or_none()
+        found = _LATEST_ID.first_value(
+            self._connection, {"b_tenant": self._tenant_id, "b_key": process_key}
+        )
         if found is None:
             raise ProcessNotFound(f"process {process_key!r} is not deployed", key=process_key)
         return str(found)
@@ -111,7 +112,7 @@ class DefinitionStore:
         return _definition(row) if row is not None else None
 
 
-_LATEST_ID = (  # built once: every start asks for it
+_LATEST_ID = FastWrite(  # built once: every start asks for it
     select(table.c.definition_id)
     .where(table.c.tenant_id == bindparam("b_tenant"), table.c.process_key == bindparam("b_key"))
     .order_by(table.c.version.desc())

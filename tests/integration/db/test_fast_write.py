@@ -1,0 +1,86 @@
+"""Fast writes reach the database exactly as SQLAlchemy would have written them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy import update as sql_update
+
+from kontor.db import JsonDocument, UtcDateTime, connect_for_writing
+from kontor.db.fast import FastWrite
+from support.backends import BACKENDS
+
+pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+
+scratch = MetaData()
+notes = Table(
+    "fast_write_notes",
+    scratch,
+    Column("note_id", String(36), primary_key=True),
+    Column("written_at", UtcDateTime, nullable=False),
+    Column("body", JsonDocument),
+    Column("revision", Integer, nullable=False),
+)
+with_default = Table(
+    "fast_write_defaults", scratch, Column("id", Integer, primary_key=True),
+    Column("kind", String(10), default="plain"),
+)  # fmt: skip
+
+WRITE = FastWrite(insert(notes))
+BUMP = FastWrite(
+    sql_update(notes)
+    .where(notes.c.note_id == bindparam("b_id"), notes.c.revision == bindparam("b_revision"))
+    .values(revision=bindparam("b_next"))
+)
+NEWEST = FastWrite(select(notes.c.note_id).order_by(notes.c.written_at.desc()).limit(1))
+BERLIN = dt.timezone(dt.timedelta(hours=1))
+
+
+def test_rows_written_fast_read_back_with_their_types(engine: Engine) -> None:
+    scratch.create_all(engine)
+    rows = [
+        {"note_id": f"n{i}", "written_at": dt.datetime(2026, 11, 21, 9, i, tzinfo=BERLIN),
+         "body": {"amount": i, "items": ["a", None], "nested": {"ok": True}}, "revision": 1}
+        for i in range(3)
+    ]  # fmt: skip
+    with connect_for_writing(engine) as connection:
+        WRITE.execute_many(connection, rows)
+        assert BUMP.execute(connection, {"b_id": "n1", "b_revision": 1, "b_next": 2}) == 1
+        assert BUMP.execute(connection, {"b_id": "n1", "b_revision": 1, "b_next": 3}) == 0
+        assert NEWEST.first_value(connection, {}) == "n2"
+        connection.commit()
+    with engine.connect() as connection:
+        stored = connection.execute(select(notes).order_by(notes.c.note_id)).all()
+    assert [row.written_at for row in stored] == [row["written_at"] for row in rows]
+    assert stored[0].written_at.tzinfo is not None
+    assert stored[2].body == rows[2]["body"]
+    assert [row.revision for row in stored] == [1, 2, 1]
+
+
+def test_a_rolled_back_fast_write_leaves_nothing(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        WRITE.execute(
+            connection,
+            {"note_id": "gone", "written_at": dt.datetime.now(dt.UTC), "body": None, "revision": 1},
+        )
+        connection.rollback()
+    with engine.connect() as connection:
+        assert connection.execute(select(notes)).all() == []
+
+
+def test_statements_that_need_python_side_defaults_are_refused(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection, pytest.raises(ValueError, match="defaults"):
+        FastWrite(insert(with_default)).execute(connection, {"id": 1})
+
+
+def test_values_the_driver_cannot_take_fail_without_writing(engine: Engine) -> None:
+    scratch.create_all(engine)
+    row = {"note_id": "x", "written_at": dt.datetime.now(dt.UTC), "body": Decimal("1.5"),
+           "revision": 1}  # fmt: skip
+    with connect_for_writing(engine) as connection, pytest.raises(TypeError):
+        WRITE.execute(connection, row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
@@ -151,7 +152,10 @@ def bootstrap(
     metrics.register(BacklogCollector(dispatcher))
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry())
-    jobs = JobExecutor(bus, process_services, task_handlers or TaskHandlers())
+    jobs = JobExecutor(
+        bus, process_services, task_handlers or load_task_handlers(settings),
+        lock_for=dt.timedelta(seconds=settings.process_job_lock_seconds),
+    )  # fmt: skip
     register_external_tasks(registry, process_services, jobs.handlers)
     register_decision_tasks(jobs.handlers, bus, rules)
     retention = HistoryRetention(
@@ -176,6 +180,21 @@ def bootstrap(
 
 def _days(days: int | None) -> dt.timedelta | None:
     return None if days is None else dt.timedelta(days=days)
+
+
+def load_task_handlers(settings: Settings) -> TaskHandlers:
+    """The in-process service-task handlers the configured modules register."""
+    handlers = TaskHandlers()
+    for name in settings.process_task_handler_modules:
+        try:
+            register = importlib.import_module(name).register
+        except (ImportError, AttributeError) as error:
+            raise ValueError(
+                f"KONTOR_PROCESS_TASK_HANDLER_MODULES: {name!r} is no importable module with a "
+                f"register(handlers) function ({error})"
+            ) from error
+        register(handlers)
+    return handlers
 
 
 def load_schema() -> MetaData:

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         default=None, ge=0, description="days ended instances keep their history; None: forever"
     )
     process_history_purge_seconds: float = Field(default=3600.0, gt=0)
+    process_job_lock_seconds: float = Field(
+        default=300.0, gt=0, description="how long a claimed job stays locked to its executor"
+    )
+    process_task_handler_modules: list[str] = Field(
+        default_factory=list,
+        description="modules whose register(handlers) adds in-process service-task handlers",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -18,7 +18,7 @@ from kontor.process import (
     UserTaskActivated,
     UserTaskCancelled,
 )
-from kontor.process.store import InstanceRecord, InstanceStore
+from kontor.process.store import HistoryStore, InstanceRecord, InstanceStore
 from kontor.process.store.tables import process_instances
 from kontor.settings import Settings
 
@@ -49,6 +49,25 @@ def chain(*node_ids: str) -> str:
     return "".join(
         f'<bpmn:sequenceFlow id="{a}_{b}" sourceRef="{a}" targetRef="{b}"/>'
         for a, b in pairwise(node_ids)
+    )
+
+
+def checked(retries: int) -> str:
+    """Process ``Checked``: task type ``check`` whose error ``REJECTED`` ends at ``Refused``."""
+    return model(
+        process(
+            "Checked",
+            '<bpmn:startEvent id="S"/><bpmn:serviceTask id="Check"><bpmn:extensionElements>'
+            f'<zeebe:taskDefinition type="check" retries="{retries}"/>'
+            '<zeebe:taskHeaders><zeebe:header key="rule" value="strict"/></zeebe:taskHeaders>'
+            "</bpmn:extensionElements></bpmn:serviceTask>"
+            '<bpmn:boundaryEvent id="OnRejected" attachedToRef="Check">'
+            '<bpmn:errorEventDefinition errorRef="Rejected"/></bpmn:boundaryEvent>'
+            '<bpmn:endEvent id="Accepted"/><bpmn:endEvent id="Refused"/>',
+            chain("S", "Check", "Accepted"),
+            chain("OnRejected", "Refused"),
+        ),
+        extra='<bpmn:error id="Rejected" errorCode="REJECTED"/>',
     )
 
 
@@ -115,5 +134,5 @@ class World:
     def completed(self, instance_id: str) -> list[str]:
         """The elements the instance completed, in order."""
         with self.kontor.bus.unit_of_work() as uow:
-            rows = InstanceStore(uow.connection, TENANT).history(instance_id)
+            rows = HistoryStore(uow.connection, TENANT).activity_history(instance_id)
         return [row.element_id for row in rows if row.outcome == "completed"]

@@ -46,11 +46,13 @@ def serve(
 
 
 def worker() -> None:
-    """Consume messages from RabbitMQ and run retries (scaled-out mode)."""
+    """Run process jobs and timers, consume messages from RabbitMQ, run retries (scaled out)."""
     settings = load_settings()
     _require_migrated(settings)
     if not settings.uses_rabbitmq:
-        log.warning("KONTOR_BROKER_URL is in-process: this worker only runs retries and replays")
+        log.info(
+            "KONTOR_BROKER_URL is in-process: this worker runs process jobs, timers and retries"
+        )
     kontor = bootstrap(settings)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

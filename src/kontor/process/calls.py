@@ -41,7 +41,8 @@ from kontor.process.runtime import (
 from kontor.process.runtime import effects as fx
 from kontor.process.runtime.control import cancel
 from kontor.process.store import DefinitionStore, DeployedDefinition, InstanceRecord, InstanceStore
-from kontor.process.store.call_links import ParentLink, active_children
+from kontor.process.store.call_links import ParentLink
+from kontor.process.store.instance_control import active_children
 
 if TYPE_CHECKING:
     from kontor.process.service import ProcessServices, Step

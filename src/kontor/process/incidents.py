@@ -8,7 +8,7 @@ from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.bpmn import Definitions
 from kontor.process.runtime import InstanceState, StepResult, resolve_incident
-from kontor.process.store import InstanceRecord, InstanceStore, log_operation
+from kontor.process.store import HistoryStore, InstanceRecord, InstanceStore, log_operation
 
 if TYPE_CHECKING:
     from kontor.process.service import ProcessServices
@@ -26,9 +26,9 @@ def resolve(services: ProcessServices, command: msg.ResolveIncident, uow: UnitOf
 
     ``incident_id`` is the id ``IncidentRaised`` carries or the incident row's id.
     """
-    store = InstanceStore(uow.connection, command.tenant_id)
-    record = store.get(command.instance_id)
-    local_id = _local_id(store, record, command.incident_id)
+    record = InstanceStore(uow.connection, command.tenant_id).get(command.instance_id)
+    history = HistoryStore(uow.connection, command.tenant_id)
+    local_id = _local_id(history, record, command.incident_id)
 
     def step(definitions: Definitions, state: InstanceState) -> StepResult:
         return resolve_incident(
@@ -43,10 +43,10 @@ def resolve(services: ProcessServices, command: msg.ResolveIncident, uow: UnitOf
     )  # fmt: skip
 
 
-def _local_id(store: InstanceStore, record: InstanceRecord, incident_id: str) -> str:
+def _local_id(history: HistoryStore, record: InstanceRecord, incident_id: str) -> str:
     if incident_id in record.state.incidents:
         return incident_id
-    for row in store.incidents(record.instance_id):
-        if row["incident_id"] == incident_id:
-            return str(row["local_id"])
+    for incident in history.incidents(record.instance_id):
+        if incident.incident_id == incident_id:
+            return incident.local_id
     return incident_id  # unknown: the runtime refuses it with a message naming it

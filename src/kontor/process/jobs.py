@@ -39,6 +39,13 @@ TaskHandler = Callable[[Mapping[str, Any], Mapping[str, str]], Mapping[str, Any]
 TENANT_HEADER = "kontor.tenantId"
 """Reserved header: the executor tells a handler the tenant of the job's instance under it."""
 
+IDEMPOTENCY_HEADER = "kontor.idempotencyKey"
+"""Reserved header: the job's idempotency key, the same on every run of the job.
+
+A handler may run more than once (a worker killed before its result was saved runs again);
+a handler with outside effects passes this key on so the other side can ignore repeats.
+"""
+
 
 class BpmnError(Exception):
     """Raised by a task handler to throw a BPMN error that boundary events can catch."""
@@ -256,7 +263,8 @@ class JobExecutor:
         token = record.state.tokens[state_job.token_id]
         variables = Execution(item.definitions, record.state, evaluator, clock.now()).visible(token)
         try:
-            result = handler(variables, {**state_job.headers, TENANT_HEADER: job.tenant_id})
+            reserved = {TENANT_HEADER: job.tenant_id, IDEMPOTENCY_HEADER: job.idempotency_key}
+            result = handler(variables, {**state_job.headers, **reserved})
         except BpmnError as error:
             outcome.step = _thrown(local_id, error, self)
             return

@@ -32,7 +32,7 @@ from kontor.process.bpmn import EventKind, parse_bpmn_file
 from kontor.process.runtime import complete_job, fail_job, throw_bpmn_error
 from kontor.process.runtime.activities import ASYNC_JOB_TYPE
 from kontor.process.runtime.timers import parse_date
-from kontor.process.store import InstanceStore
+from kontor.process.store import HistoryStore, InstanceStore
 from kontor.process.store.tables import process_instances
 from kontor.settings import Settings
 
@@ -157,7 +157,7 @@ class DurableScenario:
 
     def _history(self, instance_id):
         with self.bus.unit_of_work() as uow:
-            rows = InstanceStore(uow.connection, TENANT).history(instance_id)
+            rows = HistoryStore(uow.connection, TENANT).activity_history(instance_id)
         return [row.element_id for row in rows if row.outcome == "completed"]
 
     @property

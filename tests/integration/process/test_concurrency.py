@@ -25,7 +25,7 @@ from kontor.process import (
 )
 from kontor.process.errors import ConcurrentModification
 from kontor.process.runtime.state import UserTask
-from kontor.process.store import InstanceRecord, InstanceStore
+from kontor.process.store import HistoryStore, InstanceRecord, InstanceStore
 from kontor.process.store.tables import process_jobs
 from kontor.settings import Settings
 
@@ -102,7 +102,7 @@ class Node:
 
     def completed_activities(self, instance_id: str) -> Counter[str]:
         with self.kontor.bus.unit_of_work() as uow:
-            history = InstanceStore(uow.connection, TENANT).history(instance_id)
+            history = HistoryStore(uow.connection, TENANT).activity_history(instance_id)
         return Counter(row.element_id for row in history if row.outcome == "completed")
 
 

@@ -25,7 +25,13 @@ from kontor.process import (
     UserTaskCancelled,
 )
 from kontor.process.errors import InvalidProcessCommand
-from kontor.process.store import InstanceRecord, InstanceStore, OperationRecord, operations
+from kontor.process.store import (
+    HistoryStore,
+    InstanceRecord,
+    InstanceStore,
+    OperationRecord,
+    operations,
+)
 from kontor.process.store.tables import process_instances
 from kontor.settings import Settings
 from support.backends import BACKENDS
@@ -99,7 +105,7 @@ class World:
 
     def outcomes(self, instance_id: str) -> list[tuple[str, str | None]]:
         with self.kontor.bus.unit_of_work() as uow:
-            rows = InstanceStore(uow.connection, "t1").history(instance_id)
+            rows = HistoryStore(uow.connection, "t1").activity_history(instance_id)
         return [(row.element_id, row.outcome) for row in rows]
 
 

@@ -20,50 +20,27 @@ from kontor.process import TaskHandlers
 from kontor.process.messages import CompleteExternalTask
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.process_world import chain, checked, model, process
 
 on_every_backend = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 on_postgres = pytest.mark.parametrize(
     "database_url", [pytest.param("postgres", id="postgres")], indirect=True
 )
 
-HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://t">"""
-CHECKED = f"""{HEAD}
-  <bpmn:error id="Rejected" errorCode="REJECTED"/>
-  <bpmn:process id="Checked" isExecutable="true">
-    <bpmn:startEvent id="S"/>
-    <bpmn:serviceTask id="Check"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="check" retries="3"/>
-      <zeebe:taskHeaders><zeebe:header key="rule" value="strict"/></zeebe:taskHeaders>
-    </bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:boundaryEvent id="OnRejected" attachedToRef="Check">
-      <bpmn:errorEventDefinition errorRef="Rejected"/>
-    </bpmn:boundaryEvent>
-    <bpmn:endEvent id="Accepted"/><bpmn:endEvent id="Refused"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Check"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="Check" targetRef="Accepted"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="OnRejected" targetRef="Refused"/>
-  </bpmn:process>
-</bpmn:definitions>"""
-PARALLEL = f"""{HEAD}
-  <bpmn:process id="Parallel" isExecutable="true">
-    <bpmn:startEvent id="S"/>
-    <bpmn:parallelGateway id="Fork"/>
-    <bpmn:serviceTask id="Left"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="left"/></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:serviceTask id="Right"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="right"/></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:parallelGateway id="Join"/>
-    <bpmn:endEvent id="E"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Fork"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="Fork" targetRef="Left"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="Fork" targetRef="Right"/>
-    <bpmn:sequenceFlow id="f4" sourceRef="Left" targetRef="Join"/>
-    <bpmn:sequenceFlow id="f5" sourceRef="Right" targetRef="Join"/>
-    <bpmn:sequenceFlow id="f6" sourceRef="Join" targetRef="E"/>
-  </bpmn:process>
-</bpmn:definitions>"""
+CHECKED = checked(retries=3)
+PARALLEL = model(
+    process(
+        "Parallel",
+        '<bpmn:startEvent id="S"/><bpmn:parallelGateway id="Fork"/>'
+        '<bpmn:serviceTask id="Left"><bpmn:extensionElements>'
+        '<zeebe:taskDefinition type="left"/></bpmn:extensionElements></bpmn:serviceTask>'
+        '<bpmn:serviceTask id="Right"><bpmn:extensionElements>'
+        '<zeebe:taskDefinition type="right"/></bpmn:extensionElements></bpmn:serviceTask>'
+        '<bpmn:parallelGateway id="Join"/><bpmn:endEvent id="E"/>',
+        chain("S", "Fork", "Left", "Join", "E"),
+        chain("Fork", "Right", "Join"),
+    )
+)
 MINUTE_MS = 60_000
 TASKS = "/api/process/external-tasks"
 

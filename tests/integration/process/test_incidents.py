@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from kontor.process import IncidentRaised, ResolveIncident, TaskHandlers
 from kontor.process.errors import InvalidProcessCommand
-from kontor.process.store import InstanceStore, operations
+from kontor.process.store import HistoryStore, operations
 from support.backends import BACKENDS
 from support.process_world import TENANT, World, chain, model, process
 
@@ -77,19 +77,19 @@ def test_a_resolved_incident_runs_its_job_again(world: World, scorer: Scorer) ->
     assert world.status(instance) == "completed"
     assert world.record(instance).state.variables["score"] == 7
     with world.kontor.bus.unit_of_work() as uow:
-        [row] = InstanceStore(uow.connection, TENANT).incidents(instance, open_only=False)
+        [row] = HistoryStore(uow.connection, TENANT).incidents(instance, open_only=False)
         log = operations(uow.connection, TENANT, instance)
-    assert row["resolved_at"] is not None
+    assert row.resolved_at is not None
     assert [(entry.operation, entry.actor) for entry in log] == [("resolve_incident", "ops-anna")]
 
 
 def test_an_incident_can_be_named_by_its_row_id(world: World, scorer: Scorer) -> None:
     instance, _ = stuck(world)
     with world.kontor.bus.unit_of_work() as uow:
-        [row] = InstanceStore(uow.connection, TENANT).incidents(instance)
+        [row] = HistoryStore(uow.connection, TENANT).incidents(instance)
     scorer.up = True
     world.handle(
-        ResolveIncident(tenant_id=TENANT, instance_id=instance, incident_id=row["incident_id"])
+        ResolveIncident(tenant_id=TENANT, instance_id=instance, incident_id=row.incident_id)
     )
     world.executor.run_until_idle()
     assert world.status(instance) == "completed"

@@ -21,7 +21,7 @@ from kontor.process import (
     UserTaskActivated,
 )
 from kontor.process.errors import InvalidMigrationPlan
-from kontor.process.store import InstanceRecord, InstanceStore, operations
+from kontor.process.store import HistoryStore, InstanceRecord, InstanceStore, operations
 from kontor.settings import Settings
 from support.backends import BACKENDS
 
@@ -120,8 +120,9 @@ def test_waiting_instances_migrate_and_complete_on_the_new_path(world: World) ->
     ended = [e for e in world.events if isinstance(e, ProcessInstanceCompleted)]
     assert len(ended) == COUNT
     with world.kontor.bus.unit_of_work() as uow:
-        store = InstanceStore(uow.connection, "t1")
-        withdrawn, settled = store.history(first), store.history(world.instances[1])
+        history = HistoryStore(uow.connection, "t1")
+        withdrawn = history.activity_history(first)
+        settled = history.activity_history(world.instances[1])
     assert [(r.element_id, r.outcome) for r in withdrawn] == [
         ("Received", "completed"), ("Check", "terminated"), ("CheckWithdrawn", "completed"),
         ("Closed", "completed"),

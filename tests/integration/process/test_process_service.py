@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from kontor.bootstrap import Kontor, bootstrap
-from kontor.messaging import Event, FakeClock, HandlerRegistry, outbox
+from kontor.messaging import outbox
 from kontor.process import (
     BpmnError,
     BroadcastSignal,
@@ -20,9 +19,7 @@ from kontor.process import (
     DeployProcess,
     IncidentRaised,
     ProcessInstanceCompleted,
-    StartProcess,
     TaskCompleted,
-    TaskHandlers,
     UserTaskActivated,
 )
 from kontor.process.errors import (
@@ -31,9 +28,10 @@ from kontor.process.errors import (
     InvalidProcessModel,
     MessageNotCorrelated,
 )
-from kontor.process.store import InstanceStore
-from kontor.settings import Settings
+from kontor.process.jobs import IDEMPOTENCY_HEADER
+from kontor.process.store import HistoryStore, InstanceStore
 from support.backends import BACKENDS
+from support.process_world import World, checked
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -41,62 +39,7 @@ MODELS = Path(__file__).resolve().parents[2] / "conformance" / "bpmn" / "models"
 CLAIM = (MODELS / "claim_triage_feel.bpmn").read_text()
 MESSAGES = (MODELS / "messages.bpmn").read_text()
 TIMERS = (MODELS / "timers.bpmn").read_text()
-CHECKED = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://t">
-  <bpmn:error id="Rejected" errorCode="REJECTED"/>
-  <bpmn:process id="Checked" isExecutable="true">
-    <bpmn:startEvent id="S"/>
-    <bpmn:serviceTask id="Check"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="check" retries="2"/>
-      <zeebe:taskHeaders><zeebe:header key="rule" value="strict"/></zeebe:taskHeaders>
-    </bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:boundaryEvent id="OnRejected" attachedToRef="Check">
-      <bpmn:errorEventDefinition errorRef="Rejected"/>
-    </bpmn:boundaryEvent>
-    <bpmn:endEvent id="Accepted"/><bpmn:endEvent id="Refused"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Check"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="Check" targetRef="Accepted"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="OnRejected" targetRef="Refused"/>
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
-class World:
-    """A wired Kontor with the process handlers, a job executor and a log of emitted events."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.clock = FakeClock()
-        registry = HandlerRegistry()
-        self.events: list[Event] = []
-        for event_type in (UserTaskActivated, ProcessInstanceCompleted, IncidentRaised):
-            registry.subscribe(event_type, lambda e, _uow: self.events.append(e), "test.seen")
-        self.handlers = TaskHandlers()
-        self.kontor: Kontor = bootstrap(
-            Settings(),
-            clock=self.clock,
-            engine=engine,
-            registry=registry,
-            task_handlers=self.handlers,
-        )  # bootstrap registers the process commands and builds the job executor
-        self.executor = self.kontor.process_jobs
-
-    def deploy(self, xml: str) -> None:
-        self.kontor.bus.handle(DeployProcess(tenant_id="t1", bpmn_xml=xml))
-
-    def start(self, key: str, **fields: Any) -> str:
-        result: str = self.kontor.bus.handle(
-            StartProcess(tenant_id="t1", process_key=key, **fields)
-        )
-        return result
-
-    def of(self, kind: type[Event]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    def history(self, instance_id: str) -> list[str]:
-        with self.kontor.bus.unit_of_work() as uow:
-            rows = InstanceStore(uow.connection, "t1").history(instance_id)
-        return [row.element_id for row in rows if row.outcome == "completed"]
+CHECKED = checked(retries=2)
 
 
 @pytest.fixture
@@ -132,7 +75,14 @@ def test_start_emits_the_user_task_and_task_completion_moves_on(world: World) ->
         "amount": 5000, "risk": "high", "approved": True, "notified": True, "booked": True
     }  # fmt: skip
     assert done.business_key == "S-1"
-    assert world.history(instance)[-2:] == ["JoinGw", "EndEvt"]
+    assert world.completed(instance)[-2:] == ["JoinGw", "EndEvt"]
+    with world.kontor.bus.unit_of_work() as uow:
+        activities = HistoryStore(uow.connection, "t1").activity_history(instance)
+    assert sorted(a.outcome for a in activities if a.element_id == "JoinGw") == [
+        "completed",
+        "merged",
+    ]
+    assert all(a.ended_at is not None for a in activities)  # nothing left open after the end
 
 
 def test_a_duplicate_business_key_leaves_no_trace(world: World, engine: Engine) -> None:
@@ -167,10 +117,10 @@ def test_invalid_models_are_refused_and_identical_ones_not_redeployed(world: Wor
 
 def test_failing_handler_is_retried_after_a_delay_then_becomes_an_incident(world: World) -> None:
     world.deploy(CHECKED)
-    calls: list[str] = []
+    calls: list[tuple[str, str]] = []
 
     def broken(variables: Mapping[str, Any], headers: Mapping[str, str]) -> None:
-        calls.append(headers["rule"])
+        calls.append((headers["rule"], headers[IDEMPOTENCY_HEADER]))
         raise ConnectionError("scoring service down")
 
     world.handlers.register("check", broken)
@@ -179,14 +129,16 @@ def test_failing_handler_is_retried_after_a_delay_then_becomes_an_incident(world
     assert world.executor.run_until_idle().claimed == 0  # not due before the retry delay
     world.clock.advance(world.executor.retry_delay)
     assert world.executor.run_until_idle().incidents == 1
-    assert calls == ["strict", "strict"]
+    assert [rule for rule, _ in calls] == ["strict", "strict"]
+    assert calls[0][1] == calls[1][1]  # one key across the retries of one job
+    assert calls[0][1].startswith(f"{instance}/")
     [incident] = world.of(IncidentRaised)
     assert incident.element_id == "Check"
     assert "scoring service down" in incident.reason
     world.clock.advance(dt.timedelta(days=1))
     assert world.executor.run_until_idle().claimed == 0  # parked until resolved
     with world.kontor.bus.unit_of_work() as uow:
-        assert InstanceStore(uow.connection, "t1").incidents(instance)[0]["element_id"] == "Check"
+        assert HistoryStore(uow.connection, "t1").incidents(instance)[0].element_id == "Check"
 
 
 def test_a_bpmn_error_from_a_handler_takes_the_boundary_event(world: World) -> None:
@@ -198,7 +150,7 @@ def test_a_bpmn_error_from_a_handler_takes_the_boundary_event(world: World) -> N
     world.handlers.register("check", reject)
     instance = world.start("Checked")
     world.executor.run_until_idle()
-    assert world.history(instance)[-2:] == ["OnRejected", "Refused"]
+    assert world.completed(instance)[-2:] == ["OnRejected", "Refused"]
     assert world.of(ProcessInstanceCompleted)[0].variables == {"why": "no cover"}
 
 
@@ -237,4 +189,4 @@ def test_messages_correlate_by_key_and_signals_reach_every_waiting_instance(worl
     assert bus.handle(BroadcastSignal(tenant_id="t1", name="stop-all")) == 2
     assert bus.handle(BroadcastSignal(tenant_id="t2", name="stop-all")) == 0
     assert {e.instance_id for e in world.of(ProcessInstanceCompleted)} == {first, second}
-    assert world.history(first)[-2:] == ["Stop", "Stopped"]
+    assert world.completed(first)[-2:] == ["Stop", "Stopped"]

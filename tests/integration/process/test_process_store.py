@@ -17,7 +17,13 @@ from kontor.process.errors import (
     ProcessNotFound,
 )
 from kontor.process.runtime import StepResult, complete_user_task, correlate_message, start
-from kontor.process.store import DefinitionStore, InstanceRecord, InstanceStore, JobQueue
+from kontor.process.store import (
+    DefinitionStore,
+    HistoryStore,
+    InstanceRecord,
+    InstanceStore,
+    JobQueue,
+)
 from support.backends import BACKENDS, POSTGRES_URL
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -184,7 +190,9 @@ def test_subscriptions_follow_the_state_and_history_records_waits(engine: Engine
         store = InstanceStore(uow.connection, "t1")
         assert store.subscribers("message", "documents-received") == []
         assert [s.element_id for s in store.subscribers("signal", "stop-all")] == ["Stop"]
-        history = {a.element_id: a for a in store.history("i-1")}
+        history = {
+            a.element_id: a for a in HistoryStore(uow.connection, "t1").activity_history("i-1")
+        }
         jobs = store.jobs("i-1")
     assert history["WaitDocs"].ended_at == clock.now()
     assert history["WaitDocs"].started_at == clock.now() - dt.timedelta(seconds=60)
@@ -203,9 +211,9 @@ def test_incidents_are_recorded(engine: Engine) -> None:
         parse_bpmn(broken), record.state, task, {}, clock, evaluator=FEEL
     ))  # fmt: skip
     with UnitOfWork(engine, clock) as uow:
-        [incident] = InstanceStore(uow.connection, "t1").incidents("i-1")
-    assert incident["element_id"] == "UpdateLedger"
-    assert incident["resolved_at"] is None
+        [incident] = HistoryStore(uow.connection, "t1").incidents("i-1")
+    assert incident.element_id == "UpdateLedger"
+    assert incident.resolved_at is None
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="SKIP LOCKED is a PostgreSQL feature")

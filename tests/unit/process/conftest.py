@@ -33,6 +33,8 @@ def flow(flow_id: str, source: str, target: str, condition: str | None = None) -
 
 import pytest  # noqa: E402
 
+from kontor.messaging import FakeClock  # noqa: E402
+
 
 @pytest.fixture(name="document", scope="session")
 def document_fixture():
@@ -44,6 +46,12 @@ def document_fixture():
 def flow_fixture():
     """The ``flow`` helper."""
     return flow
+
+
+@pytest.fixture
+def clock():
+    """A fake clock of the test's own."""
+    return FakeClock()
 
 
 class LookupEvaluator:

@@ -2,7 +2,6 @@
 
 import pytest
 
-from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn
 from kontor.process.runtime import (
     ActivityCompleted,
@@ -27,11 +26,6 @@ LATE = (
     "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration>"
     '</bpmn:timerEventDefinition></bpmn:boundaryEvent><bpmn:endEvent id="LateEnd"/>'
 )
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

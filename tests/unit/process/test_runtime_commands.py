@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn
 from kontor.process.runtime import (
     ActivityCompleted,
@@ -42,11 +41,6 @@ def single_task(document, flow, task_xml, roots="", extra=""):
         roots,
     )
     return parse_bpmn(xml)
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 def test_user_task_activation_carries_assignment_and_schedule(

@@ -38,27 +38,6 @@ class FetchIn(BaseModel):
     topics: list[ExternalTopic] = Field(min_length=1)
 
 
-class LockedTaskOut(BaseModel):
-    """A task locked for the worker until ``locked_until``."""
-
-    job_id: str
-    instance_id: str
-    process_key: str
-    business_key: str | None
-    element_id: str
-    topic: str
-    retries: int
-    headers: dict[str, str]
-    variables: dict[str, Any]
-    idempotency_key: str
-    locked_until: dt.datetime
-
-    @classmethod
-    def of(cls, task: LockedTask) -> LockedTaskOut:
-        """The response body for ``task``."""
-        return cls(**{name: getattr(task, name) for name in cls.model_fields})
-
-
 class CompleteIn(BaseModel):
     """The worker's result."""
 
@@ -98,12 +77,12 @@ class LockOut(BaseModel):
 
 
 @router.post("/fetch-and-lock")
-def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> list[LockedTaskOut]:
+def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> list[LockedTask]:
     """Lock due tasks of the topics for the worker, oldest first (possibly none)."""
     tasks: list[LockedTask] = kontor_of(request).bus.handle(
         LockExternalTasks(tenant_id=caller.tenant_id, **body.model_dump())
     )
-    return [LockedTaskOut.of(task) for task in tasks]
+    return tasks
 
 
 @router.post("/{job_id}/complete", status_code=204)

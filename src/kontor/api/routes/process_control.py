@@ -5,6 +5,7 @@ Every operation names the caller as its actor, so the operation log shows who di
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -69,10 +70,17 @@ class ResolveIn(BaseModel):
 
 
 def _operate(
-    request: Request, caller: Principal, command: Command, instance_id: str
+    request: Request,
+    caller: Principal,
+    instance_id: str,
+    kind: Callable[..., Command],
+    **fields: Any,
 ) -> InstanceDetail:
+    """Handle a ``kind`` command on the instance in the caller's name; answer the instance."""
     bus = kontor_of(request).bus
-    bus.handle(command)
+    bus.handle(
+        kind(tenant_id=caller.tenant_id, instance_id=instance_id, actor=caller.user_id, **fields)
+    )
     with bus.unit_of_work() as uow:
         return instance_detail(uow, caller.tenant_id, instance_id)
 
@@ -82,49 +90,31 @@ def set_variables(
     instance_id: str, body: VariablesIn, request: Request, caller: Operator
 ) -> InstanceDetail:
     """Set variables of a running instance (e.g. to correct data before resolving an incident)."""
-    command = SetVariables(
-        tenant_id=caller.tenant_id, instance_id=instance_id, variables=body.variables,
-        scope_id=body.scope_id, actor=caller.user_id,
-    )  # fmt: skip
-    return _operate(request, caller, command, instance_id)
+    return _operate(request, caller, instance_id, SetVariables, **dict(body))
 
 
 @router.post("/instances/{instance_id}/suspend")
 def suspend(instance_id: str, request: Request, caller: Operator) -> InstanceDetail:
     """Hold an instance: its jobs and timers wait and commands to it are refused."""
-    command = SuspendInstance(
-        tenant_id=caller.tenant_id, instance_id=instance_id, actor=caller.user_id
-    )
-    return _operate(request, caller, command, instance_id)
+    return _operate(request, caller, instance_id, SuspendInstance)
 
 
 @router.post("/instances/{instance_id}/resume")
 def resume(instance_id: str, request: Request, caller: Operator) -> InstanceDetail:
     """Let a suspended instance go on."""
-    command = ResumeInstance(
-        tenant_id=caller.tenant_id, instance_id=instance_id, actor=caller.user_id
-    )
-    return _operate(request, caller, command, instance_id)
+    return _operate(request, caller, instance_id, ResumeInstance)
 
 
 @router.post("/instances/{instance_id}/cancel")
 def cancel(instance_id: str, body: CancelIn, request: Request, caller: Operator) -> InstanceDetail:
     """End an instance (and the instances it called) without completing it."""
-    command = CancelInstance(
-        tenant_id=caller.tenant_id, instance_id=instance_id, reason=body.reason,
-        actor=caller.user_id,
-    )  # fmt: skip
-    return _operate(request, caller, command, instance_id)
+    return _operate(request, caller, instance_id, CancelInstance, **dict(body))
 
 
 @router.post("/instances/{instance_id}/modify")
 def modify(instance_id: str, body: ModifyIn, request: Request, caller: Operator) -> InstanceDetail:
     """Move tokens by hand: cancel activity instances, start before or after elements."""
-    command = ModifyInstance(
-        tenant_id=caller.tenant_id, instance_id=instance_id, instructions=body.instructions,
-        actor=caller.user_id,
-    )  # fmt: skip
-    return _operate(request, caller, command, instance_id)
+    return _operate(request, caller, instance_id, ModifyInstance, **dict(body))
 
 
 @router.post("/instances/{instance_id}/incidents/{incident_id}/resolve")
@@ -132,11 +122,9 @@ def resolve_incident(
     instance_id: str, incident_id: str, body: ResolveIn, request: Request, caller: Operator
 ) -> InstanceDetail:
     """Retry where an incident stopped the instance."""
-    command = ResolveIncident(
-        tenant_id=caller.tenant_id, instance_id=instance_id, incident_id=incident_id,
-        retries=body.retries, actor=caller.user_id,
-    )  # fmt: skip
-    return _operate(request, caller, command, instance_id)
+    return _operate(
+        request, caller, instance_id, ResolveIncident, incident_id=incident_id, **dict(body)
+    )
 
 
 @router.post("/migrations")

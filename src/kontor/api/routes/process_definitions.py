@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from dataclasses import dataclass, fields
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
@@ -48,32 +48,23 @@ class ValidationReport(BaseModel):
     processes: list[VerdictOut]
 
 
-class DefinitionOut(BaseModel):
-    """A deployed version of a process."""
-
-    definition_id: str
-    process_key: str
-    version: int
-    name: str | None
-    content_sha256: str
-    deployed_at: dt.datetime
-
-    @classmethod
-    def of(cls, definition: DefinitionSummary | DeployedDefinition) -> DefinitionOut:
-        """The response body for ``definition``."""
-        return cls(**{name: getattr(definition, name) for name in cls.model_fields})
-
-
-class DeployedOut(DefinitionOut):
+@dataclass(frozen=True)
+class DeployedOut(DefinitionSummary):
     """A process of an uploaded file: its version, and whether that content was deployed before."""
 
     unchanged: bool
 
 
-class DefinitionDetail(DefinitionOut):
+@dataclass(frozen=True)
+class DefinitionDetail(DefinitionSummary):
     """A deployed version with its BPMN XML (for a viewer)."""
 
     bpmn_xml: str
+
+
+def _summary(definition: DeployedDefinition) -> dict[str, Any]:
+    """The fields of ``definition`` that lists show."""
+    return {field.name: getattr(definition, field.name) for field in fields(DefinitionSummary)}
 
 
 _BPMN_UPLOAD = {
@@ -168,10 +159,7 @@ def deploy(
     deployed: list[DeployedDefinition] = kontor.bus.handle(
         DeployProcess(tenant_id=caller.tenant_id, bpmn_xml=bpmn_xml, source_name=upload.file_name)
     )
-    answer = [
-        DeployedOut(**DefinitionOut.of(d).model_dump(), unchanged=d.definition_id in known)
-        for d in deployed
-    ]
+    answer = [DeployedOut(**_summary(d), unchanged=d.definition_id in known) for d in deployed]
     if all(definition.unchanged for definition in answer):
         response.status_code = 200
     return answer
@@ -183,13 +171,12 @@ def list_definitions(
     caller: Annotated[Principal, requires("process:read")],
     process_key: str | None = None,
     latest: bool = False,
-) -> list[DefinitionOut]:
+) -> list[DefinitionSummary]:
     """The tenant's deployed versions, optionally of one key or only the newest of each."""
     with kontor_of(request).bus.unit_of_work() as uow:
-        found = ProcessQueries(uow.connection, caller.tenant_id).definitions(
+        return ProcessQueries(uow.connection, caller.tenant_id).definitions(
             process_key, latest_only=latest
         )
-    return [DefinitionOut.of(definition) for definition in found]
 
 
 @router.get("/definitions/{process_key}/{version}")
@@ -202,4 +189,4 @@ def show_definition(
     """One deployed version with its BPMN XML."""
     with kontor_of(request).bus.unit_of_work() as uow:
         found = ProcessQueries(uow.connection, caller.tenant_id).definition(process_key, version)
-    return DefinitionDetail(**DefinitionOut.of(found).model_dump(), bpmn_xml=found.bpmn_xml)
+    return DefinitionDetail(**_summary(found), bpmn_xml=found.bpmn_xml)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +14,13 @@ from kontor.api.wiring import kontor_of
 from kontor.messaging import UnitOfWork
 from kontor.platform import Principal
 from kontor.process import BroadcastSignal, CorrelateMessage, StartProcess
-from kontor.process.store import HistoryStore, IncidentRecord, InstanceStore
+from kontor.process.store import (
+    HistoryStore,
+    IncidentRecord,
+    InstanceStore,
+    OperationRecord,
+    VariableChange,
+)
 from kontor.process.store.queries import InstanceFilter, InstanceSummary, ProcessQueries
 
 router = APIRouter(prefix="/api/process", tags=["process"])
@@ -28,29 +35,10 @@ class StartIn(BaseModel):
     case_id: str | None = None
 
 
-class InstanceOut(BaseModel):
-    """An instance as lists show it."""
-
-    instance_id: str
-    process_key: str
-    definition_version: int
-    business_key: str | None
-    case_id: str | None
-    status: str
-    started_at: dt.datetime
-    ended_at: dt.datetime | None
-    parent_instance_id: str | None
-
-    @classmethod
-    def of(cls, summary: InstanceSummary) -> InstanceOut:
-        """The response body for ``summary``."""
-        return cls(**{name: getattr(summary, name) for name in cls.model_fields})
-
-
 class InstancePage(BaseModel):
     """One page of instances, newest first."""
 
-    items: list[InstanceOut]
+    items: list[InstanceSummary]
     total: int
     limit: int
     offset: int
@@ -93,7 +81,8 @@ class IncidentOut(BaseModel):
         return cls(**{name: getattr(incident, name) for name in cls.model_fields})
 
 
-class InstanceDetail(InstanceOut):
+@dataclass(frozen=True)
+class InstanceDetail(InstanceSummary):
     """An instance with where it stands: active elements, open tasks, jobs, variables."""
 
     suspended: bool
@@ -113,26 +102,6 @@ class ActivityOut(BaseModel):
     ended_at: dt.datetime | None
     duration_ms: int | None
     outcome: str | None
-
-
-class VariableChangeOut(BaseModel):
-    """A variable set (or ``removed``) in a scope of the instance."""
-
-    scope_id: str
-    name: str
-    value: Any
-    removed: bool
-    changed_at: dt.datetime
-
-
-class OperationOut(BaseModel):
-    """An operation someone performed on the instance."""
-
-    operation_id: str
-    operation: str
-    actor: str | None
-    details: dict[str, Any]
-    at: dt.datetime
 
 
 class MessageIn(BaseModel):
@@ -168,7 +137,7 @@ def instance_detail(uow: UnitOfWork, tenant_id: str, instance_id: str) -> Instan
     store = InstanceStore(uow.connection, tenant_id)
     state = store.get(instance_id).state
     return InstanceDetail(
-        **InstanceOut.of(summary).model_dump(),
+        **vars(summary),
         suspended=state.suspended,
         active_element_ids=sorted({token.element_id for token in state.tokens.values()}),
         user_tasks=[
@@ -223,8 +192,7 @@ def list_instances(
     wanted = InstanceFilter(process_key, status, business_key, case_id)
     with kontor_of(request).bus.unit_of_work() as uow:
         page = ProcessQueries(uow.connection, caller.tenant_id).instances(wanted, limit, offset)
-    items = [InstanceOut.of(summary) for summary in page.items]
-    return InstancePage(items=items, total=page.total, limit=limit, offset=offset)
+    return InstancePage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/instances/{instance_id}")
@@ -273,22 +241,19 @@ def list_variable_changes(
     request: Request,
     caller: Annotated[Principal, requires("process:read")],
     name: str | None = None,
-) -> list[VariableChangeOut]:
+) -> list[VariableChange]:
     """The instance's variable changes (of one variable with ``name``) in the order made."""
     with kontor_of(request).bus.unit_of_work() as uow:
-        history = _history(uow, caller.tenant_id, instance_id)
-        changes = history.variable_history(instance_id, name)
-    return [VariableChangeOut(**change.__dict__) for change in changes]
+        return _history(uow, caller.tenant_id, instance_id).variable_history(instance_id, name)
 
 
 @router.get("/instances/{instance_id}/operations")
 def list_operations(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
-) -> list[OperationOut]:
+) -> list[OperationRecord]:
     """Who did what to the instance (suspend, cancel, modify, migrate, ...), oldest first."""
     with kontor_of(request).bus.unit_of_work() as uow:
-        operations = _history(uow, caller.tenant_id, instance_id).operations(instance_id)
-    return [OperationOut(**operation.__dict__) for operation in operations]
+        return _history(uow, caller.tenant_id, instance_id).operations(instance_id)
 
 
 @router.post("/messages")

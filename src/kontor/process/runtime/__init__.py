@@ -19,6 +19,7 @@ from kontor.process.runtime.commands import (
 )
 from kontor.process.runtime.effects import (
     ActivityCompleted,
+    ActivityMerged,
     ActivityStarted,
     ActivityTerminated,
     CallActivityCancelled,
@@ -66,6 +67,7 @@ from kontor.process.runtime.state import (
 __all__ = [
     "DECISION_JOB_TYPE",
     "ActivityCompleted",
+    "ActivityMerged",
     "ActivityStarted",
     "ActivityTerminated",
     "CallActivityCancelled",

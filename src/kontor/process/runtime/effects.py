@@ -37,6 +37,16 @@ class ActivityTerminated:
 
 
 @dataclass(frozen=True)
+class ActivityMerged:
+    """A token waiting at a join was merged into the one that leaves it (history)."""
+
+    element_id: str
+    element_kind: str
+    token_id: str
+    at: str
+
+
+@dataclass(frozen=True)
 class UserTaskActivated:
     """A user task is waiting for a person; the task system creates its task from this."""
 
@@ -198,6 +208,7 @@ Effect = (
     ActivityStarted
     | ActivityCompleted
     | ActivityTerminated
+    | ActivityMerged
     | UserTaskActivated
     | UserTaskCancelled
     | JobCreated

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind
 from kontor.process.runtime import events
-from kontor.process.runtime.effects import ActivityCompleted
+from kontor.process.runtime.effects import ActivityCompleted, ActivityMerged
 from kontor.process.runtime.errors import Stuck
 from kontor.process.runtime.state import Token, Wait
 
@@ -90,9 +90,15 @@ def _joining(ex: Execution, scope_id: str, element_id: str) -> list[Token]:
 
 def _merge_and_leave(ex: Execution, node: FlowNode, merged: list[Token], flows: list[str]) -> None:
     survivor, *others = merged
+    _merge(ex, node, others)
+    _leave(ex, survivor, node, flows)
+
+
+def _merge(ex: Execution, node: FlowNode, others: list[Token]) -> None:
+    """Drop the tokens a join merged, closing their waits in the history."""
     for other in others:
         del ex.state.tokens[other.id]
-    _leave(ex, survivor, node, flows)
+        ex.effects.append(ActivityMerged(node.id, node.kind.value, other.id, ex.stamp()))
 
 
 def activate_ready_inclusive_joins(ex: Execution) -> bool:
@@ -113,10 +119,8 @@ def activate_ready_inclusive_joins(ex: Execution) -> bool:
         empty = set(node.incoming) - filled
         if empty and _token_can_still_arrive(ex, scope_id, node, filled, empty):
             continue
-        survivor = next(iter(first_per_flow.values()))
-        for other in first_per_flow.values():
-            if other is not survivor:
-                del ex.state.tokens[other.id]
+        survivor, *others = first_per_flow.values()
+        _merge(ex, node, others)
         try:
             _fork_inclusive(ex, survivor, node)
         except Stuck as stuck:

@@ -13,7 +13,6 @@ from kontor.process.store.history import (
     operations,
 )
 from kontor.process.store.instances import (
-    ActivityRecord,
     InstanceRecord,
     InstanceStore,
     SubscriptionRow,
@@ -24,7 +23,6 @@ __all__ = [
     "JOB",
     "TIMER",
     "ActivityInstance",
-    "ActivityRecord",
     "ClaimedJob",
     "DefinitionStore",
     "DeployedDefinition",

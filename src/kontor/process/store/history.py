@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from kontor.db.fast import FastWrite
 from kontor.process.runtime import (
     ActivityCompleted,
+    ActivityMerged,
     ActivityStarted,
     ActivityTerminated,
     Effect,
@@ -75,6 +76,7 @@ class IncidentRecord:
     """An incident of an instance; ``resolved_at`` is None while it is open."""
 
     incident_id: str
+    local_id: str
     element_id: str
     reason: str
     job_local_id: str | None
@@ -190,15 +192,22 @@ class HistoryStore:
         rows = self._connection.execute(query.order_by(table.c.created_at, table.c.local_id))
         return [
             IncidentRecord(
-                r.incident_id, r.element_id, r.reason, r.job_local_id, r.created_at, r.resolved_at
+                r.incident_id, r.local_id, r.element_id, r.reason, r.job_local_id, r.created_at,
+                r.resolved_at,
             )
             for r in rows
-        ]
+        ]  # fmt: skip
 
     def operations(self, instance_id: str) -> list[OperationRecord]:
         """The operations performed on the instance, oldest first."""
         return operations(self._connection, self._tenant_id, instance_id)
 
+
+_OUTCOMES: dict[type, str] = {
+    ActivityCompleted: "completed",
+    ActivityTerminated: "terminated",
+    ActivityMerged: "merged",  # a token that waited at a join and went on as part of another
+}
 
 # Built once: every step writes history, statement construction would dominate its cost.
 _INSERT_ACTIVITIES = FastWrite(insert(process_activity_history))
@@ -238,9 +247,9 @@ def _record_activities(
             }
             opened[(effect.token_id, effect.element_id)] = row
             rows.append(row)
-        elif isinstance(effect, ActivityCompleted | ActivityTerminated):
+        elif isinstance(effect, ActivityCompleted | ActivityTerminated | ActivityMerged):
             ended = dt.datetime.fromisoformat(effect.at)
-            outcome = "completed" if isinstance(effect, ActivityCompleted) else "terminated"
+            outcome = _OUTCOMES[type(effect)]
             row_open = opened.pop((effect.token_id, effect.element_id), None)
             if row_open is not None:
                 row_open.update(ended_at=ended, outcome=outcome)

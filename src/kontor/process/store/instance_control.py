@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, Table, case, select, update
+from sqlalchemy import ColumnElement, Connection, Table, case, select, update
 
 from kontor.process.runtime import InstanceStatus
 from kontor.process.store.tables import (
@@ -18,19 +18,15 @@ from kontor.process.store.tables import (
 _ACTIVE = InstanceStatus.ACTIVE.value
 
 
-def active_children(connection: Connection, tenant_id: str, instance_id: str) -> list[str]:
-    """Ids of the running instances that ``instance_id`` started through call activities."""
+def active_children(
+    connection: Connection, tenant_id: str, parent_id: str, token_id: str | None = None
+) -> list[str]:
+    """Ids of the running instances ``parent_id`` called (through token ``token_id`` if given)."""
     table = process_instances
-    rows = connection.execute(
-        select(table.c.instance_id)
-        .where(
-            table.c.tenant_id == tenant_id,
-            table.c.parent_instance_id == instance_id,
-            table.c.status == _ACTIVE,
-        )
-        .order_by(table.c.started_at, table.c.instance_id)
-    )
-    return list(rows.scalars())
+    called = [table.c.parent_instance_id == parent_id]
+    if token_id is not None:
+        called.append(table.c.parent_token_id == token_id)
+    return _active(connection, tenant_id, *called)
 
 
 def active_instances_of_version(
@@ -38,14 +34,18 @@ def active_instances_of_version(
 ) -> list[str]:
     """Ids of the running instances of one version of a process, oldest first."""
     table = process_instances
+    return _active(
+        connection, tenant_id, table.c.process_key == process_key,
+        table.c.definition_version == version,
+    )  # fmt: skip
+
+
+def _active(connection: Connection, tenant_id: str, *conditions: ColumnElement[bool]) -> list[str]:
+    """Ids of the tenant's running instances that meet ``conditions``, oldest first."""
+    table = process_instances
     rows = connection.execute(
         select(table.c.instance_id)
-        .where(
-            table.c.tenant_id == tenant_id,
-            table.c.process_key == process_key,
-            table.c.definition_version == version,
-            table.c.status == _ACTIVE,
-        )
+        .where(table.c.tenant_id == tenant_id, table.c.status == _ACTIVE, *conditions)
         .order_by(table.c.started_at, table.c.instance_id)
     )
     return list(rows.scalars())

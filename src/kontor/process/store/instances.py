@@ -16,8 +16,6 @@ from kontor.process.store.call_links import ParentLink
 from kontor.process.store.derived import sync_rows
 from kontor.process.store.history import HistoryLevel
 from kontor.process.store.tables import (
-    process_activity_history,
-    process_incidents,
     process_instances,
     process_jobs,
     process_subscriptions,
@@ -44,17 +42,6 @@ class InstanceRecord:
     def status(self) -> InstanceStatus:
         """Whether the instance is active, completed or terminated."""
         return self.state.status
-
-
-@dataclass(frozen=True)
-class ActivityRecord:
-    """One activity instance from the history."""
-
-    element_id: str
-    element_kind: str
-    started_at: dt.datetime
-    ended_at: dt.datetime | None
-    outcome: str | None
 
 
 @dataclass(frozen=True)
@@ -214,31 +201,6 @@ class InstanceStore:
             query = query.where(table.c.correlation_key == correlation_key)
         rows = self._connection.execute(query.order_by(table.c.created_at, table.c.local_id))
         return [SubscriptionRow(r.instance_id, r.local_id, r.element_id) for r in rows]
-
-    def history(self, instance_id: str) -> list[ActivityRecord]:
-        """The instance's activity instances in the order they started."""
-        table = process_activity_history
-        rows = self._connection.execute(
-            select(table)
-            .where(table.c.tenant_id == self._tenant_id, table.c.instance_id == instance_id)
-            .order_by(table.c.activity_id)
-        )
-        return [
-            ActivityRecord(r.element_id, r.element_kind, r.started_at, r.ended_at, r.outcome)
-            for r in rows
-        ]
-
-    def incidents(self, instance_id: str, *, open_only: bool = True) -> list[dict[str, Any]]:
-        """The instance's incidents (open ones unless told otherwise) as plain rows."""
-        table = process_incidents
-        query = select(table).where(
-            table.c.tenant_id == self._tenant_id, table.c.instance_id == instance_id
-        )
-        if open_only:
-            query = query.where(table.c.resolved_at.is_(None))
-        return [
-            row._asdict() for row in self._connection.execute(query.order_by(table.c.created_at))
-        ]
 
     def jobs(self, instance_id: str) -> list[dict[str, Any]]:
         """The instance's job and timer rows, by local id."""

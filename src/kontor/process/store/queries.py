@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, func, select
@@ -58,17 +58,8 @@ class Page:
     total: int
 
 
-_DEFINITION_COLUMNS = [
-    process_definitions.c[name]
-    for name in ("definition_id", "process_key", "version", "name", "content_sha256", "deployed_at")
-]
-_INSTANCE_COLUMNS = [
-    process_instances.c[name]
-    for name in (
-        "instance_id", "process_key", "definition_version", "business_key", "case_id",
-        "status", "started_at", "ended_at", "parent_instance_id",
-    )
-]  # fmt: skip
+_DEFINITION_COLUMNS = [process_definitions.c[field.name] for field in fields(DefinitionSummary)]
+_INSTANCE_COLUMNS = [process_instances.c[field.name] for field in fields(InstanceSummary)]
 
 
 class ProcessQueries:

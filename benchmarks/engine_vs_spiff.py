@@ -137,7 +137,7 @@ def _fill_history(engine: Engine, rows: int) -> None:
     tables = (process_instances, process_activity_history, process_variable_history)
     for letter in "ghijklmnopqrstuvwxyz":
         if _completed(engine) >= rows:
-            return
+            break
         with engine.begin() as connection:
             for table in tables:
                 columns = [c for c in table.c if c.name == "instance_id" or not c.primary_key]
@@ -150,6 +150,12 @@ def _fill_history(engine: Engine, rows: int) -> None:
                 connection.execute(
                     insert(table).from_select([c.name for c in columns], select(*renamed))
                 )
+    if engine.dialect.name == "sqlite":
+        # The copies went through the write-ahead log; fold it into the database first, as a
+        # long-running installation would have, so the measured run does not pay for it.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.exec_driver_sql("ANALYZE")
 
 
 def run_spiff(instances: int, model: Path) -> dict[str, Any]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kontor.db.ids import time_ordered_id
 from kontor.errors import KontorError
 from kontor.messaging.context import current_correlation_id
 
@@ -15,7 +15,7 @@ _REGISTRY: dict[str, type[Message]] = {}
 
 
 def _new_id() -> str:
-    return str(uuid.uuid4())
+    return time_ordered_id()  # outbox and ledger indexes grow at their end
 
 
 def _now() -> dt.datetime:

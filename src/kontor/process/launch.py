@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from kontor.db.ids import time_ordered_id
 from kontor.messaging import UnitOfWork
 from kontor.process.errors import InvalidProcessCommand
 from kontor.process.runtime import RuntimeCommandError, start
@@ -32,7 +32,7 @@ def launch(
     """Start an instance of ``definition`` and emit what its first step caused."""
     tenant_id = definition.tenant_id
     definitions = services.definitions(uow, tenant_id, definition.definition_id)
-    instance_id = instance_id or str(uuid.uuid4())
+    instance_id = instance_id or time_ordered_id()  # indexes on instance ids grow at the end
     try:
         result = start(
             definitions, definition.process_key, variables, uow.clock,

@@ -8,9 +8,6 @@ kept at every level.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kontor.db.fast import FastWrite
+from kontor.db.ids import time_ordered_id
 from kontor.process.runtime import (
     ActivityCompleted,
     ActivityMerged,
@@ -122,7 +120,7 @@ def log_operation(
     at: dt.datetime,
 ) -> str:
     """Append an operation on an instance to the operation log; return its id."""
-    operation_id = _time_ordered_id()
+    operation_id = time_ordered_id()
     connection.execute(
         insert(process_operation_log).values(
             operation_id=operation_id,
@@ -311,13 +309,3 @@ def _variable_changes(
 def _same(old: Any, new: Any) -> bool:
     # 1 == True == 1.0 in Python, but a JSON reader sees three different values.
     return type(old) is type(new) and bool(old == new)
-
-
-def _time_ordered_id() -> str:
-    """A version 7 UUID (RFC 9562, sub-millisecond precision) that sorts by creation time."""
-    nanoseconds = time.time_ns()
-    milliseconds, rest = divmod(nanoseconds, 1_000_000)
-    fraction = rest * 4096 // 1_000_000
-    random_bits = int.from_bytes(os.urandom(8)) & ((1 << 62) - 1)
-    value = (milliseconds << 80) | (0x7 << 76) | (fraction << 64) | (0b10 << 62) | random_bits
-    return str(uuid.UUID(int=value))

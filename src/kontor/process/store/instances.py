@@ -168,15 +168,16 @@ class InstanceStore:
 
     def get_many(self, instance_ids: Collection[str]) -> dict[str, InstanceRecord]:
         """The instances of those ids that exist (of this tenant), by id."""
-        if not instance_ids:
-            return {}
-        rows = self._connection.execute(
-            select(process_instances).where(
-                process_instances.c.tenant_id == self._tenant_id,
-                process_instances.c.instance_id.in_(list(instance_ids)),
-            )
-        )
-        return {row.instance_id: _record(row) for row in rows}
+        # One primary-key lookup each: with ``tenant_id = ? AND instance_id IN (...)`` SQLite
+        # walks the tenant's whole status index, which grows with the history.
+        found = {}
+        for instance_id in instance_ids:
+            row = self._connection.execute(
+                _GET, {"b_tenant": self._tenant_id, "b_instance": instance_id}
+            ).one_or_none()
+            if row is not None:
+                found[instance_id] = _record(row)
+        return found
 
     def find_by_business_key(self, process_key: str, business_key: str) -> InstanceRecord | None:
         """The instance of ``process_key`` carrying ``business_key``, if any."""

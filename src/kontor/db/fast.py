@@ -1,9 +1,10 @@
-"""Hot-path writes: prebuilt statements run straight on the driver's cursor.
+"""Hot-path statements: prebuilt once, run straight on the driver's cursor.
 
 SQLAlchemy's per-execution bookkeeping costs several times what SQLite needs to run a small
-INSERT or UPDATE. A ``FastWrite`` compiles its statement once per dialect and parameter set and
+INSERT or UPDATE. A ``FastStatement`` compiles its statement once per dialect and parameter set and
 then only converts the parameters with the column types' own bind processors, so what reaches
-the driver is exactly what SQLAlchemy would have sent. Reads stay on SQLAlchemy.
+the driver is exactly what SQLAlchemy would have sent. Reads that need their results converted
+stay on SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class _Plan:
         return tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
 
 
-class FastWrite:
+class FastStatement:
     """An INSERT, UPDATE or DELETE compiled once and executed without SQLAlchemy's overhead.
 
     Every execution must supply every parameter the statement names (no defaults, no

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kontor.db.fast import FastWrite
+from kontor.db.fast import FastStatement
 from kontor.messaging.tables import deliveries, outbox
 
 DONE, RETRYING, DEAD = "done", "retrying", "dead"
@@ -22,7 +22,7 @@ class Ledger:
 
     def __init__(self, engine: Engine) -> None:
         dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._insert_done = FastWrite(insert(deliveries))
+        self._insert_done = FastStatement(insert(deliveries))
         self._claim_new = (
             dialect_insert(deliveries)
             .values(
@@ -55,7 +55,7 @@ class Ledger:
                 for name in ("status", "attempts", "last_error", "next_attempt_at", "updated_at")
             },
         )
-        self._mark_dispatched = FastWrite(
+        self._mark_dispatched = FastStatement(
             update(outbox)
             .where(outbox.c.message_id == bindparam("m_id"), outbox.c.dispatched_at.is_(None))
             .values(dispatched_at=bindparam("now"))

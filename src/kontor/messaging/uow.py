@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert
 
 from kontor.db import connect_for_writing
-from kontor.db.fast import FastWrite
+from kontor.db.fast import FastStatement
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message
 from kontor.messaging.tables import outbox
 
 AfterCommit = Callable[[Sequence[Message]], None]
 
-_INSERT_OUTBOX = FastWrite(insert(outbox))  # built once: this runs on every commit
+_INSERT_OUTBOX = FastStatement(insert(outbox))  # built once: this runs on every commit
 
 
 class UnitOfWork:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, insert, select
 
-from kontor.db.fast import FastWrite
+from kontor.db.fast import FastStatement
 from kontor.process.errors import ProcessNotFound
 from kontor.process.store.tables import process_definitions as table
 
@@ -112,7 +112,7 @@ class DefinitionStore:
         return _definition(row) if row is not None else None
 
 
-_LATEST_ID = FastWrite(  # built once: every start asks for it
+_LATEST_ID = FastStatement(  # built once: every start asks for it
     select(table.c.definition_id)
     .where(table.c.tenant_id == bindparam("b_tenant"), table.c.process_key == bindparam("b_key"))
     .order_by(table.c.version.desc())

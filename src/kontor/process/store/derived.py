@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
-from kontor.db.fast import FastWrite
+from kontor.db.fast import FastStatement
 from kontor.process.runtime import Effect, InstanceState
 from kontor.process.runtime.timers import parse_date
 from kontor.process.store.history import HistoryLevel, record_history
@@ -29,8 +29,8 @@ TIMER = "timer"
 _EMPTY = InstanceState(instance_id="", process_id="")
 
 
-def _owned_row(table: Table) -> FastWrite:
-    return FastWrite(
+def _owned_row(table: Table) -> FastStatement:
+    return FastStatement(
         delete(table).where(
             table.c.tenant_id == bindparam("b_tenant"),
             table.c.instance_id == bindparam("b_instance"),
@@ -41,10 +41,10 @@ def _owned_row(table: Table) -> FastWrite:
 
 # Built once: a step executes them with parameters and skips statement construction.
 _DELETE = {table: _owned_row(table) for table in (process_jobs, process_subscriptions)}
-_INSERT_JOBS = FastWrite(insert(process_jobs))
-_INSERT_SUBSCRIPTIONS = FastWrite(insert(process_subscriptions))
-_INSERT_INCIDENTS = FastWrite(insert(process_incidents))
-_UPDATE_JOB = FastWrite(
+_INSERT_JOBS = FastStatement(insert(process_jobs))
+_INSERT_SUBSCRIPTIONS = FastStatement(insert(process_subscriptions))
+_INSERT_INCIDENTS = FastStatement(insert(process_incidents))
+_UPDATE_JOB = FastStatement(
     update(process_jobs).where(process_jobs.c.idempotency_key == bindparam("b_key"))
 )
 _RESOLVE_INCIDENTS = (
@@ -125,8 +125,7 @@ def _sync_jobs(
         for local_id, row in new.items()
         if local_id not in old
     ]
-    if added:
-        _INSERT_JOBS.execute_many(connection, added)
+    _INSERT_JOBS.execute_many(connection, added)
     for local_id in old.keys() & new.keys():
         changes = _job_changes(old[local_id], new[local_id])
         if changes:
@@ -169,8 +168,7 @@ def _sync_subscriptions(
         for row in after.subscriptions.values()
         if row.id not in before.subscriptions
     ]
-    if added:
-        _INSERT_SUBSCRIPTIONS.execute_many(connection, added)
+    _INSERT_SUBSCRIPTIONS.execute_many(connection, added)
 
 
 def _sync_incidents(
@@ -204,8 +202,7 @@ def _sync_incidents(
         for row in after.incidents.values()
         if row.id not in before.incidents
     ]
-    if added:
-        _INSERT_INCIDENTS.execute_many(connection, added)
+    _INSERT_INCIDENTS.execute_many(connection, added)
 
 
 def _delete_missing(

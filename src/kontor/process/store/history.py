@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from kontor.db.fast import FastWrite
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.process.runtime import (
     ActivityCompleted,
@@ -208,9 +208,9 @@ _OUTCOMES: dict[type, str] = {
 }
 
 # Built once: every step writes history, statement construction would dominate its cost.
-_INSERT_ACTIVITIES = FastWrite(insert(process_activity_history))
-_INSERT_VARIABLES = FastWrite(insert(process_variable_history))
-_END_ACTIVITY = FastWrite(
+_INSERT_ACTIVITIES = FastStatement(insert(process_activity_history))
+_INSERT_VARIABLES = FastStatement(insert(process_variable_history))
+_END_ACTIVITY = FastStatement(
     update(process_activity_history)
     .where(
         process_activity_history.c.tenant_id == bindparam("b_tenant"),

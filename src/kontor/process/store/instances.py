@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
-from kontor.db.fast import FastWrite
+from kontor.db.fast import FastStatement
 from kontor.process.errors import ConcurrentModification, DuplicateBusinessKey, InstanceNotFound
 from kontor.process.runtime import Effect, InstanceState, InstanceStatus
 from kontor.process.store.call_links import ParentLink
@@ -58,8 +58,8 @@ _GET = select(process_instances).where(
     process_instances.c.tenant_id == bindparam("b_tenant"),
     process_instances.c.instance_id == bindparam("b_instance"),
 )
-_INSERT = FastWrite(insert(process_instances))
-_SAVE = FastWrite(
+_INSERT = FastStatement(insert(process_instances))
+_SAVE = FastStatement(
     update(process_instances)
     .where(
         process_instances.c.tenant_id == bindparam("b_tenant"),

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindpar
 from sqlalchemy import update as sql_update
 
 from kontor.db import JsonDocument, UtcDateTime, connect_for_writing
-from kontor.db.fast import FastWrite
+from kontor.db.fast import FastStatement
 from support.backends import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -29,13 +29,13 @@ with_default = Table(
     Column("kind", String(10), default="plain"),
 )  # fmt: skip
 
-WRITE = FastWrite(insert(notes))
-BUMP = FastWrite(
+WRITE = FastStatement(insert(notes))
+BUMP = FastStatement(
     sql_update(notes)
     .where(notes.c.note_id == bindparam("b_id"), notes.c.revision == bindparam("b_revision"))
     .values(revision=bindparam("b_next"))
 )
-NEWEST = FastWrite(select(notes.c.note_id).order_by(notes.c.written_at.desc()).limit(1))
+NEWEST = FastStatement(select(notes.c.note_id).order_by(notes.c.written_at.desc()).limit(1))
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 
 
@@ -75,7 +75,7 @@ def test_a_rolled_back_fast_write_leaves_nothing(engine: Engine) -> None:
 def test_statements_that_need_python_side_defaults_are_refused(engine: Engine) -> None:
     scratch.create_all(engine)
     with connect_for_writing(engine) as connection, pytest.raises(ValueError, match="defaults"):
-        FastWrite(insert(with_default)).execute(connection, {"id": 1})
+        FastStatement(insert(with_default)).execute(connection, {"id": 1})
 
 
 def test_values_the_driver_cannot_take_fail_without_writing(engine: Engine) -> None:

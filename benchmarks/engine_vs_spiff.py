@@ -93,14 +93,17 @@ def _run_claims(engine: Engine, url: str, instances: int) -> dict[str, Any]:
     started = time.perf_counter()
     for first in range(0, instances, BATCH):
         numbers = range(first, min(first + BATCH, instances))
-        ids = [
-            bus.handle(
-                StartProcess(
-                    tenant_id="bench", process_key="ClaimTriage", variables={"amount": amount(n)}
+        with bus.batch_delivery():  # each start commits alone; their events go out together
+            ids = [
+                bus.handle(
+                    StartProcess(
+                        tenant_id="bench",
+                        process_key="ClaimTriage",
+                        variables={"amount": amount(n)},
+                    )
                 )
-            )
-            for n in numbers
-        ]
+                for n in numbers
+            ]
         for instance_id in ids:
             bus.handle(
                 CompleteUserTask(

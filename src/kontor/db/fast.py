@@ -2,21 +2,31 @@
 
 SQLAlchemy's per-execution bookkeeping costs several times what SQLite needs to run a small
 INSERT or UPDATE. A ``FastStatement`` compiles its statement once per dialect and parameter set and
-then only converts the parameters with the column types' own bind processors, so what reaches
-the driver is exactly what SQLAlchemy would have sent. Reads that need their results converted
-stay on SQLAlchemy.
+then only converts values: with the column types' own processors, or for the types every hot
+table uses (UTC timestamps, JSON documents) with equivalent conversions in one step, so what
+reaches the driver and what comes back is what SQLAlchemy would have sent and returned.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Insert, Select, Update
+from sqlalchemy import JSON, Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
+
+from kontor.db.schema import UtcDateTime
 
 Params = Mapping[str, Any]
+Convert = Callable[[Any], Any]
+
+_JSON_SCALARS = (dict, list, str, int, float, bool, type(None))
 
 
 @dataclass(frozen=True)
@@ -24,31 +34,48 @@ class _Plan:
     sql: str
     names: tuple[str, ...]
     positional: bool
-    processors: Mapping[str, Callable[[Any], Any]]
+    converters: tuple[tuple[int, Convert], ...]  # (position, conversion) of values to convert
     defaults: Mapping[str, Any]  # values the statement carries itself (LIMIT 1, constants)
+    pick: Callable[[Params], Any] | None  # all values come from the parameters: one C call
 
     def arguments(self, params: Params) -> Any:
-        processors, defaults = self.processors, self.defaults
-        values = [
-            (params[name] if name in params else defaults[name])
-            if name not in processors
-            else processors[name](params[name] if name in params else defaults[name])
-            for name in self.names
-        ]
+        if self.pick is None:
+            values = [params[n] if n in params else self.defaults[n] for n in self.names]
+        elif len(self.names) == 1:
+            values = [self.pick(params)]
+        else:
+            values = list(self.pick(params))
+        for position, convert in self.converters:
+            values[position] = convert(values[position])
         return tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
 
 
-class FastStatement:
-    """An INSERT, UPDATE or DELETE compiled once and executed without SQLAlchemy's overhead.
+@dataclass(frozen=True)
+class _Reader:
+    row_type: Callable[..., tuple[Any, ...]]
+    converters: tuple[tuple[int, Convert], ...]
 
-    Every execution must supply every parameter the statement names (no defaults, no
-    expanding ``IN`` lists). ``first_value`` also serves a SELECT of one plain column (text
-    or integer: no result conversion is applied).
+    def row(self, raw: Sequence[Any]) -> Any:
+        if not self.converters:
+            return self.row_type(*raw)
+        values = list(raw)
+        for position, convert in self.converters:
+            values[position] = convert(values[position])
+        return self.row_type(*values)
+
+
+class FastStatement:
+    """A statement compiled once and executed without SQLAlchemy's per-call overhead.
+
+    Every execution must supply every parameter the statement names (no Python-side column
+    defaults, no expanding ``IN`` lists). SELECTs return rows with attribute access whose
+    values are converted as SQLAlchemy would convert them.
     """
 
     def __init__(self, statement: Insert | Update | Delete | Select[Any]) -> None:
         self._statement = statement
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
+        self._readers: dict[str, _Reader] = {}
 
     def execute(self, connection: Connection, params: Params) -> int:
         """Run once with ``params``; return the number of rows it touched."""
@@ -62,14 +89,19 @@ class FastStatement:
 
     def first_value(self, connection: Connection, params: Params) -> Any:
         """Run a one-column SELECT; the first row's raw value, or None without rows."""
+        row = self.first_row(connection, params)
+        return None if row is None else row[0]
+
+    def first_row(self, connection: Connection, params: Params) -> Any:
+        """Run a SELECT; its first row (attributes named like the columns) or None."""
         plan = self._plan(connection.dialect, params)
         cursor = _cursor(connection)
         try:
             cursor.execute(plan.sql, plan.arguments(params))
-            row = cursor.fetchone()
-            return None if row is None else row[0]
+            raw = cursor.fetchone()
         finally:
             cursor.close()
+        return None if raw is None else self._reader(connection.dialect).row(raw)
 
     def execute_many(self, connection: Connection, rows: Sequence[Params]) -> None:
         """Run once per row (all rows with the same keys)."""
@@ -86,20 +118,89 @@ class FastStatement:
         keys = tuple(sorted(params))
         plan = self._plans.get((dialect.name, keys))
         if plan is None:
-            compiled = self._statement.compile(dialect=dialect, column_keys=list(keys))
-            if compiled.insert_prefetch or compiled.update_prefetch:
-                raise ValueError("a fast statement cannot fill Python-side column defaults")
-            positional = compiled.positiontup is not None
-            defaults = compiled.construct_params(_check=False)
-            names = tuple(compiled.positiontup or defaults)
-            processors: dict[str, Callable[[Any], Any]] = {
-                name: processor
-                for name, processor in compiled._bind_processors.items()
-                if isinstance(name, str) and callable(processor)
-            }
-            plan = _Plan(compiled.string, names, positional, processors, defaults)
+            plan = self._compile(dialect, keys)
             self._plans[(dialect.name, keys)] = plan
         return plan
+
+    def _compile(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+        compiled = self._statement.compile(dialect=dialect, column_keys=list(keys))
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise ValueError("a fast statement cannot fill Python-side column defaults")
+        positional = compiled.positiontup is not None
+        defaults = compiled.construct_params(_check=False)
+        names = tuple(compiled.positiontup or defaults)
+        converters = []
+        for position, name in enumerate(names):
+            convert = _bind_converter(compiled.binds[name].type, dialect)
+            if convert is not None:
+                converters.append((position, convert))
+        pick = itemgetter(*names) if names and set(names) <= set(keys) else None
+        return _Plan(compiled.string, names, positional, tuple(converters), defaults, pick)
+
+    def _reader(self, dialect: Dialect) -> _Reader:
+        reader = self._readers.get(dialect.name)
+        if reader is None:
+            columns = list(self._statement.selected_columns)  # type: ignore[union-attr]
+            converters = []
+            for position, column in enumerate(columns):
+                convert = _result_converter(column.type, dialect)
+                if convert is not None:
+                    converters.append((position, convert))
+            row_type = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
+            reader = _Reader(row_type, tuple(converters))
+            self._readers[dialect.name] = reader
+        return reader
+
+
+def _bind_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
+    if dialect.name == "sqlite":
+        if isinstance(type_, UtcDateTime):
+            return _utc_text
+        if isinstance(type_.dialect_impl(dialect), JSON):
+            fallback = type_.dialect_impl(dialect).bind_processor(dialect)
+            return lambda value: (
+                json.dumps(value) if isinstance(value, _JSON_SCALARS) else fallback(value)  # type: ignore[misc]
+            )
+    processor = type_.dialect_impl(dialect).bind_processor(dialect)
+    return processor if callable(processor) else None
+
+
+def _result_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
+    if dialect.name == "sqlite":
+        if isinstance(type_, UtcDateTime):
+            return _utc_from_text
+        if isinstance(type_.dialect_impl(dialect), JSON):
+            return lambda value: None if value is None else json.loads(value)
+    processor = type_.dialect_impl(dialect).result_processor(dialect, None)
+    return processor if callable(processor) else None
+
+
+_last_time: tuple[object, str | None] = (None, None)  # a step passes the same "now" many times
+
+
+def _utc_text(value: dt.datetime | None) -> str | None:
+    """What ``UtcDateTime`` stores on SQLite: naive UTC text with microseconds."""
+    global _last_time
+    last = _last_time
+    if last[0] is value:
+        return last[1]
+    text = _utc_text_of(value)
+    _last_time = (value, text)
+    return text
+
+
+def _utc_text_of(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not dt.UTC:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given; Kontor stores aware UTC times")
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _utc_from_text(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
 def _cursor(connection: Connection) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -25,6 +26,10 @@ class Transport(Protocol):
 
     def committed(self, messages: Sequence[Message]) -> None:
         """Messages were committed to the outbox; deliver them (now or soon)."""
+        ...
+
+    def held(self) -> AbstractContextManager[None]:
+        """A block whose committed messages are delivered together when it ends."""
         ...
 
 
@@ -118,6 +123,14 @@ class MessageBus:
             result = handler(command, uow)
             uow.commit()
         return result
+
+    def batch_delivery(self) -> AbstractContextManager[None]:
+        """A block whose commands still commit one by one but whose events are delivered together.
+
+        For bulk work (starting a campaign's instances, an import): one delivery transaction for
+        the block instead of one per command. Events reach their handlers when the block ends.
+        """
+        return self.transport.held()
 
     def publish(self, *messages: Message) -> None:
         """Commit messages to the outbox on their own (no state change alongside)."""

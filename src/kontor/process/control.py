@@ -16,6 +16,7 @@ from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.bpmn import Definitions, Process
 from kontor.process.errors import (
+    CalledInstanceNotCancellable,
     ConcurrentModification,
     InstanceNotFound,
     InvalidMigrationPlan,
@@ -112,12 +113,32 @@ class InstanceControl:
         return self._operate(uow, command, command.instance_id, step, "suspend", {})
 
     def resume(self, command: msg.ResumeInstance, uow: UnitOfWork) -> str:
-        """Let a suspended instance go on; return its id."""
-        step = _stateless(resume)
+        """Let a suspended instance go on, applying the results parked meanwhile; return its id."""
+        evaluator = self.services.evaluator
+
+        def step(definitions: Definitions, state: InstanceState) -> StepResult:
+            return resume(definitions, state, uow.clock, evaluator=evaluator)
+
         return self._operate(uow, command, command.instance_id, step, "resume", {})
 
     def cancel(self, command: msg.CancelInstance, uow: UnitOfWork) -> str:
-        """End an instance and the instances its call activities started; return its id."""
+        """End an instance and the instances its call activities started; return its id.
+
+        A called instance is refused (as in Camunda 8): it ends with its caller, so the
+        operator cancels the root of the call chain instead.
+        """
+        record = InstanceStore(uow.connection, command.tenant_id).get(command.instance_id)
+        caller = self._active_caller(uow, record)
+        if caller is not None:
+            root = self._root_of(uow, caller)
+            raise CalledInstanceNotCancellable(
+                f"instance {record.instance_id} was started by call activity of instance "
+                f"{caller.instance_id} and ends with it; cancel the root instance "
+                f"{root.instance_id} instead",
+                instance_id=record.instance_id,
+                parent_instance_id=caller.instance_id,
+                root_instance_id=root.instance_id,
+            )
         self._cancel(uow, command, command.instance_id, {"reason": command.reason})
         return command.instance_id
 
@@ -195,6 +216,26 @@ class InstanceControl:
         self._operate(uow, command, instance_id, step, "cancel", details)
         for child in active_children(uow.connection, command.tenant_id, instance_id):
             self._cancel(uow, command, child, {**details, "cancelled_with": instance_id})
+
+    def _active_caller(self, uow: UnitOfWork, record: InstanceRecord) -> InstanceRecord | None:
+        """The running instance whose call activity started ``record``, if any."""
+        if record.parent is None:
+            return None
+        try:
+            caller = InstanceStore(uow.connection, record.tenant_id).get(record.parent.instance_id)
+        except InstanceNotFound:
+            return None  # the caller is gone (history cleaned up): nothing else ends this one
+        return caller if caller.status is InstanceStatus.ACTIVE else None
+
+    def _root_of(self, uow: UnitOfWork, record: InstanceRecord) -> InstanceRecord:
+        """The topmost running instance of ``record``'s call chain."""
+        seen = {record.instance_id}
+        caller = self._active_caller(uow, record)
+        while caller is not None and caller.instance_id not in seen:
+            record = caller
+            seen.add(record.instance_id)
+            caller = self._active_caller(uow, record)
+        return record
 
     def _plan(
         self, command: msg.MigrateInstances, uow: UnitOfWork
@@ -295,7 +336,7 @@ class InstanceControl:
         step: Step,
         target: DeployedDefinition,
     ) -> None:
-        self.services.apply(uow, record, step, command.caused())
+        saved = self.services.apply(uow, record, step, command.caused())
         move_to_definition(
             uow.connection, command.tenant_id, record.instance_id, target.definition_id,
             target.version, renamed_elements(record.state, command.mapping),
@@ -309,6 +350,34 @@ class InstanceControl:
             uow.connection, command.tenant_id, record.instance_id, "migrate", command.actor,
             details, uow.clock.now(),
         )  # fmt: skip
+        uow.emit(_migrated(command, uow, record, saved, target))
+
+
+def _migrated(
+    command: msg.MigrateInstances,
+    uow: UnitOfWork,
+    before: InstanceRecord,
+    after: InstanceRecord,
+    target: DeployedDefinition,
+) -> msg.InstanceMigrated:
+    """The event telling others (the task system) where the instance and its tasks went."""
+    tasks = [
+        msg.MigratedUserTask(
+            task_id=task.id,
+            source_element_id=task.element_id,
+            target_element_id=after.state.user_tasks[task.id].element_id,
+        )
+        for task in before.state.user_tasks.values()
+        if task.id in after.state.user_tasks
+    ]
+    return msg.InstanceMigrated(
+        **command.caused(), occurred_at=uow.clock.now(), instance_id=before.instance_id,
+        process_key=before.process_key, case_id=before.case_id,
+        source_definition_id=before.definition_id, source_version=before.definition_version,
+        target_definition_id=target.definition_id, target_version=target.version,
+        user_tasks=tasks,
+        user_task_elements={t.source_element_id: t.target_element_id for t in tasks},
+    )  # fmt: skip
 
 
 def _stateless(change: Callable[[InstanceState], StepResult]) -> Step:

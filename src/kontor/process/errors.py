@@ -29,6 +29,12 @@ class ConcurrentModification(Conflict):
     code = "process.concurrent_modification"
 
 
+class CalledInstanceNotCancellable(Conflict):
+    """A called instance ends with its caller: cancel the root instance (``root_instance_id``)."""
+
+    code = "process.called_instance_not_cancellable"
+
+
 class InvalidProcessModel(InvalidInput):
     """A BPMN model cannot be deployed (broken XML or validation errors)."""
 

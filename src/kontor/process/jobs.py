@@ -2,6 +2,8 @@
 
 Service tasks run in-process handlers registered by task type; job types without one are left
 to external workers. A handler runs outside any transaction; its result is applied later.
+When the instance was suspended meanwhile, the result is parked in its state and applied on
+resume: the handler does not run again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ from kontor.process.runtime import (
     throw_bpmn_error,
 )
 from kontor.process.runtime.activities import ASYNC_JOB_TYPE
+from kontor.process.runtime.control import (
+    PARKED_JOB,
+    PARKED_JOB_ERROR,
+    PARKED_JOB_FAILURE,
+    park,
+)
 from kontor.process.runtime.execution import Execution
+from kontor.process.runtime.state import ParkedCompletion
 from kontor.process.service import ProcessServices, Step
 from kontor.process.start_timers import fire_due_start_timers
 from kontor.process.store import TIMER, ClaimedJob, InstanceRecord, InstanceStore, JobQueue
@@ -236,6 +245,8 @@ class JobExecutor:
             local_id = outcome.job.local_id
             if outcome.outcome != "failed" or local_id not in saved.state.jobs:
                 continue
+            if saved.state.suspended:
+                continue  # the failure is parked; the job stays held until the resume
             if any(i.job_id == local_id for i in saved.state.incidents.values()):
                 report.failed -= 1
                 report.incidents += 1
@@ -305,6 +316,11 @@ def _all_of(outcomes: list[_Outcome]) -> Step:
 
 def _thrown(local_id: str, error: BpmnError, executor: JobExecutor) -> Step:
     def step(d: Definitions, s: InstanceState) -> StepResult:
+        if s.suspended:
+            parked = ParkedCompletion(
+                PARKED_JOB_ERROR, local_id, dict(error.variables), error.code, error.message
+            )
+            return park(s, parked)
         return throw_bpmn_error(
             d, s, local_id, error.code, executor.bus.clock,
             evaluator=executor.services.evaluator, message=error.message,
@@ -316,6 +332,8 @@ def _thrown(local_id: str, error: BpmnError, executor: JobExecutor) -> Step:
 
 def _completion(local_id: str, variables: dict[str, Any], executor: JobExecutor) -> Step:
     def step(d: Definitions, s: InstanceState) -> StepResult:
+        if s.suspended:  # the handler ran: keep its result for the resume, never run it again
+            return park(s, ParkedCompletion(PARKED_JOB, local_id, variables))
         return complete_job(
             d, s, local_id, variables, executor.bus.clock, evaluator=executor.services.evaluator
         )
@@ -325,6 +343,11 @@ def _completion(local_id: str, variables: dict[str, Any], executor: JobExecutor)
 
 def _failure(local_id: str, retries: int, message: str, executor: JobExecutor) -> Step:
     def step(d: Definitions, s: InstanceState) -> StepResult:
+        if s.suspended:
+            kept = ParkedCompletion(
+                PARKED_JOB_FAILURE, local_id, message=message, retries=max(retries, 0)
+            )
+            return park(s, kept)
         return fail_job(
             d, s, local_id, max(retries, 0), message, executor.bus.clock,
             evaluator=executor.services.evaluator,

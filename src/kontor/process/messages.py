@@ -133,21 +133,27 @@ class SetVariables(Command, type_name="process.set_variables"):
 
 
 class SuspendInstance(Command, type_name="process.suspend_instance"):
-    """Hold an instance: its jobs and timers wait and commands to it are refused."""
+    """Hold an instance: its jobs and timers wait and commands that move it are refused.
+
+    Task completions and job results that arrive meanwhile are parked until the resume.
+    """
 
     instance_id: str
     actor: str | None = None
 
 
 class ResumeInstance(Command, type_name="process.resume_instance"):
-    """Let a suspended instance go on; timers that fell due meanwhile fire."""
+    """Let a suspended instance go on: parked completions apply, timers due meanwhile fire."""
 
     instance_id: str
     actor: str | None = None
 
 
 class CancelInstance(Command, type_name="process.cancel_instance"):
-    """End an instance (and the instances its call activities started) without completing it."""
+    """End an instance (and the instances its call activities started) without completing it.
+
+    Refused for an instance a running call activity started: cancel the root instance instead.
+    """
 
     instance_id: str
     reason: str = ""
@@ -190,6 +196,32 @@ class MigrateInstances(Command, type_name="process.migrate_instances"):
     instance_ids: list[str] | None = None
     dry_run: bool = False
     actor: str | None = None
+
+
+class MigratedUserTask(BaseModel):
+    """A user task that waited through a migration: same task id, maybe a new element id."""
+
+    task_id: str
+    source_element_id: str
+    target_element_id: str
+
+
+class InstanceMigrated(Event, type_name="process.instance_migrated"):
+    """An instance moved to another version of its process (once per instance, never dry runs).
+
+    ``user_tasks`` are the user tasks that were waiting (they keep their ids);
+    ``user_task_elements`` maps their old element ids to the new ones.
+    """
+
+    instance_id: str
+    process_key: str
+    source_definition_id: str
+    source_version: int
+    target_definition_id: str
+    target_version: int
+    user_tasks: list[MigratedUserTask] = Field(default_factory=list)
+    user_task_elements: dict[str, str] = Field(default_factory=dict)
+    case_id: str | None = None
 
 
 class ExternalTopic(BaseModel):

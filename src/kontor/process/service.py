@@ -36,7 +36,9 @@ from kontor.process.runtime import (
     correlate_message,
 )
 from kontor.process.runtime import effects as fx
+from kontor.process.runtime.control import PARKED_USER_TASK, is_parked, park
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
+from kontor.process.runtime.state import ParkedCompletion
 from kontor.process.starts import arm_start_events, start_by_message, start_by_signal
 from kontor.process.store import (
     DefinitionStore,
@@ -164,7 +166,7 @@ class ProcessServices:
         return record.instance_id
 
     def complete_user_task(self, command: msg.CompleteUserTask, uow: UnitOfWork) -> None:
-        """Complete an open user task and move the instance on."""
+        """Complete an open user task and move the instance on (once resumed, if suspended)."""
         record = InstanceStore(uow.connection, command.tenant_id).get(command.instance_id)
         self.apply(
             uow, record, self._completing(command.task_id, command.variables, uow), command.caused()
@@ -177,6 +179,11 @@ class ProcessServices:
         record = InstanceStore(uow.connection, event.tenant_id).get(event.process_instance_id)
         if event.process_task_id not in record.state.user_tasks:
             log.info("task %s of %s is no longer open", event.process_task_id, record.instance_id)
+            return
+        if is_parked(record.state, event.process_task_id):
+            log.info(
+                "task %s of %s waits for the resume", event.process_task_id, record.instance_id
+            )
             return
         step = self._completing(event.process_task_id, event.variables, uow)
         self.apply(uow, record, step, event.caused())
@@ -228,6 +235,8 @@ class ProcessServices:
         def step(definitions: Definitions, state: InstanceState) -> StepResult:
             if task_id not in state.user_tasks:
                 raise UnknownWaitStateError(f"user task {task_id!r} is not open")
+            if state.suspended:  # accepted, applied on resume: the person's work is not lost
+                return park(state, ParkedCompletion(PARKED_USER_TASK, task_id, dict(variables)))
             return complete_user_task(
                 definitions, state, task_id, variables, uow.clock, evaluator=self.evaluator
             )

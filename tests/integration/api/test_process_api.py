@@ -255,6 +255,38 @@ def test_cancel_ends_the_instance(client: TestClient) -> None:
     assert again.status_code == 409
 
 
+WRAPPER = f"""{HEAD}
+  <bpmn:process id="Wrapper" isExecutable="true">
+    <bpmn:startEvent id="S"/>
+    <bpmn:callActivity id="Call"><bpmn:extensionElements>
+      <zeebe:calledElement processId="Order"/></bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:endEvent id="E"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Call"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="Call" targetRef="E"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@needs_handler(CancelInstance)
+def test_cancelling_a_called_instance_is_refused_naming_the_root(client: TestClient) -> None:
+    _deploy(client)
+    _deploy(client, WRAPPER)
+    root = _start(client, "Wrapper")["instance_id"]
+    [called] = client.get("/api/process/instances", params={"process_key": "Order"}).json()["items"]
+    refused = client.post(f"/api/process/instances/{called['instance_id']}/cancel", json={})
+    assert refused.status_code == 409
+    problem = refused.json()
+    assert (problem["code"], problem["root_instance_id"]) == (
+        "process.called_instance_not_cancellable", root
+    )  # fmt: skip
+    assert f"cancel the root instance {root}" in problem["detail"]
+    assert client.get(f"/api/process/instances/{root}").json()["status"] == "active"
+    cancelled = client.post(f"/api/process/instances/{root}/cancel", json={})
+    assert cancelled.json()["status"] == "terminated"
+    shown = client.get(f"/api/process/instances/{called['instance_id']}").json()
+    assert shown["status"] == "terminated"
+
+
 @needs_handler(ModifyInstance)
 def test_modify_moves_the_token(client: TestClient) -> None:
     _deploy(client)

@@ -11,10 +11,11 @@ from kontor.process import (
     CancelInstance,
     CompleteUserTask,
     IncidentRaised,
+    ProcessInstanceCompleted,
     ResolveIncident,
     UserTaskCancelled,
 )
-from kontor.process.errors import InvalidProcessModel
+from kontor.process.errors import CalledInstanceNotCancellable, InvalidProcessModel
 from support.backends import BACKENDS
 from support.process_world import TENANT, World, chain, model, process
 
@@ -235,3 +236,23 @@ def test_cancelling_the_caller_cancels_the_called_instances(world: World) -> Non
     world.handle(CancelInstance(tenant_id=TENANT, instance_id=top, actor="ops"))
     statuses = {world.status(instance) for instance in (top, parent, child)}
     assert statuses == {"terminated"}
+
+
+def test_a_called_instance_cannot_be_cancelled_on_its_own(world: World) -> None:
+    top = world.start("Top", variables={"amount": 1})
+    [parent] = world.instances("Parent")
+    child = world.task("Work").instance_id
+    with pytest.raises(CalledInstanceNotCancellable, match=f"cancel the root instance {top}") as e:
+        world.handle(CancelInstance(tenant_id=TENANT, instance_id=child, actor="ops"))
+    assert e.value.status == 409
+    assert (e.value.details["parent_instance_id"], e.value.details["root_instance_id"]) == (
+        parent, top
+    )  # fmt: skip
+    with pytest.raises(CalledInstanceNotCancellable, match=f"root instance {top}"):
+        world.handle(CancelInstance(tenant_id=TENANT, instance_id=parent, actor="ops"))
+    # Nothing ended, so the parent did not go on as if its child had completed.
+    assert {world.status(i) for i in (top, parent, child)} == {"active"}
+    assert world.of(ProcessInstanceCompleted) == []
+    assert world.record(parent).state.tokens  # still waiting at its call activity
+    complete(world, "Work")
+    assert world.task("After").instance_id == parent  # the chain still works as modelled

@@ -21,10 +21,11 @@ from kontor.process import (
     SetVariables,
     StartProcess,
     SuspendInstance,
+    TaskCompleted,
     UserTaskActivated,
     UserTaskCancelled,
 )
-from kontor.process.errors import InvalidProcessCommand
+from kontor.process.errors import CalledInstanceNotCancellable, InvalidProcessCommand
 from kontor.process.store import (
     HistoryStore,
     InstanceRecord,
@@ -130,19 +131,40 @@ def test_a_suspended_instance_holds_its_timers_until_resumed(world: World) -> No
     ]  # fmt: skip
 
 
-def test_commands_to_a_suspended_instance_are_refused(world: World) -> None:
+def test_a_task_completed_while_suspended_is_kept_and_moves_on_at_resume(world: World) -> None:
     instance = world.at_review()
     [task] = world.of(UserTaskActivated)
     world.handle(SuspendInstance(tenant_id="t1", instance_id=instance))
-    complete = CompleteUserTask(tenant_id="t1", instance_id=instance, task_id=task.task_id)
-    with pytest.raises(InvalidProcessCommand, match=f"instance {instance} is suspended") as error:
-        world.handle(complete)
-    assert error.value.details["reason"] == "process.instance_suspended"
-    with pytest.raises(InvalidProcessCommand, match="already"):
+    complete = CompleteUserTask(
+        tenant_id="t1", instance_id=instance, task_id=task.task_id, variables={"ok": True}
+    )
+    world.handle(complete)  # accepted, not refused: the person's work is not lost
+    world.kontor.bus.publish(  # the task system reports the same completion: no retry storm
+        TaskCompleted(
+            tenant_id="t1", task_id="casework-1", process_instance_id=instance,
+            process_task_id=task.task_id, variables={"ok": False},
+        )
+    )  # fmt: skip
+    backlog = world.kontor.dispatcher.backlog()
+    assert (backlog["retrying"], backlog["dead"]) == (0, 0)
+    waiting = world.record(instance).state
+    assert [t.element_id for t in waiting.user_tasks.values()] == ["Review"]  # still waits
+    assert waiting.variables == {}  # applied only on resume
+    assert [e.element_id for e in world.of(UserTaskActivated)] == ["Review"]
+    with pytest.raises(InvalidProcessCommand, match="already") as error:
         world.handle(SuspendInstance(tenant_id="t1", instance_id=instance))
+    assert error.value.details["reason"] == "process.instance_suspended"
+    with pytest.raises(InvalidProcessCommand, match="completed already"):
+        world.handle(complete.model_copy(update={"message_id": "again"}))
+
     world.handle(ResumeInstance(tenant_id="t1", instance_id=instance))
-    world.handle(complete)
+
     assert [e.element_id for e in world.of(UserTaskActivated)] == ["Review", "Decide"]
+    resumed = world.record(instance).state
+    assert (resumed.variables, resumed.parked) == ({"ok": True}, [])
+    assert world.outcomes(instance)[-2:] == [("Review", "completed"), ("Decide", None)]
+    with pytest.raises(InvalidProcessCommand, match="not open"):
+        world.handle(complete.model_copy(update={"message_id": "late"}))
 
 
 def test_cancel_withdraws_tasks_and_ends_the_instance_terminated(world: World) -> None:
@@ -175,6 +197,9 @@ def test_cancel_takes_the_called_instances_along(world: World, engine: Engine) -
             .where(process_instances.c.instance_id == child)
             .values(parent_instance_id=parent)
         )
+    with pytest.raises(CalledInstanceNotCancellable, match=f"root instance {parent} instead"):
+        world.handle(CancelInstance(tenant_id="t1", instance_id=child, actor="ann"))
+    assert world.operations(child) == []
     world.handle(CancelInstance(tenant_id="t1", instance_id=parent, actor="ann"))
     assert world.record(child).status.value == "terminated"
     [logged] = world.operations(child)

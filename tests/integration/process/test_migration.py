@@ -14,6 +14,7 @@ from kontor.process import (
     CompleteUserTask,
     CorrelateMessage,
     DeployProcess,
+    InstanceMigrated,
     MigrateInstances,
     MigrationReport,
     ProcessInstanceCompleted,
@@ -41,7 +42,7 @@ class World:
     def __init__(self, engine: Engine) -> None:
         registry = HandlerRegistry()
         self.events: list[Event] = []
-        for kind in (UserTaskActivated, ProcessInstanceCompleted):
+        for kind in (UserTaskActivated, ProcessInstanceCompleted, InstanceMigrated):
             registry.subscribe(kind, lambda e, _uow: self.events.append(e), "test.seen")
         self.kontor: Kontor = bootstrap(
             Settings(), clock=FakeClock(), engine=engine, registry=registry
@@ -82,6 +83,9 @@ class World:
                 CompleteUserTask(tenant_id="t1", instance_id=task.instance_id, task_id=task.task_id)
             )
 
+    def migrated(self) -> list[InstanceMigrated]:
+        return [e for e in self.events if isinstance(e, InstanceMigrated)]
+
     def records(self) -> list[InstanceRecord]:
         with self.kontor.bus.unit_of_work() as uow:
             store = InstanceStore(uow.connection, "t1")
@@ -97,6 +101,8 @@ def test_waiting_instances_migrate_and_complete_on_the_new_path(world: World) ->
     dry = world.migrate(MAPPING, dry_run=True)
     assert (dry.total, dry.migrated, dry.failed) == (COUNT, COUNT, 0)
     assert {r.definition_version for r in world.records()} == {1}  # a dry run changes nothing
+    assert world.migrated() == []  # and tells nobody
+    v1_definition = world.records()[0].definition_id
 
     report = world.migrate(MAPPING, actor="ops")
 
@@ -111,6 +117,21 @@ def test_waiting_instances_migrate_and_complete_on_the_new_path(world: World) ->
     assert (waiting.instance_id, waiting.element_id) == (first, "CheckWithdrawn")
     assert (logged.operation, logged.actor) == ("migrate", "ops")
     assert logged.details == {"source_version": 1, "target_version": 2, "mapping": MAPPING}
+    migrated = world.migrated()
+    assert [e.instance_id for e in migrated] == world.instances  # once per instance
+    event = migrated[0]
+    review = next(t for t in world.activated("Review") if t.instance_id == first)
+    assert (event.tenant_id, event.process_key) == ("t1", KEY)
+    assert (event.source_definition_id, event.source_version) == (v1_definition, 1)
+    assert (event.target_definition_id, event.target_version) == (
+        world.records()[0].definition_id, 2
+    )  # fmt: skip
+    assert event.target_definition_id != v1_definition
+    assert event.user_task_elements == {"Review": "Check"}  # old element id -> new one
+    [task] = event.user_tasks
+    assert (task.task_id, task.source_element_id, task.target_element_id) == (
+        review.task_id, "Review", "Check"
+    )  # fmt: skip
 
     world.handle(CorrelateMessage(tenant_id="t1", name="withdrawn", correlation_key="C-0"))
     world.complete("Review", but=first)  # tasks people hold keep their ids across migration
@@ -143,6 +164,7 @@ def test_an_unmapped_removed_element_refuses_every_instance_and_changes_nothing(
         assert "active element 'Review' has no counterpart in the target" in problem
     assert {r.instance_id: r.revision for r in world.records()} == before
     assert {r.definition_version for r in world.records()} == {1}
+    assert world.migrated() == []
     with world.kontor.bus.unit_of_work() as uow:
         assert operations(uow.connection, "t1", world.instances[0]) == []
 

@@ -19,6 +19,8 @@ from kontor.process import (
     DeployProcess,
     IncidentRaised,
     ProcessInstanceCompleted,
+    ResumeInstance,
+    SuspendInstance,
     TaskCompleted,
     UserTaskActivated,
 )
@@ -152,6 +154,71 @@ def test_a_bpmn_error_from_a_handler_takes_the_boundary_event(world: World) -> N
     world.executor.run_until_idle()
     assert world.completed(instance)[-2:] == ["OnRejected", "Refused"]
     assert world.of(ProcessInstanceCompleted)[0].variables == {"why": "no cover"}
+
+
+def test_a_job_result_that_arrives_while_suspended_is_applied_on_resume_without_a_rerun(
+    world: World,
+) -> None:
+    world.deploy(CHECKED)
+    started: list[str] = []
+    calls: list[str] = []
+
+    def check(variables: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+        calls.append(headers[IDEMPOTENCY_HEADER])
+        # An operator suspends the instance while the handler runs (after the job was claimed).
+        world.handle(SuspendInstance(tenant_id="t1", instance_id=started[0]))
+        return {"score": 7}
+
+    world.handlers.register("check", check)
+    started.append(instance := world.start("Checked"))
+    world.executor.run_until_idle()
+    held = world.record(instance).state
+    assert held.suspended
+    assert (held.variables, [j.element_id for j in held.jobs.values()]) == ({}, ["Check"])
+    world.clock.advance(dt.timedelta(hours=1))
+    assert world.executor.run_until_idle().claimed == 0  # nothing runs while suspended
+
+    world.handle(ResumeInstance(tenant_id="t1", instance_id=instance))
+    world.executor.run_until_idle()
+
+    assert len(calls) == 1  # the service was called once, its result was not lost
+    assert world.completed(instance)[-2:] == ["Check", "Accepted"]
+    [done] = world.of(ProcessInstanceCompleted)
+    assert done.variables == {"score": 7}
+
+
+def test_an_error_or_failure_while_suspended_is_kept_for_the_resume(world: World) -> None:
+    world.deploy(CHECKED)
+    world.deploy(CHECKED.replace('"Checked"', '"Flaky"'))
+    started: dict[str, str] = {}
+    calls: list[str] = []
+
+    def check(variables: Mapping[str, Any], headers: Mapping[str, str]) -> None:
+        instance = headers[IDEMPOTENCY_HEADER].split("/")[0]
+        calls.append(instance)
+        if calls.count(instance) == 1:
+            world.handle(SuspendInstance(tenant_id="t1", instance_id=instance))
+        if instance == started["Checked"]:
+            raise BpmnError("REJECTED", "not insured", {"why": "no cover"})
+        if calls.count(instance) == 1:
+            raise ConnectionError("scoring service down")
+
+    world.handlers.register("check", check)
+    for key in ("Checked", "Flaky"):
+        started[key] = world.start(key)
+    world.executor.run_until_idle()
+    world.clock.advance(world.executor.retry_delay)
+    assert world.executor.run_until_idle().claimed == 0  # the failure did not reschedule it
+    for instance in started.values():
+        world.handle(ResumeInstance(tenant_id="t1", instance_id=instance))
+    [flaky] = world.record(started["Flaky"]).state.jobs.values()
+    assert flaky.retries == 1  # the parked failure counted as an attempt
+    world.executor.run_until_idle()
+
+    assert world.completed(started["Checked"])[-2:] == ["OnRejected", "Refused"]
+    assert calls.count(started["Checked"]) == 1
+    assert world.completed(started["Flaky"])[-2:] == ["Check", "Accepted"]
+    assert calls.count(started["Flaky"]) == 2  # one failed attempt, one retry
 
 
 def test_a_job_type_without_in_process_handler_waits_for_an_external_worker(world: World) -> None:

@@ -1,5 +1,7 @@
 """Runtime control of one instance: suspend/resume, cancel and modification."""
 
+import json
+
 import pytest
 
 from kontor.process.bpmn import parse_bpmn
@@ -18,8 +20,21 @@ from kontor.process.runtime import (
     set_variables,
     start,
 )
-from kontor.process.runtime.control import Modification, cancel, modify, resume, suspend
-from kontor.process.runtime.errors import InstanceSuspendedError, InvalidModificationError
+from kontor.process.runtime.control import (
+    PARKED_USER_TASK,
+    Modification,
+    cancel,
+    modify,
+    park,
+    resume,
+    suspend,
+)
+from kontor.process.runtime.errors import (
+    InstanceSuspendedError,
+    InvalidModificationError,
+    UnknownWaitStateError,
+)
+from kontor.process.runtime.state import InstanceState, ParkedCompletion
 
 TIMER = (
     '<bpmn:boundaryEvent id="Late" attachedToRef="{host}" cancelActivity="false">'
@@ -87,12 +102,62 @@ def test_a_suspended_instance_refuses_progress_but_takes_variables(chain, clock,
     with pytest.raises(InstanceSuspendedError, match="already"):
         suspend(state)
     state = set_variables(chain, state, {"fixed": True}, clock, evaluator=lookup_evaluator).state
-    resumed = resume(state).state
+    resumed = resume(chain, state, clock, evaluator=lookup_evaluator).state
     assert resumed.variables == {"fixed": True}
     moved = complete_user_task(chain, resumed, task.id, {}, clock, evaluator=lookup_evaluator)
     assert [e.element_id for e in moved.effects if isinstance(e, UserTaskActivated)] == ["B"]
     with pytest.raises(RuntimeCommandError, match="not suspended"):
-        resume(resumed)
+        resume(chain, resumed, clock, evaluator=lookup_evaluator)
+
+
+def test_a_completion_parked_while_suspended_moves_the_token_on_resume(
+    chain, clock, lookup_evaluator
+):
+    state = suspend(_started(chain, clock, lookup_evaluator)).state
+    task = _task(state, "A")
+    done = ParkedCompletion(PARKED_USER_TASK, task.id, {"approved": True})
+    parked = park(state, done)
+    assert parked.effects == []
+    assert (parked.state.user_tasks, parked.state.variables) == (state.user_tasks, {})
+    assert _task(parked.state, "A").id == task.id  # the token still waits at A
+    with pytest.raises(UnknownWaitStateError, match="completed already"):
+        park(parked.state, done)
+    with pytest.raises(UnknownWaitStateError, match="no open user task"):
+        park(parked.state, ParkedCompletion(PARKED_USER_TASK, "task-99"))
+    stored = InstanceState.from_dict(json.loads(json.dumps(parked.state.to_dict())))
+    assert stored.parked == [done]
+
+    resumed = resume(chain, stored, clock, evaluator=lookup_evaluator)
+
+    assert (resumed.state.suspended, resumed.state.parked) == (False, [])
+    assert resumed.state.variables == {"approved": True}
+    activated = [e.element_id for e in resumed.effects if isinstance(e, UserTaskActivated)]
+    assert activated == ["B"]
+
+
+def test_a_parked_completion_whose_task_was_withdrawn_is_dropped_on_resume(
+    chain, clock, lookup_evaluator
+):
+    state = suspend(_started(chain, clock, lookup_evaluator)).state
+    task = _task(state, "A")
+    state = park(state, ParkedCompletion(PARKED_USER_TASK, task.id, {"late": True})).state
+    moved = _modify(
+        chain, state, clock, lookup_evaluator,
+        Modification("cancel", element_id="A"), Modification("start_before", element_id="B"),
+    ).state  # fmt: skip
+
+    resumed = resume(chain, moved, clock, evaluator=lookup_evaluator).state
+
+    assert "late" not in resumed.variables
+    assert [t.element_id for t in resumed.user_tasks.values()] == ["B"]
+    cancelled = cancel(chain, suspend(resumed).state, clock, evaluator=lookup_evaluator).state
+    assert cancelled.parked == []
+
+
+def test_state_stored_before_parking_existed_has_nothing_parked(chain, clock, lookup_evaluator):
+    data = suspend(_started(chain, clock, lookup_evaluator)).state.to_dict()
+    del data["parked"]
+    assert InstanceState.from_dict(data).parked == []
 
 
 def test_cancel_withdraws_everything_and_terminates(chain, clock, lookup_evaluator):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from kontor.messaging.messages import Message
 
@@ -35,6 +36,18 @@ class InProcessTransport:
         """Queue committed messages and deliver them unless this thread is already delivering."""
         self._queue.extend(messages)
         if not getattr(self._local, "draining", False):
+            self.drain()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Queue what this thread commits in the block; deliver it together when the block ends."""
+        outer = getattr(self._local, "draining", False)
+        self._local.draining = True
+        try:
+            yield
+        finally:
+            self._local.draining = outer
+        if not outer:
             self.drain()
 
     def drain(self) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any
 
@@ -89,6 +89,11 @@ class RabbitMQTransport:
         """Wake the relay: new rows are in the outbox."""
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Nothing to hold: the relay publishes committed rows in batches anyway."""
+        yield
 
     def check(self) -> None:
         """Raise unless the broker connection is open (readiness probe)."""

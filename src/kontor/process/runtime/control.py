@@ -1,5 +1,8 @@
 """Runtime control of one instance by an operator: suspend, resume, cancel and modify.
 
+A suspended instance refuses to move, but a task or job result that arrives meanwhile is not
+lost: ``park`` keeps it in the state and ``resume`` applies it.
+
 Like the commands, each function works on a copy of the state and returns
 ``StepResult(state, effects)``; a refused operation changes nothing.
 """
@@ -13,22 +16,41 @@ from typing import Any, Literal
 from kontor.messaging import Clock
 from kontor.process.bpmn.model import Definitions, FlowNode, NodeKind
 from kontor.process.runtime import events
-from kontor.process.runtime.commands import StepResult
-from kontor.process.runtime.effects import ActivityStarted
+from kontor.process.runtime.commands import (
+    StepResult,
+    complete_job,
+    complete_user_task,
+    fail_job,
+    throw_bpmn_error,
+)
+from kontor.process.runtime.effects import ActivityStarted, Effect
 from kontor.process.runtime.errors import (
     InstanceNotActiveError,
     InstanceSuspendedError,
     InvalidModificationError,
     RuntimeCommandError,
     Stuck,
+    UnknownWaitStateError,
 )
 from kontor.process.runtime.execution import Execution
 from kontor.process.runtime.ports import ExpressionEvaluator
-from kontor.process.runtime.state import InstanceState, InstanceStatus, Scope, ScopeKind
+from kontor.process.runtime.state import (
+    InstanceState,
+    InstanceStatus,
+    ParkedCompletion,
+    Scope,
+    ScopeKind,
+)
 
 CANCEL = "cancel"
 START_BEFORE = "start_before"
 START_AFTER = "start_after"
+
+PARKED_USER_TASK = "user_task"
+PARKED_JOB = "job"
+PARKED_JOB_ERROR = "job_error"
+PARKED_JOB_FAILURE = "job_failure"
+"""Kinds of ``ParkedCompletion``: what arrived for a suspended instance."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +69,7 @@ class Modification:
 
 
 def suspend(state: InstanceState) -> StepResult:
-    """Hold the instance: its jobs and timers wait, commands to it are refused."""
+    """Hold the instance: its jobs and timers wait, commands that move it are refused."""
     require_active(state)
     if state.suspended:
         raise InstanceSuspendedError(f"instance {state.instance_id} is suspended already")
@@ -56,14 +78,82 @@ def suspend(state: InstanceState) -> StepResult:
     return StepResult(working, [])
 
 
-def resume(state: InstanceState) -> StepResult:
-    """Let a suspended instance go on; timers that fell due meanwhile become due at once."""
+def resume(
+    definitions: Definitions, state: InstanceState, clock: Clock, *, evaluator: ExpressionEvaluator
+) -> StepResult:
+    """Let a suspended instance go on; timers that fell due meanwhile become due at once.
+
+    Completions parked while it was suspended are applied first, in the order they arrived;
+    one whose task or job was withdrawn meanwhile (by a modification) is dropped.
+    """
     require_active(state)
     if not state.suspended:
         raise RuntimeCommandError(f"instance {state.instance_id} is not suspended")
     working = state.copy()
     working.suspended = False
+    parked, working.parked = working.parked, []
+    effects: list[Effect] = []
+    for completion in parked:
+        try:
+            working, caused = _apply_parked(definitions, working, completion, clock, evaluator)
+        except RuntimeCommandError:
+            continue  # its task or job ended meanwhile: nothing waits for the result any more
+        effects.extend(caused)
+    return StepResult(working, effects)
+
+
+def park(state: InstanceState, completion: ParkedCompletion) -> StepResult:
+    """Keep a completion that arrived while the instance is suspended; ``resume`` applies it.
+
+    Nothing moves: the token keeps waiting and the variables are not set yet. Refused when
+    the task or job is not open or was completed already (a result waits for it).
+    """
+    require_active(state)
+    if not state.suspended:
+        raise RuntimeCommandError(f"instance {state.instance_id} is not suspended")
+    is_task = completion.kind == PARKED_USER_TASK
+    what = "user task" if is_task else "job"
+    target = completion.target_id
+    if target not in (state.user_tasks if is_task else state.jobs):
+        raise UnknownWaitStateError(f"no open {what} '{target}'")
+    if is_parked(state, target):
+        raise UnknownWaitStateError(
+            f"{what} '{target}' was completed already; the result waits until instance "
+            f"{state.instance_id} is resumed"
+        )
+    working = state.copy()
+    working.parked.append(completion)
     return StepResult(working, [])
+
+
+def is_parked(state: InstanceState, target_id: str) -> bool:
+    """Whether a result for the user task or job ``target_id`` waits for the resume."""
+    return any(row.target_id == target_id for row in state.parked)
+
+
+def _apply_parked(
+    definitions: Definitions,
+    state: InstanceState,
+    completion: ParkedCompletion,
+    clock: Clock,
+    evaluator: ExpressionEvaluator,
+) -> StepResult:
+    target, variables = completion.target_id, completion.variables
+    if completion.kind == PARKED_USER_TASK:
+        return complete_user_task(definitions, state, target, variables, clock, evaluator=evaluator)
+    if completion.kind == PARKED_JOB:
+        return complete_job(definitions, state, target, variables, clock, evaluator=evaluator)
+    if completion.kind == PARKED_JOB_ERROR:
+        return throw_bpmn_error(
+            definitions, state, target, completion.error_code or "", clock,
+            evaluator=evaluator, message=completion.message, variables=variables,
+        )  # fmt: skip
+    if completion.kind == PARKED_JOB_FAILURE:
+        return fail_job(
+            definitions, state, target, completion.retries or 0, completion.message, clock,
+            evaluator=evaluator,
+        )  # fmt: skip
+    raise RuntimeCommandError(f"unknown parked completion kind {completion.kind!r}")
 
 
 def cancel(
@@ -73,6 +163,7 @@ def cancel(
     require_active(state)
     working = state.copy()
     working.suspended = False
+    working.parked = []  # nothing waits for them any more
     ex = Execution(definitions, working, evaluator, clock.now())
     ex.terminate_scope_content(working.root_scope_id)
     ex.check_scope_done(working.root_scope_id, terminated=True)

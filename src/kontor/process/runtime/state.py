@@ -139,6 +139,23 @@ class Incident:
 
 
 @dataclass
+class ParkedCompletion:
+    """A result that arrived while the instance was suspended; applied in order on resume.
+
+    ``kind`` is ``user_task`` (completed with ``variables``) or, for the job ``target_id``,
+    ``job`` (completed), ``job_error`` (BPMN error ``error_code``) or ``job_failure``
+    (failed with ``retries`` left).
+    """
+
+    kind: str
+    target_id: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    error_code: str | None = None
+    message: str = ""
+    retries: int | None = None
+
+
+@dataclass
 class InstanceState:
     """All state of one process instance."""
 
@@ -155,6 +172,7 @@ class InstanceState:
     incidents: dict[str, Incident] = field(default_factory=dict)
     next_id: int = 1
     suspended: bool = False
+    parked: list[ParkedCompletion] = field(default_factory=list)
 
     def new_id(self, prefix: str) -> str:
         """A fresh id unique within the instance (deterministic, so replays agree)."""
@@ -187,6 +205,7 @@ class InstanceState:
             incidents={key: replace(row) for key, row in self.incidents.items()},
             next_id=self.next_id,
             suspended=self.suspended,
+            parked=[replace(row, variables=copy_json(row.variables)) for row in self.parked],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -206,6 +225,7 @@ class InstanceState:
             "incidents": _rows(self.incidents),
             "next_id": self.next_id,
             "suspended": self.suspended,
+            "parked": [dict(vars(row)) for row in self.parked],
         }
 
     @classmethod
@@ -225,6 +245,7 @@ class InstanceState:
             incidents=_table(Incident, data["incidents"]),
             next_id=data["next_id"],
             suspended=data.get("suspended", False),
+            parked=[ParkedCompletion(**row) for row in data.get("parked", ())],  # older: none
         )
 
 

@@ -7,13 +7,13 @@ these rows back.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
 from kontor.db.fast import FastStatement
+from kontor.db.ids import time_ordered_id
 from kontor.process.runtime import Effect, InstanceState
 from kontor.process.runtime.timers import parse_date
 from kontor.process.store.history import HistoryLevel, record_history
@@ -117,7 +117,7 @@ def _sync_jobs(
         {
             **owner,
             **row,
-            "job_id": str(uuid.uuid4()),
+            "job_id": time_ordered_id(),
             "local_id": local_id,
             "idempotency_key": idempotency_key(owner["instance_id"], local_id),
             "created_at": now,
@@ -157,7 +157,7 @@ def _sync_subscriptions(
     added = [
         {
             **owner,
-            "subscription_id": str(uuid.uuid4()),
+            "subscription_id": time_ordered_id(),
             "local_id": row.id,
             "event": row.event,
             "name": row.name,
@@ -192,7 +192,7 @@ def _sync_incidents(
     added = [
         {
             **owner,
-            "incident_id": str(uuid.uuid4()),
+            "incident_id": time_ordered_id(),
             "local_id": row.id,
             "element_id": row.element_id,
             "reason": row.reason,

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kontor.db.fast import FastStatement
 from kontor.process.errors import ConcurrentModification, DuplicateBusinessKey, InstanceNotFound
@@ -54,9 +54,11 @@ class SubscriptionRow:
 
 
 # Built once: the hot path executes them with parameters and skips statement construction.
-_GET = select(process_instances).where(
-    process_instances.c.tenant_id == bindparam("b_tenant"),
-    process_instances.c.instance_id == bindparam("b_instance"),
+_GET = FastStatement(
+    select(process_instances).where(
+        process_instances.c.tenant_id == bindparam("b_tenant"),
+        process_instances.c.instance_id == bindparam("b_instance"),
+    )
 )
 _INSERT = FastStatement(insert(process_instances))
 _SAVE = FastStatement(
@@ -159,9 +161,9 @@ class InstanceStore:
 
     def get(self, instance_id: str) -> InstanceRecord:
         """The instance with ``instance_id`` (of this tenant)."""
-        row = self._connection.execute(
-            _GET, {"b_tenant": self._tenant_id, "b_instance": instance_id}
-        ).one_or_none()
+        row = _GET.first_row(
+            self._connection, {"b_tenant": self._tenant_id, "b_instance": instance_id}
+        )
         if row is None:
             raise InstanceNotFound(f"process instance {instance_id!r} not found", id=instance_id)
         return _record(row)
@@ -172,9 +174,9 @@ class InstanceStore:
         # walks the tenant's whole status index, which grows with the history.
         found = {}
         for instance_id in instance_ids:
-            row = self._connection.execute(
-                _GET, {"b_tenant": self._tenant_id, "b_instance": instance_id}
-            ).one_or_none()
+            row = _GET.first_row(
+                self._connection, {"b_tenant": self._tenant_id, "b_instance": instance_id}
+            )
             if row is not None:
                 found[instance_id] = _record(row)
         return found
@@ -218,7 +220,7 @@ def _ended(state: InstanceState, now: dt.datetime) -> dt.datetime | None:
     return None if state.status is InstanceStatus.ACTIVE else now
 
 
-def _record(row: Row[Any]) -> InstanceRecord:
+def _record(row: Any) -> InstanceRecord:
     return InstanceRecord(
         instance_id=row.instance_id,
         tenant_id=row.tenant_id,

@@ -24,7 +24,7 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import DEVELOPMENT_TENANT, TenantStore
-from kontor.process import HistoryRetention, JobExecutor, TaskHandlers
+from kontor.process import HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
@@ -156,6 +156,7 @@ def bootstrap(
         bus, process_services, task_handlers or load_task_handlers(settings),
         lock_for=dt.timedelta(seconds=settings.process_job_lock_seconds),
     )  # fmt: skip
+    process_services.inline = InlineTasks(jobs.handlers)
     register_external_tasks(registry, process_services, jobs.handlers)
     register_decision_tasks(jobs.handlers, bus, rules)
     retention = HistoryRetention(

@@ -14,6 +14,7 @@ import json
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any
 
@@ -26,7 +27,20 @@ from kontor.db.schema import UtcDateTime
 Params = Mapping[str, Any]
 Convert = Callable[[Any], Any]
 
-_JSON_SCALARS = (dict, list, str, int, float, bool, type(None))
+_JSON_VALUES = (dict, list, str, int, float, bool, type(None))
+_JSON_LITERALS: dict[object, str] = {True: "true", False: "false", None: "null"}
+
+
+def _json_text(value: Any) -> str:
+    """``json.dumps(value)``, without its per-call setup for the scalars history stores."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is bool or value is None:
+        return _JSON_LITERALS[value]
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -159,7 +173,7 @@ def _bind_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
         if isinstance(type_.dialect_impl(dialect), JSON):
             fallback = type_.dialect_impl(dialect).bind_processor(dialect)
             return lambda value: (
-                json.dumps(value) if isinstance(value, _JSON_SCALARS) else fallback(value)  # type: ignore[misc]
+                _json_text(value) if isinstance(value, _JSON_VALUES) else fallback(value)  # type: ignore[misc]
             )
     processor = type_.dialect_impl(dialect).bind_processor(dialect)
     return processor if callable(processor) else None
@@ -196,7 +210,7 @@ def _utc_text_of(value: dt.datetime | None) -> str | None:
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} given; Kontor stores aware UTC times")
         value = value.astimezone(dt.UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
 
 
 def _utc_from_text(value: str | None) -> dt.datetime | None:

@@ -124,6 +124,36 @@ class MessageBus:
             uow.commit()
         return result
 
+    def handle_all(self, commands: Sequence[Command]) -> list[Any]:
+        """Handle commands in one transaction and one commit; each result or error in order.
+
+        For bulk work (a campaign starting an instance per contract, a bulk task completion):
+        a command that fails is undone alone and its exception takes its place in the results,
+        the others commit together. Their events are delivered together after the commit.
+        """
+        with self.batch_delivery():
+            try:
+                return self._handle_together(commands, careful=False)
+            except Exception:  # redo with one savepoint per command; errors kept in place
+                return self._handle_together(commands, careful=True)
+
+    def _handle_together(self, commands: Sequence[Command], *, careful: bool) -> list[Any]:
+        results: list[Any] = []
+        with self.unit_of_work() as uow:
+            for command in commands:
+                handler = self.registry.command_handler(command.type_name)
+                with correlation(command.correlation_id):
+                    if not careful:
+                        results.append(handler(command, uow))
+                        continue
+                    try:
+                        with uow.savepoint():
+                            results.append(handler(command, uow))
+                    except Exception as error:  # reported in the command's place
+                        results.append(error)
+            uow.commit()
+        return results
+
     def batch_delivery(self) -> AbstractContextManager[None]:
         """A block whose commands still commit one by one but whose events are delivered together.
 

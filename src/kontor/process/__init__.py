@@ -18,7 +18,7 @@ from kontor.process.bpmn import (
     verdicts,
 )
 from kontor.process.control import InstanceMigration, MigrationReport
-from kontor.process.jobs import BpmnError, ExecutorReport, JobExecutor, TaskHandler, TaskHandlers
+from kontor.process.jobs import ExecutorReport, JobExecutor
 from kontor.process.messages import (
     BroadcastSignal,
     CancelInstance,
@@ -63,6 +63,7 @@ from kontor.process.runtime import (
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
 from kontor.process.service import ProcessServices, register
 from kontor.process.store import HistoryLevel, HistoryStore
+from kontor.process.task_handlers import BpmnError, InlineTasks, TaskHandler, TaskHandlers
 
 __all__ = [
     "BpmnError",
@@ -81,6 +82,7 @@ __all__ = [
     "HistoryRetention",
     "HistoryStore",
     "IncidentRaised",
+    "InlineTasks",
     "InstanceMigrated",
     "InstanceMigration",
     "InstanceState",

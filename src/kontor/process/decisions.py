@@ -13,8 +13,8 @@ from typing import Any
 
 from kontor.messaging import MessageBus
 from kontor.platform import Principal
-from kontor.process.jobs import TENANT_HEADER, TaskHandlers
 from kontor.process.runtime import DECISION_JOB_TYPE
+from kontor.process.task_handlers import TENANT_HEADER, TaskHandlers
 from kontor.rules.deployment import Deployment, RulesService
 from kontor.rules.errors import UnknownDecision
 from kontor.rules.feel import to_json

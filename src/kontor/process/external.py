@@ -17,7 +17,6 @@ from typing import Any
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.bpmn import Definitions
-from kontor.process.jobs import TaskHandlers
 from kontor.process.runtime import (
     InstanceState,
     StepResult,
@@ -30,6 +29,7 @@ from kontor.process.runtime.execution import Execution
 from kontor.process.service import ProcessServices, Step
 from kontor.process.store import InstanceRecord, InstanceStore
 from kontor.process.store.external_tasks import ExternalTaskQueue, ExternalTaskRow
+from kontor.process.task_handlers import TaskHandlers
 
 log = logging.getLogger(__name__)
 

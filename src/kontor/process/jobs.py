@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,54 +38,14 @@ from kontor.process.runtime.state import ParkedCompletion
 from kontor.process.service import ProcessServices, Step
 from kontor.process.start_timers import fire_due_start_timers
 from kontor.process.store import TIMER, ClaimedJob, InstanceRecord, InstanceStore, JobQueue
+from kontor.process.task_handlers import (
+    IDEMPOTENCY_HEADER,
+    TENANT_HEADER,
+    BpmnError,
+    TaskHandlers,
+)
 
 log = logging.getLogger(__name__)
-
-TaskHandler = Callable[[Mapping[str, Any], Mapping[str, str]], Mapping[str, Any] | None]
-"""Runs a service task: (variables, headers) → result variables; raise ``BpmnError`` to throw."""
-
-TENANT_HEADER = "kontor.tenantId"
-"""Reserved header: the executor tells a handler the tenant of the job's instance under it."""
-
-IDEMPOTENCY_HEADER = "kontor.idempotencyKey"
-"""Reserved header: the job's idempotency key, the same on every run of the job.
-
-A handler may run more than once (a worker killed before its result was saved runs again);
-a handler with outside effects passes this key on so the other side can ignore repeats.
-"""
-
-
-class BpmnError(Exception):
-    """Raised by a task handler to throw a BPMN error that boundary events can catch."""
-
-    def __init__(
-        self, code: str, message: str = "", variables: Mapping[str, Any] | None = None
-    ) -> None:
-        super().__init__(message or code)
-        self.code = code
-        self.message = message
-        self.variables = dict(variables or {})
-
-
-class TaskHandlers:
-    """In-process service-task handlers by task type."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, TaskHandler] = {}
-
-    def register(self, task_type: str, handler: TaskHandler) -> None:
-        """Make ``handler`` run every job of ``task_type``."""
-        if task_type in self._handlers:
-            raise ValueError(f"task type {task_type!r} already has a handler")
-        self._handlers[task_type] = handler
-
-    def types(self) -> frozenset[str]:
-        """The task types that have an in-process handler."""
-        return frozenset(self._handlers)
-
-    def find(self, task_type: str | None) -> TaskHandler | None:
-        """The handler of ``task_type``, if one is registered."""
-        return self._handlers.get(task_type or "")
 
 
 @dataclass

@@ -38,6 +38,7 @@ def launch(
             definitions, definition.process_key, variables, uow.clock,
             evaluator=services.evaluator, instance_id=instance_id, start_event_id=start_event_id,
         )  # fmt: skip
+        result = services.run_inline(definitions, tenant_id, None, result, uow)
     except RuntimeCommandError as error:
         raise InvalidProcessCommand(str(error), reason=error.code) from error
     now = uow.clock.now()

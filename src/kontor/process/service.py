@@ -47,6 +47,7 @@ from kontor.process.store import (
     InstanceRecord,
     InstanceStore,
 )
+from kontor.process.task_handlers import InlineTasks
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class ProcessServices:
 
     evaluator: ExpressionEvaluator = field(default_factory=FeelEvaluator)
     history_level: HistoryLevel = HistoryLevel.FULL
+    inline: InlineTasks | None = None  # handlers that run within the step (set at bootstrap)
     _parsed: dict[str, Definitions] = field(default_factory=dict)
     _deployed: dict[str, DeployedDefinition] = field(default_factory=dict)
 
@@ -101,7 +103,8 @@ class ProcessServices:
         while True:
             definitions = self.definitions(uow, record.tenant_id, record.definition_id)
             try:
-                result = step(definitions, record.state)
+                stepped = step(definitions, record.state)
+                result = self.run_inline(definitions, record.tenant_id, record.state, stepped, uow)
             except RuntimeCommandError as error:
                 raise InvalidProcessCommand(str(error), reason=error.code) from error
             try:
@@ -118,6 +121,19 @@ class ProcessServices:
                 continue
             self.emit(uow, saved, result.effects, envelope)
             return saved
+
+    def run_inline(
+        self,
+        definitions: Definitions,
+        tenant_id: str,
+        before: InstanceState | None,
+        result: StepResult,
+        uow: UnitOfWork,
+    ) -> StepResult:
+        """``result`` with the inline service tasks it reached run and completed."""
+        if self.inline is None:
+            return result
+        return self.inline.run(definitions, tenant_id, before, result, uow.clock, self.evaluator)
 
     def emit(
         self,

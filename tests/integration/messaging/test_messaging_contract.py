@@ -162,3 +162,33 @@ def _delivery(harness: Harness, message_id: str, handler: str) -> dict[str, obje
             )
         ).one()
     return dict(row._mapping)
+
+
+def test_commands_handled_together_commit_once_and_a_failing_one_is_undone_alone(
+    harness: Harness,
+) -> None:
+    bus = harness.kontor.bus
+    results = bus.handle_all(
+        [
+            NoteContract(tenant_id="t1", text="Vertrag 1"),
+            NoteContract(tenant_id="t1", text="kaputt", fail=True),
+            NoteContract(tenant_id="t1", text="Vertrag 3"),
+        ]
+    )
+    assert (results[0], results[2]) == (1, 1)  # each command's own result, in order
+    assert isinstance(results[1], RuntimeError)
+    harness.settle()
+    audited = {value for _, _, value in effect_rows(harness.kontor.engine, "audit")}
+    assert audited == {"Vertrag 1", "Vertrag 3"}  # the failed command left no state, no event
+
+
+def test_events_of_a_batch_delivery_reach_their_handlers_when_the_block_ends(
+    harness: Harness,
+) -> None:
+    bus = harness.kontor.bus
+    with bus.batch_delivery():
+        for number in range(3):
+            bus.handle(NoteContract(tenant_id="t1", text=f"Antrag {number}"))
+    harness.settle()
+    audited = sorted(value for _, _, value in effect_rows(harness.kontor.engine, "audit"))
+    assert audited == ["Antrag 0", "Antrag 1", "Antrag 2"]

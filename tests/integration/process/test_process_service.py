@@ -30,8 +30,8 @@ from kontor.process.errors import (
     InvalidProcessModel,
     MessageNotCorrelated,
 )
-from kontor.process.jobs import IDEMPOTENCY_HEADER
 from kontor.process.store import HistoryStore, InstanceStore
+from kontor.process.task_handlers import IDEMPOTENCY_HEADER
 from support.backends import BACKENDS
 from support.process_world import World, checked
 

@@ -93,12 +93,13 @@ def _command(
     action: Callable[[Execution], None],
     *,
     while_suspended: bool = False,
+    owned: bool = False,
 ) -> StepResult:
     if state.status is not InstanceStatus.ACTIVE:
         raise InstanceNotActiveError(f"instance {state.instance_id} is {state.status.value}")
     if state.suspended and not while_suspended:
         raise InstanceSuspendedError(f"instance {state.instance_id} is suspended; resume it first")
-    working = state.copy()
+    working = state if owned else state.copy()
     ex = Execution(definitions, working, evaluator, clock.now())
     try:
         action(ex)
@@ -155,8 +156,12 @@ def complete_job(
     clock: Clock,
     *,
     evaluator: ExpressionEvaluator,
+    owned: bool = False,
 ) -> StepResult:
-    """A worker completed job ``job_id`` with result ``variables``."""
+    """A worker completed job ``job_id`` with result ``variables``.
+
+    ``owned``: the caller hands ``state`` over (a fresh step result), so it changes in place.
+    """
 
     def action(ex: Execution) -> None:
         job = ex.state.jobs.pop(job_id, None)
@@ -168,7 +173,7 @@ def complete_job(
             ex, token, lambda: activities.complete_job_wait(ex, token, purpose, variables or {})
         )
 
-    return _command(definitions, state, clock, evaluator, action)
+    return _command(definitions, state, clock, evaluator, action, owned=owned)
 
 
 def fail_job(
@@ -244,8 +249,9 @@ def throw_bpmn_error(
     evaluator: ExpressionEvaluator,
     message: str = "",
     variables: Mapping[str, Any] | None = None,
+    owned: bool = False,
 ) -> StepResult:
-    """A worker reports business error ``error_code`` for job ``job_id``."""
+    """A worker reports business error ``error_code`` for job ``job_id`` (``owned`` as above)."""
 
     def action(ex: Execution) -> None:
         job = ex.state.jobs.get(job_id)
@@ -258,7 +264,7 @@ def throw_bpmn_error(
             reason = f"unhandled BPMN error '{error_code}'" + (f": {message}" if message else "")
             ex.raise_incident(token, reason, job.id, error_code)
 
-    return _command(definitions, state, clock, evaluator, action)
+    return _command(definitions, state, clock, evaluator, action, owned=owned)
 
 
 def fire_timer(

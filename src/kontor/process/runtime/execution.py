@@ -56,6 +56,7 @@ class Execution:
         self.state = state
         self.evaluator = evaluator
         self.now = now
+        self._stamp = now.isoformat()
         self.effects: list[Effect] = []
         self._agenda: deque[str] = deque()
 
@@ -63,7 +64,7 @@ class Execution:
 
     def stamp(self) -> str:
         """Current time as stored in state and effects."""
-        return self.now.isoformat()
+        return self._stamp
 
     def scope_chain(self, scope_id: str) -> list[Scope]:
         """The scope and its ancestors, innermost first."""

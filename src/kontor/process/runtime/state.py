@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
 
@@ -278,8 +279,13 @@ def _rows(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {key: dict(vars(row)) for key, row in table.items()}
 
 
+@cache
+def _field_names(row_type: type[Any]) -> frozenset[str]:
+    return frozenset(f.name for f in fields(row_type))
+
+
 def _table(row_type: type[R], rows: dict[str, dict[str, Any]]) -> dict[str, R]:
-    names = {f.name for f in fields(row_type)}  # type: ignore[arg-type]
+    names = _field_names(row_type)  # type: ignore[arg-type]
     result: dict[str, R] = {}
     for key, row in rows.items():
         values = {name: value for name, value in row.items() if name in names}

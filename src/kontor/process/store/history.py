@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -239,14 +240,14 @@ def _record_activities(
                 "element_id": effect.element_id,
                 "element_kind": effect.element_kind,
                 "token_id": effect.token_id,
-                "started_at": dt.datetime.fromisoformat(effect.at),
+                "started_at": _time(effect.at),
                 "ended_at": None,
                 "outcome": None,
             }
             opened[(effect.token_id, effect.element_id)] = row
             rows.append(row)
         elif isinstance(effect, ActivityCompleted | ActivityTerminated | ActivityMerged):
-            ended = dt.datetime.fromisoformat(effect.at)
+            ended = _time(effect.at)
             outcome = _OUTCOMES[type(effect)]
             row_open = opened.pop((effect.token_id, effect.element_id), None)
             if row_open is not None:
@@ -264,6 +265,11 @@ def _record_activities(
             )
     _END_ACTIVITY.execute_many(connection, ends)
     _INSERT_ACTIVITIES.execute_many(connection, rows)
+
+
+@lru_cache(maxsize=64)
+def _time(stamp: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stamp)  # the effects of a step share one time stamp
 
 
 def _record_variables(

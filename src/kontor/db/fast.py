@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
@@ -215,6 +216,21 @@ def _utc_text_of(value: dt.datetime | None) -> str | None:
 
 def _utc_from_text(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[None]:
+    """Send the block's statements to PostgreSQL in one round trip (psycopg's pipeline mode).
+
+    For writes whose results nobody reads; errors surface when the block ends. Other
+    databases run the block unchanged.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    _cursor(connection).close()  # the transaction begins before the pipeline
+    with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        yield
 
 
 def _cursor(connection: Connection) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
-from kontor.db.fast import FastStatement
+from kontor.db.fast import FastStatement, pipelined
 from kontor.db.ids import time_ordered_id
 from kontor.process.runtime import Effect, InstanceState
 from kontor.process.runtime.timers import parse_date
@@ -75,10 +75,11 @@ def sync_rows(
     """Write the jobs, subscriptions, incidents and history that changed from before to after."""
     old = before or _EMPTY
     owner = {"tenant_id": tenant_id, "instance_id": after.instance_id}
-    _sync_jobs(connection, owner, old, after, now)
-    _sync_subscriptions(connection, owner, old, after, now)
-    _sync_incidents(connection, owner, old, after, now)
-    record_history(connection, tenant_id, before, after, effects, now, history_level)
+    with pipelined(connection):  # PostgreSQL: one round trip for all of it
+        _sync_jobs(connection, owner, old, after, now)
+        _sync_subscriptions(connection, owner, old, after, now)
+        _sync_incidents(connection, owner, old, after, now)
+        record_history(connection, tenant_id, before, after, effects, now, history_level)
 
 
 def _job_rows(state: InstanceState, now: dt.datetime) -> dict[str, dict[str, Any]]:

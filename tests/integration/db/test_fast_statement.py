@@ -84,3 +84,21 @@ def test_values_the_driver_cannot_take_fail_without_writing(engine: Engine) -> N
            "revision": 1}  # fmt: skip
     with connect_for_writing(engine) as connection, pytest.raises(TypeError):
         WRITE.execute(connection, row)
+
+
+def test_rows_read_fast_equal_what_sqlalchemy_reads(engine: Engine) -> None:
+    scratch.create_all(engine)
+    row = {"note_id": "r1", "written_at": dt.datetime(2026, 11, 21, 9, 0, 0, 5, tzinfo=BERLIN),
+           "body": {"text": "Schaden \u00fcber 1.000 \u20ac", "flag": False, "none": None},
+           "revision": 7}  # fmt: skip
+    with connect_for_writing(engine) as connection:
+        WRITE.execute(connection, row)
+        connection.commit()
+    by_id = select(notes).where(notes.c.note_id == bindparam("b_id"))
+    with engine.connect() as connection:
+        fast = FastStatement(by_id).first_row(connection, {"b_id": "r1"})
+        slow = connection.execute(by_id, {"b_id": "r1"}).one()
+        missing = FastStatement(by_id).first_row(connection, {"b_id": "nope"})
+    assert tuple(fast) == tuple(slow)
+    assert (fast.written_at, fast.body, fast.revision) == (row["written_at"], row["body"], 7)
+    assert missing is None

@@ -104,19 +104,22 @@ class FastStatement:
 
     def first_value(self, connection: Connection, params: Params) -> Any:
         """Run a one-column SELECT; the first row's raw value, or None without rows."""
-        row = self.first_row(connection, params)
-        return None if row is None else row[0]
+        raw = self._fetch_one(connection, params)
+        return None if raw is None else raw[0]
 
     def first_row(self, connection: Connection, params: Params) -> Any:
         """Run a SELECT; its first row (attributes named like the columns) or None."""
+        raw = self._fetch_one(connection, params)
+        return None if raw is None else self._reader(connection.dialect).row(raw)
+
+    def _fetch_one(self, connection: Connection, params: Params) -> Any:
         plan = self._plan(connection.dialect, params)
         cursor = _cursor(connection)
         try:
             cursor.execute(plan.sql, plan.arguments(params))
-            raw = cursor.fetchone()
+            return cursor.fetchone()
         finally:
             cursor.close()
-        return None if raw is None else self._reader(connection.dialect).row(raw)
 
     def execute_many(self, connection: Connection, rows: Sequence[Params]) -> None:
         """Run once per row (all rows with the same keys)."""

@@ -33,16 +33,14 @@ from kontor.process.runtime.control import (
     PARKED_JOB_FAILURE,
     park,
 )
-from kontor.process.runtime.execution import Execution
 from kontor.process.runtime.state import ParkedCompletion
 from kontor.process.service import ProcessServices, Step
 from kontor.process.start_timers import fire_due_start_timers
 from kontor.process.store import TIMER, ClaimedJob, InstanceRecord, InstanceStore, JobQueue
 from kontor.process.task_handlers import (
-    IDEMPOTENCY_HEADER,
-    TENANT_HEADER,
     BpmnError,
     TaskHandlers,
+    handler_input,
 )
 
 log = logging.getLogger(__name__)
@@ -230,11 +228,11 @@ class JobExecutor:
         if state_job is None or handler is None:
             outcome.outcome = "conflicts"  # the job ended after it was claimed
             return
-        token = record.state.tokens[state_job.token_id]
-        variables = Execution(item.definitions, record.state, evaluator, clock.now()).visible(token)
+        variables, headers = handler_input(
+            item.definitions, record.state, local_id, job.tenant_id, evaluator, clock.now()
+        )
         try:
-            reserved = {TENANT_HEADER: job.tenant_id, IDEMPOTENCY_HEADER: job.idempotency_key}
-            result = handler(variables, {**state_job.headers, **reserved})
+            result = handler(variables, headers)
         except BpmnError as error:
             outcome.step = _thrown(local_id, error, self)
             return

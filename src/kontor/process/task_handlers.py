@@ -94,6 +94,24 @@ class TaskHandlers:
         return bool(self._inline)
 
 
+def handler_input(
+    definitions: Definitions,
+    state: InstanceState,
+    job_id: str,
+    tenant_id: str,
+    evaluator: ExpressionEvaluator,
+    now: dt.datetime,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The variables and headers a handler of the job ``job_id`` is called with."""
+    job = state.jobs[job_id]
+    variables = Execution(definitions, state, evaluator, now).visible(state.tokens[job.token_id])
+    reserved = {
+        TENANT_HEADER: tenant_id,
+        IDEMPOTENCY_HEADER: idempotency_key(state.instance_id, job_id),
+    }
+    return variables, {**job.headers, **reserved}
+
+
 _Result = tuple[Mapping[str, Any], None] | tuple[None, BpmnError]
 
 
@@ -167,9 +185,7 @@ class InlineTasks:
         job = state.jobs[job_id]
         handler = self.handlers.inline(job.type)
         assert handler is not None
-        token = state.tokens[job.token_id]
-        variables = Execution(definitions, state, evaluator, now).visible(token)
-        headers = {**job.headers, TENANT_HEADER: tenant_id, IDEMPOTENCY_HEADER: key}
+        variables, headers = handler_input(definitions, state, job_id, tenant_id, evaluator, now)
         outcome: _Result
         try:
             outcome = (dict(handler(variables, headers) or {}), None)

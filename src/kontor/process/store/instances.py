@@ -161,25 +161,23 @@ class InstanceStore:
 
     def get(self, instance_id: str) -> InstanceRecord:
         """The instance with ``instance_id`` (of this tenant)."""
-        row = _GET.first_row(
-            self._connection, {"b_tenant": self._tenant_id, "b_instance": instance_id}
-        )
-        if row is None:
+        record = self._find(instance_id)
+        if record is None:
             raise InstanceNotFound(f"process instance {instance_id!r} not found", id=instance_id)
-        return _record(row)
+        return record
 
     def get_many(self, instance_ids: Collection[str]) -> dict[str, InstanceRecord]:
         """The instances of those ids that exist (of this tenant), by id."""
         # One primary-key lookup each: with ``tenant_id = ? AND instance_id IN (...)`` SQLite
         # walks the tenant's whole status index, which grows with the history.
-        found = {}
-        for instance_id in instance_ids:
-            row = _GET.first_row(
-                self._connection, {"b_tenant": self._tenant_id, "b_instance": instance_id}
-            )
-            if row is not None:
-                found[instance_id] = _record(row)
-        return found
+        found = {instance_id: self._find(instance_id) for instance_id in instance_ids}
+        return {instance_id: record for instance_id, record in found.items() if record}
+
+    def _find(self, instance_id: str) -> InstanceRecord | None:
+        row = _GET.first_row(
+            self._connection, {"b_tenant": self._tenant_id, "b_instance": instance_id}
+        )
+        return None if row is None else _record(row)
 
     def find_by_business_key(self, process_key: str, business_key: str) -> InstanceRecord | None:
         """The instance of ``process_key`` carrying ``business_key``, if any."""

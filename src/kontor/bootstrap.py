@@ -127,6 +127,7 @@ def bootstrap(
     registry = registry or HandlerRegistry()
     process_services = register_process_handlers(registry)
     process_services.history_level = settings.process_history_level
+    process_services.limits = settings.process_step_limits
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
         transport = RabbitMQTransport(

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kontor.process import HistoryLevel
+from kontor.process import HistoryLevel, StepLimits
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
 
@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     process_job_lock_seconds: float = Field(
         default=300.0, gt=0, description="how long a claimed job stays locked to its executor"
     )
+    process_step_max_elements: int = Field(
+        default=10_000, gt=0, description="element executions one process step may take"
+    )
+    process_step_max_seconds: float = Field(
+        default=5.0, gt=0, description="seconds one process step may run before it is stopped"
+    )
     process_task_handler_modules: list[str] = Field(
         default_factory=list,
         description="modules whose register(handlers) adds in-process service-task handlers",
@@ -81,6 +87,11 @@ class Settings(BaseSettings):
                 f"set a secret of your own for environment '{self.environment.value}'"
             )
         return self
+
+    @property
+    def process_step_limits(self) -> StepLimits:
+        """How many element executions and seconds one process step may take."""
+        return StepLimits(self.process_step_max_elements, self.process_step_max_seconds)
 
     @property
     def effective_database_url(self) -> str:

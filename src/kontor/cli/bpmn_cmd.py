@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kontor.cli.common import fail, print_json
+from kontor.cli.common import fail, load_settings, print_json
 from kontor.process import (
     BpmnImportError,
     Definitions,
@@ -90,7 +90,11 @@ def run(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run one instance in memory with FEEL, skipping time to due timers; exit 1 on incident."""
+    """Run one instance in memory with FEEL, skipping time to due timers; exit 1 on incident.
+
+    Each step has the server's budget (KONTOR_PROCESS_STEP_MAX_ELEMENTS, …_MAX_SECONDS).
+    """
+    settings = load_settings()
     definitions = _load(file)
     process_id = process or next(iter(definitions.processes), None)
     if process_id is None or process_id not in definitions.processes:
@@ -104,6 +108,7 @@ def run(
             variables,
             evaluator=evaluator,
             complete_user_tasks=complete_user_tasks,
+            limits=settings.process_step_limits,
         )
     except RuntimeCommandError as error:
         fail(str(error), code=1)

@@ -109,8 +109,10 @@ class InstanceControl:
 
     def suspend(self, command: msg.SuspendInstance, uow: UnitOfWork) -> str:
         """Hold an instance (jobs and timers wait); return its id."""
-        step = _stateless(suspend)
-        return self._operate(uow, command, command.instance_id, step, "suspend", {})
+        self._operate(uow, command, command.instance_id, _stateless(suspend), "suspend", {})
+        # A step of the instance running now (a loop in another thread) stops at its next element.
+        self.services.running.stop(command.tenant_id, command.instance_id, "suspended")
+        return command.instance_id
 
     def resume(self, command: msg.ResumeInstance, uow: UnitOfWork) -> str:
         """Let a suspended instance go on, applying the results parked meanwhile; return its id."""
@@ -214,6 +216,7 @@ class InstanceControl:
             return cancel(definitions, state, uow.clock, evaluator=evaluator)
 
         self._operate(uow, command, instance_id, step, "cancel", details)
+        self.services.running.stop(command.tenant_id, instance_id, "cancelled")
         for child in active_children(uow.connection, command.tenant_id, instance_id):
             self._cancel(uow, command, child, {**details, "cancelled_with": instance_id})
 

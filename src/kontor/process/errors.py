@@ -69,3 +69,9 @@ class InvalidMigrationPlan(InvalidInput):
     """A migration's versions or element mapping do not fit the process (``problems`` say where)."""
 
     code = "process.invalid_migration_plan"
+
+
+class StepStopped(Conflict):
+    """A cancel or suspend of the instance stopped the step while it ran; nothing was applied."""
+
+    code = "process.step_stopped"

@@ -16,6 +16,7 @@ from typing import Any
 
 from kontor.messaging import MessageBus, UnitOfWork
 from kontor.process.bpmn import Definitions
+from kontor.process.errors import StepStopped
 from kontor.process.runtime import (
     Effect,
     InstanceState,
@@ -184,8 +185,15 @@ class JobExecutor:
         return report
 
     def _apply_instance(self, uow: UnitOfWork, item: _InstanceWork) -> ExecutorReport:
-        saved = self.services.apply(uow, item.record, _all_of(item.outcomes), {})
         report = ExecutorReport()
+        try:
+            saved = self.services.apply(uow, item.record, _all_of(item.outcomes), {})
+        except StepStopped as stopped:
+            # Cancelled or suspended meanwhile: the jobs stay claimed until their lock expires,
+            # then run against the ended instance (nothing to do) or are parked for the resume.
+            log.info("jobs of instance %s not applied: %s", item.record.instance_id, stopped)
+            report.conflicts = len(item.outcomes)
+            return report
         for outcome in item.outcomes:
             setattr(report, outcome.applied, getattr(report, outcome.applied) + 1)
         self._settle_failures(uow, saved, item.outcomes, report)

@@ -34,11 +34,14 @@ def launch(
     definitions = services.definitions(uow, tenant_id, definition.definition_id)
     instance_id = instance_id or time_ordered_id()  # indexes on instance ids grow at the end
     try:
-        result = start(
-            definitions, definition.process_key, variables, uow.clock,
-            evaluator=services.evaluator, instance_id=instance_id, start_event_id=start_event_id,
+        result = services.run_step(
+            uow, definitions, tenant_id, instance_id, None,
+            lambda: start(
+                definitions, definition.process_key, variables, uow.clock,
+                evaluator=services.evaluator, instance_id=instance_id,
+                start_event_id=start_event_id,
+            ),
         )  # fmt: skip
-        result = services.run_inline(definitions, tenant_id, None, result, uow)
     except RuntimeCommandError as error:
         raise InvalidProcessCommand(str(error), reason=error.code) from error
     now = uow.clock.now()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from kontor.messaging import HandlerRegistry, UnitOfWork
@@ -21,9 +22,11 @@ from kontor.process.errors import (
     InvalidProcessCommand,
     InvalidProcessModel,
     MessageNotCorrelated,
+    StepStopped,
 )
 from kontor.process.incidents import register_incident_handlers
 from kontor.process.launch import launch
+from kontor.process.running_steps import RunningSteps
 from kontor.process.runtime import (
     Effect,
     ExpressionEvaluator,
@@ -36,6 +39,7 @@ from kontor.process.runtime import (
     correlate_message,
 )
 from kontor.process.runtime import effects as fx
+from kontor.process.runtime.budget import StepInterrupted, StepLimits, run_within
 from kontor.process.runtime.control import PARKED_USER_TASK, is_parked, park
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
 from kontor.process.runtime.state import ParkedCompletion
@@ -59,11 +63,13 @@ _REAPPLIES = 5  # how often a step meets a newer revision before the caller sees
 
 @dataclass
 class ProcessServices:
-    """What the handlers share: the expression evaluator and parsed definitions by id."""
+    """What the handlers share: the expression evaluator, step budgets, parsed definitions."""
 
     evaluator: ExpressionEvaluator = field(default_factory=FeelEvaluator)
     history_level: HistoryLevel = HistoryLevel.FULL
     inline: InlineTasks | None = None  # handlers that run within the step (set at bootstrap)
+    limits: StepLimits = field(default_factory=StepLimits)
+    running: RunningSteps = field(default_factory=RunningSteps)
     _parsed: dict[str, Definitions] = field(default_factory=dict)
     _deployed: dict[str, DeployedDefinition] = field(default_factory=dict)
 
@@ -103,8 +109,10 @@ class ProcessServices:
         while True:
             definitions = self.definitions(uow, record.tenant_id, record.definition_id)
             try:
-                stepped = step(definitions, record.state)
-                result = self.run_inline(definitions, record.tenant_id, record.state, stepped, uow)
+                result = self.run_step(
+                    uow, definitions, record.tenant_id, record.instance_id, record.state,
+                    partial(step, definitions, record.state),
+                )  # fmt: skip
             except RuntimeCommandError as error:
                 raise InvalidProcessCommand(str(error), reason=error.code) from error
             try:
@@ -121,6 +129,35 @@ class ProcessServices:
                 continue
             self.emit(uow, saved, result.effects, envelope)
             return saved
+
+    def run_step(
+        self,
+        uow: UnitOfWork,
+        definitions: Definitions,
+        tenant_id: str,
+        instance_id: str,
+        before: InstanceState | None,
+        step: Callable[[], StepResult],
+    ) -> StepResult:
+        """``step`` and the inline service tasks it reaches, within the step budget.
+
+        A step that runs out of budget is rolled back and run again up to the elements it
+        would have entered: its tokens wait there in an incident naming the loop, so nothing
+        retries it until a person modifies, resolves or cancels the instance. A step stopped
+        by a cancel or suspend of its instance is refused with ``StepStopped``.
+        """
+        with self.running.run(tenant_id, instance_id, self.limits) as budget:
+            try:
+                return run_within(
+                    budget,
+                    lambda: self.run_inline(definitions, tenant_id, before, step(), uow),
+                    again=step,
+                )
+            except StepInterrupted as stop:
+                raise StepStopped(
+                    f"instance {instance_id} was {stop.reason} while the step ran; "
+                    "nothing of the step was applied"
+                ) from stop
 
     def run_inline(
         self,

@@ -1,13 +1,14 @@
 """Runs one instance in memory to its end or to a wait nobody can leave (for the CLI and trials).
 
 Time is a ``FakeClock``: when nothing else can move, it jumps to the next due timer. Jobs have no
-workers here, so they complete with an empty result; user tasks complete only when asked.
+workers here, so they complete with an empty result; user tasks complete only when asked. Each
+step runs within the same budget as on the server: a loop without wait state ends in an incident.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ from kontor.process.runtime import (
     ExpressionEvaluator,
     InstanceState,
     InstanceStatus,
+    StepBudget,
+    StepLimits,
     StepResult,
     Timer,
     complete_job,
@@ -26,6 +29,7 @@ from kontor.process.runtime import (
     fire_timer,
     start,
 )
+from kontor.process.runtime.budget import run_within
 from kontor.process.runtime.timers import parse_date
 
 
@@ -87,38 +91,49 @@ def simulate(
     clock: FakeClock | None = None,
     complete_user_tasks: bool = False,
     max_steps: int = 1000,
+    limits: StepLimits | None = None,
 ) -> Simulation:
     """Start ``process_id`` and drive it until it ends, is stuck or ``max_steps`` ran."""
     clock = clock or FakeClock()
-    first = start(definitions, process_id, variables, clock, evaluator=evaluator)
+
+    def budgeted(step: Callable[[], StepResult]) -> StepResult:
+        return run_within(StepBudget(limits or StepLimits()), step)
+
+    first = budgeted(lambda: start(definitions, process_id, variables, clock, evaluator=evaluator))
     run = Simulation(definitions, first.state, list(first.effects))
     for _ in range(max_steps):
-        result = _step(run, clock, evaluator, complete_user_tasks)
-        if result is None:
+        step = _next_step(run, clock, evaluator, complete_user_tasks)
+        if step is None:
             return run
+        result = budgeted(step)
         run.state = result.state
         run.effects.extend(result.effects)
     run.step_limit_reached = run.state.status is InstanceStatus.ACTIVE
     return run
 
 
-def _step(
+def _next_step(
     run: Simulation, clock: FakeClock, evaluator: ExpressionEvaluator, complete_tasks: bool
-) -> StepResult | None:
+) -> Callable[[], StepResult] | None:
     state, definitions = run.state, run.definitions
     if state.status is not InstanceStatus.ACTIVE:
         return None
     upcoming = next_timer(state)
     if upcoming is not None and upcoming[1] <= clock.now():
-        return fire_timer(definitions, state, upcoming[0].id, clock, evaluator=evaluator)
+        timer_id = upcoming[0].id
+        return lambda: fire_timer(definitions, state, timer_id, clock, evaluator=evaluator)
     stuck_jobs = {incident.job_id for incident in state.incidents.values()}
     for job in state.jobs.values():
         if job.id not in stuck_jobs:
-            return complete_job(definitions, state, job.id, {}, clock, evaluator=evaluator)
+            job_id = job.id
+            return lambda: complete_job(definitions, state, job_id, {}, clock, evaluator=evaluator)
     if complete_tasks and state.user_tasks:
-        task = next(iter(state.user_tasks.values()))
-        return complete_user_task(definitions, state, task.id, {}, clock, evaluator=evaluator)
+        task_id = next(iter(state.user_tasks.values())).id
+        return lambda: complete_user_task(
+            definitions, state, task_id, {}, clock, evaluator=evaluator
+        )
     if upcoming is not None:
         clock.advance(upcoming[1] - clock.now())
-        return fire_timer(definitions, state, upcoming[0].id, clock, evaluator=evaluator)
+        timer_id = upcoming[0].id
+        return lambda: fire_timer(definitions, state, timer_id, clock, evaluator=evaluator)
     return None

@@ -1,6 +1,7 @@
 """Pure token-based BPMN execution core: explicit state in, new state and effects out."""
 
 from kontor.process.runtime.activities import DECISION_JOB_TYPE
+from kontor.process.runtime.budget import StepBudget, StepInterrupted, StepLimits
 from kontor.process.runtime.commands import (
     StepResult,
     broadcast_signal,
@@ -95,6 +96,9 @@ __all__ = [
     "ScopeKind",
     "SignalSubscriptionOpened",
     "SignalThrown",
+    "StepBudget",
+    "StepInterrupted",
+    "StepLimits",
     "StepResult",
     "Subscription",
     "SubscriptionClosed",

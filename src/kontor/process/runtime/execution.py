@@ -15,6 +15,7 @@ from typing import Any
 from kontor.process.bpmn.expressions import Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.runtime import activities, events, gateways
+from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     ActivityStarted,
@@ -59,6 +60,7 @@ class Execution:
         self._stamp = now.isoformat()
         self.effects: list[Effect] = []
         self._agenda: deque[str] = deque()
+        self.budget = current_budget()
 
     # -- time, variables, expressions ------------------------------------------------------
 
@@ -136,17 +138,25 @@ class Execution:
         return self.process.node(token.element_id)
 
     def run(self) -> None:
-        """Process the agenda until every token waits or is gone."""
+        """Process the agenda until every token waits or is gone.
+
+        Raises ``StepInterrupted`` when the step's budget runs out or the step is stopped.
+        """
+        enter = self._enter if self.budget.parking_reason is None else self._park
         while True:
             while self._agenda:
                 token = self.state.tokens.get(self._agenda.popleft())
                 if token is not None:
-                    self._enter(token)
+                    enter(token)
             if not gateways.activate_ready_inclusive_joins(self):
                 return
 
     def _enter(self, token: Token) -> None:
         node = self.node_of(token)
+        budget = self.budget
+        budget.entered += 1
+        if budget.entered >= budget.next_check:
+            budget.check(token.id, node.id, self.process)
         self.effects.append(ActivityStarted(node.id, node.kind.value, token.id, self.stamp()))
         try:
             if node.kind.is_gateway:
@@ -157,6 +167,13 @@ class Execution:
                 activities.enter(self, token, node)
         except Stuck as stuck:
             self.raise_incident(token, stuck.reason, stuck.job_id, stuck.error_code)
+
+    def _park(self, token: Token) -> None:
+        # A step that ran out of budget runs again up to here: the token stays before the
+        # element it would have entered, in an incident a person can act on.
+        reason = self.budget.parking_reason
+        assert reason is not None
+        self.raise_incident(token, reason)
 
     def take_flows(self, token: Token, flow_ids: list[str] | tuple[str, ...]) -> None:
         """Move ``token`` along the first flow and fresh tokens along the others."""

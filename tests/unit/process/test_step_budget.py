@@ -1,0 +1,141 @@
+"""Step budgets of the pure runtime: a loop without wait state stops and is named."""
+
+import pytest
+
+from kontor.process.bpmn import parse_bpmn
+from kontor.process.runtime import (
+    ActivityStarted,
+    IncidentRaised,
+    InstanceStatus,
+    StepBudget,
+    StepInterrupted,
+    StepLimits,
+    UserTaskActivated,
+    Wait,
+    complete_user_task,
+    start,
+)
+from kontor.process.runtime.budget import budgeted, run_within
+
+NO_TIME_LIMIT = 3600.0
+
+
+def looping(document, flow, before_loop=""):
+    """S → [before_loop →] Task_A → Gateway_B → Task_A while ``again``, else → E."""
+    first = "Review" if before_loop else "Task_A"
+    return parse_bpmn(
+        document(
+            f'<bpmn:startEvent id="S"/>{before_loop}<bpmn:task id="Task_A"/>'
+            '<bpmn:exclusiveGateway id="Gateway_B" default="out"/><bpmn:endEvent id="E"/>'
+            + flow("f0", "S", first)
+            + (flow("f1", "Review", "Task_A") if before_loop else "")
+            + flow("f2", "Task_A", "Gateway_B")
+            + flow("back", "Gateway_B", "Task_A", condition="again")
+            + flow("out", "Gateway_B", "E")
+        )
+    )
+
+
+def test_a_loop_without_wait_state_stops_naming_its_elements(
+    document, flow, clock, lookup_evaluator
+):
+    definitions = looping(document, flow)
+    budget = StepBudget(StepLimits(max_elements=50, max_seconds=NO_TIME_LIMIT))
+    with budgeted(budget), pytest.raises(StepInterrupted) as stopped:
+        start(definitions, "P", {"again": True}, clock, evaluator=lookup_evaluator)
+    assert stopped.value.reason.startswith("loop without wait state: Task_A → Gateway_B → Task_A")
+    assert "50 element executions" in stopped.value.reason
+    assert not stopped.value.requested
+
+
+def test_the_time_limit_stops_a_loop_too(document, flow, clock, lookup_evaluator):
+    definitions = looping(document, flow)
+    budget = StepBudget(StepLimits(max_elements=10**9, max_seconds=0.0))
+    with budgeted(budget), pytest.raises(StepInterrupted) as stopped:
+        start(definitions, "P", {"again": True}, clock, evaluator=lookup_evaluator)
+    assert "Task_A → Gateway_B" in stopped.value.reason
+    assert "0 s" in stopped.value.reason
+
+
+def test_a_model_that_ends_stays_within_its_budget(document, flow, clock, lookup_evaluator):
+    definitions = looping(document, flow)
+    budget = StepBudget(StepLimits(max_elements=50, max_seconds=NO_TIME_LIMIT))
+    with budgeted(budget):
+        state, _ = start(definitions, "P", {"again": False}, clock, evaluator=lookup_evaluator)
+    assert state.status is InstanceStatus.COMPLETED
+
+
+def test_a_start_out_of_budget_waits_at_its_start_event_in_an_incident(
+    document, flow, clock, lookup_evaluator
+):
+    definitions = looping(document, flow)
+    budget = StepBudget(StepLimits(max_elements=50, max_seconds=NO_TIME_LIMIT))
+    state, effects = run_within(
+        budget,
+        lambda: start(definitions, "P", {"again": True}, clock, evaluator=lookup_evaluator),
+    )
+    (incident,) = state.incidents.values()
+    assert incident.element_id == "S"
+    assert incident.reason.startswith("loop without wait state: Task_A → Gateway_B → Task_A")
+    assert state.status is InstanceStatus.ACTIVE
+    assert state.variables == {"again": True}
+    assert [type(e) for e in effects] == [IncidentRaised]  # nothing of the loop is left
+
+
+def test_a_completion_out_of_budget_keeps_its_result_and_parks_the_next_element(
+    document, flow, clock, lookup_evaluator
+):
+    definitions = looping(document, flow, before_loop='<bpmn:userTask id="Review"/>')
+    state, effects = start(definitions, "P", {}, clock, evaluator=lookup_evaluator)
+    (task,) = [e for e in effects if isinstance(e, UserTaskActivated)]
+    budget = StepBudget(StepLimits(max_elements=50, max_seconds=NO_TIME_LIMIT))
+    after, effects = run_within(
+        budget,
+        lambda: complete_user_task(
+            definitions, state, task.task_id, {"again": True}, clock, evaluator=lookup_evaluator
+        ),
+    )
+    (incident,) = after.incidents.values()
+    assert incident.element_id == "Task_A"
+    assert "Task_A → Gateway_B → Task_A" in incident.reason
+    assert after.variables["again"] is True
+    assert after.tokens[incident.token_id].wait is Wait.INCIDENT
+    assert not after.user_tasks
+    assert not [e for e in effects if isinstance(e, ActivityStarted) and e.element_id != "Review"]
+
+
+def test_a_stopped_budget_interrupts_at_the_next_element(document, flow, clock, lookup_evaluator):
+    definitions = looping(document, flow)
+    budget = StepBudget(StepLimits(max_elements=10**9, max_seconds=NO_TIME_LIMIT))
+    budget.stop("cancelled")
+    with pytest.raises(StepInterrupted) as stopped:
+        run_within(
+            budget,
+            lambda: start(definitions, "P", {"again": True}, clock, evaluator=lookup_evaluator),
+        )
+    assert stopped.value.requested
+    assert stopped.value.reason == "cancelled"
+    assert budget.entered == 1
+
+
+def test_a_loop_that_spawns_new_tokens_names_the_elements_entered_most(
+    document, flow, clock, lookup_evaluator
+):
+    # Each round forks a fresh token back into the loop: no single token repeats an element.
+    definitions = parse_bpmn(
+        document(
+            '<bpmn:startEvent id="S"/><bpmn:task id="Task_A"/>'
+            '<bpmn:parallelGateway id="Fork"/><bpmn:endEvent id="E"/>'
+            + flow("f0", "S", "Task_A")
+            + flow("f1", "Task_A", "Fork")
+            + flow("f2", "Fork", "E")
+            + flow("f3", "Fork", "Task_A")
+        )
+    )
+    budget = StepBudget(StepLimits(max_elements=50, max_seconds=NO_TIME_LIMIT))
+    with budgeted(budget), pytest.raises(StepInterrupted) as stopped:
+        start(definitions, "P", {}, clock, evaluator=lookup_evaluator)
+    assert stopped.value.reason.startswith(
+        "the step reached no wait state within 50 element executions (most entered: "
+    )
+    assert "Task_A ×" in stopped.value.reason

@@ -74,7 +74,9 @@ def checked(retries: int) -> str:
 class World:
     """Kontor on a fake clock with the process handlers, a job executor and an event log."""
 
-    def __init__(self, engine: Engine, handlers: TaskHandlers | None = None) -> None:
+    def __init__(
+        self, engine: Engine, handlers: TaskHandlers | None = None, settings: Settings | None = None
+    ) -> None:
         self.clock = FakeClock()
         registry = HandlerRegistry()
         self.events: list[Event] = []
@@ -82,7 +84,7 @@ class World:
             registry.subscribe(kind, lambda e, _uow: self.events.append(e), "test.seen")
         self.handlers = handlers or TaskHandlers()
         self.kontor: Kontor = bootstrap(
-            Settings(), clock=self.clock, engine=engine, registry=registry,
+            settings or Settings(), clock=self.clock, engine=engine, registry=registry,
             task_handlers=self.handlers,
         )  # fmt: skip
         self.executor = self.kontor.process_jobs

@@ -109,10 +109,8 @@ class InstanceControl:
 
     def suspend(self, command: msg.SuspendInstance, uow: UnitOfWork) -> str:
         """Hold an instance (jobs and timers wait); return its id."""
-        self._operate(uow, command, command.instance_id, _stateless(suspend), "suspend", {})
-        # A step of the instance running now (a loop in another thread) stops at its next element.
-        self.services.running.stop(command.tenant_id, command.instance_id, "suspended")
-        return command.instance_id
+        self._stop_running(command.tenant_id, command.instance_id, "suspend")
+        return self._operate(uow, command, command.instance_id, _stateless(suspend), "suspend", {})
 
     def resume(self, command: msg.ResumeInstance, uow: UnitOfWork) -> str:
         """Let a suspended instance go on, applying the results parked meanwhile; return its id."""
@@ -129,6 +127,7 @@ class InstanceControl:
         A called instance is refused (as in Camunda 8): it ends with its caller, so the
         operator cancels the root of the call chain instead.
         """
+        self._stop_running(command.tenant_id, command.instance_id, "cancel")
         record = InstanceStore(uow.connection, command.tenant_id).get(command.instance_id)
         caller = self._active_caller(uow, record)
         if caller is not None:
@@ -186,6 +185,11 @@ class InstanceControl:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _stop_running(self, tenant_id: str, instance_id: str, request: str) -> None:
+        # Before the unit of work's first statement: on SQLite the running step holds the write
+        # lock, which it gives up once stopped at its next element.
+        self.services.running.stop(tenant_id, instance_id, request)
+
     def _operate(
         self,
         uow: UnitOfWork,
@@ -215,8 +219,8 @@ class InstanceControl:
         def step(definitions: Definitions, state: InstanceState) -> StepResult:
             return cancel(definitions, state, uow.clock, evaluator=evaluator)
 
+        self._stop_running(command.tenant_id, instance_id, "cancel")
         self._operate(uow, command, instance_id, step, "cancel", details)
-        self.services.running.stop(command.tenant_id, instance_id, "cancelled")
         for child in active_children(uow.connection, command.tenant_id, instance_id):
             self._cancel(uow, command, child, {**details, "cancelled_with": instance_id})
 

@@ -72,6 +72,6 @@ class InvalidMigrationPlan(InvalidInput):
 
 
 class StepStopped(Conflict):
-    """A cancel or suspend of the instance stopped the step while it ran; nothing was applied."""
+    """A cancel or suspend of the instance stopped a step while it ran; nothing was applied."""
 
     code = "process.step_stopped"

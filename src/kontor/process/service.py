@@ -155,7 +155,7 @@ class ProcessServices:
                 )
             except StepInterrupted as stop:
                 raise StepStopped(
-                    f"instance {instance_id} was {stop.reason} while the step ran; "
+                    f"a {stop.reason} of instance {instance_id} stopped the step that ran; "
                     "nothing of the step was applied"
                 ) from stop
 

@@ -106,3 +106,37 @@ def test_run_refuses_bad_variables_and_unknown_processes() -> None:
     unknown = runner.invoke(app, ["bpmn", "run", model, "--process", "Nope"])
     assert unknown.exit_code == 1
     assert "no process 'Nope'" in unknown.output
+
+
+LOOPING = (
+    '<bpmn:startEvent id="S"/><bpmn:task id="Task_A"/>'
+    '<bpmn:exclusiveGateway id="Gateway_B" default="out"/><bpmn:endEvent id="E"/>'
+    '<bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Task_A"/>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="Task_A" targetRef="Gateway_B"/>'
+    '<bpmn:sequenceFlow id="back" sourceRef="Gateway_B" targetRef="Task_A">'
+    "<bpmn:conditionExpression>=again</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    '<bpmn:sequenceFlow id="out" sourceRef="Gateway_B" targetRef="E"/>'
+)
+
+
+def test_check_warns_about_a_loop_without_wait_state(tmp_path: Path) -> None:
+    model = _write(tmp_path, LOOPING)
+    result = runner.invoke(app, ["bpmn", "check", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "warning: line 4, 'Task_A': loop without wait state: Task_A → Gateway_B → Task_A" in (
+        result.output
+    )
+
+
+def test_run_stops_a_loop_without_wait_state_with_exit_code_1(tmp_path: Path) -> None:
+    model = _write(tmp_path, LOOPING)
+    result = runner.invoke(
+        app, ["bpmn", "run", str(model), "--var", "again=true"],
+        env={"KONTOR_PROCESS_STEP_MAX_ELEMENTS": "100"},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "incident at 'S': loop without wait state: Task_A → Gateway_B → Task_A" in (
+        result.output
+    )
+    finished = runner.invoke(app, ["bpmn", "run", str(model), "--var", "again=false"])
+    assert finished.exit_code == 0, finished.output

@@ -190,3 +190,60 @@ def test_non_feel_expressions_are_flagged_but_allowed(document, flow):
     assert {i.element_id for i in flagged} == {"Calc", "G"}
     assert all(i.severity is Severity.WARNING for i in flagged)
     assert verdict(definitions, "P").executable
+
+
+def looping(document, flow, task: str) -> str:
+    """S → ``task`` (id A) → gateway G, back to A while ``again``, else to E."""
+    return document(
+        f'<bpmn:startEvent id="S"/>{task}<bpmn:exclusiveGateway id="G" default="out"/>'
+        '<bpmn:endEvent id="E"/>'
+        + flow("f1", "S", "A")
+        + flow("f2", "A", "G")
+        + flow("back", "G", "A", condition="=again")
+        + flow("out", "G", "E")
+    )
+
+
+def test_a_loop_without_wait_state_is_a_warning_naming_its_elements(document, flow):
+    definitions = parse_bpmn(looping(document, flow, '<bpmn:task id="A"/>'))
+    [issue] = [i for i in validate(definitions) if i.code == "loop_without_wait_state"]
+    assert issue.severity is Severity.WARNING
+    assert issue.element_id == "A"
+    assert issue.message.startswith("loop without wait state: A → G → A")
+    assert verdict(definitions, "P").executable
+
+
+def test_a_loop_through_a_wait_state_is_no_warning(document, flow):
+    for waiting in (
+        '<bpmn:userTask id="A"/>',
+        '<bpmn:receiveTask id="A"/>',
+        '<bpmn:intermediateCatchEvent id="A"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        "</bpmn:intermediateCatchEvent>",
+        '<bpmn:task id="A" camunda:asyncBefore="true"/>',
+        '<bpmn:subProcess id="A"><bpmn:startEvent id="In"/><bpmn:userTask id="Work"/>'
+        '<bpmn:endEvent id="Out"/>'
+        + flow("i1", "In", "Work")
+        + flow("i2", "Work", "Out")
+        + "</bpmn:subProcess>",
+    ):
+        assert "loop_without_wait_state" not in codes(looping(document, flow, waiting)), waiting
+
+
+def test_a_loop_inside_a_sub_process_is_found_and_named_from_its_entry(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:subProcess id="Sub"><bpmn:startEvent id="In"/>'
+        '<bpmn:scriptTask id="Count"><bpmn:extensionElements>'
+        '<zeebe:script expression="=n + 1" resultVariable="n"/></bpmn:extensionElements>'
+        '</bpmn:scriptTask><bpmn:exclusiveGateway id="More" default="done"/>'
+        '<bpmn:endEvent id="Out"/>'
+        + flow("i1", "In", "Count")
+        + flow("i2", "Count", "More")
+        + flow("again", "More", "Count", condition="=n &lt; 3")
+        + flow("done", "More", "Out")
+        + '</bpmn:subProcess><bpmn:endEvent id="E"/>'
+        + flow("f1", "S", "Sub")
+        + flow("f2", "Sub", "E")
+    )
+    [issue] = [i for i in validate(parse_bpmn(xml)) if i.code == "loop_without_wait_state"]
+    assert issue.message.startswith("loop without wait state: Count → More → Count")

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.bpmn.support import unsupported_reason
+from kontor.process.bpmn.validation_cycles import loops_without_wait_state
 from kontor.process.bpmn.validation_rules import check_node_rules
 
 
@@ -108,6 +109,14 @@ def validate_process(definitions: Definitions, process: Process) -> list[Issue]:
     for node_id in sorted(_unreachable(process), key=lambda n: process.node(n).line or 0):
         node = process.node(node_id)
         report(Severity.WARNING, "unreachable", "no path from a start event reaches it", node)
+    for loop in loops_without_wait_state(process):
+        report(
+            Severity.WARNING,
+            "loop_without_wait_state",
+            f"loop without wait state: {' → '.join(loop)}; unless a condition leads out, "
+            "a step runs it until the step budget stops it with an incident",
+            process.node(loop[0]),
+        )
     if unsupported:
         report(
             Severity.ERROR,

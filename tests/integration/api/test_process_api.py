@@ -342,3 +342,31 @@ def test_resolving_an_incident_offers_the_job_again(client: TestClient, kontor: 
     assert history["resolved_at"] is not None
     [again] = client.post("/api/process/external-tasks/fetch-and-lock", json=fetch).json()
     assert (again["job_id"], again["retries"]) == (task["job_id"], 1)
+
+
+LOOPING = f"""{HEAD}
+  <bpmn:process id="Looping" isExecutable="true">
+    <bpmn:startEvent id="S"/><bpmn:task id="Task_A"/>
+    <bpmn:exclusiveGateway id="Gateway_B" default="out"/><bpmn:endEvent id="E"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Task_A"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="Task_A" targetRef="Gateway_B"/>
+    <bpmn:sequenceFlow id="back" sourceRef="Gateway_B" targetRef="Task_A">
+      <bpmn:conditionExpression>=again</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="out" sourceRef="Gateway_B" targetRef="E"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_starting_a_loop_without_wait_state_answers_with_the_incident(
+    client: TestClient,
+) -> None:
+    _deploy(client, LOOPING)
+    started = _start(client, "Looping", variables={"again": True})
+    [incident] = started["incidents"]
+    assert incident["element_id"] == "S"
+    assert incident["reason"].startswith("loop without wait state: Task_A → Gateway_B → Task_A")
+    assert client.get("/healthz").status_code == 200
+    assert _start(client, "Looping", variables={"again": False})["status"] == "completed"
+    cancelled = client.post(f"/api/process/instances/{started['instance_id']}/cancel", json={})
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "terminated")

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from kontor.messaging import Command
 from kontor.process import (
     CancelInstance,
     CompleteUserTask,
     IncidentRaised,
     ModificationInstruction,
     ModifyInstance,
+    SuspendInstance,
 )
 from kontor.process.bpmn import Expression
 from kontor.process.errors import StepStopped
@@ -152,37 +154,69 @@ class Signalling:
         return self.inner.evaluate(expression, variables)
 
 
-def test_cancelling_an_instance_stops_its_running_step(engine: Engine) -> None:
-    world = world_with(engine, process_step_max_elements=10**9, process_step_max_seconds=3600)
-    instance = world.start("ReviewedLoop")
-    task = world.task("Review")
+def while_looping(world: World, instance: str, run: Callable[[], Any], stop: Command) -> Any:
+    """Handle ``stop`` while ``run`` loops in another thread; ``run``'s result or error."""
     services = world.executor.services
     signalling = Signalling(services.evaluator)
     services.evaluator = signalling
-    failures: list[BaseException] = []
+    outcome: list[Any] = []
 
-    def complete() -> None:
+    def looping() -> None:
         try:
-            world.handle(
-                CompleteUserTask(
-                    tenant_id=TENANT, instance_id=instance, task_id=task.task_id,
-                    variables={"again": True},
-                )
-            )  # fmt: skip
-        except BaseException as error:  # handed to the test thread
-            failures.append(error)
+            outcome.append(run())
+        except Exception as error:  # handed to the test thread
+            outcome.append(error)
 
-    looping = threading.Thread(target=complete, daemon=True)
-    looping.start()
+    thread = threading.Thread(target=looping, daemon=True)
+    thread.start()
     try:
         assert signalling.looping.wait(WAIT)
-        world.handle(CancelInstance(tenant_id=TENANT, instance_id=instance))
-        looping.join(WAIT)
+        world.handle(stop)
+        thread.join(WAIT)
     finally:
         services.running.stop(TENANT, instance, "test end")  # never leave the loop running
-    assert not looping.is_alive()
-    [failure] = failures
+    assert not thread.is_alive()
+    services.evaluator = signalling.inner
+    return outcome[0]
+
+
+@pytest.mark.parametrize(
+    ("stop", "status"), [(CancelInstance, "terminated"), (SuspendInstance, "active")]
+)
+def test_cancel_or_suspend_stops_a_running_step_of_the_instance(
+    engine: Engine, stop: type[CancelInstance | SuspendInstance], status: str
+) -> None:
+    world = world_with(engine, process_step_max_elements=10**9, process_step_max_seconds=3600)
+    instance = world.start("ReviewedLoop")
+    task = world.task("Review")
+    completion = CompleteUserTask(
+        tenant_id=TENANT, instance_id=instance, task_id=task.task_id, variables={"again": True}
+    )
+    failure = while_looping(
+        world,
+        instance,
+        lambda: world.handle(completion),
+        stop(tenant_id=TENANT, instance_id=instance),
+    )
     assert isinstance(failure, StepStopped)
-    assert f"a cancel of instance {instance} stopped the step" in str(failure)
-    assert world.status(instance) == "terminated"
+    request = "cancel" if stop is CancelInstance else "suspend"
+    assert f"a {request} of instance {instance} stopped the step" in str(failure)
+    assert world.status(instance) == status
+    assert world.completed(instance) == ["S"]  # nothing of the stopped step was stored
     assert world.status(world.start("Looping", variables={"again": False})) == "completed"
+
+
+def test_cancel_stops_a_job_running_a_loop_and_the_job_is_gone(engine: Engine) -> None:
+    world = world_with(engine, process_step_max_elements=10**9, process_step_max_seconds=3600)
+    instance = world.start("TimedLoop", variables={"again": True})
+    world.clock.advance(dt.timedelta(hours=1))
+    report = while_looping(
+        world,
+        instance,
+        world.executor.run_due,
+        CancelInstance(tenant_id=TENANT, instance_id=instance),
+    )
+    assert (report.completed, report.conflicts) == (0, 1)
+    assert world.status(instance) == "terminated"
+    world.clock.advance(dt.timedelta(hours=1))  # past the job's lock
+    assert world.executor.run_until_idle().claimed == 0

@@ -95,6 +95,8 @@ class StepBudget:
             self._trip(f"{self.limits.max_seconds:g} s", now)
         else:
             self.next_check = min(self.entered + CHECK_EVERY, self.limits.max_elements)
+            if self._stop_reason is not None:  # ``stop`` ran between the two lines above
+                self.next_check = 0
             return
         self._follow(token_id, element_id, process)
 

@@ -83,8 +83,8 @@ class StepBudget:
 
     def check(self, token_id: str, element_id: str, process: Process) -> None:
         """Called by the execution when ``entered`` reached ``next_check``."""
-        if self._stop_reason is not None:
-            raise StepInterrupted(self._stop_reason, requested=True)
+        if (reason := self._stop_reason) is not None:
+            raise StepInterrupted(reason, requested=True)
         if self._trace is not None:
             self._follow(token_id, element_id, process)
             return

@@ -1,7 +1,10 @@
 """Step budgets of the pure runtime: a loop without wait state stops and is named."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn
 from kontor.process.runtime import (
     ActivityStarted,
@@ -139,3 +142,53 @@ def test_a_loop_that_spawns_new_tokens_names_the_elements_entered_most(
         "the step reached no wait state within 50 element executions (most entered: "
     )
     assert "Task_A ×" in stopped.value.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(max_elements=st.integers(min_value=1, max_value=3000), rounds=st.integers(0, 40))
+def test_a_step_within_budget_is_untouched_and_one_beyond_it_parks_at_the_start(
+    document, flow, lookup_evaluator, max_elements, rounds
+):
+    # Law: a loop of ``rounds`` rounds completes when the budget covers its elements; well
+    # beyond the budget the start is parked whole with the loop named, never half run.
+    definitions = looping(document, flow)
+    clock = FakeClock()
+    counted = [True] * rounds + [False]
+    variables = {"again": counted[0]}
+    budget = StepBudget(StepLimits(max_elements=max_elements, max_seconds=NO_TIME_LIMIT))
+    evaluator = Rounds(lookup_evaluator, counted)
+    state, effects = run_within(
+        budget, lambda: start(definitions, "P", variables, clock, evaluator=evaluator.fresh())
+    )
+    needed = 1 + 2 * (rounds + 1) + 1  # S, then Task_A and Gateway_B per pass, then E
+    if needed <= max_elements:
+        assert state.status is InstanceStatus.COMPLETED
+    if needed > max_elements + 3:  # the loop goes round once more after the limit: named
+        assert state.status is InstanceStatus.ACTIVE
+    if state.status is InstanceStatus.COMPLETED:
+        assert state.incidents == {}
+    else:
+        [incident] = state.incidents.values()
+        assert incident.element_id == "S"
+        assert "Task_A → Gateway_B → Task_A" in incident.reason
+        assert [type(e) for e in effects] == [IncidentRaised]
+
+
+class Rounds:
+    """Answers the loop condition from a list: true for each round, then false."""
+
+    def __init__(self, inner, answers):
+        self.inner = inner
+        self.answers = answers
+        self.asked = 0
+
+    def fresh(self):
+        self.asked = 0
+        return self
+
+    def evaluate(self, expression, variables):
+        if expression.text.strip() != "again":
+            return self.inner.evaluate(expression, variables)
+        answer = self.answers[min(self.asked, len(self.answers) - 1)]
+        self.asked += 1
+        return answer

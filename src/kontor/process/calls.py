@@ -21,6 +21,7 @@ instance and the instances it called in turn.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from kontor.messaging import UnitOfWork
@@ -46,6 +47,12 @@ from kontor.process.store.instance_control import active_children
 
 if TYPE_CHECKING:
     from kontor.process.service import ProcessServices, Step
+
+MAX_NESTED_CALLS = 32
+"""Called instances one transaction may start inside each other (a call chain that never
+waits would otherwise recurse until the interpreter gives up)."""
+
+_nested_calls: ContextVar[int] = ContextVar("kontor_nested_calls", default=0)
 
 
 def follow_calls(
@@ -80,18 +87,43 @@ def _call(
         called = _called_version(services, uow, caller, effect, node.extensions.called_element)
     except ProcessNotFound as error:
         reason = f"call activity {effect.element_id!r} cannot start process: {error}"
-
-        def failing(d: Definitions, s: InstanceState) -> StepResult:
-            return fail_call_activity(
-                d, s, effect.token_id, reason, uow.clock, evaluator=services.evaluator
-            )
-
-        _apply_to(services, uow, caller.tenant_id, caller.instance_id, failing, envelope)
+        _fail_call(services, uow, caller, effect, reason, envelope)
         return
-    launch(
-        services, uow, called, effect.variables, envelope, case_id=caller.case_id,
-        parent=ParentLink(caller.instance_id, effect.token_id),
-    )  # fmt: skip
+    depth = _nested_calls.get()
+    if depth >= MAX_NESTED_CALLS:
+        reason = (
+            f"call activity {effect.element_id!r} would nest more than {MAX_NESTED_CALLS} "
+            "called instances in one transaction: processes that call each other without a "
+            "wait state"
+        )
+        _fail_call(services, uow, caller, effect, reason, envelope)
+        return
+    reset = _nested_calls.set(depth + 1)
+    try:
+        launch(
+            services, uow, called, effect.variables, envelope, case_id=caller.case_id,
+            parent=ParentLink(caller.instance_id, effect.token_id),
+        )  # fmt: skip
+    finally:
+        _nested_calls.reset(reset)
+
+
+def _fail_call(
+    services: ProcessServices,
+    uow: UnitOfWork,
+    caller: InstanceRecord,
+    effect: fx.CallActivityStarted,
+    reason: str,
+    envelope: dict[str, Any],
+) -> None:
+    """An incident at the call activity; resolving it tries the call again."""
+
+    def failing(d: Definitions, s: InstanceState) -> StepResult:
+        return fail_call_activity(
+            d, s, effect.token_id, reason, uow.clock, evaluator=services.evaluator
+        )
+
+    _apply_to(services, uow, caller.tenant_id, caller.instance_id, failing, envelope)
 
 
 def _called_version(

@@ -20,6 +20,7 @@ from kontor.process import (
     SuspendInstance,
 )
 from kontor.process.bpmn import Expression
+from kontor.process.calls import MAX_NESTED_CALLS
 from kontor.process.errors import StepStopped
 from kontor.process.runtime import ExpressionEvaluator
 from kontor.process.store import HistoryStore
@@ -67,6 +68,17 @@ MODELS = [
     model(looping("ReviewedLoop", '<bpmn:userTask id="Review"/>')),
     model(REMINDER),
 ]
+
+
+RECURSIVE = model(
+    process(
+        "Recursive",
+        '<bpmn:startEvent id="S"/><bpmn:callActivity id="Call"><bpmn:extensionElements>'
+        '<zeebe:calledElement processId="Recursive"/></bpmn:extensionElements>'
+        '</bpmn:callActivity><bpmn:endEvent id="E"/>',
+        chain("S", "Call", "E"),
+    )
+)
 
 
 def world_with(engine: Engine, **limits: Any) -> World:
@@ -220,3 +232,17 @@ def test_cancel_stops_a_job_running_a_loop_and_the_job_is_gone(engine: Engine) -
     assert world.status(instance) == "terminated"
     world.clock.advance(dt.timedelta(hours=1))  # past the job's lock
     assert world.executor.run_until_idle().claimed == 0
+
+
+def test_a_process_calling_itself_stops_at_the_nesting_limit_with_an_incident(
+    world: World,
+) -> None:
+    world.deploy(RECURSIVE)
+    root = world.start("Recursive")
+    chain_of_calls = world.instances("Recursive")
+    assert chain_of_calls[0] == root
+    assert len(chain_of_calls) == MAX_NESTED_CALLS + 1
+    [incident] = world.record(chain_of_calls[-1]).state.incidents.values()
+    assert incident.element_id == "Call"
+    assert f"would nest more than {MAX_NESTED_CALLS} called instances" in incident.reason
+    assert all(world.status(instance) == "active" for instance in chain_of_calls)

@@ -219,9 +219,9 @@ class InstanceControl:
         def step(definitions: Definitions, state: InstanceState) -> StepResult:
             return cancel(definitions, state, uow.clock, evaluator=evaluator)
 
-        self._stop_running(command.tenant_id, instance_id, "cancel")
         self._operate(uow, command, instance_id, step, "cancel", details)
         for child in active_children(uow.connection, command.tenant_id, instance_id):
+            self._stop_running(command.tenant_id, child, "cancel")
             self._cancel(uow, command, child, {**details, "cancelled_with": instance_id})
 
     def _active_caller(self, uow: UnitOfWork, record: InstanceRecord) -> InstanceRecord | None:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from kontor.process.bpmn.expressions import Expression
-from kontor.rules.feel import CompiledExpression, FeelWarning, compile_expression, to_feel, to_json
+from kontor.rules.feel import (
+    DEFAULT_LIMITS,
+    CompiledExpression,
+    EvaluationLimits,
+    FeelWarning,
+    compile_expression,
+    to_feel,
+    to_json,
+)
 
 
 class UnsupportedExpressionLanguage(ValueError):
@@ -14,10 +23,15 @@ class UnsupportedExpressionLanguage(ValueError):
 
 
 class FeelEvaluator:
-    """Evaluates FEEL expressions of process models; compiled forms are cached by text."""
+    """Evaluates FEEL expressions of process models; compiled forms are cached by text.
 
-    def __init__(self) -> None:
+    The limits are strict: an expression beyond its budget raises EvaluationBudgetExceeded,
+    which the engine turns into an incident, rather than taking a default branch on null.
+    """
+
+    def __init__(self, limits: EvaluationLimits = DEFAULT_LIMITS) -> None:
         self._compiled: dict[tuple[str, tuple[str, ...]], CompiledExpression] = {}
+        self._limits = replace(limits, strict=True)
 
     def evaluate(self, expression: Expression, variables: Mapping[str, Any]) -> Any:
         """Evaluate ``expression`` against JSON ``variables``; the result is JSON again."""
@@ -35,4 +49,4 @@ class FeelEvaluator:
             self._compiled[key] = compiled
         warnings: list[FeelWarning] = []
         scope = {name: to_feel(value) for name, value in variables.items()}
-        return to_json(compiled.evaluate(scope, warnings))
+        return to_json(compiled.evaluate(scope, warnings, self._limits.start()))

@@ -86,6 +86,7 @@ class CompiledTable:
         rules: Sequence[TableRule],
         owner: str,
         output_types: Sequence[DmnType | None] = (),
+        input_types: Sequence[DmnType | None] = (),
     ) -> None:
         self.table_id = table_id
         self.owner = owner
@@ -95,6 +96,11 @@ class CompiledTable:
             clause.label or clause.expression.text.strip() for clause in inputs
         )
         self.fetchers = tuple(_fetcher(clause.expression) for clause in inputs)
+        self.typed_inputs = tuple(
+            (position, input_type)
+            for position, input_type in enumerate(input_types)
+            if input_type is not None
+        )
         self.input_values_tests = tuple(
             None if clause.input_values is None else clause.input_values.compiled
             for clause in inputs
@@ -140,6 +146,8 @@ class CompiledTable:
     ) -> Any:
         """Evaluate the table in `scope`; problems become null plus a message."""
         values = [fetch(scope, warnings) for fetch in self.fetchers]
+        if self.typed_inputs:
+            self._conform_inputs(values, messages)
         if self.has_input_values and not self._inputs_allowed(values, scope, warnings, messages):
             if traces is not None:
                 traces.append(self._trace(values, (), None))
@@ -209,6 +217,21 @@ class CompiledTable:
             self.message(messages, f"output {name!r} = {value!r} is not an allowed output value")
             return None
         return value
+
+    def _conform_inputs(self, values: list[Any], messages: list[DmnMessage]) -> None:
+        """Apply the input expressions' typeRefs: a value of another type becomes null.
+
+        So a catch-all rule does not match a wrong-typed input as if it were of the right type
+        without the table saying so; the warning names the input.
+        """
+        for position, input_type in self.typed_inputs:
+            value, problem = coerce(input_type, values[position])
+            if problem:
+                label = self.input_labels[position]
+                messages.append(
+                    DmnMessage("warning", f"input '{label}': {problem}; using null", self.owner)
+                )
+            values[position] = value
 
     def message(self, messages: list[DmnMessage], text: str) -> None:
         """Record an error on this table."""
@@ -284,10 +307,11 @@ def compile_table(
     rules: Sequence[TableRule],
     owner: str,
     output_types: Sequence[DmnType | None] = (),
+    input_types: Sequence[DmnType | None] = (),
 ) -> CompiledTable:
     """Build the executable table (signature mirrors the DecisionTable model node)."""
     return CompiledTable(
-        table_id, hit_policy, aggregation, inputs, outputs, rules, owner, output_types
+        table_id, hit_policy, aggregation, inputs, outputs, rules, owner, output_types, input_types
     )
 
 

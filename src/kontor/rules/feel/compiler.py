@@ -307,6 +307,7 @@ class Compiler:
                 return None
             items = value if type(value) is list else [value]
             ctx = frame.ctx
+            ctx.budget.spend(len(items))
             selected = []
             for index, item in enumerate(items):
                 verdict = condition(Frame([item], frame, ctx))

@@ -53,7 +53,7 @@ class Budget:
         self.remaining = limits.max_iterations
         self.depth = 0
         self._deadline = monotonic() + limits.max_seconds
-        self._next_check = self.remaining - _CLOCK_EVERY
+        self._next_check = max(self.remaining - _CLOCK_EVERY, 0)
 
     def spend(self, count: int) -> None:
         """Account for `count` iterations (loop items, filter items or calls)."""
@@ -67,7 +67,7 @@ class Budget:
         if monotonic() > self._deadline:
             self.remaining = -1  # stay exceeded for every later spend
             raise self.exceeded("max_seconds", "the evaluation took too long")
-        self._next_check = self.remaining - _CLOCK_EVERY
+        self._next_check = max(self.remaining - _CLOCK_EVERY, 0)
 
     def check_list(self, size: int) -> None:
         """Refuse to build a list of `size` items beyond the limit."""

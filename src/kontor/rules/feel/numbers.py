@@ -6,12 +6,13 @@ import decimal
 from decimal import Decimal
 from typing import Any
 
-# IEEE 754 decimal128: 34 significant digits, exponent range +-6143, banker's rounding.
+# IEEE 754 decimal128: 34 significant digits, exponents clamped to its range, banker's rounding.
 NUMBER_CONTEXT = decimal.Context(
     prec=34,
     rounding=decimal.ROUND_HALF_EVEN,
     Emax=6144,
     Emin=-6143,
+    clamp=1,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 

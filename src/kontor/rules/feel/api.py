@@ -47,7 +47,11 @@ def _run(evaluator: Callable[[EvalContext], Any], ctx: EvalContext) -> Any:
     if budget.depth:
         return evaluator(ctx)
     try:
-        return evaluator(ctx)
+        result = evaluator(ctx)
+        kind = type(result)
+        if kind is list or kind is dict:
+            budget.check_result(result)
+        return result
     except RecursionError:
         error = budget.exceeded("max_depth", "the evaluation nested too deeply")
         if budget.limits.strict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from time import monotonic
+from typing import Any
 
 # How many iterations may pass between two looks at the clock (keeps the hot path cheap).
 _CLOCK_EVERY = 1024
@@ -78,6 +79,27 @@ class Budget:
         """Refuse a string of `length` characters beyond the limit."""
         if length > self.limits.max_string_length:
             raise self.exceeded("max_string_length", f"a string of {length} characters")
+
+    def check_result(self, value: list[Any] | dict[str, Any]) -> None:
+        """Refuse a result holding more than `max_list_size` items through its nesting.
+
+        Lists may share their items, so a few iterations can build a value whose JSON form
+        would be huge; this walk stops as soon as the limit is passed.
+        """
+        limit = self.limits.max_list_size
+        count = 0
+        pending: list[Any] = [value]
+        while pending:
+            current = pending.pop()
+            kind = type(current)
+            if kind is list:
+                count += len(current)
+                pending.extend(current)
+            elif kind is dict:
+                count += len(current)
+                pending.extend(current.values())
+            if count > limit:
+                raise self.exceeded("max_list_size", f"a result of more than {limit} items")
 
     def enter(self) -> None:
         """Enter a function call (counted as an iteration, nested up to `max_depth`)."""

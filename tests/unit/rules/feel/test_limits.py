@@ -117,3 +117,12 @@ def test_results_within_the_limits_are_unchanged(n: int) -> None:
     value, warnings = run("count(for i in 1..n return i) + sum([1, 2][item > 0])", n=n)
     assert value == Decimal(abs(n - 1) + 1 + 3)
     assert warnings == ""
+
+
+def test_a_result_of_shared_lists_is_measured_through_its_nesting() -> None:
+    # Each step doubles the logical size: 2**40 items in 40 iterations, sharing one list.
+    doubling = "for i in 1..40 return if i = 1 then [1] else [partial[-1], partial[-1]]"
+    value, warnings = run(doubling)
+    assert value is None
+    assert "a result of more than 100000 items (max_list_size = 100000)" in warnings
+    assert run("for i in 1..3 return [i, [i]]")[0] == [[1, [1]], [2, [2]], [3, [3]]]

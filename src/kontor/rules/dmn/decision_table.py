@@ -11,7 +11,7 @@ from kontor.rules.dmn.errors import DmnMessage
 from kontor.rules.dmn.explain import MatchedRule, TableTrace
 from kontor.rules.dmn.hit_policies import apply_hit_policy
 from kontor.rules.dmn.table_columns import Column, build_column
-from kontor.rules.dmn.typerefs import DmnType, coerce
+from kontor.rules.dmn.typerefs import BuiltinType, DmnType, coerce
 
 if TYPE_CHECKING:
     from kontor.rules.dmn.model import LiteralExpression, TableInput, TableOutput, TableRule
@@ -20,6 +20,8 @@ _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEYWORDS = frozenset({"true", "false", "null", "not", "and", "or", "if", "for", "some", "every"})
 _CONSTANT = re.compile(r'"[^"\\]*"|-?\d+(?:\.\d+)?|true|false|null')
 _MISSING = object()
+# Python types that conform to a built-in type, for a quick check on the hot path.
+_KINDS: dict[str, tuple[type, ...]] = {"number": (Decimal,), "string": (str,), "boolean": (bool,)}
 
 Fetch = Callable[[Mapping[str, Any], list[Any]], Any]
 
@@ -38,6 +40,11 @@ def _fetcher(expression: LiteralExpression) -> Fetch:
 
         return fetch_name
     return lambda scope, warnings: compiled.evaluate(scope, warnings)
+
+
+def _quick_kinds(dmn_type: DmnType) -> tuple[type, ...]:
+    """Python types that surely conform to `dmn_type` (none known: check the slow way)."""
+    return _KINDS.get(dmn_type.name, ()) if isinstance(dmn_type, BuiltinType) else ()
 
 
 def _constant(text: str) -> tuple[bool, Any]:
@@ -97,7 +104,7 @@ class CompiledTable:
         )
         self.fetchers = tuple(_fetcher(clause.expression) for clause in inputs)
         self.typed_inputs = tuple(
-            (position, input_type)
+            (position, input_type, _quick_kinds(input_type))
             for position, input_type in enumerate(input_types)
             if input_type is not None
         )
@@ -224,8 +231,11 @@ class CompiledTable:
         So a catch-all rule does not match a wrong-typed input as if it were of the right type
         without the table saying so; the warning names the input.
         """
-        for position, input_type in self.typed_inputs:
-            value, problem = coerce(input_type, values[position])
+        for position, input_type, kinds in self.typed_inputs:
+            value = values[position]
+            if value is None or type(value) in kinds:
+                continue  # conforms: checked without the type's machinery
+            value, problem = coerce(input_type, value)
             if problem:
                 label = self.input_labels[position]
                 messages.append(

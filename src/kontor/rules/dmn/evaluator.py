@@ -66,6 +66,8 @@ class Evaluation:
 
     def to_feel(self, raw: Any, label: str) -> Any:
         """A caller's value in FEEL's value space; numbers beyond decimal128 warn and are null."""
+        if type(raw) is str:
+            return raw  # the common case, nothing to convert
         problems: list[Any] = []
         value = feel_bridge.to_feel(raw, problems)
         for problem in problems:

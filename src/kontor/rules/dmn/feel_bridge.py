@@ -77,9 +77,11 @@ def is_budget_exceeded(exc: BaseException) -> bool:
 
 
 def budgeted_warnings(limits: Any = None) -> list[Any]:
-    """A warning list carrying a fresh budget of `limits` (default limits if None)."""
+    """A warning list carrying a budget of `limits` (default limits if None), started on use."""
     module = feel()
-    return module.BudgetedWarnings((limits or module.DEFAULT_LIMITS).start())  # type: ignore[no-any-return]
+    if limits is None:
+        return module.BudgetedWarnings()  # type: ignore[no-any-return]
+    return module.BudgetedWarnings.of(limits)  # type: ignore[no-any-return]
 
 
 def is_function(value: Any) -> bool:

@@ -9,7 +9,12 @@ from kontor.rules.feel import syntax as ast
 from kontor.rules.feel.compiler import Compiler
 from kontor.rules.feel.compiler_tests import SLOW, compile_positive_tests, fast_matcher
 from kontor.rules.feel.errors import FeelSyntaxError, FeelWarning
-from kontor.rules.feel.limits import DEFAULT_LIMITS, Budget, EvaluationBudgetExceeded
+from kontor.rules.feel.limits import (
+    DEFAULT_LIMITS,
+    Budget,
+    EvaluationBudgetExceeded,
+    EvaluationLimits,
+)
 from kontor.rules.feel.parser import parse_expression, parse_unary_tests
 from kontor.rules.feel.runtime import EvalContext, Evaluator
 from kontor.rules.feel.typesystem import TypeLike
@@ -21,12 +26,29 @@ class BudgetedWarnings(list[FeelWarning]):
     """A warning list that carries the budget of the evaluation filling it.
 
     A DMN evaluation hands one to every expression it evaluates, so all of them spend from
-    one budget without each call site passing it along.
+    one budget without each call site passing it along. The budget (and its clock) starts
+    with the first expression evaluated: many decision tables never need one.
     """
 
-    def __init__(self, budget: Budget) -> None:
-        super().__init__()
-        self.budget = budget
+    # Class defaults instead of an __init__: one is made per DMN evaluation, so it stays as
+    # cheap to create as a plain list.
+    limits: EvaluationLimits = DEFAULT_LIMITS
+    _budget: Budget | None = None
+
+    @classmethod
+    def of(cls, limits: EvaluationLimits) -> BudgetedWarnings:
+        """An empty warning list whose budget will follow `limits`."""
+        warnings = cls()
+        if limits is not DEFAULT_LIMITS:
+            warnings.limits = limits
+        return warnings
+
+    @property
+    def budget(self) -> Budget:
+        """The shared budget, started on first use."""
+        if self._budget is None:
+            self._budget = self.limits.start()
+        return self._budget
 
 
 def _budget_for(warnings: list[FeelWarning] | None, budget: Budget | None) -> Budget:

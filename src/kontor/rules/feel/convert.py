@@ -16,6 +16,9 @@ from kontor.rules.feel.values import FeelFunction, Range
 # Types that scope lookups convert on the fly (cheap check on the hot path).
 NEEDS_CONVERSION = frozenset({int, float, tuple, timedelta})
 
+# Integers below 34 digits are decimal128 numbers as they are (the common case: no rounding).
+_EXACT_INTEGERS = 10**34
+
 
 def to_feel(value: Any, warnings: list[FeelWarning] | None = None) -> Any:
     """Python/JSON value -> FEEL value (numbers become Decimal, containers are converted deeply).
@@ -26,6 +29,8 @@ def to_feel(value: Any, warnings: list[FeelWarning] | None = None) -> Any:
     kind = type(value)
     if value is None or kind is bool or kind is str:
         return value
+    if kind is int and -_EXACT_INTEGERS < value < _EXACT_INTEGERS:
+        return Decimal(value)
     if kind is Decimal or kind is int or kind is float:
         number = to_feel_number(value)
         if number is None and warnings is not None:

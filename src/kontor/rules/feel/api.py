@@ -11,6 +11,7 @@ from kontor.rules.feel.compiler_tests import SLOW, compile_positive_tests, fast_
 from kontor.rules.feel.errors import FeelSyntaxError, FeelWarning
 from kontor.rules.feel.limits import (
     DEFAULT_LIMITS,
+    RUNNING,
     Budget,
     EvaluationBudgetExceeded,
     EvaluationLimits,
@@ -68,6 +69,7 @@ def _run(evaluator: Callable[[EvalContext], Any], ctx: EvalContext) -> Any:
     budget = ctx.budget
     if budget.depth:
         return evaluator(ctx)
+    running = RUNNING.set(budget)
     try:
         result = evaluator(ctx)
         kind = type(result)
@@ -83,6 +85,8 @@ def _run(evaluator: Callable[[EvalContext], Any], ctx: EvalContext) -> Any:
         if budget.limits.strict:
             raise
         ctx.warn("budget-exceeded", error.message)
+    finally:
+        RUNNING.reset(running)
     return None
 
 

@@ -8,6 +8,7 @@ for evaluation errors, unless the limits are strict (the process engine wants an
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any
@@ -101,6 +102,10 @@ class Budget:
             if count > limit:
                 raise self.exceeded("max_list_size", f"a result of more than {limit} items")
 
+    def seconds_left(self) -> float:
+        """Time this evaluation may still take (for work that cannot count, like a regex)."""
+        return max(self._deadline - monotonic(), 0.0)
+
     def enter(self) -> None:
         """Enter a function call (counted as an iteration, nested up to `max_depth`)."""
         self.spend(1)
@@ -114,3 +119,8 @@ class Budget:
         return EvaluationBudgetExceeded(
             limit, f"evaluation budget exceeded: {what} ({limit} = {value})"
         )
+
+
+# The budget of the evaluation running in this thread or task, for built-ins that cannot
+# count iterations themselves (a regular expression runs in C).
+RUNNING: ContextVar[Budget | None] = ContextVar("feel_budget", default=None)

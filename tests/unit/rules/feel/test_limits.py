@@ -126,3 +126,14 @@ def test_a_result_of_shared_lists_is_measured_through_its_nesting() -> None:
     assert value is None
     assert "a result of more than 100000 items (max_list_size = 100000)" in warnings
     assert run("for i in 1..3 return [i, [i]]")[0] == [[1, [1]], [2, [2]], [3, [3]]]
+
+
+def test_a_backtracking_regular_expression_stops_with_the_time_limit() -> None:
+    # (a|aa)+$ against 60 a's and a "!" backtracks for longer than any machine would wait.
+    limits = EvaluationLimits(max_seconds=0.05)
+    text = "a" * 60 + "!"
+    assert run('matches(s, "^a+!$")', limits, s=text)[0] is True
+    value, warnings = run('matches(s, "(a|aa)+$")', limits, s=text)
+    assert value is None
+    assert "a regular expression took too long (max_seconds = 0.05)" in warnings
+    assert run('replace(s, "(a|aa)+$", "b")', limits, s=text)[0] is None

@@ -22,6 +22,10 @@ class UnsupportedExpressionLanguage(ValueError):
     """An expression is written in a language other than FEEL."""
 
 
+class UnrepresentableNumber(ValueError):
+    """A variable holds a number FEEL cannot represent: NaN, infinite or beyond decimal128."""
+
+
 class FeelEvaluator:
     """Evaluates FEEL expressions of process models; compiled forms are cached by text.
 
@@ -48,5 +52,19 @@ class FeelEvaluator:
             compiled = compile_expression(expression.text, spaced)
             self._compiled[key] = compiled
         warnings: list[FeelWarning] = []
-        scope = {name: to_feel(value) for name, value in variables.items()}
+        scope = {name: to_feel(value, warnings) for name, value in variables.items()}
+        if warnings:
+            # As null the value could send the token down a default flow: an incident instead.
+            raise UnrepresentableNumber(
+                f"variable '{_first_unrepresentable(variables)}': {warnings[0].message}"
+            )
         return to_json(compiled.evaluate(scope, warnings, self._limits.start()))
+
+
+def _first_unrepresentable(variables: Mapping[str, Any]) -> str:
+    for name, value in variables.items():
+        problems: list[FeelWarning] = []
+        to_feel(value, problems)
+        if problems:
+            return name
+    return "?"  # pragma: no cover - called only after a conversion warned

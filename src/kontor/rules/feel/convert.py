@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -56,7 +57,8 @@ def to_feel(value: Any, warnings: list[FeelWarning] | None = None) -> Any:
 def to_json(value: Any) -> Any:
     """FEEL value -> JSON-compatible value (whole numbers become int, other numbers float).
 
-    A Decimal beyond decimal128 becomes null, so its conversion never costs more than its size.
+    A number beyond decimal128 (or NaN, infinite) becomes null, so the conversion never costs
+    more than the value's size and the JSON is valid.
     """
     kind = type(value)
     if value is None or kind is bool or kind is str or kind is int:
@@ -71,7 +73,7 @@ def to_json(value: Any) -> Any:
         # Keep the exact decimal text when a float would lose digits.
         return as_float if Decimal(repr(as_float)) == number else format_number(number)
     if kind is float:
-        return value
+        return value if math.isfinite(value) else None  # JSON has no NaN or infinity
     temporal = format_temporal(value)
     if temporal is not None:
         return temporal

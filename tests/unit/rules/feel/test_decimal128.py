@@ -82,6 +82,7 @@ def test_to_json_of_numbers() -> None:
     assert to_json(Decimal("1E+40")) == 1e40
     assert to_json(HUGE) is None
     assert to_json(Decimal("NaN")) is None
+    assert to_json([float("nan"), float("-inf"), 1.5]) == [None, None, 1.5]
     assert len(str(to_json(Decimal("1.234567E+6144")))) < 7000
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kontor.messaging import UnitOfWork
@@ -127,12 +127,19 @@ class RulesService:
         version: int,
         decision: str,
         inputs: Mapping[str, Any],
+        *,
+        strict: bool = False,
     ) -> DecisionResult:
-        """Evaluate a decision of one deployment with explanation (nothing is recorded)."""
+        """Evaluate a decision of one deployment with explanation (nothing is recorded).
+
+        `strict`: an exceeded evaluation budget raises EvaluationBudgetExceeded instead of
+        giving null with a warning (a process wants an incident, not a default).
+        """
         principal.require(EVALUATE)
         model = self._model(RuleStore(uow.connection, principal.tenant_id), key, version)
         _require_decision(model, key, decision)
-        return evaluate_decision(model, decision, inputs, explain=True, limits=self._limits)
+        limits = replace(self._limits, strict=True) if strict else self._limits
+        return evaluate_decision(model, decision, inputs, explain=True, limits=limits)
 
     def run_scenarios(
         self,

@@ -24,7 +24,7 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import DEVELOPMENT_TENANT, TenantStore
-from kontor.process import HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
+from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
@@ -125,7 +125,9 @@ def bootstrap(
     clock = clock or SystemClock()
     engine = engine or db.create_database_engine(settings.effective_database_url)
     registry = registry or HandlerRegistry()
-    process_services = register_process_handlers(registry)
+    process_services = register_process_handlers(
+        registry, FeelEvaluator(settings.evaluation_limits)
+    )
     process_services.history_level = settings.process_history_level
     process_services.limits = settings.process_step_limits
     transport: InProcessTransport | RabbitMQTransport
@@ -152,7 +154,7 @@ def bootstrap(
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))
     # Applications declare their hook points here as they arrive (task.created, …).
-    rules = RulesService(hook_points or HookRegistry())
+    rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
     jobs = JobExecutor(
         bus, process_services, task_handlers or load_task_handlers(settings),
         lock_for=dt.timedelta(seconds=settings.process_job_lock_seconds),

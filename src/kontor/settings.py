@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kontor.process import HistoryLevel, StepLimits
+from kontor.rules.feel import EvaluationLimits
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
 
@@ -74,6 +75,17 @@ class Settings(BaseSettings):
         default_factory=list,
         description="modules whose register(handlers) adds in-process service-task handlers",
     )
+    feel_max_iterations: int = Field(
+        default=1_000_000, ge=1, description="loop items, filter items and calls per evaluation"
+    )
+    feel_max_list_size: int = Field(
+        default=100_000, ge=1, description="items of a list one FEEL/DMN evaluation builds"
+    )
+    feel_max_string_length: int = Field(
+        default=1_000_000, ge=1, description="characters of a string one evaluation builds"
+    )
+    feel_max_depth: int = Field(default=64, ge=1, description="nesting of function calls")
+    feel_max_seconds: float = Field(default=2.0, gt=0, description="time of one evaluation")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -104,6 +116,17 @@ class Settings(BaseSettings):
     def uses_rabbitmq(self) -> bool:
         """Whether messages travel through RabbitMQ instead of in-process dispatch."""
         return self.broker_url.startswith(("amqp://", "amqps://"))
+
+    @property
+    def evaluation_limits(self) -> EvaluationLimits:
+        """The budget of one FEEL/DMN evaluation (a process condition, an /evaluate call)."""
+        return EvaluationLimits(
+            max_iterations=self.feel_max_iterations,
+            max_list_size=self.feel_max_list_size,
+            max_string_length=self.feel_max_string_length,
+            max_depth=self.feel_max_depth,
+            max_seconds=self.feel_max_seconds,
+        )
 
     @property
     def json_logs(self) -> bool:

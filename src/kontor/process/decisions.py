@@ -46,8 +46,9 @@ class DecisionTaskHandler:
             for model in _newest_first(self._rules.deployments(uow, principal)):
                 try:
                     result = self._rules.evaluate(
-                        uow, principal, model.model_key, model.version, decision, variables
-                    )
+                        uow, principal, model.model_key, model.version, decision, variables,
+                        strict=True,  # beyond its budget the task fails, it does not go on null
+                    )  # fmt: skip
                 except UnknownDecision:
                     continue
                 target = headers.get("resultVariable")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kontor.messaging import UnitOfWork
@@ -20,7 +20,7 @@ from kontor.rules.deployment.store import DecisionRecord, Deployment, HookBindin
 from kontor.rules.dmn import DecisionResult, Definitions, check_model, evaluate_decision
 from kontor.rules.dmn.model import Decision, DecisionService
 from kontor.rules.errors import HookNotBound, InvalidRuleModel, RuleNotFound, UnknownDecision
-from kontor.rules.feel import to_feel, to_json
+from kontor.rules.feel import DEFAULT_LIMITS, EvaluationLimits, to_feel, to_json
 from kontor.rules.scenarios import Scenario, ScenarioReport, run_scenarios
 
 READ, DEPLOY, EVALUATE, BIND = "rules:read", "rules:deploy", "rules:evaluate", "rules:bind"
@@ -53,9 +53,15 @@ class Decided:
 class RulesService:
     """Deployment, hook binding and decisions of every tenant, with compiled models cached."""
 
-    def __init__(self, hook_points: HookRegistry, cache: ModelCache | None = None) -> None:
+    def __init__(
+        self,
+        hook_points: HookRegistry,
+        cache: ModelCache | None = None,
+        limits: EvaluationLimits = DEFAULT_LIMITS,
+    ) -> None:
         self.hook_points = hook_points
         self._cache = cache or ModelCache()
+        self._limits = limits
 
     # ------------------------------------------------------------ deployments
 
@@ -121,12 +127,19 @@ class RulesService:
         version: int,
         decision: str,
         inputs: Mapping[str, Any],
+        *,
+        strict: bool = False,
     ) -> DecisionResult:
-        """Evaluate a decision of one deployment with explanation (nothing is recorded)."""
+        """Evaluate a decision of one deployment with explanation (nothing is recorded).
+
+        `strict`: an exceeded evaluation budget raises EvaluationBudgetExceeded instead of
+        giving null with a warning (a process wants an incident, not a default).
+        """
         principal.require(EVALUATE)
         model = self._model(RuleStore(uow.connection, principal.tenant_id), key, version)
         _require_decision(model, key, decision)
-        return evaluate_decision(model, decision, inputs, explain=True)
+        limits = replace(self._limits, strict=True) if strict else self._limits
+        return evaluate_decision(model, decision, inputs, explain=True, limits=limits)
 
     def run_scenarios(
         self,
@@ -199,7 +212,9 @@ class RulesService:
             raise HookNotBound(f"hook point {hook!r} has no decision bound", hook=hook)
         version = binding.version or self._latest(store, binding.model_key)
         model = self._model(store, binding.model_key, version)
-        result = evaluate_decision(model, binding.decision, inputs, explain=True)
+        result = evaluate_decision(
+            model, binding.decision, inputs, explain=True, limits=self._limits
+        )
         output = to_json(result.value)
         event = DecisionTaken(
             tenant_id=principal.tenant_id,

@@ -11,7 +11,7 @@ from kontor.rules.dmn.errors import DmnMessage
 from kontor.rules.dmn.explain import MatchedRule, TableTrace
 from kontor.rules.dmn.hit_policies import apply_hit_policy
 from kontor.rules.dmn.table_columns import Column, build_column
-from kontor.rules.dmn.typerefs import DmnType, coerce
+from kontor.rules.dmn.typerefs import BuiltinType, DmnType, coerce
 
 if TYPE_CHECKING:
     from kontor.rules.dmn.model import LiteralExpression, TableInput, TableOutput, TableRule
@@ -20,6 +20,8 @@ _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEYWORDS = frozenset({"true", "false", "null", "not", "and", "or", "if", "for", "some", "every"})
 _CONSTANT = re.compile(r'"[^"\\]*"|-?\d+(?:\.\d+)?|true|false|null')
 _MISSING = object()
+# Python types that conform to a built-in type, for a quick check on the hot path.
+_KINDS: dict[str, tuple[type, ...]] = {"number": (Decimal,), "string": (str,), "boolean": (bool,)}
 
 Fetch = Callable[[Mapping[str, Any], list[Any]], Any]
 
@@ -38,6 +40,11 @@ def _fetcher(expression: LiteralExpression) -> Fetch:
 
         return fetch_name
     return lambda scope, warnings: compiled.evaluate(scope, warnings)
+
+
+def _quick_kinds(dmn_type: DmnType) -> tuple[type, ...]:
+    """Python types that surely conform to `dmn_type` (none known: check the slow way)."""
+    return _KINDS.get(dmn_type.name, ()) if isinstance(dmn_type, BuiltinType) else ()
 
 
 def _constant(text: str) -> tuple[bool, Any]:
@@ -86,6 +93,7 @@ class CompiledTable:
         rules: Sequence[TableRule],
         owner: str,
         output_types: Sequence[DmnType | None] = (),
+        input_types: Sequence[DmnType | None] = (),
     ) -> None:
         self.table_id = table_id
         self.owner = owner
@@ -95,6 +103,11 @@ class CompiledTable:
             clause.label or clause.expression.text.strip() for clause in inputs
         )
         self.fetchers = tuple(_fetcher(clause.expression) for clause in inputs)
+        self.typed_inputs = tuple(
+            (position, input_type, _quick_kinds(input_type))
+            for position, input_type in enumerate(input_types)
+            if input_type is not None
+        )
         self.input_values_tests = tuple(
             None if clause.input_values is None else clause.input_values.compiled
             for clause in inputs
@@ -140,6 +153,8 @@ class CompiledTable:
     ) -> Any:
         """Evaluate the table in `scope`; problems become null plus a message."""
         values = [fetch(scope, warnings) for fetch in self.fetchers]
+        if self.typed_inputs:
+            self._conform_inputs(values, messages)
         if self.has_input_values and not self._inputs_allowed(values, scope, warnings, messages):
             if traces is not None:
                 traces.append(self._trace(values, (), None))
@@ -209,6 +224,24 @@ class CompiledTable:
             self.message(messages, f"output {name!r} = {value!r} is not an allowed output value")
             return None
         return value
+
+    def _conform_inputs(self, values: list[Any], messages: list[DmnMessage]) -> None:
+        """Apply the input expressions' typeRefs: a value of another type becomes null.
+
+        So a catch-all rule does not match a wrong-typed input as if it were of the right type
+        without the table saying so; the warning names the input.
+        """
+        for position, input_type, kinds in self.typed_inputs:
+            value = values[position]
+            if value is None or type(value) in kinds:
+                continue  # conforms: checked without the type's machinery
+            value, problem = coerce(input_type, value)
+            if problem:
+                label = self.input_labels[position]
+                messages.append(
+                    DmnMessage("warning", f"input '{label}': {problem}; using null", self.owner)
+                )
+            values[position] = value
 
     def message(self, messages: list[DmnMessage], text: str) -> None:
         """Record an error on this table."""
@@ -284,10 +317,11 @@ def compile_table(
     rules: Sequence[TableRule],
     owner: str,
     output_types: Sequence[DmnType | None] = (),
+    input_types: Sequence[DmnType | None] = (),
 ) -> CompiledTable:
     """Build the executable table (signature mirrors the DecisionTable model node)."""
     return CompiledTable(
-        table_id, hit_policy, aggregation, inputs, outputs, rules, owner, output_types
+        table_id, hit_policy, aggregation, inputs, outputs, rules, owner, output_types, input_types
     )
 
 

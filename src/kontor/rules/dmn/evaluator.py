@@ -25,7 +25,11 @@ Key = tuple[str, str]
 
 
 class Evaluation:
-    """State of one evaluation: memoised values, messages, FEEL warnings, optional trace."""
+    """State of one evaluation: memoised values, messages, FEEL warnings, optional trace.
+
+    All FEEL evaluated for it spends from one budget of `limits` (FEEL's EvaluationLimits),
+    carried by the warning list.
+    """
 
     def __init__(
         self,
@@ -35,6 +39,7 @@ class Evaluation:
         explain: bool = False,
         parent: Evaluation | None = None,
         overrides: Mapping[Key, Any] | None = None,
+        limits: Any = None,
     ) -> None:
         self.root = root
         self.inputs = inputs
@@ -44,7 +49,7 @@ class Evaluation:
         self.active: set[Key] = set()
         if parent is None:
             self.messages: list[DmnMessage] = []
-            self.warnings: list[Any] = []
+            self.warnings: list[Any] = feel_bridge.budgeted_warnings(limits)
             self.traces: list[TableTrace] | None = [] if explain else None
             self.decision_log: dict[str, Any] | None = {} if explain else None
         else:
@@ -58,6 +63,16 @@ class Evaluation:
     def error(self, text: str, element: str | None) -> None:
         """Record an evaluation error."""
         self.messages.append(DmnMessage("error", text, element))
+
+    def to_feel(self, raw: Any, label: str) -> Any:
+        """A caller's value in FEEL's value space; numbers beyond decimal128 warn and are null."""
+        if type(raw) is str:
+            return raw  # the common case, nothing to convert
+        problems: list[Any] = []
+        value = feel_bridge.to_feel(raw, problems)
+        for problem in problems:
+            self.messages.append(DmnMessage("warning", problem.message, label))
+        return value
 
     def try_coerce(self, model: Definitions, type_ref: str, value: Any) -> tuple[Any, str | None]:
         """Coerce to a typeRef; return (value, problem)."""
@@ -153,8 +168,9 @@ class Evaluation:
         if key in self.memo:
             return self.memo[key]
         raw = self._raw_input(model, element.name)
-        value = None if raw is _MISSING else feel_bridge.to_feel(raw)
-        value = self.coerce(model, element.type_ref, value, f"input data '{element.name}'")
+        label = f"input data '{element.name}'"
+        value = None if raw is _MISSING else self.to_feel(raw, label)
+        value = self.coerce(model, element.type_ref, value, label)
         self.memo[key] = value
         return value
 
@@ -199,6 +215,8 @@ class Evaluation:
             try:
                 value = evaluate_expression(decision.logic, scope, self, model)
             except Exception as exc:  # engine bug: keep the promise that evaluation never raises
+                if feel_bridge.is_budget_exceeded(exc):
+                    raise  # strict limits: the caller asked for the failure itself
                 self.error(f"internal error: {type(exc).__name__}: {exc}", label)
                 value = None
             value = self.coerce(model, decision.type_ref, value, label)
@@ -253,7 +271,7 @@ class Evaluation:
                 if found is None:
                     continue
                 target_model, element = found
-                value = feel_bridge.to_feel(argument)
+                value = self.to_feel(argument, label)
                 if isinstance(element, InputData | Decision) and element.type_ref:
                     value, problem = self.try_coerce(target_model, element.type_ref, value)
                     if problem:
@@ -276,7 +294,7 @@ class Evaluation:
                 continue
             target_model, element = found
             raw = self.inputs.get(element.name, _MISSING)
-            value = None if raw is _MISSING else feel_bridge.to_feel(raw)
+            value = None if raw is _MISSING else self.to_feel(raw, element.name)
             if isinstance(element, InputData | Decision):
                 value = self.coerce(target_model, element.type_ref, value, element.name)
             overrides[(target_model.namespace, ref.element_id)] = value
@@ -322,7 +340,7 @@ def _result(run: Evaluation, value: Any) -> DecisionResult:
         messages.append(DmnMessage(severity, getattr(warning, "message", str(warning)), None))
     explanation = None
     if run.traces is not None and run.decision_log is not None:
-        explanation = Explanation(dict(run.decision_log), list(run.traces))
+        explanation = Explanation(dict(run.decision_log), list(run.traces), messages)
     return DecisionResult(value, tuple(messages), explanation)
 
 
@@ -333,9 +351,14 @@ def evaluate_decision(
     *,
     explain: bool = False,
     imported_inputs: Mapping[str, Mapping[str, Any]] | None = None,
+    limits: Any = None,
 ) -> DecisionResult:
-    """Evaluate the decision with this name or id; never raises for data problems."""
-    run = Evaluation(model, inputs or {}, imported_inputs, explain)
+    """Evaluate the decision with this name or id; never raises for data problems.
+
+    `limits` (FEEL's EvaluationLimits) bound the whole evaluation; strict ones make an
+    exceeded budget raise EvaluationBudgetExceeded instead of giving null and a warning.
+    """
+    run = Evaluation(model, inputs or {}, imported_inputs, explain, limits=limits)
     element = model.find(decision)
     if isinstance(element, DecisionService):
         outputs = run_service(run, model, element, run.service_overrides(model, element))
@@ -352,9 +375,10 @@ def evaluate_service(
     inputs: Mapping[str, Any] | None = None,
     *,
     explain: bool = False,
+    limits: Any = None,
 ) -> DecisionResult:
     """Invoke a decision service directly; the value is a context of its output decisions."""
-    run = Evaluation(model, inputs or {}, None, explain)
+    run = Evaluation(model, inputs or {}, None, explain, limits=limits)
     element = model.find(service)
     if not isinstance(element, DecisionService):
         run.error(f"no decision service named {service!r}", model.name)

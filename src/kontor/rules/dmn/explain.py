@@ -30,10 +30,11 @@ class TableTrace:
 
 @dataclass
 class Explanation:
-    """How an evaluation went: decision results in evaluation order and table traces."""
+    """How an evaluation went: decision results in evaluation order, table traces, messages."""
 
     decisions: dict[str, Any] = field(default_factory=dict)
     tables: list[TableTrace] = field(default_factory=list)
+    messages: list[DmnMessage] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Return the explanation as JSON-compatible data."""
@@ -56,6 +57,7 @@ class Explanation:
                 }
                 for trace in self.tables
             ],
+            "messages": [str(message) for message in self.messages],
         }
 
 

@@ -219,12 +219,15 @@ class ExpressionBuilder:
             tuple(outputs),
             tuple(rules),
         )
-        output_types = [self._output_type(clause.type_ref) for clause in outputs]
-        program = compile_table(*table_args, owner=owner, output_types=output_types)
+        output_types = [self._clause_type(clause.type_ref) for clause in outputs]
+        input_types = [self._clause_type(clause.expression.type_ref) for clause in inputs]
+        program = compile_table(
+            *table_args, owner=owner, output_types=output_types, input_types=input_types
+        )
         return DecisionTable(*table_args, program=program)
 
-    def _output_type(self, type_ref: str | None) -> DmnType | None:
-        """Type of an output clause (None when unchecked: no typeRef, Any or functions)."""
+    def _clause_type(self, type_ref: str | None) -> DmnType | None:
+        """Type of an input or output clause (None when unchecked: no typeRef, Any, functions)."""
         if not type_ref or self.resolve_type is None:
             return None
         found = self.resolve_type(type_ref)

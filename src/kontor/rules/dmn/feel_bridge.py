@@ -71,14 +71,27 @@ def _strict_arity_class() -> type:
     return StrictArityFunction
 
 
+def is_budget_exceeded(exc: BaseException) -> bool:
+    """Tell whether `exc` is FEEL's EvaluationBudgetExceeded (raised under strict limits)."""
+    return isinstance(exc, feel().EvaluationBudgetExceeded)
+
+
+def budgeted_warnings(limits: Any = None) -> list[Any]:
+    """A warning list carrying a budget of `limits` (default limits if None), started on use."""
+    module = feel()
+    if limits is None:
+        return module.BudgetedWarnings()  # type: ignore[no-any-return]
+    return module.BudgetedWarnings.of(limits)  # type: ignore[no-any-return]
+
+
 def is_function(value: Any) -> bool:
     """Tell whether `value` is a FEEL function value."""
     return isinstance(value, feel().FeelFunction) or callable(value)
 
 
-def to_feel(value: Any) -> Any:
-    """Convert a Python value into FEEL's value space."""
-    return feel().to_feel(value)
+def to_feel(value: Any, warnings: list[Any] | None = None) -> Any:
+    """Convert a Python value into FEEL's value space (out-of-range numbers warn, become null)."""
+    return feel().to_feel(value, warnings)
 
 
 def to_json(value: Any) -> Any:

@@ -14,9 +14,14 @@ durations are `DaysTimeDuration` / `YearsMonthsDuration`, lists and contexts are
 `to_json` at the boundaries. Data problems never raise: the result is null and a
 `FeelWarning` is appended to the optional `warnings` list. Bad syntax raises
 `FeelSyntaxError` with line and column.
+
+Every evaluation runs within `EvaluationLimits` (iterations, list and string sizes, call
+depth, time); going beyond one gives null plus a warning, or raises
+`EvaluationBudgetExceeded` when the limits are strict.
 """
 
 from kontor.rules.feel.api import (
+    BudgetedWarnings,
     CompiledExpression,
     CompiledUnaryTests,
     compile_expression,
@@ -26,13 +31,18 @@ from kontor.rules.feel.api import (
 from kontor.rules.feel.convert import to_feel, to_json
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration
 from kontor.rules.feel.errors import FeelSyntaxError, FeelWarning
+from kontor.rules.feel.limits import DEFAULT_LIMITS, EvaluationBudgetExceeded, EvaluationLimits
 from kontor.rules.feel.typesystem import FeelType, TypeLike, parse_type
 from kontor.rules.feel.values import FeelFunction, Range
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "BudgetedWarnings",
     "CompiledExpression",
     "CompiledUnaryTests",
     "DaysTimeDuration",
+    "EvaluationBudgetExceeded",
+    "EvaluationLimits",
     "FeelFunction",
     "FeelSyntaxError",
     "FeelType",

@@ -131,7 +131,9 @@ class Compiler:
                 return negate(operand(frame))
             except FeelDataError as error:
                 frame.ctx.warn(error.code, error.message)
-                return None
+            except ArithmeticError as error:  # a number beyond decimal128 from the scope
+                frame.ctx.warn("arithmetic-error", f"negation failed: {error!r}")
+            return None
 
         return run_negation
 
@@ -307,6 +309,7 @@ class Compiler:
                 return None
             items = value if type(value) is list else [value]
             ctx = frame.ctx
+            ctx.budget.spend(len(items))
             selected = []
             for index, item in enumerate(items):
                 verdict = condition(Frame([item], frame, ctx))

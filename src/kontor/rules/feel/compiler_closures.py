@@ -78,12 +78,17 @@ def arithmetic(operator: str, left: Evaluator, right: Evaluator) -> Evaluator:
         try:
             if type(first) is Decimal and type(second) is Decimal:
                 return on_decimals(first, second)
-            return operation(first, second)
+            result = operation(first, second)
         except FeelDataError as error:
             frame.ctx.warn(error.code, error.message)
+            return None
         except ArithmeticError as error:
             frame.ctx.warn("arithmetic-error", f"arithmetic failed: {error!r}")
-        return None
+            return None
+        if type(result) is str:
+            # Repeated concatenation (in a loop or a recursion) doubles strings quickly.
+            frame.ctx.budget.check_string(len(result))
+        return result
 
     return run_arithmetic
 

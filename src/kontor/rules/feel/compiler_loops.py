@@ -20,20 +20,33 @@ _Source = tuple[Evaluator, Evaluator | None]
 
 
 def _sequence(start: Any, end: Any, ctx: EvalContext) -> list[Any] | None:
-    """The values of `start..end` for integers or dates, ascending or descending."""
+    """The values of `start..end` for integers or dates, ascending or descending.
+
+    The size is checked against the budget before the list is built.
+    """
     if type(start) is date and type(end) is date:
         step = 1 if end >= start else -1
         count = abs((end - start).days)
+        ctx.budget.check_list(count + 1)
         return [start + timedelta(days=step * offset) for offset in range(count + 1)]
     first, last = to_integer(start), to_integer(end)
     if first is None or last is None:
         ctx.warn("invalid-iteration", "iteration bounds must be whole numbers or dates")
         return None
+    ctx.budget.check_list(abs(last - first) + 1)
     step = 1 if last >= first else -1
     return [Decimal(number) for number in range(first, last + step, step)]
 
 
 def _items(source: Evaluator, end: Evaluator | None, frame: Frame) -> list[Any] | None:
+    """The items one iteration walks through, paid for in the budget before the walk."""
+    items = _source_items(source, end, frame)
+    if items is not None:
+        frame.ctx.budget.spend(len(items))
+    return items
+
+
+def _source_items(source: Evaluator, end: Evaluator | None, frame: Frame) -> list[Any] | None:
     value = source(frame)
     if end is not None:
         return _sequence(value, end(frame), frame.ctx)
@@ -113,6 +126,7 @@ def compile_for(compiler: Compiler, node: ast.For, scope: CompileScope | None) -
             # Closures created in the body must keep this iteration's values.
             target = Frame(list(local.values), frame, frame.ctx) if copy_frames else local
             results.append(body(target))
+        frame.ctx.budget.check_list(len(results))
         return results
 
     return run_for

@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import total_ordering
 from typing import Any
 
+from kontor.rules.feel.errors import FeelDataError
 from kontor.rules.feel.numbers import NUMBER_CONTEXT, format_number
 
 _SECONDS_PER_DAY = 86400
@@ -54,6 +55,16 @@ def _apply(operation: str, left: object, right: object) -> Any:
         return NotImplemented
 
 
+# Durations keep at most decimal128's 34 digits of seconds or months, so that their parts
+# (days, years) stay cheap to compute and to print.
+_MAX_MAGNITUDE = Decimal("1e34")
+
+
+def _check_magnitude(amount: Decimal | int) -> None:
+    if not -_MAX_MAGNITUDE < amount < _MAX_MAGNITUDE:
+        raise FeelDataError("duration-out-of-range", "a duration beyond 34 digits")
+
+
 @total_ordering
 class DaysTimeDuration(_DurationArithmetic):
     """A duration measured in (possibly fractional) seconds, like xs:dayTimeDuration."""
@@ -61,6 +72,7 @@ class DaysTimeDuration(_DurationArithmetic):
     __slots__ = ("seconds",)
 
     def __init__(self, seconds: Decimal | int) -> None:
+        _check_magnitude(seconds)
         self.seconds = Decimal(seconds)
 
     @classmethod
@@ -145,6 +157,7 @@ class YearsMonthsDuration(_DurationArithmetic):
     __slots__ = ("months",)
 
     def __init__(self, months: int) -> None:
+        _check_magnitude(months)
         self.months = int(months)
 
     @property

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from kontor.rules.feel.errors import FeelSyntaxError
+from kontor.rules.feel.numbers import NUMBER_CONTEXT
 
 # Words with grammatical meaning; an unknown multi-word name never swallows them.
 KEYWORDS = frozenset(
@@ -239,9 +240,12 @@ class Scanner:
                 while end < length and text[end].isdigit():
                     end += 1
         try:
-            value = Decimal(text[offset:end])
+            # decimal128, as for every FEEL number: 34 digits, bounded exponent
+            value = NUMBER_CONTEXT.create_decimal(text[offset:end])
         except InvalidOperation as error:  # pragma: no cover - the scan guarantees digits
             raise self.error("invalid number", offset) from error
+        except ArithmeticError as error:
+            raise self.error("number beyond the range of decimal128", offset) from error
         return Token("NUMBER", value, offset, end)
 
     def _string(self, offset: int) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration
 from kontor.rules.feel.errors import FeelDataError, FeelWarning
+from kontor.rules.feel.limits import Budget
 from kontor.rules.feel.numbers import to_index
 from kontor.rules.feel.temporal import offset_duration, seconds_value, zone_name
 from kontor.rules.feel.values import FeelFunction, Range, type_name
@@ -31,12 +32,16 @@ _NO_VALUES: list[Any] = []
 
 
 class EvalContext(Frame):
-    """Per-evaluation state and root frame: outer scope, warning sink, unary-test input."""
+    """Per-evaluation state and root frame: outer scope, warnings, unary-test input, budget."""
 
-    __slots__ = ("globals", "input", "warnings")
+    __slots__ = ("budget", "globals", "input", "warnings")
 
     def __init__(
-        self, scope: Mapping[str, Any], warnings: list[FeelWarning] | None, input_value: Any = None
+        self,
+        scope: Mapping[str, Any],
+        warnings: list[FeelWarning] | None,
+        input_value: Any,
+        budget: Budget,
     ) -> None:
         # The root frame declares no names; being its own context saves an allocation.
         self.values = _NO_VALUES
@@ -45,6 +50,7 @@ class EvalContext(Frame):
         self.globals = scope
         self.warnings = warnings
         self.input = input_value
+        self.budget = budget
 
     def warn(self, code: str, message: str) -> None:
         """Record a warning (if the caller collects them); callers then return null."""
@@ -58,17 +64,32 @@ Evaluator = Callable[[Frame], Any]
 def invoke(
     function: Any, arguments: Sequence[Any], names: Sequence[str] | None, ctx: EvalContext
 ) -> Any:
-    """Call a FEEL function value; data problems become null plus a warning."""
+    """Call a FEEL function value; data problems become null plus a warning.
+
+    Every call counts against the budget's iterations and nesting depth, and a list or string
+    it returns against the size limits.
+    """
     if not isinstance(function, FeelFunction):
         ctx.warn("not-a-function", f"cannot invoke {type_name(function)}")
         return None
+    budget = ctx.budget
+    budget.enter()
     try:
-        return function.apply(arguments, names)
+        result = function.apply(arguments, names)
     except FeelDataError as error:
         ctx.warn(error.code, f"{function.describe()}: {error.message}")
+        return None
     except (ArithmeticError, ValueError, TypeError, LookupError) as error:
         ctx.warn("function-error", f"{function.describe()} failed: {error}")
-    return None
+        return None
+    finally:
+        budget.depth -= 1
+    kind = type(result)
+    if kind is list:
+        budget.check_list(len(result))
+    elif kind is str:
+        budget.check_string(len(result))
+    return result
 
 
 def _date_property(value: date, name: str) -> Any:

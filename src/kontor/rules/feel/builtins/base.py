@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from kontor.rules.feel.errors import FeelDataError
-from kontor.rules.feel.numbers import as_decimal
+from kontor.rules.feel.numbers import NUMBER_CONTEXT, as_decimal
 from kontor.rules.feel.values import FeelFunction, type_name
 
 
@@ -99,6 +99,9 @@ def need_number(value: Any, parameter: str) -> Decimal:
     value = _unwrap_singleton(value)
     kind = type(value)
     if kind is Decimal:
+        if value.adjusted() > NUMBER_CONTEXT.Emax:
+            # Only a caller bypassing to_feel hands over such a Decimal; int() of it would hang.
+            raise fail(f"{parameter} is beyond the range of decimal128")
         return value  # type: ignore[no-any-return]
     if kind is int or kind is float:
         return as_decimal(value)

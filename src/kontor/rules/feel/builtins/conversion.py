@@ -19,7 +19,7 @@ from kontor.rules.feel.builtins.base import (
     need_string,
 )
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration, parse_duration
-from kontor.rules.feel.numbers import format_number
+from kontor.rules.feel.numbers import NUMBER_CONTEXT, format_number
 from kontor.rules.feel.operators import compare
 from kontor.rules.feel.temporal import (
     format_temporal,
@@ -116,9 +116,11 @@ def _number_from(text: Any, grouping: Any = None, decimal_separator: Any = None)
     if not _NUMBER_TEXT.fullmatch(source):
         raise fail(f"not a number: {text!r}")
     try:
-        return Decimal(source)
+        return NUMBER_CONTEXT.create_decimal(source)
     except InvalidOperation as error:
         raise fail(f"not a number: {text!r}") from error
+    except ArithmeticError as error:
+        raise fail("the number is beyond the range of decimal128") from error
 
 
 def feel_string(value: Any) -> str | None:

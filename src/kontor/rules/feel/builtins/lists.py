@@ -17,7 +17,7 @@ from kontor.rules.feel.builtins.base import (
     need_list,
     need_number,
 )
-from kontor.rules.feel.numbers import NUMBER_CONTEXT
+from kontor.rules.feel.numbers import NUMBER_CONTEXT, to_index
 from kontor.rules.feel.operators import compare, values_equal
 
 
@@ -211,7 +211,10 @@ def _list_replace(items: Any, position_or_match: Any, new_item: Any) -> list[Any
     if position_or_match is None:
         raise fail("position or match must not be null")
     if type(position_or_match) is Decimal or type(position_or_match) is int:
-        source[_position(source, int(position_or_match))] = new_item
+        index = to_index(position_or_match)  # decimals truncate; None beyond 34 digits
+        if index is None:
+            raise fail("position is outside the list", "index-out-of-range")
+        source[_position(source, index)] = new_item
         return source
     match = need_function(position_or_match, "match")
     if len(match.parameters) != 2:

@@ -14,7 +14,11 @@ from kontor.rules.feel.builtins.base import (
     need_number,
     need_string,
 )
-from kontor.rules.feel.builtins.xpath_regex import compile_xpath, translate_replacement
+from kontor.rules.feel.builtins.xpath_regex import (
+    TimedPattern,
+    compile_xpath,
+    translate_replacement,
+)
 
 
 def _round_position(value: Any, parameter: str) -> int:
@@ -99,13 +103,13 @@ def _split(text: Any, delimiter: Any) -> list[str]:
     return regex.split(source) if regex.groups == 0 else _split_keeping_groups(regex, source)
 
 
-def _split_keeping_groups(regex: Any, source: str) -> list[str]:
-    # re.split would also return captured groups; XPath tokenize does not.
+def _split_keeping_groups(regex: TimedPattern, source: str) -> list[str]:
+    # split would also return captured groups; XPath tokenize does not.
     parts: list[str] = []
     last = 0
-    for match in regex.finditer(source):
-        parts.append(source[last : match.start()])
-        last = match.end()
+    for start, end in regex.spans(source):
+        parts.append(source[last:start])
+        last = end
     parts.append(source[last:])
     return parts
 

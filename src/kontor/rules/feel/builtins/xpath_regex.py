@@ -1,13 +1,23 @@
-"""Translation of XML Schema / XPath regular expressions and flags to Python `re`."""
+"""Translation of XML Schema / XPath regular expressions and flags to Python regexes.
+
+Matching uses the `regex` package rather than `re` because it can stop a match after a
+timeout: a pattern that backtracks catastrophically ends with the evaluation's time budget
+instead of holding the interpreter.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
+
+import regex
 
 from kontor.rules.feel.errors import FeelDataError
+from kontor.rules.feel.limits import RUNNING
 
-_FLAG_BITS = {"s": re.DOTALL, "m": re.MULTILINE, "i": re.IGNORECASE}
+_FLAG_BITS = {"s": regex.DOTALL, "m": regex.MULTILINE, "i": regex.IGNORECASE}
 # Unicode categories Python's re lacks; common ones are mapped to equivalent classes.
 _CATEGORY_CLASSES = {
     "L": r"[^\W\d_]",
@@ -137,8 +147,50 @@ def _category(pattern: str, index: int, in_class: bool) -> str:
     return translated
 
 
+class TimedPattern:
+    """A compiled pattern whose matching stops when the running evaluation's time is up."""
+
+    __slots__ = ("_pattern", "groups")
+
+    def __init__(self, pattern: regex.Pattern[str]) -> None:
+        self._pattern = pattern
+        self.groups = pattern.groups
+
+    def search(self, text: str) -> regex.Match[str] | None:
+        """The first match in `text`, or None."""
+        return _timed(self._pattern.search, text)  # type: ignore[no-any-return]
+
+    def sub(self, template: str, text: str) -> str:
+        """`text` with every match replaced by the expanded `template`."""
+        return _timed(self._pattern.sub, template, text)  # type: ignore[no-any-return]
+
+    def split(self, text: str) -> list[str]:
+        """The parts of `text` between matches."""
+        return _timed(self._pattern.split, text)  # type: ignore[no-any-return]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Start and end of every match, in order."""
+        return _timed(_spans, self._pattern, text)  # type: ignore[no-any-return]
+
+
+def _spans(pattern: regex.Pattern[str], text: str, timeout: float | None) -> list[tuple[int, int]]:
+    return [match.span() for match in pattern.finditer(text, timeout=timeout)]
+
+
+def _timed(operation: Callable[..., Any], *arguments: Any) -> Any:
+    """Run a matching operation with the time the running evaluation has left."""
+    budget = RUNNING.get()
+    timeout = None if budget is None else budget.seconds_left()
+    try:
+        return operation(*arguments, timeout=timeout)
+    except TimeoutError:
+        if budget is None:  # pragma: no cover - without a budget there is no timeout
+            raise
+        raise budget.exceeded("max_seconds", "a regular expression took too long") from None
+
+
 @lru_cache(maxsize=512)
-def compile_xpath(pattern: str, flags: str | None = None) -> re.Pattern[str]:
+def compile_xpath(pattern: str, flags: str | None = None) -> TimedPattern:
     """Compile an XPath regex with XPath flags (s, m, i, x, q); raises FeelDataError."""
     bits = 0
     flags = flags or ""
@@ -148,13 +200,13 @@ def compile_xpath(pattern: str, flags: str | None = None) -> re.Pattern[str]:
         elif flag not in "xq":
             raise _invalid(f"unknown regex flag {flag!r}")
     if "q" in flags:
-        return re.compile(re.escape(pattern), bits)
+        return TimedPattern(regex.compile(regex.escape(pattern), bits))
     if "x" in flags:
         pattern = _strip_whitespace(pattern)
     translated = _translate(pattern, "s" in flags, "m" in flags)
     try:
-        return re.compile(translated, bits)
-    except re.error as error:
+        return TimedPattern(regex.compile(translated, bits))
+    except regex.error as error:
         raise _invalid(f"invalid pattern {pattern!r}: {error}") from error
 
 

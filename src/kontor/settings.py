@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         default_factory=list,
         description="modules whose register(handlers) adds in-process service-task handlers",
     )
+    audit_log_enabled: bool = Field(
+        default=True, description="record every state change through the service layer"
+    )
+    audit_seal_seconds: float = Field(
+        default=60.0, gt=0, description="how often the background loop seals the audit log"
+    )
+    audit_seal_grace_seconds: float = Field(
+        default=10.0, ge=0, description="entries younger than this wait for the next seal"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

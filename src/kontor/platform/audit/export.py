@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import xlsxwriter
 
@@ -67,7 +68,7 @@ def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
         buffer.truncate()
 
 
-def write_csv(rows: Iterable[list[str]], target: io.TextIOBase) -> None:
+def write_csv(rows: Iterable[list[str]], target: TextIO) -> None:
     """Write the rows as CSV to ``target``."""
     for line in csv_lines(rows):
         target.write(line)

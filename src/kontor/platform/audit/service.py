@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
@@ -85,13 +86,15 @@ class AuditLog:
         with engine.connect() as connection:
             tenants = [tenant_id] if tenant_id else store.tenants_with_entries(connection)
             for tenant in tenants:
-                problem = verify_tenant(
-                    self.key,
+                seals, erasures = (
                     store.seals(connection, tenant),
-                    store.chained_entries(connection, tenant),
-                    store.entries_not_chained(connection, tenant),
                     store.erasures(connection, tenant),
                 )
+                with (
+                    closing(store.chained_entries(connection, tenant)) as chained,
+                    closing(store.entries_not_chained(connection, tenant)) as unsealed,
+                ):
+                    problem = verify_tenant(self.key, seals, chained, unsealed, erasures)
                 if problem is not None:
                     return Verification(tenants, problem)
         return Verification(tenants, None)
@@ -114,6 +117,12 @@ class AuditLog:
         recorded = RecordedChange(change, tenant_id, actor, current_correlation_id(), now)
         store.insert_entries(connection, [new_entry(self.key, erasure_id, recorded)])
         return erased
+
+    def entries(
+        self, connection: Connection, tenant_id: str, query: AuditQuery
+    ) -> Generator[AuditEntry]:
+        """Every entry of a tenant matching ``query``, oldest first (streamed, for exports)."""
+        return store.query_entries(connection, tenant_id, query)
 
     def page(
         self,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, null, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, null, select, update
 
 from kontor.db.fast import FastStatement
 from kontor.platform.audit.chain import ChainLink, Seal
@@ -115,26 +115,24 @@ def write_seal(connection: Connection, links: Sequence[ChainLink], seal: Seal) -
     connection.execute(insert(audit_seals).values(asdict(seal)))
 
 
-def chained_entries(connection: Connection, tenant_id: str) -> Iterator[AuditEntry]:
+def chained_entries(connection: Connection, tenant_id: str) -> Generator[AuditEntry]:
     """A tenant's sealed entries by chain position."""
     query = (
         select(audit_entries)
         .where(audit_entries.c.tenant_id == tenant_id, audit_entries.c.chain_position.is_not(None))
         .order_by(audit_entries.c.chain_position)
     )
-    for row in connection.execution_options(**_STREAM).execute(query):
-        yield AuditEntry(**row._mapping)
+    yield from _streamed(connection, query)
 
 
-def entries_not_chained(connection: Connection, tenant_id: str) -> Iterator[AuditEntry]:
+def entries_not_chained(connection: Connection, tenant_id: str) -> Generator[AuditEntry]:
     """A tenant's entries that no seal has chained yet."""
     query = (
         select(audit_entries)
         .where(audit_entries.c.tenant_id == tenant_id, audit_entries.c.chain_position.is_(None))
         .order_by(audit_entries.c.entry_id)
     )
-    for row in connection.execution_options(**_STREAM).execute(query):
-        yield AuditEntry(**row._mapping)
+    yield from _streamed(connection, query)
 
 
 def erasures(connection: Connection, tenant_id: str) -> dict[str, str]:
@@ -167,7 +165,7 @@ def query_entries(
     query: AuditQuery,
     after: str | None = None,
     limit: int | None = None,
-) -> Iterator[AuditEntry]:
+) -> Generator[AuditEntry]:
     """A tenant's entries matching ``query`` in id order, from after ``after`` (keyset paging)."""
     columns = audit_entries.c
     conditions: list[Any] = [columns.tenant_id == tenant_id]
@@ -184,8 +182,17 @@ def query_entries(
     statement = select(audit_entries).where(*conditions).order_by(columns.entry_id)
     if limit is not None:
         statement = statement.limit(limit)
-    for row in connection.execution_options(**_STREAM).execute(statement):
-        yield AuditEntry(**row._mapping)
+    yield from _streamed(connection, statement)
+
+
+def _streamed(connection: Connection, statement: Select[Any]) -> Generator[AuditEntry]:
+    # Closed even when the reader stops early (a server-side cursor on PostgreSQL).
+    result = connection.execution_options(**_STREAM).execute(statement)
+    try:
+        for row in result:
+            yield AuditEntry(**row._mapping)
+    finally:
+        result.close()
 
 
 def count_entries(connection: Connection, tenant_id: str | None = None) -> int:

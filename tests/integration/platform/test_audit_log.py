@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, delete, select, update
 
 from kontor.bootstrap import Kontor, bootstrap
-from kontor.messaging import Change, Command, FakeClock
+from kontor.messaging import Change, Command, FakeClock, RecordedChange
 from kontor.platform import development_principal
 from kontor.platform.audit import AuditLog, AuditQuery, Problem, audit_entries, audit_seals
 from kontor.process import CompleteUserTask, DeployProcess, StartProcess
@@ -313,3 +313,24 @@ def _erase(audited: Audited, subject: str) -> int:
         erased = audited.log.erase_subject(uow.connection, TENANT, subject, "dpo", uow.clock.now())
         uow.commit()
     return erased
+
+
+def test_writers_of_one_tenant_do_not_wait_for_each_other(audited: Audited) -> None:
+    if audited.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time by design; PostgreSQL writes concurrently")
+    recorded = RecordedChange(
+        Change("test.change", "thing", "first"), TENANT, "clerk", None, audited.clock.now()
+    )
+    with audited.engine.connect() as first:
+        first.begin()
+        audited.log.write(first, [recorded])  # the first writer's insert, not yet committed
+        with audited.kontor.bus.unit_of_work() as uow:
+            # A regression that makes writers queue would fail here instead of hanging.
+            uow.connection.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
+            uow.record(Change("test.change", "thing", "second"), TENANT, "clerk")
+            uow.commit()  # commits while the first writer's transaction is still open
+        committed_while_first_open = [e.entity_id for e in audited.entries()[-1:]]
+        first.commit()
+
+    assert committed_while_first_open == ["second"]
+    assert [e.entity_id for e in audited.entries()[-2:]] == ["first", "second"]

@@ -1,4 +1,4 @@
-"""Laws of the audit chain: a sealed log verifies; any removed, changed or cut-off entry is named."""
+"""Laws of the audit chain: a sealed log verifies; a removed, changed or cut-off entry is named."""
 
 from __future__ import annotations
 
@@ -43,10 +43,14 @@ def _sealed(count: int, seals: int = 2) -> tuple[list[AuditEntry], list[Seal]]:
         batch = entries[start : start + cut]
         links = link(KEY, ChainHead.after(made[-1] if made else None), batch)
         chained += [
-            replace(e, chain_position=l.position, previous_entry_id=l.previous_entry_id,
-                    chain_mac=l.chain_mac)
-            for e, l in zip(batch, links, strict=True)
-        ]  # fmt: skip
+            replace(
+                entry,
+                chain_position=made_link.position,
+                previous_entry_id=made_link.previous_entry_id,
+                chain_mac=made_link.chain_mac,
+            )
+            for entry, made_link in zip(batch, links, strict=True)
+        ]
         sealed_up_to = batch[-1].recorded_at
         made.append(new_seal(KEY, "t1", made[-1] if made else None, links[-1], T0, sealed_up_to))
     return chained, made

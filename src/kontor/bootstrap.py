@@ -151,10 +151,10 @@ def bootstrap(
         base_seconds=settings.message_retry_base_seconds,
         max_seconds=settings.message_retry_max_seconds,
     )
-    dispatcher = Dispatcher(engine, registry, clock, policy, transport)
+    audit = audit_log(settings)
+    dispatcher = Dispatcher(engine, registry, clock, policy, transport, change_log=audit)
     if isinstance(transport, InProcessTransport):
         transport.connect(dispatcher.deliver)
-    audit = audit_log(settings)
     bus = MessageBus(engine, clock, registry, transport, change_log=audit)
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))

@@ -80,6 +80,13 @@ class HandlerRegistry:
             return Change(command.type_name, "command", command.message_id)
         return describer(command, result)
 
+    def run(self, command: Command, uow: UnitOfWork) -> Any:
+        """Handle ``command`` in ``uow`` and record the change it made there (if audited)."""
+        result = self.command_handler(command.type_name)(command, uow)
+        if uow.audited:
+            uow.record(self.change_of(command, result), command.tenant_id, command.actor)
+        return result
+
     def subscribe(
         self, event_type: type[E], handler: Callable[[E, UnitOfWork], None], name: str | None = None
     ) -> Subscription:
@@ -104,7 +111,7 @@ class HandlerRegistry:
         """The subscriptions a message from the outbox is delivered to."""
         if isinstance(message, Command):
             handler = self.command_handler(message.type_name)
-            return (Subscription(handler_name(handler), message.type_name, handler),)
+            return (Subscription(handler_name(handler), message.type_name, self.run),)
         return self._subscriptions.get(message.type_name, ())
 
     def subscription(self, type_name: str, name: str) -> Subscription | None:
@@ -114,7 +121,7 @@ class HandlerRegistry:
                 return subscription
         handler = self._commands.get(type_name)
         if handler is not None and handler_name(handler) == name:
-            return Subscription(name, type_name, handler)
+            return Subscription(name, type_name, self.run)
         return None
 
 
@@ -144,16 +151,10 @@ class MessageBus:
 
         The change it made is recorded in the same transaction (see ``describe_changes``).
         """
-        handler = self.registry.command_handler(command.type_name)
+        self.registry.command_handler(command.type_name)  # unknown: fail before connecting
         with correlation(command.correlation_id), self.unit_of_work() as uow:
-            result = self._run(handler, command, uow)
+            result = self.registry.run(command, uow)
             uow.commit()
-        return result
-
-    def _run(self, handler: CommandHandler, command: Command, uow: UnitOfWork) -> Any:
-        result = handler(command, uow)
-        if uow.audited:
-            uow.record(self.registry.change_of(command, result), command.tenant_id, command.actor)
         return result
 
     def handle_all(self, commands: Sequence[Command]) -> list[Any]:
@@ -173,14 +174,13 @@ class MessageBus:
         results: list[Any] = []
         with self.unit_of_work() as uow:
             for command in commands:
-                handler = self.registry.command_handler(command.type_name)
                 with correlation(command.correlation_id):
                     if not careful:
-                        results.append(self._run(handler, command, uow))
+                        results.append(self.registry.run(command, uow))
                         continue
                     try:
                         with uow.savepoint():
-                            results.append(self._run(handler, command, uow))
+                            results.append(self.registry.run(command, uow))
                     except Exception as error:  # reported in the command's place
                         results.append(error)
             uow.commit()

@@ -120,6 +120,18 @@ def test_a_command_through_the_bus_writes_one_entry_with_actor_entity_and_differ
     assert entry.difference["after"]["variables"] == {"sum": 1200}
 
 
+def test_a_command_delivered_from_the_outbox_is_recorded_too(audited: Audited) -> None:
+    before = len(audited.entries())
+    audited.kontor.bus.publish(StartProcess(tenant_id=TENANT, process_key="Claim"))
+
+    (entry,) = audited.entries()[before:]
+    assert (entry.action, entry.entity_type, entry.actor) == (
+        "process.start",
+        "process_instance",
+        None,
+    )
+
+
 def test_an_entry_is_undone_with_the_command_that_failed(audited: Audited) -> None:
     instance_id = audited.start()
     before = len(audited.entries())

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
 from kontor.messaging import (
+    ChangeLog,
+    ChangeLogs,
     Clock,
     Dispatcher,
     HandlerRegistry,
@@ -25,6 +27,7 @@ from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import DEVELOPMENT_TENANT, TenantStore
 from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
+from kontor.platform.usage import UsageMeter
 from kontor.process import HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -49,6 +52,7 @@ class Kontor:
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
     audit: AuditLog | None = None
+    usage: UsageMeter | None = None
     audit_sealing: SealSchedule | None = None
     _pump: MessagePump | None = None
 
@@ -152,10 +156,12 @@ def bootstrap(
         max_seconds=settings.message_retry_max_seconds,
     )
     audit = audit_log(settings)
-    dispatcher = Dispatcher(engine, registry, clock, policy, transport, change_log=audit)
+    meter = UsageMeter(settings.usage_billable_actions) if settings.usage_billable_actions else None
+    change_log = change_logs(audit, meter)
+    dispatcher = Dispatcher(engine, registry, clock, policy, transport, change_log=change_log)
     if isinstance(transport, InProcessTransport):
         transport.connect(dispatcher.deliver)
-    bus = MessageBus(engine, clock, registry, transport, change_log=audit)
+    bus = MessageBus(engine, clock, registry, transport, change_log=change_log)
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))
     # Applications declare their hook points here as they arrive (task.created, …).
@@ -185,6 +191,7 @@ def bootstrap(
         metrics,
         history_retention=retention,
         audit=audit,
+        usage=meter,
         audit_sealing=None if audit is None else SealSchedule(
             audit,
             engine,
@@ -199,6 +206,12 @@ def audit_log(settings: Settings) -> AuditLog | None:
     if not settings.audit_log_enabled:
         return None
     return AuditLog(AuditKey(settings.secret_key.get_secret_value().encode("utf-8")))
+
+
+def change_logs(*logs: ChangeLog | None) -> ChangeLog | None:
+    """Where recorded changes go: the logs that are on (None when none is)."""
+    wired = [log for log in logs if log is not None]
+    return ChangeLogs(*wired) if wired else None
 
 
 def _days(days: int | None) -> dt.timedelta | None:
@@ -225,6 +238,7 @@ def load_schema() -> MetaData:
     import kontor.messaging.tables
     import kontor.platform.audit.tables
     import kontor.platform.tenants
+    import kontor.platform.usage.tables
     import kontor.process.store.tables
     import kontor.rules.deployment.tables  # noqa: F401 - registers its tables
 

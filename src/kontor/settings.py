@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     audit_seal_grace_seconds: float = Field(
         default=10.0, ge=0, description="entries younger than this wait for the next seal"
     )
+    usage_billable_actions: list[str] = Field(
+        default_factory=lambda: ["process.start"],
+        description="actions (command types) the usage meter counts; empty: no meter",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

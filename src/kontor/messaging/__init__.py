@@ -1,7 +1,7 @@
 """Messaging backbone: commands, events, bus, unit of work with outbox, inbox, transports."""
 
 from kontor.messaging.bus import HandlerRegistry, MessageBus, Subscription, Transport, handler_name
-from kontor.messaging.changes import Change, ChangeLog, RecordedChange
+from kontor.messaging.changes import Change, ChangeLog, ChangeLogs, RecordedChange
 from kontor.messaging.clock import Clock, FakeClock, SystemClock
 from kontor.messaging.context import correlation, current_correlation_id
 from kontor.messaging.delivery import (
@@ -22,6 +22,7 @@ __all__ = [
     "RETRYING",
     "Change",
     "ChangeLog",
+    "ChangeLogs",
     "Clock",
     "Command",
     "DeadLetter",

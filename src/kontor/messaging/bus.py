@@ -83,7 +83,7 @@ class HandlerRegistry:
     def run(self, command: Command, uow: UnitOfWork) -> Any:
         """Handle ``command`` in ``uow`` and record the change it made there (if audited)."""
         result = self.command_handler(command.type_name)(command, uow)
-        if uow.audited:
+        if uow.records_changes:
             uow.record(self.change_of(command, result), command.tenant_id, command.actor)
         return result
 

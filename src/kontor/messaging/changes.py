@@ -43,3 +43,15 @@ class ChangeLog(Protocol):
     def write(self, connection: Connection, changes: Sequence[RecordedChange]) -> None:
         """Write ``changes`` in the open transaction of ``connection``."""
         ...
+
+
+class ChangeLogs:
+    """Several change logs written in turn, in the same transaction (e.g. audit log and meter)."""
+
+    def __init__(self, *logs: ChangeLog) -> None:
+        self._logs = logs
+
+    def write(self, connection: Connection, changes: Sequence[RecordedChange]) -> None:
+        """Write ``changes`` to every log."""
+        for log in self._logs:
+            log.write(connection, changes)

@@ -80,8 +80,8 @@ class UnitOfWork:
         self._pending.extend(messages)
 
     @property
-    def audited(self) -> bool:
-        """Whether recorded changes are kept (an audit log is wired)."""
+    def records_changes(self) -> bool:
+        """Whether recorded changes are kept (an audit log or usage meter is wired)."""
         return self._change_log is not None
 
     def record(self, change: Change, tenant_id: str, actor: str | None) -> None:

@@ -174,7 +174,7 @@ class RulesService:
         binding = HookBinding(
             principal.tenant_id, hook, key, decision, version, uow.clock.now(), principal.user_id
         )
-        previous = store.find_binding(hook) if uow.audited else None
+        previous = store.find_binding(hook) if uow.records_changes else None
         store.put_binding(binding)
         after = {"model_key": key, "decision": decision, "version": version}
         uow.record(
@@ -197,7 +197,7 @@ class RulesService:
         """Remove the decision bound to ``hook``."""
         principal.require(BIND)
         store = RuleStore(uow.connection, principal.tenant_id)
-        previous = store.find_binding(hook) if uow.audited else None
+        previous = store.find_binding(hook) if uow.records_changes else None
         if not store.delete_binding(hook):
             raise HookNotBound(f"hook point {hook!r} has no decision bound", hook=hook)
         uow.record(

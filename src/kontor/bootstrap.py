@@ -205,7 +205,8 @@ def audit_log(settings: Settings) -> AuditLog | None:
     """The audit log keyed with the secret key, unless switched off."""
     if not settings.audit_log_enabled:
         return None
-    return AuditLog(AuditKey(settings.secret_key.get_secret_value().encode("utf-8")))
+    key = AuditKey(settings.secret_key.get_secret_value().encode("utf-8"))
+    return AuditLog(key, retention=_days(settings.audit_retention_days))
 
 
 def change_logs(*logs: ChangeLog | None) -> ChangeLog | None:

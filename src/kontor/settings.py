@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     audit_seal_grace_seconds: float = Field(
         default=10.0, ge=0, description="entries younger than this wait for the next seal"
     )
+    audit_retention_days: int | None = Field(
+        default=None, ge=1, description="days sealed audit entries are kept; None: forever"
+    )
     usage_billable_actions: list[str] = Field(
         default_factory=lambda: ["process.start"],
         description="actions (command types) the usage meter counts; empty: no meter",

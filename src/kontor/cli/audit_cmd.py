@@ -37,7 +37,7 @@ def verify(tenant: str | None = typer.Option(None, help="Only this tenant's log.
     """Check every hash, chain link and seal; report the first broken link and exit 1."""
     kontor, log = _wired()
     try:
-        outcome = log.verify(kontor.engine, tenant)
+        outcome = log.verify(kontor.engine, kontor.clock.now(), tenant)
     finally:
         kontor.engine.dispose()
     if outcome.problem is not None:

@@ -37,10 +37,10 @@ REVIEW = (
 class Audited:
     """Kontor on a fake clock with the audit log on; helpers to act and to read the log."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, settings: Settings | None = None) -> None:
         self.clock = FakeClock()
         self.engine = engine
-        self.kontor: Kontor = bootstrap(Settings(), clock=self.clock, engine=engine)
+        self.kontor: Kontor = bootstrap(settings or Settings(), clock=self.clock, engine=engine)
         assert self.kontor.audit is not None
         self.log: AuditLog = self.kontor.audit
         self.handle(DeployProcess(tenant_id=TENANT, bpmn_xml=REVIEW, actor="admin"))
@@ -64,7 +64,7 @@ class Audited:
         self.log.seal(self.engine, now - dt.timedelta(seconds=10), now)
 
     def problem(self) -> Problem | None:
-        return self.log.verify(self.engine).problem
+        return self.log.verify(self.engine, self.clock.now()).problem
 
     def change(self, entry_id: str, **values: Any) -> None:
         with self.engine.begin() as connection:
@@ -180,7 +180,7 @@ def test_verify_passes_on_a_clean_log_sealed_or_not(audited: Audited) -> None:
     audited.seal()
     audited.start()
 
-    outcome = audited.log.verify(audited.engine)
+    outcome = audited.log.verify(audited.engine, audited.clock.now())
     assert (outcome.problem, outcome.tenants) == (None, [TENANT])
 
 
@@ -346,3 +346,25 @@ def test_writers_of_one_tenant_do_not_wait_for_each_other(audited: Audited) -> N
 
     assert committed_while_first_open == ["second"]
     assert [e.entity_id for e in audited.entries()[-2:]] == ["first", "second"]
+
+
+def test_retention_purges_old_sealed_rounds_and_the_rest_still_verifies(engine: Engine) -> None:
+    audited = Audited(engine, Settings(audit_retention_days=30))
+    old = _sealed_log(audited, instances=2)
+    audited.clock.advance(dt.timedelta(days=31))
+    audited.start()
+    audited.seal()
+    audited.start()
+    audited.seal()
+
+    purged = audited.log.purge(audited.engine, audited.clock.now())
+
+    assert purged == len(old)
+    remaining = audited.entries()
+    assert [entry.entry_id for entry in remaining if entry.entry_id in old] == []
+    assert len(remaining) == 2
+    assert audited.problem() is None
+    audited.remove(remaining[-1].entry_id)  # what the retention keeps is still guarded
+    problem = audited.problem()
+    assert problem is not None
+    assert problem.entry_id == remaining[-1].entry_id

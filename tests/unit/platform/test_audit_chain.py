@@ -112,3 +112,16 @@ def test_spreadsheet_formula_starts_are_quoted() -> None:
     header, row = export_rows(_entries(1))
     assert header[-1] == "difference"
     assert row[-1] == '{"after": {"n": 0}, "before": null}'
+
+
+@given(st.integers(min_value=4, max_value=30))
+def test_rounds_sealed_before_the_retention_horizon_may_be_purged(count: int) -> None:
+    chained, seals = _sealed(count)
+    first_round = seals[0].last_position
+    kept = chained[first_round:]
+    horizon = seals[0].sealed_up_to
+
+    assert verify_tenant(KEY, seals, kept, (), {}, purge_horizon=horizon) is None
+    problem = verify_tenant(KEY, seals, kept, (), {})  # without retention it is a deletion
+    assert problem is not None
+    assert problem.entry_id == chained[first_round - 1].entry_id

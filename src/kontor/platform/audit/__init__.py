@@ -3,7 +3,6 @@
 from kontor.platform.audit.chain import Seal
 from kontor.platform.audit.entries import ERASE_ACTION, AuditEntry, AuditKey
 from kontor.platform.audit.export import (
-    EXPORT_COLUMNS,
     csv_lines,
     export_rows,
     write_csv,
@@ -16,7 +15,6 @@ from kontor.platform.audit.verification import Problem
 
 __all__ = [
     "ERASE_ACTION",
-    "EXPORT_COLUMNS",
     "AuditEntry",
     "AuditKey",
     "AuditLog",

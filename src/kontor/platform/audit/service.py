@@ -44,9 +44,12 @@ class AuditLog:
     transaction: no lock, no read of earlier rows, so writers of a tenant never wait on each other.
     """
 
-    def __init__(self, key: AuditKey, seal_batch: int = 10_000) -> None:
+    def __init__(
+        self, key: AuditKey, retention: dt.timedelta | None = None, batch: int = 10_000
+    ) -> None:
         self.key = key
-        self.seal_batch = seal_batch
+        self.retention = retention
+        self.batch = batch
 
     def write(self, connection: Connection, changes: Sequence[RecordedChange]) -> None:
         """Insert an entry for each change in the open transaction."""
@@ -73,7 +76,7 @@ class AuditLog:
     ) -> Seal | None:
         with connect_for_writing(engine) as connection, connection.begin():
             previous = store.last_seal(connection, tenant_id)
-            entries = store.unsealed_entries(connection, tenant_id, up_to, self.seal_batch)
+            entries = store.unsealed_entries(connection, tenant_id, up_to, self.batch)
             if not entries:
                 return None
             links = link(self.key, ChainHead.after(previous), entries)
@@ -81,8 +84,11 @@ class AuditLog:
             store.write_seal(connection, links, seal)
         return seal
 
-    def verify(self, engine: Engine, tenant_id: str | None = None) -> Verification:
+    def verify(
+        self, engine: Engine, now: dt.datetime, tenant_id: str | None = None
+    ) -> Verification:
         """Check every hash, link and seal (of one tenant); stop at the first problem."""
+        horizon = None if self.retention is None else now - self.retention
         with engine.connect() as connection:
             tenants = [tenant_id] if tenant_id else store.tenants_with_entries(connection)
             for tenant in tenants:
@@ -94,10 +100,36 @@ class AuditLog:
                     closing(store.chained_entries(connection, tenant)) as chained,
                     closing(store.entries_not_chained(connection, tenant)) as unsealed,
                 ):
-                    problem = verify_tenant(self.key, seals, chained, unsealed, erasures)
+                    problem = verify_tenant(
+                        self.key, seals, chained, unsealed, erasures, purge_horizon=horizon
+                    )
                 if problem is not None:
                     return Verification(tenants, problem)
         return Verification(tenants, None)
+
+    def purge(self, engine: Engine, now: dt.datetime) -> int:
+        """Delete entries older than the retention whose seals are older too; how many went.
+
+        Only whole sealed rounds go, so the seals still cover what is left. One transaction
+        per tenant and batch.
+        """
+        if self.retention is None:
+            return 0
+        horizon = now - self.retention
+        with engine.connect() as connection:
+            tenants = store.tenants_with_entries(connection)
+        purged = 0
+        for tenant_id in tenants:
+            while True:
+                with connect_for_writing(engine) as connection, connection.begin():
+                    through = store.purgeable_position(connection, tenant_id, horizon)
+                    deleted = store.delete_chained_through(
+                        connection, tenant_id, through, self.batch
+                    )
+                purged += deleted
+                if deleted < self.batch:
+                    break
+        return purged
 
     def erase_subject(
         self,
@@ -141,7 +173,7 @@ class AuditLog:
 
 @dataclass
 class SealSchedule:
-    """Seals the audit log from the background loop at most once per ``every``.
+    """Seals (and purges) the audit log from the background loop at most once per ``every``.
 
     Entries younger than ``grace`` wait for the next round, so a transaction that is still
     committing is not left behind a seal of its time.
@@ -154,8 +186,10 @@ class SealSchedule:
     _due_at: dt.datetime | None = None
 
     def run_if_due(self, now: dt.datetime) -> list[Seal]:
-        """Seal if ``every`` has passed since the last round; the new seals."""
+        """Seal, then purge what the retention lets go, once ``every`` passed; the new seals."""
         if self._due_at is not None and now < self._due_at:
             return []
         self._due_at = now + self.every
-        return self.log.seal(self.engine, now - self.grace, now)
+        seals = self.log.seal(self.engine, now - self.grace, now)
+        self.log.purge(self.engine, now)
+        return seals

@@ -7,7 +7,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, null, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, null, select, update
 
 from kontor.db.fast import FastStatement
 from kontor.platform.audit.chain import ChainLink, Seal
@@ -115,6 +115,28 @@ def write_seal(connection: Connection, links: Sequence[ChainLink], seal: Seal) -
     connection.execute(insert(audit_seals).values(asdict(seal)))
 
 
+def purgeable_position(connection: Connection, tenant_id: str, horizon: dt.datetime) -> int:
+    """The last chain position of the tenant's newest seal that sealed up to ``horizon``."""
+    query = select(func.max(audit_seals.c.last_position)).where(
+        audit_seals.c.tenant_id == tenant_id, audit_seals.c.sealed_up_to <= horizon
+    )
+    return int(connection.scalar(query) or 0)
+
+
+def delete_chained_through(
+    connection: Connection, tenant_id: str, position: int, limit: int
+) -> int:
+    """Delete up to ``limit`` of the tenant's oldest entries chained at ``position`` or before."""
+    oldest = (
+        select(audit_entries.c.entry_id)
+        .where(audit_entries.c.tenant_id == tenant_id, audit_entries.c.chain_position <= position)
+        .order_by(audit_entries.c.chain_position)
+        .limit(limit)
+    )
+    result = connection.execute(delete(audit_entries).where(audit_entries.c.entry_id.in_(oldest)))
+    return result.rowcount
+
+
 def chained_entries(connection: Connection, tenant_id: str) -> Generator[AuditEntry]:
     """A tenant's sealed entries by chain position."""
     query = (
@@ -193,11 +215,3 @@ def _streamed(connection: Connection, statement: Select[Any]) -> Generator[Audit
             yield AuditEntry(**row._mapping)
     finally:
         result.close()
-
-
-def count_entries(connection: Connection, tenant_id: str | None = None) -> int:
-    """How many entries the log holds (of one tenant)."""
-    statement = select(func.count()).select_from(audit_entries)
-    if tenant_id is not None:
-        statement = statement.where(audit_entries.c.tenant_id == tenant_id)
-    return int(connection.scalar(statement) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,15 +28,20 @@ def verify_tenant(
     chained: Iterable[AuditEntry],
     unsealed: Iterable[AuditEntry],
     erasures: Mapping[str, str],
+    purge_horizon: dt.datetime | None = None,
 ) -> Problem | None:
     """The first problem of one tenant's log, or None when every hash and link holds.
 
     ``seals`` in order; ``chained`` are the sealed entries by chain position, ``unsealed`` the
-    rest; ``erasures`` maps the id of each erasure entry to the data subject it erased.
+    rest; ``erasures`` maps the id of each erasure entry to the data subject it erased. Entries
+    of seals that sealed up to ``purge_horizon`` or earlier may be gone (retention purged them).
     """
+    purgeable = [
+        s.last_position for s in seals if purge_horizon and s.sealed_up_to <= purge_horizon
+    ]
     return (
         _seal_problem(key, seals)
-        or _chain_problem(key, seals, chained, erasures)
+        or _chain_problem(key, seals, chained, erasures, max(purgeable, default=0))
         or _unsealed_problem(key, seals, unsealed, erasures)
     )
 
@@ -71,12 +77,16 @@ def _chain_problem(
     seals: Sequence[Seal],
     chained: Iterable[AuditEntry],
     erasures: Mapping[str, str],
+    purged_through: int,
 ) -> Problem | None:
     seal_at = {seal.last_position: seal for seal in seals}
     last_sealed = seals[-1].last_position if seals else 0
     head = ChainHead()
     for entry in chained:
         tenant, position = entry.tenant_id, entry.chain_position or 0
+        resumed = head.position == 0 and 1 < position <= purged_through + 1
+        if resumed:  # retention purged the entries before: the chain resumes from this link
+            head = ChainHead(entry.previous_entry_id, position - 1)
         if position != head.position + 1:
             missing = entry.previous_entry_id or "?"
             return Problem(
@@ -95,7 +105,7 @@ def _chain_problem(
                 f"links to entry {entry.previous_entry_id}, but the entry before it is "
                 f"{head.entry_id}",
             )
-        mac = link_mac(key, head, entry)
+        mac = (entry.chain_mac or "") if resumed else link_mac(key, head, entry)
         if mac != entry.chain_mac:
             return Problem(tenant, entry.entry_id, "its chain link does not match its hash")
         if position > last_sealed:
@@ -106,7 +116,7 @@ def _chain_problem(
                 tenant, entry.entry_id, f"is not the head that seal {seal.seal_number} recorded"
             )
         head = ChainHead(entry.entry_id, position, mac)
-    if seals and head.position < last_sealed:
+    if head.position < last_sealed and last_sealed > purged_through:
         seal = seals[-1]
         return Problem(
             seal.tenant_id,

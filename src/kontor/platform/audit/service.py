@@ -117,7 +117,7 @@ class AuditLog:
             return 0
         horizon = now - self.retention
         with engine.connect() as connection:
-            tenants = store.tenants_with_entries(connection)
+            tenants = store.tenants_sealed_before(connection, horizon)
         purged = 0
         for tenant_id in tenants:
             while True:

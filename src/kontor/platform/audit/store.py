@@ -115,6 +115,12 @@ def write_seal(connection: Connection, links: Sequence[ChainLink], seal: Seal) -
     connection.execute(insert(audit_seals).values(asdict(seal)))
 
 
+def tenants_sealed_before(connection: Connection, horizon: dt.datetime) -> list[str]:
+    """Tenants with a seal that sealed up to ``horizon`` or earlier (seals are few: cheap)."""
+    query = select(audit_seals.c.tenant_id).where(audit_seals.c.sealed_up_to <= horizon)
+    return sorted(set(connection.scalars(query.distinct())))
+
+
 def purgeable_position(connection: Connection, tenant_id: str, horizon: dt.datetime) -> int:
     """The last chain position of the tenant's newest seal that sealed up to ``horizon``."""
     query = select(func.max(audit_seals.c.last_position)).where(

@@ -368,3 +368,15 @@ def test_retention_purges_old_sealed_rounds_and_the_rest_still_verifies(engine: 
     problem = audited.problem()
     assert problem is not None
     assert problem.entry_id == remaining[-1].entry_id
+
+
+def test_the_background_round_seals_what_is_older_than_the_grace(audited: Audited) -> None:
+    audited.start()
+    audited.kontor.background_round()
+    assert all(entry.chain_position is None for entry in audited.entries())  # within the grace
+
+    audited.clock.advance(dt.timedelta(seconds=61))
+    audited.kontor.background_round()
+
+    assert [entry.chain_position for entry in audited.entries()] == [1, 2]
+    assert audited.problem() is None

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
 from kontor.messaging import (
+    ChangeLog,
+    ChangeLogs,
     Clock,
     Dispatcher,
     HandlerRegistry,
@@ -24,6 +26,8 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import DEVELOPMENT_TENANT, TenantStore
+from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
+from kontor.platform.usage import UsageMeter
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -47,6 +51,9 @@ class Kontor:
     process_jobs: JobExecutor
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
+    audit: AuditLog | None = None
+    usage: UsageMeter | None = None
+    audit_sealing: SealSchedule | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -75,13 +82,17 @@ class Kontor:
                 self.settings.dispatcher_poll_seconds,
                 replay=not isinstance(self.transport, RabbitMQTransport),
                 # timers, async steps, service tasks; now and then expired process history
-                also=(self.process_jobs.run_until_idle, self._purge_history),
+                also=(self.process_jobs.run_until_idle, self._purge_history, self._seal_audit),
             )
         return self._pump
 
     def _purge_history(self) -> None:
         if self.history_retention is not None:
             self.history_retention.run_if_due()
+
+    def _seal_audit(self) -> None:
+        if self.audit_sealing is not None:
+            self.audit_sealing.run_if_due(self.clock.now())
 
     def stop(self) -> None:
         """Stop background delivery and release connections."""
@@ -147,10 +158,13 @@ def bootstrap(
         base_seconds=settings.message_retry_base_seconds,
         max_seconds=settings.message_retry_max_seconds,
     )
-    dispatcher = Dispatcher(engine, registry, clock, policy, transport)
+    audit = audit_log(settings)
+    meter = UsageMeter(settings.usage_billable_actions) if settings.usage_billable_actions else None
+    change_log = change_logs(audit, meter)
+    dispatcher = Dispatcher(engine, registry, clock, policy, transport, change_log=change_log)
     if isinstance(transport, InProcessTransport):
         transport.connect(dispatcher.deliver)
-    bus = MessageBus(engine, clock, registry, transport)
+    bus = MessageBus(engine, clock, registry, transport, change_log=change_log)
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))
     # Applications declare their hook points here as they arrive (task.created, …).
@@ -179,7 +193,29 @@ def bootstrap(
         jobs,
         metrics,
         history_retention=retention,
-    )
+        audit=audit,
+        usage=meter,
+        audit_sealing=None if audit is None else SealSchedule(
+            audit,
+            engine,
+            every=dt.timedelta(seconds=settings.audit_seal_seconds),
+            grace=dt.timedelta(seconds=settings.audit_seal_grace_seconds),
+        ),
+    )  # fmt: skip
+
+
+def audit_log(settings: Settings) -> AuditLog | None:
+    """The audit log keyed with the secret key, unless switched off."""
+    if not settings.audit_log_enabled:
+        return None
+    key = AuditKey(settings.secret_key.get_secret_value().encode("utf-8"))
+    return AuditLog(key, retention=_days(settings.audit_retention_days))
+
+
+def change_logs(*logs: ChangeLog | None) -> ChangeLog | None:
+    """Where recorded changes go: the logs that are on (None when none is)."""
+    wired = [log for log in logs if log is not None]
+    return ChangeLogs(*wired) if wired else None
 
 
 def _days(days: int | None) -> dt.timedelta | None:
@@ -204,7 +240,9 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.messaging.tables
+    import kontor.platform.audit.tables
     import kontor.platform.tenants
+    import kontor.platform.usage.tables
     import kontor.process.store.tables
     import kontor.rules.deployment.tables  # noqa: F401 - registers its tables
 

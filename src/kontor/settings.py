@@ -86,6 +86,22 @@ class Settings(BaseSettings):
     )
     feel_max_depth: int = Field(default=64, ge=1, description="nesting of function calls")
     feel_max_seconds: float = Field(default=2.0, gt=0, description="time of one evaluation")
+    audit_log_enabled: bool = Field(
+        default=True, description="record every state change through the service layer"
+    )
+    audit_seal_seconds: float = Field(
+        default=60.0, gt=0, description="how often the background loop seals the audit log"
+    )
+    audit_seal_grace_seconds: float = Field(
+        default=10.0, ge=0, description="entries younger than this wait for the next seal"
+    )
+    audit_retention_days: int | None = Field(
+        default=None, ge=1, description="days sealed audit entries are kept; None: forever"
+    )
+    usage_billable_actions: list[str] = Field(
+        default_factory=lambda: ["process.start"],
+        description="actions (command types) the usage meter counts; empty: no meter",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 from kontor import __version__
 from kontor.api.middleware import TracingMiddleware
 from kontor.api.problems import install_problem_handlers
-from kontor.api.routes import health, messages, process, rules, tenants
+from kontor.api.routes import audit, health, messages, process, rules, tenants, usage
 from kontor.api.security import PrincipalProvider
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.platform import Principal, development_principal
@@ -48,7 +48,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
     app.state.kontor = kontor
     app.state.principal_provider = principal_provider(settings)
     install_problem_handlers(app)
-    for router in (health.router, tenants.router, messages.router, rules.router, process.router):
+    routers = (health.router, tenants.router, messages.router, rules.router, process.router)
+    for router in (*routers, audit.router, usage.router):
         app.include_router(router)
     app.add_middleware(TracingMiddleware, registry=metrics)
     return app

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from kontor import __version__
-from kontor.cli import bpmn_cmd, config_cmd, db_cmd, dmn_cmd, messages_cmd, server_cmd
+from kontor.cli import (
+    audit_cmd,
+    bpmn_cmd,
+    config_cmd,
+    db_cmd,
+    dmn_cmd,
+    messages_cmd,
+    server_cmd,
+    usage_cmd,
+)
 
 app = typer.Typer(
     name="kontor",
@@ -20,6 +29,8 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(messages_cmd.app, name="messages")
 app.add_typer(dmn_cmd.app, name="dmn")
 app.add_typer(bpmn_cmd.app, name="bpmn")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(usage_cmd.app, name="usage")
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

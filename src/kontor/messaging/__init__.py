@@ -1,6 +1,7 @@
 """Messaging backbone: commands, events, bus, unit of work with outbox, inbox, transports."""
 
 from kontor.messaging.bus import HandlerRegistry, MessageBus, Subscription, Transport, handler_name
+from kontor.messaging.changes import Change, ChangeLog, ChangeLogs, RecordedChange
 from kontor.messaging.clock import Clock, FakeClock, SystemClock
 from kontor.messaging.context import correlation, current_correlation_id
 from kontor.messaging.delivery import (
@@ -19,6 +20,9 @@ __all__ = [
     "DEAD",
     "DONE",
     "RETRYING",
+    "Change",
+    "ChangeLog",
+    "ChangeLogs",
     "Clock",
     "Command",
     "DeadLetter",
@@ -31,6 +35,7 @@ __all__ = [
     "Message",
     "MessageBus",
     "MessageError",
+    "RecordedChange",
     "RetryPolicy",
     "Subscription",
     "SystemClock",

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
+from kontor.messaging.changes import Change, ChangeLog
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
 from kontor.messaging.messages import Command, Event, Message, MessageError
@@ -19,6 +20,8 @@ E = TypeVar("E", bound=Event)
 
 CommandHandler = Callable[[Any, UnitOfWork], Any]
 EventHandler = Callable[[Any, UnitOfWork], None]
+ChangeDescriber = Callable[[Any, Any], Change]
+"""What a handled command changed, from the command and its handler's result."""
 
 
 class Transport(Protocol):
@@ -53,6 +56,7 @@ class HandlerRegistry:
     def __init__(self) -> None:
         self._commands: dict[str, CommandHandler] = {}
         self._subscriptions: dict[str, list[Subscription]] = {}
+        self._describers: dict[str, ChangeDescriber] = {}
 
     def register_command(
         self, command_type: type[C], handler: Callable[[C, UnitOfWork], Any]
@@ -62,6 +66,26 @@ class HandlerRegistry:
         if name in self._commands:
             raise MessageError(f"command {name!r} already has a handler")
         self._commands[name] = handler
+
+    def describe_changes(
+        self, command_type: type[C], describer: Callable[[C, Any], Change]
+    ) -> None:
+        """Say what a handled ``command_type`` changed, for the audit log."""
+        self._describers[command_type.type_name] = describer
+
+    def change_of(self, command: Command, result: Any) -> Change:
+        """The change a handled command made (its type and id unless a describer says more)."""
+        describer = self._describers.get(command.type_name)
+        if describer is None:
+            return Change(command.type_name, "command", command.message_id)
+        return describer(command, result)
+
+    def run(self, command: Command, uow: UnitOfWork) -> Any:
+        """Handle ``command`` in ``uow`` and record the change it made there (if audited)."""
+        result = self.command_handler(command.type_name)(command, uow)
+        if uow.records_changes:
+            uow.record(self.change_of(command, result), command.tenant_id, command.actor)
+        return result
 
     def subscribe(
         self, event_type: type[E], handler: Callable[[E, UnitOfWork], None], name: str | None = None
@@ -87,7 +111,7 @@ class HandlerRegistry:
         """The subscriptions a message from the outbox is delivered to."""
         if isinstance(message, Command):
             handler = self.command_handler(message.type_name)
-            return (Subscription(handler_name(handler), message.type_name, handler),)
+            return (Subscription(handler_name(handler), message.type_name, self.run),)
         return self._subscriptions.get(message.type_name, ())
 
     def subscription(self, type_name: str, name: str) -> Subscription | None:
@@ -97,7 +121,7 @@ class HandlerRegistry:
                 return subscription
         handler = self._commands.get(type_name)
         if handler is not None and handler_name(handler) == name:
-            return Subscription(name, type_name, handler)
+            return Subscription(name, type_name, self.run)
         return None
 
 
@@ -105,22 +129,31 @@ class MessageBus:
     """Handles commands in a unit of work; emitted messages leave through the transport."""
 
     def __init__(
-        self, engine: Engine, clock: Clock, registry: HandlerRegistry, transport: Transport
+        self,
+        engine: Engine,
+        clock: Clock,
+        registry: HandlerRegistry,
+        transport: Transport,
+        change_log: ChangeLog | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.registry = registry
         self.transport = transport
+        self.change_log = change_log
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work whose committed messages go to this bus's transport."""
-        return UnitOfWork(self.engine, self.clock, self.transport.committed)
+        return UnitOfWork(self.engine, self.clock, self.transport.committed, self.change_log)
 
     def handle(self, command: Command) -> Any:
-        """Run the command's handler in a unit of work, commit, and return the handler's result."""
-        handler = self.registry.command_handler(command.type_name)
+        """Run the command's handler in a unit of work, commit, and return the handler's result.
+
+        The change it made is recorded in the same transaction (see ``describe_changes``).
+        """
+        self.registry.command_handler(command.type_name)  # unknown: fail before connecting
         with correlation(command.correlation_id), self.unit_of_work() as uow:
-            result = handler(command, uow)
+            result = self.registry.run(command, uow)
             uow.commit()
         return result
 
@@ -141,14 +174,13 @@ class MessageBus:
         results: list[Any] = []
         with self.unit_of_work() as uow:
             for command in commands:
-                handler = self.registry.command_handler(command.type_name)
                 with correlation(command.correlation_id):
                     if not careful:
-                        results.append(handler(command, uow))
+                        results.append(self.registry.run(command, uow))
                         continue
                     try:
                         with uow.savepoint():
-                            results.append(handler(command, uow))
+                            results.append(self.registry.run(command, uow))
                     except Exception as error:  # reported in the command's place
                         results.append(error)
             uow.commit()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, func, select, update
 
 from kontor.messaging.bus import HandlerRegistry, Subscription, Transport
+from kontor.messaging.changes import ChangeLog
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
 from kontor.messaging.ledger import DEAD, DONE, RETRYING, Ledger
@@ -75,8 +76,10 @@ class Dispatcher:
         clock: Clock,
         policy: RetryPolicy,
         transport: Transport,
+        change_log: ChangeLog | None = None,
     ) -> None:
         self._engine = engine
+        self._change_log = change_log
         self._registry = registry
         self._clock = clock
         self._policy = policy
@@ -199,6 +202,10 @@ class Dispatcher:
             DEAD: by_status.get(DEAD, 0),
         }
 
+    def _handlers_unit_of_work(self) -> UnitOfWork:
+        # Commands handled here are recorded like those the bus handles.
+        return UnitOfWork(self._engine, self._clock, self._transport.committed, self._change_log)
+
     def _run(
         self, targets: Sequence[tuple[Message, Subscription]], dispatched: Sequence[str]
     ) -> DeliveryReport:
@@ -218,7 +225,7 @@ class Dispatcher:
         happened makes the bulk insert fail, and the careful path takes over.
         """
         now = self._clock.now()
-        with UnitOfWork(self._engine, self._clock, self._transport.committed) as uow:
+        with self._handlers_unit_of_work() as uow:
             for message, subscription in targets:
                 with correlation(message.correlation_id):
                     subscription.handler(message, uow)
@@ -247,7 +254,7 @@ class Dispatcher:
         handled = skipped = failed = dead = 0
         failures: list[tuple[Message, Subscription, BaseException]] = []
         now = self._clock.now()
-        with UnitOfWork(self._engine, self._clock, self._transport.committed) as uow:
+        with self._handlers_unit_of_work() as uow:
             for message, subscription in targets:
                 try:
                     with correlation(message.correlation_id), uow.savepoint():

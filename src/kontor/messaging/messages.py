@@ -75,7 +75,13 @@ ENVELOPE_FIELDS = ("message_id", "tenant_id", "correlation_id", "causation_id", 
 
 
 class Command(Message):
-    """A request to change state; handled by exactly one handler."""
+    """A request to change state; handled by exactly one handler.
+
+    ``actor`` is the user on whose behalf it is made (None: Kontor itself); the audit log
+    records it with the change.
+    """
+
+    actor: str | None = None
 
 
 class Event(Message):

@@ -11,7 +11,9 @@ from sqlalchemy import Connection, Engine, insert
 
 from kontor.db import connect_for_writing
 from kontor.db.fast import FastStatement
+from kontor.messaging.changes import Change, ChangeLog, RecordedChange
 from kontor.messaging.clock import Clock
+from kontor.messaging.context import current_correlation_id
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message
 from kontor.messaging.tables import outbox
 
@@ -25,17 +27,24 @@ class UnitOfWork:
 
     Use as a context manager; nothing is committed unless ``commit()`` is called. Messages are
     handed to ``after_commit`` only once the transaction committed and the connection was released.
+    Recorded changes go to ``change_log`` in the same transaction (none: they are not kept).
     """
 
     def __init__(
-        self, engine: Engine, clock: Clock, after_commit: AfterCommit | None = None
+        self,
+        engine: Engine,
+        clock: Clock,
+        after_commit: AfterCommit | None = None,
+        change_log: ChangeLog | None = None,
     ) -> None:
         self._engine = engine
         self.clock = clock
         self._after_commit = after_commit
+        self._change_log = change_log
         self._connection: Connection | None = None
         self._pending: list[Message] = []
         self._committed: list[Message] = []
+        self._changes: list[RecordedChange] = []
 
     @property
     def connection(self) -> Connection:
@@ -70,9 +79,25 @@ class UnitOfWork:
         """Queue messages to be written to the outbox when this unit of work commits."""
         self._pending.extend(messages)
 
+    @property
+    def records_changes(self) -> bool:
+        """Whether recorded changes are kept (an audit log or usage meter is wired)."""
+        return self._change_log is not None
+
+    def record(self, change: Change, tenant_id: str, actor: str | None) -> None:
+        """Record a state change made in this transaction; it is written when this commits."""
+        if self._change_log is None:
+            return
+        self._changes.append(
+            RecordedChange(change, tenant_id, actor, current_correlation_id(), self.clock.now())
+        )
+
     def commit(self) -> None:
-        """Write the queued messages to the outbox and commit the transaction."""
+        """Write recorded changes and queued messages, then commit the transaction."""
         connection = self.connection
+        if self._changes and self._change_log is not None:
+            self._change_log.write(connection, self._changes)
+            self._changes = []
         if self._pending:
             _INSERT_OUTBOX.execute_many(connection, [outbox_row(m) for m in self._pending])
         connection.commit()
@@ -82,18 +107,20 @@ class UnitOfWork:
     def rollback(self) -> None:
         """Discard the transaction's changes and the messages emitted in it."""
         self._pending = []
+        self._changes = []
         self.connection.rollback()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Run a block that is undone alone (changes and emitted messages) when it raises."""
-        emitted_before = len(self._pending)
+        emitted_before, recorded_before = len(self._pending), len(self._changes)
         nested = self.connection.begin_nested()
         try:
             yield
         except BaseException:
             nested.rollback()
             del self._pending[emitted_before:]
+            del self._changes[recorded_before:]
             raise
         nested.commit()
 

@@ -120,7 +120,6 @@ class ResolveIncident(Command, type_name="process.resolve_incident"):
     instance_id: str
     incident_id: str
     retries: int = Field(default=1, ge=1)
-    actor: str | None = None
 
 
 class SetVariables(Command, type_name="process.set_variables"):
@@ -129,7 +128,6 @@ class SetVariables(Command, type_name="process.set_variables"):
     instance_id: str
     variables: dict[str, Any]
     scope_id: str | None = None
-    actor: str | None = None
 
 
 class SuspendInstance(Command, type_name="process.suspend_instance"):
@@ -139,14 +137,12 @@ class SuspendInstance(Command, type_name="process.suspend_instance"):
     """
 
     instance_id: str
-    actor: str | None = None
 
 
 class ResumeInstance(Command, type_name="process.resume_instance"):
     """Let a suspended instance go on: parked completions apply, timers due meanwhile fire."""
 
     instance_id: str
-    actor: str | None = None
 
 
 class CancelInstance(Command, type_name="process.cancel_instance"):
@@ -157,7 +153,6 @@ class CancelInstance(Command, type_name="process.cancel_instance"):
 
     instance_id: str
     reason: str = ""
-    actor: str | None = None
 
 
 class ModificationInstruction(BaseModel):
@@ -179,7 +174,6 @@ class ModifyInstance(Command, type_name="process.modify_instance"):
 
     instance_id: str
     instructions: list[ModificationInstruction] = Field(min_length=1)
-    actor: str | None = None
 
 
 class MigrateInstances(Command, type_name="process.migrate_instances"):
@@ -195,7 +189,6 @@ class MigrateInstances(Command, type_name="process.migrate_instances"):
     mapping: dict[str, str] = Field(default_factory=dict)
     instance_ids: list[str] | None = None
     dry_run: bool = False
-    actor: str | None = None
 
 
 class MigratedUserTask(BaseModel):

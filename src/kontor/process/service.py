@@ -14,6 +14,7 @@ from typing import Any
 
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
+from kontor.process.audit import register_audit
 from kontor.process.bpmn import BpmnImportError, Definitions, Severity, parse_bpmn, validate
 from kontor.process.calls import follow_calls
 from kontor.process.control import register_control
@@ -359,4 +360,5 @@ def register(
     registry.subscribe(msg.TaskCompleted, services.on_task_completed, "process.on_task_completed")
     register_control(registry, services)
     register_incident_handlers(registry, services)
+    register_audit(registry)
     return services

@@ -80,7 +80,7 @@ class LockOut(BaseModel):
 def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> list[LockedTask]:
     """Lock due tasks of the topics for the worker, oldest first (possibly none)."""
     tasks: list[LockedTask] = kontor_of(request).bus.handle(
-        LockExternalTasks(tenant_id=caller.tenant_id, **body.model_dump())
+        LockExternalTasks(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )
     return tasks
 
@@ -89,7 +89,9 @@ def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> list[Lock
 def complete(job_id: str, body: CompleteIn, request: Request, caller: Worker) -> None:
     """Complete a locked task with result variables; the instance moves on."""
     kontor_of(request).bus.handle(
-        CompleteExternalTask(tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump())
+        CompleteExternalTask(
+            tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump(), actor=caller.user_id
+        )
     )
 
 
@@ -97,7 +99,9 @@ def complete(job_id: str, body: CompleteIn, request: Request, caller: Worker) ->
 def fail(job_id: str, body: FailureIn, request: Request, caller: Worker) -> None:
     """Report a failure: offered again after the timeout, or an incident without retries."""
     kontor_of(request).bus.handle(
-        FailExternalTask(tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump())
+        FailExternalTask(
+            tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump(), actor=caller.user_id
+        )
     )
 
 
@@ -105,7 +109,9 @@ def fail(job_id: str, body: FailureIn, request: Request, caller: Worker) -> None
 def bpmn_error(job_id: str, body: BpmnErrorIn, request: Request, caller: Worker) -> None:
     """Throw a BPMN error at the task; an error boundary event catches it, else an incident."""
     kontor_of(request).bus.handle(
-        ThrowExternalTaskError(tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump())
+        ThrowExternalTaskError(
+            tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump(), actor=caller.user_id
+        )
     )
 
 
@@ -115,7 +121,7 @@ def extend_lock(job_id: str, body: ExtendLockIn, request: Request, caller: Worke
     until: dt.datetime = kontor_of(request).bus.handle(
         ExtendExternalTaskLock(
             tenant_id=caller.tenant_id, job_id=job_id, worker_id=body.worker_id,
-            lock_duration_ms=body.new_duration_ms,
+            lock_duration_ms=body.new_duration_ms, actor=caller.user_id,
         )
     )  # fmt: skip
     return LockOut(locked_until=until)

@@ -157,8 +157,11 @@ def deploy(
             content_hash(bpmn_xml)
         )
     deployed: list[DeployedDefinition] = kontor.bus.handle(
-        DeployProcess(tenant_id=caller.tenant_id, bpmn_xml=bpmn_xml, source_name=upload.file_name)
-    )
+        DeployProcess(
+            tenant_id=caller.tenant_id, bpmn_xml=bpmn_xml, source_name=upload.file_name,
+            actor=caller.user_id,
+        )
+    )  # fmt: skip
     answer = [DeployedOut(**_summary(d), unchanged=d.definition_id in known) for d in deployed]
     if all(definition.unchanged for definition in answer):
         response.status_code = 200

@@ -170,7 +170,7 @@ def start_instance(
     instance_id: str = kontor.bus.handle(
         StartProcess(
             tenant_id=caller.tenant_id, process_key=process_key, variables=body.variables,
-            business_key=body.business_key, case_id=body.case_id,
+            business_key=body.business_key, case_id=body.case_id, actor=caller.user_id,
         )
     )  # fmt: skip
     with kontor.bus.unit_of_work() as uow:
@@ -262,7 +262,7 @@ def correlate_message(
 ) -> CorrelatedOut:
     """Deliver a message to the oldest instance waiting for it; 404 if none waits."""
     instance_id: str = kontor_of(request).bus.handle(
-        CorrelateMessage(tenant_id=caller.tenant_id, **body.model_dump())
+        CorrelateMessage(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )
     return CorrelatedOut(instance_id=instance_id)
 
@@ -273,6 +273,6 @@ def broadcast_signal(
 ) -> SignalledOut:
     """Deliver a signal to every instance of the tenant waiting for it."""
     count: int = kontor_of(request).bus.handle(
-        BroadcastSignal(tenant_id=caller.tenant_id, **body.model_dump())
+        BroadcastSignal(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )
     return SignalledOut(instances=count)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kontor.messaging import UnitOfWork
+from kontor.messaging import Change, UnitOfWork
 from kontor.platform import Principal
 from kontor.rules.deployment.events import DecisionTaken, HookBound, HookUnbound, RulesDeployed
 from kontor.rules.deployment.hooks import HookPoint, HookRegistry
@@ -92,6 +92,12 @@ class RulesService:
             xml=text,
         )
         store.add_deployment(deployment)
+        after = {"file_name": file_name, "content_hash": digest}
+        uow.record(
+            Change("rules.deploy", "rule_deployment", f"{key}:{deployment.version}", after=after),
+            principal.tenant_id,
+            principal.user_id,
+        )
         uow.emit(
             RulesDeployed(
                 tenant_id=principal.tenant_id,
@@ -181,7 +187,14 @@ class RulesService:
         binding = HookBinding(
             principal.tenant_id, hook, key, decision, version, uow.clock.now(), principal.user_id
         )
+        previous = store.find_binding(hook) if uow.records_changes else None
         store.put_binding(binding)
+        after = {"model_key": key, "decision": decision, "version": version}
+        uow.record(
+            Change("rules.bind", "hook_binding", hook, _bound_to(previous), after),
+            principal.tenant_id,
+            principal.user_id,
+        )
         uow.emit(
             HookBound(
                 tenant_id=principal.tenant_id,
@@ -196,8 +209,15 @@ class RulesService:
     def unbind(self, uow: UnitOfWork, principal: Principal, hook: str) -> None:
         """Remove the decision bound to ``hook``."""
         principal.require(BIND)
-        if not RuleStore(uow.connection, principal.tenant_id).delete_binding(hook):
+        store = RuleStore(uow.connection, principal.tenant_id)
+        previous = store.find_binding(hook) if uow.records_changes else None
+        if not store.delete_binding(hook):
             raise HookNotBound(f"hook point {hook!r} has no decision bound", hook=hook)
+        uow.record(
+            Change("rules.unbind", "hook_binding", hook, before=_bound_to(previous)),
+            principal.tenant_id,
+            principal.user_id,
+        )
         uow.emit(HookUnbound(tenant_id=principal.tenant_id, hook=hook))
 
     def decide(
@@ -265,6 +285,16 @@ class RulesService:
         if latest == 0:
             raise RuleNotFound(f"model {key!r} is not deployed", model_key=key)
         return latest
+
+
+def _bound_to(binding: HookBinding | None) -> dict[str, Any] | None:
+    if binding is None:
+        return None
+    return {
+        "model_key": binding.model_key,
+        "decision": binding.decision,
+        "version": binding.version,
+    }
 
 
 def _require_decision(model: Definitions, key: str, decision: str) -> None:

@@ -1,0 +1,33 @@
+"""Audit log: every state change through the service layer, chained per tenant and sealed."""
+
+from kontor.platform.audit.chain import Seal
+from kontor.platform.audit.entries import ERASE_ACTION, AuditEntry, AuditKey
+from kontor.platform.audit.export import (
+    csv_lines,
+    export_rows,
+    write_csv,
+    write_xlsx,
+)
+from kontor.platform.audit.service import AuditLog, AuditPage, SealSchedule, Verification
+from kontor.platform.audit.store import AuditQuery
+from kontor.platform.audit.tables import audit_entries, audit_seals
+from kontor.platform.audit.verification import Problem
+
+__all__ = [
+    "ERASE_ACTION",
+    "AuditEntry",
+    "AuditKey",
+    "AuditLog",
+    "AuditPage",
+    "AuditQuery",
+    "Problem",
+    "Seal",
+    "SealSchedule",
+    "Verification",
+    "audit_entries",
+    "audit_seals",
+    "csv_lines",
+    "export_rows",
+    "write_csv",
+    "write_xlsx",
+]

@@ -1,0 +1,69 @@
+"""Tables of the audit log: entries (chained when sealed) and the seals of each tenant."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, UniqueConstraint
+
+from kontor.db import JsonDocument, UtcDateTime, metadata, tenant_column_type
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("entry_id", String(36), primary_key=True),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("actor", String(200), comment="user id; null: Kontor itself"),
+    Column("action", String(200), nullable=False),
+    Column("entity_type", String(100), nullable=False),
+    Column("entity_id", String(300), nullable=False),
+    Column("correlation_id", String(64)),
+    Column("subject", String(300), comment="data subject the difference belongs to (reference)"),
+    Column("difference_mac", String(64), nullable=False, comment="keyed hash of salt + difference"),
+    Column("content_mac", String(64), nullable=False, comment="keyed hash of the fields above"),
+    Column("difference", JsonDocument, comment="before/after; outside the hash, erasable"),
+    Column("difference_salt", String(32), comment="erased with the difference"),
+    Column("erased_by", String(36), comment="the erasure entry that removed the difference"),
+    Column("chain_position", BigInteger, comment="set by sealing: 1, 2, ... per tenant"),
+    Column("previous_entry_id", String(36), comment="set by sealing: the entry chained before"),
+    Column("chain_mac", String(64), comment="set by sealing: keyed hash over the chain so far"),
+    UniqueConstraint("tenant_id", "chain_position", name="uq_audit_entries_chain_position"),
+    comment="Audit log: every state change through the service layer, append-only",
+)
+Index("ix_audit_entries_tenant", audit_entries.c.tenant_id, audit_entries.c.entry_id)
+Index(
+    "ix_audit_entries_entity",
+    audit_entries.c.tenant_id,
+    audit_entries.c.entity_type,
+    audit_entries.c.entity_id,
+    audit_entries.c.entry_id,
+)
+Index(
+    "ix_audit_entries_actor",
+    audit_entries.c.tenant_id,
+    audit_entries.c.actor,
+    audit_entries.c.entry_id,
+)
+Index("ix_audit_entries_subject", audit_entries.c.tenant_id, audit_entries.c.subject)
+Index(
+    "ix_audit_entries_unsealed",
+    audit_entries.c.tenant_id,
+    audit_entries.c.recorded_at,
+    sqlite_where=audit_entries.c.chain_position.is_(None),
+    postgresql_where=audit_entries.c.chain_position.is_(None),
+)
+
+audit_seals = Table(
+    "audit_seals",
+    metadata,
+    Column("tenant_id", tenant_column_type(), primary_key=True),
+    Column("seal_number", Integer, primary_key=True, autoincrement=False),
+    Column("sealed_at", UtcDateTime, nullable=False),
+    Column("sealed_up_to", UtcDateTime, nullable=False, comment="entries recorded until then"),
+    Column("last_position", BigInteger, nullable=False, comment="chain position of the head"),
+    Column("head_entry_id", String(36), nullable=False),
+    Column("head_chain_mac", String(64), nullable=False),
+    Column(
+        "seal_mac", String(64), nullable=False, comment="keyed hash over this seal and the last"
+    ),
+    comment="Sealed heads of each tenant's audit chain, kept apart from the chain",
+)

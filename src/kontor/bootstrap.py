@@ -23,7 +23,15 @@ from kontor.messaging import (
 from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
-from kontor.platform import DEVELOPMENT_TENANT, TenantStore
+from kontor.platform import (
+    Administration,
+    Authenticator,
+    DemoLogin,
+    PasswordHasher,
+    SessionPolicy,
+    ThrottlePolicy,
+    seed_demo,
+)
 from kontor.process import HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -45,6 +53,8 @@ class Kontor:
     transport: InProcessTransport | RabbitMQTransport
     rules: RulesService
     process_jobs: JobExecutor
+    authenticator: Authenticator
+    administration: Administration
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
     _pump: MessagePump | None = None
@@ -164,6 +174,7 @@ def bootstrap(
         _days(settings.process_history_ttl_days),
         every=dt.timedelta(seconds=settings.process_history_purge_seconds),
     )
+    authenticator = authenticator_for(settings)
     return Kontor(
         settings,
         engine,
@@ -174,8 +185,29 @@ def bootstrap(
         transport,
         rules,
         jobs,
+        authenticator,
+        Administration(authenticator),
         metrics,
         history_retention=retention,
+    )
+
+
+def authenticator_for(settings: Settings) -> Authenticator:
+    """Password checks, sessions and tokens with the timeouts and limits of ``settings``."""
+    lockout = dt.timedelta(minutes=settings.login_lockout_minutes)
+    return Authenticator(
+        PasswordHasher(),
+        SessionPolicy(
+            idle=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute=dt.timedelta(hours=settings.session_absolute_hours),
+            token_max_lifetime=dt.timedelta(days=settings.api_token_max_days),
+        ),
+        ThrottlePolicy(
+            account_failures=settings.login_max_failures,
+            address_failures=settings.login_max_failures_per_address,
+            window=lockout,
+            lockout=lockout,
+        ),
     )
 
 
@@ -201,6 +233,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.messaging.tables
+    import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.process.store.tables
     import kontor.rules.deployment.tables  # noqa: F401 - registers its tables
@@ -208,10 +241,7 @@ def load_schema() -> MetaData:
     return db.metadata
 
 
-def ensure_development_tenant(engine: Engine) -> None:
-    """Create the development principal's tenant if it is missing."""
+def seed_development(engine: Engine, settings: Settings) -> list[DemoLogin]:
+    """Create the demo tenants and users on first start; their one-time passwords, if new."""
     with UnitOfWork(engine, SystemClock()) as uow:
-        store = TenantStore(uow.connection)
-        if store.find(DEVELOPMENT_TENANT) is None:
-            store.add(DEVELOPMENT_TENANT, "Entwicklung", uow.clock.now())
-            uow.commit()
+        return seed_demo(uow, authenticator_for(settings))

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kontor.process import HistoryLevel
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Environment(StrEnum):
@@ -68,6 +69,26 @@ class Settings(BaseSettings):
         default_factory=list,
         description="modules whose register(handlers) adds in-process service-task handlers",
     )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="a login session ends after this long without requests"
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, description="a login session ends this long after login, used or not"
+    )
+    session_cookie_secure: bool = Field(
+        default=True,
+        description="send the session cookie over HTTPS only; off only for http://127.0.0.1",
+    )
+    api_token_max_days: int = Field(default=365, ge=1, description="longest API token lifetime")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed logins of one account that lock it for a while"
+    )
+    login_max_failures_per_address: int = Field(
+        default=50, ge=1, description="failed logins from one client address that lock it"
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="how long a lockout lasts (and the window failures count in)"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -79,6 +100,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KONTOR_SECRET_KEY is left at its development default; "
                 f"set a secret of your own for environment '{self.environment.value}'"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_insecure_cookie(self) -> Settings:
+        if not self.session_cookie_secure and (
+            self.environment is Environment.PRODUCTION or self.host not in LOOPBACK_HOSTS
+        ):
+            raise ValueError(
+                "KONTOR_SESSION_COOKIE_SECURE=false is only for development on 127.0.0.1; "
+                "serve over HTTPS (a TLS-terminating proxy) and keep the cookie secure"
             )
         return self
 

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from kontor import __version__
-from kontor.cli import bpmn_cmd, config_cmd, db_cmd, dmn_cmd, messages_cmd, server_cmd
+from kontor.cli import (
+    bpmn_cmd,
+    config_cmd,
+    db_cmd,
+    dmn_cmd,
+    identity_cmd,
+    messages_cmd,
+    server_cmd,
+)
 
 app = typer.Typer(
     name="kontor",
@@ -20,6 +28,8 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(messages_cmd.app, name="messages")
 app.add_typer(dmn_cmd.app, name="dmn")
 app.add_typer(bpmn_cmd.app, name="bpmn")
+app.add_typer(identity_cmd.tenant_app, name="tenant")
+app.add_typer(identity_cmd.user_app, name="user")
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

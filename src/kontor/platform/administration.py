@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from kontor.errors import Conflict, NotFound, PermissionDenied
 from kontor.messaging import UnitOfWork
-from kontor.platform.authentication import Authenticator
+from kontor.platform.authentication import Authenticator, effective_permissions
 from kontor.platform.credentials import SessionStore, TokenStore
 from kontor.platform.directory import Directory, Group, User
 from kontor.platform.identity import Principal
@@ -86,8 +86,10 @@ class Administration:
         wanted = sorted(set(group_ids))
         caller.require(MANAGE_SUB_USERS)
         if not caller.has(MANAGE_USERS):
+            tenant = TenantStore(uow.connection).get(caller.tenant_id)
             for group_id in wanted:
-                _within_reach(caller, directory.group(group_id).permissions, "group_ids")
+                held = effective_permissions(tenant, directory.group(group_id).permissions)
+                _within_reach(caller, held, "groups")
         user = directory.add_user(
             login=login,
             display_name=display_name,

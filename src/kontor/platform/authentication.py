@@ -25,7 +25,7 @@ from kontor.platform.permissions import (
     checked_permissions,
 )
 from kontor.platform.tables import users
-from kontor.platform.tenants import TenantStore
+from kontor.platform.tenants import Tenant, TenantStore
 from kontor.platform.throttle import LoginThrottle, ThrottlePolicy, account_key
 
 
@@ -172,6 +172,13 @@ class Authenticator:
         )
 
 
+def effective_permissions(tenant: Tenant, permissions: frozenset[str]) -> frozenset[str]:
+    """What ``permissions`` allow in ``tenant``: broker systems only where the operator allows."""
+    if tenant.kind is TenantKind.BROKER and not tenant.allows_sub_brokers:
+        return permissions - {MANAGE_BROKER_SYSTEMS}
+    return permissions
+
+
 def principal_of(
     connection: Connection,
     tenant_id: str,
@@ -193,9 +200,7 @@ def principal_of(
     ).one_or_none()
     if row is None or not row.active:
         return None
-    permissions = directory.permissions_of(user_id) | {SIGNED_IN}
-    if tenant.kind is TenantKind.BROKER and not tenant.allows_sub_brokers:
-        permissions -= {MANAGE_BROKER_SYSTEMS}
+    permissions = effective_permissions(tenant, directory.permissions_of(user_id) | {SIGNED_IN})
     if scope is not None:
         permissions &= scope
     return Principal(

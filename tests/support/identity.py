@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kontor.bootstrap import Kontor
@@ -41,10 +42,12 @@ def api_caller(
     kind: TenantKind = TenantKind.OPERATOR,
     group: str = OPERATOR_STAFF,
     login: str | None = None,
+    grants: Iterable[str] = (),
 ) -> Caller:
     """A user of ``tenant_id`` (created with its kind's groups if new) and a token of theirs.
 
-    The token carries every permission the user holds, so requests act exactly as the user.
+    ``grants`` go to the user beyond the group. The token carries every permission the user
+    holds, so requests act exactly as the user.
     """
     with kontor.bus.unit_of_work() as uow:
         now = uow.clock.now()
@@ -57,6 +60,8 @@ def api_caller(
             group_ids=[group],
             now=now,
         )
+        for permission in grants:
+            Directory(uow.connection, tenant_id).set_grant(user.user_id, permission, True)
         principal = principal_of(uow.connection, tenant_id, user.user_id)
         assert principal is not None
         _, token = TokenStore(uow.connection).create(

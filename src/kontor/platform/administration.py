@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
-from kontor.errors import Conflict, NotFound, PermissionDenied
+from kontor.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kontor.messaging import UnitOfWork
 from kontor.platform.authentication import Authenticator, effective_permissions
 from kontor.platform.credentials import SessionStore, TokenStore
@@ -133,6 +133,8 @@ class Administration:
         """Grant or withdraw one permission for one user (None: follow the groups again)."""
         checked_permissions([permission], "permission")
         directory = self._managed(uow, caller, user_id)
+        if granted:
+            _within_ceiling(uow, caller, frozenset({permission}), "permission")
         if not caller.has(MANAGE_USERS):
             _within_reach(caller, frozenset({permission}), "permission")
         directory.set_grant(user_id, permission, granted)
@@ -152,11 +154,13 @@ class Administration:
         """Change what a group of the caller's tenant may do; members feel it at once."""
         caller.require(MANAGE_GROUPS)
         checked = checked_permissions(permissions, "permissions")
-        directory = Directory(uow.connection, caller.tenant_id)
-        if group_id in caller.groups and not caller.permissions <= checked:
+        _within_ceiling(uow, caller, checked, "permissions")
+        if group_id in caller.groups and MANAGE_GROUPS not in checked:
             raise Conflict(
-                "you cannot take permissions from a group you are in yourself", group_id=group_id
+                f"you would lose {MANAGE_GROUPS} yourself: keep it in your own group",
+                group_id=group_id,
             )
+        directory = Directory(uow.connection, caller.tenant_id)
         return directory.set_group_permissions(group_id, checked, uow.clock.now())
 
     def create_broker_system(
@@ -208,6 +212,27 @@ class Administration:
         if user.created_by != caller.user_id:  # out of reach: not found, like a foreign one
             raise NotFound(f"user {user_id!r} not found", user_id=user_id)
         return directory
+
+
+def ceiling(kind: TenantKind) -> frozenset[str]:
+    """The most a tenant of ``kind`` may hand out: what its kind's group profiles carry."""
+    return frozenset(
+        permission
+        for profile in DEFAULT_PROFILES
+        if profile.kind is kind
+        for permission in profile.permissions
+    )
+
+
+def _within_ceiling(
+    uow: UnitOfWork, caller: Principal, permissions: frozenset[str], field: str
+) -> None:
+    kind = TenantStore(uow.connection).get(caller.tenant_id).kind
+    beyond = sorted(permissions - ceiling(kind))
+    if beyond:
+        raise InvalidInput(
+            f"not available to {kind.value} tenants: {', '.join(beyond)}", field=field
+        )
 
 
 def _within_reach(caller: Principal, permissions: frozenset[str], field: str) -> None:

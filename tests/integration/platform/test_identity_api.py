@@ -267,7 +267,7 @@ def test_brokers_manage_only_the_users_they_created(kontor: Kontor, app: Any) ->
         assert created.status_code == 201, created.json()
         clara = created.json()["user_id"]
         assert [u["login"] for u in anna.get("/api/platform/users").json()] == [clerk["login"]]
-        beyond = anna.put(f"/api/platform/users/{clara}/grants/process:deploy",
+        beyond = anna.put(f"/api/platform/users/{clara}/grants/platform:broker_systems",
                           json={"granted": True}, headers=csrf)  # fmt: skip
         assert beyond.status_code == 403
         weak = anna.post(
@@ -350,3 +350,35 @@ def test_a_principal_whose_tenant_is_gone_is_refused(kontor: Kontor, client: Tes
         "/api/auth/login", json={"login": "uwe@versicherer.example", "password": PASSWORD}
     )
     assert refused.status_code == 401
+
+
+def test_administrators_cannot_hand_out_operator_rights_or_lock_themselves_out(
+    kontor: Kontor, client: TestClient
+) -> None:
+    add_user(kontor, "versicherer", ADMINISTRATORS, "admin@versicherer.example")
+    uwe = add_user(kontor, "versicherer", UNDERWRITERS, "uwe@versicherer.example")
+    csrf = log_in(client, "admin@versicherer.example")
+    own = client.get("/api/platform/groups").json()
+    [admins] = [g for g in own if g["group_id"] == ADMINISTRATORS]
+    raised = client.put(
+        f"/api/platform/groups/{UNDERWRITERS}/permissions",
+        json={"permissions": ["platform:tenants"]}, headers=csrf,
+    )  # fmt: skip
+    assert (raised.status_code, raised.json()["detail"]) == (
+        422, "not available to insurer tenants: platform:tenants"
+    )  # fmt: skip
+    granted = client.put(
+        f"/api/platform/users/{uwe}/grants/platform:tenants", json={"granted": True}, headers=csrf
+    )
+    assert granted.status_code == 422
+    withdrawn = client.put(
+        f"/api/platform/users/{uwe}/grants/platform:tenants", json={"granted": False}, headers=csrf
+    )
+    assert withdrawn.status_code == 200  # withdrawing is always allowed
+    fewer = [p for p in admins["permissions"] if p != "platform:groups"]
+    locked_out = client.put(
+        f"/api/platform/groups/{ADMINISTRATORS}/permissions",
+        json={"permissions": fewer}, headers=csrf,
+    )  # fmt: skip
+    assert locked_out.status_code == 409
+    assert client.get("/api/auth/me").json()["permissions"].count("platform:groups") == 1

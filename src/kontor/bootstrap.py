@@ -27,8 +27,14 @@ from kontor.platform import (
     Administration,
     Authenticator,
     DemoLogin,
+    MaildirSink,
+    Mailer,
+    NoMailer,
     PasswordHasher,
+    Recovery,
+    RecoveryPolicy,
     SessionPolicy,
+    SmtpMailer,
     ThrottlePolicy,
     seed_demo,
 )
@@ -37,7 +43,7 @@ from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
 from kontor.rules.deployment import HookRegistry, RulesService
-from kontor.settings import Settings
+from kontor.settings import Environment, Settings
 
 
 @dataclass
@@ -55,6 +61,8 @@ class Kontor:
     process_jobs: JobExecutor
     authenticator: Authenticator
     administration: Administration
+    mailer: Mailer
+    recovery: Recovery
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
     _pump: MessagePump | None = None
@@ -187,6 +195,8 @@ def bootstrap(
         jobs,
         authenticator,
         Administration(authenticator),
+        mailer_for(settings),
+        Recovery(authenticator, RecoveryPolicy(settings.public_url)),
         metrics,
         history_retention=retention,
     )
@@ -209,6 +219,23 @@ def authenticator_for(settings: Settings) -> Authenticator:
             lockout=lockout,
         ),
     )
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """SMTP where configured; else a local Maildir in development and test, else nothing."""
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_sender,
+            username=settings.smtp_username,
+            password=password,
+            starttls=settings.smtp_starttls,
+        )
+    if settings.environment is Environment.PRODUCTION:
+        return NoMailer()
+    return MaildirSink(settings.data_dir / "mail", settings.mail_sender)
 
 
 def _days(days: int | None) -> dt.timedelta | None:

@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(
         default=50, ge=1, description="failed logins from one client address that lock it"
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server; unset: development and test keep mail in data_dir/mail",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="switch to TLS before logging in")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_sender: str = Field(default="kontor@localhost", description="the From address")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="where users reach Kontor (used in e-mails)"
+    )
     login_lockout_minutes: int = Field(
         default=15, ge=1, description="how long a lockout lasts (and the window failures count in)"
     )
@@ -137,6 +149,8 @@ class Settings(BaseSettings):
         """The effective settings as a dict with secrets and passwords masked."""
         values = self.model_dump(mode="json")
         values["secret_key"] = "********"  # noqa: S105 - the mask, not a secret
+        if self.smtp_password is not None:
+            values["smtp_password"] = "********"  # noqa: S105 - the mask, not a secret
         values["database_url"] = mask_url_password(self.effective_database_url)
         values["broker_url"] = mask_url_password(self.broker_url)
         return values

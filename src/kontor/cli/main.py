@@ -13,6 +13,7 @@ from kontor.cli import (
     db_cmd,
     dmn_cmd,
     identity_cmd,
+    mail_cmd,
     messages_cmd,
     server_cmd,
 )
@@ -30,6 +31,7 @@ app.add_typer(dmn_cmd.app, name="dmn")
 app.add_typer(bpmn_cmd.app, name="bpmn")
 app.add_typer(identity_cmd.tenant_app, name="tenant")
 app.add_typer(identity_cmd.user_app, name="user")
+app.add_typer(mail_cmd.app, name="mail")
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

@@ -7,6 +7,7 @@ from kontor.platform.demo import DemoLogin, seed_demo
 from kontor.platform.directory import Directory, Grant, Group, User, find_user
 from kontor.platform.errors import LoginFailed, LoginLocked
 from kontor.platform.identity import Principal
+from kontor.platform.mail import Mail, MaildirSink, Mailer, MailUnavailable, NoMailer, SmtpMailer
 from kontor.platform.passwords import PasswordHasher, check_password_policy
 from kontor.platform.permissions import (
     ADMINISTRATORS,
@@ -23,6 +24,7 @@ from kontor.platform.permissions import (
     app_permission,
     installed_apps,
 )
+from kontor.platform.recovery import Recovery, RecoveryPolicy
 from kontor.platform.tenants import Tenant, TenantStore, tenants
 from kontor.platform.throttle import ThrottlePolicy
 
@@ -48,11 +50,19 @@ __all__ = [
     "LoggedIn",
     "LoginFailed",
     "LoginLocked",
+    "Mail",
+    "MailUnavailable",
+    "MaildirSink",
+    "Mailer",
+    "NoMailer",
     "PasswordHasher",
     "Principal",
+    "Recovery",
+    "RecoveryPolicy",
     "Session",
     "SessionPolicy",
     "SessionStore",
+    "SmtpMailer",
     "Tenant",
     "TenantKind",
     "TenantStore",

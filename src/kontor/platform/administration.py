@@ -79,9 +79,9 @@ class Administration:
         display_name: str,
         email: str,
         group_ids: Iterable[str],
-        password: str,
+        password: str | None,
     ) -> User:
-        """Create a user of the caller's tenant with an initial password."""
+        """Create a user of the caller's tenant, with an initial password or none (invite)."""
         directory = Directory(uow.connection, caller.tenant_id)
         wanted = sorted(set(group_ids))
         caller.require(MANAGE_SUB_USERS)
@@ -98,9 +98,10 @@ class Administration:
             now=uow.clock.now(),
             created_by=caller.user_id,
         )
-        self._authenticator.set_password(
-            uow, caller.tenant_id, user.user_id, password, login=user.login
-        )
+        if password is not None:
+            self._authenticator.set_password(
+                uow, caller.tenant_id, user.user_id, password, login=user.login
+            )
         return directory.user(user.user_id)
 
     def users(self, uow: UnitOfWork, caller: Principal) -> list[User]:
@@ -173,7 +174,7 @@ class Administration:
         contact_name: str,
         email: str,
         login: str,
-        password: str,
+        password: str | None,
     ) -> tuple[Tenant, User]:
         """A broker tenant under the caller's, with its first user in the Vermittler group."""
         caller.require(MANAGE_BROKER_SYSTEMS)
@@ -194,8 +195,11 @@ class Administration:
             now=now,
             created_by=caller.user_id,
         )
-        self._authenticator.set_password(uow, tenant_id, user.user_id, password, login=user.login)
-        return tenant, user
+        if password is not None:
+            self._authenticator.set_password(
+                uow, tenant_id, user.user_id, password, login=user.login
+            )
+        return tenant, Directory(uow.connection, tenant_id).user(user.user_id)
 
     def broker_systems(self, uow: UnitOfWork, caller: Principal) -> list[Tenant]:
         """The broker systems created under the caller's tenant."""

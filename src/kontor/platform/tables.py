@@ -113,3 +113,18 @@ login_throttle = Table(
     Column("locked_until", UtcDateTime),
     comment="Failed logins per account and per client address; a lockout ends by itself",
 )
+
+password_links = Table(
+    "platform_password_links",
+    metadata,
+    Column("link_id", String(36), primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True, comment="sha256 of the link"),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("purpose", String(16), nullable=False, comment="invitation | reset"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index("ix_platform_password_links_user", "tenant_id", "user_id"),
+    comment="Single-use, expiring links that set a password (invitation, reset)",
+)

@@ -15,6 +15,8 @@ PUBLIC_ROUTES = {
     ("GET", "/readyz"),
     ("GET", "/metrics"),
     ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/password-reset"),  # answers alike whether the login exists or not
+    ("POST", "/api/auth/password"),  # the single-use code from the e-mail is the credential
 }
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 

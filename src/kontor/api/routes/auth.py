@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import BaseModel, Field
 
 from kontor.api.authentication import (
@@ -19,6 +20,7 @@ from kontor.platform import (
     SIGNED_IN,
     ApiToken,
     Directory,
+    Mail,
     Principal,
     Session,
     SessionStore,
@@ -27,6 +29,20 @@ from kontor.platform import (
 )
 
 router = APIRouter(prefix="/api/auth", tags=["authentication"])
+log = logging.getLogger(__name__)
+
+
+def send_after_response(background: BackgroundTasks, request: Request, mail: Mail) -> None:
+    """Send ``mail`` once the response is out: the answer's timing tells nothing about it."""
+    mailer = kontor_of(request).mailer
+
+    def send() -> None:
+        try:
+            mailer.send(mail)
+        except Exception:  # the recipient is personal data: the log names only the subject
+            log.exception("e-mail could not be sent", extra={"subject": mail.subject})
+
+    background.add_task(send)
 
 
 class LoginIn(BaseModel):
@@ -95,6 +111,19 @@ class PasswordChangedOut(BaseModel):
     """How many other sessions the password change ended."""
 
     ended_sessions: int
+
+
+class ResetIn(BaseModel):
+    """The login name whose password to reset."""
+
+    login: str = Field(min_length=1, max_length=254)
+
+
+class PasswordIn(BaseModel):
+    """A single-use code from an invitation or reset e-mail, and the new password."""
+
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
 
 
 class TokenIn(BaseModel):
@@ -190,16 +219,42 @@ def me(request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]) -> M
 
 @router.post("/me/password")
 def change_password(
-    body: PasswordChangeIn, request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]
+    body: PasswordChangeIn,
+    request: Request,
+    background: BackgroundTasks,
+    caller: Annotated[Principal, requires(SIGNED_IN)],
 ) -> PasswordChangedOut:
-    """Change my password; my other sessions end."""
+    """Change my password; my other sessions end and an e-mail confirms the change."""
     kontor = kontor_of(request)
     with kontor.bus.unit_of_work() as uow:
         ended = kontor.authenticator.change_password(
             uow, caller, body.current_password, body.new_password
         )
+        user = Directory(uow.connection, caller.tenant_id).user(caller.user_id)
         uow.commit()
+    send_after_response(background, request, kontor.recovery.password_changed(user))
     return PasswordChangedOut(ended_sessions=ended)
+
+
+@router.post("/password-reset", status_code=202, dependencies=[public()])
+def request_password_reset(body: ResetIn, request: Request, background: BackgroundTasks) -> None:
+    """Send a reset code to the user's e-mail; the same answer whether the login exists or not."""
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        mail = kontor.recovery.request_reset(uow, body.login)
+        uow.commit()
+    if mail is not None:
+        send_after_response(background, request, mail)
+
+
+@router.post("/password", status_code=204, dependencies=[public()])
+def set_password_with_code(body: PasswordIn, request: Request, background: BackgroundTasks) -> None:
+    """Set a password with a code from an invitation or reset e-mail; ends every session."""
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        confirmation = kontor.recovery.set_password(uow, body.token, body.password)
+        uow.commit()
+    send_after_response(background, request, confirmation)
 
 
 @router.get("/me/sessions")

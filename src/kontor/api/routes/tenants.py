@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.routes.auth import send_after_response
 from kontor.api.routes.users import UserOut
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -59,14 +60,17 @@ class TenantChangeIn(BaseModel):
 
 
 class BrokerSystemIn(BaseModel):
-    """A broker system to create: company, contact person, e-mail, first login and password."""
+    """A broker system to create: company, contact person, e-mail and the first user's login.
+
+    Without a password the contact person gets an invitation e-mail to set one.
+    """
 
     tenant_id: str = Field(pattern=TENANT_ID)
     company_name: str = Field(min_length=1, max_length=200)
     contact_name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     login: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
 
 
 class BrokerSystemOut(BaseModel):
@@ -95,7 +99,7 @@ def list_broker_systems(request: Request, caller: BrokerManager) -> list[TenantO
 
 @router.post("/broker-systems", status_code=201)
 def create_broker_system(
-    body: BrokerSystemIn, request: Request, caller: BrokerManager
+    body: BrokerSystemIn, request: Request, background: BackgroundTasks, caller: BrokerManager
 ) -> BrokerSystemOut:
     """Create a broker system under my tenant, its first user in the Vermittler group."""
     kontor = kontor_of(request)
@@ -110,9 +114,13 @@ def create_broker_system(
             login=body.login,
             password=body.password,
         )
+        invitation = None if body.password else kontor.recovery.invite(uow, user)
         uow.commit()
         directory = Directory(uow.connection, tenant.tenant_id)
-        return BrokerSystemOut(tenant=TenantOut.of(tenant), user=UserOut.of(user, directory))
+        out = BrokerSystemOut(tenant=TenantOut.of(tenant), user=UserOut.of(user, directory))
+    if invitation is not None:
+        send_after_response(background, request, invitation)
+    return out
 
 
 @router.get("")

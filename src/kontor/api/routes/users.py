@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, Field
 
-from kontor.api.routes.auth import SessionOut
+from kontor.api.routes.auth import SessionOut, send_after_response
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.messaging import UnitOfWork
@@ -20,13 +20,13 @@ Manager = Annotated[Principal, requires("platform:sub_users")]
 
 
 class UserIn(BaseModel):
-    """A user to create, with an initial password the user should change."""
+    """A user to create: without a password, the user gets an invitation e-mail to set one."""
 
     login: str = Field(min_length=3, max_length=254)
     display_name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     groups: list[str] = Field(min_length=1, max_length=20)
-    password: str = Field(min_length=1, max_length=1024)
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
 
 
 class GrantOut(BaseModel):
@@ -113,8 +113,10 @@ def list_users(request: Request, caller: Manager) -> list[UserOut]:
 
 
 @router.post("/users", status_code=201)
-def create_user(body: UserIn, request: Request, caller: Manager) -> UserOut:
-    """Create a user of my tenant in the given groups."""
+def create_user(
+    body: UserIn, request: Request, background: BackgroundTasks, caller: Manager
+) -> UserOut:
+    """Create a user of my tenant in the given groups (invited by e-mail without a password)."""
     kontor = kontor_of(request)
     with kontor.bus.unit_of_work() as uow:
         user = kontor.administration.create_user(
@@ -126,8 +128,24 @@ def create_user(body: UserIn, request: Request, caller: Manager) -> UserOut:
             group_ids=body.groups,
             password=body.password,
         )
+        invitation = None if body.password else kontor.recovery.invite(uow, user)
         uow.commit()
-        return _out(uow, caller, user)
+        out = _out(uow, caller, user)
+    if invitation is not None:
+        send_after_response(background, request, invitation)
+    return out
+
+
+@router.post("/users/{user_id}/invitation", status_code=202)
+def invite_again(
+    user_id: str, request: Request, background: BackgroundTasks, caller: Manager
+) -> None:
+    """Send a user a new invitation code (the older one stops working)."""
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        invitation = kontor.recovery.invite(uow, kontor.administration.user(uow, caller, user_id))
+        uow.commit()
+    send_after_response(background, request, invitation)
 
 
 @router.get("/users/{user_id}")

@@ -1,4 +1,4 @@
-"""Platform identity: tenant kinds, users, groups, grants, sessions, API tokens, login throttling.
+"""Platform identity: tenant kinds, users, groups, grants, sessions, tokens, throttling, links.
 
 Revision ID: 0005_platform_identity
 Revises: 0001_foundation
@@ -136,10 +136,29 @@ def upgrade() -> None:
         comment="Failed logins per account and per client address; a lockout ends by itself",
     )
 
+    op.create_table(
+        "platform_password_links",
+        sa.Column("link_id", sa.String(36), nullable=False),
+        sa.Column("secret_hash", sa.String(64), nullable=False, comment="sha256 of the link"),
+        sa.Column("tenant_id", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.String(36), nullable=False),
+        sa.Column("purpose", sa.String(16), nullable=False, comment="invitation | reset"),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("expires_at", UtcDateTime, nullable=False),
+        sa.Column("used_at", UtcDateTime),
+        sa.PrimaryKeyConstraint("link_id", name="pk_platform_password_links"),
+        sa.UniqueConstraint("secret_hash", name="uq_platform_password_links_secret_hash"),
+        comment="Single-use, expiring links that set a password (invitation, reset)",
+    )
+    op.create_index(
+        "ix_platform_password_links_user", "platform_password_links", ["tenant_id", "user_id"]
+    )
+
 
 def downgrade() -> None:
     """Drop the identity tables and the tenant kinds."""
     for table in (
+        "platform_password_links",
         "platform_login_throttle",
         "platform_api_tokens",
         "platform_sessions",

@@ -37,19 +37,15 @@ def principal_provider(settings: Settings) -> PrincipalProvider:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not authorization and not cookie:
             return None
-        authenticator = kontor_of(request).authenticator
-        with kontor_of(request).bus.unit_of_work() as uow:
-            if authorization:
-                scheme, _, secret = authorization.partition(" ")
-                if scheme.lower() != "bearer" or not secret.strip():
-                    return None
-                principal = authenticator.token_principal(uow, secret.strip())
-            else:
-                assert cookie is not None
-                _check_csrf(request, settings, cookie)
-                principal = authenticator.session_principal(uow, cookie)
-            uow.commit()  # last-seen times
-        return principal
+        kontor = kontor_of(request)
+        if authorization:
+            scheme, _, secret = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                return None
+            return kontor.authenticator.token_principal(kontor.engine, kontor.clock, secret.strip())
+        assert cookie is not None
+        _check_csrf(request, settings, cookie)
+        return kontor.authenticator.session_principal(kontor.engine, kontor.clock, cookie)
 
     return provide
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from kontor.errors import InvalidInput
-from kontor.messaging import UnitOfWork
+from kontor.messaging import Clock, UnitOfWork
 from kontor.platform.credentials import ApiToken, Session, SessionStore, TokenStore
 from kontor.platform.directory import Directory, User
 from kontor.platform.errors import LoginFailed, LoginLocked
@@ -25,7 +25,7 @@ from kontor.platform.permissions import (
     checked_permissions,
 )
 from kontor.platform.tables import users
-from kontor.platform.tenants import Tenant, TenantStore
+from kontor.platform.tenants import Tenant, TenantStore, tenants
 from kontor.platform.throttle import LoginThrottle, ThrottlePolicy, account_key
 
 
@@ -62,63 +62,84 @@ class Authenticator:
 
     def login(
         self,
-        uow: UnitOfWork,
+        engine: Engine,
+        clock: Clock,
         login: str,
         password: str,
         *,
         client_address: str | None = None,
         user_agent: str | None = None,
     ) -> LoggedIn:
-        """Open a new session for a login name and password; commits, also when it fails."""
-        now = uow.clock.now()
-        throttle = LoginThrottle(uow.connection, self.throttle)
-        keys = throttle.keys(login, client_address)
-        if throttle.locked_until(keys, now) is not None:
+        """Open a new session for a login name and password; a failure is counted and committed.
+
+        The hash is verified with no transaction open: on SQLite a writing transaction holds the
+        database's write lock, and Argon2id takes a noticeable fraction of a second.
+        """
+        now = clock.now()
+        with engine.connect() as connection:
+            throttle = LoginThrottle(connection, self.throttle)
+            keys = throttle.keys(login, client_address)
+            locked = throttle.locked_until(keys, now) is not None
+            row = connection.execute(
+                select(users.c.user_id, users.c.tenant_id, users.c.active, users.c.password_hash)
+                .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
+                .where(users.c.login == login.strip().casefold())
+            ).one_or_none()
+        if locked:
             raise LoginLocked("too many failed logins; try again later")
-        row = uow.connection.execute(
-            select(users.c.user_id, users.c.tenant_id, users.c.active, users.c.password_hash).where(
-                users.c.login == login.strip().casefold()
-            )
-        ).one_or_none()
         usable = row is not None and row.active and row.password_hash is not None
         hashed = row.password_hash if usable and row is not None else self.hasher.dummy_hash
         matches = self.hasher.verify(password, hashed)
-        if not (usable and matches and row is not None and self._tenant_exists(uow, row.tenant_id)):
-            throttle.failed(keys, now)
+        with UnitOfWork(engine, clock) as uow:
+            throttle = LoginThrottle(uow.connection, self.throttle)
+            if not (usable and matches and row is not None):
+                throttle.failed(keys, now)
+                uow.commit()
+                raise LoginFailed("login name or password is wrong")
+            throttle.succeeded(account_key(login))
+            session, secret = SessionStore(uow.connection).open(
+                row.tenant_id,
+                row.user_id,
+                now,
+                self.sessions.absolute,
+                client_address=client_address,
+                user_agent=user_agent,
+            )
+            user = Directory(uow.connection, row.tenant_id).user(row.user_id)
             uow.commit()
-            raise LoginFailed("login name or password is wrong")
-        throttle.succeeded(account_key(login))
-        session, secret = SessionStore(uow.connection).open(
-            row.tenant_id,
-            row.user_id,
-            now,
-            self.sessions.absolute,
-            client_address=client_address,
-            user_agent=user_agent,
-        )
-        user = Directory(uow.connection, row.tenant_id).user(row.user_id)
-        uow.commit()
         return LoggedIn(session, secret, user)
 
-    @staticmethod
-    def _tenant_exists(uow: UnitOfWork, tenant_id: str) -> bool:
-        return TenantStore(uow.connection).find(tenant_id) is not None
-
-    def session_principal(self, uow: UnitOfWork, secret: str) -> Principal | None:
+    def session_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a live session cookie, if the user and tenant are still there."""
-        session = SessionStore(uow.connection).resolve(secret, uow.clock.now(), self.sessions.idle)
-        if session is None:
-            return None
-        return principal_of(
-            uow.connection, session.tenant_id, session.user_id, session_id=session.session_id
-        )
+        now = clock.now()
+        with engine.connect() as connection:  # reads only: no write lock on SQLite
+            session = SessionStore(connection).resolve(secret, now, self.sessions.idle)
+            if session is None:
+                return None
+            principal = principal_of(
+                connection, session.tenant_id, session.user_id, session_id=session.session_id
+            )
+        if principal is not None:
+            with UnitOfWork(engine, clock) as uow:
+                if SessionStore(uow.connection).touch(session, now):
+                    uow.commit()
+        return principal
 
-    def token_principal(self, uow: UnitOfWork, secret: str) -> Principal | None:
+    def token_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a bearer token: the user's permissions within the token's scope."""
-        token = TokenStore(uow.connection).resolve(secret, uow.clock.now())
-        if token is None:
-            return None
-        return principal_of(uow.connection, token.tenant_id, token.user_id, scope=token.permissions)
+        now = clock.now()
+        with engine.connect() as connection:  # reads only: no write lock on SQLite
+            token = TokenStore(connection).resolve(secret, now)
+            if token is None:
+                return None
+            principal = principal_of(
+                connection, token.tenant_id, token.user_id, scope=token.permissions
+            )
+        if principal is not None:
+            with UnitOfWork(engine, clock) as uow:
+                if TokenStore(uow.connection).touch(token, now):
+                    uow.commit()
+        return principal
 
     def change_password(self, uow: UnitOfWork, caller: Principal, current: str, new: str) -> int:
         """Change the caller's own password; ends their other sessions (how many ended)."""

@@ -92,7 +92,7 @@ class SessionStore:
         return session, secret
 
     def resolve(self, secret: str, now: dt.datetime, idle: dt.timedelta) -> Session | None:
-        """The live session a cookie names, if it has neither ended nor timed out."""
+        """The live session a cookie names, if it has neither ended nor timed out (reads only)."""
         row = self._connection.execute(
             select(sessions).where(
                 sessions.c.secret_hash == secret_hash(secret), sessions.c.ended_at.is_(None)
@@ -100,13 +100,18 @@ class SessionStore:
         ).one_or_none()
         if row is None or now >= row.expires_at or now >= row.last_seen_at + idle:
             return None
-        if now - row.last_seen_at >= TOUCH_EVERY:
-            self._connection.execute(
-                update(sessions)
-                .where(sessions.c.session_id == row.session_id)
-                .values(last_seen_at=now)
-            )
         return _session(row)
+
+    def touch(self, session: Session, now: dt.datetime) -> bool:
+        """Record activity on ``session`` unless it was recorded lately; whether it wrote."""
+        if now - session.last_seen_at < TOUCH_EVERY:
+            return False
+        self._connection.execute(
+            update(sessions)
+            .where(sessions.c.session_id == session.session_id)
+            .values(last_seen_at=now)
+        )
+        return True
 
     def live(self, tenant_id: str, user_id: str, now: dt.datetime) -> list[Session]:
         """A user's sessions that have not ended, newest first."""
@@ -189,7 +194,7 @@ class TokenStore:
         return self.get(tenant_id, user_id, token_id), secret
 
     def resolve(self, secret: str, now: dt.datetime) -> ApiToken | None:
-        """The token a bearer secret names, if it is neither revoked nor expired."""
+        """The token a bearer secret names, if it is neither revoked nor expired (reads only)."""
         row = self._connection.execute(
             select(api_tokens).where(
                 api_tokens.c.secret_hash == secret_hash(secret), api_tokens.c.revoked_at.is_(None)
@@ -197,13 +202,18 @@ class TokenStore:
         ).one_or_none()
         if row is None or now >= row.expires_at:
             return None
-        if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-            self._connection.execute(
-                update(api_tokens)
-                .where(api_tokens.c.token_id == row.token_id)
-                .values(last_used_at=now)
-            )
         return _token(row)
+
+    def touch(self, token: ApiToken, now: dt.datetime) -> bool:
+        """Record the use of ``token`` unless it was recorded lately; whether it wrote."""
+        if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
+            return False
+        self._connection.execute(
+            update(api_tokens)
+            .where(api_tokens.c.token_id == token.token_id)
+            .values(last_used_at=now)
+        )
+        return True
 
     def get(self, tenant_id: str, user_id: str, token_id: str) -> ApiToken:
         """One token of a user; raises ``NotFound`` otherwise."""

@@ -32,8 +32,7 @@ def kontor(runner: CliRunner, *args: str, stdin: str | None = None) -> str:
 
 
 def login(engine: Engine, user: str, password: str) -> str:
-    with UnitOfWork(engine, SystemClock()) as uow:
-        return Authenticator().login(uow, user, password).session.session_id
+    return Authenticator().login(engine, SystemClock(), user, password).session.session_id
 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)

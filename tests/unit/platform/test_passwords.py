@@ -89,8 +89,8 @@ def test_unknown_user_and_wrong_password_both_verify_a_hash(engine: Engine) -> N
         uow.commit()
     answers = []
     for login in ("anna@makler-a.example", "nobody@makler-a.example"):
-        with UnitOfWork(engine, FakeClock()) as uow, pytest.raises(LoginFailed) as caught:
-            authenticator.login(uow, login, "falsches Kennwort!!")
+        with pytest.raises(LoginFailed) as caught:
+            authenticator.login(engine, FakeClock(), login, "falsches Kennwort!!")
         answers.append((caught.value.status, caught.value.code, caught.value.message))
     real, dummy = hasher.verified
     assert real.startswith("$argon2id$")

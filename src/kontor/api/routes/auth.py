@@ -169,14 +169,14 @@ class TokenCreatedOut(TokenOut):
 def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     """Log in with login name and password: a new session in an HttpOnly cookie."""
     kontor = kontor_of(request)
-    with kontor.bus.unit_of_work() as uow:
-        logged_in = kontor.authenticator.login(
-            uow,
-            body.login,
-            body.password,
-            client_address=request.client.host if request.client else None,
-            user_agent=request.headers.get("user-agent"),
-        )
+    logged_in = kontor.authenticator.login(
+        kontor.engine,
+        kontor.clock,
+        body.login,
+        body.password,
+        client_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
     token = set_session_cookies(response, kontor.settings, logged_in.secret)
     return LoginOut(
         user_id=logged_in.user.user_id,

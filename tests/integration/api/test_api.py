@@ -48,6 +48,15 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
     assert {"/healthz", "/readyz", "/api/tenants", "/api/messages/dead"} <= set(paths)
 
 
+def test_openapi_documents_how_to_authenticate(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert set(schema["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyCookie"}
+    assert "security" not in schema["paths"]["/api/auth/login"]["post"]
+    assert schema["paths"]["/api/tenants/current"]["get"]["security"] == [
+        {"HTTPBearer": []}, {"APIKeyCookie": []}
+    ]  # fmt: skip
+
+
 def test_request_and_correlation_ids_are_echoed(client: TestClient) -> None:
     response = client.get("/healthz", headers={"X-Correlation-ID": "vorgang-4711"})
     assert response.headers["x-correlation-id"] == "vorgang-4711"

@@ -382,3 +382,18 @@ def test_administrators_cannot_hand_out_operator_rights_or_lock_themselves_out(
     )  # fmt: skip
     assert locked_out.status_code == 409
     assert client.get("/api/auth/me").json()["permissions"].count("platform:groups") == 1
+
+
+def test_failures_from_one_address_lock_it_for_every_account(engine: Any) -> None:
+    settings = Settings(
+        environment=Environment.TEST, secret_key="a-real-secret-for-tests",
+        login_max_failures_per_address=3,
+    )  # fmt: skip
+    kontor = bootstrap(settings, engine=engine, clock=FakeClock())
+    add_user(kontor, "versicherer", UNDERWRITERS, "uwe@versicherer.example")
+    with browser(create_app(settings, kontor)) as client:
+        for name in ("a", "b", "c"):  # three accounts, one failure each
+            body = {"login": f"{name}@versicherer.example", "password": "falsch!!"}
+            assert client.post("/api/auth/login", json=body).status_code == 401
+        right = {"login": "uwe@versicherer.example", "password": PASSWORD}
+        assert client.post("/api/auth/login", json=right).status_code == 429

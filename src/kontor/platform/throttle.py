@@ -10,7 +10,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from kontor.platform.tables import login_throttle
 
@@ -54,32 +55,36 @@ class LoginThrottle:
         return max(ends) if ends else None
 
     def failed(self, keys: dict[str, int], now: dt.datetime) -> None:
-        """Count a failure for each key (mapped to its limit); lock the keys that reach it."""
+        """Count a failure for each key (mapped to its limit); lock the keys that reach it.
+
+        One upsert and one conditional update per key, so concurrent failures all count and
+        never collide on the key (the update's row lock orders them).
+        """
+        dialect_insert = (
+            postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert
+        )
+        window_start = now - self._policy.window
+        table = login_throttle
         for key, limit in keys.items():
-            row = self._connection.execute(
-                select(login_throttle).where(login_throttle.c.throttle_key == key)
-            ).one_or_none()
-            if row is None or now >= row.first_failure_at + self._policy.window:
-                self._connection.execute(
-                    delete(login_throttle).where(login_throttle.c.throttle_key == key)
+            self._connection.execute(
+                dialect_insert(table)
+                .values(throttle_key=key, failures=0, first_failure_at=now)
+                .on_conflict_do_nothing(index_elements=["throttle_key"])
+            )
+            stale = table.c.first_failure_at <= window_start  # an old window starts afresh
+            failures = self._connection.execute(
+                update(table)
+                .where(table.c.throttle_key == key)
+                .values(
+                    failures=case((stale, 1), else_=table.c.failures + 1),
+                    first_failure_at=case((stale, now), else_=table.c.first_failure_at),
                 )
-                failures, first = 1, now
-                self._connection.execute(
-                    insert(login_throttle).values(
-                        throttle_key=key, failures=failures, first_failure_at=first
-                    )
-                )
-            else:
-                failures = row.failures + 1
-                self._connection.execute(
-                    update(login_throttle)
-                    .where(login_throttle.c.throttle_key == key)
-                    .values(failures=failures)
-                )
+                .returning(table.c.failures)
+            ).scalar_one()
             if failures >= limit:
                 self._connection.execute(
-                    update(login_throttle)
-                    .where(login_throttle.c.throttle_key == key)
+                    update(table)
+                    .where(table.c.throttle_key == key)
                     .values(
                         locked_until=now + self._policy.lockout, failures=0, first_failure_at=now
                     )

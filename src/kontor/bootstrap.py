@@ -27,10 +27,12 @@ from kontor.platform import (
     Administration,
     Authenticator,
     DemoLogin,
+    ExpiryPolicy,
     MaildirSink,
     Mailer,
     NoMailer,
     PasswordHasher,
+    PasswordReminders,
     Recovery,
     RecoveryPolicy,
     SessionPolicy,
@@ -65,6 +67,7 @@ class Kontor:
     recovery: Recovery
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
+    password_reminders: PasswordReminders | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -92,14 +95,19 @@ class Kontor:
                 self.clock,
                 self.settings.dispatcher_poll_seconds,
                 replay=not isinstance(self.transport, RabbitMQTransport),
-                # timers, async steps, service tasks; now and then expired process history
-                also=(self.process_jobs.run_until_idle, self._purge_history),
+                # timers, async steps, service tasks; now and then expired process history and
+                # password expiry reminders
+                also=(self.process_jobs.run_until_idle, self._purge_history, self._remind),
             )
         return self._pump
 
     def _purge_history(self) -> None:
         if self.history_retention is not None:
             self.history_retention.run_if_due()
+
+    def _remind(self) -> None:
+        if self.password_reminders is not None:
+            self.password_reminders.run_if_due()
 
     def stop(self) -> None:
         """Stop background delivery and release connections."""
@@ -183,6 +191,7 @@ def bootstrap(
         every=dt.timedelta(seconds=settings.process_history_purge_seconds),
     )
     authenticator = authenticator_for(settings)
+    mailer = mailer_for(settings)
     return Kontor(
         settings,
         engine,
@@ -195,10 +204,11 @@ def bootstrap(
         jobs,
         authenticator,
         Administration(authenticator),
-        mailer_for(settings),
+        mailer,
         Recovery(authenticator, RecoveryPolicy(settings.public_url)),
         metrics,
         history_retention=retention,
+        password_reminders=PasswordReminders(engine, clock, mailer, authenticator.expiry),
     )
 
 
@@ -217,6 +227,12 @@ def authenticator_for(settings: Settings) -> Authenticator:
             address_failures=settings.login_max_failures_per_address,
             window=lockout,
             lockout=lockout,
+        ),
+        ExpiryPolicy(
+            dt.timedelta(days=settings.password_max_age_days)
+            if settings.password_max_age_days
+            else None,
+            tuple(settings.password_reminder_days),
         ),
     )
 

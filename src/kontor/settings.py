@@ -98,6 +98,15 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="where users reach Kontor (used in e-mails)"
     )
+    password_max_age_days: int = Field(
+        default=120,
+        ge=0,
+        description="passwords expire this many days after they were set; 0: never",
+    )
+    password_reminder_days: list[int] = Field(
+        default_factory=lambda: [30, 3],
+        description="days before expiry on which users get a reminder e-mail",
+    )
     login_lockout_minutes: int = Field(
         default=15, ge=1, description="how long a lockout lasts (and the window failures count in)"
     )

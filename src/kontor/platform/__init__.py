@@ -5,7 +5,8 @@ from kontor.platform.authentication import Authenticator, LoggedIn, SessionPolic
 from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
 from kontor.platform.demo import DemoLogin, seed_demo
 from kontor.platform.directory import Directory, Grant, Group, User, find_user
-from kontor.platform.errors import LoginFailed, LoginLocked
+from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
+from kontor.platform.expiry import ExpiryPolicy, PasswordReminders, expires_at
 from kontor.platform.identity import Principal
 from kontor.platform.mail import Mail, MaildirSink, Mailer, MailUnavailable, NoMailer, SmtpMailer
 from kontor.platform.passwords import PasswordHasher, check_password_policy
@@ -44,6 +45,7 @@ __all__ = [
     "Authenticator",
     "DemoLogin",
     "Directory",
+    "ExpiryPolicy",
     "Grant",
     "Group",
     "GroupProfile",
@@ -55,7 +57,9 @@ __all__ = [
     "MaildirSink",
     "Mailer",
     "NoMailer",
+    "PasswordExpired",
     "PasswordHasher",
+    "PasswordReminders",
     "Principal",
     "Recovery",
     "RecoveryPolicy",
@@ -72,6 +76,7 @@ __all__ = [
     "app_permission",
     "check_password_policy",
     "deactivate_user",
+    "expires_at",
     "find_user",
     "installed_apps",
     "principal_of",

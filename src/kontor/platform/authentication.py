@@ -15,7 +15,8 @@ from kontor.errors import InvalidInput
 from kontor.messaging import Clock, UnitOfWork
 from kontor.platform.credentials import ApiToken, Session, SessionStore, TokenStore
 from kontor.platform.directory import Directory, User
-from kontor.platform.errors import LoginFailed, LoginLocked
+from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
+from kontor.platform.expiry import ExpiryPolicy, expires_at
 from kontor.platform.identity import Principal
 from kontor.platform.passwords import PasswordHasher, check_password_policy
 from kontor.platform.permissions import (
@@ -55,10 +56,12 @@ class Authenticator:
         hasher: PasswordHasher | None = None,
         sessions: SessionPolicy | None = None,
         throttle: ThrottlePolicy | None = None,
+        expiry: ExpiryPolicy | None = None,
     ) -> None:
         self.hasher = hasher or PasswordHasher()
         self.sessions = sessions or SessionPolicy()
         self.throttle = throttle or ThrottlePolicy()
+        self.expiry = expiry or ExpiryPolicy()
 
     def login(
         self,
@@ -81,7 +84,7 @@ class Authenticator:
             keys = throttle.keys(login, client_address)
             locked = throttle.locked_until(keys, now) is not None
             row = connection.execute(
-                select(users.c.user_id, users.c.tenant_id, users.c.active, users.c.password_hash)
+                select(users)
                 .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
                 .where(users.c.login == login.strip().casefold())
             ).one_or_none()
@@ -97,6 +100,12 @@ class Authenticator:
                 uow.commit()
                 raise LoginFailed("login name or password is wrong")
             throttle.succeeded(account_key(login))
+            ends = expires_at(self.expiry, row.password_changed_at, row.password_expires)
+            if ends is not None and now >= ends:
+                uow.commit()
+                raise PasswordExpired(
+                    "your password has expired; ask for a reset code: POST /api/auth/password-reset"
+                )
             session, secret = SessionStore(uow.connection).open(
                 row.tenant_id,
                 row.user_id,

@@ -31,6 +31,8 @@ class User:
     created_at: dt.datetime
     created_by: str | None
     has_password: bool
+    password_changed_at: dt.datetime | None = None
+    password_expires: bool = True
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,18 @@ class Directory:
         self._connection.execute(
             update(users)
             .where(users.c.tenant_id == self.tenant_id, users.c.user_id == user_id)
-            .values(password_hash=password_hash, password_changed_at=now)
+            .values(password_hash=password_hash, password_changed_at=now, password_reminded=None)
         )
+
+    def set_password_expiry(self, user_id: str, expires: bool) -> User:
+        """Let a user's password expire with age, or not."""
+        self.user(user_id)
+        self._connection.execute(
+            update(users)
+            .where(users.c.tenant_id == self.tenant_id, users.c.user_id == user_id)
+            .values(password_expires=expires)
+        )
+        return self.user(user_id)
 
     def group_ids_of(self, user_id: str) -> frozenset[str]:
         """The groups a user is in."""
@@ -269,4 +281,6 @@ def _user(row: Row[Any]) -> User:
         created_at=row.created_at,
         created_by=row.created_by,
         has_password=row.password_hash is not None,
+        password_changed_at=row.password_changed_at,
+        password_expires=bool(row.password_expires),
     )

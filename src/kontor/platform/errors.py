@@ -13,6 +13,14 @@ class LoginFailed(KontorError):
     title = "Login failed"
 
 
+class PasswordExpired(KontorError):
+    """The password was right but has expired; a reset code sets a new one."""
+
+    code = "platform.password_expired"
+    status = 403
+    title = "Password expired"
+
+
 class LoginLocked(KontorError):
     """Too many failed logins for this account or from this address; try again later."""
 

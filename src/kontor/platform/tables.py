@@ -11,6 +11,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    true,
 )
 
 from kontor.db import JsonDocument, UtcDateTime, metadata, tenant_column_type
@@ -28,6 +29,14 @@ users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("created_by", String(36), comment="the user who created this one, if any"),
     Column("password_changed_at", UtcDateTime),
+    Column(
+        "password_expires",
+        Boolean,
+        nullable=False,
+        server_default=true(),
+        comment="false: the user switched password expiry off",
+    ),
+    Column("password_reminded", Integer, comment="days ahead of the last expiry reminder sent"),
     Column("deactivated_at", UtcDateTime),
     comment="Users: each belongs to one tenant",
 )

@@ -215,3 +215,43 @@ def test_development_keeps_mail_in_a_local_sink_that_the_cli_lists(
         ("anna@makler-a.example", "Erste", "eins"),
         ("bernd@makler-a.example", "Zweite", "zwei"),
     ]
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_passwords_expire_with_reminders_unless_switched_off(
+    kontor: Kontor, app: Any, inbox: Inbox
+) -> None:
+    clock, reminders = kontor.clock, kontor.password_reminders
+    assert isinstance(clock, FakeClock)
+    assert reminders is not None
+    ute = "ute@versicherer.example"
+    with kontor.bus.unit_of_work() as uow:
+        user = Directory(uow.connection, "versicherer").add_user(
+            login=ute, display_name="Ute", email=ute, group_ids=["underwriters"],
+            now=uow.clock.now(),
+        )  # fmt: skip
+        kontor.authenticator.set_password(uow, "versicherer", user.user_id, PASSWORD, login=ute)
+        uow.commit()
+    with browser(app) as admin, browser(app) as ute_browser:
+        log_in(admin, ADMIN, PASSWORD)
+        assert admin.get("/api/auth/me").json()["password_expires_at"] == "2026-05-01T00:00:00Z"
+        csrf = log_in(ute_browser, ute, PASSWORD)
+        off = ute_browser.put("/api/auth/me/password-expiry", json={"expires": False}, headers=csrf)
+        assert off.json()["expires_at"] is None
+        assert "no longer expires" in off.json()["warning"]
+
+    assert reminders.run_if_due() == 0
+    clock.advance(dt.timedelta(days=90))
+    assert reminders.run_if_due() == 1
+    assert inbox.to(ADMIN)[-1]["Subject"] == "Kontor: Ihr Kennwort läuft in 30 Tagen ab"
+    clock.advance(dt.timedelta(hours=2))
+    assert reminders.run_if_due() == 0  # each reminder once
+    clock.advance(dt.timedelta(days=27) - dt.timedelta(hours=2))
+    assert reminders.run_if_due() == 1
+    assert inbox.to(ADMIN)[-1]["Subject"] == "Kontor: Ihr Kennwort läuft in 3 Tagen ab"
+    assert inbox.to(ute) == []
+    clock.advance(dt.timedelta(days=3))
+    with browser(app) as late:
+        expired = late.post("/api/auth/login", json={"login": ADMIN, "password": PASSWORD})
+        assert (expired.status_code, expired.json()["code"]) == (403, "platform.password_expired")
+        log_in(late, ute, PASSWORD)  # switched off: still valid

@@ -25,6 +25,7 @@ from kontor.platform import (
     Session,
     SessionStore,
     TokenStore,
+    expires_at,
     installed_apps,
 )
 
@@ -73,6 +74,7 @@ class MeOut(BaseModel):
     permissions: list[str]
     apps: list[str]
     session_id: str | None
+    password_expires_at: dt.datetime | None
 
 
 class SessionOut(BaseModel):
@@ -98,6 +100,25 @@ class SessionOut(BaseModel):
             user_agent=session.user_agent,
             current=caller is not None and caller.session_id == session.session_id,
         )
+
+
+class PasswordExpiryIn(BaseModel):
+    """Whether my password expires with age."""
+
+    expires: bool
+
+
+class PasswordExpiryOut(BaseModel):
+    """When my password expires (None: never), with a warning when I switched expiry off."""
+
+    expires_at: dt.datetime | None
+    warning: str | None
+
+
+EXPIRY_OFF_WARNING = (
+    "Your password no longer expires. A password that never changes stays useful to anyone "
+    "who learned it; change it yourself now and then, and at once if it may have leaked."
+)
 
 
 class PasswordChangeIn(BaseModel):
@@ -203,7 +224,8 @@ def logout(
 @router.get("/me")
 def me(request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]) -> MeOut:
     """Who am I: user, tenant, groups, permissions and apps."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
         user = Directory(uow.connection, caller.tenant_id).user(caller.user_id)
     return MeOut(
         user_id=user.user_id,
@@ -214,7 +236,25 @@ def me(request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]) -> M
         permissions=sorted(caller.permissions),
         apps=installed_apps(caller.permissions),
         session_id=caller.session_id,
+        password_expires_at=expires_at(
+            kontor.authenticator.expiry, user.password_changed_at, user.password_expires
+        ),
     )
+
+
+@router.put("/me/password-expiry")
+def set_password_expiry(
+    body: PasswordExpiryIn, request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]
+) -> PasswordExpiryOut:
+    """Let my password expire with age (the default) or switch that off, with a warning."""
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        user = Directory(uow.connection, caller.tenant_id).set_password_expiry(
+            caller.user_id, body.expires
+        )
+        uow.commit()
+    ends = expires_at(kontor.authenticator.expiry, user.password_changed_at, user.password_expires)
+    return PasswordExpiryOut(expires_at=ends, warning=None if body.expires else EXPIRY_OFF_WARNING)
 
 
 @router.post("/me/password")

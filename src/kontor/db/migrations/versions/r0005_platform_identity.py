@@ -48,6 +48,18 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("created_by", sa.String(36), comment="the user who created this one, if any"),
         sa.Column("password_changed_at", UtcDateTime),
+        sa.Column(
+            "password_expires",
+            sa.Boolean,
+            nullable=False,
+            server_default=sa.true(),
+            comment="false: the user switched password expiry off",
+        ),
+        sa.Column(
+            "password_reminded",
+            sa.Integer,
+            comment="days ahead of the last expiry reminder sent",
+        ),
         sa.Column("deactivated_at", UtcDateTime),
         sa.PrimaryKeyConstraint("user_id", name="pk_platform_users"),
         sa.UniqueConstraint("login", name="uq_platform_users_login"),

@@ -27,6 +27,8 @@ def test_masked_settings_hide_secrets_and_passwords() -> None:
     assert "pw123" not in shown
     assert "guest:guest" not in shown
     assert settings.masked()["database_url"] == "postgresql://kontor:********@db:5432/kontor"
+    with_smtp = Settings(smtp_host="mail.example", smtp_password="smtp-secret").masked()
+    assert "smtp-secret" not in str(with_smtp)
 
 
 def test_embedded_defaults() -> None:

@@ -25,7 +25,23 @@ from kontor.messaging import (
 from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
-from kontor.platform import DEVELOPMENT_TENANT, TenantStore
+from kontor.platform import (
+    Administration,
+    Authenticator,
+    DemoLogin,
+    ExpiryPolicy,
+    MaildirSink,
+    Mailer,
+    NoMailer,
+    PasswordHasher,
+    PasswordReminders,
+    Recovery,
+    RecoveryPolicy,
+    SessionPolicy,
+    SmtpMailer,
+    ThrottlePolicy,
+    seed_demo,
+)
 from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
 from kontor.platform.usage import UsageMeter
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
@@ -33,7 +49,7 @@ from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
 from kontor.rules.deployment import HookRegistry, RulesService
-from kontor.settings import Settings
+from kontor.settings import Environment, Settings
 
 
 @dataclass
@@ -49,11 +65,16 @@ class Kontor:
     transport: InProcessTransport | RabbitMQTransport
     rules: RulesService
     process_jobs: JobExecutor
+    authenticator: Authenticator
+    administration: Administration
+    mailer: Mailer
+    recovery: Recovery
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
     audit: AuditLog | None = None
     usage: UsageMeter | None = None
     audit_sealing: SealSchedule | None = None
+    password_reminders: PasswordReminders | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -81,8 +102,14 @@ class Kontor:
                 self.clock,
                 self.settings.dispatcher_poll_seconds,
                 replay=not isinstance(self.transport, RabbitMQTransport),
-                # timers, async steps, service tasks; now and then expired process history
-                also=(self.process_jobs.run_until_idle, self._purge_history, self._seal_audit),
+                # timers, async steps, service tasks; now and then expired process history,
+                # audit seals and password expiry reminders
+                also=(
+                    self.process_jobs.run_until_idle,
+                    self._purge_history,
+                    self._seal_audit,
+                    self._remind,
+                ),
             )
         return self._pump
 
@@ -93,6 +120,10 @@ class Kontor:
     def _seal_audit(self) -> None:
         if self.audit_sealing is not None:
             self.audit_sealing.run_if_due(self.clock.now())
+
+    def _remind(self) -> None:
+        if self.password_reminders is not None:
+            self.password_reminders.run_if_due()
 
     def stop(self) -> None:
         """Stop background delivery and release connections."""
@@ -181,6 +212,8 @@ def bootstrap(
         _days(settings.process_history_ttl_days),
         every=dt.timedelta(seconds=settings.process_history_purge_seconds),
     )
+    authenticator = authenticator_for(settings)
+    mailer = mailer_for(settings)
     return Kontor(
         settings,
         engine,
@@ -191,6 +224,10 @@ def bootstrap(
         transport,
         rules,
         jobs,
+        authenticator,
+        Administration(authenticator),
+        mailer,
+        Recovery(authenticator, RecoveryPolicy(settings.public_url)),
         metrics,
         history_retention=retention,
         audit=audit,
@@ -201,6 +238,7 @@ def bootstrap(
             every=dt.timedelta(seconds=settings.audit_seal_seconds),
             grace=dt.timedelta(seconds=settings.audit_seal_grace_seconds),
         ),
+        password_reminders=PasswordReminders(engine, clock, mailer, authenticator.expiry),
     )  # fmt: skip
 
 
@@ -216,6 +254,48 @@ def change_logs(*logs: ChangeLog | None) -> ChangeLog | None:
     """Where recorded changes go: the logs that are on (None when none is)."""
     wired = [log for log in logs if log is not None]
     return ChangeLogs(*wired) if wired else None
+
+
+def authenticator_for(settings: Settings) -> Authenticator:
+    """Password checks, sessions and tokens with the timeouts and limits of ``settings``."""
+    lockout = dt.timedelta(minutes=settings.login_lockout_minutes)
+    return Authenticator(
+        PasswordHasher(),
+        SessionPolicy(
+            idle=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute=dt.timedelta(hours=settings.session_absolute_hours),
+            token_max_lifetime=dt.timedelta(days=settings.api_token_max_days),
+        ),
+        ThrottlePolicy(
+            account_failures=settings.login_max_failures,
+            address_failures=settings.login_max_failures_per_address,
+            window=lockout,
+            lockout=lockout,
+        ),
+        ExpiryPolicy(
+            dt.timedelta(days=settings.password_max_age_days)
+            if settings.password_max_age_days
+            else None,
+            tuple(settings.password_reminder_days),
+        ),
+    )
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """SMTP where configured; else a local Maildir in development and test, else nothing."""
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_sender,
+            username=settings.smtp_username,
+            password=password,
+            starttls=settings.smtp_starttls,
+        )
+    if settings.environment is Environment.PRODUCTION:
+        return NoMailer()
+    return MaildirSink(settings.data_dir / "mail", settings.mail_sender)
 
 
 def _days(days: int | None) -> dt.timedelta | None:
@@ -241,6 +321,7 @@ def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.messaging.tables
     import kontor.platform.audit.tables
+    import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.platform.usage.tables
     import kontor.process.store.tables
@@ -249,10 +330,7 @@ def load_schema() -> MetaData:
     return db.metadata
 
 
-def ensure_development_tenant(engine: Engine) -> None:
-    """Create the development principal's tenant if it is missing."""
+def seed_development(engine: Engine, settings: Settings) -> list[DemoLogin]:
+    """Create the demo tenants and users on first start; their one-time passwords, if new."""
     with UnitOfWork(engine, SystemClock()) as uow:
-        store = TenantStore(uow.connection)
-        if store.find(DEVELOPMENT_TENANT) is None:
-            store.add(DEVELOPMENT_TENANT, "Entwicklung", uow.clock.now())
-            uow.commit()
+        return seed_demo(uow, authenticator_for(settings))

@@ -13,6 +13,7 @@ from kontor.process import HistoryLevel, StepLimits
 from kontor.rules.feel import EvaluationLimits
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - the refused default
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Environment(StrEnum):
@@ -102,6 +103,47 @@ class Settings(BaseSettings):
         default_factory=lambda: ["process.start"],
         description="actions (command types) the usage meter counts; empty: no meter",
     )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="a login session ends after this long without requests"
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, description="a login session ends this long after login, used or not"
+    )
+    session_cookie_secure: bool = Field(
+        default=True,
+        description="send the session cookie over HTTPS only; off only for http://127.0.0.1",
+    )
+    api_token_max_days: int = Field(default=365, ge=1, description="longest API token lifetime")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed logins of one account that lock it for a while"
+    )
+    login_max_failures_per_address: int = Field(
+        default=50, ge=1, description="failed logins from one client address that lock it"
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server; unset: development and test keep mail in data_dir/mail",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="switch to TLS before logging in")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_sender: str = Field(default="kontor@localhost", description="the From address")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="where users reach Kontor (used in e-mails)"
+    )
+    password_max_age_days: int = Field(
+        default=120,
+        ge=0,
+        description="passwords expire this many days after they were set; 0: never",
+    )
+    password_reminder_days: list[int] = Field(
+        default_factory=lambda: [30, 3],
+        description="days before expiry on which users get a reminder e-mail",
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="how long a lockout lasts (and the window failures count in)"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -113,6 +155,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KONTOR_SECRET_KEY is left at its development default; "
                 f"set a secret of your own for environment '{self.environment.value}'"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_insecure_cookie(self) -> Settings:
+        if not self.session_cookie_secure and (
+            self.environment is Environment.PRODUCTION or self.host not in LOOPBACK_HOSTS
+        ):
+            raise ValueError(
+                "KONTOR_SESSION_COOKIE_SECURE=false is only for development on 127.0.0.1; "
+                "serve over HTTPS (a TLS-terminating proxy) and keep the cookie secure"
             )
         return self
 
@@ -155,6 +208,8 @@ class Settings(BaseSettings):
         """The effective settings as a dict with secrets and passwords masked."""
         values = self.model_dump(mode="json")
         values["secret_key"] = "********"  # noqa: S105 - the mask, not a secret
+        if self.smtp_password is not None:
+            values["smtp_password"] = "********"  # noqa: S105 - the mask, not a secret
         values["database_url"] = mask_url_password(self.effective_database_url)
         values["broker_url"] = mask_url_password(self.broker_url)
         return values

@@ -27,10 +27,23 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+OPERATOR_PASSWORD = "ein langes Passwort für den Betrieb"
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = _env(tmp_path)
+    # plain http on 127.0.0.1 is the one place where the cookie may go without HTTPS
+    env = _env(tmp_path, KONTOR_SESSION_COOKIE_SECURE="false")
     subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
+    for command in (
+        ["tenant", "create", "betrieb", "--name", "Betrieb", "--kind", "operator"],
+        ["user", "create", "--tenant", "betrieb", "--login", "ops@example.org",
+         "--group", "operator_staff", "--password-stdin"],
+    ):  # fmt: skip
+        subprocess.run(
+            [*KONTOR, *command], env=env, input=OPERATOR_PASSWORD, text=True, check=True,
+            capture_output=True,
+        )  # fmt: skip
     port = _free_port()
     process = subprocess.Popen(
         [*KONTOR, "serve", "--port", str(port)],
@@ -62,8 +75,28 @@ def server(tmp_path: Path) -> Iterator[str]:
 def test_served_platform_answers_health_readiness_and_api(server: str) -> None:
     assert httpx.get(f"{server}/healthz").status_code == 200
     assert httpx.get(f"{server}/readyz").json()["status"] == "ready"
-    assert httpx.get(f"{server}/api/tenants/current").json()["tenant_id"] == "dev"
+    assert httpx.get(f"{server}/api/tenants/current").status_code == 401
     assert "kontor_http_requests_total" in httpx.get(f"{server}/metrics").text
+
+
+def test_operator_created_on_the_command_line_logs_in(server: str) -> None:
+    with httpx.Client(base_url=server) as browser:
+        login = {"login": "ops@example.org", "password": OPERATOR_PASSWORD}
+        logged_in = browser.post("/api/auth/login", json=login)
+        assert logged_in.status_code == 200, logged_in.text
+        assert browser.get("/api/tenants/current").json()["tenant_id"] == "betrieb"
+        csrf = {"X-CSRF-Token": logged_in.json()["csrf_token"]}
+        assert browser.post("/api/auth/logout").status_code == 403  # no CSRF token
+        assert browser.post("/api/auth/logout", headers=csrf).status_code == 204
+        assert browser.get("/api/tenants/current").status_code == 401
+
+
+def test_development_refuses_to_listen_beyond_this_machine(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*KONTOR, "serve", "--host", "0.0.0.0"], env=_env(tmp_path), capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "KONTOR_ENVIRONMENT=production" in result.stderr
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from kontor import __version__
+from kontor.api.authentication import principal_provider
 from kontor.api.middleware import TracingMiddleware
 from kontor.api.problems import install_problem_handlers
-from kontor.api.routes import audit, health, messages, process, rules, tenants, usage
-from kontor.api.security import PrincipalProvider
+from kontor.api.routes import audit, auth, health, messages, process, rules, tenants, usage, users
 from kontor.bootstrap import Kontor, bootstrap
-from kontor.platform import Principal, development_principal
-from kontor.settings import Environment, Settings
+from kontor.settings import Settings
 
 
 def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
@@ -48,20 +47,17 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
     app.state.kontor = kontor
     app.state.principal_provider = principal_provider(settings)
     install_problem_handlers(app)
-    routers = (health.router, tenants.router, messages.router, rules.router, process.router)
-    for router in (*routers, audit.router, usage.router):
+    for router in (
+        health.router,
+        auth.router,
+        users.router,
+        tenants.router,
+        messages.router,
+        rules.router,
+        process.router,
+        audit.router,
+        usage.router,
+    ):
         app.include_router(router)
     app.add_middleware(TracingMiddleware, registry=metrics)
     return app
-
-
-def principal_provider(settings: Settings) -> PrincipalProvider:
-    """Who the caller is: the development principal until login arrives with platform security."""
-    if settings.environment in (Environment.DEVELOPMENT, Environment.TEST):
-        principal = development_principal()
-        return lambda _request: principal
-
-    def nobody(_request: Request) -> Principal | None:
-        return None
-
-    return nobody

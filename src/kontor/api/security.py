@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from kontor.platform import Principal
 
 PrincipalProvider = Callable[[Request], Principal | None]
+
+# Declared for the OpenAPI description (the "Authorize" button of /docs); the principal
+# provider reads the credentials itself.
+BEARER = HTTPBearer(auto_error=False, description="A personal API token: kontor_pat_…")
+SESSION = APIKeyCookie(
+    name="kontor_session", auto_error=False, description="The session cookie set at login"
+)
 
 
 class Requires:
@@ -18,7 +26,13 @@ class Requires:
     def __init__(self, permission: str | None) -> None:
         self.permission = permission
 
-    def __call__(self, request: Request) -> Principal | None:
+    def __call__(
+        self,
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+        session: Annotated[str | None, Depends(SESSION)] = None,
+    ) -> Principal | None:
+        del bearer, session  # documented only; see BEARER
         if self.permission is None:
             return None
         provider: PrincipalProvider = request.app.state.principal_provider
@@ -34,7 +48,14 @@ class Requires:
         return f"Requires({self.permission!r})"
 
 
-PUBLIC = Requires(None)
+class _Public(Requires):
+    """The declaration of a public route: no credentials read, none documented."""
+
+    def __call__(self, request: Request) -> None:  # type: ignore[override]
+        del request
+
+
+PUBLIC = _Public(None)
 """Declares a route that anyone may call (health probes, metrics)."""
 
 

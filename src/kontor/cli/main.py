@@ -13,6 +13,8 @@ from kontor.cli import (
     config_cmd,
     db_cmd,
     dmn_cmd,
+    identity_cmd,
+    mail_cmd,
     messages_cmd,
     server_cmd,
     usage_cmd,
@@ -31,6 +33,9 @@ app.add_typer(dmn_cmd.app, name="dmn")
 app.add_typer(bpmn_cmd.app, name="bpmn")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(usage_cmd.app, name="usage")
+app.add_typer(identity_cmd.tenant_app, name="tenant")
+app.add_typer(identity_cmd.user_app, name="user")
+app.add_typer(mail_cmd.app, name="mail")
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

@@ -8,12 +8,13 @@ import threading
 
 import typer
 import uvicorn
+from sqlalchemy import Engine
 
 from kontor import db
 from kontor.api import create_app
-from kontor.bootstrap import bootstrap, ensure_development_tenant
+from kontor.bootstrap import bootstrap, seed_development
 from kontor.cli.common import fail, load_settings
-from kontor.settings import Environment, Settings
+from kontor.settings import LOOPBACK_HOSTS, Environment, Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,34 @@ def _require_migrated(settings: Settings) -> None:
         if not db.is_up_to_date(engine):
             fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")
         if settings.environment is Environment.DEVELOPMENT:
-            ensure_development_tenant(engine)
+            _announce_demo_logins(engine, settings)
     finally:
         engine.dispose()
+
+
+def _announce_demo_logins(engine: Engine, settings: Settings) -> None:
+    logins = seed_development(engine, settings)
+    if not logins:
+        return
+    lines = [
+        "",
+        "Demo tenants and users were created. Their passwords are shown this once:",
+        *(f"  {d.login:<34} {d.password}   ({d.group_id} in {d.tenant_id})" for d in logins),
+        'Log in with POST /api/auth/login {"login": ..., "password": ...} (try it under /docs);',
+        "'kontor user reset-password LOGIN' sets a new password if you lose this one.",
+        "",
+    ]
+    typer.echo("\n".join(lines), err=True)
+
+
+def _refuse_open_host(host: str, settings: Settings) -> None:
+    if host in LOOPBACK_HOSTS or settings.environment is Environment.PRODUCTION:
+        return
+    fail(
+        f"refusing to listen on {host} in {settings.environment.value} mode: it has demo users "
+        "and development defaults. Set KONTOR_ENVIRONMENT=production and KONTOR_SECRET_KEY "
+        "to serve beyond this machine."
+    )
 
 
 def serve(
@@ -35,10 +61,12 @@ def serve(
 ) -> None:
     """Run the API with the dispatcher, job executor and scheduler (embedded mode)."""
     settings = load_settings()
+    bind = host or settings.host
+    _refuse_open_host(bind, settings)
     _require_migrated(settings)
     uvicorn.run(
         create_app(settings),
-        host=host or settings.host,
+        host=bind,
         port=port or settings.port,
         log_config=None,
         access_log=False,

@@ -1,19 +1,86 @@
-"""Platform services: tenants, principals and permissions (users and login follow)."""
+"""Platform services: tenants, users, groups, permissions, login sessions and API tokens."""
 
-from kontor.platform.identity import (
-    ALL_PERMISSIONS,
-    DEVELOPMENT_TENANT,
-    Principal,
-    development_principal,
+from kontor.platform.administration import Administration, deactivate_user, provision_tenant
+from kontor.platform.authentication import Authenticator, LoggedIn, SessionPolicy, principal_of
+from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
+from kontor.platform.demo import DemoLogin, seed_demo
+from kontor.platform.directory import Directory, Grant, Group, User, find_user
+from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
+from kontor.platform.expiry import ExpiryPolicy, PasswordReminders, expires_at
+from kontor.platform.identity import Principal
+from kontor.platform.mail import Mail, MaildirSink, Mailer, MailUnavailable, NoMailer, SmtpMailer
+from kontor.platform.passwords import PasswordHasher, check_password_policy
+from kontor.platform.permissions import (
+    ADMINISTRATORS,
+    APP_ACTIONS,
+    APPS,
+    BROKERS,
+    DEFAULT_PROFILES,
+    OPERATOR_STAFF,
+    PERMISSIONS,
+    SIGNED_IN,
+    UNDERWRITERS,
+    GroupProfile,
+    TenantKind,
+    app_permission,
+    installed_apps,
 )
+from kontor.platform.recovery import Recovery, RecoveryPolicy
 from kontor.platform.tenants import Tenant, TenantStore, tenants
+from kontor.platform.throttle import ThrottlePolicy
 
 __all__ = [
-    "ALL_PERMISSIONS",
-    "DEVELOPMENT_TENANT",
+    "ADMINISTRATORS",
+    "APPS",
+    "APP_ACTIONS",
+    "BROKERS",
+    "DEFAULT_PROFILES",
+    "OPERATOR_STAFF",
+    "PERMISSIONS",
+    "SIGNED_IN",
+    "TOKEN_PREFIX",
+    "UNDERWRITERS",
+    "Administration",
+    "ApiToken",
+    "Authenticator",
+    "DemoLogin",
+    "Directory",
+    "ExpiryPolicy",
+    "Grant",
+    "Group",
+    "GroupProfile",
+    "LoggedIn",
+    "LoginFailed",
+    "LoginLocked",
+    "Mail",
+    "MailUnavailable",
+    "MaildirSink",
+    "Mailer",
+    "NoMailer",
+    "PasswordExpired",
+    "PasswordHasher",
+    "PasswordReminders",
     "Principal",
+    "Recovery",
+    "RecoveryPolicy",
+    "Session",
+    "SessionPolicy",
+    "SessionStore",
+    "SmtpMailer",
     "Tenant",
+    "TenantKind",
     "TenantStore",
-    "development_principal",
+    "ThrottlePolicy",
+    "TokenStore",
+    "User",
+    "app_permission",
+    "check_password_policy",
+    "deactivate_user",
+    "expires_at",
+    "find_user",
+    "installed_apps",
+    "principal_of",
+    "provision_tenant",
+    "seed_demo",
     "tenants",
 ]

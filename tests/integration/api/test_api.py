@@ -5,23 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontor.api import create_app
-from kontor.api.security import Requires
-from kontor.bootstrap import bootstrap, ensure_development_tenant
+from kontor.bootstrap import bootstrap
 from kontor.settings import Environment, Settings
+from support.identity import api_caller
 
 SECRET = "a-real-secret-for-tests"
 
 
-def _client(engine: Engine, environment: Environment) -> TestClient:
+def _client(engine: Engine, environment: Environment, *, signed_in: bool = True) -> TestClient:
     settings = Settings(environment=environment, secret_key=SECRET)
     kontor = bootstrap(settings, engine=engine)
-    ensure_development_tenant(engine)
-    return TestClient(create_app(settings, kontor))
+    headers = api_caller(kontor).headers if signed_in else {}
+    return TestClient(create_app(settings, kontor), headers=headers)
 
 
 @pytest.fixture
@@ -47,6 +46,15 @@ def test_metrics_show_requests_and_message_backlog(client: TestClient) -> None:
 def test_openapi_lists_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/healthz", "/readyz", "/api/tenants", "/api/messages/dead"} <= set(paths)
+
+
+def test_openapi_documents_how_to_authenticate(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert set(schema["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyCookie"}
+    assert "security" not in schema["paths"]["/api/auth/login"]["post"]
+    assert schema["paths"]["/api/tenants/current"]["get"]["security"] == [
+        {"HTTPBearer": []}, {"APIKeyCookie": []}
+    ]  # fmt: skip
 
 
 def test_request_and_correlation_ids_are_echoed(client: TestClient) -> None:
@@ -86,20 +94,18 @@ def test_unknown_dead_message_is_not_found(client: TestClient) -> None:
     assert client.get("/api/messages/dead").json() == []
 
 
-def test_production_without_login_refuses_protected_routes(engine: Engine) -> None:
-    with _client(engine, Environment.PRODUCTION) as production:
-        assert production.get("/healthz").status_code == 200
-        response = production.get("/api/tenants/current")
-    assert response.status_code == 401
-    assert response.headers["content-type"] == "application/problem+json"
-
-
-def test_every_route_declares_its_permission(client: TestClient) -> None:
-    undeclared = []
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if not isinstance(route, APIRoute):
-            continue
-        declared = [d.call for d in route.dependant.dependencies if isinstance(d.call, Requires)]
-        if len(declared) != 1:
-            undeclared.append(route.path)
-    assert undeclared == []
+@pytest.mark.parametrize("environment", list(Environment))
+def test_no_credentials_or_garbage_ones_are_refused_in_every_environment(
+    engine: Engine, environment: Environment
+) -> None:
+    with _client(engine, environment, signed_in=False) as any_mode:
+        assert any_mode.get("/healthz").status_code == 200
+        for headers in (
+            {"Authorization": ""},
+            {"Authorization": "Bearer kontor_pat_nope"},
+            {"Authorization": "Basic YWRtaW46YWRtaW4="},
+            {"Cookie": "kontor_session=x"},
+        ):
+            response = any_mode.get("/api/tenants/current", headers=headers)
+            assert response.status_code == 401, headers
+            assert response.headers["content-type"] == "application/problem+json"

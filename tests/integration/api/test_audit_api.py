@@ -12,31 +12,42 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontor.api import create_app
-from kontor.bootstrap import bootstrap, ensure_development_tenant
-from kontor.platform import DEVELOPMENT_TENANT, Principal
+from kontor.bootstrap import Kontor, bootstrap
+from kontor.platform import UNDERWRITERS, TenantKind
 from kontor.process import BroadcastSignal
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.identity import TEST_TENANT, Caller, api_caller
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 FORMULAS = ["=1+2", "+49 30 1234", "-2+3", "@SUM(A1)"]
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[TestClient]:
+def kontor(engine: Engine) -> Kontor:
     settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    kontor = bootstrap(settings, engine=engine)
-    ensure_development_tenant(engine)
+    return bootstrap(settings, engine=engine)
+
+
+@pytest.fixture
+def caller(kontor: Kontor) -> Caller:
+    return api_caller(kontor)
+
+
+@pytest.fixture
+def client(kontor: Kontor, caller: Caller) -> Iterator[TestClient]:
     kontor.bus.handle(BroadcastSignal(tenant_id="other", name="foreign", actor="stranger"))
-    app = create_app(settings, kontor)
-    with TestClient(app) as test_client:
+    app = create_app(kontor.settings, kontor)
+    with TestClient(app, headers=caller.headers) as test_client:
         for name in FORMULAS:
             response = test_client.post("/api/process/signals", json={"name": name})
             assert response.status_code == 200, response.text
         yield test_client
 
 
-def test_pages_follow_the_cursor_and_show_only_the_callers_tenant(client: TestClient) -> None:
+def test_pages_follow_the_cursor_and_show_only_the_callers_tenant(
+    client: TestClient, caller: Caller
+) -> None:
     seen: list[str] = []
     after: str | None = None
     while True:
@@ -54,7 +65,7 @@ def test_pages_follow_the_cursor_and_show_only_the_callers_tenant(client: TestCl
     first = client.get("/api/audit", params={"entity_id": "=1+2"}).json()["items"][0]
     assert (first["action"], first["actor"], first["sealed"]) == (
         "process.broadcast_signal",
-        "developer",
+        caller.principal.user_id,
         False,
     )
 
@@ -65,7 +76,7 @@ def test_csv_export_quotes_cells_a_spreadsheet_would_run(client: TestClient) -> 
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [row["entity_id"] for row in rows] == [f"'{name}" for name in FORMULAS]
-    assert {row["tenant_id"] for row in rows} == {DEVELOPMENT_TENANT}
+    assert {row["tenant_id"] for row in rows} == {TEST_TENANT}
 
 
 def test_xlsx_export_holds_text_cells_only(client: TestClient) -> None:
@@ -78,11 +89,12 @@ def test_xlsx_export_holds_text_cells_only(client: TestClient) -> None:
         assert f"'{name}" in sheet
 
 
-def test_reading_and_exporting_need_their_permissions(client: TestClient) -> None:
-    reader = Principal("reader", DEVELOPMENT_TENANT, permissions=frozenset({"audit.read"}))
-    client.app.state.principal_provider = lambda _request: reader  # type: ignore[attr-defined]
-    assert client.get("/api/audit").status_code == 200
-    assert client.get("/api/audit/export").status_code == 403
+def test_reading_and_exporting_need_their_permissions(kontor: Kontor, client: TestClient) -> None:
+    reader = api_caller(
+        kontor, "insurer", kind=TenantKind.INSURER, group=UNDERWRITERS, grants=["audit:read"]
+    )
+    assert client.get("/api/audit", headers=reader.headers).status_code == 200
+    assert client.get("/api/audit/export", headers=reader.headers).status_code == 403
 
 
 def test_times_without_a_zone_are_refused(client: TestClient) -> None:

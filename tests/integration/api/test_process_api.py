@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontor.api import create_app
-from kontor.bootstrap import Kontor, bootstrap, ensure_development_tenant
+from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import Command, FakeClock, HandlerRegistry, MessageError
-from kontor.platform import DEVELOPMENT_TENANT, development_principal
+from kontor.platform import ADMINISTRATORS, TenantKind
 from kontor.process import (
     CancelInstance,
     CompleteUserTask,
@@ -28,6 +28,7 @@ from kontor.process import (
 from kontor.process import register as register_process_handlers
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.identity import TEST_TENANT, api_caller
 
 MODELS = Path(__file__).resolve().parents[2] / "conformance" / "bpmn" / "models"
 MESSAGES = (MODELS / "messages.bpmn").read_text()
@@ -77,13 +78,13 @@ def needs_handler(command: type[Command]) -> pytest.MarkDecorator:
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
     settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    ensure_development_tenant(engine)
     return bootstrap(settings, engine=engine, clock=FakeClock())
 
 
 @pytest.fixture
 def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
+    app = create_app(kontor.settings, kontor)
+    with TestClient(app, headers=api_caller(kontor).headers) as test_client:
         yield test_client
 
 
@@ -110,7 +111,7 @@ def _complete_review(kontor: Kontor, instance: dict[str, Any], **variables: Any)
     [task] = instance["user_tasks"]
     kontor.bus.handle(
         CompleteUserTask(
-            tenant_id=DEVELOPMENT_TENANT, instance_id=instance["instance_id"],
+            tenant_id=TEST_TENANT, instance_id=instance["instance_id"],
             task_id=task["task_id"], variables=variables,
         )
     )  # fmt: skip
@@ -200,7 +201,10 @@ def test_unknown_and_foreign_instances_are_not_found(client: TestClient) -> None
     unknown = client.get("/api/process/instances/nope")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "process.instance_not_found")
     assert client.get("/api/process/instances/nope/activities").status_code == 404
-    client.app.state.principal_provider = lambda _r: development_principal("makler-b")  # type: ignore[attr-defined]
+    kontor = client.app.state.kontor  # type: ignore[attr-defined]
+    client.headers.update(
+        api_caller(kontor, "makler-b", kind=TenantKind.INSURER, group=ADMINISTRATORS).headers
+    )
     assert client.get(f"/api/process/instances/{instance}").status_code == 404
     assert client.get(f"/api/process/instances/{instance}/incidents").status_code == 404
     assert client.get("/api/process/instances").json()["total"] == 0
@@ -237,8 +241,9 @@ def test_suspend_resume_and_set_variables_name_the_actor(client: TestClient) -> 
     changed = client.post(f"{base}/variables", json={"variables": {"premium": 99}})
     assert changed.json()["variables"] == {"premium": 99}
     operations = client.get(f"{base}/operations").json()
+    me = client.get("/api/auth/me").json()["user_id"]
     assert [(o["operation"], o["actor"]) for o in operations] == [
-        ("suspend", "developer"), ("resume", "developer"), ("set_variables", "developer")
+        ("suspend", me), ("resume", me), ("set_variables", me)
     ]  # fmt: skip
     [change] = client.get(f"{base}/variable-history", params={"name": "premium"}).json()
     assert (change["value"], change["removed"]) == (99, False)

@@ -9,13 +9,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontor.api import create_app
-from kontor.bootstrap import bootstrap, ensure_development_tenant
+from kontor.bootstrap import bootstrap
 from kontor.messaging import UnitOfWork
-from kontor.platform import development_principal
+from kontor.platform import ADMINISTRATORS, TenantKind
 from kontor.rules.deployment import HookPoint, HookRegistry, RulesService
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.dmn import broken_risk_xml, overlapping_risk_xml, risk_xml
+from support.identity import TEST_TENANT, acting, api_caller
 
 HOOKS = HookRegistry([HookPoint("task.created", "a task was created: who works on it?")])
 XML = {"content-type": "application/xml"}
@@ -25,9 +26,8 @@ XML = {"content-type": "application/xml"}
 def client(engine: Engine) -> Iterator[TestClient]:
     settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
     kontor = bootstrap(settings, engine=engine, hook_points=HOOKS)
-    ensure_development_tenant(engine)
     app = create_app(settings, kontor)
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=api_caller(kontor).headers) as test_client:
         yield test_client
 
 
@@ -131,7 +131,7 @@ def test_hooks_bind_decide_and_records(client: TestClient, engine: Engine) -> No
     service = client.app.state.kontor.rules  # type: ignore[attr-defined]
     assert isinstance(service, RulesService)
     with UnitOfWork(engine, client.app.state.kontor.clock) as uow:  # type: ignore[attr-defined]
-        service.decide(uow, development_principal(), "task.created", {"Line of Business": "x"})
+        service.decide(uow, acting(TEST_TENANT), "task.created", {"Line of Business": "x"})
         uow.commit()
     [record] = client.get("/api/rules/decisions", params={"hook": "task.created"}).json()
     assert (record["decision"], record["output"], record["version"]) == ("Risk Class", None, 1)
@@ -153,7 +153,10 @@ def test_openapi_documents_the_bodies_read_by_hand(client: TestClient) -> None:
 
 def test_other_tenants_deployments_are_not_found(client: TestClient) -> None:
     _deploy(client)
-    client.app.state.principal_provider = lambda _r: development_principal("makler-b")  # type: ignore[attr-defined]
+    kontor = client.app.state.kontor  # type: ignore[attr-defined]
+    client.headers.update(
+        api_caller(kontor, "makler-b", kind=TenantKind.INSURER, group=ADMINISTRATORS).headers
+    )
     assert client.get("/api/rules/deployments/risk/1").status_code == 404
     assert client.get("/api/rules/deployments").json() == []
     assert client.get("/api/rules/decisions").json() == []

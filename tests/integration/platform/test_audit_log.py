@@ -11,7 +11,6 @@ from sqlalchemy import Engine, delete, select, update
 
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import Change, Command, FakeClock, RecordedChange
-from kontor.platform import development_principal
 from kontor.platform.audit import AuditLog, AuditQuery, Problem, audit_entries, audit_seals
 from kontor.process import CompleteUserTask, DeployProcess, StartProcess
 from kontor.process.store import InstanceStore
@@ -19,6 +18,7 @@ from kontor.rules.deployment import HookPoint, HookRegistry, RulesService
 from kontor.settings import Settings
 from support.backends import BACKENDS
 from support.dmn import risk_xml
+from support.identity import acting
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -154,7 +154,7 @@ def test_nothing_is_written_when_the_unit_of_work_does_not_commit(audited: Audit
 
 def test_rule_deployments_and_hook_bindings_are_audited(audited: Audited) -> None:
     rules = RulesService(HookRegistry([HookPoint("task.created", "who works on it?")]))
-    caller = development_principal(TENANT)
+    caller = acting(TENANT)
     with audited.kontor.bus.unit_of_work() as uow:
         rules.deploy(uow, caller, risk_xml().encode(), "risk.dmn")
         uow.commit()
@@ -166,9 +166,9 @@ def test_rule_deployments_and_hook_bindings_are_audited(audited: Audited) -> Non
 
     actions = [(e.action, e.entity_type, e.actor) for e in audited.entries()[1:]]
     assert actions == [
-        ("rules.deploy", "rule_deployment", "developer"),
-        ("rules.bind", "hook_binding", "developer"),
-        ("rules.unbind", "hook_binding", "developer"),
+        ("rules.deploy", "rule_deployment", "tester"),
+        ("rules.bind", "hook_binding", "tester"),
+        ("rules.unbind", "hook_binding", "tester"),
     ]
     unbound = audited.entries()[-1]
     assert unbound.difference["before"]["model_key"] == deployed.model_key

@@ -94,14 +94,14 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
 
 def test_a_tenant_reads_its_own_usage_and_the_operator_every_tenants(client: TestClient) -> None:
-    broker = Principal("broker", "t1", permissions=frozenset({"usage.read"}))
+    broker = Principal("broker", "t1", permissions=frozenset({"usage:read"}))
     client.app.state.principal_provider = lambda _request: broker  # type: ignore[attr-defined]
     own = client.get("/api/usage", params={"month": "2026-02"})
     assert [(row["tenant_id"], row["count"]) for row in own.json()] == [("t1", 1)]
     assert client.get("/api/usage/tenants").status_code == 403
     assert client.get("/api/usage", params={"month": "2026-13"}).status_code == 422
 
-    operator = Principal("operator", "operator", permissions=frozenset({"usage.read_all"}))
+    operator = Principal("operator", "operator", permissions=frozenset({"usage:read_all"}))
     client.app.state.principal_provider = lambda _request: operator  # type: ignore[attr-defined]
     every = client.get("/api/usage/tenants", params={"month": "2026-02"})
     assert [(row["tenant_id"], row["count"]) for row in every.json()] == [("t1", 1), ("t2", 1)]

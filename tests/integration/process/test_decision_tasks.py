@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 
-from kontor.platform import development_principal
 from kontor.process import IncidentRaised
 from support.backends import BACKENDS
 from support.dmn import risk_xml
+from support.identity import acting
 from support.process_world import TENANT, World, chain, model, process
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -34,7 +34,7 @@ def rated(decision: str) -> str:
 def world(engine: Engine) -> World:
     world = World(engine)
     with world.kontor.bus.unit_of_work() as uow:
-        world.kontor.rules.deploy(uow, development_principal(TENANT), risk_xml().encode(), "r.dmn")
+        world.kontor.rules.deploy(uow, acting(TENANT), risk_xml().encode(), "r.dmn")
         uow.commit()
     return world
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 
-from kontor.platform import development_principal
 from kontor.process import IncidentRaised
 from support.backends import BACKENDS
+from support.identity import acting
 from support.process_world import TENANT, World, chain, model, process
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -80,9 +80,7 @@ COUNTED = model(
 
 def test_a_decision_beyond_its_budget_fails_its_business_rule_task(world: World) -> None:
     with world.kontor.bus.unit_of_work() as uow:
-        world.kontor.rules.deploy(
-            uow, development_principal(TENANT), LOOPING_DMN.encode(), "loops.dmn"
-        )
+        world.kontor.rules.deploy(uow, acting(TENANT), LOOPING_DMN.encode(), "loops.dmn")
         uow.commit()
     world.deploy(COUNTED)
     fine = world.start("Counted", variables={"n": 3})

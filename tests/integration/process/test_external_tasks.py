@@ -13,13 +13,14 @@ from httpx2 import Response
 from sqlalchemy import Engine, text
 
 from kontor.api import create_app
-from kontor.bootstrap import bootstrap, ensure_development_tenant
+from kontor.bootstrap import bootstrap
 from kontor.messaging import FakeClock
-from kontor.platform import DEVELOPMENT_TENANT, development_principal
+from kontor.platform import ADMINISTRATORS, TenantKind
 from kontor.process import TaskHandlers
 from kontor.process.messages import CompleteExternalTask
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.identity import TEST_TENANT, api_caller
 from support.process_world import chain, checked, model, process
 
 on_every_backend = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -55,8 +56,8 @@ class Workers:
         self.kontor = bootstrap(
             settings, clock=self.clock, engine=engine, task_handlers=self.handlers
         )
-        ensure_development_tenant(engine)
         self.client = TestClient(create_app(settings, self.kontor))
+        self.client.headers.update(api_caller(self.kontor).headers)
 
     def deploy(self, xml: str) -> None:
         response = self.client.post("/api/process/definitions", content=xml)
@@ -215,7 +216,8 @@ def test_workers_see_only_their_tenants_tasks(workers: Workers) -> None:
     workers.deploy(CHECKED)
     workers.start("Checked")
     [task] = workers.fetch("w1")
-    workers.client.app.state.principal_provider = lambda _r: development_principal("makler-b")  # type: ignore[attr-defined]
+    other = api_caller(workers.kontor, "makler-b", kind=TenantKind.INSURER, group=ADMINISTRATORS)
+    workers.client.headers.update(other.headers)
     assert workers.fetch("w2") == []
     foreign = workers.report(task["job_id"], "complete", worker_id="w1")
     assert foreign.status_code == 404
@@ -245,7 +247,7 @@ def test_a_completion_is_applied_again_when_another_branch_moved_the_instance(
 
     def complete_left() -> None:
         command = CompleteExternalTask(
-            tenant_id=DEVELOPMENT_TENANT, job_id=tasks["left"]["job_id"], worker_id="w1",
+            tenant_id=TEST_TENANT, job_id=tasks["left"]["job_id"], worker_id="w1",
             variables={"left": "done"},
         )  # fmt: skip
         try:
@@ -255,7 +257,7 @@ def test_a_completion_is_applied_again_when_another_branch_moved_the_instance(
 
     with bus.unit_of_work() as uow:
         right = CompleteExternalTask(
-            tenant_id=DEVELOPMENT_TENANT, job_id=tasks["right"]["job_id"], worker_id="w1",
+            tenant_id=TEST_TENANT, job_id=tasks["right"]["job_id"], worker_id="w1",
             variables={"right": "done"},
         )  # fmt: skip
         other_branch(right, uow)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from kontor.errors import NotFound, PermissionDenied
 from kontor.messaging import FakeClock, UnitOfWork, correlation, outbox
-from kontor.platform import Principal, development_principal
+from kontor.platform import Principal
 from kontor.rules.deployment import HookPoint, HookRegistry, RulesService, RuleStore
 from kontor.rules.errors import (
     HookNotBound,
@@ -21,11 +21,12 @@ from kontor.rules.errors import (
 )
 from support.backends import BACKENDS
 from support.dmn import broken_risk_xml, overlapping_risk_xml, risk_xml
+from support.identity import acting
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
-MAKLER_A = development_principal("makler-a")
-MAKLER_B = development_principal("makler-b")
+MAKLER_A = acting("makler-a")
+MAKLER_B = acting("makler-b")
 HOOKS = HookRegistry(
     [
         HookPoint("task.created", "a task was created: who should work on it?"),
@@ -76,7 +77,7 @@ def test_deployment_keeps_xml_author_and_warnings(uow: UnitOfWork, service: Rule
     stored = service.deployment(uow, MAKLER_A, "risk", 1)
     assert stored.xml == overlapping_risk_xml()
     assert (stored.deployed_by, stored.file_name, stored.deployed_at) == (
-        "developer",
+        MAKLER_A.user_id,
         "risk.dmn",
         CLOCK.now(),
     )
@@ -92,9 +93,9 @@ def test_other_tenants_deployments_are_not_found(uow: UnitOfWork, service: Rules
     with pytest.raises(NotFound):
         RuleStore(uow.connection, "makler-c").get_deployment("risk", 1)
     with pytest.raises(RuleNotFound):
-        service.deployment(uow, development_principal("makler-c"), "risk", 1)
+        service.deployment(uow, acting("makler-c"), "risk", 1)
     assert service.deployment(uow, MAKLER_B, "risk", 1).xml == overlapping_risk_xml()
-    assert service.deployments(uow, development_principal("makler-c")) == []
+    assert service.deployments(uow, acting("makler-c")) == []
 
 
 def test_bad_model_names_line_and_element_and_stores_nothing(

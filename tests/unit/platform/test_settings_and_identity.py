@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from kontor.errors import PermissionDenied
-from kontor.platform import Principal, development_principal
+from kontor.platform import Principal
 from kontor.settings import Environment, Settings, mask_url_password
 
 
@@ -27,6 +27,8 @@ def test_masked_settings_hide_secrets_and_passwords() -> None:
     assert "pw123" not in shown
     assert "guest:guest" not in shown
     assert settings.masked()["database_url"] == "postgresql://kontor:********@db:5432/kontor"
+    with_smtp = Settings(smtp_host="mail.example", smtp_password="smtp-secret").masked()
+    assert "smtp-secret" not in str(with_smtp)
 
 
 def test_embedded_defaults() -> None:
@@ -48,4 +50,14 @@ def test_principal_permissions() -> None:
     with pytest.raises(PermissionDenied) as caught:
         clerk.require("tasks:assign")
     assert caught.value.details["permission"] == "tasks:assign"
-    assert development_principal().has("anything:at-all")
+    assert not Principal("u2", "makler-a", permissions=frozenset({"*"})).has("tasks:read")
+
+
+def test_insecure_cookie_only_for_local_development() -> None:
+    assert not Settings(session_cookie_secure=False).session_cookie_secure
+    with pytest.raises(ValidationError, match="KONTOR_SESSION_COOKIE_SECURE"):
+        Settings(session_cookie_secure=False, host="0.0.0.0")
+    with pytest.raises(ValidationError, match="KONTOR_SESSION_COOKIE_SECURE"):
+        Settings(
+            environment=Environment.PRODUCTION, secret_key="s3cret", session_cookie_secure=False
+        )

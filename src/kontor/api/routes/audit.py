@@ -86,7 +86,7 @@ def _log(request: Request) -> AuditLog:
 @router.get("")
 def list_entries(
     request: Request,
-    caller: Annotated[Principal, requires("audit.read")],
+    caller: Annotated[Principal, requires("audit:read")],
     query: Annotated[AuditQuery, Depends(audit_query)],
     after: Annotated[str | None, Query(description="cursor: the last entry id seen")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -103,7 +103,7 @@ def list_entries(
 @router.get("/export", response_model=None)
 def export_entries(
     request: Request,
-    caller: Annotated[Principal, requires("audit.export")],
+    caller: Annotated[Principal, requires("audit:export")],
     query: Annotated[AuditQuery, Depends(audit_query)],
     format: Literal["csv", "xlsx"] = "csv",
 ) -> StreamingResponse | FileResponse:

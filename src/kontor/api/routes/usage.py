@@ -42,7 +42,7 @@ def _meter(request: Request) -> UsageMeter:
 
 @router.get("")
 def own_usage(
-    request: Request, caller: Annotated[Principal, requires("usage.read")], month: Month = None
+    request: Request, caller: Annotated[Principal, requires("usage:read")], month: Month = None
 ) -> list[UsageOut]:
     """The caller's tenant's billable transactions per month and action."""
     meter = _meter(request)
@@ -53,7 +53,7 @@ def own_usage(
 @router.get("/tenants")
 def all_usage(
     request: Request,
-    _caller: Annotated[Principal, requires("usage.read_all")],
+    _caller: Annotated[Principal, requires("usage:read_all")],
     month: Month = None,
     tenant_id: str | None = None,
 ) -> list[UsageOut]:

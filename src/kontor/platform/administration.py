@@ -1,0 +1,248 @@
+"""Managing tenants, users, groups and grants, with the rules of who may manage whom.
+
+Holders of ``platform:sub_users`` manage the users they created themselves and may hand them
+only groups and permissions they hold (a broker and their clerks); ``platform:users`` widens
+that to every user and group of the tenant (administrators). A user out of the caller's reach
+is "not found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import Connection
+
+from kontor.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kontor.messaging import UnitOfWork
+from kontor.platform.authentication import Authenticator, effective_permissions
+from kontor.platform.credentials import SessionStore, TokenStore
+from kontor.platform.directory import Directory, Group, User
+from kontor.platform.identity import Principal
+from kontor.platform.permissions import (
+    BROKERS,
+    DEFAULT_PROFILES,
+    MANAGE_BROKER_SYSTEMS,
+    MANAGE_GROUPS,
+    MANAGE_SUB_USERS,
+    MANAGE_USERS,
+    TenantKind,
+    checked_permissions,
+)
+from kontor.platform.tenants import Tenant, TenantStore
+
+
+def provision_tenant(
+    connection: Connection,
+    tenant_id: str,
+    name: str,
+    kind: TenantKind,
+    now: dt.datetime,
+    *,
+    parent_tenant_id: str | None = None,
+    allows_sub_brokers: bool = False,
+) -> Tenant:
+    """Create a tenant with the groups of its kind's profiles."""
+    tenant = TenantStore(connection).add(
+        tenant_id,
+        name,
+        now,
+        kind=kind,
+        parent_tenant_id=parent_tenant_id,
+        allows_sub_brokers=allows_sub_brokers,
+    )
+    profiles = [profile for profile in DEFAULT_PROFILES if profile.kind is kind]
+    Directory(connection, tenant_id).add_groups(profiles, now)
+    return tenant
+
+
+def deactivate_user(connection: Connection, tenant_id: str, user_id: str, now: dt.datetime) -> User:
+    """Deactivate a user, end their sessions and revoke their API tokens."""
+    user = Directory(connection, tenant_id).deactivate(user_id, now)
+    SessionStore(connection).end_all(tenant_id, user_id, now)
+    TokenStore(connection).revoke_all(tenant_id, user_id, now)
+    return user
+
+
+class Administration:
+    """User, group and broker-system management in the caller's tenant."""
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._authenticator = authenticator
+
+    def create_user(
+        self,
+        uow: UnitOfWork,
+        caller: Principal,
+        *,
+        login: str,
+        display_name: str,
+        email: str,
+        group_ids: Iterable[str],
+        password: str | None,
+    ) -> User:
+        """Create a user of the caller's tenant, with an initial password or none (invite)."""
+        directory = Directory(uow.connection, caller.tenant_id)
+        wanted = sorted(set(group_ids))
+        caller.require(MANAGE_SUB_USERS)
+        if not caller.has(MANAGE_USERS):
+            tenant = TenantStore(uow.connection).get(caller.tenant_id)
+            for group_id in wanted:
+                held = effective_permissions(tenant, directory.group(group_id).permissions)
+                _within_reach(caller, held, "groups")
+        user = directory.add_user(
+            login=login,
+            display_name=display_name,
+            email=email,
+            group_ids=wanted,
+            now=uow.clock.now(),
+            created_by=caller.user_id,
+        )
+        if password is not None:
+            self._authenticator.set_password(
+                uow, caller.tenant_id, user.user_id, password, login=user.login
+            )
+        return directory.user(user.user_id)
+
+    def users(self, uow: UnitOfWork, caller: Principal) -> list[User]:
+        """The users the caller manages."""
+        caller.require(MANAGE_SUB_USERS)
+        directory = Directory(uow.connection, caller.tenant_id)
+        if caller.has(MANAGE_USERS):
+            return directory.users()
+        return directory.users(created_by=caller.user_id)
+
+    def user(self, uow: UnitOfWork, caller: Principal, user_id: str) -> User:
+        """One user the caller manages; others are not found."""
+        return self._managed(uow, caller, user_id).user(user_id)
+
+    def deactivate(self, uow: UnitOfWork, caller: Principal, user_id: str) -> User:
+        """Deactivate a user: their sessions end and their tokens are revoked at once."""
+        self._managed(uow, caller, user_id)
+        if user_id == caller.user_id:
+            raise Conflict("you cannot deactivate yourself", user_id=user_id)
+        return deactivate_user(uow.connection, caller.tenant_id, user_id, uow.clock.now())
+
+    def set_grant(
+        self,
+        uow: UnitOfWork,
+        caller: Principal,
+        user_id: str,
+        permission: str,
+        granted: bool | None,
+    ) -> None:
+        """Grant or withdraw one permission for one user (None: follow the groups again)."""
+        checked_permissions([permission], "permission")
+        directory = self._managed(uow, caller, user_id)
+        if granted:
+            _within_ceiling(uow, caller, frozenset({permission}), "permission")
+        if not caller.has(MANAGE_USERS):
+            _within_reach(caller, frozenset({permission}), "permission")
+        directory.set_grant(user_id, permission, granted)
+
+    def end_session(
+        self, uow: UnitOfWork, caller: Principal, user_id: str, session_id: str
+    ) -> None:
+        """End one session of a user the caller manages."""
+        self._managed(uow, caller, user_id)
+        SessionStore(uow.connection).end(
+            caller.tenant_id, session_id, uow.clock.now(), user_id=user_id
+        )
+
+    def set_group_permissions(
+        self, uow: UnitOfWork, caller: Principal, group_id: str, permissions: Iterable[str]
+    ) -> Group:
+        """Change what a group of the caller's tenant may do; members feel it at once."""
+        caller.require(MANAGE_GROUPS)
+        checked = checked_permissions(permissions, "permissions")
+        _within_ceiling(uow, caller, checked, "permissions")
+        if group_id in caller.groups and MANAGE_GROUPS not in checked:
+            raise Conflict(
+                f"you would lose {MANAGE_GROUPS} yourself: keep it in your own group",
+                group_id=group_id,
+            )
+        directory = Directory(uow.connection, caller.tenant_id)
+        return directory.set_group_permissions(group_id, checked, uow.clock.now())
+
+    def create_broker_system(
+        self,
+        uow: UnitOfWork,
+        caller: Principal,
+        *,
+        tenant_id: str,
+        company_name: str,
+        contact_name: str,
+        email: str,
+        login: str,
+        password: str | None,
+    ) -> tuple[Tenant, User]:
+        """A broker tenant under the caller's, with its first user in the Vermittler group."""
+        caller.require(MANAGE_BROKER_SYSTEMS)
+        now = uow.clock.now()
+        tenant = provision_tenant(
+            uow.connection,
+            tenant_id,
+            company_name,
+            TenantKind.BROKER,
+            now,
+            parent_tenant_id=caller.tenant_id,
+        )
+        user = Directory(uow.connection, tenant_id).add_user(
+            login=login,
+            display_name=contact_name,
+            email=email,
+            group_ids=[BROKERS],
+            now=now,
+            created_by=caller.user_id,
+        )
+        if password is not None:
+            self._authenticator.set_password(
+                uow, tenant_id, user.user_id, password, login=user.login
+            )
+        return tenant, Directory(uow.connection, tenant_id).user(user.user_id)
+
+    def broker_systems(self, uow: UnitOfWork, caller: Principal) -> list[Tenant]:
+        """The broker systems created under the caller's tenant."""
+        caller.require(MANAGE_BROKER_SYSTEMS)
+        return TenantStore(uow.connection).list(parent_tenant_id=caller.tenant_id)
+
+    @staticmethod
+    def _managed(uow: UnitOfWork, caller: Principal, user_id: str) -> Directory:
+        caller.require(MANAGE_SUB_USERS)
+        directory = Directory(uow.connection, caller.tenant_id)
+        user = directory.user(user_id)
+        if caller.has(MANAGE_USERS):
+            return directory
+        if user.created_by != caller.user_id:  # out of reach: not found, like a foreign one
+            raise NotFound(f"user {user_id!r} not found", user_id=user_id)
+        return directory
+
+
+def ceiling(kind: TenantKind) -> frozenset[str]:
+    """The most a tenant of ``kind`` may hand out: what its kind's group profiles carry."""
+    return frozenset(
+        permission
+        for profile in DEFAULT_PROFILES
+        if profile.kind is kind
+        for permission in profile.permissions
+    )
+
+
+def _within_ceiling(
+    uow: UnitOfWork, caller: Principal, permissions: frozenset[str], field: str
+) -> None:
+    kind = TenantStore(uow.connection).get(caller.tenant_id).kind
+    beyond = sorted(permissions - ceiling(kind))
+    if beyond:
+        raise InvalidInput(
+            f"not available to {kind.value} tenants: {', '.join(beyond)}", field=field
+        )
+
+
+def _within_reach(caller: Principal, permissions: frozenset[str], field: str) -> None:
+    beyond = sorted(permissions - caller.permissions)
+    if beyond:
+        raise PermissionDenied(
+            f"you can only hand on permissions you hold; missing: {', '.join(beyond)}",
+            field=field,
+        )

@@ -1,0 +1,242 @@
+"""Login, sessions and API tokens turned into principals.
+
+Unknown login names and wrong passwords take one path: a hash is verified either way (a dummy
+one for unknown or unusable accounts), the failure is counted, and the answer is the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, select
+
+from kontor.errors import InvalidInput
+from kontor.messaging import Clock, UnitOfWork
+from kontor.platform.credentials import ApiToken, Session, SessionStore, TokenStore
+from kontor.platform.directory import Directory, User
+from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
+from kontor.platform.expiry import ExpiryPolicy, expires_at
+from kontor.platform.identity import Principal
+from kontor.platform.passwords import PasswordHasher, check_password_policy
+from kontor.platform.permissions import (
+    MANAGE_BROKER_SYSTEMS,
+    SIGNED_IN,
+    TenantKind,
+    checked_permissions,
+)
+from kontor.platform.tables import users
+from kontor.platform.tenants import Tenant, TenantStore, tenants
+from kontor.platform.throttle import LoginThrottle, ThrottlePolicy, account_key
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long a session lives without requests (idle) and at most (absolute)."""
+
+    idle: dt.timedelta = dt.timedelta(minutes=30)
+    absolute: dt.timedelta = dt.timedelta(hours=12)
+    token_max_lifetime: dt.timedelta = dt.timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """A successful login: the new session, its cookie secret and the user."""
+
+    session: Session
+    secret: str
+    user: User
+
+
+class Authenticator:
+    """Checks passwords, opens sessions and resolves session cookies and bearer tokens."""
+
+    def __init__(
+        self,
+        hasher: PasswordHasher | None = None,
+        sessions: SessionPolicy | None = None,
+        throttle: ThrottlePolicy | None = None,
+        expiry: ExpiryPolicy | None = None,
+    ) -> None:
+        self.hasher = hasher or PasswordHasher()
+        self.sessions = sessions or SessionPolicy()
+        self.throttle = throttle or ThrottlePolicy()
+        self.expiry = expiry or ExpiryPolicy()
+
+    def login(
+        self,
+        engine: Engine,
+        clock: Clock,
+        login: str,
+        password: str,
+        *,
+        client_address: str | None = None,
+        user_agent: str | None = None,
+    ) -> LoggedIn:
+        """Open a new session for a login name and password; a failure is counted and committed.
+
+        The hash is verified with no transaction open: on SQLite a writing transaction holds the
+        database's write lock, and Argon2id takes a noticeable fraction of a second.
+        """
+        now = clock.now()
+        with engine.connect() as connection:
+            throttle = LoginThrottle(connection, self.throttle)
+            keys = throttle.keys(login, client_address)
+            locked = throttle.locked_until(keys, now) is not None
+            row = connection.execute(
+                select(users)
+                .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
+                .where(users.c.login == login.strip().casefold())
+            ).one_or_none()
+        if locked:
+            raise LoginLocked("too many failed logins; try again later")
+        usable = row is not None and row.active and row.password_hash is not None
+        hashed = row.password_hash if usable and row is not None else self.hasher.dummy_hash
+        matches = self.hasher.verify(password, hashed)
+        with UnitOfWork(engine, clock) as uow:
+            throttle = LoginThrottle(uow.connection, self.throttle)
+            if not (usable and matches and row is not None):
+                throttle.failed(keys, now)
+                uow.commit()
+                raise LoginFailed("login name or password is wrong")
+            throttle.succeeded(account_key(login))
+            ends = expires_at(self.expiry, row.password_changed_at, row.password_expires)
+            if ends is not None and now >= ends:
+                uow.commit()
+                raise PasswordExpired(
+                    "your password has expired; ask for a reset code: POST /api/auth/password-reset"
+                )
+            session, secret = SessionStore(uow.connection).open(
+                row.tenant_id,
+                row.user_id,
+                now,
+                self.sessions.absolute,
+                client_address=client_address,
+                user_agent=user_agent,
+            )
+            user = Directory(uow.connection, row.tenant_id).user(row.user_id)
+            uow.commit()
+        return LoggedIn(session, secret, user)
+
+    def session_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
+        """The principal of a live session cookie, if the user and tenant are still there."""
+        now = clock.now()
+        with engine.connect() as connection:  # reads only: no write lock on SQLite
+            session = SessionStore(connection).resolve(secret, now, self.sessions.idle)
+            if session is None:
+                return None
+            principal = principal_of(
+                connection, session.tenant_id, session.user_id, session_id=session.session_id
+            )
+        if principal is not None:
+            with UnitOfWork(engine, clock) as uow:
+                if SessionStore(uow.connection).touch(session, now):
+                    uow.commit()
+        return principal
+
+    def token_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
+        """The principal of a bearer token: the user's permissions within the token's scope."""
+        now = clock.now()
+        with engine.connect() as connection:  # reads only: no write lock on SQLite
+            token = TokenStore(connection).resolve(secret, now)
+            if token is None:
+                return None
+            principal = principal_of(
+                connection, token.tenant_id, token.user_id, scope=token.permissions
+            )
+        if principal is not None:
+            with UnitOfWork(engine, clock) as uow:
+                if TokenStore(uow.connection).touch(token, now):
+                    uow.commit()
+        return principal
+
+    def change_password(self, uow: UnitOfWork, caller: Principal, current: str, new: str) -> int:
+        """Change the caller's own password; ends their other sessions (how many ended)."""
+        now = uow.clock.now()
+        row = uow.connection.execute(
+            select(users.c.login, users.c.password_hash).where(
+                users.c.tenant_id == caller.tenant_id, users.c.user_id == caller.user_id
+            )
+        ).one()
+        hashed = row.password_hash or self.hasher.dummy_hash
+        if not (self.hasher.verify(current, hashed) and row.password_hash):
+            raise InvalidInput("the current password is wrong", field="current_password")
+        self.set_password(uow, caller.tenant_id, caller.user_id, new, login=row.login)
+        return SessionStore(uow.connection).end_all(
+            caller.tenant_id, caller.user_id, now, keep=caller.session_id
+        )
+
+    def set_password(
+        self, uow: UnitOfWork, tenant_id: str, user_id: str, password: str, *, login: str
+    ) -> None:
+        """Check ``password`` against the policy and store its hash."""
+        check_password_policy(password, login=login)
+        Directory(uow.connection, tenant_id).set_password_hash(
+            user_id, self.hasher.hash(password), uow.clock.now()
+        )
+
+    def create_token(
+        self,
+        uow: UnitOfWork,
+        caller: Principal,
+        name: str,
+        permissions: list[str],
+        expires_at: dt.datetime,
+    ) -> tuple[ApiToken, str]:
+        """A personal API token of the caller, scoped to permissions the caller holds."""
+        now = uow.clock.now()
+        scope = checked_permissions(permissions, "permissions")
+        beyond = sorted(scope - caller.permissions)
+        if beyond:
+            raise InvalidInput(
+                f"a token cannot carry permissions you lack: {', '.join(beyond)}",
+                field="permissions",
+            )
+        if not now < expires_at <= now + self.sessions.token_max_lifetime:
+            days = self.sessions.token_max_lifetime.days
+            raise InvalidInput(
+                f"a token must expire in the future and within {days} days", field="expires_at"
+            )
+        return TokenStore(uow.connection).create(
+            caller.tenant_id, caller.user_id, name, scope, now, expires_at
+        )
+
+
+def effective_permissions(tenant: Tenant, permissions: frozenset[str]) -> frozenset[str]:
+    """What ``permissions`` allow in ``tenant``: broker systems only where the operator allows."""
+    if tenant.kind is TenantKind.BROKER and not tenant.allows_sub_brokers:
+        return permissions - {MANAGE_BROKER_SYSTEMS}
+    return permissions
+
+
+def principal_of(
+    connection: Connection,
+    tenant_id: str,
+    user_id: str,
+    *,
+    session_id: str | None = None,
+    scope: frozenset[str] | None = None,
+) -> Principal | None:
+    """The principal of an active user of an existing tenant, or None.
+
+    Group changes count at once because they are read here, on every request.
+    """
+    tenant = TenantStore(connection).find(tenant_id)
+    if tenant is None:
+        return None
+    directory = Directory(connection, tenant_id)
+    row = connection.execute(
+        select(users.c.active).where(users.c.tenant_id == tenant_id, users.c.user_id == user_id)
+    ).one_or_none()
+    if row is None or not row.active:
+        return None
+    permissions = effective_permissions(tenant, directory.permissions_of(user_id) | {SIGNED_IN})
+    if scope is not None:
+        permissions &= scope
+    return Principal(
+        user_id=user_id,
+        tenant_id=tenant_id,
+        groups=directory.group_ids_of(user_id),
+        permissions=permissions,
+        session_id=session_id,
+    )

@@ -14,6 +14,7 @@ import httpx2 as httpx
 import pytest
 
 KONTOR = [sys.executable, "-m", "kontor.cli"]
+STARTUP_BOUND_SECONDS = 120  # a hang guard only: the wait ends as soon as the server answers
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -27,10 +28,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    env = _env(tmp_path)
-    subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
+def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
+    """Start ``kontor serve`` on a free port; None if another process took the port first."""
     port = _free_port()
     process = subprocess.Popen(
         [*KONTOR, "serve", "--port", str(port)],
@@ -39,22 +38,43 @@ def server(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_BOUND_SECONDS
+    while True:
+        try:
+            httpx.get(f"{base}/healthz", timeout=5)
+            return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            error = process.stderr.read().decode() if process.stderr else ""
+            if process.stderr:
+                process.stderr.close()
+            if "address already in use" in error.lower():
+                return None
+            raise AssertionError(f"kontor serve exited: {error}")
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"kontor serve did not answer within {STARTUP_BOUND_SECONDS} s")
+        time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    env = _env(tmp_path)
+    subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
+    started = None
+    for _attempt in range(5):  # the free port may be taken between the probe and the bind
+        started = _serve(env)
+        if started:
+            break
+    assert started, "no free port found in five attempts"
+    process, base = started
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        process.stderr.read().decode() if process.stderr else "server did not start"
-                    ) from None
-                time.sleep(0.1)
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=STARTUP_BOUND_SECONDS)
         if process.stderr:
             process.stderr.close()
 

@@ -175,7 +175,7 @@ def test_events_committed_before_a_kill_are_delivered_once_after_restart(
         [sys.executable, CHILD, "commit-then-die", sqlite_database],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=WAIT_BOUND_SECONDS,
     )
     assert child.returncode == -9, child.stderr
     harness = Harness(Settings(database_url=sqlite_database), FakeClock())

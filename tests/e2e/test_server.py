@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from support.messaging import WAIT_BOUND_SECONDS
+
 KONTOR = [sys.executable, "-m", "kontor.cli"]
-STARTUP_BOUND_SECONDS = 120  # a hang guard only: the wait ends as soon as the server answers
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -38,7 +39,7 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_BOUND_SECONDS
+    deadline = time.monotonic() + WAIT_BOUND_SECONDS
     while True:
         try:
             httpx.get(f"{base}/healthz", timeout=5)
@@ -55,7 +56,7 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
         if time.monotonic() > deadline:
             process.kill()
             process.wait()
-            raise AssertionError(f"kontor serve did not answer within {STARTUP_BOUND_SECONDS} s")
+            raise AssertionError(f"kontor serve did not answer within {WAIT_BOUND_SECONDS:.0f} s")
         time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
 
 
@@ -74,7 +75,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=STARTUP_BOUND_SECONDS)
+        process.wait(timeout=WAIT_BOUND_SECONDS)
         if process.stderr:
             process.stderr.close()
 

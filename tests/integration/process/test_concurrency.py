@@ -28,11 +28,11 @@ from kontor.process.runtime.state import UserTask
 from kontor.process.store import HistoryStore, InstanceRecord, InstanceStore
 from kontor.process.store.tables import process_jobs
 from kontor.settings import Settings
+from support.messaging import WAIT_BOUND_SECONDS
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 TENANT = "t1"
-MEET_BOUND_SECONDS = 120.0  # a hang guard only: a barrier opens as soon as every party arrives
 BRANCHES = ("Left", "Middle", "Right")
 
 
@@ -139,7 +139,7 @@ def _at_once(actions: list[Callable[[], Any]]) -> list[Any]:
     barrier = threading.Barrier(len(actions))
 
     def run(action: Callable[[], Any]) -> Any:
-        barrier.wait(timeout=MEET_BOUND_SECONDS)
+        barrier.wait(timeout=WAIT_BOUND_SECONDS)
         return action()
 
     with ThreadPoolExecutor(len(actions)) as pool:
@@ -263,7 +263,7 @@ def _recording(
                 first = first_meeting.pop() if first_meeting else None
             for barrier in (first, meet):
                 if barrier is not None:
-                    barrier.wait(timeout=MEET_BOUND_SECONDS)
+                    barrier.wait(timeout=WAIT_BOUND_SECONDS)
             return {task: True}
 
         return run

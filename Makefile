@@ -44,8 +44,10 @@ typecheck: $(VENV)/.installed-dev
 contracts: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
+## pytest: every test tier on PYTEST_WORKERS processes (CI's two cores); docs/testing.md
+PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 ## bench: install the peers (zen-engine, SpiffWorkflow) and run the benchmarks
 bench: $(VENV)/.installed-bench

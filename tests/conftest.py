@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 
 from kontor import db
@@ -17,6 +18,10 @@ from support.backends import (
     postgres_url_with_schema,
     sqlite_url,
 )
+
+# A busy machine must not fail a property: no deadline per example, no "too slow" health check.
+settings.register_profile("kontor", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kontor")
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from support.messaging import WAIT_BOUND_SECONDS
+
 KONTOR = [sys.executable, "-m", "kontor.cli"]
 
 
@@ -30,6 +32,37 @@ def _free_port() -> int:
 OPERATOR_PASSWORD = "ein langes Passwort für den Betrieb"
 
 
+def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
+    """Start ``kontor serve`` on a free port; None if another process took the port first."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [*KONTOR, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + WAIT_BOUND_SECONDS
+    while True:
+        try:
+            httpx.get(f"{base}/healthz", timeout=5)
+            return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            error = process.stderr.read().decode() if process.stderr else ""
+            if process.stderr:
+                process.stderr.close()
+            if "address already in use" in error.lower():
+                return None
+            raise AssertionError(f"kontor serve exited: {error}")
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"kontor serve did not answer within {WAIT_BOUND_SECONDS:.0f} s")
+        time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     # plain http on 127.0.0.1 is the one place where the cookie may go without HTTPS
@@ -44,30 +77,18 @@ def server(tmp_path: Path) -> Iterator[str]:
             [*KONTOR, *command], env=env, input=OPERATOR_PASSWORD, text=True, check=True,
             capture_output=True,
         )  # fmt: skip
-    port = _free_port()
-    process = subprocess.Popen(
-        [*KONTOR, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    started = None
+    for _attempt in range(5):  # the free port may be taken between the probe and the bind
+        started = _serve(env)
+        if started:
+            break
+    assert started, "no free port found in five attempts"
+    process, base = started
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        process.stderr.read().decode() if process.stderr else "server did not start"
-                    ) from None
-                time.sleep(0.1)
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=WAIT_BOUND_SECONDS)
         if process.stderr:
             process.stderr.close()
 

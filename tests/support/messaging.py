@@ -15,6 +15,7 @@ from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import Command, Event, FakeClock, HandlerRegistry, UnitOfWork, outbox
 from kontor.settings import Settings
 
+WAIT_BOUND_SECONDS = 240.0  # how long a test waits for an event before it calls it a hang
 test_metadata = MetaData()
 effects = Table(
     "test_effects",
@@ -116,12 +117,16 @@ def undispatched(engine: Engine) -> int:
         ).scalar_one()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    """Poll ``condition`` until true (asynchronous transports), failing after ``timeout``."""
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT_BOUND_SECONDS) -> None:
+    """Poll ``condition`` until true (asynchronous transports, other processes).
+
+    The timeout is a hang guard, not a speed limit: keep it generous, since it ends a test only
+    when what it waits for never happens.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"waited {timeout:.0f} s in vain for {what}")
         time.sleep(0.02)
 
 
@@ -142,7 +147,7 @@ class Harness:
 
     def settle(self) -> None:
         """Return once every committed message has been delivered."""
-        wait_for(lambda: undispatched(self.kontor.engine) == 0, what="outbox to drain")
+        wait_for(lambda: undispatched(self.kontor.engine) == 0, "the outbox to drain")
 
     def stop(self) -> None:
         """Stop delivery and release connections."""

@@ -2,7 +2,8 @@
 
 Usage: crash_child.py MODE DATABASE_URL [BROKER_URL EXCHANGE QUEUE]
   commit-then-die  commit one state change with 50 events, then SIGKILL itself before dispatch
-  produce N        handle NoteContract commands until N states exist (resumes after a kill)
+  produce N        handle NoteContract commands until N states exist (resumes after a kill),
+                   printing ``noted`` after each one and ``done`` at the end
   consume          run as a RabbitMQ worker until killed
 """
 
@@ -51,6 +52,7 @@ def main() -> None:
             if done >= target:
                 break
             kontor.bus.handle(NoteContract(tenant_id="t1", text=f"c{done}"))
+            print("noted", flush=True)  # the parent kills after a random number of these
         print("done", flush=True)
         return
     if mode == "consume":

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import queue
 import random
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from kontor import db
 from kontor.bootstrap import load_schema
@@ -25,10 +30,12 @@ from support.backends import (
     sqlite_url,
 )
 from support.messaging import (
+    WAIT_BOUND_SECONDS,
     ContractNoted,
     Harness,
     delete_broker_names,
     effect_rows,
+    effects,
     state,
     test_metadata,
     undispatched,
@@ -36,8 +43,81 @@ from support.messaging import (
     wait_for,
 )
 
+# Processes are started and killed here: on a machine ten times slower than CI these tests take
+# minutes, so the hang guard is wider than the suite's 300 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
 CHILD = str(Path(__file__).with_name("crash_child.py"))
 HANDLERS_OF_NOTED = {"audit", "follow_up", "flaky"}
+PRODUCED = 2000
+KILL_ROUNDS = 8
+
+
+class Producer:
+    """A ``crash_child.py produce`` process; the test reads its progress lines as they come."""
+
+    def __init__(self, database_url: str, target: int, log: Path) -> None:
+        self._log = log
+        with log.open("a") as stderr:
+            self._process = subprocess.Popen(
+                [sys.executable, CHILD, "produce", database_url, str(target)],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            self._lines.put(line.strip())
+        self._lines.put("")  # end of output: the child exited
+
+    def expect(self, line: str) -> None:
+        """Wait for the child's next line and fail unless it is ``line``."""
+        got = self._next_line()
+        if got != line:
+            self._stop()
+            self._fail(f"expected {line!r} from the producer, got {got or 'its exit'!r}")
+
+    def kill(self) -> None:
+        """SIGKILL the child wherever it is and check that the kill, not the child, ended it."""
+        returncode = self._stop()
+        if returncode != -signal.SIGKILL:
+            self._fail(f"the producer ended by itself (exit code {returncode}) before the kill")
+
+    def finish(self) -> None:
+        """Wait until the child reports that it reached its target, and for its exit."""
+        line = self._next_line()
+        while line == "noted":
+            line = self._next_line()
+        returncode = self._process.wait(timeout=WAIT_BOUND_SECONDS)
+        self._close()
+        if (line, returncode) != ("done", 0):
+            self._fail(f"the producer ended with {line or 'no line'!r} and exit code {returncode}")
+
+    def _next_line(self) -> str:
+        try:
+            return self._lines.get(timeout=WAIT_BOUND_SECONDS)
+        except queue.Empty:
+            self._stop()
+            self._fail(f"the producer said nothing for {WAIT_BOUND_SECONDS:.0f} s")
+
+    def _fail(self, problem: str) -> NoReturn:
+        pytest.fail(f"{problem}; its stderr ends: {self._log.read_text()[-2000:]}")
+
+    def _stop(self) -> int:
+        self._process.kill()
+        returncode = self._process.wait(timeout=WAIT_BOUND_SECONDS)
+        self._close()
+        return returncode
+
+    def _close(self) -> None:
+        self._reader.join(timeout=WAIT_BOUND_SECONDS)
+        assert self._process.stdout is not None
+        self._process.stdout.close()
 
 
 def _migrated(url: str) -> str:
@@ -65,6 +145,12 @@ def postgres_database() -> Iterator[str]:
         drop_postgres_schema(schema)
 
 
+def _applied(engine: Engine) -> int:
+    """How many effects the handlers have applied so far."""
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(effects)).scalar_one()
+
+
 def _assert_every_event_applied_exactly_once(harness: Harness) -> int:
     engine = harness.kontor.engine
     with engine.connect() as connection:
@@ -89,7 +175,7 @@ def test_events_committed_before_a_kill_are_delivered_once_after_restart(
         [sys.executable, CHILD, "commit-then-die", sqlite_database],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=WAIT_BOUND_SECONDS,
     )
     assert child.returncode == -9, child.stderr
     harness = Harness(Settings(database_url=sqlite_database), FakeClock())
@@ -103,34 +189,22 @@ def test_events_committed_before_a_kill_are_delivered_once_after_restart(
 
 
 def test_random_kills_while_producing_lose_nothing_and_double_nothing(
-    sqlite_database: str,
+    sqlite_database: str, tmp_path: Path
 ) -> None:
     rng = random.Random(20261121)
-    target = 2000
-    kills = 0
-    for _round in range(30):
-        child = subprocess.Popen(
-            [sys.executable, CHILD, "produce", sqlite_database, str(target)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            stdout, _ = child.communicate(timeout=rng.uniform(1.0, 1.6))
-            if "done" in stdout:
-                break
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            kills += 1
-    else:
-        pytest.fail("the producer never finished")
-    assert kills >= 3, "the producer finished before enough kills to test anything"
+    log = tmp_path / "producer.log"
+    for _round in range(KILL_ROUNDS):
+        producer = Producer(sqlite_database, PRODUCED, log)
+        for _command in range(rng.randint(20, 150)):  # kill rounds stop far short of PRODUCED
+            producer.expect("noted")
+        time.sleep(rng.uniform(0, 0.02))  # lands the kill at a random point of a later command
+        producer.kill()
+    Producer(sqlite_database, PRODUCED, log).finish()  # unkilled: resumes and completes
     harness = Harness(Settings(database_url=sqlite_database), FakeClock())
     harness.start()
     with harness.kontor.engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(state)).scalar_one() == target
-    assert _assert_every_event_applied_exactly_once(harness) == target
+        assert connection.execute(select(func.count()).select_from(state)).scalar_one() == PRODUCED
+    assert _assert_every_event_applied_exactly_once(harness) == PRODUCED
     harness.stop()
 
 
@@ -165,11 +239,10 @@ def test_killed_rabbitmq_consumer_loses_nothing_and_applies_nothing_twice(
             consumer = subprocess.Popen(
                 consumer_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            seen = len(effect_rows(engine))
+            seen = _applied(engine)
             wait_for(
-                lambda seen=seen: len(effect_rows(engine)) > seen + 200,
-                timeout=60,
-                what=f"consumer progress before kill {kill}",
+                lambda seen=seen: _applied(engine) > seen + 200,
+                f"consumer progress before kill {kill}",
             )
             consumer.kill()  # SIGKILL mid-batch: unacknowledged messages return to the queue
             consumer.wait()
@@ -178,7 +251,7 @@ def test_killed_rabbitmq_consumer_loses_nothing_and_applies_nothing_twice(
             consumer_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            wait_for(lambda: undispatched(engine) == 0, timeout=120, what="all delivered")
+            wait_for(lambda: undispatched(engine) == 0, "every event to be delivered")
         finally:
             consumer.kill()
             consumer.wait()

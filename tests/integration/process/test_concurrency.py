@@ -28,6 +28,7 @@ from kontor.process.runtime.state import UserTask
 from kontor.process.store import HistoryStore, InstanceRecord, InstanceStore
 from kontor.process.store.tables import process_jobs
 from kontor.settings import Settings
+from support.messaging import WAIT_BOUND_SECONDS
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
@@ -138,7 +139,7 @@ def _at_once(actions: list[Callable[[], Any]]) -> list[Any]:
     barrier = threading.Barrier(len(actions))
 
     def run(action: Callable[[], Any]) -> Any:
-        barrier.wait(timeout=10)
+        barrier.wait(timeout=WAIT_BOUND_SECONDS)
         return action()
 
     with ThreadPoolExecutor(len(actions)) as pool:
@@ -241,21 +242,28 @@ def test_task_completed_events_arriving_at_once_are_applied_once_after_retries(
 
 
 def _recording(
-    calls: Counter[tuple[str, str]], *tasks: str, meet: threading.Barrier | None = None
+    calls: Counter[tuple[str, str]],
+    *tasks: str,
+    meet: threading.Barrier | None = None,
+    meet_first: threading.Barrier | None = None,
 ) -> TaskHandlers:
     """Handlers for ``tasks`` that count their runs by (instance variable ``n``, task).
 
-    With ``meet``, each handler waits there until as many handlers run as the barrier expects.
+    With ``meet``, each handler waits there until as many handlers run as the barrier expects;
+    with ``meet_first``, only the first run of this set of handlers waits there.
     """
     lock = threading.Lock()
     handlers = TaskHandlers()
+    first_meeting = [meet_first] if meet_first is not None else []
 
     def recorder(task: str) -> Callable[[Mapping[str, Any], Mapping[str, str]], dict[str, Any]]:
         def run(variables: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
             with lock:
                 calls[(f"{variables['n']}", task)] += 1
-            if meet is not None:
-                meet.wait(timeout=10)
+                first = first_meeting.pop() if first_meeting else None
+            for barrier in (first, meet):
+                if barrier is not None:
+                    barrier.wait(timeout=WAIT_BOUND_SECONDS)
             return {task: True}
 
         return run
@@ -269,7 +277,8 @@ def test_two_executors_claim_disjoint_jobs_and_run_each_handler_once(
     nodes: Callable[[TaskHandlers], Node], engine: Engine
 ) -> None:
     calls: Counter[tuple[str, str]] = Counter()
-    pair = [nodes(_recording(calls, "first", "second")) for _ in range(2)]
+    both_working = threading.Barrier(2)  # neither executor can finish all jobs alone, however fast
+    pair = [nodes(_recording(calls, "first", "second", meet_first=both_working)) for _ in range(2)]
     instances = [pair[0].start("Sequence", n=n) for n in range(100)]
     reports = _at_once([node.kontor.process_jobs.run_until_idle for node in pair])
     assert [node.kontor.process_jobs.run_until_idle().claimed for node in pair] == [0, 0]

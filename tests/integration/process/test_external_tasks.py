@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from kontor.process.messages import CompleteExternalTask
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import TEST_TENANT, api_caller
+from support.messaging import WAIT_BOUND_SECONDS, wait_for
 from support.process_world import chain, checked, model, process
 
 on_every_backend = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -263,23 +263,24 @@ def test_a_completion_is_applied_again_when_another_branch_moved_the_instance(
         other_branch(right, uow)
         worker = threading.Thread(target=complete_left)
         worker.start()
-        _wait_until_a_statement_waits_for_a_lock(engine)
+        _wait_until_a_session_waits_for(
+            uow.connection.execute(text("SELECT pg_backend_pid()")).scalar_one(), engine
+        )
         uow.commit()
-    worker.join(timeout=30)
+    worker.join(timeout=WAIT_BOUND_SECONDS)
     assert answers == [None]
     shown = workers.instance(instance)
     assert (shown["status"], shown["variables"]) == ("completed", {"left": "done", "right": "done"})
 
 
-def _wait_until_a_statement_waits_for_a_lock(engine: Engine) -> None:
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+def _wait_until_a_session_waits_for(holder: int, engine: Engine) -> None:
+    """Wait until some session waits for a lock held by the session with pid ``holder``."""
+    blocked = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"
     )
-    deadline = time.monotonic() + 30
-    while True:
+
+    def a_statement_waits() -> bool:
         with engine.connect() as connection:  # a new transaction: activity is not cached
-            if connection.execute(waiting).scalar_one():
-                return
-        assert time.monotonic() < deadline, "the worker's completion never reached the instance"
-        time.sleep(0.01)
+            return bool(connection.execute(blocked, {"holder": holder}).scalar_one())
+
+    wait_for(a_statement_waits, "the worker's completion to wait for the instance's lock")

@@ -41,7 +41,7 @@ def run_to_end(definitions, variables, order, evaluator):
     return state, [e.element_id for e in effects if isinstance(e, ActivityCompleted)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     chosen=st.lists(st.booleans(), min_size=BRANCHES, max_size=BRANCHES),
     order=st.lists(st.integers(min_value=0, max_value=10), min_size=BRANCHES, max_size=BRANCHES),
@@ -60,7 +60,7 @@ def test_inclusive_join_fires_once_after_the_chosen_branches(
     assert trace.index("Join") > max((trace.index(t) for t in expected_tasks), default=-1)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(order=st.permutations(list(range(BRANCHES))))
 def test_parallel_join_waits_for_all_in_any_order(document, flow, lookup_evaluator, order):
     definitions = parse_bpmn(gateway_model(document, flow, "parallelGateway"))

@@ -42,7 +42,7 @@ VALUES = st.one_of(
 
 
 @pytest.mark.parametrize("text", TESTS)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(value=VALUES)
 def test_simple_tests_match_like_feel(text: str, value: object) -> None:
     simple = compile_simple_tests(text)

@@ -26,12 +26,12 @@ from kontor.process.runtime import ExpressionEvaluator
 from kontor.process.store import HistoryStore
 from kontor.settings import Settings
 from support.backends import BACKENDS
+from support.messaging import WAIT_BOUND_SECONDS
 from support.process_world import TENANT, World, chain, model, process
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 LOOP = "loop without wait state: Task_A → Gateway_B → Task_A"
-WAIT = 60.0  # generous bound for the other thread; it never decides the outcome
 
 
 def looping(key: str, *before: str) -> str:
@@ -182,9 +182,9 @@ def while_looping(world: World, instance: str, run: Callable[[], Any], stop: Com
     thread = threading.Thread(target=looping, daemon=True)
     thread.start()
     try:
-        assert signalling.looping.wait(WAIT)
+        assert signalling.looping.wait(WAIT_BOUND_SECONDS)
         world.handle(stop)
-        thread.join(WAIT)
+        thread.join(WAIT_BOUND_SECONDS)
     finally:
         services.running.stop(TENANT, instance, "test end")  # never leave the loop running
     assert not thread.is_alive()

@@ -225,7 +225,7 @@ def bootstrap(
         rules,
         jobs,
         authenticator,
-        Administration(authenticator),
+        Administration(authenticator, load_schema()),
         mailer,
         Recovery(authenticator, RecoveryPolicy(settings.public_url)),
         metrics,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from kontor import db
-from kontor.bootstrap import authenticator_for
+from kontor.bootstrap import authenticator_for, bootstrap, load_schema
 from kontor.cli.common import fail, load_settings, print_json
 from kontor.errors import KontorError
 from kontor.messaging import SystemClock, UnitOfWork
@@ -21,9 +21,12 @@ from kontor.platform import (
     TenantKind,
     TenantStore,
     User,
+    broker_system,
     deactivate_user,
+    delete_broker_system,
     find_user,
     provision_tenant,
+    recording_tenant,
 )
 
 tenant_app = typer.Typer(help="Tenants: operator, insurer, broker systems.", no_args_is_help=True)
@@ -43,12 +46,18 @@ def _work() -> Iterator[tuple[UnitOfWork, Authenticator]]:
     try:
         if not db.is_up_to_date(engine):
             fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")
-        with UnitOfWork(engine, SystemClock()) as uow:
+        with _reported(), UnitOfWork(engine, SystemClock()) as uow:
             yield uow, authenticator_for(settings)
-    except KontorError as error:
-        fail(f"{error.message} ({', '.join(f'{k}={v}' for k, v in error.details.items())})")
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except KontorError as error:
+        fail(f"{error.message} ({', '.join(f'{k}={v}' for k, v in error.details.items())})")
 
 
 def _password(from_stdin: bool) -> str:
@@ -105,6 +114,34 @@ def list_tenants() -> None:
     """Print every tenant as JSON."""
     with _work() as (uow, _):
         print_json([tenant.__dict__ for tenant in TenantStore(uow.connection).list()])
+
+
+@tenant_app.command("delete")
+def delete_tenant(
+    tenant_id: Annotated[str, typer.Argument(help="The broker system to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False,
+) -> None:
+    """Delete a broker system for good: every row of it and of the broker systems below it.
+
+    The deletion is recorded in the audit log of its parent tenant (else the operator's).
+    """
+    if not yes:
+        typer.confirm(f"Delete broker system {tenant_id} and all its data for good?", abort=True)
+    kontor = bootstrap(load_settings())
+    try:
+        with _reported(), kontor.bus.unit_of_work() as uow:
+            tenant = broker_system(uow.connection, tenant_id)
+            deleted = delete_broker_system(
+                uow,
+                load_schema(),
+                tenant,
+                actor=None,
+                recorded_in=recording_tenant(uow.connection, tenant),
+            )
+            uow.commit()
+    finally:
+        kontor.engine.dispose()
+    print_json({"tenant_ids": deleted.tenant_ids, "deleted_rows": deleted.rows})
 
 
 @user_app.command("create")

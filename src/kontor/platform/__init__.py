@@ -3,6 +3,13 @@
 from kontor.platform.administration import Administration, deactivate_user, provision_tenant
 from kontor.platform.authentication import Authenticator, LoggedIn, SessionPolicy, principal_of
 from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
+from kontor.platform.deletion import (
+    DELETE_BROKER_SYSTEM,
+    DeletedBrokerSystem,
+    broker_system,
+    delete_broker_system,
+    recording_tenant,
+)
 from kontor.platform.demo import DemoLogin, seed_demo
 from kontor.platform.directory import Directory, Grant, Group, User, find_user
 from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
@@ -35,6 +42,7 @@ __all__ = [
     "APP_ACTIONS",
     "BROKERS",
     "DEFAULT_PROFILES",
+    "DELETE_BROKER_SYSTEM",
     "OPERATOR_STAFF",
     "PERMISSIONS",
     "SIGNED_IN",
@@ -43,6 +51,7 @@ __all__ = [
     "Administration",
     "ApiToken",
     "Authenticator",
+    "DeletedBrokerSystem",
     "DemoLogin",
     "Directory",
     "ExpiryPolicy",
@@ -74,13 +83,16 @@ __all__ = [
     "TokenStore",
     "User",
     "app_permission",
+    "broker_system",
     "check_password_policy",
     "deactivate_user",
+    "delete_broker_system",
     "expires_at",
     "find_user",
     "installed_apps",
     "principal_of",
     "provision_tenant",
+    "recording_tenant",
     "seed_demo",
     "tenants",
 ]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, MetaData
 
 from kontor.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kontor.messaging import UnitOfWork
 from kontor.platform.authentication import Authenticator, effective_permissions
 from kontor.platform.credentials import SessionStore, TokenStore
+from kontor.platform.deletion import DeletedBrokerSystem, broker_system, delete_broker_system
 from kontor.platform.directory import Directory, Group, User
 from kontor.platform.identity import Principal
 from kontor.platform.permissions import (
@@ -25,6 +26,7 @@ from kontor.platform.permissions import (
     MANAGE_BROKER_SYSTEMS,
     MANAGE_GROUPS,
     MANAGE_SUB_USERS,
+    MANAGE_TENANTS,
     MANAGE_USERS,
     TenantKind,
     checked_permissions,
@@ -65,10 +67,14 @@ def deactivate_user(connection: Connection, tenant_id: str, user_id: str, now: d
 
 
 class Administration:
-    """User, group and broker-system management in the caller's tenant."""
+    """User, group and broker-system management in the caller's tenant.
 
-    def __init__(self, authenticator: Authenticator) -> None:
+    ``schema`` holds every table, so that deleting a broker system reaches all of its rows.
+    """
+
+    def __init__(self, authenticator: Authenticator, schema: MetaData) -> None:
         self._authenticator = authenticator
+        self._schema = schema
 
     def create_user(
         self,
@@ -205,6 +211,18 @@ class Administration:
         """The broker systems created under the caller's tenant."""
         caller.require(MANAGE_BROKER_SYSTEMS)
         return TenantStore(uow.connection).list(parent_tenant_id=caller.tenant_id)
+
+    def delete_broker_system(
+        self, uow: UnitOfWork, caller: Principal, tenant_id: str, *, as_operator: bool = False
+    ) -> DeletedBrokerSystem:
+        """Delete a broker system under the caller's tenant (the operator: any) irreversibly."""
+        caller.require(MANAGE_TENANTS if as_operator else MANAGE_BROKER_SYSTEMS)
+        tenant = broker_system(uow.connection, tenant_id)
+        if not as_operator and tenant.parent_tenant_id != caller.tenant_id:
+            raise NotFound(f"broker system {tenant_id!r} not found", tenant_id=tenant_id)
+        return delete_broker_system(
+            uow, self._schema, tenant, actor=caller.user_id, recorded_in=caller.tenant_id
+        )
 
     @staticmethod
     def _managed(uow: UnitOfWork, caller: Principal, user_id: str) -> Directory:

@@ -12,7 +12,15 @@ from kontor.api.routes.auth import send_after_response
 from kontor.api.routes.users import UserOut
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
-from kontor.platform import Directory, Principal, Tenant, TenantKind, TenantStore, provision_tenant
+from kontor.platform import (
+    DeletedBrokerSystem,
+    Directory,
+    Principal,
+    Tenant,
+    TenantKind,
+    TenantStore,
+    provision_tenant,
+)
 
 router = APIRouter(prefix="/api/tenants", tags=["platform"])
 
@@ -80,6 +88,18 @@ class BrokerSystemOut(BaseModel):
     user: UserOut
 
 
+class DeletedBrokerSystemOut(BaseModel):
+    """What deleting a broker system removed: its tenants (itself first) and rows per table."""
+
+    tenant_ids: list[str]
+    deleted_rows: dict[str, int]
+
+    @classmethod
+    def of(cls, deleted: DeletedBrokerSystem) -> DeletedBrokerSystemOut:
+        """The response body for ``deleted``."""
+        return cls(tenant_ids=deleted.tenant_ids, deleted_rows=deleted.rows)
+
+
 @router.get("/current")
 def current_tenant(
     request: Request, caller: Annotated[Principal, requires("tenants:read")]
@@ -123,6 +143,14 @@ def create_broker_system(
     return out
 
 
+@router.delete("/broker-systems/{tenant_id}")
+def delete_broker_system(
+    tenant_id: str, request: Request, caller: BrokerManager
+) -> DeletedBrokerSystemOut:
+    """Delete a broker system under my tenant for good: every row of it and its sub-brokers."""
+    return _delete_broker_system(request, caller, tenant_id, as_operator=False)
+
+
 @router.get("")
 def list_tenants(request: Request, caller: Operator) -> list[TenantOut]:
     """Every tenant (the operator's view)."""
@@ -159,3 +187,21 @@ def change_tenant(
         tenant = TenantStore(uow.connection).allow_sub_brokers(tenant_id, body.allows_sub_brokers)
         uow.commit()
     return TenantOut.of(tenant)
+
+
+@router.delete("/{tenant_id}")
+def delete_tenant(tenant_id: str, request: Request, caller: Operator) -> DeletedBrokerSystemOut:
+    """Delete any broker system for good, with its sub-brokers (the operator only)."""
+    return _delete_broker_system(request, caller, tenant_id, as_operator=True)
+
+
+def _delete_broker_system(
+    request: Request, caller: Principal, tenant_id: str, *, as_operator: bool
+) -> DeletedBrokerSystemOut:
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        deleted = kontor.administration.delete_broker_system(
+            uow, caller, tenant_id, as_operator=as_operator
+        )
+        uow.commit()
+    return DeletedBrokerSystemOut.of(deleted)

@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 
 from kontor import db
-from kontor.bootstrap import authenticator_for, bootstrap, load_schema
+from kontor.bootstrap import audit_log, authenticator_for, bootstrap, load_schema
 from kontor.cli.common import fail, load_settings, print_json
 from kontor.errors import KontorError
 from kontor.messaging import SystemClock, UnitOfWork
 from kontor.platform import (
+    CREATE_USER,
     Authenticator,
     Directory,
     SessionStore,
@@ -26,6 +27,7 @@ from kontor.platform import (
     delete_broker_system,
     find_user,
     provision_tenant,
+    record_identity_change,
     recording_tenant,
 )
 
@@ -46,7 +48,8 @@ def _work() -> Iterator[tuple[UnitOfWork, Authenticator]]:
     try:
         if not db.is_up_to_date(engine):
             fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")
-        with _reported(), UnitOfWork(engine, SystemClock()) as uow:
+        audit = audit_log(settings)  # what the operator does here is audited too
+        with _reported(), UnitOfWork(engine, SystemClock(), change_log=audit) as uow:
             yield uow, authenticator_for(settings)
     finally:
         engine.dispose()
@@ -165,7 +168,13 @@ def create_user(
             group_ids=group,
             now=uow.clock.now(),
         )
-        authenticator.set_password(uow, tenant, user.user_id, password, login=user.login)
+        record_identity_change(
+            uow, CREATE_USER, ("user", user.user_id), tenant, None, groups=sorted(group),
+            invited=False,
+        )  # fmt: skip
+        authenticator.set_password(
+            uow, tenant, user.user_id, password, login=user.login, actor=None, reason="initial"
+        )
         uow.commit()
         print_json(_user_json(user, directory))
 
@@ -190,7 +199,10 @@ def reset_password(
     password = _password(password_stdin)
     with _work() as (uow, authenticator):
         user = _user(uow, login)
-        authenticator.set_password(uow, user.tenant_id, user.user_id, password, login=user.login)
+        authenticator.set_password(
+            uow, user.tenant_id, user.user_id, password, login=user.login, actor=None,
+            reason="reset_by_operator",
+        )  # fmt: skip
         ended = SessionStore(uow.connection).end_all(user.tenant_id, user.user_id, uow.clock.now())
         uow.commit()
     typer.echo(f"password of {user.login} set; {ended} session(s) ended")
@@ -201,7 +213,7 @@ def deactivate(login: Annotated[str, typer.Argument(help="The user's login name.
     """Deactivate a user: their sessions end and their API tokens are revoked."""
     with _work() as (uow, _):
         user = _user(uow, login)
-        deactivate_user(uow.connection, user.tenant_id, user.user_id, uow.clock.now())
+        deactivate_user(uow, user.tenant_id, user.user_id, actor=None)
         uow.commit()
     typer.echo(f"{user.login} deactivated")
 

@@ -15,6 +15,7 @@ from kontor.platform.directory import Directory, Grant, Group, User, find_user
 from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
 from kontor.platform.expiry import ExpiryPolicy, PasswordReminders, expires_at
 from kontor.platform.identity import Principal
+from kontor.platform.identity_audit import CREATE_USER, record_identity_change
 from kontor.platform.mail import Mail, MaildirSink, Mailer, MailUnavailable, NoMailer, SmtpMailer
 from kontor.platform.passwords import PasswordHasher, check_password_policy
 from kontor.platform.permissions import (
@@ -41,6 +42,7 @@ __all__ = [
     "APPS",
     "APP_ACTIONS",
     "BROKERS",
+    "CREATE_USER",
     "DEFAULT_PROFILES",
     "DELETE_BROKER_SYSTEM",
     "OPERATOR_STAFF",
@@ -92,6 +94,7 @@ __all__ = [
     "installed_apps",
     "principal_of",
     "provision_tenant",
+    "record_identity_change",
     "recording_tenant",
     "seed_demo",
     "tenants",

@@ -15,6 +15,7 @@ from kontor.cli.common import fail, load_settings, print_json
 from kontor.errors import KontorError
 from kontor.messaging import SystemClock, UnitOfWork
 from kontor.platform import (
+    CREATE_TENANT,
     CREATE_USER,
     Authenticator,
     Directory,
@@ -108,6 +109,10 @@ def create_tenant(
             parent_tenant_id=parent,
             allows_sub_brokers=allow_sub_brokers,
         )
+        record_identity_change(
+            uow, CREATE_TENANT, ("tenant", tenant_id), parent or tenant_id, None,
+            kind=kind.value, allows_sub_brokers=allow_sub_brokers,
+        )  # fmt: skip
         uow.commit()
     typer.echo(f"tenant {tenant.tenant_id} ({tenant.kind.value}) created")
 

@@ -15,7 +15,12 @@ from kontor.platform.directory import Directory, Grant, Group, User, find_user
 from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
 from kontor.platform.expiry import ExpiryPolicy, PasswordReminders, expires_at
 from kontor.platform.identity import Principal
-from kontor.platform.identity_audit import CREATE_USER, record_identity_change
+from kontor.platform.identity_audit import (
+    ALLOW_SUB_BROKERS,
+    CREATE_TENANT,
+    CREATE_USER,
+    record_identity_change,
+)
 from kontor.platform.mail import Mail, MaildirSink, Mailer, MailUnavailable, NoMailer, SmtpMailer
 from kontor.platform.passwords import PasswordHasher, check_password_policy
 from kontor.platform.permissions import (
@@ -39,9 +44,11 @@ from kontor.platform.throttle import ThrottlePolicy
 
 __all__ = [
     "ADMINISTRATORS",
+    "ALLOW_SUB_BROKERS",
     "APPS",
     "APP_ACTIONS",
     "BROKERS",
+    "CREATE_TENANT",
     "CREATE_USER",
     "DEFAULT_PROFILES",
     "DELETE_BROKER_SYSTEM",

@@ -23,6 +23,8 @@ END_SESSION = "platform.end_session"
 CREATE_TOKEN = "platform.create_token"  # noqa: S105 - an action name
 REVOKE_TOKEN = "platform.revoke_token"  # noqa: S105 - an action name
 CREATE_BROKER_SYSTEM = "platform.create_broker_system"
+CREATE_TENANT = "platform.create_tenant"
+ALLOW_SUB_BROKERS = "platform.allow_sub_brokers"
 
 
 def record_identity_change(

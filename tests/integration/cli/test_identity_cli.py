@@ -135,6 +135,7 @@ def test_tenant_delete_removes_a_broker_system_with_its_sub_brokers(
         login(engine, "uli@unter.example", PASSWORD)
     recorded = kontor(runner, "audit", "export", "--tenant", "versicherer")
     assert "platform.delete_broker_system,tenant,makler" in recorded
+    assert "platform.create_tenant,tenant,makler" in recorded  # in its parent's log
     insurer = runner.invoke(app, ["tenant", "delete", "versicherer", "--yes"])
     assert (insurer.exit_code, "broker system 'versicherer' not found" in insurer.output) == (
         2, True

@@ -105,3 +105,21 @@ def test_identity_changes_are_audited_with_actor_and_entity_and_nothing_personal
     personal.remove("makler-neu")  # the tenant id is a reference
     text = repr([tuple(row) for row in rows]).casefold()
     assert [value for value in personal if value.casefold() in text] == []
+
+
+def test_the_operators_tenant_changes_are_audited_in_the_operators_tenant(
+    kontor: Kontor, client: TestClient, engine: Engine
+) -> None:
+    operator = api_caller(kontor, "betrieb")
+    tenant = {"tenant_id": "pool", "name": "Pool GmbH", "kind": "broker"}
+    assert client.post("/api/tenants", json=tenant, headers=operator.headers).status_code == 201
+    allow = {"allows_sub_brokers": True}
+    assert client.patch("/api/tenants/pool", json=allow, headers=operator.headers).is_success
+
+    with engine.connect() as connection:
+        rows = connection.execute(select(audit_entries)).all()
+    assert sorted((r.tenant_id, r.action, r.entity_id, r.actor) for r in rows) == [
+        ("betrieb", "platform.allow_sub_brokers", "pool", operator.principal.user_id),
+        ("betrieb", "platform.create_tenant", "pool", operator.principal.user_id),
+    ]
+    assert "Pool GmbH" not in repr([tuple(row) for row in rows])

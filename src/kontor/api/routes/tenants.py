@@ -13,6 +13,8 @@ from kontor.api.routes.users import UserOut
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import (
+    ALLOW_SUB_BROKERS,
+    CREATE_TENANT,
     DeletedBrokerSystem,
     Directory,
     Principal,
@@ -20,6 +22,7 @@ from kontor.platform import (
     TenantKind,
     TenantStore,
     provision_tenant,
+    record_identity_change,
 )
 
 router = APIRouter(prefix="/api/tenants", tags=["platform"])
@@ -162,7 +165,7 @@ def list_tenants(request: Request, caller: Operator) -> list[TenantOut]:
 @router.post("", status_code=201)
 def create_tenant(body: TenantIn, request: Request, caller: Operator) -> TenantOut:
     """Create a tenant of any kind with its groups (the operator only)."""
-    del caller  # the permission is the whole check: tenants are not tenant-scoped
+    # the permission is the whole check: tenants are not tenant-scoped
     bus = kontor_of(request).bus
     with bus.unit_of_work() as uow:
         tenant = provision_tenant(
@@ -173,6 +176,10 @@ def create_tenant(body: TenantIn, request: Request, caller: Operator) -> TenantO
             uow.clock.now(),
             allows_sub_brokers=body.allows_sub_brokers,
         )
+        record_identity_change(
+            uow, CREATE_TENANT, ("tenant", tenant.tenant_id), caller.tenant_id, caller.user_id,
+            kind=tenant.kind.value, allows_sub_brokers=tenant.allows_sub_brokers,
+        )  # fmt: skip
         uow.commit()
     return TenantOut.of(tenant)
 
@@ -182,9 +189,13 @@ def change_tenant(
     tenant_id: str, body: TenantChangeIn, request: Request, caller: Operator
 ) -> TenantOut:
     """Let a broker system hold broker systems of its own, or stop it (the operator only)."""
-    del caller  # the permission is the whole check: the operator manages every tenant
+    # the permission is the whole check: the operator manages every tenant
     with kontor_of(request).bus.unit_of_work() as uow:
         tenant = TenantStore(uow.connection).allow_sub_brokers(tenant_id, body.allows_sub_brokers)
+        record_identity_change(
+            uow, ALLOW_SUB_BROKERS, ("tenant", tenant_id), caller.tenant_id, caller.user_id,
+            allowed=body.allows_sub_brokers,
+        )  # fmt: skip
         uow.commit()
     return TenantOut.of(tenant)
 

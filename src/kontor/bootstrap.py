@@ -212,7 +212,7 @@ def bootstrap(
         _days(settings.process_history_ttl_days),
         every=dt.timedelta(seconds=settings.process_history_purge_seconds),
     )
-    authenticator = authenticator_for(settings)
+    authenticator = authenticator_for(settings, change_log)
     mailer = mailer_for(settings)
     return Kontor(
         settings,
@@ -225,7 +225,7 @@ def bootstrap(
         rules,
         jobs,
         authenticator,
-        Administration(authenticator),
+        Administration(authenticator, load_schema()),
         mailer,
         Recovery(authenticator, RecoveryPolicy(settings.public_url)),
         metrics,
@@ -256,8 +256,11 @@ def change_logs(*logs: ChangeLog | None) -> ChangeLog | None:
     return ChangeLogs(*wired) if wired else None
 
 
-def authenticator_for(settings: Settings) -> Authenticator:
-    """Password checks, sessions and tokens with the timeouts and limits of ``settings``."""
+def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -> Authenticator:
+    """Password checks, sessions and tokens with the timeouts and limits of ``settings``.
+
+    Logins are written to ``change_log`` (the audit log), if given.
+    """
     lockout = dt.timedelta(minutes=settings.login_lockout_minutes)
     return Authenticator(
         PasswordHasher(),
@@ -278,6 +281,7 @@ def authenticator_for(settings: Settings) -> Authenticator:
             else None,
             tuple(settings.password_reminder_days),
         ),
+        change_log,
     )
 
 

@@ -10,20 +10,26 @@ from typing import Annotated
 import typer
 
 from kontor import db
-from kontor.bootstrap import authenticator_for
+from kontor.bootstrap import audit_log, authenticator_for, bootstrap, load_schema
 from kontor.cli.common import fail, load_settings, print_json
 from kontor.errors import KontorError
 from kontor.messaging import SystemClock, UnitOfWork
 from kontor.platform import (
+    CREATE_TENANT,
+    CREATE_USER,
     Authenticator,
     Directory,
     SessionStore,
     TenantKind,
     TenantStore,
     User,
+    broker_system,
     deactivate_user,
+    delete_broker_system,
     find_user,
     provision_tenant,
+    record_identity_change,
+    recording_tenant,
 )
 
 tenant_app = typer.Typer(help="Tenants: operator, insurer, broker systems.", no_args_is_help=True)
@@ -43,12 +49,19 @@ def _work() -> Iterator[tuple[UnitOfWork, Authenticator]]:
     try:
         if not db.is_up_to_date(engine):
             fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")
-        with UnitOfWork(engine, SystemClock()) as uow:
+        audit = audit_log(settings)  # what the operator does here is audited too
+        with _reported(), UnitOfWork(engine, SystemClock(), change_log=audit) as uow:
             yield uow, authenticator_for(settings)
-    except KontorError as error:
-        fail(f"{error.message} ({', '.join(f'{k}={v}' for k, v in error.details.items())})")
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except KontorError as error:
+        fail(f"{error.message} ({', '.join(f'{k}={v}' for k, v in error.details.items())})")
 
 
 def _password(from_stdin: bool) -> str:
@@ -96,6 +109,10 @@ def create_tenant(
             parent_tenant_id=parent,
             allows_sub_brokers=allow_sub_brokers,
         )
+        record_identity_change(
+            uow, CREATE_TENANT, ("tenant", tenant_id), parent or tenant_id, None,
+            kind=kind.value, allows_sub_brokers=allow_sub_brokers,
+        )  # fmt: skip
         uow.commit()
     typer.echo(f"tenant {tenant.tenant_id} ({tenant.kind.value}) created")
 
@@ -105,6 +122,34 @@ def list_tenants() -> None:
     """Print every tenant as JSON."""
     with _work() as (uow, _):
         print_json([tenant.__dict__ for tenant in TenantStore(uow.connection).list()])
+
+
+@tenant_app.command("delete")
+def delete_tenant(
+    tenant_id: Annotated[str, typer.Argument(help="The broker system to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False,
+) -> None:
+    """Delete a broker system for good: every row of it and of the broker systems below it.
+
+    The deletion is recorded in the audit log of its parent tenant (else the operator's).
+    """
+    if not yes:
+        typer.confirm(f"Delete broker system {tenant_id} and all its data for good?", abort=True)
+    kontor = bootstrap(load_settings())
+    try:
+        with _reported(), kontor.bus.unit_of_work() as uow:
+            tenant = broker_system(uow.connection, tenant_id)
+            deleted = delete_broker_system(
+                uow,
+                load_schema(),
+                tenant,
+                actor=None,
+                recorded_in=recording_tenant(uow.connection, tenant),
+            )
+            uow.commit()
+    finally:
+        kontor.engine.dispose()
+    print_json({"tenant_ids": deleted.tenant_ids, "deleted_rows": deleted.rows})
 
 
 @user_app.command("create")
@@ -128,7 +173,13 @@ def create_user(
             group_ids=group,
             now=uow.clock.now(),
         )
-        authenticator.set_password(uow, tenant, user.user_id, password, login=user.login)
+        record_identity_change(
+            uow, CREATE_USER, ("user", user.user_id), tenant, None, groups=sorted(group),
+            invited=False,
+        )  # fmt: skip
+        authenticator.set_password(
+            uow, tenant, user.user_id, password, login=user.login, actor=None, reason="initial"
+        )
         uow.commit()
         print_json(_user_json(user, directory))
 
@@ -153,7 +204,10 @@ def reset_password(
     password = _password(password_stdin)
     with _work() as (uow, authenticator):
         user = _user(uow, login)
-        authenticator.set_password(uow, user.tenant_id, user.user_id, password, login=user.login)
+        authenticator.set_password(
+            uow, user.tenant_id, user.user_id, password, login=user.login, actor=None,
+            reason="reset_by_operator",
+        )  # fmt: skip
         ended = SessionStore(uow.connection).end_all(user.tenant_id, user.user_id, uow.clock.now())
         uow.commit()
     typer.echo(f"password of {user.login} set; {ended} session(s) ended")
@@ -164,7 +218,7 @@ def deactivate(login: Annotated[str, typer.Argument(help="The user's login name.
     """Deactivate a user: their sessions end and their API tokens are revoked."""
     with _work() as (uow, _):
         user = _user(uow, login)
-        deactivate_user(uow.connection, user.tenant_id, user.user_id, uow.clock.now())
+        deactivate_user(uow, user.tenant_id, user.user_id, actor=None)
         uow.commit()
     typer.echo(f"{user.login} deactivated")
 

@@ -3,11 +3,24 @@
 from kontor.platform.administration import Administration, deactivate_user, provision_tenant
 from kontor.platform.authentication import Authenticator, LoggedIn, SessionPolicy, principal_of
 from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
+from kontor.platform.deletion import (
+    DELETE_BROKER_SYSTEM,
+    DeletedBrokerSystem,
+    broker_system,
+    delete_broker_system,
+    recording_tenant,
+)
 from kontor.platform.demo import DemoLogin, seed_demo
 from kontor.platform.directory import Directory, Grant, Group, User, find_user
 from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
 from kontor.platform.expiry import ExpiryPolicy, PasswordReminders, expires_at
 from kontor.platform.identity import Principal
+from kontor.platform.identity_audit import (
+    ALLOW_SUB_BROKERS,
+    CREATE_TENANT,
+    CREATE_USER,
+    record_identity_change,
+)
 from kontor.platform.mail import Mail, MaildirSink, Mailer, MailUnavailable, NoMailer, SmtpMailer
 from kontor.platform.passwords import PasswordHasher, check_password_policy
 from kontor.platform.permissions import (
@@ -31,10 +44,14 @@ from kontor.platform.throttle import ThrottlePolicy
 
 __all__ = [
     "ADMINISTRATORS",
+    "ALLOW_SUB_BROKERS",
     "APPS",
     "APP_ACTIONS",
     "BROKERS",
+    "CREATE_TENANT",
+    "CREATE_USER",
     "DEFAULT_PROFILES",
+    "DELETE_BROKER_SYSTEM",
     "OPERATOR_STAFF",
     "PERMISSIONS",
     "SIGNED_IN",
@@ -43,6 +60,7 @@ __all__ = [
     "Administration",
     "ApiToken",
     "Authenticator",
+    "DeletedBrokerSystem",
     "DemoLogin",
     "Directory",
     "ExpiryPolicy",
@@ -74,13 +92,17 @@ __all__ = [
     "TokenStore",
     "User",
     "app_permission",
+    "broker_system",
     "check_password_policy",
     "deactivate_user",
+    "delete_broker_system",
     "expires_at",
     "find_user",
     "installed_apps",
     "principal_of",
     "provision_tenant",
+    "record_identity_change",
+    "recording_tenant",
     "seed_demo",
     "tenants",
 ]

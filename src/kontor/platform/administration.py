@@ -11,20 +11,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, MetaData
 
 from kontor.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kontor.messaging import UnitOfWork
 from kontor.platform.authentication import Authenticator, effective_permissions
 from kontor.platform.credentials import SessionStore, TokenStore
+from kontor.platform.deletion import DeletedBrokerSystem, broker_system, delete_broker_system
 from kontor.platform.directory import Directory, Group, User
 from kontor.platform.identity import Principal
+from kontor.platform.identity_audit import (
+    CREATE_BROKER_SYSTEM,
+    CREATE_USER,
+    DEACTIVATE_USER,
+    END_SESSION,
+    SET_GRANT,
+    SET_GROUP_PERMISSIONS,
+    record_identity_change,
+)
 from kontor.platform.permissions import (
     BROKERS,
     DEFAULT_PROFILES,
     MANAGE_BROKER_SYSTEMS,
     MANAGE_GROUPS,
     MANAGE_SUB_USERS,
+    MANAGE_TENANTS,
     MANAGE_USERS,
     TenantKind,
     checked_permissions,
@@ -56,19 +67,25 @@ def provision_tenant(
     return tenant
 
 
-def deactivate_user(connection: Connection, tenant_id: str, user_id: str, now: dt.datetime) -> User:
+def deactivate_user(uow: UnitOfWork, tenant_id: str, user_id: str, actor: str | None) -> User:
     """Deactivate a user, end their sessions and revoke their API tokens."""
-    user = Directory(connection, tenant_id).deactivate(user_id, now)
-    SessionStore(connection).end_all(tenant_id, user_id, now)
-    TokenStore(connection).revoke_all(tenant_id, user_id, now)
+    now = uow.clock.now()
+    user = Directory(uow.connection, tenant_id).deactivate(user_id, now)
+    SessionStore(uow.connection).end_all(tenant_id, user_id, now)
+    TokenStore(uow.connection).revoke_all(tenant_id, user_id, now)
+    record_identity_change(uow, DEACTIVATE_USER, ("user", user_id), tenant_id, actor)
     return user
 
 
 class Administration:
-    """User, group and broker-system management in the caller's tenant."""
+    """User, group and broker-system management in the caller's tenant.
 
-    def __init__(self, authenticator: Authenticator) -> None:
+    ``schema`` holds every table, so that deleting a broker system reaches all of its rows.
+    """
+
+    def __init__(self, authenticator: Authenticator, schema: MetaData) -> None:
         self._authenticator = authenticator
+        self._schema = schema
 
     def create_user(
         self,
@@ -98,10 +115,15 @@ class Administration:
             now=uow.clock.now(),
             created_by=caller.user_id,
         )
+        record_identity_change(
+            uow, CREATE_USER, ("user", user.user_id), caller.tenant_id, caller.user_id,
+            groups=wanted, invited=password is None,
+        )  # fmt: skip
         if password is not None:
             self._authenticator.set_password(
-                uow, caller.tenant_id, user.user_id, password, login=user.login
-            )
+                uow, caller.tenant_id, user.user_id, password, login=user.login,
+                actor=caller.user_id, reason="initial",
+            )  # fmt: skip
         return directory.user(user.user_id)
 
     def users(self, uow: UnitOfWork, caller: Principal) -> list[User]:
@@ -121,7 +143,7 @@ class Administration:
         self._managed(uow, caller, user_id)
         if user_id == caller.user_id:
             raise Conflict("you cannot deactivate yourself", user_id=user_id)
-        return deactivate_user(uow.connection, caller.tenant_id, user_id, uow.clock.now())
+        return deactivate_user(uow, caller.tenant_id, user_id, caller.user_id)
 
     def set_grant(
         self,
@@ -139,6 +161,10 @@ class Administration:
         if not caller.has(MANAGE_USERS):
             _within_reach(caller, frozenset({permission}), "permission")
         directory.set_grant(user_id, permission, granted)
+        record_identity_change(
+            uow, SET_GRANT, ("user", user_id), caller.tenant_id, caller.user_id,
+            permission=permission, granted=granted,
+        )  # fmt: skip
 
     def end_session(
         self, uow: UnitOfWork, caller: Principal, user_id: str, session_id: str
@@ -148,6 +174,10 @@ class Administration:
         SessionStore(uow.connection).end(
             caller.tenant_id, session_id, uow.clock.now(), user_id=user_id
         )
+        record_identity_change(
+            uow, END_SESSION, ("session", session_id), caller.tenant_id, caller.user_id,
+            user_id=user_id,
+        )  # fmt: skip
 
     def set_group_permissions(
         self, uow: UnitOfWork, caller: Principal, group_id: str, permissions: Iterable[str]
@@ -162,7 +192,13 @@ class Administration:
                 group_id=group_id,
             )
         directory = Directory(uow.connection, caller.tenant_id)
-        return directory.set_group_permissions(group_id, checked, uow.clock.now())
+        before = sorted(directory.group(group_id).permissions)
+        group = directory.set_group_permissions(group_id, checked, uow.clock.now())
+        record_identity_change(
+            uow, SET_GROUP_PERMISSIONS, ("group", group_id), caller.tenant_id, caller.user_id,
+            before={"permissions": before}, permissions=sorted(checked),
+        )  # fmt: skip
+        return group
 
     def create_broker_system(
         self,
@@ -195,16 +231,37 @@ class Administration:
             now=now,
             created_by=caller.user_id,
         )
+        record_identity_change(
+            uow, CREATE_BROKER_SYSTEM, ("tenant", tenant_id), caller.tenant_id, caller.user_id,
+            first_user=user.user_id,
+        )  # fmt: skip
+        record_identity_change(
+            uow, CREATE_USER, ("user", user.user_id), tenant_id, caller.user_id,
+            groups=[BROKERS], invited=password is None,
+        )  # fmt: skip
         if password is not None:
             self._authenticator.set_password(
-                uow, tenant_id, user.user_id, password, login=user.login
-            )
+                uow, tenant_id, user.user_id, password, login=user.login,
+                actor=caller.user_id, reason="initial",
+            )  # fmt: skip
         return tenant, Directory(uow.connection, tenant_id).user(user.user_id)
 
     def broker_systems(self, uow: UnitOfWork, caller: Principal) -> list[Tenant]:
         """The broker systems created under the caller's tenant."""
         caller.require(MANAGE_BROKER_SYSTEMS)
         return TenantStore(uow.connection).list(parent_tenant_id=caller.tenant_id)
+
+    def delete_broker_system(
+        self, uow: UnitOfWork, caller: Principal, tenant_id: str, *, as_operator: bool = False
+    ) -> DeletedBrokerSystem:
+        """Delete a broker system under the caller's tenant (the operator: any) irreversibly."""
+        caller.require(MANAGE_TENANTS if as_operator else MANAGE_BROKER_SYSTEMS)
+        tenant = broker_system(uow.connection, tenant_id)
+        if not as_operator and tenant.parent_tenant_id != caller.tenant_id:
+            raise NotFound(f"broker system {tenant_id!r} not found", tenant_id=tenant_id)
+        return delete_broker_system(
+            uow, self._schema, tenant, actor=caller.user_id, recorded_in=caller.tenant_id
+        )
 
     @staticmethod
     def _managed(uow: UnitOfWork, caller: Principal, user_id: str) -> Directory:

@@ -12,12 +12,21 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, select
 
 from kontor.errors import InvalidInput
-from kontor.messaging import Clock, UnitOfWork
+from kontor.messaging import ChangeLog, Clock, UnitOfWork
 from kontor.platform.credentials import ApiToken, Session, SessionStore, TokenStore
 from kontor.platform.directory import Directory, User
 from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
 from kontor.platform.expiry import ExpiryPolicy, expires_at
 from kontor.platform.identity import Principal
+from kontor.platform.identity_audit import (
+    CREATE_TOKEN,
+    END_SESSION,
+    LOGIN,
+    LOGIN_FAILED,
+    REVOKE_TOKEN,
+    SET_PASSWORD,
+    record_identity_change,
+)
 from kontor.platform.passwords import PasswordHasher, check_password_policy
 from kontor.platform.permissions import (
     MANAGE_BROKER_SYSTEMS,
@@ -49,7 +58,10 @@ class LoggedIn:
 
 
 class Authenticator:
-    """Checks passwords, opens sessions and resolves session cookies and bearer tokens."""
+    """Checks passwords, opens sessions and resolves session cookies and bearer tokens.
+
+    Logins of known users (successful or not) go to ``change_log`` (the audit log), if any.
+    """
 
     def __init__(
         self,
@@ -57,11 +69,13 @@ class Authenticator:
         sessions: SessionPolicy | None = None,
         throttle: ThrottlePolicy | None = None,
         expiry: ExpiryPolicy | None = None,
+        change_log: ChangeLog | None = None,
     ) -> None:
         self.hasher = hasher or PasswordHasher()
         self.sessions = sessions or SessionPolicy()
         self.throttle = throttle or ThrottlePolicy()
         self.expiry = expiry or ExpiryPolicy()
+        self._change_log = change_log
 
     def login(
         self,
@@ -93,15 +107,22 @@ class Authenticator:
         usable = row is not None and row.active and row.password_hash is not None
         hashed = row.password_hash if usable and row is not None else self.hasher.dummy_hash
         matches = self.hasher.verify(password, hashed)
-        with UnitOfWork(engine, clock) as uow:
+        with UnitOfWork(engine, clock, change_log=self._change_log) as uow:
             throttle = LoginThrottle(uow.connection, self.throttle)
             if not (usable and matches and row is not None):
                 throttle.failed(keys, now)
+                if row is not None:  # an unknown login name belongs to no tenant's log
+                    entity = ("user", row.user_id)
+                    record_identity_change(uow, LOGIN_FAILED, entity, row.tenant_id, None)
                 uow.commit()
                 raise LoginFailed("login name or password is wrong")
             throttle.succeeded(account_key(login))
             ends = expires_at(self.expiry, row.password_changed_at, row.password_expires)
             if ends is not None and now >= ends:
+                record_identity_change(
+                    uow, LOGIN_FAILED, ("user", row.user_id), row.tenant_id, None,
+                    reason="password_expired",
+                )  # fmt: skip
                 uow.commit()
                 raise PasswordExpired(
                     "your password has expired; ask for a reset code: POST /api/auth/password-reset"
@@ -115,6 +136,10 @@ class Authenticator:
                 user_agent=user_agent,
             )
             user = Directory(uow.connection, row.tenant_id).user(row.user_id)
+            record_identity_change(
+                uow, LOGIN, ("user", row.user_id), row.tenant_id, row.user_id,
+                session_id=session.session_id,
+            )  # fmt: skip
             uow.commit()
         return LoggedIn(session, secret, user)
 
@@ -161,18 +186,37 @@ class Authenticator:
         hashed = row.password_hash or self.hasher.dummy_hash
         if not (self.hasher.verify(current, hashed) and row.password_hash):
             raise InvalidInput("the current password is wrong", field="current_password")
-        self.set_password(uow, caller.tenant_id, caller.user_id, new, login=row.login)
+        self.set_password(
+            uow,
+            caller.tenant_id,
+            caller.user_id,
+            new,
+            login=row.login,
+            actor=caller.user_id,
+            reason="changed",
+        )
         return SessionStore(uow.connection).end_all(
             caller.tenant_id, caller.user_id, now, keep=caller.session_id
         )
 
     def set_password(
-        self, uow: UnitOfWork, tenant_id: str, user_id: str, password: str, *, login: str
+        self,
+        uow: UnitOfWork,
+        tenant_id: str,
+        user_id: str,
+        password: str,
+        *,
+        login: str,
+        actor: str | None,
+        reason: str,
     ) -> None:
-        """Check ``password`` against the policy and store its hash."""
+        """Check ``password`` against the policy and store its hash; ``reason`` is audited."""
         check_password_policy(password, login=login)
         Directory(uow.connection, tenant_id).set_password_hash(
             user_id, self.hasher.hash(password), uow.clock.now()
+        )
+        record_identity_change(
+            uow, SET_PASSWORD, ("user", user_id), tenant_id, actor, reason=reason
         )
 
     def create_token(
@@ -197,9 +241,34 @@ class Authenticator:
             raise InvalidInput(
                 f"a token must expire in the future and within {days} days", field="expires_at"
             )
-        return TokenStore(uow.connection).create(
+        token, secret = TokenStore(uow.connection).create(
             caller.tenant_id, caller.user_id, name, scope, now, expires_at
         )
+        record_identity_change(
+            uow, CREATE_TOKEN, ("api_token", token.token_id), caller.tenant_id, caller.user_id,
+            permissions=sorted(scope), expires_at=expires_at.isoformat(),
+        )  # fmt: skip
+        return token, secret
+
+    def revoke_token(self, uow: UnitOfWork, caller: Principal, token_id: str) -> ApiToken:
+        """Revoke one of the caller's API tokens at once."""
+        token = TokenStore(uow.connection).revoke(
+            caller.tenant_id, caller.user_id, token_id, uow.clock.now()
+        )
+        record_identity_change(
+            uow, REVOKE_TOKEN, ("api_token", token_id), caller.tenant_id, caller.user_id
+        )
+        return token
+
+    def end_session(self, uow: UnitOfWork, caller: Principal, session_id: str) -> None:
+        """End one of the caller's sessions (logout: the current one)."""
+        SessionStore(uow.connection).end(
+            caller.tenant_id, session_id, uow.clock.now(), user_id=caller.user_id
+        )
+        record_identity_change(
+            uow, END_SESSION, ("session", session_id), caller.tenant_id, caller.user_id,
+            user_id=caller.user_id,
+        )  # fmt: skip
 
 
 def effective_permissions(tenant: Tenant, permissions: frozenset[str]) -> frozenset[str]:

@@ -53,7 +53,9 @@ def seed_demo(uow: UnitOfWork, authenticator: Authenticator) -> list[DemoLogin]:
             login=login, display_name=name, email=login, group_ids=[group_id], now=now
         )
         password = secrets.token_urlsafe(15)  # 20 characters, 120 random bits
-        authenticator.set_password(uow, tenant_id, user.user_id, password, login=login)
+        authenticator.set_password(
+            uow, tenant_id, user.user_id, password, login=login, actor=None, reason="initial"
+        )
         logins.append(DemoLogin(tenant_id, login, group_id, password))
     uow.commit()
     return logins

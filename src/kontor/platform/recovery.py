@@ -87,7 +87,13 @@ class Recovery:
                 "this link is unknown, used or expired; ask for a new one", field="token"
             )
         self._authenticator.set_password(
-            uow, user.tenant_id, user.user_id, password, login=user.login
+            uow,
+            user.tenant_id,
+            user.user_id,
+            password,
+            login=user.login,
+            actor=user.user_id,
+            reason=row.purpose,
         )
         uow.connection.execute(
             update(password_links)

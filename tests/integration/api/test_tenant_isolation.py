@@ -3,42 +3,24 @@ rows stay as they were."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 
 from kontor.api import create_app
-from kontor.bootstrap import Kontor, bootstrap, load_schema
-from kontor.messaging import FakeClock, outbox
-from kontor.platform import BROKERS, PERMISSIONS, SessionStore, TenantKind
-from kontor.process.messages import CompleteUserTask
+from kontor.bootstrap import Kontor, bootstrap
+from kontor.messaging import FakeClock
 from kontor.rules.deployment import HookPoint, HookRegistry
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
-from support.dmn import risk_xml
-from support.identity import Caller, api_caller
+from support.tenant_world import WORKER, broker, rows_of, tenant_world
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
-ORDER = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://t">
-  <bpmn:process id="Order" isExecutable="true">
-    <bpmn:startEvent id="S"/><bpmn:userTask id="Review"/>
-    <bpmn:serviceTask id="Book"><bpmn:extensionElements>
-      <zeebe:taskDefinition type="book" retries="1"/></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:endEvent id="E"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="Review" targetRef="Book"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="Book" targetRef="E"/>
-  </bpmn:process>
-</bpmn:definitions>"""
-WORKER = {"worker_id": "w1"}
 BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/platform/users/{user_id}/grants/{permission}"): {"granted": True},
     ("POST", "/api/process/definitions/{process_key}/start"): {},
@@ -83,68 +65,6 @@ def client(kontor: Kontor) -> Iterator[TestClient]:
         yield test_client
 
 
-def broker(kontor: Kontor, tenant_id: str) -> Caller:
-    """A broker user who holds every permission, so only the tenant scoping can refuse."""
-    return api_caller(
-        kontor, tenant_id, kind=TenantKind.BROKER, group=BROKERS, grants=sorted(PERMISSIONS)
-    )
-
-
-def b_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
-    """B's resources: a process with an instance, an external task and an incident, rules
-    with a hook binding and a decision, a session, a token; the ids by path parameter name."""
-    as_b = b.headers
-    assert client.post("/api/process/definitions", content=ORDER, headers=as_b).status_code == 201
-    instance = client.post("/api/process/definitions/Order/start", json={}, headers=as_b).json()
-    [task] = instance["user_tasks"]
-    kontor.bus.handle(
-        CompleteUserTask(tenant_id=b.principal.tenant_id, instance_id=instance["instance_id"],
-                         task_id=task["task_id"], variables={})
-    )  # fmt: skip
-    fetch = {**WORKER, "topics": [{"name": "book", "lock_duration_ms": 600_000}]}
-    tasks = "/api/process/external-tasks"
-    [job] = client.post(f"{tasks}/fetch-and-lock", json=fetch, headers=as_b).json()
-    failure = {**WORKER, "error_message": "ledger closed", "retries": 0}
-    client.post(f"{tasks}/{job['job_id']}/failure", json=failure, headers=as_b)
-    [job] = client.post(f"{tasks}/fetch-and-lock", json=fetch, headers=as_b).json() or [job]
-    base = f"/api/process/instances/{instance['instance_id']}"
-    [incident] = client.get(base, headers=as_b).json()["incidents"]
-    rules = "/api/rules/deployments?file_name=risk.dmn"
-    assert client.post(rules, content=risk_xml(), headers=as_b).status_code == 201
-    binding = {"model_key": "risk", "decision": "Risk Class"}
-    assert (
-        client.put("/api/rules/hooks/task.created", json=binding, headers=as_b).status_code == 200
-    )
-    with kontor.bus.unit_of_work() as uow:
-        session, _ = SessionStore(uow.connection).open(
-            b.principal.tenant_id, b.principal.user_id, uow.clock.now(), dt.timedelta(hours=1)
-        )
-        uow.commit()
-        message_id = uow.connection.execute(
-            select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
-        ).scalar_one()
-    token_id = client.get("/api/auth/me/tokens", headers=as_b).json()[0]["token_id"]
-    return {
-        "user_id": b.principal.user_id, "permission": "process:read", "session_id":
-        session.session_id, "token_id": token_id, "message_id": message_id, "model_key": "risk",
-        "version": "1", "hook": "task.created", "process_key": "Order",
-        "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
-        "job_id": job["job_id"],
-    }  # fmt: skip
-
-
-def rows_of(engine: Engine, tenant_id: str) -> dict[str, list[tuple[str, ...]]]:
-    """Every row of ``tenant_id`` in every table, as text, in a stable order."""
-    snapshot = {}
-    with engine.connect() as connection:
-        for table in load_schema().sorted_tables:
-            if "tenant_id" not in table.c:
-                continue
-            rows = connection.execute(select(table).where(table.c.tenant_id == tenant_id))
-            snapshot[table.name] = sorted(tuple(map(str, row)) for row in rows)
-    return snapshot
-
-
 def tenant_routes(client: TestClient) -> list[tuple[str, str]]:
     """(method, path template) of every route with a path parameter naming a resource."""
     found = []
@@ -160,7 +80,7 @@ def test_a_foreign_tenants_resources_are_not_found_and_stay_unchanged(
     kontor: Kontor, client: TestClient, engine: Engine
 ) -> None:
     a, b = broker(kontor, "makler-a"), broker(kontor, "makler-b")
-    ids = b_world(kontor, client, b)
+    ids = tenant_world(kontor, client, b)
     before = rows_of(engine, "makler-b")
     assert sum(map(len, before.values())) > 20
     answers = {}
@@ -186,7 +106,7 @@ def test_a_foreign_tenants_resources_are_not_found_and_stay_unchanged(
 
 def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) -> None:
     a, b = broker(kontor, "makler-a"), broker(kontor, "makler-b")
-    b_world(kontor, client, b)
+    tenant_world(kontor, client, b)
     as_a = a.headers
     assert client.get("/api/process/definitions", headers=as_a).json() == []
     assert client.get("/api/process/instances", headers=as_a).json()["total"] == 0

@@ -105,3 +105,38 @@ def test_development_seed_creates_demo_users_once(engine: Engine) -> None:
     for demo in logins:
         assert login(engine, demo.login, demo.password)
     assert seed_development(engine, settings) == []
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_tenant_delete_removes_a_broker_system_with_its_sub_brokers(
+    runner: CliRunner, engine: Engine
+) -> None:
+    kontor(runner, "tenant", "create", "versicherer", "--name", "VU", "--kind", "insurer")
+    kontor(runner, "tenant", "create", "makler", "--name", "Makler", "--parent", "versicherer",
+           "--allow-sub-brokers")  # fmt: skip
+    kontor(runner, "tenant", "create", "unter", "--name", "Unter", "--parent", "makler")
+    kontor(
+        runner, "user", "create", "--tenant", "unter", "--login", "uli@unter.example",
+        "--group", "vermittler", "--password-stdin", stdin=PASSWORD,
+    )  # fmt: skip
+    login(engine, "uli@unter.example", PASSWORD)
+
+    declined = runner.invoke(app, ["tenant", "delete", "makler"], input="n\n")
+    assert (declined.exit_code, "Aborted" in declined.output) == (1, True)
+    assert len(json.loads(kontor(runner, "tenant", "list"))) == 3
+
+    deleted = json.loads(kontor(runner, "tenant", "delete", "makler", "--yes"))
+
+    assert deleted["tenant_ids"] == ["makler", "unter"]
+    assert deleted["deleted_rows"]["platform_sessions"] == 1
+    remaining = json.loads(kontor(runner, "tenant", "list"))
+    assert [tenant["tenant_id"] for tenant in remaining] == ["versicherer"]
+    with pytest.raises(LoginFailed):
+        login(engine, "uli@unter.example", PASSWORD)
+    recorded = kontor(runner, "audit", "export", "--tenant", "versicherer")
+    assert "platform.delete_broker_system,tenant,makler" in recorded
+    assert "platform.create_tenant,tenant,makler" in recorded  # in its parent's log
+    insurer = runner.invoke(app, ["tenant", "delete", "versicherer", "--yes"])
+    assert (insurer.exit_code, "broker system 'versicherer' not found" in insurer.output) == (
+        2, True
+    )  # fmt: skip

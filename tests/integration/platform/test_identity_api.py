@@ -65,7 +65,9 @@ def add_user(
         user = Directory(uow.connection, tenant_id).add_user(
             login=login, display_name=login, email=login, group_ids=[group], now=uow.clock.now()
         )
-        kontor.authenticator.set_password(uow, tenant_id, user.user_id, PASSWORD, login=login)
+        kontor.authenticator.set_password(
+            uow, tenant_id, user.user_id, PASSWORD, login=login, actor=None, reason="initial"
+        )
         uow.commit()
     return user.user_id
 

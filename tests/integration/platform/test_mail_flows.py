@@ -92,7 +92,9 @@ def kontor(engine: Engine, inbox: Inbox) -> Kontor:
             login=ADMIN, display_name="Admin", email=ADMIN, group_ids=[ADMINISTRATORS],
             now=uow.clock.now(),
         )  # fmt: skip
-        wired.authenticator.set_password(uow, "versicherer", admin.user_id, PASSWORD, login=ADMIN)
+        wired.authenticator.set_password(
+            uow, "versicherer", admin.user_id, PASSWORD, login=ADMIN, actor=None, reason="initial"
+        )
         uow.commit()
     return wired
 
@@ -230,7 +232,9 @@ def test_passwords_expire_with_reminders_unless_switched_off(
             login=ute, display_name="Ute", email=ute, group_ids=["underwriters"],
             now=uow.clock.now(),
         )  # fmt: skip
-        kontor.authenticator.set_password(uow, "versicherer", user.user_id, PASSWORD, login=ute)
+        kontor.authenticator.set_password(
+            uow, "versicherer", user.user_id, PASSWORD, login=ute, actor=None, reason="initial"
+        )
         uow.commit()
     with browser(app) as admin, browser(app) as ute_browser:
         log_in(admin, ADMIN, PASSWORD)

@@ -84,7 +84,13 @@ def test_unknown_user_and_wrong_password_both_verify_a_hash(engine: Engine) -> N
             group_ids=["vermittler"], now=uow.clock.now(),
         )  # fmt: skip
         authenticator.set_password(
-            uow, "makler-a", user.user_id, "richtig langes Kennwort", login=user.login
+            uow,
+            "makler-a",
+            user.user_id,
+            "richtig langes Kennwort",
+            login=user.login,
+            actor=None,
+            reason="initial",
         )
         uow.commit()
     answers = []

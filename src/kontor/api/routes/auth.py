@@ -216,7 +216,7 @@ def logout(
     kontor = kontor_of(request)
     if caller.session_id is not None and request.cookies.get(SESSION_COOKIE):
         with kontor.bus.unit_of_work() as uow:
-            SessionStore(uow.connection).end(caller.tenant_id, caller.session_id, uow.clock.now())
+            kontor.authenticator.end_session(uow, caller, caller.session_id)
             uow.commit()
     clear_session_cookies(response, kontor.settings)
 
@@ -312,10 +312,9 @@ def end_my_session(
     session_id: str, request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]
 ) -> None:
     """End one of my sessions (another device, or this one)."""
-    with kontor_of(request).bus.unit_of_work() as uow:
-        SessionStore(uow.connection).end(
-            caller.tenant_id, session_id, uow.clock.now(), user_id=caller.user_id
-        )
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        kontor.authenticator.end_session(uow, caller, session_id)
         uow.commit()
 
 
@@ -348,9 +347,8 @@ def revoke_token(
     token_id: str, request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]
 ) -> TokenOut:
     """Revoke one of my API tokens at once."""
-    with kontor_of(request).bus.unit_of_work() as uow:
-        token = TokenStore(uow.connection).revoke(
-            caller.tenant_id, caller.user_id, token_id, uow.clock.now()
-        )
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        token = kontor.authenticator.revoke_token(uow, caller, token_id)
         uow.commit()
     return TokenOut.of(token)

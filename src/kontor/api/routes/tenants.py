@@ -12,7 +12,18 @@ from kontor.api.routes.auth import send_after_response
 from kontor.api.routes.users import UserOut
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
-from kontor.platform import Directory, Principal, Tenant, TenantKind, TenantStore, provision_tenant
+from kontor.platform import (
+    ALLOW_SUB_BROKERS,
+    CREATE_TENANT,
+    DeletedBrokerSystem,
+    Directory,
+    Principal,
+    Tenant,
+    TenantKind,
+    TenantStore,
+    provision_tenant,
+    record_identity_change,
+)
 
 router = APIRouter(prefix="/api/tenants", tags=["platform"])
 
@@ -80,6 +91,18 @@ class BrokerSystemOut(BaseModel):
     user: UserOut
 
 
+class DeletedBrokerSystemOut(BaseModel):
+    """What deleting a broker system removed: its tenants (itself first) and rows per table."""
+
+    tenant_ids: list[str]
+    deleted_rows: dict[str, int]
+
+    @classmethod
+    def of(cls, deleted: DeletedBrokerSystem) -> DeletedBrokerSystemOut:
+        """The response body for ``deleted``."""
+        return cls(tenant_ids=deleted.tenant_ids, deleted_rows=deleted.rows)
+
+
 @router.get("/current")
 def current_tenant(
     request: Request, caller: Annotated[Principal, requires("tenants:read")]
@@ -123,6 +146,14 @@ def create_broker_system(
     return out
 
 
+@router.delete("/broker-systems/{tenant_id}")
+def delete_broker_system(
+    tenant_id: str, request: Request, caller: BrokerManager
+) -> DeletedBrokerSystemOut:
+    """Delete a broker system under my tenant for good: every row of it and its sub-brokers."""
+    return _delete_broker_system(request, caller, tenant_id, as_operator=False)
+
+
 @router.get("")
 def list_tenants(request: Request, caller: Operator) -> list[TenantOut]:
     """Every tenant (the operator's view)."""
@@ -134,7 +165,7 @@ def list_tenants(request: Request, caller: Operator) -> list[TenantOut]:
 @router.post("", status_code=201)
 def create_tenant(body: TenantIn, request: Request, caller: Operator) -> TenantOut:
     """Create a tenant of any kind with its groups (the operator only)."""
-    del caller  # the permission is the whole check: tenants are not tenant-scoped
+    # the permission is the whole check: tenants are not tenant-scoped
     bus = kontor_of(request).bus
     with bus.unit_of_work() as uow:
         tenant = provision_tenant(
@@ -145,6 +176,10 @@ def create_tenant(body: TenantIn, request: Request, caller: Operator) -> TenantO
             uow.clock.now(),
             allows_sub_brokers=body.allows_sub_brokers,
         )
+        record_identity_change(
+            uow, CREATE_TENANT, ("tenant", tenant.tenant_id), caller.tenant_id, caller.user_id,
+            kind=tenant.kind.value, allows_sub_brokers=tenant.allows_sub_brokers,
+        )  # fmt: skip
         uow.commit()
     return TenantOut.of(tenant)
 
@@ -154,8 +189,30 @@ def change_tenant(
     tenant_id: str, body: TenantChangeIn, request: Request, caller: Operator
 ) -> TenantOut:
     """Let a broker system hold broker systems of its own, or stop it (the operator only)."""
-    del caller  # the permission is the whole check: the operator manages every tenant
+    # the permission is the whole check: the operator manages every tenant
     with kontor_of(request).bus.unit_of_work() as uow:
         tenant = TenantStore(uow.connection).allow_sub_brokers(tenant_id, body.allows_sub_brokers)
+        record_identity_change(
+            uow, ALLOW_SUB_BROKERS, ("tenant", tenant_id), caller.tenant_id, caller.user_id,
+            allowed=body.allows_sub_brokers,
+        )  # fmt: skip
         uow.commit()
     return TenantOut.of(tenant)
+
+
+@router.delete("/{tenant_id}")
+def delete_tenant(tenant_id: str, request: Request, caller: Operator) -> DeletedBrokerSystemOut:
+    """Delete any broker system for good, with its sub-brokers (the operator only)."""
+    return _delete_broker_system(request, caller, tenant_id, as_operator=True)
+
+
+def _delete_broker_system(
+    request: Request, caller: Principal, tenant_id: str, *, as_operator: bool
+) -> DeletedBrokerSystemOut:
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        deleted = kontor.administration.delete_broker_system(
+            uow, caller, tenant_id, as_operator=as_operator
+        )
+        uow.commit()
+    return DeletedBrokerSystemOut.of(deleted)

@@ -1,0 +1,110 @@
+"""Deleting a broker system irreversibly: every row of it and of the broker systems below it.
+
+The tables come from the schema's metadata, so a table added later is covered without a change
+here: every table with a ``tenant_id`` column loses the rows of the deleted tenants. The audit
+log is chained per tenant, so deleting these tenants' entries and seals leaves every other
+tenant's chain verifiable; the fact of the deletion is recorded in the deleting tenant's log,
+with references and row counts only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, MetaData, delete, select
+
+from kontor.errors import Conflict, NotFound
+from kontor.messaging import Change, UnitOfWork
+from kontor.platform.permissions import TenantKind
+from kontor.platform.tenants import Tenant, TenantStore, tenants
+
+DELETE_BROKER_SYSTEM = "platform.delete_broker_system"
+"""The audit action of a deletion; its entity is the deleted tenant (type ``tenant``)."""
+
+
+@dataclass(frozen=True)
+class DeletedBrokerSystem:
+    """What a deletion removed: the tenants (the broker system first) and rows per table."""
+
+    tenant_ids: list[str]
+    rows: dict[str, int]
+
+
+def broker_system(connection: Connection, tenant_id: str) -> Tenant:
+    """The broker system ``tenant_id``; any other tenant is not found."""
+    tenant = TenantStore(connection).find(tenant_id)
+    if tenant is None or tenant.kind is not TenantKind.BROKER:
+        raise NotFound(f"broker system {tenant_id!r} not found", tenant_id=tenant_id)
+    return tenant
+
+
+def tenant_with_descendants(connection: Connection, tenant_id: str) -> list[str]:
+    """``tenant_id`` and every tenant below it (sub-brokers, theirs, ...), parents first."""
+    found = [tenant_id]
+    level = [tenant_id]
+    while level:
+        level = list(
+            connection.scalars(
+                select(tenants.c.tenant_id)
+                .where(tenants.c.parent_tenant_id.in_(level))
+                .order_by(tenants.c.tenant_id)
+            )
+        )
+        level = [child for child in level if child not in found]  # a cycle ends here
+        found += level
+    return found
+
+
+def delete_tenant_rows(
+    connection: Connection, schema: MetaData, tenant_ids: list[str]
+) -> dict[str, int]:
+    """Delete the rows of ``tenant_ids`` from every table with a ``tenant_id``; counts by table."""
+    deleted: dict[str, int] = {}
+    for table in reversed(schema.sorted_tables):  # rows that refer to others go first
+        if "tenant_id" not in table.c:
+            continue
+        result = connection.execute(delete(table).where(table.c.tenant_id.in_(tenant_ids)))
+        if result.rowcount:
+            deleted[table.name] = result.rowcount
+    return deleted
+
+
+def delete_broker_system(
+    uow: UnitOfWork,
+    schema: MetaData,
+    tenant: Tenant,
+    *,
+    actor: str | None,
+    recorded_in: str,
+) -> DeletedBrokerSystem:
+    """Delete ``tenant`` and the broker systems below it in the open transaction.
+
+    Sessions and API tokens go with their rows, so they end at once. The deletion is recorded
+    in the audit log of ``recorded_in`` (the deleting user's tenant).
+    """
+    tenant_ids = tenant_with_descendants(uow.connection, tenant.tenant_id)
+    rows = delete_tenant_rows(uow.connection, schema, tenant_ids)
+    change = Change(
+        DELETE_BROKER_SYSTEM,
+        "tenant",
+        tenant.tenant_id,
+        before={"tenant_ids": tenant_ids},
+        after={"deleted_rows": rows},
+    )
+    uow.record(change, recorded_in, actor)
+    return DeletedBrokerSystem(tenant_ids, rows)
+
+
+def recording_tenant(connection: Connection, tenant: Tenant) -> str:
+    """Where a deletion without a signed-in user is recorded: the parent, else the operator."""
+    if tenant.parent_tenant_id is not None:
+        return tenant.parent_tenant_id
+    store = TenantStore(connection)
+    operators = [t.tenant_id for t in store.list() if t.kind is TenantKind.OPERATOR]
+    if not operators:
+        raise Conflict(
+            f"broker system {tenant.tenant_id!r} has no parent and there is no operator tenant "
+            "to record its deletion in",
+            tenant_id=tenant.tenant_id,
+        )
+    return operators[0]

@@ -1,0 +1,118 @@
+"""A tenant full of data for isolation and deletion tests: processes, rules, sessions, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from kontor.bootstrap import Kontor, load_schema
+from kontor.messaging import outbox
+from kontor.platform import (
+    BROKERS,
+    PERMISSIONS,
+    SessionStore,
+    TenantKind,
+    TenantStore,
+    provision_tenant,
+)
+from kontor.process.messages import CompleteUserTask
+from support.dmn import risk_xml
+from support.identity import Caller, api_caller
+
+ORDER = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://t">
+  <bpmn:process id="Order" isExecutable="true">
+    <bpmn:startEvent id="S"/><bpmn:userTask id="Review"/>
+    <bpmn:serviceTask id="Book"><bpmn:extensionElements>
+      <zeebe:taskDefinition type="book" retries="1"/></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:endEvent id="E"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="Review" targetRef="Book"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="Book" targetRef="E"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+WORKER = {"worker_id": "w1"}
+
+
+def broker(kontor: Kontor, tenant_id: str, parent: str | None = None) -> Caller:
+    """A broker user who holds every permission, so only the tenant scoping can refuse.
+
+    Its broker system may hold broker systems of its own (so that ``platform:broker_systems``
+    counts) and hangs under ``parent``.
+    """
+    with kontor.bus.unit_of_work() as uow:
+        if TenantStore(uow.connection).find(tenant_id) is None:
+            provision_tenant(
+                uow.connection,
+                tenant_id,
+                f"Test {tenant_id}",
+                TenantKind.BROKER,
+                uow.clock.now(),
+                parent_tenant_id=parent,
+                allows_sub_brokers=True,
+            )
+        uow.commit()  # fmt: skip
+    return api_caller(
+        kontor, tenant_id, kind=TenantKind.BROKER, group=BROKERS, grants=sorted(PERMISSIONS)
+    )
+
+
+def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
+    """B's resources: a process with an instance, an external task and an incident, rules
+    with a hook binding and a decision, a session, a token; the ids by path parameter name.
+
+    The rules need the hook point ``task.created`` registered."""
+    as_b = b.headers
+    assert client.post("/api/process/definitions", content=ORDER, headers=as_b).status_code == 201
+    instance = client.post("/api/process/definitions/Order/start", json={}, headers=as_b).json()
+    [task] = instance["user_tasks"]
+    kontor.bus.handle(
+        CompleteUserTask(tenant_id=b.principal.tenant_id, instance_id=instance["instance_id"],
+                         task_id=task["task_id"], variables={})
+    )  # fmt: skip
+    fetch = {**WORKER, "topics": [{"name": "book", "lock_duration_ms": 600_000}]}
+    tasks = "/api/process/external-tasks"
+    [job] = client.post(f"{tasks}/fetch-and-lock", json=fetch, headers=as_b).json()
+    failure = {**WORKER, "error_message": "ledger closed", "retries": 0}
+    client.post(f"{tasks}/{job['job_id']}/failure", json=failure, headers=as_b)
+    [job] = client.post(f"{tasks}/fetch-and-lock", json=fetch, headers=as_b).json() or [job]
+    base = f"/api/process/instances/{instance['instance_id']}"
+    [incident] = client.get(base, headers=as_b).json()["incidents"]
+    rules = "/api/rules/deployments?file_name=risk.dmn"
+    assert client.post(rules, content=risk_xml(), headers=as_b).status_code == 201
+    binding = {"model_key": "risk", "decision": "Risk Class"}
+    assert (
+        client.put("/api/rules/hooks/task.created", json=binding, headers=as_b).status_code == 200
+    )
+    with kontor.bus.unit_of_work() as uow:
+        session, _ = SessionStore(uow.connection).open(
+            b.principal.tenant_id, b.principal.user_id, uow.clock.now(), dt.timedelta(hours=1)
+        )
+        uow.commit()
+        message_id = uow.connection.execute(
+            select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
+        ).scalar_one()
+    token_id = client.get("/api/auth/me/tokens", headers=as_b).json()[0]["token_id"]
+    return {
+        "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
+        "permission": "process:read", "session_id": session.session_id, "token_id": token_id,
+        "message_id": message_id, "model_key": "risk", "version": "1", "hook": "task.created",
+        "process_key": "Order",
+        "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
+        "job_id": job["job_id"],
+    }  # fmt: skip
+
+
+def rows_of(engine: Engine, tenant_id: str) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of ``tenant_id`` in every table, as text, in a stable order."""
+    snapshot = {}
+    with engine.connect() as connection:
+        for table in load_schema().sorted_tables:
+            if "tenant_id" not in table.c:
+                continue
+            rows = connection.execute(select(table).where(table.c.tenant_id == tenant_id))
+            snapshot[table.name] = sorted(tuple(map(str, row)) for row in rows)
+    return snapshot

@@ -16,6 +16,7 @@ from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap, load_schema
 from kontor.messaging import FakeClock, outbox
 from kontor.platform import BROKERS, PERMISSIONS, SessionStore, TenantKind
+from kontor.platform.notifications import Notice, NotificationStore
 from kontor.process.messages import CompleteUserTask
 from kontor.rules.deployment import HookPoint, HookRegistry
 from kontor.settings import Environment, Settings
@@ -92,7 +93,8 @@ def broker(kontor: Kontor, tenant_id: str) -> Caller:
 
 def b_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
-    with a hook binding and a decision, a session, a token; the ids by path parameter name."""
+    with a hook binding and a decision, a session, a token, a notification; the ids by path
+    parameter name."""
     as_b = b.headers
     assert client.post("/api/process/definitions", content=ORDER, headers=as_b).status_code == 201
     instance = client.post("/api/process/definitions/Order/start", json={}, headers=as_b).json()
@@ -119,17 +121,22 @@ def b_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
         session, _ = SessionStore(uow.connection).open(
             b.principal.tenant_id, b.principal.user_id, uow.clock.now(), dt.timedelta(hours=1)
         )
+        NotificationStore(uow.connection, b.principal.tenant_id).add(
+            [b.principal.user_id], "test", Notice("for B"), uow.clock.now()
+        )
         uow.commit()
         message_id = uow.connection.execute(
             select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
         ).scalar_one()
     token_id = client.get("/api/auth/me/tokens", headers=as_b).json()[0]["token_id"]
+    [notification] = client.get("/api/notifications", headers=as_b).json()
+    notification_id = notification["notification_id"]
     return {
         "user_id": b.principal.user_id, "permission": "process:read", "session_id":
         session.session_id, "token_id": token_id, "message_id": message_id, "model_key": "risk",
         "version": "1", "hook": "task.created", "process_key": "Order",
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
-        "job_id": job["job_id"],
+        "job_id": job["job_id"], "notification_id": notification_id,
     }  # fmt: skip
 
 
@@ -193,6 +200,7 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/rules/deployments", headers=as_a).json() == []
     assert client.get("/api/rules/decisions", headers=as_a).json() == []
     assert client.get("/api/messages/dead", headers=as_a).json() == []
+    assert client.get("/api/notifications", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +172,7 @@ def starts_per_second(kontor: Kontor, starts: int, actor: str) -> float:
 
 def audit_cost(settings_for: Callable[[str], Settings], starts: int, rounds: int) -> dict[str, Any]:
     """Process starts/s with the audit log on and off, each on a database of its own."""
-    wired = {}
+    wired: dict[str, Kontor] = {}
     for name, enabled in (("audit_on", True), ("audit_off", False)):
         settings = settings_for(name).model_copy(update={"audit_log_enabled": enabled})
         wired[name] = wire(settings)
@@ -179,7 +180,7 @@ def audit_cost(settings_for: Callable[[str], Settings], starts: int, rounds: int
     rates = interleaved(
         rounds,
         {
-            name: (lambda k=kontor: starts_per_second(k, starts, "bench"))
+            name: partial(starts_per_second, kontor, starts, "bench")
             for name, kontor in wired.items()
         },
     )

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
-from kontor.platform import ADMINISTRATORS, TenantKind
+from kontor.platform import ADMINISTRATORS, TenantKind, deactivate_user
 from kontor.process.messages import IncidentRaised
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
@@ -146,3 +146,22 @@ def test_a_notification_written_by_another_process_arrives_by_polling(engine: En
     ):
         worker.bus.publish(incident("from the worker"))
         assert events_of(response)()["subject"].endswith("from the worker")
+
+
+def test_the_stream_ends_when_its_user_is_deactivated(engine: Engine) -> None:
+    api = wired(engine, poll_seconds=0.2)
+    mine = admin(api, "admin@versicherer.test")
+
+    with (
+        serve(api) as base,
+        httpx.Client(base_url=base, timeout=BOUND) as client,
+        client.stream("GET", "/api/notifications/stream", headers=mine.headers) as response,
+    ):
+        with api.bus.unit_of_work() as uow:
+            deactivate_user(uow.connection, INSURER, mine.principal.user_id, uow.clock.now())
+            uow.commit()
+        # the server closes the stream; one left open would send pings past the bound
+        deadline = time.monotonic() + BOUND
+        for _ in response.iter_lines():
+            assert time.monotonic() < deadline, "the stream stayed open"
+        assert response.is_closed

@@ -88,6 +88,8 @@ async def _live(
     request: Request, kontor: Kontor, caller: Principal, after: str | None
 ) -> AsyncIterator[ServerSentEvent]:
     hub = kontor.notification_hub
+    poll = kontor.settings.notification_poll_seconds
+    checked_at = anyio.current_time()
     with hub.listening(caller.tenant_id, caller.user_id) as woken:
         while True:
             woken.clear()  # before looking: a wake while we look is not lost
@@ -98,10 +100,12 @@ async def _live(
                 after = notification.notification_id
             if len(batch) == STREAM_BATCH:
                 continue
-            with anyio.move_on_after(kontor.settings.notification_poll_seconds) as waited:
+            with anyio.move_on_after(poll):
                 await woken.wait()
-            if waited.cancelled_caught and not await _still_signed_in(request, caller):
-                return  # the session ended or the user was deactivated meanwhile
+            if anyio.current_time() - checked_at >= poll:
+                if not await _still_signed_in(request, caller):
+                    return  # the session ended or the user was deactivated meanwhile
+                checked_at = anyio.current_time()
 
 
 def _unread(kontor: Kontor, caller: Principal, after: str | None) -> list[Notification]:

@@ -1,10 +1,14 @@
-"""Whom the process engine's status changes notify: incidents administrators, tasks assignees."""
+"""Whom the process engine's status changes notify.
+
+Incidents notify the tenant's administrators, an activated user task its assignee, a completed
+instance the user who started it.
+"""
 
 from __future__ import annotations
 
 from kontor.platform import ADMINISTRATORS
 from kontor.platform.notifications import GroupMembers, NamedUser, Notice, NotificationRules
-from kontor.process.messages import IncidentRaised, UserTaskActivated
+from kontor.process.messages import IncidentRaised, ProcessInstanceCompleted, UserTaskActivated
 
 SUBJECT_LENGTH = 500
 
@@ -13,6 +17,7 @@ def declare_notifications(rules: NotificationRules) -> None:
     """Declare the process engine's notifications in ``rules``."""
     rules.notify(IncidentRaised, _incident, [GroupMembers(ADMINISTRATORS)])
     rules.notify(UserTaskActivated, _task, [NamedUser(lambda event: event.assignee)])
+    rules.notify(ProcessInstanceCompleted, _completed, [NamedUser(lambda event: event.started_by)])
 
 
 def _incident(event: IncidentRaised) -> Notice:
@@ -37,4 +42,13 @@ def _task(event: UserTaskActivated) -> Notice:
             "task_id": event.task_id,
             "process_key": event.process_key,
         },
+    )
+
+
+def _completed(event: ProcessInstanceCompleted) -> Notice:
+    ended = "abgebrochen" if event.terminated else "abgeschlossen"
+    subject = f"{event.process_key} {event.business_key or event.instance_id} {ended}"
+    return Notice(
+        subject[:SUBJECT_LENGTH],
+        {"instance_id": event.instance_id, "process_key": event.process_key},
     )

@@ -15,6 +15,7 @@ from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, UNDERWRITERS, TenantKind
+from kontor.process import DeployProcess, StartProcess
 from kontor.process.messages import IncidentRaised, UserTaskActivated
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
@@ -97,6 +98,29 @@ def test_a_task_notifies_the_user_its_event_names_if_that_user_is_of_the_tenant(
     assert subjects(client, underwriter) == ["Neue Aufgabe: Prüfen (Claim)"]
     assert subjects(client, admin) == []
     assert subjects(client, stranger) == []
+
+
+def test_a_completed_instance_notifies_the_user_who_started_it(
+    kontor: Kontor, client: TestClient
+) -> None:
+    starter = insurer_user(kontor, UNDERWRITERS, "uw@versicherer.test")
+    admin = insurer_user(kontor, ADMINISTRATORS, "admin@versicherer.test")
+    straight_through = (
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"'
+        ' targetNamespace="http://t"><bpmn:process id="Quote" isExecutable="true">'
+        '<bpmn:startEvent id="S"/><bpmn:endEvent id="E"/>'
+        '<bpmn:sequenceFlow id="f" sourceRef="S" targetRef="E"/></bpmn:process></bpmn:definitions>'
+    )
+    kontor.bus.handle(DeployProcess(tenant_id=INSURER, bpmn_xml=straight_through))
+
+    kontor.bus.handle(
+        StartProcess(tenant_id=INSURER, process_key="Quote", business_key="A-1",
+                     actor=starter.principal.user_id)
+    )  # fmt: skip
+    kontor.bus.handle(StartProcess(tenant_id=INSURER, process_key="Quote"))  # by no person
+
+    assert subjects(client, starter) == ["Quote A-1 abgeschlossen"]
+    assert subjects(client, admin) == []
 
 
 def test_the_list_gives_the_oldest_unread_first_one_at_a_time_and_reading_is_per_user(

@@ -52,6 +52,7 @@ pytest: $(VENV)/.installed-dev
 ## bench: install the peers (zen-engine, SpiffWorkflow) and run the benchmarks
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/messaging.py
+	$(BIN)/python benchmarks/auth.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

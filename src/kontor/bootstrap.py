@@ -43,11 +43,18 @@ from kontor.platform import (
     seed_demo,
 )
 from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
+from kontor.platform.notifications import (
+    NotificationHub,
+    NotificationRetention,
+    NotificationRules,
+    subscribe_notifier,
+)
 from kontor.platform.usage import UsageMeter
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
+from kontor.process.notifications import declare_notifications as declare_process_notifications
 from kontor.rules.deployment import HookRegistry, RulesService
 from kontor.settings import Environment, Settings
 
@@ -75,6 +82,8 @@ class Kontor:
     usage: UsageMeter | None = None
     audit_sealing: SealSchedule | None = None
     password_reminders: PasswordReminders | None = None
+    notification_hub: NotificationHub = field(default_factory=NotificationHub)
+    notification_retention: NotificationRetention | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -103,12 +112,13 @@ class Kontor:
                 self.settings.dispatcher_poll_seconds,
                 replay=not isinstance(self.transport, RabbitMQTransport),
                 # timers, async steps, service tasks; now and then expired process history,
-                # audit seals and password expiry reminders
+                # audit seals, password expiry reminders and old notifications
                 also=(
                     self.process_jobs.run_until_idle,
                     self._purge_history,
                     self._seal_audit,
                     self._remind,
+                    self._purge_notifications,
                 ),
             )
         return self._pump
@@ -124,6 +134,10 @@ class Kontor:
     def _remind(self) -> None:
         if self.password_reminders is not None:
             self.password_reminders.run_if_due()
+
+    def _purge_notifications(self) -> None:
+        if self.notification_retention is not None:
+            self.notification_retention.run_if_due()
 
     def stop(self) -> None:
         """Stop background delivery and release connections."""
@@ -162,8 +176,12 @@ def bootstrap(
     metrics: CollectorRegistry | None = None,
     hook_points: HookRegistry | None = None,
     task_handlers: TaskHandlers | None = None,
+    notification_rules: NotificationRules | None = None,
 ) -> Kontor:
-    """Wire a Kontor process from settings; nothing starts until ``Kontor.start``."""
+    """Wire a Kontor process from settings; nothing starts until ``Kontor.start``.
+
+    Applications declare whom their events notify in ``notification_rules``.
+    """
     clock = clock or SystemClock()
     engine = engine or db.create_database_engine(settings.effective_database_url)
     registry = registry or HandlerRegistry()
@@ -214,6 +232,10 @@ def bootstrap(
     )
     authenticator = authenticator_for(settings, change_log)
     mailer = mailer_for(settings)
+    notification_rules = notification_rules or NotificationRules()
+    declare_process_notifications(notification_rules)
+    hub = NotificationHub()
+    subscribe_notifier(registry, notification_rules, hub)
     return Kontor(
         settings,
         engine,
@@ -239,6 +261,13 @@ def bootstrap(
             grace=dt.timedelta(seconds=settings.audit_seal_grace_seconds),
         ),
         password_reminders=PasswordReminders(engine, clock, mailer, authenticator.expiry),
+        notification_hub=hub,
+        notification_retention=NotificationRetention(
+            engine,
+            clock,
+            keep=dt.timedelta(days=settings.notification_retention_days),
+            every=dt.timedelta(seconds=settings.notification_purge_seconds),
+        ),
     )  # fmt: skip
 
 
@@ -325,6 +354,7 @@ def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.messaging.tables
     import kontor.platform.audit.tables
+    import kontor.platform.notifications.tables
     import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.platform.usage.tables

@@ -99,6 +99,19 @@ class Settings(BaseSettings):
     audit_retention_days: int | None = Field(
         default=None, ge=1, description="days sealed audit entries are kept; None: forever"
     )
+    notification_retention_days: int = Field(
+        default=3,
+        ge=1,
+        description="days notifications are kept before the background loop purges them",
+    )
+    notification_purge_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the background loop purges old notifications"
+    )
+    notification_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often a live notification stream looks for ones of other processes",
+    )
     usage_billable_actions: list[str] = Field(
         default_factory=lambda: ["process.start"],
         description="actions (command types) the usage meter counts; empty: no meter",

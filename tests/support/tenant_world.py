@@ -17,6 +17,7 @@ from kontor.platform import (
     TenantStore,
     provision_tenant,
 )
+from kontor.platform.notifications import Notice, NotificationStore
 from kontor.process.messages import CompleteUserTask
 from support.dmn import risk_xml
 from support.identity import Caller, api_caller
@@ -62,7 +63,8 @@ def broker(kontor: Kontor, tenant_id: str, parent: str | None = None) -> Caller:
 
 def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
-    with a hook binding and a decision, a session, a token; the ids by path parameter name.
+    with a hook binding and a decision, a session, a token, a notification; the ids by path
+    parameter name.
 
     The rules need the hook point ``task.created`` registered."""
     as_b = b.headers
@@ -91,18 +93,22 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         session, _ = SessionStore(uow.connection).open(
             b.principal.tenant_id, b.principal.user_id, uow.clock.now(), dt.timedelta(hours=1)
         )
+        NotificationStore(uow.connection, b.principal.tenant_id).add(
+            [b.principal.user_id], "test", Notice("for B"), uow.clock.now()
+        )
         uow.commit()
         message_id = uow.connection.execute(
             select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
         ).scalar_one()
     token_id = client.get("/api/auth/me/tokens", headers=as_b).json()[0]["token_id"]
+    [notification] = client.get("/api/notifications", headers=as_b).json()
     return {
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
         "permission": "process:read", "session_id": session.session_id, "token_id": token_id,
         "message_id": message_id, "model_key": "risk", "version": "1", "hook": "task.created",
         "process_key": "Order",
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
-        "job_id": job["job_id"],
+        "job_id": job["job_id"], "notification_id": notification["notification_id"],
     }  # fmt: skip
 
 

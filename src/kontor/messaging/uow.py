@@ -45,6 +45,8 @@ class UnitOfWork:
         self._pending: list[Message] = []
         self._committed: list[Message] = []
         self._changes: list[RecordedChange] = []
+        self._on_commit: list[Callable[[], None]] = []
+        self._committed_callbacks: list[Callable[[], None]] = []
 
     @property
     def connection(self) -> Connection:
@@ -74,6 +76,14 @@ class UnitOfWork:
         committed, self._committed = self._committed, []
         if committed and self._after_commit is not None and exc is None:
             self._after_commit(committed)
+        callbacks, self._committed_callbacks = self._committed_callbacks, []
+        if exc is None:
+            for callback in callbacks:
+                callback()
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this transaction committed and its connection was released."""
+        self._on_commit.append(callback)
 
     def emit(self, *messages: Message) -> None:
         """Queue messages to be written to the outbox when this unit of work commits."""
@@ -103,17 +113,21 @@ class UnitOfWork:
         connection.commit()
         self._committed.extend(self._pending)
         self._pending = []
+        self._committed_callbacks.extend(self._on_commit)
+        self._on_commit = []
 
     def rollback(self) -> None:
         """Discard the transaction's changes and the messages emitted in it."""
         self._pending = []
         self._changes = []
+        self._on_commit = []
         self.connection.rollback()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Run a block that is undone alone (changes and emitted messages) when it raises."""
         emitted_before, recorded_before = len(self._pending), len(self._changes)
+        callbacks_before = len(self._on_commit)
         nested = self.connection.begin_nested()
         try:
             yield
@@ -121,6 +135,7 @@ class UnitOfWork:
             nested.rollback()
             del self._pending[emitted_before:]
             del self._changes[recorded_before:]
+            del self._on_commit[callbacks_before:]
             raise
         nested.commit()
 

@@ -28,8 +28,12 @@ def launch(
     instance_id: str | None = None,
     start_event_id: str | None = None,
     parent: ParentLink | None = None,
+    started_by: str | None = None,
 ) -> InstanceRecord:
-    """Start an instance of ``definition`` and emit what its first step caused."""
+    """Start an instance of ``definition`` and emit what its first step caused.
+
+    ``started_by`` is the user who started it (None: a timer, message, signal or call).
+    """
     tenant_id = definition.tenant_id
     definitions = services.definitions(uow, tenant_id, definition.definition_id)
     instance_id = instance_id or time_ordered_id()  # indexes on instance ids grow at the end
@@ -47,7 +51,7 @@ def launch(
     now = uow.clock.now()
     record = InstanceRecord(
         instance_id, tenant_id, definition.definition_id, definition.process_key,
-        definition.version, business_key, case_id, result.state, 1, now, parent,
+        definition.version, business_key, case_id, result.state, 1, now, parent, started_by,
     )  # fmt: skip
     store = InstanceStore(uow.connection, tenant_id)
     store.add(record, result.effects, now, history_level=services.history_level)

@@ -101,6 +101,7 @@ class ProcessInstanceCompleted(Event, type_name="process.instance_completed"):
     case_id: str | None = None
     terminated: bool = False
     variables: dict[str, Any] = Field(default_factory=dict)
+    started_by: str | None = None
 
 
 class IncidentRaised(Event, type_name="process.incident_raised"):

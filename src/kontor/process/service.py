@@ -215,7 +215,7 @@ class ProcessServices:
         record = launch(
             self, uow, definition, command.variables, command.caused(),
             business_key=command.business_key, case_id=command.case_id,
-            instance_id=command.instance_id,
+            instance_id=command.instance_id, started_by=command.actor,
         )  # fmt: skip
         return record.instance_id
 
@@ -340,6 +340,7 @@ def publish(
                 msg.ProcessInstanceCompleted(
                     **base, **keys, business_key=record.business_key,
                     terminated=effect.terminated, variables=effect.variables,
+                    started_by=record.started_by,
                 )
             )  # fmt: skip
         elif isinstance(effect, fx.SignalThrown):

@@ -113,6 +113,7 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/rules/deployments", headers=as_a).json() == []
     assert client.get("/api/rules/decisions", headers=as_a).json() == []
     assert client.get("/api/messages/dead", headers=as_a).json() == []
+    assert client.get("/api/notifications", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -37,6 +37,7 @@ class InstanceRecord:
     revision: int
     started_at: dt.datetime
     parent: ParentLink | None = None
+    started_by: str | None = None
 
     @property
     def status(self) -> InstanceStatus:
@@ -120,6 +121,7 @@ class InstanceStore:
                 "ended_at": _ended(record.state, now),
                 "parent_instance_id": record.parent.instance_id if record.parent else None,
                 "parent_token_id": record.parent.token_id if record.parent else None,
+                "started_by": record.started_by,
             },
         )
         sync_rows(
@@ -235,4 +237,5 @@ def _record(row: Any) -> InstanceRecord:
             if row.parent_instance_id is not None
             else None
         ),
+        started_by=row.started_by,
     )

@@ -59,6 +59,7 @@ process_instances = Table(
     Column("ended_at", UtcDateTime),
     Column("parent_instance_id", String(36)),
     Column("parent_token_id", String(64)),
+    Column("started_by", String(36), comment="the user who started it; null: not a person"),
     UniqueConstraint(
         "tenant_id", "process_key", "business_key", name="uq_process_instances_business_key"
     ),

@@ -158,7 +158,7 @@ def test_the_stream_ends_when_its_user_is_deactivated(engine: Engine) -> None:
         client.stream("GET", "/api/notifications/stream", headers=mine.headers) as response,
     ):
         with api.bus.unit_of_work() as uow:
-            deactivate_user(uow.connection, INSURER, mine.principal.user_id, uow.clock.now())
+            deactivate_user(uow, INSURER, mine.principal.user_id, actor=None)
             uow.commit()
         # the server closes the stream; one left open would send pings past the bound
         deadline = time.monotonic() + BOUND

@@ -1,22 +1,27 @@
-"""Request bodies FastAPI does not read for us: exact JSON numbers and uploaded files."""
+"""Request bodies: strictly decoded JSON, bounded variables and uploaded files."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, TypeVar
+from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.types import Receive, Scope
 
-from kontor.errors import InvalidInput
+from kontor.api.strict_json import JsonLimits, decode_json
+from kontor.errors import InvalidInput, KontorError
 
-Model = TypeVar("Model", bound=BaseModel)
+_FLOAT_DIGITS = 17  # significant digits that identify a binary64 float
 
 
 @dataclass(frozen=True)
@@ -27,24 +32,126 @@ class UploadedFile:
     file_name: str
 
 
-async def exact_json(request: Request) -> Any:
-    """The JSON body with fractional numbers as ``Decimal`` (money must not pass through float)."""
-    try:
-        return json.loads(await request.body() or b"null", parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise RequestValidationError(
-            [{"loc": ("body",), "msg": f"invalid JSON: {error}", "type": "json_invalid"}]
-        ) from None
+@dataclass(frozen=True)
+class RequestLimits:
+    """What one request may carry (the body size limits live on the routes)."""
+
+    json: JsonLimits
+    max_variables_bytes: int
 
 
-def validated(model: type[Model], data: Any) -> Model:
-    """``data`` validated as ``model``; problems become the usual 422 naming each field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
-        ) from None
+class VariablesTooLarge(KontorError):
+    """Variables whose serialized size exceeds what one request may store."""
+
+    code = "kontor.variables_too_large"
+    status = 413
+    title = "Content too large"
+
+
+class BodyTooLarge(KontorError):
+    """A request body larger than its route's limit (refused while it is being read)."""
+
+    code = "kontor.body_too_large"
+    status = 413
+    title = "Content too large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the request body exceeds the limit of {limit} bytes for this route",
+            limit_bytes=limit,
+        )
+
+
+class StrictJsonRoute(APIRoute):
+    """A route whose JSON body only the strict decoder reads (exact, finite, bounded numbers)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, given the body decoded strictly before FastAPI validates it."""
+        handle = super().get_route_handler()
+
+        async def decode_then_handle(request: Request) -> Response:
+            try:
+                if _is_json(request.headers.get("content-type", "")):
+                    raw = await request.body()
+                    if raw:
+                        limits: RequestLimits = request.app.state.request_limits
+                        document = decode_json(raw, limits.json)
+                        request = _DecodedRequest(request.scope, request.receive, raw, document)
+                return await handle(request)
+            except HTTPException as error:
+                if error.status_code != 413:
+                    raise
+                # Still inside the route's limit: the scope names the limit that applied.
+                raise BodyTooLarge(request.scope[MAX_BODY_SIZE_SCOPE_KEY]) from None
+
+        return decode_then_handle
+
+
+class _DecodedRequest(Request):
+    """A request whose body was read and decoded already; FastAPI takes both from here."""
+
+    def __init__(self, scope: Scope, receive: Receive, raw: bytes, document: Any) -> None:
+        super().__init__(scope, receive)
+        self._body = raw
+        self._document = document
+
+    async def json(self) -> Any:
+        """The strictly decoded body."""
+        return self._document
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def storable_variables(
+    request: Request, variables: dict[str, Any], field: str = "variables"
+) -> dict[str, Any]:
+    """``variables`` as they are stored, within the size limit (413) and exact (else 422).
+
+    Variables are stored as JSON with binary fractions until the exact codec arrives: a decimal
+    that a float cannot hold exactly is refused, naming its field, rather than rounded.
+    """
+    where = tuple(field.split("."))
+    refusals: list[dict[str, Any]] = []
+    stored = _storable(variables, where, refusals)
+    if refusals:
+        raise RequestValidationError(refusals[:20])
+    limit = request.app.state.request_limits.max_variables_bytes
+    size = len(json.dumps(stored, separators=(",", ":")).encode())
+    if size > limit:
+        raise VariablesTooLarge(
+            f"{field} take {size} bytes serialized; at most {limit} bytes are stored per request",
+            field=field,
+            limit_bytes=limit,
+            size_bytes=size,
+        )
+    return stored  # type: ignore[no-any-return]
+
+
+def _storable(value: Any, path: tuple[str | int, ...], refusals: list[dict[str, Any]]) -> Any:
+    if isinstance(value, dict):
+        return {key: _storable(item, (*path, key), refusals) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item, (*path, index), refusals) for index, item in enumerate(value)]
+    if not isinstance(value, Decimal):
+        return value
+    if value == value.to_integral_value():
+        return int(value)  # the decoder bounded its digits: a cheap conversion
+    as_float = float(value)
+    if Decimal(repr(as_float)) != value:
+        refusals.append(
+            {
+                "loc": ("body", *path),
+                "msg": f"{value} has more digits than a stored variable keeps exactly "
+                f"({_FLOAT_DIGITS} significant digits); send it rounded or as a string",
+                "type": "decimal_not_storable",
+            }
+        )
+    return as_float
 
 
 async def uploaded_file(request: Request, default_name: str) -> UploadedFile:

@@ -7,22 +7,37 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 _WRITE_OPTION = "kontor_write"  # marks a connection that will write; SQLite locks up front
 
 
-def create_database_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url`` with Kontor's settings for its dialect."""
+def create_database_engine(
+    url: str, *, echo: bool = False, lock_timeout_seconds: float = 30.0
+) -> Engine:
+    """Create an engine for ``url`` with Kontor's settings for its dialect.
+
+    ``lock_timeout_seconds`` bounds how long a statement waits for another transaction's lock
+    (SQLite's busy timeout, PostgreSQL's ``lock_timeout``); then it fails as contention.
+    """
     parsed = make_url(url)
+    timeout_ms = max(1, round(lock_timeout_seconds * 1000))
     if parsed.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, echo=echo)
+        return _create_sqlite_engine(url, echo=echo, busy_timeout_ms=timeout_ms)
     if parsed.drivername in ("postgresql", "postgres"):
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"options": f"-c lock_timeout={timeout_ms}"},
+    )
 
 
-def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
+def _create_sqlite_engine(url: str, *, echo: bool, busy_timeout_ms: int) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
     in_memory = database in ("", ":memory:")
@@ -42,7 +57,7 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA cache_size=-32000")
         cursor.close()
@@ -62,3 +77,17 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
 def connect_for_writing(engine: Engine) -> Connection:
     """A connection for a writing transaction (on SQLite it takes the write lock at BEGIN)."""
     return engine.connect().execution_options(**{_WRITE_OPTION: True})
+
+
+# SQLSTATEs of PostgreSQL's transient contention: serialization failure, deadlock, lock timeout.
+_CONTENTION_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_contention(error: BaseException) -> bool:
+    """Whether ``error`` is another transaction holding a lock (worth a retry later)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if getattr(error.orig, "sqlstate", None) in _CONTENTION_STATES:
+        return True
+    message = str(error.orig).lower()
+    return "database is locked" in message or "database is busy" in message

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.request_bodies import StrictJsonRoute, storable_variables
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
@@ -25,7 +26,9 @@ from kontor.process.messages import (
     ThrowExternalTaskError,
 )
 
-router = APIRouter(prefix="/api/process/external-tasks", tags=["external tasks"])
+router = APIRouter(
+    prefix="/api/process/external-tasks", tags=["external tasks"], route_class=StrictJsonRoute
+)
 Worker = Annotated[Principal, requires("process:work")]
 WorkerId = Annotated[str, Field(min_length=1)]
 
@@ -88,6 +91,7 @@ def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> list[Lock
 @router.post("/{job_id}/complete", status_code=204)
 def complete(job_id: str, body: CompleteIn, request: Request, caller: Worker) -> None:
     """Complete a locked task with result variables; the instance moves on."""
+    body.variables = storable_variables(request, body.variables)
     kontor_of(request).bus.handle(
         CompleteExternalTask(tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump())
     )
@@ -104,6 +108,7 @@ def fail(job_id: str, body: FailureIn, request: Request, caller: Worker) -> None
 @router.post("/{job_id}/bpmn-error", status_code=204)
 def bpmn_error(job_id: str, body: BpmnErrorIn, request: Request, caller: Worker) -> None:
     """Throw a BPMN error at the task; an error boundary event catches it, else an incident."""
+    body.variables = storable_variables(request, body.variables)
     kontor_of(request).bus.handle(
         ThrowExternalTaskError(tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump())
     )

@@ -13,6 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from kontor.api.request_bodies import StrictJsonRoute, storable_variables
 from kontor.api.routes.process_instances import InstanceDetail, instance_detail
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -29,7 +30,7 @@ from kontor.process import (
     SuspendInstance,
 )
 
-router = APIRouter(prefix="/api/process", tags=["process"])
+router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
 Operator = Annotated[Principal, requires("process:operate")]
 
 
@@ -90,6 +91,7 @@ def set_variables(
     instance_id: str, body: VariablesIn, request: Request, caller: Operator
 ) -> InstanceDetail:
     """Set variables of a running instance (e.g. to correct data before resolving an incident)."""
+    body.variables = storable_variables(request, body.variables)
     return _operate(request, caller, instance_id, SetVariables, **dict(body))
 
 
@@ -114,6 +116,9 @@ def cancel(instance_id: str, body: CancelIn, request: Request, caller: Operator)
 @router.post("/instances/{instance_id}/modify")
 def modify(instance_id: str, body: ModifyIn, request: Request, caller: Operator) -> InstanceDetail:
     """Move tokens by hand: cancel activity instances, start before or after elements."""
+    for index, instruction in enumerate(body.instructions):
+        where = f"instructions.{index}.variables"
+        instruction.variables = storable_variables(request, instruction.variables, where)
     return _operate(request, caller, instance_id, ModifyInstance, **dict(body))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
-from kontor.api.request_bodies import UploadedFile, uploaded_file
+from kontor.api.request_bodies import StrictJsonRoute, UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput
@@ -18,7 +18,9 @@ from kontor.process.errors import InvalidProcessModel
 from kontor.process.store import DeployedDefinition, content_hash
 from kontor.process.store.queries import DefinitionSummary, ProcessQueries
 
-router = APIRouter(prefix="/api/process", tags=["process"])
+router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
+uploads = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
+"""Routes that take a file; the app gives them the upload size limit."""
 
 
 class IssueOut(BaseModel):
@@ -126,7 +128,7 @@ def report_of(bpmn_xml: str, source_name: str) -> ValidationReport:
     return ValidationReport(valid=valid, issues=issues, processes=processes)
 
 
-@router.post("/validate", openapi_extra=_BPMN_UPLOAD)
+@uploads.post("/validate", openapi_extra=_BPMN_UPLOAD)
 def validate_model(
     upload: Annotated[UploadedFile, Depends(_bpmn_upload)],
     caller: Annotated[Principal, requires("process:deploy")],
@@ -135,7 +137,7 @@ def validate_model(
     return report_of(_text(upload), upload.file_name)
 
 
-@router.post("/definitions", status_code=201, openapi_extra=_BPMN_UPLOAD)
+@uploads.post("/definitions", status_code=201, openapi_extra=_BPMN_UPLOAD)
 def deploy(
     request: Request,
     response: Response,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.request_bodies import StrictJsonRoute, storable_variables
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.messaging import UnitOfWork
@@ -23,7 +24,7 @@ from kontor.process.store import (
 )
 from kontor.process.store.queries import InstanceFilter, InstanceSummary, ProcessQueries
 
-router = APIRouter(prefix="/api/process", tags=["process"])
+router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
 _MILLISECOND = dt.timedelta(milliseconds=1)
 
 
@@ -167,6 +168,7 @@ def start_instance(
 ) -> InstanceDetail:
     """Start the latest version of a process; the answer shows where the instance waits."""
     kontor = kontor_of(request)
+    body.variables = storable_variables(request, body.variables)
     instance_id: str = kontor.bus.handle(
         StartProcess(
             tenant_id=caller.tenant_id, process_key=process_key, variables=body.variables,
@@ -261,6 +263,7 @@ def correlate_message(
     body: MessageIn, request: Request, caller: Annotated[Principal, requires("process:start")]
 ) -> CorrelatedOut:
     """Deliver a message to the oldest instance waiting for it; 404 if none waits."""
+    body.variables = storable_variables(request, body.variables)
     instance_id: str = kontor_of(request).bus.handle(
         CorrelateMessage(tenant_id=caller.tenant_id, **body.model_dump())
     )
@@ -272,6 +275,7 @@ def broadcast_signal(
     body: SignalIn, request: Request, caller: Annotated[Principal, requires("process:start")]
 ) -> SignalledOut:
     """Deliver a signal to every instance of the tenant waiting for it."""
+    body.variables = storable_variables(request, body.variables)
     count: int = kontor_of(request).bus.handle(
         BroadcastSignal(tenant_id=caller.tenant_id, **body.model_dump())
     )

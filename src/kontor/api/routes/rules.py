@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from kontor.api.request_bodies import UploadedFile, exact_json, uploaded_file, validated
+from kontor.api.request_bodies import StrictJsonRoute, UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
@@ -21,7 +21,9 @@ from kontor.rules.deployment import (
 from kontor.rules.feel import to_json
 from kontor.rules.scenarios import Scenario, parse_csv_scenarios, parse_json_scenarios
 
-router = APIRouter(prefix="/api/rules", tags=["rules"])
+router = APIRouter(prefix="/api/rules", tags=["rules"], route_class=StrictJsonRoute)
+uploads = APIRouter(prefix="/api/rules", tags=["rules"], route_class=StrictJsonRoute)
+"""Routes that take a file; the app gives them the upload size limit."""
 Version = Annotated[int, Field(ge=1)]
 
 
@@ -143,7 +145,6 @@ _MODEL_UPLOAD = _request_body(
         },
     }
 )
-_EVALUATION = _request_body({"application/json": {"schema": EvaluationIn.model_json_schema()}})
 _SCENARIO_FILE = _request_body(
     {
         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
@@ -162,7 +163,7 @@ async def _scenarios(request: Request) -> list[Scenario]:
     return parse_json_scenarios((await request.body()).decode("utf-8"))
 
 
-@router.post("/deployments", status_code=201, openapi_extra=_MODEL_UPLOAD)
+@uploads.post("/deployments", status_code=201, openapi_extra=_MODEL_UPLOAD)
 def deploy(
     request: Request,
     response: Response,
@@ -203,16 +204,15 @@ def show_deployment(
     return DeploymentDetail(**DeploymentOut.of(deployment).model_dump(), xml=deployment.xml or "")
 
 
-@router.post("/deployments/{model_key}/{version}/evaluate", openapi_extra=_EVALUATION)
+@router.post("/deployments/{model_key}/{version}/evaluate")
 def evaluate(
     model_key: str,
     version: int,
     request: Request,
-    body: Annotated[Any, Depends(exact_json)],
+    wanted: EvaluationIn,
     caller: Annotated[Principal, requires("rules:evaluate")],
 ) -> EvaluationOut:
     """Evaluate a decision of a deployment and explain it (nothing is recorded)."""
-    wanted = validated(EvaluationIn, body)
     with kontor_of(request).bus.unit_of_work() as uow:
         result = kontor_of(request).rules.evaluate(
             uow, caller, model_key, version, wanted.decision, wanted.inputs
@@ -225,7 +225,7 @@ def evaluate(
     )
 
 
-@router.post("/deployments/{model_key}/{version}/scenarios", openapi_extra=_SCENARIO_FILE)
+@uploads.post("/deployments/{model_key}/{version}/scenarios", openapi_extra=_SCENARIO_FILE)
 def run_scenarios(
     model_key: str,
     version: int,

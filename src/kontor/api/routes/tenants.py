@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.request_bodies import StrictJsonRoute
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal, Tenant, TenantStore
 
-router = APIRouter(prefix="/api/tenants", tags=["platform"])
+router = APIRouter(prefix="/api/tenants", tags=["platform"], route_class=StrictJsonRoute)
 
 
 class TenantOut(BaseModel):

@@ -9,9 +9,9 @@ from fastapi import FastAPI, Request
 from prometheus_client import CollectorRegistry
 
 from kontor import __version__
+from kontor.api.body_routes import RequestLimits
 from kontor.api.middleware import TracingMiddleware
 from kontor.api.problems import install_problem_handlers
-from kontor.api.request_bodies import RequestLimits
 from kontor.api.routes import health, messages, process, rules, tenants
 from kontor.api.security import PrincipalProvider
 from kontor.api.strict_json import JsonLimits
@@ -51,14 +51,10 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
     app.state.principal_provider = principal_provider(settings)
     app.state.request_limits = request_limits(settings)
     install_problem_handlers(app, retry_after_seconds=settings.busy_retry_after_seconds)
-    # The default body limit of every route included below: small JSON bodies. Set on the
-    # router rather than as the app-wide middleware so that upload routes may allow more and a
-    # refusal is answered by the route (as problem+json naming its limit).
-    app.router.max_body_size = settings.api_max_body_bytes
     for router in (health.router, tenants.router, messages.router, rules.router, process.router):
         app.include_router(router)
     for uploads in (rules.uploads, process.uploads):
-        app.include_router(uploads, max_body_size=settings.api_max_upload_bytes)
+        app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
     return app
 
@@ -66,8 +62,10 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
 def request_limits(settings: Settings) -> RequestLimits:
     """What one request may carry, from ``settings``."""
     return RequestLimits(
-        JsonLimits(settings.api_max_json_depth, settings.api_max_number_digits),
-        settings.api_max_variables_bytes,
+        max_body_bytes=settings.api_max_body_bytes,
+        max_upload_bytes=settings.api_max_upload_bytes,
+        json=JsonLimits(settings.api_max_json_depth, settings.api_max_number_digits),
+        max_variables_bytes=settings.api_max_variables_bytes,
     )
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
 
 from kontor.db import is_contention
 from kontor.errors import KontorError
@@ -78,19 +79,10 @@ async def _unexpected_error(_request: Request, error: Exception) -> JSONResponse
     )
 
 
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
 def _database_error(
     retry_after_seconds: int,
-) -> Callable[[Request, Exception], Awaitable[Response]]:
-    async def answer(request: Request, error: Exception) -> Response:
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(request: Request, error: Exception) -> JSONResponse:
         if not is_contention(error):
             return await _unexpected_error(request, error)
         # The database already waited its lock timeout; the client should come back later.
@@ -107,10 +99,21 @@ def _database_error(
     return answer
 
 
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int = 2) -> None:
     """Map Kontor errors, validation, HTTP and busy-database errors to problem+json."""
     app.add_exception_handler(KontorError, _kontor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error(retry_after_seconds))
+    # Errors of the drivers too: fast statements run on raw DBAPI cursors.
+    for database_error in (DBAPIError, sqlite3.OperationalError, psycopg.OperationalError):
+        app.add_exception_handler(database_error, _database_error(retry_after_seconds))
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,9 +1,8 @@
-"""Request bodies: strictly decoded JSON, bounded variables and uploaded files."""
+"""Request bodies: variables as they are stored, and uploaded files."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from email.message import EmailMessage
@@ -11,14 +10,9 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
-from starlette.types import Receive, Scope
 
-from kontor.api.strict_json import JsonLimits, decode_json
 from kontor.errors import InvalidInput, KontorError
 
 _FLOAT_DIGITS = 17  # significant digits that identify a binary64 float
@@ -32,79 +26,12 @@ class UploadedFile:
     file_name: str
 
 
-@dataclass(frozen=True)
-class RequestLimits:
-    """What one request may carry (the body size limits live on the routes)."""
-
-    json: JsonLimits
-    max_variables_bytes: int
-
-
 class VariablesTooLarge(KontorError):
     """Variables whose serialized size exceeds what one request may store."""
 
     code = "kontor.variables_too_large"
     status = 413
     title = "Content too large"
-
-
-class BodyTooLarge(KontorError):
-    """A request body larger than its route's limit (refused while it is being read)."""
-
-    code = "kontor.body_too_large"
-    status = 413
-    title = "Content too large"
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"the request body exceeds the limit of {limit} bytes for this route",
-            limit_bytes=limit,
-        )
-
-
-class StrictJsonRoute(APIRoute):
-    """A route whose JSON body only the strict decoder reads (exact, finite, bounded numbers)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """The route's handler, given the body decoded strictly before FastAPI validates it."""
-        handle = super().get_route_handler()
-
-        async def decode_then_handle(request: Request) -> Response:
-            try:
-                if _is_json(request.headers.get("content-type", "")):
-                    raw = await request.body()
-                    if raw:
-                        limits: RequestLimits = request.app.state.request_limits
-                        document = decode_json(raw, limits.json)
-                        request = _DecodedRequest(request.scope, request.receive, raw, document)
-                return await handle(request)
-            except HTTPException as error:
-                if error.status_code != 413:
-                    raise
-                # Still inside the route's limit: the scope names the limit that applied.
-                raise BodyTooLarge(request.scope[MAX_BODY_SIZE_SCOPE_KEY]) from None
-
-        return decode_then_handle
-
-
-class _DecodedRequest(Request):
-    """A request whose body was read and decoded already; FastAPI takes both from here."""
-
-    def __init__(self, scope: Scope, receive: Receive, raw: bytes, document: Any) -> None:
-        super().__init__(scope, receive)
-        self._body = raw
-        self._document = document
-
-    async def json(self) -> Any:
-        """The strictly decoded body."""
-        return self._document
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.partition(";")[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
 
 
 def storable_variables(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,15 @@ def create_database_engine(
         return _create_sqlite_engine(url, echo=echo, busy_timeout_ms=timeout_ms)
     if parsed.drivername in ("postgresql", "postgres"):
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    given = parsed.query.get("options", "")  # e.g. a search path; connect_args would replace it
+    options = " ".join(given) if isinstance(given, tuple) else given
     return create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
-        connect_args={"options": f"-c lock_timeout={timeout_ms}"},
+        connect_args={"options": f"{options} -c lock_timeout={timeout_ms}".strip()},
     )
 
 
@@ -84,10 +87,14 @@ _CONTENTION_STATES = frozenset({"40001", "40P01", "55P03"})
 
 
 def is_contention(error: BaseException) -> bool:
-    """Whether ``error`` is another transaction holding a lock (worth a retry later)."""
-    if not isinstance(error, DBAPIError):
-        return False
-    if getattr(error.orig, "sqlstate", None) in _CONTENTION_STATES:
+    """Whether ``error`` is another transaction holding a lock (worth a retry later).
+
+    Recognises SQLAlchemy's wrapped errors and the drivers' own (raised by fast statements).
+    """
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if getattr(cause, "sqlstate", None) in _CONTENTION_STATES:
         return True
-    message = str(error.orig).lower()
-    return "database is locked" in message or "database is busy" in message
+    if isinstance(cause, sqlite3.OperationalError):
+        message = str(cause).lower()
+        return "database is locked" in message or "database is busy" in message
+    return False

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from kontor.api.request_bodies import StrictJsonRoute, storable_variables
+from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.request_bodies import storable_variables
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from kontor.api.request_bodies import StrictJsonRoute
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.errors import NotFound

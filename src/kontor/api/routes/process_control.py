@@ -13,7 +13,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from kontor.api.request_bodies import StrictJsonRoute, storable_variables
+from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.request_bodies import storable_variables
 from kontor.api.routes.process_instances import InstanceDetail, instance_detail
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
-from kontor.api.request_bodies import StrictJsonRoute, UploadedFile, uploaded_file
+from kontor.api.body_routes import StrictJsonRoute, UploadRoute
+from kontor.api.request_bodies import UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput
@@ -19,8 +20,8 @@ from kontor.process.store import DeployedDefinition, content_hash
 from kontor.process.store.queries import DefinitionSummary, ProcessQueries
 
 router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
-uploads = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
-"""Routes that take a file; the app gives them the upload size limit."""
+uploads = APIRouter(prefix="/api/process", tags=["process"], route_class=UploadRoute)
+"""Routes that take a file (their own, larger body limit)."""
 
 
 class IssueOut(BaseModel):

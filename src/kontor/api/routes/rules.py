@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from kontor.api.request_bodies import StrictJsonRoute, UploadedFile, uploaded_file
+from kontor.api.body_routes import StrictJsonRoute, UploadRoute
+from kontor.api.request_bodies import UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
@@ -22,8 +23,8 @@ from kontor.rules.feel import to_json
 from kontor.rules.scenarios import Scenario, parse_csv_scenarios, parse_json_scenarios
 
 router = APIRouter(prefix="/api/rules", tags=["rules"], route_class=StrictJsonRoute)
-uploads = APIRouter(prefix="/api/rules", tags=["rules"], route_class=StrictJsonRoute)
-"""Routes that take a file; the app gives them the upload size limit."""
+uploads = APIRouter(prefix="/api/rules", tags=["rules"], route_class=UploadRoute)
+"""Routes that take a file (their own, larger body limit)."""
 Version = Annotated[int, Field(ge=1)]
 
 

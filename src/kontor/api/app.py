@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from kontor import __version__
 from kontor.api.body_routes import RequestLimits
 from kontor.api.middleware import TracingMiddleware
 from kontor.api.problems import install_problem_handlers
-from kontor.api.routes import health, messages, process, rules, tenants
+from kontor.api.routes import docs, health, messages, process, rules, tenants
 from kontor.api.security import PrincipalProvider
 from kontor.api.strict_json import JsonLimits
 from kontor.bootstrap import Kontor, bootstrap
@@ -46,6 +47,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         version=__version__,
         description="Integration & automation platform for German insurance.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes.docs from Kontor's own assets, not a CDN
+        redoc_url=None,
     )
     app.state.kontor = kontor
     app.state.principal_provider = principal_provider(settings)
@@ -53,6 +56,12 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
     install_problem_handlers(app, retry_after_seconds=settings.busy_retry_after_seconds)
     for router in (health.router, tenants.router, messages.router, rules.router, process.router):
         app.include_router(router)
+    app.include_router(docs.router)
+    app.mount(
+        docs.STATIC_URL,
+        StaticFiles(directory=docs.static_directory(), check_dir=False),
+        name="static",
+    )
     for uploads in (rules.uploads, process.uploads):
         app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontor.api import create_app
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import Requires
 from kontor.bootstrap import bootstrap, ensure_development_tenant
 from kontor.settings import Environment, Settings
+from support.routes import api_routes
 
 SECRET = "a-real-secret-for-tests"
 
@@ -95,11 +97,34 @@ def test_production_without_login_refuses_protected_routes(engine: Engine) -> No
 
 
 def test_every_route_declares_its_permission(client: TestClient) -> None:
+    routes = list(api_routes(client.app))  # type: ignore[arg-type]
+    assert len(routes) > 30
     undeclared = []
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if not isinstance(route, APIRoute):
-            continue
-        declared = [d.call for d in route.dependant.dependencies if isinstance(d.call, Requires)]
+    for path, _route, dependant in routes:
+        declared = [d.call for d in dependant.dependencies if isinstance(d.call, Requires)]
         if len(declared) != 1:
-            undeclared.append(route.path)
+            undeclared.append(path)
     assert undeclared == []
+
+
+def test_every_route_reads_its_body_within_a_limit_and_json_strictly(client: TestClient) -> None:
+    loose = [
+        path
+        for path, route, _ in api_routes(client.app)  # type: ignore[arg-type]
+        if not isinstance(route, StrictJsonRoute)
+    ]
+    assert loose == []
+
+
+def test_api_docs_load_only_same_origin_assets_and_those_are_served(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(assets) == 3
+    assert all(asset.startswith("/static/") for asset in assets)
+    assert "http" not in page.text.replace("'/openapi.json'", "")
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 0
+    assert client.get("/redoc").status_code == 404  # its assets would come from a CDN

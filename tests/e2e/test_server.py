@@ -2,61 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
-KONTOR = [sys.executable, "-m", "kontor.cli"]
-
-
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KONTOR_")}
-    return {**env, "KONTOR_DATA_DIR": str(data_dir), **extra}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from support.server import KONTOR, kontor_env, running_server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = _env(tmp_path)
-    subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen(
-        [*KONTOR, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        process.stderr.read().decode() if process.stderr else "server did not start"
-                    ) from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        if process.stderr:
-            process.stderr.close()
+    with running_server(kontor_env(tmp_path)) as running:
+        yield running.base
 
 
 def test_served_platform_answers_health_readiness_and_api(server: str) -> None:
@@ -67,13 +26,15 @@ def test_served_platform_answers_health_readiness_and_api(server: str) -> None:
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
-    result = subprocess.run([*KONTOR, "serve"], env=_env(tmp_path), capture_output=True, text=True)
+    result = subprocess.run(
+        [*KONTOR, "serve"], env=kontor_env(tmp_path), capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert "kontor db upgrade" in result.stderr
 
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
-    env = _env(
+    env = kontor_env(
         tmp_path,
         KONTOR_SECRET_KEY="very-secret-value",
         KONTOR_DATABASE_URL="postgresql://kontor:hunter2@db/kontor",
@@ -87,7 +48,7 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
 
 
 def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
-    env = _env(tmp_path, KONTOR_ENVIRONMENT="production")
+    env = kontor_env(tmp_path, KONTOR_ENVIRONMENT="production")
     result = subprocess.run([*KONTOR, "config", "show"], env=env, capture_output=True, text=True)
     assert result.returncode == 2
     assert "KONTOR_SECRET_KEY" in result.stderr

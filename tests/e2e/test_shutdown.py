@@ -1,0 +1,77 @@
+"""SIGTERM ends ``kontor serve`` and ``kontor worker`` in bounded time, with nothing half-stored."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from support.server import KONTOR, database_env, running_server
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+EXIT_WITHIN = 60  # generous: a bound for a hung process, not a measure of speed
+WAIT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+  targetNamespace="http://t">
+  <bpmn:process id="Wait" isExecutable="true">
+    <bpmn:startEvent id="S"/>
+    <bpmn:userTask id="Review"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+START = "/api/process/definitions/Wait/start"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigterm_stops_the_server_and_a_request_in_flight_leaves_nothing(
+    tmp_path: Path, backend: str
+) -> None:
+    with database_env(tmp_path, backend) as env:
+        env["KONTOR_SHUTDOWN_TIMEOUT_SECONDS"] = "2"
+        with running_server(env) as server:
+            assert (
+                httpx.post(f"{server.base}/api/process/definitions", content=WAIT).status_code
+                == 201
+            )
+            for _ in range(2):
+                assert httpx.post(f"{server.base}{START}", json={}).status_code == 201
+            with socket.create_connection(("127.0.0.1", server.port)) as in_flight:
+                # A start whose body never completes: in flight when the signal arrives.
+                in_flight.sendall(
+                    f"POST {START} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    'Content-Length: 100\r\n\r\n{"variables": {'.encode()
+                )
+                assert httpx.get(f"{server.base}/healthz").status_code == 200
+                server.process.send_signal(signal.SIGTERM)
+                assert server.process.wait(timeout=EXIT_WITHIN) == 0
+        with running_server(env) as again:
+            assert httpx.get(f"{again.base}/readyz").json()["status"] == "ready"
+            listed = httpx.get(f"{again.base}/api/process/instances").json()
+            assert listed["total"] == 2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigterm_stops_the_worker(tmp_path: Path, backend: str) -> None:
+    with database_env(tmp_path, backend) as env:
+        subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
+        worker = subprocess.Popen(
+            [*KONTOR, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            assert worker.stderr is not None
+            for line in worker.stderr:  # the signal handlers are set once it says so
+                if b"worker started" in line:
+                    break
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=EXIT_WITHIN) == 0
+            assert b"worker stopped" in worker.stderr.read()
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            if worker.stderr:
+                worker.stderr.close()

@@ -1,0 +1,49 @@
+"""The abuse tier: hostile or careless input sent to a real ``kontor serve``.
+
+Each case is one test taking ``abused`` (a running server on SQLite, and on PostgreSQL when
+``KONTOR_TEST_POSTGRES_URL`` is set, with the ``Wait`` process and the ``risk`` decision
+deployed). It asserts the exact answer, that nothing was stored (``abused.row_counts()`` before
+and after) and, where the abuse takes time, that ``abused.assert_responsive()`` passes while
+it is still in progress. Sizes stay bounded so the tier runs in well under two minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx2 as httpx
+import pytest
+
+from support.abuse import AbusedServer
+from support.dmn import risk_xml
+from support.server import database_env, running_server
+
+WAIT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+  targetNamespace="http://t">
+  <bpmn:process id="Wait" isExecutable="true">
+    <bpmn:startEvent id="S"/>
+    <bpmn:userTask id="Review"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+XML = {"content-type": "application/xml"}
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def abused(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AbusedServer]:
+    """A running server with a waiting process and a decision deployed."""
+    data_dir = tmp_path_factory.mktemp("abuse")
+    with database_env(data_dir, request.param) as env, running_server(env) as server:
+        for path, model in (
+            ("/api/process/definitions", WAIT),
+            ("/api/rules/deployments", risk_xml()),
+        ):
+            deployed = httpx.post(f"{server.base}{path}", content=model, headers=XML)
+            assert deployed.status_code == 201, deployed.text
+        url = env.get("KONTOR_DATABASE_URL") or f"sqlite:///{data_dir / 'kontor.db'}"
+        yield AbusedServer(server, url)

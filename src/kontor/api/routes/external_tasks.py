@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.params import DURATION_MS_MAX, STORED_INT_MAX
 from kontor.api.request_bodies import storable_variables
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -54,8 +55,8 @@ class FailureIn(BaseModel):
 
     worker_id: WorkerId
     error_message: str
-    retries: int = Field(ge=0)
-    retry_timeout_ms: int = Field(default=0, ge=0)
+    retries: int = Field(ge=0, le=STORED_INT_MAX)
+    retry_timeout_ms: int = Field(default=0, ge=0, le=DURATION_MS_MAX)
 
 
 class BpmnErrorIn(BaseModel):
@@ -71,7 +72,7 @@ class ExtendLockIn(BaseModel):
     """How long from now the worker keeps its lock."""
 
     worker_id: WorkerId
-    new_duration_ms: int = Field(ge=1)
+    new_duration_ms: int = Field(ge=1, le=DURATION_MS_MAX)
 
 
 class LockOut(BaseModel):

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.params import STORED_INT_MAX
 from kontor.api.request_bodies import storable_variables
 from kontor.api.routes.process_instances import InstanceDetail, instance_detail
 from kontor.api.security import requires
@@ -58,8 +59,8 @@ class MigrationIn(BaseModel):
     """Which instances move from which version to which, with an element mapping."""
 
     process_key: str = Field(min_length=1)
-    source_version: int = Field(ge=1)
-    target_version: int = Field(ge=1)
+    source_version: int = Field(ge=1, le=STORED_INT_MAX)
+    target_version: int = Field(ge=1, le=STORED_INT_MAX)
     mapping: dict[str, str] = Field(default_factory=dict)
     instance_ids: list[str] | None = None
     dry_run: bool = False
@@ -68,7 +69,7 @@ class MigrationIn(BaseModel):
 class ResolveIn(BaseModel):
     """How many retries the incident's job gets again."""
 
-    retries: int = Field(default=1, ge=1)
+    retries: int = Field(default=1, ge=1, le=STORED_INT_MAX)
 
 
 def _operate(

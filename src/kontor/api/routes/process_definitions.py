@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from kontor.api.body_routes import StrictJsonRoute, UploadRoute
+from kontor.api.params import VersionPath
 from kontor.api.request_bodies import UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -185,7 +186,7 @@ def list_definitions(
 @router.get("/definitions/{process_key}/{version}")
 def show_definition(
     process_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
     caller: Annotated[Principal, requires("process:read")],
 ) -> DefinitionDetail:

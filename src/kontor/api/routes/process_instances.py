@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.params import STORED_INT_MAX
 from kontor.api.request_bodies import storable_variables
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -189,7 +190,7 @@ def list_instances(
     business_key: str | None = None,
     case_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=STORED_INT_MAX)] = 0,
 ) -> InstancePage:
     """The tenant's instances, newest first, filtered by key, status, business key or case."""
     wanted = InstanceFilter(process_key, status, business_key, case_id)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute, UploadRoute
+from kontor.api.params import STORED_INT_MAX, VersionPath
 from kontor.api.request_bodies import UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -25,7 +26,7 @@ from kontor.rules.scenarios import Scenario, parse_csv_scenarios, parse_json_sce
 router = APIRouter(prefix="/api/rules", tags=["rules"], route_class=StrictJsonRoute)
 uploads = APIRouter(prefix="/api/rules", tags=["rules"], route_class=UploadRoute)
 """Routes that take a file (their own, larger body limit)."""
-Version = Annotated[int, Field(ge=1)]
+Version = Annotated[int, Field(ge=1, le=STORED_INT_MAX)]
 
 
 class DeploymentOut(BaseModel):
@@ -195,7 +196,7 @@ def list_deployments(
 @router.get("/deployments/{model_key}/{version}")
 def show_deployment(
     model_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
     caller: Annotated[Principal, requires("rules:read")],
 ) -> DeploymentDetail:
@@ -208,7 +209,7 @@ def show_deployment(
 @router.post("/deployments/{model_key}/{version}/evaluate")
 def evaluate(
     model_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
     wanted: EvaluationIn,
     caller: Annotated[Principal, requires("rules:evaluate")],
@@ -229,7 +230,7 @@ def evaluate(
 @uploads.post("/deployments/{model_key}/{version}/scenarios", openapi_extra=_SCENARIO_FILE)
 def run_scenarios(
     model_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
     scenarios: Annotated[list[Scenario], Depends(_scenarios)],
     caller: Annotated[Principal, requires("rules:evaluate")],

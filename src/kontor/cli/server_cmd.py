@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+import time
 
 import typer
 import uvicorn
@@ -63,12 +64,15 @@ def _exit_despite_stuck_requests() -> None:
         for thread in threading.enumerate()
         if thread is not threading.main_thread() and not thread.daemon
     ]
+    deadline = time.monotonic() + 1  # idle pool threads end on their own within it
     for thread in others:
-        thread.join(timeout=1)
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
     stuck = [thread for thread in others if thread.is_alive()]
     if stuck:
         log.warning(
-            "%d request thread(s) still running at exit; their work is rolled back", len(stuck)
+            "%d thread(s) still running after the shutdown timeout; ending the process, their "
+            "open transactions roll back",
+            len(stuck),
         )
         logging.shutdown()
         os._exit(0)

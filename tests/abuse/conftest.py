@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx2 as httpx
 import pytest
 
-from support.abuse import AbusedServer
+from support.abuse import PATIENCE, AbusedServer
 from support.dmn import risk_xml
 from support.server import database_env, running_server
 
@@ -38,12 +37,16 @@ def abused(
 ) -> Iterator[AbusedServer]:
     """A running server with a waiting process and a decision deployed."""
     data_dir = tmp_path_factory.mktemp("abuse")
-    with database_env(data_dir, request.param) as env, running_server(env) as server:
+    with (
+        database_env(data_dir, request.param) as env,
+        running_server(env) as server,
+        server.client(timeout=PATIENCE) as client,
+    ):
         for path, model in (
             ("/api/process/definitions", WAIT),
             ("/api/rules/deployments", risk_xml()),
         ):
-            deployed = httpx.post(f"{server.base}{path}", content=model, headers=XML)
+            deployed = client.post(path, content=model, headers=XML)
             assert deployed.status_code == 201, deployed.text
         url = env.get("KONTOR_DATABASE_URL") or f"sqlite:///{data_dir / 'kontor.db'}"
-        yield AbusedServer(server, url)
+        yield AbusedServer(server, client, url)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from support.abuse import PATIENCE, AbusedServer, read_response
+from support.abuse import AbusedServer, read_response
 
 pytestmark = pytest.mark.abuse
 
@@ -27,7 +27,7 @@ NUMBERS = {
 
 
 def _post(abused: AbusedServer, path: str, body: str | bytes) -> httpx.Response:
-    return httpx.post(f"{abused.base}{path}", content=body, headers=JSON, timeout=PATIENCE)
+    return abused.client.post(path, content=body, headers=JSON)
 
 
 def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

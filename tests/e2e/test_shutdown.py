@@ -7,7 +7,6 @@ import socket
 import subprocess
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 
 from support.server import KONTOR, database_env, running_server
@@ -32,26 +31,23 @@ def test_sigterm_stops_the_server_and_a_request_in_flight_leaves_nothing(
 ) -> None:
     with database_env(tmp_path, backend) as env:
         env["KONTOR_SHUTDOWN_TIMEOUT_SECONDS"] = "2"
-        with running_server(env) as server:
-            assert (
-                httpx.post(f"{server.base}/api/process/definitions", content=WAIT).status_code
-                == 201
-            )
+        with running_server(env) as server, server.client() as client:
+            assert client.post("/api/process/definitions", content=WAIT).status_code == 201
             for _ in range(2):
-                assert httpx.post(f"{server.base}{START}", json={}).status_code == 201
+                assert client.post(START, json={}).status_code == 201
+            credentials = "".join(f"{name}: {value}\r\n" for name, value in server.headers.items())
             with socket.create_connection(("127.0.0.1", server.port)) as in_flight:
                 # A start whose body never completes: in flight when the signal arrives.
                 in_flight.sendall(
                     f"POST {START} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    'Content-Length: 100\r\n\r\n{"variables": {'.encode()
+                    f'{credentials}Content-Length: 100\r\n\r\n{{"variables": {{'.encode()
                 )
-                assert httpx.get(f"{server.base}/healthz").status_code == 200
+                assert client.get("/healthz").status_code == 200
                 server.process.send_signal(signal.SIGTERM)
                 assert server.process.wait(timeout=EXIT_WITHIN) == 0
-        with running_server(env) as again:
-            assert httpx.get(f"{again.base}/readyz").json()["status"] == "ready"
-            listed = httpx.get(f"{again.base}/api/process/instances").json()
-            assert listed["total"] == 2
+        with running_server(env) as again, again.client() as client:
+            assert client.get("/readyz").json()["status"] == "ready"
+            assert client.get("/api/process/instances").json()["total"] == 2
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

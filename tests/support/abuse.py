@@ -19,15 +19,11 @@ PATIENCE = 60  # seconds: a bound for a hung server, never what decides an outco
 
 @dataclass(frozen=True)
 class AbusedServer:
-    """A running server and the database it stores into."""
+    """A running server, a client for it and the database it stores into."""
 
     server: Server
+    client: httpx.Client
     database_url: str
-
-    @property
-    def base(self) -> str:
-        """The server's base URL."""
-        return self.server.base
 
     def row_counts(self) -> dict[str, int]:
         """How many rows each of Kontor's tables holds right now."""
@@ -45,14 +41,15 @@ class AbusedServer:
 
     def assert_responsive(self) -> None:
         """``/healthz`` and an unrelated request that reads the database both answer."""
-        assert httpx.get(f"{self.base}/healthz", timeout=PATIENCE).status_code == 200
-        listed = httpx.get(f"{self.base}/api/process/instances", timeout=PATIENCE)
-        assert listed.status_code == 200
+        assert self.client.get("/healthz").status_code == 200
+        assert self.client.get("/api/process/instances").status_code == 200
 
     def open_request(self, head: str, body_start: bytes) -> socket.socket:
         """A connection that sent ``head`` (request line and headers) and the body's start."""
+        credentials = "".join(f"\n{name}: {value}" for name, value in self.server.headers.items())
         connection = socket.create_connection(("127.0.0.1", self.server.port), timeout=PATIENCE)
-        connection.sendall(head.replace("\n", "\r\n").encode() + b"\r\n\r\n" + body_start)
+        request_head = (head + credentials).replace("\n", "\r\n").encode()
+        connection.sendall(request_head + b"\r\n\r\n" + body_start)
         return connection
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2 as httpx
@@ -27,16 +27,21 @@ KONTOR = [sys.executable, "-m", "kontor.cli"]
 
 @dataclass(frozen=True)
 class Server:
-    """A running server: its base URL, process and environment."""
+    """A running server: its base URL, process, environment and how a caller authenticates."""
 
     base: str
     process: subprocess.Popen[bytes]
     env: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)  # the development principal: none
 
     @property
     def port(self) -> int:
         """The TCP port it listens on."""
         return int(self.base.rpartition(":")[2])
+
+    def client(self, timeout: float = 60) -> httpx.Client:
+        """An HTTP client for this server, sending the caller's credentials."""
+        return httpx.Client(base_url=self.base, headers=self.headers, timeout=timeout)
 
 
 def kontor_env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -84,6 +84,9 @@ def connect_for_writing(engine: Engine) -> Connection:
 
 # SQLSTATEs of PostgreSQL's transient contention: serialization failure, deadlock, lock timeout.
 _CONTENTION_STATES = frozenset({"40001", "40P01", "55P03"})
+# Of those, the ones where the database rolled the transaction back at once (nobody waited):
+# running it again right away usually succeeds.
+_RETRY_AT_ONCE_STATES = frozenset({"40001", "40P01"})
 
 
 def is_contention(error: BaseException) -> bool:
@@ -98,3 +101,9 @@ def is_contention(error: BaseException) -> bool:
         message = str(cause).lower()
         return "database is locked" in message or "database is busy" in message
     return False
+
+
+def is_retryable_at_once(error: BaseException) -> bool:
+    """Whether ``error`` is a serialization failure or deadlock: the transaction may run again."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(cause, "sqlstate", None) in _RETRY_AT_ONCE_STATES

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -9,10 +12,17 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
+from kontor.db import is_retryable_at_once
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
 from kontor.messaging.messages import Command, Event, Message, MessageError
 from kontor.messaging.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+"""How often a command runs when the database rolls it back for a conflict with another one."""
+RETRY_PAUSE_SECONDS = 0.05
 
 C = TypeVar("C", bound=Command)
 E = TypeVar("E", bound=Event)
@@ -117,12 +127,25 @@ class MessageBus:
         return UnitOfWork(self.engine, self.clock, self.transport.committed)
 
     def handle(self, command: Command) -> Any:
-        """Run the command's handler in a unit of work, commit, and return the handler's result."""
+        """Run the command's handler in a unit of work, commit, and return the handler's result.
+
+        A serialization failure or deadlock rolled the transaction back; the command runs again
+        (at most ``ATTEMPTS`` times in all) before the error reaches the caller.
+        """
         handler = self.registry.command_handler(command.type_name)
-        with correlation(command.correlation_id), self.unit_of_work() as uow:
-            result = handler(command, uow)
-            uow.commit()
-        return result
+        attempt = 1
+        while True:
+            try:
+                with correlation(command.correlation_id), self.unit_of_work() as uow:
+                    result = handler(command, uow)
+                    uow.commit()
+                return result
+            except Exception as error:
+                if attempt == ATTEMPTS or not is_retryable_at_once(error):
+                    raise
+                log.info("%s: %s, running it again", command.type_name, type(error).__name__)
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))  # split the rivals
+            attempt += 1
 
     def handle_all(self, commands: Sequence[Command]) -> list[Any]:
         """Handle commands in one transaction and one commit; each result or error in order.

@@ -36,7 +36,10 @@ def create_database_engine(
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
-        connect_args={"options": f"{options} -c lock_timeout={timeout_ms}".strip()},
+        connect_args={
+            "options": f"{options} -c lock_timeout={timeout_ms}".strip(),
+            "connect_timeout": 10,  # a server that does not answer is unready, not a hang
+        },
     )
 
 

@@ -5,6 +5,9 @@ Each case is one test taking ``abused`` (a running server on SQLite, and on Post
 deployed). It asserts the exact answer, that nothing was stored (``abused.row_counts()`` before
 and after) and, where the abuse takes time, that ``abused.assert_responsive()`` passes while
 it is still in progress. Sizes stay bounded so the tier runs in well under two minutes.
+
+A case needing its own model deploys it first (``abused.deploy(xml)``, BPMN or DMN) under a
+process or decision id of its own, so that cases sharing the module's server stay independent.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ WAIT = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
   </bpmn:process>
 </bpmn:definitions>"""
-XML = {"content-type": "application/xml"}
 
 
 @pytest.fixture(
@@ -42,11 +44,8 @@ def abused(
         running_server(env) as server,
         server.client(timeout=PATIENCE) as client,
     ):
-        for path, model in (
-            ("/api/process/definitions", WAIT),
-            ("/api/rules/deployments", risk_xml()),
-        ):
-            deployed = client.post(path, content=model, headers=XML)
-            assert deployed.status_code == 201, deployed.text
         url = env.get("KONTOR_DATABASE_URL") or f"sqlite:///{data_dir / 'kontor.db'}"
-        yield AbusedServer(server, client, url)
+        abused = AbusedServer(server, client, url)
+        abused.deploy(WAIT)
+        abused.deploy(risk_xml())
+        yield abused

@@ -39,6 +39,14 @@ class AbusedServer:
         finally:
             engine.dispose()
 
+    def deploy(self, model: str) -> None:
+        """Deploy a BPMN process or DMN decision model (told apart by its namespace)."""
+        path = "/api/rules/deployments" if "/DMN/" in model else "/api/process/definitions"
+        deployed = self.client.post(
+            path, content=model, headers={"content-type": "application/xml"}
+        )
+        assert deployed.status_code == 201, deployed.text
+
     def assert_responsive(self) -> None:
         """``/healthz`` and an unrelated request that reads the database both answer."""
         assert self.client.get("/healthz").status_code == 200

@@ -15,8 +15,6 @@ from fastapi.exceptions import RequestValidationError
 
 from kontor.errors import InvalidInput, KontorError
 
-_FLOAT_DIGITS = 17  # significant digits that identify a binary64 float
-
 
 @dataclass(frozen=True)
 class UploadedFile:
@@ -44,7 +42,7 @@ def storable_variables(
     """
     where = tuple(field.split("."))
     refusals: list[dict[str, Any]] = []
-    stored = _storable(variables, where, refusals)
+    stored: dict[str, Any] = _storable(variables, where, refusals)
     if refusals:
         raise RequestValidationError(refusals[:20])
     limit = request.app.state.request_limits.max_variables_bytes
@@ -56,7 +54,7 @@ def storable_variables(
             limit_bytes=limit,
             size_bytes=size,
         )
-    return stored  # type: ignore[no-any-return]
+    return stored
 
 
 def _storable(value: Any, path: tuple[str | int, ...], refusals: list[dict[str, Any]]) -> Any:
@@ -73,8 +71,8 @@ def _storable(value: Any, path: tuple[str | int, ...], refusals: list[dict[str, 
         refusals.append(
             {
                 "loc": ("body", *path),
-                "msg": f"{value} has more digits than a stored variable keeps exactly "
-                f"({_FLOAT_DIGITS} significant digits); send it rounded or as a string",
+                "msg": f"{value} cannot be stored exactly (variables keep binary floating-point "
+                "numbers); send it with fewer digits or as a string",
                 "type": "decimal_not_storable",
             }
         )

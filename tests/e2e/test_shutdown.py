@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
+from sqlalchemy import text
 
+from kontor import db
 from support.server import KONTOR, database_env, running_server
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -48,6 +54,49 @@ def test_sigterm_stops_the_server_and_a_request_in_flight_leaves_nothing(
         with running_server(env) as again, again.client() as client:
             assert client.get("/readyz").json()["status"] == "ready"
             assert client.get("/api/process/instances").json()["total"] == 2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigterm_stops_the_server_while_a_request_thread_waits_for_a_lock(
+    tmp_path: Path, backend: str
+) -> None:
+    with database_env(tmp_path, backend) as env:
+        env["KONTOR_SHUTDOWN_TIMEOUT_SECONDS"] = "1"
+        env["KONTOR_DATABASE_BUSY_TIMEOUT_SECONDS"] = "600"  # the request would wait for ages
+        url = env.get("KONTOR_DATABASE_URL") or f"sqlite:///{tmp_path / 'kontor.db'}"
+        with running_server(env) as server, server.client() as client:
+            assert client.post("/api/process/definitions", content=WAIT).status_code == 201
+            holder = db.create_database_engine(url)
+            try:
+                with db.connect_for_writing(holder) as connection, connection.begin():
+                    if holder.dialect.name == "postgresql":
+                        connection.execute(text("LOCK TABLE process_instances IN EXCLUSIVE MODE"))
+                    else:
+                        connection.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock
+                    with ThreadPoolExecutor(1) as background:
+                        stuck = background.submit(client.post, START, json={})
+                        _wait_until_in_progress(client, 2)  # the stuck start and this probe
+                        server.process.send_signal(signal.SIGTERM)
+                        assert server.process.wait(timeout=EXIT_WITHIN) == 0
+                        answer = stuck.result(timeout=EXIT_WITHIN)
+            finally:
+                holder.dispose()
+        assert (answer.status_code, answer.json()["code"]) == (503, "kontor.stopping")
+        assert answer.headers["retry-after"] == "2"
+        with running_server(env) as again, again.client() as client:
+            assert client.get("/api/process/instances").json()["total"] == 0
+
+
+def _wait_until_in_progress(client: httpx.Client, requests: int) -> None:
+    """Until the server's metrics count ``requests`` requests being answered."""
+    deadline = time.monotonic() + EXIT_WITHIN
+    gauge = re.compile(r"^kontor_http_requests_in_progress (\S+)$", re.MULTILINE)
+    while True:
+        found = gauge.search(client.get("/metrics").text)
+        if found and float(found.group(1)) >= requests:
+            return
+        assert time.monotonic() < deadline, "the request never reached the server"
+        time.sleep(0.05)  # polling for an event, not deciding an outcome
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from kontor import __version__
 from kontor.api.body_routes import RequestLimits
-from kontor.api.middleware import TracingMiddleware
+from kontor.api.middleware import StoppingMiddleware, TracingMiddleware
 from kontor.api.problems import install_problem_handlers
 from kontor.api.routes import docs, health, messages, process, rules, tenants
 from kontor.api.security import PrincipalProvider
@@ -65,6 +65,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
     for uploads in (rules.uploads, process.uploads):
         app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
+    app.add_middleware(StoppingMiddleware, retry_after_seconds=settings.busy_retry_after_seconds)
     return app
 
 

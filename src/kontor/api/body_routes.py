@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 
 from kontor.api.strict_json import JsonLimits, decode_json
@@ -62,7 +63,11 @@ class StrictJsonRoute(APIRoute):
             if declared is not None and declared > limit:
                 raise BodyTooLarge(limit)  # answered before the body is read at all
             counting = Request(request.scope, _within(request.receive, limit))
-            read = _ReadRequest(request.scope, request.receive, await counting.body(), limits)
+            try:
+                body = await counting.body()
+            except ClientDisconnect:  # the client left mid-body: nobody reads an answer
+                return Response(status_code=400)
+            read = _ReadRequest(request.scope, request.receive, body, limits)
             if read.carries_json():
                 await read.json()  # refusals answer 422 before FastAPI validates anything
             return await handle(read)

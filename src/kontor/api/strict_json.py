@@ -71,16 +71,16 @@ def _integer(literal: str, limits: JsonLimits) -> int | _Refused:
 
 
 def _fraction(literal: str, limits: JsonLimits) -> Decimal | _Refused:
-    if len(literal) > 2 * limits.max_number_digits:  # no conversion of absurdly long literals
-        return _too_many_digits(len(literal), limits)
-    try:
+    try:  # linear in the literal's length, which the body limit bounds
         number = Decimal(literal)
     except InvalidOperation:
         return _Refused(f"{literal[:40]} is no number Kontor can represent")
-    _sign, coefficient, exponent = number.as_tuple()
+    sign, coefficient, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite: JSON has no literal for NaN or infinity here
     text = "".join(map(str, coefficient)).lstrip("0")
     trimmed = text.rstrip("0")
+    if not trimmed:
+        return Decimal(0)  # 0.000…: zero, however many zeros it was written with
     exponent += len(text) - len(trimmed)
     significant = len(trimmed)
     if significant > DECIMAL128_DIGITS:
@@ -88,6 +88,8 @@ def _fraction(literal: str, limits: JsonLimits) -> Decimal | _Refused:
     written_out = max(significant + exponent, 1) + max(-exponent, 0)
     if written_out > limits.max_number_digits:
         return _too_many_digits(written_out, limits)
+    if len(coefficient) > DECIMAL128_DIGITS:  # 1.000…0: the same number without the zeros
+        return Decimal((sign, tuple(map(int, trimmed)), exponent))
     return number
 
 

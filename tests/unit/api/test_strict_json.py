@@ -47,6 +47,12 @@ def test_numbers_that_would_be_stored_as_something_else_are_refused_by_path(
     assert reason in message
 
 
+def test_trailing_zeros_beyond_decimal128_are_dropped_keeping_the_number() -> None:
+    [number] = decode_json(b"[1." + b"0" * 10_000 + b"]", LIMITS)
+    assert number == 1
+    assert len(number.as_tuple().digits) == 1
+
+
 def test_large_round_numbers_within_the_limit_are_kept() -> None:
     assert decode_json(b"[1e50, 100000000000000000000000000000000000000000]", LIMITS) == [
         Decimal("1e50"),

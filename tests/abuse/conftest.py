@@ -6,8 +6,10 @@ deployed). It asserts the exact answer, that nothing was stored (``abused.row_co
 and after) and, where the abuse takes time, that ``abused.assert_responsive()`` passes while
 it is still in progress. Sizes stay bounded so the tier runs in well under two minutes.
 
-A case needing its own model deploys it first (``abused.deploy(xml)``, BPMN or DMN) under a
-process or decision id of its own, so that cases sharing the module's server stay independent.
+A module that needs other settings for its server names them in ``SERVER_SETTINGS`` (a dict of
+``KONTOR_…`` environment variables). A case needing its own model deploys it first
+(``abused.deploy(xml)``, BPMN or DMN) under a process or decision id of its own, so that cases
+sharing the module's server stay independent.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ WAIT = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
+def server_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The module's ``SERVER_SETTINGS`` (environment variables), e.g. a smaller limit."""
+    settings: dict[str, str] = getattr(request.module, "SERVER_SETTINGS", {})
+    return settings
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
@@ -40,7 +48,7 @@ def abused(
     """A running server with a waiting process and a decision deployed."""
     data_dir = tmp_path_factory.mktemp("abuse")
     with (
-        database_env(data_dir, request.param) as env,
+        database_env(data_dir, request.param, **server_settings(request)) as env,
         running_server(env) as server,
         server.client(timeout=PATIENCE) as client,
     ):

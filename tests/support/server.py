@@ -91,15 +91,15 @@ def running_server(env: dict[str, str], start_within: float = 60) -> Iterator[Se
 
 
 @contextmanager
-def database_env(data_dir: Path, backend: str) -> Iterator[dict[str, str]]:
+def database_env(data_dir: Path, backend: str, **settings: str) -> Iterator[dict[str, str]]:
     """The server environment on a fresh SQLite file or PostgreSQL schema (dropped afterwards)."""
     if backend == "sqlite":
-        yield kontor_env(data_dir)
+        yield kontor_env(data_dir, **settings)
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need KONTOR_TEST_POSTGRES_URL (CI sets it)")
     schema = create_postgres_schema()
     try:
-        yield kontor_env(data_dir, KONTOR_DATABASE_URL=postgres_url_with_schema(schema))
+        yield kontor_env(data_dir, KONTOR_DATABASE_URL=postgres_url_with_schema(schema), **settings)
     finally:
         drop_postgres_schema(schema)

@@ -50,7 +50,8 @@ class AbusedServer:
     def assert_responsive(self) -> None:
         """``/healthz`` and an unrelated request that reads the database both answer."""
         assert self.client.get("/healthz").status_code == 200
-        assert self.client.get("/api/process/instances").status_code == 200
+        listed = self.client.get("/api/process/instances")
+        assert listed.status_code == 200, listed.text
 
     def open_request(self, head: str, body_start: bytes) -> socket.socket:
         """A connection that sent ``head`` (request line and headers) and the body's start."""

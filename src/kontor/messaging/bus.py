@@ -126,6 +126,10 @@ class MessageBus:
         """A new unit of work whose committed messages go to this bus's transport."""
         return UnitOfWork(self.engine, self.clock, self.transport.committed)
 
+    def reading(self) -> UnitOfWork:
+        """A unit of work for reads only: it never waits for or holds the write lock."""
+        return UnitOfWork(self.engine, self.clock, writes=False)
+
     def handle(self, command: Command) -> Any:
         """Run the command's handler in a unit of work, commit, and return the handler's result.
 

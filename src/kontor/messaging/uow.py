@@ -28,9 +28,15 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, engine: Engine, clock: Clock, after_commit: AfterCommit | None = None
+        self,
+        engine: Engine,
+        clock: Clock,
+        after_commit: AfterCommit | None = None,
+        *,
+        writes: bool = True,
     ) -> None:
         self._engine = engine
+        self._writes = writes
         self.clock = clock
         self._after_commit = after_commit
         self._connection: Connection | None = None
@@ -45,8 +51,11 @@ class UnitOfWork:
         return self._connection
 
     def __enter__(self) -> UnitOfWork:
-        # The transaction begins with the first statement (SQLAlchemy's autobegin).
-        self._connection = connect_for_writing(self._engine)
+        # The transaction begins with the first statement (SQLAlchemy's autobegin). Only a
+        # writing one takes SQLite's write lock, so that reads go on while another one writes.
+        self._connection = (
+            connect_for_writing(self._engine) if self._writes else self._engine.connect()
+        )
         return self
 
     def __exit__(
@@ -72,6 +81,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Write the queued messages to the outbox and commit the transaction."""
+        if not self._writes:
+            raise RuntimeError("a reading unit of work cannot commit")
         connection = self.connection
         if self._pending:
             _INSERT_OUTBOX.execute_many(connection, [outbox_row(m) for m in self._pending])

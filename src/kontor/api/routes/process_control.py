@@ -84,7 +84,7 @@ def _operate(
     bus.handle(
         kind(tenant_id=caller.tenant_id, instance_id=instance_id, actor=caller.user_id, **fields)
     )
-    with bus.unit_of_work() as uow:
+    with bus.reading() as uow:
         return instance_detail(uow, caller.tenant_id, instance_id)
 
 

@@ -156,7 +156,7 @@ def deploy(
             issues=[issue.model_dump() for issue in errors],
         )
     kontor = kontor_of(request)
-    with kontor.bus.unit_of_work() as uow:
+    with kontor.bus.reading() as uow:
         known = ProcessQueries(uow.connection, caller.tenant_id).definitions_with_content(
             content_hash(bpmn_xml)
         )
@@ -177,7 +177,7 @@ def list_definitions(
     latest: bool = False,
 ) -> list[DefinitionSummary]:
     """The tenant's deployed versions, optionally of one key or only the newest of each."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return ProcessQueries(uow.connection, caller.tenant_id).definitions(
             process_key, latest_only=latest
         )
@@ -191,6 +191,6 @@ def show_definition(
     caller: Annotated[Principal, requires("process:read")],
 ) -> DefinitionDetail:
     """One deployed version with its BPMN XML."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         found = ProcessQueries(uow.connection, caller.tenant_id).definition(process_key, version)
     return DefinitionDetail(**_summary(found), bpmn_xml=found.bpmn_xml)

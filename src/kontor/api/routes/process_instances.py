@@ -177,7 +177,7 @@ def start_instance(
             business_key=body.business_key, case_id=body.case_id,
         )
     )  # fmt: skip
-    with kontor.bus.unit_of_work() as uow:
+    with kontor.bus.reading() as uow:
         return instance_detail(uow, caller.tenant_id, instance_id)
 
 
@@ -194,7 +194,7 @@ def list_instances(
 ) -> InstancePage:
     """The tenant's instances, newest first, filtered by key, status, business key or case."""
     wanted = InstanceFilter(process_key, status, business_key, case_id)
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         page = ProcessQueries(uow.connection, caller.tenant_id).instances(wanted, limit, offset)
     return InstancePage(items=page.items, total=page.total, limit=limit, offset=offset)
 
@@ -204,7 +204,7 @@ def show_instance(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> InstanceDetail:
     """One instance with its active elements, open user tasks, jobs, variables and incidents."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return instance_detail(uow, caller.tenant_id, instance_id)
 
 
@@ -213,7 +213,7 @@ def list_activities(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> list[ActivityOut]:
     """The instance's activity history in the order the activities started."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         history = _history(uow, caller.tenant_id, instance_id).activity_history(instance_id)
     return [
         ActivityOut(
@@ -233,7 +233,7 @@ def list_incidents(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> list[IncidentOut]:
     """The instance's incidents, open and resolved, oldest first."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         history = _history(uow, caller.tenant_id, instance_id)
         rows = history.incidents(instance_id, open_only=False)
     return [IncidentOut.of(row) for row in rows]
@@ -247,7 +247,7 @@ def list_variable_changes(
     name: str | None = None,
 ) -> list[VariableChange]:
     """The instance's variable changes (of one variable with ``name``) in the order made."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return _history(uow, caller.tenant_id, instance_id).variable_history(instance_id, name)
 
 
@@ -256,7 +256,7 @@ def list_operations(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> list[OperationRecord]:
     """Who did what to the instance (suspend, cancel, modify, migrate, ...), oldest first."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return _history(uow, caller.tenant_id, instance_id).operations(instance_id)
 
 

@@ -188,7 +188,7 @@ def list_deployments(
     model_key: str | None = None,
 ) -> list[DeploymentOut]:
     """The tenant's deployments, optionally of one model key."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         deployments = kontor_of(request).rules.deployments(uow, caller, model_key)
     return [DeploymentOut.of(deployment) for deployment in deployments]
 
@@ -201,7 +201,7 @@ def show_deployment(
     caller: Annotated[Principal, requires("rules:read")],
 ) -> DeploymentDetail:
     """One deployment with its XML."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         deployment = kontor_of(request).rules.deployment(uow, caller, model_key, version)
     return DeploymentDetail(**DeploymentOut.of(deployment).model_dump(), xml=deployment.xml or "")
 
@@ -215,7 +215,7 @@ def evaluate(
     caller: Annotated[Principal, requires("rules:evaluate")],
 ) -> EvaluationOut:
     """Evaluate a decision of a deployment and explain it (nothing is recorded)."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         result = kontor_of(request).rules.evaluate(
             uow, caller, model_key, version, wanted.decision, wanted.inputs
         )
@@ -236,7 +236,7 @@ def run_scenarios(
     caller: Annotated[Principal, requires("rules:evaluate")],
 ) -> dict[str, Any]:
     """Run test scenarios (JSON list or CSV) against a deployment."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         report = kontor_of(request).rules.run_scenarios(uow, caller, model_key, version, scenarios)
     return report.to_json()
 
@@ -246,7 +246,7 @@ def list_hooks(
     request: Request, caller: Annotated[Principal, requires("rules:read")]
 ) -> list[HookPointOut]:
     """The hook points applications declared, with the tenant's bindings."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return [
             HookPointOut.of(overview) for overview in kontor_of(request).rules.hooks(uow, caller)
         ]
@@ -286,6 +286,6 @@ def list_decisions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DecisionRecordOut]:
     """The newest decisions taken through hook points, optionally of one hook."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         records = kontor_of(request).rules.records(uow, caller, hook, limit)
     return [DecisionRecordOut.of(record) for record in records]

@@ -41,7 +41,7 @@ def current_tenant(
     request: Request, caller: Annotated[Principal, requires("tenants:read")]
 ) -> TenantOut:
     """The caller's tenant."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return TenantOut.of(TenantStore(uow.connection).get(caller.tenant_id))
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Engine
 
 from kontor.db import is_retryable_at_once
+from kontor.errors import KontorError
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
 from kontor.messaging.messages import Command, Event, Message, MessageError
@@ -133,8 +134,10 @@ class MessageBus:
     def handle(self, command: Command) -> Any:
         """Run the command's handler in a unit of work, commit, and return the handler's result.
 
-        A serialization failure or deadlock rolled the transaction back; the command runs again
-        (at most ``ATTEMPTS`` times in all) before the error reaches the caller.
+        When a concurrent change won (a serialization failure or deadlock in the database, or an
+        error marked ``retry_at_once`` such as a stale instance) the transaction was rolled back;
+        the command runs again, at most ``ATTEMPTS`` times in all, before the error reaches the
+        caller.
         """
         handler = self.registry.command_handler(command.type_name)
         attempt = 1
@@ -145,7 +148,7 @@ class MessageBus:
                     uow.commit()
                 return result
             except Exception as error:
-                if attempt == ATTEMPTS or not is_retryable_at_once(error):
+                if attempt == ATTEMPTS or not _worth_running_again(error):
                     raise
                 log.info("%s: %s, running it again", command.type_name, type(error).__name__)
             time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))  # split the rivals
@@ -194,3 +197,7 @@ class MessageBus:
         with self.unit_of_work() as uow:
             uow.emit(*messages)
             uow.commit()
+
+
+def _worth_running_again(error: Exception) -> bool:
+    return is_retryable_at_once(error) or (isinstance(error, KontorError) and error.retry_at_once)

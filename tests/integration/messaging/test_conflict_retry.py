@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from kontor.errors import KontorError
 from kontor.messaging import Command, FakeClock, HandlerRegistry, InProcessTransport, MessageBus
 from kontor.messaging.bus import ATTEMPTS
 from kontor.messaging.uow import UnitOfWork
@@ -48,13 +49,25 @@ def _tenants(engine: Engine) -> int:
         return len(TenantStore(uow.connection).list())
 
 
+class StaleState(KontorError):
+    """A concurrent change won: running the command again may succeed."""
+
+    retry_at_once = True
+
+
 @pytest.mark.parametrize(
-    "kind", [psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected]
+    "error",
+    [
+        _conflict(psycopg.errors.SerializationFailure),
+        _conflict(psycopg.errors.DeadlockDetected),
+        lambda: StaleState("the instance changed"),
+    ],
+    ids=["serialization failure", "deadlock", "stale state"],
 )
 def test_a_conflict_rolled_back_runs_again_and_commits_once(
-    engine: Engine, kind: type[psycopg.Error]
+    engine: Engine, error: Callable[[], Exception]
 ) -> None:
-    bus, attempts = _bus(engine, ATTEMPTS - 1, _conflict(kind))
+    bus, attempts = _bus(engine, ATTEMPTS - 1, error)
     assert bus.handle(OpenTenant(tenant_id="neu")) == len(attempts) == ATTEMPTS
     assert _tenants(engine) == 1
 

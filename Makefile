@@ -2,6 +2,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+VENDOR := src/kontor/web/static/vendor
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE
 
 .PHONY: run test lint format typecheck contracts pytest bench clean
 
@@ -22,8 +24,19 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
+# Front-end libraries from npm (package-lock.json), copied where Kontor serves them (/static).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(VENDOR)/.installed: node_modules/.package-lock.json
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/swagger-ui
+	for file in $(SWAGGER_UI_FILES); do cp node_modules/swagger-ui-dist/$$file $(VENDOR)/swagger-ui/; done
+	@touch $@
+
 ## run: set up, migrate the embedded SQLite database under ./var/ and serve on 127.0.0.1:8000
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(VENDOR)/.installed
 	$(BIN)/kontor db upgrade
 	$(BIN)/kontor serve
 
@@ -46,7 +59,7 @@ contracts: $(VENV)/.installed-dev
 
 ## pytest: every test tier on PYTEST_WORKERS processes (CI's two cores); docs/testing.md
 PYTEST_WORKERS ?= 2
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev $(VENDOR)/.installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 ## bench: install the peers (zen-engine, SpiffWorkflow) and run the benchmarks
@@ -55,4 +68,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/auth.py
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache node_modules $(VENDOR)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
@@ -57,6 +58,8 @@ from kontor.process.external import register_external_tasks
 from kontor.process.notifications import declare_notifications as declare_process_notifications
 from kontor.rules.deployment import HookRegistry, RulesService
 from kontor.settings import Environment, Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,9 +143,16 @@ class Kontor:
             self.notification_retention.run_if_due()
 
     def stop(self) -> None:
-        """Stop background delivery and release connections."""
-        if self._pump is not None:
-            self._pump.stop()
+        """Stop background delivery (waiting a bounded time) and release connections.
+
+        Work the background thread still runs after the bound is left to its transaction: the
+        process exits, the database rolls it back, and the job's lock expires for a retry.
+        """
+        if self._pump is not None and not self._pump.stop(self.settings.shutdown_timeout_seconds):
+            log.warning(
+                "background work did not stop within %s s; its transaction is rolled back",
+                self.settings.shutdown_timeout_seconds,
+            )
         if isinstance(self.transport, RabbitMQTransport):
             self.transport.stop()
         self.engine.dispose()
@@ -164,7 +174,18 @@ class Kontor:
                 checks["broker"] = f"unavailable: {type(error).__name__}"
         else:
             checks["broker"] = "ok"
+        checks["jobs"] = self._check_jobs()
         return checks
+
+    def _check_jobs(self) -> str:
+        """'ok' unless one round of background work (jobs, retries) runs beyond the threshold."""
+        running = self._pump.round_running_for() if self._pump is not None else dt.timedelta(0)
+        threshold = self.settings.jobs_stalled_after_seconds
+        if running.total_seconds() > threshold:
+            return (
+                f"stalled: one round has run for {int(running.total_seconds())} s (> {threshold} s)"
+            )
+        return "ok"
 
 
 def bootstrap(
@@ -183,7 +204,9 @@ def bootstrap(
     Applications declare whom their events notify in ``notification_rules``.
     """
     clock = clock or SystemClock()
-    engine = engine or db.create_database_engine(settings.effective_database_url)
+    engine = engine or db.create_database_engine(
+        settings.effective_database_url, lock_timeout_seconds=settings.database_busy_timeout_seconds
+    )
     registry = registry or HandlerRegistry()
     process_services = register_process_handlers(
         registry, FeelEvaluator(settings.evaluation_limits)

@@ -11,6 +11,8 @@ class KontorError(Exception):
     code = "kontor.error"
     status = 400
     title = "Bad request"
+    retry_at_once = False
+    """Whether the command that failed may succeed when run again now (a concurrent change won)."""
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)

@@ -157,6 +157,42 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(
         default=15, ge=1, description="how long a lockout lasts (and the window failures count in)"
     )
+    api_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1, description="largest JSON request body the API reads"
+    )
+    api_max_upload_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1, description="largest uploaded file (BPMN, DMN, scenarios)"
+    )
+    api_max_variables_bytes: int = Field(
+        default=256 * 1024,
+        ge=1,
+        description="largest serialized variables of one start, completion, message or signal",
+    )
+    api_max_json_depth: int = Field(default=64, ge=2, description="deepest nesting of JSON input")
+    api_max_number_digits: int = Field(
+        default=100,
+        ge=34,
+        le=4000,  # below Python's int-string conversion limit (4300 digits)
+        description="most digits a JSON number may need written out (1e999 needs 1000)",
+    )
+    database_busy_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long a statement waits for a lock before the request answers 503",
+    )
+    busy_retry_after_seconds: int = Field(
+        default=2, ge=1, description="Retry-After of a 503 answered for a busy database"
+    )
+    jobs_stalled_after_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="how long one round of background work may run before /readyz says unready",
+    )
+    shutdown_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="how long SIGTERM waits for requests and background work before exiting",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -6,15 +6,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from kontor import __version__
 from kontor.api.authentication import principal_provider
-from kontor.api.middleware import TracingMiddleware
+from kontor.api.body_routes import RequestLimits
+from kontor.api.middleware import StoppingMiddleware, TracingMiddleware
 from kontor.api.problems import install_problem_handlers
 from kontor.api.routes import (
     audit,
     auth,
+    docs,
     health,
     messages,
     notifications,
@@ -24,6 +27,7 @@ from kontor.api.routes import (
     usage,
     users,
 )
+from kontor.api.strict_json import JsonLimits
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.settings import Settings
 
@@ -54,10 +58,13 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         version=__version__,
         description="Integration & automation platform for German insurance.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes.docs from Kontor's own assets, not a CDN
+        redoc_url=None,
     )
     app.state.kontor = kontor
     app.state.principal_provider = principal_provider(settings)
-    install_problem_handlers(app)
+    app.state.request_limits = request_limits(settings)
+    install_problem_handlers(app, retry_after_seconds=settings.busy_retry_after_seconds)
     for router in (
         health.router,
         auth.router,
@@ -71,5 +78,24 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
     ):
         app.include_router(router)
+    app.include_router(docs.router)
+    app.mount(
+        docs.STATIC_URL,
+        StaticFiles(directory=docs.static_directory(), check_dir=False),
+        name="static",
+    )
+    for uploads in (rules.uploads, process.uploads):
+        app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
+    app.add_middleware(StoppingMiddleware, retry_after_seconds=settings.busy_retry_after_seconds)
     return app
+
+
+def request_limits(settings: Settings) -> RequestLimits:
+    """What one request may carry, from ``settings``."""
+    return RequestLimits(
+        max_body_bytes=settings.api_max_body_bytes,
+        max_upload_bytes=settings.api_max_upload_bytes,
+        json=JsonLimits(settings.api_max_json_depth, settings.api_max_number_digits),
+        max_variables_bytes=settings.api_max_variables_bytes,
+    )

@@ -1,14 +1,16 @@
-"""ASGI middleware: request and correlation ids into context, logs and response headers."""
+"""ASGI middleware: request and correlation ids, metrics, and an answer when the server stops."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kontor.api.problems import problem
 from kontor.messaging import correlation
 from kontor.observability import request_id_var
 
@@ -35,6 +37,9 @@ class TracingMiddleware:
             "HTTP requests",
             ["method", "route", "status"],
             registry=registry,
+        )
+        self.in_progress = Gauge(
+            "kontor_http_requests_in_progress", "HTTP requests being answered", registry=registry
         )
         self.duration = Histogram(
             "kontor_http_request_seconds",
@@ -63,12 +68,52 @@ class TracingMiddleware:
 
         token = request_id_var.set(request_id)
         started = time.perf_counter()
+        self.in_progress.inc()
         try:
             with correlation(correlation_id):
                 await self.app(scope, receive, send_with_ids)
         finally:
+            self.in_progress.dec()
             request_id_var.reset(token)
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             self.requests.labels(scope["method"], path, str(status)).inc()
             self.duration.labels(scope["method"], path).observe(time.perf_counter() - started)
+
+
+class StoppingMiddleware:
+    """Answer 503 to a request the server cancels when it stops (uvicorn would answer 500).
+
+    uvicorn cancels the requests still running when the graceful shutdown timeout ends; their
+    transactions roll back, so the client may safely send the request again.
+    """
+
+    def __init__(self, app: ASGIApp, retry_after_seconds: int) -> None:
+        self.app = app
+        self.retry_after = str(retry_after_seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except asyncio.CancelledError:
+            if started:
+                raise
+            stopping = problem(
+                503,
+                "Service unavailable",
+                "the server stopped before the request was done; nothing of it was stored, "
+                "send it again",
+                "kontor.stopping",
+            )
+            stopping.headers["Retry-After"] = self.retry_after
+            await stopping(scope, receive, send)

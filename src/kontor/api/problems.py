@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from kontor.db import is_contention
 from kontor.errors import KontorError
 from kontor.observability import request_id_var
 
@@ -74,6 +79,26 @@ async def _unexpected_error(_request: Request, error: Exception) -> JSONResponse
     )
 
 
+def _database_error(
+    retry_after_seconds: int,
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(request: Request, error: Exception) -> JSONResponse:
+        if not is_contention(error):
+            return await _unexpected_error(request, error)
+        # The database already waited its lock timeout; the client should come back later.
+        log.warning("database busy: answered 503 (%s)", type(error).__name__)
+        response = problem(
+            503,
+            "Service unavailable",
+            "the database is busy with other work; retry the request later",
+            "kontor.database_busy",
+        )
+        response.headers["Retry-After"] = str(retry_after_seconds)
+        return response
+
+    return answer
+
+
 def _reason(status: int) -> str:
     from http import HTTPStatus
 
@@ -83,9 +108,12 @@ def _reason(status: int) -> str:
         return "Error"
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Map Kontor errors, validation errors and HTTP errors to problem+json."""
+def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int = 2) -> None:
+    """Map Kontor errors, validation, HTTP and busy-database errors to problem+json."""
     app.add_exception_handler(KontorError, _kontor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    # Errors of the drivers too: fast statements run on raw DBAPI cursors.
+    for database_error in (DBAPIError, sqlite3.OperationalError, psycopg.OperationalError):
+        app.add_exception_handler(database_error, _database_error(retry_after_seconds))
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,4 +1,4 @@
-"""Request bodies FastAPI does not read for us: exact JSON numbers and uploaded files."""
+"""Request bodies: variables as they are stored, and uploaded files."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
 
-from kontor.errors import InvalidInput
-
-Model = TypeVar("Model", bound=BaseModel)
+from kontor.errors import InvalidInput, KontorError
 
 
 @dataclass(frozen=True)
@@ -27,24 +24,59 @@ class UploadedFile:
     file_name: str
 
 
-async def exact_json(request: Request) -> Any:
-    """The JSON body with fractional numbers as ``Decimal`` (money must not pass through float)."""
-    try:
-        return json.loads(await request.body() or b"null", parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise RequestValidationError(
-            [{"loc": ("body",), "msg": f"invalid JSON: {error}", "type": "json_invalid"}]
-        ) from None
+class VariablesTooLarge(KontorError):
+    """Variables whose serialized size exceeds what one request may store."""
+
+    code = "kontor.variables_too_large"
+    status = 413
+    title = "Content too large"
 
 
-def validated(model: type[Model], data: Any) -> Model:
-    """``data`` validated as ``model``; problems become the usual 422 naming each field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
-        ) from None
+def storable_variables(
+    request: Request, variables: dict[str, Any], field: str = "variables"
+) -> dict[str, Any]:
+    """``variables`` as they are stored, within the size limit (413) and exact (else 422).
+
+    Variables are stored as JSON with binary fractions until the exact codec arrives: a decimal
+    that a float cannot hold exactly is refused, naming its field, rather than rounded.
+    """
+    where = tuple(field.split("."))
+    refusals: list[dict[str, Any]] = []
+    stored: dict[str, Any] = _storable(variables, where, refusals)
+    if refusals:
+        raise RequestValidationError(refusals[:20])
+    limit = request.app.state.request_limits.max_variables_bytes
+    size = len(json.dumps(stored, separators=(",", ":")).encode())
+    if size > limit:
+        raise VariablesTooLarge(
+            f"{field} take {size} bytes serialized; at most {limit} bytes are stored per request",
+            field=field,
+            limit_bytes=limit,
+            size_bytes=size,
+        )
+    return stored
+
+
+def _storable(value: Any, path: tuple[str | int, ...], refusals: list[dict[str, Any]]) -> Any:
+    if isinstance(value, dict):
+        return {key: _storable(item, (*path, key), refusals) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item, (*path, index), refusals) for index, item in enumerate(value)]
+    if not isinstance(value, Decimal):
+        return value
+    if value == value.to_integral_value():
+        return int(value)  # the decoder bounded its digits: a cheap conversion
+    as_float = float(value)
+    if Decimal(repr(as_float)) != value:
+        refusals.append(
+            {
+                "loc": ("body", *path),
+                "msg": f"{value} cannot be stored exactly (variables keep binary floating-point "
+                "numbers); send it with fewer digits or as a string",
+                "type": "decimal_not_storable",
+            }
+        )
+    return as_float
 
 
 async def uploaded_file(request: Request, default_name: str) -> UploadedFile:

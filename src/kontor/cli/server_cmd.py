@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
 
 import typer
 import uvicorn
@@ -64,13 +66,44 @@ def serve(
     bind = host or settings.host
     _refuse_open_host(bind, settings)
     _require_migrated(settings)
+    # uvicorn stops on SIGTERM/SIGINT, then raises the signal again under the handler it found;
+    # with these, a stop that completed in time ends the process with exit code 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(
         create_app(settings),
         host=bind,
         port=port or settings.port,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),
     )
+    _exit_despite_stuck_requests()
+    log.info("server stopped")
+
+
+def _exit_despite_stuck_requests() -> None:
+    """End the process even if request threads outlived the graceful shutdown timeout.
+
+    Python would wait for them forever; their open transactions roll back when the process ends.
+    """
+    others = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and not thread.daemon
+    ]
+    deadline = time.monotonic() + 1  # idle pool threads end on their own within it
+    for thread in others:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    stuck = [thread for thread in others if thread.is_alive()]
+    if stuck:
+        log.warning(
+            "%d thread(s) still running after the shutdown timeout; ending the process, their "
+            "open transactions roll back",
+            len(stuck),
+        )
+        logging.shutdown()
+        os._exit(0)
 
 
 def worker() -> None:

@@ -1,6 +1,11 @@
 """Database access: engines for SQLite and PostgreSQL, shared metadata and types, migrations."""
 
-from kontor.db.engine import connect_for_writing, create_database_engine
+from kontor.db.engine import (
+    connect_for_writing,
+    create_database_engine,
+    is_contention,
+    is_retryable_at_once,
+)
 from kontor.db.migrate import (
     current_revisions,
     downgrade,
@@ -18,6 +23,8 @@ __all__ = [
     "current_revisions",
     "downgrade",
     "head_revisions",
+    "is_contention",
+    "is_retryable_at_once",
     "is_up_to_date",
     "metadata",
     "tenant_column_type",

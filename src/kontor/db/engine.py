@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 _WRITE_OPTION = "kontor_write"  # marks a connection that will write; SQLite locks up front
 
 
-def create_database_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url`` with Kontor's settings for its dialect."""
+def create_database_engine(
+    url: str, *, echo: bool = False, lock_timeout_seconds: float = 30.0
+) -> Engine:
+    """Create an engine for ``url`` with Kontor's settings for its dialect.
+
+    ``lock_timeout_seconds`` bounds how long a statement waits for another transaction's lock
+    (SQLite's busy timeout, PostgreSQL's ``lock_timeout``); then it fails as contention.
+    """
     parsed = make_url(url)
+    timeout_ms = max(1, round(lock_timeout_seconds * 1000))
     if parsed.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, echo=echo)
+        return _create_sqlite_engine(url, echo=echo, busy_timeout_ms=timeout_ms)
     if parsed.drivername in ("postgresql", "postgres"):
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    given = parsed.query.get("options", "")  # e.g. a search path; connect_args would replace it
+    options = " ".join(given) if isinstance(given, tuple) else given
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={
+            "options": f"{options} -c lock_timeout={timeout_ms}".strip(),
+            "connect_timeout": 10,  # a server that does not answer is unready, not a hang
+        },
+    )
 
 
-def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
+def _create_sqlite_engine(url: str, *, echo: bool, busy_timeout_ms: int) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
     in_memory = database in ("", ":memory:")
@@ -42,7 +63,7 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA cache_size=-32000")
         cursor.close()
@@ -62,3 +83,30 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
 def connect_for_writing(engine: Engine) -> Connection:
     """A connection for a writing transaction (on SQLite it takes the write lock at BEGIN)."""
     return engine.connect().execution_options(**{_WRITE_OPTION: True})
+
+
+# SQLSTATEs of PostgreSQL's transient contention: serialization failure, deadlock, lock timeout.
+_CONTENTION_STATES = frozenset({"40001", "40P01", "55P03"})
+# Of those, the ones where the database rolled the transaction back at once (nobody waited):
+# running it again right away usually succeeds.
+_RETRY_AT_ONCE_STATES = frozenset({"40001", "40P01"})
+
+
+def is_contention(error: BaseException) -> bool:
+    """Whether ``error`` is another transaction holding a lock (worth a retry later).
+
+    Recognises SQLAlchemy's wrapped errors and the drivers' own (raised by fast statements).
+    """
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if getattr(cause, "sqlstate", None) in _CONTENTION_STATES:
+        return True
+    if isinstance(cause, sqlite3.OperationalError):
+        message = str(cause).lower()
+        return "database is locked" in message or "database is busy" in message
+    return False
+
+
+def is_retryable_at_once(error: BaseException) -> bool:
+    """Whether ``error`` is a serialization failure or deadlock: the transaction may run again."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(cause, "sqlstate", None) in _RETRY_AT_ONCE_STATES

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -9,11 +12,19 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
+from kontor.db import is_retryable_at_once
+from kontor.errors import KontorError
 from kontor.messaging.changes import Change, ChangeLog
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
 from kontor.messaging.messages import Command, Event, Message, MessageError
 from kontor.messaging.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+"""How often a command runs when the database rolls it back for a conflict with another one."""
+RETRY_PAUSE_SECONDS = 0.05
 
 C = TypeVar("C", bound=Command)
 E = TypeVar("E", bound=Event)
@@ -146,16 +157,33 @@ class MessageBus:
         """A new unit of work whose committed messages go to this bus's transport."""
         return UnitOfWork(self.engine, self.clock, self.transport.committed, self.change_log)
 
+    def reading(self) -> UnitOfWork:
+        """A unit of work for reads only: it never waits for or holds the write lock."""
+        return UnitOfWork(self.engine, self.clock, writes=False)
+
     def handle(self, command: Command) -> Any:
         """Run the command's handler in a unit of work, commit, and return the handler's result.
 
         The change it made is recorded in the same transaction (see ``describe_changes``).
+        When a concurrent change won (a serialization failure or deadlock in the database, or an
+        error marked ``retry_at_once`` such as a stale instance) the transaction was rolled back;
+        the command runs again, at most ``ATTEMPTS`` times in all, before the error reaches the
+        caller.
         """
         self.registry.command_handler(command.type_name)  # unknown: fail before connecting
-        with correlation(command.correlation_id), self.unit_of_work() as uow:
-            result = self.registry.run(command, uow)
-            uow.commit()
-        return result
+        attempt = 1
+        while True:
+            try:
+                with correlation(command.correlation_id), self.unit_of_work() as uow:
+                    result = self.registry.run(command, uow)
+                    uow.commit()
+                return result
+            except Exception as error:
+                if attempt == ATTEMPTS or not _worth_running_again(error):
+                    raise
+                log.info("%s: %s, running it again", command.type_name, type(error).__name__)
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))  # split the rivals
+            attempt += 1
 
     def handle_all(self, commands: Sequence[Command]) -> list[Any]:
         """Handle commands in one transaction and one commit; each result or error in order.
@@ -199,3 +227,7 @@ class MessageBus:
         with self.unit_of_work() as uow:
             uow.emit(*messages)
             uow.commit()
+
+
+def _worth_running_again(error: Exception) -> bool:
+    return is_retryable_at_once(error) or (isinstance(error, KontorError) and error.retry_at_once)

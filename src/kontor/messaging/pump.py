@@ -34,26 +34,38 @@ class MessagePump:
         self._also = tuple(also)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._round_started: dt.datetime | None = None  # the heartbeat /readyz looks at
 
     def start(self) -> None:
         """Start the loop in a daemon thread."""
         self._thread = threading.Thread(target=self._run, name="kontor-pump", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the loop and wait for it."""
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop the loop and wait for it at most ``timeout`` seconds; whether it stopped."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        if self._thread is None:
+            return True
+        self._thread.join(timeout=timeout)
+        return not self._thread.is_alive()
+
+    def round_running_for(self) -> dt.timedelta:
+        """How long the current round has been running (zero between rounds)."""
+        started = self._round_started
+        return dt.timedelta(0) if started is None else self._clock.now() - started
 
     def tick(self) -> None:
         """One round: retries, outbox rows older than the replay delay, then other due work."""
-        while self._dispatcher.run_due_retries().handled:
-            pass
-        if self._replay:
-            self._dispatcher.replay_undispatched(before=self._clock.now() - self._replay_after)
-        for work in self._also:
-            work()
+        self._round_started = self._clock.now()
+        try:
+            while self._dispatcher.run_due_retries().handled:
+                pass
+            if self._replay:
+                self._dispatcher.replay_undispatched(before=self._clock.now() - self._replay_after)
+            for work in self._also:
+                work()
+        finally:
+            self._round_started = None
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

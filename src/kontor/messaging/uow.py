@@ -36,8 +36,11 @@ class UnitOfWork:
         clock: Clock,
         after_commit: AfterCommit | None = None,
         change_log: ChangeLog | None = None,
+        *,
+        writes: bool = True,
     ) -> None:
         self._engine = engine
+        self._writes = writes
         self.clock = clock
         self._after_commit = after_commit
         self._change_log = change_log
@@ -56,8 +59,11 @@ class UnitOfWork:
         return self._connection
 
     def __enter__(self) -> UnitOfWork:
-        # The transaction begins with the first statement (SQLAlchemy's autobegin).
-        self._connection = connect_for_writing(self._engine)
+        # The transaction begins with the first statement (SQLAlchemy's autobegin). Only a
+        # writing one takes SQLite's write lock, so that reads go on while another one writes.
+        self._connection = (
+            connect_for_writing(self._engine) if self._writes else self._engine.connect()
+        )
         return self
 
     def __exit__(
@@ -104,6 +110,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Write recorded changes and queued messages, then commit the transaction."""
+        if not self._writes:
+            raise RuntimeError("a reading unit of work cannot commit")
         connection = self.connection
         if self._changes and self._change_log is not None:
             self._change_log.write(connection, self._changes)

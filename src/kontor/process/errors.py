@@ -27,6 +27,7 @@ class ConcurrentModification(Conflict):
     """The instance changed since it was loaded; the step must be retried."""
 
     code = "process.concurrent_modification"
+    retry_at_once = True
 
 
 class CalledInstanceNotCancellable(Conflict):

@@ -225,7 +225,7 @@ class ExternalTopic(BaseModel):
     """
 
     name: str = Field(min_length=1)
-    lock_duration_ms: int = Field(ge=1)
+    lock_duration_ms: int = Field(ge=1, le=10 * 366 * 24 * 3600 * 1000)  # ten years at most
     variables: list[str] | None = None
 
 

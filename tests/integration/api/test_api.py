@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -9,9 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontor.api import create_app
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.bootstrap import bootstrap
 from kontor.settings import Environment, Settings
 from support.identity import api_caller
+from support.routes import api_routes
 
 SECRET = "a-real-secret-for-tests"
 
@@ -33,7 +36,7 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "jobs": "ok"}
 
 
 def test_metrics_show_requests_and_message_backlog(client: TestClient) -> None:
@@ -109,3 +112,26 @@ def test_no_credentials_or_garbage_ones_are_refused_in_every_environment(
             response = any_mode.get("/api/tenants/current", headers=headers)
             assert response.status_code == 401, headers
             assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_every_route_reads_its_body_within_a_limit_and_json_strictly(client: TestClient) -> None:
+    loose = [
+        path
+        for path, route, _ in api_routes(client.app)  # type: ignore[arg-type]
+        if not isinstance(route, StrictJsonRoute)
+    ]
+    assert loose == []
+
+
+def test_api_docs_load_only_same_origin_assets_and_those_are_served(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(assets) == 3
+    assert all(asset.startswith("/static/") for asset in assets)
+    assert "http" not in page.text.replace("'/openapi.json'", "")
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 0
+    assert client.get("/redoc").status_code == 404  # its assets would come from a CDN

@@ -75,6 +75,7 @@ def test_evaluate_keeps_money_exact_and_explains(client: TestClient) -> None:
         "/api/rules/deployments/risk/1/evaluate",
         content='{"decision": "Premium", "inputs": {"Sum Insured": 250000.50,'
         ' "Line of Business": "household"}}',
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 200
     body = response.json()
@@ -142,12 +143,14 @@ def test_hooks_bind_decide_and_records(client: TestClient, engine: Engine) -> No
 
 
 def test_openapi_documents_the_bodies_read_by_hand(client: TestClient) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
     deploy = paths["/api/rules/deployments"]["post"]["requestBody"]["content"]
     assert set(deploy) == {"application/xml", "multipart/form-data"}
     evaluate = paths["/api/rules/deployments/{model_key}/{version}/evaluate"]["post"]
+    body = evaluate["requestBody"]["content"]["application/json"]["schema"]
     assert (
-        "decision" in evaluate["requestBody"]["content"]["application/json"]["schema"]["required"]
+        "decision" in schema["components"]["schemas"][body["$ref"].rpartition("/")[2]]["required"]
     )
 
 

@@ -14,6 +14,7 @@ from kontor.api.authentication import (
     clear_session_cookies,
     set_session_cookies,
 )
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import public, requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import (
@@ -29,7 +30,7 @@ from kontor.platform import (
     installed_apps,
 )
 
-router = APIRouter(prefix="/api/auth", tags=["authentication"])
+router = APIRouter(prefix="/api/auth", tags=["authentication"], route_class=StrictJsonRoute)
 log = logging.getLogger(__name__)
 
 

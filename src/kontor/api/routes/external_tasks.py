@@ -12,6 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.params import DURATION_MS_MAX, STORED_INT_MAX
+from kontor.api.request_bodies import storable_variables
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
@@ -25,7 +28,9 @@ from kontor.process.messages import (
     ThrowExternalTaskError,
 )
 
-router = APIRouter(prefix="/api/process/external-tasks", tags=["external tasks"])
+router = APIRouter(
+    prefix="/api/process/external-tasks", tags=["external tasks"], route_class=StrictJsonRoute
+)
 Worker = Annotated[Principal, requires("process:work")]
 WorkerId = Annotated[str, Field(min_length=1)]
 
@@ -50,8 +55,8 @@ class FailureIn(BaseModel):
 
     worker_id: WorkerId
     error_message: str
-    retries: int = Field(ge=0)
-    retry_timeout_ms: int = Field(default=0, ge=0)
+    retries: int = Field(ge=0, le=STORED_INT_MAX)
+    retry_timeout_ms: int = Field(default=0, ge=0, le=DURATION_MS_MAX)
 
 
 class BpmnErrorIn(BaseModel):
@@ -67,7 +72,7 @@ class ExtendLockIn(BaseModel):
     """How long from now the worker keeps its lock."""
 
     worker_id: WorkerId
-    new_duration_ms: int = Field(ge=1)
+    new_duration_ms: int = Field(ge=1, le=DURATION_MS_MAX)
 
 
 class LockOut(BaseModel):
@@ -88,6 +93,7 @@ def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> list[Lock
 @router.post("/{job_id}/complete", status_code=204)
 def complete(job_id: str, body: CompleteIn, request: Request, caller: Worker) -> None:
     """Complete a locked task with result variables; the instance moves on."""
+    body.variables = storable_variables(request, body.variables)
     kontor_of(request).bus.handle(
         CompleteExternalTask(
             tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump(), actor=caller.user_id
@@ -108,6 +114,7 @@ def fail(job_id: str, body: FailureIn, request: Request, caller: Worker) -> None
 @router.post("/{job_id}/bpmn-error", status_code=204)
 def bpmn_error(job_id: str, body: BpmnErrorIn, request: Request, caller: Worker) -> None:
     """Throw a BPMN error at the task; an error boundary event catches it, else an incident."""
+    body.variables = storable_variables(request, body.variables)
     kontor_of(request).bus.handle(
         ThrowExternalTaskError(
             tenant_id=caller.tenant_id, job_id=job_id, **body.model_dump(), actor=caller.user_id

@@ -7,10 +7,11 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kontor import __version__
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import public
 from kontor.api.wiring import kontor_of
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 
 
 @router.get("/healthz", dependencies=[public()])

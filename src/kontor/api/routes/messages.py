@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.errors import NotFound
 from kontor.platform import Principal
 
-router = APIRouter(prefix="/api/messages", tags=["messaging"])
+router = APIRouter(prefix="/api/messages", tags=["messaging"], route_class=StrictJsonRoute)
 
 
 class DeadLetterOut(BaseModel):

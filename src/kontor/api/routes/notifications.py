@@ -17,13 +17,14 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import PrincipalProvider, requires
 from kontor.api.wiring import kontor_of
 from kontor.bootstrap import Kontor
 from kontor.platform import SIGNED_IN, Principal
 from kontor.platform.notifications import Notification, NotificationStore
 
-router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+router = APIRouter(prefix="/api/notifications", tags=["notifications"], route_class=StrictJsonRoute)
 STREAM_BATCH = 100
 PING_SECONDS = 15  # keeps proxies from closing a quiet stream
 NotificationId = Annotated[str, Path(max_length=36)]

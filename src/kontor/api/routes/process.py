@@ -14,3 +14,5 @@ from kontor.api.routes import (
 router = APIRouter()
 for part in (process_definitions, process_instances, process_control, external_tasks):
     router.include_router(part.router)
+uploads = process_definitions.uploads
+"""The process routes that take a file (BPMN models)."""

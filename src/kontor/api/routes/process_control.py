@@ -13,6 +13,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.params import STORED_INT_MAX
+from kontor.api.request_bodies import storable_variables
 from kontor.api.routes.process_instances import InstanceDetail, instance_detail
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -29,7 +32,7 @@ from kontor.process import (
     SuspendInstance,
 )
 
-router = APIRouter(prefix="/api/process", tags=["process"])
+router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
 Operator = Annotated[Principal, requires("process:operate")]
 
 
@@ -56,8 +59,8 @@ class MigrationIn(BaseModel):
     """Which instances move from which version to which, with an element mapping."""
 
     process_key: str = Field(min_length=1)
-    source_version: int = Field(ge=1)
-    target_version: int = Field(ge=1)
+    source_version: int = Field(ge=1, le=STORED_INT_MAX)
+    target_version: int = Field(ge=1, le=STORED_INT_MAX)
     mapping: dict[str, str] = Field(default_factory=dict)
     instance_ids: list[str] | None = None
     dry_run: bool = False
@@ -66,7 +69,7 @@ class MigrationIn(BaseModel):
 class ResolveIn(BaseModel):
     """How many retries the incident's job gets again."""
 
-    retries: int = Field(default=1, ge=1)
+    retries: int = Field(default=1, ge=1, le=STORED_INT_MAX)
 
 
 def _operate(
@@ -81,7 +84,7 @@ def _operate(
     bus.handle(
         kind(tenant_id=caller.tenant_id, instance_id=instance_id, actor=caller.user_id, **fields)
     )
-    with bus.unit_of_work() as uow:
+    with bus.reading() as uow:
         return instance_detail(uow, caller.tenant_id, instance_id)
 
 
@@ -90,6 +93,7 @@ def set_variables(
     instance_id: str, body: VariablesIn, request: Request, caller: Operator
 ) -> InstanceDetail:
     """Set variables of a running instance (e.g. to correct data before resolving an incident)."""
+    body.variables = storable_variables(request, body.variables)
     return _operate(request, caller, instance_id, SetVariables, **dict(body))
 
 
@@ -114,6 +118,9 @@ def cancel(instance_id: str, body: CancelIn, request: Request, caller: Operator)
 @router.post("/instances/{instance_id}/modify")
 def modify(instance_id: str, body: ModifyIn, request: Request, caller: Operator) -> InstanceDetail:
     """Move tokens by hand: cancel activity instances, start before or after elements."""
+    for index, instruction in enumerate(body.instructions):
+        where = f"instructions.{index}.variables"
+        instruction.variables = storable_variables(request, instruction.variables, where)
     return _operate(request, caller, instance_id, ModifyInstance, **dict(body))
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
+from kontor.api.body_routes import StrictJsonRoute, UploadRoute
+from kontor.api.params import VersionPath
 from kontor.api.request_bodies import UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -18,7 +20,9 @@ from kontor.process.errors import InvalidProcessModel
 from kontor.process.store import DeployedDefinition, content_hash
 from kontor.process.store.queries import DefinitionSummary, ProcessQueries
 
-router = APIRouter(prefix="/api/process", tags=["process"])
+router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
+uploads = APIRouter(prefix="/api/process", tags=["process"], route_class=UploadRoute)
+"""Routes that take a file (their own, larger body limit)."""
 
 
 class IssueOut(BaseModel):
@@ -126,7 +130,7 @@ def report_of(bpmn_xml: str, source_name: str) -> ValidationReport:
     return ValidationReport(valid=valid, issues=issues, processes=processes)
 
 
-@router.post("/validate", openapi_extra=_BPMN_UPLOAD)
+@uploads.post("/validate", openapi_extra=_BPMN_UPLOAD)
 def validate_model(
     upload: Annotated[UploadedFile, Depends(_bpmn_upload)],
     caller: Annotated[Principal, requires("process:deploy")],
@@ -135,7 +139,7 @@ def validate_model(
     return report_of(_text(upload), upload.file_name)
 
 
-@router.post("/definitions", status_code=201, openapi_extra=_BPMN_UPLOAD)
+@uploads.post("/definitions", status_code=201, openapi_extra=_BPMN_UPLOAD)
 def deploy(
     request: Request,
     response: Response,
@@ -152,7 +156,7 @@ def deploy(
             issues=[issue.model_dump() for issue in errors],
         )
     kontor = kontor_of(request)
-    with kontor.bus.unit_of_work() as uow:
+    with kontor.bus.reading() as uow:
         known = ProcessQueries(uow.connection, caller.tenant_id).definitions_with_content(
             content_hash(bpmn_xml)
         )
@@ -176,7 +180,7 @@ def list_definitions(
     latest: bool = False,
 ) -> list[DefinitionSummary]:
     """The tenant's deployed versions, optionally of one key or only the newest of each."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return ProcessQueries(uow.connection, caller.tenant_id).definitions(
             process_key, latest_only=latest
         )
@@ -185,11 +189,11 @@ def list_definitions(
 @router.get("/definitions/{process_key}/{version}")
 def show_definition(
     process_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
     caller: Annotated[Principal, requires("process:read")],
 ) -> DefinitionDetail:
     """One deployed version with its BPMN XML."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         found = ProcessQueries(uow.connection, caller.tenant_id).definition(process_key, version)
     return DefinitionDetail(**_summary(found), bpmn_xml=found.bpmn_xml)

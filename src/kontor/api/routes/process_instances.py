@@ -9,6 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.params import STORED_INT_MAX
+from kontor.api.request_bodies import storable_variables
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.messaging import UnitOfWork
@@ -23,7 +26,7 @@ from kontor.process.store import (
 )
 from kontor.process.store.queries import InstanceFilter, InstanceSummary, ProcessQueries
 
-router = APIRouter(prefix="/api/process", tags=["process"])
+router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
 _MILLISECOND = dt.timedelta(milliseconds=1)
 
 
@@ -167,13 +170,14 @@ def start_instance(
 ) -> InstanceDetail:
     """Start the latest version of a process; the answer shows where the instance waits."""
     kontor = kontor_of(request)
+    body.variables = storable_variables(request, body.variables)
     instance_id: str = kontor.bus.handle(
         StartProcess(
             tenant_id=caller.tenant_id, process_key=process_key, variables=body.variables,
             business_key=body.business_key, case_id=body.case_id, actor=caller.user_id,
         )
     )  # fmt: skip
-    with kontor.bus.unit_of_work() as uow:
+    with kontor.bus.reading() as uow:
         return instance_detail(uow, caller.tenant_id, instance_id)
 
 
@@ -186,11 +190,11 @@ def list_instances(
     business_key: str | None = None,
     case_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=STORED_INT_MAX)] = 0,
 ) -> InstancePage:
     """The tenant's instances, newest first, filtered by key, status, business key or case."""
     wanted = InstanceFilter(process_key, status, business_key, case_id)
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         page = ProcessQueries(uow.connection, caller.tenant_id).instances(wanted, limit, offset)
     return InstancePage(items=page.items, total=page.total, limit=limit, offset=offset)
 
@@ -200,7 +204,7 @@ def show_instance(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> InstanceDetail:
     """One instance with its active elements, open user tasks, jobs, variables and incidents."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return instance_detail(uow, caller.tenant_id, instance_id)
 
 
@@ -209,7 +213,7 @@ def list_activities(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> list[ActivityOut]:
     """The instance's activity history in the order the activities started."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         history = _history(uow, caller.tenant_id, instance_id).activity_history(instance_id)
     return [
         ActivityOut(
@@ -229,7 +233,7 @@ def list_incidents(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> list[IncidentOut]:
     """The instance's incidents, open and resolved, oldest first."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         history = _history(uow, caller.tenant_id, instance_id)
         rows = history.incidents(instance_id, open_only=False)
     return [IncidentOut.of(row) for row in rows]
@@ -243,7 +247,7 @@ def list_variable_changes(
     name: str | None = None,
 ) -> list[VariableChange]:
     """The instance's variable changes (of one variable with ``name``) in the order made."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return _history(uow, caller.tenant_id, instance_id).variable_history(instance_id, name)
 
 
@@ -252,7 +256,7 @@ def list_operations(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
 ) -> list[OperationRecord]:
     """Who did what to the instance (suspend, cancel, modify, migrate, ...), oldest first."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return _history(uow, caller.tenant_id, instance_id).operations(instance_id)
 
 
@@ -261,6 +265,7 @@ def correlate_message(
     body: MessageIn, request: Request, caller: Annotated[Principal, requires("process:start")]
 ) -> CorrelatedOut:
     """Deliver a message to the oldest instance waiting for it; 404 if none waits."""
+    body.variables = storable_variables(request, body.variables)
     instance_id: str = kontor_of(request).bus.handle(
         CorrelateMessage(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )
@@ -272,6 +277,7 @@ def broadcast_signal(
     body: SignalIn, request: Request, caller: Annotated[Principal, requires("process:start")]
 ) -> SignalledOut:
     """Deliver a signal to every instance of the tenant waiting for it."""
+    body.variables = storable_variables(request, body.variables)
     count: int = kontor_of(request).bus.handle(
         BroadcastSignal(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )

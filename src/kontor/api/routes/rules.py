@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from kontor.api.request_bodies import UploadedFile, exact_json, uploaded_file, validated
+from kontor.api.body_routes import StrictJsonRoute, UploadRoute
+from kontor.api.params import STORED_INT_MAX, VersionPath
+from kontor.api.request_bodies import UploadedFile, uploaded_file
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
@@ -21,8 +23,10 @@ from kontor.rules.deployment import (
 from kontor.rules.feel import to_json
 from kontor.rules.scenarios import Scenario, parse_csv_scenarios, parse_json_scenarios
 
-router = APIRouter(prefix="/api/rules", tags=["rules"])
-Version = Annotated[int, Field(ge=1)]
+router = APIRouter(prefix="/api/rules", tags=["rules"], route_class=StrictJsonRoute)
+uploads = APIRouter(prefix="/api/rules", tags=["rules"], route_class=UploadRoute)
+"""Routes that take a file (their own, larger body limit)."""
+Version = Annotated[int, Field(ge=1, le=STORED_INT_MAX)]
 
 
 class DeploymentOut(BaseModel):
@@ -143,7 +147,6 @@ _MODEL_UPLOAD = _request_body(
         },
     }
 )
-_EVALUATION = _request_body({"application/json": {"schema": EvaluationIn.model_json_schema()}})
 _SCENARIO_FILE = _request_body(
     {
         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
@@ -162,7 +165,7 @@ async def _scenarios(request: Request) -> list[Scenario]:
     return parse_json_scenarios((await request.body()).decode("utf-8"))
 
 
-@router.post("/deployments", status_code=201, openapi_extra=_MODEL_UPLOAD)
+@uploads.post("/deployments", status_code=201, openapi_extra=_MODEL_UPLOAD)
 def deploy(
     request: Request,
     response: Response,
@@ -185,7 +188,7 @@ def list_deployments(
     model_key: str | None = None,
 ) -> list[DeploymentOut]:
     """The tenant's deployments, optionally of one model key."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         deployments = kontor_of(request).rules.deployments(uow, caller, model_key)
     return [DeploymentOut.of(deployment) for deployment in deployments]
 
@@ -193,27 +196,26 @@ def list_deployments(
 @router.get("/deployments/{model_key}/{version}")
 def show_deployment(
     model_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
     caller: Annotated[Principal, requires("rules:read")],
 ) -> DeploymentDetail:
     """One deployment with its XML."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         deployment = kontor_of(request).rules.deployment(uow, caller, model_key, version)
     return DeploymentDetail(**DeploymentOut.of(deployment).model_dump(), xml=deployment.xml or "")
 
 
-@router.post("/deployments/{model_key}/{version}/evaluate", openapi_extra=_EVALUATION)
+@router.post("/deployments/{model_key}/{version}/evaluate")
 def evaluate(
     model_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
-    body: Annotated[Any, Depends(exact_json)],
+    wanted: EvaluationIn,
     caller: Annotated[Principal, requires("rules:evaluate")],
 ) -> EvaluationOut:
     """Evaluate a decision of a deployment and explain it (nothing is recorded)."""
-    wanted = validated(EvaluationIn, body)
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         result = kontor_of(request).rules.evaluate(
             uow, caller, model_key, version, wanted.decision, wanted.inputs
         )
@@ -225,16 +227,16 @@ def evaluate(
     )
 
 
-@router.post("/deployments/{model_key}/{version}/scenarios", openapi_extra=_SCENARIO_FILE)
+@uploads.post("/deployments/{model_key}/{version}/scenarios", openapi_extra=_SCENARIO_FILE)
 def run_scenarios(
     model_key: str,
-    version: int,
+    version: VersionPath,
     request: Request,
     scenarios: Annotated[list[Scenario], Depends(_scenarios)],
     caller: Annotated[Principal, requires("rules:evaluate")],
 ) -> dict[str, Any]:
     """Run test scenarios (JSON list or CSV) against a deployment."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         report = kontor_of(request).rules.run_scenarios(uow, caller, model_key, version, scenarios)
     return report.to_json()
 
@@ -244,7 +246,7 @@ def list_hooks(
     request: Request, caller: Annotated[Principal, requires("rules:read")]
 ) -> list[HookPointOut]:
     """The hook points applications declared, with the tenant's bindings."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return [
             HookPointOut.of(overview) for overview in kontor_of(request).rules.hooks(uow, caller)
         ]
@@ -284,6 +286,6 @@ def list_decisions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DecisionRecordOut]:
     """The newest decisions taken through hook points, optionally of one hook."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         records = kontor_of(request).rules.records(uow, caller, hook, limit)
     return [DecisionRecordOut.of(record) for record in records]

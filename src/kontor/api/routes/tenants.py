@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.routes.auth import send_after_response
 from kontor.api.routes.users import UserOut
 from kontor.api.security import requires
@@ -25,7 +26,7 @@ from kontor.platform import (
     record_identity_change,
 )
 
-router = APIRouter(prefix="/api/tenants", tags=["platform"])
+router = APIRouter(prefix="/api/tenants", tags=["platform"], route_class=StrictJsonRoute)
 
 TENANT_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 Operator = Annotated[Principal, requires("platform:tenants")]
@@ -108,7 +109,7 @@ def current_tenant(
     request: Request, caller: Annotated[Principal, requires("tenants:read")]
 ) -> TenantOut:
     """The caller's tenant."""
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         return TenantOut.of(TenantStore(uow.connection).get(caller.tenant_id))
 
 

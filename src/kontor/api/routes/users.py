@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, Field
 
+from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.routes.auth import SessionOut, send_after_response
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.messaging import UnitOfWork
 from kontor.platform import Directory, Group, Principal, SessionStore, User, installed_apps
 
-router = APIRouter(prefix="/api/platform", tags=["platform"])
+router = APIRouter(prefix="/api/platform", tags=["platform"], route_class=StrictJsonRoute)
 
 Manager = Annotated[Principal, requires("platform:sub_users")]
 

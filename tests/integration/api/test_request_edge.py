@@ -1,0 +1,187 @@
+"""The API's edge: strict JSON, body and variables limits, a busy database, readiness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from kontor import db
+from kontor.api import create_app
+from kontor.bootstrap import Kontor, bootstrap, load_schema
+from kontor.messaging import FakeClock
+from kontor.settings import Environment, Settings
+from support.backends import BACKENDS
+from support.identity import api_caller
+
+START = "/api/process/definitions/Wait/start"
+WAIT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+  targetNamespace="http://t">
+  <bpmn:process id="Wait" isExecutable="true">
+    <bpmn:startEvent id="S"/>
+    <bpmn:userTask id="Review"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+JSON = {"content-type": "application/json"}
+LIMITS = {
+    "api_max_body_bytes": 8192,
+    "api_max_upload_bytes": 64 * 1024,
+    "api_max_variables_bytes": 1024,
+    "database_busy_timeout_seconds": 0.2,
+    "busy_retry_after_seconds": 3,
+    "jobs_stalled_after_seconds": 60,
+}
+
+
+@pytest.fixture
+def short_engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database whose statements wait at most 0.2 s for a lock."""
+    load_schema()
+    created = db.create_database_engine(database_url, lock_timeout_seconds=0.2)
+    db.upgrade(created)
+    yield created
+    created.dispose()
+
+
+@pytest.fixture
+def kontor(short_engine: Engine) -> Kontor:
+    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret", **LIMITS)
+    return bootstrap(settings, engine=short_engine, clock=FakeClock())
+
+
+@pytest.fixture
+def client(kontor: Kontor) -> Iterator[TestClient]:
+    app = create_app(kontor.settings, kontor)
+    with TestClient(app, headers=api_caller(kontor).headers) as test_client:
+        deployed = test_client.post("/api/process/definitions", content=WAIT)
+        assert deployed.status_code == 201, deployed.json()
+        yield test_client
+
+
+def _instances(client: TestClient) -> int:
+    total: int = client.get("/api/process/instances").json()["total"]
+    return total
+
+
+def _problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+@pytest.mark.parametrize("literal", ["NaN", "-Infinity", "1e999", "1" * 5000, "0.1" + "3" * 40])
+def test_a_number_that_would_change_is_refused_naming_its_field_and_nothing_is_stored(
+    client: TestClient, literal: str
+) -> None:
+    body = f'{{"variables": {{"claim": {{"amount": {literal}}}}}}}'
+    problem = _problem(client.post(START, content=body, headers=JSON), 422)
+    assert problem["errors"][0]["location"] == "body.variables.claim.amount"
+    assert _instances(client) == 0
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_decimals_are_stored_when_exact_and_refused_when_a_float_would_round_them(
+    client: TestClient,
+) -> None:
+    started = client.post(
+        START, content='{"variables": {"amount": 1234.56, "n": 2e3}}', headers=JSON
+    )
+    assert started.status_code == 201
+    assert started.json()["variables"] == {"amount": 1234.56, "n": 2000}
+    rounded = client.post(
+        START, content='{"variables": {"amount": 1234567890.123456789}}', headers=JSON
+    )
+    assert _problem(rounded, 422)["errors"][0]["location"] == "body.variables.amount"
+    assert _instances(client) == 1
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_body_over_the_json_limit_is_refused_naming_the_limit(client: TestClient) -> None:
+    body = '{"variables": {"note": "' + "x" * 9000 + '"}}'
+    problem = _problem(client.post(START, content=body, headers=JSON), 413)
+    assert (problem["code"], problem["limit_bytes"]) == ("kontor.body_too_large", 8192)
+    assert "8192 bytes" in problem["detail"]
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: counted while streamed
+        yield b'{"variables": {"note": "'
+        for _ in range(10):
+            yield b"x" * 1000
+        yield b'"}}'
+
+    problem = _problem(client.post(START, content=chunked(), headers=JSON), 413)
+    assert problem["limit_bytes"] == 8192
+    assert _instances(client) == 0
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_uploads_have_their_own_larger_limit(client: TestClient) -> None:
+    padded = WAIT.replace("<bpmn:process", "<!--" + "x" * 10_000 + "--><bpmn:process")
+    assert client.post("/api/process/validate", content=padded).status_code == 200
+    huge = WAIT.replace("<bpmn:process", "<!--" + "x" * 70_000 + "--><bpmn:process")
+    problem = _problem(client.post("/api/process/definitions", content=huge), 413)
+    assert problem["limit_bytes"] == 64 * 1024
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_variables_over_their_limit_are_refused_naming_the_limit(client: TestClient) -> None:
+    many = {f"v{index}": index for index in range(200)}
+    problem = _problem(client.post(START, json={"variables": many}), 413)
+    assert (problem["code"], problem["field"], problem["limit_bytes"]) == (
+        "kontor.variables_too_large",
+        "variables",
+        1024,
+    )
+    assert _instances(client) == 0
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_locked_database_answers_503_with_retry_after(
+    client: TestClient, short_engine: Engine
+) -> None:
+    with db.connect_for_writing(short_engine) as holder, holder.begin():
+        if short_engine.dialect.name == "postgresql":
+            holder.execute(text("LOCK TABLE process_instances IN EXCLUSIVE MODE"))
+        else:
+            holder.execute(text("SELECT 1"))  # BEGIN IMMEDIATE holds SQLite's write lock
+        busy = client.post(START, json={})
+        assert client.get("/healthz").status_code == 200
+    assert _problem(busy, 503)["code"] == "kontor.database_busy"
+    assert busy.headers["retry-after"] == "3"
+    assert _instances(client) == 0
+    assert client.post(START, json={}).status_code == 201
+
+
+def test_readiness_reports_a_round_of_jobs_stuck_beyond_the_threshold(
+    client: TestClient, kontor: Kontor
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def stuck_jobs() -> int:
+        entered.set()
+        release.wait(timeout=60)
+        return 0
+
+    kontor.process_jobs.run_until_idle = stuck_jobs  # type: ignore[method-assign]
+    round_ = threading.Thread(target=kontor.background_round)
+    round_.start()
+    try:
+        assert entered.wait(timeout=30)
+        assert client.get("/readyz").status_code == 200  # busy, not yet beyond the threshold
+        assert isinstance(kontor.clock, FakeClock)
+        kontor.clock.advance(dt.timedelta(seconds=61))
+        unready = client.get("/readyz")
+        assert unready.status_code == 503
+        assert unready.json()["checks"]["jobs"].startswith("stalled: one round has run for 61 s")
+    finally:
+        release.set()
+        round_.join(timeout=30)
+    assert client.get("/readyz").status_code == 200

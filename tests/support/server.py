@@ -1,0 +1,171 @@
+"""A real ``kontor serve`` in a subprocess on a free port, for the e2e and abuse tiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from support.backends import (
+    POSTGRES_URL,
+    create_postgres_schema,
+    drop_postgres_schema,
+    postgres_url_with_schema,
+)
+from support.messaging import WAIT_BOUND_SECONDS
+
+KONTOR = [sys.executable, "-m", "kontor.cli"]
+
+
+OPERATOR_LOGIN = "ops@example.org"
+OPERATOR_PASSWORD = "ein langes Passwort für den Betrieb"
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its base URL, process, environment and how a caller authenticates."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def port(self) -> int:
+        """The TCP port it listens on."""
+        return int(self.base.rpartition(":")[2])
+
+    def client(self, timeout: float = 60) -> httpx.Client:
+        """An HTTP client for this server, sending the caller's credentials."""
+        return httpx.Client(base_url=self.base, headers=self.headers, timeout=timeout)
+
+
+def kontor_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment without the caller's KONTOR_ settings, data in ``data_dir``.
+
+    Plain http on 127.0.0.1 is the one place where the session cookie may go without HTTPS.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KONTOR_")}
+    return {
+        **env, "KONTOR_DATA_DIR": str(data_dir), "KONTOR_SESSION_COOKIE_SECURE": "false", **extra
+    }  # fmt: skip
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def create_operator(env: dict[str, str]) -> None:
+    """Migrate and create the operator tenant with one user, as a fresh installation does."""
+    subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
+    tenants = subprocess.run(
+        [*KONTOR, "tenant", "list"], env=env, check=True, capture_output=True, text=True
+    )
+    if "betrieb" in tenants.stdout:  # a restart on the same database
+        return
+    for command in (
+        ["tenant", "create", "betrieb", "--name", "Betrieb", "--kind", "operator"],
+        ["user", "create", "--tenant", "betrieb", "--login", OPERATOR_LOGIN,
+         "--group", "operator_staff", "--password-stdin"],
+    ):  # fmt: skip
+        subprocess.run(
+            [*KONTOR, *command], env=env, input=OPERATOR_PASSWORD, text=True, check=True,
+            capture_output=True,
+        )  # fmt: skip
+
+
+def operator_token(base: str) -> dict[str, str]:
+    """Log in as the operator and create an API token with all of their permissions."""
+    with httpx.Client(base_url=base, timeout=WAIT_BOUND_SECONDS) as browser:
+        login = {"login": OPERATOR_LOGIN, "password": OPERATOR_PASSWORD}
+        session = browser.post("/api/auth/login", json=login)
+        assert session.status_code == 200, session.text
+        permissions = browser.get("/api/auth/me").json()["permissions"]
+        expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+        token = browser.post(
+            "/api/auth/me/tokens",
+            json={"name": "tests", "permissions": permissions, "expires_at": expires},
+            headers={"X-CSRF-Token": session.json()["csrf_token"]},
+        )
+        assert token.status_code == 201, token.text
+    return {"Authorization": f"Bearer {token.json()['token']}"}
+
+
+def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
+    """Start ``kontor serve`` on a free port; None if another process took the port first."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*KONTOR, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + WAIT_BOUND_SECONDS
+    while True:
+        try:
+            httpx.get(f"{base}/healthz", timeout=5)
+            return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            error = process.stderr.read().decode() if process.stderr else ""
+            if process.stderr:
+                process.stderr.close()
+            if "address already in use" in error.lower():
+                return None
+            raise AssertionError(f"kontor serve exited: {error}")
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"kontor serve did not answer within {WAIT_BOUND_SECONDS:.0f} s")
+        time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
+
+
+@contextmanager
+def running_server(env: dict[str, str]) -> Iterator[Server]:
+    """Migrate, create the operator, serve, sign in; terminate and reap at the end."""
+    create_operator(env)
+    started = None
+    for _attempt in range(5):  # the free port may be taken between the probe and the bind
+        started = _serve(env)
+        if started:
+            break
+    assert started, "no free port found in five attempts"
+    process, base = started
+    try:
+        yield Server(base, process, env, operator_token(base))
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=WAIT_BOUND_SECONDS)
+        if process.stderr:
+            process.stderr.close()
+
+
+@contextmanager
+def database_env(data_dir: Path, backend: str, **settings: str) -> Iterator[dict[str, str]]:
+    """The server environment on a fresh SQLite file or PostgreSQL schema (dropped afterwards)."""
+    if backend == "sqlite":
+        yield kontor_env(data_dir, **settings)
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need KONTOR_TEST_POSTGRES_URL (CI sets it)")
+    schema = create_postgres_schema()
+    try:
+        yield kontor_env(data_dir, KONTOR_DATABASE_URL=postgres_url_with_schema(schema), **settings)
+    finally:
+        drop_postgres_schema(schema)

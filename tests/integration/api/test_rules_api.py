@@ -193,12 +193,20 @@ def test_evaluate_with_a_large_number_in_range_gives_a_bounded_answer(client: Te
     _deploy(client)
     response = client.post(
         "/api/rules/deployments/risk/1/evaluate",
-        content='{"decision": "Premium", "inputs": {"Sum Insured": 1e6000,'
+        content='{"decision": "Premium", "inputs": {"Sum Insured": 1e90,'
         ' "Line of Business": "household"}}',
     )
-    assert response.status_code == 200
-    assert response.json()["value"] == "2" + "0" * 5997  # 0.002 * 1e6000, exact as text
+    assert response.status_code == 200, response.text
+    assert response.json()["value"] == "2" + "0" * 87  # 0.002 * 1e90, exact as text
     assert len(response.content) < 20_000
+    # longer numbers are refused at the edge (KONTOR_API_MAX_NUMBER_DIGITS), naming the field
+    refused = client.post(
+        "/api/rules/deployments/risk/1/evaluate",
+        content='{"decision": "Premium", "inputs": {"Sum Insured": 1e6000}}',
+        headers={"content-type": "application/json"},
+    )
+    assert refused.status_code == 422
+    assert "Sum Insured" in refused.text
 
 
 def test_evaluate_with_a_wrong_typed_input_warns_and_matches_no_rule(client: TestClient) -> None:

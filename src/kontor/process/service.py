@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from kontor import contracts
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.audit import register_audit
@@ -226,7 +227,7 @@ class ProcessServices:
             uow, record, self._completing(command.task_id, command.variables, uow), command.caused()
         )
 
-    def on_task_completed(self, event: msg.TaskCompleted, uow: UnitOfWork) -> None:
+    def on_task_completed(self, event: contracts.TaskCompleted, uow: UnitOfWork) -> None:
         """Move the instance on when a task that came from a process was completed."""
         if event.process_instance_id is None or event.process_task_id is None:
             return  # not a process task
@@ -312,7 +313,7 @@ def publish(
     for effect in effects:
         if isinstance(effect, fx.UserTaskActivated):
             uow.emit(
-                msg.UserTaskActivated(
+                contracts.UserTaskActivated(
                     **base, **keys, business_key=record.business_key, task_id=effect.task_id,
                     element_id=effect.element_id, name=effect.name, assignee=effect.assignee,
                     candidate_groups=list(effect.candidate_groups),
@@ -323,7 +324,7 @@ def publish(
             )  # fmt: skip
         elif isinstance(effect, fx.UserTaskCancelled):
             uow.emit(
-                msg.UserTaskCancelled(
+                contracts.UserTaskCancelled(
                     **base, task_id=effect.task_id, element_id=effect.element_id,
                     case_id=record.case_id,
                 )
@@ -357,7 +358,9 @@ def register(
     registry.register_command(msg.CompleteUserTask, services.complete_user_task)
     registry.register_command(msg.CorrelateMessage, services.correlate_message)
     registry.register_command(msg.BroadcastSignal, services.broadcast_signal)
-    registry.subscribe(msg.TaskCompleted, services.on_task_completed, "process.on_task_completed")
+    registry.subscribe(
+        contracts.TaskCompleted, services.on_task_completed, "process.on_task_completed"
+    )
     register_control(registry, services)
     register_incident_handlers(registry, services)
     register_audit(registry)

@@ -1,0 +1,1 @@
+"""The task system: tasks from processes or people, their lifecycle, store and handlers."""

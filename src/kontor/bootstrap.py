@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
+from kontor.casework.tasks import register as register_task_handlers
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
@@ -170,6 +171,7 @@ def bootstrap(
     process_services = register_process_handlers(
         registry, FeelEvaluator(settings.evaluation_limits)
     )
+    register_task_handlers(registry)
     process_services.history_level = settings.process_history_level
     process_services.limits = settings.process_step_limits
     transport: InProcessTransport | RabbitMQTransport
@@ -319,6 +321,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
+    import kontor.casework.tasks.tables
     import kontor.messaging.tables
     import kontor.platform.audit.tables
     import kontor.platform.tables

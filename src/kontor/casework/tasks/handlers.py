@@ -1,0 +1,182 @@
+"""The task system's service layer: commands and the process events it hears."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from kontor import contracts
+from kontor.casework.tasks.domain import (
+    FINAL_STATES,
+    OPERATIONS,
+    SYSTEM,
+    Actor,
+    HistoryEntry,
+    MakeObsolete,
+    Operation,
+    Task,
+    TaskState,
+    apply,
+    initial_state,
+)
+from kontor.casework.tasks.messages import CreateTask, WorkOnTask
+from kontor.casework.tasks.store import TaskStore
+from kontor.db.ids import time_ordered_id
+from kontor.errors import InvalidInput
+from kontor.messaging import Change, HandlerRegistry, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+TASK = "task"
+
+
+def create_task(command: CreateTask, uow: UnitOfWork) -> Task:
+    """Create a standalone task: reserved for its assignee, else in its candidates' queue."""
+    users, groups = tuple(command.candidate_users), tuple(command.candidate_groups)
+    task = Task(
+        id=command.task_id or time_ordered_id(),
+        tenant_id=command.tenant_id,
+        name=command.name,
+        description=command.description,
+        state=initial_state(command.assignee, users, groups),
+        created_at=uow.clock.now(),
+        assignee=command.assignee,
+        owner=command.actor,
+        created_by=command.actor,
+        candidate_users=users,
+        candidate_groups=groups,
+        priority=command.priority,
+        due_at=command.due_at,
+        follow_up_at=command.follow_up_at,
+        form_key=command.form_key,
+        case_id=command.case_id,
+        variables=command.variables,
+    )
+    _add(uow, task, command.actor)
+    return task
+
+
+def _add(uow: UnitOfWork, task: Task, actor: str | None, **details: Any) -> None:
+    entry = HistoryEntry("create", actor, task.created_at, task.state, details=details)
+    TaskStore(uow.connection, task.tenant_id).add(task, entry)
+
+
+def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
+    """Do the operation on the task; a completion tells its source (``TaskCompleted``)."""
+    operation = _operation(command.operation, command.arguments)
+    actor = Actor(command.actor, frozenset(command.actor_groups), command.as_manager)
+    store = TaskStore(uow.connection, command.tenant_id)
+    task, revision = store.get(command.task_id)
+    step = apply(task, operation, actor, uow.clock.now())
+    store.save(step.task, revision, step.entry)
+    if step.task.state == TaskState.COMPLETED:
+        uow.emit(
+            contracts.TaskCompleted(
+                **command.caused(), task_id=task.id,
+                process_instance_id=task.process_instance_id,
+                process_task_id=task.process_task_id,
+                variables=dict(step.task.variables), completed_by=command.actor,
+            )
+        )  # fmt: skip
+    return step.task
+
+
+def _operation(name: str, arguments: dict[str, Any]) -> Operation:
+    kind = OPERATIONS.get(name)
+    if kind is None:
+        raise InvalidInput(
+            f"unknown task operation {name!r}; known: {', '.join(OPERATIONS)}", field="operation"
+        )
+    try:
+        return kind(**arguments)
+    except TypeError as error:
+        raise InvalidInput(f"arguments of {name}: {error}", field="arguments") from None
+
+
+def on_user_task_activated(event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
+    """Create the task of a process user task (once, however often the event arrives)."""
+    store = TaskStore(uow.connection, event.tenant_id)
+    if store.of_process_task(event.instance_id, event.task_id) is not None:
+        return
+    users, groups = tuple(event.candidate_users), tuple(event.candidate_groups)
+    due, due_problem = _moment(event.due_date, "due date")
+    follow_up, follow_up_problem = _moment(event.follow_up_date, "follow-up date")
+    task = Task(
+        id=time_ordered_id(),
+        tenant_id=event.tenant_id,
+        name=event.name or event.element_id,
+        state=initial_state(event.assignee, users, groups),
+        created_at=uow.clock.now(),
+        assignee=event.assignee,
+        candidate_users=users,
+        candidate_groups=groups,
+        priority=min(max(event.priority if event.priority is not None else 50, 0), 100),
+        due_at=due,
+        follow_up_at=follow_up,
+        form_key=event.form_key,
+        case_id=event.case_id,
+        variables=event.variables,
+        process_instance_id=event.instance_id,
+        process_task_id=event.task_id,
+    )
+    problems = [p for p in (due_problem, follow_up_problem) if p]
+    details: dict[str, Any] = {"process_key": event.process_key, "element_id": event.element_id}
+    _add(uow, task, None, **details, **({"problems": problems} if problems else {}))
+
+
+def _moment(text: str | None, what: str) -> tuple[dt.datetime | None, str | None]:
+    # The process evaluated the expression; a value that is no ISO time leaves the date
+    # empty and says so in the history rather than losing the task.
+    if not text:
+        return None, None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None, f"{what} {text!r} is not an ISO 8601 date-time"
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)), None
+
+
+def on_user_task_cancelled(event: contracts.UserTaskCancelled, uow: UnitOfWork) -> None:
+    """Make the task of a withdrawn process user task obsolete."""
+    store = TaskStore(uow.connection, event.tenant_id)
+    found = store.of_process_task(event.instance_id, event.task_id)
+    if found is None:
+        return
+    task, revision = found
+    if task.state in FINAL_STATES:
+        return  # completed or ended before the activity was interrupted
+    step = apply(task, MakeObsolete("the process activity ended"), SYSTEM, uow.clock.now())
+    store.save(step.task, revision, step.entry)
+
+
+def task_created(command: CreateTask, task: Task) -> Change:
+    """A standalone task was created."""
+    after = {
+        "name": task.name,
+        "state": task.state.value,
+        "assignee": task.assignee,
+        "candidate_groups": list(task.candidate_groups),
+        "priority": task.priority,
+    }
+    return Change(command.type_name, TASK, task.id, after=after)
+
+
+def task_worked_on(command: WorkOnTask, task: Task) -> Change:
+    """An operation changed a task: its state and assignee after it, with the arguments."""
+    after = {"state": task.state.value, "assignee": task.assignee, **command.arguments}
+    return Change(f"casework.task.{command.operation}", TASK, task.id, after=after)
+
+
+def register(registry: HandlerRegistry) -> None:
+    """Register the task commands, their audit descriptions and the process events heard."""
+    registry.register_command(CreateTask, create_task)
+    registry.register_command(WorkOnTask, work_on_task)
+    registry.describe_changes(CreateTask, task_created)
+    registry.describe_changes(WorkOnTask, task_worked_on)
+    registry.subscribe(
+        contracts.UserTaskActivated, on_user_task_activated, "casework.on_user_task_activated"
+    )
+    registry.subscribe(
+        contracts.UserTaskCancelled, on_user_task_cancelled, "casework.on_user_task_cancelled"
+    )

@@ -63,6 +63,7 @@ BODIES: dict[tuple[str, str], Any] = {
         {"decision": "Risk Class", "input": {"Line of Business": "household"}, "expected": "low"}
     ],
     ("PUT", "/api/rules/hooks/{hook}"): {"model_key": "risk", "decision": "Risk Class"},
+    ("POST", "/api/tasks/{task_id}/{operation}"): {},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -92,7 +93,8 @@ def broker(kontor: Kontor, tenant_id: str) -> Caller:
 
 def b_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
-    with a hook binding and a decision, a session, a token; the ids by path parameter name."""
+    with a hook binding and a decision, a session, a token, the task of the user task; the ids
+    by path parameter name."""
     as_b = b.headers
     assert client.post("/api/process/definitions", content=ORDER, headers=as_b).status_code == 201
     instance = client.post("/api/process/definitions/Order/start", json={}, headers=as_b).json()
@@ -124,12 +126,13 @@ def b_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
             select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
         ).scalar_one()
     token_id = client.get("/api/auth/me/tokens", headers=as_b).json()[0]["token_id"]
+    [b_task] = client.get("/api/tasks", headers=as_b).json()["items"]
     return {
         "user_id": b.principal.user_id, "permission": "process:read", "session_id":
         session.session_id, "token_id": token_id, "message_id": message_id, "model_key": "risk",
         "version": "1", "hook": "task.created", "process_key": "Order",
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
-        "job_id": job["job_id"],
+        "job_id": job["job_id"], "task_id": b_task["task_id"], "operation": "claim",
     }  # fmt: skip
 
 
@@ -193,6 +196,8 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/rules/deployments", headers=as_a).json() == []
     assert client.get("/api/rules/decisions", headers=as_a).json() == []
     assert client.get("/api/messages/dead", headers=as_a).json() == []
+    assert client.get("/api/tasks", headers=as_a).json()["items"] == []
+    assert client.get("/api/tasks/count", headers=as_a).json() == {"count": 0}
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -115,8 +115,8 @@ def test_standalone_tasks_are_audited_and_stay_in_their_tenant(engine: Engine) -
     )
     work(world, created.id, "claim", "anna")
     rejected = work(world, created.id, "reject", "anna", reason="not my region")
-    assert rejected.state == TaskState.RESERVED
-    assert (rejected.assignee, rejected.outcome) == ("boss", "rejected")  # back to its creator
+    assert rejected.state == TaskState.READY  # back to the queue: nobody owns it
+    assert (rejected.assignee, rejected.outcome) == (None, "rejected")
     with world.kontor.bus.unit_of_work() as uow:
         rows = uow.connection.execute(
             select(audit_entries.c.action).order_by(audit_entries.c.entry_id)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker
+from kontor.errors import InvalidInput
 
 
 class TaskState(StrEnum):
@@ -147,6 +148,11 @@ def _require(task: Task, operation: str, states: frozenset[TaskState], why: str 
         raise InvalidTaskTransition(operation, task.state, why)
 
 
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidInput("a reason is required", field="reason")
+
+
 def _require_assignee(task: Task, actor: Actor, operation: str) -> None:
     if not actor.manager and actor.user_id != task.assignee:
         raise NotTaskWorker(f"only the assignee of task {task.id} may {operation} it")
@@ -224,7 +230,7 @@ class Delegate(Operation):
     """The assignee hands the work to another user and stays (or becomes) its owner."""
 
     name = "delegate"
-    user_id: str = ""
+    user_id: str
     reason: str | None = None
 
     def apply(self, task: Task, actor: Actor) -> Task:
@@ -269,6 +275,8 @@ class Forward(Operation):
     reason: str | None = None
 
     def apply(self, task: Task, actor: Actor) -> Task:
+        if not (self.user_id or self.group_id):
+            raise InvalidInput("forward needs a user_id or a group_id", field="user_id")
         _require(task, self.name, WORKING_STATES)
         if task.delegation == PENDING:
             raise InvalidTaskTransition(self.name, task.state, "delegated: resolve it instead")
@@ -287,9 +295,10 @@ class Reject(Operation):
     """The assignee declines with a reason: back to the owner, else to the candidate queue."""
 
     name = "reject"
-    reason: str = ""
+    reason: str
 
     def apply(self, task: Task, actor: Actor) -> Task:
+        _require_reason(self.reason)
         _require(task, self.name, WORKING_STATES)
         _require_assignee(task, actor, self.name)
         if task.owner and task.owner != task.assignee:
@@ -304,12 +313,13 @@ class Escalate(Operation):
     """The owner or a manager escalates to a user or group, raising the priority."""
 
     name = "escalate"
-    reason: str = ""
+    reason: str
     user_id: str | None = None
     group_id: str | None = None
     priority: int | None = None
 
     def apply(self, task: Task, actor: Actor) -> Task:
+        _require_reason(self.reason)
         _require(task, self.name, OPEN_STATES)
         _require_owner(task, actor, self.name)
         priority = max(task.priority, self.priority if self.priority is not None else 0)
@@ -381,9 +391,10 @@ class Fail(Operation):
     """The assignee gives up a standalone task with a reason (a process task is rejected)."""
 
     name = "fail"
-    reason: str = ""
+    reason: str
 
     def apply(self, task: Task, actor: Actor) -> Task:
+        _require_reason(self.reason)
         _require(task, self.name, frozenset({TaskState.IN_PROGRESS}))
         if task.from_process:
             raise InvalidTaskTransition(self.name, task.state, "a process task can be rejected")
@@ -437,7 +448,7 @@ def apply(task: Task, operation: Operation, actor: Actor, now: dt.datetime) -> S
     return Step(changed, entry)
 
 
-OPERATIONS: Mapping[str, Callable[..., Operation]] = {
+OPERATIONS: Mapping[str, type[Operation]] = {
     op.name: op
     for op in (
         Claim, Release, Assign, Start, Delegate, Resolve, Forward, Reject, Escalate,

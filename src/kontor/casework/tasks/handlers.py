@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -42,7 +43,6 @@ def create_task(command: CreateTask, uow: UnitOfWork) -> Task:
         state=initial_state(command.assignee, users, groups),
         created_at=uow.clock.now(),
         assignee=command.assignee,
-        owner=command.actor,
         created_by=command.actor,
         candidate_users=users,
         candidate_groups=groups,
@@ -88,10 +88,18 @@ def _operation(name: str, arguments: dict[str, Any]) -> Operation:
         raise InvalidInput(
             f"unknown task operation {name!r}; known: {', '.join(OPERATIONS)}", field="operation"
         )
-    try:
-        return kind(**arguments)
-    except TypeError as error:
-        raise InvalidInput(f"arguments of {name}: {error}", field="arguments") from None
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    unknown = sorted(set(arguments) - set(fields))
+    if unknown:
+        raise InvalidInput(f"{name} takes no {', '.join(unknown)}", field=unknown[0])
+    missing = [n for n, f in fields.items() if _required(f) and arguments.get(n) is None]
+    if missing:
+        raise InvalidInput(f"{name} needs {', '.join(missing)}", field=missing[0])
+    return kind(**arguments)
+
+
+def _required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
 def on_user_task_activated(event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:

@@ -3,6 +3,11 @@
 The process engine and the task system never import each other; they talk through these.
 """
 
-from kontor.contracts.tasks import TaskCompleted, UserTaskActivated, UserTaskCancelled
+from kontor.contracts.tasks import (
+    TaskCompleted,
+    UserTaskActivated,
+    UserTaskCancelled,
+    UserTaskCompletedInProcess,
+)
 
-__all__ = ["TaskCompleted", "UserTaskActivated", "UserTaskCancelled"]
+__all__ = ["TaskCompleted", "UserTaskActivated", "UserTaskCancelled", "UserTaskCompletedInProcess"]

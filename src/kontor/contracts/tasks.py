@@ -50,3 +50,12 @@ class UserTaskCancelled(Event, type_name="process.user_task_cancelled"):
     task_id: str
     element_id: str
     case_id: str | None = None
+
+
+class UserTaskCompletedInProcess(Event, type_name="process.user_task_completed_in_process"):
+    """A user task was completed through the process engine directly, not the task system."""
+
+    instance_id: str
+    task_id: str
+    case_id: str | None = None
+    completed_by: str | None = None

@@ -221,11 +221,20 @@ class ProcessServices:
         return record.instance_id
 
     def complete_user_task(self, command: msg.CompleteUserTask, uow: UnitOfWork) -> None:
-        """Complete an open user task and move the instance on (once resumed, if suspended)."""
+        """Complete an open user task and move the instance on (once resumed, if suspended).
+
+        Completed here rather than in the task system, its task there is told it is done.
+        """
         record = InstanceStore(uow.connection, command.tenant_id).get(command.instance_id)
         self.apply(
             uow, record, self._completing(command.task_id, command.variables, uow), command.caused()
         )
+        uow.emit(
+            contracts.UserTaskCompletedInProcess(
+                **command.caused(), instance_id=record.instance_id, task_id=command.task_id,
+                case_id=record.case_id, completed_by=command.actor,
+            )
+        )  # fmt: skip
 
     def on_task_completed(self, event: contracts.TaskCompleted, uow: UnitOfWork) -> None:
         """Move the instance on when a task that came from a process was completed."""

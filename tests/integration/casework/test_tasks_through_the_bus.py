@@ -18,7 +18,7 @@ from kontor.casework.tasks import (
 )
 from kontor.casework.tasks.handlers import on_user_task_activated
 from kontor.platform.audit.tables import audit_entries
-from kontor.process import CancelInstance
+from kontor.process import CancelInstance, CompleteUserTask
 from support.backends import BACKENDS
 from support.process_world import TENANT, World, chain, model, process
 
@@ -125,3 +125,19 @@ def test_standalone_tasks_are_audited_and_stay_in_their_tenant(engine: Engine) -
         with pytest.raises(TaskNotFound):
             TaskStore(uow.connection, "other-tenant").get(created.id)
     assert actions[-3:] == ["casework.create_task", "casework.task.claim", "casework.task.reject"]
+
+
+def test_a_user_task_completed_through_the_process_leaves_no_open_task(engine: Engine) -> None:
+    world = World(engine)
+    world.deploy(CLAIM)
+    instance_id = world.start("Claim")
+    activated = world.task("Review")
+    world.handle(
+        CompleteUserTask(tenant_id=TENANT, instance_id=instance_id, task_id=activated.task_id,
+                         actor="operator")
+    )  # fmt: skip
+    task = task_of(world, instance_id)
+    assert task.state == TaskState.OBSOLETE
+    with world.kontor.bus.unit_of_work() as uow:
+        [*_, last] = TaskStore(uow.connection, TENANT).history(task.id)
+    assert last.reason == "completed in the process by operator"

@@ -147,14 +147,28 @@ def _moment(text: str | None, what: str) -> tuple[dt.datetime | None, str | None
 
 def on_user_task_cancelled(event: contracts.UserTaskCancelled, uow: UnitOfWork) -> None:
     """Make the task of a withdrawn process user task obsolete."""
-    store = TaskStore(uow.connection, event.tenant_id)
-    found = store.of_process_task(event.instance_id, event.task_id)
+    _make_obsolete(uow, event.tenant_id, event.instance_id, event.task_id, "the activity ended")
+
+
+def on_user_task_completed_in_process(
+    event: contracts.UserTaskCompletedInProcess, uow: UnitOfWork
+) -> None:
+    """Make the task obsolete whose user task was completed through the process directly."""
+    reason = f"completed in the process by {event.completed_by or 'Kontor'}"
+    _make_obsolete(uow, event.tenant_id, event.instance_id, event.task_id, reason)
+
+
+def _make_obsolete(
+    uow: UnitOfWork, tenant_id: str, instance_id: str, process_task_id: str, reason: str
+) -> None:
+    store = TaskStore(uow.connection, tenant_id)
+    found = store.of_process_task(instance_id, process_task_id)
     if found is None:
         return
     task, revision = found
     if task.state in FINAL_STATES:
-        return  # completed or ended before the activity was interrupted
-    step = apply(task, MakeObsolete("the process activity ended"), SYSTEM, uow.clock.now())
+        return  # it ended before the process told us (or the event came again)
+    step = apply(task, MakeObsolete(reason), SYSTEM, uow.clock.now())
     store.save(step.task, revision, step.entry)
 
 
@@ -187,4 +201,9 @@ def register(registry: HandlerRegistry) -> None:
     )
     registry.subscribe(
         contracts.UserTaskCancelled, on_user_task_cancelled, "casework.on_user_task_cancelled"
+    )
+    registry.subscribe(
+        contracts.UserTaskCompletedInProcess,
+        on_user_task_completed_in_process,
+        "casework.on_user_task_completed_in_process",
     )

@@ -171,7 +171,6 @@ def bootstrap(
     process_services = register_process_handlers(
         registry, FeelEvaluator(settings.evaluation_limits)
     )
-    register_task_handlers(registry)
     process_services.history_level = settings.process_history_level
     process_services.limits = settings.process_step_limits
     transport: InProcessTransport | RabbitMQTransport
@@ -202,6 +201,7 @@ def bootstrap(
     metrics.register(BacklogCollector(dispatcher))
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
+    register_task_handlers(registry, rules)
     jobs = JobExecutor(
         bus, process_services, task_handlers or load_task_handlers(settings),
         lock_for=dt.timedelta(seconds=settings.process_job_lock_seconds),

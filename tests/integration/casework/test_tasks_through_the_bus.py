@@ -16,7 +16,6 @@ from kontor.casework.tasks import (
     TaskStore,
     WorkOnTask,
 )
-from kontor.casework.tasks.handlers import on_user_task_activated
 from kontor.platform.audit.tables import audit_entries
 from kontor.process import CancelInstance, CompleteUserTask
 from support.backends import BACKENDS
@@ -89,8 +88,12 @@ def test_the_same_activation_delivered_twice_makes_one_task(engine: Engine) -> N
     world.deploy(CLAIM)
     instance_id = world.start("Claim")
     activated = world.task("Review")
+    subscription = world.kontor.bus.registry.subscription(
+        activated.type_name, "casework.on_user_task_activated"
+    )
+    assert subscription is not None
     with world.kontor.bus.unit_of_work() as uow:
-        on_user_task_activated(activated, uow)  # at-least-once delivery: it may come again
+        subscription.handler(activated, uow)  # at-least-once delivery: it may come again
         uow.commit()
     assert len(history(world, task_of(world, instance_id).id)) == 1
 

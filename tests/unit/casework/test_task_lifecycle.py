@@ -25,6 +25,7 @@ from kontor.casework.tasks.domain import (
     Release,
     Resolve,
     Resume,
+    Route,
     SaveDraft,
     Start,
     Suspend,
@@ -149,6 +150,9 @@ OPERATIONS = st.one_of(
     st.builds(Fail, st.just("broken")),
     st.builds(Cancel),
     st.builds(MakeObsolete),
+    st.builds(
+        Route, st.none() | USERS, st.none(), st.none() | st.tuples(GROUPS), st.integers(0, 100)
+    ),
 )
 
 
@@ -160,11 +164,11 @@ def assert_consistent(task: Task) -> None:
         assert task.candidate_users or task.candidate_groups
     if task.state == TaskState.CREATED:
         assert task.assignee is None
-        assert not (task.candidate_users)
-        assert not (task.candidate_groups)
+        assert not task.candidate_users
+        assert not task.candidate_groups
     if task.delegation == PENDING:
         assert task.owner is not None
-        assert task.state in (TaskState.RESERVED, TaskState.SUSPENDED)
+        assert task.state in (TaskState.RESERVED, TaskState.IN_PROGRESS, TaskState.SUSPENDED)
     assert (task.state == TaskState.SUSPENDED) == (task.suspended_from is not None)
     assert task.suspended_from not in FINAL_STATES | {TaskState.SUSPENDED}
     if task.state == TaskState.COMPLETED:

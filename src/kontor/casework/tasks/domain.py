@@ -456,3 +456,32 @@ OPERATIONS: Mapping[str, type[Operation]] = {
     )
 }  # fmt: skip
 """The operations people may ask for by name (``obsolete`` is for the task's source only)."""
+
+
+@dataclass(frozen=True)
+class Route(Operation):
+    """A rule decided who gets a new task and how urgent it is (fields it left out stay)."""
+
+    name = "route"
+    assignee: str | None = None
+    candidate_users: tuple[str, ...] | None = None
+    candidate_groups: tuple[str, ...] | None = None
+    priority: int | None = None
+
+    def apply(self, task: Task, actor: Actor) -> Task:
+        _require(task, self.name, frozenset({TaskState.CREATED, TaskState.READY}))
+        if not actor.manager:
+            raise NotTaskWorker(f"only Kontor routes task {task.id}")
+        if self.priority is not None and not 0 <= self.priority <= 100:
+            raise InvalidInput(f"priority {self.priority} is not within 0..100", field="priority")
+        users = task.candidate_users if self.candidate_users is None else self.candidate_users
+        groups = task.candidate_groups if self.candidate_groups is None else self.candidate_groups
+        assignee = self.assignee or task.assignee
+        return replace(
+            task,
+            assignee=assignee,
+            candidate_users=users,
+            candidate_groups=groups,
+            priority=task.priority if self.priority is None else self.priority,
+            state=initial_state(assignee, users, groups),
+        )

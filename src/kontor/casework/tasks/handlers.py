@@ -22,44 +22,86 @@ from kontor.casework.tasks.domain import (
     initial_state,
 )
 from kontor.casework.tasks.messages import CreateTask, WorkOnTask
+from kontor.casework.tasks.routing import TaskRouting
 from kontor.casework.tasks.store import TaskStore
 from kontor.db.ids import time_ordered_id
 from kontor.errors import InvalidInput
 from kontor.messaging import Change, HandlerRegistry, UnitOfWork
+from kontor.rules.deployment import RulesService
 
 log = logging.getLogger(__name__)
 
 TASK = "task"
 
 
-def create_task(command: CreateTask, uow: UnitOfWork) -> Task:
-    """Create a standalone task: reserved for its assignee, else in its candidates' queue."""
-    users, groups = tuple(command.candidate_users), tuple(command.candidate_groups)
-    task = Task(
-        id=command.task_id or time_ordered_id(),
-        tenant_id=command.tenant_id,
-        name=command.name,
-        description=command.description,
-        state=initial_state(command.assignee, users, groups),
-        created_at=uow.clock.now(),
-        assignee=command.assignee,
-        created_by=command.actor,
-        candidate_users=users,
-        candidate_groups=groups,
-        priority=command.priority,
-        due_at=command.due_at,
-        follow_up_at=command.follow_up_at,
-        form_key=command.form_key,
-        case_id=command.case_id,
-        variables=command.variables,
-    )
-    _add(uow, task, command.actor)
-    return task
+class NewTasks:
+    """Creates tasks, standalone or from process user tasks, and routes them by rule."""
 
+    def __init__(self, routing: TaskRouting | None) -> None:
+        self.routing = routing
 
-def _add(uow: UnitOfWork, task: Task, actor: str | None, **details: Any) -> None:
-    entry = HistoryEntry("create", actor, task.created_at, task.state, details=details)
-    TaskStore(uow.connection, task.tenant_id).add(task, entry)
+    def create_task(self, command: CreateTask, uow: UnitOfWork) -> Task:
+        """Create a standalone task: reserved for its assignee, else in its candidates' queue;
+        then routed by the decision bound to ``task.created``, if any."""
+        users, groups = tuple(command.candidate_users), tuple(command.candidate_groups)
+        task = Task(
+            id=command.task_id or time_ordered_id(),
+            tenant_id=command.tenant_id,
+            name=command.name,
+            description=command.description,
+            state=initial_state(command.assignee, users, groups),
+            created_at=uow.clock.now(),
+            assignee=command.assignee,
+            created_by=command.actor,
+            candidate_users=users,
+            candidate_groups=groups,
+            priority=command.priority,
+            due_at=command.due_at,
+            follow_up_at=command.follow_up_at,
+            form_key=command.form_key,
+            case_id=command.case_id,
+            variables=command.variables,
+        )
+        return self._add(uow, task, command.actor)
+
+    def _add(self, uow: UnitOfWork, task: Task, actor: str | None, **details: Any) -> Task:
+        store = TaskStore(uow.connection, task.tenant_id)
+        store.add(task, HistoryEntry("create", actor, task.created_at, task.state, details=details))
+        routed = self.routing.route(uow, task) if self.routing is not None else None
+        if routed is None:
+            return task
+        store.save(routed[0], 1, routed[1])
+        return routed[0]
+
+    def on_user_task_activated(self, event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
+        """Create the task of a process user task (once, however often the event arrives)."""
+        store = TaskStore(uow.connection, event.tenant_id)
+        if store.of_process_task(event.instance_id, event.task_id) is not None:
+            return
+        users, groups = tuple(event.candidate_users), tuple(event.candidate_groups)
+        due, due_problem = _moment(event.due_date, "due date")
+        follow_up, follow_up_problem = _moment(event.follow_up_date, "follow-up date")
+        task = Task(
+            id=time_ordered_id(),
+            tenant_id=event.tenant_id,
+            name=event.name or event.element_id,
+            state=initial_state(event.assignee, users, groups),
+            created_at=uow.clock.now(),
+            assignee=event.assignee,
+            candidate_users=users,
+            candidate_groups=groups,
+            priority=min(max(event.priority if event.priority is not None else 50, 0), 100),
+            due_at=due,
+            follow_up_at=follow_up,
+            form_key=event.form_key,
+            case_id=event.case_id,
+            variables=event.variables,
+            process_instance_id=event.instance_id,
+            process_task_id=event.task_id,
+        )
+        problems = [p for p in (due_problem, follow_up_problem) if p]
+        details: dict[str, Any] = {"process_key": event.process_key, "element_id": event.element_id}
+        self._add(uow, task, None, **details, **({"problems": problems} if problems else {}))
 
 
 def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
@@ -100,37 +142,6 @@ def _operation(name: str, arguments: dict[str, Any]) -> Operation:
 
 def _required(field: dataclasses.Field[Any]) -> bool:
     return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
-
-
-def on_user_task_activated(event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
-    """Create the task of a process user task (once, however often the event arrives)."""
-    store = TaskStore(uow.connection, event.tenant_id)
-    if store.of_process_task(event.instance_id, event.task_id) is not None:
-        return
-    users, groups = tuple(event.candidate_users), tuple(event.candidate_groups)
-    due, due_problem = _moment(event.due_date, "due date")
-    follow_up, follow_up_problem = _moment(event.follow_up_date, "follow-up date")
-    task = Task(
-        id=time_ordered_id(),
-        tenant_id=event.tenant_id,
-        name=event.name or event.element_id,
-        state=initial_state(event.assignee, users, groups),
-        created_at=uow.clock.now(),
-        assignee=event.assignee,
-        candidate_users=users,
-        candidate_groups=groups,
-        priority=min(max(event.priority if event.priority is not None else 50, 0), 100),
-        due_at=due,
-        follow_up_at=follow_up,
-        form_key=event.form_key,
-        case_id=event.case_id,
-        variables=event.variables,
-        process_instance_id=event.instance_id,
-        process_task_id=event.task_id,
-    )
-    problems = [p for p in (due_problem, follow_up_problem) if p]
-    details: dict[str, Any] = {"process_key": event.process_key, "element_id": event.element_id}
-    _add(uow, task, None, **details, **({"problems": problems} if problems else {}))
 
 
 def _moment(text: str | None, what: str) -> tuple[dt.datetime | None, str | None]:
@@ -190,14 +201,18 @@ def task_worked_on(command: WorkOnTask, task: Task) -> Change:
     return Change(f"casework.task.{command.operation}", TASK, task.id, after=after)
 
 
-def register(registry: HandlerRegistry) -> None:
-    """Register the task commands, their audit descriptions and the process events heard."""
-    registry.register_command(CreateTask, create_task)
+def register(registry: HandlerRegistry, rules: RulesService | None = None) -> None:
+    """Register the task commands, their audit descriptions and the process events heard;
+    with ``rules``, new tasks are routed by the decision bound to ``task.created``."""
+    new_tasks = NewTasks(TaskRouting(rules) if rules is not None else None)
+    registry.register_command(CreateTask, new_tasks.create_task)
     registry.register_command(WorkOnTask, work_on_task)
     registry.describe_changes(CreateTask, task_created)
     registry.describe_changes(WorkOnTask, task_worked_on)
     registry.subscribe(
-        contracts.UserTaskActivated, on_user_task_activated, "casework.on_user_task_activated"
+        contracts.UserTaskActivated,
+        new_tasks.on_user_task_activated,
+        "casework.on_user_task_activated",
     )
     registry.subscribe(
         contracts.UserTaskCancelled, on_user_task_cancelled, "casework.on_user_task_cancelled"

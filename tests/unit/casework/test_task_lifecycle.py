@@ -114,6 +114,11 @@ def test_suspended_task_resumes_where_it_was_and_drafts_are_kept():
     assert (task.state, task.draft) == (TaskState.IN_PROGRESS, {"note": "half"})
 
 
+def test_escalation_without_a_target_only_raises_the_priority():
+    task = run(new_task(), (Claim(), ANNA), (Escalate("urgent", priority=95), BOSS))
+    assert (task.state, task.assignee, task.priority) == (TaskState.RESERVED, "anna", 95)
+
+
 def test_a_process_task_ends_only_with_its_activity():
     task = new_task(process=True)
     with pytest.raises(InvalidTaskTransition, match="ends with its process activity"):
@@ -188,13 +193,11 @@ def test_no_sequence_of_operations_breaks_the_lifecycle(process, steps):
     task = new_task(process=process)
     history = []
     for operation, actor in steps:
-        before = task
         try:
             step = apply(task, operation, actor, NOW)
         except (InvalidTaskTransition, NotTaskWorker, InvalidInput):
-            assert task == before  # refused: nothing changed
-            continue
-        assert before.state not in FINAL_STATES, "a finished task never changes again"
+            continue  # refused: the task is immutable, so the caller still holds it unchanged
+        assert task.state not in FINAL_STATES, "a finished task never changes again"
         task = step.task
         history.append(step.entry)
         assert step.entry.state == task.state

@@ -323,7 +323,9 @@ class Escalate(Operation):
         _require(task, self.name, OPEN_STATES)
         _require_owner(task, actor, self.name)
         priority = max(task.priority, self.priority if self.priority is not None else 0)
-        return replace(_hand_over(task, self.user_id, self.group_id), priority=priority)
+        if self.user_id or self.group_id:
+            task = _hand_over(task, self.user_id, self.group_id)
+        return replace(task, priority=priority)  # no target: only more urgent
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,7 @@ class TaskQueries:
             after = tuple_(literal(after_key, key.type), literal(after_id))
             query = query.where(tuple_(key, tasks.c.task_id) > after)
         rows = self.connection.execute(query.order_by(key, tasks.c.task_id).limit(limit + 1)).all()
-        store = TaskStore(self.connection, self.tenant_id)
-        items = [store.get(row.task_id)[0] for row in rows[:limit]]
+        items = TaskStore(self.connection, self.tenant_id).many([r.task_id for r in rows[:limit]])
         last = rows[limit - 1] if len(rows) > limit else None
         return TaskPage(items, None if last is None else _encode(last.k, last.task_id, sort))
 

@@ -50,7 +50,29 @@ class TaskStore:
         ).first()
         if row is None:
             raise TaskNotFound(f"task {task_id} not found", task_id=task_id)
-        return self._task(row._mapping), row.revision
+        candidates = self.connection.execute(
+            select(task_candidates.c.kind, task_candidates.c.identity)
+            .where(task_candidates.c.task_id == task_id)
+            .order_by(task_candidates.c.kind, task_candidates.c.identity)
+        ).all()
+        return _task(row._mapping, [(c.kind, c.identity) for c in candidates]), row.revision
+
+    def many(self, task_ids: list[str]) -> list[Task]:
+        """The tasks with these ids, in that order (unknown or foreign ones left out)."""
+        if not task_ids:
+            return []
+        rows = self.connection.execute(
+            select(tasks).where(tasks.c.tenant_id == self.tenant_id, tasks.c.task_id.in_(task_ids))
+        ).all()
+        candidates: dict[str, list[tuple[str, str]]] = {}
+        for task_id, kind, identity in self.connection.execute(
+            select(task_candidates.c.task_id, task_candidates.c.kind, task_candidates.c.identity)
+            .where(task_candidates.c.task_id.in_(task_ids))
+            .order_by(task_candidates.c.kind, task_candidates.c.identity)
+        ):
+            candidates.setdefault(task_id, []).append((kind, identity))
+        found = {r.task_id: _task(r._mapping, candidates.get(r.task_id, [])) for r in rows}
+        return [found[task_id] for task_id in task_ids if task_id in found]
 
     def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
         """The task created for a process user task, if any."""
@@ -114,23 +136,19 @@ class TaskStore:
                 ],
             )
 
-    def _task(self, row: RowMapping) -> Task:
-        candidates = self.connection.execute(
-            select(task_candidates.c.kind, task_candidates.c.identity)
-            .where(task_candidates.c.task_id == row["task_id"])
-            .order_by(task_candidates.c.kind, task_candidates.c.identity)
-        ).all()
-        return Task(
-            id=row["task_id"],
-            tenant_id=row["tenant_id"],
-            state=TaskState(row["state"]),
-            suspended_from=TaskState(row["suspended_from"]) if row["suspended_from"] else None,
-            candidate_users=tuple(i for k, i in candidates if k == "user"),
-            candidate_groups=tuple(i for k, i in candidates if k == "group"),
-            variables=row["variables"],
-            draft=row["draft"],
-            **{name: row[name] for name in _SCALARS},
-        )
+
+def _task(row: RowMapping, candidates: list[tuple[str, str]]) -> Task:
+    return Task(
+        id=row["task_id"],
+        tenant_id=row["tenant_id"],
+        state=TaskState(row["state"]),
+        suspended_from=TaskState(row["suspended_from"]) if row["suspended_from"] else None,
+        candidate_users=tuple(i for k, i in candidates if k == "user"),
+        candidate_groups=tuple(i for k, i in candidates if k == "group"),
+        variables=row["variables"],
+        draft=row["draft"],
+        **{name: row[name] for name in _SCALARS},
+    )
 
 
 def _row(task: Task) -> dict[str, Any]:

@@ -144,3 +144,31 @@ def test_a_user_task_completed_through_the_process_leaves_no_open_task(engine: E
     with world.kontor.bus.unit_of_work() as uow:
         [*_, last] = TaskStore(uow.connection, TENANT).history(task.id)
     assert last.reason == "completed in the process by operator"
+
+
+DECIDE = model(
+    process(
+        "Decide",
+        '<bpmn:startEvent id="S"/><bpmn:userTask id="Review" name="Review claim">'
+        f"<bpmn:extensionElements>{ASSIGNMENT}</bpmn:extensionElements></bpmn:userTask>"
+        '<bpmn:exclusiveGateway id="Outcome" default="to_paid"/>'
+        '<bpmn:endEvent id="Paid"/><bpmn:endEvent id="Refused"/>',
+        chain("S", "Review", "Outcome"),
+        '<bpmn:sequenceFlow id="to_paid" sourceRef="Outcome" targetRef="Paid"/>'
+        '<bpmn:sequenceFlow id="to_refused" sourceRef="Outcome" targetRef="Refused">'
+        '<bpmn:conditionExpression>=outcome = "rejected"</bpmn:conditionExpression>'
+        "</bpmn:sequenceFlow>",
+    )
+)
+
+
+def test_a_rejection_to_the_process_lets_it_branch(engine: Engine) -> None:
+    world = World(engine)
+    world.deploy(DECIDE)
+    instance_id = world.start("Decide")
+    task = task_of(world, instance_id)
+    work(world, task.id, "claim", "anna")
+    work(world, task.id, "reject", "anna", reason="policy lapsed", to_process=True)
+    assert world.status(instance_id) == "completed"
+    assert "Refused" in world.completed(instance_id)
+    assert world.record(instance_id).state.variables["rejection_reason"] == "policy lapsed"

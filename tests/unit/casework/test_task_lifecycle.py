@@ -140,7 +140,7 @@ OPERATIONS = st.one_of(
     st.builds(Delegate, USERS),
     st.builds(Resolve, DATA),
     st.builds(Forward, st.none() | USERS, st.none() | GROUPS),
-    st.builds(Reject, st.just("no")),
+    st.builds(Reject, st.just("no"), st.booleans()),
     st.builds(
         Escalate,
         st.just("late"),

@@ -44,6 +44,7 @@ class OperationIn(BaseModel):
     reason: str | None = None
     priority: int | None = Field(default=None, ge=0, le=100)
     data: dict[str, Any] | None = None
+    to_process: bool | None = None
 
 
 class TaskOut(BaseModel):

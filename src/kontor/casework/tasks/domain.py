@@ -292,20 +292,37 @@ def _hand_over(task: Task, user_id: str | None, group_id: str | None) -> Task:
 
 @dataclass(frozen=True)
 class Reject(Operation):
-    """The assignee declines with a reason: back to the owner, else to the candidate queue."""
+    """The assignee declines with a reason: back to the owner, else to the candidate queue.
+
+    With ``to_process`` a process task ends instead, handing the process the variables
+    ``outcome`` (``"rejected"``) and ``rejection_reason`` for a gateway to branch on.
+    """
 
     name = "reject"
     reason: str
+    to_process: bool = False
 
     def apply(self, task: Task, actor: Actor) -> Task:
         _require_reason(self.reason)
         _require(task, self.name, WORKING_STATES)
         _require_assignee(task, actor, self.name)
+        if self.to_process:
+            return self._to_process(task)
         if task.owner and task.owner != task.assignee:
             returned = replace(task, assignee=task.owner, state=TaskState.RESERVED)
         else:
             returned = _to_queue(task)
         return replace(returned, delegation=None, outcome=REJECTED)
+
+    def _to_process(self, task: Task) -> Task:
+        if not task.from_process:
+            raise InvalidInput("only a process task can go back to a process", field="to_process")
+        if task.delegation == PENDING:
+            raise InvalidTaskTransition(self.name, task.state, "delegated: the owner decides")
+        variables = {**task.draft, "outcome": REJECTED, "rejection_reason": self.reason}
+        return replace(
+            task, state=TaskState.COMPLETED, outcome=REJECTED, variables=variables, draft={}
+        )
 
 
 @dataclass(frozen=True)

@@ -192,13 +192,19 @@ def task_created(command: CreateTask, task: Task) -> Change:
         "candidate_groups": list(task.candidate_groups),
         "priority": task.priority,
     }
-    return Change(command.type_name, TASK, task.id, after=after)
+    return Change(command.type_name, TASK, task.id, after=after, subject=_subject(task))
 
 
 def task_worked_on(command: WorkOnTask, task: Task) -> Change:
     """An operation changed a task: its state and assignee after it, with the arguments."""
     after = {"state": task.state.value, "assignee": task.assignee, **command.arguments}
-    return Change(f"casework.task.{command.operation}", TASK, task.id, after=after)
+    action = f"casework.task.{command.operation}"
+    return Change(action, TASK, task.id, after=after, subject=_subject(task))
+
+
+def _subject(task: Task) -> str:
+    # Form data and variables hold the case's personal values: erasing the case finds them.
+    return f"case:{task.case_id}" if task.case_id else f"{TASK}:{task.id}"
 
 
 def register(registry: HandlerRegistry, rules: RulesService | None = None) -> None:

@@ -12,6 +12,13 @@ from kontor.casework.tasks.domain import (
     REJECTED,
     SYSTEM,
     Actor,
+    Task,
+    TaskState,
+    apply,
+    initial_state,
+)
+from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker
+from kontor.casework.tasks.operations import (
     Assign,
     Cancel,
     Claim,
@@ -29,12 +36,7 @@ from kontor.casework.tasks.domain import (
     SaveDraft,
     Start,
     Suspend,
-    Task,
-    TaskState,
-    apply,
-    initial_state,
 )
-from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker
 from kontor.errors import InvalidInput
 
 NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)

@@ -10,9 +10,20 @@ from pydantic import BaseModel, Field
 
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
-from kontor.casework.tasks import CreateTask, HistoryEntry, Task, TaskState, TaskStore, WorkOnTask
-from kontor.casework.tasks.domain import OPERATIONS
-from kontor.casework.tasks.queries import Sort, TaskFilter, TaskQueries, View, Viewer
+from kontor.casework.tasks import (
+    OPERATIONS,
+    CreateTask,
+    HistoryEntry,
+    Sort,
+    Task,
+    TaskFilter,
+    TaskQueries,
+    TaskState,
+    TaskStore,
+    View,
+    Viewer,
+    WorkOnTask,
+)
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])

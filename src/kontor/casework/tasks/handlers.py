@@ -10,11 +10,9 @@ from typing import Any
 from kontor import contracts
 from kontor.casework.tasks.domain import (
     FINAL_STATES,
-    OPERATIONS,
     SYSTEM,
     Actor,
     HistoryEntry,
-    MakeObsolete,
     Operation,
     Task,
     TaskState,
@@ -22,6 +20,7 @@ from kontor.casework.tasks.domain import (
     initial_state,
 )
 from kontor.casework.tasks.messages import CreateTask, WorkOnTask
+from kontor.casework.tasks.operations import OPERATIONS, MakeObsolete
 from kontor.casework.tasks.routing import TaskRouting
 from kontor.casework.tasks.store import TaskStore
 from kontor.db.ids import time_ordered_id

@@ -11,7 +11,8 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from kontor.casework.tasks.domain import SYSTEM, HistoryEntry, Route, Task, apply
+from kontor.casework.tasks.domain import SYSTEM, HistoryEntry, Task, apply
+from kontor.casework.tasks.operations import Route
 from kontor.errors import InvalidInput, KontorError
 from kontor.messaging import UnitOfWork
 from kontor.platform import Principal

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
+from kontor.casework.tasks import register as register_task_handlers
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
@@ -241,6 +242,7 @@ def bootstrap(
     metrics.register(BacklogCollector(dispatcher))
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
+    register_task_handlers(registry, rules)
     jobs = JobExecutor(
         bus, process_services, task_handlers or load_task_handlers(settings),
         lock_for=dt.timedelta(seconds=settings.process_job_lock_seconds),
@@ -375,6 +377,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
+    import kontor.casework.tasks.tables
     import kontor.messaging.tables
     import kontor.platform.audit.tables
     import kontor.platform.notifications.tables

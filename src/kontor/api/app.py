@@ -23,6 +23,7 @@ from kontor.api.routes import (
     notifications,
     process,
     rules,
+    tasks,
     tenants,
     usage,
     users,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         audit.router,
         usage.router,
         notifications.router,
+        tasks.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

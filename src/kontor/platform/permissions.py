@@ -59,6 +59,8 @@ PROCESS_PERMISSIONS = (
     "process:operate",
     "process:work",
 )
+TASK_PERMISSIONS = ("tasks:read", "tasks:work", "tasks:create", "tasks:manage")
+"""See work lists, work on tasks, create standalone ones, act on others' tasks."""
 
 
 def app_permission(app: str, action: str) -> str:
@@ -70,6 +72,7 @@ APP_PERMISSIONS = tuple(app_permission(app, action) for app in APPS for action i
 PERMISSIONS = frozenset(
     PLATFORM_PERMISSIONS + RULES_PERMISSIONS + PROCESS_PERMISSIONS + AUDIT_PERMISSIONS
 )
+PERMISSIONS = PERMISSIONS | frozenset(TASK_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE}
 PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
@@ -117,7 +120,8 @@ DEFAULT_PROFILES = (
         frozenset(
             PLATFORM_PERMISSIONS + RULES_PERMISSIONS + PROCESS_PERMISSIONS + AUDIT_PERMISSIONS
         )
-        | {READ_ALL_USAGE},
+        | {READ_ALL_USAGE}
+        | set(TASK_PERMISSIONS),
     ),
     GroupProfile(
         ADMINISTRATORS,
@@ -128,6 +132,7 @@ DEFAULT_PROFILES = (
             | set(RULES_PERMISSIONS)
             | set(PROCESS_PERMISSIONS)
             | set(AUDIT_PERMISSIONS)
+            | set(TASK_PERMISSIONS)
         ),
     ),
     GroupProfile(
@@ -135,6 +140,7 @@ DEFAULT_PROFILES = (
         "Underwriter",
         TenantKind.INSURER,
         frozenset({"tenants:read", "process:read", "process:start", "rules:read"})
+        | {"tasks:read", "tasks:work", "tasks:create"}
         | _all_of("portfolio_transfer", "use", "read", "save", "export", "history")
         | _all_of("settlement", "use", "read", "save", "export", "history"),
     ),
@@ -144,6 +150,7 @@ DEFAULT_PROFILES = (
         TenantKind.BROKER,
         # platform:broker_systems counts only where the operator allows sub-brokers
         frozenset({MANAGE_SUB_USERS, MANAGE_BROKER_SYSTEMS, "tenants:read", "process:read"})
+        | {"tasks:read", "tasks:work", "tasks:create"}
         | _all_of("portfolio_transfer")
         | _all_of("settlement", "use", "read", "export", "history"),
     ),

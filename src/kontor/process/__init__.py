@@ -5,6 +5,7 @@ The public face for other components; details live in ``kontor.process.bpmn``,
 ``register(registry)`` and a ``JobExecutor``.
 """
 
+from kontor.contracts import TaskCompleted, UserTaskActivated, UserTaskCancelled
 from kontor.process.bpmn import (
     BpmnImportError,
     Definitions,
@@ -37,9 +38,6 @@ from kontor.process.messages import (
     SetVariables,
     StartProcess,
     SuspendInstance,
-    TaskCompleted,
-    UserTaskActivated,
-    UserTaskCancelled,
 )
 from kontor.process.retention import HistoryRetention
 from kontor.process.runtime import (

@@ -49,49 +49,6 @@ class BroadcastSignal(Command, type_name="process.broadcast_signal"):
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
-class TaskCompleted(Event, type_name="task.completed"):
-    """A person completed a task; tasks that came from a process carry its references.
-
-    The task system publishes this; the process engine only reacts to tasks with
-    ``process_instance_id`` and ``process_task_id``.
-    """
-
-    task_id: str
-    process_instance_id: str | None = None
-    process_task_id: str | None = None
-    variables: dict[str, Any] = Field(default_factory=dict)
-    completed_by: str | None = None
-
-
-class UserTaskActivated(Event, type_name="process.user_task_activated"):
-    """A user task waits for a person; the task system creates its task from this."""
-
-    instance_id: str
-    process_key: str
-    task_id: str
-    element_id: str
-    name: str | None = None
-    assignee: str | None = None
-    candidate_groups: list[str] = Field(default_factory=list)
-    candidate_users: list[str] = Field(default_factory=list)
-    due_date: str | None = None
-    follow_up_date: str | None = None
-    priority: int | None = None
-    form_key: str | None = None
-    case_id: str | None = None
-    business_key: str | None = None
-    variables: dict[str, Any] = Field(default_factory=dict)
-
-
-class UserTaskCancelled(Event, type_name="process.user_task_cancelled"):
-    """An open user task was withdrawn because its activity was interrupted."""
-
-    instance_id: str
-    task_id: str
-    element_id: str
-    case_id: str | None = None
-
-
 class ProcessInstanceCompleted(Event, type_name="process.instance_completed"):
     """A process instance ended (``terminated`` when by a terminate end event)."""
 

@@ -6,9 +6,10 @@ instance the user who started it.
 
 from __future__ import annotations
 
+from kontor.contracts import UserTaskActivated
 from kontor.platform import ADMINISTRATORS
 from kontor.platform.notifications import GroupMembers, NamedUser, Notice, NotificationRules
-from kontor.process.messages import IncidentRaised, ProcessInstanceCompleted, UserTaskActivated
+from kontor.process.messages import IncidentRaised, ProcessInstanceCompleted
 
 SUBJECT_LENGTH = 500
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from kontor import contracts
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.audit import register_audit
@@ -220,13 +221,22 @@ class ProcessServices:
         return record.instance_id
 
     def complete_user_task(self, command: msg.CompleteUserTask, uow: UnitOfWork) -> None:
-        """Complete an open user task and move the instance on (once resumed, if suspended)."""
+        """Complete an open user task and move the instance on (once resumed, if suspended).
+
+        Completed here rather than in the task system, its task there is told it is done.
+        """
         record = InstanceStore(uow.connection, command.tenant_id).get(command.instance_id)
         self.apply(
             uow, record, self._completing(command.task_id, command.variables, uow), command.caused()
         )
+        uow.emit(
+            contracts.UserTaskCompletedInProcess(
+                **command.caused(), instance_id=record.instance_id, task_id=command.task_id,
+                case_id=record.case_id, completed_by=command.actor,
+            )
+        )  # fmt: skip
 
-    def on_task_completed(self, event: msg.TaskCompleted, uow: UnitOfWork) -> None:
+    def on_task_completed(self, event: contracts.TaskCompleted, uow: UnitOfWork) -> None:
         """Move the instance on when a task that came from a process was completed."""
         if event.process_instance_id is None or event.process_task_id is None:
             return  # not a process task
@@ -312,7 +322,7 @@ def publish(
     for effect in effects:
         if isinstance(effect, fx.UserTaskActivated):
             uow.emit(
-                msg.UserTaskActivated(
+                contracts.UserTaskActivated(
                     **base, **keys, business_key=record.business_key, task_id=effect.task_id,
                     element_id=effect.element_id, name=effect.name, assignee=effect.assignee,
                     candidate_groups=list(effect.candidate_groups),
@@ -323,7 +333,7 @@ def publish(
             )  # fmt: skip
         elif isinstance(effect, fx.UserTaskCancelled):
             uow.emit(
-                msg.UserTaskCancelled(
+                contracts.UserTaskCancelled(
                     **base, task_id=effect.task_id, element_id=effect.element_id,
                     case_id=record.case_id,
                 )
@@ -358,7 +368,9 @@ def register(
     registry.register_command(msg.CompleteUserTask, services.complete_user_task)
     registry.register_command(msg.CorrelateMessage, services.correlate_message)
     registry.register_command(msg.BroadcastSignal, services.broadcast_signal)
-    registry.subscribe(msg.TaskCompleted, services.on_task_completed, "process.on_task_completed")
+    registry.subscribe(
+        contracts.TaskCompleted, services.on_task_completed, "process.on_task_completed"
+    )
     register_control(registry, services)
     register_incident_handlers(registry, services)
     register_audit(registry)

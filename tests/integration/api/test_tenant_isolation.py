@@ -45,6 +45,7 @@ BODIES: dict[tuple[str, str], Any] = {
         {"decision": "Risk Class", "input": {"Line of Business": "household"}, "expected": "low"}
     ],
     ("PUT", "/api/rules/hooks/{hook}"): {"model_key": "risk", "decision": "Risk Class"},
+    ("POST", "/api/tasks/{task_id}/{operation}"): {},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -114,6 +115,8 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/rules/decisions", headers=as_a).json() == []
     assert client.get("/api/messages/dead", headers=as_a).json() == []
     assert client.get("/api/notifications", headers=as_a).json() == []
+    assert client.get("/api/tasks", headers=as_a).json()["items"] == []
+    assert client.get("/api/tasks/count", headers=as_a).json() == {"count": 0}
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

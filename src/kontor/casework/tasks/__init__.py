@@ -1,0 +1,29 @@
+"""The task system: tasks from processes or people, their lifecycle, store and handlers."""
+
+from kontor.casework.tasks.domain import Actor, HistoryEntry, Task, TaskState
+from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker, TaskNotFound
+from kontor.casework.tasks.handlers import register
+from kontor.casework.tasks.messages import CreateTask, WorkOnTask
+from kontor.casework.tasks.operations import OPERATIONS
+from kontor.casework.tasks.queries import Sort, TaskFilter, TaskQueries, View, Viewer
+from kontor.casework.tasks.store import TaskStore
+
+__all__ = [
+    "OPERATIONS",
+    "Actor",
+    "CreateTask",
+    "HistoryEntry",
+    "InvalidTaskTransition",
+    "NotTaskWorker",
+    "Sort",
+    "Task",
+    "TaskFilter",
+    "TaskNotFound",
+    "TaskQueries",
+    "TaskState",
+    "TaskStore",
+    "View",
+    "Viewer",
+    "WorkOnTask",
+    "register",
+]

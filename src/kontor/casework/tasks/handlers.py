@@ -1,0 +1,229 @@
+"""The task system's service layer: commands and the process events it hears."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from typing import Any
+
+from kontor import contracts
+from kontor.casework.tasks.domain import (
+    FINAL_STATES,
+    SYSTEM,
+    Actor,
+    HistoryEntry,
+    Operation,
+    Task,
+    TaskState,
+    apply,
+    initial_state,
+)
+from kontor.casework.tasks.messages import CreateTask, WorkOnTask
+from kontor.casework.tasks.operations import OPERATIONS, MakeObsolete
+from kontor.casework.tasks.routing import TaskRouting
+from kontor.casework.tasks.store import TaskStore
+from kontor.db.ids import time_ordered_id
+from kontor.errors import InvalidInput
+from kontor.messaging import Change, HandlerRegistry, UnitOfWork
+from kontor.rules.deployment import RulesService
+
+log = logging.getLogger(__name__)
+
+TASK = "task"
+
+
+class NewTasks:
+    """Creates tasks, standalone or from process user tasks, and routes them by rule."""
+
+    def __init__(self, routing: TaskRouting | None) -> None:
+        self.routing = routing
+
+    def create_task(self, command: CreateTask, uow: UnitOfWork) -> Task:
+        """Create a standalone task: reserved for its assignee, else in its candidates' queue;
+        then routed by the decision bound to ``task.created``, if any."""
+        users, groups = tuple(command.candidate_users), tuple(command.candidate_groups)
+        task = Task(
+            id=command.task_id or time_ordered_id(),
+            tenant_id=command.tenant_id,
+            name=command.name,
+            description=command.description,
+            state=initial_state(command.assignee, users, groups),
+            created_at=uow.clock.now(),
+            assignee=command.assignee,
+            created_by=command.actor,
+            candidate_users=users,
+            candidate_groups=groups,
+            priority=command.priority,
+            due_at=command.due_at,
+            follow_up_at=command.follow_up_at,
+            form_key=command.form_key,
+            case_id=command.case_id,
+            variables=command.variables,
+        )
+        return self._add(uow, task, command.actor)
+
+    def _add(self, uow: UnitOfWork, task: Task, actor: str | None, **details: Any) -> Task:
+        store = TaskStore(uow.connection, task.tenant_id)
+        store.add(task, HistoryEntry("create", actor, task.created_at, task.state, details=details))
+        routed = self.routing.route(uow, task) if self.routing is not None else None
+        if routed is None:
+            return task
+        store.save(routed[0], 1, routed[1])
+        return routed[0]
+
+    def on_user_task_activated(self, event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
+        """Create the task of a process user task (once, however often the event arrives)."""
+        store = TaskStore(uow.connection, event.tenant_id)
+        if store.of_process_task(event.instance_id, event.task_id) is not None:
+            return
+        users, groups = tuple(event.candidate_users), tuple(event.candidate_groups)
+        due, due_problem = _moment(event.due_date, "due date")
+        follow_up, follow_up_problem = _moment(event.follow_up_date, "follow-up date")
+        task = Task(
+            id=time_ordered_id(),
+            tenant_id=event.tenant_id,
+            name=event.name or event.element_id,
+            state=initial_state(event.assignee, users, groups),
+            created_at=uow.clock.now(),
+            assignee=event.assignee,
+            candidate_users=users,
+            candidate_groups=groups,
+            priority=min(max(event.priority if event.priority is not None else 50, 0), 100),
+            due_at=due,
+            follow_up_at=follow_up,
+            form_key=event.form_key,
+            case_id=event.case_id,
+            variables=event.variables,
+            process_instance_id=event.instance_id,
+            process_task_id=event.task_id,
+        )
+        problems = [p for p in (due_problem, follow_up_problem) if p]
+        details: dict[str, Any] = {"process_key": event.process_key, "element_id": event.element_id}
+        self._add(uow, task, None, **details, **({"problems": problems} if problems else {}))
+
+
+def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
+    """Do the operation on the task; a completion tells its source (``TaskCompleted``)."""
+    operation = _operation(command.operation, command.arguments)
+    actor = Actor(command.actor, frozenset(command.actor_groups), command.as_manager)
+    store = TaskStore(uow.connection, command.tenant_id)
+    task, revision = store.get(command.task_id)
+    step = apply(task, operation, actor, uow.clock.now())
+    store.save(step.task, revision, step.entry)
+    if step.task.state == TaskState.COMPLETED:
+        uow.emit(
+            contracts.TaskCompleted(
+                **command.caused(), task_id=task.id,
+                process_instance_id=task.process_instance_id,
+                process_task_id=task.process_task_id,
+                variables=dict(step.task.variables), completed_by=command.actor,
+            )
+        )  # fmt: skip
+    return step.task
+
+
+def _operation(name: str, arguments: dict[str, Any]) -> Operation:
+    kind = OPERATIONS.get(name)
+    if kind is None:
+        raise InvalidInput(
+            f"unknown task operation {name!r}; known: {', '.join(OPERATIONS)}", field="operation"
+        )
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    unknown = sorted(set(arguments) - set(fields))
+    if unknown:
+        raise InvalidInput(f"{name} takes no {', '.join(unknown)}", field=unknown[0])
+    missing = [n for n, f in fields.items() if _required(f) and arguments.get(n) is None]
+    if missing:
+        raise InvalidInput(f"{name} needs {', '.join(missing)}", field=missing[0])
+    return kind(**arguments)
+
+
+def _required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+
+
+def _moment(text: str | None, what: str) -> tuple[dt.datetime | None, str | None]:
+    # The process evaluated the expression; a value that is no ISO time leaves the date
+    # empty and says so in the history rather than losing the task.
+    if not text:
+        return None, None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None, f"{what} {text!r} is not an ISO 8601 date-time"
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)), None
+
+
+def on_user_task_cancelled(event: contracts.UserTaskCancelled, uow: UnitOfWork) -> None:
+    """Make the task of a withdrawn process user task obsolete."""
+    _make_obsolete(uow, event.tenant_id, event.instance_id, event.task_id, "the activity ended")
+
+
+def on_user_task_completed_in_process(
+    event: contracts.UserTaskCompletedInProcess, uow: UnitOfWork
+) -> None:
+    """Make the task obsolete whose user task was completed through the process directly."""
+    reason = f"completed in the process by {event.completed_by or 'Kontor'}"
+    _make_obsolete(uow, event.tenant_id, event.instance_id, event.task_id, reason)
+
+
+def _make_obsolete(
+    uow: UnitOfWork, tenant_id: str, instance_id: str, process_task_id: str, reason: str
+) -> None:
+    store = TaskStore(uow.connection, tenant_id)
+    found = store.of_process_task(instance_id, process_task_id)
+    if found is None:
+        return
+    task, revision = found
+    if task.state in FINAL_STATES:
+        return  # it ended before the process told us (or the event came again)
+    step = apply(task, MakeObsolete(reason), SYSTEM, uow.clock.now())
+    store.save(step.task, revision, step.entry)
+
+
+def task_created(command: CreateTask, task: Task) -> Change:
+    """A standalone task was created."""
+    after = {
+        "name": task.name,
+        "state": task.state.value,
+        "assignee": task.assignee,
+        "candidate_groups": list(task.candidate_groups),
+        "priority": task.priority,
+    }
+    return Change(command.type_name, TASK, task.id, after=after, subject=_subject(task))
+
+
+def task_worked_on(command: WorkOnTask, task: Task) -> Change:
+    """An operation changed a task: its state and assignee after it, with the arguments."""
+    after = {"state": task.state.value, "assignee": task.assignee, **command.arguments}
+    action = f"casework.task.{command.operation}"
+    return Change(action, TASK, task.id, after=after, subject=_subject(task))
+
+
+def _subject(task: Task) -> str:
+    # Form data and variables hold the case's personal values: erasing the case finds them.
+    return f"case:{task.case_id}" if task.case_id else f"{TASK}:{task.id}"
+
+
+def register(registry: HandlerRegistry, rules: RulesService | None = None) -> None:
+    """Register the task commands, their audit descriptions and the process events heard;
+    with ``rules``, new tasks are routed by the decision bound to ``task.created``."""
+    new_tasks = NewTasks(TaskRouting(rules) if rules is not None else None)
+    registry.register_command(CreateTask, new_tasks.create_task)
+    registry.register_command(WorkOnTask, work_on_task)
+    registry.describe_changes(CreateTask, task_created)
+    registry.describe_changes(WorkOnTask, task_worked_on)
+    registry.subscribe(
+        contracts.UserTaskActivated,
+        new_tasks.on_user_task_activated,
+        "casework.on_user_task_activated",
+    )
+    registry.subscribe(
+        contracts.UserTaskCancelled, on_user_task_cancelled, "casework.on_user_task_cancelled"
+    )
+    registry.subscribe(
+        contracts.UserTaskCompletedInProcess,
+        on_user_task_completed_in_process,
+        "casework.on_user_task_completed_in_process",
+    )

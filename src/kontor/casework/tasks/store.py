@@ -1,0 +1,161 @@
+"""The task store: tasks, candidates and history rows of one tenant, on the caller's connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+
+from kontor.casework.tasks.domain import HistoryEntry, Task, TaskState
+from kontor.casework.tasks.errors import TaskNotFound
+from kontor.casework.tasks.tables import task_candidates, task_history, tasks
+from kontor.db.ids import time_ordered_id
+from kontor.errors import Conflict
+
+_SCALARS = (
+    "name", "description", "owner", "assignee", "priority", "due_at", "follow_up_at",
+    "form_key", "case_id", "delegation", "outcome", "process_instance_id", "process_task_id",
+    "created_by", "created_at",
+)  # fmt: skip
+
+
+class ConcurrentTaskChange(Conflict):
+    """The task changed since it was loaded; the operation should be tried again."""
+
+    code = "casework.concurrent_task_change"
+
+
+class TaskStore:
+    """Reads and writes the tasks of ``tenant_id``; never another tenant's."""
+
+    def __init__(self, connection: Connection, tenant_id: str) -> None:
+        self.connection = connection
+        self.tenant_id = tenant_id
+
+    def add(self, task: Task, entry: HistoryEntry) -> None:
+        """Insert a new task with its candidates and its first history entry."""
+        self.connection.execute(
+            insert(tasks).values(
+                **_row(task), task_id=task.id, tenant_id=self.tenant_id,
+                updated_at=entry.at, revision=1,
+            )
+        )  # fmt: skip
+        self._write_candidates(task)
+        self.append(task.id, entry)
+
+    def get(self, task_id: str) -> tuple[Task, int]:
+        """The task and its revision; ``TaskNotFound`` for unknown or foreign ids."""
+        row = self.connection.execute(
+            select(tasks).where(tasks.c.tenant_id == self.tenant_id, tasks.c.task_id == task_id)
+        ).first()
+        if row is None:
+            raise TaskNotFound(f"task {task_id} not found", task_id=task_id)
+        candidates = self.connection.execute(
+            select(task_candidates.c.kind, task_candidates.c.identity)
+            .where(task_candidates.c.task_id == task_id)
+            .order_by(task_candidates.c.kind, task_candidates.c.identity)
+        ).all()
+        return _task(row._mapping, [(c.kind, c.identity) for c in candidates]), row.revision
+
+    def many(self, task_ids: list[str]) -> list[Task]:
+        """The tasks with these ids, in that order (unknown or foreign ones left out)."""
+        if not task_ids:
+            return []
+        rows = self.connection.execute(
+            select(tasks).where(tasks.c.tenant_id == self.tenant_id, tasks.c.task_id.in_(task_ids))
+        ).all()
+        candidates: dict[str, list[tuple[str, str]]] = {}
+        for task_id, kind, identity in self.connection.execute(
+            select(task_candidates.c.task_id, task_candidates.c.kind, task_candidates.c.identity)
+            .where(task_candidates.c.task_id.in_(task_ids))
+            .order_by(task_candidates.c.kind, task_candidates.c.identity)
+        ):
+            candidates.setdefault(task_id, []).append((kind, identity))
+        found = {r.task_id: _task(r._mapping, candidates.get(r.task_id, [])) for r in rows}
+        return [found[task_id] for task_id in task_ids if task_id in found]
+
+    def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
+        """The task created for a process user task, if any."""
+        row = self.connection.execute(
+            select(tasks.c.task_id).where(
+                tasks.c.tenant_id == self.tenant_id,
+                tasks.c.process_instance_id == instance_id,
+                tasks.c.process_task_id == process_task_id,
+            )
+        ).first()
+        return None if row is None else self.get(row.task_id)
+
+    def save(self, task: Task, revision: int, entry: HistoryEntry) -> None:
+        """Write the changed task (refused if it changed meanwhile) and its history entry."""
+        result = self.connection.execute(
+            update(tasks)
+            .where(
+                tasks.c.tenant_id == self.tenant_id,
+                tasks.c.task_id == task.id,
+                tasks.c.revision == revision,
+            )
+            .values(**_row(task), updated_at=entry.at, revision=revision + 1)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentTaskChange(f"task {task.id} changed meanwhile", task_id=task.id)
+        self.connection.execute(delete(task_candidates).where(task_candidates.c.task_id == task.id))
+        self._write_candidates(task)
+        self.append(task.id, entry)
+
+    def append(self, task_id: str, entry: HistoryEntry) -> None:
+        """Append one history entry of the task."""
+        self.connection.execute(
+            insert(task_history).values(
+                entry_id=time_ordered_id(), task_id=task_id, tenant_id=self.tenant_id,
+                operation=entry.operation, actor=entry.actor, at=entry.at,
+                state=entry.state.value, reason=entry.reason, details=dict(entry.details),
+            )
+        )  # fmt: skip
+
+    def history(self, task_id: str) -> list[HistoryEntry]:
+        """The task's history, oldest first."""
+        rows = self.connection.execute(
+            select(task_history)
+            .where(task_history.c.tenant_id == self.tenant_id, task_history.c.task_id == task_id)
+            .order_by(task_history.c.entry_id)
+        )
+        return [
+            HistoryEntry(r.operation, r.actor, r.at, TaskState(r.state), r.reason, r.details)
+            for r in rows
+        ]
+
+    def _write_candidates(self, task: Task) -> None:
+        rows = [("user", user) for user in task.candidate_users]
+        rows += [("group", group) for group in task.candidate_groups]
+        if rows:
+            self.connection.execute(
+                insert(task_candidates),
+                [
+                    {"task_id": task.id, "tenant_id": self.tenant_id, "kind": k, "identity": i}
+                    for k, i in dict.fromkeys(rows)
+                ],
+            )
+
+
+def _task(row: RowMapping, candidates: list[tuple[str, str]]) -> Task:
+    return Task(
+        id=row["task_id"],
+        tenant_id=row["tenant_id"],
+        state=TaskState(row["state"]),
+        suspended_from=TaskState(row["suspended_from"]) if row["suspended_from"] else None,
+        candidate_users=tuple(i for k, i in candidates if k == "user"),
+        candidate_groups=tuple(i for k, i in candidates if k == "group"),
+        variables=row["variables"],
+        draft=row["draft"],
+        **{name: row[name] for name in _SCALARS},
+    )
+
+
+def _row(task: Task) -> dict[str, Any]:
+    return {
+        **{name: getattr(task, name) for name in _SCALARS},
+        "state": task.state.value,
+        "suspended_from": task.suspended_from.value if task.suspended_from else None,
+        "variables": dict(task.variables),
+        "draft": dict(task.draft),
+    }

@@ -13,10 +13,11 @@ from sqlalchemy import Engine
 
 from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
+from kontor.contracts import UserTaskActivated
 from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, UNDERWRITERS, TenantKind
 from kontor.process import DeployProcess, StartProcess
-from kontor.process.messages import IncidentRaised, UserTaskActivated
+from kontor.process.messages import IncidentRaised
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import Caller, api_caller

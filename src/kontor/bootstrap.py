@@ -10,6 +10,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
+from kontor.casework.cases import CaseService, CaseTypeRegistry
+from kontor.casework.cases import register as register_cases
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
@@ -69,6 +71,7 @@ class Kontor:
     administration: Administration
     mailer: Mailer
     recovery: Recovery
+    cases: CaseService
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
     audit: AuditLog | None = None
@@ -162,6 +165,7 @@ def bootstrap(
     metrics: CollectorRegistry | None = None,
     hook_points: HookRegistry | None = None,
     task_handlers: TaskHandlers | None = None,
+    case_types: CaseTypeRegistry | None = None,
 ) -> Kontor:
     """Wire a Kontor process from settings; nothing starts until ``Kontor.start``."""
     clock = clock or SystemClock()
@@ -172,6 +176,8 @@ def bootstrap(
     )
     process_services.history_level = settings.process_history_level
     process_services.limits = settings.process_step_limits
+    # Applications register their case types here as they arrive.
+    cases = register_cases(registry, case_types or CaseTypeRegistry())
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
         transport = RabbitMQTransport(
@@ -228,6 +234,7 @@ def bootstrap(
         Administration(authenticator),
         mailer,
         Recovery(authenticator, RecoveryPolicy(settings.public_url)),
+        cases,
         metrics,
         history_retention=retention,
         audit=audit,
@@ -319,6 +326,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
+    import kontor.casework.cases.tables
     import kontor.messaging.tables
     import kontor.platform.audit.tables
     import kontor.platform.tables

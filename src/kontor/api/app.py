@@ -12,7 +12,18 @@ from kontor import __version__
 from kontor.api.authentication import principal_provider
 from kontor.api.middleware import TracingMiddleware
 from kontor.api.problems import install_problem_handlers
-from kontor.api.routes import audit, auth, health, messages, process, rules, tenants, usage, users
+from kontor.api.routes import (
+    audit,
+    auth,
+    cases,
+    health,
+    messages,
+    process,
+    rules,
+    tenants,
+    usage,
+    users,
+)
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.settings import Settings
 
@@ -57,6 +68,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         process.router,
         audit.router,
         usage.router,
+        cases.router,
     ):
         app.include_router(router)
     app.add_middleware(TracingMiddleware, registry=metrics)

@@ -9,7 +9,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from kontor.db import json_codec
+
 _WRITE_OPTION = "kontor_write"  # marks a connection that will write; SQLite locks up front
+_JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 
 def create_database_engine(url: str, *, echo: bool = False) -> Engine:
@@ -19,7 +22,9 @@ def create_database_engine(url: str, *, echo: bool = False) -> Engine:
         return _create_sqlite_engine(url, echo=echo)
     if parsed.drivername in ("postgresql", "postgres"):
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, **_JSON_CODEC
+    )
 
 
 def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
@@ -28,7 +33,11 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> Engine:
     in_memory = database in ("", ":memory:")
     if not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, Any] = {"echo": echo, "connect_args": {"check_same_thread": False}}
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "connect_args": {"check_same_thread": False},
+        **_JSON_CODEC,
+    }
     if in_memory:
         kwargs["poolclass"] = StaticPool  # one shared connection, or every checkout is a new DB
     engine = create_engine(url, **kwargs)

@@ -59,6 +59,8 @@ PROCESS_PERMISSIONS = (
     "process:operate",
     "process:work",
 )
+CASE_PERMISSIONS = ("cases:read", "cases:write", "cases:manage")
+"""Read cases; open and work on them (data, status, comments, links); close and reopen them."""
 
 
 def app_permission(app: str, action: str) -> str:
@@ -70,7 +72,7 @@ APP_PERMISSIONS = tuple(app_permission(app, action) for app in APPS for action i
 PERMISSIONS = frozenset(
     PLATFORM_PERMISSIONS + RULES_PERMISSIONS + PROCESS_PERMISSIONS + AUDIT_PERMISSIONS
 )
-PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE}
+PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE} | frozenset(CASE_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
 
@@ -117,7 +119,8 @@ DEFAULT_PROFILES = (
         frozenset(
             PLATFORM_PERMISSIONS + RULES_PERMISSIONS + PROCESS_PERMISSIONS + AUDIT_PERMISSIONS
         )
-        | {READ_ALL_USAGE},
+        | {READ_ALL_USAGE}
+        | frozenset(CASE_PERMISSIONS),
     ),
     GroupProfile(
         ADMINISTRATORS,
@@ -128,6 +131,7 @@ DEFAULT_PROFILES = (
             | set(RULES_PERMISSIONS)
             | set(PROCESS_PERMISSIONS)
             | set(AUDIT_PERMISSIONS)
+            | set(CASE_PERMISSIONS)
         ),
     ),
     GroupProfile(
@@ -135,6 +139,7 @@ DEFAULT_PROFILES = (
         "Underwriter",
         TenantKind.INSURER,
         frozenset({"tenants:read", "process:read", "process:start", "rules:read"})
+        | {"cases:read", "cases:write"}
         | _all_of("portfolio_transfer", "use", "read", "save", "export", "history")
         | _all_of("settlement", "use", "read", "save", "export", "history"),
     ),
@@ -144,6 +149,7 @@ DEFAULT_PROFILES = (
         TenantKind.BROKER,
         # platform:broker_systems counts only where the operator allows sub-brokers
         frozenset({MANAGE_SUB_USERS, MANAGE_BROKER_SYSTEMS, "tenants:read", "process:read"})
+        | {"cases:read", "cases:write"}
         | _all_of("portfolio_transfer")
         | _all_of("settlement", "use", "read", "export", "history"),
     ),

@@ -1,0 +1,1 @@
+"""Commands and events that cross component borders: plain message classes, no behaviour."""

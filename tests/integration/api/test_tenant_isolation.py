@@ -20,6 +20,7 @@ from kontor.process.messages import CompleteUserTask
 from kontor.rules.deployment import HookPoint, HookRegistry
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.cases import case_types
 from support.dmn import risk_xml
 from support.identity import Caller, api_caller
 
@@ -63,6 +64,12 @@ BODIES: dict[tuple[str, str], Any] = {
         {"decision": "Risk Class", "input": {"Line of Business": "household"}, "expected": "low"}
     ],
     ("PUT", "/api/rules/hooks/{hook}"): {"model_key": "risk", "decision": "Risk Class"},
+    ("PATCH", "/api/cases/{case_id}"): {"title": "mine now", "data": {"claim_number": "A"}},
+    ("POST", "/api/cases/{case_id}/status"): {"status": "in_review"},
+    ("POST", "/api/cases/{case_id}/comments"): {"text": "mine now"},
+    ("POST", "/api/cases/{case_id}/links"): {"process_instance_id": "i-a"},
+    ("POST", "/api/cases/{case_id}/close"): {},
+    ("POST", "/api/cases/{case_id}/reopen"): {},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -74,7 +81,9 @@ NOT_TENANT_SCOPED = {
 def kontor(engine: Engine) -> Kontor:
     settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
     hooks = HookRegistry([HookPoint("task.created", "a task was created")])
-    return bootstrap(settings, engine=engine, clock=FakeClock(), hook_points=hooks)
+    return bootstrap(
+        settings, engine=engine, clock=FakeClock(), hook_points=hooks, case_types=case_types()
+    )
 
 
 @pytest.fixture
@@ -92,7 +101,8 @@ def broker(kontor: Kontor, tenant_id: str) -> Caller:
 
 def b_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
-    with a hook binding and a decision, a session, a token; the ids by path parameter name."""
+    with a hook binding and a decision, a session, a token, a case; the ids by path parameter
+    name."""
     as_b = b.headers
     assert client.post("/api/process/definitions", content=ORDER, headers=as_b).status_code == 201
     instance = client.post("/api/process/definitions/Order/start", json={}, headers=as_b).json()
@@ -124,12 +134,15 @@ def b_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
             select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
         ).scalar_one()
     token_id = client.get("/api/auth/me/tokens", headers=as_b).json()[0]["token_id"]
+    claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
+             "data": {"claim_number": "S-1"}}  # fmt: skip
+    case = client.post("/api/cases", json=claim, headers=as_b).json()
     return {
         "user_id": b.principal.user_id, "permission": "process:read", "session_id":
         session.session_id, "token_id": token_id, "message_id": message_id, "model_key": "risk",
         "version": "1", "hook": "task.created", "process_key": "Order",
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
-        "job_id": job["job_id"],
+        "job_id": job["job_id"], "case_id": case["case_id"],
     }  # fmt: skip
 
 
@@ -193,6 +206,8 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/rules/deployments", headers=as_a).json() == []
     assert client.get("/api/rules/decisions", headers=as_a).json() == []
     assert client.get("/api/messages/dead", headers=as_a).json() == []
+    assert client.get("/api/cases", headers=as_a).json() == {"items": [], "next_cursor": None}
+    assert client.get("/api/cases?business_key=S-1", headers=as_a).json()["items"] == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -117,7 +117,7 @@ def test_status_changes_follow_the_types_transitions(kontor: Kontor) -> None:
     with pytest.raises(TransitionRefused) as refused:
         kontor.bus.handle(ChangeCaseStatus(tenant_id=TENANT, case_id=case.case_id,
                                            status="settled"))  # fmt: skip
-    assert refused.value.details == {"status": "reported", "transition": "reported -> settled"}
+    assert refused.value.details == {"case_status": "reported", "transition": "reported -> settled"}
     assert _stored(kontor, case.case_id).status == "reported"
     for status in ("in_review", "settled"):
         kontor.bus.handle(

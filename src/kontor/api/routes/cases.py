@@ -28,7 +28,7 @@ from kontor.casework.cases import (
 from kontor.errors import InvalidInput
 from kontor.platform import Principal
 
-router = APIRouter(prefix="/api/cases", tags=["cases"], default_response_class=ExactJSONResponse)
+router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 
 class CaseIn(BaseModel):
@@ -124,14 +124,18 @@ class CasePageOut(BaseModel):
     next_cursor: str | None
 
 
-def _detail(request: Request, tenant_id: str, case_id: str) -> CaseDetailOut:
+def _detail(
+    request: Request, tenant_id: str, case_id: str, status_code: int = 200
+) -> ExactJSONResponse:
+    # Returned as a response so FastAPI's encoder never turns Decimal data into floats.
     with kontor_of(request).bus.unit_of_work() as uow:
         store = CaseStore(uow.connection, tenant_id)
         case = store.get(case_id)
         links = [{"kind": kind, "target_id": target} for kind, target in store.links(case_id)]
         entries = Timeline(uow.connection, tenant_id).entries(case_id)
     timeline = [TimelineEntryOut(**vars(entry)) for entry in entries]
-    return CaseDetailOut(**CaseOut.of(case).model_dump(), links=links, timeline=timeline)
+    detail = CaseDetailOut(**CaseOut.of(case).model_dump(), links=links, timeline=timeline)
+    return ExactJSONResponse(detail, status_code=status_code)
 
 
 def _data_filters(values: list[str]) -> dict[str, str]:
@@ -149,13 +153,13 @@ def open_case(
     request: Request,
     body: Annotated[Any, Depends(exact_json)],
     caller: Annotated[Principal, requires("cases:write")],
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """Open a case of a registered type; its data is checked by the type's schema."""
     given = validated(CaseIn, body)
     case: Case = kontor_of(request).bus.handle(
         OpenCase(tenant_id=caller.tenant_id, actor=caller.user_id, **given.model_dump())
     )
-    return _detail(request, caller.tenant_id, case.case_id)
+    return _detail(request, caller.tenant_id, case.case_id, status_code=201)
 
 
 @router.get("", response_model=CasePageOut)
@@ -170,7 +174,7 @@ def list_cases(
     data: Annotated[list[str] | None, Query(description="field:value; equal data field")] = None,
     after: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> CasePageOut:
+) -> ExactJSONResponse:
     """The tenant's cases in creation order, filtered by type, status, owner, group, key, data."""
     wanted = CaseFilter(case_type, status, owner, group_id, business_key, _data_filters(data or []))
     with kontor_of(request).bus.unit_of_work() as uow:
@@ -183,7 +187,7 @@ def list_cases(
 @router.get("/{case_id}", response_model=CaseDetailOut)
 def show_case(
     case_id: str, request: Request, caller: Annotated[Principal, requires("cases:read")]
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """A case with its links and timeline."""
     return _detail(request, caller.tenant_id, case_id)
 
@@ -194,7 +198,7 @@ def update_case(
     request: Request,
     body: Annotated[Any, Depends(exact_json)],
     caller: Annotated[Principal, requires("cases:write")],
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """Change title, owner, group, due date or data (checked by the type's schema)."""
     given = validated(CaseChangeIn, body)
     kontor_of(request).bus.handle(
@@ -212,7 +216,7 @@ def change_status(
     body: StatusIn,
     request: Request,
     caller: Annotated[Principal, requires("cases:write")],
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """Move a case to another status its type allows (409 naming status and transition)."""
     kontor_of(request).bus.handle(
         ChangeCaseStatus(
@@ -229,14 +233,14 @@ def comment(
     body: CommentIn,
     request: Request,
     caller: Annotated[Principal, requires("cases:write")],
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """Add a comment to a case's timeline."""
     kontor_of(request).bus.handle(
         CommentOnCase(
             tenant_id=caller.tenant_id, actor=caller.user_id, case_id=case_id, text=body.text
         )
     )
-    return _detail(request, caller.tenant_id, case_id)
+    return _detail(request, caller.tenant_id, case_id, status_code=201)
 
 
 @router.post("/{case_id}/links", response_model=CaseDetailOut)
@@ -245,7 +249,7 @@ def link(
     body: LinkIn,
     request: Request,
     caller: Annotated[Principal, requires("cases:write")],
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """Link a case to a process instance; the timeline hears when the instance ends."""
     kontor_of(request).bus.handle(
         LinkCase(
@@ -262,7 +266,7 @@ def close(
     body: ReasonIn,
     request: Request,
     caller: Annotated[Principal, requires("cases:manage")],
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """Close a case; it can no longer change until reopened."""
     kontor_of(request).bus.handle(
         CloseCase(
@@ -278,7 +282,7 @@ def reopen(
     body: ReasonIn,
     request: Request,
     caller: Annotated[Principal, requires("cases:manage")],
-) -> CaseDetailOut:
+) -> ExactJSONResponse:
     """Reopen a closed case."""
     kontor_of(request).bus.handle(
         ReopenCase(

@@ -77,7 +77,7 @@ def change_status(case_type: CaseType, case: Case, to_status: str, reason: str |
         raise TransitionRefused(
             f"a {case_type.type_id!r} case in status {case.status!r} cannot move to "
             f"{to_status!r} (allowed: {allowed})",
-            status=case.status,
+            case_status=case.status,
             transition=f"{case.status} -> {to_status}",
         )
     entry = Entry(STATUS_CHANGED, {"from": case.status, "to": to_status, "reason": reason})
@@ -123,7 +123,7 @@ def reopen_case(case: Case, reason: str | None) -> Outcome:
     if not case.closed:
         raise TransitionRefused(
             f"case {case.case_id!r} is open; only a closed case can be reopened",
-            status=case.status,
+            case_status=case.status,
             transition="reopen",
         )
     return Outcome(replace(case, closed_at=None), (Entry(REOPENED, {"reason": reason}),))
@@ -143,7 +143,7 @@ def _refuse_if_closed(case: Case, what: str) -> None:
     if case.closed:
         raise TransitionRefused(
             f"case {case.case_id!r} is closed; reopen it to {what}",
-            status="closed",
+            case_status="closed",
             transition=what,
         )
 

@@ -7,6 +7,7 @@ standard library cannot write a ``Decimal`` as a JSON number, simplejson can.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import simplejson
@@ -17,8 +18,14 @@ def dumps(value: Any) -> str:
     return simplejson.dumps(value, use_decimal=True, ensure_ascii=False, default=_iso)
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes | float) -> Any:
     """JSON text as Python values, fractional numbers as ``Decimal``."""
+    if isinstance(text, float):
+        # SQLite gives a JSON column NUMERIC affinity: a document that is a bare number comes
+        # back as REAL, kept to 15 significant digits; its shortest text is the number written.
+        return Decimal(repr(text))
+    if isinstance(text, int):
+        return text
     return simplejson.loads(text, use_decimal=True)
 
 

@@ -18,14 +18,12 @@ def dumps(value: Any) -> str:
     return simplejson.dumps(value, use_decimal=True, ensure_ascii=False, default=_iso)
 
 
-def loads(text: str | bytes | float) -> Any:
+def loads(text: str | bytes | int | float) -> Any:
     """JSON text as Python values, fractional numbers as ``Decimal``."""
-    if isinstance(text, float):
+    if isinstance(text, int | float):
         # SQLite gives a JSON column NUMERIC affinity: a document that is a bare number comes
         # back as REAL, kept to 15 significant digits; its shortest text is the number written.
-        return Decimal(repr(text))
-    if isinstance(text, int):
-        return text
+        return text if isinstance(text, int) else Decimal(repr(text))
     return simplejson.loads(text, use_decimal=True)
 
 

@@ -157,6 +157,9 @@ def test_money_in_case_data_comes_back_exactly(client: TestClient, caller: Calle
     shown = client.get(f"/api/cases/{created.json()['case_id']}", headers=caller.headers)
     data = simplejson.loads(shown.text, use_decimal=True)["data"]
     assert (data["amount"], str(data["fee"])) == (Decimal("1234567890123456.78"), "12.30")
+    listed = client.get("/api/cases", headers=caller.headers).text
+    assert '"amount": 1234567890123456.78' in listed
+    assert '"fee": 12.30' in listed
 
 
 def test_a_broker_may_work_on_cases_but_not_close_them(kontor: Kontor, client: TestClient) -> None:

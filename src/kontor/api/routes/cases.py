@@ -24,8 +24,8 @@ from kontor.casework.cases import (
     ReopenCase,
     Timeline,
     UpdateCase,
+    data_filters,
 )
-from kontor.errors import InvalidInput
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -138,16 +138,6 @@ def _detail(
     return ExactJSONResponse(detail, status_code=status_code)
 
 
-def _data_filters(values: list[str]) -> dict[str, str]:
-    filters = {}
-    for value in values:
-        name, separator, text = value.partition(":")
-        if not separator or not name:
-            raise InvalidInput(f"data filter {value!r} is not 'field:value'", field="data")
-        filters[name] = text
-    return filters
-
-
 @router.post("", status_code=201, response_model=CaseDetailOut)
 def open_case(
     request: Request,
@@ -176,12 +166,11 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ExactJSONResponse:
     """The tenant's cases in creation order, filtered by type, status, owner, group, key, data."""
-    wanted = CaseFilter(case_type, status, owner, group_id, business_key, _data_filters(data or []))
+    wanted = CaseFilter(case_type, status, owner, group_id, business_key, data_filters(data or []))
     with kontor_of(request).bus.unit_of_work() as uow:
         page = CaseStore(uow.connection, caller.tenant_id).page(wanted, limit, after)
-    return CasePageOut(
-        items=[CaseOut.of(case) for case in page.items], next_cursor=page.next_cursor
-    )
+    items = [CaseOut.of(case) for case in page.items]
+    return ExactJSONResponse(CasePageOut(items=items, next_cursor=page.next_cursor))
 
 
 @router.get("/{case_id}", response_model=CaseDetailOut)

@@ -20,7 +20,14 @@ from kontor.casework.cases.messages import (
     UpdateCase,
 )
 from kontor.casework.cases.service import CaseService, register
-from kontor.casework.cases.store import CaseFilter, CasePage, CaseStore, Timeline, TimelineEntry
+from kontor.casework.cases.store import (
+    CaseFilter,
+    CasePage,
+    CaseStore,
+    Timeline,
+    TimelineEntry,
+    data_filters,
+)
 from kontor.casework.cases.types import CaseType, CaseTypeRegistry
 
 __all__ = [
@@ -47,5 +54,6 @@ __all__ = [
     "TransitionRefused",
     "UnknownCaseType",
     "UpdateCase",
+    "data_filters",
     "register",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from kontor.casework.cases.domain import Case
 from kontor.casework.cases.errors import CaseNotFound, ConcurrentCaseChange, DuplicateBusinessKey
 from kontor.casework.cases.tables import case_links, case_timeline, cases
+from kontor.errors import InvalidInput
 
 _CASE_COLUMNS = tuple(Case.__dataclass_fields__)
 
@@ -26,6 +27,17 @@ class CaseFilter:
     group_id: str | None = None
     business_key: str | None = None
     data: dict[str, str] = field(default_factory=dict)
+
+
+def data_filters(values: list[str]) -> dict[str, str]:
+    """``field:value`` texts as a data filter; anything else is refused naming it."""
+    filters = {}
+    for value in values:
+        name, separator, text = value.partition(":")
+        if not separator or not name:
+            raise InvalidInput(f"data filter {value!r} is not 'field:value'", field="data")
+        filters[name] = text
+    return filters
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from kontor.casework.cases import (
     ChangeCaseStatus,
     CloseCase,
     CommentOnCase,
+    ConcurrentCaseChange,
     DuplicateBusinessKey,
     InvalidCaseData,
     LinkCase,
@@ -235,3 +237,14 @@ def test_another_tenants_case_is_not_found(kontor: Kontor) -> None:
     with pytest.raises(Exception, match="not found"):
         kontor.bus.handle(CommentOnCase(tenant_id="t2", case_id=case.case_id, text="x"))
     assert [kind for kind, _, _ in _timeline(kontor, case.case_id)] == ["created"]
+
+
+def test_a_change_based_on_an_outdated_read_is_refused(kontor: Kontor) -> None:
+    case = _open(kontor)
+    with kontor.bus.unit_of_work() as uow:
+        store = CaseStore(uow.connection, TENANT)
+        store.save(replace(case, title="first"))
+        with pytest.raises(ConcurrentCaseChange):
+            store.save(replace(case, title="second"))
+        uow.commit()
+    assert _stored(kontor, case.case_id).title == "first"

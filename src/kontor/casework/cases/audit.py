@@ -26,7 +26,8 @@ def opened(command: msg.OpenCase, case: Case) -> Change:
 
 def updated(command: msg.UpdateCase, case: Case) -> Change:
     """Fields of a case were changed (only those given)."""
-    return _on_case(command, case, after_fields=tuple(command.model_fields_set - {"tenant_id"}))
+    given = command.model_fields_set & {"title", "owner", "group_id", "due_date", "data"}
+    return _on_case(command, case, after_fields=tuple(sorted(given)))
 
 
 def status_changed(command: msg.ChangeCaseStatus, case: Case) -> Change:

@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
+from kontor.casework.cases import CaseService, CaseTypeRegistry
+from kontor.casework.cases import register as register_cases
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.messaging import (
     ChangeLog,
@@ -80,6 +82,7 @@ class Kontor:
     administration: Administration
     mailer: Mailer
     recovery: Recovery
+    cases: CaseService
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     history_retention: HistoryRetention | None = None
     audit: AuditLog | None = None
@@ -199,6 +202,7 @@ def bootstrap(
     hook_points: HookRegistry | None = None,
     task_handlers: TaskHandlers | None = None,
     notification_rules: NotificationRules | None = None,
+    case_types: CaseTypeRegistry | None = None,
 ) -> Kontor:
     """Wire a Kontor process from settings; nothing starts until ``Kontor.start``.
 
@@ -214,6 +218,8 @@ def bootstrap(
     )
     process_services.history_level = settings.process_history_level
     process_services.limits = settings.process_step_limits
+    # Applications register their case types here as they arrive.
+    cases = register_cases(registry, case_types or CaseTypeRegistry())
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
         transport = RabbitMQTransport(
@@ -275,6 +281,7 @@ def bootstrap(
         Administration(authenticator, load_schema()),
         mailer,
         Recovery(authenticator, RecoveryPolicy(settings.public_url)),
+        cases,
         metrics,
         history_retention=retention,
         audit=audit,
@@ -377,6 +384,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
+    import kontor.casework.cases.tables
     import kontor.casework.tasks.tables
     import kontor.messaging.tables
     import kontor.platform.audit.tables

@@ -64,7 +64,7 @@ def broker(kontor: Kontor, tenant_id: str, parent: str | None = None) -> Caller:
 def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
     with a hook binding and a decision, a session, a token, a notification, the task of the user
-    task; the ids by path parameter name.
+    task, a case (of the type ``support.cases.case_types``); the ids by path parameter name.
 
     The rules need the hook point ``task.created`` registered."""
     as_b = b.headers
@@ -104,6 +104,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     [notification] = client.get("/api/notifications", headers=as_b).json()
     done = {"state": "obsolete"}  # the user task was completed through the process
     [b_task] = client.get("/api/tasks", params=done, headers=as_b).json()["items"]
+    claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
+             "data": {"claim_number": "S-1"}}  # fmt: skip
+    case = client.post("/api/cases", json=claim, headers=as_b).json()
     return {
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
         "permission": "process:read", "session_id": session.session_id, "token_id": token_id,
@@ -111,7 +114,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "process_key": "Order",
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
-        "task_id": b_task["task_id"], "operation": "claim",
+        "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
     }  # fmt: skip
 
 

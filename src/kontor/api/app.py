@@ -17,6 +17,7 @@ from kontor.api.problems import install_problem_handlers
 from kontor.api.routes import (
     audit,
     auth,
+    cases,
     docs,
     health,
     messages,
@@ -78,6 +79,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         usage.router,
         notifications.router,
         tasks.router,
+        cases.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -10,6 +10,7 @@ from kontor import __version__
 from kontor.cli import (
     audit_cmd,
     bpmn_cmd,
+    case_cmd,
     config_cmd,
     db_cmd,
     dmn_cmd,
@@ -33,6 +34,7 @@ app.add_typer(dmn_cmd.app, name="dmn")
 app.add_typer(bpmn_cmd.app, name="bpmn")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(usage_cmd.app, name="usage")
+app.add_typer(case_cmd.app, name="case")
 app.add_typer(identity_cmd.tenant_app, name="tenant")
 app.add_typer(identity_cmd.user_app, name="user")
 app.add_typer(mail_cmd.app, name="mail")

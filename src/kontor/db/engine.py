@@ -11,7 +11,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
+from kontor.db import json_codec
+
 _WRITE_OPTION = "kontor_write"  # marks a connection that will write; SQLite locks up front
+_JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 
 def create_database_engine(
@@ -36,6 +39,7 @@ def create_database_engine(
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
+        **_JSON_CODEC,
         connect_args={
             "options": f"{options} -c lock_timeout={timeout_ms}".strip(),
             "connect_timeout": 10,  # a server that does not answer is unready, not a hang
@@ -49,7 +53,11 @@ def _create_sqlite_engine(url: str, *, echo: bool, busy_timeout_ms: int) -> Engi
     in_memory = database in ("", ":memory:")
     if not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, Any] = {"echo": echo, "connect_args": {"check_same_thread": False}}
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "connect_args": {"check_same_thread": False},
+        **_JSON_CODEC,
+    }
     if in_memory:
         kwargs["poolclass"] = StaticPool  # one shared connection, or every checkout is a new DB
     engine = create_engine(url, **kwargs)

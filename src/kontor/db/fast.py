@@ -10,7 +10,6 @@ reaches the driver and what comes back is what SQLAlchemy would have sent and re
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from sqlalchemy import JSON, Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
+from kontor.db import json_codec
 from kontor.db.schema import UtcDateTime
 
 Params = Mapping[str, Any]
@@ -33,7 +33,7 @@ _JSON_LITERALS: dict[object, str] = {True: "true", False: "false", None: "null"}
 
 
 def _json_text(value: Any) -> str:
-    """``json.dumps(value)``, without its per-call setup for the scalars history stores."""
+    """The JSON codec's text of ``value``, without its per-call setup for plain scalars."""
     kind = type(value)
     if kind is str:
         return encode_basestring_ascii(value)
@@ -41,7 +41,7 @@ def _json_text(value: Any) -> str:
         return _JSON_LITERALS[value]
     if kind is int:
         return int.__repr__(value)
-    return json.dumps(value)
+    return json_codec.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _result_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | Non
         if isinstance(type_, UtcDateTime):
             return _utc_from_text
         if isinstance(type_.dialect_impl(dialect), JSON):
-            return lambda value: None if value is None else json.loads(value)
+            return lambda value: None if value is None else json_codec.loads(value)
     processor = type_.dialect_impl(dialect).result_processor(dialect, None)
     return processor if callable(processor) else None
 

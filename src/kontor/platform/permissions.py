@@ -61,6 +61,8 @@ PROCESS_PERMISSIONS = (
 )
 TASK_PERMISSIONS = ("tasks:read", "tasks:work", "tasks:create", "tasks:manage")
 """See work lists, work on tasks, create standalone ones, act on others' tasks."""
+CASE_PERMISSIONS = ("cases:read", "cases:write", "cases:manage")
+"""Read cases; open and work on them (data, status, comments, links); close and reopen them."""
 
 
 def app_permission(app: str, action: str) -> str:
@@ -72,7 +74,7 @@ APP_PERMISSIONS = tuple(app_permission(app, action) for app in APPS for action i
 PERMISSIONS = frozenset(
     PLATFORM_PERMISSIONS + RULES_PERMISSIONS + PROCESS_PERMISSIONS + AUDIT_PERMISSIONS
 )
-PERMISSIONS = PERMISSIONS | frozenset(TASK_PERMISSIONS)
+PERMISSIONS = PERMISSIONS | frozenset(TASK_PERMISSIONS) | frozenset(CASE_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE}
 PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
@@ -121,7 +123,8 @@ DEFAULT_PROFILES = (
             PLATFORM_PERMISSIONS + RULES_PERMISSIONS + PROCESS_PERMISSIONS + AUDIT_PERMISSIONS
         )
         | {READ_ALL_USAGE}
-        | set(TASK_PERMISSIONS),
+        | set(TASK_PERMISSIONS)
+        | set(CASE_PERMISSIONS),
     ),
     GroupProfile(
         ADMINISTRATORS,
@@ -133,6 +136,7 @@ DEFAULT_PROFILES = (
             | set(PROCESS_PERMISSIONS)
             | set(AUDIT_PERMISSIONS)
             | set(TASK_PERMISSIONS)
+            | set(CASE_PERMISSIONS)
         ),
     ),
     GroupProfile(
@@ -141,6 +145,7 @@ DEFAULT_PROFILES = (
         TenantKind.INSURER,
         frozenset({"tenants:read", "process:read", "process:start", "rules:read"})
         | {"tasks:read", "tasks:work", "tasks:create"}
+        | {"cases:read", "cases:write"}
         | _all_of("portfolio_transfer", "use", "read", "save", "export", "history")
         | _all_of("settlement", "use", "read", "save", "export", "history"),
     ),
@@ -151,6 +156,7 @@ DEFAULT_PROFILES = (
         # platform:broker_systems counts only where the operator allows sub-brokers
         frozenset({MANAGE_SUB_USERS, MANAGE_BROKER_SYSTEMS, "tenants:read", "process:read"})
         | {"tasks:read", "tasks:work", "tasks:create"}
+        | {"cases:read", "cases:write"}
         | _all_of("portfolio_transfer")
         | _all_of("settlement", "use", "read", "export", "history"),
     ),

@@ -17,6 +17,7 @@ from kontor.messaging import FakeClock
 from kontor.rules.deployment import HookPoint, HookRegistry
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.cases import case_types
 from support.tenant_world import WORKER, broker, rows_of, tenant_world
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -46,6 +47,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ],
     ("PUT", "/api/rules/hooks/{hook}"): {"model_key": "risk", "decision": "Risk Class"},
     ("POST", "/api/tasks/{task_id}/{operation}"): {},
+    ("PATCH", "/api/cases/{case_id}"): {"title": "mine now", "data": {"claim_number": "A"}},
+    ("POST", "/api/cases/{case_id}/status"): {"status": "in_review"},
+    ("POST", "/api/cases/{case_id}/comments"): {"text": "mine now"},
+    ("POST", "/api/cases/{case_id}/links"): {"process_instance_id": "i-a"},
+    ("POST", "/api/cases/{case_id}/close"): {},
+    ("POST", "/api/cases/{case_id}/reopen"): {},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -57,7 +64,9 @@ NOT_TENANT_SCOPED = {
 def kontor(engine: Engine) -> Kontor:
     settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
     hooks = HookRegistry([HookPoint("task.created", "a task was created")])
-    return bootstrap(settings, engine=engine, clock=FakeClock(), hook_points=hooks)
+    return bootstrap(
+        settings, engine=engine, clock=FakeClock(), hook_points=hooks, case_types=case_types()
+    )
 
 
 @pytest.fixture
@@ -117,6 +126,8 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/notifications", headers=as_a).json() == []
     assert client.get("/api/tasks", headers=as_a).json()["items"] == []
     assert client.get("/api/tasks/count", headers=as_a).json() == {"count": 0}
+    assert client.get("/api/cases", headers=as_a).json() == {"items": [], "next_cursor": None}
+    assert client.get("/api/cases?business_key=S-1", headers=as_a).json()["items"] == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -18,6 +18,7 @@ from kontor.platform.audit import AuditQuery
 from kontor.rules.deployment import HookPoint, HookRegistry
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.cases import case_types
 from support.identity import Caller, api_caller
 from support.tenant_world import broker, rows_of, tenant_world
 
@@ -30,7 +31,9 @@ INSURER = "versicherer"
 def kontor(engine: Engine) -> Kontor:
     settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
     hooks = HookRegistry([HookPoint("task.created", "a task was created")])
-    return bootstrap(settings, engine=engine, clock=FakeClock(), hook_points=hooks)
+    return bootstrap(
+        settings, engine=engine, clock=FakeClock(), hook_points=hooks, case_types=case_types()
+    )
 
 
 @pytest.fixture

@@ -154,8 +154,8 @@ def test_decisions_are_recorded_with_exact_money_and_explanation(
     assert decided.value == Decimal("500.001")
     [record] = service.records(uow, MAKLER_A, "portfolio_transfer.intake")
     assert record == decided.record
-    assert (record.version, record.output, record.messages) == (1, 500.001, [])
-    assert record.inputs == {"Line of Business": "household", "Sum Insured": 250000.5}
+    assert (record.version, record.output, record.messages) == (1, Decimal("500.001"), [])
+    assert record.inputs == {"Line of Business": "household", "Sum Insured": Decimal("250000.50")}
     assert record.correlation_id == "vorgang-4711"
     assert record.explanation["tables"][0]["matched"] == [{"index": 1, "ruleId": "high"}]
     assert service.records(uow, MAKLER_B) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -25,6 +25,7 @@ from kontor.process.store import (
     VariableChange,
 )
 from kontor.process.store.queries import InstanceFilter, InstanceSummary, ProcessQueries
+from kontor.rules.feel import to_json
 
 router = APIRouter(prefix="/api/process", tags=["process"], route_class=StrictJsonRoute)
 _MILLISECOND = dt.timedelta(milliseconds=1)
@@ -148,7 +149,8 @@ def instance_detail(uow: UnitOfWork, tenant_id: str, instance_id: str) -> Instan
             for task in state.user_tasks.values()
         ],
         jobs=[JobOut(**row) for row in store.jobs(instance_id)],
-        variables=state.variables,
+        # stored values read back as Decimal; the process API answers as it always did
+        variables=to_json(state.variables),
         incidents=[
             IncidentOut.of(row)
             for row in HistoryStore(uow.connection, tenant_id).incidents(instance_id)
@@ -248,7 +250,8 @@ def list_variable_changes(
 ) -> list[VariableChange]:
     """The instance's variable changes (of one variable with ``name``) in the order made."""
     with kontor_of(request).bus.reading() as uow:
-        return _history(uow, caller.tenant_id, instance_id).variable_history(instance_id, name)
+        changes = _history(uow, caller.tenant_id, instance_id).variable_history(instance_id, name)
+    return [replace(change, value=to_json(change.value)) for change in changes]
 
 
 @router.get("/instances/{instance_id}/operations")

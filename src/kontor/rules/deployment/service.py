@@ -252,10 +252,11 @@ class RulesService:
             model_key=binding.model_key,
             version=version,
             decision=binding.decision,
-            inputs=to_json(to_feel(dict(inputs))),
-            output=output,
+            # exact: the record keeps money as Decimal (the JSON codec stores it so)
+            inputs=to_json(to_feel(dict(inputs)), exact=True),
+            output=to_json(result.value, exact=True),
             messages=[str(message) for message in result.messages],
-            explanation=result.explanation.to_json() if result.explanation else {},
+            explanation=result.explanation.to_json(exact=True) if result.explanation else {},
             decided_at=uow.clock.now(),
             correlation_id=event.correlation_id,
         )

@@ -36,24 +36,28 @@ class Explanation:
     tables: list[TableTrace] = field(default_factory=list)
     messages: list[DmnMessage] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the explanation as JSON-compatible data."""
+    def to_json(self, *, exact: bool = False) -> dict[str, Any]:
+        """Return the explanation as JSON-compatible data (``exact``: numbers stay Decimal)."""
         from kontor.rules.dmn import feel_bridge
 
         return {
             "decisions": {
-                name: feel_bridge.to_json(value) for name, value in self.decisions.items()
+                name: feel_bridge.to_json(value, exact=exact)
+                for name, value in self.decisions.items()
             },
             "tables": [
                 {
                     "decision": trace.decision,
                     "table": trace.table_id,
                     "hitPolicy": trace.hit_policy,
-                    "inputs": {label: feel_bridge.to_json(value) for label, value in trace.inputs},
+                    "inputs": {
+                        label: feel_bridge.to_json(value, exact=exact)
+                        for label, value in trace.inputs
+                    },
                     "matched": [
                         {"index": rule.index, "ruleId": rule.rule_id} for rule in trace.matched
                     ],
-                    "result": feel_bridge.to_json(trace.result),
+                    "result": feel_bridge.to_json(trace.result, exact=exact),
                 }
                 for trace in self.tables
             ],

@@ -94,9 +94,9 @@ def to_feel(value: Any, warnings: list[Any] | None = None) -> Any:
     return feel().to_feel(value, warnings)
 
 
-def to_json(value: Any) -> Any:
-    """Convert a FEEL value into plain JSON-compatible data."""
-    return feel().to_json(value)
+def to_json(value: Any, *, exact: bool = False) -> Any:
+    """Convert a FEEL value into plain JSON-compatible data (``exact``: numbers stay Decimal)."""
+    return feel().to_json(value, exact=exact)
 
 
 def parse_type(text: str) -> Any:

@@ -54,8 +54,10 @@ def to_feel(value: Any, warnings: list[FeelWarning] | None = None) -> Any:
     return value
 
 
-def to_json(value: Any) -> Any:
+def to_json(value: Any, *, exact: bool = False) -> Any:
     """FEEL value -> JSON-compatible value (whole numbers become int, other numbers float).
+
+    With ``exact`` other numbers stay ``Decimal`` (for stores whose JSON codec keeps them).
 
     A number beyond decimal128 (or NaN, infinite) becomes null, so the conversion never costs
     more than the value's size and the JSON is valid.
@@ -69,6 +71,8 @@ def to_json(value: Any) -> Any:
             return None
         if is_small_integer(number):
             return int(number)
+        if exact:
+            return number
         as_float = float(number)
         # Keep the exact decimal text when a float would lose digits.
         return as_float if Decimal(repr(as_float)) == number else format_number(number)
@@ -78,13 +82,13 @@ def to_json(value: Any) -> Any:
     if temporal is not None:
         return temporal
     if kind is list:
-        return [to_json(item) for item in value]
+        return [to_json(item, exact=exact) for item in value]
     if kind is dict:
-        return {key: to_json(item) for key, item in value.items()}
+        return {key: to_json(item, exact=exact) for key, item in value.items()}
     if kind is Range:
         return {
-            "start": to_json(value.start),
-            "end": to_json(value.end),
+            "start": to_json(value.start, exact=exact),
+            "end": to_json(value.end, exact=exact),
             "start included": value.start_included,
             "end included": value.end_included,
         }

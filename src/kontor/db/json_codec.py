@@ -1,0 +1,33 @@
+"""The one JSON codec of Kontor's JSON columns: ``Decimal`` values are written and read exactly.
+
+Fractional numbers read back as ``Decimal`` (money must never pass through float); the
+standard library cannot write a ``Decimal`` as a JSON number, simplejson can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import simplejson
+
+
+def dumps(value: Any) -> str:
+    """``value`` as JSON text; ``Decimal`` as an exact number, dates and times as ISO text."""
+    return simplejson.dumps(value, use_decimal=True, ensure_ascii=False, default=_iso)
+
+
+def loads(text: str | bytes | int | float) -> Any:
+    """JSON text as Python values, fractional numbers as ``Decimal``."""
+    if isinstance(text, int | float):
+        # SQLite gives a JSON column NUMERIC affinity: a document that is a bare number comes
+        # back as REAL, kept to 15 significant digits; its shortest text is the number written.
+        return text if isinstance(text, int) else Decimal(repr(text))
+    return simplejson.loads(text, use_decimal=True)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -78,6 +78,7 @@ class MaildirSink:
 
     def send(self, mail: Mail) -> None:
         """Store ``mail`` in the Maildir."""
+        Path(self.directory).parent.mkdir(parents=True, exist_ok=True)
         mailbox.Maildir(self.directory, create=True).add(_message(self.sender, mail))
 
     def messages(self) -> list[EmailMessage]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -39,11 +41,13 @@ ROLES = {
 
 @pytest.fixture(params=sorted(ROLES))
 def api_schema(
-    request: pytest.FixtureRequest, engine: Engine
+    request: pytest.FixtureRequest, engine: Engine, tmp_path: Path
 ) -> tuple[schemathesis.BaseSchema, dict[str, str]]:
     """The schema of an app with a process, an instance and a decision to find, and the
     credentials of a caller in the role the test is parametrized with."""
-    config = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
+    config = Settings(
+        environment=Environment.TEST, secret_key="a-real-secret-for-tests", data_dir=tmp_path
+    )
     kontor = bootstrap(config, engine=engine, clock=FakeClock())
     app = create_app(config, kontor)
     operator = api_caller(kontor)

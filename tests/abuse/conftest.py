@@ -20,17 +20,8 @@ import pytest
 
 from support.abuse import PATIENCE, AbusedServer
 from support.dmn import risk_xml
+from support.models import WAIT
 from support.server import database_env, running_server
-
-WAIT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-  targetNamespace="http://t">
-  <bpmn:process id="Wait" isExecutable="true">
-    <bpmn:startEvent id="S"/>
-    <bpmn:userTask id="Review"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
-  </bpmn:process>
-</bpmn:definitions>"""
 
 
 def server_settings(request: pytest.FixtureRequest) -> dict[str, str]:

@@ -15,19 +15,11 @@ import pytest
 from sqlalchemy import text
 
 from kontor import db
+from support.models import WAIT
 from support.server import KONTOR, database_env, running_server
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 EXIT_WITHIN = 60  # generous: a bound for a hung process, not a measure of speed
-WAIT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-  targetNamespace="http://t">
-  <bpmn:process id="Wait" isExecutable="true">
-    <bpmn:startEvent id="S"/>
-    <bpmn:userTask id="Review"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
-  </bpmn:process>
-</bpmn:definitions>"""
 START = "/api/process/definitions/Wait/start"
 
 

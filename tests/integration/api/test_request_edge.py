@@ -18,17 +18,9 @@ from kontor.messaging import FakeClock
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import api_caller
+from support.models import WAIT
 
 START = "/api/process/definitions/Wait/start"
-WAIT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-  targetNamespace="http://t">
-  <bpmn:process id="Wait" isExecutable="true">
-    <bpmn:startEvent id="S"/>
-    <bpmn:userTask id="Review"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Review"/>
-  </bpmn:process>
-</bpmn:definitions>"""
 JSON = {"content-type": "application/json"}
 LIMITS = {
     "api_max_body_bytes": 8192,

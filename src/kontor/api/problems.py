@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from kontor.db import is_contention
+from kontor.db import is_contention, is_unstorable_text
 from kontor.errors import KontorError
 from kontor.observability import request_id_var
 
@@ -83,6 +83,13 @@ def _database_error(
     retry_after_seconds: int,
 ) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def answer(request: Request, error: Exception) -> JSONResponse:
+        if is_unstorable_text(error):  # a NUL in a path or query parameter
+            return problem(
+                422,
+                "Unprocessable content",
+                "text may not contain the NUL character",
+                "kontor.invalid_text",
+            )
         if not is_contention(error):
             return await _unexpected_error(request, error)
         # The database already waited its lock timeout; the client should come back later.

@@ -22,6 +22,9 @@ DECIMAL128_DIGITS = 34
 _MAX_REPORTED = 20  # refusals named in one answer; enough to fix the input, bounded in size
 
 
+NUL_REFUSED = "text may not contain the NUL character (no database can store it)"
+
+
 @dataclass(frozen=True)
 class JsonLimits:
     """How deep JSON input may nest and how many digits a number may need written out."""
@@ -125,10 +128,14 @@ def _refusals(document: Any, max_depth: int) -> Iterator[tuple[tuple[str | int, 
         value, path = pending.pop()
         if isinstance(value, _Refused):
             yield path, value.reason
+        elif isinstance(value, str) and "\x00" in value:
+            yield path, NUL_REFUSED
         elif isinstance(value, dict | list):
             if len(path) >= max_depth:
                 yield path, f"nesting deeper than {max_depth} levels"
                 continue
+            if isinstance(value, dict):
+                yield from ((path, NUL_REFUSED) for key in value if "\x00" in key)
             items = value.items() if isinstance(value, dict) else enumerate(value)
             pending.extend((item, (*path, key)) for key, item in reversed(list(items)))
 

@@ -5,6 +5,7 @@ from kontor.db.engine import (
     create_database_engine,
     is_contention,
     is_retryable_at_once,
+    is_unstorable_text,
 )
 from kontor.db.migrate import (
     current_revisions,
@@ -25,6 +26,7 @@ __all__ = [
     "head_revisions",
     "is_contention",
     "is_retryable_at_once",
+    "is_unstorable_text",
     "is_up_to_date",
     "metadata",
     "tenant_column_type",

@@ -114,6 +114,12 @@ def is_contention(error: BaseException) -> bool:
     return False
 
 
+def is_unstorable_text(error: BaseException) -> bool:
+    """Whether ``error`` is PostgreSQL refusing text with a NUL character (bad input, not a bug)."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return "NUL (0x00)" in str(cause)
+
+
 def is_retryable_at_once(error: BaseException) -> bool:
     """Whether ``error`` is a serialization failure or deadlock: the transaction may run again."""
     cause = error.orig if isinstance(error, DBAPIError) else error

@@ -151,7 +151,8 @@ def test_money_in_case_data_comes_back_exactly(client: TestClient, caller: Calle
                           "fee": Decimal("12.30")}},
         use_decimal=True,
     )  # fmt: skip
-    created = client.post("/api/cases", content=body, headers=caller.headers)
+    json_headers = {**caller.headers, "content-type": "application/json"}
+    created = client.post("/api/cases", content=body, headers=json_headers)
     assert created.status_code == 201
     assert '"amount": 1234567890123456.78' in created.text
     shown = client.get(f"/api/cases/{created.json()['case_id']}", headers=caller.headers)

@@ -78,3 +78,9 @@ def test_malformed_json_names_line_and_column() -> None:
     [(location, message)] = _refusals('{\n  "a": }')
     assert location == ("body",)
     assert message.startswith("invalid JSON at line 2, column 8")
+
+
+def test_text_with_a_nul_character_is_refused_naming_its_field() -> None:
+    refusals = _refusals('{"name": "a\\u0000b", "ok": "fine", "list": ["x\\u0000"]}')
+    assert [location for location, _ in refusals] == [("body", "name"), ("body", "list", 0)]
+    assert all("NUL character" in reason for _, reason in refusals)

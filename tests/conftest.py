@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +21,17 @@ from support.backends import (
 )
 
 # A busy machine must not fail a property: no deadline per example, no "too slow" health check.
-settings.register_profile("kontor", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("kontor")
+# `make test` draws the same examples every run (a landing never fails on a new random draw);
+# KONTOR_HYPOTHESIS=explore draws fresh examples each run, to hunt for new failures.
+settings.register_profile(
+    "kontor",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+)
+settings.register_profile("explore", parent=settings.get_profile("kontor"), derandomize=False)
+settings.load_profile("explore" if os.environ.get("KONTOR_HYPOTHESIS") == "explore" else "kontor")
 
 
 @pytest.fixture

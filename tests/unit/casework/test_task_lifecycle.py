@@ -78,6 +78,16 @@ def test_delegated_task_returns_to_its_owner_after_resolve():
     assert task.variables == {"checked": True, "amount": "12.50"}
 
 
+def test_a_delegated_task_that_ends_leaves_no_delegation_pending():
+    delegated = run(new_task(), (Claim(), ANNA), (Delegate("ben"), ANNA), (Start(), BEN))
+    with pytest.raises(InvalidTaskTransition, match="the delegate resolves or rejects"):
+        apply(delegated, Fail("broken"), BEN, NOW)
+    cancelled = run(delegated, (Cancel(), ANNA))
+    assert (cancelled.state, cancelled.delegation) == (TaskState.EXITED, None)
+    withdrawn = run(delegated, (MakeObsolete(), SYSTEM))
+    assert (withdrawn.state, withdrawn.delegation) == (TaskState.OBSOLETE, None)
+
+
 def test_rejection_returns_to_the_queue_or_the_owner_with_an_outcome():
     rejected = apply(run(new_task(), (Claim(), ANNA)), Reject("not my field"), ANNA, NOW)
     assert rejected.task.state == TaskState.READY

@@ -51,6 +51,12 @@ def _to_queue(task: Task, groups: tuple[str, ...] | None = None) -> Task:
     return replace(task, assignee=None, candidate_groups=groups, state=state)
 
 
+def _withdrawn(task: Task, state: TaskState) -> Task:
+    """The task ended from outside its work: a pending delegation ends with it."""
+    delegation = None if task.delegation == PENDING else task.delegation
+    return replace(task, state=state, suspended_from=None, delegation=delegation)
+
+
 @dataclass(frozen=True)
 class Claim(Operation):
     """A candidate takes the task from the queue."""
@@ -299,6 +305,8 @@ class Fail(Operation):
         _require(task, self.name, frozenset({TaskState.IN_PROGRESS}))
         if task.from_process:
             raise InvalidTaskTransition(self.name, task.state, "a process task can be rejected")
+        if task.delegation == PENDING:
+            raise InvalidTaskTransition(self.name, task.state, "the delegate resolves or rejects")
         _require_assignee(task, actor, self.name)
         return replace(task, state=TaskState.FAILED, outcome="failed")
 
@@ -315,7 +323,7 @@ class Cancel(Operation):
         if task.from_process:
             raise InvalidTaskTransition(self.name, task.state, "it ends with its process activity")
         _require_owner(task, actor, self.name)
-        return replace(task, state=TaskState.EXITED, suspended_from=None)
+        return _withdrawn(task, TaskState.EXITED)
 
 
 @dataclass(frozen=True)
@@ -329,7 +337,7 @@ class MakeObsolete(Operation):
         _require(task, self.name, OPEN_STATES | {TaskState.SUSPENDED})
         if not actor.manager:
             raise NotTaskWorker(f"only the task's source may make task {task.id} obsolete")
-        return replace(task, state=TaskState.OBSOLETE, suspended_from=None)
+        return _withdrawn(task, TaskState.OBSOLETE)
 
 
 OPERATIONS: Mapping[str, type[Operation]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 RECORD_LENGTH = 256
 ENCODINGS = ("iso-8859-1", "iso-8859-15", "cp850", "utf-8")
@@ -59,7 +59,7 @@ class PhysicalLines:
     256 characters (files without separators) are cut into 256-character records.
     """
 
-    def __init__(self, stream: BinaryIO, encoding: str | None = None) -> None:
+    def __init__(self, stream: IO[bytes], encoding: str | None = None) -> None:
         self._stream = stream
         self._head = stream.read(_SNIFF_BYTES)
         self.encoding = normalise_encoding(encoding) if encoding else detect_encoding(self._head)

@@ -10,7 +10,8 @@ from typing import IO
 from kontor.exchange.gdv.errors import GdvFormatError
 from kontor.exchange.gdv.layouts import FieldLayout, RecordLayout, catalogue
 from kontor.exchange.gdv.lines import RECORD_LENGTH, normalise_encoding
-from kontor.exchange.gdv.reader import NACHSATZ, VORSATZ, GdvRecord
+from kontor.exchange.gdv.packages import NACHSATZ, VORSATZ
+from kontor.exchange.gdv.record import GdvRecord
 from kontor.exchange.gdv.values import GdvValue, format_value
 
 

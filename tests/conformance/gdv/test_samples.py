@@ -61,6 +61,19 @@ def test_musterdatei_facts() -> None:
     assert contract.fields["folge_nr"] == 1
     hausrat = next(record for record in records if record.record_type == "0210.130")
     assert hausrat.line == 159
+    assert hausrat.sparte == "130"
+    # Unfall: 0220.030 parts 1, 2, 3, 9 on lines 7, 8, 10, 12 with its 0221.030 parts 2, 3
+    # (Erweiterungssätze) on lines 9 and 11 in between: one record each
+    unfall = records[4]
+    assert (unfall.record_type, unfall.parts) == ("0220.030", [1, 2, 3, 9])
+    assert [line for line, _ in unfall.chunks] == [7, 8, 10, 12]
+    assert unfall.fields["name_vp"] == "Kitzelpfütze"
+    assert unfall.fields["beitrag_pro_vp_oder_pro_personengruppe_in_we"] == Decimal("411.41")
+    assert unfall.fields["beitrag_tod_in_we"] == Decimal("56.53")  # from part 3, line 10
+    extension = records[5]
+    assert (extension.record_type, extension.line, extension.parts) == ("0221.030", 9, [2, 3])
+    assert Counter(record.record_type for record in records)["0220.030"] == 6
+    assert len(records) == 107
     nachsatz = records[-1]
     assert nachsatz.record_type == "9999"
     assert nachsatz.fields["anz_saetze"] == 162

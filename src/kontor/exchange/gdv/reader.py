@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -16,6 +17,8 @@ from kontor.exchange.gdv.record import GdvRecord
 from kontor.exchange.gdv.values import FieldValueError
 
 _FINISHING = frozenset((VORSATZ, NACHSATZ, "0200"))
+_UNCOUNTED = frozenset((VORSATZ, NACHSATZ))
+_MAX_QUEUED = 64  # records of one contract held back at most (keeps memory flat)
 _BLANK_START = " \t\x1a\x00"
 _IDENTITY_END = 42  # Satzart … Geschäftsstelle/Vermittler: the same in every part of a record
 
@@ -63,67 +66,92 @@ class GdvReader:
         return next(self._iterator)
 
     def _records(self) -> Iterator[GdvRecord]:
-        current: GdvRecord | None = None
-        layout: RecordLayout | None = None
-        identity = satzart_now = ""
-        pending: list[str] = []
-        seen_record = False
-        counted = False  # whether the current record's lines count for the Nachsatz
+        """Group lines into records; records of one contract stay open while its lines last.
+
+        All lines with the same columns 5–42 (VU-Nummer … Vermittler: one contract or person)
+        form a group; within it a line continues the open record of its Satzart when its
+        sub-type fits and its part number is new, so parts interleaved with extension records
+        (0220.030 parts 1, 2, 0221.030 part 2, 0220.030 part 3 …) make one record each.
+        Records are yielded in the order of their first line.
+        """
+        queue: deque[GdvRecord] = deque()  # started, not yet yielded, in first-line order
+        open_records: dict[str, GdvRecord] = {}  # Satzart → record that may take more parts
+        last: GdvRecord | None = None  # the record that took the last line
+        identity = ""
+        pending: list[tuple[int, str]] = []
         package: PackageSummary | None = None
         length = RECORD_LENGTH
         for number, body, raw in self._lines:
             self._line_count = number
             if (not body or body[0] in _BLANK_START) and is_blank(body):
-                if current is not None:
-                    current.text.append(raw)
+                if last is not None:
+                    last.chunks.append((number, raw))
                 else:
-                    pending.append(raw)
+                    pending.append((number, raw))
                 continue
             text = body if len(body) == length else body.ljust(length)
             satzart = text[0:4]
-            if (
-                layout is not None
-                and satzart == satzart_now
-                and text[4:_IDENTITY_END] == identity
-                and current is not None
-            ):
-                part = layout.part_of(text) if layout.fits(text) else None
-                if part is not None and part.number not in current.parts:
-                    current.text.append(raw)
-                    current.parts.append(part.number)
-                    if counted and package is not None:
-                        package.records += 1
-                    try:
-                        current.fields.update(part.decode_tail(text))
-                    except FieldValueError:
-                        self._decode_slowly(current, part, number, text, first=False)
-                    continue
-            if current is not None:
-                if current.satzart in _FINISHING:
-                    self._finished(current)
-                yield current
-            elif not seen_record:
-                _check_first_line(number, body)
-                seen_record = True
-            current = self._start(number, text, satzart, [*pending, raw] if pending else [raw])
+            if text[4:_IDENTITY_END] == identity:
+                record = open_records.get(satzart)
+                layout = record.layout if record is not None else None
+                if (
+                    layout is not None
+                    and record is not None
+                    and (not layout.match or layout.fits(text))
+                ):
+                    part = layout.part_of(text)
+                    if part is not None and part.number not in record.parts:
+                        record.chunks.append((number, raw))
+                        record.parts.append(part.number)
+                        if package is not None and satzart not in _UNCOUNTED:
+                            package.records += 1
+                        try:
+                            record.fields.update(part.decode_tail(text))
+                        except FieldValueError:
+                            self._decode_slowly(record, part, number, text, first=False)
+                        last = record
+                        continue
+                if satzart in _UNCOUNTED:  # a Vorsatz or Nachsatz ends what came before
+                    yield from self._flush(queue, open_records, 0)
+            else:
+                if last is None:
+                    _check_first_line(number, body)
+                yield from self._flush(queue, open_records, 0)
+                identity = text[4:_IDENTITY_END]
+            record = self._start(number, text, satzart, [*pending, (number, raw)])
             pending = []
-            layout = current.layout
-            satzart_now = satzart
-            identity = text[4:_IDENTITY_END]
-            counted = satzart not in (VORSATZ, NACHSATZ)
             package = self._packages.current
-        if not seen_record:
+            queue.append(record)
+            open_records[satzart] = record
+            last = record
+            if len(queue) > _MAX_QUEUED:
+                yield from self._flush(queue, open_records, _MAX_QUEUED // 2)
+        if last is None:
             raise GdvFormatError(
                 "Die Datei enthält keine Sätze", line=self._line_count, field="Satzart"
             )
-        if current is not None:
-            self._finished(current)
-            self._packages.end_of_file(current, self._line_count)
-            yield current
+        for record in queue:
+            self._finished(record)
+        self._packages.end_of_file(queue[-1], self._line_count)
+        yield from queue
+
+    def _flush(
+        self, queue: deque[GdvRecord], open_records: dict[str, GdvRecord], keep: int
+    ) -> Iterator[GdvRecord]:
+        """Yield the oldest records until ``keep`` are left (they can take no more parts)."""
+        while len(queue) > keep:
+            record = queue.popleft()
+            if open_records.get(record.satzart) is record:
+                del open_records[record.satzart]
+            if record.satzart in _FINISHING:
+                self._finished(record)
+            yield record
 
     # --- records -------------------------------------------------------------------------
 
-    def _start(self, number: int, text: str, satzart: str, raw: list[str]) -> GdvRecord:
+    def _start(
+        self, number: int, text: str, satzart: str, chunks: list[tuple[int, str]]
+    ) -> GdvRecord:
         warnings: list[GdvWarning] = []
         if satzart == VORSATZ or self._packages.current is None:
             self._packages.start(number, satzart, warnings)
@@ -131,7 +159,7 @@ class GdvReader:
             self._pending_version_warnings = {}
         package = self._packages.current
         assert package is not None
-        if satzart != VORSATZ and satzart != NACHSATZ:
+        if satzart not in _UNCOUNTED:
             package.records += 1
         specific = satzart in self._sparte_specific
         sparte = text[10:13] if specific else ""
@@ -160,7 +188,7 @@ class GdvReader:
                 {},
                 number,
                 [_part_number(text)],
-                raw,
+                chunks,
                 warnings,
                 package.number,
                 None,
@@ -171,14 +199,14 @@ class GdvReader:
         except FieldValueError:
             fields = {}
             record = GdvRecord(
-                layout.key, satzart, layout.sparte, fields, number, [], raw, warnings,
+                layout.key, satzart, layout.sparte, fields, number, [], chunks, warnings,
                 package.number, layout.version, self.encoding, layout,
             )  # fmt: skip
             self._decode_slowly(record, part, number, text, first=True)
             record.parts.append(part.number)
             return record
         return GdvRecord(
-            layout.key, satzart, layout.sparte, fields, number, [part.number], raw, warnings,
+            layout.key, satzart, layout.sparte, fields, number, [part.number], chunks, warnings,
             package.number, layout.version, self.encoding, layout,
         )  # fmt: skip
 

@@ -24,8 +24,12 @@ class GdvRecord:
     """Line number of its first Teildatensatz (1-based)."""
     parts: list[int]
     """Teildatensatz numbers in the order read."""
-    text: list[str] = field(repr=False)
-    """Exact text of its lines incl. terminators and blank lines after them (for round trips)."""
+    chunks: list[tuple[int, str]] = field(repr=False)
+    """(line number, exact text incl. terminator) of its lines and of blank lines after them.
+
+    Parts of a record may be interleaved with other records' lines; the writer puts the chunks
+    of all records back in line order, so a file read and written comes out byte for byte.
+    """
     warnings: list[GdvWarning] = field(default_factory=list)
     package: int = 0
     """Number of the data package (1-based; 0 before any Vorsatz)."""
@@ -47,8 +51,8 @@ class GdvRecord:
         return [number for number in self.layout.parts if number not in self.parts]
 
     def raw(self) -> bytes:
-        """Return the record's bytes exactly as read."""
-        return "".join(self.text).encode(self.encoding, "surrogateescape")
+        """Return the bytes of the record's own lines exactly as read."""
+        return "".join(text for _, text in self.chunks).encode(self.encoding, "surrogateescape")
 
     def to_json(self) -> dict[str, Any]:
         """Return the record as a JSON-ready dict (Decimal as string, dates ISO)."""

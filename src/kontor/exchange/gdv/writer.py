@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -24,20 +25,34 @@ def write_records(
 ) -> bytes:
     """Write records as GDV bytes (to ``stream`` if given, also returned when no stream).
 
-    Records read from a file are written exactly as read (their ``text``); records without
-    text (built with ``new_record``) are rendered from their fields.
+    Records read from a file are written exactly as read, their lines back in file order
+    (parts interleaved with other records included); records built with ``new_record`` are
+    rendered from their fields where they come.
     """
     chunks: list[bytes] = []
-    for record in records:
-        chosen = normalise_encoding(encoding) if encoding else record.encoding
-        if record.text:
-            data = "".join(record.text).encode(chosen, "surrogateescape")
-        else:
-            data = render_record(record, line_ending).encode(chosen, "replace")
+    waiting: list[tuple[int, str, str]] = []  # heap of (line, text, encoding) not yet written
+
+    def emit(text: str, chosen: str, errors: str) -> None:
+        data = text.encode(normalise_encoding(encoding) if encoding else chosen, errors)
         if stream is not None:
             stream.write(data)
         else:
             chunks.append(data)
+
+    def release(before: int | None) -> None:
+        while waiting and (before is None or waiting[0][0] < before):
+            _, text, chosen = heapq.heappop(waiting)
+            emit(text, chosen, "surrogateescape")
+
+    for record in records:
+        if record.chunks:
+            release(record.chunks[0][0])
+            for line, text in record.chunks:
+                heapq.heappush(waiting, (line, text, record.encoding))
+        else:
+            release(None)
+            emit(render_record(record, line_ending), record.encoding, "replace")
+    release(None)
     return b"".join(chunks)
 
 
@@ -85,7 +100,7 @@ def new_record(
         fields=dict(fields),
         line=0,
         parts=parts,
-        text=[],
+        chunks=[],
         version=layout.version,
         layout=layout,
     )

@@ -227,3 +227,26 @@ def test_sub_types_of_leben_kranken_and_bausparen_are_told_apart() -> None:
         "0220.010.13.1", "0220.010.13.6", "0220.010.48.1", "0220.020.2", "0220.020.3", "0220.580.2",
     ]  # fmt: skip
     assert [w.code for r in records for w in r.warnings] == ["nachsatz_missing"]
+
+
+def test_parts_interleaved_with_extension_records_make_one_record_each() -> None:
+    from kontor.exchange.gdv import new_record, render_record
+
+    unfall = render_record(new_record("0220.030", {"vs_nr": "U-1", "name_vp": "Muster", "tod": 5}))
+    extension = render_record(new_record("0221.030", {"vs_nr": "U-1"}))
+    u1, u2 = unfall.splitlines()[:2]
+    (e2,) = extension.splitlines()[:1]
+    assert (u1[48], u2[48], e2[48]) == ("1", "2", "2")
+    other = render_record(new_record("0200", {"vs_nr": "U-2"})).splitlines()[0]
+    lines = ["0001" + " " * 252, u1, e2, "", u2, other]
+    data = "\n".join(lines).encode()
+    records = list(read_records(data))
+    assert [(r.record_type, r.parts, r.line) for r in records] == [
+        ("0001", [1], 1), ("0220.030", [1, 2], 2), ("0221.030", [2], 3), ("0200", [1], 6),
+    ]  # fmt: skip
+    assert records[1].fields["name_vp"] == "Muster"
+    assert records[1].fields["tod"] == 5
+    assert [line for line, _ in records[2].chunks] == [3, 4]  # the blank line follows it
+    from kontor.exchange.gdv import write_records
+
+    assert write_records(records) == data

@@ -116,7 +116,12 @@ class GdvReader:
             else:
                 if last is None:
                     _check_first_line(number, body)
-                yield from self._flush(queue, open_records, 0)
+                while queue:  # another contract: all records so far are complete
+                    record = queue.popleft()
+                    if record.satzart in _FINISHING:
+                        self._finished(record)
+                    yield record
+                open_records.clear()
                 identity = text[4:_IDENTITY_END]
             record = self._start(number, text, satzart, [*pending, (number, raw)])
             pending = []

@@ -90,7 +90,7 @@ class PartLayout:
                 problems.append((item.name, str(error)))
                 value = None
             sign_at = self.signs.get(item.key)
-            if sign_at is not None and value is not None and text[sign_at] == "-":
+            if sign_at is not None and value and text[sign_at] == "-":
                 value = -value
             values[item.key] = value
         return values, problems

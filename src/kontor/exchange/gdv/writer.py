@@ -29,11 +29,19 @@ def write_records(
     (parts interleaved with other records included); records built with ``new_record`` are
     rendered from their fields where they come.
     """
+    try:
+        forced = normalise_encoding(encoding) if encoding else None
+    except ValueError as error:
+        raise GdvFormatError(str(error), line=0, field="encoding") from None
     chunks: list[bytes] = []
     waiting: list[tuple[int, str, str]] = []  # heap of (line, text, encoding) not yet written
+    previous_first = 0
 
-    def emit(text: str, chosen: str, errors: str) -> None:
-        data = text.encode(normalise_encoding(encoding) if encoding else chosen, errors)
+    def emit(text: str, read_as: str, rendered: bool) -> None:
+        chosen = forced or read_as
+        # read text goes back byte for byte; other text gets "?" for what the encoding lacks
+        errors = "surrogateescape" if chosen == read_as and not rendered else "replace"
+        data = text.encode(chosen, errors)
         if stream is not None:
             stream.write(data)
         else:
@@ -41,17 +49,20 @@ def write_records(
 
     def release(before: int | None) -> None:
         while waiting and (before is None or waiting[0][0] < before):
-            _, text, chosen = heapq.heappop(waiting)
-            emit(text, chosen, "surrogateescape")
+            _, text, read_as = heapq.heappop(waiting)
+            emit(text, read_as, rendered=False)
 
     for record in records:
         if record.chunks:
-            release(record.chunks[0][0])
+            first = record.chunks[0][0]
+            # records of one read come in line order; a smaller line starts another read
+            release(None if first <= previous_first else first)
+            previous_first = first
             for line, text in record.chunks:
                 heapq.heappush(waiting, (line, text, record.encoding))
         else:
             release(None)
-            emit(render_record(record, line_ending), record.encoding, "replace")
+            emit(render_record(record, line_ending), record.encoding, rendered=True)
     release(None)
     return b"".join(chunks)
 

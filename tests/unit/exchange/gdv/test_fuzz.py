@@ -6,8 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kontor.exchange.gdv import GdvFormatError, GdvRecord, read_records, write_records
-
-from .conftest import build_file
+from support.gdv_files import build_file
 
 VALID = build_file().to_bytes()
 

@@ -16,8 +16,7 @@ from kontor.exchange.gdv import (
     render_record,
     write_records,
 )
-
-from .conftest import build_file
+from support.gdv_files import build_file
 
 
 def test_built_file_reads_back_to_the_given_values() -> None:

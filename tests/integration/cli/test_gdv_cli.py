@@ -8,8 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kontor.cli import app
-
-from .conftest import build_file
+from support.gdv_files import build_file
 
 
 def _file(tmp_path: Path, data: bytes) -> Path:

@@ -58,7 +58,9 @@ class Packages:
             warnings.append(_nachsatz_missing(previous, line, VORSATZ))
         if satzart != VORSATZ:
             warnings.append(
-                GdvWarning("vorsatz_missing", "Datenpaket ohne Vorsatz 0001", line, satzart)
+                GdvWarning(
+                    "vorsatz_missing", "Datenpaket ohne Vorsatz 0001", line, satzart, "Satzart"
+                )
             )
         self.current = PackageSummary(number=len(self.summaries) + 1, line=line)
         self.summaries.append(self.current)
@@ -128,4 +130,5 @@ def _nachsatz_missing(package: PackageSummary, line: int, record_type: str) -> G
         f"Datenpaket {package.number} (ab Zeile {package.line}) endet ohne Nachsatz 9999",
         line,
         record_type,
+        "Satzart",
     )

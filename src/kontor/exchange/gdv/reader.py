@@ -298,11 +298,12 @@ def _part_number(text: str) -> int:
 
 
 def _check_first_line(number: int, body: str) -> None:
-    satzart = body[0:4].lstrip("\ufeff")
+    satzart = body[0:4]
     if not (len(satzart) == 4 and satzart.isascii() and satzart.isdigit()):
         raise GdvFormatError(
             "Keine GDV-Datei: die erste Zeile beginnt nicht mit einer Satzart (4 Ziffern)",
             line=number,
+            record_type="".join(char if char.isprintable() else "?" for char in satzart),
             field="Satzart",
         )
 

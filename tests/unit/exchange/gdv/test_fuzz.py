@@ -28,6 +28,7 @@ def _check(outcome: list[GdvRecord] | GdvFormatError, data: bytes) -> None:
         for warning in record.warnings:
             assert warning.line >= 1
             assert warning.record_type
+            assert warning.field
             assert warning.message
             assert warning.code
     assert write_records(outcome) == data

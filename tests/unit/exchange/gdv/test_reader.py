@@ -175,7 +175,7 @@ def test_several_packages_and_a_missing_nachsatz(small_file: bytes) -> None:
     assert [package.line for package in reader.packages] == [1, 9]
     assert [record.package for record in records][7:10] == [1, 2, 2]
     missing = [w for r in records for w in r.warnings if w.code == "nachsatz_missing"]
-    assert [(w.line, w.record_type) for w in missing] == [(9, "0001")]
+    assert [(w.line, w.record_type, w.field) for w in missing] == [(9, "0001", "Satzart")]
     data = _join(lines[:-1])
     records = list(read_records(data))
     assert [w.code for w in records[-1].warnings] == ["nachsatz_missing"]
@@ -183,7 +183,7 @@ def test_several_packages_and_a_missing_nachsatz(small_file: bytes) -> None:
 
 def test_a_file_without_vorsatz_is_read_with_a_warning(small_file: bytes) -> None:
     records = list(read_records(_join(_lines(small_file)[1:])))
-    assert _codes(records)[0] == ("vorsatz_missing", 1, "0100", "")
+    assert _codes(records)[0] == ("vorsatz_missing", 1, "0100", "Satzart")
 
 
 @pytest.mark.parametrize(
@@ -195,7 +195,8 @@ def test_not_gdv_at_all_is_fatal(data: bytes, line: int) -> None:
         list(read_records(data))
     assert raised.value.line == line
     assert raised.value.field == "Satzart"
-    assert str(raised.value).startswith(f"Zeile {line}, Feld Satzart" if line else "Feld Satzart")
+    assert str(raised.value).startswith(f"Zeile {line}, " if line else "Feld Satzart")
+    assert "Feld Satzart: " in str(raised.value)
 
 
 def test_reading_is_lazy_and_accepts_streams(small_file: bytes) -> None:

@@ -111,7 +111,9 @@ class GdvReader:
                             self._decode_slowly(record, part, number, text, first=False)
                         last = record
                         continue
-                if satzart in _UNCOUNTED:  # a Vorsatz or Nachsatz ends what came before
+                if satzart in _UNCOUNTED or VORSATZ in open_records:
+                    # a Vorsatz or Nachsatz ends what came before; a Vorsatz must be complete
+                    # (it names the versions) before the first record of its package
                     yield from self._flush(queue, open_records, 0)
             else:
                 if last is None:

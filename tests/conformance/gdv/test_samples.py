@@ -73,7 +73,15 @@ def test_musterdatei_facts() -> None:
     extension = records[5]
     assert (extension.record_type, extension.line, extension.parts) == ("0221.030", 9, [2, 3])
     assert Counter(record.record_type for record in records)["0220.030"] == 6
-    assert len(records) == 107
+    # Haftpflicht with two risks (Ordnungs-Nummer 01, 02 in columns 49-50): parts 1 on lines
+    # 73 and 75, parts 2 on lines 77 and 78, with 0221.040 lines between
+    haftpflicht = [r for r in records if r.record_type == "0220.040" and 70 < r.line < 80]
+    assert [(r.line, r.parts, [line for line, _ in r.chunks]) for r in haftpflicht] == [
+        (73, [1, 2], [73, 77]),
+        (75, [1, 2], [75, 78]),
+    ]
+    assert haftpflicht[1].fields["wagnistext"] == "Hunde"
+    assert len(records) == 106
     nachsatz = records[-1]
     assert nachsatz.record_type == "9999"
     assert nachsatz.fields["anz_saetze"] == 162

@@ -76,6 +76,7 @@ class GdvReader:
         """
         queue: deque[GdvRecord] = deque()  # started, not yet yielded, in first-line order
         open_records: dict[str, GdvRecord] = {}  # Satzart → record that may take more parts
+        open_by_identity: dict[str, GdvRecord] = {}  # the same, by risk/person/object too
         last: GdvRecord | None = None  # the record that took the last line
         identity = ""
         pending: list[tuple[int, str]] = []
@@ -100,7 +101,9 @@ class GdvReader:
                     and (not layout.match or layout.fits(text))
                 ):
                     part = layout.part_of(text)
-                    if part is not None and part.number not in record.parts:
+                    if part is not None and part.identity:  # which risk, person, object
+                        record = open_by_identity.get(_identity_of(satzart, part, text))
+                    if part is not None and record is not None and part.number not in record.parts:
                         record.chunks.append((number, raw))
                         record.parts.append(part.number)
                         if package is not None and satzart not in _UNCOUNTED:
@@ -115,6 +118,7 @@ class GdvReader:
                     # a Vorsatz or Nachsatz ends what came before; a Vorsatz must be complete
                     # (it names the versions) before the first record of its package
                     yield from self._flush(queue, open_records, 0)
+                    open_by_identity.clear()
             else:
                 if last is None:
                     _check_first_line(number, body)
@@ -124,15 +128,24 @@ class GdvReader:
                         self._finished(record)
                     yield record
                 open_records.clear()
+                open_by_identity.clear()
                 identity = text[4:_IDENTITY_END]
             record = self._start(number, text, satzart, [*pending, (number, raw)])
             pending = []
             package = self._packages.current
             queue.append(record)
             open_records[satzart] = record
+            if record.layout is not None:
+                first = record.layout.parts.get(record.parts[0])
+                if first is not None and first.identity:
+                    open_by_identity[_identity_of(satzart, first, text)] = record
             last = record
             if len(queue) > _MAX_QUEUED:
                 yield from self._flush(queue, open_records, _MAX_QUEUED // 2)
+                kept = {id(item) for item in queue}
+                open_by_identity = {
+                    key: item for key, item in open_by_identity.items() if id(item) in kept
+                }
         if last is None:
             raise GdvFormatError(
                 "Die Datei enthält keine Sätze", line=self._line_count, field="Satzart"
@@ -283,6 +296,10 @@ class GdvReader:
         if record.satzart == VORSATZ:
             self._layouts.clear()  # the Vorsatz named the versions: resolve layouts anew
             self._pending_version_warnings = {}
+
+
+def _identity_of(satzart: str, part: PartLayout, text: str) -> str:
+    return satzart + "".join(text[start:end] for start, end in part.identity)
 
 
 def _declared_version(key: str, versions: dict[str, str]) -> str | None:

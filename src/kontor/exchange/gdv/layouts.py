@@ -116,6 +116,7 @@ class RecordLayout:
     parts: dict[int, PartLayout]
 
     def __post_init__(self) -> None:
+        self.has_identity = any(part.identity for part in self.parts.values())
         checks = {part.check[0] for part in self.parts.values() if part.check is not None}
         self._first = next(iter(self.parts.values()))
         self._single = len(self.parts) == 1

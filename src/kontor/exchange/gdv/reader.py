@@ -135,8 +135,9 @@ class GdvReader:
             package = self._packages.current
             queue.append(record)
             open_records[satzart] = record
-            if record.layout is not None:
-                first = record.layout.parts.get(record.parts[0])
+            layout = record.layout
+            if layout is not None and layout.has_identity:
+                first = layout.parts.get(record.parts[0])
                 if first is not None and first.identity:
                     open_by_identity[_identity_of(satzart, first, text)] = record
             last = record

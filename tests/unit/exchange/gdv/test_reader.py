@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from kontor.exchange.gdv import GdvFormatError, GdvRecord, PartialDate, read_records
+from kontor.exchange.gdv import GdvFormatError, GdvRecord, PartialDate, read_records, write_records
 
 
 def _lines(data: bytes) -> list[str]:
@@ -250,4 +250,21 @@ def test_parts_interleaved_with_extension_records_make_one_record_each() -> None
     assert [line for line, _ in records[2].chunks] == [3, 4]  # the blank line follows it
     from kontor.exchange.gdv import write_records
 
+    assert write_records(records) == data
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "utf-8"])
+def test_a_large_file_without_separators_streams_in_256_character_records(
+    small_file: bytes, encoding: str
+) -> None:
+    one = "".join(_lines(small_file)).encode(encoding)  # 9 records, no line ends
+    data = one * 150  # 150 packages: far more than the 64 KiB kept of an unended line
+    reader = read_records(io.BytesIO(data), encoding=encoding)
+    records = list(reader)
+    assert reader.line_ending == "none"
+    assert len(records) == 9 * 150
+    assert len(reader.packages) == 150
+    assert all(check["ok"] for package in reader.packages for check in package.checks)
+    assert records[-8].fields["name1"] == "Müßig"
+    assert records[-1].line == 9 * 150
     assert write_records(records) == data

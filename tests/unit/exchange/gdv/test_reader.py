@@ -268,3 +268,12 @@ def test_a_large_file_without_separators_streams_in_256_character_records(
     assert records[-8].fields["name1"] == "Müßig"
     assert records[-1].line == 9 * 150
     assert write_records(records) == data
+
+
+def test_a_utf8_byte_order_mark_is_read_and_written_back(small_file: bytes) -> None:
+    data = b"\xef\xbb\xbf" + small_file.decode("iso-8859-1").encode("utf-8")
+    reader = read_records(data)
+    records = list(reader)
+    assert reader.encoding == "utf-8"
+    assert _types(records) == EXPECTED_TYPES
+    assert write_records(records) == data

@@ -191,9 +191,10 @@ class GdvFileBuilder:
 
     def add(self, record_type: str, **fields: GdvValue) -> GdvRecord:
         """Append a record; VU-Nummer and Geschäftsstelle/Vermittler default to the file's."""
+        layout = newest_layout(record_type)
+        defaults = {"vu_nr": self.vu_nr, "geschaeftsstelle_vermittler": self.vermittler}
         values: dict[str, GdvValue] = {
-            "vu_nr": self.vu_nr,
-            "geschaeftsstelle_vermittler": self.vermittler,
+            key: value for key, value in defaults.items() if layout.field(key) is not None
         }
         values.update(fields)
         record = new_record(record_type, values)

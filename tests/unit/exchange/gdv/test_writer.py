@@ -116,3 +116,11 @@ def test_writing_in_another_encoding() -> None:
     with pytest.raises(GdvFormatError) as raised:
         write_records(records, encoding="klingonisch")
     assert raised.value.field == "encoding"
+
+
+def test_builder_defaults_only_fields_the_record_type_has() -> None:
+    builder = build_file()
+    bausparen = builder.add("0220.580.2")  # Bausparkassen-Nummer instead of VU-Nummer
+    assert "vu_nr" not in bausparen.fields
+    records = list(read_records(builder.to_bytes()))
+    assert records[-2].record_type == "0220.580.2"

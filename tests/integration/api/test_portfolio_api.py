@@ -256,3 +256,20 @@ def test_erasing_a_customer_removes_everything_of_it_and_every_copy(
             for table in TABLES
         }
     assert left == {table.name: [] for table in TABLES}
+
+
+def test_a_contract_moves_only_to_a_customer_of_the_tenant(
+    client: TestClient, broker: Caller, kontor: Kontor
+) -> None:
+    contract = _contract(client, broker)
+    other = _post(client, broker, "/customers", {"kind": "company", "company_name": "Korn GmbH"})
+    url = f"{BASE}/contracts/{contract['contract_id']}"
+    moved = client.patch(url, json={"version": 1, "customer_id": other["customer_id"]},
+                         headers=broker.headers)  # fmt: skip
+    assert moved.json()["customer_id"] == other["customer_id"]
+    stranger = api_caller(kontor, "makler-2", kind=TenantKind.BROKER, group=BROKERS)
+    foreign = _post(client, stranger, "/customers", CUSTOMER)
+    refused = client.patch(url, json={"version": 2, "customer_id": foreign["customer_id"]},
+                           headers=broker.headers)  # fmt: skip
+    assert (refused.status_code, refused.json()["field"]) == (422, "customer_id")
+    assert client.get(url, headers=broker.headers).json()["customer_id"] == other["customer_id"]

@@ -47,6 +47,7 @@ from kontor.platform import (
     seed_demo,
 )
 from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
+from kontor.platform.demo import BROKER as DEMO_BROKER
 from kontor.platform.notifications import (
     NotificationHub,
     NotificationRetention,
@@ -54,6 +55,8 @@ from kontor.platform.notifications import (
     subscribe_notifier,
 )
 from kontor.platform.usage import UsageMeter
+from kontor.portfolio import register as register_portfolio
+from kontor.portfolio.demo import seed_demo_portfolio
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -220,6 +223,7 @@ def bootstrap(
     process_services.limits = settings.process_step_limits
     # Applications register their case types here as they arrive.
     cases = register_cases(registry, case_types or CaseTypeRegistry())
+    register_portfolio(registry)
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
         transport = RabbitMQTransport(
@@ -392,6 +396,7 @@ def load_schema() -> MetaData:
     import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.platform.usage.tables
+    import kontor.portfolio.tables
     import kontor.process.store.tables
     import kontor.rules.deployment.tables  # noqa: F401 - registers its tables
 
@@ -399,6 +404,12 @@ def load_schema() -> MetaData:
 
 
 def seed_development(engine: Engine, settings: Settings) -> list[DemoLogin]:
-    """Create the demo tenants and users on first start; their one-time passwords, if new."""
+    """Create the demo tenants, users and the demo broker's portfolio on first start; the
+    users' one-time passwords, if new."""
     with UnitOfWork(engine, SystemClock()) as uow:
-        return seed_demo(uow, authenticator_for(settings))
+        logins = seed_demo(uow, authenticator_for(settings))
+    if logins:  # first start: the demo broker gets a portfolio too
+        with UnitOfWork(engine, SystemClock()) as uow:
+            seed_demo_portfolio(uow.connection, DEMO_BROKER, uow.clock.now())
+            uow.commit()
+    return logins

@@ -22,6 +22,7 @@ from kontor.api.routes import (
     health,
     messages,
     notifications,
+    portfolio_transfer,
     process,
     rules,
     tasks,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
         tasks.router,
         cases.router,
+        portfolio_transfer.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -22,6 +22,8 @@ from kontor.api.routes import (
     health,
     messages,
     notifications,
+    portfolio_contracts,
+    portfolio_customers,
     portfolio_transfer,
     process,
     rules,
@@ -82,6 +84,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         tasks.router,
         cases.router,
         portfolio_transfer.router,
+        portfolio_customers.router,
+        portfolio_contracts.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-from kontor.apps.portfolio_transfer import ContractFacts, MemoryPortfolio
 from kontor.bootstrap import Kontor, load_schema
 from kontor.messaging import outbox
 from kontor.platform import (
@@ -110,8 +108,8 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
              "data": {"claim_number": "S-1"}}  # fmt: skip
     case = client.post("/api/cases", json=claim, headers=as_b).json()
-    request_id = transfer_request_of(kontor, client, b)
     portfolio = portfolio_world(client, b)
+    request_id = transfer_request_of(kontor, client, b, portfolio["contract_id"])
     return {
         "request_id": request_id, "action": "forward",
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
@@ -161,8 +159,8 @@ def rows_of(engine: Engine, tenant_id: str) -> dict[str, list[tuple[str, ...]]]:
     return snapshot
 
 
-def transfer_request_of(kontor: Kontor, client: TestClient, b: Caller) -> str:
-    """A portfolio transfer request of B's, forwarded to an insurer B hangs under."""
+def transfer_request_of(kontor: Kontor, client: TestClient, b: Caller, contract_id: str) -> str:
+    """B's contract in the transfer app, forwarded to an insurer B hangs under."""
     tenant_id = b.principal.tenant_id
     insurer = f"insurer-of-{tenant_id}"
     with kontor.bus.unit_of_work() as uow:
@@ -174,16 +172,8 @@ def transfer_request_of(kontor: Kontor, client: TestClient, b: Caller) -> str:
             update(tenants).where(tenants.c.tenant_id == tenant_id).values(parent_tenant_id=insurer)
         )
         uow.commit()
-    assert kontor.portfolio_transfer is not None
-    portfolio = kontor.portfolio_transfer.portfolio
-    assert isinstance(portfolio, MemoryPortfolio)
-    portfolio.put(tenant_id, ContractFacts(
-        "b-contract", "HR-B", "hausrat", Decimal(50000), Decimal(60), 1, "FEL", Decimal(90)
-    ))  # fmt: skip
     base = "/api/apps/portfolio-transfer"
-    added = client.post(
-        f"{base}/requests", json={"contract_ids": ["b-contract"]}, headers=b.headers
-    )
+    added = client.post(f"{base}/requests", json={"contract_ids": [contract_id]}, headers=b.headers)
     request_id: str = added.json()["results"][0]["request"]["request_id"]
     forwarded = client.post(f"{base}/requests/{request_id}/forward", json={}, headers=b.headers)
     assert forwarded.status_code == 200, forwarded.text

@@ -3,44 +3,47 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from kontor.apps.portfolio_transfer import (
-    BROKER_ACTIONS,
-    ContractFacts,
-    InstallPortfolioTransfer,
-    MemoryPortfolio,
-    run_due_work,
-)
+from kontor.apps.portfolio_transfer import BROKER_ACTIONS, InstallPortfolioTransfer, run_due_work
 from kontor.bootstrap import Kontor
+from kontor.db.ids import time_ordered_id
 from kontor.db.json_codec import loads
 from kontor.platform import ADMINISTRATORS, BROKERS, UNDERWRITERS, TenantKind, provision_tenant
+from kontor.portfolio import Contract, PortfolioStore, build_contract, build_customer
 from support.identity import Caller, api_caller
 
 BASE = "/api/apps/portfolio-transfer"
 INSURER = "versicherer-t"
 # 09:00 in Berlin on a Monday: inside the calculation window
 INSIDE_WINDOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+PERSON = {"kind": "person", "first_name": "Anna", "last_name": "Muster",
+          "date_of_birth": "1980-02-03"}  # fmt: skip
 
 
-def household(contract_id: str, previous: str = "110.00", zone: int = 2) -> ContractFacts:
-    """A Hausrat contract: 65,000 EUR, 80 m², perils FELSH."""
-    return ContractFacts(
-        contract_id, f"HR-{contract_id} Muster", "hausrat", Decimal(65000), Decimal(80), zone,
-        "FELSH", Decimal(previous),
-    )  # fmt: skip
+def household(policy: str, previous: str | None = "110.00", zone: str = "2") -> dict[str, Any]:
+    """A Hausrat contract: 65,000 EUR, 80 m², perils FELSH, the previous premium."""
+    return {
+        "insurer_name": "Alte Versicherung AG", "line_of_business_code": "130",
+        "policy_number": policy, "annual_premium_gross": previous and Decimal(previous),
+        "details": {"kind": "household", "risk_text": "FELSH", "living_area": Decimal(80),
+                    "tariff_zone": zone, "sum_insured": Decimal(65000)},
+    }  # fmt: skip
 
 
-def building(contract_id: str, previous: str = "600.00") -> ContractFacts:
+def building(policy: str, previous: str = "600.00") -> dict[str, Any]:
     """A Wohngebäude contract: 400,000 EUR, 140 m², zone 1, perils FLS."""
-    return ContractFacts(
-        contract_id, f"WG-{contract_id} Beispiel", "wohngebaeude", Decimal(400000),
-        Decimal(140), 1, "FLS", Decimal(previous),
-    )  # fmt: skip
+    return {
+        "insurer_name": "Alte Versicherung AG", "line_of_business_code": "140",
+        "policy_number": policy, "annual_premium_gross": Decimal(previous),
+        "details": {"kind": "residential_building", "risk_text": "FLS",
+                    "living_area": Decimal(140), "tariff_zone": "1",
+                    "sum_insured": Decimal(400000)},
+    }  # fmt: skip
 
 
 @dataclass
@@ -53,21 +56,27 @@ class TransferWorld:
     admin: Caller
     broker: Caller
     broker_tenant: str
-    created: list[str] = field(default_factory=list)
 
-    @property
-    def portfolio(self) -> MemoryPortfolio:
-        """The portfolio double the app was wired with."""
-        wired = self.kontor.portfolio_transfer
-        assert wired is not None
-        assert isinstance(wired.portfolio, MemoryPortfolio)
-        return wired.portfolio
+    def put(self, *contracts: dict[str, Any]) -> list[str]:
+        """Store contracts (each with a customer) in the broker's portfolio; their ids."""
+        ids = []
+        with self.kontor.bus.unit_of_work() as uow:
+            store, now = PortfolioStore(uow.connection, self.broker_tenant), uow.clock.now()
+            for data in contracts:
+                customer = store.customers.add(build_customer(time_ordered_id(), PERSON), now)
+                contract = build_contract(time_ordered_id(), customer.customer_id, data)
+                ids.append(store.contracts.add(contract, now).contract_id)
+            uow.commit()
+        return ids
 
-    def add(self, *contracts: ContractFacts) -> list[str]:
+    def contract(self, tenant_id: str, contract_id: str) -> Contract | None:
+        """A contract of ``tenant_id`` as stored, if it exists."""
+        with self.kontor.bus.reading() as uow:
+            return PortfolioStore(uow.connection, tenant_id).contracts.find(contract_id)
+
+    def add(self, *contracts: dict[str, Any]) -> list[str]:
         """Put contracts in the broker's portfolio and add them to the app; the request ids."""
-        for facts in contracts:
-            self.portfolio.put(self.broker_tenant, facts)
-        body = {"contract_ids": [c.contract_id for c in contracts]}
+        body = {"contract_ids": self.put(*contracts)}
         answer = self.client.post(f"{BASE}/requests", json=body, headers=self.broker.headers)
         assert answer.status_code == 200, answer.text
         results = answer.json()["results"]
@@ -87,7 +96,7 @@ class TransferWorld:
         return self.client.post(url, json=body, headers=caller.headers)
 
     def bulk(self, action: str, request_ids: list[str], **body: Any) -> list[dict[str, Any]]:
-        """Do ``action`` on several requests; the results."""
+        """Do ``action`` on several requests; the results (money as exact ``Decimal``)."""
         caller = self.caller_of(action)
         answer = self.client.post(
             f"{BASE}/bulk/{action}",
@@ -95,7 +104,7 @@ class TransferWorld:
             headers=caller.headers,
         )
         assert answer.status_code == 200, answer.text
-        results: list[dict[str, Any]] = loads(answer.text)["results"]  # money exact
+        results: list[dict[str, Any]] = loads(answer.text)["results"]
         return results
 
     def seen_by(self, caller: Caller, request_id: str) -> Any:
@@ -120,6 +129,17 @@ class TransferWorld:
         return run_due_work(self.kontor.bus, self.kontor.clock.now())
 
 
+def insurer_with_broker(kontor: Kontor, broker_tenant: str, insurer: str = INSURER) -> Caller:
+    """A broker system under ``insurer`` (created if new) and a broker user of it."""
+    with kontor.bus.unit_of_work() as uow:
+        provision_tenant(
+            uow.connection, broker_tenant, f"Makler {broker_tenant}", TenantKind.BROKER,
+            uow.clock.now(), parent_tenant_id=insurer,
+        )  # fmt: skip
+        uow.commit()
+    return api_caller(kontor, broker_tenant, kind=TenantKind.BROKER, group=BROKERS)
+
+
 def transfer_world(
     kontor: Kontor, client: TestClient, broker_tenant: str = "makler-a"
 ) -> TransferWorld:
@@ -130,13 +150,7 @@ def transfer_world(
     admin = api_caller(
         kontor, INSURER, kind=TenantKind.INSURER, group=ADMINISTRATORS, login="insa@t.test"
     )
-    with kontor.bus.unit_of_work() as uow:
-        provision_tenant(
-            uow.connection, broker_tenant, "Makler A", TenantKind.BROKER, uow.clock.now(),
-            parent_tenant_id=INSURER,
-        )  # fmt: skip
-        uow.commit()
-    broker = api_caller(kontor, broker_tenant, kind=TenantKind.BROKER, group=BROKERS)
+    broker = insurer_with_broker(kontor, broker_tenant)
     kontor.bus.handle(InstallPortfolioTransfer(tenant_id=INSURER))
     kontor.bus.handle(InstallPortfolioTransfer(tenant_id=broker_tenant))
     return TransferWorld(kontor, client, underwriter, admin, broker, broker_tenant)

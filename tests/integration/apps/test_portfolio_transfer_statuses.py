@@ -90,7 +90,7 @@ def test_every_action_the_status_forbids_is_refused_naming_status_and_action(
     for number, (status, actions) in enumerate(sorted(paths().items())):
         if status in TRANSIENT or status == "Gelöscht":
             continue
-        [request_id] = world.add(household(f"c{number}"))
+        [request_id] = world.add(household(f"HR-{number}"))
         drive(world, request_id, actions)
         assert world.status(request_id) == status
         for action in sorted(PEOPLE_ACTIONS - model.allowed(status)):
@@ -110,7 +110,7 @@ def test_the_engine_waits_where_the_app_says_the_request_stands(
     kontor: Kontor, client: TestClient
 ) -> None:
     world = transfer_world(kontor, client)
-    [request_id] = world.add(household("c1"))
+    [request_id] = world.add(household("HR-1"))
     drive(world, request_id, ["forward", "request_information"])
     with kontor.bus.reading() as uow:
         instance = InstanceStore(uow.connection, world.broker_tenant).find_by_business_key(

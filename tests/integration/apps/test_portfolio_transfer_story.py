@@ -15,6 +15,7 @@ from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform.notifications import NotificationStore
+from kontor.portfolio import HouseholdDetails, PortfolioStore
 from kontor.settings import Environment, Settings
 from support.transfer import BASE, INSIDE_WINDOW, INSURER, building, household, transfer_world
 
@@ -38,8 +39,9 @@ def test_broker_and_underwriter_take_requests_from_adding_to_bound(
     clock = kontor.clock
     assert isinstance(clock, FakeClock)
     rejected, asked, r3, r4, withdrawn = world.add(
-        household("c1"), household("c2"), household("c3"), building("c4"), household("c5")
-    )
+        household("HR-1"), household("HR-2"), household("HR-3"), building("WG-4"),
+        household("HR-5"),
+    )  # fmt: skip
     assert {world.status(r) for r in (rejected, asked, r3, r4)} == {"Warte auf Anfrage"}
     insurer_list = client.get(f"{BASE}/requests", headers=world.underwriter.headers).json()
     assert insurer_list["items"] == []  # "sieht der Underwriter diese Datensätze noch nicht"
@@ -49,10 +51,14 @@ def test_broker_and_underwriter_take_requests_from_adding_to_bound(
     assert [r["request"]["status"] for r in forwarded] == ["Anfrage"] * 5
     seen = client.get(f"{BASE}/requests", headers=world.underwriter.headers).json()["items"]
     assert sorted(item["label"] for item in seen) == [
-        "HR-c1 Muster", "HR-c2 Muster", "HR-c3 Muster", "HR-c5 Muster", "WG-c4 Beispiel",
+        "HR-1 Anna Muster", "HR-2 Anna Muster", "HR-3 Anna Muster", "HR-5 Anna Muster",
+        "WG-4 Anna Muster",
     ]  # fmt: skip
-    copy_of_c3 = world.seen_by(world.underwriter, r3).json()["contract_id"]
-    assert world.portfolio.contracts[(INSURER, copy_of_c3)].origin == ("makler-a", "c3")
+    original = world.seen_by(world.broker, r3).json()["contract_id"]
+    copy = world.contract(INSURER, world.seen_by(world.underwriter, r3).json()["contract_id"])
+    assert copy is not None
+    assert copy.origin is not None
+    assert (copy.origin.tenant_id, copy.origin.entity_id) == ("makler-a", original)
 
     assert world.act(rejected, "reject").json()["status"] == "Abgelehnt"
     missing_remark = world.act(asked, "request_information")
@@ -78,11 +84,20 @@ def test_broker_and_underwriter_take_requests_from_adding_to_bound(
     assert str(case["calculation"]["premium"]) == "110.00"
     assert world.seen_by(world.broker, r3).json()["proposal"] is None  # not proposed yet
 
-    world.portfolio.put("makler-a", replace(household("c2"), living_area=Decimal(95)))
+    corrected = world.seen_by(world.broker, asked).json()["contract_id"]
+    with kontor.bus.unit_of_work() as uow:  # the broker corrects the living area
+        contracts = PortfolioStore(uow.connection, "makler-a").contracts
+        before = contracts.get(corrected)
+        assert isinstance(before.details, HouseholdDetails)
+        details = replace(before.details, living_area=Decimal(95))
+        contracts.save(replace(before, details=details), before.version, uow.clock.now())
+        uow.commit()
     resolved = world.act(asked, "resolve_information")
     assert resolved.json()["status"] == "Erneute Anfrage"
-    copy_of_c2 = world.seen_by(world.underwriter, asked).json()["contract_id"]
-    assert world.portfolio.contracts[(INSURER, copy_of_c2)].living_area == Decimal(95)
+    copy = world.contract(INSURER, world.seen_by(world.underwriter, asked).json()["contract_id"])
+    assert copy is not None
+    assert isinstance(copy.details, HouseholdDetails)
+    assert copy.details.living_area == Decimal(95)
 
     refused = world.act(rejected, "propose")
     assert refused.status_code == 409
@@ -106,11 +121,12 @@ def test_broker_and_underwriter_take_requests_from_adding_to_bound(
     assert world.act(withdrawn, "withdraw").json()["status"] == "Zurückgezogen"
     gone = world.seen_by(world.underwriter, withdrawn).json()
     assert gone["case_status"] == "Vorgang abgebrochen"
-    copy_of_c5 = gone["contract_id"]
+    original = world.seen_by(world.broker, withdrawn).json()["contract_id"]
     assert world.act(withdrawn, "delete").status_code == 204
     assert world.seen_by(world.underwriter, withdrawn).status_code == 404
     assert world.seen_by(world.broker, withdrawn).status_code == 404
-    assert (INSURER, copy_of_c5) not in world.portfolio.contracts
+    assert world.contract(INSURER, gone["contract_id"]) is None  # the copy is gone
+    assert world.contract("makler-a", original) is not None  # the broker keeps its contract
 
     assert world.run() == {"calculations": 0, "applications": 2}
     assert {world.status(r) for r in (r3, r4)} == {"Gezeichnet"}
@@ -136,19 +152,18 @@ def test_broker_and_underwriter_take_requests_from_adding_to_bound(
         insurer_notes = NotificationStore(uow.connection, INSURER).of_user(
             world.underwriter.principal.user_id, limit=500
         )
-    assert "Umdeckung HR-c3 Muster: Gezeichnet" in {n.subject for n in broker_notes}
-    assert "Umdeckung HR-c3 Muster: Gezeichnet" in {n.subject for n in insurer_notes}
-    assert "Umdeckung HR-c1 Muster: Warte auf Anfrage" not in {n.subject for n in insurer_notes}
+    assert "Umdeckung HR-3 Anna Muster: Gezeichnet" in {n.subject for n in broker_notes}
+    assert "Umdeckung HR-3 Anna Muster: Gezeichnet" in {n.subject for n in insurer_notes}
+    assert "Umdeckung HR-1 Anna Muster: Warte auf Anfrage" not in {n.subject for n in insurer_notes}
 
 
 def test_a_rejected_request_can_be_forwarded_again_and_closed(
     kontor: Kontor, client: TestClient
 ) -> None:
     world = transfer_world(kontor, client)
-    [request] = world.add(household("c1"))
+    [request] = world.add(household("HR-1"))
     world.act(request, "forward")
     world.act(request, "reject")
-    world.portfolio.put("makler-a", household("c1", previous="120.00"))
     assert world.act(request, "forward_again").json()["status"] == "Erneute Anfrage"
     assert world.act(request, "reject").json()["status"] == "Abgelehnt"
     assert world.act(request, "close").json()["status"] == "Erledigt"
@@ -160,7 +175,9 @@ def test_provider_refusals_are_kept_with_the_providers_messages(
     kontor: Kontor, client: TestClient
 ) -> None:
     world = transfer_world(kontor, client)
-    unknown_zone, cheap = world.add(household("c1", zone=9), household("c2", previous="50.00"))
+    unknown_zone, cheap = world.add(
+        household("HR-1", zone="9"), household("HR-2", previous="50.00")
+    )
     world.bulk("forward", [unknown_zone, cheap])
     world.bulk("set_interest", [unknown_zone, cheap])
     world.run()
@@ -183,7 +200,7 @@ def test_the_underwriter_overrides_the_condition_for_several_cases(
     kontor: Kontor, client: TestClient
 ) -> None:
     world = transfer_world(kontor, client)
-    requests = world.add(household("c1"), household("c2"))
+    requests = world.add(household("HR-1"), household("HR-2"))
     world.bulk("forward", requests)
     world.bulk("set_interest", requests)
     world.run()

@@ -25,9 +25,9 @@ from kontor.apps.portfolio_transfer.messages import (
 )
 from kontor.apps.portfolio_transfer.moves import ACTION_LABELS, Moves
 from kontor.apps.portfolio_transfer.notifications import declare_notifications
+from kontor.apps.portfolio_transfer.portfolio_adapter import PortfolioAdapter
 from kontor.apps.portfolio_transfer.portfolio_port import (
     ContractFacts,
-    MemoryPortfolio,
     PortfolioPort,
 )
 from kontor.apps.portfolio_transfer.runs import (
@@ -82,7 +82,7 @@ def register(
     window: CalculationWindow | None = None,
 ) -> PortfolioTransfer:
     """Register the app's command handlers; return the wired app."""
-    portfolio = portfolio or MemoryPortfolio()
+    portfolio = portfolio or PortfolioAdapter()
     rating = rating or DemoTariff()
     moves = Moves(registry)
     runs = Runs(moves, portfolio, rating, window)
@@ -112,9 +112,9 @@ __all__ = [
     "DemoTariff",
     "InstallPortfolioTransfer",
     "InvalidTransferInput",
-    "MemoryPortfolio",
     "NotYourSide",
     "Order",
+    "PortfolioAdapter",
     "PortfolioPort",
     "PortfolioTransfer",
     "ProtocolEntry",

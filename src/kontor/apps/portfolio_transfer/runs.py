@@ -99,7 +99,7 @@ class Runs:
         stored = result.to_json()
         text = (
             f"getQuote: 100 %-Prämie {result.premium_100} EUR, "
-            f"Vorvertrag {result.previous_premium} EUR, "
+            f"Vorvertrag {result.previous_premium or '-'} EUR, "
             f"Kondition {result.condition_percent} %, Prämie {result.premium} EUR"
         )
         store.note(request, now, actor, "calculation", text, stored, broker_sees=False)
@@ -137,9 +137,13 @@ def _stored(request: TransferRequest) -> Calculation | None:
     if not data:
         return None
     return Calculation(
-        Decimal(data["premium_100"]), Decimal(data["previous_premium"]),
+        Decimal(data["premium_100"]), _decimal(data.get("previous_premium")),
         Decimal(data["condition_percent"]), Decimal(data["premium"]), bool(data.get("overridden")),
     )  # fmt: skip
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def insurers_with_due_cases(uow: UnitOfWork) -> list[str]:

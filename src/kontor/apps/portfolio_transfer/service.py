@@ -136,8 +136,9 @@ class TransferService:
     def _forward(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
                  command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
         copy_id = self.portfolio.copy(
-            uow.connection, request.broker_tenant_id, request.contract_id, request.insurer_tenant_id
-        )
+            uow.connection, request.broker_tenant_id, request.contract_id,
+            request.insurer_tenant_id, uow.clock.now(),
+        )  # fmt: skip
         return self.moves.request(
             uow, request, "forward", actor, forwarded=True, insurer_contract_id=copy_id
         )
@@ -168,8 +169,9 @@ class TransferService:
         self, uow: UnitOfWork, request: TransferRequest, actor: str | None, action: str
     ) -> TransferRequest:
         copy_id = self.portfolio.overwrite_copy(
-            uow.connection, request.broker_tenant_id, request.contract_id, request.insurer_tenant_id
-        )
+            uow.connection, request.broker_tenant_id, request.contract_id,
+            request.insurer_tenant_id, uow.clock.now(),
+        )  # fmt: skip
         return self.moves.request(uow, request, action, actor, insurer_contract_id=copy_id)
 
     def _set_interest(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,

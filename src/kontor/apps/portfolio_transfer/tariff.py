@@ -55,7 +55,7 @@ class Calculation:
     """A successful calculation as stored on the underwriting case."""
 
     premium_100: Decimal
-    previous_premium: Decimal
+    previous_premium: Decimal | None
     condition_percent: Decimal
     premium: Decimal
     overridden: bool = False
@@ -79,17 +79,18 @@ def calculate(
     full = port.get_quote(facts, Decimal(0))
     if full.premium is None or full.premium <= 0:
         return full if full.refusals else Quote(None, ("Keine Prämie berechnet",))
-    if override_percent is None:
-        condition = ((facts.previous_premium / full.premium - 1) * 100).quantize(
-            CENT, ROUND_HALF_UP
-        )
-    else:
+    previous = facts.previous_premium
+    if override_percent is not None:
         condition = override_percent.quantize(CENT, ROUND_HALF_UP)
+    elif previous is None or previous <= 0:  # no previous premium to meet: the 100 % premium
+        condition = Decimal("0.00")
+    else:
+        condition = ((previous / full.premium - 1) * 100).quantize(CENT, ROUND_HALF_UP)
     offered = port.get_quote(facts, condition)
     if offered.premium is None:
         return offered
     return Calculation(
-        full.premium, facts.previous_premium, condition, offered.premium,
+        full.premium, previous, condition, offered.premium,
         overridden=override_percent is not None,
     )  # fmt: skip
 

@@ -17,7 +17,10 @@ from kontor.messaging import FakeClock
 from kontor.platform.notifications import NotificationStore
 from kontor.portfolio import HouseholdDetails, PortfolioStore
 from kontor.settings import Environment, Settings
+from support.backends import BACKENDS
 from support.transfer import BASE, INSIDE_WINDOW, INSURER, building, household, transfer_world
+
+pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
 @pytest.fixture

@@ -1,0 +1,103 @@
+"""Who sees what, and the Easy-BKM switch changed at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.resources import files
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from kontor.api import create_app
+from kontor.apps.portfolio_transfer import EASY_BKM
+from kontor.bootstrap import Kontor, bootstrap
+from kontor.messaging import FakeClock
+from kontor.platform import UNDERWRITERS, TenantKind
+from kontor.settings import Environment, Settings
+from support.backends import BACKENDS
+from support.identity import api_caller
+from support.transfer import (
+    BASE,
+    INSIDE_WINDOW,
+    household,
+    insurer_with_broker,
+    transfer_world,
+)
+
+pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def kontor(engine: Engine) -> Kontor:
+    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
+    return bootstrap(settings, engine=engine, clock=FakeClock(INSIDE_WINDOW))
+
+
+@pytest.fixture
+def client(kontor: Kontor) -> Iterator[TestClient]:
+    with TestClient(create_app(kontor.settings, kontor)) as test_client:
+        yield test_client
+
+
+def easy_bkm(switched_on: bool) -> bytes:
+    """The shipped Easy-BKM model with its one rule answering ``switched_on``."""
+    shipped = files("kontor.apps.portfolio_transfer").joinpath("decisions").joinpath("easy_bkm.dmn")
+    answer = "true" if switched_on else "false"
+    return (
+        shipped.read_text("utf-8").replace("<text>false</text>", f"<text>{answer}</text>").encode()
+    )
+
+
+def test_a_broker_sees_only_its_own_and_an_insurer_only_what_its_brokers_forwarded(
+    kontor: Kontor, client: TestClient
+) -> None:
+    world = transfer_world(kontor, client)
+    other_broker = insurer_with_broker(kontor, "makler-b")
+    foreign = api_caller(kontor, "fremd-versicherer", kind=TenantKind.INSURER, group=UNDERWRITERS)
+    insurer_with_broker(kontor, "makler-c", insurer="fremd-versicherer")
+    [request_id] = world.add(household("HR-1"))
+    world.act(request_id, "forward")
+    for stranger in (other_broker, foreign):
+        assert world.seen_by(stranger, request_id).status_code == 404
+        listed = client.get(f"{BASE}/requests", headers=stranger.headers).json()
+        assert listed["items"] == []
+        protocol = client.get(f"{BASE}/protocol", headers=stranger.headers).json()
+        assert protocol["items"] == []
+        bulk = client.post(f"{BASE}/bulk/withdraw", json={"request_ids": [request_id]},
+                           headers=stranger.headers).json()  # fmt: skip
+        assert bulk["results"][0]["problem"]["status"] == 404
+    as_b = world.act(request_id, "set_interest")  # the right side, still allowed
+    assert as_b.status_code == 200
+    stolen = client.post(
+        f"{BASE}/requests", json={"contract_ids": [world.seen_by(world.broker, request_id)
+                                                   .json()["contract_id"]]},
+        headers=other_broker.headers,
+    ).json()  # fmt: skip
+    assert stolen["results"][0]["problem"]["field"] == "contract_id"  # not B's contract
+
+
+def test_easy_bkm_forwards_and_sets_interest_by_machine_once_switched_on(
+    kontor: Kontor, client: TestClient
+) -> None:
+    world = transfer_world(kontor, client)
+    [by_hand] = world.add(household("HR-1"))
+    assert world.status(by_hand) == "Warte auf Anfrage"  # shipped switched off
+
+    rules = "/api/rules/deployments?file_name=easy_bkm_on.dmn"
+    deployed = client.post(rules, content=easy_bkm(True), headers=world.admin.headers)
+    assert deployed.status_code == 201, deployed.text  # the binding follows the latest version
+    [easy] = world.add(household("HR-2"))
+    seen = world.exact(world.underwriter, easy)
+    assert seen["status"] == "Zeichnungsinteresse"
+    assert seen["case_status"] == "Berechnung erfolgreich"  # calculated at once
+    assert seen["calculation"]["premium"] == seen["calculation"]["previous_premium"]
+
+    back = {"model_key": "portfolio_transfer_easy_bkm", "decision": "easy_bkm", "version": 1}
+    rebound = client.put(f"/api/rules/hooks/{EASY_BKM.name}", json=back,
+                         headers=world.admin.headers)  # fmt: skip
+    assert rebound.status_code == 200, rebound.text
+    [again_by_hand] = world.add(household("HR-3"))
+    assert world.status(again_by_hand) == "Warte auf Anfrage"
+    decisions = client.get("/api/rules/decisions", headers=world.admin.headers).json()
+    assert len([d for d in decisions if d["hook"] == EASY_BKM.name]) == 3

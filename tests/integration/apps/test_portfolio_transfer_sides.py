@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from importlib.resources import files
 
@@ -101,3 +103,16 @@ def test_easy_bkm_forwards_and_sets_interest_by_machine_once_switched_on(
     assert world.status(again_by_hand) == "Warte auf Anfrage"
     decisions = client.get("/api/rules/decisions", headers=world.admin.headers).json()
     assert len([d for d in decisions if d["hook"] == EASY_BKM.name]) == 3
+
+
+def test_the_protocol_export_holds_text_cells_only(kontor: Kontor, client: TestClient) -> None:
+    world = transfer_world(kontor, client)
+    [request_id] = world.add(household("HR-1"))
+    world.act(request_id, "forward")
+    world.act(request_id, "request_information", remark='=HYPERLINK("http://evil","x")')
+    answer = client.get(f"{BASE}/protocol/export", headers=world.broker.headers)
+    assert answer.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as workbook:
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet
+    assert "Bemerkung: =HYPERLINK" in sheet.replace("&quot;", '"')

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +24,13 @@ from support.backends import BACKENDS
 from support.transfer import BASE, INSIDE_WINDOW, INSURER, building, household, transfer_world
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+
+
+def sheet_of(response: Any) -> str:
+    """The text of the first sheet of an XLSX download."""
+    assert response.status_code == 200, response.text
+    with zipfile.ZipFile(io.BytesIO(response.content)) as workbook:
+        return workbook.read("xl/worksheets/sheet1.xml").decode("utf-8")
 
 
 @pytest.fixture
@@ -147,6 +157,19 @@ def test_broker_and_underwriter_take_requests_from_adding_to_bound(
     assert any(text.startswith("setOrder: Versicherungsschein") for text in texts)
     broker_view = client.get(f"{BASE}/requests/{r3}/protocol", headers=world.broker.headers)
     assert {entry["kind"] for entry in broker_view.json()["items"]} == {"status"}
+    remark = client.get(f"{BASE}/requests/{asked}/protocol", headers=world.broker.headers)
+    assert "Bemerkung: Bitte Wohnfläche prüfen" in [e["text"] for e in remark.json()["items"]]
+
+    insurer_sheet = sheet_of(
+        client.get(f"{BASE}/protocol/export", headers=world.underwriter.headers)
+    )
+    assert "getQuote: 100 %-Prämie 122.56 EUR" in insurer_sheet
+    assert "HR-3 Anna Muster" in insurer_sheet
+    assert "HR-5" not in insurer_sheet  # deleted with its protocol
+    broker_sheet = sheet_of(client.get(f"{BASE}/protocol/export", params={"request_id": r3},
+                                       headers=world.broker.headers))  # fmt: skip
+    assert "Gezeichnet" in broker_sheet
+    assert "getQuote" not in broker_sheet
 
     with kontor.bus.reading() as uow:
         broker_notes = NotificationStore(uow.connection, "makler-a").of_user(

@@ -7,11 +7,17 @@ action works on one request or, under ``/bulk/{action}``, on many with a result 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.exact_responses import ExactJSONResponse
@@ -24,6 +30,8 @@ from kontor.apps.portfolio_transfer import (
     ProtocolEntry,
     TransferRequest,
     TransferStore,
+    protocol_rows,
+    write_protocol_xlsx,
 )
 from kontor.errors import KontorError
 from kontor.messaging import Command
@@ -38,7 +46,7 @@ HISTORY, EXPORT = "app:portfolio_transfer:history", "app:portfolio_transfer:expo
 PROPOSAL_STATUSES = frozenset(
     {"Beantragungswunsch", "Akzeptiert", "Beantragt", "Angenommen", "Gezeichnet"}
 )
-ActionName = Annotated[str, Path(pattern="^(" + "|".join(sorted(ACTIONS - {"delete"})) + ")$")]
+ActionName = Annotated[str, PathParam(pattern="^(" + "|".join(sorted(ACTIONS - {"delete"})) + ")$")]
 MAX_BULK = 1000
 
 
@@ -282,3 +290,28 @@ def protocol(
     with kontor_of(request).bus.reading() as uow:
         entries = TransferStore(uow.connection, caller.tenant_id).protocol()
     return ExactJSONResponse({"items": [ProtocolOut.of(e).model_dump() for e in entries]})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/protocol/export", response_model=None)
+def export_protocol(
+    request: Request,
+    caller: Annotated[Principal, requires(EXPORT)],
+    request_id: str | None = None,
+) -> FileResponse:
+    """The protocol (of one request, or of all the caller's side sees) as an Excel sheet."""
+    with kontor_of(request).bus.reading() as uow:
+        store = TransferStore(uow.connection, caller.tenant_id)
+        entries = store.protocol(request_id)
+        shown = [store.get(request_id)] if request_id else store.search(limit=100_000)
+    labels = {r.request_id: r.label for r in shown}
+    # XLSX is a zip: written to a file in constant memory first, removed once sent.
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    write_protocol_xlsx(protocol_rows(entries, labels), Path(path))
+    name = f"umdeckung-protokoll-{caller.tenant_id}.xlsx"
+    return FileResponse(
+        path, media_type=XLSX, filename=name, background=BackgroundTask(os.unlink, path)
+    )

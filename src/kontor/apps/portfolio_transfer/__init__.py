@@ -14,6 +14,7 @@ from kontor.apps.portfolio_transfer.errors import (
     NotYourSide,
     TransferNotFound,
 )
+from kontor.apps.portfolio_transfer.export import protocol_rows, write_protocol_xlsx
 from kontor.apps.portfolio_transfer.messages import (
     ActOnTransferRequest,
     AddContractToTransfer,
@@ -134,8 +135,10 @@ __all__ = [
     "calculate",
     "case_model",
     "declare_notifications",
+    "protocol_rows",
     "register",
     "request_model",
     "run_due_work",
     "status_model",
+    "write_protocol_xlsx",
 ]

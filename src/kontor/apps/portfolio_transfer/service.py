@@ -192,7 +192,10 @@ class TransferService:
             raise InvalidTransferInput(
                 "Informationsbedarf braucht eine Bemerkung für den Makler", field="remark"
             )
-        return self.moves.request(uow, request, "request_information", actor, remark=remark)
+        request = self.moves.request(uow, request, "request_information", actor, remark=remark)
+        store = TransferStore(uow.connection, request.broker_tenant_id)
+        store.note(request, uow.clock.now(), actor, "remark", f"Bemerkung: {remark}")
+        return request
 
     def _propose(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
                  command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip

@@ -56,7 +56,12 @@ transfer_protocol = Table(
     Column("insurer_tenant_id", tenant_column_type(), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(64), comment="the user; empty when Kontor itself acted"),
-    Column("kind", String(32), nullable=False, comment="status, case_status, calculation, order"),
+    Column(
+        "kind",
+        String(32),
+        nullable=False,
+        comment="status, case_status, calculation, order, remark",
+    ),
     Column("broker_sees", Boolean, nullable=False),
     Column("text", Text, nullable=False),
     Column("data", JsonDocument, nullable=False),

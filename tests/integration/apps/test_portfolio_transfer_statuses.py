@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from kontor.api import create_app
 from kontor.apps.portfolio_transfer import (
     BROKER_ACTIONS,
+    EASY_BKM,
     MACHINE_ACTIONS,
     UNDERWRITER_ACTIONS,
     case_model,
     request_model,
 )
-from kontor.apps.portfolio_transfer.status_model import model_xml
-from kontor.bootstrap import Kontor, bootstrap
+from kontor.apps.portfolio_transfer.status_model import CASE_PROCESS, REQUEST_PROCESS, model_xml
+from kontor.bootstrap import Kontor, bootstrap, seed_development
 from kontor.messaging import FakeClock
 from kontor.process import parse_bpmn, validate
 from kontor.process.store import InstanceStore
+from kontor.process.store.tables import process_definitions
+from kontor.rules.deployment import RuleStore
 from kontor.settings import Environment, Settings
 from support.transfer import INSIDE_WINDOW, TransferWorld, household, transfer_world
 
@@ -120,3 +124,21 @@ def test_the_engine_waits_where_the_app_says_the_request_stands(
     waiting = {token.element_id for token in instance.state.tokens.values()}
     assert waiting == {"status_informationsbedarf"}  # the gateway named "Informationsbedarf"
     assert world.status(request_id) == "Informationsbedarf"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_demo_insurer_and_broker_get_the_app_on_first_start(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert seed_development(engine, settings)
+    with engine.connect() as connection:
+        deployed = connection.execute(
+            select(process_definitions.c.tenant_id, process_definitions.c.process_key)
+        ).all()
+        bound = RuleStore(connection, "versicherer").find_binding(EASY_BKM.name)
+    expected = {(tenant, key) for tenant in ("versicherer", "makler-demo")
+                for key in (REQUEST_PROCESS, CASE_PROCESS)}  # fmt: skip
+    assert expected <= set(deployed)
+    assert bound is not None
+    assert bound.model_key == "portfolio_transfer_easy_bkm"

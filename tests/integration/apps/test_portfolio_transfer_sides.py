@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterator
@@ -116,3 +117,22 @@ def test_the_protocol_export_holds_text_cells_only(kontor: Kontor, client: TestC
         sheet = workbook.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert "<f>" not in sheet
     assert "Bemerkung: =HYPERLINK" in sheet.replace("&quot;", '"')
+
+
+def test_the_background_loop_runs_the_calculations_every_five_minutes(
+    kontor: Kontor, client: TestClient
+) -> None:
+    world = transfer_world(kontor, client)
+    first, second = world.add(household("HR-1"), household("HR-2"))
+    world.bulk("forward", [first, second])
+    world.act(first, "set_interest")
+    kontor.background_round()
+    assert world.exact(world.underwriter, first)["case_status"] == "Berechnung erfolgreich"
+    world.act(second, "set_interest")
+    kontor.background_round()  # the last round was just now
+    assert world.exact(world.underwriter, second)["case_status"] == "Berechnung ausführen"
+    clock = kontor.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(dt.timedelta(minutes=5))
+    kontor.background_round()
+    assert world.exact(world.underwriter, second)["case_status"] == "Berechnung erfolgreich"

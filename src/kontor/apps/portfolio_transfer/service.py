@@ -51,6 +51,12 @@ CASE_ACTIONS = frozenset({"calculate", "override_condition"})
 ACTIONS = BROKER_ACTIONS | UNDERWRITER_ACTIONS | CASE_ACTIONS
 
 
+_Handler = Callable[
+    [UnitOfWork, TransferRequest, str | None, ActOnTransferRequest | None], TransferRequest | None
+]
+"""The handler of one action: (unit of work, request, actor, the command if a person acts)."""
+
+
 class TransferService:
     """Handles the app's commands."""
 
@@ -92,8 +98,8 @@ class TransferService:
         )  # fmt: skip
         self.moves.start_request(uow, request, command.actor)
         if self._easy_bkm(uow, request):
-            request = self._forward(uow, request, None, _no_input(command))
-            request = self._set_interest(uow, request, None, _no_input(command))
+            request = self._forward(uow, request, None, None)
+            request = self._set_interest(uow, request, None, None)
             request = self.runs.calculate(uow, request, None)
         return request
 
@@ -127,14 +133,11 @@ class TransferService:
         if action in CASE_ACTIONS:
             return self._on_case(uow, request, command)
         request_model().next_status(request.status, action)  # refuse before any side effect
-        handler: Callable[
-            [UnitOfWork, TransferRequest, str | None, ActOnTransferRequest], TransferRequest | None
-        ]
-        handler = getattr(self, f"_{action}")
+        handler: _Handler = getattr(self, f"_{action}")
         return handler(uow, request, command.actor, command)
 
     def _forward(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                 command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                 command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         copy_id = self.portfolio.copy(
             uow.connection, request.broker_tenant_id, request.contract_id,
             request.insurer_tenant_id, uow.clock.now(),
@@ -144,12 +147,12 @@ class TransferService:
         )
 
     def _withdraw(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                  command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                  command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         request = self._end_case(uow, request, actor)
         return self.moves.request(uow, request, "withdraw", actor)
 
     def _delete(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                command: ActOnTransferRequest) -> None:  # fmt: skip
+                command: ActOnTransferRequest | None) -> None:  # fmt: skip
         request = self._end_case(uow, request, actor)
         self.moves.request(uow, request, "delete", actor)
         self.portfolio.delete_copies(
@@ -158,11 +161,11 @@ class TransferService:
         TransferStore(uow.connection, request.broker_tenant_id).remove(request)
 
     def _resolve_information(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                             command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                             command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         return self._send_again(uow, request, actor, "resolve_information")
 
     def _forward_again(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                       command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                       command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         return self._send_again(uow, request, actor, "forward_again")
 
     def _send_again(
@@ -175,19 +178,19 @@ class TransferService:
         return self.moves.request(uow, request, action, actor, insurer_contract_id=copy_id)
 
     def _set_interest(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                      command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                      command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         request = self.moves.request(uow, request, "set_interest", actor)
         request = self.moves.start_case(uow, request, actor)
         return self.moves.case(uow, request, "calculate", actor)
 
     def _reject(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         request = self._end_case(uow, request, actor)
         return self.moves.request(uow, request, "reject", actor)
 
     def _request_information(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                             command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
-        remark = (command.remark or "").strip()
+                             command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
+        remark = ((command and command.remark) or "").strip()
         if not remark:
             raise InvalidTransferInput(
                 "Informationsbedarf braucht eine Bemerkung für den Makler", field="remark"
@@ -198,28 +201,28 @@ class TransferService:
         return request
 
     def _propose(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                 command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                 command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         _require_calculated(request, "propose")
         return self.moves.request(uow, request, "propose", actor)
 
     def _confirm_application(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                             command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                             command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         _require_calculated(request, "confirm_application")
         request = self.moves.request(uow, request, "confirm_application", actor)
         request = self.moves.request(uow, request, "submit_application", None)
         return self.moves.case(uow, request, "order", None)
 
     def _decline_proposal(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                          command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                          command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         return self.moves.request(uow, request, "decline_proposal", actor)
 
     def _manual_placement(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-                          command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+                          command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         request = self._end_case(uow, request, actor)
         return self.moves.request(uow, request, "manual_placement", actor)
 
     def _close(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
-               command: ActOnTransferRequest) -> TransferRequest:  # fmt: skip
+               command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
         return self.moves.request(uow, request, "close", actor)
 
     def _on_case(
@@ -278,9 +281,3 @@ def _require_calculated(request: TransferRequest, action: str) -> None:
             "(erst nach erfolgreicher Berechnung)",
             current_status=request.status, case_status=status, action=action,
         )  # fmt: skip
-
-
-def _no_input(command: AddContractToTransfer) -> ActOnTransferRequest:
-    return ActOnTransferRequest(
-        tenant_id=command.tenant_id, request_id="", action="forward", actor=None
-    )

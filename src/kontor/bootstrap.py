@@ -58,6 +58,7 @@ from kontor.platform.notifications import (
 )
 from kontor.platform.usage import UsageMeter
 from kontor.portfolio import register as register_portfolio
+from kontor.portfolio.demo import seed_demo_portfolio
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -419,9 +420,13 @@ def load_schema() -> MetaData:
 
 
 def seed_development(engine: Engine, settings: Settings) -> list[DemoLogin]:
-    """Create the demo tenants and users on first start; their one-time passwords, if new."""
+    """Create the demo tenants, users and the demo broker's portfolio on first start; the
+    users' one-time passwords, if new."""
     with UnitOfWork(engine, SystemClock()) as uow:
         logins = seed_demo(uow, authenticator_for(settings))
+    with UnitOfWork(engine, SystemClock()) as uow:  # the demo broker's portfolio
+        if seed_demo_portfolio(uow.connection, DEMO_BROKER, uow.clock.now()):
+            uow.commit()
     if logins:  # first start: the demo insurer and broker get the transfer app deployed
         kontor = bootstrap(settings, engine=engine)
         for tenant_id in (DEMO_INSURER, DEMO_BROKER):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -217,3 +219,19 @@ def test_an_insurer_reads_the_copies_it_was_sent_and_changes_nothing(
     assert deleted.status_code == 204
     gone = client.get(f"{BASE}/contracts/{copied.contract_id}", headers=insurer.headers)
     assert gone.status_code == 404
+
+
+def test_contracts_export_as_csv_with_formulas_kept_as_text(
+    client: TestClient, broker: Caller
+) -> None:
+    _contract(client, broker, remarks="x", insurer_name="=HYPERLINK(1)")
+    _contract(client, broker, policy_number="WG-1", line_of_business_code="140", details=None)
+    exported = client.get(f"{BASE}/contracts/export", params={"line_of_business_code": "130"},
+                          headers=broker.headers)  # fmt: skip
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    header, row = list(csv.reader(io.StringIO(exported.text)))
+    line = dict(zip(header, row, strict=True))
+    assert (line["policy_number"], line["insurer_name"]) == ("HR-4711", "'=HYPERLINK(1)")
+    assert (line["annual_premium_gross"], line["risk_text"]) == ("189.37", "EFLSU")
+    assert (line["customer_name"], line["line_of_business"]) == ("Anna Müller", "Hausrat")

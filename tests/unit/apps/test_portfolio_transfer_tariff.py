@@ -43,6 +43,16 @@ def test_building_premium_counts_the_living_area() -> None:
     assert DemoTariff().get_quote(building, Decimal(0)).premium == Decimal("350.20")
 
 
+def test_a_building_without_sum_insured_is_rated_by_its_value_1914() -> None:
+    building = facts(line_of_business="residential_building", sum_insured=Decimal(0),
+                     value_1914=Decimal(16000), living_area=Decimal(140), tariff_zone=1,
+                     perils="FLS")  # fmt: skip
+    # 16,000 × 25 = 400,000: the same premium as with that sum insured
+    assert DemoTariff().get_quote(building, Decimal(0)).premium == Decimal("350.20")
+    missing = calculate(DemoTariff(), facts(sum_insured=Decimal(0)))
+    assert missing == Quote(None, ("Versicherungssumme (oder Wert 1914) fehlt",))
+
+
 def test_the_condition_meets_the_previous_premium() -> None:
     calculation = calculate(DemoTariff(), facts())
     assert calculation == Calculation(

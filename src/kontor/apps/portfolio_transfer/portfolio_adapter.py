@@ -32,13 +32,15 @@ class PortfolioAdapter:
         customer = store.customers.find(contract.customer_id)
         holder = customer.display_name if customer is not None else ""
         details = contract.details
-        sum_insured = living_area = None
+        sum_insured = living_area = value_1914 = None
         zone, perils = None, ""
         if isinstance(details, HouseholdDetails | BuildingDetails):
             sum_insured, living_area = details.sum_insured, details.living_area
             given_zone = details.tariff_zone or ""
             zone = int(given_zone) if given_zone.isdigit() else None
             perils = details.risk_text
+        if isinstance(details, BuildingDetails):
+            value_1914 = details.value_1914
         origin = contract.origin
         return ContractFacts(
             contract_id=contract.contract_id,
@@ -50,6 +52,7 @@ class PortfolioAdapter:
             perils=perils,
             previous_premium=contract.annual_premium_gross,
             origin=None if origin is None else (origin.tenant_id, origin.entity_id),
+            value_1914=value_1914 or Decimal(0),
         )
 
     def copy(

@@ -27,6 +27,7 @@ class ContractFacts:
     perils: str  # the risk text's letters, e.g. "FELSH"
     previous_premium: Decimal | None
     origin: tuple[str, str] | None = None  # (tenant, contract) a copy came from
+    value_1914: Decimal = Decimal(0)  # Wohngebäude: the sum as value 1914, if no sum insured
 
 
 class PortfolioPort(Protocol):

@@ -110,6 +110,7 @@ class DemoTariff:
             "Sparte": facts.line_of_business,
             "Versicherungssumme": facts.sum_insured,
             "Wohnflaeche": facts.living_area,
+            "Wert1914": facts.value_1914,
             "Tarifzone": facts.tariff_zone,
             "Gefahren": facts.perils,
             "Kondition": condition_percent,

@@ -59,13 +59,22 @@ class Moves:
 
     def __init__(self, registry: HandlerRegistry) -> None:
         self.registry = registry
+        self._deployed: set[tuple[str, str]] = set()
 
     def deploy(self, uow: UnitOfWork, tenant_id: str, file_name: str) -> None:
-        """Deploy a shipped model in ``tenant_id`` (an unchanged model stays as it is)."""
+        """Deploy a shipped model in ``tenant_id`` (an unchanged model stays as it is).
+
+        Once committed, this process does not check the tenant's model again (a check parses
+        and validates the model: too slow for every contract of a bulk action).
+        """
+        key = (tenant_id, file_name)
+        if key in self._deployed:
+            return
         command = DeployProcess(
             tenant_id=tenant_id, bpmn_xml=model_xml(file_name), source_name=file_name
         )
         self.registry.run(command, uow)
+        uow.on_commit(lambda: self._deployed.add(key))
 
     def start_request(self, uow: UnitOfWork, request: TransferRequest, actor: str | None) -> None:
         """Start the status process of a new request in the broker's tenant."""

@@ -136,3 +136,18 @@ def test_the_background_loop_runs_the_calculations_every_five_minutes(
     clock.advance(dt.timedelta(minutes=5))
     kontor.background_round()
     assert world.exact(world.underwriter, second)["case_status"] == "Berechnung erfolgreich"
+
+
+def test_deleting_the_broker_system_takes_its_requests_and_copies_from_the_insurer(
+    kontor: Kontor, client: TestClient
+) -> None:
+    world = transfer_world(kontor, client)
+    [request_id] = world.add(household("HR-1"))
+    world.act(request_id, "forward")
+    copy_id = world.seen_by(world.underwriter, request_id).json()["contract_id"]
+    deleted = client.delete("/api/tenants/broker-systems/makler-a", headers=world.admin.headers)
+    assert deleted.status_code == 200, deleted.text
+    assert world.seen_by(world.underwriter, request_id).status_code == 404
+    assert client.get(f"{BASE}/requests", headers=world.underwriter.headers).json()["items"] == []
+    assert client.get(f"{BASE}/protocol", headers=world.underwriter.headers).json()["items"] == []
+    assert world.contract("versicherer-t", copy_id) is None

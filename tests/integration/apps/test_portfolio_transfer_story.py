@@ -236,6 +236,15 @@ def test_the_underwriter_overrides_the_condition_for_several_cases(
         assert calculation["condition_percent"] == Decimal("-5.00")
         assert calculation["premium"] == Decimal("116.43")
         assert calculation["overridden"] is True
+    [waiting] = world.add(household("HR-3"))
+    world.act(waiting, "forward")
+    world.act(waiting, "set_interest")  # waits for the next run
+    at_once = world.act(waiting, "override_condition", condition_percent="-5")
+    assert at_once.json()["case_status"] == "Berechnung erfolgreich"
+    assert world.exact(world.underwriter, waiting)["calculation"]["premium"] == Decimal("116.43")
+    calculator = world.act(requests[1], "calculate")  # again, with the override kept
+    assert world.exact(world.underwriter, requests[1])["calculation"]["overridden"] is True
+    assert calculator.json()["case_status"] == "Berechnung erfolgreich"
     no_condition = world.act(requests[0], "override_condition")
     assert (no_condition.status_code, no_condition.json()["field"]) == (422, "condition_percent")
     by_broker = world.act(requests[0], "set_interest")  # an underwriter's action

@@ -228,7 +228,7 @@ class TransferService:
     def _on_case(
         self, uow: UnitOfWork, request: TransferRequest, command: ActOnTransferRequest
     ) -> TransferRequest:
-        """The tariff calculator (at once) and the discount/surcharge override."""
+        """The tariff calculator and the discount/surcharge override: both calculate at once."""
         values: dict[str, object] = {}
         if command.action == "override_condition":
             if command.condition_percent is None:
@@ -236,11 +236,11 @@ class TransferService:
                     "Die Kondition (Rabatt/Zuschlag in %) fehlt", field="condition_percent"
                 )
             values["condition_override"] = command.condition_percent
-        if request.case_status == CALCULATING and values:  # the next run uses the override
-            return TransferStore(uow.connection, request.broker_tenant_id).change(
-                request, uow.clock.now(), **values
-            )
-        request = self.moves.case(uow, request, "calculate", command.actor, **values)
+        if request.case_status != CALCULATING:
+            request = self.moves.case(uow, request, "calculate", command.actor, **values)
+        elif values:  # waiting for the run: calculate now, with the override
+            store = TransferStore(uow.connection, request.broker_tenant_id)
+            request = store.change(request, uow.clock.now(), **values)
         return self.runs.calculate(uow, request, command.actor)
 
     def _end_case(

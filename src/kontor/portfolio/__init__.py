@@ -5,6 +5,14 @@ the store, the copy functions for hand-over between tenants and the duplicate (m
 """
 
 from kontor.portfolio.banking import CheckedAccount, checked_account
+from kontor.portfolio.builders import (
+    build_address,
+    build_bank_account,
+    build_claim,
+    build_claims_ratio,
+    build_contract,
+    build_customer,
+)
 from kontor.portfolio.copies import (
     CopiedContract,
     DeletedCopy,
@@ -28,12 +36,6 @@ from kontor.portfolio.domain import (
     Origin,
     PaymentFrequency,
     RatioScope,
-    build_address,
-    build_bank_account,
-    build_claim,
-    build_claims_ratio,
-    build_contract,
-    build_customer,
 )
 from kontor.portfolio.errors import (
     ConcurrentPortfolioChange,

@@ -12,6 +12,13 @@ from kontor.db.ids import time_ordered_id
 from kontor.messaging import Command, HandlerRegistry, UnitOfWork
 from kontor.portfolio import messages as msg
 from kontor.portfolio.audit import register_audit
+from kontor.portfolio.builders import (
+    build_bank_account,
+    build_claim,
+    build_claims_ratio,
+    build_contract,
+    build_customer,
+)
 from kontor.portfolio.copies import delete_copies
 from kontor.portfolio.domain import (
     BankAccount,
@@ -20,11 +27,6 @@ from kontor.portfolio.domain import (
     Contract,
     Customer,
     Entity,
-    build_bank_account,
-    build_claim,
-    build_claims_ratio,
-    build_contract,
-    build_customer,
 )
 from kontor.portfolio.errors import InvalidPortfolioData, PortfolioEntityNotFound
 from kontor.portfolio.plain import data_of, validated

@@ -95,6 +95,10 @@ def test_easy_bkm_forwards_and_sets_interest_by_machine_once_switched_on(
     assert seen["status"] == "Zeichnungsinteresse"
     assert seen["case_status"] == "Berechnung erfolgreich"  # calculated at once
     assert seen["calculation"]["premium"] == seen["calculation"]["previous_premium"]
+    protocol = client.get(f"{BASE}/requests/{easy}/protocol", headers=world.broker.headers)
+    [note] = [e for e in protocol.json()["items"] if e["text"].startswith("Easy-BKM")]
+    assert note["actor"] is None
+    assert note["data"]["decision"]
 
     back = {"model_key": "portfolio_transfer_easy_bkm", "decision": "easy_bkm", "version": 1}
     rebound = client.put(f"/api/rules/hooks/{EASY_BKM.name}", json=back,

@@ -24,7 +24,7 @@ from kontor.apps.portfolio_transfer.messages import (
     TransferStatusChanged,
     UnderwritingCaseStatusChanged,
 )
-from kontor.apps.portfolio_transfer.moves import ACTION_LABELS, Moves
+from kontor.apps.portfolio_transfer.moves import Moves
 from kontor.apps.portfolio_transfer.notifications import declare_notifications
 from kontor.apps.portfolio_transfer.portfolio_adapter import PortfolioAdapter
 from kontor.apps.portfolio_transfer.portfolio_port import (
@@ -47,6 +47,7 @@ from kontor.apps.portfolio_transfer.service import (
     TransferService,
 )
 from kontor.apps.portfolio_transfer.status_model import (
+    ACTION_LABELS,
     StatusModel,
     case_model,
     request_model,

@@ -17,6 +17,7 @@ KINDS = {
     "calculation": "Berechnung",
     "order": "Beantragung",
     "remark": "Bemerkung",
+    "decision": "Entscheidung",
 }
 
 

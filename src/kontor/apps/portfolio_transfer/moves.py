@@ -12,6 +12,7 @@ from kontor.apps.portfolio_transfer.messages import (
     UnderwritingCaseStatusChanged,
 )
 from kontor.apps.portfolio_transfer.status_model import (
+    ACTION_LABELS,
     CASE_FILE,
     CASE_PROCESS,
     REQUEST_FILE,
@@ -25,33 +26,6 @@ from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import CorrelateMessage, DeployProcess, StartProcess
 
 DELETED = "Gelöscht"
-
-ACTION_LABELS = {
-    "forward": "Zur Anfrage weiterleiten",
-    "withdraw": "Anfrage zurückziehen",
-    "delete": "Löschen",
-    "resolve_information": "Informationsbedarf lösen",
-    "forward_again": "Anfrage weiterleiten",
-    "confirm_application": "Beantragung ausführen",
-    "decline_proposal": "Beantragungswunsch ablehnen",
-    "set_interest": "Zeichnungsinteresse setzen",
-    "reject": "Ablehnen",
-    "request_information": "Informationsbedarf melden",
-    "propose": "Beantragung",
-    "manual_placement": "Manuelle Zeichnung",
-    "close": "Erledigt",
-    "submit_application": "Beantragung (maschinell)",
-    "accept": "Antrag angenommen (maschinell)",
-    "bind": "Eindeckung bestätigt (maschinell)",
-    "calculate": "Berechnung starten",
-    "quote_succeeded": "getQuote erfolgreich",
-    "quote_refused": "getQuote abgelehnt",
-    "order": "Antragsstellung",
-    "order_succeeded": "setOrder erfolgreich",
-    "order_refused": "setOrder abgelehnt",
-    "abort": "Vorgang abbrechen",
-}
-"""What the protocol calls each action (the German labels of the seed where it names them)."""
 
 
 class Moves:

@@ -97,13 +97,17 @@ class TransferService:
             status=request_model().initial, now=uow.clock.now(),
         )  # fmt: skip
         self.moves.start_request(uow, request, command.actor)
-        if self._easy_bkm(uow, request):
+        decision = self._easy_bkm(uow, request)
+        if decision is not None:
+            text = "Easy-BKM: maschinell weitergeleitet, Zeichnungsinteresse maschinell gesetzt"
+            store.note(request, uow.clock.now(), None, "decision", text, {"decision": decision})
             request = self._forward(uow, request, None, None)
             request = self._set_interest(uow, request, None, None)
             request = self.runs.calculate(uow, request, None)
         return request
 
-    def _easy_bkm(self, uow: UnitOfWork, request: TransferRequest) -> bool:
+    def _easy_bkm(self, uow: UnitOfWork, request: TransferRequest) -> str | None:
+        """The id of the recorded Easy-BKM decision if it says "on", else None."""
         principal = Principal(
             APP_USER, request.insurer_tenant_id, permissions=frozenset({"rules:evaluate"})
         )
@@ -111,11 +115,11 @@ class TransferService:
         try:
             decided = self.rules.decide(uow, principal, EASY_BKM.name, inputs)
         except HookNotBound:
-            return False
+            return None
         except KontorError as error:  # a broken switch must not lose the broker's contract
             log.warning("Easy-BKM decision of %s failed: %s", request.insurer_tenant_id, error)
-            return False
-        return decided.value is True
+            return None
+        return decided.record.record_id if decided.value is True else None
 
     # ------------------------------------------------------------ actions
 

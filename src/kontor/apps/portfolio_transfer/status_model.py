@@ -18,6 +18,33 @@ from kontor.process import Definitions, parse_bpmn
 REQUEST_PROCESS = "PortfolioTransferRequest"
 CASE_PROCESS = "PortfolioTransferUnderwriting"
 
+ACTION_LABELS = {
+    "forward": "Zur Anfrage weiterleiten",
+    "withdraw": "Anfrage zurückziehen",
+    "delete": "Löschen",
+    "resolve_information": "Informationsbedarf lösen",
+    "forward_again": "Anfrage weiterleiten",
+    "confirm_application": "Beantragung ausführen",
+    "decline_proposal": "Beantragungswunsch ablehnen",
+    "set_interest": "Zeichnungsinteresse setzen",
+    "reject": "Ablehnen",
+    "request_information": "Informationsbedarf melden",
+    "propose": "Beantragung",
+    "manual_placement": "Manuelle Zeichnung",
+    "close": "Erledigt",
+    "submit_application": "Beantragung (maschinell)",
+    "accept": "Antrag angenommen (maschinell)",
+    "bind": "Eindeckung bestätigt (maschinell)",
+    "calculate": "Berechnung starten",
+    "quote_succeeded": "getQuote erfolgreich",
+    "quote_refused": "getQuote abgelehnt",
+    "order": "Antragsstellung",
+    "order_succeeded": "setOrder erfolgreich",
+    "order_refused": "setOrder abgelehnt",
+    "abort": "Vorgang abbrechen",
+}
+"""What the protocol calls each action (the German labels of the seed where it names them)."""
+
 _STATUS_KINDS = frozenset({"eventBasedGateway", "intermediateThrowEvent"})
 
 
@@ -44,8 +71,9 @@ class StatusModel:
         """Where ``action`` leads from ``status``; ``ActionNotAllowed`` naming both if nowhere."""
         target = self.transitions.get((status, action))
         if target is None:
+            label = ACTION_LABELS.get(action, action)
             raise ActionNotAllowed(
-                f"{what} '{status}' erlaubt die Aktion '{action}' nicht",
+                f"{what} '{status}' erlaubt die Aktion '{label}' ({action}) nicht",
                 current_status=status,
                 action=action,
                 allowed=sorted(self.allowed(status)),

@@ -60,7 +60,7 @@ transfer_protocol = Table(
         "kind",
         String(32),
         nullable=False,
-        comment="status, case_status, calculation, order, remark",
+        comment="status, case_status, calculation, order, remark, decision",
     ),
     Column("broker_sees", Boolean, nullable=False),
     Column("text", Text, nullable=False),

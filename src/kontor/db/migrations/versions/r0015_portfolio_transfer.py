@@ -78,7 +78,7 @@ def upgrade() -> None:
             "kind",
             sa.String(32),
             nullable=False,
-            comment="status, case_status, calculation, order, remark",
+            comment="status, case_status, calculation, order, remark, decision",
         ),
         sa.Column("broker_sees", sa.Boolean, nullable=False),
         sa.Column("text", sa.Text, nullable=False),

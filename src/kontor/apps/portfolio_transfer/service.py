@@ -25,7 +25,6 @@ from kontor.errors import KontorError
 from kontor.messaging import UnitOfWork
 from kontor.platform import Principal, TenantKind, TenantStore
 from kontor.rules.deployment import HookPoint, RulesService, RuleStore
-from kontor.rules.errors import HookNotBound
 
 log = logging.getLogger(__name__)
 
@@ -107,17 +106,29 @@ class TransferService:
         return request
 
     def _easy_bkm(self, uow: UnitOfWork, request: TransferRequest) -> str | None:
-        """The id of the recorded Easy-BKM decision if it says "on", else None."""
-        principal = Principal(
-            APP_USER, request.insurer_tenant_id, permissions=frozenset({"rules:evaluate"})
-        )
+        """The id of the recorded Easy-BKM decision if it says "on", else None.
+
+        The decision is asked without a record first: a contract that stays with the broker
+        must leave no trace in the insurer's tenant. Only an "on" is taken through the hook
+        point, which records it with its explanation.
+        """
+        insurer = request.insurer_tenant_id
+        principal = Principal(APP_USER, insurer, permissions=frozenset({"rules:evaluate"}))
         inputs = {"Sparte": request.line_of_business, "Makler": request.broker_tenant_id}
-        try:
-            decided = self.rules.decide(uow, principal, EASY_BKM.name, inputs)
-        except HookNotBound:
+        rules = RuleStore(uow.connection, insurer)
+        binding = rules.find_binding(EASY_BKM.name)
+        if binding is None:
             return None
+        try:
+            version = binding.version or rules.latest_version(binding.model_key)
+            asked = self.rules.evaluate(
+                uow, principal, binding.model_key, version, binding.decision, inputs
+            )
+            if asked.value is not True:
+                return None
+            decided = self.rules.decide(uow, principal, EASY_BKM.name, inputs)
         except KontorError as error:  # a broken switch must not lose the broker's contract
-            log.warning("Easy-BKM decision of %s failed: %s", request.insurer_tenant_id, error)
+            log.warning("Easy-BKM decision of %s failed: %s", insurer, error)
             return None
         return decided.record.record_id if decided.value is True else None
 

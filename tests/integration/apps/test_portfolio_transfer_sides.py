@@ -23,6 +23,7 @@ from support.identity import api_caller
 from support.transfer import (
     BASE,
     INSIDE_WINDOW,
+    TransferWorld,
     household,
     insurer_with_broker,
     transfer_world,
@@ -156,3 +157,17 @@ def test_deleting_the_broker_system_takes_its_requests_and_copies_from_the_insur
     assert client.get(f"{BASE}/requests", headers=world.underwriter.headers).json()["items"] == []
     assert client.get(f"{BASE}/protocol", headers=world.underwriter.headers).json()["items"] == []
     assert world.contract("versicherer-t", copy_id) is None
+
+
+def test_a_sub_brokers_requests_go_to_the_insurer_above_its_broker(
+    kontor: Kontor, client: TestClient
+) -> None:
+    world = transfer_world(kontor, client)
+    sub_broker = insurer_with_broker(kontor, "makler-a-unter", insurer="makler-a")
+    contracts = TransferWorld(
+        kontor, client, world.underwriter, world.admin, sub_broker, "makler-a-unter"
+    )
+    [request_id] = contracts.add(household("HR-9"))
+    contracts.act(request_id, "forward")
+    assert world.seen_by(world.underwriter, request_id).json()["status"] == "Anfrage"
+    assert world.seen_by(world.broker, request_id).status_code == 404  # not the parent broker's

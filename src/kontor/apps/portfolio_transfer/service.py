@@ -73,8 +73,8 @@ class TransferService:
 
     def add_contract(self, command: AddContractToTransfer, uow: UnitOfWork) -> TransferRequest:
         """Add a broker's contract (*Warte auf Anfrage*); with Easy-BKM forward it at once."""
-        tenant = TenantStore(uow.connection).get(command.tenant_id)
-        if tenant.kind is not TenantKind.BROKER or tenant.parent_tenant_id is None:
+        insurer = insurer_of(TenantStore(uow.connection), command.tenant_id)
+        if insurer is None:
             raise InvalidTransferInput(
                 "Nur ein Maklersystem mit Versicherer kann Verträge zur Umdeckung hinzufügen",
                 field="tenant",
@@ -91,7 +91,7 @@ class TransferService:
                 field="contract_id", action="add",
             )  # fmt: skip
         request = store.add(
-            insurer_tenant_id=tenant.parent_tenant_id, contract_id=command.contract_id,
+            insurer_tenant_id=insurer, contract_id=command.contract_id,
             label=facts.label, line_of_business=facts.line_of_business,
             status=request_model().initial, now=uow.clock.now(),
         )  # fmt: skip
@@ -286,6 +286,20 @@ class TransferService:
         )
         self.rules.deploy(uow, principal, xml, "easy_bkm.dmn")
         self.rules.bind(uow, principal, EASY_BKM.name, EASY_BKM_MODEL, "easy_bkm")
+
+
+def insurer_of(tenants: TenantStore, tenant_id: str) -> str | None:
+    """The insurer a broker system hangs under (through its parents: sub-brokers), if any."""
+    tenant = tenants.get(tenant_id)
+    if tenant.kind is not TenantKind.BROKER:
+        return None
+    seen = {tenant_id}
+    while tenant.parent_tenant_id is not None and tenant.parent_tenant_id not in seen:
+        seen.add(tenant.parent_tenant_id)
+        tenant = tenants.get(tenant.parent_tenant_id)
+        if tenant.kind is TenantKind.INSURER:
+            return tenant.tenant_id
+    return None
 
 
 def _require_calculated(request: TransferRequest, action: str) -> None:

@@ -5,14 +5,6 @@ the store, the copy functions for hand-over between tenants and the duplicate (m
 """
 
 from kontor.portfolio.banking import CheckedAccount, checked_account
-from kontor.portfolio.builders import (
-    build_address,
-    build_bank_account,
-    build_claim,
-    build_claims_ratio,
-    build_contract,
-    build_customer,
-)
 from kontor.portfolio.copies import (
     CopiedContract,
     DeletedCopy,
@@ -36,6 +28,12 @@ from kontor.portfolio.domain import (
     Origin,
     PaymentFrequency,
     RatioScope,
+    build_address,
+    build_bank_account,
+    build_claim,
+    build_claims_ratio,
+    build_contract,
+    build_customer,
 )
 from kontor.portfolio.errors import (
     ConcurrentPortfolioChange,
@@ -77,6 +75,7 @@ from kontor.portfolio.messages import (
     DeleteClaimsRatio,
     DeleteContract,
     DeleteCustomer,
+    EraseCustomer,
     PortfolioEntityAdded,
     PortfolioEntityChanged,
     PortfolioEntityDeleted,
@@ -128,6 +127,7 @@ __all__ = [
     "Entity",
     "EntityInUse",
     "EntityTable",
+    "EraseCustomer",
     "HouseholdDetails",
     "InvalidPortfolioData",
     "LiabilityDetails",

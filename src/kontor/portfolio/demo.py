@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kontor.db.ids import time_ordered_id
-from kontor.portfolio.builders import (
+from kontor.portfolio.domain import (
     build_bank_account,
     build_claim,
     build_claims_ratio,

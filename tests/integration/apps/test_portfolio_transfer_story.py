@@ -247,11 +247,8 @@ def test_the_underwriter_overrides_the_condition_for_several_cases(
     assert calculator.json()["case_status"] == "Berechnung erfolgreich"
     no_condition = world.act(requests[0], "override_condition")
     assert (no_condition.status_code, no_condition.json()["field"]) == (422, "condition_percent")
-    by_broker = world.act(requests[0], "set_interest")  # an underwriter's action
-    assert (
-        world.client.post(
-            f"{BASE}/requests/{requests[0]}/set_interest", json={}, headers=world.broker.headers
-        ).status_code
-        == 403
-    )
-    assert by_broker.status_code == 409  # done by the underwriter: interest is already set
+    url = f"{BASE}/requests/{requests[0]}/set_interest"
+    by_broker = world.client.post(url, json={}, headers=world.broker.headers)
+    assert (by_broker.status_code, by_broker.json()["action"]) == (403, "set_interest")
+    again = world.act(requests[0], "set_interest")  # by the underwriter: interest is set already
+    assert (again.status_code, again.json()["current_status"]) == (409, "Zeichnungsinteresse")

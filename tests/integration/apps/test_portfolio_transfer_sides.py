@@ -171,3 +171,25 @@ def test_a_sub_brokers_requests_go_to_the_insurer_above_its_broker(
     contracts.act(request_id, "forward")
     assert world.seen_by(world.underwriter, request_id).json()["status"] == "Anfrage"
     assert world.seen_by(world.broker, request_id).status_code == 404  # not the parent broker's
+
+
+def test_lists_filter_by_status_and_page_with_a_cursor(kontor: Kontor, client: TestClient) -> None:
+    world = transfer_world(kontor, client)
+    requests = world.add(*(household(f"HR-{n}") for n in range(5)))
+    world.bulk("forward", requests[:3])
+    waiting = client.get(f"{BASE}/requests", params={"status": "Warte auf Anfrage"},
+                         headers=world.broker.headers).json()  # fmt: skip
+    assert {item["request_id"] for item in waiting["items"]} == set(requests[3:])
+    seen, after = [], None
+    while True:
+        params: dict[str, object] = {"limit": 2, **({"after": after} if after else {})}
+        page = client.get(f"{BASE}/requests", params=params, headers=world.broker.headers).json()
+        seen += [item["request_id"] for item in page["items"]]
+        after = page["next_cursor"]
+        if after is None:
+            break
+    assert sorted(seen) == sorted(requests)
+    assert len(seen) == len(set(seen))
+    foreign = client.get(f"{BASE}/requests", params={"after": requests[4]},
+                         headers=world.underwriter.headers)  # fmt: skip
+    assert (foreign.status_code, foreign.json()["field"]) == (422, "after")  # not forwarded

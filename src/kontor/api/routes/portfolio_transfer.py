@@ -173,14 +173,17 @@ def list_requests(
     status: Annotated[list[str] | None, Query(max_length=20)] = None,
     case_status: Annotated[list[str] | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    after: Annotated[str | None, Query(max_length=36)] = None,
 ) -> ExactJSONResponse:
-    """The broker's requests, or the insurer's forwarded ones; filter by status or case status."""
+    """The broker's requests, or the insurer's forwarded ones, in the order they were added;
+    filter by status or case status; pass ``next_cursor`` as ``after`` for the next page."""
     with kontor_of(request).bus.reading() as uow:
         found = TransferStore(uow.connection, caller.tenant_id).search(
-            status or (), case_status or (), limit
+            status or (), case_status or (), limit, after
         )
     items = [RequestOut.of(r, caller.tenant_id).model_dump() for r in found]
-    return ExactJSONResponse({"items": items})
+    next_cursor = found[-1].request_id if len(found) == limit else None
+    return ExactJSONResponse({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("/requests")

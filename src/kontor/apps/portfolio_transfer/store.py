@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
 
-from kontor.apps.portfolio_transfer.errors import TransferNotFound
+from kontor.apps.portfolio_transfer.errors import InvalidTransferInput, TransferNotFound
 from kontor.apps.portfolio_transfer.tables import transfer_protocol, transfer_requests
 
 
@@ -133,11 +133,25 @@ class TransferStore:
         return _request(row)
 
     def search(
-        self, statuses: Sequence[str] = (), case_statuses: Sequence[str] = (), limit: int = 500
+        self,
+        statuses: Sequence[str] = (),
+        case_statuses: Sequence[str] = (),
+        limit: int = 500,
+        after: str | None = None,
     ) -> list[TransferRequest]:
-        """The visible requests, optionally only those in ``statuses``/``case_statuses``."""
+        """The visible requests in the order they were added, optionally only those in
+        ``statuses``/``case_statuses``, those after the request ``after`` (a page's last)."""
         t = transfer_requests.c
         query = select(transfer_requests).where(self._visible())
+        if after is not None:
+            last = self.connection.execute(
+                select(t.created_at).where(t.request_id == after, self._visible())
+            ).scalar_one_or_none()
+            if last is None:
+                raise InvalidTransferInput(f"unbekannte Seitenmarke {after!r}", field="after")
+            query = query.where(
+                or_(t.created_at > last, and_(t.created_at == last, t.request_id > after))
+            )
         if statuses:
             query = query.where(t.status.in_(list(statuses)))
         if case_statuses:

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
+from kontor.apps import portfolio_transfer as transfer_app
 from kontor.casework.cases import CaseService, CaseTypeRegistry
 from kontor.casework.cases import register as register_cases
 from kontor.casework.tasks import register as register_task_handlers
@@ -48,6 +49,7 @@ from kontor.platform import (
 )
 from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
 from kontor.platform.demo import BROKER as DEMO_BROKER
+from kontor.platform.demo import INSURER as DEMO_INSURER
 from kontor.platform.notifications import (
     NotificationHub,
     NotificationRetention,
@@ -94,6 +96,8 @@ class Kontor:
     password_reminders: PasswordReminders | None = None
     notification_hub: NotificationHub = field(default_factory=NotificationHub)
     notification_retention: NotificationRetention | None = None
+    portfolio_transfer: transfer_app.PortfolioTransfer | None = None
+    transfer_schedule: transfer_app.TransferSchedule | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -129,6 +133,7 @@ class Kontor:
                     self._seal_audit,
                     self._remind,
                     self._purge_notifications,
+                    self._run_transfers,
                 ),
             )
         return self._pump
@@ -148,6 +153,10 @@ class Kontor:
     def _purge_notifications(self) -> None:
         if self.notification_retention is not None:
             self.notification_retention.run_if_due()
+
+    def _run_transfers(self) -> None:
+        if self.transfer_schedule is not None:
+            self.transfer_schedule.run_if_due()
 
     def stop(self) -> None:
         """Stop background delivery (waiting a bounded time) and release connections.
@@ -260,6 +269,7 @@ def bootstrap(
     process_services.inline = InlineTasks(jobs.handlers)
     register_external_tasks(registry, process_services, jobs.handlers)
     register_decision_tasks(jobs.handlers, bus, rules)
+    transfer = transfer_app.register(registry, rules)
     retention = HistoryRetention(
         bus,
         _days(settings.process_history_ttl_days),
@@ -269,6 +279,7 @@ def bootstrap(
     mailer = mailer_for(settings)
     notification_rules = notification_rules or NotificationRules()
     declare_process_notifications(notification_rules)
+    transfer_app.declare_notifications(notification_rules)
     hub = NotificationHub()
     subscribe_notifier(registry, notification_rules, hub)
     return Kontor(
@@ -304,6 +315,10 @@ def bootstrap(
             keep=dt.timedelta(days=settings.notification_retention_days),
             every=dt.timedelta(seconds=settings.notification_purge_seconds),
         ),
+        portfolio_transfer=transfer,
+        transfer_schedule=transfer_app.TransferSchedule(
+            bus, dt.timedelta(seconds=settings.portfolio_transfer_run_seconds)
+        ) if settings.portfolio_transfer_runs else None,
     )  # fmt: skip
 
 
@@ -388,6 +403,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
+    import kontor.apps.portfolio_transfer.tables
     import kontor.casework.cases.tables
     import kontor.casework.tasks.tables
     import kontor.messaging.tables
@@ -412,4 +428,8 @@ def seed_development(engine: Engine, settings: Settings) -> list[DemoLogin]:
         with UnitOfWork(engine, SystemClock()) as uow:
             seed_demo_portfolio(uow.connection, DEMO_BROKER, uow.clock.now())
             uow.commit()
+    if logins:  # first start: the demo insurer and broker get the transfer app deployed
+        kontor = bootstrap(settings, engine=engine)
+        for tenant_id in (DEMO_INSURER, DEMO_BROKER):
+            kontor.bus.handle(transfer_app.InstallPortfolioTransfer(tenant_id=tenant_id))
     return logins

@@ -193,6 +193,13 @@ class Settings(BaseSettings):
         gt=0,
         description="how long SIGTERM waits for requests and background work before exiting",
     )
+    portfolio_transfer_runs: bool = Field(
+        default=True,
+        description="the background loop runs due transfer calculations and applications",
+    )
+    portfolio_transfer_run_seconds: float = Field(
+        default=300.0, gt=0, description="how often the transfer runs fire (seed: 5 minutes)"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

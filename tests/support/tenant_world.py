@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from kontor.bootstrap import Kontor, load_schema
 from kontor.messaging import outbox
@@ -16,6 +16,7 @@ from kontor.platform import (
     TenantKind,
     TenantStore,
     provision_tenant,
+    tenants,
 )
 from kontor.platform.notifications import Notice, NotificationStore
 from kontor.process.messages import CompleteUserTask
@@ -108,7 +109,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
              "data": {"claim_number": "S-1"}}  # fmt: skip
     case = client.post("/api/cases", json=claim, headers=as_b).json()
     portfolio = portfolio_world(client, b)
+    request_id = transfer_request_of(kontor, client, b, portfolio["contract_id"])
     return {
+        "request_id": request_id, "action": "forward",
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
         "permission": "process:read", "session_id": session.session_id, "token_id": token_id,
         "message_id": message_id, "model_key": "risk", "version": "1", "hook": "task.created",
@@ -154,3 +157,24 @@ def rows_of(engine: Engine, tenant_id: str) -> dict[str, list[tuple[str, ...]]]:
             rows = connection.execute(select(table).where(table.c.tenant_id == tenant_id))
             snapshot[table.name] = sorted(tuple(map(str, row)) for row in rows)
     return snapshot
+
+
+def transfer_request_of(kontor: Kontor, client: TestClient, b: Caller, contract_id: str) -> str:
+    """B's contract in the transfer app, forwarded to an insurer B hangs under."""
+    tenant_id = b.principal.tenant_id
+    insurer = f"insurer-of-{tenant_id}"
+    with kontor.bus.unit_of_work() as uow:
+        if TenantStore(uow.connection).find(insurer) is None:
+            provision_tenant(uow.connection, insurer, "Versicherer", TenantKind.INSURER,
+                             uow.clock.now())  # fmt: skip
+        # B was created on its own; for the transfer app it needs an insurer above it
+        uow.connection.execute(
+            update(tenants).where(tenants.c.tenant_id == tenant_id).values(parent_tenant_id=insurer)
+        )
+        uow.commit()
+    base = "/api/apps/portfolio-transfer"
+    added = client.post(f"{base}/requests", json={"contract_ids": [contract_id]}, headers=b.headers)
+    request_id: str = added.json()["results"][0]["request"]["request_id"]
+    forwarded = client.post(f"{base}/requests/{request_id}/forward", json={}, headers=b.headers)
+    assert forwarded.status_code == 200, forwarded.text
+    return request_id

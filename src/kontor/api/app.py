@@ -24,6 +24,7 @@ from kontor.api.routes import (
     notifications,
     portfolio_contracts,
     portfolio_customers,
+    portfolio_transfer,
     process,
     rules,
     tasks,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
         tasks.router,
         cases.router,
+        portfolio_transfer.router,
         portfolio_customers.router,
         portfolio_contracts.router,
     ):

@@ -19,6 +19,7 @@ from kontor.cli import (
     mail_cmd,
     messages_cmd,
     server_cmd,
+    transfer_cmd,
     usage_cmd,
 )
 
@@ -40,6 +41,7 @@ app.add_typer(identity_cmd.tenant_app, name="tenant")
 app.add_typer(identity_cmd.user_app, name="user")
 app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(gdv_cmd.app, name="gdv")
+app.add_typer(transfer_cmd.app, name="transfer")
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

@@ -53,6 +53,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/cases/{case_id}/links"): {"process_instance_id": "i-a"},
     ("POST", "/api/cases/{case_id}/close"): {},
     ("POST", "/api/cases/{case_id}/reopen"): {},
+    ("POST", "/api/apps/portfolio-transfer/requests/{request_id}/{action}"): {},
     ("PATCH", "/api/portfolio/customers/{customer_id}"): {"version": 1, "remarks": "mine now"},
     ("POST", "/api/portfolio/customers/{customer_id}/bank-accounts"): {
         "iban": "DE89370400440532013000"
@@ -70,6 +71,7 @@ BODIES: dict[tuple[str, str], Any] = {
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
     "/api/platform/groups/{group_id}/permissions": "group ids are names; A's request is A's group",
+    "/api/apps/portfolio-transfer/bulk/{action}": "an action name; each item answers not found",
 }
 
 

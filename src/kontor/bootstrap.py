@@ -23,6 +23,7 @@ from kontor.messaging import (
     InProcessTransport,
     MessageBus,
     RetryPolicy,
+    ScheduledDelivery,
     SystemClock,
     UnitOfWork,
 )
@@ -91,6 +92,7 @@ class Kontor:
     password_reminders: PasswordReminders | None = None
     notification_hub: NotificationHub = field(default_factory=NotificationHub)
     notification_retention: NotificationRetention | None = None
+    timers: ScheduledDelivery | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -126,6 +128,7 @@ class Kontor:
                     self._seal_audit,
                     self._remind,
                     self._purge_notifications,
+                    self._fire_timers,
                 ),
             )
         return self._pump
@@ -145,6 +148,10 @@ class Kontor:
     def _purge_notifications(self) -> None:
         if self.notification_retention is not None:
             self.notification_retention.run_if_due()
+
+    def _fire_timers(self) -> None:
+        if self.timers is not None:
+            self.timers.fire_until_idle()
 
     def stop(self) -> None:
         """Stop background delivery (waiting a bounded time) and release connections.
@@ -300,6 +307,7 @@ def bootstrap(
             keep=dt.timedelta(days=settings.notification_retention_days),
             every=dt.timedelta(seconds=settings.notification_purge_seconds),
         ),
+        timers=ScheduledDelivery(bus),
     )  # fmt: skip
 
 
@@ -386,7 +394,7 @@ def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.casework.cases.tables
     import kontor.casework.tasks.tables
-    import kontor.messaging.tables
+    import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.audit.tables
     import kontor.platform.notifications.tables
     import kontor.platform.tables

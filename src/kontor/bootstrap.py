@@ -13,6 +13,8 @@ from sqlalchemy import Engine, MetaData, text
 from kontor import db
 from kontor.casework.cases import CaseService, CaseTypeRegistry
 from kontor.casework.cases import register as register_cases
+from kontor.casework.cases.status_rules import register_status_rules
+from kontor.casework.notifications import declare_notifications as declare_casework_notifications
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.messaging import (
     ChangeLog,
@@ -256,6 +258,7 @@ def bootstrap(
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
     register_task_handlers(registry, rules)
+    register_status_rules(registry, rules, cases.case_types)
     jobs = JobExecutor(
         bus, process_services, task_handlers or load_task_handlers(settings),
         lock_for=dt.timedelta(seconds=settings.process_job_lock_seconds),
@@ -272,6 +275,7 @@ def bootstrap(
     mailer = mailer_for(settings)
     notification_rules = notification_rules or NotificationRules()
     declare_process_notifications(notification_rules)
+    declare_casework_notifications(notification_rules)
     hub = NotificationHub()
     subscribe_notifier(registry, notification_rules, hub)
     return Kontor(
@@ -393,8 +397,10 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.casework.cases.tables
+    import kontor.casework.tasks.deadline_tables
     import kontor.casework.tasks.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
+    import kontor.platform.absence_tables
     import kontor.platform.audit.tables
     import kontor.platform.notifications.tables
     import kontor.platform.tables

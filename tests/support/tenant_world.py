@@ -64,7 +64,8 @@ def broker(kontor: Kontor, tenant_id: str, parent: str | None = None) -> Caller:
 def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
     with a hook binding and a decision, a session, a token, a notification, the task of the user
-    task, a case (of the type ``support.cases.case_types``); the ids by path parameter name.
+    task, a case (of the type ``support.cases.case_types``), an absence; the ids by path
+    parameter name.
 
     The rules need the hook point ``task.created`` registered."""
     as_b = b.headers
@@ -107,6 +108,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
              "data": {"claim_number": "S-1"}}  # fmt: skip
     case = client.post("/api/cases", json=claim, headers=as_b).json()
+    away = {"starts_at": "2026-07-01T00:00:00Z", "ends_at": "2026-07-15T00:00:00Z",
+            "substitute_group_id": "operator_staff"}  # fmt: skip
+    absence = client.post("/api/auth/me/absences", json=away, headers=as_b).json()
     return {
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
         "permission": "process:read", "session_id": session.session_id, "token_id": token_id,
@@ -115,6 +119,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
+        "absence_id": absence["absence_id"],
     }  # fmt: skip
 
 

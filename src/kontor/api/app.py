@@ -15,6 +15,7 @@ from kontor.api.body_routes import RequestLimits
 from kontor.api.middleware import StoppingMiddleware, TracingMiddleware
 from kontor.api.problems import install_problem_handlers
 from kontor.api.routes import (
+    absences,
     audit,
     auth,
     cases,
@@ -24,6 +25,7 @@ from kontor.api.routes import (
     notifications,
     process,
     rules,
+    task_deadlines,
     tasks,
     tenants,
     usage,
@@ -80,6 +82,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
         tasks.router,
         cases.router,
+        task_deadlines.router,
+        absences.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -57,8 +57,9 @@ class CaseStatusRules:
         notify: tuple[str, ...] = ()
         try:
             answer = context_of(decided.value)
-            notify = names(answer.get("notify"), "notify")
+            asked = names(answer.get("notify"), "notify")
             details["next_status"] = self._hint(case.case_type, event.to_status, answer)
+            notify = asked  # only a sound answer is acted on
         except KontorError as error:
             log.warning("case.status_changed decision for %s not used: %s", case.case_id, error)
             details["problem"] = error.message

@@ -2,7 +2,8 @@
 
 The decision gets the completed task (name, outcome, who completed it, its data) and answers
 a context whose ``followUp`` is a task name, a context (``name``, ``assignee``,
-``candidateGroups``, ``priority``) or a list of either. The completed task's history records
+``candidateGroups``, ``priority``) or a list of either (a table whose single output is
+``followUp`` answers that value itself). The completed task's history records
 the decision and why; the follow-ups are created through the bus, in the same case.
 """
 
@@ -48,7 +49,7 @@ class CompletionRules:
         details = dict(decided.details)
         wanted: list[FollowUp] = []
         try:
-            wanted = follow_ups(context_of(decided.value).get("followUp"))
+            wanted = follow_ups(_asked_for(decided.value))
         except KontorError as error:
             log.warning("task.completed decision for task %s not used: %s", task.id, error)
             details["problem"] = error.message
@@ -66,6 +67,13 @@ class CompletionRules:
                     case_id=task.case_id, variables={**task.variables, "previous_task_id": task.id},
                 )
             )  # fmt: skip
+
+
+def _asked_for(value: Any) -> Any:
+    # A table with the single output followUp answers its value, not a context around it.
+    if isinstance(value, dict) and "name" not in value:
+        return context_of(value).get("followUp")
+    return value
 
 
 def _inputs(task: Task, event: contracts.TaskCompleted) -> dict[str, Any]:

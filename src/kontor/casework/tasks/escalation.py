@@ -47,7 +47,7 @@ from kontor.casework.tasks.messages import CreateTask
 from kontor.casework.tasks.store import TaskStore
 from kontor.casework.tasks.substitution import substitute_absent
 from kontor.errors import KontorError
-from kontor.messaging import HandlerRegistry, UnitOfWork
+from kontor.messaging import Change, HandlerRegistry, UnitOfWork
 from kontor.rules.deployment import HookPoint, RulesService
 
 log = logging.getLogger(__name__)
@@ -291,10 +291,19 @@ def _inputs(task: Task, deadline: Deadline) -> dict[str, Any]:
     }
 
 
+def _deadlines_set(command: SetTaskDeadlines, deadlines: list[Deadline]) -> Change:
+    after = {d.kind: d.due_at.isoformat() for d in deadlines}
+    return Change(
+        "casework.task.set_deadlines", "task", command.task_id, after=after,
+        subject=f"task:{command.task_id}",
+    )  # fmt: skip
+
+
 def register_escalation(registry: HandlerRegistry, rules: RulesService | None) -> Escalations:
     """Register the deadline commands (setting, checking, follow-up dates)."""
     escalations = Escalations(rules)
     registry.register_command(SetTaskDeadlines, escalations.set_deadlines)
+    registry.describe_changes(SetTaskDeadlines, _deadlines_set)
     registry.register_command(CheckTaskDeadline, escalations.check_deadline)
     registry.register_command(CheckTaskFollowUp, escalations.check_follow_up)
     return escalations

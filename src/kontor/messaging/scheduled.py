@@ -132,12 +132,17 @@ class ScheduledDelivery:
     batch: int = 50
 
     def fire_due(self) -> int:
-        """Claim one batch of due messages and hand each to the bus; how many were delivered."""
-        delivered = 0
-        for claimed in self._claim():
-            if self._deliver(claimed):
-                delivered += 1
-        return delivered
+        """Claim one batch of due messages and hand them to the bus; how many were delivered."""
+        claimed = self._claim()
+        if not claimed:
+            return 0
+        try:
+            return self._deliver_together(claimed)
+        except Exception:  # one row that cannot be delivered must not hold up the others
+            log.warning(
+                "delivering %d scheduled messages together failed; one by one", len(claimed)
+            )
+        return sum(1 for one in claimed if self._deliver(one))
 
     def fire_until_idle(self, max_batches: int = 100) -> int:
         """Fire batches until nothing is due; how many messages were delivered."""
@@ -191,6 +196,25 @@ class ScheduledDelivery:
             for r in rows
         ]  # fmt: skip
 
+    def _deliver_together(self, batch: list[_Claimed]) -> int:
+        """Move the claimed rows still ours into the outbox in one transaction."""
+        table = scheduled_messages
+        with self.bus.unit_of_work() as uow:
+            gone = set(
+                uow.connection.execute(
+                    delete(table)
+                    .where(
+                        table.c.schedule_id.in_([c.schedule_id for c in batch]),
+                        table.c.claimed_by == self.owner,
+                    )
+                    .returning(table.c.schedule_id)
+                ).scalars()
+            )  # cancelled meanwhile, or our claim expired and another worker took it: not ours
+            now = uow.clock.now()
+            uow.emit(*(_message(c, now) for c in batch if c.schedule_id in gone))
+            uow.commit()
+        return len(gone)
+
     def _deliver(self, claimed: _Claimed) -> bool:
         """Move one claimed row into the outbox, unless it was cancelled or claimed anew."""
         table = scheduled_messages
@@ -204,12 +228,7 @@ class ScheduledDelivery:
                 )
                 if gone.rowcount != 1:
                     return False  # cancelled meanwhile, or our claim expired and another took it
-                envelope = {
-                    "message_id": claimed.message_id, "tenant_id": claimed.tenant_id,
-                    "correlation_id": claimed.correlation_id,
-                    "causation_id": claimed.causation_id, "occurred_at": uow.clock.now(),
-                }  # fmt: skip
-                uow.emit(restore_message(claimed.type_name, envelope, claimed.payload))
+                uow.emit(_message(claimed, uow.clock.now()))
                 uow.commit()
             return True
         except Exception:  # a row that cannot be delivered must not stop the others
@@ -218,6 +237,15 @@ class ScheduledDelivery:
                 claimed.type_name, claimed.schedule_id, claimed.attempt,
             )  # fmt: skip
             return False
+
+
+def _message(claimed: _Claimed, now: dt.datetime) -> Message:
+    envelope = {
+        "message_id": claimed.message_id, "tenant_id": claimed.tenant_id,
+        "correlation_id": claimed.correlation_id, "causation_id": claimed.causation_id,
+        "occurred_at": now,
+    }  # fmt: skip
+    return restore_message(claimed.type_name, envelope, claimed.payload)
 
 
 def _scheduled(row: Any) -> ScheduledMessage:

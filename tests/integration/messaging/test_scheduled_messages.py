@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import (
@@ -16,6 +16,7 @@ from kontor.messaging import (
     Schedule,
     ScheduledDelivery,
     outbox,
+    scheduled_messages,
 )
 from kontor.settings import Settings
 from support.backends import BACKENDS
@@ -184,3 +185,22 @@ def test_two_workers_racing_deliver_each_message_once(engine: Engine) -> None:
             select(func.count()).where(outbox.c.type_name == ContractNoted.type_name)
         ).scalar_one()
     assert in_outbox == fired == len(texts)
+
+
+def test_a_message_that_no_longer_decodes_does_not_hold_up_the_others(engine: Engine) -> None:
+    clock = FakeClock(START)
+    kontor = wired(engine, clock)
+    with kontor.bus.unit_of_work() as uow:
+        Schedule.of(uow).at(START, ContractNoted(tenant_id=TENANT, text="fine"))
+        Schedule.of(uow).at(START, ContractNoted(tenant_id=TENANT, text="broken"), key="broken")
+        uow.connection.execute(  # its type was renamed since it was scheduled
+            update(scheduled_messages)
+            .where(scheduled_messages.c.schedule_key == "broken")
+            .values(type_name="test.renamed_away")
+        )
+        uow.commit()
+    kontor.background_round()
+    assert heard(engine) == ["fine"]
+    with kontor.bus.unit_of_work() as uow:
+        [left] = Schedule.of(uow).pending(TENANT)
+    assert (left.key, left.attempt) == ("broken", 1)  # tried again when its claim ends

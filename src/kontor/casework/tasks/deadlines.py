@@ -47,8 +47,9 @@ def set_deadline(uow: UnitOfWork, task: Task, kind: str, spec: DeadlineSpec | No
         schedule.cancel(task.tenant_id, timer_key(task.id, kind))
         return
     deadline = store.put(task.id, kind, spec, uow.clock.now())
-    if is_met(kind, task):
+    if is_met(kind, task):  # already done: no timer (and none left from before)
         store.mark(task.id, kind, met_at=uow.clock.now())
+        schedule.cancel(task.tenant_id, timer_key(task.id, kind))
         return
     check = CheckTaskDeadline(
         tenant_id=task.tenant_id, task_id=task.id, kind=kind, due_at=deadline.due_at

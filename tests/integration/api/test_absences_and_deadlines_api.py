@@ -175,3 +175,23 @@ def test_bad_deadlines_are_refused_and_change_nothing(
     underwriter = person(kontor, "uw")
     good = {"completion": {"at": at(DAY)}}
     assert client.put(url, json=good, headers=underwriter.headers).status_code == 403
+
+
+def test_a_task_is_created_with_its_deadlines(kontor: Kontor, client: TestClient) -> None:
+    lead = person(kontor, "lead", group="administrators")
+    body = {
+        "name": "Police ausstellen", "due_at": at(DAY),
+        "start_deadline": {"at": at(dt.timedelta(hours=1)),
+                           "escalation": [{"action": "notify", "user_id": "chef"}]},
+    }  # fmt: skip
+    task = client.post("/api/tasks", json=body, headers=lead.headers).json()
+    shown = client.get(f"/api/tasks/{task['task_id']}/deadlines", headers=lead.headers).json()
+    assert [(d["kind"], d["at"], d["escalation"]) for d in shown] == [
+        ("start", "2026-03-02T09:00:00Z", [{"action": "notify", "user_id": "chef",
+                                            "group_id": None, "priority": None, "name": None}]),
+        ("completion", "2026-03-03T08:00:00Z", []),
+    ]  # fmt: skip
+    bad = {**body, "start_deadline": {"at": at(DAY), "escalation": [{"action": "notify"}]}}
+    refused = client.post("/api/tasks", json=bad, headers=lead.headers)
+    assert refused.status_code == 422
+    assert "notify needs user_id" in refused.text

@@ -96,6 +96,7 @@ class _Plan:
     follow_ups: list[FollowUp] = field(default_factory=list)
 
     def take(self, actions: tuple[EscalationAction, ...]) -> None:
+        """Plan the deadline's own actions."""
         for action in actions:
             if action.action == "notify" and action.user_id:
                 self.notify.append(action.user_id)
@@ -109,10 +110,12 @@ class _Plan:
                 self.follow_ups.append(FollowUp(action.name, action.user_id, groups))
 
     def raise_to(self, priority: int | None) -> None:
+        """Raise the planned priority to ``priority`` (never lower it)."""
         if priority is not None:
             self.priority = max(priority, self.priority or 0)
 
     def decided(self, value: Any) -> None:
+        """Plan what the decision answered; raises (planning nothing) on an unusable answer."""
         answer = context_of(value)
         assignee = names(answer.get("assignee"), "assignee")
         groups = names(answer.get("candidateGroups"), "candidateGroups")
@@ -129,6 +132,7 @@ class _Plan:
 
     @property
     def escalates(self) -> bool:
+        """Whether the task itself changes (target or priority)."""
         return bool(self.user_id or self.group_ids) or self.priority is not None
 
 

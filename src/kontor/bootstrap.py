@@ -14,6 +14,8 @@ from kontor import db
 from kontor.apps import portfolio_transfer as transfer_app
 from kontor.casework.cases import CaseService, CaseTypeRegistry
 from kontor.casework.cases import register as register_cases
+from kontor.casework.cases.status_rules import register_status_rules
+from kontor.casework.notifications import declare_notifications as declare_casework_notifications
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.messaging import (
     ChangeLog,
@@ -24,6 +26,7 @@ from kontor.messaging import (
     InProcessTransport,
     MessageBus,
     RetryPolicy,
+    ScheduledDelivery,
     SystemClock,
     UnitOfWork,
 )
@@ -98,6 +101,7 @@ class Kontor:
     notification_retention: NotificationRetention | None = None
     portfolio_transfer: transfer_app.PortfolioTransfer | None = None
     transfer_schedule: transfer_app.TransferSchedule | None = None
+    timers: ScheduledDelivery | None = None
     _pump: MessagePump | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -134,6 +138,7 @@ class Kontor:
                     self._remind,
                     self._purge_notifications,
                     self._run_transfers,
+                    self._fire_timers,
                 ),
             )
         return self._pump
@@ -157,6 +162,9 @@ class Kontor:
     def _run_transfers(self) -> None:
         if self.transfer_schedule is not None:
             self.transfer_schedule.run_if_due()
+    def _fire_timers(self) -> None:
+        if self.timers is not None:
+            self.timers.fire_until_idle()
 
     def stop(self) -> None:
         """Stop background delivery (waiting a bounded time) and release connections.
@@ -262,6 +270,7 @@ def bootstrap(
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
     register_task_handlers(registry, rules)
+    register_status_rules(registry, rules, cases.case_types)
     jobs = JobExecutor(
         bus, process_services, task_handlers or load_task_handlers(settings),
         lock_for=dt.timedelta(seconds=settings.process_job_lock_seconds),
@@ -280,6 +289,7 @@ def bootstrap(
     notification_rules = notification_rules or NotificationRules()
     declare_process_notifications(notification_rules)
     transfer_app.declare_notifications(notification_rules)
+    declare_casework_notifications(notification_rules)
     hub = NotificationHub()
     subscribe_notifier(registry, notification_rules, hub)
     return Kontor(
@@ -319,6 +329,7 @@ def bootstrap(
         transfer_schedule=transfer_app.TransferSchedule(
             bus, dt.timedelta(seconds=settings.portfolio_transfer_run_seconds)
         ) if settings.portfolio_transfer_runs else None,
+        timers=ScheduledDelivery(bus),
     )  # fmt: skip
 
 
@@ -405,8 +416,10 @@ def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.apps.portfolio_transfer.tables
     import kontor.casework.cases.tables
+    import kontor.casework.tasks.deadline_tables
     import kontor.casework.tasks.tables
-    import kontor.messaging.tables
+    import kontor.messaging.tables  # outbox, deliveries, scheduled messages
+    import kontor.platform.absence_tables
     import kontor.platform.audit.tables
     import kontor.platform.notifications.tables
     import kontor.platform.tables

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from kontor.bootstrap import Kontor, bootstrap
+from kontor.casework.cases import CaseTypeRegistry
 from kontor.messaging import Command, Event, FakeClock, HandlerRegistry
 from kontor.process import (
     DeployProcess,
@@ -75,7 +76,11 @@ class World:
     """Kontor on a fake clock with the process handlers, a job executor and an event log."""
 
     def __init__(
-        self, engine: Engine, handlers: TaskHandlers | None = None, settings: Settings | None = None
+        self,
+        engine: Engine,
+        handlers: TaskHandlers | None = None,
+        settings: Settings | None = None,
+        case_types: CaseTypeRegistry | None = None,
     ) -> None:
         self.clock = FakeClock()
         registry = HandlerRegistry()
@@ -85,7 +90,7 @@ class World:
         self.handlers = handlers or TaskHandlers()
         self.kontor: Kontor = bootstrap(
             settings or Settings(), clock=self.clock, engine=engine, registry=registry,
-            task_handlers=self.handlers,
+            task_handlers=self.handlers, case_types=case_types,
         )  # fmt: skip
         self.executor = self.kontor.process_jobs
 

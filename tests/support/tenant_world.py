@@ -65,7 +65,8 @@ def broker(kontor: Kontor, tenant_id: str, parent: str | None = None) -> Caller:
 def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
     with a hook binding and a decision, a session, a token, a notification, the task of the user
-    task, a case (of the type ``support.cases.case_types``); the ids by path parameter name.
+    task, a case (of the type ``support.cases.case_types``), an absence; the ids by path
+    parameter name.
 
     The rules need the hook point ``task.created`` registered."""
     as_b = b.headers
@@ -110,6 +111,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     case = client.post("/api/cases", json=claim, headers=as_b).json()
     portfolio = portfolio_world(client, b)
     request_id = transfer_request_of(kontor, client, b, portfolio["contract_id"])
+    away = {"starts_at": "2026-07-01T00:00:00Z", "ends_at": "2026-07-15T00:00:00Z",
+            "substitute_group_id": "operator_staff"}  # fmt: skip
+    absence = client.post("/api/auth/me/absences", json=away, headers=as_b).json()
     return {
         "request_id": request_id, "action": "forward",
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
@@ -119,7 +123,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
-        **portfolio,
+        "absence_id": absence["absence_id"], **portfolio,
     }  # fmt: skip
 
 

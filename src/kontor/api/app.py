@@ -15,6 +15,7 @@ from kontor.api.body_routes import RequestLimits
 from kontor.api.middleware import StoppingMiddleware, TracingMiddleware
 from kontor.api.problems import install_problem_handlers
 from kontor.api.routes import (
+    absences,
     audit,
     auth,
     cases,
@@ -27,6 +28,7 @@ from kontor.api.routes import (
     portfolio_transfer,
     process,
     rules,
+    task_deadlines,
     tasks,
     tenants,
     usage,
@@ -86,6 +88,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         portfolio_transfer.router,
         portfolio_customers.router,
         portfolio_contracts.router,
+        task_deadlines.router,
+        absences.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -4,10 +4,19 @@ The process engine and the task system never import each other; they talk throug
 """
 
 from kontor.contracts.tasks import (
+    TaskAttentionNeeded,
     TaskCompleted,
+    TaskDeadlineMissed,
     UserTaskActivated,
     UserTaskCancelled,
     UserTaskCompletedInProcess,
 )
 
-__all__ = ["TaskCompleted", "UserTaskActivated", "UserTaskCancelled", "UserTaskCompletedInProcess"]
+__all__ = [
+    "TaskAttentionNeeded",
+    "TaskCompleted",
+    "TaskDeadlineMissed",
+    "UserTaskActivated",
+    "UserTaskCancelled",
+    "UserTaskCompletedInProcess",
+]

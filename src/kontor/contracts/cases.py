@@ -37,3 +37,12 @@ class CaseReopened(Event, type_name="case.reopened"):
     case_id: str
     case_type: str
     reason: str | None = None
+
+
+class CaseAttentionNeeded(Event, type_name="case.attention_needed"):
+    """One user should look at a case (a rule on its status change said so)."""
+
+    case_id: str
+    case_type: str
+    user_id: str
+    reason: str

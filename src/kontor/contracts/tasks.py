@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import Field
@@ -59,3 +60,32 @@ class UserTaskCompletedInProcess(Event, type_name="process.user_task_completed_i
     task_id: str
     case_id: str | None = None
     completed_by: str | None = None
+
+
+class TaskDeadlineMissed(Event, type_name="task.deadline_missed"):
+    """A task was not started (``kind`` start) or not done (completion) by its deadline.
+
+    Published after its escalation: ``assignee``, ``candidate_groups`` and ``priority`` are the
+    task's afterwards; ``notify`` names the users the escalation told.
+    """
+
+    task_id: str
+    kind: str
+    due_at: dt.datetime
+    name: str
+    case_id: str | None = None
+    process_instance_id: str | None = None
+    assignee: str | None = None
+    candidate_groups: list[str] = Field(default_factory=list)
+    priority: int = 50
+    notify: list[str] = Field(default_factory=list)
+
+
+class TaskAttentionNeeded(Event, type_name="task.attention_needed"):
+    """One user should look at a task: an escalation told them, or its follow-up date came."""
+
+    task_id: str
+    user_id: str
+    name: str
+    reason: str
+    case_id: str | None = None

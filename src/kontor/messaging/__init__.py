@@ -12,7 +12,8 @@ from kontor.messaging.delivery import (
 )
 from kontor.messaging.ledger import DEAD, DONE, RETRYING
 from kontor.messaging.messages import Command, Event, Message, MessageError, message_class
-from kontor.messaging.tables import deliveries, outbox
+from kontor.messaging.scheduled import Schedule, ScheduledDelivery, ScheduledMessage
+from kontor.messaging.tables import deliveries, outbox, scheduled_messages
 from kontor.messaging.transports.inprocess import InProcessTransport
 from kontor.messaging.uow import UnitOfWork
 
@@ -37,6 +38,9 @@ __all__ = [
     "MessageError",
     "RecordedChange",
     "RetryPolicy",
+    "Schedule",
+    "ScheduledDelivery",
+    "ScheduledMessage",
     "Subscription",
     "SystemClock",
     "Transport",
@@ -47,4 +51,5 @@ __all__ = [
     "handler_name",
     "message_class",
     "outbox",
+    "scheduled_messages",
 ]

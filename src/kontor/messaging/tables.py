@@ -1,8 +1,8 @@
-"""Tables of the messaging backbone: the outbox of emitted messages and the delivery ledger."""
+"""Tables of the messaging backbone: the outbox, the delivery ledger and scheduled messages."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
 from kontor.db.schema import JsonDocument, UtcDateTime, metadata, tenant_column_type
 
@@ -54,3 +54,24 @@ deliveries = Table(
     comment="Inbox: one row per message and handler; 'done' rows make handlers idempotent",
 )
 Index("ix_message_deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
+
+scheduled_messages = Table(
+    "scheduled_messages",
+    metadata,
+    Column("schedule_id", String(36), primary_key=True),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("schedule_key", String(200), comment="cancels or replaces it (e.g. task:ID:deadline)"),
+    Column("message_id", String(36), nullable=False, comment="the message's id when it fires"),
+    Column("type_name", String(200), nullable=False),
+    Column("correlation_id", String(64), nullable=False),
+    Column("causation_id", String(64)),
+    Column("payload", JsonDocument, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(64), comment="the worker firing it"),
+    Column("claimed_until", UtcDateTime, comment="another worker may claim it after this"),
+    Column("attempt", Integer, nullable=False, comment="how often it was claimed"),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "schedule_key", name="uq_scheduled_messages_key"),
+    comment="Durable timers: commands and events to deliver through the bus at a due time",
+)
+Index("ix_scheduled_messages_due", scheduled_messages.c.due_at)

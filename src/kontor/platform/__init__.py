@@ -1,5 +1,6 @@
 """Platform services: tenants, users, groups, permissions, login sessions and API tokens."""
 
+from kontor.platform.absences import Absence, AbsenceNotFound, Absences, Substitution
 from kontor.platform.administration import Administration, deactivate_user, provision_tenant
 from kontor.platform.authentication import Authenticator, LoggedIn, SessionPolicy, principal_of
 from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
@@ -57,6 +58,9 @@ __all__ = [
     "SIGNED_IN",
     "TOKEN_PREFIX",
     "UNDERWRITERS",
+    "Absence",
+    "AbsenceNotFound",
+    "Absences",
     "Administration",
     "ApiToken",
     "Authenticator",
@@ -85,6 +89,7 @@ __all__ = [
     "SessionPolicy",
     "SessionStore",
     "SmtpMailer",
+    "Substitution",
     "Tenant",
     "TenantKind",
     "TenantStore",

@@ -113,11 +113,15 @@ def test_scenarios_run_as_json_or_csv(client: TestClient) -> None:
 
 def test_hooks_bind_decide_and_records(client: TestClient, engine: Engine) -> None:
     _deploy(client)
-    hooks = client.get("/api/rules/hooks").json()
-    assert hooks == [
-        {"name": "task.created", "description": HOOKS.get("task.created").description,
-         "binding": None}
-    ]  # fmt: skip
+    hooks = {hook["name"]: hook for hook in client.get("/api/rules/hooks").json()}
+    assert hooks["task.created"] == {
+        "name": "task.created", "description": HOOKS.get("task.created").description,
+        "binding": None,
+    }  # fmt: skip
+    # casework declares its other hook points itself
+    assert set(hooks) == {
+        "task.created", "task.deadline_missed", "task.completed", "case.status_changed"
+    }  # fmt: skip
     undeclared = client.put(
         "/api/rules/hooks/task.exploded", json={"model_key": "risk", "decision": "Risk Class"}
     )
@@ -137,7 +141,8 @@ def test_hooks_bind_decide_and_records(client: TestClient, engine: Engine) -> No
         uow.commit()
     [record] = client.get("/api/rules/decisions", params={"hook": "task.created"}).json()
     assert (record["decision"], record["output"], record["version"]) == ("Risk Class", None, 1)
-    assert client.get("/api/rules/hooks").json()[0]["binding"]["model_key"] == "risk"
+    [created] = [h for h in client.get("/api/rules/hooks").json() if h["name"] == "task.created"]
+    assert created["binding"]["model_key"] == "risk"
     assert client.delete("/api/rules/hooks/task.created").status_code == 204
     gone = client.delete("/api/rules/hooks/task.created")
     assert (gone.status_code, gone.json()["code"]) == (404, "rules.hook_not_bound")

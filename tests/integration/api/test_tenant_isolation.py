@@ -67,6 +67,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "version": 1, "cause": "mine now"
     },
     ("PATCH", "/api/portfolio/claims-ratios/{ratio_id}"): {"version": 1, "product": "mine"},
+    ("PUT", "/api/tasks/{task_id}/deadlines"): {"completion": {"at": "2026-07-01T00:00:00Z"}},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -146,6 +147,7 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     for listed in ("customers", "contracts", "claims-ratios"):
         page = client.get(f"/api/portfolio/{listed}", headers=as_a).json()
         assert page == {"items": [], "next_cursor": None}
+    assert client.get("/api/auth/me/absences", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -25,6 +25,7 @@ from kontor.casework.tasks import (
     Viewer,
     WorkOnTask,
 )
+from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRoute)
@@ -46,6 +47,8 @@ class TaskIn(BaseModel):
     form_key: str | None = None
     case_id: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
+    start_deadline: DeadlineSpec | None = None
+    completion_deadline: DeadlineSpec | None = None  # none: ``due_at`` is one
 
 
 class OperationIn(BaseModel):

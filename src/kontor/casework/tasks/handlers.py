@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from kontor import contracts
+from kontor.casework.tasks.completion_rules import register_completion_rules
+from kontor.casework.tasks.deadline_messages import DeadlineSpec
+from kontor.casework.tasks.deadlines import after_change, after_create, settle
 from kontor.casework.tasks.domain import (
     FINAL_STATES,
     SYSTEM,
@@ -19,6 +23,7 @@ from kontor.casework.tasks.domain import (
     apply,
     initial_state,
 )
+from kontor.casework.tasks.escalation import register_escalation
 from kontor.casework.tasks.messages import CreateTask, WorkOnTask
 from kontor.casework.tasks.operations import OPERATIONS, MakeObsolete
 from kontor.casework.tasks.routing import TaskRouting
@@ -61,16 +66,26 @@ class NewTasks:
             case_id=command.case_id,
             variables=command.variables,
         )
-        return self._add(uow, task, command.actor)
+        deadlines = {"start": command.start_deadline, "completion": command.completion_deadline}
+        return self._add(uow, task, command.actor, deadlines=deadlines)
 
-    def _add(self, uow: UnitOfWork, task: Task, actor: str | None, **details: Any) -> Task:
+    def _add(
+        self,
+        uow: UnitOfWork,
+        task: Task,
+        actor: str | None,
+        deadlines: Mapping[str, DeadlineSpec | None] | None = None,
+        **details: Any,
+    ) -> Task:
         store = TaskStore(uow.connection, task.tenant_id)
         store.add(task, HistoryEntry("create", actor, task.created_at, task.state, details=details))
         routed = self.routing.route(uow, task) if self.routing is not None else None
-        if routed is None:
-            return task
-        store.save(routed[0], 1, routed[1])
-        return routed[0]
+        revision = 1
+        if routed is not None:
+            store.save(routed[0], 1, routed[1])
+            task, revision = routed[0], 2
+        # substitution, deadlines and follow-up date on the timer facility
+        return after_create(uow, store, task, revision, deadlines or {})
 
     def on_user_task_activated(self, event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
         """Create the task of a process user task (once, however often the event arrives)."""
@@ -100,7 +115,9 @@ class NewTasks:
         )
         problems = [p for p in (due_problem, follow_up_problem) if p]
         details: dict[str, Any] = {"process_key": event.process_key, "element_id": event.element_id}
-        self._add(uow, task, None, **details, **({"problems": problems} if problems else {}))
+        if problems:
+            details["problems"] = problems
+        self._add(uow, task, None, **details)
 
 
 def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
@@ -111,6 +128,7 @@ def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
     task, revision = store.get(command.task_id)
     step = apply(task, operation, actor, uow.clock.now())
     store.save(step.task, revision, step.entry)
+    changed = after_change(uow, store, step.task, revision + 1, task, command.actor)
     if step.task.state == TaskState.COMPLETED:
         uow.emit(
             contracts.TaskCompleted(
@@ -120,7 +138,7 @@ def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
                 variables=dict(step.task.variables), completed_by=command.actor,
             )
         )  # fmt: skip
-    return step.task
+    return changed
 
 
 def _operation(name: str, arguments: dict[str, Any]) -> Operation:
@@ -180,6 +198,7 @@ def _make_obsolete(
         return  # it ended before the process told us (or the event came again)
     step = apply(task, MakeObsolete(reason), SYSTEM, uow.clock.now())
     store.save(step.task, revision, step.entry)
+    settle(uow, step.task)
 
 
 def task_created(command: CreateTask, task: Task) -> Change:
@@ -227,3 +246,6 @@ def register(registry: HandlerRegistry, rules: RulesService | None = None) -> No
         on_user_task_completed_in_process,
         "casework.on_user_task_completed_in_process",
     )
+    register_escalation(registry, rules)  # deadlines, escalation, follow-up dates
+    if rules is not None:
+        register_completion_rules(registry, rules)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.messaging import Command
 
 
@@ -25,6 +26,8 @@ class CreateTask(Command, type_name="casework.create_task"):
     case_id: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
     task_id: str | None = None
+    start_deadline: DeadlineSpec | None = None
+    completion_deadline: DeadlineSpec | None = None  # none: the due date, if any, is one
 
 
 class WorkOnTask(Command, type_name="casework.work_on_task"):

@@ -129,8 +129,9 @@ class TaskQueries:
 
 
 def _view(view: View, viewer: Viewer, now: dt.datetime) -> list[ColumnElement[bool]]:
-    if view == View.MINE:
-        return [tasks.c.assignee == viewer.user_id]
+    if view == View.MINE:  # a task set aside until its follow-up date comes back then
+        back = or_(tasks.c.follow_up_at.is_(None), tasks.c.follow_up_at <= now)
+        return [tasks.c.assignee == viewer.user_id, back]
     if view == View.CANDIDATE:
         offered = or_(
             _candidate("user", [viewer.user_id]), _candidate("group", sorted(viewer.groups))

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 from kontor.casework.tasks.domain import HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import TaskNotFound
 from kontor.casework.tasks.tables import task_candidates, task_history, tasks
+from kontor.casework.tasks.trail import to_case_timeline
 from kontor.db.ids import time_ordered_id
 from kontor.errors import Conflict
 
@@ -41,7 +42,7 @@ class TaskStore:
             )
         )  # fmt: skip
         self._write_candidates(task)
-        self.append(task.id, entry)
+        self.note(task, entry)
 
     def get(self, task_id: str) -> tuple[Task, int]:
         """The task and its revision; ``TaskNotFound`` for unknown or foreign ids."""
@@ -100,7 +101,12 @@ class TaskStore:
             raise ConcurrentTaskChange(f"task {task.id} changed meanwhile", task_id=task.id)
         self.connection.execute(delete(task_candidates).where(task_candidates.c.task_id == task.id))
         self._write_candidates(task)
+        self.note(task, entry)
+
+    def note(self, task: Task, entry: HistoryEntry) -> None:
+        """Append a history entry of ``task``, also to its case's timeline."""
         self.append(task.id, entry)
+        to_case_timeline(self.connection, task, entry)
 
     def append(self, task_id: str, entry: HistoryEntry) -> None:
         """Append one history entry of the task."""

@@ -1,0 +1,255 @@
+"""Durable timers: "deliver this command or event at time T", one facility for every component.
+
+A message is scheduled on the caller's unit of work, in the same transaction as the state change
+that wants it; a key (``task:ID:completion``) lets the caller cancel or replace it. When it is
+due, any worker claims it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer at a
+time) and moves it into the outbox in one transaction: the bus delivers it like any other
+message. Rows survive restarts; a worker that dies after its claim leaves the row to the next
+worker once the claim expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+
+from kontor.messaging.messages import Message, restore_message
+from kontor.messaging.tables import scheduled_messages
+from kontor.messaging.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from kontor.messaging.bus import MessageBus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+"""After this many claims without delivery (a message that no longer decodes) a row is left
+alone for an operator to look at."""
+
+
+@dataclass(frozen=True)
+class ScheduledMessage:
+    """A message waiting for its due time."""
+
+    schedule_id: str
+    tenant_id: str
+    key: str | None
+    type_name: str
+    due_at: dt.datetime
+    attempt: int
+    claimed_by: str | None
+
+
+class Schedule:
+    """Schedules and cancels messages on a unit of work's connection."""
+
+    def __init__(self, connection: Connection, now: dt.datetime) -> None:
+        self._connection = connection
+        self._now = now
+
+    @classmethod
+    def of(cls, uow: UnitOfWork) -> Schedule:
+        """The schedule on ``uow``'s transaction."""
+        return cls(uow.connection, uow.clock.now())
+
+    def at(self, due_at: dt.datetime, message: Message, key: str | None = None) -> str:
+        """Deliver ``message`` through the bus at ``due_at``; a ``key`` replaces its earlier one."""
+        if due_at.tzinfo is None:
+            raise ValueError("a due time needs a time zone")
+        if key is not None:
+            self.cancel(message.tenant_id, key)
+        schedule_id = str(uuid.uuid4())
+        self._connection.execute(
+            insert(scheduled_messages).values(
+                schedule_id=schedule_id, tenant_id=message.tenant_id, schedule_key=key,
+                message_id=message.message_id, type_name=message.type_name,
+                correlation_id=message.correlation_id, causation_id=message.causation_id,
+                payload=message.payload(), due_at=due_at, attempt=0, created_at=self._now,
+            )
+        )  # fmt: skip
+        return schedule_id
+
+    def cancel(self, tenant_id: str, key: str) -> bool:
+        """Drop the message scheduled under ``key``; whether there was one not yet delivered."""
+        result = self._connection.execute(
+            delete(scheduled_messages).where(
+                scheduled_messages.c.tenant_id == tenant_id,
+                scheduled_messages.c.schedule_key == key,
+            )
+        )
+        return bool(result.rowcount)
+
+    def find(self, tenant_id: str, key: str) -> ScheduledMessage | None:
+        """The message scheduled under ``key``, if it is still waiting."""
+        row = self._connection.execute(
+            select(scheduled_messages).where(
+                scheduled_messages.c.tenant_id == tenant_id,
+                scheduled_messages.c.schedule_key == key,
+            )
+        ).first()
+        return None if row is None else _scheduled(row)
+
+    def pending(self, tenant_id: str) -> list[ScheduledMessage]:
+        """The tenant's waiting messages, the earliest due first."""
+        rows = self._connection.execute(
+            select(scheduled_messages)
+            .where(scheduled_messages.c.tenant_id == tenant_id)
+            .order_by(scheduled_messages.c.due_at, scheduled_messages.c.schedule_id)
+        )
+        return [_scheduled(row) for row in rows]
+
+    def next_due_at(self) -> dt.datetime | None:
+        """When the earliest waiting message is due (for a fake clock to skip to)."""
+        return self._connection.execute(
+            select(scheduled_messages.c.due_at).order_by(scheduled_messages.c.due_at).limit(1)
+        ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    schedule_id: str
+    tenant_id: str
+    message_id: str
+    type_name: str
+    correlation_id: str
+    causation_id: str | None
+    payload: dict[str, Any]
+    attempt: int
+
+
+@dataclass
+class ScheduledDelivery:
+    """Fires due scheduled messages into the outbox; call ``fire_due`` from a loop or a test."""
+
+    bus: MessageBus
+    owner: str = field(default_factory=lambda: f"timers-{uuid.uuid4().hex[:8]}")
+    claim_for: dt.timedelta = dt.timedelta(minutes=2)
+    batch: int = 50
+
+    def fire_due(self) -> int:
+        """Claim one batch of due messages and hand them to the bus; how many were delivered."""
+        claimed = self._claim()
+        if not claimed:
+            return 0
+        try:
+            return self._deliver_together(claimed)
+        except Exception:  # one row that cannot be delivered must not hold up the others
+            log.warning(
+                "delivering %d scheduled messages together failed; one by one", len(claimed)
+            )
+        return sum(1 for one in claimed if self._deliver(one))
+
+    def fire_until_idle(self, max_batches: int = 100) -> int:
+        """Fire batches until nothing is due; how many messages were delivered."""
+        total = 0
+        for _ in range(max_batches):
+            fired = self.fire_due()
+            total += fired
+            if fired == 0:
+                break
+        return total
+
+    def next_due_at(self) -> dt.datetime | None:
+        """When the earliest waiting message is due."""
+        with self.bus.reading() as uow:
+            return Schedule(uow.connection, uow.clock.now()).next_due_at()
+
+    def _claim(self) -> list[_Claimed]:
+        table = scheduled_messages
+        with self.bus.unit_of_work() as uow:
+            now = uow.clock.now()
+            rows = uow.connection.execute(
+                select(table)
+                .where(
+                    and_(
+                        table.c.due_at <= now,
+                        table.c.attempt < MAX_ATTEMPTS,
+                        or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now),
+                    )
+                )
+                .order_by(table.c.due_at, table.c.schedule_id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return []
+            uow.connection.execute(
+                update(table)
+                .where(table.c.schedule_id.in_([row.schedule_id for row in rows]))
+                .values(
+                    claimed_by=self.owner,
+                    claimed_until=now + self.claim_for,
+                    attempt=table.c.attempt + 1,
+                )
+            )
+            uow.commit()
+        return [
+            _Claimed(
+                r.schedule_id, r.tenant_id, r.message_id, r.type_name, r.correlation_id,
+                r.causation_id, r.payload, r.attempt + 1,
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def _deliver_together(self, batch: list[_Claimed]) -> int:
+        """Move the claimed rows still ours into the outbox in one transaction."""
+        table = scheduled_messages
+        with self.bus.unit_of_work() as uow:
+            gone = set(
+                uow.connection.execute(
+                    delete(table)
+                    .where(
+                        table.c.schedule_id.in_([c.schedule_id for c in batch]),
+                        table.c.claimed_by == self.owner,
+                    )
+                    .returning(table.c.schedule_id)
+                ).scalars()
+            )  # cancelled meanwhile, or our claim expired and another worker took it: not ours
+            now = uow.clock.now()
+            uow.emit(*(_message(c, now) for c in batch if c.schedule_id in gone))
+            uow.commit()
+        return len(gone)
+
+    def _deliver(self, claimed: _Claimed) -> bool:
+        """Move one claimed row into the outbox, unless it was cancelled or claimed anew."""
+        table = scheduled_messages
+        try:
+            with self.bus.unit_of_work() as uow:
+                gone = uow.connection.execute(
+                    delete(table).where(
+                        table.c.schedule_id == claimed.schedule_id,
+                        table.c.claimed_by == self.owner,
+                    )
+                )
+                if gone.rowcount != 1:
+                    return False  # cancelled meanwhile, or our claim expired and another took it
+                uow.emit(_message(claimed, uow.clock.now()))
+                uow.commit()
+            return True
+        except Exception:  # a row that cannot be delivered must not stop the others
+            log.exception(
+                "scheduled %s %s (attempt %d) not delivered; tried again after its claim ends",
+                claimed.type_name, claimed.schedule_id, claimed.attempt,
+            )  # fmt: skip
+            return False
+
+
+def _message(claimed: _Claimed, now: dt.datetime) -> Message:
+    envelope = {
+        "message_id": claimed.message_id, "tenant_id": claimed.tenant_id,
+        "correlation_id": claimed.correlation_id, "causation_id": claimed.causation_id,
+        "occurred_at": now,
+    }  # fmt: skip
+    return restore_message(claimed.type_name, envelope, claimed.payload)
+
+
+def _scheduled(row: Any) -> ScheduledMessage:
+    return ScheduledMessage(
+        row.schedule_id, row.tenant_id, row.schedule_key, row.type_name, row.due_at,
+        row.attempt, row.claimed_by,
+    )  # fmt: skip

@@ -15,6 +15,7 @@ from kontor.casework.tasks import (
     OPERATIONS,
     CreateTask,
     HistoryEntry,
+    NewTaskFields,
     Sort,
     Task,
     TaskFilter,
@@ -32,20 +33,8 @@ router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRo
 OperationName = Annotated[str, Path(pattern="^(" + "|".join(OPERATIONS) + ")$")]
 
 
-class TaskIn(BaseModel):
+class TaskIn(NewTaskFields):
     """A standalone task: reserved for ``assignee``, else in its candidates' queue."""
-
-    name: str = Field(min_length=1, max_length=500)
-    description: str | None = None
-    assignee: str | None = None
-    candidate_users: list[str] = Field(default_factory=list)
-    candidate_groups: list[str] = Field(default_factory=list)
-    priority: int = Field(default=50, ge=0, le=100)
-    due_at: dt.datetime | None = None
-    follow_up_at: dt.datetime | None = None
-    form_key: str | None = None
-    case_id: str | None = None
-    variables: dict[str, Any] = Field(default_factory=dict)
 
 
 class OperationIn(BaseModel):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from kontor.messaging import Command
 
 
-class CreateTask(Command, type_name="casework.create_task"):
-    """Create a standalone task (by a person, a rule or an application)."""
+class NewTaskFields(BaseModel):
+    """What a new standalone task carries: one source for the command and the API body."""
 
     name: str = Field(min_length=1, max_length=500)
     description: str | None = None
@@ -24,6 +24,11 @@ class CreateTask(Command, type_name="casework.create_task"):
     form_key: str | None = None
     case_id: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class CreateTask(Command, NewTaskFields, type_name="casework.create_task"):
+    """Create a standalone task (by a person, a rule or an application)."""
+
     task_id: str | None = None
 
 

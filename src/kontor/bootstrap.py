@@ -389,6 +389,7 @@ def load_schema() -> MetaData:
     import kontor.messaging.tables
     import kontor.platform.audit.tables
     import kontor.platform.notifications.tables
+    import kontor.platform.saved_filters.tables
     import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.platform.usage.tables

@@ -24,6 +24,7 @@ from kontor.api.routes import (
     notifications,
     process,
     rules,
+    saved_filters,
     tasks,
     tenants,
     usage,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
         tasks.router,
         cases.router,
+        saved_filters.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.routes.task_filters import WorkListQuery, work_list_query
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.casework.tasks import (
@@ -18,11 +19,9 @@ from kontor.casework.tasks import (
     NewTaskFields,
     Sort,
     Task,
-    TaskFilter,
     TaskQueries,
     TaskState,
     TaskStore,
-    View,
     Viewer,
     WorkOnTask,
 )
@@ -116,18 +115,8 @@ class CountOut(BaseModel):
     count: int
 
 
-def _filter(
-    view: View,
-    state: list[TaskState] | None,
-    assignee: str | None,
-    group: str | None,
-    case_id: str | None,
-    due_before: dt.datetime | None,
-) -> TaskFilter:
-    return TaskFilter(view, tuple(state or ()), assignee, group, case_id, due_before)
-
-
-def _viewer(caller: Principal) -> Viewer:
+def viewer_of(caller: Principal) -> Viewer:
+    """The caller as the viewer of a work list."""
     return Viewer(caller.user_id, caller.groups)
 
 
@@ -135,22 +124,18 @@ def _viewer(caller: Principal) -> Viewer:
 def list_tasks(
     request: Request,
     caller: Annotated[Principal, requires("tasks:read")],
-    view: View = View.ALL,
-    state: Annotated[list[TaskState] | None, Query()] = None,
-    assignee: str | None = None,
-    group: str | None = None,
-    case_id: str | None = None,
-    due_before: dt.datetime | None = None,
+    query: Annotated[WorkListQuery, Depends(work_list_query)],
     sort: Sort = Sort.DUE,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> TaskPageOut:
-    """A work list (mine, my groups' queue, delegated by me, overdue, all) of open tasks."""
+    """A work list (mine, my groups' queue, delegated by me, overdue, all) of open tasks,
+    narrowed by filters, a saved (``filter_id``) or inline (``filter``) filter and a search."""
     kontor = kontor_of(request)
-    wanted = _filter(view, state, assignee, group, case_id, due_before)
-    with kontor.bus.unit_of_work() as uow:
+    wanted = query.resolve(request, caller)
+    with kontor.bus.reading() as uow:
         page = TaskQueries(uow.connection, caller.tenant_id).page(
-            _viewer(caller), wanted, sort, limit, cursor, kontor.clock.now()
+            viewer_of(caller), wanted, sort, limit, cursor, kontor.clock.now()
         )
     return TaskPageOut(items=[TaskOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
@@ -159,19 +144,14 @@ def list_tasks(
 def count_tasks(
     request: Request,
     caller: Annotated[Principal, requires("tasks:read")],
-    view: View = View.ALL,
-    state: Annotated[list[TaskState] | None, Query()] = None,
-    assignee: str | None = None,
-    group: str | None = None,
-    case_id: str | None = None,
-    due_before: dt.datetime | None = None,
+    query: Annotated[WorkListQuery, Depends(work_list_query)],
 ) -> CountOut:
     """How many tasks a work list holds (the same filters as the list)."""
     kontor = kontor_of(request)
-    wanted = _filter(view, state, assignee, group, case_id, due_before)
-    with kontor.bus.unit_of_work() as uow:
+    wanted = query.resolve(request, caller)
+    with kontor.bus.reading() as uow:
         count = TaskQueries(uow.connection, caller.tenant_id).count(
-            _viewer(caller), wanted, kontor.clock.now()
+            viewer_of(caller), wanted, kontor.clock.now()
         )
     return CountOut(count=count)
 

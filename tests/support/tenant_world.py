@@ -107,6 +107,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
              "data": {"claim_number": "S-1"}}  # fmt: skip
     case = client.post("/api/cases", json=claim, headers=as_b).json()
+    urgent = {"table_id": "tasks", "name": "Dringend",
+              "definition": {"field": "priority", "op": "ge", "value": 80}}  # fmt: skip
+    saved = client.post("/api/saved-filters", json=urgent, headers=as_b).json()
     return {
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
         "permission": "process:read", "session_id": session.session_id, "token_id": token_id,
@@ -115,6 +118,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
+        "filter_id": saved["filter_id"],
     }  # fmt: skip
 
 

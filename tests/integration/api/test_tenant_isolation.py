@@ -53,10 +53,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/cases/{case_id}/links"): {"process_instance_id": "i-a"},
     ("POST", "/api/cases/{case_id}/close"): {},
     ("POST", "/api/cases/{case_id}/reopen"): {},
+    ("PATCH", "/api/saved-filters/{filter_id}"): {"name": "mine now"},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
     "/api/platform/groups/{group_id}/permissions": "group ids are names; A's request is A's group",
+    "/api/saved-filters/tables/{table_id}": "the fields a table offers are the same for everyone",
 }
 
 
@@ -128,6 +130,7 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/tasks/count", headers=as_a).json() == {"count": 0}
     assert client.get("/api/cases", headers=as_a).json() == {"items": [], "next_cursor": None}
     assert client.get("/api/cases?business_key=S-1", headers=as_a).json()["items"] == []
+    assert client.get("/api/saved-filters", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -193,6 +193,9 @@ class Settings(BaseSettings):
         gt=0,
         description="how long SIGTERM waits for requests and background work before exiting",
     )
+    export_max_rows: int = Field(
+        default=100_000, ge=1, description="most rows one CSV or XLSX export of a table holds"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

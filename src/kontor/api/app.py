@@ -25,6 +25,7 @@ from kontor.api.routes import (
     process,
     rules,
     saved_filters,
+    task_exports,
     tasks,
     tenants,
     usage,
@@ -79,6 +80,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         audit.router,
         usage.router,
         notifications.router,
+        task_exports.router,  # before tasks: /export is no task id
         tasks.router,
         cases.router,
         saved_filters.router,

@@ -21,6 +21,8 @@ from typing import Any
 
 import xlsxwriter
 
+from kontor.errors import InvalidInput
+
 CHUNK_BYTES = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -140,3 +142,23 @@ def stream(
     if file_format == ExportFormat.CSV:
         return csv_stream(columns, rows)
     return xlsx_stream(columns, rows, sheet)
+
+
+class ExportTooLarge(InvalidInput):
+    """A table longer than the export limit; nothing was written."""
+
+    code = "exchange.export_too_large"
+
+    def __init__(self, rows: int, limit: int) -> None:
+        super().__init__(
+            f"the list holds {rows} rows, an export at most {limit}: narrow it with filters",
+            field="filter", rows=rows, limit=limit,
+        )  # fmt: skip
+
+
+def capped(rows: Iterable[Sequence[Any]], limit: int) -> Iterator[Sequence[Any]]:
+    """At most ``limit`` of the rows (a table that grew while it was written stops there)."""
+    for number, row in enumerate(rows):
+        if number >= limit:
+            return
+        yield row

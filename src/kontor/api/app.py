@@ -25,6 +25,7 @@ from kontor.api.routes import (
     process,
     rules,
     saved_filters,
+    task_bulk,
     task_exports,
     tasks,
     tenants,
@@ -81,6 +82,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         usage.router,
         notifications.router,
         task_exports.router,  # before tasks: /export is no task id
+        task_bulk.router,
         tasks.router,
         cases.router,
         saved_filters.router,

@@ -28,7 +28,7 @@ class WorkListQuery:
 
     def resolve(self, request: Request, caller: Principal) -> TaskFilter:
         """The filter: the plain ones AND the saved filter AND the inline one."""
-        trees = [] if self.filter_id is None else [_saved(request, caller, self.filter_id)]
+        trees = [] if self.filter_id is None else [saved_tree(request, caller, self.filter_id)]
         trees += [] if self.inline is None else [self.inline]
         if not trees:
             return self.plain
@@ -55,7 +55,8 @@ def work_list_query(
     return WorkListQuery(plain, filter_id, inline)
 
 
-def _saved(request: Request, caller: Principal, filter_id: str) -> Node:
+def saved_tree(request: Request, caller: Principal, filter_id: str) -> Node:
+    """The condition tree of a saved task filter the caller sees (404 otherwise)."""
     with kontor_of(request).bus.reading() as uow:
         saved = SavedFilterStore(uow.connection, caller.tenant_id).visible(
             filter_id, caller.user_id, caller.groups

@@ -385,6 +385,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.casework.cases.tables
+    import kontor.casework.forms.tables
     import kontor.casework.tasks.tables
     import kontor.messaging.tables
     import kontor.platform.audit.tables

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kontor.bootstrap import Kontor, load_schema
+from kontor.casework.forms import FormKind, deploy_form
 from kontor.messaging import outbox
 from kontor.platform import (
     BROKERS,
@@ -96,6 +97,8 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         NotificationStore(uow.connection, b.principal.tenant_id).add(
             [b.principal.user_id], "test", Notice("for B"), uow.clock.now()
         )
+        deploy_form(uow, b.principal.tenant_id, b.principal.user_id, FormKind.JSON_SCHEMA,
+                    {"type": "object"}, "schaden")  # fmt: skip
         uow.commit()
         message_id = uow.connection.execute(
             select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
@@ -118,7 +121,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
-        "filter_id": saved["filter_id"],
+        "filter_id": saved["filter_id"], "form_key": "schaden",
     }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from kontor.api.routes import (
     auth,
     cases,
     docs,
+    forms,
     health,
     messages,
     notifications,
@@ -86,6 +87,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         tasks.router,
         cases.router,
         saved_filters.router,
+        forms.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from kontor import contracts
+from kontor.casework.forms.service import check_form_data
 from kontor.casework.tasks.domain import (
     FINAL_STATES,
     SYSTEM,
@@ -110,6 +111,7 @@ def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
     store = TaskStore(uow.connection, command.tenant_id)
     task, revision = store.get(command.task_id)
     step = apply(task, operation, actor, uow.clock.now())
+    check_form_data(uow.connection, task, operation)  # 422 naming each field; nothing changes
     store.save(step.task, revision, step.entry)
     if step.task.state == TaskState.COMPLETED:
         uow.emit(

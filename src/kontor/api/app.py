@@ -26,6 +26,7 @@ from kontor.api.routes import (
     process,
     rules,
     saved_filters,
+    task_analytics,
     task_bulk,
     task_exports,
     tasks,
@@ -84,6 +85,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
         task_exports.router,  # before tasks: /export is no task id
         task_bulk.router,
+        task_analytics.router,  # before tasks: /analytics is no task id
         tasks.router,
         cases.router,
         saved_filters.router,

@@ -94,7 +94,7 @@ def show_form(
 @router.get("/{form_key}/versions/{version}")
 def show_form_version(
     form_key: FormKey,
-    version: Annotated[int, Path(ge=1)],
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
     request: Request,
     caller: Annotated[Principal, requires("tasks:read")],
 ) -> FormOut:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from kontor.api.filter_tables import SAVED_FILTERS
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.casework.tasks import (
     OPERATIONS,
@@ -26,7 +27,7 @@ from kontor.casework.tasks.filtering import TASK_FILTER_FIELDS
 from kontor.cli.common import fail, load_settings, print_json
 from kontor.errors import KontorError
 from kontor.platform import Principal, principal_of
-from kontor.platform.saved_filters import parse_filter
+from kontor.platform.saved_filters import Group, Node, SavedFilterStore, parse_filter
 
 app = typer.Typer(help="Tasks: work lists and operations.", no_args_is_help=True)
 
@@ -45,6 +46,7 @@ def list_tasks(
     group: str | None = typer.Option(None, help="Only tasks offered to this group."),
     case_id: str | None = typer.Option(None, help="Only tasks of this case."),
     filter: str | None = typer.Option(None, "--filter", help="A condition tree as JSON."),
+    filter_id: str | None = typer.Option(None, help="A saved filter that --as sees."),
     search: str | None = typer.Option(None, "--search", help="Text in name, description, …"),
     sort: Annotated[Sort, typer.Option(help="due, priority or created.")] = Sort.DUE,
     limit: int = typer.Option(50, min=1, max=500, help="At most this many."),
@@ -53,12 +55,16 @@ def list_tasks(
     """A page of a work list, with the cursor of the next page."""
     kontor = bootstrap(load_settings())
     try:
-        tree = (
-            None if filter is None else parse_filter(_json(filter, "--filter"), TASK_FILTER_FIELDS)
+        principal = _principal(kontor, tenant, user) if user else None
+        trees = (
+            [] if filter is None else [parse_filter(_json(filter, "--filter"), TASK_FILTER_FIELDS)]
         )
+        if filter_id is not None:
+            trees.append(_saved(kontor, principal, filter_id))
+        tree = None if not trees else trees[0] if len(trees) == 1 else Group(True, tuple(trees))
         wanted = TaskFilter(view, tuple(state or ()), assignee, group, case_id, None, tree, search)
         with kontor.engine.connect() as connection:
-            viewer = _viewer(_principal(kontor, tenant, user) if user else None)
+            viewer = _viewer(principal)
             page = TaskQueries(connection, tenant).page(
                 viewer, wanted, sort, limit, cursor, kontor.clock.now()
             )
@@ -136,6 +142,16 @@ def _principal(kontor: Kontor, tenant: str, user_id: str) -> Principal:
     if principal is None:
         fail(f"no active user {user_id} in tenant {tenant}")
     return principal
+
+
+def _saved(kontor: Kontor, principal: Principal | None, filter_id: str) -> Node:
+    if principal is None:
+        fail("--filter-id needs --as: saved filters belong to users")
+    with kontor.engine.connect() as connection:
+        saved = SavedFilterStore(connection, principal.tenant_id).visible(
+            filter_id, principal.user_id, principal.groups
+        )
+    return SAVED_FILTERS.tree(saved)
 
 
 def _viewer(principal: Principal | None) -> Viewer:

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from kontor.api.filter_tables import SAVED_FILTERS, filter_user
 from kontor.bootstrap import Kontor
 from kontor.bootstrap import bootstrap as real_bootstrap
 from kontor.casework.tasks import CreateTask, Task
 from kontor.cli import app, task_cmd
 from kontor.messaging import FakeClock
 from kontor.platform import UNDERWRITERS, TenantKind
+from kontor.platform.saved_filters import FilterDraft
 from kontor.settings import Settings
 from support.identity import TEST_TENANT, api_caller
 
@@ -43,6 +45,15 @@ def test_a_user_claims_and_completes_a_task_from_the_command_line(kontor: Kontor
     urgent = json.dumps({"field": "priority", "op": "ge", "value": 50})
     filtered = runner.invoke(app, ["task", "list", *base, "--filter", urgent])
     assert [t["name"] for t in json.loads(filtered.output)["items"]] == ["Rückruf"]
+    with kontor.bus.unit_of_work() as uow:
+        definition = {"field": "name", "op": "contains", "value": "rück"}
+        saved = SAVED_FILTERS.create(uow, filter_user(anna.principal), "tasks",
+                                     FilterDraft("Rückrufe", definition))  # fmt: skip
+        uow.commit()
+    by_saved = runner.invoke(
+        app, ["task", "list", *base, "--as", user, "--filter-id", saved.filter_id]
+    )
+    assert [t["name"] for t in json.loads(by_saved.output)["items"]] == ["Rückruf"]
     claimed = runner.invoke(app, ["task", "claim", task.id, *base, "--as", user])
     assert claimed.exit_code == 0, claimed.output
     assert json.loads(claimed.output)["assignee"] == user

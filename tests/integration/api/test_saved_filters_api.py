@@ -89,6 +89,12 @@ def test_a_work_list_is_narrowed_by_an_and_or_tree_over_task_and_case_fields(
     assert names(client, anna, filter=json.dumps(variable)) == ["Ablage"]
     text_vs_number = {"field": "case.data.claim_number", "op": "lt", "value": 5}
     assert names(client, anna, filter=json.dumps(text_vs_number)) == []  # no error, no match
+    digits = {"field": "case.data.amount", "op": "contains", "value": 250}
+    assert names(client, anna, filter=json.dumps(digits)) == ["Großschaden prüfen"]
+    mixed = {"field": "case.data.claim_number", "op": "in", "value": ["S-2", 7]}
+    assert names(client, anna, filter=json.dumps(mixed)) == ["Kleinschaden prüfen"]
+    without = {"field": "case.data.amount", "op": "is_empty", "value": True}
+    assert names(client, anna, filter=json.dumps(without)) == ["Rückruf Makler", "Ablage"]
     assert names(client, anna, q="MAKLER") == ["Rückruf Makler"]
     count = client.get(
         "/api/tasks/count", params={"filter": json.dumps(tree)}, headers=anna.headers

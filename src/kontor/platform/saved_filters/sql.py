@@ -37,20 +37,40 @@ def to_sql(
     custom = (special or {}).get(node.field.name)
     if custom is not None:
         return custom(node)
-    return compare(resolve(node.field, _kind(node)), node.op, node.value, _kind(node))
+    kind, value = _typed(node)
+    return compare(resolve(node.field, kind), node.op, value, kind)
 
 
-def _kind(condition: Condition) -> FieldKind:
+def _typed(condition: Condition) -> tuple[FieldKind, Any]:
+    """The kind to read an open field as, and the value in it: a number compares as a number;
+    ``contains``, ``is_empty`` and a list of mixed values read the field as text."""
     if condition.field.kind != FieldKind.ANY:
-        return condition.field.kind
-    sample = condition.value[0] if isinstance(condition.value, tuple) else condition.value
-    if isinstance(sample, bool):
+        return condition.field.kind, condition.value
+    if condition.op == Operator.IS_EMPTY:
+        return FieldKind.TEXT, condition.value
+    values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+    kinds = {_kind_of(v) for v in values if v is not None}
+    if condition.op == Operator.CONTAINS or len(kinds) != 1:
+        return FieldKind.TEXT, _as_text(condition.value)
+    return kinds.pop(), condition.value
+
+
+def _kind_of(value: Any) -> FieldKind:
+    if isinstance(value, bool):
         return FieldKind.BOOLEAN
-    if isinstance(sample, int | Decimal):
+    if isinstance(value, int | Decimal):
         return FieldKind.NUMBER
-    if isinstance(sample, dt.datetime):
+    if isinstance(value, dt.datetime):
         return FieldKind.MOMENT
     return FieldKind.TEXT
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_as_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value)
 
 
 def compare(

@@ -125,7 +125,9 @@ def _case_value(column: ColumnElement[Any]) -> ColumnElement[Any]:
 def _candidates(kind: str) -> Any:
     def condition(node: Condition) -> ColumnElement[bool]:
         found = exists().where(
-            task_candidates.c.task_id == tasks.c.task_id, task_candidates.c.kind == kind
+            task_candidates.c.tenant_id == tasks.c.tenant_id,  # lets the identity index serve
+            task_candidates.c.task_id == tasks.c.task_id,
+            task_candidates.c.kind == kind,
         )
         if node.op == Operator.IS_EMPTY:
             return ~found if node.value else found

@@ -153,6 +153,7 @@ def _view(view: View, viewer: Viewer, now: dt.datetime) -> list[ColumnElement[bo
 
 def _candidate(kind: str, identities: list[str]) -> ColumnElement[bool]:
     return exists().where(
+        task_candidates.c.tenant_id == tasks.c.tenant_id,  # lets the identity index serve
         task_candidates.c.task_id == tasks.c.task_id,
         task_candidates.c.kind == kind,
         task_candidates.c.identity.in_(identities),

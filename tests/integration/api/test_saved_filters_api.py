@@ -151,6 +151,9 @@ def test_a_saved_filter_is_private_until_shared_to_a_group_and_only_its_owner_ch
         ({"field": "case.data.", "op": "eq", "value": 1}, "definition.field"),
         ({"field": "name", "op": "eq"}, "definition.value"),
         ({"field": "name", "op": "eq", "value": "x", "extra": 1}, "definition"),
+        ({"field": "priority", "op": "gt", "value": 1e30}, "definition.value"),
+        ({"field": "case.data.amount", "op": "gt", "value": -1e30}, "definition.value"),
+        ({"field": "due_at", "op": "lt", "value": "0001-01-01T00:00:00+14:00"}, "definition.value"),
     ],
 )
 def test_a_filter_the_table_cannot_answer_is_refused_naming_the_place(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -68,8 +69,12 @@ def saved_tree(request: Request, caller: Principal, filter_id: str) -> Node:
     return SAVED_FILTERS.tree(saved)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is no JSON number")
+
+
 def _json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except ValueError as error:
         raise InvalidInput(f"filter is no JSON: {error}", field="filter") from None

@@ -20,6 +20,7 @@ from kontor.errors import InvalidInput
 MAX_DEPTH = 8
 MAX_CONDITIONS = 50
 MAX_IN_VALUES = 200
+MAX_NUMBER = Decimal(10) ** 18
 
 
 class Operator(StrEnum):
@@ -190,27 +191,34 @@ def _scalar(raw: Any, kind: FieldKind, where: str) -> Any:
         return raw
     if kind == FieldKind.BOOLEAN and isinstance(raw, bool):
         return raw
-    if kind == FieldKind.NUMBER and not isinstance(raw, bool):
-        try:
-            return Decimal(str(raw)) if isinstance(raw, int | float | Decimal | str) else _no()
-        except (InvalidOperation, ValueError):
-            pass
+    if kind == FieldKind.NUMBER and isinstance(raw, int | float | Decimal | str):
+        number = _number(raw)
+        if number is not None:
+            return number
     if kind == FieldKind.MOMENT and isinstance(raw, str):
         try:
             moment = dt.datetime.fromisoformat(raw)
-        except ValueError:
+            return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        except (ValueError, OverflowError):
             pass
-        else:
-            return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    if kind == FieldKind.ANY and (raw is None or isinstance(raw, str | bool | int | Decimal)):
+    if kind == FieldKind.ANY and (raw is None or isinstance(raw, str | bool)):
         return raw
-    if kind == FieldKind.ANY and isinstance(raw, float):
-        return Decimal(str(raw))
+    if kind == FieldKind.ANY and isinstance(raw, int | float | Decimal):
+        number = _number(raw)
+        if number is not None:
+            return number
     raise InvalidInput(f"{where}: {raw!r} is no {kind} value", field=where)
 
 
-def _no() -> Any:
-    raise ValueError("not a number")
+def _number(raw: int | float | Decimal | str) -> Decimal | None:
+    """A finite number of at most 18 integer digits as ``Decimal``; None for anything else."""
+    if isinstance(raw, bool):
+        return None
+    try:
+        number = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and abs(number) < MAX_NUMBER else None
 
 
 def to_json(node: Node) -> dict[str, Any]:

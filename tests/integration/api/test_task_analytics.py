@@ -92,6 +92,10 @@ def test_a_period_is_summed_up_per_task_group_and_user(
     backwards = {"from": PERIOD["to"], "to": PERIOD["from"]}
     refused = client.get("/api/tasks/analytics", params=backwards, headers=lead.headers)
     assert (refused.status_code, refused.json()["field"]) == (422, "to")
+    edge = {"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T00:00:00Z"}
+    assert (
+        client.get("/api/tasks/analytics", params=edge, headers=lead.headers).json()["rows"] == []
+    )
     assert (
         client.get("/api/tasks/analytics", params=PERIOD, headers=anna.headers).status_code == 403
     )

@@ -159,6 +159,25 @@ def test_json_schema_forms_are_versioned_per_key_and_the_latest_is_checked(
             "definition.components[0]",
         ),
         ({"kind": "camunda", "form_key": "a b", "definition": CLAIM_FORM}, "form_key"),
+        (
+            {
+                "kind": "camunda",
+                "definition": {
+                    "type": "default",
+                    "id": "f",
+                    "components": [{"type": "textfield", "key": "a", "validate": {"pattern": "("}}],
+                },
+            },
+            "definition.components[0].validate.pattern",
+        ),
+        (
+            {
+                "kind": "json_schema",
+                "form_key": "x",
+                "definition": {"properties": {"a": {"pattern": "("}}},
+            },
+            "definition.properties.a.pattern",
+        ),
     ],
 )
 def test_a_form_that_cannot_be_checked_is_not_deployed(

@@ -60,7 +60,7 @@ def analytics(
     """Figures of the tasks created from ``from`` to ``to`` (at most a year), grouped ``by``
     task name, form, candidate group or user; ``format=csv`` gives the same as a file."""
     start, end = _utc(start), _utc(end)
-    if not start < end <= start + MAX_PERIOD:
+    if not (start < end and end - start <= MAX_PERIOD):
         raise InvalidInput("the period runs forward and spans at most 366 days", field="to")
     with kontor_of(request).bus.reading() as uow:
         rows = task_analytics(uow.connection, caller.tenant_id, start, end, by)

@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -111,7 +112,7 @@ def _field_schema(component: Mapping[str, Any], here: str) -> dict[str, Any]:
         schema = {"type": "string"}
         _copy(checks, schema, {"minLength": "minLength", "maxLength": "maxLength"}, here)
         if checks.get("pattern"):
-            schema["pattern"] = str(checks["pattern"])
+            schema["pattern"] = _pattern(str(checks["pattern"]), f"{here}.validate.pattern")
         if checks.get("validationType") == "email":
             schema["pattern"] = _EMAIL
     if checks.get("required") and schema.get("type") == "string":
@@ -130,6 +131,14 @@ def _copy(
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise InvalidInput(f"{here}.validate.{name} must be a number", field=f"{here}.validate")
         schema[keyword] = value
+
+
+def _pattern(pattern: str, where: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise InvalidInput(f"{where} is no regular expression: {error}", field=where) from None
+    return pattern
 
 
 def _choices(component: Mapping[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

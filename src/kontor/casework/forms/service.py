@@ -67,6 +67,7 @@ def deploy_form(
     """Deploy the next version of a form; a Camunda form's key defaults to its ``id``."""
     if kind == FormKind.CAMUNDA:
         data_schema = schema_of_form(definition)
+        check_schema(data_schema)  # a component's pattern that is no regular expression
     else:
         check_schema(definition)
         data_schema = dict(definition)

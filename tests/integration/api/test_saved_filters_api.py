@@ -179,3 +179,22 @@ def test_a_table_tells_which_fields_its_filters_may_name(
     assert offered["open_prefixes"] == ["case.data.", "variables."]
     unknown = client.get("/api/saved-filters/tables/nothing", headers=anna.headers)
     assert (unknown.status_code, unknown.json()["field"]) == (422, "table_id")
+
+
+def test_a_saved_filter_opens_the_work_list_in_its_own_order_unless_one_is_asked_for(
+    kontor: Kontor, client: TestClient
+) -> None:
+    anna = underwriter(kontor, "anna")
+    new_task(client, anna, name="Früh, unwichtig", priority=10, due_at="2026-03-03T08:00:00Z")
+    new_task(client, anna, name="Spät, dringend", priority=90, due_at="2026-03-09T08:00:00Z")
+    body = {"table_id": "tasks", "name": "Nach Priorität", "sort": "priority",
+            "definition": {"field": "priority", "op": "ge", "value": 0}}  # fmt: skip
+    saved = client.post("/api/saved-filters", json=body, headers=anna.headers).json()
+
+    def listed(**params: Any) -> list[str]:
+        found = client.get("/api/tasks", params={"filter_id": saved["filter_id"], **params},
+                           headers=anna.headers)  # fmt: skip
+        return [t["name"] for t in found.json()["items"]]
+
+    assert listed() == ["Spät, dringend", "Früh, unwichtig"]
+    assert listed(sort="due") == ["Früh, unwichtig", "Spät, dringend"]

@@ -44,12 +44,13 @@ def export_tasks(
     caller: Annotated[Principal, requires("tasks:read")],
     query: Annotated[WorkListQuery, Depends(work_list_query)],
     format: ExportFormat = ExportFormat.CSV,
-    sort: Sort = Sort.DUE,
+    sort: Sort | None = None,
 ) -> StreamingResponse:
     """The work list (same filters as ``GET /api/tasks``) as CSV or XLSX, streamed page by page;
     422 when it holds more rows than ``KONTOR_EXPORT_MAX_ROWS``."""
     kontor = kontor_of(request)
-    wanted = query.resolve(request, caller)
+    wanted, saved_sort = query.resolve(request, caller)
+    order = sort or saved_sort or Sort.DUE
     viewer = Viewer(caller.user_id, caller.groups)
     limit = kontor.settings.export_max_rows
     with kontor.bus.reading() as uow:
@@ -58,7 +59,7 @@ def export_tasks(
         )
     if rows > limit:
         raise ExportTooLarge(rows, limit)
-    tasks = capped(_rows(kontor, caller.tenant_id, viewer, wanted, sort), limit)
+    tasks = capped(_rows(kontor, caller.tenant_id, viewer, wanted, order), limit)
     name = f"aufgaben-{kontor.clock.now():%Y%m%d-%H%M}.{format.value}"
     return StreamingResponse(
         stream(format, TASK_COLUMNS, tasks, "Aufgaben"),

@@ -12,11 +12,11 @@ from fastapi import Query, Request
 
 from kontor.api.filter_tables import SAVED_FILTERS
 from kontor.api.wiring import kontor_of
-from kontor.casework.tasks import TaskFilter, TaskState, View
+from kontor.casework.tasks import Sort, TaskFilter, TaskState, View
 from kontor.casework.tasks.filtering import TASK_FILTER_FIELDS
 from kontor.errors import InvalidInput
 from kontor.platform import Principal
-from kontor.platform.saved_filters import Group, Node, SavedFilterStore, parse_filter
+from kontor.platform.saved_filters import Group, Node, SavedFilter, SavedFilterStore, parse_filter
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,19 @@ class WorkListQuery:
     filter_id: str | None
     inline: Node | None
 
-    def resolve(self, request: Request, caller: Principal) -> TaskFilter:
-        """The filter: the plain ones AND the saved filter AND the inline one."""
-        trees = [] if self.filter_id is None else [saved_tree(request, caller, self.filter_id)]
+    def resolve(self, request: Request, caller: Principal) -> tuple[TaskFilter, Sort | None]:
+        """The filter (the plain ones AND the saved filter AND the inline one) and the sort
+        order the saved filter keeps, if it names one of the work list's."""
+        trees, saved_sort = [], None
+        if self.filter_id is not None:
+            saved = _saved(request, caller, self.filter_id)
+            trees.append(SAVED_FILTERS.tree(saved))
+            saved_sort = Sort(saved.sort) if saved.sort in set(Sort) else None
         trees += [] if self.inline is None else [self.inline]
         if not trees:
-            return self.plain
-        return replace(self.plain, tree=trees[0] if len(trees) == 1 else Group(True, tuple(trees)))
+            return self.plain, saved_sort
+        tree = trees[0] if len(trees) == 1 else Group(True, tuple(trees))
+        return replace(self.plain, tree=tree), saved_sort
 
 
 def work_list_query(
@@ -58,6 +64,10 @@ def work_list_query(
 
 def saved_tree(request: Request, caller: Principal, filter_id: str) -> Node:
     """The condition tree of a saved task filter the caller sees (404 otherwise)."""
+    return SAVED_FILTERS.tree(_saved(request, caller, filter_id))
+
+
+def _saved(request: Request, caller: Principal, filter_id: str) -> SavedFilter:
     with kontor_of(request).bus.reading() as uow:
         saved = SavedFilterStore(uow.connection, caller.tenant_id).visible(
             filter_id, caller.user_id, caller.groups
@@ -66,7 +76,7 @@ def saved_tree(request: Request, caller: Principal, filter_id: str) -> Node:
         raise InvalidInput(
             f"filter {filter_id} filters {saved.table_id}, not tasks", field="filter_id"
         )
-    return SAVED_FILTERS.tree(saved)
+    return saved
 
 
 def _no_constant(name: str) -> Any:

@@ -125,17 +125,22 @@ def list_tasks(
     request: Request,
     caller: Annotated[Principal, requires("tasks:read")],
     query: Annotated[WorkListQuery, Depends(work_list_query)],
-    sort: Sort = Sort.DUE,
+    sort: Sort | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> TaskPageOut:
     """A work list (mine, my groups' queue, delegated by me, overdue, all) of open tasks,
     narrowed by filters, a saved (``filter_id``) or inline (``filter``) filter and a search."""
     kontor = kontor_of(request)
-    wanted = query.resolve(request, caller)
+    wanted, saved_sort = query.resolve(request, caller)
     with kontor.bus.reading() as uow:
         page = TaskQueries(uow.connection, caller.tenant_id).page(
-            viewer_of(caller), wanted, sort, limit, cursor, kontor.clock.now()
+            viewer_of(caller),
+            wanted,
+            sort or saved_sort or Sort.DUE,
+            limit,
+            cursor,
+            kontor.clock.now(),
         )
     return TaskPageOut(items=[TaskOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
@@ -148,7 +153,7 @@ def count_tasks(
 ) -> CountOut:
     """How many tasks a work list holds (the same filters as the list)."""
     kontor = kontor_of(request)
-    wanted = query.resolve(request, caller)
+    wanted, _ = query.resolve(request, caller)
     with kontor.bus.reading() as uow:
         count = TaskQueries(uow.connection, caller.tenant_id).count(
             viewer_of(caller), wanted, kontor.clock.now()

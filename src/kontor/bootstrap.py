@@ -417,11 +417,13 @@ def load_schema() -> MetaData:
     import kontor.apps.portfolio_transfer.tables
     import kontor.casework.cases.tables
     import kontor.casework.tasks.deadline_tables
+    import kontor.casework.forms.tables
     import kontor.casework.tasks.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.absence_tables
     import kontor.platform.audit.tables
     import kontor.platform.notifications.tables
+    import kontor.platform.saved_filters.tables
     import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.platform.usage.tables

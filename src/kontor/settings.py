@@ -199,6 +199,8 @@ class Settings(BaseSettings):
     )
     portfolio_transfer_run_seconds: float = Field(
         default=300.0, gt=0, description="how often the transfer runs fire (seed: 5 minutes)"
+    export_max_rows: int = Field(
+        default=100_000, ge=1, description="most rows one CSV or XLSX export of a table holds"
     )
 
     @model_validator(mode="after")

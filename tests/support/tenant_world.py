@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
 from kontor.bootstrap import Kontor, load_schema
+from kontor.casework.forms import FormKind, deploy_form
 from kontor.messaging import outbox
 from kontor.platform import (
     BROKERS,
@@ -98,6 +99,8 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         NotificationStore(uow.connection, b.principal.tenant_id).add(
             [b.principal.user_id], "test", Notice("for B"), uow.clock.now()
         )
+        deploy_form(uow, b.principal.tenant_id, b.principal.user_id, FormKind.JSON_SCHEMA,
+                    {"type": "object"}, "schaden")  # fmt: skip
         uow.commit()
         message_id = uow.connection.execute(
             select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)
@@ -114,6 +117,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     away = {"starts_at": "2026-07-01T00:00:00Z", "ends_at": "2026-07-15T00:00:00Z",
             "substitute_group_id": "operator_staff"}  # fmt: skip
     absence = client.post("/api/auth/me/absences", json=away, headers=as_b).json()
+    urgent = {"table_id": "tasks", "name": "Dringend",
+              "definition": {"field": "priority", "op": "ge", "value": 80}}  # fmt: skip
+    saved = client.post("/api/saved-filters", json=urgent, headers=as_b).json()
     return {
         "request_id": request_id, "action": "forward",
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
@@ -123,7 +129,8 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
-        "absence_id": absence["absence_id"], **portfolio,
+        "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
+        "form_key": "schaden", **portfolio,
     }  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from kontor.api.routes import (
     auth,
     cases,
     docs,
+    forms,
     health,
     messages,
     notifications,
@@ -29,6 +30,10 @@ from kontor.api.routes import (
     process,
     rules,
     task_deadlines,
+    saved_filters,
+    task_analytics,
+    task_bulk,
+    task_exports,
     tasks,
     tenants,
     usage,
@@ -83,6 +88,9 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         audit.router,
         usage.router,
         notifications.router,
+        task_exports.router,  # before tasks: /export is no task id
+        task_bulk.router,
+        task_analytics.router,  # before tasks: /analytics is no task id
         tasks.router,
         cases.router,
         portfolio_transfer.router,
@@ -90,6 +98,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         portfolio_contracts.router,
         task_deadlines.router,
         absences.router,
+        saved_filters.router,
+        forms.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -20,6 +20,7 @@ from kontor.cli import (
     messages_cmd,
     server_cmd,
     transfer_cmd,
+    task_cmd,
     usage_cmd,
 )
 
@@ -42,6 +43,7 @@ app.add_typer(identity_cmd.user_app, name="user")
 app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(gdv_cmd.app, name="gdv")
 app.add_typer(transfer_cmd.app, name="transfer")
+app.add_typer(task_cmd.app, name="task")
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

@@ -68,11 +68,13 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/portfolio/claims-ratios/{ratio_id}"): {"version": 1, "product": "mine"},
     ("PUT", "/api/tasks/{task_id}/deadlines"): {"completion": {"at": "2026-07-01T00:00:00Z"}},
+    ("PATCH", "/api/saved-filters/{filter_id}"): {"name": "mine now"},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
     "/api/platform/groups/{group_id}/permissions": "group ids are names; A's request is A's group",
     "/api/apps/portfolio-transfer/bulk/{action}": "an action name; each item answers not found",
+    "/api/saved-filters/tables/{table_id}": "the fields a table offers are the same for everyone",
 }
 
 
@@ -148,6 +150,8 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
         page = client.get(f"/api/portfolio/{listed}", headers=as_a).json()
         assert page == {"items": [], "next_cursor": None}
     assert client.get("/api/auth/me/absences", headers=as_a).json() == []
+    assert client.get("/api/saved-filters", headers=as_a).json() == []
+    assert client.get("/api/forms", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

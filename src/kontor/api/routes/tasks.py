@@ -5,23 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.routes.task_filters import WorkListQuery, work_list_query
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.casework.tasks import (
     OPERATIONS,
     CreateTask,
     HistoryEntry,
+    NewTaskFields,
     Sort,
     Task,
-    TaskFilter,
     TaskQueries,
     TaskState,
     TaskStore,
-    View,
     Viewer,
     WorkOnTask,
 )
@@ -33,22 +33,8 @@ router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRo
 OperationName = Annotated[str, Path(pattern="^(" + "|".join(OPERATIONS) + ")$")]
 
 
-class TaskIn(BaseModel):
+class TaskIn(NewTaskFields):
     """A standalone task: reserved for ``assignee``, else in its candidates' queue."""
-
-    name: str = Field(min_length=1, max_length=500)
-    description: str | None = None
-    assignee: str | None = None
-    candidate_users: list[str] = Field(default_factory=list)
-    candidate_groups: list[str] = Field(default_factory=list)
-    priority: int = Field(default=50, ge=0, le=100)
-    due_at: dt.datetime | None = None
-    follow_up_at: dt.datetime | None = None
-    form_key: str | None = None
-    case_id: str | None = None
-    variables: dict[str, Any] = Field(default_factory=dict)
-    start_deadline: DeadlineSpec | None = None
-    completion_deadline: DeadlineSpec | None = None  # none: ``due_at`` is one
 
 
 class OperationIn(BaseModel):
@@ -130,18 +116,8 @@ class CountOut(BaseModel):
     count: int
 
 
-def _filter(
-    view: View,
-    state: list[TaskState] | None,
-    assignee: str | None,
-    group: str | None,
-    case_id: str | None,
-    due_before: dt.datetime | None,
-) -> TaskFilter:
-    return TaskFilter(view, tuple(state or ()), assignee, group, case_id, due_before)
-
-
-def _viewer(caller: Principal) -> Viewer:
+def viewer_of(caller: Principal) -> Viewer:
+    """The caller as the viewer of a work list."""
     return Viewer(caller.user_id, caller.groups)
 
 
@@ -149,22 +125,23 @@ def _viewer(caller: Principal) -> Viewer:
 def list_tasks(
     request: Request,
     caller: Annotated[Principal, requires("tasks:read")],
-    view: View = View.ALL,
-    state: Annotated[list[TaskState] | None, Query()] = None,
-    assignee: str | None = None,
-    group: str | None = None,
-    case_id: str | None = None,
-    due_before: dt.datetime | None = None,
-    sort: Sort = Sort.DUE,
+    query: Annotated[WorkListQuery, Depends(work_list_query)],
+    sort: Sort | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> TaskPageOut:
-    """A work list (mine, my groups' queue, delegated by me, overdue, all) of open tasks."""
+    """A work list (mine, my groups' queue, delegated by me, overdue, all) of open tasks,
+    narrowed by filters, a saved (``filter_id``) or inline (``filter``) filter and a search."""
     kontor = kontor_of(request)
-    wanted = _filter(view, state, assignee, group, case_id, due_before)
-    with kontor.bus.unit_of_work() as uow:
+    wanted, saved_sort = query.resolve(request, caller)
+    with kontor.bus.reading() as uow:
         page = TaskQueries(uow.connection, caller.tenant_id).page(
-            _viewer(caller), wanted, sort, limit, cursor, kontor.clock.now()
+            viewer_of(caller),
+            wanted,
+            sort or saved_sort or Sort.DUE,
+            limit,
+            cursor,
+            kontor.clock.now(),
         )
     return TaskPageOut(items=[TaskOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
@@ -173,19 +150,14 @@ def list_tasks(
 def count_tasks(
     request: Request,
     caller: Annotated[Principal, requires("tasks:read")],
-    view: View = View.ALL,
-    state: Annotated[list[TaskState] | None, Query()] = None,
-    assignee: str | None = None,
-    group: str | None = None,
-    case_id: str | None = None,
-    due_before: dt.datetime | None = None,
+    query: Annotated[WorkListQuery, Depends(work_list_query)],
 ) -> CountOut:
     """How many tasks a work list holds (the same filters as the list)."""
     kontor = kontor_of(request)
-    wanted = _filter(view, state, assignee, group, case_id, due_before)
-    with kontor.bus.unit_of_work() as uow:
+    wanted, _ = query.resolve(request, caller)
+    with kontor.bus.reading() as uow:
         count = TaskQueries(uow.connection, caller.tenant_id).count(
-            _viewer(caller), wanted, kontor.clock.now()
+            viewer_of(caller), wanted, kontor.clock.now()
         )
     return CountOut(count=count)
 

@@ -3,7 +3,7 @@
 from kontor.casework.tasks.domain import Actor, HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker, TaskNotFound
 from kontor.casework.tasks.handlers import register
-from kontor.casework.tasks.messages import CreateTask, WorkOnTask
+from kontor.casework.tasks.messages import CreateTask, NewTaskFields, WorkOnTask
 from kontor.casework.tasks.operations import OPERATIONS
 from kontor.casework.tasks.queries import Sort, TaskFilter, TaskQueries, View, Viewer
 from kontor.casework.tasks.store import TaskStore
@@ -14,6 +14,7 @@ __all__ = [
     "CreateTask",
     "HistoryEntry",
     "InvalidTaskTransition",
+    "NewTaskFields",
     "NotTaskWorker",
     "Sort",
     "Task",

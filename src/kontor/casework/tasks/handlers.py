@@ -12,6 +12,7 @@ from kontor import contracts
 from kontor.casework.tasks.completion_rules import register_completion_rules
 from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.casework.tasks.deadlines import after_change, after_create, settle
+from kontor.casework.forms.service import check_form_data
 from kontor.casework.tasks.domain import (
     FINAL_STATES,
     SYSTEM,
@@ -127,6 +128,7 @@ def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
     store = TaskStore(uow.connection, command.tenant_id)
     task, revision = store.get(command.task_id)
     step = apply(task, operation, actor, uow.clock.now())
+    check_form_data(uow.connection, task, operation)  # 422 naming each field; nothing changes
     store.save(step.task, revision, step.entry)
     changed = after_change(uow, store, step.task, revision + 1, task, command.actor)
     if step.task.state == TaskState.COMPLETED:

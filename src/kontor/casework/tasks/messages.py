@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.messaging import Command
 
 
-class CreateTask(Command, type_name="casework.create_task"):
-    """Create a standalone task (by a person, a rule or an application)."""
+class NewTaskFields(BaseModel):
+    """What a new standalone task carries: one source for the command and the API body."""
 
     name: str = Field(min_length=1, max_length=500)
     description: str | None = None
@@ -25,9 +25,14 @@ class CreateTask(Command, type_name="casework.create_task"):
     form_key: str | None = None
     case_id: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
-    task_id: str | None = None
     start_deadline: DeadlineSpec | None = None
     completion_deadline: DeadlineSpec | None = None  # none: the due date, if any, is one
+
+
+class CreateTask(Command, NewTaskFields, type_name="casework.create_task"):
+    """Create a standalone task (by a person, a rule or an application)."""
+
+    task_id: str | None = None
 
 
 class WorkOnTask(Command, type_name="casework.work_on_task"):

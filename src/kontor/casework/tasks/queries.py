@@ -24,9 +24,11 @@ from sqlalchemy import (
 )
 
 from kontor.casework.tasks.domain import FINAL_STATES, Task, TaskState
+from kontor.casework.tasks.filtering import search_condition, task_condition
 from kontor.casework.tasks.store import TaskStore
 from kontor.casework.tasks.tables import task_candidates, tasks
 from kontor.errors import InvalidInput
+from kontor.platform.saved_filters import Node
 
 _NO_DUE_DATE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)  # undated tasks sort last
 
@@ -67,6 +69,8 @@ class TaskFilter:
     group: str | None = None
     case_id: str | None = None
     due_before: dt.datetime | None = None
+    tree: Node | None = None  # a saved or inline filter over ``TASK_FILTER_FIELDS``
+    search: str | None = None  # text any of the searched columns contains
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,10 @@ class TaskQueries:
             conditions.append(tasks.c.case_id == wanted.case_id)
         if wanted.due_before is not None:
             conditions.append(tasks.c.due_at < wanted.due_before)
+        if wanted.tree is not None:
+            conditions.append(task_condition(wanted.tree, self.connection.dialect.name))
+        if wanted.search:
+            conditions.append(search_condition(wanted.search))
         return query.where(and_(*conditions))
 
 
@@ -146,6 +154,7 @@ def _view(view: View, viewer: Viewer, now: dt.datetime) -> list[ColumnElement[bo
 
 def _candidate(kind: str, identities: list[str]) -> ColumnElement[bool]:
     return exists().where(
+        task_candidates.c.tenant_id == tasks.c.tenant_id,  # lets the identity index serve
         task_candidates.c.task_id == tasks.c.task_id,
         task_candidates.c.kind == kind,
         task_candidates.c.identity.in_(identities),

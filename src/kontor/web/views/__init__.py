@@ -1,0 +1,27 @@
+"""Declared views: tables, actions, forms and menu tiles that the shell renders."""
+
+from kontor.web.views.declarations import (
+    Action,
+    AppMenu,
+    Column,
+    Filter,
+    FormView,
+    Kind,
+    MenuEntry,
+    SavedFilters,
+    TableView,
+    ViewContext,
+)
+
+__all__ = [
+    "Action",
+    "AppMenu",
+    "Column",
+    "Filter",
+    "FormView",
+    "Kind",
+    "MenuEntry",
+    "SavedFilters",
+    "TableView",
+    "ViewContext",
+]

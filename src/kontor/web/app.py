@@ -37,7 +37,8 @@ def create_app(
     app = create_api(settings, kontor)
     registry = registry or default_registry()
     app.state.web_registry = registry
-    for router in (shell.router, profile.router, tasks.router, table_router(registry.tables)):
+    # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}
+    for router in (shell.router, profile.router, table_router(registry.tables), tasks.router):
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, _forbidden)  # type: ignore[arg-type]

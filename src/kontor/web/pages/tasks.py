@@ -199,7 +199,7 @@ async def work_on_task(
         declared = registry.forms.get(task.form_key or "")
         if declared is not None:
             data, errors = coerce(declared, form)
-            errors = errors or validation_errors(declared, data)
+            errors = {**validation_errors(declared, data), **errors}
             if errors:
                 problem = "Bitte prüfen Sie die markierten Felder."
                 return _task_page(

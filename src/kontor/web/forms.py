@@ -20,9 +20,9 @@ def parse_german_number(text: str) -> Decimal:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(text) from None
+        raise ValueError(f"not a number: {text!r}") from None
     if not number.is_finite():
-        raise ValueError(text)
+        raise ValueError(f"not a number: {text!r}")
     return number
 
 

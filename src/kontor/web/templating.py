@@ -41,6 +41,12 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
 
 
 @pass_context
+def _translated(context: Context, message: Any) -> str:
+    """A declared or computed text, translated; unlike ``_()`` it stays escaped."""
+    return translations(context.get("language", "de")).gettext(str(message))
+
+
+@pass_context
 def _moment(context: Context, value: Any) -> str:
     return format_moment(value, context.get("language", "de"))
 
@@ -71,7 +77,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(moment=_moment, day=_day, money=_money, number=_number)
+    env.filters.update(t=_translated, moment=_moment, day=_day, money=_money, number=_number)
     return env
 
 

@@ -75,6 +75,7 @@ def test_a_context_menu_action_applies_to_the_selection_or_only_to_the_clicked_r
     assert page.locator(".selected-count").inner_text() == "3"
     rows.nth(1).click(button="right")
     menu = page.get_by_role("dialog")
+    menu.wait_for()
     assert menu.locator(".menu-scope").inner_text() == "Aktion für 3 ausgewählte Zeilen"
     screenshot(page, "context-menu")
     assert axe_violations(page) == []
@@ -156,3 +157,26 @@ def test_a_task_is_completed_through_its_form_after_a_german_field_error(
         variables = client.get(f"/api/tasks/{task_id}").json()["variables"]
     assert variables["decision"] == "approve"
     assert str(variables["amount"]) == "1234.50"
+
+
+def test_all_rows_matching_a_filter_are_chosen_beyond_the_page(
+    server: Server, page: Any, tasks: dict[str, str]
+) -> None:
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks?q=Prüfung&sort=priority")  # 30 rows on two pages
+    page.get_by_role("checkbox", name="Zeile auswählen: Prüfung Nr. 02").check()
+    page.get_by_role("button", name="Alle Treffer dieses Filters auswählen").click()
+    assert page.locator(".selected-count").inner_text() == "30"
+    page.get_by_role("button", name="Aktionen für Auswahl").click()
+    menu = page.get_by_role("dialog")
+    assert menu.locator(".menu-scope").inner_text() == "Aktion für alle 30 Treffer dieses Filters"
+    menu.get_by_label("Begründung (falls nötig)").fill("Frist läuft ab")
+    menu.get_by_role("button", name="Eskalieren").click()
+    results = page.locator("#action-results .result-list li")
+    results.first.wait_for()
+    assert len(results.all_inner_texts()) == 30
+    assert all(text.endswith("Erledigt.") for text in results.all_inner_texts())
+    with server.client() as client:
+        history = client.get(f"/api/tasks/{tasks['Prüfung Nr. 29']}").json()["history"]
+    assert history[-1]["operation"] == "escalate"  # on the second page, escalated too
+    assert history[-1]["reason"] == "Frist läuft ab"

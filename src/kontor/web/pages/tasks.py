@@ -21,6 +21,7 @@ from kontor.web.registry import WebRegistry
 from kontor.web.security import page_requires
 from kontor.web.templating import render
 from kontor.web.views import Action, Column, Filter, FormView, Kind, TableView, ViewContext
+from kontor.web.views.declarations import ActionRun
 
 router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
 
@@ -64,11 +65,11 @@ def work_list_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[A
         return queries.listing(_viewer(context.principal), TaskFilter(view), context.now)
 
 
-def _work(operation: str) -> Any:
+def _work(operation: str) -> ActionRun:
+    """An action running a task operation through the task system's handler."""
+
     def run(context: ViewContext, row_id: str, reason: str | None) -> None:
-        arguments = {"reason": reason} if reason and operation in ("escalate", "reject") else {}
-        if operation in ("escalate", "reject") and not reason:
-            arguments = {"reason": ""}
+        arguments = {"reason": reason or ""} if operation in ("escalate", "reject") else {}
         context.kontor.bus.handle(
             WorkOnTask(
                 tenant_id=context.principal.tenant_id, actor=context.principal.user_id,

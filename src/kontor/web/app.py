@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from kontor.api import create_app as create_api
 from kontor.bootstrap import Kontor
 from kontor.settings import Settings
-from kontor.web.pages import profile, shell, tasks
+from kontor.web.pages import cases, profile, shell, tasks
 from kontor.web.registry import WebRegistry
 from kontor.web.security import (
     PageForbidden,
@@ -26,6 +26,7 @@ def default_registry() -> WebRegistry:
 
     registry = WebRegistry()
     tasks.declare(registry)
+    cases.declare(registry)
     register_apps(registry)
     return registry
 
@@ -38,7 +39,8 @@ def create_app(
     registry = registry or default_registry()
     app.state.web_registry = registry
     # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}
-    for router in (shell.router, profile.router, table_router(registry.tables), tasks.router):
+    tables = table_router(registry.tables)
+    for router in (shell.router, profile.router, tables, tasks.router, cases.router):
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, _forbidden)  # type: ignore[arg-type]

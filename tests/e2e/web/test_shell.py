@@ -105,3 +105,12 @@ def test_the_profile_changes_the_password_and_lists_sessions_and_tokens(
     assert "Auswertung" in page.locator("table").nth(1).inner_text()
     assert "diese Sitzung" in page.locator("table").first.inner_text()
     screenshot(page, "profile")
+
+
+def test_the_case_list_is_reachable_from_the_menu_and_accessible(server: Server, page: Any) -> None:
+    sign_in(page, server.base)
+    page.get_by_role("navigation").get_by_role("link", name="Vorgänge").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Vorgänge"
+    assert page.get_by_label("Offen/geschlossen").input_value() == "open"
+    assert "Keine Einträge." in page.locator("#table-area").inner_text()
+    assert axe_violations(page) == []

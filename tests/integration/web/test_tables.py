@@ -15,6 +15,7 @@ from kontor.platform import BROKERS, PERMISSIONS, TenantKind
 from kontor.settings import Environment, Settings
 from kontor.web import create_app
 from support.backends import BACKENDS
+from support.cases import case_types
 from support.identity import Caller, api_caller
 from support.tenant_world import broker
 
@@ -123,3 +124,33 @@ def test_pages_carry_a_strict_content_security_policy_and_speak_english_on_reque
     english = client.get("/tasks", headers=a.headers).text
     assert "Search all columns" in english
     assert "My tasks" in english
+
+
+def open_case(client: TestClient, caller: Caller, key: str, title: str) -> str:
+    """A claim case of ``caller``'s tenant."""
+    body = {"case_type": "claim", "business_key": key, "title": title,
+            "data": {"claim_number": key, "amount": 1234.5}}  # fmt: skip
+    answer = client.post("/api/cases", json=body, headers=caller.headers)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["case_id"])
+
+
+def test_the_case_list_shows_the_tenants_cases_and_a_case_its_data(engine: Engine) -> None:
+    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
+    kontor = bootstrap(settings, engine=engine, clock=FakeClock(), case_types=case_types())
+    with TestClient(create_app(settings, kontor)) as client:
+        a, b = broker(kontor, "makler-a"), broker(kontor, "makler-b")
+        water = open_case(client, a, "S-1", "Wasserschaden Müller")
+        open_case(client, a, "S-2", "Sturmschaden Schulz")
+        open_case(client, b, "S-9", "Fremder Schaden")
+        listed = client.get("/cases", headers=a.headers).text
+        assert "Wasserschaden Müller" in listed
+        assert "Sturmschaden Schulz" in listed
+        assert "Fremder Schaden" not in listed
+        searched = client.get("/cases?q=wasser", headers=a.headers).text
+        assert "Wasserschaden Müller" in searched
+        assert "Sturmschaden Schulz" not in searched
+        shown = client.get(f"/cases/{water}", headers=a.headers)
+        assert shown.status_code == 200
+        assert "claim_number" in shown.text
+        assert "S-1" in shown.text

@@ -53,7 +53,7 @@ CASE_LIST = TableView(
         Column("title", "Titel"),
         Column("case_type", "Art"),
         Column("status", "Status", sortable=True),
-        Column("owner", "Verantwortlich", sortable=True),
+        Column("owner", "Verantwortlich", Kind.USER, sortable=True),
         Column("due_date", "Fällig am", Kind.DATE),
         Column("created_at", "Angelegt am", Kind.DATETIME),
     ),

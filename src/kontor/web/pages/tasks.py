@@ -17,6 +17,7 @@ from kontor.platform import Principal
 from kontor.web.forms import coerce, validation_errors
 from kontor.web.messages import STATE_WORDS, german_error
 from kontor.web.pages.forms import form_of
+from kontor.web.people import display_names
 from kontor.web.registry import WebRegistry
 from kontor.web.security import page_requires
 from kontor.web.templating import render
@@ -44,6 +45,19 @@ OPERATION_LABELS = {
     "escalate": "Eskalieren",
 }
 """The operations the task view offers, in German."""
+HISTORY_WORDS = {
+    **OPERATION_LABELS,
+    "create": "Angelegt",
+    "assign": "Zugewiesen",
+    "save_draft": "Entwurf gespeichert",
+    "suspend": "Angehalten",
+    "resume": "Fortgesetzt",
+    "cancel": "Abgebrochen",
+    "fail": "Fehlgeschlagen",
+    "obsolete": "Hinfällig geworden",
+    "route": "Nach Regel verteilt",
+}
+"""The history's operations in German."""
 OPERATION_FIELDS: dict[str, tuple[str, ...]] = {
     "delegate": ("user_id", "reason"),
     "forward": ("user_id", "group_id", "reason"),
@@ -90,7 +104,7 @@ WORK_LIST = TableView(
     columns=(
         Column("name", "Aufgabe"),
         Column("state", "Status", Kind.BADGE, labels=STATE_WORDS),
-        Column("assignee", "Bearbeiter"),
+        Column("assignee", "Bearbeiter", Kind.USER),
         Column("priority", "Priorität", Kind.NUMBER, sortable=True),
         Column("due_at", "Fällig am", Kind.DATETIME, sortable=True),
         Column("created_at", "Angelegt am", Kind.DATETIME, sortable=True),
@@ -156,14 +170,16 @@ def _task_page(
                 request, "error.html", {"message": "Diese Aufgabe gibt es nicht."}, status=404
             )
         history = store.history(task_id)
+        people = [task.assignee, task.owner, *(entry.actor for entry in history)]
+        names = display_names(connection, caller.tenant_id, people)
     registry: WebRegistry = request.app.state.web_registry
     form = registry.forms.get(task.form_key or "")
     context = {
         "principal": caller, "task": task, "history": history, "form": form,
-        "state_words": STATE_WORDS, "operations": OPERATION_LABELS,
+        "state_words": STATE_WORDS, "operations": OPERATION_LABELS, "history_words": HISTORY_WORDS,
         "operation_fields": OPERATION_FIELDS, "message": message, "problem": problem,
         "values": values or {}, "errors": errors or {},
-        "can_work": caller.has("tasks:work"),
+        "can_work": caller.has("tasks:work"), "names": names,
     }  # fmt: skip
     return render(request, "task.html", context, status=status)
 

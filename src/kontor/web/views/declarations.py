@@ -29,6 +29,7 @@ class Kind(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
     BADGE = "badge"  # a short status word, translated through the view's ``labels``
+    USER = "user"  # a user id, shown as the user's name
 
 
 @dataclass(frozen=True)

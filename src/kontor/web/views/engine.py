@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, String, cast, func, or_, select
 from sqlalchemy.sql import Subquery
 
-from kontor.web.views.declarations import TableView, ViewContext
+from kontor.web.people import display_names
+from kontor.web.views.declarations import Kind, TableView, ViewContext
 from kontor.web.views.state import TableState
 
 EXPORT_CHUNK = 500
@@ -64,6 +65,7 @@ def page(
     offset = (state.page - 1) * view.page_size
     query = _ordered(view, matching, state).limit(view.page_size + 1).offset(offset)
     rows = [dict(row) for row in connection.execute(query).mappings()]
+    _show_names(connection, view, context, rows, {})
     total = None
     if view.count:
         total = int(connection.execute(select(func.count()).select_from(matching)).scalar_one())
@@ -76,11 +78,13 @@ def all_rows(
     """Every matching row in the table's order, at most ``cap``, read in chunks."""
     matching = _matching(view, context, state)
     query = _ordered(view, matching, state).limit(cap)
-    result = connection.execution_options(stream_results=True, yield_per=EXPORT_CHUNK).execute(
-        query
-    )
-    for row in result.mappings():
-        yield dict(row)
+    streaming = connection.execution_options(stream_results=True, yield_per=EXPORT_CHUNK)
+    names: dict[str, str] = {}
+    for chunk in streaming.execute(query).mappings().partitions(EXPORT_CHUNK):
+        rows = [dict(row) for row in chunk]
+        with context.kontor.engine.connect() as lookup:  # the export's cursor stays open
+            _show_names(lookup, view, context, rows, names)
+        yield from rows
 
 
 def matching_ids(
@@ -90,3 +94,22 @@ def matching_ids(
     matching = _matching(view, context, state)
     query = select(matching.c.id).order_by(matching.c.id).limit(cap)
     return [str(row_id) for row_id in connection.execute(query).scalars()]
+
+
+def _show_names(
+    connection: Connection,
+    view: TableView,
+    context: ViewContext,
+    rows: list[dict[str, Any]],
+    names: dict[str, str],
+) -> None:
+    """Put the users' names in the ``USER`` columns (``names`` caches them across calls)."""
+    keys = [column.key for column in view.columns if column.kind is Kind.USER]
+    if not keys:
+        return
+    ids = [row[key] for row in rows for key in keys if row.get(key) is not None]
+    display_names(connection, context.principal.tenant_id, ids, names)
+    for row in rows:
+        for key in keys:
+            if row.get(key) is not None:
+                row[key] = names[row[key]]

@@ -32,6 +32,10 @@ def test_a_wrong_password_is_refused_in_german_then_the_right_one_opens_the_menu
     assert heading.inner_text() == "Menü"
     assert "Ihre Gruppen haben keine Anwendung installiert." in page.content()
     assert axe_violations(page) == []
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_url(f"{server.base}/login")
+    page.goto(f"{server.base}/profile")  # the session has ended
+    assert page.url.startswith(f"{server.base}/login?next=/profile")
 
 
 def test_the_menu_shows_the_apps_the_users_groups_install(server: Server, page: Any) -> None:

@@ -3,6 +3,7 @@ tokens, refusals in German, the CSV export, the page headers and the English cat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -154,3 +155,18 @@ def test_the_case_list_shows_the_tenants_cases_and_a_case_its_data(engine: Engin
         assert shown.status_code == 200
         assert "claim_number" in shown.text
         assert "S-1" in shown.text
+
+
+def test_a_page_without_its_permission_is_refused_in_german(
+    kontor: Kontor, client: TestClient
+) -> None:
+    a = broker(kontor, "makler-a")
+    expires = (kontor.clock.now() + dt.timedelta(days=30)).isoformat()
+    narrow = {"name": "nur Konto", "permissions": ["platform:account"], "expires_at": expires}
+    created = client.post("/api/auth/me/tokens", json=narrow, headers=a.headers)
+    assert created.status_code == 201, created.text
+    token = created.json()["token"]
+    answer = client.get("/tasks", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403
+    assert "Für diese Seite fehlt Ihnen die Berechtigung." in answer.text
+    assert client.get("/profile", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -60,9 +60,18 @@
     }
   });
 
+  var menuOpener = null;
+
   function openMenu(row, x, y) {
     var dialog = document.getElementById("row-menu");
     if (!dialog) { return; }
+    menuOpener = document.activeElement;
+    if (!dialog.dataset.watched) {
+      dialog.dataset.watched = "1";
+      dialog.addEventListener("close", function () {  // keyboard users go back where they were
+        if (menuOpener && menuOpener.isConnected) { menuOpener.focus(); }
+      });
+    }
     var form = dialog.querySelector("form");
     var ids = dialog.querySelector(".menu-ids");
     var scope = dialog.querySelector(".menu-scope");

@@ -17,6 +17,7 @@ from kontor.web.security import (
     login_url,
 )
 from kontor.web.templating import is_htmx, render
+from kontor.web.views.detail_routes import detail_router
 from kontor.web.views.routes import table_router
 
 
@@ -40,7 +41,8 @@ def create_app(
     app.state.web_registry = registry
     # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}
     tables = table_router(registry.tables)
-    for router in (shell.router, profile.router, tables, tasks.router, cases.router):
+    details = detail_router(registry.details)
+    for router in (shell.router, profile.router, tables, tasks.router, details):
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, _forbidden)  # type: ignore[arg-type]

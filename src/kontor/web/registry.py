@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kontor.platform import installed_apps
-from kontor.web.views.declarations import AppMenu, FormView, TableView
+from kontor.web.views.declarations import AppMenu, DetailView, FormView, TableView
 
 
 @dataclass
@@ -15,6 +15,7 @@ class WebRegistry:
     apps: dict[str, AppMenu] = field(default_factory=dict)
     tables: dict[str, TableView] = field(default_factory=dict)
     forms: dict[str, FormView] = field(default_factory=dict)
+    details: dict[str, DetailView] = field(default_factory=dict)
 
     def add_app(self, menu: AppMenu) -> None:
         """Declare an app's menu tile (shown to users whose groups install the app)."""
@@ -25,6 +26,12 @@ class WebRegistry:
         if view.name in self.tables:
             raise ValueError(f"a table view {view.name!r} is declared twice")
         self.tables[view.name] = view
+
+    def add_detail(self, view: DetailView) -> None:
+        """Declare a detail view; its page is served at ``view.path/{id}``."""
+        if view.name in self.details:
+            raise ValueError(f"a detail view {view.name!r} is declared twice")
+        self.details[view.name] = view
 
     def add_form(self, form: FormView) -> None:
         """Declare a form; tasks with this ``form_key`` show it."""

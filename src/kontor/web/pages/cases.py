@@ -1,24 +1,16 @@
-"""The case list (a declared table view) and a simple case view with data and timeline."""
+"""The case list and the case view: both declared (a table view and a detail view)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
 from sqlalchemy import Select, select
 
-from kontor.api.body_routes import StrictJsonRoute
-from kontor.api.wiring import kontor_of
 from kontor.casework.cases import CaseNotFound, CaseStore, Timeline
-from kontor.platform import Principal
 from kontor.web.registry import WebRegistry
-from kontor.web.security import page_requires
-from kontor.web.templating import render
-from kontor.web.views import Column, Filter, Kind, TableView, ViewContext
-
-router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
+from kontor.web.views import Column, DetailView, Filter, Kind, Section, TableView, ViewContext
 
 OPENNESS = (("open", "offen"), ("closed", "geschlossen"))
 
@@ -70,23 +62,82 @@ CASE_LIST = TableView(
 """The case list: open cases first by age, searchable, filtered by status."""
 
 
-def declare(registry: WebRegistry) -> None:
-    """Declare the case list."""
-    registry.add_table(CASE_LIST)
-
-
-@router.get("/cases/{case_id}")
-def show_case(
-    case_id: str, request: Request, caller: Annotated[Principal, page_requires("cases:read")]
-) -> HTMLResponse:
-    """A case: its data, links and timeline."""
-    with kontor_of(request).engine.connect() as connection:
+def load_case(context: ViewContext, case_id: str) -> Mapping[str, Any] | None:
+    """The case as the detail view shows it; None when the caller's tenant has none."""
+    with context.kontor.engine.connect() as connection:
         try:
-            case = CaseStore(connection, caller.tenant_id).get(case_id)
+            case = CaseStore(connection, context.principal.tenant_id).get(case_id)
         except CaseNotFound:
-            message = "Diesen Vorgang gibt es nicht."
-            return render(request, "error.html", {"message": message}, status=404)
-        links = CaseStore(connection, caller.tenant_id).links(case_id)
-        timeline = Timeline(connection, caller.tenant_id).entries(case_id)
-    values = {"principal": caller, "case": case, "links": links, "timeline": timeline}
-    return render(request, "case.html", values)
+            return None
+    return vars(case)
+
+
+def case_data(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
+    """The case's data, one row per field."""
+    case = load_case(context, case_id) or {}
+    return [{"field": key, "value": value} for key, value in case.get("data", {}).items()]
+
+
+def case_links(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
+    """What the case is linked to (process instances, tasks, …)."""
+    with context.kontor.engine.connect() as connection:
+        links = CaseStore(connection, context.principal.tenant_id).links(case_id)
+    return [{"kind": kind, "target": target} for kind, target in links]
+
+
+def case_timeline(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
+    """The case's timeline, oldest first."""
+    with context.kontor.engine.connect() as connection:
+        entries = Timeline(connection, context.principal.tenant_id).entries(case_id)
+    return [
+        {
+            "at": e.at,
+            "kind": e.kind,
+            "actor": e.actor,
+            "details": json.dumps(e.details, default=str),
+        }
+        for e in entries
+    ]
+
+
+CASE_VIEW = DetailView(
+    name="vorgang",
+    path="/cases",
+    permission="cases:read",
+    title_field="title",
+    load=load_case,
+    fields=(
+        Column("business_key", "Geschäftszeichen"),
+        Column("case_type", "Art"),
+        Column("status", "Status"),
+        Column("owner", "Verantwortlich", Kind.USER),
+        Column("group_id", "Gruppe"),
+        Column("due_date", "Fällig am", Kind.DATE),
+        Column("created_at", "Angelegt am", Kind.DATETIME),
+        Column("closed_at", "Geschlossen am", Kind.DATETIME),
+    ),
+    sections=(
+        Section("Daten", (Column("field", "Feld"), Column("value", "Wert")), case_data),
+        Section("Verknüpfungen", (Column("kind", "Art"), Column("target", "Ziel")), case_links),
+        Section(
+            "Verlauf",
+            (
+                Column("at", "Zeit", Kind.DATETIME),
+                Column("kind", "Eintrag"),
+                Column("actor", "Von", Kind.USER),
+                Column("details", "Einzelheiten"),
+            ),
+            case_timeline,
+        ),
+    ),
+    back=("Zur Vorgangsliste", "/cases"),
+    not_found="Diesen Vorgang gibt es nicht.",
+    id_name="case_id",
+)
+"""A case: its fields, data, links and timeline."""
+
+
+def declare(registry: WebRegistry) -> None:
+    """Declare the case list and the case view."""
+    registry.add_table(CASE_LIST)
+    registry.add_detail(CASE_VIEW)

@@ -135,6 +135,35 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of a detail view: a small table of rows that belong to the shown item."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: Callable[[ViewContext, str], Sequence[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class DetailView:
+    """One item at ``{path}/{id}``: its fields, then its sections (data, links, history, …).
+
+    ``load`` returns the item as a mapping (with the ``title_field`` for the heading), or None
+    when the caller's tenant has no such item (the page answers 404).
+    """
+
+    name: str
+    path: str
+    permission: str
+    title_field: str
+    load: Callable[[ViewContext, str], Mapping[str, Any] | None]
+    fields: tuple[Column, ...]
+    sections: tuple[Section, ...] = ()
+    back: tuple[str, str] | None = None  # (label, url) of the list it belongs to
+    not_found: str = "Diesen Eintrag gibt es nicht."
+    id_name: str = "item_id"  # the path parameter: ``{path}/{item_id}``
+
+
+@dataclass(frozen=True)
 class FormView:
     """A form from a JSON Schema with UI hints (labels, widgets, order), validated on submit.
 

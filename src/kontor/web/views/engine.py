@@ -10,7 +10,7 @@ from sqlalchemy import Connection, String, cast, func, or_, select
 from sqlalchemy.sql import Subquery
 
 from kontor.web.people import display_names
-from kontor.web.views.declarations import Kind, TableView, ViewContext
+from kontor.web.views.declarations import Column, Kind, TableView, ViewContext
 from kontor.web.views.state import TableState
 
 EXPORT_CHUNK = 500
@@ -103,13 +103,23 @@ def _show_names(
     rows: list[dict[str, Any]],
     names: dict[str, str],
 ) -> None:
+    show_names(connection, context.principal.tenant_id, view.columns, rows, names)
+
+
+def show_names(
+    connection: Connection,
+    tenant_id: str,
+    columns: Sequence[Column],
+    rows: Sequence[dict[str, Any]],
+    names: dict[str, str] | None = None,
+) -> None:
     """Put the users' names in the ``USER`` columns (``names`` caches them across calls)."""
-    keys = [column.key for column in view.columns if column.kind is Kind.USER]
+    keys = [column.key for column in columns if column.kind is Kind.USER]
     if not keys:
         return
     ids = [row[key] for row in rows for key in keys if row.get(key) is not None]
-    display_names(connection, context.principal.tenant_id, ids, names)
+    known = display_names(connection, tenant_id, ids, names)
     for row in rows:
         for key in keys:
             if row.get(key) is not None:
-                row[key] = names[row[key]]
+                row[key] = known[row[key]]

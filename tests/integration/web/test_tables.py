@@ -170,3 +170,33 @@ def test_a_page_without_its_permission_is_refused_in_german(
     assert answer.status_code == 403
     assert "Für diese Seite fehlt Ihnen die Berechtigung." in answer.text
     assert client.get("/profile", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_the_task_view_runs_operations_and_refuses_in_german(
+    kontor: Kontor, client: TestClient
+) -> None:
+    a = broker(kontor, "makler-a")
+    colleague = api_caller(kontor, "makler-a", kind=TenantKind.BROKER, group=BROKERS,
+                           login="kollegin@makler-a.test")  # fmt: skip
+    task_id = task_of(client, a, "Antrag prüfen")
+    page = f"/tasks/{task_id}"
+    assert "Antrag prüfen" in client.get(page, headers=a.headers).text
+    no_reason = client.post(f"{page}/operations/reject", data={}, headers=a.headers)
+    assert no_reason.status_code == 422
+    assert "Bitte Begründung angeben." in no_reason.text
+    delegated = client.post(
+        f"{page}/operations/delegate",
+        data={"user_id": colleague.principal.user_id, "reason": "Urlaub"},
+        headers=a.headers,
+    )
+    assert delegated.status_code == 200
+    assert "Delegieren: erledigt." in delegated.text
+    assert state_of(client, a, task_id) == "reserved"
+    detail = client.get(f"/api/tasks/{task_id}", headers=a.headers).json()
+    assert detail["assignee"] == colleague.principal.user_id
+    stranger = api_caller(kontor, "makler-a", kind=TenantKind.BROKER, group=BROKERS,
+                          login="dritter@makler-a.test")  # fmt: skip
+    again = client.post(f"{page}/operations/start", data={}, headers=stranger.headers)
+    assert again.status_code == 403
+    assert "Nicht erlaubt: Sie bearbeiten diese Aufgabe nicht." in again.text
+    assert client.post(f"{page}/operations/explode", headers=a.headers).status_code == 404

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, quote, unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy import Connection, select
 
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
@@ -202,12 +203,10 @@ def run_action(
 
 
 def _titles(
-    connection: Any, view: TableView, context: ViewContext, ids: list[str]
+    connection: Connection, view: TableView, context: ViewContext, ids: list[str]
 ) -> dict[str, str]:
     if not ids:
         return {}
-    from sqlalchemy import select
-
     base = view.rows(context, {}).subquery("rows")
     first = view.columns[0].key
     found = connection.execute(select(base.c.id, base.c[first]).where(base.c.id.in_(ids)))

@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 VENDOR := src/kontor/web/static/vendor
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE
+HTMX_FILES := dist/htmx.min.js LICENSE
 
 .PHONY: run test lint format typecheck contracts pytest bench clean
 
@@ -33,6 +34,8 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)/swagger-ui
 	for file in $(SWAGGER_UI_FILES); do cp node_modules/swagger-ui-dist/$$file $(VENDOR)/swagger-ui/; done
+	mkdir -p $(VENDOR)/htmx
+	for file in $(HTMX_FILES); do cp node_modules/htmx.org/$$file $(VENDOR)/htmx/; done
 	@touch $@
 
 ## run: set up, migrate the embedded SQLite database under ./var/ and serve on 127.0.0.1:8000

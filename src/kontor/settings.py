@@ -112,6 +112,9 @@ class Settings(BaseSettings):
         gt=0,
         description="how often a live notification stream looks for ones of other processes",
     )
+    web_export_max_rows: int = Field(
+        default=1_000_000, ge=1, description="the most rows one table export (CSV/XLSX) writes"
+    )
     usage_billable_actions: list[str] = Field(
         default_factory=lambda: ["process.start"],
         description="actions (command types) the usage meter counts; empty: no meter",

@@ -13,10 +13,10 @@ import uvicorn
 from sqlalchemy import Engine
 
 from kontor import db
-from kontor.api import create_app
 from kontor.bootstrap import bootstrap, seed_development
 from kontor.cli.common import fail, load_settings
 from kontor.settings import LOOPBACK_HOSTS, Environment, Settings
+from kontor.web import create_app
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ def _announce_demo_logins(engine: Engine, settings: Settings) -> None:
         "",
         "Demo tenants and users were created. Their passwords are shown this once:",
         *(f"  {d.login:<34} {d.password}   ({d.group_id} in {d.tenant_id})" for d in logins),
-        'Log in with POST /api/auth/login {"login": ..., "password": ...} (try it under /docs);',
+        f"Log in at {settings.public_url}/login in a browser, or with POST /api/auth/login "
+        '{"login": ..., "password": ...} (try it under /docs);',
         "'kontor user reset-password LOGIN' sets a new password if you lose this one.",
         "",
     ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
 
-from kontor.api import create_app
 from kontor.api.security import Requires, public
 from kontor.settings import Environment, Settings
+from kontor.web import create_app
+from kontor.web.security import PageRequires
 
 PUBLIC_ROUTES = {
     ("GET", "/healthz"),
@@ -18,6 +20,8 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/password-reset"),  # answers alike whether the login exists or not
     ("POST", "/api/auth/password"),  # the single-use code from the e-mail is the credential
+    ("GET", "/login"),  # the login page of the browser UI
+    ("POST", "/login"),
 }
 DOCUMENTATION = {"/openapi.json", "/static"}
 
@@ -51,6 +55,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
 
 @pytest.fixture
 def app() -> FastAPI:
+    """The whole application: the API and the browser UI's pages."""
     return create_app(Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests"))
 
 
@@ -73,3 +78,22 @@ def test_a_route_without_a_declaration_is_caught(app: FastAPI) -> None:
         "GET /api/forgotten declares 0 permissions",
         "GET /api/sneaky is public but not on the public list",
     ]
+
+
+def test_every_page_declares_its_permission_and_sends_signed_out_people_to_login(
+    app: FastAPI,
+) -> None:
+    pages = [
+        (path, route)
+        for path, route in api_routes(app)
+        if not path.startswith("/api/")
+        and "GET" in route.methods
+        and any(isinstance(d.call, PageRequires) for d in route.dependant.dependencies)
+    ]
+    assert len(pages) >= 6  # menu, app, profile, work list, its exports, task view
+    client = TestClient(app)  # no lifespan: a signed-out request never reaches the database
+    for path, _ in pages:
+        concrete = path.replace("{app}", "portfolio_transfer").replace("{task_id}", "t-1")
+        answer = client.get(concrete, follow_redirects=False)
+        assert answer.status_code == 303, concrete
+        assert answer.headers["location"].startswith("/login?next="), concrete

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, cast, insert, select, update
+from sqlalchemy import Connection, Select, String, and_, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kontor.casework.cases.domain import Case
@@ -169,6 +169,13 @@ class CaseStore:
         ).all()
         items = [_case(row._mapping) for row in rows[:limit]]
         return CasePage(items, items[-1].case_id if len(rows) > limit else None)
+
+    def listing(self) -> Select[Any]:
+        """The tenant's cases as a query, one row per case (``id`` and its list columns), for
+        callers that add their own search, sorting and paging (the browser's tables)."""
+        shown = [c for c in cases.c if c.name not in ("tenant_id", "data", "revision")]
+        query = select(cases.c.case_id.label("id"), *shown)
+        return query.where(cases.c.tenant_id == self._tenant_id)
 
     def _find_key(self, case_type: str, business_key: str) -> str | None:
         found: str | None = self._connection.execute(

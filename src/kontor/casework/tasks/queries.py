@@ -114,6 +114,13 @@ class TaskQueries:
         query = self._matching(select(func.count()).select_from(tasks), viewer, wanted, now)
         return int(self.connection.execute(query).scalar_one())
 
+    def listing(self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime) -> Select[Any]:
+        """The work list as a query, one row per task (``id`` and its list columns), for
+        callers that add their own search, sorting and paging (the browser's tables)."""
+        hidden = {"task_id", "tenant_id", "variables", "draft", "revision"}
+        shown = [column for column in tasks.c if column.name not in hidden]
+        return self._matching(select(tasks.c.task_id.label("id"), *shown), viewer, wanted, now)
+
     def _matching(
         self, query: Select[Any], viewer: Viewer, wanted: TaskFilter, now: dt.datetime
     ) -> Select[Any]:

@@ -1,0 +1,63 @@
+"""The whole application: the JSON API plus the browser UI (pages, static files, headers)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kontor.api import create_app as create_api
+from kontor.bootstrap import Kontor
+from kontor.settings import Settings
+from kontor.web.pages import cases, profile, shell, tasks
+from kontor.web.registry import WebRegistry
+from kontor.web.security import (
+    PageForbidden,
+    SecurityHeadersMiddleware,
+    SignInRequired,
+    login_url,
+)
+from kontor.web.templating import is_htmx, render
+from kontor.web.views.detail_routes import detail_router
+from kontor.web.views.routes import table_router
+
+
+def default_registry() -> WebRegistry:
+    """The declarations of the platform's own views and of every app's web side."""
+    from kontor.web.apps import register_apps
+
+    registry = WebRegistry()
+    tasks.declare(registry)
+    cases.declare(registry)
+    register_apps(registry)
+    return registry
+
+
+def create_app(
+    settings: Settings, kontor: Kontor | None = None, registry: WebRegistry | None = None
+) -> FastAPI:
+    """The API of ``kontor.api`` with the browser UI's pages on top (what ``kontor serve`` runs)."""
+    app = create_api(settings, kontor)
+    registry = registry or default_registry()
+    app.state.web_registry = registry
+    # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}
+    tables = table_router(registry.tables)
+    details = detail_router(registry.details)
+    for router in (shell.router, profile.router, tables, tasks.router, details):
+        app.include_router(router)
+    app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]
+    app.add_exception_handler(PageForbidden, _forbidden)  # type: ignore[arg-type]
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def _to_login(request: Request, signal: SignInRequired) -> Response:
+    target = login_url(signal.next_url)
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _forbidden(request: Request, error: PageForbidden) -> Response:
+    del error
+    message = "Für diese Seite fehlt Ihnen die Berechtigung."
+    return render(request, "error.html", {"message": message}, status=403)

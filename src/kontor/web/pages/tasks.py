@@ -1,0 +1,250 @@
+"""The work lists (declared table views) and the task view with its operations and form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import Select
+
+from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.wiring import kontor_of
+from kontor.casework.tasks import TaskFilter, TaskQueries, TaskStore, View, Viewer, WorkOnTask
+from kontor.errors import KontorError
+from kontor.platform import Principal
+from kontor.web.forms import coerce, validation_errors
+from kontor.web.messages import STATE_WORDS, german_error
+from kontor.web.pages.forms import form_of
+from kontor.web.people import display_names
+from kontor.web.registry import WebRegistry
+from kontor.web.security import page_requires
+from kontor.web.templating import render
+from kontor.web.views import Action, Column, Filter, FormView, Kind, TableView, ViewContext
+from kontor.web.views.declarations import ActionRun
+
+router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
+
+LISTS = (
+    (View.MINE, "Meine Aufgaben"),
+    (View.CANDIDATE, "Aufgaben meiner Gruppen"),
+    (View.DELEGATED, "Von mir delegiert"),
+    (View.OVERDUE, "Überfällig"),
+    (View.ALL, "Alle offenen Aufgaben"),
+)
+OPERATION_LABELS = {
+    "claim": "Übernehmen",
+    "release": "Zurückgeben",
+    "start": "Beginnen",
+    "complete": "Abschließen",
+    "delegate": "Delegieren",
+    "resolve": "Erledigt zurückgeben",
+    "forward": "Weiterleiten",
+    "reject": "Ablehnen",
+    "escalate": "Eskalieren",
+}
+"""The operations the task view offers, in German."""
+HISTORY_WORDS = {
+    **OPERATION_LABELS,
+    "create": "Angelegt",
+    "assign": "Zugewiesen",
+    "save_draft": "Entwurf gespeichert",
+    "suspend": "Angehalten",
+    "resume": "Fortgesetzt",
+    "cancel": "Abgebrochen",
+    "fail": "Fehlgeschlagen",
+    "obsolete": "Hinfällig geworden",
+    "route": "Nach Regel verteilt",
+}
+"""The history's operations in German."""
+OPERATION_FIELDS: dict[str, tuple[str, ...]] = {
+    "delegate": ("user_id", "reason"),
+    "forward": ("user_id", "group_id", "reason"),
+    "reject": ("reason",),
+    "escalate": ("reason", "user_id", "group_id"),
+}
+
+
+def _viewer(principal: Principal) -> Viewer:
+    return Viewer(principal.user_id, principal.groups)
+
+
+def work_list_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
+    """The caller's work list (chosen by the filter ``list``), tenant-scoped."""
+    chosen = filters.get("list", View.MINE.value)
+    view = View(chosen) if chosen in View.__members__.values() else View.MINE
+    with context.kontor.engine.connect() as connection:
+        queries = TaskQueries(connection, context.principal.tenant_id)
+        return queries.listing(_viewer(context.principal), TaskFilter(view), context.now)
+
+
+def _work(operation: str) -> ActionRun:
+    """An action running a task operation through the task system's handler."""
+
+    def run(context: ViewContext, row_id: str, reason: str | None) -> None:
+        arguments = {"reason": reason or ""} if operation in ("escalate", "reject") else {}
+        context.kontor.bus.handle(
+            WorkOnTask(
+                tenant_id=context.principal.tenant_id, actor=context.principal.user_id,
+                task_id=row_id, operation=operation, arguments=arguments,
+                actor_groups=sorted(context.principal.groups),
+                as_manager=context.principal.has("tasks:manage"),
+            )
+        )  # fmt: skip
+
+    return run
+
+
+WORK_LIST = TableView(
+    name="aufgaben",
+    path="/tasks",
+    title="Aufgaben",
+    permission="tasks:read",
+    columns=(
+        Column("name", "Aufgabe"),
+        Column("state", "Status", Kind.BADGE, labels=STATE_WORDS),
+        Column("assignee", "Bearbeiter", Kind.USER),
+        Column("priority", "Priorität", Kind.NUMBER, sortable=True),
+        Column("due_at", "Fällig am", Kind.DATETIME, sortable=True),
+        Column("created_at", "Angelegt am", Kind.DATETIME, sortable=True),
+        Column("case_id", "Vorgang"),
+    ),
+    rows=work_list_rows,
+    default_sort="due_at",
+    search_fields=("name", "state", "assignee", "case_id", "description"),
+    filters=(
+        Filter("list", "Liste", lambda _context: [(v.value, label) for v, label in LISTS], "mine"),
+        Filter("state", "Status", lambda _c: list(STATE_WORDS.items())[:4], column=True),
+    ),
+    actions=(
+        Action("claim", "Übernehmen", "tasks:work", _work("claim")),
+        Action("start", "Beginnen", "tasks:work", _work("start")),
+        Action("release", "Zurückgeben", "tasks:work", _work("release")),
+        Action("escalate", "Eskalieren", "tasks:work", _work("escalate")),
+    ),
+    detail_url=lambda row: f"/tasks/{row['id']}",
+    export_permission="tasks:read",
+)
+"""The work list: my tasks, my groups' tasks, delegated by me, overdue, all open ones."""
+
+REVIEW_FORM = FormView(
+    key="kontor.review",
+    title="Prüfung",
+    schema={
+        "type": "object",
+        "required": ["decision"],
+        "properties": {
+            "decision": {"type": "string", "enum": ["approve", "decline"], "title": "Entscheidung"},
+            "amount": {"type": "number", "minimum": 0, "title": "Betrag (EUR)"},
+            "comment": {"type": "string", "maxLength": 500, "title": "Kommentar"},
+        },
+    },
+    ui={
+        "decision": {"widget": "radio", "options": {"approve": "Annehmen", "decline": "Ablehnen"}},
+        "amount": {"widget": "money", "help": "in Euro, z. B. 1.234,50"},
+        "comment": {"widget": "textarea"},
+    },
+)
+"""A general review form (decision, amount, comment) for tasks with form key ``kontor.review``."""
+
+
+def declare(registry: WebRegistry) -> None:
+    """Declare the work list and the platform's own forms."""
+    registry.add_table(WORK_LIST)
+    registry.add_form(REVIEW_FORM)
+
+
+def _task_page(
+    request: Request, caller: Principal, task_id: str, *, status: int = 200,
+    message: str | None = None, problem: str | None = None,
+    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    kontor = kontor_of(request)
+    with kontor.engine.connect() as connection:
+        store = TaskStore(connection, caller.tenant_id)
+        try:
+            task, _ = store.get(task_id)
+        except KontorError:
+            return render(
+                request, "error.html", {"message": "Diese Aufgabe gibt es nicht."}, status=404
+            )
+        history = store.history(task_id)
+        people = [task.assignee, task.owner, *(entry.actor for entry in history)]
+        names = display_names(connection, caller.tenant_id, people)
+    registry: WebRegistry = request.app.state.web_registry
+    form = registry.forms.get(task.form_key or "")
+    context = {
+        "principal": caller, "task": task, "history": history, "form": form,
+        "state_words": STATE_WORDS, "operations": OPERATION_LABELS, "history_words": HISTORY_WORDS,
+        "operation_fields": OPERATION_FIELDS, "message": message, "problem": problem,
+        "values": values or {}, "errors": errors or {},
+        "can_work": caller.has("tasks:work"), "names": names,
+    }  # fmt: skip
+    return render(request, "task.html", context, status=status)
+
+
+@router.get("/tasks/{task_id}")
+def show_task(
+    task_id: str, request: Request, caller: Annotated[Principal, page_requires("tasks:read")]
+) -> HTMLResponse:
+    """A task: details, variables, history, operations and its form."""
+    return _task_page(request, caller, task_id)
+
+
+@router.post("/tasks/{task_id}/operations/{operation}")
+async def work_on_task(
+    task_id: str,
+    operation: str,
+    request: Request,
+    caller: Annotated[Principal, page_requires("tasks:work")],
+) -> HTMLResponse:
+    """Do an operation on the task through the task system's handler; errors in German."""
+    form = await form_of(request)
+    if operation not in OPERATION_LABELS:
+        return _task_page(request, caller, task_id, status=404, problem="Unbekannte Aktion.")
+    arguments: dict[str, Any] = {}
+    if operation == "complete":
+        registry: WebRegistry = request.app.state.web_registry
+        with kontor_of(request).engine.connect() as connection:
+            try:
+                task, _ = TaskStore(connection, caller.tenant_id).get(task_id)
+            except KontorError:
+                return render(
+                    request, "error.html", {"message": "Diese Aufgabe gibt es nicht."}, status=404
+                )
+        declared = registry.forms.get(task.form_key or "")
+        if declared is not None:
+            data, errors = coerce(declared, form)
+            errors = {**validation_errors(declared, data), **errors}
+            if errors:
+                problem = "Bitte prüfen Sie die markierten Felder."
+                return _task_page(
+                    request,
+                    caller,
+                    task_id,
+                    status=422,
+                    problem=problem,
+                    values=form,
+                    errors=errors,
+                )
+            arguments["data"] = data
+    for name in OPERATION_FIELDS.get(operation, ()):
+        if form.get(name, "").strip():
+            arguments[name] = form[name].strip()
+    if operation in ("reject", "escalate"):
+        arguments.setdefault("reason", "")
+    try:
+        kontor_of(request).bus.handle(
+            WorkOnTask(
+                tenant_id=caller.tenant_id, actor=caller.user_id, task_id=task_id,
+                operation=operation, arguments=arguments, actor_groups=sorted(caller.groups),
+                as_manager=caller.has("tasks:manage"),
+            )
+        )  # fmt: skip
+    except KontorError as error:
+        return _task_page(
+            request, caller, task_id, status=error.status, problem=german_error(error), values=form
+        )
+    done = f"{OPERATION_LABELS[operation]}: erledigt."
+    return _task_page(request, caller, task_id, message=done)

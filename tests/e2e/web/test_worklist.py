@@ -1,0 +1,182 @@
+"""The task work list and the task view in a real browser: search (kept), sort, paging, the
+context menu on a selection and on one row, the XLSX export, a task completed through its form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from support.browser import axe_violations, create_task, due, operator_id, screenshot, sign_in
+from support.server import Server
+
+
+@pytest.fixture(scope="module")
+def tasks(server: Server) -> dict[str, str]:
+    """30 review tasks and 3 queries for the operator, one with a formula-like name."""
+    me = operator_id(server)
+    created = {}
+    for number in range(1, 31):
+        name = f"Prüfung Nr. {number:02d}"
+        created[name] = create_task(
+            server, name=name, assignee=me, priority=number, due_at=due(number)
+        )
+    for letter in "ABC":
+        name = f"Rückfrage Makler {letter}"
+        created[name] = create_task(server, name=name, assignee=me, priority=90, due_at=due(40))
+    created["=SUMME(A1)"] = create_task(server, name="=SUMME(A1)", assignee=me, due_at=due(50))
+    return created
+
+
+def names(page: Any) -> list[str]:
+    """The task names the table shows, top to bottom."""
+    return [
+        text.strip()
+        for text in page.locator("#table-area tbody tr.data-row td:first-child").all_inner_texts()
+    ]
+
+
+def test_search_is_kept_and_sorting_and_paging_work(
+    server: Server, page: Any, tasks: dict[str, str]
+) -> None:
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks")
+    assert names(page)[:2] == ["Prüfung Nr. 01", "Prüfung Nr. 02"]  # by due date
+    assert page.locator(".total").inner_text() == str(len(tasks))
+    assert len(names(page)) == 25
+    page.get_by_role("link", name="Weiter").click()
+    assert names(page)[0] == "Prüfung Nr. 26"
+    page.get_by_role("link", name="Priorität").click()  # ascending
+    assert names(page)[0] == "Prüfung Nr. 01"
+    page.get_by_role("link", name="Priorität").click()  # descending
+    assert names(page)[:3] == ["Rückfrage Makler A", "Rückfrage Makler B", "Rückfrage Makler C"]
+    page.get_by_label("Suche in allen Spalten").fill("rückfrage")
+    page.get_by_role("button", name="Suchen").click()
+    assert sorted(names(page)) == ["Rückfrage Makler A", "Rückfrage Makler B", "Rückfrage Makler C"]
+    screenshot(page, "work-list")
+    page.goto(f"{server.base}/tasks")  # later, without the search in the URL: it is kept
+    assert page.get_by_label("Suche in allen Spalten").input_value() == "rückfrage"
+    assert len(names(page)) == 3
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Suche löschen").click()
+    assert len(names(page)) == 25
+
+
+def test_a_context_menu_action_applies_to_the_selection_or_only_to_the_clicked_row(
+    server: Server, page: Any, tasks: dict[str, str]
+) -> None:
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks?q=Nr.%201&sort=priority")  # Nr. 10 … 19
+    rows = page.locator("#table-area tbody tr.data-row")
+    for index in (0, 1, 2):
+        rows.nth(index).get_by_role("checkbox").check()
+    assert page.locator(".selected-count").inner_text() == "3"
+    rows.nth(1).click(button="right")
+    menu = page.get_by_role("dialog")
+    menu.wait_for()
+    assert menu.locator(".menu-scope").inner_text() == "Aktion für 3 ausgewählte Zeilen"
+    screenshot(page, "context-menu")
+    assert axe_violations(page) == []
+    menu.get_by_role("button", name="Beginnen").click()
+    results = page.locator("#action-results .result-list li")
+    results.first.wait_for()
+    assert sorted(results.all_inner_texts()) == [
+        "Prüfung Nr. 10 – Erledigt.", "Prüfung Nr. 11 – Erledigt.", "Prüfung Nr. 12 – Erledigt.",
+    ]  # fmt: skip
+    page.wait_for_function(
+        "() => document.querySelectorAll('#table-area .badge-in_progress').length === 3"
+    )
+    # a row outside the selection: the action is for that row only
+    rows = page.locator("#table-area tbody tr.data-row")
+    rows.nth(0).get_by_role("checkbox").check()
+    rows.nth(5).click(button="right")
+    menu = page.get_by_role("dialog")
+    assert menu.locator(".menu-scope").inner_text() == "Aktion für Zeile: Prüfung Nr. 15"
+    menu.get_by_role("button", name="Beginnen").click()
+    page.wait_for_function(
+        "() => document.querySelector('#action-results li').textContent.includes('Nr. 15')"
+    )
+    assert results.all_inner_texts() == ["Prüfung Nr. 15 – Erledigt."]
+    # by keyboard: the menu key on a focused row, and an action that is not possible
+    page.locator("#table-area tbody tr.data-row").nth(0).focus()
+    page.keyboard.press("Shift+F10")
+    menu = page.get_by_role("dialog")
+    assert menu.locator(".menu-scope").inner_text() == "Aktion für Zeile: Prüfung Nr. 10"
+    menu.get_by_role("button", name="Beginnen").click()
+    page.wait_for_function(
+        "() => document.querySelector('#action-results li').textContent.includes('Nr. 10')"
+    )
+    assert results.all_inner_texts() == [
+        "Prüfung Nr. 10 – Nicht möglich: die Aufgabe ist in Bearbeitung."
+    ]
+
+
+def test_the_table_exports_to_xlsx_with_formulas_made_harmless(
+    server: Server, page: Any, tasks: dict[str, str], tmp_path: Path
+) -> None:
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks?q=&sort=due_at")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel (XLSX)").click()
+    saved = tmp_path / "aufgaben.xlsx"
+    download.value.save_as(saved)
+    sheet = load_workbook(saved, read_only=True).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][:3] == ["Aufgabe", "Status", "Bearbeiter"]
+    assert len(rows) == 1 + len(tasks)
+    assert rows[1][0] == "Prüfung Nr. 01"
+    assert rows[-1][0] == "'=SUMME(A1)"  # shown as text, never run as a formula
+
+
+def test_a_task_is_completed_through_its_form_after_a_german_field_error(
+    server: Server, page: Any
+) -> None:
+    task_id = create_task(
+        server, name="Schaden prüfen", assignee=operator_id(server), form_key="kontor.review",
+        variables={"schadennummer": "S-4711"},
+    )  # fmt: skip
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks/{task_id}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Schaden prüfen"
+    assert "S-4711" in page.locator(".variables").inner_text()
+    assert axe_violations(page) == []
+    page.get_by_label("Betrag (EUR)").fill("zwölf")
+    page.get_by_role("button", name="Abschließen").click()
+    page.locator(".field-error").first.wait_for()
+    errors = page.locator(".field-error").all_inner_texts()
+    assert errors == ["Pflichtfeld: bitte ausfüllen.", "Bitte eine Zahl eingeben."]
+    screenshot(page, "task-form")
+    page.get_by_label("Annehmen").check()
+    page.get_by_label("Betrag (EUR)").fill("1.234,50")
+    page.get_by_role("button", name="Abschließen").click()
+    page.get_by_role("status").wait_for()
+    assert page.locator(".task-state").inner_text() == "erledigt"
+    with server.client() as client:
+        variables = client.get(f"/api/tasks/{task_id}").json()["variables"]
+    assert variables["decision"] == "approve"
+    assert str(variables["amount"]) == "1234.50"
+
+
+def test_all_rows_matching_a_filter_are_chosen_beyond_the_page(
+    server: Server, page: Any, tasks: dict[str, str]
+) -> None:
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks?q=Prüfung&sort=priority")  # 30 rows on two pages
+    page.get_by_role("checkbox", name="Zeile auswählen: Prüfung Nr. 02").check()
+    page.get_by_role("button", name="Alle Treffer dieses Filters auswählen").click()
+    assert page.locator(".selected-count").inner_text() == "30"
+    page.get_by_role("button", name="Aktionen für Auswahl").click()
+    menu = page.get_by_role("dialog")
+    assert menu.locator(".menu-scope").inner_text() == "Aktion für alle 30 Treffer dieses Filters"
+    menu.get_by_label("Begründung (falls nötig)").fill("Frist läuft ab")
+    menu.get_by_role("button", name="Eskalieren").click()
+    results = page.locator("#action-results .result-list li")
+    results.first.wait_for()
+    assert len(results.all_inner_texts()) == 30
+    assert all(text.endswith("Erledigt.") for text in results.all_inner_texts())
+    with server.client() as client:
+        history = client.get(f"/api/tasks/{tasks['Prüfung Nr. 29']}").json()["history"]
+    assert history[-1]["operation"] == "escalate"  # on the second page, escalated too
+    assert history[-1]["reason"] == "Frist läuft ab"

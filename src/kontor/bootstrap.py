@@ -162,6 +162,7 @@ class Kontor:
     def _run_transfers(self) -> None:
         if self.transfer_schedule is not None:
             self.transfer_schedule.run_if_due()
+
     def _fire_timers(self) -> None:
         if self.timers is not None:
             self.timers.fire_until_idle()
@@ -416,8 +417,8 @@ def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.apps.portfolio_transfer.tables
     import kontor.casework.cases.tables
-    import kontor.casework.tasks.deadline_tables
     import kontor.casework.forms.tables
+    import kontor.casework.tasks.deadline_tables
     import kontor.casework.tasks.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.absence_tables

@@ -112,9 +112,6 @@ class Settings(BaseSettings):
         gt=0,
         description="how often a live notification stream looks for ones of other processes",
     )
-    web_export_max_rows: int = Field(
-        default=1_000_000, ge=1, description="the most rows one table export (CSV/XLSX) writes"
-    )
     usage_billable_actions: list[str] = Field(
         default_factory=lambda: ["process.start"],
         description="actions (command types) the usage meter counts; empty: no meter",
@@ -202,8 +199,9 @@ class Settings(BaseSettings):
     )
     portfolio_transfer_run_seconds: float = Field(
         default=300.0, gt=0, description="how often the transfer runs fire (seed: 5 minutes)"
+    )
     export_max_rows: int = Field(
-        default=100_000, ge=1, description="most rows one CSV or XLSX export of a table holds"
+        default=1_000_000, ge=1, description="most rows one CSV or XLSX export of a table holds"
     )
 
     @model_validator(mode="after")

@@ -19,8 +19,8 @@ from kontor.cli import (
     mail_cmd,
     messages_cmd,
     server_cmd,
-    transfer_cmd,
     task_cmd,
+    transfer_cmd,
     usage_cmd,
 )
 

@@ -25,7 +25,6 @@ from kontor.casework.tasks import (
     Viewer,
     WorkOnTask,
 )
-from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRoute)

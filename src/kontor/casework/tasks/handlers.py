@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from kontor import contracts
+from kontor.casework.forms.service import check_form_data
 from kontor.casework.tasks.completion_rules import register_completion_rules
 from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.casework.tasks.deadlines import after_change, after_create, settle
-from kontor.casework.forms.service import check_form_data
 from kontor.casework.tasks.domain import (
     FINAL_STATES,
     SYSTEM,

@@ -228,7 +228,7 @@ def _export(
     state = read_state(view, dict(request.query_params), _remembered(request, view, caller))
     context = view_context(request, caller)
     kontor = kontor_of(request)
-    cap = kontor.settings.web_export_max_rows
+    cap = kontor.settings.export_max_rows
 
     def rows() -> Any:
         with kontor.engine.connect() as connection:

@@ -14,6 +14,8 @@ from kontor import db
 from kontor.casework.cases import CaseService, CaseTypeRegistry
 from kontor.casework.cases import register as register_cases
 from kontor.casework.tasks import register as register_task_handlers
+from kontor.exchange import LocalBlobStore
+from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
@@ -91,7 +93,9 @@ class Kontor:
     password_reminders: PasswordReminders | None = None
     notification_hub: NotificationHub = field(default_factory=NotificationHub)
     notification_retention: NotificationRetention | None = None
+    imports: PipelineRunner | None = None
     _pump: MessagePump | None = None
+    _runs: RunnerLoop | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
         """Recover undelivered messages and start background delivery.
@@ -106,6 +110,9 @@ class Kontor:
             self.dispatcher.replay_undispatched()
         if pump and (consume or not isinstance(self.transport, RabbitMQTransport)):
             self._background().start()
+            if self.imports is not None:
+                self._runs = RunnerLoop(self.imports, self.settings.import_poll_seconds)
+                self._runs.start()
 
     def background_round(self) -> None:
         """Run one round of background work now: retries, outbox replay, due process jobs."""
@@ -157,6 +164,8 @@ class Kontor:
                 "background work did not stop within %s s; its transaction is rolled back",
                 self.settings.shutdown_timeout_seconds,
             )
+        if self._runs is not None and not self._runs.stop(self.settings.shutdown_timeout_seconds):
+            log.warning("an import step did not stop in time; its transaction is rolled back")
         if isinstance(self.transport, RabbitMQTransport):
             self.transport.stop()
         self.engine.dispose()
@@ -300,7 +309,20 @@ def bootstrap(
             keep=dt.timedelta(days=settings.notification_retention_days),
             every=dt.timedelta(seconds=settings.notification_purge_seconds),
         ),
+        imports=import_runner(settings, engine, clock),
     )  # fmt: skip
+
+
+def import_runner(settings: Settings, engine: Engine, clock: Clock) -> PipelineRunner:
+    """The runner of import pipelines, their files kept under the data dir's ``uploads``."""
+    window = settings.import_run_window
+    return PipelineRunner(
+        engine,
+        clock,
+        LocalBlobStore(settings.data_dir / "uploads"),
+        lease=dt.timedelta(seconds=settings.import_lease_seconds),
+        window=RunWindow.parse(window) if window else None,
+    )
 
 
 def audit_log(settings: Settings) -> AuditLog | None:
@@ -386,6 +408,7 @@ def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.casework.cases.tables
     import kontor.casework.tasks.tables
+    import kontor.exchange.pipeline.tables
     import kontor.messaging.tables
     import kontor.platform.audit.tables
     import kontor.platform.notifications.tables

@@ -194,6 +194,28 @@ class Settings(BaseSettings):
         description="how long SIGTERM waits for requests and background work before exiting",
     )
 
+    import_max_bytes: int = Field(
+        default=30 * 1024 * 1024,
+        ge=1,
+        description="largest import file (GDV upload); refused while it streams in",
+    )
+    import_run_window: str | None = Field(
+        default=None,
+        description="when imports load data, e.g. 'Mo-Fr 08:00-20:00' (Berlin); unset: always",
+    )
+    import_poll_seconds: float = Field(
+        default=5.0, gt=0, description="how often the background runner looks for waiting imports"
+    )
+    import_lease_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="how long a run stays with its runner; a killed runner's run resumes after it",
+    )
+    import_lines_of_business: list[str] = Field(
+        default_factory=lambda: ["030", "040", "050", "130", "140"],
+        description="GDV lines of business (Sparten) the portfolio import loads; others skipped",
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if (

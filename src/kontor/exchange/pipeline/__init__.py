@@ -17,8 +17,8 @@ from kontor.exchange.pipeline.runner import (
     StepContext,
     StepWork,
 )
-from kontor.exchange.pipeline.store import MAX_WARNINGS, Run, RunStore
-from kontor.exchange.pipeline.tables import exchange_runs
+from kontor.exchange.pipeline.store import MAX_WARNINGS, Run, RunItem, RunItems, RunStore
+from kontor.exchange.pipeline.tables import exchange_run_items, exchange_runs
 from kontor.exchange.pipeline.window import RunWindow
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
     "Run",
     "RunError",
     "RunFailed",
+    "RunItem",
+    "RunItems",
     "RunState",
     "RunStatus",
     "RunStore",
@@ -39,5 +41,6 @@ __all__ = [
     "Step",
     "StepContext",
     "StepWork",
+    "exchange_run_items",
     "exchange_runs",
 ]

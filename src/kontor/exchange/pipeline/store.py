@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -12,6 +12,7 @@ from sqlalchemy import (
     RowMapping,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     insert,
@@ -25,7 +26,7 @@ from kontor.db import UtcDateTime
 from kontor.db.ids import time_ordered_id
 from kontor.errors import NotFound
 from kontor.exchange.pipeline.domain import Pipeline, RunError, RunState, RunStatus
-from kontor.exchange.pipeline.tables import exchange_runs
+from kontor.exchange.pipeline.tables import exchange_run_items, exchange_runs
 
 MAX_WARNINGS = 1000
 """Warnings kept per run; the report counts the rest."""
@@ -272,3 +273,52 @@ class LostLease(RuntimeError):
 
 def _started_at(now: dt.datetime) -> Any:
     return func.coalesce(_r.started_at, bindparam("first_start", now, type_=UtcDateTime))
+
+
+@dataclass(frozen=True)
+class RunItem:
+    """One item a run read from its file, accepted or skipped with the reason."""
+
+    item_no: int
+    kind: str
+    item_key: str
+    line: int | None
+    outcome: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+class RunItems:
+    """The items of the runs of ``tenant_id``."""
+
+    def __init__(self, connection: Connection, tenant_id: str) -> None:
+        self.connection = connection
+        self.tenant_id = tenant_id
+
+    def replace(self, run_id: str, items: list[RunItem]) -> None:
+        """Make ``items`` the run's items (again: the same result)."""
+        i = exchange_run_items.c
+        self.connection.execute(
+            delete(exchange_run_items).where(i.tenant_id == self.tenant_id, i.run_id == run_id)
+        )
+        if items:
+            self.connection.execute(
+                insert(exchange_run_items),
+                [{**asdict(item), "run_id": run_id, "tenant_id": self.tenant_id} for item in items],
+            )
+
+    def page(self, run_id: str, *, after: int = 0, limit: int = 100) -> list[RunItem]:
+        """The run's items in file order after item number ``after``."""
+        i = exchange_run_items.c
+        query = (
+            select(exchange_run_items)
+            .where(i.tenant_id == self.tenant_id, i.run_id == run_id, i.item_no > after)
+            .order_by(i.item_no)
+            .limit(limit)
+        )
+        return [
+            RunItem(
+                row.item_no, row.kind, row.item_key, row.line, row.outcome, row.reason, row.data
+            )
+            for row in self.connection.execute(query)
+        ]

@@ -37,3 +37,20 @@ exchange_runs = Table(
     Index("ix_exchange_runs_status", "status", "run_id"),
     comment="Import and export runs with their visible step, counts and outcome",
 )
+
+
+exchange_run_items = Table(
+    "exchange_run_items",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("item_no", Integer, primary_key=True, comment="order in the file, from 1"),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("kind", String(50), nullable=False, comment="what the item is, e.g. contract"),
+    Column("item_key", String(200), nullable=False, comment="e.g. the policy number"),
+    Column("line", Integer, comment="line of the file where the item starts"),
+    Column("outcome", String(20), nullable=False, comment="accepted or skipped"),
+    Column("reason", Text, comment="why it was skipped"),
+    Column("data", JsonDocument, nullable=False, comment="what users see of the item"),
+    Index("ix_exchange_run_items_tenant", "tenant_id", "run_id", "item_no"),
+    comment="The items a run read from its file (e.g. the contracts of a GDV file)",
+)

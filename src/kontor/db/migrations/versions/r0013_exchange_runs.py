@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the runs table."""
+    """Create the runs table and the table of the items read from their files."""
     op.create_table(
         "exchange_runs",
         sa.Column("run_id", sa.String(36), nullable=False, comment="time-ordered (UUIDv7)"),
@@ -73,8 +73,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_exchange_runs_tenant", "exchange_runs", ["tenant_id", "kind", "run_id"])
     op.create_index("ix_exchange_runs_status", "exchange_runs", ["status", "run_id"])
+    op.create_table(
+        "exchange_run_items",
+        sa.Column("run_id", sa.String(36), nullable=False),
+        sa.Column("item_no", sa.Integer, nullable=False, comment="order in the file, from 1"),
+        sa.Column("tenant_id", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(50), nullable=False, comment="what the item is, e.g. contract"),
+        sa.Column("item_key", sa.String(200), nullable=False, comment="e.g. the policy number"),
+        sa.Column("line", sa.Integer, comment="line of the file where the item starts"),
+        sa.Column("outcome", sa.String(20), nullable=False, comment="accepted or skipped"),
+        sa.Column("reason", sa.Text, comment="why it was skipped"),
+        sa.Column("data", JsonDocument, nullable=False, comment="what users see of the item"),
+        sa.PrimaryKeyConstraint("run_id", "item_no", name="pk_exchange_run_items"),
+        comment="The items a run read from its file (e.g. the contracts of a GDV file)",
+    )
+    op.create_index(
+        "ix_exchange_run_items_tenant", "exchange_run_items", ["tenant_id", "run_id", "item_no"]
+    )
 
 
 def downgrade() -> None:
-    """Drop the runs table."""
+    """Drop the runs and their items."""
+    op.drop_table("exchange_run_items")
     op.drop_table("exchange_runs")

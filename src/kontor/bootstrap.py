@@ -56,6 +56,7 @@ from kontor.platform.notifications import (
     subscribe_notifier,
 )
 from kontor.platform.usage import UsageMeter
+from kontor.portfolio import gdv_import
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -316,13 +317,15 @@ def bootstrap(
 def import_runner(settings: Settings, engine: Engine, clock: Clock) -> PipelineRunner:
     """The runner of import pipelines, their files kept under the data dir's ``uploads``."""
     window = settings.import_run_window
-    return PipelineRunner(
+    runner = PipelineRunner(
         engine,
         clock,
         LocalBlobStore(settings.data_dir / "uploads"),
         lease=dt.timedelta(seconds=settings.import_lease_seconds),
         window=RunWindow.parse(window) if window else None,
     )
+    runner.register(gdv_import(frozenset(settings.import_lines_of_business)))
+    return runner
 
 
 def audit_log(settings: Settings) -> AuditLog | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -307,18 +307,46 @@ class RunItems:
                 [{**asdict(item), "run_id": run_id, "tenant_id": self.tenant_id} for item in items],
             )
 
-    def page(self, run_id: str, *, after: int = 0, limit: int = 100) -> list[RunItem]:
-        """The run's items in file order after item number ``after``."""
+    def page(
+        self, run_id: str, *, after: int = 0, limit: int = 100, outcome: str | None = None
+    ) -> list[RunItem]:
+        """The run's items in file order after item number ``after`` (only with ``outcome``)."""
         i = exchange_run_items.c
-        query = (
-            select(exchange_run_items)
-            .where(i.tenant_id == self.tenant_id, i.run_id == run_id, i.item_no > after)
-            .order_by(i.item_no)
-            .limit(limit)
+        query = select(exchange_run_items).where(
+            i.tenant_id == self.tenant_id, i.run_id == run_id, i.item_no > after
         )
+        if outcome is not None:
+            query = query.where(i.outcome == outcome)
+        query = query.order_by(i.item_no).limit(limit)
         return [
             RunItem(
                 row.item_no, row.kind, row.item_key, row.line, row.outcome, row.reason, row.data
             )
             for row in self.connection.execute(query)
         ]
+
+    def of_run(self, run_id: str, outcome: str | None = None) -> Iterator[RunItem]:
+        """Every item of the run in file order (only those with ``outcome``), read in batches."""
+        after = 0
+        while True:
+            batch = self.page(run_id, after=after, limit=1000, outcome=outcome)
+            yield from batch
+            if len(batch) < 1000:
+                return
+            after = batch[-1].item_no
+
+    def annotate(self, run_id: str, data: Mapping[int, dict[str, Any]]) -> None:
+        """Replace the data of the given items (by item number)."""
+        if not data:
+            return
+        i = exchange_run_items.c
+        self.connection.execute(
+            update(exchange_run_items)
+            .where(
+                i.tenant_id == self.tenant_id,
+                i.run_id == run_id,
+                i.item_no == bindparam("number"),
+            )
+            .values(data=bindparam("new_data")),
+            [{"number": number, "new_data": value} for number, value in data.items()],
+        )

@@ -57,6 +57,7 @@ from kontor.platform.notifications import (
 )
 from kontor.platform.usage import UsageMeter
 from kontor.portfolio import gdv_import
+from kontor.portfolio import register as register_portfolio
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -230,6 +231,7 @@ def bootstrap(
     process_services.limits = settings.process_step_limits
     # Applications register their case types here as they arrive.
     cases = register_cases(registry, case_types or CaseTypeRegistry())
+    register_portfolio(registry)
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
         transport = RabbitMQTransport(

@@ -107,6 +107,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
              "data": {"claim_number": "S-1"}}  # fmt: skip
     case = client.post("/api/cases", json=claim, headers=as_b).json()
+    portfolio = portfolio_world(client, b)
     return {
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
         "permission": "process:read", "session_id": session.session_id, "token_id": token_id,
@@ -115,6 +116,31 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
+        **portfolio,
+    }  # fmt: skip
+
+
+def portfolio_world(client: TestClient, b: Caller) -> dict[str, str]:
+    """B's portfolio: a customer with a bank account, a contract with a claim, a claims ratio."""
+    as_b, base = b.headers, "/api/portfolio"
+    person = {"first_name": "Bea", "last_name": "Beispiel", "date_of_birth": "1970-01-01"}
+    customer = client.post(f"{base}/customers", json=person, headers=as_b).json()["customer_id"]
+    account = client.post(f"{base}/customers/{customer}/bank-accounts",
+                          json={"iban": "DE89370400440532013000"}, headers=as_b).json()  # fmt: skip
+    contract = client.post(f"{base}/contracts", json={
+        "customer_id": customer, "insurer_name": "B-Versicherung", "line_of_business_code": "130",
+        "policy_number": "B-1", "annual_premium_gross": 100,
+        "details": {"kind": "household", "risk_text": "FELS"},
+    }, headers=as_b).json()["contract_id"]  # fmt: skip
+    claim = client.post(f"{base}/contracts/{contract}/claims",
+                        json={"occurred_on": "2025-01-01"}, headers=as_b).json()  # fmt: skip
+    ratio = client.post(f"{base}/claims-ratios", json={
+        "scope": "contract", "contract_id": contract, "period_start": "2025-01-01",
+        "period_end": "2025-12-31", "ratio": 0,
+    }, headers=as_b).json()  # fmt: skip
+    return {
+        "customer_id": customer, "account_id": account["account_id"], "contract_id": contract,
+        "claim_id": claim["claim_id"], "ratio_id": ratio["ratio_id"],
     }  # fmt: skip
 
 

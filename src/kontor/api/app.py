@@ -22,6 +22,8 @@ from kontor.api.routes import (
     health,
     messages,
     notifications,
+    portfolio_contracts,
+    portfolio_customers,
     process,
     rules,
     tasks,
@@ -80,6 +82,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
         tasks.router,
         cases.router,
+        portfolio_customers.router,
+        portfolio_contracts.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

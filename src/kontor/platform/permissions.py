@@ -63,6 +63,13 @@ TASK_PERMISSIONS = ("tasks:read", "tasks:work", "tasks:create", "tasks:manage")
 """See work lists, work on tasks, create standalone ones, act on others' tasks."""
 CASE_PERMISSIONS = ("cases:read", "cases:write", "cases:manage")
 """Read cases; open and work on them (data, status, comments, links); close and reopen them."""
+PORTFOLIO_PERMISSIONS = (
+    "portfolio:read",
+    "portfolio:write",
+    "portfolio:delete",
+    "portfolio:export",
+)
+"""Read the portfolio (Bestand); add and change its entries; delete them; export them."""
 
 
 def app_permission(app: str, action: str) -> str:
@@ -77,6 +84,7 @@ PERMISSIONS = frozenset(
 PERMISSIONS = PERMISSIONS | frozenset(TASK_PERMISSIONS) | frozenset(CASE_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE}
 PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
+PERMISSIONS = PERMISSIONS | frozenset(PORTFOLIO_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
 
 
@@ -137,6 +145,7 @@ DEFAULT_PROFILES = (
             | set(AUDIT_PERMISSIONS)
             | set(TASK_PERMISSIONS)
             | set(CASE_PERMISSIONS)
+            | {"portfolio:read"}  # the copies forwarded into the own tenant
         ),
     ),
     GroupProfile(
@@ -146,6 +155,7 @@ DEFAULT_PROFILES = (
         frozenset({"tenants:read", "process:read", "process:start", "rules:read"})
         | {"tasks:read", "tasks:work", "tasks:create"}
         | {"cases:read", "cases:write"}
+        | {"portfolio:read"}
         | _all_of("portfolio_transfer", "use", "read", "save", "export", "history")
         | _all_of("settlement", "use", "read", "save", "export", "history"),
     ),
@@ -157,6 +167,7 @@ DEFAULT_PROFILES = (
         frozenset({MANAGE_SUB_USERS, MANAGE_BROKER_SYSTEMS, "tenants:read", "process:read"})
         | {"tasks:read", "tasks:work", "tasks:create"}
         | {"cases:read", "cases:write"}
+        | set(PORTFOLIO_PERMISSIONS)
         | _all_of("portfolio_transfer")
         | _all_of("settlement", "use", "read", "export", "history"),
     ),

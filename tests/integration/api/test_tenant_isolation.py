@@ -53,6 +53,19 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/cases/{case_id}/links"): {"process_instance_id": "i-a"},
     ("POST", "/api/cases/{case_id}/close"): {},
     ("POST", "/api/cases/{case_id}/reopen"): {},
+    ("PATCH", "/api/portfolio/customers/{customer_id}"): {"version": 1, "remarks": "mine now"},
+    ("POST", "/api/portfolio/customers/{customer_id}/bank-accounts"): {
+        "iban": "DE89370400440532013000"
+    },
+    ("PATCH", "/api/portfolio/customers/{customer_id}/bank-accounts/{account_id}"): {
+        "version": 1, "holder": "mine now"
+    },
+    ("PATCH", "/api/portfolio/contracts/{contract_id}"): {"version": 1, "remarks": "mine now"},
+    ("POST", "/api/portfolio/contracts/{contract_id}/claims"): {"occurred_on": "2026-01-01"},
+    ("PATCH", "/api/portfolio/contracts/{contract_id}/claims/{claim_id}"): {
+        "version": 1, "cause": "mine now"
+    },
+    ("PATCH", "/api/portfolio/claims-ratios/{ratio_id}"): {"version": 1, "product": "mine"},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -128,6 +141,9 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/tasks/count", headers=as_a).json() == {"count": 0}
     assert client.get("/api/cases", headers=as_a).json() == {"items": [], "next_cursor": None}
     assert client.get("/api/cases?business_key=S-1", headers=as_a).json()["items"] == []
+    for listed in ("customers", "contracts", "claims-ratios"):
+        page = client.get(f"/api/portfolio/{listed}", headers=as_a).json()
+        assert page == {"items": [], "next_cursor": None}
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -14,6 +14,7 @@ from kontor.cli import (
     config_cmd,
     db_cmd,
     dmn_cmd,
+    gdv_cmd,
     identity_cmd,
     mail_cmd,
     messages_cmd,
@@ -38,6 +39,7 @@ app.add_typer(case_cmd.app, name="case")
 app.add_typer(identity_cmd.tenant_app, name="tenant")
 app.add_typer(identity_cmd.user_app, name="user")
 app.add_typer(mail_cmd.app, name="mail")
+app.add_typer(gdv_cmd.app, name="gdv")
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

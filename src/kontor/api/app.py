@@ -24,6 +24,7 @@ from kontor.api.routes import (
     notifications,
     portfolio_contracts,
     portfolio_customers,
+    portfolio_imports,
     process,
     rules,
     tasks,
@@ -84,6 +85,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         cases.router,
         portfolio_customers.router,
         portfolio_contracts.router,
+        portfolio_imports.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)
@@ -92,7 +94,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         StaticFiles(directory=docs.static_directory(), check_dir=False),
         name="static",
     )
-    for uploads in (rules.uploads, process.uploads):
+    for uploads in (rules.uploads, process.uploads, portfolio_imports.uploads):
         app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
     app.add_middleware(StoppingMiddleware, retry_after_seconds=settings.busy_retry_after_seconds)

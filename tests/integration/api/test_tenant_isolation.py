@@ -139,6 +139,7 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/notifications", headers=as_a).json() == []
     assert client.get("/api/tasks", headers=as_a).json()["items"] == []
     assert client.get("/api/tasks/count", headers=as_a).json() == {"count": 0}
+    assert client.get("/api/portfolio/imports", headers=as_a).json() == []
     assert client.get("/api/cases", headers=as_a).json() == {"items": [], "next_cursor": None}
     assert client.get("/api/cases?business_key=S-1", headers=as_a).json()["items"] == []
     for listed in ("customers", "contracts", "claims-ratios"):

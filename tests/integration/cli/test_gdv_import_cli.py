@@ -1,0 +1,58 @@
+"""``kontor gdv import`` loads a file into a tenant's portfolio, one progress line per step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from kontor.bootstrap import Kontor
+from kontor.bootstrap import bootstrap as real_bootstrap
+from kontor.cli import app, gdv_import_cmd
+from kontor.messaging import FakeClock
+from kontor.platform import BROKERS, TenantKind
+from kontor.settings import Settings
+from support.gdv_files import claims_only_file, sample_bytes
+from support.identity import api_caller
+
+
+@pytest.fixture
+def kontor(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Kontor:
+    def test_bootstrap(settings: Settings, **_: object) -> Kontor:
+        return real_bootstrap(settings.model_copy(update={"data_dir": tmp_path}), engine=engine,
+                              clock=FakeClock())  # fmt: skip
+
+    monkeypatch.setattr(gdv_import_cmd, "bootstrap", test_bootstrap)
+    wired = test_bootstrap(Settings())
+    api_caller(wired, "makler", kind=TenantKind.BROKER, group=BROKERS)
+    return wired
+
+
+def test_a_file_is_imported_showing_every_step(kontor: Kontor, tmp_path: Path) -> None:
+    path = tmp_path / "bestand.gdv"
+    path.write_bytes(sample_bytes())
+    result = CliRunner().invoke(app, ["gdv", "import", str(path), "--tenant", "makler"])
+    assert result.exit_code == 0, result.output
+    steps = [line.split(":")[0] for line in result.stderr.splitlines()]
+    assert steps == [f"Schritt {k}/9" for k in range(10)]
+    assert "Verträge neu 14" in result.stderr.splitlines()[-1]
+    assert '"contracts_created": 14' in result.stdout
+
+
+def test_a_claims_file_ends_on_minus_1_with_exit_code_1(kontor: Kontor, tmp_path: Path) -> None:
+    path = tmp_path / "schaden.gdv"
+    path.write_bytes(claims_only_file())
+    result = CliRunner().invoke(app, ["gdv", "import", str(path), "--tenant", "makler"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith("Schritt -1/9: Es ist ein Fehler aufgetreten")
+    assert "portfolio.gdv.not_portfolio_data" in result.stdout
+
+
+def test_an_unknown_tenant_is_refused(kontor: Kontor, tmp_path: Path) -> None:
+    path = tmp_path / "bestand.gdv"
+    path.write_bytes(sample_bytes())
+    result = CliRunner().invoke(app, ["gdv", "import", str(path), "--tenant", "niemand"])
+    assert result.exit_code == 2
+    assert "no tenant 'niemand'" in result.stderr

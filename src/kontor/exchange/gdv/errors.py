@@ -49,7 +49,7 @@ class GdvWarning:
 
 
 def _where(line: int, record_type: str, field: str) -> str:
-    parts = [f"Zeile {line}"]
+    parts = [f"Zeile {line}"] if line > 0 else []
     if record_type:
         parts.append(f"Satzart {record_type}")
     if field:

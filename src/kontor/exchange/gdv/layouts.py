@@ -7,11 +7,11 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any, NamedTuple
 
-from kontor.exchange.gdv.values import FieldValueError, GdvValue, converter
+from kontor.exchange.gdv.values import CachedConverter, FieldValueError, GdvValue, converter
 
 DESCRIPTIONS = ("VUVM2018", "VUVM2023")
 """Format descriptions shipped as layout data, oldest first."""
@@ -49,12 +49,16 @@ class PartLayout:
     """Keys already given by an earlier part at the same place (Satzart, VU-Nummer, …)."""
     signs: dict[str, int] = field(default_factory=dict)
     """Key of an amount → 0-based position of its sign character."""
-    decode_full: Decoder = field(init=False, repr=False)
-    decode_tail: Decoder = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.decode_full = _compile(self, skip=frozenset())
-        self.decode_tail = _compile(self, skip=self.shared_keys)
+    @cached_property
+    def decode_full(self) -> Decoder:
+        """Return the compiled decoder of all value fields (built on first use)."""
+        return _compile(self, skip=frozenset())
+
+    @cached_property
+    def decode_tail(self) -> Decoder:
+        """Return the compiled decoder without the fields an earlier part already gave."""
+        return _compile(self, skip=self.shared_keys)
 
     def matches(self, text: str) -> bool:
         """Tell whether the part-number field of ``text`` names this part."""
@@ -104,12 +108,36 @@ class RecordLayout:
     description: str
     parts: dict[int, PartLayout]
 
+    def __post_init__(self) -> None:
+        checks = {part.check[0] for part in self.parts.values() if part.check is not None}
+        self._first = next(iter(self.parts.values()))
+        self._single = len(self.parts) == 1
+        self._check_at: int | None = None
+        self._by_char: dict[str, PartLayout] = {}
+        if len(checks) == 1 and all(part.check for part in self.parts.values()):
+            self._check_at = checks.pop()
+            for part in reversed(self.parts.values()):
+                assert part.check is not None
+                for char in part.check[1]:
+                    self._by_char[char] = part
+
     def fits(self, text: str) -> bool:
         """Tell whether the sub-type marks (Wagnisart, …) of ``text`` belong to this type."""
+        if not self.match:
+            return True
         return all(text[position : position + 1] in chars for position, chars in self.match)
 
     def part_of(self, text: str) -> PartLayout | None:
         """Return the part whose number field matches ``text``, if any."""
+        at = self._check_at
+        if at is not None:
+            char = text[at : at + 1]
+            found = self._by_char.get(char)
+            if found is not None:
+                return found
+            if self._single or not char.strip():
+                return self._first  # older files leave the part number blank
+            return None
         for part in self.parts.values():
             if part.check is not None and part.matches(text):
                 return part
@@ -262,14 +290,17 @@ def _version_fields(vorsatz: RecordLayout) -> dict[str, str]:
     return result
 
 
+_MISSING = object()
+
+
 @cache
-def _converters(type_code: str, decimals: int) -> Any:
+def _converters(type_code: str, decimals: int) -> CachedConverter:
     return converter(type_code, decimals)
 
 
 def _compile(part: PartLayout, skip: frozenset[str]) -> Decoder:
     """Build one function that slices and converts every field of a part in one go."""
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"M": _MISSING}
     entries: list[str] = []
     for index, item in enumerate(part.value_fields()):
         if item.key in skip:
@@ -278,9 +309,11 @@ def _compile(part: PartLayout, skip: frozenset[str]) -> Decoder:
         if item.type == "A":
             expression = f"{piece}.rstrip()"
         else:
-            name = f"c{index}"
-            namespace[name] = _converters(item.type, item.decimals)
-            expression = f"{name}({piece})"
+            convert = _converters(item.type, item.decimals)
+            namespace[f"d{index}"] = convert.cache.get
+            namespace[f"m{index}"] = convert.miss
+            # one dict lookup, no Python call when the text was seen before (thread-safe)
+            expression = f"(v if (v := d{index}(x := {piece}, M)) is not M else m{index}(x))"
             sign_at = part.signs.get(item.key)
             if sign_at is not None:
                 expression = f"(-v if (v := {expression}) and s[{sign_at}] == '-' else v)"

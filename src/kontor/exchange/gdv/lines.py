@@ -91,10 +91,23 @@ class PhysicalLines:
             first = False
             pieces = (carry + text).split("\n")
             carry = pieces.pop()
+            lf = crlf = 0
             for piece in pieces:
-                for body, raw in self._split(piece, "\n"):
+                size = len(piece)
+                if size == RECORD_LENGTH and not self.bom_pending:
+                    lf += 1
                     number += 1
-                    yield number, body, raw
+                    yield number, piece, piece + "\n"
+                elif size == RECORD_LENGTH + 1 and piece[-1] == "\r" and not self.bom_pending:
+                    crlf += 1
+                    number += 1
+                    yield number, piece[:-1], piece + "\n"
+                else:
+                    for body, raw in self._split(piece, "\n"):
+                        number += 1
+                        yield number, body, raw
+            self.lf += lf
+            self.crlf += crlf
             if len(carry) > _MAX_CARRY:
                 cut = (len(carry) - 1) // RECORD_LENGTH * RECORD_LENGTH
                 for start in range(0, cut, RECORD_LENGTH):

@@ -16,6 +16,8 @@ from kontor.exchange.gdv.values import FieldValueError, GdvValue, to_json_value
 
 VORSATZ = "0001"
 NACHSATZ = "9999"
+_FINISHING = frozenset(("0001", "9999", "0200"))
+_BLANK_START = " \t\x1a\x00"
 _IDENTITY_END = 42  # Satzart … Geschäftsstelle/Vermittler: the same in every part of a record
 _SUMS = (
     # (Nachsatz field, record type, fields summed over the package: first one present)
@@ -115,8 +117,9 @@ class GdvReader:
         self._package: PackageSummary | None = None
         self._layouts: dict[tuple[str, str], list[RecordLayout]] = {}
         self._pending_version_warnings: dict[str, str] = {}
-        self._identity = ""
         self._line_count = 0
+        self._package_records = 0
+        self._sparte_specific = self._catalogue.sparte_specific
         self._iterator = self._records()
 
     @property
@@ -135,37 +138,59 @@ class GdvReader:
         return self._line_count
 
     def __iter__(self) -> Iterator[GdvRecord]:
-        return self
+        return self._iterator
 
     def __next__(self) -> GdvRecord:
         return next(self._iterator)
 
     def _records(self) -> Iterator[GdvRecord]:
         current: GdvRecord | None = None
+        layout: RecordLayout | None = None
+        identity = satzart_now = ""
         pending: list[str] = []
         seen_record = False
-        self._line_count = 0
+        counted = False  # whether the current record's lines count for the Nachsatz
+        length = RECORD_LENGTH
         for number, body, raw in self._lines:
             self._line_count = number
-            if is_blank(body):
+            if (not body or body[0] in _BLANK_START) and is_blank(body):
                 if current is not None:
                     current.text.append(raw)
                 else:
                     pending.append(raw)
                 continue
-            if not seen_record:
+            text = body if len(body) == length else body.ljust(length)
+            satzart = text[0:4]
+            if (
+                layout is not None
+                and satzart == satzart_now
+                and text[4:_IDENTITY_END] == identity
+                and current is not None
+            ):
+                part = layout.part_of(text) if layout.fits(text) else None
+                if part is not None and part.number not in current.parts:
+                    current.text.append(raw)
+                    current.parts.append(part.number)
+                    if counted:
+                        self._package_records += 1
+                    try:
+                        current.fields.update(part.decode_tail(text))
+                    except FieldValueError:
+                        self._decode_slowly(current, part, number, text, first=False)
+                    continue
+            if current is not None:
+                if current.satzart in _FINISHING:
+                    self._finish(current)
+                yield current
+            elif not seen_record:
                 _check_first_line(number, body)
                 seen_record = True
-            text = body if len(body) == RECORD_LENGTH else body.ljust(RECORD_LENGTH)
-            satzart = text[0:4]
-            if current is not None and self._continues(current, text, satzart):
-                self._add_part(current, number, text, raw)
-                continue
-            if current is not None:
-                yield self._finish(current)
-            current = self._start(number, text, satzart, [*pending, raw])
-            self._identity = text[4:_IDENTITY_END]
+            current = self._start(number, text, satzart, [*pending, raw] if pending else [raw])
             pending = []
+            layout = current.layout
+            satzart_now = satzart
+            identity = text[4:_IDENTITY_END]
+            counted = satzart not in (VORSATZ, NACHSATZ)
         if not seen_record:
             raise GdvFormatError(
                 "Die Datei enthält keine Sätze", line=self._line_count, field="Satzart"
@@ -190,92 +215,80 @@ class GdvReader:
             )
         package = self._package
         assert package is not None
-        if satzart not in (VORSATZ, NACHSATZ):
-            package.records += 1
-        sparte = text[10:13]
-        layout, part = self._layout_for(number, satzart, sparte, text, warnings)
-        if layout is None:
-            key = f"{satzart}.{sparte}" if satzart in self._catalogue.sparte_specific else satzart
-            return GdvRecord(
-                record_type=key,
-                satzart=satzart,
-                sparte=sparte if satzart in self._catalogue.sparte_specific else None,
-                fields={},
-                line=number,
-                parts=[_part_number(text)],
-                text=raw,
-                warnings=warnings,
-                package=package.number,
-                encoding=self.encoding,
-            )
-        record = GdvRecord(
-            record_type=layout.key,
-            satzart=satzart,
-            sparte=layout.sparte,
-            fields={},
-            line=number,
-            parts=[],
-            text=raw,
-            warnings=warnings,
-            package=package.number,
-            version=layout.version,
-            encoding=self.encoding,
-            layout=layout,
-        )
-        self._decode(record, part, number, text)
-        return record
-
-    def _continues(self, record: GdvRecord, text: str, satzart: str) -> bool:
-        if satzart != record.satzart or record.layout is None:
-            return False
-        if text[4:_IDENTITY_END] != self._identity:
-            return False
-        layout = record.layout
-        if not layout.fits(text):
-            return False
-        part = layout.part_of(text)
-        return part is not None and part.number not in record.parts
-
-    def _add_part(self, record: GdvRecord, number: int, text: str, raw: str) -> None:
-        record.text.append(raw)
-        if record.satzart not in (VORSATZ, NACHSATZ) and self._package is not None:
-            self._package.records += 1
-        assert record.layout is not None
-        part = record.layout.part_of(text)
-        assert part is not None
-        self._decode(record, part, number, text)
-
-    def _decode(self, record: GdvRecord, part: PartLayout, number: int, text: str) -> None:
-        first = not record.parts
-        record.parts.append(part.number)
-        try:
-            values = part.decode_full(text) if first else part.decode_tail(text)
-        except FieldValueError:
-            values, problems = part.decode_slowly(text, frozenset() if first else part.shared_keys)
-            for name, problem in problems:
-                record.warnings.append(
-                    GdvWarning("field_invalid", problem, number, record.record_type, name)
-                )
-        record.fields.update(values)
-
-    def _layout_for(
-        self, number: int, satzart: str, sparte: str, text: str, warnings: list[GdvWarning]
-    ) -> tuple[RecordLayout | None, PartLayout]:
-        cache_key = (satzart, sparte if satzart in self._catalogue.sparte_specific else "")
+        if satzart != VORSATZ and satzart != NACHSATZ:
+            self._package_records += 1
+        specific = satzart in self._sparte_specific
+        sparte = text[10:13] if specific else ""
+        cache_key = (satzart, sparte)
         layouts = self._layouts.get(cache_key)
         if layouts is None:
             layouts = self._resolve(cache_key)
             self._layouts[cache_key] = layouts
+        layout: RecordLayout | None = None
+        part: PartLayout | None = None
+        for candidate in layouts:
+            if candidate.fits(text):
+                part = candidate.part_of(text)
+                if part is not None:
+                    layout = candidate
+                    break
+        if layout is None:
+            layout, part = self._layout_fallback(number, satzart, sparte, text, layouts, warnings)
+        if self._pending_version_warnings and layout is not None:
+            self._version_warning(number, layout, warnings)
+        if layout is None or part is None:
+            return GdvRecord(
+                satzart + "." + sparte if specific else satzart,
+                satzart,
+                sparte if specific else None,
+                {},
+                number,
+                [_part_number(text)],
+                raw,
+                warnings,
+                package.number,
+                None,
+                self.encoding,
+            )
+        try:
+            fields = part.decode_full(text)
+        except FieldValueError:
+            fields = {}
+            record = GdvRecord(
+                layout.key, satzart, layout.sparte, fields, number, [], raw, warnings,
+                package.number, layout.version, self.encoding, layout,
+            )  # fmt: skip
+            self._decode_slowly(record, part, number, text, first=True)
+            record.parts.append(part.number)
+            return record
+        return GdvRecord(
+            layout.key, satzart, layout.sparte, fields, number, [part.number], raw, warnings,
+            package.number, layout.version, self.encoding, layout,
+        )  # fmt: skip
+
+    def _decode_slowly(
+        self, record: GdvRecord, part: PartLayout, number: int, text: str, *, first: bool
+    ) -> None:
+        values, problems = part.decode_slowly(text, frozenset() if first else part.shared_keys)
+        for name, problem in problems:
+            record.warnings.append(
+                GdvWarning("field_invalid", problem, number, record.record_type, name)
+            )
+        record.fields.update(values)
+
+    def _layout_fallback(
+        self,
+        number: int,
+        satzart: str,
+        sparte: str,
+        text: str,
+        layouts: list[RecordLayout],
+        warnings: list[GdvWarning],
+    ) -> tuple[RecordLayout | None, PartLayout | None]:
         fitting = [layout for layout in layouts if layout.fits(text)]
-        for layout in fitting:
-            part = layout.part_of(text)
-            if part is not None:
-                self._version_warning(number, layout, warnings)
-                return layout, part
         if fitting:
             layout = fitting[0]
             part = next(iter(layout.parts.values()))
-            self._version_warning(number, layout, warnings)
             warnings.append(
                 GdvWarning(
                     "part_unknown",
@@ -287,13 +300,13 @@ class GdvReader:
                 )
             )
             return layout, part
-        shown = f"{satzart}.{sparte}" if cache_key[1] else satzart
+        shown = f"{satzart}.{sparte}" if sparte else satzart
         warnings.append(
             GdvWarning(
                 "record_type_unknown", f"Unbekannte Satzart {shown}", number, shown, "Satzart"
             )
         )
-        return None, _NO_PART
+        return None, None
 
     def _resolve(self, cache_key: tuple[str, str]) -> list[RecordLayout]:
         satzart, sparte = cache_key
@@ -354,6 +367,9 @@ class GdvReader:
                     VORSATZ,
                 )
             )
+        if previous is not None:
+            previous.records = self._package_records
+        self._package_records = 0
         self._package = PackageSummary(number=len(self.packages) + 1, line=number)
         self.packages.append(self._package)
         self._layouts.clear()
@@ -361,6 +377,8 @@ class GdvReader:
 
     def _close_package(self, last: GdvRecord, *, at_end: bool) -> None:
         package = self._package
+        if package is not None:
+            package.records = self._package_records
         if at_end and package is not None and package.nachsatz_line is None:
             last.warnings.append(
                 GdvWarning(
@@ -377,6 +395,7 @@ class GdvReader:
         if package is None:
             return
         package.nachsatz_line = record.line
+        package.records = self._package_records
         expected = record.fields.get("anz_saetze")
         if isinstance(expected, int):
             self._add_check(record, "anz_saetze", "Anzahl der Sätze", expected, package.records)
@@ -408,9 +427,6 @@ class GdvReader:
                     name,
                 )
             )
-
-
-_NO_PART = PartLayout(number=0, check=None, fields=(), shared_keys=frozenset())
 
 
 def _declared_version(key: str, versions: dict[str, str]) -> str | None:
@@ -468,3 +484,8 @@ class _FileReader(GdvReader):
             yield from super()._records()
         finally:
             self._file.close()
+
+    def __del__(self) -> None:
+        file = getattr(self, "_file", None)
+        if file is not None:
+            file.close()

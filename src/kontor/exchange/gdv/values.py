@@ -45,24 +45,32 @@ def _digits(text: str) -> str:
     return stripped
 
 
-class _Cached:
-    """A converter with a bounded cache of raw text → value (values repeat a lot in GDV)."""
+class CachedConverter:
+    """A converter with a bounded cache of raw text → value (values repeat a lot in GDV).
 
-    __slots__ = ("_cache", "_convert")
+    ``cache`` is public so that compiled decoders can look values up without a call;
+    ``miss`` converts, stores and returns.
+    """
+
+    __slots__ = ("_convert", "cache")
 
     def __init__(self, convert: Any) -> None:
-        self._cache: dict[str, Any] = {}
+        self.cache: dict[str, Any] = {}
         self._convert = convert
 
     def __call__(self, text: str) -> Any:
-        try:
-            return self._cache[text]
-        except KeyError:
-            value = self._convert(text)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[text] = value
-            return value
+        cache = self.cache
+        if text in cache:
+            return cache[text]
+        return self.miss(text)
+
+    def miss(self, text: str) -> Any:
+        """Convert ``text`` (raising ``FieldValueError``) and remember the value."""
+        value = self._convert(text)
+        if len(self.cache) >= _CACHE_LIMIT:
+            self.cache.clear()
+        self.cache[text] = value
+        return value
 
 
 def _to_int(text: str) -> int | None:
@@ -120,18 +128,18 @@ def _make_date(year: int, month: int, day: int, text: str) -> date | PartialDate
         raise FieldValueError(f"»{text}« ist kein gültiges Datum") from None
 
 
-def converter(type_code: str, decimals: int) -> Any:
+def converter(type_code: str, decimals: int) -> CachedConverter:
     """Return the cached text → value converter of a field type (not for ``A``/``L``/``S``)."""
     if type_code == "N":
-        return _Cached(_to_int)
+        return CachedConverter(_to_int)
     if type_code == "F":
-        return _Cached(_decimal_converter(decimals))
+        return CachedConverter(_decimal_converter(decimals))
     if type_code == "D8":
-        return _Cached(_date8)
+        return CachedConverter(_date8)
     if type_code == "D6":
-        return _Cached(_date6)
+        return CachedConverter(_date6)
     if type_code == "D4":
-        return _Cached(_date4)
+        return CachedConverter(_date4)
     raise ValueError(f"no converter for type {type_code}")
 
 

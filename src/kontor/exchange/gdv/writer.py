@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import IO
 
 from kontor.exchange.gdv.errors import GdvFormatError
-from kontor.exchange.gdv.layouts import RecordLayout, catalogue
+from kontor.exchange.gdv.layouts import FieldLayout, RecordLayout, catalogue
 from kontor.exchange.gdv.lines import RECORD_LENGTH, normalise_encoding
 from kontor.exchange.gdv.reader import NACHSATZ, VORSATZ, GdvRecord
 from kontor.exchange.gdv.values import GdvValue, format_value
@@ -106,7 +106,7 @@ def render_record(record: GdvRecord, line_ending: str = "\n") -> str:
         for item in part.fields:
             if item.type in {"S", "L"}:
                 continue
-            value = _value_for(record, layout, item.key, item.type)
+            value = _value_for(record, layout, item)
             if value is None:
                 continue
             try:
@@ -130,16 +130,16 @@ def render_record(record: GdvRecord, line_ending: str = "\n") -> str:
     return "".join(lines)
 
 
-def _value_for(record: GdvRecord, layout: RecordLayout, key: str, type_code: str) -> GdvValue:
-    if key in record.fields:
-        value = record.fields[key]
-        if type_code in {"N", "F"} and isinstance(value, int | Decimal) and value < 0:
+def _value_for(record: GdvRecord, layout: RecordLayout, item: FieldLayout) -> GdvValue:
+    if item.key in record.fields:
+        value = record.fields[item.key]
+        if item.type in {"N", "F"} and isinstance(value, int | Decimal) and value < 0:
             return -value
         return value
-    if key == "satzart":
+    if (item.start, item.length) == (0, 4):
         return int(layout.satzart)
-    if key == "sparte" and layout.sparte is not None:
-        return int(layout.sparte)
+    if (item.start, item.length) == (10, 3) and layout.sparte is not None:
+        return int(layout.sparte)  # Sparte (Produkt for Bausparen)
     return None
 
 

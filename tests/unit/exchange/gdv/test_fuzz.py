@@ -23,7 +23,7 @@ def _check(outcome: list[GdvRecord] | GdvFormatError, data: bytes) -> None:
     if isinstance(outcome, GdvFormatError):
         assert outcome.line >= 0
         assert outcome.field
-        assert str(outcome).startswith(f"Zeile {outcome.line}")
+        assert str(outcome).startswith(f"Zeile {outcome.line}, " if outcome.line else "Feld ")
         return
     for record in outcome:
         for warning in record.warnings:

@@ -195,7 +195,7 @@ def test_not_gdv_at_all_is_fatal(data: bytes, line: int) -> None:
         list(read_records(data))
     assert raised.value.line == line
     assert raised.value.field == "Satzart"
-    assert f"Zeile {line}" in str(raised.value)
+    assert str(raised.value).startswith(f"Zeile {line}, Feld Satzart" if line else "Feld Satzart")
 
 
 def test_reading_is_lazy_and_accepts_streams(small_file: bytes) -> None:
@@ -204,3 +204,26 @@ def test_reading_is_lazy_and_accepts_streams(small_file: bytes) -> None:
     first = next(reader)
     assert first.record_type == "0001"
     assert stream.tell() < len(small_file) * 2000
+
+
+def test_sub_types_of_leben_kranken_and_bausparen_are_told_apart() -> None:
+    from kontor.exchange.gdv import new_record, render_record
+
+    built = [
+        new_record("0220.010.13.1", {"vs_nr": "L-1"}),
+        new_record("0220.010.13.6", {"vs_nr": "L-1"}),
+        new_record("0220.010.48.1", {"vs_nr": "L-2"}),
+        new_record("0220.020.2", {"vs_nr": "K-1"}),
+        new_record("0220.020.3", {"vs_nr": "K-1"}),
+        new_record("0220.580.2", {}),
+    ]
+    text = "".join(render_record(record) for record in built)
+    lines = text.splitlines()
+    assert lines[0][59] == "1"  # Wagnisart
+    assert lines[2][59] == "4"
+    assert lines[3][47] == "2"  # Kranken: Folgenummer
+    records = list(read_records(("0001" + " " * 252 + "\n" + text).encode()))[1:]
+    assert _types(records) == [
+        "0220.010.13.1", "0220.010.13.6", "0220.010.48.1", "0220.020.2", "0220.020.3", "0220.580.2",
+    ]  # fmt: skip
+    assert [w.code for r in records for w in r.warnings] == ["nachsatz_missing"]

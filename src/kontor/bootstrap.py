@@ -49,6 +49,7 @@ from kontor.platform import (
     seed_demo,
 )
 from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
+from kontor.platform.demo import BROKER as DEMO_BROKER
 from kontor.platform.notifications import (
     NotificationHub,
     NotificationRetention,
@@ -58,6 +59,7 @@ from kontor.platform.notifications import (
 from kontor.platform.usage import UsageMeter
 from kontor.portfolio import gdv_import
 from kontor.portfolio import register as register_portfolio
+from kontor.portfolio.demo import seed_demo_portfolio
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
@@ -428,6 +430,11 @@ def load_schema() -> MetaData:
 
 
 def seed_development(engine: Engine, settings: Settings) -> list[DemoLogin]:
-    """Create the demo tenants and users on first start; their one-time passwords, if new."""
+    """Create the demo tenants, users and the demo broker's portfolio on first start; the
+    users' one-time passwords, if new."""
     with UnitOfWork(engine, SystemClock()) as uow:
-        return seed_demo(uow, authenticator_for(settings))
+        logins = seed_demo(uow, authenticator_for(settings))
+    with UnitOfWork(engine, SystemClock()) as uow:  # the demo broker's portfolio
+        if seed_demo_portfolio(uow.connection, DEMO_BROKER, uow.clock.now()):
+            uow.commit()
+    return logins

@@ -1,7 +1,8 @@
 """Deleting a broker system irreversibly: every row of it and of the broker systems below it.
 
 The tables come from the schema's metadata, so a table added later is covered without a change
-here: every table with a ``tenant_id`` column loses the rows of the deleted tenants. The audit
+here: every table with a ``tenant_id`` column loses the rows of the deleted tenants, and every
+table with an ``origin_tenant_id`` column the copies made of them in other tenants. The audit
 log is chained per tenant, so deleting these tenants' entries and seals leaves every other
 tenant's chain verifiable; the fact of the deletion is recorded in the deleting tenant's log,
 with references and row counts only.
@@ -64,8 +65,12 @@ def delete_tenant_rows(
         if "tenant_id" not in table.c:
             continue
         result = connection.execute(delete(table).where(table.c.tenant_id.in_(tenant_ids)))
-        if result.rowcount:
-            deleted[table.name] = result.rowcount
+        count = result.rowcount
+        if "origin_tenant_id" in table.c:  # copies of their rows in other tenants go too
+            copies = delete(table).where(table.c.origin_tenant_id.in_(tenant_ids))
+            count += connection.execute(copies).rowcount
+        if count:
+            deleted[table.name] = count
     return deleted
 
 

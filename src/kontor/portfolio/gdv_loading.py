@@ -14,15 +14,21 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+
 from kontor.exchange.pipeline import RunItem, RunItems, StepContext
+from kontor.portfolio import rows
 from kontor.portfolio.domain import build_contract, build_customer
 from kontor.portfolio.gdv_reading import ACCEPTED, MAX_LISTED
-from kontor.portfolio.lines import details_from_data
+from kontor.portfolio.lines import details_from_data, details_to_data
+from kontor.portfolio.merge_key import merge_key_digest
 from kontor.portfolio.store import PortfolioStore
+from kontor.portfolio.tables import contracts, customers
 
 CREATE, UPDATE = "create", "update"
 UNCHANGED, KEPT, SUPERSEDED, DUPLICATE = "unchanged", "kept", "superseded", "duplicate"
 APPLIED = frozenset({CREATE, UPDATE})
+BATCH = 500
 _IDS = uuid.UUID("6f1c7e5a-3b7d-4f39-9a8e-1d0c5e7b2a41")
 _OUTCOMES = {
     UPDATE: "jüngerer Gültigkeitsstichtag: Werte aus der Datei übernommen",
@@ -40,26 +46,32 @@ def load_customers(context: StepContext) -> None:
     items = list(RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED))
     plans = _plan(store, tenant, items, context)
     now = context.uow.clock.now()
-    created = updated = 0
-    for item in items:
+    applied = [item for item in items if plans[item.item_no]["action"] in APPLIED]
+    stored = _existing(
+        connection, customers, tenant, {plans[i.item_no]["customer_id"] for i in applied}
+    )
+    new_rows: dict[str, dict[str, Any]] = {}
+    updated = 0
+    for item in applied:
         plan = plans[item.item_no]
-        if plan["action"] not in APPLIED:
+        customer_id = plan["customer_id"]
+        if customer_id not in stored:
+            if customer_id not in new_rows:
+                wanted = build_customer(customer_id, _load(item)["customer"])
+                new_rows[customer_id] = _row(store.customers.row(wanted), tenant, now)
             continue
-        wanted = build_customer(plan["customer_id"], _load(item)["customer"])
-        stored = store.customers.find(plan["customer_id"])
-        if stored is None:
-            store.customers.add(wanted, now)
-            created += 1
-        elif plan["action"] == UPDATE and dataclasses.replace(wanted, version=stored.version) != (
-            dataclasses.replace(stored, origin=None)
-        ):
-            store.customers.save(wanted, stored.version, now)
-            updated += 1
+        if plan["action"] == UPDATE:
+            current = store.customers.get(customer_id)
+            wanted = build_customer(customer_id, _load(item)["customer"], version=current.version)
+            if wanted != dataclasses.replace(current, origin=None):
+                store.customers.save(wanted, current.version, now)
+                updated += 1
+    _insert(connection, customers, list(new_rows.values()))
     RunItems(connection, tenant).annotate(
         context.run.run_id, {item.item_no: {**item.data, "plan": plans[item.item_no]}
                              for item in items},
     )  # fmt: skip
-    context.counts.update(customers_created=created, customers_updated=updated)
+    context.counts.update(customers_created=len(new_rows), customers_updated=updated)
 
 
 def load_contracts(context: StepContext) -> None:
@@ -67,43 +79,95 @@ def load_contracts(context: StepContext) -> None:
     connection, tenant = context.uow.connection, context.run.tenant_id
     store = PortfolioStore(connection, tenant)
     now = context.uow.clock.now()
-    created = updated = left = 0
-    for item in RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED):
-        plan = item.data["plan"]
-        if plan["action"] not in APPLIED:
-            left += 1
+    items = list(RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED))
+    applied = [item for item in items if item.data["plan"]["action"] in APPLIED]
+    ids = {item.data["plan"]["contract_id"] for item in applied}
+    stored = _existing(connection, contracts, tenant, ids)
+    new_rows: list[dict[str, Any]] = []
+    updated = 0
+    for item in applied:
+        plan, data = item.data["plan"], _load(item)
+        if plan["contract_id"] not in stored:
+            wanted = build_contract(plan["contract_id"], plan["customer_id"], data["contract"])
+            digest = merge_key_digest(data["merge_key"])
+            new_rows.append(_row(rows.contract_row(wanted, digest), tenant, now))
             continue
-        data = _load(item)["contract"]
-        if plan["action"] == CREATE and store.contracts.find(plan["contract_id"]) is None:
-            store.contracts.add(build_contract(plan["contract_id"], plan["customer_id"], data), now)
-            created += 1
-            continue
-        stored = store.contracts.get(plan["contract_id"])
-        wanted = build_contract(stored.contract_id, stored.customer_id, data)
-        wanted = dataclasses.replace(wanted, details=stored.details, remarks=stored.remarks)
-        store.contracts.save(wanted, stored.version, now)
+        current = store.contracts.get(plan["contract_id"])
+        wanted = build_contract(current.contract_id, current.customer_id, data["contract"])
+        wanted = dataclasses.replace(wanted, details=current.details, remarks=current.remarks)
+        store.contracts.save(wanted, current.version, now)
         updated += 1
-    context.counts.update(contracts_created=created, contracts_updated=updated,
-                          contracts_unchanged=left)  # fmt: skip
+    _insert(connection, contracts, new_rows)
+    context.counts.update(contracts_created=len(new_rows), contracts_updated=updated,
+                          contracts_unchanged=len(items) - len(applied))  # fmt: skip
 
 
 def load_details(context: StepContext) -> None:
     """Step 8: the line-of-business details of the contracts created or updated."""
     connection, tenant = context.uow.connection, context.run.tenant_id
-    store = PortfolioStore(connection, tenant)
     now = context.uow.clock.now()
-    loaded = 0
+    changes = []
     for item in RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED):
-        plan = item.data["plan"]
-        details = _load(item)["details"]
-        if plan["action"] not in APPLIED or details is None:
-            continue
-        stored = store.contracts.get(plan["contract_id"])
-        wanted = details_from_data(details)
-        if wanted != stored.details:
-            store.contracts.save(dataclasses.replace(stored, details=wanted), stored.version, now)
-        loaded += 1
-    context.counts.update(details_loaded=loaded)
+        plan, details = item.data["plan"], _load(item)["details"]
+        if plan["action"] in APPLIED and details is not None:
+            checked = details_to_data(details_from_data(details))
+            changes.append({"wanted_id": plan["contract_id"], "wanted_details": checked})
+    c = contracts.c
+    for start in range(0, len(changes), BATCH):
+        connection.execute(
+            update(contracts)
+            .where(c.tenant_id == tenant, c.contract_id == bindparam("wanted_id"))
+            .values(details=bindparam("wanted_details"), version=c.version + 1, updated_at=now),
+            changes[start : start + BATCH],
+        )
+    context.counts.update(details_loaded=len(changes))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stored:
+    contract_id: str
+    customer_id: str
+    validity_date: dt.date | None
+
+
+def _stored_by_key(connection: Connection, tenant: str, items: list[RunItem]) -> dict[str, _Stored]:
+    """The tenant's stored contracts with the merge keys of ``items``, by key digest."""
+    c = contracts.c
+    digests = sorted({merge_key_digest(_load(item)["merge_key"]) for item in items})
+    found: dict[str, _Stored] = {}
+    for start in range(0, len(digests), BATCH):
+        query = (
+            select(c.merge_key, c.contract_id, c.customer_id, c.validity_date)
+            .where(c.tenant_id == tenant, c.merge_key.in_(digests[start : start + BATCH]))
+            .order_by(c.contract_id.desc())  # the first of several stays
+        )
+        for row in connection.execute(query):
+            found[row.merge_key] = _Stored(row.contract_id, row.customer_id, row.validity_date)
+    return found
+
+
+def _existing(connection: Connection, table: Table, tenant: str, ids: set[str]) -> set[str]:
+    """Which of ``ids`` the tenant's ``table`` holds."""
+    key = table.c[table.primary_key.columns.keys()[0]]
+    found: set[str] = set()
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        found.update(
+            connection.execute(
+                select(key).where(table.c.tenant_id == tenant, key.in_(chunk))
+            ).scalars()
+        )
+    return found
+
+
+def _row(values: dict[str, Any], tenant: str, now: dt.datetime) -> dict[str, Any]:
+    return {**values, "tenant_id": tenant, "created_at": now, "updated_at": now}
+
+
+def _insert(connection: Connection, table: Table, new_rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(new_rows), BATCH):
+        connection.execute(insert(table), new_rows[start : start + BATCH])
 
 
 def _plan(
@@ -113,6 +177,7 @@ def _plan(
     winner: dict[str, int] = {}  # merge key → item number of the youngest so far in the file
     merges: list[dict[str, Any]] = []
     by_number = {item.item_no: item for item in items}
+    stored = _stored_by_key(store.connection, tenant, items)
     for item in items:
         load = _load(item)
         key: str = load["merge_key"]
@@ -136,9 +201,8 @@ def _plan(
                 }
                 merges.append(_merge(item, DUPLICATE, first["validity_date"], validity))
             continue
-        stored = store.contracts_with_merge_key(key)
-        if stored:
-            found = stored[0]
+        found = stored.get(merge_key_digest(key))
+        if found is not None:
             plan: dict[str, Any] = {"contract_id": found.contract_id,
                                     "customer_id": found.customer_id,
                                     "stored_validity_date": _iso(found.validity_date),

@@ -15,7 +15,7 @@ from kontor.cli import (
     db_cmd,
     dmn_cmd,
     gdv_cmd,
-    gdv_import_cmd,
+    gdv_portfolio_cmd,
     identity_cmd,
     mail_cmd,
     messages_cmd,
@@ -41,7 +41,7 @@ app.add_typer(identity_cmd.tenant_app, name="tenant")
 app.add_typer(identity_cmd.user_app, name="user")
 app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(gdv_cmd.app, name="gdv")
-gdv_import_cmd.register(gdv_cmd.app)
+gdv_portfolio_cmd.register(gdv_cmd.app)
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

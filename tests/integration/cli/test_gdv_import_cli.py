@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 
 from kontor.bootstrap import Kontor
 from kontor.bootstrap import bootstrap as real_bootstrap
-from kontor.cli import app, gdv_import_cmd
+from kontor.cli import app, gdv_portfolio_cmd
 from kontor.messaging import FakeClock
 from kontor.platform import BROKERS, TenantKind
 from kontor.settings import Settings
@@ -24,7 +25,7 @@ def kontor(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> K
         return real_bootstrap(settings.model_copy(update={"data_dir": tmp_path}), engine=engine,
                               clock=FakeClock())  # fmt: skip
 
-    monkeypatch.setattr(gdv_import_cmd, "bootstrap", test_bootstrap)
+    monkeypatch.setattr(gdv_portfolio_cmd, "bootstrap", test_bootstrap)
     wired = test_bootstrap(Settings())
     api_caller(wired, "makler", kind=TenantKind.BROKER, group=BROKERS)
     return wired
@@ -56,3 +57,20 @@ def test_an_unknown_tenant_is_refused(kontor: Kontor, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["gdv", "import", str(path), "--tenant", "niemand"])
     assert result.exit_code == 2
     assert "no tenant 'niemand'" in result.stderr
+
+
+def test_an_exported_portfolio_imports_again_into_the_same_contracts(
+    kontor: Kontor, tmp_path: Path
+) -> None:
+    path, exported = tmp_path / "bestand.gdv", tmp_path / "export.gdv"
+    path.write_bytes(sample_bytes())
+    runner = CliRunner()
+    assert runner.invoke(app, ["gdv", "import", str(path), "--tenant", "makler"]).exit_code == 0
+    written = runner.invoke(app, ["gdv", "export", "--tenant", "makler", "--output", str(exported)])
+    assert written.exit_code == 0, written.output
+    again = runner.invoke(app, ["gdv", "import", str(exported), "--tenant", "makler"])
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.stdout)
+    assert (report["counts"]["contracts"], report["counts"]["skipped"]) == (14, 0)
+    assert report["counts"]["contracts_unchanged"] == report["counts"]["merged"] == 14
+    assert report["counts"]["contracts_created"] == 0

@@ -1,8 +1,9 @@
-"""``kontor gdv import``: load a GDV file into a tenant's portfolio, showing each step."""
+"""``kontor gdv import`` and ``export``: a GDV file into a tenant's portfolio and back."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,8 @@ from kontor.errors import KontorError
 from kontor.exchange import store_chunks
 from kontor.exchange.pipeline import Run, RunStatus
 from kontor.platform.tenants import TenantStore
-from kontor.portfolio import GDV_IMPORT, GDV_PIPELINE
+from kontor.portfolio import GDV_IMPORT, GDV_PIPELINE, Contract, Customer, PortfolioStore
+from kontor.portfolio.gdv_export import export_gdv
 
 CHUNK_BYTES = 1024 * 1024
 SHOWN = {
@@ -88,9 +90,52 @@ def import_file(
         raise typer.Exit(1)
 
 
+def export_file(
+    tenant: Annotated[str, typer.Option(help="The tenant (broker) whose portfolio to write.")],
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file (default: standard output).")
+    ] = None,
+) -> None:
+    """Write the tenant's customers and contracts as a GDV file (one package per insurer)."""
+    kontor = bootstrap(load_settings())
+    try:
+        with kontor.engine.connect() as connection:
+            if TenantStore(connection).find(tenant) is None:
+                fail(f"no tenant {tenant!r}")
+            content = export_gdv(
+                _portfolio(PortfolioStore(connection, tenant)),
+                sender="Kontor", receiver=tenant, created=kontor.clock.now().date(),
+            )  # fmt: skip
+    except KontorError as error:
+        fail(error.message, code=1)
+    finally:
+        kontor.engine.dispose()
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(content)
+        typer.echo(f"{len(content)} bytes written to {output}", err=True)
+
+
+def _portfolio(store: PortfolioStore) -> Iterator[tuple[Customer, Contract]]:
+    customers: dict[str, Customer] = {}
+    after: str | None = None
+    while True:
+        page = store.contracts.page(500, after)
+        for contract in page.items:
+            if contract.customer_id not in customers:
+                customers[contract.customer_id] = store.customers.get(contract.customer_id)
+            yield customers[contract.customer_id], contract
+        if page.next_cursor is None:
+            return
+        after = page.next_cursor
+
+
 def register(gdv: typer.Typer) -> None:
-    """Add ``import`` to the ``kontor gdv`` commands."""
+    """Add ``import`` and ``export`` to the ``kontor gdv`` commands."""
     gdv.command("import")(import_file)
+    gdv.command("export")(export_file)
 
 
 def _show(run: Run) -> None:

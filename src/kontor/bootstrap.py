@@ -314,12 +314,17 @@ def bootstrap(
             keep=dt.timedelta(days=settings.notification_retention_days),
             every=dt.timedelta(seconds=settings.notification_purge_seconds),
         ),
-        imports=import_runner(settings, engine, clock),
+        imports=import_runner(settings, engine, clock, change_log),
     )  # fmt: skip
 
 
-def import_runner(settings: Settings, engine: Engine, clock: Clock) -> PipelineRunner:
-    """The runner of import pipelines, their files kept under the data dir's ``uploads``."""
+def import_runner(
+    settings: Settings, engine: Engine, clock: Clock, change_log: ChangeLog | None = None
+) -> PipelineRunner:
+    """The runner of import pipelines, their files kept under the data dir's ``uploads``.
+
+    Each step that completes is recorded in ``change_log`` (the audit log) with its counts.
+    """
     window = settings.import_run_window
     runner = PipelineRunner(
         engine,
@@ -327,6 +332,7 @@ def import_runner(settings: Settings, engine: Engine, clock: Clock) -> PipelineR
         LocalBlobStore(settings.data_dir / "uploads"),
         lease=dt.timedelta(seconds=settings.import_lease_seconds),
         window=RunWindow.parse(window) if window else None,
+        change_log=change_log,
     )
     runner.register(gdv_import(frozenset(settings.import_lines_of_business)))
     return runner

@@ -14,6 +14,7 @@ from kontor.bootstrap import Kontor, bootstrap
 from kontor.exchange.pipeline import exchange_runs
 from kontor.messaging import FakeClock
 from kontor.platform import BROKERS, TenantKind
+from kontor.platform.audit.tables import audit_entries
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.gdv_files import sample_bytes
@@ -80,6 +81,18 @@ def test_an_uploaded_file_is_watched_from_step_0_to_9_with_report_and_contracts(
     assert contracts[0]["policy_number"] == "59999999999"
     assert contracts[0]["contract"]["line_of_business"] == "Unfall"
     assert _stored_files(kontor) == []  # the file is let go once the run is done
+    with kontor.engine.connect() as connection:
+        audited = connection.execute(
+            select(audit_entries.c.action, audit_entries.c.actor)
+            .where(audit_entries.c.entity_id == run["run_id"])
+            .order_by(audit_entries.c.entry_id)
+        ).all()
+    steps = ["checked", "validated", "mapped", "read", "waiting", "customers", "contracts",
+             "details"]  # fmt: skip
+    assert [action for action, _ in audited] == [
+        "exchange.run.submitted", *(f"portfolio.gdv_import.{step}" for step in steps)
+    ]  # fmt: skip
+    assert {actor for _, actor in audited} == {broker.principal.user_id}
 
 
 def test_a_raw_body_is_named_by_the_query_and_a_wrong_ending_fails_on_minus_1(

@@ -24,7 +24,7 @@ from kontor.exchange.blobs import BlobStore, StoredBlob
 from kontor.exchange.pipeline.domain import Pipeline, RunError, RunFailed, RunState
 from kontor.exchange.pipeline.store import MAX_WARNINGS, LostLease, Run, RunQueue, RunStore
 from kontor.exchange.pipeline.window import RunWindow
-from kontor.messaging import Clock, UnitOfWork
+from kontor.messaging import Change, ChangeLog, Clock, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class PipelineRunner:
         lease: dt.timedelta = dt.timedelta(minutes=15),
         window: RunWindow | None = None,
         runner_id: str | None = None,
+        change_log: ChangeLog | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -89,6 +90,7 @@ class PipelineRunner:
         self.window = window
         self.runner_id = runner_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._works: dict[str, PipelineWork] = {}
+        self._change_log = change_log
 
     def register(self, work: PipelineWork) -> None:
         """Let this runner take up runs of ``work``'s pipeline."""
@@ -108,7 +110,7 @@ class PipelineRunner:
         created_by: str,
     ) -> Run:
         """A new waiting run (step 0) for a stored file, written in the caller's transaction."""
-        return RunStore(uow.connection, tenant_id).add(
+        run = RunStore(uow.connection, tenant_id).add(
             self.pipeline(kind),
             file_name=file_name,
             size_bytes=blob.size,
@@ -117,6 +119,12 @@ class PipelineRunner:
             created_by=created_by,
             now=uow.clock.now(),
         )  # fmt: skip
+        uow.record(
+            Change("exchange.run.submitted", "exchange_run", run.run_id,
+                   after={"kind": kind, "file_name": file_name, "size_bytes": blob.size}),
+            tenant_id, created_by,
+        )  # fmt: skip
+        return run
 
     def window_open(self) -> bool:
         """Whether gated steps may run now (always, without a window)."""
@@ -193,13 +201,19 @@ class PipelineRunner:
     ) -> RunState | Exception:
         step = state.step
         try:
-            with UnitOfWork(self.engine, self.clock) as uow:
+            with UnitOfWork(self.engine, self.clock, change_log=self._change_log) as uow:
                 context = StepContext(run, uow, self.blobs, scratch, {}, list(warnings),
                                       dict(report))  # fmt: skip
                 step_work = work.work.get(step)
                 if step_work is not None:
                     step_work(context)
                 completed = state.completing(step, context.counts)
+                name = work.pipeline.step(step).name
+                uow.record(
+                    Change(f"{run.kind}.{name}", "exchange_run", run.run_id,
+                           after=dict(context.counts)),
+                    run.tenant_id, run.created_by,
+                )  # fmt: skip
                 RunQueue(uow.connection).save(
                     run.run_id,
                     completed,

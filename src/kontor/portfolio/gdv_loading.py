@@ -29,6 +29,7 @@ CREATE, UPDATE = "create", "update"
 UNCHANGED, KEPT, SUPERSEDED, DUPLICATE = "unchanged", "kept", "superseded", "duplicate"
 APPLIED = frozenset({CREATE, UPDATE})
 BATCH = 500
+PLANNED = "planned_items"
 _IDS = uuid.UUID("6f1c7e5a-3b7d-4f39-9a8e-1d0c5e7b2a41")
 _OUTCOMES = {
     UPDATE: "jüngerer Gültigkeitsstichtag: Werte aus der Datei übernommen",
@@ -67,10 +68,10 @@ def load_customers(context: StepContext) -> None:
                 store.customers.save(wanted, current.version, now)
                 updated += 1
     _insert(connection, customers, list(new_rows.values()))
-    RunItems(connection, tenant).annotate(
-        context.run.run_id, {item.item_no: {**item.data, "plan": plans[item.item_no]}
-                             for item in items},
-    )  # fmt: skip
+    planned = {item.item_no: {**item.data, "plan": plans[item.item_no]} for item in items}
+    RunItems(connection, tenant).annotate(context.run.run_id, planned)
+    # steps 7 and 8 of this attempt use the planned items; a resumed run reads them again
+    context.scratch[PLANNED] = [dataclasses.replace(i, data=planned[i.item_no]) for i in items]
     context.counts.update(customers_created=len(new_rows), customers_updated=updated)
 
 
@@ -79,7 +80,7 @@ def load_contracts(context: StepContext) -> None:
     connection, tenant = context.uow.connection, context.run.tenant_id
     store = PortfolioStore(connection, tenant)
     now = context.uow.clock.now()
-    items = list(RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED))
+    items = _planned(context)
     applied = [item for item in items if item.data["plan"]["action"] in APPLIED]
     ids = {item.data["plan"]["contract_id"] for item in applied}
     stored = _existing(connection, contracts, tenant, ids)
@@ -107,7 +108,7 @@ def load_details(context: StepContext) -> None:
     connection, tenant = context.uow.connection, context.run.tenant_id
     now = context.uow.clock.now()
     changes = []
-    for item in RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED):
+    for item in _planned(context):
         plan, details = item.data["plan"], _load(item)["details"]
         if plan["action"] in APPLIED and details is not None:
             checked = details_to_data(details_from_data(details))
@@ -144,6 +145,15 @@ def _stored_by_key(connection: Connection, tenant: str, items: list[RunItem]) ->
         for row in connection.execute(query):
             found[row.merge_key] = _Stored(row.contract_id, row.customer_id, row.validity_date)
     return found
+
+
+def _planned(context: StepContext) -> list[RunItem]:
+    """The accepted items with their plans (from step 6 of this attempt, else stored)."""
+    cached = context.scratch.get(PLANNED)
+    if isinstance(cached, list):
+        return cached
+    connection, tenant = context.uow.connection, context.run.tenant_id
+    return list(RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED))
 
 
 def _existing(connection: Connection, table: Table, tenant: str, ids: set[str]) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -304,7 +304,20 @@ class RunItems:
         if items:
             self.connection.execute(
                 insert(exchange_run_items),
-                [{**asdict(item), "run_id": run_id, "tenant_id": self.tenant_id} for item in items],
+                [
+                    {
+                        "run_id": run_id,
+                        "tenant_id": self.tenant_id,
+                        "item_no": item.item_no,
+                        "kind": item.kind,
+                        "item_key": item.item_key,
+                        "line": item.line,
+                        "outcome": item.outcome,
+                        "reason": item.reason,
+                        "data": item.data,  # not deep-copied (as asdict would): only read
+                    }
+                    for item in items
+                ],
             )
 
     def page(

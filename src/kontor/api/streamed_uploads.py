@@ -8,10 +8,12 @@ refused before anything is read.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import multipart
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from kontor.errors import InvalidInput
 from kontor.exchange import BlobStore, BlobWriter, FileTooLarge, StoredBlob
@@ -41,7 +43,7 @@ async def stream_upload(
         return await _stream_form(request, content_type, store, limit, default_name)
     writer = store.writer(limit)
     try:
-        async for chunk in request.stream():
+        async for chunk in _body(request):
             writer.write(chunk)
         blob = writer.finish()
     except BaseException:
@@ -69,7 +71,7 @@ async def _stream_form(
         boundary, max_segment_count=16, max_segment_size=limit + 1
     )
     try:
-        async for chunk in request.stream():
+        async for chunk in _body(request):
             for event in parser.parse(chunk):
                 if isinstance(event, multipart.MultipartSegment):
                     in_file = stored is None and writer is None and event.filename is not None
@@ -95,6 +97,17 @@ async def _stream_form(
         store.delete(stored.key)
         raise InvalidInput("the uploaded file is empty", field="file")
     return StreamedFile(stored, _plain_name(name))
+
+
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    """The request body's chunks; a client that leaves mid-body is an invalid upload."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect as error:
+        raise InvalidInput(
+            "the upload broke off before the file was complete", field="file"
+        ) from error
 
 
 def _plain_name(name: str) -> str:

@@ -428,6 +428,7 @@ def load_schema() -> MetaData:
     import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.platform.usage.tables
+    import kontor.portfolio.import_tables
     import kontor.portfolio.tables
     import kontor.process.store.tables
     import kontor.rules.deployment.tables  # noqa: F401 - registers its tables

@@ -14,12 +14,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 
 from kontor.exchange.pipeline import RunItem, RunItems, StepContext
 from kontor.portfolio import rows
 from kontor.portfolio.domain import build_contract, build_customer
 from kontor.portfolio.gdv_reading import ACCEPTED, MAX_LISTED
+from kontor.portfolio.import_tables import import_plans
 from kontor.portfolio.lines import details_from_data, details_to_data
 from kontor.portfolio.merge_key import merge_key_digest
 from kontor.portfolio.store import PortfolioStore
@@ -68,10 +69,9 @@ def load_customers(context: StepContext) -> None:
                 store.customers.save(wanted, current.version, now)
                 updated += 1
     _insert(connection, customers, list(new_rows.values()))
-    planned = {item.item_no: {**item.data, "plan": plans[item.item_no]} for item in items}
-    RunItems(connection, tenant).annotate(context.run.run_id, planned)
-    # steps 7 and 8 of this attempt use the planned items; a resumed run reads them again
-    context.scratch[PLANNED] = [dataclasses.replace(i, data=planned[i.item_no]) for i in items]
+    _save_plans(context, items, plans)
+    # steps 7 and 8 of this attempt use these; a resumed run reads them from the plan table
+    context.scratch[PLANNED] = [(item, plans[item.item_no]) for item in items]
     context.counts.update(customers_created=len(new_rows), customers_updated=updated)
 
 
@@ -80,14 +80,13 @@ def load_contracts(context: StepContext) -> None:
     connection, tenant = context.uow.connection, context.run.tenant_id
     store = PortfolioStore(connection, tenant)
     now = context.uow.clock.now()
-    items = _planned(context)
-    applied = [item for item in items if item.data["plan"]["action"] in APPLIED]
-    ids = {item.data["plan"]["contract_id"] for item in applied}
-    stored = _existing(connection, contracts, tenant, ids)
+    planned = _planned(context)
+    applied = [(item, plan) for item, plan in planned if plan["action"] in APPLIED]
+    stored = _existing(connection, contracts, tenant, {plan["contract_id"] for _, plan in applied})
     new_rows: list[dict[str, Any]] = []
     updated = 0
-    for item in applied:
-        plan, data = item.data["plan"], _load(item)
+    for item, plan in applied:
+        data = _load(item)
         if plan["contract_id"] not in stored:
             wanted = build_contract(plan["contract_id"], plan["customer_id"], data["contract"])
             digest = merge_key_digest(data["merge_key"])
@@ -100,28 +99,60 @@ def load_contracts(context: StepContext) -> None:
         updated += 1
     _insert(connection, contracts, new_rows)
     context.counts.update(contracts_created=len(new_rows), contracts_updated=updated,
-                          contracts_unchanged=len(items) - len(applied))  # fmt: skip
+                          contracts_unchanged=len(planned) - len(applied))  # fmt: skip
 
 
 def load_details(context: StepContext) -> None:
-    """Step 8: the line-of-business details of the contracts created or updated."""
-    connection, tenant = context.uow.connection, context.run.tenant_id
-    now = context.uow.clock.now()
-    changes = []
-    for item in _planned(context):
-        plan, details = item.data["plan"], _load(item)["details"]
-        if plan["action"] in APPLIED and details is not None:
-            checked = details_to_data(details_from_data(details))
-            changes.append({"wanted_id": plan["contract_id"], "wanted_details": checked})
-    c = contracts.c
-    for start in range(0, len(changes), BATCH):
-        connection.execute(
-            update(contracts)
-            .where(c.tenant_id == tenant, c.contract_id == bindparam("wanted_id"))
-            .values(details=bindparam("wanted_details"), version=c.version + 1, updated_at=now),
-            changes[start : start + BATCH],
+    """Step 8: the line-of-business details of the contracts created or updated.
+
+    One statement: the checked details wait in the plan table since step 6.
+    """
+    connection, tenant, run_id = context.uow.connection, context.run.tenant_id, context.run.run_id
+    c, p = contracts.c, import_plans.c
+    if connection.dialect.name == "postgresql":
+        # both tables just grew by the file's rows: with statistics from before, the planner
+        # expects one row each and joins them in a nested loop (seconds instead of
+        # milliseconds); a hash join suits any size here (ANALYZE would wait for autovacuum)
+        connection.execute(text("SET LOCAL enable_nestloop = off"))
+    connection.execute(
+        update(contracts)
+        .where(
+            p.run_id == run_id,
+            p.tenant_id == tenant,
+            p.action.in_(sorted(APPLIED)),
+            c.tenant_id == tenant,
+            c.contract_id == p.contract_id,
         )
-    context.counts.update(details_loaded=len(changes))
+        .values(details=p.details, version=c.version + 1, updated_at=context.uow.clock.now())
+    )
+    loaded = connection.execute(
+        select(func.count())
+        .select_from(import_plans)
+        .where(p.run_id == run_id, p.tenant_id == tenant, p.action.in_(sorted(APPLIED)),
+               p.has_details.is_(True))
+    ).scalar_one()  # fmt: skip
+    context.counts.update(details_loaded=loaded)
+
+
+def _save_plans(
+    context: StepContext, items: list[RunItem], plans: dict[int, dict[str, Any]]
+) -> None:
+    connection, tenant, run_id = context.uow.connection, context.run.tenant_id, context.run.run_id
+    p = import_plans.c
+    connection.execute(delete(import_plans).where(p.run_id == run_id, p.tenant_id == tenant))
+    plan_rows = []
+    for item in items:
+        plan = plans[item.item_no]
+        details = _load(item)["details"] if plan["action"] in APPLIED else None
+        plan_rows.append({
+            "run_id": run_id, "item_no": item.item_no, "tenant_id": tenant,
+            "action": plan["action"], "contract_id": plan["contract_id"],
+            "customer_id": plan["customer_id"],
+            "validity_date": _date(plan["validity_date"]),
+            "details": details_to_data(details_from_data(details)),
+            "has_details": details is not None,
+        })  # fmt: skip
+    _insert(connection, import_plans, plan_rows)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,13 +178,23 @@ def _stored_by_key(connection: Connection, tenant: str, items: list[RunItem]) ->
     return found
 
 
-def _planned(context: StepContext) -> list[RunItem]:
+def _planned(context: StepContext) -> list[tuple[RunItem, dict[str, Any]]]:
     """The accepted items with their plans (from step 6 of this attempt, else stored)."""
     cached = context.scratch.get(PLANNED)
     if isinstance(cached, list):
         return cached
-    connection, tenant = context.uow.connection, context.run.tenant_id
-    return list(RunItems(connection, tenant).of_run(context.run.run_id, ACCEPTED))
+    connection, tenant, run_id = context.uow.connection, context.run.tenant_id, context.run.run_id
+    p = import_plans.c
+    stored = {
+        row.item_no: {"action": row.action, "contract_id": row.contract_id,
+                      "customer_id": row.customer_id}
+        for row in connection.execute(
+            select(p.item_no, p.action, p.contract_id, p.customer_id)
+            .where(p.run_id == run_id, p.tenant_id == tenant)
+        )
+    }  # fmt: skip
+    items = RunItems(connection, tenant).of_run(run_id, ACCEPTED)
+    return [(item, stored[item.item_no]) for item in items]
 
 
 def _existing(connection: Connection, table: Table, tenant: str, ids: set[str]) -> set[str]:

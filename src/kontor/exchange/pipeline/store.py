@@ -347,19 +347,3 @@ class RunItems:
             if len(batch) < 1000:
                 return
             after = batch[-1].item_no
-
-    def annotate(self, run_id: str, data: Mapping[int, dict[str, Any]]) -> None:
-        """Replace the data of the given items (by item number)."""
-        if not data:
-            return
-        i = exchange_run_items.c
-        self.connection.execute(
-            update(exchange_run_items)
-            .where(
-                i.tenant_id == self.tenant_id,
-                i.run_id == run_id,
-                i.item_no == bindparam("number"),
-            )
-            .values(data=bindparam("new_data")),
-            [{"number": number, "new_data": value} for number, value in data.items()],
-        )

@@ -2,9 +2,9 @@
 
 Step 6 makes the plan once — per contract of the file: create it, update it (the file's
 validity date is younger than the stored one), or leave it (same or older date, or a younger
-duplicate in the same file) — and stores it with the run's items in the same transaction as
-the customers. Steps 7 and 8 follow that plan, so running one of them again after a crash does
-exactly what the first attempt would have done.
+duplicate in the same file) — and stores it in ``portfolio_import_plans`` in the same
+transaction as the customers. Steps 7 and 8 follow that plan, so running one of them again
+after a crash does exactly what the first attempt would have done.
 """
 
 from __future__ import annotations

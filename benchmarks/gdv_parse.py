@@ -129,10 +129,18 @@ def _package_lines(templates: list[list[str]], start: int, count: int) -> Iterat
     for number in range(start, start + count):
         lines = templates[number % len(templates)]
         vs_nr = f"{number:017d}"
+        # values differ per contract as in real portfolios: birth date, start, premium
+        born = f"{1 + number % 28:02d}{1 + number % 12:02d}{1940 + number % 60}"
+        start = f"01{1 + number % 12:02d}{2000 + number % 26}"
+        premium = f"{5_000 + number * 7 % 200_000:012d}"
         for line in lines:
             line = line[:13] + vs_nr + line[30:]
-            if number % MALFORMED_EVERY == 0 and line[:4] == "0200":
-                line = line[:43] + "31022021" + line[51:]  # 31 February
+            if line[:4] == "0100" and line[255] == "1":
+                line = line[:225] + born + line[233:]
+            elif line[:4] == "0200" and line[255] == "1":
+                line = line[:43] + start + line[51:115] + premium + line[127:]
+                if number % MALFORMED_EVERY == 0:
+                    line = line[:43] + "31022021" + line[51:]  # 31 February
             yield line
         if number % (MALFORMED_EVERY * 3) == 1:
             yield "0777" + "?" * 252  # unknown record type

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kontor.exchange.gdv import GdvRecord, read_records, write_records
 
@@ -61,6 +63,27 @@ def test_musterdatei_facts() -> None:
     assert contract.fields["folge_nr"] == 1
     hausrat = next(record for record in records if record.record_type == "0210.130")
     assert hausrat.line == 159
+    assert hausrat.sparte == "130"
+    # Unfall: 0220.030 parts 1, 2, 3, 9 on lines 7, 8, 10, 12 with its 0221.030 parts 2, 3
+    # (Erweiterungssätze) on lines 9 and 11 in between: one record each
+    unfall = records[4]
+    assert (unfall.record_type, unfall.parts) == ("0220.030", [1, 2, 3, 9])
+    assert [line for line, _ in unfall.chunks] == [7, 8, 10, 12]
+    assert unfall.fields["name_vp"] == "Kitzelpfütze"
+    assert unfall.fields["beitrag_pro_vp_oder_pro_personengruppe_in_we"] == Decimal("411.41")
+    assert unfall.fields["beitrag_tod_in_we"] == Decimal("56.53")  # from part 3, line 10
+    extension = records[5]
+    assert (extension.record_type, extension.line, extension.parts) == ("0221.030", 9, [2, 3])
+    assert Counter(record.record_type for record in records)["0220.030"] == 6
+    # Haftpflicht with two risks (Ordnungs-Nummer 01, 02 in columns 49-50): parts 1 on lines
+    # 73 and 75, parts 2 on lines 77 and 78, with 0221.040 lines between
+    haftpflicht = [r for r in records if r.record_type == "0220.040" and 70 < r.line < 80]
+    assert [(r.line, r.parts, [line for line, _ in r.chunks]) for r in haftpflicht] == [
+        (73, [1, 2], [73, 77]),
+        (75, [1, 2], [75, 78]),
+    ]
+    assert haftpflicht[1].fields["wagnistext"] == "Hunde"
+    assert len(records) == 106
     nachsatz = records[-1]
     assert nachsatz.record_type == "9999"
     assert nachsatz.fields["anz_saetze"] == 162
@@ -104,3 +127,16 @@ def test_two_packages_with_nachsatz_mismatch_in_the_second() -> None:
 @pytest.mark.parametrize("path", [MUSTER, ZWEI], ids=lambda path: path.name)
 def test_read_then_write_reproduces_the_file(path: Path) -> None:
     assert write_records(read_records(path)) == path.read_bytes()
+
+
+@settings(max_examples=100)
+@given(st.data())
+def test_sample_lines_shuffled_or_dropped_still_round_trip(data: st.DataObject) -> None:
+    lines = MUSTER.read_bytes().split(b"\n")[:-1]
+    chosen = data.draw(st.lists(st.sampled_from(lines), min_size=1, max_size=60))
+    blob = b"\n".join(chosen) + b"\n"
+    records = list(read_records(blob))  # every sample line starts with a Satzart: never fatal
+    assert write_records(records) == blob
+    assert sum(len(record.parts) for record in records) == len(chosen)
+    for record in records:
+        assert all(warning.line and warning.field for warning in record.warnings)

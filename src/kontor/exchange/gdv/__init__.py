@@ -36,7 +36,9 @@ yields for that record type (see ``kontor gdv parse --jsonl`` or the layout data
 """
 
 from kontor.exchange.gdv.errors import GdvFormatError, GdvWarning
-from kontor.exchange.gdv.reader import GdvReader, GdvRecord, PackageSummary, read_records
+from kontor.exchange.gdv.packages import PackageSummary
+from kontor.exchange.gdv.reader import GdvReader, read_records
+from kontor.exchange.gdv.record import GdvRecord
 from kontor.exchange.gdv.values import GdvValue, PartialDate
 from kontor.exchange.gdv.writer import GdvFileBuilder, new_record, render_record, write_records
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -49,6 +50,12 @@ class PartLayout:
     """Keys already given by an earlier part at the same place (Satzart, VU-Nummer, …)."""
     signs: dict[str, int] = field(default_factory=dict)
     """Key of an amount → 0-based position of its sign character."""
+    identity: tuple[tuple[int, int], ...] = ()
+    """Slices naming which risk, person or object a part is about (Wagnisart, lfd. Nummer …).
+
+    They sit between the Vermittler (column 42) and the part number and recur in other parts
+    of the record type; lines with different text there belong to different records.
+    """
 
     @cached_property
     def decode_full(self) -> Decoder:
@@ -90,7 +97,7 @@ class PartLayout:
                 problems.append((item.name, str(error)))
                 value = None
             sign_at = self.signs.get(item.key)
-            if sign_at is not None and value is not None and text[sign_at] == "-":
+            if sign_at is not None and value and text[sign_at] == "-":
                 value = -value
             values[item.key] = value
         return values, problems
@@ -109,6 +116,7 @@ class RecordLayout:
     parts: dict[int, PartLayout]
 
     def __post_init__(self) -> None:
+        self.has_identity = any(part.identity for part in self.parts.values())
         checks = {part.check[0] for part in self.parts.values() if part.check is not None}
         self._first = next(iter(self.parts.values()))
         self._single = len(self.parts) == 1
@@ -258,6 +266,7 @@ def _record_layout(entry: dict[str, Any], description: str) -> RecordLayout:
         )
         seen |= keys
         parts.setdefault(part.number, part)
+    _mark_identity(list(parts.values()))
     return RecordLayout(
         key=entry["key"],
         satzart=entry["satzart"],
@@ -267,6 +276,24 @@ def _record_layout(entry: dict[str, Any], description: str) -> RecordLayout:
         description=description,
         parts=parts,
     )
+
+
+_IDENTITY_START = 42  # after Satzart … Geschäftsstelle/Vermittler
+_IDENTITY_BEFORE = 80  # a part number further right ends no identity block
+
+
+def _mark_identity(parts: list[PartLayout]) -> None:
+    slices: dict[PartLayout, list[tuple[int, int]]] = {}
+    for part in parts:
+        if part.check is not None and part.check[0] < _IDENTITY_BEFORE:
+            slices[part] = [
+                (item.start, item.end)
+                for item in part.fields
+                if item.start >= _IDENTITY_START and item.end <= part.check[0]
+            ]
+    counts = Counter(piece for pieces in slices.values() for piece in pieces)
+    for part, pieces in slices.items():
+        part.identity = tuple(piece for piece in pieces if counts[piece] > 1)
 
 
 def _version_fields(vorsatz: RecordLayout) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 RECORD_LENGTH = 256
 ENCODINGS = ("iso-8859-1", "iso-8859-15", "cp850", "utf-8")
@@ -59,11 +59,10 @@ class PhysicalLines:
     256 characters (files without separators) are cut into 256-character records.
     """
 
-    def __init__(self, stream: BinaryIO, encoding: str | None = None) -> None:
+    def __init__(self, stream: IO[bytes], encoding: str | None = None) -> None:
         self._stream = stream
         self._head = stream.read(_SNIFF_BYTES)
         self.encoding = normalise_encoding(encoding) if encoding else detect_encoding(self._head)
-        self.detected = encoding is None
         self.lf = 0
         self.crlf = 0
         self.bom = ""
@@ -113,8 +112,8 @@ class PhysicalLines:
                 for start in range(0, cut, RECORD_LENGTH):
                     block = carry[start : start + RECORD_LENGTH]
                     number += 1
-                    prefix, self.bom_pending = (self.bom if self.bom_pending else ""), False
-                    yield number, block, prefix + block
+                    lead, self.bom_pending = (self.bom if self.bom_pending else ""), False
+                    yield number, block, lead + block
                 carry = carry[cut:]
             chunk = self._stream.read(_CHUNK_BYTES)
         carry += decoder.decode(b"", final=True)
@@ -132,18 +131,17 @@ class PhysicalLines:
             body, ending = piece, terminator
             if terminator:
                 self.lf += 1
-        if self.bom:
-            ending_prefix, self.bom_pending = self.bom if self.bom_pending else "", False
-        else:
-            ending_prefix = ""
+        lead = ""  # a byte order mark goes back in front of the first line
+        if self.bom_pending:
+            lead, self.bom_pending = self.bom, False
         if len(body) <= RECORD_LENGTH or is_blank(body[RECORD_LENGTH:]):
-            yield body[:RECORD_LENGTH], ending_prefix + body + ending
+            yield body[:RECORD_LENGTH], lead + body + ending
             return
         last = (len(body) - 1) // RECORD_LENGTH * RECORD_LENGTH
         for start in range(0, last, RECORD_LENGTH):
             block = body[start : start + RECORD_LENGTH]
-            yield block, ending_prefix + block
-            ending_prefix = ""
+            yield block, lead + block
+            lead = ""
         tail = body[last:]
         yield tail, tail + ending
 

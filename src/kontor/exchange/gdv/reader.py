@@ -2,123 +2,40 @@
 
 from __future__ import annotations
 
+import io
 import os
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO
 
 from kontor.exchange.gdv.errors import GdvFormatError, GdvWarning
 from kontor.exchange.gdv.layouts import Catalogue, PartLayout, RecordLayout, catalogue
 from kontor.exchange.gdv.lines import RECORD_LENGTH, PhysicalLines, is_blank
-from kontor.exchange.gdv.values import FieldValueError, GdvValue, to_json_value
+from kontor.exchange.gdv.packages import NACHSATZ, VORSATZ, Packages, PackageSummary
+from kontor.exchange.gdv.record import GdvRecord
+from kontor.exchange.gdv.values import FieldValueError
 
-VORSATZ = "0001"
-NACHSATZ = "9999"
-_FINISHING = frozenset(("0001", "9999", "0200"))
+_FINISHING = frozenset((VORSATZ, NACHSATZ, "0200"))
+_UNCOUNTED = frozenset((VORSATZ, NACHSATZ))
+_MAX_QUEUED = 64  # records of one contract held back at most (keeps memory flat)
 _BLANK_START = " \t\x1a\x00"
 _IDENTITY_END = 42  # Satzart … Geschäftsstelle/Vermittler: the same in every part of a record
-_SUMS = (
-    # (Nachsatz field, record type, fields summed over the package: first one present)
-    ("gesbeitrag", "0200", ("gesbeitrag_netto_in_we", "gesbeitrag_in_we")),
-)
-
-
-@dataclass(slots=True, eq=False)
-class GdvRecord:
-    """One logical record: all Teildatensätze of one record in one data package."""
-
-    record_type: str
-    """Layout key, e.g. ``0200``, ``0210.130``, ``0220.010.13.1``; Satzart[.Sparte] if unknown."""
-    satzart: str
-    sparte: str | None
-    fields: dict[str, GdvValue]
-    """Typed values by snake_case key (filler and sign fields left out; signs applied)."""
-    line: int
-    """Line number of its first Teildatensatz (1-based)."""
-    parts: list[int]
-    """Teildatensatz numbers in the order read."""
-    text: list[str] = field(repr=False)
-    """Exact text of its lines incl. terminators and blank lines after them (for round trips)."""
-    warnings: list[GdvWarning] = field(default_factory=list)
-    package: int = 0
-    """Number of the data package (1-based; 0 before any Vorsatz)."""
-    version: str | None = None
-    """Version of the layout used (None when the record type is unknown)."""
-    encoding: str = "iso-8859-1"
-    layout: RecordLayout | None = field(default=None, repr=False)
-
-    @property
-    def known(self) -> bool:
-        """Tell whether a layout was found for the record."""
-        return self.layout is not None
-
-    @property
-    def missing_parts(self) -> list[int]:
-        """Return the Teildatensatz numbers of the layout that the file did not have."""
-        if self.layout is None:
-            return []
-        return [number for number in self.layout.parts if number not in self.parts]
-
-    def raw(self) -> bytes:
-        """Return the record's bytes exactly as read."""
-        return "".join(self.text).encode(self.encoding, "surrogateescape")
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the record as a JSON-ready dict (Decimal as string, dates ISO)."""
-        return {
-            "line": self.line,
-            "package": self.package,
-            "record_type": self.record_type,
-            "satzart": self.satzart,
-            "sparte": self.sparte,
-            "version": self.version,
-            "parts": self.parts,
-            "fields": {key: to_json_value(value) for key, value in self.fields.items()},
-            "warnings": [warning.to_json() for warning in self.warnings],
-        }
-
-
-@dataclass
-class PackageSummary:
-    """What one data package (Vorsatz … Nachsatz) held and how its Nachsatz checked out."""
-
-    number: int
-    line: int
-    versions: dict[str, str] = field(default_factory=dict)
-    records: int = 0
-    """Physical records between Vorsatz and Nachsatz (what the Nachsatz counts)."""
-    sums: dict[str, Decimal] = field(default_factory=dict)
-    nachsatz_line: int | None = None
-    checks: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the summary as a JSON-ready dict."""
-        return {
-            "number": self.number,
-            "line": self.line,
-            "records": self.records,
-            "nachsatz_line": self.nachsatz_line,
-            "checks": self.checks,
-        }
 
 
 class GdvReader:
     """Iterator over the logical records of a GDV file; see ``read_records``."""
 
-    def __init__(self, source: BinaryIO, *, encoding: str | None = None) -> None:
+    def __init__(self, source: IO[bytes], *, encoding: str | None = None) -> None:
         try:
             self._lines = PhysicalLines(source, encoding)
         except ValueError as error:
             raise GdvFormatError(str(error), line=0, field="encoding") from None
         self._catalogue: Catalogue = catalogue()
-        self.packages: list[PackageSummary] = []
-        self._package: PackageSummary | None = None
+        self._packages = Packages(self._catalogue)
         self._layouts: dict[tuple[str, str], list[RecordLayout]] = {}
         self._pending_version_warnings: dict[str, str] = {}
         self._line_count = 0
-        self._package_records = 0
         self._sparte_specific = self._catalogue.sparte_specific
         self._iterator = self._records()
 
@@ -133,6 +50,11 @@ class GdvReader:
         return self._lines.line_ending
 
     @property
+    def packages(self) -> list[PackageSummary]:
+        """Return the data packages read so far, with their Nachsatz checks."""
+        return self._packages.summaries
+
+    @property
     def lines(self) -> int:
         """Return the number of lines read so far."""
         return self._line_count
@@ -144,79 +66,122 @@ class GdvReader:
         return next(self._iterator)
 
     def _records(self) -> Iterator[GdvRecord]:
-        current: GdvRecord | None = None
-        layout: RecordLayout | None = None
-        identity = satzart_now = ""
-        pending: list[str] = []
-        seen_record = False
-        counted = False  # whether the current record's lines count for the Nachsatz
+        """Group lines into records; records of one contract stay open while its lines last.
+
+        All lines with the same columns 5–42 (VU-Nummer … Vermittler: one contract or person)
+        form a group; within it a line continues the open record of its Satzart when its
+        sub-type fits and its part number is new, so parts interleaved with extension records
+        (0220.030 parts 1, 2, 0221.030 part 2, 0220.030 part 3 …) make one record each.
+        Records are yielded in the order of their first line.
+        """
+        queue: deque[GdvRecord] = deque()  # started, not yet yielded, in first-line order
+        open_records: dict[str, GdvRecord] = {}  # Satzart → record that may take more parts
+        open_by_identity: dict[str, GdvRecord] = {}  # the same, by risk/person/object too
+        last: GdvRecord | None = None  # the record that took the last line
+        identity = ""
+        pending: list[tuple[int, str]] = []
+        package: PackageSummary | None = None
         length = RECORD_LENGTH
         for number, body, raw in self._lines:
             self._line_count = number
             if (not body or body[0] in _BLANK_START) and is_blank(body):
-                if current is not None:
-                    current.text.append(raw)
+                if last is not None:
+                    last.chunks.append((number, raw))
                 else:
-                    pending.append(raw)
+                    pending.append((number, raw))
                 continue
             text = body if len(body) == length else body.ljust(length)
             satzart = text[0:4]
-            if (
-                layout is not None
-                and satzart == satzart_now
-                and text[4:_IDENTITY_END] == identity
-                and current is not None
-            ):
-                part = layout.part_of(text) if layout.fits(text) else None
-                if part is not None and part.number not in current.parts:
-                    current.text.append(raw)
-                    current.parts.append(part.number)
-                    if counted:
-                        self._package_records += 1
-                    try:
-                        current.fields.update(part.decode_tail(text))
-                    except FieldValueError:
-                        self._decode_slowly(current, part, number, text, first=False)
-                    continue
-            if current is not None:
-                if current.satzart in _FINISHING:
-                    self._finish(current)
-                yield current
-            elif not seen_record:
-                _check_first_line(number, body)
-                seen_record = True
-            current = self._start(number, text, satzart, [*pending, raw] if pending else [raw])
+            if text[4:_IDENTITY_END] == identity:
+                record = open_records.get(satzart)
+                layout = record.layout if record is not None else None
+                if (
+                    layout is not None
+                    and record is not None
+                    and (not layout.match or layout.fits(text))
+                ):
+                    part = layout.part_of(text)
+                    if part is not None and part.identity:  # which risk, person, object
+                        record = open_by_identity.get(_identity_of(satzart, part, text))
+                    if part is not None and record is not None and part.number not in record.parts:
+                        record.chunks.append((number, raw))
+                        record.parts.append(part.number)
+                        if package is not None and satzart not in _UNCOUNTED:
+                            package.records += 1
+                        try:
+                            record.fields.update(part.decode_tail(text))
+                        except FieldValueError:
+                            self._decode_slowly(record, part, number, text, first=False)
+                        last = record
+                        continue
+                if satzart in _UNCOUNTED or VORSATZ in open_records:
+                    # a Vorsatz or Nachsatz ends what came before; a Vorsatz must be complete
+                    # (it names the versions) before the first record of its package
+                    yield from self._flush(queue, open_records, 0)
+                    open_by_identity.clear()
+            else:
+                if last is None:
+                    _check_first_line(number, body)
+                while queue:  # another contract: all records so far are complete
+                    record = queue.popleft()
+                    if record.satzart in _FINISHING:
+                        self._finished(record)
+                    yield record
+                open_records.clear()
+                open_by_identity.clear()
+                identity = text[4:_IDENTITY_END]
+            record = self._start(number, text, satzart, [*pending, (number, raw)])
             pending = []
-            layout = current.layout
-            satzart_now = satzart
-            identity = text[4:_IDENTITY_END]
-            counted = satzart not in (VORSATZ, NACHSATZ)
-        if not seen_record:
+            package = self._packages.current
+            queue.append(record)
+            open_records[satzart] = record
+            layout = record.layout
+            if layout is not None and layout.has_identity:
+                first = layout.parts.get(record.parts[0])
+                if first is not None and first.identity:
+                    open_by_identity[_identity_of(satzart, first, text)] = record
+            last = record
+            if len(queue) > _MAX_QUEUED:
+                yield from self._flush(queue, open_records, _MAX_QUEUED // 2)
+                kept = {id(item) for item in queue}
+                open_by_identity = {
+                    key: item for key, item in open_by_identity.items() if id(item) in kept
+                }
+        if last is None:
             raise GdvFormatError(
                 "Die Datei enthält keine Sätze", line=self._line_count, field="Satzart"
             )
-        if current is not None:
-            if pending:
-                current.text.extend(pending)
-            finished = self._finish(current)
-            self._close_package(finished, at_end=True)
-            yield finished
+        for record in queue:
+            self._finished(record)
+        self._packages.end_of_file(queue[-1], self._line_count)
+        yield from queue
+
+    def _flush(
+        self, queue: deque[GdvRecord], open_records: dict[str, GdvRecord], keep: int
+    ) -> Iterator[GdvRecord]:
+        """Yield the oldest records until ``keep`` are left (they can take no more parts)."""
+        while len(queue) > keep:
+            record = queue.popleft()
+            if open_records.get(record.satzart) is record:
+                del open_records[record.satzart]
+            if record.satzart in _FINISHING:
+                self._finished(record)
+            yield record
 
     # --- records -------------------------------------------------------------------------
 
-    def _start(self, number: int, text: str, satzart: str, raw: list[str]) -> GdvRecord:
+    def _start(
+        self, number: int, text: str, satzart: str, chunks: list[tuple[int, str]]
+    ) -> GdvRecord:
         warnings: list[GdvWarning] = []
-        if satzart == VORSATZ:
-            self._open_package(number, warnings)
-        elif self._package is None:
-            self._open_package(number, warnings)
-            warnings.append(
-                GdvWarning("vorsatz_missing", "Datenpaket ohne Vorsatz 0001", number, satzart)
-            )
-        package = self._package
+        if satzart == VORSATZ or self._packages.current is None:
+            self._packages.start(number, satzart, warnings)
+            self._layouts.clear()
+            self._pending_version_warnings = {}
+        package = self._packages.current
         assert package is not None
-        if satzart != VORSATZ and satzart != NACHSATZ:
-            self._package_records += 1
+        if satzart not in _UNCOUNTED:
+            package.records += 1
         specific = satzart in self._sparte_specific
         sparte = text[10:13] if specific else ""
         cache_key = (satzart, sparte)
@@ -244,7 +209,7 @@ class GdvReader:
                 {},
                 number,
                 [_part_number(text)],
-                raw,
+                chunks,
                 warnings,
                 package.number,
                 None,
@@ -255,14 +220,14 @@ class GdvReader:
         except FieldValueError:
             fields = {}
             record = GdvRecord(
-                layout.key, satzart, layout.sparte, fields, number, [], raw, warnings,
+                layout.key, satzart, layout.sparte, fields, number, [], chunks, warnings,
                 package.number, layout.version, self.encoding, layout,
             )  # fmt: skip
             self._decode_slowly(record, part, number, text, first=True)
             record.parts.append(part.number)
             return record
         return GdvRecord(
-            layout.key, satzart, layout.sparte, fields, number, [part.number], raw, warnings,
+            layout.key, satzart, layout.sparte, fields, number, [part.number], chunks, warnings,
             package.number, layout.version, self.encoding, layout,
         )  # fmt: skip
 
@@ -311,7 +276,7 @@ class GdvReader:
     def _resolve(self, cache_key: tuple[str, str]) -> list[RecordLayout]:
         satzart, sparte = cache_key
         keys = self._catalogue.candidates(satzart, sparte)
-        package = self._package
+        package = self._packages.current
         versions = package.versions if package is not None else {}
         resolved = []
         for key in keys:
@@ -327,106 +292,15 @@ class GdvReader:
         if problem:
             out.append(GdvWarning("version_fallback", problem, number, layout.key, "Version"))
 
-    def _finish(self, record: GdvRecord) -> GdvRecord:
-        if record.satzart == VORSATZ and self._package is not None:
-            self._package.versions = self._versions_of(record)
-            self._layouts.clear()
+    def _finished(self, record: GdvRecord) -> None:
+        self._packages.finished(record)
+        if record.satzart == VORSATZ:
+            self._layouts.clear()  # the Vorsatz named the versions: resolve layouts anew
             self._pending_version_warnings = {}
-        elif record.satzart == NACHSATZ:
-            self._check_nachsatz(record)
-        elif record.layout is not None and self._package is not None:
-            for nachsatz_field, source_type, source_fields in _SUMS:
-                if record.record_type == source_type:
-                    value = next(
-                        (record.fields[key] for key in source_fields if key in record.fields), None
-                    )
-                    if isinstance(value, Decimal):
-                        sums = self._package.sums
-                        sums[nachsatz_field] = sums.get(nachsatz_field, Decimal(0)) + value
-        return record
 
-    def _versions_of(self, vorsatz: GdvRecord) -> dict[str, str]:
-        versions = {}
-        for key, prefix in self._catalogue.version_fields.items():
-            value = vorsatz.fields.get(key)
-            if isinstance(value, str) and value.strip():
-                versions[prefix] = value.strip()
-        return versions
 
-    # --- packages ------------------------------------------------------------------------
-
-    def _open_package(self, number: int, warnings: list[GdvWarning]) -> None:
-        previous = self._package
-        if previous is not None and previous.nachsatz_line is None:
-            warnings.append(
-                GdvWarning(
-                    "nachsatz_missing",
-                    f"Datenpaket {previous.number} (ab Zeile {previous.line}) "
-                    "endet ohne Nachsatz 9999",
-                    number,
-                    VORSATZ,
-                )
-            )
-        if previous is not None:
-            previous.records = self._package_records
-        self._package_records = 0
-        self._package = PackageSummary(number=len(self.packages) + 1, line=number)
-        self.packages.append(self._package)
-        self._layouts.clear()
-        self._pending_version_warnings = {}
-
-    def _close_package(self, last: GdvRecord, *, at_end: bool) -> None:
-        package = self._package
-        if package is not None:
-            package.records = self._package_records
-        if at_end and package is not None and package.nachsatz_line is None:
-            last.warnings.append(
-                GdvWarning(
-                    "nachsatz_missing",
-                    f"Datenpaket {package.number} (ab Zeile {package.line}) "
-                    "endet ohne Nachsatz 9999",
-                    self._line_count,
-                    last.record_type,
-                )
-            )
-
-    def _check_nachsatz(self, record: GdvRecord) -> None:
-        package = self._package
-        if package is None:
-            return
-        package.nachsatz_line = record.line
-        package.records = self._package_records
-        expected = record.fields.get("anz_saetze")
-        if isinstance(expected, int):
-            self._add_check(record, "anz_saetze", "Anzahl der Sätze", expected, package.records)
-        for nachsatz_field, _, _ in _SUMS:
-            stated = record.fields.get(nachsatz_field)
-            if isinstance(stated, Decimal):
-                actual = package.sums.get(nachsatz_field, Decimal(0))
-                self._add_check(record, nachsatz_field, "Gesamtbeitrag", stated, actual)
-
-    def _add_check(self, record: GdvRecord, key: str, name: str, stated: Any, actual: Any) -> None:
-        package = self._package
-        assert package is not None
-        ok = stated == actual
-        package.checks.append(
-            {
-                "field": key,
-                "stated": to_json_value(stated),
-                "actual": to_json_value(actual),
-                "ok": ok,
-            }
-        )
-        if not ok:
-            record.warnings.append(
-                GdvWarning(
-                    "nachsatz_mismatch",
-                    f"Nachsatz nennt {stated}, gezählt/summiert: {actual}",
-                    record.line,
-                    NACHSATZ,
-                    name,
-                )
-            )
+def _identity_of(satzart: str, part: PartLayout, text: str) -> str:
+    return satzart + "".join(text[start:end] for start, end in part.identity)
 
 
 def _declared_version(key: str, versions: dict[str, str]) -> str | None:
@@ -444,28 +318,27 @@ def _part_number(text: str) -> int:
 
 
 def _check_first_line(number: int, body: str) -> None:
-    satzart = body[0:4].lstrip("\ufeff")
+    satzart = body[0:4]
     if not (len(satzart) == 4 and satzart.isascii() and satzart.isdigit()):
         raise GdvFormatError(
             "Keine GDV-Datei: die erste Zeile beginnt nicht mit einer Satzart (4 Ziffern)",
             line=number,
+            record_type="".join(char if char.isprintable() else "?" for char in satzart),
             field="Satzart",
         )
 
 
 def read_records(
-    source: BinaryIO | IO[bytes] | bytes | str | os.PathLike[str],
+    source: IO[bytes] | bytes | str | os.PathLike[str],
     *,
     encoding: str | None = None,
 ) -> GdvReader:
     """Read a GDV file lazily (path, bytes or binary stream); ``encoding`` overrides detection."""
     if isinstance(source, bytes):
-        import io
-
         return GdvReader(io.BytesIO(source), encoding=encoding)
     if isinstance(source, str | os.PathLike):
         return _FileReader(Path(source), encoding)
-    return GdvReader(source, encoding=encoding)  # type: ignore[arg-type]
+    return GdvReader(source, encoding=encoding)
 
 
 class _FileReader(GdvReader):

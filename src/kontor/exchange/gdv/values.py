@@ -7,8 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-_CACHE_LIMIT = 65_536
-_DIGITS = frozenset("0123456789")
+_CACHE_LIMIT = 8_192  # per converter type: a few MB at most, common values stay
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -40,7 +39,7 @@ def _digits(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         return ""
-    if not _DIGITS.issuperset(stripped):
+    if not (stripped.isascii() and stripped.isdigit()):
         raise FieldValueError(f"»{text}« ist keine Zahl")
     return stripped
 
@@ -83,12 +82,17 @@ def _decimal_converter(decimals: int) -> Any:
         digits = _digits(text)
         if not digits:
             return None
-        return Decimal(int(digits)).scaleb(-decimals)
+        return Decimal(digits).scaleb(-decimals)  # digits only: no exponent, NaN or "_"
 
     return convert
 
 
 def _date8(text: str) -> date | PartialDate | None:
+    if len(text) == 8 and text.isascii() and text.isdigit() and text[0:4] != "0000":
+        try:
+            return date.fromisoformat(f"{text[4:8]}-{text[2:4]}-{text[0:2]}")
+        except ValueError:
+            pass  # day or month 00, or no such day: the careful path below says which
     digits = _digits(text)
     if not digits or int(digits) == 0:
         return None

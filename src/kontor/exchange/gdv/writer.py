@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,8 @@ from typing import IO
 from kontor.exchange.gdv.errors import GdvFormatError
 from kontor.exchange.gdv.layouts import FieldLayout, RecordLayout, catalogue
 from kontor.exchange.gdv.lines import RECORD_LENGTH, normalise_encoding
-from kontor.exchange.gdv.reader import NACHSATZ, VORSATZ, GdvRecord
+from kontor.exchange.gdv.packages import NACHSATZ, VORSATZ
+from kontor.exchange.gdv.record import GdvRecord
 from kontor.exchange.gdv.values import GdvValue, format_value
 
 
@@ -23,20 +25,45 @@ def write_records(
 ) -> bytes:
     """Write records as GDV bytes (to ``stream`` if given, also returned when no stream).
 
-    Records read from a file are written exactly as read (their ``text``); records without
-    text (built with ``new_record``) are rendered from their fields.
+    Records read from a file are written exactly as read, their lines back in file order
+    (parts interleaved with other records included); records built with ``new_record`` are
+    rendered from their fields where they come.
     """
+    try:
+        forced = normalise_encoding(encoding) if encoding else None
+    except ValueError as error:
+        raise GdvFormatError(str(error), line=0, field="encoding") from None
     chunks: list[bytes] = []
-    for record in records:
-        chosen = normalise_encoding(encoding) if encoding else record.encoding
-        if record.text:
-            data = "".join(record.text).encode(chosen, "surrogateescape")
-        else:
-            data = render_record(record, line_ending).encode(chosen, "replace")
+    waiting: list[tuple[int, str, str]] = []  # heap of (line, text, encoding) not yet written
+    previous_first = 0
+
+    def emit(text: str, read_as: str, rendered: bool) -> None:
+        chosen = forced or read_as
+        # read text goes back byte for byte; other text gets "?" for what the encoding lacks
+        errors = "surrogateescape" if chosen == read_as and not rendered else "replace"
+        data = text.encode(chosen, errors)
         if stream is not None:
             stream.write(data)
         else:
             chunks.append(data)
+
+    def release(before: int | None) -> None:
+        while waiting and (before is None or waiting[0][0] < before):
+            _, text, read_as = heapq.heappop(waiting)
+            emit(text, read_as, rendered=False)
+
+    for record in records:
+        if record.chunks:
+            first = record.chunks[0][0]
+            # records of one read come in line order; a smaller line starts another read
+            release(None if first <= previous_first else first)
+            previous_first = first
+            for line, text in record.chunks:
+                heapq.heappush(waiting, (line, text, record.encoding))
+        else:
+            release(None)
+            emit(render_record(record, line_ending), record.encoding, rendered=True)
+    release(None)
     return b"".join(chunks)
 
 
@@ -84,7 +111,7 @@ def new_record(
         fields=dict(fields),
         line=0,
         parts=parts,
-        text=[],
+        chunks=[],
         version=layout.version,
         layout=layout,
     )
@@ -164,9 +191,10 @@ class GdvFileBuilder:
 
     def add(self, record_type: str, **fields: GdvValue) -> GdvRecord:
         """Append a record; VU-Nummer and Geschäftsstelle/Vermittler default to the file's."""
+        layout = newest_layout(record_type)
+        defaults = {"vu_nr": self.vu_nr, "geschaeftsstelle_vermittler": self.vermittler}
         values: dict[str, GdvValue] = {
-            "vu_nr": self.vu_nr,
-            "geschaeftsstelle_vermittler": self.vermittler,
+            key: value for key, value in defaults.items() if layout.field(key) is not None
         }
         values.update(fields)
         record = new_record(record_type, values)

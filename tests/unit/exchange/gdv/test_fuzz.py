@@ -6,8 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kontor.exchange.gdv import GdvFormatError, GdvRecord, read_records, write_records
-
-from .conftest import build_file
+from support.gdv_files import build_file
 
 VALID = build_file().to_bytes()
 
@@ -29,6 +28,7 @@ def _check(outcome: list[GdvRecord] | GdvFormatError, data: bytes) -> None:
         for warning in record.warnings:
             assert warning.line >= 1
             assert warning.record_type
+            assert warning.field
             assert warning.message
             assert warning.code
     assert write_records(outcome) == data

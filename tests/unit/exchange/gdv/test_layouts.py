@@ -96,3 +96,17 @@ def test_version_choice_falls_back_to_the_nearest() -> None:
 )
 def test_snake_case_keys(technical: str, key: str) -> None:
     assert snake_case(technical) == key
+
+
+def test_identity_slices_tell_risks_and_persons_apart() -> None:
+    by_key = catalogue().by_key
+    haftpflicht = by_key["0220.040"]["1.9"]
+    assert [part.identity for part in haftpflicht.parts.values()] == [
+        ((42, 48), (48, 50)),
+        ((42, 48), (48, 50)),
+    ]
+    unfall = by_key["0220.030"]["2.5"]
+    assert {number: part.identity for number, part in unfall.parts.items()} == {
+        1: ((42, 48),), 2: ((42, 48),), 3: (), 4: ((42, 48),), 9: (),
+    }  # fmt: skip
+    assert by_key["0100"]["2.3"].parts[1].identity == ()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from kontor.exchange.gdv import GdvFormatError, GdvRecord, PartialDate, read_records
+from kontor.exchange.gdv import GdvFormatError, GdvRecord, PartialDate, read_records, write_records
 
 
 def _lines(data: bytes) -> list[str]:
@@ -175,7 +175,7 @@ def test_several_packages_and_a_missing_nachsatz(small_file: bytes) -> None:
     assert [package.line for package in reader.packages] == [1, 9]
     assert [record.package for record in records][7:10] == [1, 2, 2]
     missing = [w for r in records for w in r.warnings if w.code == "nachsatz_missing"]
-    assert [(w.line, w.record_type) for w in missing] == [(9, "0001")]
+    assert [(w.line, w.record_type, w.field) for w in missing] == [(9, "0001", "Satzart")]
     data = _join(lines[:-1])
     records = list(read_records(data))
     assert [w.code for w in records[-1].warnings] == ["nachsatz_missing"]
@@ -183,7 +183,7 @@ def test_several_packages_and_a_missing_nachsatz(small_file: bytes) -> None:
 
 def test_a_file_without_vorsatz_is_read_with_a_warning(small_file: bytes) -> None:
     records = list(read_records(_join(_lines(small_file)[1:])))
-    assert _codes(records)[0] == ("vorsatz_missing", 1, "0100", "")
+    assert _codes(records)[0] == ("vorsatz_missing", 1, "0100", "Satzart")
 
 
 @pytest.mark.parametrize(
@@ -195,7 +195,8 @@ def test_not_gdv_at_all_is_fatal(data: bytes, line: int) -> None:
         list(read_records(data))
     assert raised.value.line == line
     assert raised.value.field == "Satzart"
-    assert str(raised.value).startswith(f"Zeile {line}, Feld Satzart" if line else "Feld Satzart")
+    assert str(raised.value).startswith(f"Zeile {line}, " if line else "Feld Satzart")
+    assert "Feld Satzart: " in str(raised.value)
 
 
 def test_reading_is_lazy_and_accepts_streams(small_file: bytes) -> None:
@@ -227,3 +228,52 @@ def test_sub_types_of_leben_kranken_and_bausparen_are_told_apart() -> None:
         "0220.010.13.1", "0220.010.13.6", "0220.010.48.1", "0220.020.2", "0220.020.3", "0220.580.2",
     ]  # fmt: skip
     assert [w.code for r in records for w in r.warnings] == ["nachsatz_missing"]
+
+
+def test_parts_interleaved_with_extension_records_make_one_record_each() -> None:
+    from kontor.exchange.gdv import new_record, render_record
+
+    unfall = render_record(new_record("0220.030", {"vs_nr": "U-1", "name_vp": "Muster", "tod": 5}))
+    extension = render_record(new_record("0221.030", {"vs_nr": "U-1"}))
+    u1, u2 = unfall.splitlines()[:2]
+    (e2,) = extension.splitlines()[:1]
+    assert (u1[48], u2[48], e2[48]) == ("1", "2", "2")
+    other = render_record(new_record("0200", {"vs_nr": "U-2"})).splitlines()[0]
+    lines = ["0001" + " " * 252, u1, e2, "", u2, other]
+    data = "\n".join(lines).encode()
+    records = list(read_records(data))
+    assert [(r.record_type, r.parts, r.line) for r in records] == [
+        ("0001", [1], 1), ("0220.030", [1, 2], 2), ("0221.030", [2], 3), ("0200", [1], 6),
+    ]  # fmt: skip
+    assert records[1].fields["name_vp"] == "Muster"
+    assert records[1].fields["tod"] == 5
+    assert [line for line, _ in records[2].chunks] == [3, 4]  # the blank line follows it
+    from kontor.exchange.gdv import write_records
+
+    assert write_records(records) == data
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "utf-8"])
+def test_a_large_file_without_separators_streams_in_256_character_records(
+    small_file: bytes, encoding: str
+) -> None:
+    one = "".join(_lines(small_file)).encode(encoding)  # 9 records, no line ends
+    data = one * 150  # 150 packages: far more than the 64 KiB kept of an unended line
+    reader = read_records(io.BytesIO(data), encoding=encoding)
+    records = list(reader)
+    assert reader.line_ending == "none"
+    assert len(records) == 9 * 150
+    assert len(reader.packages) == 150
+    assert all(check["ok"] for package in reader.packages for check in package.checks)
+    assert records[-8].fields["name1"] == "Müßig"
+    assert records[-1].line == 9 * 150
+    assert write_records(records) == data
+
+
+def test_a_utf8_byte_order_mark_is_read_and_written_back(small_file: bytes) -> None:
+    data = b"\xef\xbb\xbf" + small_file.decode("iso-8859-1").encode("utf-8")
+    reader = read_records(data)
+    records = list(reader)
+    assert reader.encoding == "utf-8"
+    assert _types(records) == EXPECTED_TYPES
+    assert write_records(records) == data

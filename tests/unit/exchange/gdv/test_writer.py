@@ -16,8 +16,7 @@ from kontor.exchange.gdv import (
     render_record,
     write_records,
 )
-
-from .conftest import build_file
+from support.gdv_files import build_file
 
 
 def test_built_file_reads_back_to_the_given_values() -> None:
@@ -99,3 +98,29 @@ def test_hausrat_and_wohngebaeude_details() -> None:
     assert by_type["0220.140"].parts == [1]
     assert by_type["0210.140"].sparte == "140"
     assert by_type["0200"].fields["vertragsbeginn"] == date(2023, 7, 1)  # the last 0200
+
+
+def test_records_of_two_reads_are_written_one_after_the_other() -> None:
+    data = build_file().to_bytes()
+    first = list(read_records(data))
+    second = list(read_records(data))
+    assert write_records([*first, *second]) == data + data
+
+
+def test_writing_in_another_encoding() -> None:
+    records = list(read_records(build_file().to_bytes()))
+    data = write_records(records, encoding="utf-8", line_ending="\r\n")
+    assert "Müßig".encode() in data
+    again = list(read_records(data))
+    assert again[1].fields["name1"] == "Müßig"
+    with pytest.raises(GdvFormatError) as raised:
+        write_records(records, encoding="klingonisch")
+    assert raised.value.field == "encoding"
+
+
+def test_builder_defaults_only_fields_the_record_type_has() -> None:
+    builder = build_file()
+    bausparen = builder.add("0220.580.2")  # Bausparkassen-Nummer instead of VU-Nummer
+    assert "vu_nr" not in bausparen.fields
+    records = list(read_records(builder.to_bytes()))
+    assert records[-2].record_type == "0220.580.2"

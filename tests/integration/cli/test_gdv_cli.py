@@ -8,8 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kontor.cli import app
-
-from .conftest import build_file
+from support.gdv_files import build_file
 
 
 def _file(tmp_path: Path, data: bytes) -> Path:
@@ -74,3 +73,20 @@ def test_unsupported_encoding_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["gdv", "check", "--encoding", "koi8-r", str(path)])
     assert result.exit_code == 1
     assert "koi8-r" in result.stderr
+
+
+def test_the_installed_command_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = _file(tmp_path, build_file().to_bytes(line_ending="\r\n"))
+    done = subprocess.run(
+        [sys.executable, "-m", "kontor.cli", "gdv", "check", str(path)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.decode("utf-8"))
+    assert report["line_ending"] == "CRLF"
+    assert report["warning_count"] == 0

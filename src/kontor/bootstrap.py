@@ -441,7 +441,8 @@ def seed_development(engine: Engine, settings: Settings) -> list[DemoLogin]:
     users' one-time passwords, if new."""
     with UnitOfWork(engine, SystemClock()) as uow:
         logins = seed_demo(uow, authenticator_for(settings))
-    with UnitOfWork(engine, SystemClock()) as uow:  # the demo broker's portfolio
-        if seed_demo_portfolio(uow.connection, DEMO_BROKER, uow.clock.now()):
+    if logins:  # first start: the demo broker gets a portfolio too
+        with UnitOfWork(engine, SystemClock()) as uow:
+            seed_demo_portfolio(uow.connection, DEMO_BROKER, uow.clock.now())
             uow.commit()
     return logins

@@ -23,6 +23,7 @@ _CHANGES: dict[type[Command], str] = {
 }
 _DELETES = (
     msg.DeleteCustomer,
+    msg.EraseCustomer,
     msg.DeleteBankAccount,
     msg.DeleteContract,
     msg.DeleteClaim,

@@ -228,6 +228,8 @@ def _date(value: Any, name: str) -> dt.date | None:
 
 def build_address(data: Mapping[str, Any] | None, name: str = "address") -> Address:
     """A checked address from plain data."""
+    if data is not None and not isinstance(data, Mapping):
+        raise InvalidPortfolioData(f"{name} must be an object", field=name)
     given = dict(data or {})
     country = values.text(given.get("country"), f"{name}.country", 2) or "DE"
     if not (len(country) == 2 and country.isalpha()):
@@ -240,6 +242,16 @@ def build_address(data: Mapping[str, Any] | None, name: str = "address") -> Addr
         postal_code=values.text(given.get("postal_code"), f"{name}.postal_code", 10),
         city=values.text(given.get("city"), f"{name}.city", 100),
         country=country.upper(),
+    )
+
+
+def _addresses(given: Any) -> tuple[Address, ...]:
+    if given is None:
+        return ()
+    if not isinstance(given, list | tuple):
+        raise InvalidPortfolioData("other_addresses must be a list", field="other_addresses")
+    return tuple(
+        build_address(address, f"other_addresses[{index}]") for index, address in enumerate(given)
     )
 
 
@@ -257,10 +269,7 @@ def build_customer(customer_id: str, data: Mapping[str, Any], version: int = 1) 
         company_name=values.text(data.get("company_name"), "company_name", 200),
         date_of_birth=_date(data.get("date_of_birth"), "date_of_birth"),
         address=build_address(data.get("address")),
-        other_addresses=tuple(
-            build_address(address, f"other_addresses[{index}]")
-            for index, address in enumerate(data.get("other_addresses") or ())
-        ),
+        other_addresses=_addresses(data.get("other_addresses")),
         email=values.text(data.get("email"), "email", 200),
         phone=values.text(data.get("phone"), "phone", 50),
         mobile=values.text(data.get("mobile"), "mobile", 50),

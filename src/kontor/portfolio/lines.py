@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -132,11 +133,13 @@ _KINDS: dict[str, type[Any]] = {
 DETAIL_KINDS = tuple(_KINDS)
 
 
-def details_from_data(data: dict[str, Any] | None, field: str = "details") -> LineDetails | None:
+def details_from_data(data: Mapping[str, Any] | None, field: str = "details") -> LineDetails | None:
     """Typed, checked details from plain data (``kind`` picks the line; ``risk_text`` or
     ``perils`` give the perils); every refusal names its field (``details.sum_insured``)."""
     if data is None:
         return None
+    if not isinstance(data, Mapping):
+        raise InvalidPortfolioData(f"{field} must be an object with a kind", field=field)
     given = dict(data)
     kind = given.pop("kind", None)
     if kind not in _KINDS:

@@ -143,6 +143,12 @@ class DeleteCustomer(Command, type_name="portfolio.delete_customer"):
     customer_id: str
 
 
+class EraseCustomer(Command, type_name="portfolio.erase_customer"):
+    """Erase a customer (GDPR): with its contracts, claims, ratios, bank accounts and copies."""
+
+    customer_id: str
+
+
 class AddBankAccount(Command, type_name="portfolio.add_bank_account"):
     """Add a bank account to a customer."""
 

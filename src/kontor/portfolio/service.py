@@ -68,6 +68,18 @@ class PortfolioService:
         dependants = tuple((Entity.BANK_ACCOUNT, account) for account in accounts)
         return self._deleted(command, uow, Entity.CUSTOMER, command.customer_id, dependants)
 
+    def erase_customer(self, command: msg.EraseCustomer, uow: UnitOfWork) -> Deleted:
+        """Delete a customer with everything of it, and every copy of any of it."""
+        store = _store(command, uow)
+        store.customers.get(command.customer_id)
+        dependants: list[tuple[Entity, str]] = []
+        for contract_id in store.contracts.ids_where("customer_id", command.customer_id):
+            dependants += store.delete_contract(contract_id)
+            dependants.append((Entity.CONTRACT, contract_id))
+        accounts = store.delete_customer(command.customer_id)
+        dependants += [(Entity.BANK_ACCOUNT, account) for account in accounts]
+        return self._deleted(command, uow, Entity.CUSTOMER, command.customer_id, tuple(dependants))
+
     def add_bank_account(self, command: msg.AddBankAccount, uow: UnitOfWork) -> BankAccount:
         """Add a bank account to a customer."""
         store = _store(command, uow)
@@ -226,6 +238,7 @@ _HANDLERS: tuple[tuple[type[Command], Callable[[PortfolioService], Any]], ...] =
     (msg.AddCustomer, lambda s: s.add_customer),
     (msg.ChangeCustomer, lambda s: s.change_customer),
     (msg.DeleteCustomer, lambda s: s.delete_customer),
+    (msg.EraseCustomer, lambda s: s.erase_customer),
     (msg.AddBankAccount, lambda s: s.add_bank_account),
     (msg.ChangeBankAccount, lambda s: s.change_bank_account),
     (msg.DeleteBankAccount, lambda s: s.delete_bank_account),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,6 +19,7 @@ from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, BROKERS, TenantKind
 from kontor.platform.audit.tables import audit_entries
 from kontor.portfolio import copy_contract
+from kontor.portfolio.tables import TABLES
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import Caller, api_caller
@@ -217,3 +220,56 @@ def test_an_insurer_reads_the_copies_it_was_sent_and_changes_nothing(
     assert deleted.status_code == 204
     gone = client.get(f"{BASE}/contracts/{copied.contract_id}", headers=insurer.headers)
     assert gone.status_code == 404
+
+
+def test_contracts_export_as_csv_with_formulas_kept_as_text(
+    client: TestClient, broker: Caller
+) -> None:
+    _contract(client, broker, remarks="x", insurer_name="=HYPERLINK(1)")
+    _contract(client, broker, policy_number="WG-1", line_of_business_code="140", details=None)
+    exported = client.get(f"{BASE}/contracts/export", params={"line_of_business_code": "130"},
+                          headers=broker.headers)  # fmt: skip
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    header, row = list(csv.reader(io.StringIO(exported.text)))
+    line = dict(zip(header, row, strict=True))
+    assert (line["policy_number"], line["insurer_name"]) == ("HR-4711", "'=HYPERLINK(1)")
+    assert (line["annual_premium_gross"], line["risk_text"]) == ("189.37", "EFLSU")
+    assert (line["customer_name"], line["line_of_business"]) == ("Anna Müller", "Hausrat")
+
+
+def test_erasing_a_customer_removes_everything_of_it_and_every_copy(
+    client: TestClient, broker: Caller, kontor: Kontor, engine: Engine
+) -> None:
+    contract = _contract(client, broker)
+    _post(client, broker, f"/contracts/{contract['contract_id']}/claims",
+          {"occurred_on": "2025-07-14"})  # fmt: skip
+    with kontor.bus.unit_of_work() as uow:
+        copy_contract(uow.connection, "makler", contract["contract_id"], "versicherer", NOW)
+        uow.commit()
+    erased = client.post(f"{BASE}/customers/{contract['customer_id']}/erase",
+                         headers=broker.headers)  # fmt: skip
+    assert erased.status_code == 204
+    with engine.connect() as connection:
+        left = {
+            table.name: connection.execute(select(table.c.tenant_id)).scalars().all()
+            for table in TABLES
+        }
+    assert left == {table.name: [] for table in TABLES}
+
+
+def test_a_contract_moves_only_to_a_customer_of_the_tenant(
+    client: TestClient, broker: Caller, kontor: Kontor
+) -> None:
+    contract = _contract(client, broker)
+    other = _post(client, broker, "/customers", {"kind": "company", "company_name": "Korn GmbH"})
+    url = f"{BASE}/contracts/{contract['contract_id']}"
+    moved = client.patch(url, json={"version": 1, "customer_id": other["customer_id"]},
+                         headers=broker.headers)  # fmt: skip
+    assert moved.json()["customer_id"] == other["customer_id"]
+    stranger = api_caller(kontor, "makler-2", kind=TenantKind.BROKER, group=BROKERS)
+    foreign = _post(client, stranger, "/customers", CUSTOMER)
+    refused = client.patch(url, json={"version": 2, "customer_id": foreign["customer_id"]},
+                           headers=broker.headers)  # fmt: skip
+    assert (refused.status_code, refused.json()["field"]) == (422, "customer_id")
+    assert client.get(url, headers=broker.headers).json()["customer_id"] == other["customer_id"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from kontor.api.body_routes import StrictJsonRoute
@@ -23,6 +25,7 @@ from kontor.api.routes.portfolio_common import (
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
+from kontor.platform.audit import csv_lines
 from kontor.portfolio import (
     AddContract,
     ChangeClaim,
@@ -44,6 +47,7 @@ from kontor.portfolio import (
     RecordClaim,
     RecordClaimsRatio,
 )
+from kontor.portfolio.export import contract_rows
 from kontor.portfolio.store import contract_search
 
 router = APIRouter(prefix="/api/portfolio", tags=["portfolio"], route_class=StrictJsonRoute)
@@ -100,6 +104,34 @@ def list_contracts(
             limit, after, equal, contract_search(q) if q else None
         )
     return page_answer(page, contract_out)
+
+
+@router.get("/contracts/export", response_model=None)
+def export_contracts(
+    request: Request,
+    caller: Annotated[Principal, requires("portfolio:export")],
+    q: Annotated[str | None, Query(description="part of policy number or insurer name")] = None,
+    customer_id: str | None = None,
+    line_of_business_code: str | None = None,
+    insurer_number: str | None = None,
+    status: ContractStatus | None = None,
+) -> StreamingResponse:
+    """The tenant's contracts matching the filters with their customer, as CSV (streamed)."""
+    equal = _present(
+        customer_id=customer_id, line_of_business_code=line_of_business_code,
+        insurer_number=insurer_number, status=status.value if status else None,
+    )  # fmt: skip
+    engine = kontor_of(request).engine
+
+    def lines() -> Iterator[str]:
+        with engine.connect() as connection:
+            store = PortfolioStore(connection, caller.tenant_id)
+            search = (lambda: contract_search(q)) if q else None
+            yield from csv_lines(contract_rows(store, equal, search))
+
+    name = f"vertraege-{caller.tenant_id}.csv"
+    disposition = {"content-disposition": f'attachment; filename="{name}"'}
+    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=disposition)
 
 
 @router.post("/contracts", status_code=201)

@@ -33,6 +33,7 @@ from kontor.portfolio import (
     CustomerKind,
     DeleteBankAccount,
     DeleteCustomer,
+    EraseCustomer,
     PortfolioEntityNotFound,
     PortfolioStore,
 )
@@ -124,6 +125,15 @@ def delete_customer(
 ) -> Response:
     """Delete a customer without contracts (409 otherwise), its bank accounts and all copies."""
     handle(request, DeleteCustomer(**on_behalf(caller), customer_id=customer_id))
+    return Response(status_code=204)
+
+
+@router.post("/{customer_id}/erase", status_code=204)
+def erase_customer(
+    customer_id: str, request: Request, caller: Annotated[Principal, requires("portfolio:delete")]
+) -> Response:
+    """Erase a customer (GDPR) with its contracts, claims, ratios, bank accounts and all copies."""
+    handle(request, EraseCustomer(**on_behalf(caller), customer_id=customer_id))
     return Response(status_code=204)
 
 

@@ -5,6 +5,7 @@ from kontor.platform.audit.entries import ERASE_ACTION, AuditEntry, AuditKey
 from kontor.platform.audit.export import (
     csv_lines,
     export_rows,
+    spreadsheet_safe,
     write_csv,
     write_xlsx,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "audit_seals",
     "csv_lines",
     "export_rows",
+    "spreadsheet_safe",
     "write_csv",
     "write_xlsx",
 ]

@@ -149,6 +149,7 @@ def read_file(records: Iterable[GdvRecord], supported: frozenset[str]) -> FileRe
 
 def _package_of(vorsatz: GdvRecord) -> _Package:
     period = _text(vorsatz.fields.get("erstellungs_datum_zeitraum_vom_zeitraum_bis")) or ""
+    period = period.zfill(16) if period.isdigit() else period  # read as a number: "0103…"
     created = None
     if len(period) == 16 and period.isdigit():
         try:

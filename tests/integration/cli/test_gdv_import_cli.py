@@ -74,3 +74,20 @@ def test_an_exported_portfolio_imports_again_into_the_same_contracts(
     assert (report["counts"]["contracts"], report["counts"]["skipped"]) == (14, 0)
     assert report["counts"]["contracts_unchanged"] == report["counts"]["merged"] == 14
     assert report["counts"]["contracts_created"] == 0
+
+
+def test_a_file_over_the_limit_is_refused_and_nothing_is_stored(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def small_limit(settings: Settings, **_: object) -> Kontor:
+        changed = settings.model_copy(update={"data_dir": tmp_path, "import_max_bytes": 1000})
+        return real_bootstrap(changed, engine=engine, clock=FakeClock())
+
+    monkeypatch.setattr(gdv_portfolio_cmd, "bootstrap", small_limit)
+    api_caller(small_limit(Settings()), "makler", kind=TenantKind.BROKER, group=BROKERS)
+    path = tmp_path / "bestand.gdv"
+    path.write_bytes(sample_bytes())
+    result = CliRunner().invoke(app, ["gdv", "import", str(path), "--tenant", "makler"])
+    assert result.exit_code == 1
+    assert "exceeds the limit of 1000 bytes" in result.stderr
+    assert list((tmp_path / "uploads").iterdir()) == []

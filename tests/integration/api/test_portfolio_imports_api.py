@@ -19,6 +19,7 @@ from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.gdv_files import sample_bytes
 from support.identity import Caller, api_caller
+from support.messaging import wait_for
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 IMPORTS = "/api/portfolio/imports"
@@ -153,3 +154,25 @@ def test_a_form_without_a_file_is_refused_naming_the_field(
 
 
 FORM_SLACK = 64 * 1024
+
+
+def test_the_background_runner_of_a_started_kontor_takes_uploads_up(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests",
+                        data_dir=tmp_path, import_poll_seconds=0.05)  # fmt: skip
+    kontor = bootstrap(settings, engine=engine)
+    broker = api_caller(kontor, "makler", kind=TenantKind.BROKER, group=BROKERS)
+    kontor.start()
+    try:
+        with TestClient(create_app(settings, kontor)) as client:
+            files = {"file": ("musterdatei.gdv", sample_bytes())}
+            run = client.post(IMPORTS, files=files, headers=broker.headers).json()
+
+            def done() -> bool:
+                shown = client.get(f"{IMPORTS}/{run['run_id']}", headers=broker.headers).json()
+                return bool(shown["status"] == "done")
+
+            wait_for(done, "the background runner to finish the import")
+    finally:
+        kontor.stop()

@@ -13,14 +13,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from kontor.exchange.gdv import GdvRecord, GdvValue
+from kontor.exchange.gdv import GdvRecord
 from kontor.exchange.pipeline import RunFailed
+from kontor.portfolio import gdv_fields
 from kontor.portfolio.domain import build_contract, build_customer
 from kontor.portfolio.errors import InvalidPortfolioData
-from kontor.portfolio.lines import LINES_OF_BUSINESS, line_label, line_of_business
+from kontor.portfolio.lines import line_label, line_of_business
 from kontor.portfolio.merge_key import merge_key
 
 FILE_ERROR, MAPPING_ERROR = -1, -2
@@ -130,7 +130,10 @@ def read_file(records: Iterable[GdvRecord], supported: frozenset[str]) -> FileRe
             continue
         if record.satzart not in PORTFOLIO_SATZARTEN:
             continue
-        insurer, policy = _text(record.fields.get("vu_nr")), _text(record.fields.get("vs_nr"))
+        insurer, policy = (
+            gdv_fields.text(record.fields.get("vu_nr")),
+            gdv_fields.text(record.fields.get("vs_nr")),
+        )
         if not policy:
             continue
         if reading.version_problem is None:
@@ -148,7 +151,9 @@ def read_file(records: Iterable[GdvRecord], supported: frozenset[str]) -> FileRe
 
 
 def _package_of(vorsatz: GdvRecord) -> _Package:
-    period = _text(vorsatz.fields.get("erstellungs_datum_zeitraum_vom_zeitraum_bis")) or ""
+    period = (
+        gdv_fields.text(vorsatz.fields.get("erstellungs_datum_zeitraum_vom_zeitraum_bis")) or ""
+    )
     period = period.zfill(16) if period.isdigit() else period  # read as a number: "0103…"
     created = None
     if len(period) == 16 and period.isdigit():
@@ -161,13 +166,13 @@ def _package_of(vorsatz: GdvRecord) -> _Package:
         for name, value in vorsatz.fields.items()
         if name.startswith("satzart0") and value
     }
-    return _Package(_text(vorsatz.fields.get("absender")) or "", created, versions)
+    return _Package(gdv_fields.text(vorsatz.fields.get("absender")) or "", created, versions)
 
 
 def _version_problem(
     record: GdvRecord, package: _Package, supported: frozenset[str]
 ) -> RunFailed | None:
-    code = _line_code(record.fields.get("sparte"))
+    code = gdv_fields.line_code(record.fields.get("sparte"))
     if code not in supported and record.satzart not in ("0100", "0200"):
         return None
     declared = package.versions.get(record.record_type.replace(".", ""))
@@ -195,16 +200,16 @@ def _contract(entry: _Gathered, supported: frozenset[str]) -> FileContract:
     by_type: dict[str, list[GdvRecord]] = {}
     for record in entry.records:
         by_type.setdefault(record.satzart, []).append(record)
-    general = _first(by_type, "0200")
+    general = gdv_fields.first(by_type, "0200")
     first = entry.records[0]
-    code = _line_code((general or first).fields.get("sparte"))
+    code = gdv_fields.line_code((general or first).fields.get("sparte"))
     if code == "000":  # a bundled contract (Bündelung): the line is in its 0210 part
-        specific = _first(by_type, "0210") or _first(by_type, "0220")
-        code = _line_code(specific.fields.get("sparte")) if specific else code
+        specific = gdv_fields.first(by_type, "0210") or gdv_fields.first(by_type, "0220")
+        code = gdv_fields.line_code(specific.fields.get("sparte")) if specific else code
     found = FileContract(
         line=(general or first).line,
-        insurer_number=_text(first.fields.get("vu_nr")) or "",
-        policy_number=_text(first.fields.get("vs_nr")) or "",
+        insurer_number=gdv_fields.text(first.fields.get("vu_nr")) or "",
+        policy_number=gdv_fields.text(first.fields.get("vs_nr")) or "",
         line_of_business_code=code,
     )
     holder = _policyholder(by_type.get("0100", []))
@@ -224,7 +229,7 @@ def _contract(entry: _Gathered, supported: frozenset[str]) -> FileContract:
     if holder is None:
         found.skip_reason = "Vertrag ohne Adresssatz des Versicherungsnehmers (Satzart 0100)"
         return found
-    found.details = _details(line_of_business(code), by_type)
+    found.details = gdv_fields.details_of(line_of_business(code), by_type)
     try:
         customer = build_customer("check", found.customer)
         build_contract("check", "check", {**found.contract, "details": found.details})
@@ -246,37 +251,41 @@ def _contract(entry: _Gathered, supported: frozenset[str]) -> FileContract:
 
 def _policyholder(addresses: list[GdvRecord]) -> GdvRecord | None:
     for record in addresses:
-        if _text(record.fields.get("adresskennzeichen")) in ("01", "1"):
+        if gdv_fields.text(record.fields.get("adresskennzeichen")) in ("01", "1"):
             return record
     return addresses[0] if addresses else None
 
 
 def _customer(record: GdvRecord) -> dict[str, Any]:
     f = record.fields
-    salutation = _text(f.get("anredeschluessel")) or ""
+    salutation = gdv_fields.text(f.get("anredeschluessel")) or ""
     company = salutation == "3"
-    street, number = _street(_text(f.get("str")))
-    country = _text(f.get("lkz")) or "D"
+    street, number = _street(gdv_fields.text(f.get("str")))
+    country = gdv_fields.text(f.get("lkz")) or "D"
     data: dict[str, Any] = {
         "kind": "company" if company else "person",
-        "customer_number": _text(f.get("personen_kunden_nr_versicherers")),
+        "customer_number": gdv_fields.text(f.get("personen_kunden_nr_versicherers")),
         "salutation": _SALUTATIONS.get(salutation),
-        "title": _text(f.get("titel")),
-        "date_of_birth": _iso(f.get("geburtsdatum")),
+        "title": gdv_fields.text(f.get("titel")),
+        "date_of_birth": gdv_fields.iso(f.get("geburtsdatum")),
         "address": {
             "street": street,
             "house_number": number,
-            "postal_code": _text(f.get("plz")),
-            "city": _text(f.get("ort")),
+            "postal_code": gdv_fields.text(f.get("plz")),
+            "city": gdv_fields.text(f.get("ort")),
             "country": _COUNTRIES.get(country.upper(), country if len(country) == 2 else "DE"),
         },
     }
     if company:
-        names = (_text(f.get("name1")), _text(f.get("name2")), _text(f.get("name3")))
+        names = (
+            gdv_fields.text(f.get("name1")),
+            gdv_fields.text(f.get("name2")),
+            gdv_fields.text(f.get("name3")),
+        )
         data["company_name"] = " ".join(name for name in names if name)
     else:
-        data["last_name"] = _text(f.get("name1"))
-        data["first_name"] = _text(f.get("name3"))
+        data["last_name"] = gdv_fields.text(f.get("name1"))
+        data["first_name"] = gdv_fields.text(f.get("name3"))
     return data
 
 
@@ -287,112 +296,31 @@ def _contract_data(
     found: FileContract,
 ) -> dict[str, Any]:
     f = general.fields
-    specific = _first(by_type, "0210")
-    net = _money(f.get("gesbeitrag_netto_in_we"))
-    gross = _money(specific.fields.get("gesbeitrag_in_we")) if specific else None
+    specific = gdv_fields.first(by_type, "0210")
+    net = gdv_fields.money(f.get("gesbeitrag_netto_in_we"))
+    gross = gdv_fields.money(specific.fields.get("gesbeitrag_in_we")) if specific else None
     gross = gross if gross is not None and (net is None or gross >= net) else None
-    validity = _date(f.get("aenderungsdatum")) or package.created_on
+    validity = gdv_fields.date(f.get("aenderungsdatum")) or package.created_on
     return {
         "insurer_name": package.insurer_name or f"VU {found.insurer_number}",
         "insurer_number": found.insurer_number or None,
         "line_of_business_code": found.line_of_business_code,
         "policy_number": found.policy_number,
-        "start_date": _iso(f.get("vertragsbeginn")),
-        "end_date": _iso(f.get("vertragsablauf")),
-        "main_due_date": _iso(f.get("hauptfaelligkeit")),
-        "payment_frequency": _FREQUENCIES.get(_text(f.get("zahlungsweise")) or ""),
-        "status": _STATUSES.get(_text(f.get("vertragsstatus")) or "", "active"),
+        "start_date": gdv_fields.iso(f.get("vertragsbeginn")),
+        "end_date": gdv_fields.iso(f.get("vertragsablauf")),
+        "main_due_date": gdv_fields.iso(f.get("hauptfaelligkeit")),
+        "payment_frequency": _FREQUENCIES.get(gdv_fields.text(f.get("zahlungsweise")) or ""),
+        "status": _STATUSES.get(gdv_fields.text(f.get("vertragsstatus")) or "", "active"),
         "annual_premium_gross": gross,
         "annual_premium_net": net,
-        "currency": _currency(_text(f.get("waehrungsschluessel"))),
+        "currency": _currency(gdv_fields.text(f.get("waehrungsschluessel"))),
         "validity_date": validity.isoformat() if validity else None,
     }
-
-
-def _details(kind: str, by_type: Mapping[str, list[GdvRecord]]) -> dict[str, Any] | None:
-    specific = _first(by_type, "0210")
-    s = specific.fields if specific else {}
-    extra = [record.fields for record in by_type.get("0211", []) + by_type.get("0221", [])]
-    items = [record.fields for record in by_type.get("0220", [])]
-    if kind == "household":
-        total = _positive(s.get("ges_versssumme_in_we")) or _first_positive(
-            extra, "ges_versssumme_in_we", "versssumme_entschaedigungsgrenze_in_we"
-        )
-        return {"kind": kind, "risk_text": _text(s.get("versicherte_gefahren")),
-                "living_area": _positive(s.get("wohnflaeche_qm")),
-                "tariff_zone": _text(s.get("tarifzone")), "sum_insured": total}  # fmt: skip
-    if kind == "residential_building":
-        year = next((v for i in items if isinstance(v := i.get("baujahr"), int) and v), None)
-        return {"kind": kind, "sum_insured": _positive(s.get("ges_versssumme_in_we")),
-                "construction_year": year}  # fmt: skip
-    if kind == "liability":
-        return {"kind": kind, "coverage_sum": _first_positive(extra, "deckungssumme1_in_we")}
-    if kind == "accident":
-        return {"kind": kind, "disability_sum": _first_positive(extra, "invaliditaet"),
-                "death_benefit": _first_positive(extra, "tod"),
-                "insured_persons": len(items) or None}  # fmt: skip
-    if kind == "motor":
-        sparten = {_line_code(i.get("sparte")) for i in items}
-        cover = "full" if "052" in sparten else "partial" if "053" in sparten else "liability"
-        vehicle = " ".join(v for v in (_text(s.get("herstellername")),
-                                       _text(s.get("modellname"))) if v)  # fmt: skip
-        no_claims = next((_text(i.get("kh_sf_s_klasse")) for i in items
-                          if i.get("kh_sf_s_klasse")), None)  # fmt: skip
-        return {"kind": kind, "registration": _text(s.get("amtliches_kennzeichen")),
-                "vehicle": vehicle or None, "first_registration": _iso(s.get("erstzulassung")),
-                "cover": cover, "no_claims_class": no_claims}  # fmt: skip
-    return None
 
 
 def _currency(code: str | None) -> str:
     """The ISO code; old files' blanks or two-letter keys count as euro (GDV's default)."""
     return code if code and len(code) == 3 and code.isalpha() and code.isupper() else "EUR"
-
-
-def _first(by_type: Mapping[str, list[GdvRecord]], satzart: str) -> GdvRecord | None:
-    found = by_type.get(satzart)
-    return found[0] if found else None
-
-
-def _line_code(value: GdvValue) -> str:
-    text = _text(value) or ""
-    return text.zfill(3) if text.isdigit() else text
-
-
-def _text(value: GdvValue) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _date(value: GdvValue) -> dt.date | None:
-    return value if isinstance(value, dt.date) else None
-
-
-def _iso(value: GdvValue) -> str | None:
-    found = _date(value)
-    return found.isoformat() if found else None
-
-
-def _money(value: GdvValue) -> Decimal | None:
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
-        return Decimal(value).quantize(Decimal("0.01"))
-    return None
-
-
-def _positive(value: GdvValue) -> Decimal | None:
-    amount = _money(value)
-    return amount if amount is not None and amount > 0 else None
-
-
-def _first_positive(records: list[dict[str, GdvValue]], *names: str) -> Decimal | None:
-    for fields in records:
-        for name in names:
-            amount = _positive(fields.get(name))
-            if amount is not None:
-                return amount
-    return None
 
 
 def _street(text: str | None) -> tuple[str | None, str | None]:
@@ -402,6 +330,3 @@ def _street(text: str | None) -> tuple[str | None, str | None]:
     if match is None:
         return text, None
     return match["street"].strip(), match["number"].replace(" ", "")
-
-
-SUPPORTED_LABELS = {code: label for code, (_, label) in LINES_OF_BUSINESS.items()}

@@ -329,6 +329,7 @@ def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute=dt.timedelta(hours=settings.session_absolute_hours),
             token_max_lifetime=dt.timedelta(days=settings.api_token_max_days),
+            touch_every=dt.timedelta(seconds=settings.session_touch_seconds),
         ),
         ThrottlePolicy(
             account_failures=settings.login_max_failures,

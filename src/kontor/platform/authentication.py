@@ -13,7 +13,13 @@ from sqlalchemy import Connection, Engine, select
 
 from kontor.errors import InvalidInput
 from kontor.messaging import ChangeLog, Clock, UnitOfWork
-from kontor.platform.credentials import ApiToken, Session, SessionStore, TokenStore
+from kontor.platform.credentials import (
+    TOUCH_EVERY,
+    ApiToken,
+    Session,
+    SessionStore,
+    TokenStore,
+)
 from kontor.platform.directory import Directory, User
 from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
 from kontor.platform.expiry import ExpiryPolicy, expires_at
@@ -41,11 +47,16 @@ from kontor.platform.throttle import LoginThrottle, ThrottlePolicy, account_key
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    """How long a session lives without requests (idle) and at most (absolute)."""
+    """How long a session lives without requests (idle) and at most (absolute).
+
+    ``touch_every``: how stale a session's last-seen time (a token's last use) may grow before a
+    request writes it again; the idle timeout counts from the written time.
+    """
 
     idle: dt.timedelta = dt.timedelta(minutes=30)
     absolute: dt.timedelta = dt.timedelta(hours=12)
     token_max_lifetime: dt.timedelta = dt.timedelta(days=365)
+    touch_every: dt.timedelta = TOUCH_EVERY
 
 
 @dataclass(frozen=True)
@@ -153,10 +164,10 @@ class Authenticator:
             principal = principal_of(
                 connection, session.tenant_id, session.user_id, session_id=session.session_id
             )
-        if principal is not None:
-            with UnitOfWork(engine, clock) as uow:
-                if SessionStore(uow.connection).touch(session, now):
-                    uow.commit()
+        if principal is not None and self._touch_due(session.last_seen_at, now):
+            with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
+                SessionStore(uow.connection).touch(session, now, self.sessions.touch_every)
+                uow.commit()
         return principal
 
     def token_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
@@ -169,11 +180,14 @@ class Authenticator:
             principal = principal_of(
                 connection, token.tenant_id, token.user_id, scope=token.permissions
             )
-        if principal is not None:
-            with UnitOfWork(engine, clock) as uow:
-                if TokenStore(uow.connection).touch(token, now):
-                    uow.commit()
+        if principal is not None and self._touch_due(token.last_used_at, now):
+            with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
+                TokenStore(uow.connection).touch(token, now, self.sessions.touch_every)
+                uow.commit()
         return principal
+
+    def _touch_due(self, last: dt.datetime | None, now: dt.datetime) -> bool:
+        return last is None or now - last >= self.sessions.touch_every
 
     def change_password(self, uow: UnitOfWork, caller: Principal, current: str, new: str) -> int:
         """Change the caller's own password; ends their other sessions (how many ended)."""

@@ -21,7 +21,7 @@ from kontor.platform.tables import api_tokens, sessions
 
 TOKEN_PREFIX = "kontor_pat_"  # noqa: S105 - a prefix that lets secret scanners spot tokens
 TOUCH_EVERY = dt.timedelta(minutes=1)
-"""How stale ``last_seen_at`` may grow before a request writes it (spares a write per request)."""
+"""The default of how stale ``last_seen_at`` may grow before a request writes it again."""
 
 
 def secret_hash(secret: str) -> str:
@@ -102,9 +102,13 @@ class SessionStore:
             return None
         return _session(row)
 
-    def touch(self, session: Session, now: dt.datetime) -> bool:
-        """Record activity on ``session`` unless it was recorded lately; whether it wrote."""
-        if now - session.last_seen_at < TOUCH_EVERY:
+    def touch(self, session: Session, now: dt.datetime, every: dt.timedelta = TOUCH_EVERY) -> bool:
+        """Record activity on ``session`` unless recorded less than ``every`` ago; whether it wrote.
+
+        The idle timeout counts from the recorded time, so a session in use may end up to
+        ``every`` earlier than its last request plus the idle timeout.
+        """
+        if now - session.last_seen_at < every:
             return False
         self._connection.execute(
             update(sessions)
@@ -204,9 +208,9 @@ class TokenStore:
             return None
         return _token(row)
 
-    def touch(self, token: ApiToken, now: dt.datetime) -> bool:
-        """Record the use of ``token`` unless it was recorded lately; whether it wrote."""
-        if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
+    def touch(self, token: ApiToken, now: dt.datetime, every: dt.timedelta = TOUCH_EVERY) -> bool:
+        """Record the use of ``token`` unless recorded less than ``every`` ago; whether it wrote."""
+        if token.last_used_at is not None and now - token.last_used_at < every:
             return False
         self._connection.execute(
             update(api_tokens)

@@ -15,6 +15,7 @@ from kontor import db
 from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap, load_schema
 from kontor.messaging import FakeClock
+from kontor.platform import TokenStore
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import api_caller
@@ -177,3 +178,35 @@ def test_readiness_reports_a_round_of_jobs_stuck_beyond_the_threshold(
         release.set()
         round_.join(timeout=30)
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_caller_without_access_learns_nothing_from_how_their_body_is_answered(
+    kontor: Kontor, client: TestClient
+) -> None:
+    """401 and 403 come before any refusal of the body: its size, its JSON, its fields."""
+    broken = '{"variables": {"amount": 1e99999'
+    oversized = '{"variables": {"note": "' + "x" * 9000 + '"}}'
+    app = client.app  # one app per process: its metrics register once
+    with TestClient(app) as anonymous:
+        for body in (broken, oversized, '{"variables": 1}'):
+            assert _problem(anonymous.post(START, content=body, headers=JSON), 401)
+        anonymous.cookies.set("kontor_session", "forged")
+        without_csrf = anonymous.post(START, content=broken, headers=JSON)
+        assert _problem(without_csrf, 403)["detail"].endswith("X-CSRF-Token header")
+    reader = api_caller(kontor, "dev", login="leser@dev.test")
+    with kontor.bus.unit_of_work() as uow:
+        now = uow.clock.now()
+        _, secret = TokenStore(uow.connection).create(
+            "dev", reader.principal.user_id, "read only", {"process:read"}, now,
+            now + dt.timedelta(days=1),
+        )  # fmt: skip
+        uow.commit()
+    read_only = {**JSON, "Authorization": f"Bearer {secret}"}
+    with TestClient(app) as outsider:
+        for body in (broken, oversized):
+            refused = outsider.post(START, content=body, headers=read_only)
+            assert _problem(refused, 403)["code"] == "kontor.permission_denied"
+    assert _problem(client.post(START, content=broken, headers=JSON), 422)
+    assert _problem(client.post(START, content=oversized, headers=JSON), 413)
+    assert _instances(client) == 0

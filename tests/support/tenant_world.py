@@ -18,6 +18,7 @@ from kontor.platform import (
     provision_tenant,
 )
 from kontor.platform.notifications import Notice, NotificationStore
+from kontor.platform.second_factor_store import SecondFactorStore
 from kontor.process.messages import CompleteUserTask
 from support.dmn import risk_xml
 from support.identity import Caller, api_caller
@@ -95,6 +96,10 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         )
         NotificationStore(uow.connection, b.principal.tenant_id).add(
             [b.principal.user_id], "test", Notice("for B"), uow.clock.now()
+        )
+        # B's user has a second factor, so that resetting it from A would change a row
+        SecondFactorStore(uow.connection, b.principal.tenant_id).enrol(
+            b.principal.user_id, "v1:not-a-real-seed", uow.clock.now()
         )
         uow.commit()
         message_id = uow.connection.execute(

@@ -24,6 +24,7 @@ from kontor.api.routes import (
     notifications,
     process,
     rules,
+    second_factor,
     tasks,
     tenants,
     usage,
@@ -80,6 +81,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         notifications.router,
         tasks.router,
         cases.router,
+        second_factor.router,
+        second_factor.administration,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -1,7 +1,13 @@
 """Platform services: tenants, users, groups, permissions, login sessions and API tokens."""
 
 from kontor.platform.administration import Administration, deactivate_user, provision_tenant
-from kontor.platform.authentication import Authenticator, LoggedIn, SessionPolicy, principal_of
+from kontor.platform.authentication import (
+    Authenticator,
+    LoggedIn,
+    SecondFactorPending,
+    SessionPolicy,
+    principal_of,
+)
 from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
 from kontor.platform.deletion import (
     DELETE_BROKER_SYSTEM,
@@ -12,7 +18,8 @@ from kontor.platform.deletion import (
 )
 from kontor.platform.demo import DemoLogin, seed_demo
 from kontor.platform.directory import Directory, Grant, Group, User, find_user
-from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
+from kontor.platform.encryption import SecretBox, UndecryptableSecret
+from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired, SecondFactorFailed
 from kontor.platform.expiry import ExpiryPolicy, PasswordReminders, expires_at
 from kontor.platform.identity import Principal
 from kontor.platform.identity_audit import (
@@ -39,6 +46,12 @@ from kontor.platform.permissions import (
     installed_apps,
 )
 from kontor.platform.recovery import Recovery, RecoveryPolicy
+from kontor.platform.second_factor import (
+    Enrolled,
+    SecondFactorPolicy,
+    SecondFactors,
+    SecondFactorStatus,
+)
 from kontor.platform.tenants import Tenant, TenantStore, tenants
 from kontor.platform.throttle import ThrottlePolicy
 
@@ -63,6 +76,7 @@ __all__ = [
     "DeletedBrokerSystem",
     "DemoLogin",
     "Directory",
+    "Enrolled",
     "ExpiryPolicy",
     "Grant",
     "Group",
@@ -81,6 +95,12 @@ __all__ = [
     "Principal",
     "Recovery",
     "RecoveryPolicy",
+    "SecondFactorFailed",
+    "SecondFactorPending",
+    "SecondFactorPolicy",
+    "SecondFactorStatus",
+    "SecondFactors",
+    "SecretBox",
     "Session",
     "SessionPolicy",
     "SessionStore",
@@ -90,6 +110,7 @@ __all__ = [
     "TenantStore",
     "ThrottlePolicy",
     "TokenStore",
+    "UndecryptableSecret",
     "User",
     "app_permission",
     "broker_system",

@@ -25,6 +25,8 @@ from kontor.platform.identity_audit import (
     CREATE_USER,
     DEACTIVATE_USER,
     END_SESSION,
+    REQUIRE_SECOND_FACTOR,
+    RESET_SECOND_FACTOR,
     SET_GRANT,
     SET_GROUP_PERMISSIONS,
     record_identity_change,
@@ -40,6 +42,7 @@ from kontor.platform.permissions import (
     TenantKind,
     checked_permissions,
 )
+from kontor.platform.second_factor_store import SecondFactorStore
 from kontor.platform.tenants import Tenant, TenantStore
 
 
@@ -199,6 +202,31 @@ class Administration:
             before={"permissions": before}, permissions=sorted(checked),
         )  # fmt: skip
         return group
+
+    def require_second_factor(
+        self, uow: UnitOfWork, caller: Principal, group_id: str, required: bool
+    ) -> Group:
+        """Require a second factor of a group's members; without one they keep only SIGNED_IN."""
+        caller.require(MANAGE_GROUPS)
+        directory = Directory(uow.connection, caller.tenant_id)
+        before = directory.group(group_id).second_factor_required
+        group = directory.set_second_factor_required(group_id, required, uow.clock.now())
+        record_identity_change(
+            uow, REQUIRE_SECOND_FACTOR, ("group", group_id), caller.tenant_id, caller.user_id,
+            before={"second_factor_required": before}, second_factor_required=required,
+        )  # fmt: skip
+        return group
+
+    def reset_second_factor(self, uow: UnitOfWork, caller: Principal, user_id: str) -> None:
+        """Remove the second factor of a user the caller manages (a lost device and codes)."""
+        self._managed(uow, caller, user_id)
+        store = SecondFactorStore(uow.connection, caller.tenant_id)
+        if store.enrolment(user_id) is None:
+            raise NotFound(f"user {user_id!r} has no second factor", user_id=user_id)
+        store.remove(user_id)
+        record_identity_change(
+            uow, RESET_SECOND_FACTOR, ("user", user_id), caller.tenant_id, caller.user_id
+        )
 
     def create_broker_system(
         self,

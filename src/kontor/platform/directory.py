@@ -43,6 +43,7 @@ class Group:
     group_id: str
     name: str
     permissions: frozenset[str]
+    second_factor_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,16 @@ class Directory:
             update(groups)
             .where(groups.c.tenant_id == self.tenant_id, groups.c.group_id == group_id)
             .values(permissions=sorted(permissions), updated_at=now)
+        )
+        return self.group(group_id)
+
+    def set_second_factor_required(self, group_id: str, required: bool, now: dt.datetime) -> Group:
+        """Require (or stop requiring) a confirmed second factor of the group's members."""
+        self.group(group_id)
+        self._connection.execute(
+            update(groups)
+            .where(groups.c.tenant_id == self.tenant_id, groups.c.group_id == group_id)
+            .values(second_factor_required=required, updated_at=now)
         )
         return self.group(group_id)
 
@@ -240,8 +251,13 @@ class Directory:
 
     def permissions_of(self, user_id: str) -> frozenset[str]:
         """What a user may do: their groups' permissions, plus grants, minus withdrawals."""
+        permissions, _ = self.access_of(user_id)
+        return permissions
+
+    def access_of(self, user_id: str) -> tuple[frozenset[str], bool]:
+        """A user's permissions and whether one of their groups requires a second factor."""
         rows = self._connection.execute(
-            select(groups.c.permissions)
+            select(groups.c.permissions, groups.c.second_factor_required)
             .join(
                 memberships,
                 (memberships.c.tenant_id == groups.c.tenant_id)
@@ -249,13 +265,17 @@ class Directory:
             )
             .where(memberships.c.tenant_id == self.tenant_id, memberships.c.user_id == user_id)
         )
-        held = {permission for (names,) in rows for permission in names}
+        held: set[str] = set()
+        required = False
+        for names, requires_second_factor in rows:
+            held.update(names)
+            required = required or bool(requires_second_factor)
         for grant in self.grants_of(user_id):
             if grant.granted:
                 held.add(grant.permission)
             else:
                 held.discard(grant.permission)
-        return frozenset(held)
+        return frozenset(held), required
 
 
 def find_user(connection: Connection, login: str) -> User | None:
@@ -267,7 +287,13 @@ def find_user(connection: Connection, login: str) -> User | None:
 
 
 def _group(row: Row[Any]) -> Group:
-    return Group(row.tenant_id, row.group_id, row.name, frozenset(row.permissions))
+    return Group(
+        row.tenant_id,
+        row.group_id,
+        row.name,
+        frozenset(row.permissions),
+        bool(row.second_factor_required),
+    )
 
 
 def _user(row: Row[Any]) -> User:

@@ -18,6 +18,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/password-reset"),  # answers alike whether the login exists or not
     ("POST", "/api/auth/password"),  # the single-use code from the e-mail is the credential
+    ("POST", "/api/auth/login/second-factor"),  # the login's challenge and the code are it
 }
 DOCUMENTATION = {"/openapi.json", "/static"}
 

@@ -23,6 +23,7 @@ from kontor.api.routes import (
     messages,
     notifications,
     process,
+    profiles,
     rules,
     second_factor,
     tasks,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         cases.router,
         second_factor.router,
         second_factor.administration,
+        profiles.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

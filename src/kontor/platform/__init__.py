@@ -45,6 +45,7 @@ from kontor.platform.permissions import (
     app_permission,
     installed_apps,
 )
+from kontor.platform.profiles import ProfileStore
 from kontor.platform.recovery import Recovery, RecoveryPolicy
 from kontor.platform.second_factor import (
     Enrolled,
@@ -93,6 +94,7 @@ __all__ = [
     "PasswordHasher",
     "PasswordReminders",
     "Principal",
+    "ProfileStore",
     "Recovery",
     "RecoveryPolicy",
     "SecondFactorFailed",

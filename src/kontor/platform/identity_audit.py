@@ -32,6 +32,7 @@ RESET_SECOND_FACTOR = "platform.reset_second_factor"
 NEW_RECOVERY_CODES = "platform.new_recovery_codes"
 SECOND_FACTOR_FAILED = "platform.second_factor_failed"
 REQUIRE_SECOND_FACTOR = "platform.require_second_factor"
+SET_PROFILE_PERMISSIONS = "platform.set_profile_permissions"
 
 
 def record_identity_change(

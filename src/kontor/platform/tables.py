@@ -184,3 +184,13 @@ login_challenges = Table(
     Index("ix_platform_login_challenges_user", "tenant_id", "user_id"),
     comment="Logins whose password was right, waiting for the second factor's code",
 )
+
+group_profiles = Table(
+    "platform_group_profiles",
+    metadata,
+    Column("group_id", String(64), primary_key=True, comment="a profile of DEFAULT_PROFILES"),
+    Column("permissions", JsonDocument, nullable=False, comment="sorted permission names"),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(36), comment="the operator's user who changed it"),
+    comment="The operator's changes to the group profiles new tenants start with",
+)

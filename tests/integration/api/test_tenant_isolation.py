@@ -58,6 +58,7 @@ NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
     "/api/platform/groups/{group_id}/permissions": "group ids are names; A's request is A's group",
     "/api/platform/groups/{group_id}/second-factor": "group ids are names, as above",
+    "/api/platform/profiles/{group_id}/permissions": "the operator's profiles belong to no tenant",
 }
 
 

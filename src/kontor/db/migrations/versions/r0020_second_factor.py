@@ -1,4 +1,5 @@
-"""Second factor: TOTP seeds, recovery codes, pending logins, and groups that require one.
+"""Second factor: TOTP seeds, recovery codes, pending logins, and groups that require one;
+the operator's changes to the group profiles.
 
 Revision ID: 0020_second_factor
 Revises: 0005_platform_identity
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from kontor.db.schema import UtcDateTime
+from kontor.db.schema import JsonDocument, UtcDateTime
 
 revision: str = "0020_second_factor"
 down_revision: str | None = "0005_platform_identity"
@@ -19,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the second-factor tables and the groups' requirement flag."""
+    """Create the second-factor and profile tables and the groups' requirement flag."""
     with op.batch_alter_table("platform_groups") as batch:
         batch.add_column(
             sa.Column(
@@ -79,10 +80,22 @@ def upgrade() -> None:
     op.create_index(
         "ix_platform_login_challenges_user", "platform_login_challenges", ["tenant_id", "user_id"]
     )
+    op.create_table(
+        "platform_group_profiles",
+        sa.Column(
+            "group_id", sa.String(64), nullable=False, comment="a profile of DEFAULT_PROFILES"
+        ),
+        sa.Column("permissions", JsonDocument, nullable=False, comment="sorted permission names"),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+        sa.Column("updated_by", sa.String(36), comment="the operator's user who changed it"),
+        sa.PrimaryKeyConstraint("group_id", name="pk_platform_group_profiles"),
+        comment="The operator's changes to the group profiles new tenants start with",
+    )
 
 
 def downgrade() -> None:
-    """Drop the second-factor tables and the groups' flag."""
+    """Drop the second-factor and profile tables and the groups' flag."""
+    op.drop_table("platform_group_profiles")
     op.drop_index("ix_platform_login_challenges_user", "platform_login_challenges")
     op.drop_table("platform_login_challenges")
     op.drop_table("platform_recovery_codes")

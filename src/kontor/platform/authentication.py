@@ -49,7 +49,7 @@ from kontor.platform.permissions import (
 from kontor.platform.second_factor import SecondFactors
 from kontor.platform.second_factor_store import SecondFactorStore, find_challenge
 from kontor.platform.tables import users
-from kontor.platform.tenants import Tenant, TenantStore, tenants
+from kontor.platform.tenants import Tenant, tenants
 from kontor.platform.throttle import LoginThrottle, ThrottlePolicy, account_key
 
 
@@ -375,7 +375,13 @@ def _second_factor_audited(method: str | None) -> dict[str, Any]:
 
 def effective_permissions(tenant: Tenant, permissions: frozenset[str]) -> frozenset[str]:
     """What ``permissions`` allow in ``tenant``: broker systems only where the operator allows."""
-    if tenant.kind is TenantKind.BROKER and not tenant.allows_sub_brokers:
+    return _in_tenant(tenant.kind, tenant.allows_sub_brokers, permissions)
+
+
+def _in_tenant(
+    kind: TenantKind, allows_sub_brokers: bool, permissions: frozenset[str]
+) -> frozenset[str]:
+    if kind is TenantKind.BROKER and not allows_sub_brokers:
         return permissions - {MANAGE_BROKER_SYSTEMS}
     return permissions
 
@@ -393,27 +399,26 @@ def principal_of(
     Group changes count at once because they are read here, on every request. A member of a
     group that requires a second factor holds only ``platform:account`` until they confirm one.
     """
-    tenant = TenantStore(connection).find(tenant_id)
-    if tenant is None:
-        return None
-    directory = Directory(connection, tenant_id)
-    row = connection.execute(
-        select(users.c.active).where(users.c.tenant_id == tenant_id, users.c.user_id == user_id)
+    row = connection.execute(  # the tenant and the user in one read
+        select(tenants.c.kind, tenants.c.allows_sub_brokers, users.c.active)
+        .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
+        .where(users.c.tenant_id == tenant_id, users.c.user_id == user_id)
     ).one_or_none()
     if row is None or not row.active:
         return None
-    held, second_factor_required = directory.access_of(user_id)
-    if second_factor_required and not SecondFactorStore(connection, tenant_id).confirmed_among(
-        [user_id]
-    ):
+    access = Directory(connection, tenant_id).membership_of(user_id)
+    held = access.permissions
+    if access.second_factor_required and not SecondFactorStore(
+        connection, tenant_id
+    ).confirmed_among([user_id]):
         held = frozenset()  # until they set up the second factor: only their own account
-    permissions = effective_permissions(tenant, held | {SIGNED_IN})
+    permissions = _in_tenant(TenantKind(row.kind), bool(row.allows_sub_brokers), held | {SIGNED_IN})
     if scope is not None:
         permissions &= scope
     return Principal(
         user_id=user_id,
         tenant_id=tenant_id,
-        groups=directory.group_ids_of(user_id),
+        groups=access.group_ids,
         permissions=permissions,
         session_id=session_id,
     )

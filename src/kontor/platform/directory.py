@@ -47,6 +47,15 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """What a user's groups and grants give: group ids, permissions, a second-factor duty."""
+
+    group_ids: frozenset[str]
+    permissions: frozenset[str]
+    second_factor_required: bool
+
+
+@dataclass(frozen=True)
 class Grant:
     """A permission granted to (or withdrawn from) one user beyond the groups."""
 
@@ -256,8 +265,16 @@ class Directory:
 
     def access_of(self, user_id: str) -> tuple[frozenset[str], bool]:
         """A user's permissions and whether one of their groups requires a second factor."""
+        access = self.membership_of(user_id)
+        return access.permissions, access.second_factor_required
+
+    def membership_of(self, user_id: str) -> Membership:
+        """A user's groups, permissions (grants applied) and second-factor requirement.
+
+        Two queries: the groups with what they carry, and the user's grants.
+        """
         rows = self._connection.execute(
-            select(groups.c.permissions, groups.c.second_factor_required)
+            select(groups.c.group_id, groups.c.permissions, groups.c.second_factor_required)
             .join(
                 memberships,
                 (memberships.c.tenant_id == groups.c.tenant_id)
@@ -265,9 +282,11 @@ class Directory:
             )
             .where(memberships.c.tenant_id == self.tenant_id, memberships.c.user_id == user_id)
         )
+        group_ids: set[str] = set()
         held: set[str] = set()
         required = False
-        for names, requires_second_factor in rows:
+        for group_id, names, requires_second_factor in rows:
+            group_ids.add(group_id)
             held.update(names)
             required = required or bool(requires_second_factor)
         for grant in self.grants_of(user_id):
@@ -275,7 +294,7 @@ class Directory:
                 held.add(grant.permission)
             else:
                 held.discard(grant.permission)
-        return frozenset(held), required
+        return Membership(frozenset(group_ids), frozenset(held), required)
 
 
 def find_user(connection: Connection, login: str) -> User | None:

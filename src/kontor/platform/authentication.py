@@ -10,8 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
+from kontor.db.fast import FastStatement
 from kontor.errors import InvalidInput
 from kontor.messaging import ChangeLog, Clock, UnitOfWork
 from kontor.platform.credentials import (
@@ -386,6 +387,13 @@ def _in_tenant(
     return permissions
 
 
+_TENANT_AND_USER = FastStatement(  # the tenant and the user in one read, on every request
+    select(tenants.c.kind, tenants.c.allows_sub_brokers, users.c.active)
+    .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
+    .where(users.c.tenant_id == bindparam("tenant_id"), users.c.user_id == bindparam("user_id"))
+)
+
+
 def principal_of(
     connection: Connection,
     tenant_id: str,
@@ -399,11 +407,7 @@ def principal_of(
     Group changes count at once because they are read here, on every request. A member of a
     group that requires a second factor holds only ``platform:account`` until they confirm one.
     """
-    row = connection.execute(  # the tenant and the user in one read
-        select(tenants.c.kind, tenants.c.allows_sub_brokers, users.c.active)
-        .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
-        .where(users.c.tenant_id == tenant_id, users.c.user_id == user_id)
-    ).one_or_none()
+    row = _TENANT_AND_USER.first_row(connection, {"tenant_id": tenant_id, "user_id": user_id})
     if row is None or not row.active:
         return None
     access = Directory(connection, tenant_id).membership_of(user_id)

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.errors import Conflict, InvalidInput, NotFound
 from kontor.platform.permissions import GroupProfile
@@ -273,15 +274,8 @@ class Directory:
 
         Two queries: the groups with what they carry, and the user's grants.
         """
-        rows = self._connection.execute(
-            select(groups.c.group_id, groups.c.permissions, groups.c.second_factor_required)
-            .join(
-                memberships,
-                (memberships.c.tenant_id == groups.c.tenant_id)
-                & (memberships.c.group_id == groups.c.group_id),
-            )
-            .where(memberships.c.tenant_id == self.tenant_id, memberships.c.user_id == user_id)
-        )
+        params = {"tenant_id": self.tenant_id, "user_id": user_id}
+        rows = _MEMBER_GROUPS.all_rows(self._connection, params)
         group_ids: set[str] = set()
         held: set[str] = set()
         required = False
@@ -289,12 +283,32 @@ class Directory:
             group_ids.add(group_id)
             held.update(names)
             required = required or bool(requires_second_factor)
-        for grant in self.grants_of(user_id):
-            if grant.granted:
-                held.add(grant.permission)
+        for permission, granted in _USER_GRANTS.all_rows(self._connection, params):
+            if granted:
+                held.add(permission)
             else:
-                held.discard(grant.permission)
+                held.discard(permission)
         return Membership(frozenset(group_ids), frozenset(held), required)
+
+
+# read on every request (principal_of): built once, run without SQLAlchemy's per-call work
+_MEMBER_GROUPS = FastStatement(
+    select(groups.c.group_id, groups.c.permissions, groups.c.second_factor_required)
+    .join(
+        memberships,
+        (memberships.c.tenant_id == groups.c.tenant_id)
+        & (memberships.c.group_id == groups.c.group_id),
+    )
+    .where(
+        memberships.c.tenant_id == bindparam("tenant_id"),
+        memberships.c.user_id == bindparam("user_id"),
+    )
+)
+_USER_GRANTS = FastStatement(
+    select(grants.c.permission, grants.c.granted).where(
+        grants.c.tenant_id == bindparam("tenant_id"), grants.c.user_id == bindparam("user_id")
+    )
+)
 
 
 def find_user(connection: Connection, login: str) -> User | None:

@@ -47,6 +47,8 @@ from kontor.platform import (
     PasswordReminders,
     Recovery,
     RecoveryPolicy,
+    SecondFactors,
+    SecretBox,
     SessionPolicy,
     SmtpMailer,
     ThrottlePolicy,
@@ -380,24 +382,28 @@ def change_logs(*logs: ChangeLog | None) -> ChangeLog | None:
 
 
 def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -> Authenticator:
-    """Password checks, sessions and tokens with the timeouts and limits of ``settings``.
+    """Password checks, sessions, tokens and second factors with the limits of ``settings``.
 
     Logins are written to ``change_log`` (the audit log), if given.
     """
     lockout = dt.timedelta(minutes=settings.login_lockout_minutes)
+    hasher = PasswordHasher()
+    throttle = ThrottlePolicy(
+        account_failures=settings.login_max_failures,
+        address_failures=settings.login_max_failures_per_address,
+        window=lockout,
+        lockout=lockout,
+    )
+    secret_key = settings.secret_key.get_secret_value().encode("utf-8")
     return Authenticator(
-        PasswordHasher(),
+        hasher,
         SessionPolicy(
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute=dt.timedelta(hours=settings.session_absolute_hours),
             token_max_lifetime=dt.timedelta(days=settings.api_token_max_days),
+            touch_every=dt.timedelta(seconds=settings.session_touch_seconds),
         ),
-        ThrottlePolicy(
-            account_failures=settings.login_max_failures,
-            address_failures=settings.login_max_failures_per_address,
-            window=lockout,
-            lockout=lockout,
-        ),
+        throttle,
         ExpiryPolicy(
             dt.timedelta(days=settings.password_max_age_days)
             if settings.password_max_age_days
@@ -405,6 +411,7 @@ def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -
             tuple(settings.password_reminder_days),
         ),
         change_log,
+        SecondFactors(SecretBox(secret_key, "second-factor"), hasher, throttle),
     )
 
 

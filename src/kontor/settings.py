@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(
         default=12, ge=1, description="a login session ends this long after login, used or not"
     )
+    session_touch_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="how often a session's last-seen time is written at most (idle counts from it)",
+    )
     session_cookie_secure: bool = Field(
         default=True,
         description="send the session cookie over HTTPS only; off only for http://127.0.0.1",
@@ -259,6 +264,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KONTOR_SECRET_KEY is left at its development default; "
                 f"set a secret of your own for environment '{self.environment.value}'"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_coarse_touch(self) -> Settings:
+        if self.session_touch_seconds >= self.session_idle_minutes * 60:
+            raise ValueError(
+                "KONTOR_SESSION_TOUCH_SECONDS must be shorter than the idle timeout "
+                "(KONTOR_SESSION_IDLE_MINUTES), or sessions in use would time out"
             )
         return self
 

@@ -20,6 +20,7 @@ from kontor.platform import (
     tenants,
 )
 from kontor.platform.notifications import Notice, NotificationStore
+from kontor.platform.second_factor_store import SecondFactorStore
 from kontor.process.messages import CompleteUserTask
 from support.dmn import risk_xml
 from support.gdv_files import household_file
@@ -102,6 +103,10 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         )
         deploy_form(uow, b.principal.tenant_id, b.principal.user_id, FormKind.JSON_SCHEMA,
                     {"type": "object"}, "schaden")  # fmt: skip
+        # B's user has a second factor, so that resetting it from A would change a row
+        SecondFactorStore(uow.connection, b.principal.tenant_id).enrol(
+            b.principal.user_id, "v1:not-a-real-seed", uow.clock.now()
+        )
         uow.commit()
         message_id = uow.connection.execute(
             select(outbox.c.message_id).where(outbox.c.tenant_id == b.principal.tenant_id).limit(1)

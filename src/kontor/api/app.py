@@ -29,8 +29,10 @@ from kontor.api.routes import (
     portfolio_imports,
     portfolio_transfer,
     process,
+    profiles,
     rules,
     saved_filters,
+    second_factor,
     task_analytics,
     task_bulk,
     task_deadlines,
@@ -102,6 +104,9 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         saved_filters.router,
         forms.router,
         portfolio_imports.router,
+        second_factor.router,
+        second_factor.administration,
+        profiles.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

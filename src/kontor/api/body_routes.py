@@ -2,9 +2,11 @@
 
 Every router uses :class:`StrictJsonRoute` (small JSON bodies) or :class:`UploadRoute` (files);
 large files stream to disk through :class:`StreamingUploadRoute`.
-The body is read before FastAPI sees it: a declared ``Content-Length`` over the limit is refused
-before a byte is read, and a body without one is counted while it streams in. JSON goes through
-the one strict decoder, so FastAPI validates ``Decimal`` numbers and never a float.
+The caller is authenticated and their permission checked first (401, 403), so nobody without
+access learns anything from how their body is answered. Then the body is read before FastAPI
+sees it: a declared ``Content-Length`` over the limit is refused before a byte is read, and a
+body without one is counted while it streams in. JSON goes through the one strict decoder, so
+FastAPI validates ``Decimal`` numbers and never a float.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 
+from kontor.api.security import declared_requirement
 from kontor.api.strict_json import JsonLimits, decode_json
 from kontor.errors import KontorError
 
@@ -56,8 +60,13 @@ class StrictJsonRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The route's handler, given a body read within the limit and decoded strictly."""
         handle = super().get_route_handler()
+        requirement = declared_requirement(self.dependant.dependencies)
+        needs_principal = requirement is not None and requirement.permission is not None
 
         async def read_then_handle(request: Request) -> Response:
+            if needs_principal and _carries_body(request):
+                assert requirement is not None
+                await run_in_threadpool(requirement.authorize, request)  # 401/403 come first
             limits: RequestLimits = request.app.state.request_limits
             limit = self.body_limit(limits)
             declared = _content_length(request)
@@ -114,6 +123,12 @@ class _ReadRequest(Request):
         if not hasattr(self, "_json"):
             self._json = decode_json(self._body, self._limits.json)
         return self._json
+
+
+def _carries_body(request: Request) -> bool:
+    """Whether the request announces a body (a request without one has nothing to refuse)."""
+    length = request.headers.get("content-length")
+    return "transfer-encoding" in request.headers or (length is not None and length != "0")
 
 
 def _content_length(request: Request) -> int | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from email.message import EmailMessage
@@ -13,7 +12,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
+from kontor.db import json_codec
 from kontor.errors import InvalidInput, KontorError
+from kontor.rules.feel.numbers import to_feel_number
+
+FEEL_DIGITS = 34
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,12 @@ class VariablesTooLarge(KontorError):
 def storable_variables(
     request: Request, variables: dict[str, Any], field: str = "variables"
 ) -> dict[str, Any]:
-    """``variables`` as they are stored, within the size limit (413) and exact (else 422).
+    """``variables`` as they are stored: exact (else 422), within the size limit (else 413).
 
-    Variables are stored as JSON with binary fractions until the exact codec arrives: a decimal
-    that a float cannot hold exactly is refused, naming its field, rather than rounded.
+    Numbers arrive as ``Decimal`` from the strict decoder and are stored exactly (the JSON
+    columns' codec writes them as they were sent); whole numbers become ``int``. A fraction
+    with more significant digits than a FEEL number holds (decimal128: 34) is refused, naming
+    its field, rather than rounded when a process reads it.
     """
     where = tuple(field.split("."))
     refusals: list[dict[str, Any]] = []
@@ -46,7 +51,7 @@ def storable_variables(
     if refusals:
         raise RequestValidationError(refusals[:20])
     limit = request.app.state.request_limits.max_variables_bytes
-    size = len(json.dumps(stored, separators=(",", ":")).encode())
+    size = len(json_codec.dumps(stored).encode())
     if size > limit:
         raise VariablesTooLarge(
             f"{field} take {size} bytes serialized; at most {limit} bytes are stored per request",
@@ -66,17 +71,16 @@ def _storable(value: Any, path: tuple[str | int, ...], refusals: list[dict[str, 
         return value
     if value == value.to_integral_value():
         return int(value)  # the decoder bounded its digits: a cheap conversion
-    as_float = float(value)
-    if Decimal(repr(as_float)) != value:
+    if to_feel_number(value) != value:
         refusals.append(
             {
                 "loc": ("body", *path),
-                "msg": f"{value} cannot be stored exactly (variables keep binary floating-point "
-                "numbers); send it with fewer digits or as a string",
+                "msg": f"{value} has more significant digits than a number keeps "
+                f"({FEEL_DIGITS}, decimal128); send it with fewer digits or as a string",
                 "type": "decimal_not_storable",
             }
         )
-    return as_float
+    return value
 
 
 async def uploaded_file(request: Request, default_name: str) -> UploadedFile:

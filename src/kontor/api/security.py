@@ -11,6 +11,8 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from kontor.platform import Principal
 
 PrincipalProvider = Callable[[Request], Principal | None]
+AUTHORIZED = "kontor.principal"
+"""Scope key of the principal a route authorized before it read the request body."""
 
 # Declared for the OpenAPI description (the "Authorize" button of /docs); the principal
 # provider reads the credentials itself.
@@ -35,6 +37,16 @@ class Requires:
         del bearer, session  # documented only; see BEARER
         if self.permission is None:
             return None
+        authorized: Principal | None = request.scope.get(AUTHORIZED)
+        return authorized if authorized is not None else self.authorize(request)
+
+    def authorize(self, request: Request) -> Principal | None:
+        """The caller if they hold the permission (401 without credentials, else 403).
+
+        The principal is kept in the request's scope, so the route's dependency reuses it.
+        """
+        if self.permission is None:
+            return None
         provider: PrincipalProvider = request.app.state.principal_provider
         principal = provider(request)
         if principal is None:
@@ -42,6 +54,7 @@ class Requires:
                 401, "authentication required", headers={"WWW-Authenticate": "Bearer"}
             )
         principal.require(self.permission)
+        request.scope[AUTHORIZED] = principal
         return principal
 
     def __repr__(self) -> str:
@@ -62,6 +75,14 @@ PUBLIC = _Public(None)
 def requires(permission: str) -> Any:
     """Dependency for a route that needs ``permission``; gives the caller's ``Principal``."""
     return Depends(Requires(permission))
+
+
+def declared_requirement(dependencies: list[Any]) -> Requires | None:
+    """The permission declaration among a route's dependencies (``Dependant.dependencies``)."""
+    for dependency in dependencies:
+        if isinstance(dependency.call, Requires):
+            return dependency.call
+    return None
 
 
 def public() -> Any:

@@ -112,6 +112,18 @@ class FastStatement:
         raw = self._fetch_one(connection, params)
         return None if raw is None else self._reader(connection.dialect).row(raw)
 
+    def all_rows(self, connection: Connection, params: Params) -> list[Any]:
+        """Run a SELECT; every row (attributes named like the columns)."""
+        plan = self._plan(connection.dialect, params)
+        cursor = _cursor(connection)
+        try:
+            cursor.execute(plan.sql, plan.arguments(params))
+            raws = cursor.fetchall()
+        finally:
+            cursor.close()
+        reader = self._reader(connection.dialect)
+        return [reader.row(raw) for raw in raws]
+
     def _fetch_one(self, connection: Connection, params: Params) -> Any:
         plan = self._plan(connection.dialect, params)
         cursor = _cursor(connection)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +22,25 @@ def _new_id() -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _json_ready(value: Any) -> Any:
+    """A Python dump as JSON-compatible data, keeping ``Decimal`` values as they are."""
+    if isinstance(value, dict):
+        return {str(key): _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_json_ready(item) for item in value)
+    if isinstance(value, Enum):
+        return _json_ready(value.value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if value is None or isinstance(value, str | int | float | Decimal):
+        return value
+    return str(value)  # UUIDs, paths: their text, as JSON mode gives
 
 
 class MessageError(KontorError):
@@ -58,8 +79,14 @@ class Message(BaseModel):
         _REGISTRY[type_name] = cls
 
     def payload(self) -> dict[str, Any]:
-        """The message body without the envelope metadata, as JSON-compatible data."""
-        return self.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
+        """The message body without the envelope metadata, as JSON-compatible data.
+
+        ``Decimal`` values stay ``Decimal`` (JSON mode would make strings of them, and a
+        variable holding an amount would come back from the outbox as text); Kontor's JSON
+        codec writes them as exact JSON numbers.
+        """
+        ready: dict[str, Any] = _json_ready(self.model_dump(exclude=set(ENVELOPE_FIELDS)))
+        return ready
 
     def caused(self, **envelope: Any) -> dict[str, Any]:
         """Envelope fields for a message caused by this one (same tenant and correlation)."""

@@ -2,7 +2,13 @@
 
 from kontor.platform.absences import Absence, AbsenceNotFound, Absences, Substitution
 from kontor.platform.administration import Administration, deactivate_user, provision_tenant
-from kontor.platform.authentication import Authenticator, LoggedIn, SessionPolicy, principal_of
+from kontor.platform.authentication import (
+    Authenticator,
+    LoggedIn,
+    SecondFactorPending,
+    SessionPolicy,
+    principal_of,
+)
 from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
 from kontor.platform.deletion import (
     DELETE_BROKER_SYSTEM,
@@ -13,7 +19,8 @@ from kontor.platform.deletion import (
 )
 from kontor.platform.demo import DemoLogin, seed_demo
 from kontor.platform.directory import Directory, Grant, Group, User, find_user
-from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
+from kontor.platform.encryption import SecretBox, UndecryptableSecret
+from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired, SecondFactorFailed
 from kontor.platform.expiry import ExpiryPolicy, PasswordReminders, expires_at
 from kontor.platform.identity import Principal
 from kontor.platform.identity_audit import (
@@ -39,7 +46,14 @@ from kontor.platform.permissions import (
     app_permission,
     installed_apps,
 )
+from kontor.platform.profiles import ProfileStore
 from kontor.platform.recovery import Recovery, RecoveryPolicy
+from kontor.platform.second_factor import (
+    Enrolled,
+    SecondFactorPolicy,
+    SecondFactors,
+    SecondFactorStatus,
+)
 from kontor.platform.tenants import Tenant, TenantStore, tenants
 from kontor.platform.throttle import ThrottlePolicy
 
@@ -67,6 +81,7 @@ __all__ = [
     "DeletedBrokerSystem",
     "DemoLogin",
     "Directory",
+    "Enrolled",
     "ExpiryPolicy",
     "Grant",
     "Group",
@@ -83,8 +98,15 @@ __all__ = [
     "PasswordHasher",
     "PasswordReminders",
     "Principal",
+    "ProfileStore",
     "Recovery",
     "RecoveryPolicy",
+    "SecondFactorFailed",
+    "SecondFactorPending",
+    "SecondFactorPolicy",
+    "SecondFactorStatus",
+    "SecondFactors",
+    "SecretBox",
     "Session",
     "SessionPolicy",
     "SessionStore",
@@ -95,6 +117,7 @@ __all__ = [
     "TenantStore",
     "ThrottlePolicy",
     "TokenStore",
+    "UndecryptableSecret",
     "User",
     "app_permission",
     "broker_system",

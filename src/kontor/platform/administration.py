@@ -25,21 +25,26 @@ from kontor.platform.identity_audit import (
     CREATE_USER,
     DEACTIVATE_USER,
     END_SESSION,
+    REQUIRE_SECOND_FACTOR,
+    RESET_SECOND_FACTOR,
     SET_GRANT,
     SET_GROUP_PERMISSIONS,
+    SET_PROFILE_PERMISSIONS,
     record_identity_change,
 )
 from kontor.platform.permissions import (
     BROKERS,
-    DEFAULT_PROFILES,
     MANAGE_BROKER_SYSTEMS,
     MANAGE_GROUPS,
     MANAGE_SUB_USERS,
     MANAGE_TENANTS,
     MANAGE_USERS,
+    GroupProfile,
     TenantKind,
     checked_permissions,
 )
+from kontor.platform.profiles import ProfileStore
+from kontor.platform.second_factor_store import SecondFactorStore
 from kontor.platform.tenants import Tenant, TenantStore
 
 
@@ -62,7 +67,7 @@ def provision_tenant(
         parent_tenant_id=parent_tenant_id,
         allows_sub_brokers=allows_sub_brokers,
     )
-    profiles = [profile for profile in DEFAULT_PROFILES if profile.kind is kind]
+    profiles = ProfileStore(connection).profiles(kind)  # as the operator set them
     Directory(connection, tenant_id).add_groups(profiles, now)
     return tenant
 
@@ -200,6 +205,48 @@ class Administration:
         )  # fmt: skip
         return group
 
+    def require_second_factor(
+        self, uow: UnitOfWork, caller: Principal, group_id: str, required: bool
+    ) -> Group:
+        """Require a second factor of a group's members; without one they keep only SIGNED_IN."""
+        caller.require(MANAGE_GROUPS)
+        directory = Directory(uow.connection, caller.tenant_id)
+        before = directory.group(group_id).second_factor_required
+        group = directory.set_second_factor_required(group_id, required, uow.clock.now())
+        record_identity_change(
+            uow, REQUIRE_SECOND_FACTOR, ("group", group_id), caller.tenant_id, caller.user_id,
+            before={"second_factor_required": before}, second_factor_required=required,
+        )  # fmt: skip
+        return group
+
+    def reset_second_factor(self, uow: UnitOfWork, caller: Principal, user_id: str) -> None:
+        """Remove the second factor of a user the caller manages (a lost device and codes)."""
+        self._managed(uow, caller, user_id)
+        store = SecondFactorStore(uow.connection, caller.tenant_id)
+        if store.enrolment(user_id) is None:
+            raise NotFound(f"user {user_id!r} has no second factor", user_id=user_id)
+        store.remove(user_id)
+        record_identity_change(
+            uow, RESET_SECOND_FACTOR, ("user", user_id), caller.tenant_id, caller.user_id
+        )
+
+    def set_profile_permissions(
+        self, uow: UnitOfWork, caller: Principal, group_id: str, permissions: Iterable[str]
+    ) -> GroupProfile:
+        """The operator changes what a group profile carries for tenants created from now on."""
+        caller.require(MANAGE_TENANTS)
+        store = ProfileStore(uow.connection)
+        before = sorted(store.profile(group_id).permissions)
+        profile = store.set_permissions(
+            group_id, frozenset(permissions), uow.clock.now(), caller.user_id
+        )
+        record_identity_change(
+            uow, SET_PROFILE_PERMISSIONS, ("group_profile", group_id), caller.tenant_id,
+            caller.user_id, before={"permissions": before},
+            permissions=sorted(profile.permissions),
+        )  # fmt: skip
+        return profile
+
     def create_broker_system(
         self,
         uow: UnitOfWork,
@@ -275,21 +322,11 @@ class Administration:
         return directory
 
 
-def ceiling(kind: TenantKind) -> frozenset[str]:
-    """The most a tenant of ``kind`` may hand out: what its kind's group profiles carry."""
-    return frozenset(
-        permission
-        for profile in DEFAULT_PROFILES
-        if profile.kind is kind
-        for permission in profile.permissions
-    )
-
-
 def _within_ceiling(
     uow: UnitOfWork, caller: Principal, permissions: frozenset[str], field: str
 ) -> None:
     kind = TenantStore(uow.connection).get(caller.tenant_id).kind
-    beyond = sorted(permissions - ceiling(kind))
+    beyond = sorted(permissions - ProfileStore(uow.connection).ceiling(kind))
     if beyond:
         raise InvalidInput(
             f"not available to {kind.value} tenants: {', '.join(beyond)}", field=field

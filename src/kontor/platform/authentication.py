@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
+from kontor.db.fast import FastStatement
 from kontor.errors import InvalidInput
 from kontor.messaging import ChangeLog, Clock, UnitOfWork
-from kontor.platform.credentials import ApiToken, Session, SessionStore, TokenStore
+from kontor.platform.credentials import (
+    TOUCH_EVERY,
+    ApiToken,
+    Session,
+    SessionStore,
+    TokenStore,
+)
 from kontor.platform.directory import Directory, User
-from kontor.platform.errors import LoginFailed, LoginLocked, PasswordExpired
+from kontor.platform.errors import (
+    LoginFailed,
+    LoginLocked,
+    PasswordExpired,
+    SecondFactorFailed,
+)
 from kontor.platform.expiry import ExpiryPolicy, expires_at
 from kontor.platform.identity import Principal
 from kontor.platform.identity_audit import (
@@ -34,18 +47,33 @@ from kontor.platform.permissions import (
     TenantKind,
     checked_permissions,
 )
+from kontor.platform.second_factor import SecondFactors
+from kontor.platform.second_factor_store import SecondFactorStore, find_challenge
 from kontor.platform.tables import users
-from kontor.platform.tenants import Tenant, TenantStore, tenants
+from kontor.platform.tenants import Tenant, tenants
 from kontor.platform.throttle import LoginThrottle, ThrottlePolicy, account_key
 
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    """How long a session lives without requests (idle) and at most (absolute)."""
+    """How long a session lives without requests (idle) and at most (absolute).
+
+    ``touch_every``: how stale a session's last-seen time (a token's last use) may grow before a
+    request writes it again; the idle timeout counts from the written time.
+    """
 
     idle: dt.timedelta = dt.timedelta(minutes=30)
     absolute: dt.timedelta = dt.timedelta(hours=12)
     token_max_lifetime: dt.timedelta = dt.timedelta(days=365)
+    touch_every: dt.timedelta = TOUCH_EVERY
+
+
+@dataclass(frozen=True)
+class SecondFactorPending:
+    """The password was right; the login waits for a code (send ``challenge`` with it)."""
+
+    challenge: str
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -70,8 +98,10 @@ class Authenticator:
         throttle: ThrottlePolicy | None = None,
         expiry: ExpiryPolicy | None = None,
         change_log: ChangeLog | None = None,
+        second_factors: SecondFactors | None = None,
     ) -> None:
         self.hasher = hasher or PasswordHasher()
+        self.second_factors = second_factors
         self.sessions = sessions or SessionPolicy()
         self.throttle = throttle or ThrottlePolicy()
         self.expiry = expiry or ExpiryPolicy()
@@ -86,8 +116,10 @@ class Authenticator:
         *,
         client_address: str | None = None,
         user_agent: str | None = None,
-    ) -> LoggedIn:
+    ) -> LoggedIn | SecondFactorPending:
         """Open a new session for a login name and password; a failure is counted and committed.
+
+        A user with a second factor gets a pending login instead, finished by ``complete_login``.
 
         The hash is verified with no transaction open: on SQLite a writing transaction holds the
         database's write lock, and Argon2id takes a noticeable fraction of a second.
@@ -127,20 +159,84 @@ class Authenticator:
                 raise PasswordExpired(
                     "your password has expired; ask for a reset code: POST /api/auth/password-reset"
                 )
-            session, secret = SessionStore(uow.connection).open(
-                row.tenant_id,
-                row.user_id,
-                now,
-                self.sessions.absolute,
-                client_address=client_address,
-                user_agent=user_agent,
-            )
-            user = Directory(uow.connection, row.tenant_id).user(row.user_id)
-            record_identity_change(
-                uow, LOGIN, ("user", row.user_id), row.tenant_id, row.user_id,
-                session_id=session.session_id,
+            factors = self.second_factors
+            if factors is not None and factors.confirmed(
+                uow.connection, row.tenant_id, row.user_id
+            ):
+                challenge, challenge_secret = SecondFactorStore(
+                    uow.connection, row.tenant_id
+                ).open_challenge(row.user_id, now, factors.policy.challenge_lifetime)
+                uow.commit()
+                return SecondFactorPending(challenge_secret, challenge.expires_at)
+            logged_in = self._open_session(uow, row.tenant_id, row.user_id, client_address,
+                                           user_agent)  # fmt: skip
+            uow.commit()
+        return logged_in
+
+    def complete_login(
+        self,
+        engine: Engine,
+        clock: Clock,
+        challenge_secret: str,
+        code: str,
+        *,
+        client_address: str | None = None,
+        user_agent: str | None = None,
+    ) -> LoggedIn:
+        """The second step of a login: a TOTP or recovery code for a pending login.
+
+        Wrong codes are counted against the user and the address, and committed.
+        """
+        factors = self.second_factors
+        if factors is None:
+            raise SecondFactorFailed("second factors are not in use")
+        now = clock.now()
+        with UnitOfWork(engine, clock, change_log=self._change_log) as uow:
+            challenge = find_challenge(uow.connection, challenge_secret, now)
+            if challenge is None:
+                factors.count_failure(uow, "", None, client_address)
+                uow.commit()
+                raise SecondFactorFailed("this login is unknown or has expired; log in again")
+            try:
+                method = factors.verify_or_count(
+                    uow, challenge.tenant_id, challenge.user_id, code, client_address
+                )
+            except InvalidInput as wrong:
+                raise SecondFactorFailed("the code is wrong or was used already") from wrong
+            store = SecondFactorStore(uow.connection, challenge.tenant_id)
+            active = principal_of(uow.connection, challenge.tenant_id, challenge.user_id)
+            if active is None or not store.close_challenge(challenge.challenge_id, now):
+                raise SecondFactorFailed("this login is unknown or has expired; log in again")
+            logged_in = self._open_session(
+                uow, challenge.tenant_id, challenge.user_id, client_address, user_agent,
+                second_factor=method,
             )  # fmt: skip
             uow.commit()
+        return logged_in
+
+    def _open_session(
+        self,
+        uow: UnitOfWork,
+        tenant_id: str,
+        user_id: str,
+        client_address: str | None,
+        user_agent: str | None,
+        *,
+        second_factor: str | None = None,
+    ) -> LoggedIn:
+        session, secret = SessionStore(uow.connection).open(
+            tenant_id,
+            user_id,
+            uow.clock.now(),
+            self.sessions.absolute,
+            client_address=client_address,
+            user_agent=user_agent,
+        )
+        user = Directory(uow.connection, tenant_id).user(user_id)
+        record_identity_change(
+            uow, LOGIN, ("user", user_id), tenant_id, user_id,
+            session_id=session.session_id, **_second_factor_audited(second_factor),
+        )  # fmt: skip
         return LoggedIn(session, secret, user)
 
     def session_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
@@ -153,10 +249,10 @@ class Authenticator:
             principal = principal_of(
                 connection, session.tenant_id, session.user_id, session_id=session.session_id
             )
-        if principal is not None:
-            with UnitOfWork(engine, clock) as uow:
-                if SessionStore(uow.connection).touch(session, now):
-                    uow.commit()
+        if principal is not None and self._touch_due(session.last_seen_at, now):
+            with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
+                SessionStore(uow.connection).touch(session, now, self.sessions.touch_every)
+                uow.commit()
         return principal
 
     def token_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
@@ -169,11 +265,14 @@ class Authenticator:
             principal = principal_of(
                 connection, token.tenant_id, token.user_id, scope=token.permissions
             )
-        if principal is not None:
-            with UnitOfWork(engine, clock) as uow:
-                if TokenStore(uow.connection).touch(token, now):
-                    uow.commit()
+        if principal is not None and self._touch_due(token.last_used_at, now):
+            with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
+                TokenStore(uow.connection).touch(token, now, self.sessions.touch_every)
+                uow.commit()
         return principal
+
+    def _touch_due(self, last: dt.datetime | None, now: dt.datetime) -> bool:
+        return last is None or now - last >= self.sessions.touch_every
 
     def change_password(self, uow: UnitOfWork, caller: Principal, current: str, new: str) -> int:
         """Change the caller's own password; ends their other sessions (how many ended)."""
@@ -271,11 +370,28 @@ class Authenticator:
         )  # fmt: skip
 
 
+def _second_factor_audited(method: str | None) -> dict[str, Any]:
+    return {} if method is None else {"second_factor": method}
+
+
 def effective_permissions(tenant: Tenant, permissions: frozenset[str]) -> frozenset[str]:
     """What ``permissions`` allow in ``tenant``: broker systems only where the operator allows."""
-    if tenant.kind is TenantKind.BROKER and not tenant.allows_sub_brokers:
+    return _in_tenant(tenant.kind, tenant.allows_sub_brokers, permissions)
+
+
+def _in_tenant(
+    kind: TenantKind, allows_sub_brokers: bool, permissions: frozenset[str]
+) -> frozenset[str]:
+    if kind is TenantKind.BROKER and not allows_sub_brokers:
         return permissions - {MANAGE_BROKER_SYSTEMS}
     return permissions
+
+
+_TENANT_AND_USER = FastStatement(  # the tenant and the user in one read, on every request
+    select(tenants.c.kind, tenants.c.allows_sub_brokers, users.c.active)
+    .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
+    .where(users.c.tenant_id == bindparam("tenant_id"), users.c.user_id == bindparam("user_id"))
+)
 
 
 def principal_of(
@@ -288,24 +404,25 @@ def principal_of(
 ) -> Principal | None:
     """The principal of an active user of an existing tenant, or None.
 
-    Group changes count at once because they are read here, on every request.
+    Group changes count at once because they are read here, on every request. A member of a
+    group that requires a second factor holds only ``platform:account`` until they confirm one.
     """
-    tenant = TenantStore(connection).find(tenant_id)
-    if tenant is None:
-        return None
-    directory = Directory(connection, tenant_id)
-    row = connection.execute(
-        select(users.c.active).where(users.c.tenant_id == tenant_id, users.c.user_id == user_id)
-    ).one_or_none()
+    row = _TENANT_AND_USER.first_row(connection, {"tenant_id": tenant_id, "user_id": user_id})
     if row is None or not row.active:
         return None
-    permissions = effective_permissions(tenant, directory.permissions_of(user_id) | {SIGNED_IN})
+    access = Directory(connection, tenant_id).membership_of(user_id)
+    held = access.permissions
+    if access.second_factor_required and not SecondFactorStore(
+        connection, tenant_id
+    ).confirmed_among([user_id]):
+        held = frozenset()  # until they set up the second factor: only their own account
+    permissions = _in_tenant(TenantKind(row.kind), bool(row.allows_sub_brokers), held | {SIGNED_IN})
     if scope is not None:
         permissions &= scope
     return Principal(
         user_id=user_id,
         tenant_id=tenant_id,
-        groups=directory.group_ids_of(user_id),
+        groups=access.group_ids,
         permissions=permissions,
         session_id=session_id,
     )

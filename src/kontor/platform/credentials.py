@@ -13,15 +13,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.errors import NotFound
 from kontor.platform.tables import api_tokens, sessions
 
 TOKEN_PREFIX = "kontor_pat_"  # noqa: S105 - a prefix that lets secret scanners spot tokens
 TOUCH_EVERY = dt.timedelta(minutes=1)
-"""How stale ``last_seen_at`` may grow before a request writes it (spares a write per request)."""
+"""The default of how stale ``last_seen_at`` may grow before a request writes it again."""
+
+
+# read on every request: built once, run without SQLAlchemy's per-call work (kontor.db.fast)
+_LIVE_SESSION = FastStatement(
+    select(sessions).where(
+        sessions.c.secret_hash == bindparam("secret_hash"), sessions.c.ended_at.is_(None)
+    )
+)
+_LIVE_TOKEN = FastStatement(
+    select(api_tokens).where(
+        api_tokens.c.secret_hash == bindparam("secret_hash"), api_tokens.c.revoked_at.is_(None)
+    )
+)
 
 
 def secret_hash(secret: str) -> str:
@@ -93,18 +107,18 @@ class SessionStore:
 
     def resolve(self, secret: str, now: dt.datetime, idle: dt.timedelta) -> Session | None:
         """The live session a cookie names, if it has neither ended nor timed out (reads only)."""
-        row = self._connection.execute(
-            select(sessions).where(
-                sessions.c.secret_hash == secret_hash(secret), sessions.c.ended_at.is_(None)
-            )
-        ).one_or_none()
+        row = _LIVE_SESSION.first_row(self._connection, {"secret_hash": secret_hash(secret)})
         if row is None or now >= row.expires_at or now >= row.last_seen_at + idle:
             return None
         return _session(row)
 
-    def touch(self, session: Session, now: dt.datetime) -> bool:
-        """Record activity on ``session`` unless it was recorded lately; whether it wrote."""
-        if now - session.last_seen_at < TOUCH_EVERY:
+    def touch(self, session: Session, now: dt.datetime, every: dt.timedelta = TOUCH_EVERY) -> bool:
+        """Record activity on ``session`` unless recorded less than ``every`` ago; whether it wrote.
+
+        The idle timeout counts from the recorded time, so a session in use may end up to
+        ``every`` earlier than its last request plus the idle timeout.
+        """
+        if now - session.last_seen_at < every:
             return False
         self._connection.execute(
             update(sessions)
@@ -195,18 +209,14 @@ class TokenStore:
 
     def resolve(self, secret: str, now: dt.datetime) -> ApiToken | None:
         """The token a bearer secret names, if it is neither revoked nor expired (reads only)."""
-        row = self._connection.execute(
-            select(api_tokens).where(
-                api_tokens.c.secret_hash == secret_hash(secret), api_tokens.c.revoked_at.is_(None)
-            )
-        ).one_or_none()
+        row = _LIVE_TOKEN.first_row(self._connection, {"secret_hash": secret_hash(secret)})
         if row is None or now >= row.expires_at:
             return None
         return _token(row)
 
-    def touch(self, token: ApiToken, now: dt.datetime) -> bool:
-        """Record the use of ``token`` unless it was recorded lately; whether it wrote."""
-        if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
+    def touch(self, token: ApiToken, now: dt.datetime, every: dt.timedelta = TOUCH_EVERY) -> bool:
+        """Record the use of ``token`` unless recorded less than ``every`` ago; whether it wrote."""
+        if token.last_used_at is not None and now - token.last_used_at < every:
             return False
         self._connection.execute(
             update(api_tokens)
@@ -259,7 +269,7 @@ class TokenStore:
         )
 
 
-def _session(row: Row[Any]) -> Session:
+def _session(row: Any) -> Session:
     return Session(
         row.session_id,
         row.tenant_id,
@@ -272,7 +282,7 @@ def _session(row: Row[Any]) -> Session:
     )
 
 
-def _token(row: Row[Any]) -> ApiToken:
+def _token(row: Any) -> ApiToken:
     return ApiToken(
         row.token_id,
         row.tenant_id,

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.errors import Conflict, InvalidInput, NotFound
 from kontor.platform.permissions import GroupProfile
@@ -43,6 +44,16 @@ class Group:
     group_id: str
     name: str
     permissions: frozenset[str]
+    second_factor_required: bool = False
+
+
+@dataclass(frozen=True)
+class Membership:
+    """What a user's groups and grants give: group ids, permissions, a second-factor duty."""
+
+    group_ids: frozenset[str]
+    permissions: frozenset[str]
+    second_factor_required: bool
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,16 @@ class Directory:
             update(groups)
             .where(groups.c.tenant_id == self.tenant_id, groups.c.group_id == group_id)
             .values(permissions=sorted(permissions), updated_at=now)
+        )
+        return self.group(group_id)
+
+    def set_second_factor_required(self, group_id: str, required: bool, now: dt.datetime) -> Group:
+        """Require (or stop requiring) a confirmed second factor of the group's members."""
+        self.group(group_id)
+        self._connection.execute(
+            update(groups)
+            .where(groups.c.tenant_id == self.tenant_id, groups.c.group_id == group_id)
+            .values(second_factor_required=required, updated_at=now)
         )
         return self.group(group_id)
 
@@ -240,22 +261,54 @@ class Directory:
 
     def permissions_of(self, user_id: str) -> frozenset[str]:
         """What a user may do: their groups' permissions, plus grants, minus withdrawals."""
-        rows = self._connection.execute(
-            select(groups.c.permissions)
-            .join(
-                memberships,
-                (memberships.c.tenant_id == groups.c.tenant_id)
-                & (memberships.c.group_id == groups.c.group_id),
-            )
-            .where(memberships.c.tenant_id == self.tenant_id, memberships.c.user_id == user_id)
-        )
-        held = {permission for (names,) in rows for permission in names}
-        for grant in self.grants_of(user_id):
-            if grant.granted:
-                held.add(grant.permission)
+        permissions, _ = self.access_of(user_id)
+        return permissions
+
+    def access_of(self, user_id: str) -> tuple[frozenset[str], bool]:
+        """A user's permissions and whether one of their groups requires a second factor."""
+        access = self.membership_of(user_id)
+        return access.permissions, access.second_factor_required
+
+    def membership_of(self, user_id: str) -> Membership:
+        """A user's groups, permissions (grants applied) and second-factor requirement.
+
+        Two queries: the groups with what they carry, and the user's grants.
+        """
+        params = {"tenant_id": self.tenant_id, "user_id": user_id}
+        rows = _MEMBER_GROUPS.all_rows(self._connection, params)
+        group_ids: set[str] = set()
+        held: set[str] = set()
+        required = False
+        for group_id, names, requires_second_factor in rows:
+            group_ids.add(group_id)
+            held.update(names)
+            required = required or bool(requires_second_factor)
+        for permission, granted in _USER_GRANTS.all_rows(self._connection, params):
+            if granted:
+                held.add(permission)
             else:
-                held.discard(grant.permission)
-        return frozenset(held)
+                held.discard(permission)
+        return Membership(frozenset(group_ids), frozenset(held), required)
+
+
+# read on every request (principal_of): built once, run without SQLAlchemy's per-call work
+_MEMBER_GROUPS = FastStatement(
+    select(groups.c.group_id, groups.c.permissions, groups.c.second_factor_required)
+    .join(
+        memberships,
+        (memberships.c.tenant_id == groups.c.tenant_id)
+        & (memberships.c.group_id == groups.c.group_id),
+    )
+    .where(
+        memberships.c.tenant_id == bindparam("tenant_id"),
+        memberships.c.user_id == bindparam("user_id"),
+    )
+)
+_USER_GRANTS = FastStatement(
+    select(grants.c.permission, grants.c.granted).where(
+        grants.c.tenant_id == bindparam("tenant_id"), grants.c.user_id == bindparam("user_id")
+    )
+)
 
 
 def find_user(connection: Connection, login: str) -> User | None:
@@ -267,7 +320,13 @@ def find_user(connection: Connection, login: str) -> User | None:
 
 
 def _group(row: Row[Any]) -> Group:
-    return Group(row.tenant_id, row.group_id, row.name, frozenset(row.permissions))
+    return Group(
+        row.tenant_id,
+        row.group_id,
+        row.name,
+        frozenset(row.permissions),
+        bool(row.second_factor_required),
+    )
 
 
 def _user(row: Row[Any]) -> User:

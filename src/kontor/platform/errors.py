@@ -27,3 +27,11 @@ class LoginLocked(KontorError):
     code = "platform.login_locked"
     status = 429
     title = "Too many failed logins"
+
+
+class SecondFactorFailed(KontorError):
+    """The second step of a login failed: the code is wrong or the pending login is gone."""
+
+    code = "platform.second_factor_failed"
+    status = 401
+    title = "Second factor failed"

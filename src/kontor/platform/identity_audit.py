@@ -25,6 +25,14 @@ REVOKE_TOKEN = "platform.revoke_token"  # noqa: S105 - an action name
 CREATE_BROKER_SYSTEM = "platform.create_broker_system"
 CREATE_TENANT = "platform.create_tenant"
 ALLOW_SUB_BROKERS = "platform.allow_sub_brokers"
+ENROL_SECOND_FACTOR = "platform.enrol_second_factor"
+CONFIRM_SECOND_FACTOR = "platform.confirm_second_factor"
+DISABLE_SECOND_FACTOR = "platform.disable_second_factor"
+RESET_SECOND_FACTOR = "platform.reset_second_factor"
+NEW_RECOVERY_CODES = "platform.new_recovery_codes"
+SECOND_FACTOR_FAILED = "platform.second_factor_failed"
+REQUIRE_SECOND_FACTOR = "platform.require_second_factor"
+SET_PROFILE_PERMISSIONS = "platform.set_profile_permissions"
 
 
 def record_identity_change(

@@ -1,4 +1,4 @@
-"""Tables of users, groups, grants, sessions, API tokens and login throttling."""
+"""Tables of users, groups, grants, sessions, API tokens, login throttling and second factors."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    false,
     true,
 )
 
@@ -49,6 +50,13 @@ groups = Table(
     Column("name", String(200), nullable=False),
     Column("permissions", JsonDocument, nullable=False, comment="sorted permission names"),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column(
+        "second_factor_required",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="members without a confirmed second factor keep only platform:account",
+    ),
     PrimaryKeyConstraint("tenant_id", "group_id", name="pk_platform_groups"),
     comment="Groups of a tenant, made from the operator's profiles",
 )
@@ -136,4 +144,53 @@ password_links = Table(
     Column("used_at", UtcDateTime),
     Index("ix_platform_password_links_user", "tenant_id", "user_id"),
     comment="Single-use, expiring links that set a password (invitation, reset)",
+)
+
+second_factors = Table(
+    "platform_second_factors",
+    metadata,
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("secret_encrypted", String(200), nullable=False, comment="AES-GCM, bound to the user"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime, comment="null: enrolled, not yet confirmed with a code"),
+    Column("last_step", Integer, comment="time step of the last accepted code (no replays)"),
+    PrimaryKeyConstraint("tenant_id", "user_id", name="pk_platform_second_factors"),
+    comment="TOTP second factors: one per user, the seed encrypted under the secret key",
+)
+
+recovery_codes = Table(
+    "platform_recovery_codes",
+    metadata,
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("code_prefix", String(8), nullable=False, comment="the code's public first group"),
+    Column("code_hash", String(300), nullable=False, comment="Argon2id of the whole code"),
+    Column("used_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant_id", "user_id", "code_prefix", name="pk_platform_recovery_codes"),
+    comment="One-time recovery codes standing in for the second factor",
+)
+
+login_challenges = Table(
+    "platform_login_challenges",
+    metadata,
+    Column("challenge_id", String(36), primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True, comment="sha256 of the secret"),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index("ix_platform_login_challenges_user", "tenant_id", "user_id"),
+    comment="Logins whose password was right, waiting for the second factor's code",
+)
+
+group_profiles = Table(
+    "platform_group_profiles",
+    metadata,
+    Column("group_id", String(64), primary_key=True, comment="a profile of DEFAULT_PROFILES"),
+    Column("permissions", JsonDocument, nullable=False, comment="sorted permission names"),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(36), comment="the operator's user who changed it"),
+    comment="The operator's changes to the group profiles new tenants start with",
 )

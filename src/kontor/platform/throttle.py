@@ -31,6 +31,11 @@ def account_key(login: str) -> str:
     return hashlib.sha256(f"account:{login.strip().casefold()}".encode()).hexdigest()
 
 
+def second_factor_key(user_id: str) -> str:
+    """The throttle key of a user's second-factor codes."""
+    return hashlib.sha256(f"second_factor:{user_id}".encode()).hexdigest()
+
+
 def address_key(address: str) -> str:
     """The throttle key of a client address."""
     return hashlib.sha256(f"address:{address}".encode()).hexdigest()

@@ -51,3 +51,9 @@ class DeploymentConflict(RulesError, Conflict):
     """A deployment that raced with another one for the same version number."""
 
     code = "rules.deployment_conflict"
+
+
+class EvaluationLimitExceeded(RulesError, InvalidInput):
+    """An evaluation asked over the API went beyond a budget (``limit`` names the setting)."""
+
+    code = "rules.evaluation_limit"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from kontor import db
 from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap, load_schema
 from kontor.messaging import FakeClock
+from kontor.platform import TokenStore
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import api_caller
@@ -80,20 +83,50 @@ def test_a_number_that_would_change_is_refused_naming_its_field_and_nothing_is_s
     assert _instances(client) == 0
 
 
+EXACT_BODY = (
+    '{"tiny": 0.1, "big": 12345678901234567890.123456789, "n": 2e3,'
+    ' "list": [1.10, -0.000001], "nested": {"premium": 1234.56}}'
+)
+
+
+def _exact(response: Any) -> Any:
+    """The response's JSON with fractions read as ``Decimal``, as sent."""
+    return json.loads(response.text, parse_float=Decimal)
+
+
+def _sent() -> dict[str, Any]:
+    return {
+        "tiny": Decimal("0.1"),
+        "big": Decimal("12345678901234567890.123456789"),
+        "n": 2000,
+        "list": [Decimal("1.10"), Decimal("-0.000001")],
+        "nested": {"premium": Decimal("1234.56")},
+    }
+
+
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-def test_decimals_are_stored_when_exact_and_refused_when_a_float_would_round_them(
+def test_decimals_round_trip_exactly_through_process_variables_and_task_data(
     client: TestClient,
 ) -> None:
-    started = client.post(
-        START, content='{"variables": {"amount": 1234.56, "n": 2e3}}', headers=JSON
+    started = client.post(START, content='{"variables": ' + EXACT_BODY + "}", headers=JSON)
+    assert started.status_code == 201, started.text
+    assert _exact(started)["variables"] == _sent()
+    instance = started.json()["instance_id"]
+    assert _exact(client.get(f"/api/process/instances/{instance}"))["variables"] == _sent()
+    changed = client.post(
+        f"/api/process/instances/{instance}/variables",
+        content='{"variables": {"tiny": 0.30000000000000004441}}',
+        headers=JSON,
     )
-    assert started.status_code == 201
-    assert started.json()["variables"] == {"amount": 1234.56, "n": 2000}
-    rounded = client.post(
-        START, content='{"variables": {"amount": 1234567890.123456789}}', headers=JSON
+    assert _exact(changed)["variables"]["tiny"] == Decimal("0.30000000000000004441")
+    task = client.post(
+        "/api/tasks", content='{"name": "Prüfen", "variables": ' + EXACT_BODY + "}", headers=JSON
     )
-    assert _problem(rounded, 422)["errors"][0]["location"] == "body.variables.amount"
-    assert _instances(client) == 1
+    assert task.status_code == 201, task.text
+    assert _exact(task)["variables"] == _sent()
+    shown = client.get(f"/api/tasks/{task.json()['task_id']}")
+    assert _exact(shown)["variables"] == _sent()
+    assert '"big": 12345678901234567890.123456789' in shown.text  # a JSON number, not text
 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -177,3 +210,35 @@ def test_readiness_reports_a_round_of_jobs_stuck_beyond_the_threshold(
         release.set()
         round_.join(timeout=30)
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_caller_without_access_learns_nothing_from_how_their_body_is_answered(
+    kontor: Kontor, client: TestClient
+) -> None:
+    """401 and 403 come before any refusal of the body: its size, its JSON, its fields."""
+    broken = '{"variables": {"amount": 1e99999'
+    oversized = '{"variables": {"note": "' + "x" * 9000 + '"}}'
+    app = client.app  # one app per process: its metrics register once
+    with TestClient(app) as anonymous:
+        for body in (broken, oversized, '{"variables": 1}'):
+            assert _problem(anonymous.post(START, content=body, headers=JSON), 401)
+        anonymous.cookies.set("kontor_session", "forged")
+        without_csrf = anonymous.post(START, content=broken, headers=JSON)
+        assert _problem(without_csrf, 403)["detail"].endswith("X-CSRF-Token header")
+    reader = api_caller(kontor, "dev", login="leser@dev.test")
+    with kontor.bus.unit_of_work() as uow:
+        now = uow.clock.now()
+        _, secret = TokenStore(uow.connection).create(
+            "dev", reader.principal.user_id, "read only", {"process:read"}, now,
+            now + dt.timedelta(days=1),
+        )  # fmt: skip
+        uow.commit()
+    read_only = {**JSON, "Authorization": f"Bearer {secret}"}
+    with TestClient(app) as outsider:
+        for body in (broken, oversized):
+            refused = outsider.post(START, content=body, headers=read_only)
+            assert _problem(refused, 403)["code"] == "kontor.permission_denied"
+    assert _problem(client.post(START, content=broken, headers=JSON), 422)
+    assert _problem(client.post(START, content=oversized, headers=JSON), 413)
+    assert _instances(client) == 0

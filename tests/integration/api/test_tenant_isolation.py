@@ -76,6 +76,8 @@ NOT_TENANT_SCOPED = {
     "/api/apps/portfolio-transfer/bulk/{action}": "an action name; each item answers not found",
     "/api/saved-filters/tables/{table_id}": "the fields a table offers are the same for everyone",
     "/apps/{app}": "apps are the platform's; a group installs them",
+    "/api/platform/groups/{group_id}/second-factor": "group ids are names, as above",
+    "/api/platform/profiles/{group_id}/permissions": "the operator's profiles belong to no tenant",
 }
 
 

@@ -149,6 +149,30 @@ def test_sessions_end_when_idle_and_after_their_absolute_lifetime(
     assert client.get("/api/auth/me").status_code == 401
 
 
+def test_last_seen_is_written_at_most_once_per_touch_interval_and_idle_counts_from_it(
+    engine: Any,
+) -> None:
+    settings = Settings(
+        environment=Environment.TEST,
+        secret_key="a-real-secret-for-tests",
+        session_touch_seconds=300,
+    )
+    kontor = bootstrap(settings, engine=engine, clock=FakeClock())
+    add_user(kontor, "versicherer", UNDERWRITERS, "uwe@versicherer.example")
+    with browser(create_app(settings, kontor)) as client:
+        log_in(client, "uwe@versicherer.example")
+        logged_in_at = client.get("/api/auth/me/sessions").json()[0]["last_seen_at"]
+        clock(kontor).advance(dt.timedelta(minutes=4))
+        assert client.get("/api/auth/me/sessions").json()[0]["last_seen_at"] == logged_in_at
+        clock(kontor).advance(dt.timedelta(minutes=2))  # 6 minutes: due, written
+        seen = client.get("/api/auth/me/sessions").json()[0]["last_seen_at"]
+        assert seen > logged_in_at
+        clock(kontor).advance(dt.timedelta(minutes=4))  # a request 10 minutes in: not written
+        assert client.get("/api/auth/me").status_code == 200
+        clock(kontor).advance(dt.timedelta(minutes=26))  # idle 30 min since the written time
+        assert client.get("/api/auth/me").status_code == 401
+
+
 def test_repeated_failures_lock_known_and_unknown_accounts_alike(
     kontor: Kontor, client: TestClient
 ) -> None:

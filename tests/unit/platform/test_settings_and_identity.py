@@ -61,3 +61,8 @@ def test_insecure_cookie_only_for_local_development() -> None:
         Settings(
             environment=Environment.PRODUCTION, secret_key="s3cret", session_cookie_secure=False
         )
+
+
+def test_a_touch_interval_as_long_as_the_idle_timeout_is_refused() -> None:
+    with pytest.raises(ValueError, match="KONTOR_SESSION_TOUCH_SECONDS"):
+        Settings(session_idle_minutes=5, session_touch_seconds=300)

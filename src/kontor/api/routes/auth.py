@@ -21,8 +21,10 @@ from kontor.platform import (
     SIGNED_IN,
     ApiToken,
     Directory,
+    LoggedIn,
     Mail,
     Principal,
+    SecondFactorPending,
     Session,
     SessionStore,
     TokenStore,
@@ -187,11 +189,28 @@ class TokenCreatedOut(TokenOut):
     token: str
 
 
-@router.post("/login", dependencies=[public()])
-def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
-    """Log in with login name and password: a new session in an HttpOnly cookie."""
+class SecondFactorRequiredOut(BaseModel):
+    """The password was right; send a code with ``challenge`` to /api/auth/login/second-factor."""
+
+    second_factor_required: bool = True
+    challenge: str
+    expires_at: dt.datetime
+
+
+@router.post(
+    "/login",
+    dependencies=[public()],
+    responses={202: {"model": SecondFactorRequiredOut, "description": "a code is needed"}},
+)
+def login(
+    body: LoginIn, request: Request, response: Response
+) -> LoginOut | SecondFactorRequiredOut:
+    """Log in with login name and password: a new session in an HttpOnly cookie.
+
+    A user with a second factor gets 202 and a challenge instead; the session follows the code.
+    """
     kontor = kontor_of(request)
-    logged_in = kontor.authenticator.login(
+    outcome = kontor.authenticator.login(
         kontor.engine,
         kontor.clock,
         body.login,
@@ -199,7 +218,15 @@ def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
         client_address=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
     )
-    token = set_session_cookies(response, kontor.settings, logged_in.secret)
+    if isinstance(outcome, SecondFactorPending):
+        response.status_code = 202
+        return SecondFactorRequiredOut(challenge=outcome.challenge, expires_at=outcome.expires_at)
+    return logged_in_response(request, response, outcome)
+
+
+def logged_in_response(request: Request, response: Response, logged_in: LoggedIn) -> LoginOut:
+    """Put the new session's cookies on ``response``; the login's answer."""
+    token = set_session_cookies(response, kontor_of(request).settings, logged_in.secret)
     return LoginOut(
         user_id=logged_in.user.user_id,
         tenant_id=logged_in.user.tenant_id,

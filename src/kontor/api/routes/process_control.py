@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.params import STORED_INT_MAX
 from kontor.api.request_bodies import storable_variables
-from kontor.api.routes.process_instances import InstanceDetail, instance_detail
+from kontor.api.routes.process_instances import InstanceDetail, exact, instance_detail
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.messaging import Command
@@ -78,45 +79,49 @@ def _operate(
     instance_id: str,
     kind: Callable[..., Command],
     **fields: Any,
-) -> InstanceDetail:
+) -> ExactJSONResponse:
     """Handle a ``kind`` command on the instance in the caller's name; answer the instance."""
     bus = kontor_of(request).bus
     bus.handle(
         kind(tenant_id=caller.tenant_id, instance_id=instance_id, actor=caller.user_id, **fields)
     )
     with bus.reading() as uow:
-        return instance_detail(uow, caller.tenant_id, instance_id)
+        return exact(instance_detail(uow, caller.tenant_id, instance_id))
 
 
-@router.post("/instances/{instance_id}/variables")
+@router.post("/instances/{instance_id}/variables", response_model=InstanceDetail)
 def set_variables(
     instance_id: str, body: VariablesIn, request: Request, caller: Operator
-) -> InstanceDetail:
+) -> ExactJSONResponse:
     """Set variables of a running instance (e.g. to correct data before resolving an incident)."""
     body.variables = storable_variables(request, body.variables)
     return _operate(request, caller, instance_id, SetVariables, **dict(body))
 
 
-@router.post("/instances/{instance_id}/suspend")
-def suspend(instance_id: str, request: Request, caller: Operator) -> InstanceDetail:
+@router.post("/instances/{instance_id}/suspend", response_model=InstanceDetail)
+def suspend(instance_id: str, request: Request, caller: Operator) -> ExactJSONResponse:
     """Hold an instance: its jobs and timers wait and commands to it are refused."""
     return _operate(request, caller, instance_id, SuspendInstance)
 
 
-@router.post("/instances/{instance_id}/resume")
-def resume(instance_id: str, request: Request, caller: Operator) -> InstanceDetail:
+@router.post("/instances/{instance_id}/resume", response_model=InstanceDetail)
+def resume(instance_id: str, request: Request, caller: Operator) -> ExactJSONResponse:
     """Let a suspended instance go on."""
     return _operate(request, caller, instance_id, ResumeInstance)
 
 
-@router.post("/instances/{instance_id}/cancel")
-def cancel(instance_id: str, body: CancelIn, request: Request, caller: Operator) -> InstanceDetail:
+@router.post("/instances/{instance_id}/cancel", response_model=InstanceDetail)
+def cancel(
+    instance_id: str, body: CancelIn, request: Request, caller: Operator
+) -> ExactJSONResponse:
     """End an instance (and the instances it called) without completing it."""
     return _operate(request, caller, instance_id, CancelInstance, **dict(body))
 
 
-@router.post("/instances/{instance_id}/modify")
-def modify(instance_id: str, body: ModifyIn, request: Request, caller: Operator) -> InstanceDetail:
+@router.post("/instances/{instance_id}/modify", response_model=InstanceDetail)
+def modify(
+    instance_id: str, body: ModifyIn, request: Request, caller: Operator
+) -> ExactJSONResponse:
     """Move tokens by hand: cancel activity instances, start before or after elements."""
     for index, instruction in enumerate(body.instructions):
         where = f"instructions.{index}.variables"
@@ -124,10 +129,12 @@ def modify(instance_id: str, body: ModifyIn, request: Request, caller: Operator)
     return _operate(request, caller, instance_id, ModifyInstance, **dict(body))
 
 
-@router.post("/instances/{instance_id}/incidents/{incident_id}/resolve")
+@router.post(
+    "/instances/{instance_id}/incidents/{incident_id}/resolve", response_model=InstanceDetail
+)
 def resolve_incident(
     instance_id: str, incident_id: str, body: ResolveIn, request: Request, caller: Operator
-) -> InstanceDetail:
+) -> ExactJSONResponse:
     """Retry where an incident stopped the instance."""
     return _operate(
         request, caller, instance_id, ResolveIncident, incident_id=incident_id, **dict(body)

@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.params import STORED_INT_MAX
 from kontor.api.request_bodies import storable_variables
 from kontor.api.security import requires
@@ -149,8 +150,8 @@ def instance_detail(uow: UnitOfWork, tenant_id: str, instance_id: str) -> Instan
             for task in state.user_tasks.values()
         ],
         jobs=[JobOut(**row) for row in store.jobs(instance_id)],
-        # stored values read back as Decimal; the process API answers as it always did
-        variables=to_json(state.variables),
+        # stored values read back as Decimal and are answered exactly (see ``exact``)
+        variables=to_json(state.variables, exact=True),
         incidents=[
             IncidentOut.of(row)
             for row in HistoryStore(uow.connection, tenant_id).incidents(instance_id)
@@ -158,18 +159,31 @@ def instance_detail(uow: UnitOfWork, tenant_id: str, instance_id: str) -> Instan
     )
 
 
+_DETAIL = TypeAdapter(InstanceDetail)
+
+
+def exact(detail: InstanceDetail, status_code: int = 200) -> ExactJSONResponse:
+    """``detail`` as a response whose variables keep their decimals exactly.
+
+    FastAPI's encoder would turn a ``Decimal`` into a float (or, inside ``Any``, a string).
+    """
+    body = _DETAIL.dump_python(detail, mode="json")  # every other field as FastAPI writes it
+    body["variables"] = detail.variables  # JSON-ready already, decimals as Decimal
+    return ExactJSONResponse(body, status_code=status_code)
+
+
 def _history(uow: UnitOfWork, tenant_id: str, instance_id: str) -> HistoryStore:
     ProcessQueries(uow.connection, tenant_id).instance(instance_id)  # unknown or foreign: 404
     return HistoryStore(uow.connection, tenant_id)
 
 
-@router.post("/definitions/{process_key}/start", status_code=201)
+@router.post("/definitions/{process_key}/start", status_code=201, response_model=InstanceDetail)
 def start_instance(
     process_key: str,
     body: StartIn,
     request: Request,
     caller: Annotated[Principal, requires("process:start")],
-) -> InstanceDetail:
+) -> ExactJSONResponse:
     """Start the latest version of a process; the answer shows where the instance waits."""
     kontor = kontor_of(request)
     body.variables = storable_variables(request, body.variables)
@@ -180,7 +194,7 @@ def start_instance(
         )
     )  # fmt: skip
     with kontor.bus.reading() as uow:
-        return instance_detail(uow, caller.tenant_id, instance_id)
+        return exact(instance_detail(uow, caller.tenant_id, instance_id), status_code=201)
 
 
 @router.get("/instances")
@@ -201,13 +215,13 @@ def list_instances(
     return InstancePage(items=page.items, total=page.total, limit=limit, offset=offset)
 
 
-@router.get("/instances/{instance_id}")
+@router.get("/instances/{instance_id}", response_model=InstanceDetail)
 def show_instance(
     instance_id: str, request: Request, caller: Annotated[Principal, requires("process:read")]
-) -> InstanceDetail:
+) -> ExactJSONResponse:
     """One instance with its active elements, open user tasks, jobs, variables and incidents."""
     with kontor_of(request).bus.reading() as uow:
-        return instance_detail(uow, caller.tenant_id, instance_id)
+        return exact(instance_detail(uow, caller.tenant_id, instance_id))
 
 
 @router.get("/instances/{instance_id}/activities")

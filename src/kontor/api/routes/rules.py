@@ -20,7 +20,8 @@ from kontor.rules.deployment import (
     HookBinding,
     HookOverview,
 )
-from kontor.rules.feel import to_json
+from kontor.rules.errors import EvaluationLimitExceeded
+from kontor.rules.feel import EvaluationBudgetExceeded, to_json
 from kontor.rules.scenarios import Scenario, parse_csv_scenarios, parse_json_scenarios
 
 router = APIRouter(prefix="/api/rules", tags=["rules"], route_class=StrictJsonRoute)
@@ -214,11 +215,18 @@ def evaluate(
     wanted: EvaluationIn,
     caller: Annotated[Principal, requires("rules:evaluate")],
 ) -> EvaluationOut:
-    """Evaluate a decision of a deployment and explain it (nothing is recorded)."""
+    """Evaluate a decision of a deployment and explain it (nothing is recorded).
+
+    An evaluation beyond a FEEL budget (list size, iterations, time, depth) answers 422 naming
+    the limit, rather than a null value with a warning.
+    """
     with kontor_of(request).bus.reading() as uow:
-        result = kontor_of(request).rules.evaluate(
-            uow, caller, model_key, version, wanted.decision, wanted.inputs
-        )
+        try:
+            result = kontor_of(request).rules.evaluate(
+                uow, caller, model_key, version, wanted.decision, wanted.inputs, strict=True
+            )
+        except EvaluationBudgetExceeded as exceeded:
+            raise EvaluationLimitExceeded(exceeded.message, limit=exceeded.limit) from None
     return EvaluationOut(
         decision=wanted.decision,
         value=to_json(result.value),

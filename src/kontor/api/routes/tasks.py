@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.routes.task_filters import WorkListQuery, work_list_query
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -161,34 +162,34 @@ def count_tasks(
     return CountOut(count=count)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=TaskDetail)
 def create_task(
     body: TaskIn, request: Request, caller: Annotated[Principal, requires("tasks:create")]
-) -> TaskDetail:
+) -> ExactJSONResponse:
     """Create a standalone task; its creator owns it."""
     kontor = kontor_of(request)
     task: Task = kontor.bus.handle(
         CreateTask(tenant_id=caller.tenant_id, actor=caller.user_id, **body.model_dump())
     )
-    return _detail(request, caller, task.id)
+    return _detail(request, caller, task.id, status_code=201)
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", response_model=TaskDetail)
 def show_task(
     task_id: str, request: Request, caller: Annotated[Principal, requires("tasks:read")]
-) -> TaskDetail:
+) -> ExactJSONResponse:
     """A task with its variables, draft and history."""
     return _detail(request, caller, task_id)
 
 
-@router.post("/{task_id}/{operation}")
+@router.post("/{task_id}/{operation}", response_model=TaskDetail)
 def work_on_task(
     task_id: str,
     operation: OperationName,
     body: OperationIn,
     request: Request,
     caller: Annotated[Principal, requires("tasks:work")],
-) -> TaskDetail:
+) -> ExactJSONResponse:
     """Do an operation (claim, delegate, complete, ...); 409 when the task's state forbids it.
 
     With ``tasks:manage`` the caller may act on others' tasks (assign, escalate, ...).
@@ -203,14 +204,19 @@ def work_on_task(
     return _detail(request, caller, task_id)
 
 
-def _detail(request: Request, caller: Principal, task_id: str) -> TaskDetail:
+def _detail(
+    request: Request, caller: Principal, task_id: str, status_code: int = 200
+) -> ExactJSONResponse:
+    # Returned as a response so FastAPI's encoder never turns Decimal variables into floats.
     with kontor_of(request).bus.unit_of_work() as uow:
         store = TaskStore(uow.connection, caller.tenant_id)
         task, _ = store.get(task_id)
         history = store.history(task_id)
-    return TaskDetail(
+    detail = TaskDetail(
         **TaskOut.of(task).model_dump(),
-        variables=dict(task.variables),
-        draft=dict(task.draft),
+        variables={},
+        draft={},
         history=[HistoryOut.of(entry) for entry in history],
-    )
+    ).model_dump(mode="json")
+    detail["variables"], detail["draft"] = dict(task.variables), dict(task.draft)
+    return ExactJSONResponse(detail, status_code=status_code)

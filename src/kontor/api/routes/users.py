@@ -82,6 +82,7 @@ class GroupOut(BaseModel):
     name: str
     permissions: list[str]
     apps: list[str]
+    second_factor_required: bool
 
     @classmethod
     def of(cls, group: Group) -> GroupOut:
@@ -92,6 +93,7 @@ class GroupOut(BaseModel):
             name=group.name,
             permissions=permissions,
             apps=installed_apps(permissions),
+            second_factor_required=group.second_factor_required,
         )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 import aio_pika
 from sqlalchemy import Engine, select, update
 
-from kontor.db import connect_for_writing
+from kontor.db import connect_for_writing, json_codec
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, restore_message
 from kontor.messaging.tables import outbox
@@ -205,7 +204,7 @@ def _to_amqp(row: Any) -> aio_pika.Message:
         "payload": row.payload,
     }
     return aio_pika.Message(
-        json.dumps(body).encode(),
+        json_codec.dumps(body).encode(),  # exact Decimal numbers, as the outbox holds them
         content_type="application/json",
         message_id=row.message_id,
         correlation_id=row.correlation_id,
@@ -217,7 +216,7 @@ def _to_amqp(row: Any) -> aio_pika.Message:
 
 def _from_amqp(body: bytes) -> Message | None:
     try:
-        data = json.loads(body)
+        data = json_codec.loads(body)
         return restore_message(data["type_name"], data["envelope"], data["payload"])
     except Exception:
         log.exception("undecodable message on the queue; dropped")

@@ -12,7 +12,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import public
 from kontor.api.wiring import kontor_of
 from kontor.errors import KontorError
-from kontor.platform import SIGNED_IN, Directory, Principal
+from kontor.platform import SIGNED_IN, Directory, Principal, SecondFactorPending
 from kontor.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from kontor.web.pages.forms import form_of
 from kontor.web.registry import WebRegistry
@@ -23,6 +23,7 @@ LOGIN_ERRORS = {
     "platform.login_failed": "Anmeldename oder Passwort ist falsch.",
     "platform.login_locked": "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es später.",
     "platform.password_expired": "Ihr Passwort ist abgelaufen. Bitte setzen Sie ein neues.",
+    "platform.second_factor_failed": "Der Code ist falsch, schon verwendet oder abgelaufen.",
 }
 
 router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
@@ -48,15 +49,17 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login", dependencies=[public()])
 async def login(request: Request) -> Response:
-    """Log in from the form; errors are shown in German, success goes to the page asked for."""
+    """Log in from the form (then the second factor's code, if the user has one)."""
     form = await form_of(request)
     target = safe_next(form.get("next"))
+    if form.get("challenge"):
+        return _second_step(request, target, form.get("challenge", ""), form.get("code", ""))
     name, password = form.get("login", "").strip(), form.get("password", "")
     kontor = kontor_of(request)
     if not name or not password:
         return _login_failed(request, target, name, "Bitte Anmeldename und Passwort eingeben.", 422)
     try:
-        logged_in = kontor.authenticator.login(
+        outcome = kontor.authenticator.login(
             kontor.engine, kontor.clock, name, password,
             client_address=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"),
@@ -64,13 +67,43 @@ async def login(request: Request) -> Response:
     except KontorError as error:
         message = LOGIN_ERRORS.get(error.code, "Die Anmeldung ist fehlgeschlagen.")
         return _login_failed(request, target, name, message, error.status)
+    if isinstance(outcome, SecondFactorPending):
+        return _ask_for_code(request, target, outcome.challenge, None, 200)
+    return _logged_in(request, target, outcome.secret)
+
+
+def _second_step(request: Request, target: str, challenge: str, code: str) -> Response:
+    kontor = kontor_of(request)
+    if not code.strip():
+        return _ask_for_code(request, target, challenge, "Bitte den Code eingeben.", 422)
+    try:
+        logged_in = kontor.authenticator.complete_login(
+            kontor.engine, kontor.clock, challenge, code.strip(),
+            client_address=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+        )  # fmt: skip
+    except KontorError as error:
+        message = LOGIN_ERRORS.get(error.code, "Die Anmeldung ist fehlgeschlagen.")
+        return _ask_for_code(request, target, challenge, message, error.status)
+    return _logged_in(request, target, logged_in.secret)
+
+
+def _logged_in(request: Request, target: str, secret: str) -> Response:
     response: Response
     if is_htmx(request):
         response = Response(status_code=204, headers={"HX-Redirect": target})
     else:
         response = RedirectResponse(target, status_code=303)
-    set_session_cookies(response, kontor.settings, logged_in.secret)
+    set_session_cookies(response, kontor_of(request).settings, secret)
     return response
+
+
+def _ask_for_code(
+    request: Request, target: str, challenge: str, message: str | None, status: int
+) -> Response:
+    values = {"next": target, "error": message, "challenge": challenge}
+    block = "login_form" if is_htmx(request) else None
+    return render(request, "login.html", values, block=block, status=status)
 
 
 def _login_failed(request: Request, target: str, name: str, message: str, status: int) -> Response:

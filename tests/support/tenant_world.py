@@ -187,17 +187,20 @@ def rows_of(engine: Engine, tenant_id: str) -> dict[str, list[tuple[str, ...]]]:
 
 
 def transfer_request_of(kontor: Kontor, client: TestClient, b: Caller, contract_id: str) -> str:
-    """B's contract in the transfer app, forwarded to an insurer B hangs under."""
+    """B's contract in the transfer app, forwarded to the insurer B hangs under."""
     tenant_id = b.principal.tenant_id
-    insurer = f"insurer-of-{tenant_id}"
     with kontor.bus.unit_of_work() as uow:
-        if TenantStore(uow.connection).find(insurer) is None:
+        found = TenantStore(uow.connection).find(tenant_id)
+        if found is not None and found.parent_tenant_id is None:
+            # B was created on its own; for the transfer app it needs an insurer above it
+            insurer = f"insurer-of-{tenant_id}"
             provision_tenant(uow.connection, insurer, "Versicherer", TenantKind.INSURER,
                              uow.clock.now())  # fmt: skip
-        # B was created on its own; for the transfer app it needs an insurer above it
-        uow.connection.execute(
-            update(tenants).where(tenants.c.tenant_id == tenant_id).values(parent_tenant_id=insurer)
-        )
+            uow.connection.execute(
+                update(tenants)
+                .where(tenants.c.tenant_id == tenant_id)
+                .values(parent_tenant_id=insurer)
+            )
         uow.commit()
     base = "/api/apps/portfolio-transfer"
     added = client.post(f"{base}/requests", json={"contract_ids": [contract_id]}, headers=b.headers)

@@ -122,8 +122,11 @@ def test_the_table_exports_to_xlsx_with_formulas_made_harmless(
         page.get_by_role("link", name="Excel (XLSX)").click()
     saved = tmp_path / "aufgaben.xlsx"
     download.value.save_as(saved)
-    sheet = load_workbook(saved, read_only=True).active
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    book = load_workbook(saved, read_only=True)
+    try:
+        rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+    finally:
+        book.close()  # read-only books keep the file open until closed
     assert rows[0][:3] == ["Aufgabe", "Status", "Bearbeiter"]
     assert len(rows) == 1 + len(tasks)
     assert rows[1][0] == "Prüfung Nr. 01"

@@ -1,11 +1,10 @@
-"""Export of contracts with their customer as spreadsheet rows, every cell text and safe."""
+"""Contracts with their customer as spreadsheet rows of text, for ``exchange.tabular``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kontor.platform.audit import spreadsheet_safe
 from kontor.portfolio.domain import Contract, Customer
 from kontor.portfolio.lines import line_label
 from kontor.portfolio.store import PortfolioStore
@@ -41,7 +40,7 @@ def _row(contract: Contract, customer: Customer) -> list[str]:
         customer.address.postal_code, customer.address.city,
         contract.origin.tenant_id if contract.origin else None,
     )  # fmt: skip
-    return [spreadsheet_safe(_text(value)) for value in values]
+    return [_text(value) for value in values]
 
 
 def contract_rows(

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,18 +17,11 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput, NotFound
+from kontor.exchange.tabular import XLSX_MEDIA_TYPE, csv_lines, write_xlsx
 from kontor.platform import Principal
-from kontor.platform.audit import (
-    AuditEntry,
-    AuditLog,
-    AuditQuery,
-    csv_lines,
-    export_rows,
-    write_xlsx,
-)
+from kontor.platform.audit import AuditEntry, AuditLog, AuditQuery, export_rows
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], route_class=StrictJsonRoute)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AuditEntryOut(BaseModel):
@@ -123,7 +115,7 @@ def export_entries(
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     with engine.connect() as connection:
-        write_xlsx(export_rows(log.entries(connection, caller.tenant_id, query)), Path(path))
+        write_xlsx(path, export_rows(log.entries(connection, caller.tenant_id, query)), "audit")
     return FileResponse(
-        path, media_type=XLSX, filename=name, background=BackgroundTask(os.unlink, path)
+        path, media_type=XLSX_MEDIA_TYPE, filename=name, background=BackgroundTask(os.unlink, path)
     )

@@ -24,8 +24,8 @@ from kontor.api.routes.portfolio_common import (
 )
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
+from kontor.exchange.tabular import csv_lines
 from kontor.platform import Principal
-from kontor.platform.audit import csv_lines
 from kontor.portfolio import (
     AddContract,
     ChangeClaim,

@@ -17,7 +17,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput, NotFound
-from kontor.exchange.tabular import XLSX_MEDIA_TYPE, csv_lines, write_xlsx
+from kontor.exchange.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_lines, write_xlsx
 from kontor.platform import Principal
 from kontor.platform.audit import AuditEntry, AuditLog, AuditQuery, export_rows
 
@@ -110,7 +110,7 @@ def export_entries(
                 yield from csv_lines(export_rows(log.entries(connection, caller.tenant_id, query)))
 
         disposition = {"content-disposition": f'attachment; filename="{name}"'}
-        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=disposition)
+        return StreamingResponse(lines(), media_type=CSV_MEDIA_TYPE, headers=disposition)
     # XLSX is a zip: written to a file in constant memory first, removed once sent.
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)

@@ -24,7 +24,7 @@ from kontor.api.routes.portfolio_common import (
 )
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
-from kontor.exchange.tabular import csv_lines
+from kontor.exchange.tabular import CSV_MEDIA_TYPE, csv_lines
 from kontor.platform import Principal
 from kontor.portfolio import (
     AddContract,
@@ -131,7 +131,7 @@ def export_contracts(
 
     name = f"vertraege-{caller.tenant_id}.csv"
     disposition = {"content-disposition": f'attachment; filename="{name}"'}
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=disposition)
+    return StreamingResponse(lines(), media_type=CSV_MEDIA_TYPE, headers=disposition)
 
 
 @router.post("/contracts", status_code=201)

@@ -34,6 +34,7 @@ from kontor.apps.portfolio_transfer import (
     write_protocol_xlsx,
 )
 from kontor.errors import KontorError
+from kontor.exchange.tabular import XLSX_MEDIA_TYPE
 from kontor.messaging import Command
 from kontor.platform import Principal
 
@@ -295,9 +296,6 @@ def protocol(
     return ExactJSONResponse({"items": [ProtocolOut.of(e).model_dump() for e in entries]})
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @router.get("/protocol/export", response_model=None)
 def export_protocol(
     request: Request,
@@ -316,5 +314,5 @@ def export_protocol(
     write_protocol_xlsx(protocol_rows(entries, labels), Path(path))
     name = f"umdeckung-protokoll-{caller.tenant_id}.xlsx"
     return FileResponse(
-        path, media_type=XLSX, filename=name, background=BackgroundTask(os.unlink, path)
+        path, media_type=XLSX_MEDIA_TYPE, filename=name, background=BackgroundTask(os.unlink, path)
     )

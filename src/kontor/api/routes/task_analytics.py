@@ -14,7 +14,7 @@ from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.casework.tasks.analytics import COLUMNS, Dimension, Figures, task_analytics
 from kontor.errors import InvalidInput
-from kontor.exchange.tabular import Column, csv_stream
+from kontor.exchange.tabular import CSV_MEDIA_TYPE, Column, csv_stream
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRoute)
@@ -68,7 +68,7 @@ def analytics(
         name = f"aufgaben-auswertung-{start:%Y%m%d}-{end:%Y%m%d}.csv"
         return StreamingResponse(
             csv_stream([Column(c, c) for c in COLUMNS], (_cells(r) for r in rows)),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return AnalyticsOut(start=start, end=end, by=by, rows=[FiguresOut(**_fields(r)) for r in rows])

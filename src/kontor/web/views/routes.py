@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput, KontorError
+from kontor.exchange import tabular
 from kontor.platform import Principal
 from kontor.web.messages import german_error
 from kontor.web.security import page_requires
@@ -244,7 +245,7 @@ def _filename(view: TableView, suffix: str) -> str:
 def _csv(view: TableView, rows: Any) -> StreamingResponse:
     return StreamingResponse(
         csv_chunks(view.columns, rows),
-        media_type="text/csv; charset=utf-8",
+        media_type=tabular.CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{_filename(view, "csv")}"'},
     )
 
@@ -252,6 +253,6 @@ def _csv(view: TableView, rows: Any) -> StreamingResponse:
 def _xlsx(view: TableView, rows: Any) -> StreamingResponse:
     return StreamingResponse(
         xlsx_chunks(view.columns, rows, view.title),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=tabular.XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{_filename(view, "xlsx")}"'},
     )

@@ -118,8 +118,16 @@ def xlsx_stream(
     columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet: str = "Export"
 ) -> Iterator[bytes]:
     """An XLSX workbook of one sheet: bold heading, then rows; written in constant memory."""
+    formats = [c.number_format for c in columns]
+    return xlsx_chunks(_with_heading(columns, rows), sheet, formats)
+
+
+def xlsx_chunks(
+    table: Iterable[Sequence[Any]], sheet: str, number_formats: Sequence[str | None] = ()
+) -> Iterator[bytes]:
+    """The table (heading row first) as an XLSX file in chunks (see ``write_xlsx``)."""
     with tempfile.TemporaryFile() as file:
-        write_xlsx(file, _with_heading(columns, rows), sheet, [c.number_format for c in columns])
+        write_xlsx(file, table, sheet, number_formats)
         file.seek(0)
         while chunk := file.read(CHUNK_BYTES):
             yield chunk

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.downloads import download
 from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.routes.portfolio_common import (
     ChangeIn,
@@ -129,9 +130,7 @@ def export_contracts(
             search = (lambda: contract_search(q)) if q else None
             yield from csv_lines(contract_rows(store, equal, search))
 
-    name = f"vertraege-{caller.tenant_id}.csv"
-    disposition = {"content-disposition": f'attachment; filename="{name}"'}
-    return StreamingResponse(lines(), media_type=CSV_MEDIA_TYPE, headers=disposition)
+    return download(lines(), f"vertraege-{caller.tenant_id}.csv", CSV_MEDIA_TYPE)
 
 
 @router.post("/contracts", status_code=201)

@@ -1,13 +1,12 @@
-"""The protocol as an Excel sheet (the seed's "per Excel über das Excel-Symbol exportieren")."""
+"""The protocol as Excel rows (the seed's "per Excel über das Excel-Symbol exportieren")."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 
 from kontor.apps.portfolio_transfer.store import ProtocolEntry
-from kontor.exchange.tabular import write_xlsx
 
+PROTOCOL_SHEET = "Protokoll"
 PROTOCOL_COLUMNS = ("Zeitpunkt (UTC)", "Vorgang", "Vertrag", "Art", "Benutzer", "Eintrag")
 KINDS = {
     "status": "Status",
@@ -30,8 +29,3 @@ def protocol_rows(
             KINDS.get(entry.kind, entry.kind), entry.actor or "System", entry.text,
         )  # fmt: skip
         yield list(values)
-
-
-def write_protocol_xlsx(rows: Iterable[list[str]], path: Path) -> None:
-    """Write the rows as the sheet "Protokoll" to ``path`` (formula-like text escaped)."""
-    write_xlsx(path, rows, "Protokoll")

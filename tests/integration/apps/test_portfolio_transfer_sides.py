@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
 from importlib.resources import files
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from kontor.apps.portfolio_transfer import EASY_BKM
 from kontor.bootstrap import Kontor
@@ -18,10 +16,8 @@ from kontor.messaging import FakeClock
 from kontor.platform import UNDERWRITERS, TenantKind
 from support.backends import BACKENDS
 from support.identity import api_caller
-from support.kontor_app import app_client, kontor_on
 from support.transfer import (
     BASE,
-    INSIDE_WINDOW,
     TransferWorld,
     household,
     insurer_with_broker,
@@ -29,17 +25,6 @@ from support.transfer import (
 )
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-
-
-@pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    return kontor_on(engine, FakeClock(INSIDE_WINDOW))
-
-
-@pytest.fixture
-def client(kontor: Kontor) -> Iterator[TestClient]:
-    with app_client(kontor) as test_client:
-        yield test_client
 
 
 def easy_bkm(switched_on: bool) -> bytes:

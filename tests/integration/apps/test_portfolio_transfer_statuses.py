@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,28 +19,15 @@ from kontor.apps.portfolio_transfer import (
 )
 from kontor.apps.portfolio_transfer.status_model import CASE_PROCESS, REQUEST_PROCESS, model_xml
 from kontor.bootstrap import Kontor, seed_development
-from kontor.messaging import FakeClock
 from kontor.process import parse_bpmn, validate
 from kontor.process.store import InstanceStore
 from kontor.process.store.tables import process_definitions
 from kontor.rules.deployment import RuleStore
 from kontor.settings import Settings
-from support.kontor_app import app_client, kontor_on
-from support.transfer import INSIDE_WINDOW, TransferWorld, household, transfer_world
+from support.transfer import TransferWorld, household, transfer_world
 
 PEOPLE_ACTIONS = BROKER_ACTIONS | UNDERWRITER_ACTIONS
 TRANSIENT = {"Akzeptiert", "Angenommen"}  # the machine moves on at once
-
-
-@pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    return kontor_on(engine, FakeClock(INSIDE_WINDOW))
-
-
-@pytest.fixture
-def client(kontor: Kontor) -> Iterator[TestClient]:
-    with app_client(kontor) as test_client:
-        yield test_client
 
 
 def paths() -> dict[str, list[str]]:

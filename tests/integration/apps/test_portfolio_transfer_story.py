@@ -5,22 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from kontor.bootstrap import Kontor
 from kontor.messaging import FakeClock
 from kontor.platform.notifications import NotificationStore
 from kontor.portfolio import HouseholdDetails, PortfolioStore
 from support.backends import BACKENDS
-from support.kontor_app import app_client, kontor_on
-from support.transfer import BASE, INSIDE_WINDOW, INSURER, building, household, transfer_world
+from support.transfer import BASE, INSURER, building, household, transfer_world
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -30,17 +27,6 @@ def sheet_of(response: Any) -> str:
     assert response.status_code == 200, response.text
     with zipfile.ZipFile(io.BytesIO(response.content)) as workbook:
         return workbook.read("xl/worksheets/sheet1.xml").decode("utf-8")
-
-
-@pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    return kontor_on(engine, FakeClock(INSIDE_WINDOW))
-
-
-@pytest.fixture
-def client(kontor: Kontor) -> Iterator[TestClient]:
-    with app_client(kontor) as test_client:
-        yield test_client
 
 
 def test_broker_and_underwriter_take_requests_from_adding_to_bound(

@@ -12,7 +12,8 @@ import typer
 
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.cli.common import fail, load_settings, print_json
-from kontor.platform.audit import AuditLog, AuditQuery, export_rows, write_csv, write_xlsx
+from kontor.exchange.tabular import csv_lines, write_xlsx
+from kontor.platform.audit import AuditLog, AuditQuery, export_rows
 
 app = typer.Typer(help="The audit log.", no_args_is_help=True)
 
@@ -97,12 +98,12 @@ def export(
         with kontor.engine.connect() as connection:
             rows = export_rows(log.entries(connection, tenant, query))
             if format is ExportFormat.XLSX and output is not None:
-                write_xlsx(rows, output)
+                write_xlsx(output, rows, "audit")
             elif output is not None:
                 with output.open("w", encoding="utf-8", newline="") as target:
-                    write_csv(rows, target)
+                    target.writelines(csv_lines(rows))
             else:
-                write_csv(rows, sys.stdout)
+                sys.stdout.writelines(csv_lines(rows))
     finally:
         kontor.engine.dispose()
 

@@ -3,7 +3,8 @@
 Both writers take the columns and an iterable of rows and yield bytes; neither holds the rows
 in memory (XLSX through ``xlsxwriter``'s ``constant_memory`` mode: each row goes to a temporary
 file as it is written). Text that a spreadsheet would read as a formula (starting with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return) is escaped with a leading apostrophe.
+``+``, ``-``, ``@``, a tab or a carriage return) is escaped with a leading apostrophe, by the one
+rule here (``spreadsheet_safe``): every spreadsheet file Kontor writes goes through these writers.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import xlsxwriter
 
 from kontor.errors import InvalidInput
 
 CHUNK_BYTES = 64 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+DEFAULT_MOMENT_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DEFAULT_DAY_FORMAT = "yyyy-mm-dd"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportFormat(StrEnum):
@@ -43,14 +47,15 @@ class ExportFormat(StrEnum):
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an export: the field it shows and its heading."""
+    """One column of an export: the field it shows, its heading and its XLSX number format."""
 
     key: str
     title: str
+    number_format: str | None = None
 
 
-def safe_text(text: str) -> str:
-    """The text, with an apostrophe before it if a spreadsheet would run it as a formula."""
+def spreadsheet_safe(text: str) -> str:
+    """The text, with an apostrophe before it if a spreadsheet would run it as a formula (OWASP)."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -69,70 +74,112 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def csv_stream(
-    columns: Sequence[Column], rows: Iterable[Sequence[Any]], delimiter: str = ","
-) -> Iterator[bytes]:
-    """UTF-8 CSV (with a byte order mark, so spreadsheets read umlauts): heading, then rows."""
+def csv_lines(
+    table: Iterable[Sequence[Any]], delimiter: str = ",", decimal_comma: bool = False
+) -> Iterator[str]:
+    """The table (heading row first) as CSV text, one line at a time, formula text escaped."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([safe_text(c.title) for c in columns])
-    yield "\ufeff".encode() + buffer.getvalue().encode()
-    for row in rows:
+    for row in table:
+        writer.writerow([_csv_cell(value, decimal_comma) for value in row])
+        yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_csv_cell(value) for value in row])
-        yield buffer.getvalue().encode()
 
 
-def _csv_cell(value: Any) -> str:
+def csv_stream(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    delimiter: str = ",",
+    decimal_comma: bool = False,
+) -> Iterator[bytes]:
+    """UTF-8 CSV (with a byte order mark, so spreadsheets read umlauts): heading, then rows."""
+    lines = csv_lines(_with_heading(columns, rows), delimiter, decimal_comma)
+    yield "\ufeff".encode() + next(lines).encode()
+    for line in lines:
+        yield line.encode()
+
+
+def _with_heading(
+    columns: Sequence[Column], rows: Iterable[Sequence[Any]]
+) -> Iterator[Sequence[Any]]:
+    yield [column.title for column in columns]
+    yield from rows
+
+
+def _csv_cell(value: Any, decimal_comma: bool) -> str:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return str(value)  # a negative number is a number, not a formula
-    return safe_text(as_text(value))
+        text = str(value)  # a negative number is a number, not a formula
+        return text.replace(".", ",") if decimal_comma else text
+    return spreadsheet_safe(as_text(value))
 
 
 def xlsx_stream(
     columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet: str = "Export"
 ) -> Iterator[bytes]:
     """An XLSX workbook of one sheet: bold heading, then rows; written in constant memory."""
+    formats = [c.number_format for c in columns]
+    return xlsx_chunks(_with_heading(columns, rows), sheet, formats)
+
+
+def xlsx_chunks(
+    table: Iterable[Sequence[Any]], sheet: str, number_formats: Sequence[str | None] = ()
+) -> Iterator[bytes]:
+    """The table (heading row first) as an XLSX file in chunks (see ``write_xlsx``)."""
     with tempfile.TemporaryFile() as file:
-        _write_xlsx(file, columns, rows, sheet)
+        write_xlsx(file, table, sheet, number_formats)
         file.seek(0)
         while chunk := file.read(CHUNK_BYTES):
             yield chunk
 
 
-def _write_xlsx(
-    file: Any, columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet: str
+def write_xlsx(
+    target: str | Path | IO[bytes],
+    table: Iterable[Sequence[Any]],
+    sheet: str,
+    number_formats: Sequence[str | None] = (),
 ) -> None:
+    """Write the table (bold heading row first) as one XLSX sheet, row by row in constant memory.
+
+    ``number_formats`` gives a column's format for numbers and times (by position).
+    """
     workbook = xlsxwriter.Workbook(
-        file, {"constant_memory": True, "remove_timezone": True, "strings_to_formulas": False}
+        str(target) if isinstance(target, Path) else target,
+        {"constant_memory": True, "remove_timezone": True, "strings_to_formulas": False},
     )
-    worksheet = workbook.add_worksheet(sheet[:31])
-    heading = workbook.add_format({"bold": True})
-    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for index, column in enumerate(columns):
-        worksheet.write_string(0, index, safe_text(column.title), heading)
-    for number, row in enumerate(rows, start=1):
-        for index, value in enumerate(row):
-            _xlsx_cell(worksheet, number, index, value, moment, day)
-    workbook.close()
+    try:
+        worksheet = workbook.add_worksheet(sheet[:31])
+        heading = workbook.add_format({"bold": True})
+        moment = workbook.add_format({"num_format": DEFAULT_MOMENT_FORMAT})
+        day = workbook.add_format({"num_format": DEFAULT_DAY_FORMAT})
+        formats = [workbook.add_format({"num_format": f}) if f else None for f in number_formats]
+        for number, row in enumerate(table):
+            for index, value in enumerate(row):
+                if number == 0:
+                    worksheet.write_string(0, index, spreadsheet_safe(as_text(value)), heading)
+                    continue
+                chosen = formats[index] if index < len(formats) else None
+                _xlsx_cell(worksheet, number, index, value, chosen, moment, day)
+    finally:
+        workbook.close()
 
 
-def _xlsx_cell(worksheet: Any, row: int, col: int, value: Any, moment: Any, day: Any) -> None:
+def _xlsx_cell(
+    worksheet: Any, row: int, col: int, value: Any, chosen: Any, moment: Any, day: Any
+) -> None:
     if value is None:
         return
     if isinstance(value, bool):
         worksheet.write_boolean(row, col, value)
     elif isinstance(value, int | float | Decimal):
-        worksheet.write_number(row, col, value)
+        worksheet.write_number(row, col, value, chosen)
     elif isinstance(value, dt.datetime):
         utc = value.astimezone(dt.UTC) if value.tzinfo else value
-        worksheet.write_datetime(row, col, utc.replace(tzinfo=None), moment)
+        worksheet.write_datetime(row, col, utc.replace(tzinfo=None), chosen or moment)
     elif isinstance(value, dt.date):
-        worksheet.write_datetime(row, col, value, day)
+        worksheet.write_datetime(row, col, value, chosen or day)
     else:
-        worksheet.write_string(row, col, safe_text(as_text(value)))
+        worksheet.write_string(row, col, spreadsheet_safe(as_text(value)))
 
 
 def stream(

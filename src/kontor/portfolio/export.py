@@ -1,11 +1,10 @@
-"""Export of contracts with their customer as spreadsheet rows, every cell text and safe."""
+"""Contracts with their customer as spreadsheet rows (header first), for ``exchange.tabular``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kontor.platform.audit import spreadsheet_safe
 from kontor.portfolio.domain import Contract, Customer
 from kontor.portfolio.lines import line_label
 from kontor.portfolio.store import PortfolioStore
@@ -19,15 +18,7 @@ EXPORT_COLUMNS = (
 _BATCH = 500
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
-
-
-def _row(contract: Contract, customer: Customer) -> list[str]:
+def _row(contract: Contract, customer: Customer) -> list[Any]:
     details = contract.details
     values = (
         contract.contract_id, contract.policy_number, contract.insurer_name,
@@ -41,14 +32,14 @@ def _row(contract: Contract, customer: Customer) -> list[str]:
         customer.address.postal_code, customer.address.city,
         contract.origin.tenant_id if contract.origin else None,
     )  # fmt: skip
-    return [spreadsheet_safe(_text(value)) for value in values]
+    return list(values)
 
 
 def contract_rows(
     store: PortfolioStore,
     equal: dict[str, Any],
     search: Callable[[], Any] | None = None,
-) -> Iterator[list[str]]:
+) -> Iterator[list[Any]]:
     """The header, then one row per contract matching ``equal`` (and ``search``), in order."""
     yield list(EXPORT_COLUMNS)
     customers: dict[str, Customer] = {}

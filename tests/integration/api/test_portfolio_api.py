@@ -13,16 +13,14 @@ import simplejson
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from kontor.api import create_app
-from kontor.bootstrap import Kontor, bootstrap
-from kontor.messaging import FakeClock
+from kontor.bootstrap import Kontor
 from kontor.platform import ADMINISTRATORS, BROKERS, TenantKind
 from kontor.platform.audit.tables import audit_entries
 from kontor.portfolio import copy_contract
 from kontor.portfolio.tables import TABLES
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import Caller, api_caller
+from support.kontor_app import app_client, kontor_on
 from support.portfolio import CUSTOMER, HOUSEHOLD, IBAN, NOW
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -31,13 +29,12 @@ BASE = "/api/portfolio"
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock())
+    return kontor_on(engine)
 
 
 @pytest.fixture
 def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
+    with app_client(kontor) as test_client:
         yield test_client
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontor.api import create_app
-from kontor.bootstrap import Kontor, bootstrap
+from kontor.bootstrap import Kontor
 from kontor.messaging import Command, FakeClock, HandlerRegistry, MessageError
 from kontor.platform import ADMINISTRATORS, TenantKind
 from kontor.process import (
@@ -26,9 +26,9 @@ from kontor.process import (
     SuspendInstance,
 )
 from kontor.process import register as register_process_handlers
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import TEST_TENANT, api_caller
+from support.kontor_app import kontor_on
 
 MODELS = Path(__file__).resolve().parents[2] / "conformance" / "bpmn" / "models"
 MESSAGES = (MODELS / "messages.bpmn").read_text()
@@ -77,8 +77,7 @@ def needs_handler(command: type[Command]) -> pytest.MarkDecorator:
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock())
+    return kontor_on(engine)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import UNDERWRITERS, TenantKind
@@ -20,6 +19,7 @@ from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.cases import case_types
 from support.identity import Caller, api_caller
+from support.kontor_app import app_client
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -33,7 +33,7 @@ def kontor(engine: Engine) -> Kontor:
 
 @pytest.fixture
 def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
+    with app_client(kontor) as test_client:
         yield test_client
 
 

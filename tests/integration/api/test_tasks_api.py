@@ -9,13 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontor.api import create_app
-from kontor.bootstrap import Kontor, bootstrap
+from kontor.bootstrap import Kontor
 from kontor.messaging import FakeClock
 from kontor.platform import UNDERWRITERS, TenantKind
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import TEST_TENANT, Caller, api_caller
+from support.kontor_app import app_client, kontor_on
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -23,13 +22,12 @@ NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock(NOW))
+    return kontor_on(engine, FakeClock(NOW))
 
 
 @pytest.fixture
 def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
+    with app_client(kontor) as test_client:
         yield test_client
 
 

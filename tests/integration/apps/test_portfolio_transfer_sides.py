@@ -5,24 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
 from importlib.resources import files
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from kontor.api import create_app
 from kontor.apps.portfolio_transfer import EASY_BKM
-from kontor.bootstrap import Kontor, bootstrap
+from kontor.bootstrap import Kontor
 from kontor.messaging import FakeClock
 from kontor.platform import UNDERWRITERS, TenantKind
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import api_caller
 from support.transfer import (
     BASE,
-    INSIDE_WINDOW,
     TransferWorld,
     household,
     insurer_with_broker,
@@ -30,18 +25,6 @@ from support.transfer import (
 )
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-
-
-@pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock(INSIDE_WINDOW))
-
-
-@pytest.fixture
-def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
-        yield test_client
 
 
 def easy_bkm(switched_on: bool) -> bytes:

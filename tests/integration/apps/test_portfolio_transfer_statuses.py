@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from kontor.api import create_app
 from kontor.apps.portfolio_transfer import (
     BROKER_ACTIONS,
     EASY_BKM,
@@ -20,29 +18,16 @@ from kontor.apps.portfolio_transfer import (
     request_model,
 )
 from kontor.apps.portfolio_transfer.status_model import CASE_PROCESS, REQUEST_PROCESS, model_xml
-from kontor.bootstrap import Kontor, bootstrap, seed_development
-from kontor.messaging import FakeClock
+from kontor.bootstrap import Kontor, seed_development
 from kontor.process import parse_bpmn, validate
 from kontor.process.store import InstanceStore
 from kontor.process.store.tables import process_definitions
 from kontor.rules.deployment import RuleStore
-from kontor.settings import Environment, Settings
-from support.transfer import INSIDE_WINDOW, TransferWorld, household, transfer_world
+from kontor.settings import Settings
+from support.transfer import TransferWorld, household, transfer_world
 
 PEOPLE_ACTIONS = BROKER_ACTIONS | UNDERWRITER_ACTIONS
 TRANSIENT = {"Akzeptiert", "Angenommen"}  # the machine moves on at once
-
-
-@pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock(INSIDE_WINDOW))
-
-
-@pytest.fixture
-def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
-        yield test_client
 
 
 def paths() -> dict[str, list[str]]:

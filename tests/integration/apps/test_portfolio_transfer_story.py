@@ -5,23 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from kontor.api import create_app
-from kontor.bootstrap import Kontor, bootstrap
+from kontor.bootstrap import Kontor
 from kontor.messaging import FakeClock
 from kontor.platform.notifications import NotificationStore
 from kontor.portfolio import HouseholdDetails, PortfolioStore
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
-from support.transfer import BASE, INSIDE_WINDOW, INSURER, building, household, transfer_world
+from support.transfer import BASE, INSURER, building, household, transfer_world
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -31,18 +27,6 @@ def sheet_of(response: Any) -> str:
     assert response.status_code == 200, response.text
     with zipfile.ZipFile(io.BytesIO(response.content)) as workbook:
         return workbook.read("xl/worksheets/sheet1.xml").decode("utf-8")
-
-
-@pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock(INSIDE_WINDOW))
-
-
-@pytest.fixture
-def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
-        yield test_client
 
 
 def test_broker_and_underwriter_take_requests_from_adding_to_bound(

@@ -10,13 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kontor.api import create_app
-from kontor.bootstrap import Kontor, bootstrap
-from kontor.messaging import FakeClock
+from kontor.bootstrap import Kontor
 from kontor.platform import ADMINISTRATORS, DEFAULT_PROFILES, UNDERWRITERS, TenantKind
 from kontor.platform.audit import audit_entries
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import api_caller
+from support.kontor_app import kontor_on
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -31,8 +30,7 @@ BROKER = {
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock())
+    return kontor_on(engine)
 
 
 @pytest.fixture

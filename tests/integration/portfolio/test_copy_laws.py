@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, and_, select
 
-from kontor.bootstrap import Kontor, bootstrap
-from kontor.messaging import FakeClock
+from kontor.bootstrap import Kontor
 from kontor.portfolio import (
     AddContract,
     AddCustomer,
@@ -30,8 +29,8 @@ from kontor.portfolio import (
     copy_contract,
 )
 from kontor.portfolio.tables import TABLES
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.kontor_app import kontor_on
 from support.portfolio import CUSTOMER, HOUSEHOLD
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -52,8 +51,7 @@ OPERATIONS = st.lists(
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings_ = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings_, engine=engine, clock=FakeClock())
+    return kontor_on(engine)
 
 
 def _broken_links(engine: Engine) -> list[Any]:

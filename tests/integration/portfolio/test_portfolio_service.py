@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from kontor.bootstrap import Kontor, bootstrap
-from kontor.messaging import FakeClock, outbox
+from kontor.bootstrap import Kontor
+from kontor.messaging import outbox
 from kontor.portfolio import (
     AddContract,
     AddCustomer,
@@ -27,8 +27,8 @@ from kontor.portfolio import (
     contract_merge_key,
     copy_contract,
 )
-from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.kontor_app import kontor_on
 from support.portfolio import CUSTOMER, HOUSEHOLD
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -37,8 +37,7 @@ TENANT = "makler"
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock())
+    return kontor_on(engine)
 
 
 def _customer(kontor: Kontor) -> Customer:

@@ -18,6 +18,7 @@ from kontor.web import create_app
 from support.backends import BACKENDS
 from support.cases import case_types
 from support.identity import Caller, api_caller
+from support.kontor_app import app_client, kontor_on
 from support.tenant_world import broker
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -25,13 +26,12 @@ pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    return bootstrap(settings, engine=engine, clock=FakeClock())
+    return kontor_on(engine)
 
 
 @pytest.fixture
 def client(kontor: Kontor) -> Iterator[TestClient]:
-    with TestClient(create_app(kontor.settings, kontor)) as test_client:
+    with app_client(kontor, pages=True) as test_client:
         yield test_client
 
 

@@ -10,7 +10,14 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from kontor.exchange.tabular import Column, ExportFormat, csv_stream, stream, xlsx_stream
+from kontor.exchange.tabular import (
+    Column,
+    ExportFormat,
+    csv_stream,
+    spreadsheet_safe,
+    stream,
+    xlsx_stream,
+)
 
 COLUMNS = [Column("name", "Name"), Column("amount", "Betrag"), Column("due", "Fällig")]
 DUE = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
@@ -72,3 +79,9 @@ def test_a_large_xlsx_is_written_without_keeping_its_rows() -> None:
     data = read_xlsx(list(xlsx_stream(COLUMNS, rows)))
     assert len(data) == 20_001
     assert data[-1] == ("Aufgabe 19999", 19999, dt.datetime(2026, 3, 2, 8, 30))
+
+
+def test_spreadsheet_formula_starts_are_quoted() -> None:
+    assert [spreadsheet_safe(v) for v in ["=1+2", "+4930", "-1", "@A1", "\tx", "\ry", "Meier"]] == [
+        "'=1+2", "'+4930", "'-1", "'@A1", "'\tx", "'\ry", "Meier",
+    ]  # fmt: skip

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import literal, select
 
 from kontor.errors import InvalidInput
+from kontor.exchange.tabular import FORMULA_STARTS, spreadsheet_safe
 from kontor.web.forms import coerce, parse_german_number, validation_errors
 from kontor.web.i18n import format_moment, format_money
 from kontor.web.pages.tasks import REVIEW_FORM
 from kontor.web.views import Column, Kind, TableView, ViewContext
-from kontor.web.views.export import FORMULA_STARTS, csv_chunks, escape_formula
+from kontor.web.views.export import csv_chunks, xlsx_chunks
 from kontor.web.views.state import (
     TableState,
     read_selection_token,
@@ -38,8 +41,8 @@ VIEW = TableView(
 
 @given(st.text(max_size=30))
 def test_no_exported_text_starts_like_a_formula(text: str) -> None:
-    assert not escape_formula(text).startswith(FORMULA_STARTS)
-    assert escape_formula(text) in (text, "'" + text)
+    assert not spreadsheet_safe(text).startswith(FORMULA_STARTS)
+    assert spreadsheet_safe(text) in (text, "'" + text)
 
 
 def test_the_csv_is_semicolon_separated_with_german_dates() -> None:
@@ -86,3 +89,16 @@ def test_form_input_is_typed_and_checked_with_german_messages() -> None:
 def test_money_and_times_are_shown_the_german_way() -> None:
     assert format_money(Decimal("1234.5")) == "1.234,50\xa0€"
     assert format_moment(dt.datetime(2026, 7, 1, 22, 30, tzinfo=dt.UTC)) == "02.07.2026, 00:30"
+
+
+def test_the_xlsx_keeps_berlin_times_and_euro_amounts_as_typed_cells() -> None:
+    columns = (*VIEW.columns, Column("amount", "Betrag", Kind.MONEY))
+    moment = dt.datetime(2026, 12, 2, 8, 41, tzinfo=dt.UTC)
+    row = {"name": "=1+2", "due": moment, "amount": Decimal("-12.50")}
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx_chunks(columns, [row], "Demo")))).active
+    name, due, amount = sheet[2]
+    assert name.value == "'=1+2"
+    assert (due.value, due.number_format) == (dt.datetime(2026, 12, 2, 9, 41), "dd.mm.yyyy hh:mm")
+    assert (amount.value, amount.number_format) == (-12.5, '#,##0.00 "€"')
+    written = b"".join(csv_chunks(columns, [row])).decode("utf-8-sig").splitlines()
+    assert written[1] == "'=1+2;02.12.2026, 09:41;-12,50"

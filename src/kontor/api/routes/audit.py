@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from starlette.background import BackgroundTask
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.downloads import download
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput, NotFound
+from kontor.exchange.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_lines, xlsx_chunks
 from kontor.platform import Principal
-from kontor.platform.audit import (
-    AuditEntry,
-    AuditLog,
-    AuditQuery,
-    csv_lines,
-    export_rows,
-    write_xlsx,
-)
+from kontor.platform.audit import AuditEntry, AuditLog, AuditQuery, export_rows
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], route_class=StrictJsonRoute)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AuditEntryOut(BaseModel):
@@ -107,23 +97,15 @@ def export_entries(
     caller: Annotated[Principal, requires("audit:export")],
     query: Annotated[AuditQuery, Depends(audit_query)],
     format: Literal["csv", "xlsx"] = "csv",
-) -> StreamingResponse | FileResponse:
-    """The tenant's entries matching the filter as CSV (streamed) or XLSX."""
+) -> StreamingResponse:
+    """The tenant's entries matching the filter as CSV or XLSX (both streamed)."""
     log, engine = _log(request), kontor_of(request).engine
     name = f"audit-{caller.tenant_id}.{format}"
+
+    def table() -> Iterator[list[str]]:
+        with engine.connect() as connection:
+            yield from export_rows(log.entries(connection, caller.tenant_id, query))
+
     if format == "csv":
-
-        def lines() -> Iterator[str]:
-            with engine.connect() as connection:
-                yield from csv_lines(export_rows(log.entries(connection, caller.tenant_id, query)))
-
-        disposition = {"content-disposition": f'attachment; filename="{name}"'}
-        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=disposition)
-    # XLSX is a zip: written to a file in constant memory first, removed once sent.
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    with engine.connect() as connection:
-        write_xlsx(export_rows(log.entries(connection, caller.tenant_id, query)), Path(path))
-    return FileResponse(
-        path, media_type=XLSX, filename=name, background=BackgroundTask(os.unlink, path)
-    )
+        return download(csv_lines(table()), name, CSV_MEDIA_TYPE)
+    return download(xlsx_chunks(table(), "audit"), name, XLSX_MEDIA_TYPE)

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.downloads import download
 from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.routes.portfolio_common import (
     ChangeIn,
@@ -24,8 +25,8 @@ from kontor.api.routes.portfolio_common import (
 )
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
+from kontor.exchange.tabular import CSV_MEDIA_TYPE, csv_lines
 from kontor.platform import Principal
-from kontor.platform.audit import csv_lines
 from kontor.portfolio import (
     AddContract,
     ChangeClaim,
@@ -129,9 +130,7 @@ def export_contracts(
             search = (lambda: contract_search(q)) if q else None
             yield from csv_lines(contract_rows(store, equal, search))
 
-    name = f"vertraege-{caller.tenant_id}.csv"
-    disposition = {"content-disposition": f'attachment; filename="{name}"'}
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=disposition)
+    return download(lines(), f"vertraege-{caller.tenant_id}.csv", CSV_MEDIA_TYPE)
 
 
 @router.post("/contracts", status_code=201)

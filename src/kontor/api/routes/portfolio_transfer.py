@@ -7,33 +7,31 @@ action works on one request or, under ``/bulk/{action}``, on many with a result 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from starlette.background import BackgroundTask
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.downloads import download
 from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.apps.portfolio_transfer import (
     ACTIONS,
+    PROTOCOL_SHEET,
     ActOnTransferRequest,
     AddContractToTransfer,
     ProtocolEntry,
     TransferRequest,
     TransferStore,
     protocol_rows,
-    write_protocol_xlsx,
 )
 from kontor.errors import KontorError
+from kontor.exchange.tabular import XLSX_MEDIA_TYPE, xlsx_chunks
 from kontor.messaging import Command
 from kontor.platform import Principal
 
@@ -295,26 +293,17 @@ def protocol(
     return ExactJSONResponse({"items": [ProtocolOut.of(e).model_dump() for e in entries]})
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @router.get("/protocol/export", response_model=None)
 def export_protocol(
     request: Request,
     caller: Annotated[Principal, requires(EXPORT)],
     request_id: str | None = None,
-) -> FileResponse:
+) -> StreamingResponse:
     """The protocol (of one request, or of all the caller's side sees) as an Excel sheet."""
     with kontor_of(request).bus.reading() as uow:
         store = TransferStore(uow.connection, caller.tenant_id)
         entries = store.protocol(request_id)
         shown = [store.get(request_id)] if request_id else store.search(limit=100_000)
     labels = {r.request_id: r.label for r in shown}
-    # XLSX is a zip: written to a file in constant memory first, removed once sent.
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    write_protocol_xlsx(protocol_rows(entries, labels), Path(path))
-    name = f"umdeckung-protokoll-{caller.tenant_id}.xlsx"
-    return FileResponse(
-        path, media_type=XLSX, filename=name, background=BackgroundTask(os.unlink, path)
-    )
+    chunks = xlsx_chunks(protocol_rows(entries, labels), PROTOCOL_SHEET)
+    return download(chunks, f"umdeckung-protokoll-{caller.tenant_id}.xlsx", XLSX_MEDIA_TYPE)

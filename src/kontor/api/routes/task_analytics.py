@@ -10,11 +10,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.downloads import download
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.casework.tasks.analytics import COLUMNS, Dimension, Figures, task_analytics
 from kontor.errors import InvalidInput
-from kontor.exchange.tabular import Column, csv_stream
+from kontor.exchange.tabular import CSV_MEDIA_TYPE, Column, csv_stream
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRoute)
@@ -66,11 +67,8 @@ def analytics(
         rows = task_analytics(uow.connection, caller.tenant_id, start, end, by)
     if format == "csv":
         name = f"aufgaben-auswertung-{start:%Y%m%d}-{end:%Y%m%d}.csv"
-        return StreamingResponse(
-            csv_stream([Column(c, c) for c in COLUMNS], (_cells(r) for r in rows)),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        table = csv_stream([Column(c, c) for c in COLUMNS], (_cells(r) for r in rows))
+        return download(table, name, CSV_MEDIA_TYPE)
     return AnalyticsOut(start=start, end=end, by=by, rows=[FiguresOut(**_fields(r)) for r in rows])
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.downloads import download
 from kontor.api.routes.task_filters import WorkListQuery, work_list_query
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
@@ -61,11 +62,7 @@ def export_tasks(
         raise ExportTooLarge(rows, limit)
     tasks = capped(_rows(kontor, caller.tenant_id, viewer, wanted, order), limit)
     name = f"aufgaben-{kontor.clock.now():%Y%m%d-%H%M}.{format.value}"
-    return StreamingResponse(
-        stream(format, TASK_COLUMNS, tasks, "Aufgaben"),
-        media_type=format.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(stream(format, TASK_COLUMNS, tasks, "Aufgaben"), name, format.media_type)
 
 
 def _rows(

@@ -14,7 +14,7 @@ from kontor.apps.portfolio_transfer.errors import (
     NotYourSide,
     TransferNotFound,
 )
-from kontor.apps.portfolio_transfer.export import protocol_rows, write_protocol_xlsx
+from kontor.apps.portfolio_transfer.export import PROTOCOL_SHEET, protocol_rows
 from kontor.apps.portfolio_transfer.messages import (
     ActOnTransferRequest,
     AddContractToTransfer,
@@ -104,6 +104,7 @@ __all__ = [
     "CASE_ACTIONS",
     "EASY_BKM",
     "MACHINE_ACTIONS",
+    "PROTOCOL_SHEET",
     "UNDERWRITER_ACTIONS",
     "ActOnTransferRequest",
     "ActionNotAllowed",
@@ -141,5 +142,4 @@ __all__ = [
     "request_model",
     "run_due_work",
     "status_model",
-    "write_protocol_xlsx",
 ]

@@ -50,16 +50,28 @@ class Moves:
         self.registry.run(command, uow)
         uow.on_commit(lambda: self._deployed.add(key))
 
-    def start_request(self, uow: UnitOfWork, request: TransferRequest, actor: str | None) -> None:
-        """Start the status process of a new request in the broker's tenant."""
-        self.deploy(uow, request.broker_tenant_id, REQUEST_FILE)
+    def _start(
+        self,
+        uow: UnitOfWork,
+        tenant_id: str,
+        file_name: str,
+        process_key: str,
+        request: TransferRequest,
+        actor: str | None,
+    ) -> None:
+        """Deploy the model (once) and start its process for the request in ``tenant_id``."""
+        self.deploy(uow, tenant_id, file_name)
         self.registry.run(
             StartProcess(
-                tenant_id=request.broker_tenant_id, actor=actor, process_key=REQUEST_PROCESS,
+                tenant_id=tenant_id, actor=actor, process_key=process_key,
                 variables={"request_id": request.request_id}, business_key=request.request_id,
             ),
             uow,
         )  # fmt: skip
+
+    def start_request(self, uow: UnitOfWork, request: TransferRequest, actor: str | None) -> None:
+        """Start the status process of a new request in the broker's tenant."""
+        self._start(uow, request.broker_tenant_id, REQUEST_FILE, REQUEST_PROCESS, request, actor)
         store = TransferStore(uow.connection, request.broker_tenant_id)
         store.note(request, uow.clock.now(), actor, "status", f"Status {request.status}",
                    {"to": request.status})  # fmt: skip
@@ -95,14 +107,7 @@ class Moves:
         self, uow: UnitOfWork, request: TransferRequest, actor: str | None
     ) -> TransferRequest:
         """Create the underwriting case (*Vorgang angelegt*) in the insurer's tenant."""
-        self.deploy(uow, request.insurer_tenant_id, CASE_FILE)
-        self.registry.run(
-            StartProcess(
-                tenant_id=request.insurer_tenant_id, actor=actor, process_key=CASE_PROCESS,
-                variables={"request_id": request.request_id}, business_key=request.request_id,
-            ),
-            uow,
-        )  # fmt: skip
+        self._start(uow, request.insurer_tenant_id, CASE_FILE, CASE_PROCESS, request, actor)
         initial = case_model().initial
         store = TransferStore(uow.connection, request.broker_tenant_id)
         now = uow.clock.now()

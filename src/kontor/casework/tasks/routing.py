@@ -11,21 +11,18 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from kontor.casework.decisions import ask, declare
 from kontor.casework.tasks.domain import SYSTEM, HistoryEntry, Task, apply
 from kontor.casework.tasks.operations import Route
 from kontor.errors import InvalidInput, KontorError
 from kontor.messaging import UnitOfWork
-from kontor.platform import Principal
 from kontor.rules.deployment import HookPoint, RulesService
-from kontor.rules.errors import HookNotBound
 
 log = logging.getLogger(__name__)
 
 TASK_CREATED = HookPoint(
     "task.created", "a task was created: decides its candidate groups, assignee and priority"
 )
-ROUTING_USER = "task-system"
-"""The user the task system asks its decisions as (evaluating rules only)."""
 
 
 class TaskRouting:
@@ -33,8 +30,7 @@ class TaskRouting:
 
     def __init__(self, rules: RulesService) -> None:
         self._rules = rules
-        if TASK_CREATED.name not in rules.hook_points:
-            rules.hook_points.declare(TASK_CREATED)
+        declare(rules, TASK_CREATED)
 
     def route(self, uow: UnitOfWork, task: Task) -> tuple[Task, HistoryEntry] | None:
         """The task as the bound decision routes it with the history entry; None if unbound.
@@ -42,19 +38,10 @@ class TaskRouting:
         A decision that fails or answers nonsense leaves the task as it was and says why in
         the entry: the task is never lost over a rule.
         """
-        principal = Principal(
-            ROUTING_USER, task.tenant_id, permissions=frozenset({"rules:evaluate"})
-        )
-        try:
-            decided = self._rules.decide(uow, principal, TASK_CREATED.name, _inputs(task))
-        except HookNotBound:
+        decided = ask(self._rules, uow, TASK_CREATED, task.tenant_id, _inputs(task))
+        if decided is None:
             return None
-        record = decided.record
-        details: dict[str, Any] = {
-            "hook": record.hook, "decision": record.decision, "model_key": record.model_key,
-            "version": record.version, "decision_record_id": record.record_id,
-            "output": record.output, "explanation": record.explanation,
-        }  # fmt: skip
+        details = decided.details
         now = uow.clock.now()
         try:
             step = apply(task, _route_of(decided.value), SYSTEM, now)
@@ -62,7 +49,7 @@ class TaskRouting:
             log.warning("task.created decision for task %s not applied: %s", task.id, error)
             entry = HistoryEntry("route", None, now, task.state, error.message, details)
             return task, entry
-        entry = HistoryEntry("route", None, now, step.task.state, record.decision, details)
+        entry = HistoryEntry("route", None, now, step.task.state, decided.decision, details)
         return step.task, entry
 
 

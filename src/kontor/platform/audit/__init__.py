@@ -2,13 +2,7 @@
 
 from kontor.platform.audit.chain import Seal
 from kontor.platform.audit.entries import ERASE_ACTION, AuditEntry, AuditKey
-from kontor.platform.audit.export import (
-    csv_lines,
-    export_rows,
-    spreadsheet_safe,
-    write_csv,
-    write_xlsx,
-)
+from kontor.platform.audit.export import export_rows
 from kontor.platform.audit.service import AuditLog, AuditPage, SealSchedule, Verification
 from kontor.platform.audit.store import AuditQuery
 from kontor.platform.audit.tables import audit_entries, audit_seals
@@ -27,9 +21,5 @@ __all__ = [
     "Verification",
     "audit_entries",
     "audit_seals",
-    "csv_lines",
     "export_rows",
-    "spreadsheet_safe",
-    "write_csv",
-    "write_xlsx",
 ]

@@ -13,8 +13,10 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import Connection, select
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.downloads import download
 from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput, KontorError
+from kontor.exchange import tabular
 from kontor.platform import Principal
 from kontor.web.messages import german_error
 from kontor.web.security import page_requires
@@ -242,16 +244,10 @@ def _filename(view: TableView, suffix: str) -> str:
 
 
 def _csv(view: TableView, rows: Any) -> StreamingResponse:
-    return StreamingResponse(
-        csv_chunks(view.columns, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(view, "csv")}"'},
-    )
+    chunks = csv_chunks(view.columns, rows)
+    return download(chunks, _filename(view, "csv"), tabular.CSV_MEDIA_TYPE)
 
 
 def _xlsx(view: TableView, rows: Any) -> StreamingResponse:
-    return StreamingResponse(
-        xlsx_chunks(view.columns, rows, view.title),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(view, "xlsx")}"'},
-    )
+    chunks = xlsx_chunks(view.columns, rows, view.title)
+    return download(chunks, _filename(view, "xlsx"), tabular.XLSX_MEDIA_TYPE)

@@ -13,11 +13,22 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, s
 
 from kontor.apps.portfolio_transfer.store import visible_to
 from kontor.apps.portfolio_transfer.tables import transfer_requests
+from kontor.portfolio import LINES_OF_BUSINESS
 from kontor.portfolio.tables import contracts, customers
 from kontor.web.views import ViewContext
 
 PROPOSAL_STATUSES = ("Beantragungswunsch", "Akzeptiert", "Beantragt", "Angenommen", "Gezeichnet")
 """From these statuses on the broker sees the underwriter's proposal (premium, condition)."""
+
+
+LINE_WORDS = dict(LINES_OF_BUSINESS.values())
+"""Our name of each Sparte → its German word."""
+
+
+def in_german(line: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The Sparte as a person reads it (searchable in German): ``household`` → ``Hausrat``."""
+    worded: ColumnElement[Any] = case(LINE_WORDS, value=line, else_=line)
+    return worded
 
 
 def customer_name() -> ColumnElement[Any]:
@@ -36,7 +47,7 @@ def contract_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[An
         select(
             c.contract_id.label("id"),
             customer_name().label("customer"),
-            c.line_of_business.label("line"),
+            in_german(c.line_of_business).label("line"),
             c.policy_number.label("policy_number"),
             c.insurer_name.label("insurer"),
             c.annual_premium_gross.label("premium"),
@@ -82,7 +93,7 @@ def request_rows(context: ViewContext, side: str, *, with_case: bool = False) ->
             t.request_id.label("id"),
             func.coalesce(c.policy_number, t.label).label("contract"),
             customer_name().label("customer"),
-            t.line_of_business.label("line"),
+            in_german(t.line_of_business).label("line"),
             t.status.label("status"),
             case_status.label("case_status"),
             c.annual_premium_gross.label("premium"),

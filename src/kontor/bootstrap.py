@@ -17,6 +17,8 @@ from kontor.casework.cases import register as register_cases
 from kontor.casework.cases.status_rules import register_status_rules
 from kontor.casework.notifications import declare_notifications as declare_casework_notifications
 from kontor.casework.tasks import register as register_task_handlers
+from kontor.exchange import LocalBlobStore
+from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
@@ -60,6 +62,7 @@ from kontor.platform.notifications import (
     subscribe_notifier,
 )
 from kontor.platform.usage import UsageMeter
+from kontor.portfolio import gdv_import
 from kontor.portfolio import register as register_portfolio
 from kontor.portfolio.demo import seed_demo_portfolio
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
@@ -102,7 +105,9 @@ class Kontor:
     portfolio_transfer: transfer_app.PortfolioTransfer | None = None
     transfer_schedule: transfer_app.TransferSchedule | None = None
     timers: ScheduledDelivery | None = None
+    imports: PipelineRunner | None = None
     _pump: MessagePump | None = None
+    _runs: RunnerLoop | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
         """Recover undelivered messages and start background delivery.
@@ -117,6 +122,9 @@ class Kontor:
             self.dispatcher.replay_undispatched()
         if pump and (consume or not isinstance(self.transport, RabbitMQTransport)):
             self._background().start()
+            if self.imports is not None:
+                self._runs = RunnerLoop(self.imports, self.settings.import_poll_seconds)
+                self._runs.start()
 
     def background_round(self) -> None:
         """Run one round of background work now: retries, outbox replay, due process jobs."""
@@ -178,6 +186,8 @@ class Kontor:
                 "background work did not stop within %s s; its transaction is rolled back",
                 self.settings.shutdown_timeout_seconds,
             )
+        if self._runs is not None and not self._runs.stop(self.settings.shutdown_timeout_seconds):
+            log.warning("an import step did not stop in time; its transaction is rolled back")
         if isinstance(self.transport, RabbitMQTransport):
             self.transport.stop()
         self.engine.dispose()
@@ -331,7 +341,28 @@ def bootstrap(
             bus, dt.timedelta(seconds=settings.portfolio_transfer_run_seconds)
         ) if settings.portfolio_transfer_runs else None,
         timers=ScheduledDelivery(bus),
+        imports=import_runner(settings, engine, clock, change_log),
     )  # fmt: skip
+
+
+def import_runner(
+    settings: Settings, engine: Engine, clock: Clock, change_log: ChangeLog | None = None
+) -> PipelineRunner:
+    """The runner of import pipelines, their files kept under the data dir's ``uploads``.
+
+    Each step that completes is recorded in ``change_log`` (the audit log) with its counts.
+    """
+    window = settings.import_run_window
+    runner = PipelineRunner(
+        engine,
+        clock,
+        LocalBlobStore(settings.data_dir / "uploads"),
+        lease=dt.timedelta(seconds=settings.import_lease_seconds),
+        window=RunWindow.parse(window) if window else None,
+        change_log=change_log,
+    )
+    runner.register(gdv_import(frozenset(settings.import_lines_of_business)))
+    return runner
 
 
 def audit_log(settings: Settings) -> AuditLog | None:
@@ -420,6 +451,7 @@ def load_schema() -> MetaData:
     import kontor.casework.forms.tables
     import kontor.casework.tasks.deadline_tables
     import kontor.casework.tasks.tables
+    import kontor.exchange.pipeline.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.absence_tables
     import kontor.platform.audit.tables
@@ -428,6 +460,7 @@ def load_schema() -> MetaData:
     import kontor.platform.tables
     import kontor.platform.tenants
     import kontor.platform.usage.tables
+    import kontor.portfolio.import_tables
     import kontor.portfolio.tables
     import kontor.process.store.tables
     import kontor.rules.deployment.tables  # noqa: F401 - registers its tables

@@ -6,9 +6,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kontor.errors import InvalidInput
+from kontor.exchange.pipeline import RunWindow
 from kontor.process import HistoryLevel, StepLimits
 from kontor.rules.feel import EvaluationLimits
 
@@ -203,6 +205,49 @@ class Settings(BaseSettings):
     export_max_rows: int = Field(
         default=1_000_000, ge=1, description="most rows one CSV or XLSX export of a table holds"
     )
+
+    import_max_bytes: int = Field(
+        default=30 * 1024 * 1024,
+        ge=1,
+        description="largest import file (GDV upload); refused while it streams in",
+    )
+    import_run_window: str | None = Field(
+        default=None,
+        description="when imports load data, e.g. 'Mo-Fr 08:00-20:00' (Berlin); unset: always",
+    )
+    import_poll_seconds: float = Field(
+        default=5.0, gt=0, description="how often the background runner looks for waiting imports"
+    )
+    import_lease_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="how long a run stays with its runner; a killed runner's run resumes after it",
+    )
+    import_lines_of_business: list[str] = Field(
+        default_factory=lambda: ["030", "040", "050", "130", "140"],
+        description="GDV lines of business (Sparten) the portfolio import loads; others skipped",
+    )
+
+    @field_validator("import_lines_of_business")
+    @classmethod
+    def _three_digit_lines(cls, codes: list[str]) -> list[str]:
+        """GDV Sparten as three digits (``30`` → ``030``); anything else is refused."""
+        checked = [code.strip().zfill(3) if code.strip().isdigit() else code for code in codes]
+        wrong = [code for code in checked if not (code.isdigit() and len(code) == 3)]
+        if wrong:
+            raise ValueError(f"{wrong[0]!r} is no GDV line of business (three digits, e.g. 130)")
+        return checked
+
+    @field_validator("import_run_window")
+    @classmethod
+    def _readable_window(cls, window: str | None) -> str | None:
+        """A run window such as ``Mo-Fr 08:00-20:00``, refused naming the form otherwise."""
+        if window:
+            try:
+                RunWindow.parse(window)
+            except InvalidInput as error:
+                raise ValueError(error.message) from None
+        return window
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -1,11 +1,16 @@
-"""GDV files for tests, built with the writer: a Hausrat and a Wohngebäude contract."""
+"""GDV files for tests: built with the writer (a Hausrat and a Wohngebäude contract; Hausrat
+files of a given validity date; a claims-only file) and the GDV's 2004 sample."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from kontor.exchange.gdv import GdvFileBuilder
+from support.backends import SHARED
 
 
 def build_file() -> GdvFileBuilder:
@@ -31,3 +36,45 @@ def build_file() -> GdvFileBuilder:
     builder.add("0210.140", vs_nr="WG-1")
     builder.add("0220.140", vs_nr="WG-1")
     return builder
+
+
+SAMPLE = SHARED / "gdv" / "samples" / "musterdatei_041222.txt"
+
+
+def sample_bytes() -> bytes:
+    """The GDV's sample portfolio file of 2004 (skips the test when the folder is absent)."""
+    if not SAMPLE.exists():
+        pytest.skip(f"the GDV sample {SAMPLE} is absent (the shared folder is not here)")
+    return SAMPLE.read_bytes()
+
+
+def household_file(
+    validity: dt.date, *, premium: str = "120.00", risk_text: str = "FELS", contracts: int = 2
+) -> bytes:
+    """A file of Hausrat contracts of two customers, changed on ``validity``."""
+    builder = GdvFileBuilder(
+        vu_nr="4711", absender="Muster Versicherung AG", adressat="Makler Meier",
+        erstellt=validity, vermittler="0815",
+    )  # fmt: skip
+    people = [("Muster", "Erika", dt.date(1980, 1, 31)), ("Beispiel", "Max", dt.date(1975, 6, 2))]
+    for number in range(contracts):
+        last, first, born = people[number % 2]
+        policy = f"HR-{number + 1}"
+        builder.add("0100", sparte=130, vs_nr=policy, anredeschluessel="2", name1=last,
+                    name3=first, geburtsdatum=born, lkz="D", plz="50667", ort="Köln",
+                    str="Domstr. 1", adresskennzeichen="01")  # fmt: skip
+        builder.add("0200", sparte=130, vs_nr=policy, vertragsbeginn=dt.date(2024, 1, 1),
+                    zahlungsweise="1", vertragsstatus="1", aenderungsdatum=validity,
+                    gesbeitrag_netto_in_we=Decimal(premium), waehrungsschluessel="EUR")  # fmt: skip
+        builder.add("0210.130", sparte=130, vs_nr=policy, versicherte_gefahren=risk_text,
+                    gesbeitrag_in_we=Decimal(premium), wohnflaeche_qm=80, tarifzone="3",
+                    ges_versssumme_in_we=Decimal("52000"))  # fmt: skip
+    return builder.to_bytes()
+
+
+def claims_only_file() -> bytes:
+    """A file holding only a claims record (Schadeninformationssatz 0500), no contracts."""
+    builder = GdvFileBuilder(vu_nr="4711", absender="Muster Versicherung AG",
+                             adressat="Makler Meier", erstellt=dt.date(2026, 11, 1))  # fmt: skip
+    builder.add("0500", sparte=130, vs_nr="HR-1")
+    return builder.to_bytes()

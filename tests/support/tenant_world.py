@@ -22,6 +22,7 @@ from kontor.platform import (
 from kontor.platform.notifications import Notice, NotificationStore
 from kontor.process.messages import CompleteUserTask
 from support.dmn import risk_xml
+from support.gdv_files import household_file
 from support.identity import Caller, api_caller
 
 ORDER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -131,6 +132,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
         "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
         "form_key": "schaden", **portfolio,
+        **import_world(kontor, client, b),
     }  # fmt: skip
 
 
@@ -156,6 +158,16 @@ def portfolio_world(client: TestClient, b: Caller) -> dict[str, str]:
         "customer_id": customer, "account_id": account["account_id"], "contract_id": contract,
         "claim_id": claim["claim_id"], "ratio_id": ratio["ratio_id"],
     }  # fmt: skip
+
+
+def import_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
+    """B's GDV import run, done, with the contracts of its file."""
+    files = {"file": ("bestand.gdv", household_file(dt.date(2026, 1, 1)))}
+    answer = client.post("/api/portfolio/imports", files=files, headers=b.headers)
+    assert answer.status_code == 201, answer.text
+    assert kontor.imports is not None
+    kontor.imports.run_until_idle()
+    return {"run_id": answer.json()["run_id"]}
 
 
 def rows_of(engine: Engine, tenant_id: str) -> dict[str, list[tuple[str, ...]]]:

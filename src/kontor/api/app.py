@@ -26,6 +26,7 @@ from kontor.api.routes import (
     notifications,
     portfolio_contracts,
     portfolio_customers,
+    portfolio_imports,
     portfolio_transfer,
     process,
     rules,
@@ -100,6 +101,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         absences.router,
         saved_filters.router,
         forms.router,
+        portfolio_imports.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)
@@ -108,7 +110,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         StaticFiles(directory=docs.static_directory(), check_dir=False),
         name="static",
     )
-    for uploads in (rules.uploads, process.uploads):
+    for uploads in (rules.uploads, process.uploads, portfolio_imports.uploads):
         app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
     app.add_middleware(StoppingMiddleware, retry_after_seconds=settings.busy_retry_after_seconds)

@@ -1,6 +1,7 @@
 """Route classes that read the request body within their limit and decode JSON strictly.
 
-Every router uses :class:`StrictJsonRoute` (small JSON bodies) or :class:`UploadRoute` (files).
+Every router uses :class:`StrictJsonRoute` (small JSON bodies) or :class:`UploadRoute` (files);
+large files stream to disk through :class:`StreamingUploadRoute`.
 The body is read before FastAPI sees it: a declared ``Content-Length`` over the limit is refused
 before a byte is read, and a body without one is counted while it streams in. JSON goes through
 the one strict decoder, so FastAPI validates ``Decimal`` numbers and never a float.
@@ -81,6 +82,15 @@ class UploadRoute(StrictJsonRoute):
     def body_limit(self, limits: RequestLimits) -> int:
         """The most bytes this route reads from a request body."""
         return limits.max_upload_bytes
+
+
+class StreamingUploadRoute(UploadRoute):
+    """A route that streams its file itself (to disk, under its own limit) instead of reading
+    the body up front; its handler must count what it reads (``kontor.api.streamed_uploads``)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, given the request with its body unread."""
+        return APIRoute.get_route_handler(self)
 
 
 class _ReadRequest(Request):

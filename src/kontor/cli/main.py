@@ -15,6 +15,7 @@ from kontor.cli import (
     db_cmd,
     dmn_cmd,
     gdv_cmd,
+    gdv_portfolio_cmd,
     identity_cmd,
     mail_cmd,
     messages_cmd,
@@ -44,6 +45,7 @@ app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(gdv_cmd.app, name="gdv")
 app.add_typer(transfer_cmd.app, name="transfer")
 app.add_typer(task_cmd.app, name="task")
+gdv_portfolio_cmd.register(gdv_cmd.app)
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)
 app.command("worker")(server_cmd.worker)

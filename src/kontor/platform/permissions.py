@@ -68,6 +68,7 @@ PORTFOLIO_PERMISSIONS = (
     "portfolio:write",
     "portfolio:delete",
     "portfolio:export",
+    "portfolio:import",  # upload GDV files and watch their import runs
 )
 """Read the portfolio (Bestand); add and change its entries; delete them; export them."""
 

@@ -41,6 +41,7 @@ from kontor.portfolio.errors import (
     InvalidPortfolioData,
     PortfolioEntityNotFound,
 )
+from kontor.portfolio.gdv_import import GDV_IMPORT, GDV_PIPELINE, gdv_import
 from kontor.portfolio.lines import (
     LINES_OF_BUSINESS,
     AccidentDetails,
@@ -88,6 +89,8 @@ from kontor.portfolio.service import Deleted, PortfolioService, register
 from kontor.portfolio.store import EntityTable, Page, PortfolioStore
 
 __all__ = [
+    "GDV_IMPORT",
+    "GDV_PIPELINE",
     "LINES_OF_BUSINESS",
     "AccidentDetails",
     "AddBankAccount",
@@ -163,6 +166,7 @@ __all__ = [
     "details_from_data",
     "details_to_data",
     "encode_risk_text",
+    "gdv_import",
     "line_label",
     "line_of_business",
     "merge_key",

@@ -1,0 +1,125 @@
+"""Full GDV import (steps 0/9 … 9/9) of a generated ~30 MB portfolio file, SQLite and PostgreSQL.
+
+The file comes from ``gdv_parse.generate`` (the GDV benchmark's generator: Hausrat, Wohngebäude,
+Haftpflicht, Unfall and Kfz contracts with their customer records, several data packages, a few
+malformed records). Each backend gets a fresh, migrated database; the import runs through the
+pipeline runner exactly as the background runner drives it. Reports the seconds per step and in
+total, the CPU seconds of this process (the database server's are not in it), contracts per
+second and the goal (SQLite < 10 s, PostgreSQL < 20 s).
+
+Prints JSON. Usage (PostgreSQL only when KONTOR_TEST_POSTGRES_URL is set):
+    python benchmarks/gdv_import.py [--megabytes 30] [--backends sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gdv_parse import generate
+
+from kontor import db
+from kontor.bootstrap import load_schema
+from kontor.exchange import LocalBlobStore, store_chunks
+from kontor.exchange.pipeline import PipelineRunner, Run
+from kontor.messaging import SystemClock, UnitOfWork
+from kontor.portfolio import GDV_IMPORT, gdv_import
+
+GOALS = {"sqlite": 10.0, "postgres": 20.0}
+LINES = frozenset({"030", "040", "050", "130", "140"})
+
+
+def run_import(url: str, file: Path, work: Path) -> dict[str, Any]:
+    """Import ``file`` into the database at ``url``; timings per step and in total."""
+    load_schema()
+    engine = db.create_database_engine(url)
+    db.upgrade(engine)
+    runner = PipelineRunner(engine, SystemClock(), LocalBlobStore(work / "uploads"))
+    runner.register(gdv_import(LINES))
+    marks: list[tuple[int, float]] = []
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    with file.open("rb") as source:
+        blob = store_chunks(runner.blobs, iter(lambda: source.read(1 << 20), b""), 1 << 30)
+    with UnitOfWork(engine, runner.clock) as uow:
+        run = runner.submit(uow, "bench", GDV_IMPORT, blob, "bestand.gdv", "bench")
+        uow.commit()
+    uploaded = time.perf_counter()
+    finished: Run | None = runner.run_one(
+        run.run_id, progress=lambda r: marks.append((r.step_number, time.perf_counter()))
+    )
+    total = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    engine.dispose()
+    assert finished is not None
+    steps: dict[str, float] = {}
+    previous = uploaded
+    for (step, at), _ in zip(marks, range(len(marks)), strict=True):
+        steps[f"until_step_{step}"] = round(at - previous, 3)
+        previous = at
+    contracts = finished.counts.get("contracts", 0)
+    return {
+        "status": finished.status.value,
+        "step": finished.step_number,
+        "seconds": round(total, 2),
+        "cpu_seconds_of_this_process": round(cpu, 2),
+        "store_file_seconds": round(uploaded - started, 3),
+        "seconds_per_step": steps,
+        "contracts": contracts,
+        "contracts_per_second": round(contracts / total) if total else None,
+        "counts": finished.counts,
+    }
+
+
+def main() -> None:
+    """Generate the file once, import it into each backend, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--megabytes", type=float, default=30.0)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"benchmark": "gdv_import"}
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        file = work / "bestand.gdv"
+        results["file"] = generate(file, args.megabytes)
+        for backend in args.backends.split(","):
+            if backend == "sqlite":
+                outcome = run_import(f"sqlite:///{work / 'kontor.db'}", file, work)
+            elif backend == "postgres" and os.environ.get("KONTOR_TEST_POSTGRES_URL"):
+                outcome = _on_postgres(os.environ["KONTOR_TEST_POSTGRES_URL"], file, work)
+            else:
+                outcome = {"skipped": "set KONTOR_TEST_POSTGRES_URL"}
+            if "seconds" in outcome:
+                outcome["goal_seconds"] = GOALS[backend]
+                outcome["goal_met"] = outcome["seconds"] < GOALS[backend]
+            results[backend] = outcome
+    print(json.dumps(results, indent=2))
+
+
+def _on_postgres(base: str, file: Path, work: Path) -> dict[str, Any]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = db.create_database_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        return run_import(f"{base}{separator}options=-csearch_path%3D{schema}", file, work)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,7 @@ background run places the application until the request shows *Gezeichnet*."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import httpx2 as httpx
 import pytest
 
 from support.browser import add_user, axe_violations, require_browser, screenshot, sign_in
+from support.gdv_files import household_file
 from support.messaging import WAIT_BOUND_SECONDS
 from support.server import KONTOR, Server, kontor_env, running_server
 
@@ -40,7 +42,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose background loop runs the due calculations and applications every second."""
     require_browser()
     data_dir: Path = tmp_path_factory.mktemp("transfer")
-    env = kontor_env(data_dir, KONTOR_PORTFOLIO_TRANSFER_RUN_SECONDS="1")
+    env = kontor_env(
+        data_dir, KONTOR_PORTFOLIO_TRANSFER_RUN_SECONDS="1", KONTOR_IMPORT_POLL_SECONDS="1"
+    )
     with running_server(env) as running:
         _insurer_with_broker(running)
         yield running
@@ -155,7 +159,7 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
     sign_in(broker, base, *BROKER_USER)
     broker.get_by_role("link", name="Umdeckung").first.click()
     entries = broker.locator(".tiles .tile-title").all_inner_texts()
-    assert entries == ["Verträge", "Umdeckung"]
+    assert entries == ["Datenimport", "Verträge", "Umdeckung"]
     broker.get_by_role("link", name="Verträge").click()
     assert sorted(cells(broker, 3)) == ["HR-100234", "HR-100871"]
     assert cells(broker, 2) == ["Hausrat", "Hausrat"]
@@ -230,3 +234,30 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
         assert status in protocol
     screenshot(broker, "transfer-request-protocol")
     assert axe_violations(broker) == []
+
+
+def test_the_broker_uploads_a_gdv_file_and_watches_its_run_to_step_9(
+    server: Server, page: Any, tmp_path: Path
+) -> None:
+    upload = tmp_path / "bestand.gdv"
+    upload.write_bytes(household_file(dt.date(2026, 11, 2), contracts=2))
+    sign_in(page, server.base, *BROKER_USER)
+    page.get_by_role("link", name="Umdeckung").first.click()
+    page.get_by_role("link", name="Datenimport").click()
+    page.get_by_label("GDV-Datei").set_input_files(str(upload))
+    page.get_by_role("button", name="Hochladen").click()
+    message = page.locator("#upload-result .message")
+    message.wait_for()
+    assert message.inner_text().startswith("Hochgeladen: bestand.gdv – Schritt 0/9")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Zu den Importläufen").click()
+    wait_for_status(page, "bestand.gdv", "fertig", "Stand")  # the background runner's work
+    assert status_of(page, "bestand.gdv", "Schritt").startswith("Schritt 9/9")
+    assert status_of(page, "bestand.gdv", "Verträge neu") == "2"
+    screenshot(page, "gdv-import-runs")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="bestand.gdv").click()
+    contracts = page.locator("table").last.locator("tbody tr").all_inner_texts()
+    assert [row.split("\t")[1] for row in contracts] == ["HR-1", "HR-2"]
+    page.goto(f"{server.base}{APP}/contracts?q=erika")
+    assert cells(page, 3) == ["HR-1"]

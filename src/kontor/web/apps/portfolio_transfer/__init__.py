@@ -4,6 +4,7 @@ Underwriter-App and Zeichnungsvorgänge, a request's detail with its protocol.""
 from __future__ import annotations
 
 from kontor.web.apps.portfolio_transfer.detail import REQUEST_VIEW
+from kontor.web.apps.portfolio_transfer.imports import IMPORT, IMPORT_RUN, IMPORTS, UPLOAD_PATH
 from kontor.web.apps.portfolio_transfer.screens import (
     APP,
     CASES,
@@ -20,15 +21,17 @@ BROKER_SIDE = "portfolio:write"
 
 
 def declare(registry: WebRegistry) -> None:
-    """Declare the app's tile, its four tables and the request view."""
-    for table in (CONTRACTS, REQUESTS, INCOMING, CASES):
+    """Declare the app's tile, its tables, the request view and the import run view."""
+    for table in (CONTRACTS, REQUESTS, INCOMING, CASES, IMPORTS):
         registry.add_table(table)
     registry.add_detail(REQUEST_VIEW)
+    registry.add_detail(IMPORT_RUN)
     registry.add_app(
         AppMenu(
             "portfolio_transfer",
             "Umdeckung",
             (
+                MenuEntry("Datenimport", UPLOAD_PATH, IMPORT),
                 MenuEntry("Verträge", CONTRACTS.path, BROKER_SIDE),
                 MenuEntry("Umdeckung", REQUESTS.path, BROKER_SIDE),
                 MenuEntry("Underwriter-App", INCOMING.path, READ, unless=BROKER_SIDE),

@@ -100,3 +100,19 @@ def test_another_tenants_request_is_not_found(kontor: Kontor, client: TestClient
     assert f"{request_id} – Nicht gefunden." in answer.text
     assert client.get(f"{APP}/request/{request_id}", headers=a.headers).status_code == 404
     assert "B-1" not in client.get(f"{APP}/requests", headers=a.headers).text
+
+
+def test_an_empty_upload_is_refused_in_german_and_nothing_runs(
+    kontor: Kontor, client: TestClient
+) -> None:
+    b = broker(kontor, "makler-b")
+    form = client.get(f"{APP}/imports/upload", headers=b.headers)
+    assert form.status_code == 200
+    assert "GDV-Datei" in form.text
+    refused = client.post(
+        f"{APP}/imports/upload", files={"file": ("leer.gdv", b"")}, headers=b.headers
+    )
+    assert refused.status_code == 422
+    assert "Bitte eine GDV-Datei wählen" in refused.text
+    assert "bestand" not in client.get(f"{APP}/imports", headers=b.headers).text
+    assert "Keine Einträge." in client.get(f"{APP}/imports", headers=b.headers).text

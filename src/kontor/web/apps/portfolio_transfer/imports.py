@@ -146,6 +146,19 @@ IMPORT_RUN = DetailView(
 """One import run: its step, counts, error with advice, and the contracts of its file."""
 
 
+def upload_problem(error: KontorError) -> str:
+    """Why an upload was refused, in German."""
+    if error.code == "exchange.file_too_large":
+        megabytes = int(error.details.get("limit_bytes", 0)) / (1024 * 1024)
+        return (
+            f"Die Datei ist größer als {megabytes:.0f} MB. Bitte teilen Sie sie in kleinere "
+            "Dateien und laden Sie diese nacheinander hoch."
+        )
+    if error.details.get("field") in ("file", "body"):
+        return "Bitte eine GDV-Datei wählen (die gesendete Datei ist leer oder fehlt)."
+    return german_error(error)
+
+
 @router.get(UPLOAD_PATH)
 def upload_form(request: Request, caller: Principal = NEEDS_IMPORT) -> HTMLResponse:
     """The Datenimport page: a form for a GDV file."""
@@ -158,7 +171,7 @@ async def upload(request: Request, caller: Principal = NEEDS_IMPORT) -> HTMLResp
     try:
         run = await upload_gdv_file(request, caller)
     except KontorError as error:
-        values = {"principal": caller, "runs": IMPORTS.path, "problem": german_error(error)}
+        values = {"principal": caller, "runs": IMPORTS.path, "problem": upload_problem(error)}
         return render(request, "gdv_upload.html", values, status=error.status, block="result")
     values = {"principal": caller, "runs": IMPORTS.path, "uploaded": run}
     return render(request, "gdv_upload.html", values, block="result")

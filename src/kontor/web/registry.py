@@ -42,7 +42,7 @@ class WebRegistry:
         tiles = []
         for app in installed_apps(permissions):
             declared = self.apps.get(app) or AppMenu(app, APP_TITLES.get(app, app))
-            entries = tuple(e for e in declared.entries if e.permission in permissions)
+            entries = tuple(e for e in declared.entries if e.shown_to(permissions))
             tiles.append(AppMenu(declared.app, declared.title, entries, declared.description))
         return tiles
 

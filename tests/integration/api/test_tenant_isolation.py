@@ -153,6 +153,10 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     work_list = client.get("/tasks?f_list=all", headers=as_a)
     assert work_list.status_code == 200
     assert "Keine Einträge." in work_list.text
+    for table in ("contracts", "requests", "incoming", "cases", "imports"):
+        listed = client.get(f"/apps/portfolio_transfer/{table}", headers=as_a)
+        assert listed.status_code == 200
+        assert "Keine Einträge." in listed.text, table
     assert client.get("/api/portfolio/imports", headers=as_a).json() == []
     assert client.get("/api/cases", headers=as_a).json() == {"items": [], "next_cursor": None}
     assert client.get("/api/cases?business_key=S-1", headers=as_a).json()["items"] == []

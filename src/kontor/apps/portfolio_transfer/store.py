@@ -72,6 +72,12 @@ def _request(row: Row[Any]) -> TransferRequest:
     )  # fmt: skip
 
 
+def visible_to(tenant_id: str) -> Any:
+    """The condition on ``transfer_requests`` of the requests ``tenant_id`` may see."""
+    t = transfer_requests.c
+    return or_(t.tenant_id == tenant_id, and_(t.insurer_tenant_id == tenant_id, t.forwarded))
+
+
 class TransferStore:
     """The transfer requests the tenant ``tenant_id`` may see and change."""
 
@@ -80,11 +86,7 @@ class TransferStore:
         self.tenant_id = tenant_id
 
     def _visible(self) -> Any:
-        t = transfer_requests.c
-        return or_(
-            t.tenant_id == self.tenant_id,
-            and_(t.insurer_tenant_id == self.tenant_id, t.forwarded),
-        )
+        return visible_to(self.tenant_id)
 
     def add(
         self,

@@ -192,6 +192,11 @@ class MenuEntry:
     label: str
     url: str
     permission: str
+    unless: str | None = None  # hidden from holders of this permission (the other side)
+
+    def shown_to(self, permissions: frozenset[str]) -> bool:
+        """Whether a holder of ``permissions`` sees this entry."""
+        return self.permission in permissions and self.unless not in permissions
 
 
 @dataclass(frozen=True)

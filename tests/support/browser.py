@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +21,11 @@ from support.server import KONTOR, OPERATOR_LOGIN, OPERATOR_PASSWORD, Server
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("KONTOR_SCREENSHOTS") or Path(tempfile.gettempdir()) / "kontor-screenshots"
+)
+"""Where the pictures go: ``KONTOR_SCREENSHOTS=docs/screenshots`` renews the README's pictures;
+by default a temporary folder, so that a test run never changes the repository."""
 
 
 def require_browser() -> Any:
@@ -73,7 +79,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
 
 def screenshot(page: Any, name: str) -> None:
-    """Keep a picture of the page for the README (docs/screenshots)."""
+    """Keep a picture of the page (for the README when ``KONTOR_SCREENSHOTS`` names docs/)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 

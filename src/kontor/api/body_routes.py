@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 
 from kontor.api.security import declared_requirement
-from kontor.api.strict_json import JsonLimits, decode_json
+from kontor.api.strict_json import NUL_REFUSED, JsonLimits, decode_json
 from kontor.errors import KontorError
 
 
@@ -64,9 +65,12 @@ class StrictJsonRoute(APIRoute):
         needs_principal = requirement is not None and requirement.permission is not None
 
         async def read_then_handle(request: Request) -> Response:
-            if needs_principal and _carries_body(request):
+            refused = _nul_in_url(request)
+            if needs_principal and (_carries_body(request) or refused):
                 assert requirement is not None
                 await run_in_threadpool(requirement.authorize, request)  # 401/403 come first
+            if refused:
+                raise RequestValidationError(refused)
             limits: RequestLimits = request.app.state.request_limits
             limit = self.body_limit(limits)
             declared = _content_length(request)
@@ -123,6 +127,17 @@ class _ReadRequest(Request):
         if not hasattr(self, "_json"):
             self._json = decode_json(self._body, self._limits.json)
         return self._json
+
+
+def _nul_in_url(request: Request) -> list[dict[str, Any]]:
+    """A refusal for each query or path parameter holding a NUL character (none can be stored)."""
+    parameters = [("query", name, value) for name, value in request.query_params.multi_items()]
+    parameters += [("path", name, str(value)) for name, value in request.path_params.items()]
+    return [
+        {"loc": (place, name), "msg": NUL_REFUSED, "type": "value_error"}
+        for place, name, value in parameters
+        if "\x00" in value or "\x00" in name
+    ]
 
 
 def _carries_body(request: Request) -> bool:

@@ -242,3 +242,17 @@ def test_a_caller_without_access_learns_nothing_from_how_their_body_is_answered(
     assert _problem(client.post(START, content=broken, headers=JSON), 422)
     assert _problem(client.post(START, content=oversized, headers=JSON), 413)
     assert _instances(client) == 0
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_nul_character_in_the_address_is_refused_naming_the_parameter(
+    client: TestClient,
+) -> None:
+    """No database stores NUL: a query or path parameter with one is a 422, not a failed query."""
+    for path in ("/api/audit/export", "/api/audit"):
+        problem = _problem(client.get(path, params={"entity_type": "a\x00b"}), 422)
+        assert [error["location"] for error in problem["errors"]] == ["query.entity_type"]
+    problem = _problem(client.get("/api/tasks/t%00x"), 422)
+    assert [error["location"] for error in problem["errors"]] == ["path.task_id"]
+    with TestClient(client.app) as anonymous:  # who may not read learns nothing more
+        assert _problem(anonymous.get("/api/audit", params={"entity_type": "\x00"}), 401)

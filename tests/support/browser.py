@@ -65,6 +65,15 @@ def sign_in(
     page.wait_for_url(f"{base}/")
 
 
+def follow(target: Any) -> None:
+    """Click a link (or a form's submit button) and wait until the page it opens has loaded.
+
+    Playwright's click returns once the navigation has started, while the old document may still
+    be shown; reading the page right after it would read the page being left."""
+    with target.page.expect_navigation():
+        target.click()
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """The serious and critical accessibility violations axe-core finds on the page."""
     if not AXE.exists():

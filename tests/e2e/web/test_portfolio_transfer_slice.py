@@ -14,7 +14,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from support.browser import add_user, axe_violations, require_browser, screenshot, sign_in
+from support.browser import add_user, axe_violations, follow, require_browser, screenshot, sign_in
 from support.gdv_files import household_file
 from support.messaging import WAIT_BOUND_SECONDS
 from support.server import KONTOR, Server, kontor_env, running_server
@@ -115,11 +115,17 @@ def run_on_selection(page: Any, texts: list[str], action: str) -> list[str]:
 
 
 def _chosen(page: Any, menu: Any, action: str) -> list[str]:
-    """Click ``action`` in the open menu; the results it brings (the previous ones cleared)."""
-    page.evaluate("document.querySelector('#action-results')?.replaceChildren()")
+    """Click ``action`` in the open menu; the results it brings (the previous ones cleared).
+
+    Returns once the table has been refreshed as well, so that the next step acts on its rows."""
+    page.evaluate(
+        "() => { document.querySelector('#action-results')?.replaceChildren();"
+        " document.querySelector('#table-area').dataset.stale = 'yes'; }"
+    )
     menu.get_by_role("button", name=action).click()
     results = page.locator("#action-results .result-list li")
     results.first.wait_for()
+    page.locator("#table-area:not([data-stale])").wait_for()
     return sorted(results.all_inner_texts())
 
 
@@ -157,10 +163,10 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
     base = server.base
     # the broker: Verträge → Zur Umdeckung hinzufügen (both, from the selection)
     sign_in(broker, base, *BROKER_USER)
-    broker.get_by_role("link", name="Umdeckung").first.click()
+    follow(broker.get_by_role("link", name="Umdeckung").first)
     entries = broker.locator(".tiles .tile-title").all_inner_texts()
     assert entries == ["Datenimport", "Verträge", "Umdeckung"]
-    broker.get_by_role("link", name="Verträge").click()
+    follow(broker.get_by_role("link", name="Verträge"))
     assert sorted(cells(broker, 3)) == ["HR-100234", "HR-100871"]
     assert cells(broker, 2) == ["Hausrat", "Hausrat"]
     assert status_of(broker, "HR-100234", "Beitrag") == "189,37 €"
@@ -187,11 +193,11 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
 
     # the underwriter: interest for one, information needed (with a remark) for the other
     sign_in(uw, base, *UNDERWRITER)
-    uw.get_by_role("link", name="Umdeckung").first.click()
+    follow(uw.get_by_role("link", name="Umdeckung").first)
     assert uw.locator(".tiles .tile-title").all_inner_texts() == [
         "Underwriter-App", "Zeichnungsvorgänge",
     ]  # fmt: skip
-    uw.get_by_role("link", name="Underwriter-App").click()
+    follow(uw.get_by_role("link", name="Underwriter-App"))
     assert sorted(cells(uw, 1)) == ["HR-100234", "HR-100871"]
     assert run_on_row(uw, "HR-100234", "Zeichnungsinteresse setzen") == ["HR-100234 – Erledigt."]
     asked = run_on_row(uw, "HR-100871", "Informationsbedarf melden", "Bitte Vorschäden angeben")
@@ -212,7 +218,7 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
     assert status_of(uw, "HR-100234") == "Beantragungswunsch"
     screenshot(uw, "transfer-underwriting-cases")
     assert axe_violations(uw) == []
-    uw.get_by_role("link", name="HR-100234").click()
+    follow(uw.get_by_role("link", name="HR-100234"))
     risk = uw.locator("dd", has_text="EFLSU").inner_text()
     assert risk == "EFLSU (Einbruchdiebstahl, Feuer, Leitungswasser, Sturm, Überspannung)"
     assert axe_violations(uw) == []
@@ -227,7 +233,7 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
     assert done == ["HR-100234 – Erledigt."]
     wait_for_status(broker, "HR-100234", "Gezeichnet")  # placed by the background run
     screenshot(broker, "transfer-requests")
-    broker.get_by_role("link", name="HR-100234").click()
+    follow(broker.get_by_role("link", name="HR-100234"))
     protocol = " ".join(broker.locator("table").last.all_inner_texts())
     for status in ("Anfrage", "Zeichnungsinteresse", "Beantragungswunsch", "Akzeptiert",
                    "Beantragt", "Angenommen", "Gezeichnet"):  # fmt: skip
@@ -242,21 +248,21 @@ def test_the_broker_uploads_a_gdv_file_and_watches_its_run_to_step_9(
     upload = tmp_path / "bestand.gdv"
     upload.write_bytes(household_file(dt.date(2026, 11, 2), contracts=2))
     sign_in(page, server.base, *BROKER_USER)
-    page.get_by_role("link", name="Umdeckung").first.click()
-    page.get_by_role("link", name="Datenimport").click()
+    follow(page.get_by_role("link", name="Umdeckung").first)
+    follow(page.get_by_role("link", name="Datenimport"))
     page.get_by_label("GDV-Datei").set_input_files(str(upload))
     page.get_by_role("button", name="Hochladen").click()
     message = page.locator("#upload-result .message")
     message.wait_for()
     assert message.inner_text().startswith("Hochgeladen: bestand.gdv – Schritt 0/9")
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Zu den Importläufen").click()
+    follow(page.get_by_role("link", name="Zu den Importläufen"))
     wait_for_status(page, "bestand.gdv", "fertig", "Stand")  # the background runner's work
     assert status_of(page, "bestand.gdv", "Schritt").startswith("Schritt 9/9")
     assert status_of(page, "bestand.gdv", "Verträge neu") == "2"
     screenshot(page, "gdv-import-runs")
     assert axe_violations(page) == []
-    page.get_by_role("link", name="bestand.gdv").click()
+    follow(page.get_by_role("link", name="bestand.gdv"))
     contracts = page.locator("table").last.locator("tbody tr").all_inner_texts()
     assert [row.split("\t")[1] for row in contracts] == ["HR-1", "HR-2"]
     page.goto(f"{server.base}{APP}/contracts?q=erika")

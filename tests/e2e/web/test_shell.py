@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.browser import add_user, axe_violations, screenshot, sign_in
+from support.browser import add_user, axe_violations, follow, screenshot, sign_in
 from support.models import WAIT
 from support.server import OPERATOR_LOGIN, Server
 
@@ -51,7 +51,7 @@ def test_the_menu_shows_the_apps_the_users_groups_install(server: Server, page: 
     tiles = page.locator(".tiles").first.locator(".tile-title").all_inner_texts()
     assert tiles == ["Umdeckung", "Abrechnung"]
     screenshot(page, "menu")
-    page.get_by_role("link", name="Umdeckung").click()
+    follow(page.get_by_role("link", name="Umdeckung"))
     assert page.get_by_role("heading", level=1).inner_text() == "Umdeckung"
     assert axe_violations(page) == []
 
@@ -113,7 +113,7 @@ def test_the_profile_changes_the_password_and_lists_sessions_and_tokens(
 
 def test_the_case_list_is_reachable_from_the_menu_and_accessible(server: Server, page: Any) -> None:
     sign_in(page, server.base)
-    page.get_by_role("navigation").get_by_role("link", name="Vorgänge").click()
+    follow(page.get_by_role("navigation").get_by_role("link", name="Vorgänge"))
     assert page.get_by_role("heading", level=1).inner_text() == "Vorgänge"
     assert page.get_by_label("Offen/geschlossen").input_value() == "open"
     assert "Keine Einträge." in page.locator("#table-area").inner_text()

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from support.browser import axe_violations, create_task, due, operator_id, screenshot, sign_in
+from support.browser import (
+    axe_violations,
+    create_task,
+    due,
+    follow,
+    operator_id,
+    screenshot,
+    sign_in,
+)
 from support.server import Server
 
 
@@ -48,21 +56,21 @@ def test_search_is_kept_and_sorting_and_paging_work(
     assert names(page)[:2] == ["Prüfung Nr. 01", "Prüfung Nr. 02"]  # by due date
     assert page.locator(".total").inner_text() == str(len(tasks))
     assert len(names(page)) == 25
-    page.get_by_role("link", name="Weiter").click()
+    follow(page.get_by_role("link", name="Weiter"))
     assert names(page)[0] == "Prüfung Nr. 26"
-    page.get_by_role("link", name="Priorität").click()  # ascending
+    follow(page.get_by_role("link", name="Priorität"))  # ascending
     assert names(page)[0] == "Prüfung Nr. 01"
-    page.get_by_role("link", name="Priorität").click()  # descending
+    follow(page.get_by_role("link", name="Priorität"))  # descending
     assert names(page)[:3] == ["Rückfrage Makler A", "Rückfrage Makler B", "Rückfrage Makler C"]
     page.get_by_label("Suche in allen Spalten").fill("rückfrage")
-    page.get_by_role("button", name="Suchen").click()
+    follow(page.get_by_role("button", name="Suchen"))
     assert sorted(names(page)) == ["Rückfrage Makler A", "Rückfrage Makler B", "Rückfrage Makler C"]
     screenshot(page, "work-list")
     page.goto(f"{server.base}/tasks")  # later, without the search in the URL: it is kept
     assert page.get_by_label("Suche in allen Spalten").input_value() == "rückfrage"
     assert len(names(page)) == 3
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Suche löschen").click()
+    follow(page.get_by_role("link", name="Suche löschen"))
     assert len(names(page)) == 25
 
 

@@ -8,7 +8,7 @@ from kontor.rules.dmn.errors import (
     DmnModelError,
     DmnXmlError,
 )
-from kontor.rules.dmn.evaluator import evaluate_decision, evaluate_service
+from kontor.rules.dmn.evaluator import evaluate_decision, evaluate_many, evaluate_service
 from kontor.rules.dmn.explain import DecisionResult, Explanation, MatchedRule, TableTrace
 from kontor.rules.dmn.importer import load_dmn, load_dmn_files
 from kontor.rules.dmn.model import Definitions
@@ -27,6 +27,7 @@ __all__ = [
     "TableTrace",
     "check_model",
     "evaluate_decision",
+    "evaluate_many",
     "evaluate_service",
     "load_dmn",
     "load_dmn_files",

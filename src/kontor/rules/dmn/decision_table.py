@@ -42,6 +42,14 @@ def _fetcher(expression: LiteralExpression) -> Fetch:
     return lambda scope, warnings: compiled.evaluate(scope, warnings)
 
 
+def _plain_name(expression: LiteralExpression) -> str | None:
+    """The name an input expression reads when it is nothing but a name, else None."""
+    text = expression.text.strip()
+    if expression.compiled is None or text in _KEYWORDS or not _PLAIN_NAME.fullmatch(text):
+        return None
+    return text
+
+
 def _quick_kinds(dmn_type: DmnType) -> tuple[type, ...]:
     """Python types that surely conform to `dmn_type` (none known: check the slow way)."""
     return _KINDS.get(dmn_type.name, ()) if isinstance(dmn_type, BuiltinType) else ()
@@ -103,6 +111,7 @@ class CompiledTable:
             clause.label or clause.expression.text.strip() for clause in inputs
         )
         self.fetchers = tuple(_fetcher(clause.expression) for clause in inputs)
+        self.input_names = tuple(_plain_name(clause.expression) for clause in inputs)
         self.typed_inputs = tuple(
             (position, input_type, _quick_kinds(input_type))
             for position, input_type in enumerate(input_types)
@@ -173,7 +182,7 @@ class CompiledTable:
         self, index: int, scope: Mapping[str, Any], warnings: list[Any], messages: list[DmnMessage]
     ) -> Any:
         """Output of rule `index`: a value for one output, a context for several."""
-        return self._outputs(self.rule_outputs[index], scope, warnings, messages)
+        return self.outputs_of(self.rule_outputs[index], scope, warnings, messages)
 
     def default_value(
         self, scope: Mapping[str, Any], warnings: list[Any], messages: list[DmnMessage]
@@ -181,15 +190,16 @@ class CompiledTable:
         """Default output (null unless defaultOutputEntry is given)."""
         if not self.has_defaults:
             return None
-        return self._outputs(self.defaults, scope, warnings, messages)
+        return self.outputs_of(self.defaults, scope, warnings, messages)
 
-    def _outputs(
+    def outputs_of(
         self,
         cells: Sequence[OutputCell],
         scope: Mapping[str, Any],
         warnings: list[Any],
         messages: list[DmnMessage],
     ) -> Any:
+        """Values of output `cells`: a value for one output, a context for several."""
         if self.single_output:
             value = cells[0].evaluate(scope, warnings)
             return self._checked(0, value, scope, warnings, messages) if self.checks else value

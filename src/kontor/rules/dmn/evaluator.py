@@ -9,6 +9,7 @@ from kontor.rules.dmn import feel_bridge
 from kontor.rules.dmn.boxed_eval import evaluate_expression, make_closure, resolve_type
 from kontor.rules.dmn.errors import DmnMessage
 from kontor.rules.dmn.explain import DecisionResult, Explanation, TableTrace
+from kontor.rules.dmn.fast_decision import fast_plan
 from kontor.rules.dmn.model import (
     BusinessKnowledgeModel,
     Decision,
@@ -21,6 +22,7 @@ from kontor.rules.dmn.model import (
 from kontor.rules.dmn.typerefs import ANY, FunctionType, coerce
 
 _MISSING = object()
+_NO_INPUTS: Mapping[str, Any] = {}
 Key = tuple[str, str]
 
 
@@ -358,6 +360,12 @@ def evaluate_decision(
     `limits` (FEEL's EvaluationLimits) bound the whole evaluation; strict ones make an
     exceeded budget raise EvaluationBudgetExceeded instead of giving null and a warning.
     """
+    if not explain and imported_inputs is None:
+        fast = fast_plan(model, decision)
+        if fast is not None:
+            result = fast(inputs or _NO_INPUTS)
+            if result is not None:
+                return result
     run = Evaluation(model, inputs or {}, imported_inputs, explain, limits=limits)
     element = model.find(decision)
     if isinstance(element, DecisionService):
@@ -367,6 +375,30 @@ def evaluate_decision(
         run.error(f"no decision named {decision!r}", model.name)
         return _result(run, None)
     return _result(run, run.decision_value(model, element))
+
+
+def evaluate_many(
+    model: Definitions,
+    decision: str,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    explain: bool = False,
+    limits: Any = None,
+) -> list[DecisionResult]:
+    """Evaluate one decision for many input records (bulk callers: imports, campaigns).
+
+    The decision is looked up and its plan chosen once; each record is evaluated on its own
+    (its own messages and budget), exactly as `evaluate_decision` would.
+    """
+    fast = None if explain else fast_plan(model, decision)
+    results: list[DecisionResult] = []
+    append = results.append
+    for record in records:
+        result = None if fast is None else fast(record)
+        if result is None:
+            result = evaluate_decision(model, decision, record, explain=explain, limits=limits)
+        append(result)
+    return results
 
 
 def evaluate_service(

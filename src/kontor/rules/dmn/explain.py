@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from kontor.rules.dmn.errors import DmnMessage
 
@@ -65,9 +65,12 @@ class Explanation:
         }
 
 
-@dataclass(frozen=True)
-class DecisionResult:
-    """Value of the requested decision, messages raised while evaluating, optional explanation."""
+class DecisionResult(NamedTuple):
+    """Value of the requested decision, messages raised while evaluating, optional explanation.
+
+    A named tuple rather than a frozen dataclass: it is built once per evaluation, and a
+    tuple is built several times faster (it shows on the decision-table hot path).
+    """
 
     value: Any
     messages: tuple[DmnMessage, ...] = ()

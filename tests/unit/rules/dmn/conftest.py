@@ -1,4 +1,4 @@
-"""Shared helpers for the DMN unit tests: a FEEL-availability guard and a model builder."""
+"""Shared helpers for the DMN unit tests: a FEEL-availability check and a model builder."""
 
 from __future__ import annotations
 
@@ -12,20 +12,13 @@ from kontor.rules.dmn import Definitions, load_dmn
 DMN15 = "https://www.omg.org/spec/DMN/20230324/MODEL/"
 
 
-def _feel_ready() -> bool:
-    try:
-        module = importlib.import_module("kontor.rules.feel")
-    except ImportError:
-        return False
-    needed = ("compile_expression", "compile_unary_tests", "FeelFunction", "to_feel", "parse_type")
-    return all(hasattr(module, name) for name in needed)
-
-
 @pytest.fixture
 def feel() -> None:
-    """Skip tests that evaluate FEEL while the FEEL engine is not importable yet."""
-    if not _feel_ready():
-        pytest.skip("kontor.rules.feel is not available yet")
+    """The FEEL engine is part of Kontor: its absence fails the tests that need it."""
+    module = importlib.import_module("kontor.rules.feel")
+    needed = ("compile_expression", "compile_unary_tests", "FeelFunction", "to_feel", "parse_type")
+    missing = [name for name in needed if not hasattr(module, name)]
+    assert not missing, f"kontor.rules.feel lacks {missing}"
 
 
 def definitions(body: str, namespace: str = DMN15) -> str:

@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kontor.rules import feel
 from kontor.rules.dmn.feel_texts import constant_expression
 from kontor.rules.dmn.simple_tests import compile_simple_tests
-
-feel = pytest.importorskip("kontor.rules.feel")
 
 TESTS = [
     '"motor"',

@@ -5,12 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from kontor.rules.dmn.tck import run_tck
 from kontor.rules.dmn.tck.compare import numbers_match, values_match
-
-pytest.importorskip("kontor.rules.feel")
 
 MODEL = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="m" namespace="urn:m">

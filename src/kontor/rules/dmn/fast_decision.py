@@ -27,13 +27,13 @@ _PLANS_KEY = "\x00fast"  # cannot collide with the labels the evaluator caches p
 
 def fast_plan(model: Definitions, name: str) -> FastPlan | None:
     """The fast evaluator of decision `name` (cached on the model), or None if it has none."""
-    plans = model.plans.get(_PLANS_KEY)
+    plans: dict[str, FastPlan | str] | None = model.plans.get(_PLANS_KEY)
     if plans is None:
         plans = model.plans[_PLANS_KEY] = {}
     plan = plans.get(name)
     if plan is None:
         plan = plans[name] = _build(model, name) or _NO_PLAN
-    return None if plan is _NO_PLAN else plan  # type: ignore[no-any-return]
+    return None if isinstance(plan, str) else plan
 
 
 def _build(model: Definitions, name: str) -> FastPlan | None:

@@ -27,6 +27,7 @@ class TypeRegistry:
         self._definitions = item_definitions
         self._imported = imported
         self._resolved: dict[str, DmnType] = {}
+        self._by_ref: dict[str, DmnType] = {}  # typeRef text as written -> type
         self._in_progress: set[str] = set()
         self.unknown: list[str] = []
 
@@ -34,11 +35,15 @@ class TypeRegistry:
         """Return the type for `type_ref` (Any for none or unknown names)."""
         if not type_ref:
             return ANY
+        known = self._by_ref.get(type_ref)
+        if known is not None:
+            return known  # the hot path: a typeRef text seen before
         name = type_ref.strip()
         prefix, colon, local = name.partition(":")
         if colon and local in self._definitions and " " not in prefix:
             name = local  # DMN 1.1 QName such as tns:tPerson
         if name in self._resolved:
+            self._by_ref[type_ref] = self._resolved[name]
             return self._resolved[name]
         if name in self._definitions:
             if name in self._in_progress:  # recursive type: stop checking at the cycle
@@ -51,6 +56,7 @@ class TypeRegistry:
         else:
             result = self._resolve_external(name)
         self._resolved[name] = result
+        self._by_ref[type_ref] = result
         return result
 
     def all_types(self) -> dict[str, DmnType]:

@@ -360,10 +360,10 @@ def evaluate_decision(
     `limits` (FEEL's EvaluationLimits) bound the whole evaluation; strict ones make an
     exceeded budget raise EvaluationBudgetExceeded instead of giving null and a warning.
     """
-    if not explain and imported_inputs is None:
+    if imported_inputs is None:
         fast = fast_plan(model, decision)
         if fast is not None:
-            result = fast(inputs or _NO_INPUTS)
+            result = fast(inputs or _NO_INPUTS, explain)
             if result is not None:
                 return result
     run = Evaluation(model, inputs or {}, imported_inputs, explain, limits=limits)
@@ -390,11 +390,11 @@ def evaluate_many(
     The decision is looked up and its plan chosen once; each record is evaluated on its own
     (its own messages and budget), exactly as `evaluate_decision` would.
     """
-    fast = None if explain else fast_plan(model, decision)
+    fast = fast_plan(model, decision)
     results: list[DecisionResult] = []
     append = results.append
     for record in records:
-        result = None if fast is None else fast(record)
+        result = None if fast is None else fast(record, explain)
         if result is None:
             result = evaluate_decision(model, decision, record, explain=explain, limits=limits)
         append(result)

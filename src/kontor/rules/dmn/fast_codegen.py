@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,19 @@ from kontor.rules.dmn.explain import DecisionResult
 from kontor.rules.dmn.table_columns import BooleanColumn, Column, NumberColumn, StringColumn
 from kontor.rules.feel.numbers import to_feel_number
 
-FastPlan = Callable[[Mapping[str, Any]], DecisionResult | None]
+FastPlan = Callable[[Mapping[str, Any], bool], DecisionResult | None]
+Explainer = Callable[[Any, int, tuple[Any, ...]], DecisionResult]
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Per rule the table's row and the decision's final value; the same for no match."""
+
+    rows: list[Any]
+    values: list[Any]
+    default_row: Any
+    default: Any
+
 
 SLOW = object()  # a result that needs the general path
 _EXACT_INTEGERS = 10**34  # integers below 34 digits are decimal128 numbers as they are
@@ -27,10 +40,15 @@ _EXACT_INTEGERS = 10**34  # integers below 34 digits are decimal128 numbers as t
 def compile_plan(
     table: CompiledTable,
     kinds: dict[str, set[str]],
-    results: tuple[list[Any], list[Any], Any],
+    outcomes: Outcomes,
+    explained: Explainer,
 ) -> FastPlan:
-    """Generate the evaluator: inputs → rule bitmask → hit policy → precomputed result."""
-    rows, values, default = results
+    """Generate the evaluator: inputs → rule bitmask → hit policy → precomputed result.
+
+    Called with explain=True it hands the result, the matched rules and the input values to
+    `explained`, which builds the explanation the general path would give.
+    """
+    rows, values, default = outcomes.rows, outcomes.values, outcomes.default
     namespace: dict[str, Any] = {
         "every_rule": table.all_rules,
         "bisect_left": bisect_left,
@@ -42,6 +60,7 @@ def compile_plan(
         "values": values,
         "default": default,
         "same_rows": _same_rows_of(rows) if table.hit_policy == "ANY" else None,
+        "explained": explained,
     }
     columns_of: dict[str, list[tuple[int, Column]]] = {name: [] for name in kinds}
     for column in table.columns:
@@ -49,14 +68,22 @@ def compile_plan(
         assert name is not None  # checked by the caller
         columns_of[name].append((column.position, column))
         _column_values(namespace, column.position, column)
-    lines = ["def evaluate(inputs):", "    get = inputs.get", "    candidates = every_rule"]
+    lines = [
+        "def evaluate(inputs, explain=False):",
+        "    get = inputs.get",
+        "    candidates = every_rule",
+    ]
     for number, (name, accepted) in enumerate(kinds.items()):
         namespace[f"name_{number}"] = name
         lines.extend(_input_lines(number, accepted, columns_of[name]))
+        lines.append(f"    value_{number} = raw")
     lines.extend(_policy_lines(table.hit_policy))
     if any(type(value) is dict for value in [*values, default]):
         lines.append("    if type(value) is dict:")
         lines.append("        value = dict(value)")  # each caller gets its own context
+    lines.append("    if explain:")
+    seen = ", ".join(f"value_{number}" for number in range(len(kinds)))
+    lines.append(f"        return explained(value, candidates, ({seen},))")
     lines.append("    return Result(value)")
     code = compile("\n".join(lines) + "\n", "<kontor decision table>", "exec")
     exec(code, namespace)  # noqa: S102 - fixed fragments only, see the module docstring

@@ -13,8 +13,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from kontor.rules.dmn.decision_table import CompiledTable, OutputCell
-from kontor.rules.dmn.fast_codegen import SLOW, FastPlan, compile_plan
+from kontor.rules.dmn.decision_table import CompiledTable, OutputCell, rule_indexes
+from kontor.rules.dmn.explain import DecisionResult, Explanation, MatchedRule, TableTrace
+from kontor.rules.dmn.fast_codegen import SLOW, Explainer, FastPlan, Outcomes, compile_plan
 from kontor.rules.dmn.model import Decision, DecisionTable, Definitions, InputData
 from kontor.rules.dmn.table_columns import BooleanColumn, NumberColumn, StringColumn
 from kontor.rules.dmn.typerefs import ANY, BuiltinType, DmnType
@@ -54,7 +55,8 @@ def _build(model: Definitions, name: str) -> FastPlan | None:
     kinds = _input_kinds(model, decision, table)
     if kinds is None:
         return None
-    return compile_plan(table, kinds, _results(model, decision, table))
+    outcomes = _results(model, decision, table)
+    return compile_plan(table, kinds, outcomes, _explainer(decision, table, list(kinds), outcomes))
 
 
 def _input_kinds(
@@ -101,10 +103,8 @@ def _accepted(input_type: DmnType) -> set[str] | None:
     return None
 
 
-def _results(
-    model: Definitions, decision: Decision, table: CompiledTable
-) -> tuple[list[Any], list[Any], Any]:
-    """Per rule its table row and its final decision value; the default's value last."""
+def _results(model: Definitions, decision: Decision, table: CompiledTable) -> Outcomes:
+    """Per rule its table row and its final decision value, computed once."""
     from kontor.rules.dmn.evaluator import Evaluation  # the evaluator imports this module
 
     def final(cells: tuple[OutputCell, ...] | None) -> tuple[Any, Any]:
@@ -126,5 +126,42 @@ def _results(
         row, value = final(cells)
         rows.append(row)
         values.append(value)
-    _, default = final(table.defaults if table.has_defaults else None)
-    return rows, values, default
+    default_row, default = final(table.defaults if table.has_defaults else None)
+    return Outcomes(rows, values, default_row, default)
+
+
+def _explainer(
+    decision: Decision, table: CompiledTable, names: list[str], outcomes: Outcomes
+) -> Explainer:
+    """Build the explanation the general path gives, from what the fast path saw."""
+    reads = [names.index(name or "") for name in table.input_names]
+
+    def explained(value: Any, matched: int, seen: tuple[Any, ...]) -> DecisionResult:
+        values = [Decimal(raw) if type(raw) is int else raw for raw in seen]
+        indexes = rule_indexes(matched)
+        row = outcomes.default_row if not indexes else outcomes.rows[indexes[0]]
+        trace = TableTrace(
+            table.owner,
+            table.table_id,
+            table.hit_policy,
+            tuple(
+                (label, values[read]) for label, read in zip(table.input_labels, reads, strict=True)
+            ),
+            tuple(MatchedRule(index, table.rule_ids[index]) for index in indexes),
+            dict(row) if type(row) is dict else row,
+        )
+        return DecisionResult(value, (), Explanation({decision.name: value}, [trace], []))
+
+    return explained
+
+
+def disable_fast_plans(model: Definitions) -> None:
+    """Evaluate `model` on the general path only (for comparisons in tests and diagnosis)."""
+    model.plans[_PLANS_KEY] = _Disabled()
+
+
+class _Disabled(dict[str, Any]):
+    """A plan cache that answers "no plan" for every decision."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return _NO_PLAN

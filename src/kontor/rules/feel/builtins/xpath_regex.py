@@ -1,4 +1,7 @@
-"""Translation of XML Schema / XPath regular expressions and flags to Python regexes.
+"""XPath regular expressions and flags as Python regexes.
+
+The translation of the XPath/XML Schema syntax (character classes, Unicode categories and
+blocks, dot and anchors, the x flag) is elementpath's, a maintained XPath implementation.
 
 Matching uses the `regex` package rather than `re` because it can stop a match after a
 timeout: a pattern that backtracks catastrophically ends with the evaluation's time budget
@@ -13,21 +16,15 @@ from functools import lru_cache
 from typing import Any
 
 import regex
+from elementpath.regex import RegexError, translate_pattern
 
 from kontor.rules.feel.errors import FeelDataError
 from kontor.rules.feel.limits import RUNNING
 
 _FLAG_BITS = {"s": regex.DOTALL, "m": regex.MULTILINE, "i": regex.IGNORECASE}
-# Unicode categories Python's re lacks; common ones are mapped to equivalent classes.
-_CATEGORY_CLASSES = {
-    "L": r"[^\W\d_]",
-    "Lu": r"[A-ZÀ-ÖØ-Þ]",
-    "Ll": r"[a-zß-öø-ÿ]",
-    "N": r"\d",
-    "Nd": r"\d",
-    "P": r"[!-/:-@\[-`{-~¡-¿]",
-    "IsBasicLatin": r"[\x00-\x7f]",
-}
+# The translation reads flags as Python's re module spells them. XPath's x flag is not
+# re.VERBOSE (where # starts a comment): its whitespace is removed before translating.
+_TRANSLATION_FLAGS = {"s": re.DOTALL, "m": re.MULTILINE, "i": re.IGNORECASE}
 
 
 def _invalid(message: str) -> FeelDataError:
@@ -47,104 +44,6 @@ def _strip_whitespace(pattern: str) -> str:
         if depth or char not in " \t\n\r":
             result.append(char)
     return "".join(result)
-
-
-def _translate(pattern: str, dot_all: bool, multiline: bool) -> str:
-    out: list[str] = []
-    index = 0
-    length = len(pattern)
-    while index < length:
-        char = pattern[index]
-        if char == "\\":
-            if index + 1 >= length:
-                raise _invalid("pattern ends with a backslash")
-            escape = pattern[index + 1]
-            if escape in "pP":
-                out.append(_category(pattern, index, False))
-                index = pattern.index("}", index) + 1
-                continue
-            if escape in "iIcC":
-                raise _invalid(f"\\{escape} is not supported")
-            if escape == "0":
-                raise _invalid("\\0 is not a valid escape")
-            out.append(pattern[index : index + 2])
-            index += 2
-            continue
-        if char == "[":
-            translated, index = _character_class(pattern, index)
-            out.append(translated)
-            continue
-        if char == "(" and pattern.startswith("(?", index) and not pattern.startswith("(?:", index):
-            raise _invalid("(? groups are not XPath syntax")
-        if char == "$":
-            # Without flag m, XPath '$' matches only at the very end.
-            out.append("$" if multiline else r"\Z")
-        elif char == "." and not dot_all:
-            out.append("[^\\n\\r]")
-        elif char == "{" and not re.match(r"\{\d+(,\d*)?\}", pattern[index:]):
-            raise _invalid("invalid quantifier")
-        else:
-            out.append(char)
-        index += 1
-    return "".join(out)
-
-
-def _character_class(pattern: str, start: int) -> tuple[str, int]:
-    """Translate `[...]` starting at `start`, including XPath subtraction `[a-z-[aeiou]]`."""
-    index = start + 1
-    body: list[str] = []
-    if pattern.startswith("^", index):
-        body.append("^")
-        index += 1
-    if pattern.startswith("]", index):
-        raise _invalid("empty character class")
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            escape = pattern[index + 1 : index + 2]
-            if escape.isdigit():
-                raise _invalid("back-references are not allowed in character classes")
-            if escape in ("p", "P"):
-                body.append(_category(pattern, index, True))
-                index = pattern.index("}", index) + 1
-                continue
-            body.append(pattern[index : index + 2])
-            index += 2
-        elif char == "-" and pattern.startswith("[", index + 1):
-            subtracted, index = _character_class(pattern, index + 1)
-            if not pattern.startswith("]", index):
-                raise _invalid("character class subtraction must end the class")
-            return f"(?:(?!{subtracted})[{''.join(body)}])", index + 1
-        elif char == "[":
-            body.append("\\[")
-            index += 1
-        elif char == "]":
-            return "[" + "".join(body) + "]", index + 1
-        else:
-            body.append(char)
-            index += 1
-    raise _invalid("unterminated character class")
-
-
-def _category(pattern: str, index: int, in_class: bool) -> str:
-    close = pattern.find("}", index)
-    if not pattern.startswith("{", index + 2) or close < 0:
-        raise _invalid("malformed \\p escape")
-    name = pattern[index + 3 : close]
-    translated = _CATEGORY_CLASSES.get(name)
-    if translated is None:
-        raise _invalid(f"unicode category {name} is not supported")
-    if in_class and translated.startswith("["):
-        if pattern[index + 1] == "P" or translated.startswith("[^"):
-            raise _invalid(f"\\P{{{name}}} inside a character class is not supported")
-        return translated[1:-1]
-    if pattern[index + 1] == "P":
-        if translated.startswith("[^"):
-            return "[" + translated[2:]
-        if translated.startswith("["):
-            return "[^" + translated[1:]
-        return translated.upper()
-    return translated
 
 
 class TimedPattern:
@@ -203,10 +102,14 @@ def compile_xpath(pattern: str, flags: str | None = None) -> TimedPattern:
         return TimedPattern(regex.compile(regex.escape(pattern), bits))
     if "x" in flags:
         pattern = _strip_whitespace(pattern)
-    translated = _translate(pattern, "s" in flags, "m" in flags)
+    translation_flags = 0
+    for flag in flags:
+        translation_flags |= _TRANSLATION_FLAGS.get(flag, 0)
     try:
+        # XPath 2.0 regexes: XSD syntax plus back-references, lazy quantifiers and anchors
+        translated = translate_pattern(pattern, translation_flags, "1.1")
         return TimedPattern(regex.compile(translated, bits))
-    except regex.error as error:
+    except (RegexError, regex.error) as error:
         raise _invalid(f"invalid pattern {pattern!r}: {error}") from error
 
 

@@ -57,6 +57,8 @@ def compile_plan(
         "Decimal": Decimal,
         "SLOW": SLOW,
         "Result": DecisionResult,
+        "new_tuple": tuple.__new__,  # DecisionResult without its Python-level __new__
+        "NO_MESSAGES": (),
         "values": values,
         "default": default,
         "same_rows": _same_rows_of(rows) if table.hit_policy == "ANY" else None,
@@ -84,7 +86,7 @@ def compile_plan(
     lines.append("    if explain:")
     seen = ", ".join(f"value_{number}" for number in range(len(kinds)))
     lines.append(f"        return explained(value, candidates, ({seen},))")
-    lines.append("    return Result(value)")
+    lines.append("    return new_tuple(Result, (value, NO_MESSAGES, None))")
     code = compile("\n".join(lines) + "\n", "<kontor decision table>", "exec")
     exec(code, namespace)  # noqa: S102 - fixed fragments only, see the module docstring
     evaluate: FastPlan = namespace["evaluate"]
@@ -115,11 +117,12 @@ def _input_lines(number: int, accepted: set[str], columns: list[tuple[int, Colum
         lines.append("    elif kind is bool:")
         lines.extend(_masks(columns, "boolean"))
     if "number" in accepted:
+        lines.append("    elif kind is int and -EXACT < raw < EXACT:")
+        lines.extend(_masks(columns, "number"))
         lines.append("    elif kind is int or kind is Decimal or kind is float:")
-        lines.append("        if kind is not int or not -EXACT < raw < EXACT:")
-        lines.append("            raw = to_number(raw)")
-        lines.append("            if raw is None:")
-        lines.append("                return None")
+        lines.append("        raw = to_number(raw)")
+        lines.append("        if raw is None:")
+        lines.append("            return None")
         lines.extend(_masks(columns, "number"))
     lines.append("    else:")
     lines.append("        return None")

@@ -4,8 +4,9 @@ A decision whose logic is a decision table over its own input data, whose input 
 all indexed (string lists, numbers, booleans) and whose outputs are constants, is evaluated
 without building an `Evaluation`: the caller's values go straight into the column indexes and
 the hit policy picks a result that was computed (with its type checks) when the plan was built.
-Any value the plan cannot take as it is (a float, a wrong type, several UNIQUE hits) returns
-None, and the caller takes the general path, so both paths always give the same result.
+Any value the plan cannot take as it is (a wrong type, a number beyond decimal128, several
+UNIQUE hits) returns None, and the caller takes the general path, so both paths always give the
+same result. Asked for an explanation, the plan builds the same one the general path would.
 """
 
 from __future__ import annotations

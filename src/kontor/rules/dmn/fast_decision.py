@@ -18,7 +18,13 @@ from kontor.rules.dmn.decision_table import CompiledTable, OutputCell, rule_inde
 from kontor.rules.dmn.explain import DecisionResult, Explanation, MatchedRule, TableTrace
 from kontor.rules.dmn.fast_codegen import SLOW, Explainer, FastPlan, Outcomes, compile_plan
 from kontor.rules.dmn.model import Decision, DecisionTable, Definitions, InputData
-from kontor.rules.dmn.table_columns import BooleanColumn, NumberColumn, StringColumn
+from kontor.rules.dmn.table_columns import (
+    BooleanColumn,
+    Column,
+    GenericColumn,
+    NumberColumn,
+    StringColumn,
+)
 from kontor.rules.dmn.typerefs import ANY, BuiltinType, DmnType
 
 _INDEXED = (StringColumn, NumberColumn, BooleanColumn)
@@ -51,13 +57,18 @@ def _build(model: Definitions, name: str) -> FastPlan | None:
         return None  # allowed output values may name inputs: checked per evaluation
     if not decision.required_inputs:
         return None  # the decision reads the caller's raw data: leave it to the general path
-    if not all(isinstance(column, _INDEXED) for column in table.columns):
+    if not all(_indexed(column) for column in table.columns):
         return None
     kinds = _input_kinds(model, decision, table)
     if kinds is None:
         return None
     outcomes = _results(model, decision, table)
     return compile_plan(table, kinds, outcomes, _explainer(decision, table, list(kinds), outcomes))
+
+
+def _indexed(column: Column) -> bool:
+    """Columns answered by lookup; a FEEL column without tests (all "-") matches any value."""
+    return isinstance(column, _INDEXED) or (isinstance(column, GenericColumn) and not column.tests)
 
 
 def _input_kinds(

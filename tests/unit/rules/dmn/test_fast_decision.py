@@ -71,6 +71,9 @@ MODELS = {
     "any": _table("ANY"),
     "untyped kind": _table("FIRST", kind_type="Any"),
     "amount as string": _table("FIRST", amount_type="string"),
+    "urgent ignored": _table("FIRST")
+    .replace("<text>true</text>", "<text>-</text>")
+    .replace("<text>false</text>", "<text>-</text>"),
 }
 
 

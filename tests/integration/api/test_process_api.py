@@ -13,19 +13,11 @@ from sqlalchemy import Engine
 
 from kontor.api import create_app
 from kontor.bootstrap import Kontor
-from kontor.messaging import Command, FakeClock, HandlerRegistry, MessageError
+from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, TenantKind
 from kontor.process import (
-    CancelInstance,
     CompleteUserTask,
-    MigrateInstances,
-    ModifyInstance,
-    ResolveIncident,
-    ResumeInstance,
-    SetVariables,
-    SuspendInstance,
 )
-from kontor.process import register as register_process_handlers
 from support.backends import BACKENDS
 from support.identity import TEST_TENANT, api_caller
 from support.kontor_app import kontor_on
@@ -56,23 +48,6 @@ BROKEN = f"""{HEAD}
   </bpmn:process>
 </bpmn:definitions>"""
 XML = {"content-type": "application/xml"}
-
-
-def _handled(command: type[Command]) -> bool:
-    registry = HandlerRegistry()
-    register_process_handlers(registry)
-    try:
-        registry.command_handler(command.type_name)
-    except MessageError:
-        return False
-    return True
-
-
-def needs_handler(command: type[Command]) -> pytest.MarkDecorator:
-    """Skip until the process engine handles ``command``."""
-    return pytest.mark.skipif(
-        not _handled(command), reason=f"no handler for {command.type_name} registered yet"
-    )
 
 
 @pytest.fixture
@@ -225,9 +200,6 @@ def test_messages_reach_the_waiting_instance_and_signals_every_one(client: TestC
     assert client.get(f"/api/process/instances/{first}").json()["status"] == "completed"
 
 
-@needs_handler(SuspendInstance)
-@needs_handler(ResumeInstance)
-@needs_handler(SetVariables)
 def test_suspend_resume_and_set_variables_name_the_actor(client: TestClient) -> None:
     _deploy(client)
     instance = _start(client)["instance_id"]
@@ -248,7 +220,6 @@ def test_suspend_resume_and_set_variables_name_the_actor(client: TestClient) -> 
     assert (change["value"], change["removed"]) == (99, False)
 
 
-@needs_handler(CancelInstance)
 def test_cancel_ends_the_instance(client: TestClient) -> None:
     _deploy(client)
     instance = _start(client)["instance_id"]
@@ -271,7 +242,6 @@ WRAPPER = f"""{HEAD}
 </bpmn:definitions>"""
 
 
-@needs_handler(CancelInstance)
 def test_cancelling_a_called_instance_is_refused_naming_the_root(client: TestClient) -> None:
     _deploy(client)
     _deploy(client, WRAPPER)
@@ -291,7 +261,6 @@ def test_cancelling_a_called_instance_is_refused_naming_the_root(client: TestCli
     assert shown["status"] == "terminated"
 
 
-@needs_handler(ModifyInstance)
 def test_modify_moves_the_token(client: TestClient) -> None:
     _deploy(client)
     instance = _start(client)["instance_id"]
@@ -312,7 +281,6 @@ def test_modify_moves_the_token(client: TestClient) -> None:
     assert "Nowhere" in unknown.json()["detail"]
 
 
-@needs_handler(MigrateInstances)
 def test_migration_reports_in_a_dry_run_and_moves_for_real(client: TestClient) -> None:
     _deploy(client)
     instance = _start(client)["instance_id"]
@@ -328,7 +296,6 @@ def test_migration_reports_in_a_dry_run_and_moves_for_real(client: TestClient) -
     assert shown["definition_version"] == 2
 
 
-@needs_handler(ResolveIncident)
 def test_resolving_an_incident_offers_the_job_again(client: TestClient, kontor: Kontor) -> None:
     _deploy(client)
     started = _start(client)

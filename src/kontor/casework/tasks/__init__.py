@@ -5,7 +5,14 @@ from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker, T
 from kontor.casework.tasks.handlers import register
 from kontor.casework.tasks.messages import CreateTask, NewTaskFields, WorkOnTask
 from kontor.casework.tasks.operations import OPERATIONS
-from kontor.casework.tasks.queries import Sort, TaskFilter, TaskQueries, View, Viewer
+from kontor.casework.tasks.queries import (
+    Sort,
+    TaskCount,
+    TaskFilter,
+    TaskQueries,
+    View,
+    Viewer,
+)
 from kontor.casework.tasks.store import TaskStore
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "NotTaskWorker",
     "Sort",
     "Task",
+    "TaskCount",
     "TaskFilter",
     "TaskNotFound",
     "TaskQueries",

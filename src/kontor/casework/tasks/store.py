@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from kontor.casework.tasks.domain import HistoryEntry, Task, TaskState
+from kontor.casework.tasks.domain import FINAL_STATES, HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import TaskNotFound
 from kontor.casework.tasks.tables import task_candidates, task_history, tasks
 from kontor.casework.tasks.trail import to_case_timeline
@@ -15,9 +16,11 @@ from kontor.errors import Conflict
 
 _SCALARS = (
     "name", "description", "owner", "assignee", "priority", "due_at", "follow_up_at",
-    "form_key", "case_id", "delegation", "outcome", "process_instance_id", "process_task_id",
+    "form_key", "form_version", "case_id", "delegation", "outcome", "process_instance_id", "process_task_id",
     "created_by", "created_at",
 )  # fmt: skip
+NO_DUE_DATE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+"""The due date undated tasks sort by: last."""
 
 
 class ConcurrentTaskChange(Conflict):
@@ -134,13 +137,25 @@ class TaskStore:
         rows = [("user", user) for user in task.candidate_users]
         rows += [("group", group) for group in task.candidate_groups]
         if rows:
+            order = queue_order(task)
             self.connection.execute(
                 insert(task_candidates),
                 [
-                    {"task_id": task.id, "tenant_id": self.tenant_id, "kind": k, "identity": i}
+                    {"task_id": task.id, "tenant_id": self.tenant_id, "kind": k, "identity": i,
+                     **order}
                     for k, i in dict.fromkeys(rows)
-                ],
+                ],  # fmt: skip
             )
+
+
+def queue_order(task: Task) -> dict[str, Any]:
+    """What a candidate row keeps of its task: whether it is open and its sort keys."""
+    return {
+        "is_open": task.state not in FINAL_STATES,
+        "due_key": task.due_at or NO_DUE_DATE,
+        "priority_order": -task.priority,
+        "created_at": task.created_at,
+    }
 
 
 def _task(row: RowMapping, candidates: list[tuple[str, str]]) -> Task:

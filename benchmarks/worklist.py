@@ -60,8 +60,11 @@ SELECT 't' || n, :tenant, 'Schaden prüfen ' || (n % 20),
        '{}'::jsonb, '{}'::jsonb, 'c' || (1 + n % :cases), :start, :start, 1
 FROM generate_series(1, :tasks) AS n;
 
-INSERT INTO task_candidates (task_id, kind, identity, tenant_id)
-SELECT 't' || n, 'group', 'g' || (n % :groups), :tenant FROM generate_series(1, :tasks) AS n;
+INSERT INTO task_candidates (task_id, kind, identity, tenant_id, is_open, due_key,
+                             priority_order, created_at)
+SELECT task_id, 'group', 'g' || (substr(task_id, 2)::int % :groups), tenant_id, true, due_at,
+       -priority, created_at
+FROM tasks WHERE tenant_id = :tenant;
 """
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kontor import contracts
-from kontor.casework.forms.service import check_form_data
+from kontor.casework.forms.service import check_form_data, current_form_version
 from kontor.casework.tasks.completion_rules import register_completion_rules
 from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.casework.tasks.deadlines import after_change, after_create, settle
@@ -79,6 +79,9 @@ class NewTasks:
         **details: Any,
     ) -> Task:
         store = TaskStore(uow.connection, task.tenant_id)
+        if task.form_key is not None:  # the form as it is now, whatever is deployed later
+            version = current_form_version(uow.connection, task.tenant_id, task.form_key)
+            task = dataclasses.replace(task, form_version=version)
         store.add(task, HistoryEntry("create", actor, task.created_at, task.state, details=details))
         routed = self.routing.route(uow, task) if self.routing is not None else None
         revision = 1

@@ -141,8 +141,13 @@ class TaskStore:
             self.connection.execute(
                 insert(task_candidates),
                 [
-                    {"task_id": task.id, "tenant_id": self.tenant_id, "kind": k, "identity": i,
-                     **order}
+                    {
+                        "task_id": task.id,
+                        "tenant_id": self.tenant_id,
+                        "kind": k,
+                        "identity": i,
+                        **order,
+                    }
                     for k, i in dict.fromkeys(rows)
                 ],  # fmt: skip
             )

@@ -72,10 +72,12 @@ def upgrade() -> None:
         )
     )
     op.drop_index("ix_task_candidates_identity", "task_candidates")
-    for name, key in (("due", "due_key"), ("priority", "priority_order"), ("created", "created_at")):
-        op.create_index(
-            f"ix_task_candidates_{name}", "task_candidates", [*_QUEUE, key, "task_id"]
-        )
+    for name, key in (
+        ("due", "due_key"),
+        ("priority", "priority_order"),
+        ("created", "created_at"),
+    ):
+        op.create_index(f"ix_task_candidates_{name}", "task_candidates", [*_QUEUE, key, "task_id"])
 
 
 def downgrade() -> None:

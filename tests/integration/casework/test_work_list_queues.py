@@ -144,6 +144,7 @@ def test_a_count_beyond_the_limit_is_an_estimate_said_to_be_one(kontor: Kontor) 
     assert (small.count, small.estimated) == (15, False)
     assert capped == 6  # counting stopped above the limit
     if kontor.bus.engine.dialect.name == "postgresql":
-        assert large.estimated and large.count >= 6
+        assert large.estimated
+        assert large.count >= 6
     else:  # the embedded store counts exactly
         assert (large.count, large.estimated) == (15, False)

@@ -120,7 +120,7 @@ def bulk_operation(
             arguments=arguments,
             actor_groups=sorted(caller.groups),
             as_manager=caller.has("tasks:manage"),
-        )  # fmt: skip
+        )
         for task_id in task_ids
     ]
     results = []

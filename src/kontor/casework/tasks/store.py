@@ -16,8 +16,8 @@ from kontor.errors import Conflict
 
 _SCALARS = (
     "name", "description", "owner", "assignee", "priority", "due_at", "follow_up_at",
-    "form_key", "form_version", "case_id", "delegation", "outcome", "process_instance_id", "process_task_id",
-    "created_by", "created_at",
+    "form_key", "form_version", "case_id", "delegation", "outcome", "process_instance_id",
+    "process_task_id", "created_by", "created_at",
 )  # fmt: skip
 NO_DUE_DATE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 """The due date undated tasks sort by: last."""
@@ -149,7 +149,7 @@ class TaskStore:
                         **order,
                     }
                     for k, i in dict.fromkeys(rows)
-                ],  # fmt: skip
+                ],
             )
 
 

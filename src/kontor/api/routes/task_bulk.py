@@ -2,8 +2,8 @@
 
 The selection is either task ids or every task matching a filter (a saved one, an inline
 condition tree and a view); at most ``KONTOR_TASK_BULK_MAX`` tasks per request. The tasks are
-worked on together and committed once; a task that refuses is undone alone (a savepoint each
-when one refuses) and reported in its place.
+worked on together in one transaction (``WorkOnTasks``); a task that refuses is left as it was
+and reported in its place.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kontor.casework.tasks import (
     TaskQueries,
     TaskState,
     View,
-    WorkOnTask,
+    WorkOnTasks,
 )
 from kontor.casework.tasks.filtering import TASK_FILTER_FIELDS
 from kontor.errors import InvalidInput, KontorError
@@ -111,27 +111,18 @@ def bulk_operation(
     _check(body.operation, arguments)
     kontor = kontor_of(request)
     task_ids = _selected(request, caller, body.selection, kontor.settings.task_bulk_max)
-    commands = [
-        WorkOnTask(
-            tenant_id=caller.tenant_id,
-            actor=caller.user_id,
-            task_id=task_id,
-            operation=body.operation,
-            arguments=arguments,
-            actor_groups=sorted(caller.groups),
-            as_manager=caller.has("tasks:manage"),
-        )
-        for task_id in task_ids
-    ]
+    command = WorkOnTasks(
+        tenant_id=caller.tenant_id, actor=caller.user_id, task_ids=task_ids,
+        operation=body.operation, arguments=arguments,
+        actor_groups=sorted(caller.groups), as_manager=caller.has("tasks:manage"),
+    )  # fmt: skip
     results = []
-    for task_id, outcome in zip(task_ids, kontor.bus.handle_all(commands), strict=True):
+    for task_id, outcome in zip(task_ids, kontor.bus.handle(command), strict=True):
         if isinstance(outcome, KontorError):
             field = outcome.details.get("field")
             problem = ItemProblem(status=outcome.status, code=outcome.code, detail=outcome.message,
                                   field=str(field) if field is not None else None)  # fmt: skip
             results.append(ItemResult(task_id=task_id, ok=False, problem=problem))
-        elif isinstance(outcome, Exception):
-            raise outcome  # a fault, not a refusal: the error handler answers it
         else:
             results.append(ItemResult(task_id=task_id, ok=True, state=outcome.state))
     succeeded = sum(1 for r in results if r.ok)

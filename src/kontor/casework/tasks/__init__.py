@@ -3,7 +3,7 @@
 from kontor.casework.tasks.domain import Actor, HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker, TaskNotFound
 from kontor.casework.tasks.handlers import register
-from kontor.casework.tasks.messages import CreateTask, NewTaskFields, WorkOnTask
+from kontor.casework.tasks.messages import CreateTask, NewTaskFields, WorkOnTask, WorkOnTasks
 from kontor.casework.tasks.operations import OPERATIONS
 from kontor.casework.tasks.queries import (
     Sort,
@@ -34,5 +34,6 @@ __all__ = [
     "View",
     "Viewer",
     "WorkOnTask",
+    "WorkOnTasks",
     "register",
 ]

@@ -8,6 +8,7 @@ Create Date: 2026-12-02
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -59,7 +60,7 @@ def upgrade() -> None:
         sa.column("created_at"),
     )
 
-    def of_task(value: sa.ColumnElement[object]) -> sa.ScalarSelect[object]:
+    def of_task(value: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
         return sa.select(value).where(task.c.task_id == candidate.c.task_id).scalar_subquery()
 
     last = sa.literal(dt.datetime(9999, 12, 31, tzinfo=dt.UTC), UtcDateTime)

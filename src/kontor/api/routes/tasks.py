@@ -29,8 +29,10 @@ from kontor.casework.tasks import (
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRoute)
-COUNT_EXACT_UP_TO = 1000
-"""Up to this many tasks the count is exact; beyond it PostgreSQL's estimate is given."""
+COUNT_EXACT_UP_TO = 100
+"""Up to this many tasks the count is exact; beyond it PostgreSQL's estimate is given (an exact
+count walks every matching task: on a group's queue of 20,000 with a case-data filter, counting
+to 1,000 took over a second on the loaded benchmark machine, to 100 a tenth of that)."""
 
 OperationName = Annotated[str, Path(pattern="^(" + "|".join(OPERATIONS) + ")$")]
 

@@ -95,6 +95,8 @@ def test_all_tasks_matching_a_filter_are_completed_with_the_same_data(
     assert done["variables"] == {"erledigt": True, "briefe": 2}
     left = client.get("/api/tasks", params={"view": "mine"}, headers=anna.headers).json()
     assert [t["name"] for t in left["items"]] == ["Anruf"]
+    again = bulk(client, anna, operation="complete", selection={"filter": letters, "view": "mine"})
+    assert again == {"items": [], "succeeded": 0, "failed": 0}  # nothing matches any more
 
 
 def test_an_unclear_bulk_request_is_refused_before_any_task_changes(

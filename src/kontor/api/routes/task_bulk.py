@@ -111,6 +111,8 @@ def bulk_operation(
     _check(body.operation, arguments)
     kontor = kontor_of(request)
     task_ids = _selected(request, caller, body.selection, kontor.settings.task_bulk_max)
+    if not task_ids:  # a filter that matches nothing
+        return BulkOut(items=[], succeeded=0, failed=0)
     command = WorkOnTasks(
         tenant_id=caller.tenant_id, actor=caller.user_id, task_ids=task_ids,
         operation=body.operation, arguments=arguments,

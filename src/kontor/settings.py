@@ -210,6 +210,9 @@ class Settings(BaseSettings):
     export_max_rows: int = Field(
         default=1_000_000, ge=1, description="most rows one CSV or XLSX export of a table holds"
     )
+    task_bulk_max: int = Field(
+        default=1000, ge=1, description="most tasks one bulk action over the API works on"
+    )
 
     import_max_bytes: int = Field(
         default=30 * 1024 * 1024,

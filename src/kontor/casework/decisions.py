@@ -9,7 +9,7 @@ from typing import Any
 from kontor.errors import InvalidInput
 from kontor.messaging import UnitOfWork
 from kontor.platform import Principal
-from kontor.rules.deployment import HookPoint, RulesService
+from kontor.rules.deployment import HookPoint, RulesService, RuleStore
 from kontor.rules.errors import HookNotBound
 
 DECIDING_USER = "task-system"
@@ -33,6 +33,14 @@ def declare(rules: RulesService, point: HookPoint) -> None:
     """Declare ``point`` unless it already is."""
     if point.name not in rules.hook_points:
         rules.hook_points.declare(point)
+
+
+def is_bound(uow: UnitOfWork, point: HookPoint, tenant_id: str) -> bool:
+    """Whether the tenant bound a decision to ``point`` (looked up once per transaction)."""
+    store = RuleStore(uow.connection, tenant_id)
+    return uow.remembered(
+        ("hook_bound", tenant_id, point.name), lambda: store.find_binding(point.name) is not None
+    )
 
 
 def ask(

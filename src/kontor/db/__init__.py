@@ -14,6 +14,7 @@ from kontor.db.migrate import (
     is_up_to_date,
     upgrade,
 )
+from kontor.db.planner import planned_rows
 from kontor.db.schema import JsonDocument, UtcDateTime, metadata, tenant_column_type
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "is_unstorable_text",
     "is_up_to_date",
     "metadata",
+    "planned_rows",
     "tenant_column_type",
     "upgrade",
 ]

@@ -84,6 +84,18 @@ class Schedule:
         )
         return bool(result.rowcount)
 
+    def cancel_many(self, tenant_id: str, keys: list[str]) -> int:
+        """Drop the messages scheduled under ``keys``; how many were still waiting."""
+        if not keys:
+            return 0
+        result = self._connection.execute(
+            delete(scheduled_messages).where(
+                scheduled_messages.c.tenant_id == tenant_id,
+                scheduled_messages.c.schedule_key.in_(keys),
+            )
+        )
+        return int(result.rowcount)
+
     def find(self, tenant_id: str, key: str) -> ScheduledMessage | None:
         """The message scheduled under ``key``, if it is still waiting."""
         row = self._connection.execute(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -18,6 +18,7 @@ from kontor.messaging.messages import ENVELOPE_FIELDS, Message
 from kontor.messaging.tables import outbox
 
 AfterCommit = Callable[[Sequence[Message]], None]
+T = TypeVar("T")
 
 _INSERT_OUTBOX = FastStatement(insert(outbox))  # built once: this runs on every commit
 
@@ -50,6 +51,7 @@ class UnitOfWork:
         self._changes: list[RecordedChange] = []
         self._on_commit: list[Callable[[], None]] = []
         self._committed_callbacks: list[Callable[[], None]] = []
+        self._remembered: dict[Hashable, Any] = {}
 
     @property
     def connection(self) -> Connection:
@@ -87,6 +89,14 @@ class UnitOfWork:
             for callback in callbacks:
                 callback()
 
+    def remembered(self, key: Hashable, read: Callable[[], T]) -> T:
+        """``read()``, called once per transaction for ``key``: a lookup that the handlers of a
+        batch of messages would otherwise repeat for every message (forgotten at its end)."""
+        if key not in self._remembered:
+            self._remembered[key] = read()
+        value: T = self._remembered[key]
+        return value
+
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this transaction committed and its connection was released."""
         self._on_commit.append(callback)
@@ -119,6 +129,7 @@ class UnitOfWork:
         if self._pending:
             _INSERT_OUTBOX.execute_many(connection, [outbox_row(m) for m in self._pending])
         connection.commit()
+        self._remembered = {}
         self._committed.extend(self._pending)
         self._pending = []
         self._committed_callbacks.extend(self._on_commit)
@@ -129,6 +140,7 @@ class UnitOfWork:
         self._pending = []
         self._changes = []
         self._on_commit = []
+        self._remembered = {}
         self.connection.rollback()
 
     @contextmanager

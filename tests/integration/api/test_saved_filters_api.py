@@ -99,7 +99,7 @@ def test_a_work_list_is_narrowed_by_an_and_or_tree_over_task_and_case_fields(
     count = client.get(
         "/api/tasks/count", params={"filter": json.dumps(tree)}, headers=anna.headers
     ).json()
-    assert count == {"count": 2}
+    assert count == {"count": 2, "estimated": False}
 
 
 def test_a_saved_filter_is_private_until_shared_to_a_group_and_only_its_owner_changes_it(

@@ -95,6 +95,8 @@ def test_all_tasks_matching_a_filter_are_completed_with_the_same_data(
     assert done["variables"] == {"erledigt": True, "briefe": 2}
     left = client.get("/api/tasks", params={"view": "mine"}, headers=anna.headers).json()
     assert [t["name"] for t in left["items"]] == ["Anruf"]
+    again = bulk(client, anna, operation="complete", selection={"filter": letters, "view": "mine"})
+    assert again == {"items": [], "succeeded": 0, "failed": 0}  # nothing matches any more
 
 
 def test_an_unclear_bulk_request_is_refused_before_any_task_changes(
@@ -119,3 +121,30 @@ def test_an_unclear_bulk_request_is_refused_before_any_task_changes(
         assert response.status_code == 422, response.text
         assert field in response.text
     assert client.get(f"/api/tasks/{task}", headers=anna.headers).json()["state"] == "ready"
+
+
+def test_a_selection_over_the_bulk_cap_is_refused_naming_the_cap(engine: Engine) -> None:
+    kontor = kontor_on(engine, FakeClock(NOW), task_bulk_max=2)
+    with app_client(kontor) as client:
+        anna = underwriter(kontor, "anna")
+        ids = [new_task(client, anna, name) for name in ("Brief A", "Brief B", "Brief C")]
+        too_many = {"operation": "claim", "selection": {"task_ids": ids}}
+        by_filter = {
+            "operation": "claim",
+            "selection": {"filter": {"field": "name", "op": "contains", "value": "brief"}},
+        }
+        for body, field in ((too_many, "selection.task_ids"), (by_filter, "selection.filter")):
+            response = client.post("/api/tasks/bulk", json=body, headers=anna.headers)
+            assert response.status_code == 422, response.text
+            problem = response.json()
+            assert (problem["code"], problem["field"], problem["limit"]) == (
+                "casework.bulk_too_large",
+                field,
+                2,
+            )
+            assert "at most 2" in problem["detail"] or "more than 2" in problem["detail"]
+        states = {client.get(f"/api/tasks/{i}", headers=anna.headers).json()["state"] for i in ids}
+        assert states == {"ready"}  # nothing was claimed
+        assert (
+            bulk(client, anna, operation="claim", selection={"task_ids": ids[:2]})["succeeded"] == 2
+        )

@@ -189,3 +189,22 @@ def test_a_form_that_cannot_be_checked_is_not_deployed(
 def test_only_a_task_manager_deploys_forms(client: TestClient, anna: Caller) -> None:
     body = {"kind": "camunda", "definition": CLAIM_FORM}
     assert client.post("/api/forms", json=body, headers=anna.headers).status_code == 403
+
+
+def test_a_task_keeps_the_form_version_current_when_it_was_created(
+    client: TestClient, manager: Caller, anna: Caller
+) -> None:
+    loose = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+    deploy(client, manager, kind="json_schema", form_key="freigabe", definition=loose)
+    older = claimed_task(client, anna, "freigabe")
+    strict = {**loose, "required": ["ok"]}
+    deploy(client, manager, kind="json_schema", form_key="freigabe", definition=strict)
+    newer = claimed_task(client, anna, "freigabe")
+    shown = client.get(f"/api/tasks/{older}", headers=anna.headers).json()
+    assert (shown["form_key"], shown["form_version"]) == ("freigabe", 1)
+    form = client.get("/api/forms/freigabe/versions/1", headers=anna.headers).json()
+    assert form["definition"] == loose  # what the task's person is shown
+    refused = client.post(f"/api/tasks/{newer}/complete", json={"data": {}}, headers=anna.headers)
+    assert (refused.status_code, refused.json()["version"]) == (422, 2)
+    done = client.post(f"/api/tasks/{older}/complete", json={"data": {}}, headers=anna.headers)
+    assert (done.status_code, done.json()["form_version"]) == (200, 1)

@@ -1,7 +1,9 @@
-"""One operation on many tasks: a result per task, each task in its own transaction.
+"""One operation on many tasks: a result per task, all in one transaction.
 
 The selection is either task ids or every task matching a filter (a saved one, an inline
-condition tree and a view); at most ``BULK_MAX`` tasks per request.
+condition tree and a view); at most ``KONTOR_TASK_BULK_MAX`` tasks per request. The tasks are
+worked on together in one transaction (``WorkOnTasks``); a task that refuses is left as it was
+and reported in its place.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kontor.casework.tasks import (
     TaskQueries,
     TaskState,
     View,
-    WorkOnTask,
+    WorkOnTasks,
 )
 from kontor.casework.tasks.filtering import TASK_FILTER_FIELDS
 from kontor.errors import InvalidInput, KontorError
@@ -34,15 +36,18 @@ from kontor.platform import Principal
 from kontor.platform.saved_filters import Group, Node
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRoute)
-BULK_MAX = 1000
+
+
+class BulkTooLarge(InvalidInput):
+    """The selection holds more tasks than one bulk action may work on."""
+
+    code = "casework.bulk_too_large"
 
 
 class Selection(BaseModel):
     """Which tasks: ``task_ids``, or all that match ``filter_id`` / ``filter`` in ``view``."""
 
-    task_ids: list[Annotated[str, Field(max_length=36)]] | None = Field(
-        default=None, min_length=1, max_length=BULK_MAX
-    )
+    task_ids: list[Annotated[str, Field(max_length=36)]] | None = Field(default=None, min_length=1)
     filter_id: str | None = Field(default=None, max_length=36)
     filter: dict[str, Any] | None = None
     view: View = View.ALL
@@ -105,22 +110,23 @@ def bulk_operation(
     arguments = body.arguments.model_dump(exclude_none=True)
     _check(body.operation, arguments)
     kontor = kontor_of(request)
+    task_ids = _selected(request, caller, body.selection, kontor.settings.task_bulk_max)
+    if not task_ids:  # a filter that matches nothing
+        return BulkOut(items=[], succeeded=0, failed=0)
+    command = WorkOnTasks(
+        tenant_id=caller.tenant_id, actor=caller.user_id, task_ids=task_ids,
+        operation=body.operation, arguments=arguments,
+        actor_groups=sorted(caller.groups), as_manager=caller.has("tasks:manage"),
+    )  # fmt: skip
     results = []
-    for task_id in _selected(request, caller, body.selection):
-        command = WorkOnTask(
-            tenant_id=caller.tenant_id, actor=caller.user_id, task_id=task_id,
-            operation=body.operation, arguments=arguments,
-            actor_groups=sorted(caller.groups), as_manager=caller.has("tasks:manage"),
-        )  # fmt: skip
-        try:
-            task = kontor.bus.handle(command)
-        except KontorError as error:
-            field = error.details.get("field")
-            problem = ItemProblem(status=error.status, code=error.code, detail=error.message,
+    for task_id, outcome in zip(task_ids, kontor.bus.handle(command), strict=True):
+        if isinstance(outcome, KontorError):
+            field = outcome.details.get("field")
+            problem = ItemProblem(status=outcome.status, code=outcome.code, detail=outcome.message,
                                   field=str(field) if field is not None else None)  # fmt: skip
             results.append(ItemResult(task_id=task_id, ok=False, problem=problem))
         else:
-            results.append(ItemResult(task_id=task_id, ok=True, state=task.state))
+            results.append(ItemResult(task_id=task_id, ok=True, state=outcome.state))
     succeeded = sum(1 for r in results if r.ok)
     return BulkOut(items=results, succeeded=succeeded, failed=len(results) - succeeded)
 
@@ -147,9 +153,15 @@ def _check(operation: str, arguments: dict[str, Any]) -> None:
         )
 
 
-def _selected(request: Request, caller: Principal, selection: Selection) -> list[str]:
+def _selected(request: Request, caller: Principal, selection: Selection, cap: int) -> list[str]:
     if selection.task_ids is not None:
-        return list(dict.fromkeys(selection.task_ids))
+        task_ids = list(dict.fromkeys(selection.task_ids))
+        if len(task_ids) > cap:
+            raise BulkTooLarge(
+                f"{len(task_ids)} tasks selected; one bulk action works on at most {cap}",
+                field="selection.task_ids", limit=cap,
+            )  # fmt: skip
+        return task_ids
     trees: list[Node] = []
     if selection.filter_id is not None:
         trees.append(saved_tree(request, caller, selection.filter_id))
@@ -162,10 +174,11 @@ def _selected(request: Request, caller: Principal, selection: Selection) -> list
     kontor = kontor_of(request)
     with kontor.bus.reading() as uow:
         page = TaskQueries(uow.connection, caller.tenant_id).page(
-            viewer_of(caller), wanted, Sort.CREATED, BULK_MAX + 1, None, kontor.clock.now()
+            viewer_of(caller), wanted, Sort.CREATED, cap, None, kontor.clock.now()
         )
-    if page.next_cursor is not None or len(page.items) > BULK_MAX:
-        raise InvalidInput(
-            f"the filter selects more than {BULK_MAX} tasks; narrow it", field="selection.filter"
-        )
+    if page.next_cursor is not None:
+        raise BulkTooLarge(
+            f"the filter selects more than {cap} tasks; narrow it",
+            field="selection.filter", limit=cap,
+        )  # fmt: skip
     return [task.id for task in page.items]

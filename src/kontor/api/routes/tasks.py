@@ -29,6 +29,10 @@ from kontor.casework.tasks import (
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], route_class=StrictJsonRoute)
+COUNT_EXACT_UP_TO = 100
+"""Up to this many tasks the count is exact; beyond it PostgreSQL's estimate is given (an exact
+count walks every matching task: on a group's queue of 20,000 with a case-data filter, counting
+to 1,000 took over a second on the loaded benchmark machine, to 100 a tenth of that)."""
 
 OperationName = Annotated[str, Path(pattern="^(" + "|".join(OPERATIONS) + ")$")]
 
@@ -63,6 +67,7 @@ class TaskOut(BaseModel):
     due_at: dt.datetime | None
     follow_up_at: dt.datetime | None
     form_key: str | None
+    form_version: int | None
     case_id: str | None
     delegation: str | None
     outcome: str | None
@@ -111,9 +116,11 @@ class TaskPageOut(BaseModel):
 
 
 class CountOut(BaseModel):
-    """How many tasks a work list holds."""
+    """How many tasks a work list holds; ``estimated``: beyond ``COUNT_EXACT_UP_TO`` tasks the
+    database's estimate rather than a count (to be shown as "about")."""
 
     count: int
+    estimated: bool = False
 
 
 def viewer_of(caller: Principal) -> Viewer:
@@ -156,10 +163,10 @@ def count_tasks(
     kontor = kontor_of(request)
     wanted, _ = query.resolve(request, caller)
     with kontor.bus.reading() as uow:
-        count = TaskQueries(uow.connection, caller.tenant_id).count(
-            viewer_of(caller), wanted, kontor.clock.now()
+        counted = TaskQueries(uow.connection, caller.tenant_id).count_or_estimate(
+            viewer_of(caller), wanted, kontor.clock.now(), COUNT_EXACT_UP_TO
         )
-    return CountOut(count=count)
+    return CountOut(count=counted.count, estimated=counted.estimated)
 
 
 @router.post("", status_code=201, response_model=TaskDetail)

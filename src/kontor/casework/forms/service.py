@@ -3,7 +3,9 @@
 A task names its form by key (``form_key``); a process's reference is read as a key too:
 ``camunda-forms:deployment:invoice.form`` and ``form-id:invoice`` (a ``zeebe:formDefinition``'s
 ``formId``) both name ``invoice``. A key with no deployed form is not checked (the form lives
-elsewhere). The latest version is the one checked.
+elsewhere). A task pins the version current when it is created (``form_version``) and is
+checked against that one, even after newer versions are deployed; a task created before any
+version was deployed is checked against the latest.
 """
 
 from __future__ import annotations
@@ -88,13 +90,19 @@ def deploy_form(
     return form
 
 
+def current_form_version(connection: Connection, tenant_id: str, reference: str) -> int | None:
+    """The latest deployed version of the form a task's ``form_key`` names (None: none yet)."""
+    latest = FormStore(connection, tenant_id).next_version(form_key_of(reference)) - 1
+    return latest or None
+
+
 def check_form_data(connection: Connection, task: Task, operation: Operation) -> None:
     """Refuse data that does not fill the task's form: completing checks strictly (the draft
     with the new data), saving a draft or resolving loosely (required fields may stay empty)."""
     data = getattr(operation, "data", None)
     if task.form_key is None or data is None:
         return
-    form = FormStore(connection, task.tenant_id).find(form_key_of(task.form_key))
+    form = FormStore(connection, task.tenant_id).find(form_key_of(task.form_key), task.form_version)
     if form is None:
         return
     merged = {**task.draft, **data}

@@ -3,9 +3,16 @@
 from kontor.casework.tasks.domain import Actor, HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import InvalidTaskTransition, NotTaskWorker, TaskNotFound
 from kontor.casework.tasks.handlers import register
-from kontor.casework.tasks.messages import CreateTask, NewTaskFields, WorkOnTask
+from kontor.casework.tasks.messages import CreateTask, NewTaskFields, WorkOnTask, WorkOnTasks
 from kontor.casework.tasks.operations import OPERATIONS
-from kontor.casework.tasks.queries import Sort, TaskFilter, TaskQueries, View, Viewer
+from kontor.casework.tasks.queries import (
+    Sort,
+    TaskCount,
+    TaskFilter,
+    TaskQueries,
+    View,
+    Viewer,
+)
 from kontor.casework.tasks.store import TaskStore
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "NotTaskWorker",
     "Sort",
     "Task",
+    "TaskCount",
     "TaskFilter",
     "TaskNotFound",
     "TaskQueries",
@@ -26,5 +34,6 @@ __all__ = [
     "View",
     "Viewer",
     "WorkOnTask",
+    "WorkOnTasks",
     "register",
 ]

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from kontor import contracts
-from kontor.casework.decisions import FollowUp, ask, context_of, declare, follow_ups
+from kontor.casework.decisions import FollowUp, ask, context_of, declare, follow_ups, is_bound
 from kontor.casework.tasks.domain import HistoryEntry, Task
 from kontor.casework.tasks.errors import TaskNotFound
 from kontor.casework.tasks.messages import CreateTask
@@ -38,6 +38,8 @@ class CompletionRules:
 
     def on_task_completed(self, event: contracts.TaskCompleted, uow: UnitOfWork) -> None:
         """Record the decision on the completed task and create the follow-ups it asks for."""
+        if not is_bound(uow, TASK_COMPLETED, event.tenant_id):
+            return  # nothing to ask: the task need not be read (a bulk completion's many)
         store = TaskStore(uow.connection, event.tenant_id)
         try:
             task, _ = store.get(event.task_id)

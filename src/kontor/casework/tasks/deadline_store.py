@@ -71,6 +71,21 @@ class DeadlineStore:
         )
         return [_deadline(row) for row in rows]
 
+    def of_many(self, task_ids: list[str]) -> dict[str, list[Deadline]]:
+        """The deadlines of these tasks, by task, start before completion."""
+        rows = self._connection.execute(
+            select(task_deadlines)
+            .where(
+                task_deadlines.c.tenant_id == self._tenant_id,
+                task_deadlines.c.task_id.in_(task_ids),
+            )
+            .order_by(task_deadlines.c.task_id, task_deadlines.c.kind.desc())
+        )
+        found: dict[str, list[Deadline]] = {}
+        for row in rows:
+            found.setdefault(row.task_id, []).append(_deadline(row))
+        return found
+
     def get(self, task_id: str, kind: str) -> Deadline | None:
         """The task's deadline of ``kind``, if it has one."""
         return next((d for d in self.of(task_id) if d.kind == kind), None)

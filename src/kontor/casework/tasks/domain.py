@@ -85,6 +85,7 @@ class Task:
     due_at: dt.datetime | None = None
     follow_up_at: dt.datetime | None = None
     form_key: str | None = None
+    form_version: int | None = None  # the form's version when the task was created
     case_id: str | None = None
     delegation: str | None = None
     outcome: str | None = None

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kontor import contracts
-from kontor.casework.forms.service import check_form_data
+from kontor.casework.forms.service import check_form_data, current_form_version
+from kontor.casework.tasks.bulk import register_bulk
 from kontor.casework.tasks.completion_rules import register_completion_rules
 from kontor.casework.tasks.deadline_messages import DeadlineSpec
 from kontor.casework.tasks.deadlines import after_change, after_create, settle
@@ -18,7 +19,6 @@ from kontor.casework.tasks.domain import (
     SYSTEM,
     Actor,
     HistoryEntry,
-    Operation,
     Task,
     TaskState,
     apply,
@@ -26,17 +26,15 @@ from kontor.casework.tasks.domain import (
 )
 from kontor.casework.tasks.escalation import register_escalation
 from kontor.casework.tasks.messages import CreateTask, WorkOnTask
-from kontor.casework.tasks.operations import OPERATIONS, MakeObsolete
+from kontor.casework.tasks.operations import MakeObsolete, operation_of
 from kontor.casework.tasks.routing import TaskRouting
 from kontor.casework.tasks.store import TaskStore
+from kontor.casework.tasks.trail import TASK, change_on_task, subject_of
 from kontor.db.ids import time_ordered_id
-from kontor.errors import InvalidInput
 from kontor.messaging import Change, HandlerRegistry, UnitOfWork
 from kontor.rules.deployment import RulesService
 
 log = logging.getLogger(__name__)
-
-TASK = "task"
 
 
 class NewTasks:
@@ -79,6 +77,9 @@ class NewTasks:
         **details: Any,
     ) -> Task:
         store = TaskStore(uow.connection, task.tenant_id)
+        if task.form_key is not None:  # the form as it is now, whatever is deployed later
+            version = current_form_version(uow.connection, task.tenant_id, task.form_key)
+            task = dataclasses.replace(task, form_version=version)
         store.add(task, HistoryEntry("create", actor, task.created_at, task.state, details=details))
         routed = self.routing.route(uow, task) if self.routing is not None else None
         revision = 1
@@ -123,7 +124,7 @@ class NewTasks:
 
 def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
     """Do the operation on the task; a completion tells its source (``TaskCompleted``)."""
-    operation = _operation(command.operation, command.arguments)
+    operation = operation_of(command.operation, command.arguments)
     actor = Actor(command.actor, frozenset(command.actor_groups), command.as_manager)
     store = TaskStore(uow.connection, command.tenant_id)
     task, revision = store.get(command.task_id)
@@ -141,26 +142,6 @@ def work_on_task(command: WorkOnTask, uow: UnitOfWork) -> Task:
             )
         )  # fmt: skip
     return changed
-
-
-def _operation(name: str, arguments: dict[str, Any]) -> Operation:
-    kind = OPERATIONS.get(name)
-    if kind is None:
-        raise InvalidInput(
-            f"unknown task operation {name!r}; known: {', '.join(OPERATIONS)}", field="operation"
-        )
-    fields = {f.name: f for f in dataclasses.fields(kind)}
-    unknown = sorted(set(arguments) - set(fields))
-    if unknown:
-        raise InvalidInput(f"{name} takes no {', '.join(unknown)}", field=unknown[0])
-    missing = [n for n, f in fields.items() if _required(f) and arguments.get(n) is None]
-    if missing:
-        raise InvalidInput(f"{name} needs {', '.join(missing)}", field=missing[0])
-    return kind(**arguments)
-
-
-def _required(field: dataclasses.Field[Any]) -> bool:
-    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
 def _moment(text: str | None, what: str) -> tuple[dt.datetime | None, str | None]:
@@ -212,19 +193,12 @@ def task_created(command: CreateTask, task: Task) -> Change:
         "candidate_groups": list(task.candidate_groups),
         "priority": task.priority,
     }
-    return Change(command.type_name, TASK, task.id, after=after, subject=_subject(task))
+    return Change(command.type_name, TASK, task.id, after=after, subject=subject_of(task))
 
 
 def task_worked_on(command: WorkOnTask, task: Task) -> Change:
     """An operation changed a task: its state and assignee after it, with the arguments."""
-    after = {"state": task.state.value, "assignee": task.assignee, **command.arguments}
-    action = f"casework.task.{command.operation}"
-    return Change(action, TASK, task.id, after=after, subject=_subject(task))
-
-
-def _subject(task: Task) -> str:
-    # Form data and variables hold the case's personal values: erasing the case finds them.
-    return f"case:{task.case_id}" if task.case_id else f"{TASK}:{task.id}"
+    return change_on_task(command.operation, command.arguments, task)
 
 
 def register(registry: HandlerRegistry, rules: RulesService | None = None) -> None:
@@ -235,6 +209,7 @@ def register(registry: HandlerRegistry, rules: RulesService | None = None) -> No
     registry.register_command(WorkOnTask, work_on_task)
     registry.describe_changes(CreateTask, task_created)
     registry.describe_changes(WorkOnTask, task_worked_on)
+    register_bulk(registry)
     registry.subscribe(
         contracts.UserTaskActivated,
         new_tasks.on_user_task_activated,

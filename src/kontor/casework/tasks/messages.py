@@ -47,3 +47,14 @@ class WorkOnTask(Command, type_name="casework.work_on_task"):
     arguments: dict[str, Any] = Field(default_factory=dict)
     actor_groups: list[str] = Field(default_factory=list)
     as_manager: bool = False
+
+
+class WorkOnTasks(Command, type_name="casework.work_on_tasks"):
+    """Do one operation on many tasks together (a bulk action): one transaction, a result per
+    task; a task that refuses is left as it was."""
+
+    task_ids: list[str] = Field(min_length=1)
+    operation: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    actor_groups: list[str] = Field(default_factory=list)
+    as_manager: bool = False

@@ -5,6 +5,7 @@ Each returns the changed task or raises and changes nothing (see ``domain.apply`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -348,6 +349,27 @@ OPERATIONS: Mapping[str, type[Operation]] = {
     )
 }  # fmt: skip
 """The operations people may ask for by name (``obsolete`` is for the task's source only)."""
+
+
+def operation_of(name: str, arguments: Mapping[str, Any]) -> Operation:
+    """The operation called ``name`` with ``arguments``; 422 naming an unknown or missing one."""
+    kind = OPERATIONS.get(name)
+    if kind is None:
+        raise InvalidInput(
+            f"unknown task operation {name!r}; known: {', '.join(OPERATIONS)}", field="operation"
+        )
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    unknown = sorted(set(arguments) - set(fields))
+    if unknown:
+        raise InvalidInput(f"{name} takes no {', '.join(unknown)}", field=unknown[0])
+    missing = [n for n, f in fields.items() if _required(f) and arguments.get(n) is None]
+    if missing:
+        raise InvalidInput(f"{name} needs {', '.join(missing)}", field=missing[0])
+    return kind(**arguments)
+
+
+def _required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
 @dataclass(frozen=True)

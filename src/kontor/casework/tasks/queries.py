@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -20,65 +17,28 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
+    union_all,
 )
 
-from kontor.casework.tasks.domain import FINAL_STATES, Task, TaskState
+from kontor.casework.tasks.domain import FINAL_STATES, TaskState
 from kontor.casework.tasks.filtering import search_condition, task_condition
-from kontor.casework.tasks.store import TaskStore
+from kontor.casework.tasks.queues import QUEUE_JOIN, Queue, QueueSource, queue_key, queue_of
+from kontor.casework.tasks.store import NO_DUE_DATE, TaskStore
 from kontor.casework.tasks.tables import task_candidates, tasks
+from kontor.casework.tasks.work_lists import (
+    Sort,
+    TaskCount,
+    TaskFilter,
+    TaskPage,
+    View,
+    Viewer,
+)
+from kontor.db import planned_rows
 from kontor.errors import InvalidInput
-from kontor.platform.saved_filters import Node
 
-_NO_DUE_DATE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)  # undated tasks sort last
-
-
-class View(StrEnum):
-    """The work lists a person opens."""
-
-    MINE = "mine"  # assigned to me
-    CANDIDATE = "candidate"  # in the queue of one of my groups (or offered to me)
-    DELEGATED = "delegated"  # I own it, someone else works on it
-    OVERDUE = "overdue"  # open and past its due date
-    ALL = "all"
-
-
-class Sort(StrEnum):
-    """The orders a work list offers (each backed by an index)."""
-
-    DUE = "due"
-    PRIORITY = "priority"
-    CREATED = "created"
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Whose work list it is."""
-
-    user_id: str
-    groups: frozenset[str]
-
-
-@dataclass(frozen=True)
-class TaskFilter:
-    """What a work list shows: a view and optional filters (open tasks unless ``states``)."""
-
-    view: View = View.ALL
-    states: Sequence[TaskState] = ()
-    assignee: str | None = None
-    group: str | None = None
-    case_id: str | None = None
-    due_before: dt.datetime | None = None
-    tree: Node | None = None  # a saved or inline filter over ``TASK_FILTER_FIELDS``
-    search: str | None = None  # text any of the searched columns contains
-
-
-@dataclass(frozen=True)
-class TaskPage:
-    """One page of a work list and the cursor of the next (None: this was the last)."""
-
-    items: list[Task]
-    next_cursor: str | None
+__all__ = ["Sort", "TaskCount", "TaskFilter", "TaskPage", "TaskQueries", "View", "Viewer"]
 
 
 class TaskQueries:
@@ -98,21 +58,43 @@ class TaskQueries:
         now: dt.datetime,
     ) -> TaskPage:
         """The tasks after ``cursor`` in ``sort`` order, at most ``limit``."""
-        key = _sort_key(sort)
-        query = self._matching(select(tasks.c.task_id, key.label("k")), viewer, wanted, now)
-        if cursor is not None:
-            after_key, after_id = _decode(cursor, sort)
-            after = tuple_(literal(after_key, key.type), literal(after_id))
-            query = query.where(tuple_(key, tasks.c.task_id) > after)
-        rows = self.connection.execute(query.order_by(key, tasks.c.task_id).limit(limit + 1)).all()
+        after = None if cursor is None else _decode(cursor, sort)
+        queue = queue_of(viewer, wanted)
+        if queue is None:
+            key = _sort_key(sort)
+            query = self._matching(select(tasks.c.task_id, key.label("k")), viewer, wanted, now)
+            if after is not None:
+                query = query.where(tuple_(key, tasks.c.task_id) > _after(after, key))
+            query = query.order_by(key, tasks.c.task_id).limit(limit + 1)
+        else:
+            query = self._from_queue(queue, viewer, wanted, now, sort, after, limit + 1)
+        rows = self.connection.execute(query).all()
         items = TaskStore(self.connection, self.tenant_id).many([r.task_id for r in rows[:limit]])
         last = rows[limit - 1] if len(rows) > limit else None
         return TaskPage(items, None if last is None else _encode(last.k, last.task_id, sort))
 
-    def count(self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime) -> int:
-        """How many tasks the work list holds."""
-        query = self._matching(select(func.count()).select_from(tasks), viewer, wanted, now)
-        return int(self.connection.execute(query).scalar_one())
+    def count(
+        self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime, up_to: int | None = None
+    ) -> int:
+        """How many tasks the work list holds; with ``up_to``, counting stops above it (the
+        answer is then ``up_to + 1``)."""
+        cap = None if up_to is None else up_to + 1
+        counted = select(func.count()).select_from(self._all(viewer, wanted, now, cap).subquery())
+        return int(self.connection.execute(counted).scalar_one())
+
+    def count_or_estimate(
+        self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime, exact_up_to: int
+    ) -> TaskCount:
+        """The count, exact up to ``exact_up_to``; beyond it on PostgreSQL the planner's
+        estimate (at least the tasks counted), so that a long list is not walked to its end.
+        SQLite, the embedded store of small installations, counts exactly."""
+        found = self.count(viewer, wanted, now, up_to=exact_up_to)
+        if found <= exact_up_to:
+            return TaskCount(found)
+        if self.connection.dialect.name != "postgresql":
+            return TaskCount(self.count(viewer, wanted, now))
+        expected = planned_rows(self.connection, self._all(viewer, wanted, now, None))
+        return TaskCount(max(found, expected), estimated=True)
 
     def listing(self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime) -> Select[Any]:
         """The work list as a query, one row per task (``id`` and its list columns), for
@@ -121,23 +103,83 @@ class TaskQueries:
         shown = [column for column in tasks.c if column.name not in hidden]
         return self._matching(select(tasks.c.task_id.label("id"), *shown), viewer, wanted, now)
 
-    def _matching(
-        self, query: Select[Any], viewer: Viewer, wanted: TaskFilter, now: dt.datetime
+    def _all(
+        self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime, limit: int | None
     ) -> Select[Any]:
+        """The ids of the list's tasks, in no order, at most ``limit``."""
+        queue = queue_of(viewer, wanted)
+        if queue is not None:
+            return self._from_queue(queue, viewer, wanted, now, None, None, limit)
+        query = self._matching(select(tasks.c.task_id), viewer, wanted, now)
+        return query if limit is None else query.limit(limit)
+
+    def _from_queue(
+        self,
+        queue: Queue,
+        viewer: Viewer,
+        wanted: TaskFilter,
+        now: dt.datetime,
+        sort: Sort | None,
+        after: tuple[Any, str] | None,
+        limit: int | None,
+    ) -> Select[Any]:
+        """The matching tasks of the queue's identities, read from the candidates' index in
+        ``sort`` order: one ordered, limited walk per identity, merged without duplicates."""
+        key = queue_key(sort or Sort.DUE)
+        parts = []
+        for kind, identity in queue.members:
+            part = self._matching(
+                select(tasks.c.task_id, key.label("k")).select_from(QUEUE_JOIN),
+                viewer, wanted, now, queue,
+            ).where(
+                task_candidates.c.tenant_id == self.tenant_id,
+                task_candidates.c.kind == kind,
+                task_candidates.c.identity == identity,
+                task_candidates.c.is_open == true(),
+            )  # fmt: skip
+            if after is not None:
+                part = part.where(tuple_(key, task_candidates.c.task_id) > _after(after, key))
+            if sort is not None:
+                part = part.order_by(key, task_candidates.c.task_id)
+            parts.append(part if limit is None else part.limit(limit))
+        if len(parts) == 1:
+            return parts[0]
+        merged = union_all(*(select(part.subquery()) for part in parts)).subquery()
+        query = select(merged.c.task_id, merged.c.k).distinct()  # offered to me and my group
+        if sort is not None:
+            query = query.order_by(merged.c.k, merged.c.task_id)
+        return query if limit is None else query.limit(limit)
+
+    def _matching(
+        self,
+        query: Select[Any],
+        viewer: Viewer,
+        wanted: TaskFilter,
+        now: dt.datetime,
+        queue: Queue | None = None,
+    ) -> Select[Any]:
+        """``query`` narrowed to the list's tasks; what ``queue`` already ensures is left out."""
+        source = None if queue is None else queue.source
         conditions: list[ColumnElement[bool]] = [tasks.c.tenant_id == self.tenant_id]
         states = wanted.states or [s for s in TaskState if s not in FINAL_STATES]
         conditions.append(tasks.c.state.in_([s.value for s in states]))
-        conditions += _view(wanted.view, viewer, now)
+        if source == QueueSource.VIEW:  # the queue holds what is offered to the viewer
+            conditions.append(tasks.c.state == TaskState.READY.value)
+        else:
+            conditions += _view(wanted.view, viewer, now)
         if wanted.assignee is not None:
             conditions.append(tasks.c.assignee == wanted.assignee)
-        if wanted.group is not None:
+        if wanted.group is not None and source != QueueSource.GROUP:
             conditions.append(_candidate("group", [wanted.group]))
         if wanted.case_id is not None:
             conditions.append(tasks.c.case_id == wanted.case_id)
         if wanted.due_before is not None:
             conditions.append(tasks.c.due_at < wanted.due_before)
-        if wanted.tree is not None:
-            conditions.append(task_condition(wanted.tree, self.connection.dialect.name))
+        tree = wanted.tree
+        if queue is not None and source == QueueSource.TREE:
+            tree = queue.rest_of_tree
+        if tree is not None:
+            conditions.append(task_condition(tree, self.connection.dialect.name))
         if wanted.search:
             conditions.append(search_condition(wanted.search))
         return query.where(and_(*conditions))
@@ -161,7 +203,7 @@ def _view(view: View, viewer: Viewer, now: dt.datetime) -> list[ColumnElement[bo
 
 def _candidate(kind: str, identities: list[str]) -> ColumnElement[bool]:
     return exists().where(
-        task_candidates.c.tenant_id == tasks.c.tenant_id,  # lets the identity index serve
+        task_candidates.c.tenant_id == tasks.c.tenant_id,
         task_candidates.c.task_id == tasks.c.task_id,
         task_candidates.c.kind == kind,
         task_candidates.c.identity.in_(identities),
@@ -170,10 +212,14 @@ def _candidate(kind: str, identities: list[str]) -> ColumnElement[bool]:
 
 def _sort_key(sort: Sort) -> ColumnElement[Any]:
     if sort == Sort.DUE:
-        return func.coalesce(tasks.c.due_at, literal(_NO_DUE_DATE, tasks.c.due_at.type))
+        return func.coalesce(tasks.c.due_at, literal(NO_DUE_DATE, tasks.c.due_at.type))
     if sort == Sort.PRIORITY:
         return -tasks.c.priority  # the most urgent first
     return tasks.c.created_at
+
+
+def _after(after: tuple[Any, str], key: ColumnElement[Any]) -> ColumnElement[Any]:
+    return tuple_(literal(after[0], key.type), literal(after[1]))
 
 
 def _encode(key: Any, task_id: str, sort: Sort) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 
-from kontor.casework.tasks.domain import HistoryEntry, Task, TaskState
+from kontor.casework.tasks.domain import FINAL_STATES, HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import TaskNotFound
 from kontor.casework.tasks.tables import task_candidates, task_history, tasks
 from kontor.casework.tasks.trail import to_case_timeline
@@ -15,9 +16,11 @@ from kontor.errors import Conflict
 
 _SCALARS = (
     "name", "description", "owner", "assignee", "priority", "due_at", "follow_up_at",
-    "form_key", "case_id", "delegation", "outcome", "process_instance_id", "process_task_id",
-    "created_by", "created_at",
+    "form_key", "form_version", "case_id", "delegation", "outcome", "process_instance_id",
+    "process_task_id", "created_by", "created_at",
 )  # fmt: skip
+NO_DUE_DATE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+"""The due date undated tasks sort by: last."""
 
 
 class ConcurrentTaskChange(Conflict):
@@ -60,11 +63,20 @@ class TaskStore:
 
     def many(self, task_ids: list[str]) -> list[Task]:
         """The tasks with these ids, in that order (unknown or foreign ones left out)."""
+        found = self.with_revisions(task_ids)
+        return [found[task_id][0] for task_id in task_ids if task_id in found]
+
+    def with_revisions(
+        self, task_ids: list[str], *, lock: bool = False
+    ) -> dict[str, tuple[Task, int]]:
+        """The tasks with these ids and their revisions, by id (unknown or foreign ones left
+        out); with ``lock``, held against other writers until the transaction ends."""
         if not task_ids:
-            return []
-        rows = self.connection.execute(
-            select(tasks).where(tasks.c.tenant_id == self.tenant_id, tasks.c.task_id.in_(task_ids))
-        ).all()
+            return {}
+        query = select(tasks).where(
+            tasks.c.tenant_id == self.tenant_id, tasks.c.task_id.in_(task_ids)
+        )
+        rows = self.connection.execute(query.with_for_update() if lock else query).all()
         candidates: dict[str, list[tuple[str, str]]] = {}
         for task_id, kind, identity in self.connection.execute(
             select(task_candidates.c.task_id, task_candidates.c.kind, task_candidates.c.identity)
@@ -72,8 +84,9 @@ class TaskStore:
             .order_by(task_candidates.c.kind, task_candidates.c.identity)
         ):
             candidates.setdefault(task_id, []).append((kind, identity))
-        found = {r.task_id: _task(r._mapping, candidates.get(r.task_id, [])) for r in rows}
-        return [found[task_id] for task_id in task_ids if task_id in found]
+        return {
+            r.task_id: (_task(r._mapping, candidates.get(r.task_id, [])), r.revision) for r in rows
+        }
 
     def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
         """The task created for a process user task, if any."""
@@ -103,6 +116,40 @@ class TaskStore:
         self._write_candidates(task)
         self.note(task, entry)
 
+    def save_many(self, changed: list[tuple[Task, int, HistoryEntry]]) -> None:
+        """Write many changed tasks (each refused if it changed meanwhile) and their history
+        entries in a few statements; nothing is written when one of them changed."""
+        if not changed:
+            return
+        rows = [
+            {**_row(task), "updated_at": entry.at, "revision": revision + 1,
+             "b_tenant": self.tenant_id, "b_task": task.id, "b_revision": revision}
+            for task, revision, entry in changed
+        ]  # fmt: skip
+        statement = (
+            update(tasks)
+            .where(
+                tasks.c.tenant_id == bindparam("b_tenant"),
+                tasks.c.task_id == bindparam("b_task"),
+                tasks.c.revision == bindparam("b_revision"),
+            )
+            .values({name: bindparam(name) for name in rows[0] if not name.startswith("b_")})
+        )
+        result = self.connection.execute(statement, rows)
+        if result.rowcount != len(rows):
+            raise ConcurrentTaskChange("some of the tasks changed meanwhile")
+        ids = [task.id for task, _, _ in changed]
+        self.connection.execute(delete(task_candidates).where(task_candidates.c.task_id.in_(ids)))
+        candidates = [row for task, _, _ in changed for row in self._candidate_rows(task)]
+        if candidates:
+            self.connection.execute(insert(task_candidates), candidates)
+        self.connection.execute(
+            insert(task_history),
+            [self._history_row(task.id, entry) for task, _, entry in changed],
+        )
+        for task, _, entry in changed:
+            to_case_timeline(self.connection, task, entry)
+
     def note(self, task: Task, entry: HistoryEntry) -> None:
         """Append a history entry of ``task``, also to its case's timeline."""
         self.append(task.id, entry)
@@ -110,13 +157,14 @@ class TaskStore:
 
     def append(self, task_id: str, entry: HistoryEntry) -> None:
         """Append one history entry of the task."""
-        self.connection.execute(
-            insert(task_history).values(
-                entry_id=time_ordered_id(), task_id=task_id, tenant_id=self.tenant_id,
-                operation=entry.operation, actor=entry.actor, at=entry.at,
-                state=entry.state.value, reason=entry.reason, details=dict(entry.details),
-            )
-        )  # fmt: skip
+        self.connection.execute(insert(task_history).values(**self._history_row(task_id, entry)))
+
+    def _history_row(self, task_id: str, entry: HistoryEntry) -> dict[str, Any]:
+        return {
+            "entry_id": time_ordered_id(), "task_id": task_id, "tenant_id": self.tenant_id,
+            "operation": entry.operation, "actor": entry.actor, "at": entry.at,
+            "state": entry.state.value, "reason": entry.reason, "details": dict(entry.details),
+        }  # fmt: skip
 
     def history(self, task_id: str) -> list[HistoryEntry]:
         """The task's history, oldest first."""
@@ -131,16 +179,28 @@ class TaskStore:
         ]
 
     def _write_candidates(self, task: Task) -> None:
-        rows = [("user", user) for user in task.candidate_users]
-        rows += [("group", group) for group in task.candidate_groups]
+        rows = self._candidate_rows(task)
         if rows:
-            self.connection.execute(
-                insert(task_candidates),
-                [
-                    {"task_id": task.id, "tenant_id": self.tenant_id, "kind": k, "identity": i}
-                    for k, i in dict.fromkeys(rows)
-                ],
-            )
+            self.connection.execute(insert(task_candidates), rows)
+
+    def _candidate_rows(self, task: Task) -> list[dict[str, Any]]:
+        pairs = [("user", user) for user in task.candidate_users]
+        pairs += [("group", group) for group in task.candidate_groups]
+        order = queue_order(task)
+        return [
+            {"task_id": task.id, "tenant_id": self.tenant_id, "kind": k, "identity": i, **order}
+            for k, i in dict.fromkeys(pairs)
+        ]
+
+
+def queue_order(task: Task) -> dict[str, Any]:
+    """What a candidate row keeps of its task: whether it is open and its sort keys."""
+    return {
+        "is_open": task.state not in FINAL_STATES,
+        "due_key": task.due_at or NO_DUE_DATE,
+        "priority_order": -task.priority,
+        "created_at": task.created_at,
+    }
 
 
 def _task(row: RowMapping, candidates: list[tuple[str, str]]) -> Task:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from kontor.db import JsonDocument, UtcDateTime, metadata, tenant_column_type
 
@@ -20,6 +30,7 @@ tasks = Table(
     Column("due_at", UtcDateTime),
     Column("follow_up_at", UtcDateTime),
     Column("form_key", String(500)),
+    Column("form_version", Integer, comment="the form's version when it was created"),
     Column("case_id", String(64)),
     Column("delegation", String(16)),
     Column("outcome", String(16)),
@@ -48,14 +59,24 @@ task_candidates = Table(
     Column("kind", String(8), primary_key=True, comment="user or group"),
     Column("identity", String(64), primary_key=True, comment="the user or group id"),
     Column("tenant_id", tenant_column_type(), nullable=False),
+    # The task's openness and sort keys, kept with every write of the task: a group's queue
+    # is then read from one index in the list's order, without visiting the group's other tasks.
+    Column("is_open", Boolean, comment="the task is not finished"),
+    Column("due_key", UtcDateTime, comment="the task's due date, undated ones last"),
+    Column("priority_order", Integer, comment="minus the task's priority"),
+    Column("created_at", UtcDateTime),
     comment="Who may claim a task from the queue: candidate users and groups",
 )
-Index(
-    "ix_task_candidates_identity",
-    task_candidates.c.tenant_id,
-    task_candidates.c.kind,
-    task_candidates.c.identity,
-)
+for _name, _key in (("due", "due_key"), ("priority", "priority_order"), ("created", "created_at")):
+    Index(
+        f"ix_task_candidates_{_name}",
+        task_candidates.c.tenant_id,
+        task_candidates.c.kind,
+        task_candidates.c.identity,
+        task_candidates.c.is_open,
+        task_candidates.c[_key],
+        task_candidates.c.task_id,
+    )
 
 task_history = Table(
     "task_history",

@@ -199,6 +199,8 @@ class Kontor:
             log.warning("an import step did not stop in time; its transaction is rolled back")
         if isinstance(self.transport, RabbitMQTransport):
             self.transport.stop()
+        if self.integration is not None:
+            self.integration.close()
         self.engine.dispose()
 
     def check_ready(self) -> dict[str, str]:

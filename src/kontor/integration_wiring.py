@@ -64,6 +64,11 @@ class Integration:
     connector: HttpConnector
     metrics: IntegrationMetrics
 
+    def close(self) -> None:
+        """Close the HTTP connections of the sender and the connector."""
+        self.sender.close()
+        self.connector.close()
+
 
 class FeelExpressions:
     """FEEL for the integration layer's mappings, with the process engine's strict limits."""

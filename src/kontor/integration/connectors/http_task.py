@@ -91,6 +91,10 @@ class HttpConnector:
         self._client = httpx.Client(follow_redirects=False)
         self.tokens = TokenCache()
 
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
     def __call__(self, variables: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
         """Run one ``http`` task: the task handler the process engine calls."""
         tenant_id = headers.get(TENANT_HEADER, "")

@@ -78,6 +78,10 @@ class WebhookSender:
             timeout=policy.timeout_seconds, follow_redirects=False
         )
 
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
     def deliver_due(self, subscriptions: int = 50) -> int:
         """Send what is due, subscription by subscription; returns how many were delivered."""
         delivered = 0

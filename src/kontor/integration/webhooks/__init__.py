@@ -16,6 +16,7 @@ from kontor.integration.webhooks.signing import (
     hmac_signature,
     new_secret,
     standard_headers,
+    verify_standard,
 )
 from kontor.integration.webhooks.subscriptions import (
     DELIVERED,
@@ -51,4 +52,5 @@ __all__ = [
     "new_secret",
     "register_webhooks",
     "standard_headers",
+    "verify_standard",
 ]

@@ -5,10 +5,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from fastapi.testclient import TestClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from kontor.bootstrap import Kontor
+from kontor.integration.webhooks.subscriptions import queue_deliveries
+from kontor.process import ProcessInstanceCompleted
+from support.identity import Caller
 
 
 @dataclass(frozen=True)
@@ -41,3 +47,39 @@ class Receiver:
             return Response(status_code=204)
 
         return Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+
+
+def webhook_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
+    """B's webhook subscription with one queued delivery, an inbound endpoint, a connection."""
+    as_b = b.headers
+    subscription = client.post(
+        "/api/webhooks/subscriptions",
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["process.instance_completed"]},
+        headers=as_b,
+    ).json()
+    with kontor.bus.unit_of_work() as uow:
+        event = ProcessInstanceCompleted(
+            tenant_id=b.principal.tenant_id, instance_id="i-b", process_key="Order"
+        )
+        queue_deliveries(event, uow)
+        uow.commit()
+    subscription_id = subscription["subscription_id"]
+    [delivery] = client.get(
+        f"/api/webhooks/subscriptions/{subscription_id}/deliveries", headers=as_b
+    ).json()
+    endpoint = client.post(
+        "/api/webhooks/endpoints",
+        json={"name": "schaden", "action": "start_process", "mapping": '{process_key: "Order"}'},
+        headers=as_b,
+    ).json()
+    connection = client.post(
+        "/api/connectors/connections",
+        json={"name": "crm", "auth": "bearer", "secret": "token-of-b"},
+        headers=as_b,
+    ).json()
+    return {
+        "subscription_id": subscription_id,
+        "delivery_id": delivery["delivery_id"],
+        "endpoint_id": endpoint["endpoint_id"],
+        "connection_id": connection["connection_id"],
+    }

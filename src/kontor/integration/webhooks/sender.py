@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 ERROR_LENGTH = 1000
 PER_SUBSCRIPTION_ROUND = 100
 """Deliveries one round sends to one subscription before it looks at the others."""
+RECORD_EVERY = 20
+"""Outcomes recorded together in one transaction (a crash in between sends them again)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class SenderPolicy:
     )
     disable_after: int = 50
     lease: dt.timedelta = dt.timedelta(minutes=5)
+    parallel: int = 4
+    """Subscriptions served at once, each in its own thread (one at a time per subscription)."""
 
 
 @dataclass(frozen=True)
@@ -83,15 +88,12 @@ class WebhookSender:
         self._client.close()
 
     def deliver_due(self, subscriptions: int = 50) -> int:
-        """Send what is due, subscription by subscription; returns how many were delivered."""
-        delivered = 0
-        for subscription_id, tenant_id in self._candidates(subscriptions):
-            if self._claim(subscription_id):
-                try:
-                    delivered += self._work(subscription_id, tenant_id)
-                finally:
-                    self._release(subscription_id)
-        return delivered
+        """Send what is due, several subscriptions at once; returns how many were delivered."""
+        candidates = self._candidates(subscriptions)
+        if len(candidates) <= 1 or self._policy.parallel <= 1:
+            return sum(self._claim_and_work(*candidate) for candidate in candidates)
+        with ThreadPoolExecutor(min(self._policy.parallel, len(candidates))) as pool:
+            return sum(pool.map(lambda candidate: self._claim_and_work(*candidate), candidates))
 
     def deliver_until_idle(self, rounds: int = 1000) -> int:
         """Deliver round after round until nothing due is left (or ``rounds`` ran)."""
@@ -102,6 +104,14 @@ class WebhookSender:
             if not sent:
                 return total
         return total
+
+    def _claim_and_work(self, subscription_id: str, tenant_id: str) -> int:
+        if not self._claim(subscription_id):
+            return 0
+        try:
+            return self._work(subscription_id, tenant_id)
+        finally:
+            self._release(subscription_id)
 
     def _candidates(self, limit: int) -> list[tuple[str, str]]:
         now = self._bus.clock.now()
@@ -153,28 +163,39 @@ class WebhookSender:
             uow.commit()
 
     def _work(self, subscription_id: str, tenant_id: str) -> int:
-        delivered = 0
-        for _ in range(PER_SUBSCRIPTION_ROUND):
-            now = self._bus.clock.now()
-            with self._bus.reading() as uow:
-                head = _head(uow.connection, subscription_id)
-                if head is None or head.next_attempt_at > now:
-                    return delivered
-                subscription = uow.connection.execute(
-                    select(webhook_subscriptions.c.url, webhook_subscriptions.c.enabled).where(
-                        webhook_subscriptions.c.subscription_id == subscription_id
-                    )
-                ).one()
-                if not subscription.enabled:
-                    return delivered
-                secrets = SubscriptionStore(uow.connection, tenant_id, self._box).secrets_in_use(
-                    subscription_id, now
+        """Send the subscription's due deliveries in sequence until one fails."""
+        now = self._bus.clock.now()
+        with self._bus.reading() as uow:
+            subscription = uow.connection.execute(
+                select(webhook_subscriptions.c.url, webhook_subscriptions.c.enabled).where(
+                    webhook_subscriptions.c.subscription_id == subscription_id
                 )
-            outcome = self._send(subscription.url, head.delivery_id, head.body, secrets, now)
-            self._record(subscription_id, tenant_id, subscription.url, head, outcome)
-            if not outcome.delivered:
+            ).one()
+            if not subscription.enabled:
+                return 0
+            secrets = SubscriptionStore(uow.connection, tenant_id, self._box).secrets_in_use(
+                subscription_id, now
+            )
+        delivered = 0
+        while delivered < PER_SUBSCRIPTION_ROUND:
+            with self._bus.reading() as uow:
+                pending = _pending(uow.connection, subscription_id, RECORD_EVERY)
+            outcomes: list[tuple[Any, _Outcome]] = []
+            for head in pending:
+                if head.next_attempt_at > now:
+                    break
+                outcome = self._send(subscription.url, head.delivery_id, head.body, secrets, now)
+                outcomes.append((head, outcome))
+                if not outcome.delivered:
+                    break
+            if not outcomes:
                 return delivered
-            delivered += 1
+            self._record(subscription_id, tenant_id, subscription.url, outcomes)
+            delivered += sum(1 for _, outcome in outcomes if outcome.delivered)
+            if not outcomes[-1][1].delivered or len(outcomes) < len(pending):
+                return delivered
+            if len(pending) < RECORD_EVERY:
+                return delivered
         return delivered
 
     def _send(
@@ -192,48 +213,64 @@ class WebhookSender:
         return _Outcome(response.status_code, error_text, _since(started))
 
     def _record(
-        self, subscription_id: str, tenant_id: str, url: str, head: Any, outcome: _Outcome
+        self,
+        subscription_id: str,
+        tenant_id: str,
+        url: str,
+        outcomes: list[tuple[Any, _Outcome]],
     ) -> None:
+        """Log the attempts, move the deliveries on, count the run of failures: one transaction."""
         now = self._bus.clock.now()
         if self._metrics is not None:
-            label = "delivered" if outcome.delivered else "failed"
-            self._metrics.deliveries.labels(subscription_id, label).inc()
-            self._metrics.delivery_seconds.labels(subscription_id).observe(outcome.seconds)
+            for _, outcome in outcomes:
+                label = "delivered" if outcome.delivered else "failed"
+                self._metrics.deliveries.labels(subscription_id, label).inc()
+                self._metrics.delivery_seconds.labels(subscription_id).observe(outcome.seconds)
         with self._bus.unit_of_work() as uow:
             connection = uow.connection
             connection.execute(
-                insert(webhook_attempts).values(
-                    attempt_id=time_ordered_id(),
-                    tenant_id=tenant_id,
-                    delivery_id=head.delivery_id,
-                    attempted_at=now,
-                    status_code=outcome.status_code,
-                    error=outcome.error,
-                    seconds=outcome.seconds,
-                )
+                insert(webhook_attempts),
+                [
+                    {
+                        "attempt_id": time_ordered_id(),
+                        "tenant_id": tenant_id,
+                        "delivery_id": head.delivery_id,
+                        "attempted_at": now,
+                        "status_code": outcome.status_code,
+                        "error": outcome.error,
+                        "seconds": outcome.seconds,
+                    }
+                    for head, outcome in outcomes
+                ],
             )
-            attempts = head.attempts + 1
-            connection.execute(
-                update(webhook_deliveries)
-                .where(webhook_deliveries.c.delivery_id == head.delivery_id)
-                .values(
-                    attempts=attempts,
-                    status=DELIVERED if outcome.delivered else PENDING,
-                    delivered_at=now if outcome.delivered else None,
-                    last_status_code=outcome.status_code,
-                    last_error=outcome.error,
-                    next_attempt_at=now
-                    if outcome.delivered
-                    else now + self._policy.backoff.delay(attempts),
+            for head, outcome in outcomes:
+                attempts = head.attempts + 1
+                connection.execute(
+                    update(webhook_deliveries)
+                    .where(webhook_deliveries.c.delivery_id == head.delivery_id)
+                    .values(
+                        attempts=attempts,
+                        status=DELIVERED if outcome.delivered else PENDING,
+                        delivered_at=now if outcome.delivered else None,
+                        last_status_code=outcome.status_code,
+                        last_error=outcome.error,
+                        next_attempt_at=now
+                        if outcome.delivered
+                        else now + self._policy.backoff.delay(attempts),
+                    )
                 )
+            failed = not outcomes[-1][1].delivered
+            run = (
+                webhook_subscriptions.c.consecutive_failures
+                if len(outcomes) == 1
+                else 0  # an earlier delivery of the batch succeeded: the run starts anew
             )
             failures = connection.execute(
                 update(webhook_subscriptions)
                 .where(webhook_subscriptions.c.subscription_id == subscription_id)
                 .values(
-                    consecutive_failures=0
-                    if outcome.delivered
-                    else webhook_subscriptions.c.consecutive_failures + 1
+                    consecutive_failures=run + 1 if failed else 0,
+                    lease_until=now + self._policy.lease,  # still working on it
                 )
                 .returning(webhook_subscriptions.c.consecutive_failures)
             ).scalar_one()
@@ -265,16 +302,18 @@ class WebhookSender:
         )
 
 
-def _head(connection: Any, subscription_id: str) -> Any:
-    return connection.execute(
-        select(webhook_deliveries)
-        .where(
-            webhook_deliveries.c.subscription_id == subscription_id,
-            webhook_deliveries.c.status == PENDING,
+def _pending(connection: Any, subscription_id: str, limit: int) -> list[Any]:
+    return list(
+        connection.execute(
+            select(webhook_deliveries)
+            .where(
+                webhook_deliveries.c.subscription_id == subscription_id,
+                webhook_deliveries.c.status == PENDING,
+            )
+            .order_by(webhook_deliveries.c.sequence)
+            .limit(limit)
         )
-        .order_by(webhook_deliveries.c.sequence)
-        .limit(1)
-    ).first()
+    )
 
 
 def _since(started: float) -> float:

@@ -79,7 +79,7 @@ NOT_TENANT_SCOPED = {
     "/apps/{app}": "apps are the platform's; a group installs them",
     "/api/platform/groups/{group_id}/second-factor": "group ids are names, as above",
     "/api/platform/profiles/{group_id}/permissions": "the operator's profiles belong to no tenant",
-    "/api/webhooks/inbound/{tenant_id}/{name}": "public; the tenant's endpoint checks the signature",
+    "/api/webhooks/inbound/{tenant_id}/{name}": "public; the endpoint checks the signature",
 }
 
 

@@ -53,7 +53,9 @@ def test_the_webhook_commands_show_send_and_replay_deliveries(
     with kontor.bus.unit_of_work() as uow:
         store = SubscriptionStore(uow.connection, "t1", kontor.integration.webhooks.box)
         draft = SubscriptionDraft(url, ["process.instance_completed"], {})
-        subscription, _ = store.create(draft, kontor.integration.webhooks.event_types, uow.clock.now())
+        subscription, _ = store.create(
+            draft, kontor.integration.webhooks.event_types, uow.clock.now()
+        )
         queue_deliveries(
             ProcessInstanceCompleted(tenant_id="t1", instance_id="i-1", process_key="Ping"), uow
         )
@@ -71,7 +73,9 @@ def test_the_webhook_commands_show_send_and_replay_deliveries(
     assert (code, replayed["status"]) == (0, "pending")  # type: ignore[index]
     assert run("webhook", "deliver") == (0, {"delivered": 1})
     assert len(receiver.received) == 2
-    code, switched = run("webhook", "enable", subscription.subscription_id, "--tenant", "t1", "--off")
+    code, switched = run(
+        "webhook", "enable", subscription.subscription_id, "--tenant", "t1", "--off"
+    )
     assert (code, switched["enabled"]) == (0, False)  # type: ignore[index]
     code, message = run("webhook", "deliveries", subscription.subscription_id, "--tenant", "t2")
     assert code == 1

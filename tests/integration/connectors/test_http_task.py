@@ -27,7 +27,7 @@ from support.tenant_world import broker
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
-CLIENT_SECRET = "geheim-und-lang-genug"  # noqa: S105 - a test credential
+CLIENT_SECRET = "geheim-und-lang-genug"
 
 
 @dataclass
@@ -44,9 +44,7 @@ class Crm:
             if request.headers.get("authorization") != f"Basic {expected}":
                 return JSONResponse({"error": "invalid_client"}, status_code=401)
             self.tokens_issued += 1
-            return JSONResponse(
-                {"access_token": f"tok-{self.tokens_issued}", "expires_in": 3600}
-            )
+            return JSONResponse({"access_token": f"tok-{self.tokens_issued}", "expires_in": 3600})
 
         async def customer(request: Request) -> Response:
             self.seen.append(dict(request.headers))
@@ -191,6 +189,9 @@ def test_the_http_task_maps_answers_retries_5xx_and_throws_4xx_as_bpmn_errors(
     assert flaky["active_element_ids"] == ["Done"]
     assert flaky["variables"] == {"amount": 10, "answer": {"ok": True, "calls": 3}}
     assert crm.flaky_calls == 3  # two 503 answers retried, the third call succeeded
+    metrics = client.get("/metrics").text
+    assert 'kontor_connector_calls_total{connection="crm",outcome="ok"} 1.0' in metrics
+    assert 'kontor_connector_calls_total{connection="crm",outcome="client_error"} 1.0' in metrics
     assert crm.tokens_issued == 1  # one token for both customer calls: cached
     assert all(seen.get("idempotency-key") for seen in crm.seen)
     assert all(seen["accept-encoding"] for seen in crm.seen)

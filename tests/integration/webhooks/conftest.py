@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pytest
 import httpx2 as httpx
+import pytest
 from sqlalchemy import Engine
 
 from kontor.bootstrap import Kontor, bootstrap

@@ -97,6 +97,16 @@ def test_an_outbound_webhook_starts_a_process_in_the_other_tenant(
         headers=a.headers,
     ).json()
     assert (delivery["status"], delivery["last_status_code"]) == ("delivered", 202)
+    metrics = client.get("/metrics").text
+    subscription_id = subscribed.json()["subscription_id"]
+    assert (
+        f'webhook_deliveries_total{{outcome="delivered",subscription="{subscription_id}"}} 1.0'
+        in metrics
+    )
+    assert (
+        'kontor_webhook_received_total{endpoint="makler-b/schaden",outcome="accepted"} 1.0'
+        in metrics
+    )
 
 
 def test_a_tampered_signature_a_late_timestamp_and_a_replayed_id_are_refused(
@@ -136,7 +146,12 @@ def test_an_endpoint_in_another_tenant_is_not_reachable_under_mine(
     headers = standard_headers("msg-1", kontor.clock.now(), body, [endpoint["secret"]])
     answer = client.post("/api/webhooks/inbound/makler-a/schaden", content=body, headers=headers)
     assert answer.status_code == 404
-    assert client.get(f"/api/webhooks/endpoints/{endpoint['endpoint_id']}", headers=a.headers).status_code == 404
+    assert (
+        client.get(
+            f"/api/webhooks/endpoints/{endpoint['endpoint_id']}", headers=a.headers
+        ).status_code
+        == 404
+    )
 
 
 def test_a_mapping_that_is_no_feel_is_refused_naming_the_field(

@@ -78,3 +78,25 @@ def test_a_payload_the_mapping_cannot_use_ends_as_a_dead_letter(
     [dead] = client.get("/api/messages/dead", headers=b.headers).json()
     assert dead["type_name"] == "webhooks.handle_inbound"
     assert "does not fit casework.create_task" in dead["last_error"]
+
+
+def test_a_signed_body_no_database_can_store_is_refused_naming_the_field(
+    kontor: Kontor, client: httpx.Client
+) -> None:
+    b = broker(kontor, "makler-b")
+    endpoint = client.post(
+        "/api/webhooks/endpoints",
+        json={"name": "rueckruf", "action": "create_task", "mapping": MAPPING, "scheme": "hmac"},
+        headers=b.headers,
+    ).json()
+    body = b'{"customer": "Erika\\u0000Mustermann", "priority": 80}'
+    signature = hmac_signature(endpoint["secret"], body)
+    answer = client.post(
+        endpoint["path"], content=body, headers={"webhook-id": "r-3", "x-signature-256": signature}
+    )
+    assert answer.status_code == 422
+    assert "customer" in answer.text
+    again = client.post(
+        endpoint["path"], content=body, headers={"webhook-id": "r-3", "x-signature-256": signature}
+    )
+    assert again.status_code == 422  # nothing was kept: not a replayed id

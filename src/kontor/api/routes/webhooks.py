@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.body_routes import RequestLimits, StrictJsonRoute
 from kontor.api.security import public, requires
+from kontor.api.strict_json import decode_json
 from kontor.api.wiring import kontor_of
 from kontor.bootstrap import Kontor
 from kontor.errors import NotFound
@@ -361,20 +362,29 @@ async def receive(
     body = await request.body()
     headers = dict(request.headers)
     kontor = kontor_of(request)
-    webhook_id = await run_in_threadpool(_take_in, kontor, tenant_id, name, body, headers)
+    limits: RequestLimits = request.app.state.request_limits
+    webhook_id = await run_in_threadpool(_take_in, kontor, tenant_id, name, body, headers, limits)
     return Accepted(webhook_id=webhook_id)
 
 
 def _take_in(
-    kontor: Kontor, tenant_id: str, name: str, body: bytes, headers: dict[str, str]
+    kontor: Kontor,
+    tenant_id: str,
+    name: str,
+    body: bytes,
+    headers: dict[str, str],
+    limits: RequestLimits,
 ) -> str:
+    def decode(raw: bytes) -> Any:
+        return decode_json(raw, limits.json)
+
     webhooks = _webhooks(kontor)
     metrics = kontor.integration.metrics if kontor.integration is not None else None
     endpoint, outcome = "-", "refused"  # unknown endpoints share one label: no label flood
     try:
         with kontor.bus.unit_of_work() as uow:
             store = EndpointStore(uow.connection, tenant_id, webhooks.box)
-            webhook_id = store.receive(name, body, headers, uow)
+            webhook_id = store.receive(name, body, headers, uow, decode)
             endpoint = f"{tenant_id}/{name}"
             try:
                 uow.commit()

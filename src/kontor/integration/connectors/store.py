@@ -144,7 +144,10 @@ def _check(auth: str, settings: Mapping[str, Any], secret: str | None) -> None:
         if not isinstance(settings.get(name), str) or not settings[name]:
             raise InvalidInput(f"{auth} needs settings.{name}", field=f"settings.{name}")
     if auth == OAUTH2:
-        parts = urlsplit(str(settings["token_url"]))
+        try:
+            parts = urlsplit(str(settings["token_url"]))
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            raise InvalidInput("no readable URL", field="settings.token_url") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidInput("an http or https URL", field="settings.token_url")
     if auth in SECRET_FIELD and not secret:

@@ -4,7 +4,7 @@ keep one receipt per webhook id and hand the payload on as a command, mapped wit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,10 +135,18 @@ class EndpointStore:
                 )
             )
 
-    def receive(self, name: str, body: bytes, headers: Mapping[str, str], uow: UnitOfWork) -> str:
+    def receive(
+        self,
+        name: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        uow: UnitOfWork,
+        decode: Callable[[bytes], Any] = loads,
+    ) -> str:
         """Verify a request to the endpoint ``name``, keep its receipt, queue its command.
 
-        Returns the webhook id. A wrong signature or a timestamp outside the window raises
+        ``decode`` reads the verified body (the API passes its strict JSON decoder). Returns the
+        webhook id. A wrong signature or a timestamp outside the window raises
         ``SignatureRefused``, an id received before ``ReplayedWebhook``.
         """
         row = self._row(webhook_endpoints.c.name == name, name)
@@ -151,7 +159,7 @@ class EndpointStore:
         else:
             webhook_id = verify_standard(secret, body, lowered, now, window)
         try:
-            payload = loads(body) if body.strip() else None
+            payload = decode(body) if body.strip() else None
         except ValueError:
             raise InvalidInput("the body is no JSON", field="body") from None
         if len(webhook_id) > 200:

@@ -254,7 +254,10 @@ def _matches(wanted: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
 
 
 def _check_url(url: str, field: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise InvalidInput("no readable URL", field=field) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidInput("an http or https URL with a host is required", field=field)
 

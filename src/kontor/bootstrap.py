@@ -19,6 +19,7 @@ from kontor.casework.notifications import declare_notifications as declare_casew
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
+from kontor.integration_wiring import Integration, wire_integration
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
@@ -108,6 +109,7 @@ class Kontor:
     transfer_schedule: transfer_app.TransferSchedule | None = None
     timers: ScheduledDelivery | None = None
     imports: PipelineRunner | None = None
+    integration: Integration | None = None
     _pump: MessagePump | None = None
     _runs: RunnerLoop | None = None
 
@@ -149,6 +151,7 @@ class Kontor:
                     self._purge_notifications,
                     self._run_transfers,
                     self._fire_timers,
+                    self._deliver_webhooks,
                 ),
             )
         return self._pump
@@ -177,6 +180,10 @@ class Kontor:
         if self.timers is not None:
             self.timers.fire_until_idle()
 
+    def _deliver_webhooks(self) -> None:
+        if self.integration is not None:
+            self.integration.sender.deliver_due()
+
     def stop(self) -> None:
         """Stop background delivery (waiting a bounded time) and release connections.
 
@@ -192,6 +199,8 @@ class Kontor:
             log.warning("an import step did not stop in time; its transaction is rolled back")
         if isinstance(self.transport, RabbitMQTransport):
             self.transport.stop()
+        if self.integration is not None:
+            self.integration.close()
         self.engine.dispose()
 
     def check_ready(self) -> dict[str, str]:
@@ -300,6 +309,7 @@ def bootstrap(
     authenticator = authenticator_for(settings, change_log)
     mailer = mailer_for(settings)
     notification_rules = notification_rules or NotificationRules()
+    integration = wire_integration(settings, bus, jobs.handlers, metrics, notification_rules)
     declare_process_notifications(notification_rules)
     transfer_app.declare_notifications(notification_rules)
     declare_casework_notifications(notification_rules)
@@ -344,6 +354,7 @@ def bootstrap(
         ) if settings.portfolio_transfer_runs else None,
         timers=ScheduledDelivery(bus),
         imports=import_runner(settings, engine, clock, change_log),
+        integration=integration,
     )  # fmt: skip
 
 
@@ -459,6 +470,8 @@ def load_schema() -> MetaData:
     import kontor.casework.tasks.deadline_tables
     import kontor.casework.tasks.tables
     import kontor.exchange.pipeline.tables
+    import kontor.integration.connectors.tables
+    import kontor.integration.webhooks.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.absence_tables
     import kontor.platform.audit.tables

@@ -235,6 +235,27 @@ class Settings(BaseSettings):
         default_factory=lambda: ["030", "040", "050", "130", "140"],
         description="GDV lines of business (Sparten) the portfolio import loads; others skipped",
     )
+    webhook_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="first wait after a failed webhook delivery; doubles"
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="longest wait between two webhook delivery attempts"
+    )
+    webhook_disable_after_failures: int = Field(
+        default=50, ge=1, description="failed deliveries in a row that switch a subscription off"
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long a webhook receiver may take to answer"
+    )
+    connector_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="default timeout of one REST connector request"
+    )
+    connector_retries: int = Field(
+        default=3, ge=0, description="default retries of a connector call on 5xx and network errors"
+    )
+    connector_retry_base_seconds: float = Field(
+        default=0.5, ge=0, description="first wait before a connector retry; doubles"
+    )
 
     @field_validator("import_lines_of_business")
     @classmethod

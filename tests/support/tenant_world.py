@@ -25,6 +25,7 @@ from kontor.process.messages import CompleteUserTask
 from support.dmn import risk_xml
 from support.gdv_files import household_file
 from support.identity import Caller, api_caller
+from support.webhooks import webhook_world
 
 ORDER = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -137,6 +138,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
         "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
         "form_key": "schaden", **portfolio, **import_world(kontor, client, b),
+        **webhook_world(kontor, client, b),
     }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from kontor.api.routes import (
     audit,
     auth,
     cases,
+    connectors,
     docs,
     forms,
     health,
@@ -41,6 +42,7 @@ from kontor.api.routes import (
     tenants,
     usage,
     users,
+    webhooks,
 )
 from kontor.api.strict_json import JsonLimits
 from kontor.bootstrap import Kontor, bootstrap
@@ -107,6 +109,8 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         second_factor.router,
         second_factor.administration,
         profiles.router,
+        webhooks.router,
+        connectors.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

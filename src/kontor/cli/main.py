@@ -23,6 +23,7 @@ from kontor.cli import (
     task_cmd,
     transfer_cmd,
     usage_cmd,
+    webhook_cmd,
 )
 
 app = typer.Typer(
@@ -45,6 +46,7 @@ app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(gdv_cmd.app, name="gdv")
 app.add_typer(transfer_cmd.app, name="transfer")
 app.add_typer(task_cmd.app, name="task")
+app.add_typer(webhook_cmd.app, name="webhook")
 gdv_portfolio_cmd.register(gdv_cmd.app)
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)

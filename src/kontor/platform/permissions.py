@@ -71,6 +71,13 @@ PORTFOLIO_PERMISSIONS = (
     "portfolio:import",  # upload GDV files and watch their import runs
 )
 """Read the portfolio (Bestand); add and change its entries; delete them; export them."""
+INTEGRATION_PERMISSIONS = (
+    "webhooks:read",
+    "webhooks:manage",
+    "connectors:read",
+    "connectors:manage",
+)
+"""See and manage webhook subscriptions and endpoints; REST connector connections."""
 
 
 def app_permission(app: str, action: str) -> str:
@@ -86,6 +93,7 @@ PERMISSIONS = PERMISSIONS | frozenset(TASK_PERMISSIONS) | frozenset(CASE_PERMISS
 PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE}
 PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(PORTFOLIO_PERMISSIONS)
+PERMISSIONS = PERMISSIONS | frozenset(INTEGRATION_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
 
 
@@ -133,7 +141,8 @@ DEFAULT_PROFILES = (
         )
         | {READ_ALL_USAGE}
         | set(TASK_PERMISSIONS)
-        | set(CASE_PERMISSIONS),
+        | set(CASE_PERMISSIONS)
+        | set(INTEGRATION_PERMISSIONS),
     ),
     GroupProfile(
         ADMINISTRATORS,
@@ -147,6 +156,7 @@ DEFAULT_PROFILES = (
             | set(TASK_PERMISSIONS)
             | set(CASE_PERMISSIONS)
             | {"portfolio:read"}  # the copies forwarded into the own tenant
+            | set(INTEGRATION_PERMISSIONS)
         ),
     ),
     GroupProfile(

@@ -23,6 +23,7 @@ PUBLIC_ROUTES = {
     ("GET", "/login"),  # the login page of the browser UI
     ("POST", "/login"),
     ("POST", "/api/auth/login/second-factor"),  # the login's challenge and the code are it
+    ("POST", "/api/webhooks/inbound/{tenant_id}/{name}"),  # the webhook's signature is it
 }
 DOCUMENTATION = {"/openapi.json", "/static"}
 

@@ -69,6 +69,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/portfolio/claims-ratios/{ratio_id}"): {"version": 1, "product": "mine"},
     ("PUT", "/api/tasks/{task_id}/deadlines"): {"completion": {"at": "2026-07-01T00:00:00Z"}},
     ("PATCH", "/api/saved-filters/{filter_id}"): {"name": "mine now"},
+    ("PATCH", "/api/webhooks/subscriptions/{subscription_id}"): {"enabled": False},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -78,6 +79,7 @@ NOT_TENANT_SCOPED = {
     "/apps/{app}": "apps are the platform's; a group installs them",
     "/api/platform/groups/{group_id}/second-factor": "group ids are names, as above",
     "/api/platform/profiles/{group_id}/permissions": "the operator's profiles belong to no tenant",
+    "/api/webhooks/inbound/{tenant_id}/{name}": "public; the endpoint checks the signature",
 }
 
 
@@ -166,6 +168,9 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/auth/me/absences", headers=as_a).json() == []
     assert client.get("/api/saved-filters", headers=as_a).json() == []
     assert client.get("/api/forms", headers=as_a).json() == []
+    assert client.get("/api/webhooks/subscriptions", headers=as_a).json() == []
+    assert client.get("/api/webhooks/endpoints", headers=as_a).json() == []
+    assert client.get("/api/connectors/connections", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -232,6 +232,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["030", "040", "050", "130", "140"],
         description="GDV lines of business (Sparten) the portfolio import loads; others skipped",
     )
+    camunda7_base_path: str = Field(
+        default="/engine-rest",
+        pattern=r"^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$",
+        description="where the Camunda 7 REST compatibility API answers (Camunda's own path)",
+    )
 
     @field_validator("import_lines_of_business")
     @classmethod

@@ -228,3 +228,9 @@ class ExtendExternalTaskLock(Command, type_name="process.extend_external_task_lo
     job_id: str
     worker_id: str
     lock_duration_ms: int = Field(ge=1)
+
+
+class UnlockExternalTask(Command, type_name="process.unlock_external_task"):
+    """Release the lock on an external task, whoever holds it; it can be fetched at once."""
+
+    job_id: str

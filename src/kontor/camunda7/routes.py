@@ -1,0 +1,15 @@
+"""The compatibility router: every Camunda 7 resource Kontor answers, under one base path."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kontor.camunda7 import external_tasks
+
+
+def engine_rest_router(base_path: str) -> APIRouter:
+    """The Camunda 7 REST resources under ``base_path`` (Camunda's is ``/engine-rest``)."""
+    router = APIRouter(prefix=base_path.rstrip("/"))
+    for part in (external_tasks.router,):
+        router.include_router(part)
+    return router

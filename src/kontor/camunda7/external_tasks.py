@@ -79,59 +79,59 @@ async def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> Res
     )
 
 
-@router.post("/{task_id}/complete", status_code=204)
-def complete(task_id: str, body: CompleteIn, request: Request, caller: Worker) -> None:
+@router.post("/{job_id}/complete", status_code=204)
+def complete(job_id: str, body: CompleteIn, request: Request, caller: Worker) -> None:
     """Complete a locked task with the worker's variables; the instance moves on."""
     variables = storable_variables(request, from_camunda(body.variables))
     kontor_of(request).bus.handle(
         CompleteExternalTask(
-            tenant_id=caller.tenant_id, job_id=task_id, worker_id=body.worker_id,
+            tenant_id=caller.tenant_id, job_id=job_id, worker_id=body.worker_id,
             variables=variables, actor=caller.user_id,
         )
     )  # fmt: skip
 
 
-@router.post("/{task_id}/failure", status_code=204)
-def failure(task_id: str, body: FailureIn, request: Request, caller: Worker) -> None:
+@router.post("/{job_id}/failure", status_code=204)
+def failure(job_id: str, body: FailureIn, request: Request, caller: Worker) -> None:
     """Report a failure: offered again after ``retryTimeout``, an incident at 0 retries."""
     kontor_of(request).bus.handle(
         FailExternalTask(
-            tenant_id=caller.tenant_id, job_id=task_id, worker_id=body.worker_id,
+            tenant_id=caller.tenant_id, job_id=job_id, worker_id=body.worker_id,
             error_message=body.error_message or "", retries=body.retries,
             retry_timeout_ms=body.retry_timeout, actor=caller.user_id,
         )
     )  # fmt: skip
 
 
-@router.post("/{task_id}/bpmnError", status_code=204)
-def bpmn_error(task_id: str, body: BpmnErrorIn, request: Request, caller: Worker) -> None:
+@router.post("/{job_id}/bpmnError", status_code=204)
+def bpmn_error(job_id: str, body: BpmnErrorIn, request: Request, caller: Worker) -> None:
     """Throw a BPMN error at the task; an error boundary event catches it, else an incident."""
     variables = storable_variables(request, from_camunda(body.variables))
     kontor_of(request).bus.handle(
         ThrowExternalTaskError(
-            tenant_id=caller.tenant_id, job_id=task_id, worker_id=body.worker_id,
+            tenant_id=caller.tenant_id, job_id=job_id, worker_id=body.worker_id,
             error_code=body.error_code, message=body.error_message or "", variables=variables,
             actor=caller.user_id,
         )
     )  # fmt: skip
 
 
-@router.post("/{task_id}/extendLock", status_code=204)
-def extend_lock(task_id: str, body: ExtendLockIn, request: Request, caller: Worker) -> None:
+@router.post("/{job_id}/extendLock", status_code=204)
+def extend_lock(job_id: str, body: ExtendLockIn, request: Request, caller: Worker) -> None:
     """Keep the worker's lock ``newDuration`` milliseconds from now."""
     kontor_of(request).bus.handle(
         ExtendExternalTaskLock(
-            tenant_id=caller.tenant_id, job_id=task_id, worker_id=body.worker_id,
+            tenant_id=caller.tenant_id, job_id=job_id, worker_id=body.worker_id,
             lock_duration_ms=body.new_duration, actor=caller.user_id,
         )
     )  # fmt: skip
 
 
-@router.post("/{task_id}/unlock", status_code=204)
-def unlock(task_id: str, request: Request, caller: Worker) -> None:
+@router.post("/{job_id}/unlock", status_code=204)
+def unlock(job_id: str, request: Request, caller: Worker) -> None:
     """Release the task's lock, whoever holds it; any worker may fetch it again."""
     kontor_of(request).bus.handle(
-        UnlockExternalTask(tenant_id=caller.tenant_id, job_id=task_id, actor=caller.user_id)
+        UnlockExternalTask(tenant_id=caller.tenant_id, job_id=job_id, actor=caller.user_id)
     )
 
 
@@ -182,14 +182,14 @@ def count_tasks(
         return {"count": _rows(request, uow.connection, caller).count(wanted, uow.clock.now())}
 
 
-@router.get("/{task_id}")
-def show_task(task_id: str, request: Request, caller: Reader) -> dict[str, Any]:
+@router.get("/{job_id}")
+def show_task(job_id: str, request: Request, caller: Reader) -> dict[str, Any]:
     """One open external task; 404 if it ended or never existed for the caller's tenant."""
     with kontor_of(request).bus.reading() as uow:
-        rows = _rows(request, uow.connection, caller).by_ids([task_id])
-    if task_id not in rows:
-        raise ExternalTaskNotFound(f"External task with id {task_id} does not exist")
-    return _task(rows[task_id], caller)
+        rows = _rows(request, uow.connection, caller).by_ids([job_id])
+    if job_id not in rows:
+        raise ExternalTaskNotFound(f"External task with id {job_id} does not exist")
+    return _task(rows[job_id], caller)
 
 
 def _topic(topic: TopicIn) -> ExternalTopic:

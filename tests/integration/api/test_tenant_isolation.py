@@ -69,6 +69,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/portfolio/claims-ratios/{ratio_id}"): {"version": 1, "product": "mine"},
     ("PUT", "/api/tasks/{task_id}/deadlines"): {"completion": {"at": "2026-07-01T00:00:00Z"}},
     ("PATCH", "/api/saved-filters/{filter_id}"): {"name": "mine now"},
+    ("POST", "/engine-rest/external-task/{job_id}/complete"): {"workerId": "w1"},
+    ("POST", "/engine-rest/external-task/{job_id}/failure"): {"workerId": "w1", "retries": 0},
+    ("POST", "/engine-rest/external-task/{job_id}/bpmnError"): {"workerId": "w1", "errorCode": "X"},
+    ("POST", "/engine-rest/external-task/{job_id}/extendLock"): {
+        "workerId": "w1", "newDuration": 1000
+    },
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -172,4 +178,9 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert len(client.get("/api/platform/users", headers=as_a).json()) == 1
     fetch = {**WORKER, "topics": [{"name": "book", "lock_duration_ms": 1000}]}
     assert client.post("/api/process/external-tasks/fetch-and-lock", json=fetch,
+                       headers=as_a).json() == []  # fmt: skip
+    assert client.get("/engine-rest/external-task", headers=as_a).json() == []
+    assert client.get("/engine-rest/external-task/count", headers=as_a).json() == {"count": 0}
+    camunda_fetch = {"workerId": "w1", "topics": [{"topicName": "book", "lockDuration": 1000}]}
+    assert client.post("/engine-rest/external-task/fetchAndLock", json=camunda_fetch,
                        headers=as_a).json() == []  # fmt: skip

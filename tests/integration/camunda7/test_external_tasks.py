@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from support.backends import BACKENDS
 from support.camunda7 import INVOICE, basic
 from support.identity import api_caller
 from support.kontor_app import kontor_on
+from support.messaging import WAIT_BOUND_SECONDS, wait_for
 
 REST = "/engine-rest"
 TASKS = f"{REST}/external-task"
@@ -226,3 +228,32 @@ def test_credentials_are_a_kontor_token_as_basic_password_or_bearer(
     caller = api_caller(kontor, login="bearer@dev.test")
     bearer = client.post(url, json=body, headers={"Authorization": f"Bearer {caller.token}"})
     assert (bearer.status_code, bearer.json()) == (200, [])
+
+
+def test_a_long_poll_answers_with_a_task_that_appears_while_it_waits(
+    client: TestClient, kontor: Kontor
+) -> None:
+    start_invoice(client)
+    [first] = fetch(client)  # the model is deployed; nothing else is open
+    body = {"workerId": WORKER, "asyncResponseTimeout": int(WAIT_BOUND_SECONDS * 1000),
+            "topics": [{"topicName": "check-invoice", "lockDuration": 60_000}]}  # fmt: skip
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(client.post, f"{TASKS}/fetchAndLock", json=body)
+        wait_for(lambda: in_progress(kontor) >= 1, "the long poll to reach the server")
+        second = start_invoice(client)
+        answer = waiting.result(timeout=WAIT_BOUND_SECONDS)
+    assert answer.status_code == 200
+    assert [task["processInstanceId"] for task in answer.json()] == [second]
+    assert first["processInstanceId"] != second
+
+
+def test_a_long_poll_without_tasks_answers_an_empty_list(client: TestClient) -> None:
+    body = {"workerId": WORKER, "asyncResponseTimeout": 100,
+            "topics": [{"topicName": "check-invoice", "lockDuration": 60_000}]}  # fmt: skip
+    answer = client.post(f"{TASKS}/fetchAndLock", json=body)
+    assert (answer.status_code, answer.json()) == (200, [])
+
+
+def in_progress(kontor: Kontor) -> float:
+    """How many HTTP requests the server is answering right now."""
+    return kontor.metrics.get_sample_value("kontor_http_requests_in_progress") or 0.0

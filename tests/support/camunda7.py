@@ -34,3 +34,20 @@ def basic(token: str, user: str = "demo") -> dict[str, str]:
     """An ``Authorization`` header as Camunda clients send it: Basic with the token as password."""
     credentials = base64.b64encode(f"{user}:{token}".encode()).decode()
     return {"Authorization": f"Basic {credentials}"}
+
+
+PAYMENT = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="payment" targetNamespace="Examples">
+  <message id="Paid" name="payment-received"/>
+  <process id="payment" name="Zahlung" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="waitForPayment"/>
+    <intermediateCatchEvent id="waitForPayment">
+      <messageEventDefinition messageRef="Paid"/>
+    </intermediateCatchEvent>
+    <sequenceFlow id="f2" sourceRef="waitForPayment" targetRef="paid"/>
+    <endEvent id="paid"/>
+  </process>
+</definitions>"""
+"""Wait for the message ``payment-received``, then end."""

@@ -40,6 +40,8 @@ class CorrelateMessage(Command, type_name="process.correlate_message"):
     name: str
     correlation_key: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
+    instance_id: str | None = None
+    """Only this instance may take the message (no process is started by it)."""
 
 
 class BroadcastSignal(Command, type_name="process.broadcast_signal"):

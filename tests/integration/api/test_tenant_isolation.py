@@ -75,6 +75,16 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/engine-rest/external-task/{job_id}/extendLock"): {
         "workerId": "w1", "newDuration": 1000
     },
+    ("POST", "/engine-rest/process-definition/key/{process_key}/start"): {},
+    ("POST", "/engine-rest/process-definition/key/{process_key}/tenant-id/{tenant_id}/start"): {},
+    ("POST", "/engine-rest/process-definition/{definition_id}/start"): {},
+    ("PUT", "/engine-rest/process-instance/{instance_id}/suspended"): {"suspended": True},
+    ("PUT", "/engine-rest/process-instance/{instance_id}/variables/{variable_name}"): {
+        "value": 1, "type": "Integer"
+    },
+    ("POST", "/engine-rest/process-instance/{instance_id}/variables"): {
+        "modifications": {"x": {"value": 1}}
+    },
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -181,6 +191,8 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
                        headers=as_a).json() == []  # fmt: skip
     assert client.get("/engine-rest/external-task", headers=as_a).json() == []
     assert client.get("/engine-rest/external-task/count", headers=as_a).json() == {"count": 0}
+    assert client.get("/engine-rest/process-definition", headers=as_a).json() == []
+    assert client.get("/engine-rest/process-instance", headers=as_a).json() == []
     camunda_fetch = {"workerId": "w1", "topics": [{"topicName": "book", "lockDuration": 1000}]}
     assert client.post("/engine-rest/external-task/fetchAndLock", json=camunda_fetch,
                        headers=as_a).json() == []  # fmt: skip

@@ -22,6 +22,8 @@ from kontor.rules.feel import to_json
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 JSON_FORMAT = "application/json"
+MAX_EXPONENT = 100
+"""Numbers sent as text are refused beyond this exponent (a JSON number is bounded already)."""
 _STORED_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$")
 _CAMUNDA_DATE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)?$")
 _NUMBER_TYPES = {"integer", "long", "short", "double"}
@@ -89,7 +91,7 @@ def _value_of(name: str, typed_value: Any) -> Any:
         raise InvalidRequest(f"Variable '{name}': 'type' must be a string")
     try:
         return _converted(kind.lower(), value, typed_value.get("valueInfo") or {})
-    except (ValueError, InvalidOperation) as error:
+    except ValueError as error:
         raise InvalidRequest(
             f"Cannot convert value '{_shown(value)}' of type '{kind}' of variable '{name}': {error}"
         ) from None
@@ -127,9 +129,14 @@ def _converted(kind: str, value: Any, value_info: Mapping[str, Any]) -> Any:
 def _number(kind: str, value: Any) -> int | Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
         raise ValueError("not a number")
-    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    try:
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError("not a number") from None
     if not number.is_finite():
         raise ValueError("not a finite number")
+    if number and abs(number.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"beyond 1e{MAX_EXPONENT} (or below 1e-{MAX_EXPONENT})")
     if kind == "double":
         return int(number) if number == number.to_integral_value() else number
     if number != number.to_integral_value():

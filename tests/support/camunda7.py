@@ -11,11 +11,7 @@ INVOICE = """<?xml version="1.0" encoding="UTF-8"?>
   <process id="invoice" name="Rechnung" isExecutable="true">
     <startEvent id="start"/>
     <sequenceFlow id="f1" sourceRef="start" targetRef="check"/>
-    <serviceTask id="check" name="Prüfen" camunda:type="external" camunda:topic="check-invoice">
-      <extensionElements><camunda:properties>
-        <camunda:property name="department" value="claims"/>
-      </camunda:properties></extensionElements>
-    </serviceTask>
+    <serviceTask id="check" name="Prüfen" camunda:type="external" camunda:topic="check-invoice"/>
     <sequenceFlow id="f2" sourceRef="check" targetRef="book"/>
     <serviceTask id="book" name="Buchen" camunda:type="external" camunda:topic="book-invoice"/>
     <sequenceFlow id="f3" sourceRef="book" targetRef="booked"/>

@@ -138,6 +138,17 @@ def token_for(base: str) -> str:
         return token
 
 
+def start_worker(
+    base: str, token: str, worker_id: str, env: dict[str, str], max_tasks: int
+) -> subprocess.Popen[str]:
+    """This script in worker mode, in a process of its own."""
+    command = [sys.executable, __file__, "--max-tasks", str(max_tasks), "--worker",
+               f"{base}/engine-rest", token, worker_id]  # fmt: skip
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+
+
 def measure(
     base: str, env: dict[str, str], instances: int, workers: int, max_tasks: int
 ) -> dict[str, object]:
@@ -148,14 +159,7 @@ def measure(
         api.post("/deployment/create", files=files).raise_for_status()
         for _ in range(instances):
             api.post("/process-definition/key/bench/start", json={}).raise_for_status()
-        started = [
-            subprocess.Popen(
-                [sys.executable, __file__, "--max-tasks", str(max_tasks), "--worker",
-                 f"{base}/engine-rest", token, f"w{n}"],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            )  # fmt: skip
-            for n in range(workers)
-        ]
+        started = [start_worker(base, token, f"w{n}", env, max_tasks) for n in range(workers)]
         try:
             for worker in started:
                 assert worker.stdout is not None

@@ -47,3 +47,18 @@ PAYMENT = """<?xml version="1.0" encoding="UTF-8"?>
   </process>
 </definitions>"""
 """Wait for the message ``payment-received``, then end."""
+
+ALARM = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="alarm"
+  targetNamespace="Examples">
+  <signal id="Storm" name="storm-warning"/>
+  <process id="alarm" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="waitForStorm"/>
+    <intermediateCatchEvent id="waitForStorm"><signalEventDefinition signalRef="Storm"/>
+    </intermediateCatchEvent>
+    <sequenceFlow id="f2" sourceRef="waitForStorm" targetRef="warned"/>
+    <endEvent id="warned"/>
+  </process>
+</definitions>"""
+"""Wait for the signal ``storm-warning``, then end."""

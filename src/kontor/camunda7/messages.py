@@ -1,4 +1,5 @@
-"""Camunda 7's ``/message`` resource: correlate a message to waiting instances or start one.
+"""Camunda 7's ``/message`` and ``/signal`` resources: messages to waiting instances, signals
+to all of them.
 
 Camunda correlates by business key, instance id and correlation keys (process variables that
 must be equal); Kontor finds the waiting instances that match and delivers the message to each
@@ -22,7 +23,7 @@ from kontor.camunda7.instance_views import instance_dto
 from kontor.camunda7.task_bodies import CamundaBody
 from kontor.camunda7.variables import from_camunda, to_camunda
 from kontor.platform import Principal
-from kontor.process import CorrelateMessage
+from kontor.process import BroadcastSignal, CorrelateMessage
 from kontor.process.errors import MessageNotCorrelated
 from kontor.process.store import InstanceStore
 
@@ -45,6 +46,30 @@ class MessageIn(CamundaBody):
     all: bool = False
     result_enabled: bool = False
     variables_in_result_enabled: bool = False
+
+
+class SignalIn(CamundaBody):
+    """Camunda's SignalDto."""
+
+    name: str = Field(min_length=1, max_length=200)
+    execution_id: str | None = None
+    variables: dict[str, Any] | None = None
+    tenant_id: str | None = None
+    without_tenant_id: bool = False
+
+
+@router.post("/signal", status_code=204)
+def signal(body: SignalIn, request: Request, caller: Sender) -> None:
+    """Deliver a signal to every waiting instance of the tenant (and start its signal starts)."""
+    if body.execution_id is not None:
+        raise NotSupported("Kontor delivers a signal to every waiting instance, not one execution")
+    if body.without_tenant_id or (body.tenant_id not in (None, caller.tenant_id)):
+        raise NotSupported("a signal reaches the caller's own tenant only")
+    variables = storable_variables(request, from_camunda(body.variables))
+    kontor_of(request).bus.handle(
+        BroadcastSignal(tenant_id=caller.tenant_id, name=body.name, variables=variables,
+                        actor=caller.user_id)
+    )  # fmt: skip
 
 
 @router.post("/message")

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from kontor.bootstrap import Kontor
 from kontor.web import create_app
 from support.backends import BACKENDS
-from support.camunda7 import INVOICE, PAYMENT, basic
+from support.camunda7 import ALARM, INVOICE, PAYMENT, basic
 from support.identity import api_caller
 from support.kontor_app import kontor_on
 
@@ -188,3 +188,15 @@ def test_messages_correlate_by_business_key_variables_or_to_all(client: TestClie
     everyone = {"messageName": "payment-received", "all": True, "resultEnabled": True}
     reached = client.post(f"{REST}/message", json=everyone).json()
     assert [r["processInstance"]["id"] for r in reached] == [fourth["id"]]
+
+
+def test_a_signal_reaches_every_waiting_instance(client: TestClient) -> None:
+    deploy(client, ("alarm.bpmn", ALARM))
+    waiting = [start(client, "alarm")["id"] for _ in range(2)]
+    body = {"name": "storm-warning", "variables": {"level": {"value": 3, "type": "Integer"}}}
+    assert client.post(f"{REST}/signal", json=body).status_code == 204
+    assert client.get(f"{REST}/process-instance/count").json() == {"count": 0}
+    for instance_id in waiting:
+        assert client.get(f"{REST}/process-instance/{instance_id}").status_code == 404
+    one = client.post(f"{REST}/signal", json={**body, "executionId": "x"})
+    assert (one.status_code, one.json()["type"]) == (400, "InvalidRequestException")

@@ -256,6 +256,11 @@ class Settings(BaseSettings):
     connector_retry_base_seconds: float = Field(
         default=0.5, ge=0, description="first wait before a connector retry; doubles"
     )
+    camunda7_base_path: str = Field(
+        default="/engine-rest",
+        pattern=r"^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$",
+        description="where the Camunda 7 REST compatibility API answers (Camunda's own path)",
+    )
 
     @field_validator("import_lines_of_business")
     @classmethod

@@ -139,6 +139,10 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
         "form_key": "schaden", **portfolio, **import_world(kontor, client, b),
         **webhook_world(kontor, client, b),
+        "definition_id": client.get("/api/process/definitions", headers=as_b).json()[0][
+            "definition_id"
+        ],
+        "variable_name": "x",
     }  # fmt: skip
 
 

@@ -135,6 +135,10 @@ class ExternalTasks:
         ExternalTaskQueue(uow.connection, command.tenant_id).extend(task.job_id, until)
         return until
 
+    def unlock(self, command: msg.UnlockExternalTask, uow: UnitOfWork) -> None:
+        """Release the lock on a task so that any worker may fetch it again."""
+        ExternalTaskQueue(uow.connection, command.tenant_id).unlock(command.job_id)
+
     def _held(
         self, job_id: str, worker_id: str, tenant_id: str, uow: UnitOfWork
     ) -> ExternalTaskRow:
@@ -191,4 +195,5 @@ def register_external_tasks(
     registry.register_command(msg.FailExternalTask, tasks.fail)
     registry.register_command(msg.ThrowExternalTaskError, tasks.throw_error)
     registry.register_command(msg.ExtendExternalTaskLock, tasks.extend_lock)
+    registry.register_command(msg.UnlockExternalTask, tasks.unlock)
     return tasks

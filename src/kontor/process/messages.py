@@ -40,6 +40,8 @@ class CorrelateMessage(Command, type_name="process.correlate_message"):
     name: str
     correlation_key: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
+    instance_id: str | None = None
+    """Only this instance may take the message (no process is started by it)."""
 
 
 class BroadcastSignal(Command, type_name="process.broadcast_signal"):
@@ -228,3 +230,9 @@ class ExtendExternalTaskLock(Command, type_name="process.extend_external_task_lo
     job_id: str
     worker_id: str
     lock_duration_ms: int = Field(ge=1)
+
+
+class UnlockExternalTask(Command, type_name="process.unlock_external_task"):
+    """Release the lock on an external task, whoever holds it; it can be fetched at once."""
+
+    job_id: str

@@ -257,7 +257,10 @@ class ProcessServices:
         with a message start event for it; return the (first) instance's id."""
         store = InstanceStore(uow.connection, command.tenant_id)
         waiting = store.subscribers("message", command.name, command.correlation_key)
-        started = None if waiting else start_by_message(self, uow, command)
+        if command.instance_id is not None:
+            waiting = [w for w in waiting if w.instance_id == command.instance_id]
+        targeted = waiting or command.instance_id is not None
+        started = None if targeted else start_by_message(self, uow, command)
         if started is not None:
             return started
         if not waiting:

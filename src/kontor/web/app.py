@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kontor.api import create_app as create_api
 from kontor.bootstrap import Kontor
+from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
 from kontor.web.pages import cases, profile, shell, tasks
@@ -38,6 +39,7 @@ def create_app(
 ) -> FastAPI:
     """The API of ``kontor.api`` with the browser UI's pages on top (what ``kontor serve`` runs)."""
     app = create_api(settings, kontor)
+    app.include_router(engine_rest_router(settings.camunda7_base_path))
     registry = registry or default_registry()
     app.state.web_registry = registry
     # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}

@@ -70,6 +70,22 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/tasks/{task_id}/deadlines"): {"completion": {"at": "2026-07-01T00:00:00Z"}},
     ("PATCH", "/api/saved-filters/{filter_id}"): {"name": "mine now"},
     ("PATCH", "/api/webhooks/subscriptions/{subscription_id}"): {"enabled": False},
+    ("POST", "/engine-rest/external-task/{job_id}/complete"): {"workerId": "w1"},
+    ("POST", "/engine-rest/external-task/{job_id}/failure"): {"workerId": "w1", "retries": 0},
+    ("POST", "/engine-rest/external-task/{job_id}/bpmnError"): {"workerId": "w1", "errorCode": "X"},
+    ("POST", "/engine-rest/external-task/{job_id}/extendLock"): {
+        "workerId": "w1", "newDuration": 1000
+    },
+    ("POST", "/engine-rest/process-definition/key/{process_key}/start"): {},
+    ("POST", "/engine-rest/process-definition/key/{process_key}/tenant-id/{tenant_id}/start"): {},
+    ("POST", "/engine-rest/process-definition/{definition_id}/start"): {},
+    ("PUT", "/engine-rest/process-instance/{instance_id}/suspended"): {"suspended": True},
+    ("PUT", "/engine-rest/process-instance/{instance_id}/variables/{variable_name}"): {
+        "value": 1, "type": "Integer"
+    },
+    ("POST", "/engine-rest/process-instance/{instance_id}/variables"): {
+        "modifications": {"x": {"value": 1}}
+    },
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -177,4 +193,11 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert len(client.get("/api/platform/users", headers=as_a).json()) == 1
     fetch = {**WORKER, "topics": [{"name": "book", "lock_duration_ms": 1000}]}
     assert client.post("/api/process/external-tasks/fetch-and-lock", json=fetch,
+                       headers=as_a).json() == []  # fmt: skip
+    assert client.get("/engine-rest/external-task", headers=as_a).json() == []
+    assert client.get("/engine-rest/external-task/count", headers=as_a).json() == {"count": 0}
+    assert client.get("/engine-rest/process-definition", headers=as_a).json() == []
+    assert client.get("/engine-rest/process-instance", headers=as_a).json() == []
+    camunda_fetch = {"workerId": "w1", "topics": [{"topicName": "book", "lockDuration": 1000}]}
+    assert client.post("/engine-rest/external-task/fetchAndLock", json=camunda_fetch,
                        headers=as_a).json() == []  # fmt: skip

@@ -101,6 +101,20 @@ class ExternalTaskQueue:
         """Keep the task locked for its current worker until ``until``."""
         self._update(job_id, locked_until=until)
 
+    def unlock(self, job_id: str) -> None:
+        """Release the task's lock (whoever holds it); 404 if there is no such open task."""
+        found = self._connection.execute(
+            update(table)
+            .where(
+                table.c.tenant_id == self._tenant_id,
+                table.c.job_id == job_id,
+                table.c.kind == JOB,
+            )
+            .values(lock_owner=None, locked_until=None)
+        )
+        if found.rowcount == 0:
+            raise ExternalTaskNotFound(f"external task {job_id!r} not found", job_id=job_id)
+
     def retry_later(self, job_id: str, due_at: dt.datetime, error_message: str) -> None:
         """Release the task and offer it again from ``due_at``, remembering why it failed."""
         self._update(

@@ -19,11 +19,19 @@ from kontor.casework.notifications import declare_notifications as declare_casew
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
+from kontor.integration.scheduler import (
+    FireSchedule,
+    SchedulableCommands,
+    ScheduleCollector,
+    Scheduler,
+    schedulable,
+)
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
     Clock,
     Dispatcher,
+    FileClock,
     HandlerRegistry,
     InProcessTransport,
     MessageBus,
@@ -68,6 +76,7 @@ from kontor.portfolio import gdv_import
 from kontor.portfolio import register as register_portfolio
 from kontor.portfolio.demo import seed_demo_portfolio
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
+from kontor.process import messages as process_messages
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
@@ -108,6 +117,7 @@ class Kontor:
     transfer_schedule: transfer_app.TransferSchedule | None = None
     timers: ScheduledDelivery | None = None
     imports: PipelineRunner | None = None
+    scheduler: Scheduler | None = None
     _pump: MessagePump | None = None
     _runs: RunnerLoop | None = None
 
@@ -241,7 +251,7 @@ def bootstrap(
 
     Applications declare whom their events notify in ``notification_rules``.
     """
-    clock = clock or SystemClock()
+    clock = clock or clock_for(settings)
     engine = engine or db.create_database_engine(
         settings.effective_database_url, lock_timeout_seconds=settings.database_busy_timeout_seconds
     )
@@ -280,6 +290,9 @@ def bootstrap(
     bus = MessageBus(engine, clock, registry, transport, change_log=change_log)
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))
+    metrics.register(ScheduleCollector(engine))
+    scheduler = Scheduler(schedulable_commands())
+    scheduler.register(registry)
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
     register_task_handlers(registry, rules)
@@ -342,9 +355,30 @@ def bootstrap(
         transfer_schedule=transfer_app.TransferSchedule(
             bus, dt.timedelta(seconds=settings.portfolio_transfer_run_seconds)
         ) if settings.portfolio_transfer_runs else None,
-        timers=ScheduledDelivery(bus),
+        timers=ScheduledDelivery(
+            bus,
+            batch=settings.schedule_timer_batch,
+            expanders={FireSchedule.type_name: scheduler.fire},
+        ),
+        scheduler=scheduler,
         imports=import_runner(settings, engine, clock, change_log),
     )  # fmt: skip
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The wall clock, or in tests the shared file clock the settings name."""
+    return FileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
+
+
+def schedulable_commands() -> SchedulableCommands:
+    """The commands schedules may send, each with the permission its author needs."""
+    return schedulable(
+        [
+            (process_messages.StartProcess, "process:start"),
+            (process_messages.CorrelateMessage, "process:start"),
+            (process_messages.BroadcastSignal, "process:start"),
+        ]
+    )
 
 
 def import_runner(
@@ -459,6 +493,7 @@ def load_schema() -> MetaData:
     import kontor.casework.tasks.deadline_tables
     import kontor.casework.tasks.tables
     import kontor.exchange.pipeline.tables
+    import kontor.integration.scheduler.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.absence_tables
     import kontor.platform.audit.tables

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -122,14 +124,24 @@ class _Claimed:
     attempt: int
 
 
+Expander = Callable[[UnitOfWork, Sequence[Message]], Sequence[Message]]
+"""Turns due messages of one type into the messages to deliver, in the delivering transaction."""
+
+
 @dataclass
 class ScheduledDelivery:
-    """Fires due scheduled messages into the outbox; call ``fire_due`` from a loop or a test."""
+    """Fires due scheduled messages into the outbox; call ``fire_due`` from a loop or a test.
+
+    An ``expanders`` entry takes a type's due messages instead of the outbox and returns what
+    to deliver in their place, in the same transaction (the scheduler turns due timers into
+    many schedules' commands at once, rather than one transaction per timer).
+    """
 
     bus: MessageBus
-    owner: str = field(default_factory=lambda: f"timers-{uuid.uuid4().hex[:8]}")
+    owner: str = field(default_factory=lambda: f"timers-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     claim_for: dt.timedelta = dt.timedelta(minutes=2)
     batch: int = 50
+    expanders: dict[str, Expander] = field(default_factory=dict)
 
     def fire_due(self) -> int:
         """Claim one batch of due messages and hand them to the bus; how many were delivered."""
@@ -211,9 +223,20 @@ class ScheduledDelivery:
                 ).scalars()
             )  # cancelled meanwhile, or our claim expired and another worker took it: not ours
             now = uow.clock.now()
-            uow.emit(*(_message(c, now) for c in batch if c.schedule_id in gone))
+            uow.emit(
+                *self._expanded(uow, [_message(c, now) for c in batch if c.schedule_id in gone])
+            )
             uow.commit()
         return len(gone)
+
+    def _expanded(self, uow: UnitOfWork, due: list[Message]) -> list[Message]:
+        """``due`` with the messages of types that have an expander replaced by its output."""
+        kept = [message for message in due if message.type_name not in self.expanders]
+        for type_name, expand in self.expanders.items():
+            mine = [message for message in due if message.type_name == type_name]
+            if mine:
+                kept.extend(expand(uow, mine))
+        return kept
 
     def _deliver(self, claimed: _Claimed) -> bool:
         """Move one claimed row into the outbox, unless it was cancelled or claimed anew."""
@@ -228,7 +251,7 @@ class ScheduledDelivery:
                 )
                 if gone.rowcount != 1:
                     return False  # cancelled meanwhile, or our claim expired and another took it
-                uow.emit(_message(claimed, uow.clock.now()))
+                uow.emit(*self._expanded(uow, [_message(claimed, uow.clock.now())]))
                 uow.commit()
             return True
         except Exception:  # a row that cannot be delivered must not stop the others

@@ -32,6 +32,7 @@ from kontor.api.routes import (
     profiles,
     rules,
     saved_filters,
+    schedules,
     second_factor,
     task_analytics,
     task_bulk,
@@ -107,6 +108,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         second_factor.router,
         second_factor.administration,
         profiles.router,
+        schedules.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -71,6 +71,8 @@ PORTFOLIO_PERMISSIONS = (
     "portfolio:import",  # upload GDV files and watch their import runs
 )
 """Read the portfolio (Bestand); add and change its entries; delete them; export them."""
+SCHEDULE_PERMISSIONS = ("schedules:read", "schedules:manage", "schedules:run")
+"""See schedules and their runs; create, pause, resume and delete them; run one now."""
 
 
 def app_permission(app: str, action: str) -> str:
@@ -86,6 +88,7 @@ PERMISSIONS = PERMISSIONS | frozenset(TASK_PERMISSIONS) | frozenset(CASE_PERMISS
 PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE}
 PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(PORTFOLIO_PERMISSIONS)
+PERMISSIONS = PERMISSIONS | frozenset(SCHEDULE_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
 
 
@@ -133,7 +136,8 @@ DEFAULT_PROFILES = (
         )
         | {READ_ALL_USAGE}
         | set(TASK_PERMISSIONS)
-        | set(CASE_PERMISSIONS),
+        | set(CASE_PERMISSIONS)
+        | set(SCHEDULE_PERMISSIONS),
     ),
     GroupProfile(
         ADMINISTRATORS,
@@ -146,6 +150,7 @@ DEFAULT_PROFILES = (
             | set(AUDIT_PERMISSIONS)
             | set(TASK_PERMISSIONS)
             | set(CASE_PERMISSIONS)
+            | set(SCHEDULE_PERMISSIONS)
             | {"portfolio:read"}  # the copies forwarded into the own tenant
         ),
     ),

@@ -166,6 +166,7 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/auth/me/absences", headers=as_a).json() == []
     assert client.get("/api/saved-filters", headers=as_a).json() == []
     assert client.get("/api/forms", headers=as_a).json() == []
+    assert client.get("/api/schedules", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, tuple_, update
 
 from kontor.messaging.messages import Message, restore_message
 from kontor.messaging.tables import scheduled_messages
@@ -75,6 +75,33 @@ class Schedule:
             )
         )  # fmt: skip
         return schedule_id
+
+    def at_many(self, timers: Sequence[tuple[dt.datetime, Message, str]]) -> None:
+        """Schedule many (due time, message, key) at once, each replacing its key's earlier one."""
+        if not timers:
+            return
+        if any(due_at.tzinfo is None for due_at, _, _ in timers):
+            raise ValueError("a due time needs a time zone")
+        self._connection.execute(
+            delete(scheduled_messages).where(
+                tuple_(scheduled_messages.c.tenant_id, scheduled_messages.c.schedule_key).in_(
+                    [(message.tenant_id, key) for _, message, key in timers]
+                )
+            )
+        )
+        self._connection.execute(
+            insert(scheduled_messages),
+            [
+                {
+                    "schedule_id": str(uuid.uuid4()), "tenant_id": message.tenant_id,
+                    "schedule_key": key, "message_id": message.message_id,
+                    "type_name": message.type_name, "correlation_id": message.correlation_id,
+                    "causation_id": message.causation_id, "payload": message.payload(),
+                    "due_at": due_at, "attempt": 0, "created_at": self._now,
+                }
+                for due_at, message, key in timers
+            ],
+        )  # fmt: skip
 
     def cancel(self, tenant_id: str, key: str) -> bool:
         """Drop the message scheduled under ``key``; whether there was one not yet delivered."""
@@ -157,13 +184,18 @@ class ScheduledDelivery:
         return sum(1 for one in claimed if self._deliver(one))
 
     def fire_until_idle(self, max_batches: int = 100) -> int:
-        """Fire batches until nothing is due; how many messages were delivered."""
+        """Fire batches until nothing is due; how many messages were delivered.
+
+        The fired messages are handled together once every due batch is in the outbox, so a
+        burst of due timers is not held up by the work its first messages start.
+        """
         total = 0
-        for _ in range(max_batches):
-            fired = self.fire_due()
-            total += fired
-            if fired == 0:
-                break
+        with self.bus.batch_delivery():
+            for _ in range(max_batches):
+                fired = self.fire_due()
+                total += fired
+                if fired == 0:
+                    break
         return total
 
     def next_due_at(self) -> dt.datetime | None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from kontor.integration.scheduler.commands import SchedulableCommands
@@ -33,6 +35,7 @@ from kontor.integration.scheduler.store import (
     locked_for_firing,
     record_of,
 )
+from kontor.integration.scheduler.tables import schedule_runs, schedules
 from kontor.integration.scheduler.timing import Timing, Window
 from kontor.messaging import Change, HandlerRegistry, Message, Schedule, UnitOfWork
 
@@ -68,8 +71,6 @@ class Scheduler:
             command.command_type, command.command_payload, command.tenant_id, command.actor
         )
         store = ScheduleStore(uow.connection, command.tenant_id)
-        if store.named(command.name) is not None:
-            raise ScheduleNameTaken(f"a schedule {command.name!r} exists", field="name")
         now = uow.clock.now()
         due = timing.next_after(now)
         values = {
@@ -84,10 +85,10 @@ class Scheduler:
         try:
             with uow.savepoint():
                 store.add(values)
-        except IntegrityError:  # a concurrent create of the same name won
+        except IntegrityError:  # the name is taken (the only unique column a caller chooses)
             raise ScheduleNameTaken(f"a schedule {command.name!r} exists", field="name") from None
         _set_timer(uow, command.tenant_id, command.schedule_id, due)
-        return store.get(command.schedule_id)
+        return record_of(SimpleNamespace(**values, tenant_id=command.tenant_id))
 
     def pause(self, command: PauseSchedule, uow: UnitOfWork) -> ScheduleRecord:
         """Pause: drop the pending timer."""
@@ -134,48 +135,76 @@ class Scheduler:
         written on ``uow``; a timer whose schedule was paused, changed or deleted sends nothing."""
         due = [timer for timer in timers if isinstance(timer, FireSchedule)]
         rows = locked_for_firing(uow.connection, sorted({timer.schedule_id for timer in due}))
-        now = uow.clock.now()
-        sent: list[Message] = []
+        firings = Firings(uow.clock.now())
         for timer in due:
             row = rows.get(timer.schedule_id)
             if row is None or row.paused or row.next_due_at != timer.due_at:
                 continue  # deleted, paused or its timer replaced since: this one is stale
-            schedule = record_of(row)
-            command = self._fired(uow, schedule, timer.due_at, now)
-            if command is not None:
-                sent.append(command)
-        return sent
-
-    def _fired(
-        self, uow: UnitOfWork, schedule: ScheduleRecord, due_at: dt.datetime, now: dt.datetime
-    ) -> Message | None:
-        late = now - due_at > dt.timedelta(seconds=schedule.misfire_grace_seconds)
-        send = not late or schedule.misfire is Misfire.RUN_ONCE
-        command = (
-            self.commands.build(
-                schedule.command_type, schedule.command_payload, schedule.tenant_id,
-                schedule.created_by,
-            ) if send else None
-        )  # fmt: skip
-        run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{timer_key(schedule.schedule_id)}@{due_at}"))
-        store = ScheduleStore(uow.connection, schedule.tenant_id)
-        store.add_run(_run(run_id, schedule.schedule_id, due_at, now, "cron", command))
-        # late: the firings missed meanwhile are not made up one by one, the rhythm goes on
-        following = schedule.timing.next_after(now if late else due_at)
-        store.change(schedule.schedule_id, next_due_at=following)
-        _set_timer(uow, schedule.tenant_id, schedule.schedule_id, following)
-        if uow.records_changes:
-            after = {"due_at": due_at.isoformat(), "outcome": "fired" if send else "missed"}
-            uow.record(
-                Change("integration.schedule.fire", ENTITY, schedule.schedule_id, after=after),
-                schedule.tenant_id,
-                None,
-            )
-        return command
+            firings.add(record_of(row), timer.due_at, self.commands)
+        firings.write(uow)
+        return firings.commands
 
     def _fire_one(self, command: FireSchedule, uow: UnitOfWork) -> None:
         """A timer delivered through the bus rather than ``fire`` (no expander wired)."""
         uow.emit(*self.fire(uow, [command]))
+
+
+class Firings:
+    """The firings of one batch, written together: their runs, next due times and timers."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.commands: list[Message] = []
+        self._runs: list[dict[str, Any]] = []
+        self._next: list[dict[str, Any]] = []
+        self._timers: list[tuple[dt.datetime, Message, str]] = []
+        self._changes: list[tuple[Change, str]] = []
+
+    def add(
+        self, schedule: ScheduleRecord, due_at: dt.datetime, commands: SchedulableCommands
+    ) -> None:
+        """Fire ``schedule`` for ``due_at``, or, later than its grace and set to skip, miss it."""
+        late = self.now - due_at > dt.timedelta(seconds=schedule.misfire_grace_seconds)
+        send = not late or schedule.misfire is Misfire.RUN_ONCE
+        command = (
+            commands.build(
+                schedule.command_type, schedule.command_payload, schedule.tenant_id,
+                schedule.created_by,
+            ) if send else None
+        )  # fmt: skip
+        if command is not None:
+            self.commands.append(command)
+        key = timer_key(schedule.schedule_id)
+        run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}@{due_at.isoformat()}"))
+        run = _run(run_id, schedule.schedule_id, due_at, self.now, "cron", command)
+        self._runs.append({**run, "tenant_id": schedule.tenant_id})
+        # late: the firings missed meanwhile are not made up one by one, the rhythm goes on
+        following = schedule.timing.next_after(self.now if late else due_at)
+        self._next.append({"id": schedule.schedule_id, "next": following})
+        if following is not None:
+            timer = FireSchedule(
+                tenant_id=schedule.tenant_id, schedule_id=schedule.schedule_id, due_at=following
+            )
+            self._timers.append((following, timer, key))
+        after = {"due_at": due_at.isoformat(), "outcome": run["outcome"]}
+        change = Change("integration.schedule.fire", ENTITY, schedule.schedule_id, after=after)
+        self._changes.append((change, schedule.tenant_id))
+
+    def write(self, uow: UnitOfWork) -> None:
+        """Write the batch's runs, next due times and timers on ``uow``."""
+        if not self._runs:
+            return
+        uow.connection.execute(insert(schedule_runs), self._runs)
+        uow.connection.execute(
+            update(schedules)
+            .where(schedules.c.schedule_id == bindparam("id"))
+            .values(next_due_at=bindparam("next")),
+            self._next,
+        )
+        Schedule.of(uow).at_many(self._timers)
+        if uow.records_changes:
+            for change, tenant_id in self._changes:
+                uow.record(change, tenant_id, None)
 
 
 def _set_timer(uow: UnitOfWork, tenant_id: str, schedule_id: str, due: dt.datetime | None) -> None:

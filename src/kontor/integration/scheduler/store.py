@@ -166,7 +166,7 @@ def run_of(row: Row[Any]) -> RunRecord:
     )  # fmt: skip
 
 
-def record_of(row: Row[Any]) -> ScheduleRecord:
+def record_of(row: Any) -> ScheduleRecord:
     """A schedule from its row."""
     return ScheduleRecord(
         row.schedule_id, row.tenant_id, row.name, row.cron, row.time_zone, row.time_window,

@@ -165,9 +165,8 @@ def main() -> None:
     if not pg:
         raise SystemExit("needs KONTOR_TEST_POSTGRES_URL")
     lead = args.lead if args.lead is not None else 5.0
-    with postgres_schema(pg) as (url, _):
-        with tempfile.TemporaryDirectory() as scratch:
-            result = run(url, args.schedules, args.workers, args.poll, lead, Path(scratch))
+    with postgres_schema(pg) as (url, _), tempfile.TemporaryDirectory() as scratch:
+        result = run(url, args.schedules, args.workers, args.poll, lead, Path(scratch))
     print(json.dumps({"benchmark": "scheduler", "cpu_count": os.cpu_count(), **result}, indent=2))
 
 

@@ -19,6 +19,7 @@ from kontor.cli import (
     identity_cmd,
     mail_cmd,
     messages_cmd,
+    schedule_cmd,
     server_cmd,
     task_cmd,
     transfer_cmd,
@@ -45,6 +46,7 @@ app.add_typer(mail_cmd.app, name="mail")
 app.add_typer(gdv_cmd.app, name="gdv")
 app.add_typer(transfer_cmd.app, name="transfer")
 app.add_typer(task_cmd.app, name="task")
+app.add_typer(schedule_cmd.app, name="schedule")
 gdv_portfolio_cmd.register(gdv_cmd.app)
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)

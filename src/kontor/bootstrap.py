@@ -428,7 +428,6 @@ def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -
         window=lockout,
         lockout=lockout,
     )
-    secret_key = settings.secret_key.get_secret_value().encode("utf-8")
     return Authenticator(
         hasher,
         SessionPolicy(
@@ -445,8 +444,15 @@ def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -
             tuple(settings.password_reminder_days),
         ),
         change_log,
-        SecondFactors(SecretBox(secret_key, "second-factor"), hasher, throttle),
+        SecondFactors(secret_box(settings, "second-factor"), hasher, throttle),
     )
+
+
+def secret_box(settings: Settings, purpose: str) -> SecretBox:
+    """Encryption of stored secrets for ``purpose`` under the secret key; retired keys still
+    open what they sealed."""
+    retired = [key.get_secret_value().encode("utf-8") for key in settings.secret_keys_retired]
+    return SecretBox(settings.secret_key.get_secret_value().encode("utf-8"), purpose, retired)
 
 
 def mailer_for(settings: Settings) -> Mailer:

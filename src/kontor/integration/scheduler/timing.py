@@ -33,6 +33,8 @@ _SEARCH_LIMIT = 100_000
 _NEAR = dt.timedelta(hours=3)
 """Farther than this from a clock change, wall times map to instants one to one."""
 _SECOND = dt.timedelta(seconds=1)
+_HORIZON = dt.timedelta(days=5 * 366)
+"""How far ahead a next firing is looked for; a rarer rhythm (29 February on a Monday) has none."""
 _WINDOW = re.compile(
     r"^\s*(?P<days>[A-Za-z]{2,3}(?:\s*-\s*[A-Za-z]{2,3})?(?:\s*,\s*[A-Za-z]{2,3}"
     r"(?:\s*-\s*[A-Za-z]{2,3})?)*)?\s*(?P<start>\d{1,2}:\d{2})?\s*(?:-\s*(?P<end>\d{1,2}:\d{2}))?\s*$"
@@ -121,6 +123,8 @@ class Timing:
         walls = _cron_at(self.cron, after)
         for _ in range(_SEARCH_LIMIT):
             candidate: dt.datetime = walls.get_next(dt.datetime)
+            if candidate > after + _HORIZON:
+                return  # a window the cron never meets: no firing rather than a long search
             if self._admits(candidate):
                 yield candidate
                 continue

@@ -68,6 +68,10 @@ def test_a_schedule_is_created_paused_resumed_run_and_deleted(
     [listed] = client.get(f"{base}/runs", headers=admin.headers).json()
     assert (listed["run_id"], listed["trigger"]) == (run.json()["run_id"], "manual")
     assert listed["result"] in {"pending", "done"}
+    metrics = client.get("/metrics").text
+    assert 'kontor_schedule_runs_total{result="done",schedule="Nachtlauf",tenant="op"} 1.0' in (
+        metrics
+    )
     assert [s["name"] for s in client.get("/api/schedules", headers=admin.headers).json()] == [
         "Nachtlauf"
     ]

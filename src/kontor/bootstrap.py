@@ -20,11 +20,19 @@ from kontor.casework.tasks import register as register_task_handlers
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
 from kontor.integration_wiring import Integration, wire_integration
+from kontor.integration.scheduler import (
+    FireSchedule,
+    SchedulableCommands,
+    ScheduleCollector,
+    Scheduler,
+    schedulable,
+)
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
     Clock,
     Dispatcher,
+    FileClock,
     HandlerRegistry,
     InProcessTransport,
     MessageBus,
@@ -69,6 +77,7 @@ from kontor.portfolio import gdv_import
 from kontor.portfolio import register as register_portfolio
 from kontor.portfolio.demo import seed_demo_portfolio
 from kontor.process import FeelEvaluator, HistoryRetention, InlineTasks, JobExecutor, TaskHandlers
+from kontor.process import messages as process_messages
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
@@ -110,6 +119,7 @@ class Kontor:
     timers: ScheduledDelivery | None = None
     imports: PipelineRunner | None = None
     integration: Integration | None = None
+    scheduler: Scheduler | None = None
     _pump: MessagePump | None = None
     _runs: RunnerLoop | None = None
 
@@ -250,7 +260,7 @@ def bootstrap(
 
     Applications declare whom their events notify in ``notification_rules``.
     """
-    clock = clock or SystemClock()
+    clock = clock or clock_for(settings)
     engine = engine or db.create_database_engine(
         settings.effective_database_url, lock_timeout_seconds=settings.database_busy_timeout_seconds
     )
@@ -289,6 +299,9 @@ def bootstrap(
     bus = MessageBus(engine, clock, registry, transport, change_log=change_log)
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))
+    metrics.register(ScheduleCollector(engine))
+    scheduler = Scheduler(schedulable_commands())
+    scheduler.register(registry)
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
     register_task_handlers(registry, rules)
@@ -352,10 +365,31 @@ def bootstrap(
         transfer_schedule=transfer_app.TransferSchedule(
             bus, dt.timedelta(seconds=settings.portfolio_transfer_run_seconds)
         ) if settings.portfolio_transfer_runs else None,
-        timers=ScheduledDelivery(bus),
+        timers=ScheduledDelivery(
+            bus,
+            batch=settings.schedule_timer_batch,
+            expanders={FireSchedule.type_name: scheduler.fire},
+        ),
+        scheduler=scheduler,
         imports=import_runner(settings, engine, clock, change_log),
         integration=integration,
     )  # fmt: skip
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The wall clock, or in tests the shared file clock the settings name."""
+    return FileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock()
+
+
+def schedulable_commands() -> SchedulableCommands:
+    """The commands schedules may send, each with the permission its author needs."""
+    return schedulable(
+        [
+            (process_messages.StartProcess, "process:start"),
+            (process_messages.CorrelateMessage, "process:start"),
+            (process_messages.BroadcastSignal, "process:start"),
+        ]
+    )
 
 
 def import_runner(
@@ -405,7 +439,6 @@ def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -
         window=lockout,
         lockout=lockout,
     )
-    secret_key = settings.secret_key.get_secret_value().encode("utf-8")
     return Authenticator(
         hasher,
         SessionPolicy(
@@ -422,8 +455,15 @@ def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -
             tuple(settings.password_reminder_days),
         ),
         change_log,
-        SecondFactors(SecretBox(secret_key, "second-factor"), hasher, throttle),
+        SecondFactors(secret_box(settings, "second-factor"), hasher, throttle),
     )
+
+
+def secret_box(settings: Settings, purpose: str) -> SecretBox:
+    """Encryption of stored secrets for ``purpose`` under the secret key; retired keys still
+    open what they sealed."""
+    retired = [key.get_secret_value().encode("utf-8") for key in settings.secret_keys_retired]
+    return SecretBox(settings.secret_key.get_secret_value().encode("utf-8"), purpose, retired)
 
 
 def mailer_for(settings: Settings) -> Mailer:
@@ -472,6 +512,7 @@ def load_schema() -> MetaData:
     import kontor.exchange.pipeline.tables
     import kontor.integration.connectors.tables
     import kontor.integration.webhooks.tables
+    import kontor.integration.scheduler.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.absence_tables
     import kontor.platform.audit.tables

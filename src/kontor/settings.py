@@ -262,6 +262,18 @@ class Settings(BaseSettings):
         description="where the Camunda 7 REST compatibility API answers (Camunda's own path)",
     )
 
+    test_clock_file: Path | None = Field(
+        default=None,
+        description="test environment only: a file whose ISO 8601 time is the clock of the process",
+    )
+    schedule_timer_batch: int = Field(
+        default=200, ge=1, description="due timers (schedule firings) one transaction fires at most"
+    )
+    secret_keys_retired: list[SecretStr] = Field(
+        default_factory=list,
+        description="former secret keys: stored credentials still decrypt with them until rotated",
+    )
+
     @field_validator("import_lines_of_business")
     @classmethod
     def _three_digit_lines(cls, codes: list[str]) -> list[str]:
@@ -293,6 +305,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KONTOR_SECRET_KEY is left at its development default; "
                 f"set a secret of your own for environment '{self.environment.value}'"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _test_clock_in_tests_only(self) -> Settings:
+        if self.test_clock_file is not None and self.environment is not Environment.TEST:
+            raise ValueError(
+                "KONTOR_TEST_CLOCK_FILE moves Kontor's time and is refused outside "
+                "KONTOR_ENVIRONMENT=test"
             )
         return self
 
@@ -357,6 +378,7 @@ class Settings(BaseSettings):
         values["secret_key"] = "********"  # noqa: S105 - the mask, not a secret
         if self.smtp_password is not None:
             values["smtp_password"] = "********"  # noqa: S105 - the mask, not a secret
+        values["secret_keys_retired"] = ["********" for _ in self.secret_keys_retired]
         values["database_url"] = mask_url_password(self.effective_database_url)
         values["broker_url"] = mask_url_password(self.broker_url)
         return values

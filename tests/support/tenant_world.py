@@ -127,6 +127,10 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     urgent = {"table_id": "tasks", "name": "Dringend",
               "definition": {"field": "priority", "op": "ge", "value": 80}}  # fmt: skip
     saved = client.post("/api/saved-filters", json=urgent, headers=as_b).json()
+    hourly = {"name": "Stündlich", "cron": "0 * * * *", "command_type": "process.start",
+              "command_payload": {"process_key": "Order"}}  # fmt: skip
+    schedule = client.post("/api/schedules", json=hourly, headers=as_b).json()
+    client.post(f"/api/schedules/{schedule['schedule_id']}/run", headers=as_b)
     return {
         "request_id": request_id, "action": "forward",
         "tenant_id": b.principal.tenant_id, "user_id": b.principal.user_id,
@@ -137,8 +141,8 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
         "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
-        "form_key": "schaden", **portfolio, **import_world(kontor, client, b),
-        **webhook_world(kontor, client, b),
+        "form_key": "schaden", "schedule_id": schedule["schedule_id"], **portfolio,
+        **import_world(kontor, client, b), **webhook_world(kontor, client, b),
         "definition_id": client.get("/api/process/definitions", headers=as_b).json()[0][
             "definition_id"
         ],

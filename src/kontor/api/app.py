@@ -33,6 +33,7 @@ from kontor.api.routes import (
     profiles,
     rules,
     saved_filters,
+    schedules,
     second_factor,
     task_analytics,
     task_bulk,
@@ -111,6 +112,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         profiles.router,
         webhooks.router,
         connectors.router,
+        schedules.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -19,6 +19,8 @@ from kontor.cli import (
     identity_cmd,
     mail_cmd,
     messages_cmd,
+    schedule_cmd,
+    secrets_cmd,
     server_cmd,
     task_cmd,
     transfer_cmd,
@@ -47,6 +49,8 @@ app.add_typer(gdv_cmd.app, name="gdv")
 app.add_typer(transfer_cmd.app, name="transfer")
 app.add_typer(task_cmd.app, name="task")
 app.add_typer(webhook_cmd.app, name="webhook")
+app.add_typer(schedule_cmd.app, name="schedule")
+app.add_typer(secrets_cmd.app, name="secrets")
 gdv_portfolio_cmd.register(gdv_cmd.app)
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)

@@ -2,7 +2,7 @@
 
 from kontor.messaging.bus import HandlerRegistry, MessageBus, Subscription, Transport, handler_name
 from kontor.messaging.changes import Change, ChangeLog, ChangeLogs, RecordedChange
-from kontor.messaging.clock import Clock, FakeClock, SystemClock
+from kontor.messaging.clock import Clock, FakeClock, FileClock, SystemClock
 from kontor.messaging.context import correlation, current_correlation_id
 from kontor.messaging.delivery import (
     DeadLetter,
@@ -31,6 +31,7 @@ __all__ = [
     "Dispatcher",
     "Event",
     "FakeClock",
+    "FileClock",
     "HandlerRegistry",
     "InProcessTransport",
     "Message",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 from typing import Protocol
 
 
@@ -43,3 +44,34 @@ class FakeClock:
         with self._lock:
             self._now += step
             return self._now
+
+
+class FileClock:
+    """A test clock shared by processes: the time is the ISO 8601 text in a file.
+
+    Chosen by a setting in the test environment only, so that a test drives the clock of
+    real worker processes; it writes the file (atomically, by rename) to move time. Before the
+    file exists the clock stands at the start of 2026.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def now(self) -> dt.datetime:
+        """The time written in the file."""
+        try:
+            text = self._path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        moment = dt.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise ValueError(f"{self._path}: the test clock's time needs a time zone")
+        return moment.astimezone(dt.UTC)
+
+    def set(self, moment: dt.datetime) -> None:
+        """Move the clock to ``moment`` for every process reading the file."""
+        if moment.tzinfo is None:
+            raise ValueError("a time for the test clock needs a time zone")
+        staging = self._path.with_name(self._path.name + ".new")
+        staging.write_text(moment.isoformat(), encoding="utf-8")
+        staging.replace(self._path)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, tuple_, update
 
 from kontor.messaging.messages import Message, restore_message
 from kontor.messaging.tables import scheduled_messages
@@ -73,6 +75,33 @@ class Schedule:
             )
         )  # fmt: skip
         return schedule_id
+
+    def at_many(self, timers: Sequence[tuple[dt.datetime, Message, str]]) -> None:
+        """Schedule many (due time, message, key) at once, each replacing its key's earlier one."""
+        if not timers:
+            return
+        if any(due_at.tzinfo is None for due_at, _, _ in timers):
+            raise ValueError("a due time needs a time zone")
+        self._connection.execute(
+            delete(scheduled_messages).where(
+                tuple_(scheduled_messages.c.tenant_id, scheduled_messages.c.schedule_key).in_(
+                    [(message.tenant_id, key) for _, message, key in timers]
+                )
+            )
+        )
+        self._connection.execute(
+            insert(scheduled_messages),
+            [
+                {
+                    "schedule_id": str(uuid.uuid4()), "tenant_id": message.tenant_id,
+                    "schedule_key": key, "message_id": message.message_id,
+                    "type_name": message.type_name, "correlation_id": message.correlation_id,
+                    "causation_id": message.causation_id, "payload": message.payload(),
+                    "due_at": due_at, "attempt": 0, "created_at": self._now,
+                }
+                for due_at, message, key in timers
+            ],
+        )  # fmt: skip
 
     def cancel(self, tenant_id: str, key: str) -> bool:
         """Drop the message scheduled under ``key``; whether there was one not yet delivered."""
@@ -134,14 +163,24 @@ class _Claimed:
     attempt: int
 
 
+Expander = Callable[[UnitOfWork, Sequence[Message]], Sequence[Message]]
+"""Turns due messages of one type into the messages to deliver, in the delivering transaction."""
+
+
 @dataclass
 class ScheduledDelivery:
-    """Fires due scheduled messages into the outbox; call ``fire_due`` from a loop or a test."""
+    """Fires due scheduled messages into the outbox; call ``fire_due`` from a loop or a test.
+
+    An ``expanders`` entry takes a type's due messages instead of the outbox and returns what
+    to deliver in their place, in the same transaction (the scheduler turns due timers into
+    many schedules' commands at once, rather than one transaction per timer).
+    """
 
     bus: MessageBus
-    owner: str = field(default_factory=lambda: f"timers-{uuid.uuid4().hex[:8]}")
+    owner: str = field(default_factory=lambda: f"timers-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     claim_for: dt.timedelta = dt.timedelta(minutes=2)
     batch: int = 50
+    expanders: dict[str, Expander] = field(default_factory=dict)
 
     def fire_due(self) -> int:
         """Claim one batch of due messages and hand them to the bus; how many were delivered."""
@@ -157,13 +196,18 @@ class ScheduledDelivery:
         return sum(1 for one in claimed if self._deliver(one))
 
     def fire_until_idle(self, max_batches: int = 100) -> int:
-        """Fire batches until nothing is due; how many messages were delivered."""
+        """Fire batches until nothing is due; how many messages were delivered.
+
+        The fired messages are handled together once every due batch is in the outbox, so a
+        burst of due timers is not held up by the work its first messages start.
+        """
         total = 0
-        for _ in range(max_batches):
-            fired = self.fire_due()
-            total += fired
-            if fired == 0:
-                break
+        with self.bus.batch_delivery():
+            for _ in range(max_batches):
+                fired = self.fire_due()
+                total += fired
+                if fired == 0:
+                    break
         return total
 
     def next_due_at(self) -> dt.datetime | None:
@@ -223,9 +267,20 @@ class ScheduledDelivery:
                 ).scalars()
             )  # cancelled meanwhile, or our claim expired and another worker took it: not ours
             now = uow.clock.now()
-            uow.emit(*(_message(c, now) for c in batch if c.schedule_id in gone))
+            uow.emit(
+                *self._expanded(uow, [_message(c, now) for c in batch if c.schedule_id in gone])
+            )
             uow.commit()
         return len(gone)
+
+    def _expanded(self, uow: UnitOfWork, due: list[Message]) -> list[Message]:
+        """``due`` with the messages of types that have an expander replaced by its output."""
+        kept = [message for message in due if message.type_name not in self.expanders]
+        for type_name, expand in self.expanders.items():
+            mine = [message for message in due if message.type_name == type_name]
+            if mine:
+                kept.extend(expand(uow, mine))
+        return kept
 
     def _deliver(self, claimed: _Claimed) -> bool:
         """Move one claimed row into the outbox, unless it was cancelled or claimed anew."""
@@ -240,7 +295,7 @@ class ScheduledDelivery:
                 )
                 if gone.rowcount != 1:
                     return False  # cancelled meanwhile, or our claim expired and another took it
-                uow.emit(_message(claimed, uow.clock.now()))
+                uow.emit(*self._expanded(uow, [_message(claimed, uow.clock.now())]))
                 uow.commit()
             return True
         except Exception:  # a row that cannot be delivered must not stop the others

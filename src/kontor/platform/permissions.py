@@ -78,6 +78,8 @@ INTEGRATION_PERMISSIONS = (
     "connectors:manage",
 )
 """See and manage webhook subscriptions and endpoints; REST connector connections."""
+SCHEDULE_PERMISSIONS = ("schedules:read", "schedules:manage", "schedules:run")
+"""See schedules and their runs; create, pause, resume and delete them; run one now."""
 
 
 def app_permission(app: str, action: str) -> str:
@@ -94,6 +96,7 @@ PERMISSIONS = PERMISSIONS | {READ_ALL_USAGE}
 PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(PORTFOLIO_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(INTEGRATION_PERMISSIONS)
+PERMISSIONS = PERMISSIONS | frozenset(SCHEDULE_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
 
 
@@ -142,7 +145,8 @@ DEFAULT_PROFILES = (
         | {READ_ALL_USAGE}
         | set(TASK_PERMISSIONS)
         | set(CASE_PERMISSIONS)
-        | set(INTEGRATION_PERMISSIONS),
+        | set(INTEGRATION_PERMISSIONS)
+        | set(SCHEDULE_PERMISSIONS),
     ),
     GroupProfile(
         ADMINISTRATORS,
@@ -155,6 +159,7 @@ DEFAULT_PROFILES = (
             | set(AUDIT_PERMISSIONS)
             | set(TASK_PERMISSIONS)
             | set(CASE_PERMISSIONS)
+            | set(SCHEDULE_PERMISSIONS)
             | {"portfolio:read"}  # the copies forwarded into the own tenant
             | set(INTEGRATION_PERMISSIONS)
         ),

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 import pyotp
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from kontor.errors import Conflict, InvalidInput, NotFound
 from kontor.messaging import UnitOfWork
@@ -32,7 +32,7 @@ from kontor.platform.identity_audit import (
 )
 from kontor.platform.passwords import PasswordHasher
 from kontor.platform.second_factor_store import Enrolment, SecondFactorStore
-from kontor.platform.tables import users
+from kontor.platform.tables import second_factors, users
 from kontor.platform.throttle import (
     LoginThrottle,
     ThrottlePolicy,
@@ -278,6 +278,26 @@ class SecondFactors:
 
     def _forget_failures(self, uow: UnitOfWork, user_id: str) -> None:
         LoginThrottle(uow.connection, self.throttle).succeeded(second_factor_key(user_id))
+
+
+def rotate_second_factor_seeds(connection: Connection, box: SecretBox) -> int:
+    """Seal every TOTP seed still under a retired key anew under the current one; how many."""
+    rows = connection.execute(
+        select(
+            second_factors.c.tenant_id, second_factors.c.user_id, second_factors.c.secret_encrypted
+        )
+    ).all()
+    rotated = 0
+    for tenant_id, user_id, stored in rows:
+        fresh = box.rotated(stored, _context(tenant_id, user_id))
+        if fresh != stored:
+            connection.execute(
+                update(second_factors)
+                .where(second_factors.c.tenant_id == tenant_id, second_factors.c.user_id == user_id)
+                .values(secret_encrypted=fresh)
+            )
+            rotated += 1
+    return rotated
 
 
 def _context(tenant_id: str, user_id: str) -> str:

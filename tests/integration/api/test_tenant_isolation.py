@@ -187,6 +187,7 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/webhooks/subscriptions", headers=as_a).json() == []
     assert client.get("/api/webhooks/endpoints", headers=as_a).json() == []
     assert client.get("/api/connectors/connections", headers=as_a).json() == []
+    assert client.get("/api/schedules", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

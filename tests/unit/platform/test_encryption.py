@@ -29,3 +29,20 @@ def test_a_secret_decrypts_with_its_key_purpose_and_context_only() -> None:
 def test_damaged_stored_forms_are_refused(stored: str) -> None:
     with pytest.raises(UndecryptableSecret):
         SecretBox(KEY, "second-factor").decrypt(stored, "totp:t:u1")
+
+
+def test_a_new_key_still_opens_what_the_retired_one_sealed_and_rotation_reseals_it() -> None:
+    old = SecretBox(KEY, "second-factor")
+    stored = old.encrypt("JBSWY3DPEHPK3PXP", "totp:t:u1")
+    new = SecretBox(b"the-next-secret-key", "second-factor", retired=[KEY])
+    assert new.decrypt(stored, "totp:t:u1") == "JBSWY3DPEHPK3PXP"
+    assert new.needs_rotation(stored, "totp:t:u1")
+    rotated = new.rotated(stored, "totp:t:u1")
+    assert not new.needs_rotation(rotated, "totp:t:u1")
+    assert new.rotated(rotated, "totp:t:u1") == rotated  # nothing to do twice
+    alone = SecretBox(b"the-next-secret-key", "second-factor")  # the retired key dropped
+    assert alone.decrypt(rotated, "totp:t:u1") == "JBSWY3DPEHPK3PXP"
+    with pytest.raises(UndecryptableSecret):
+        alone.decrypt(stored, "totp:t:u1")
+    with pytest.raises(UndecryptableSecret):  # rotation keeps the binding to the row
+        new.decrypt(rotated, "totp:t:u2")

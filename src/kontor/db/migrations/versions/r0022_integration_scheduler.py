@@ -1,6 +1,6 @@
 """Integration scheduler: schedules per tenant and the history of their runs.
 
-Revision ID: 0021_integration_scheduler
+Revision ID: 0022_integration_scheduler
 Revises: 0001_foundation
 Create Date: 2026-12-02
 """
@@ -12,9 +12,9 @@ from alembic import op
 
 from kontor.db.schema import JsonDocument, UtcDateTime
 
-revision: str = "0021_integration_scheduler"
+revision: str = "0022_integration_scheduler"
 down_revision: str | None = "0001_foundation"
-branch_labels: str | Sequence[str] | None = ("integration_scheduler",)
+branch_labels: str | Sequence[str] | None = ("integration",)
 depends_on: str | Sequence[str] | None = None
 
 

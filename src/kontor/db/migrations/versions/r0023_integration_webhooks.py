@@ -1,8 +1,8 @@
 """Integration: outbound webhook subscriptions, deliveries and attempts; inbound endpoints and
 receipts; REST connector connections.
 
-Revision ID: 0021_integration_webhooks
-Revises: 0001_foundation
+Revision ID: 0023_integration_webhooks
+Revises: 0022_integration_scheduler
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from kontor.db.schema import JsonDocument, UtcDateTime
 
-revision: str = "0021_integration_webhooks"
-down_revision: str | None = "0001_foundation"
+revision: str = "0023_integration_webhooks"
+down_revision: str | None = "0022_integration_scheduler"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,7 +19,6 @@ from kontor.casework.notifications import declare_notifications as declare_casew
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
-from kontor.integration_wiring import Integration, wire_integration
 from kontor.integration.scheduler import (
     FireSchedule,
     SchedulableCommands,
@@ -27,6 +26,7 @@ from kontor.integration.scheduler import (
     Scheduler,
     schedulable,
 )
+from kontor.integration_wiring import Integration, wire_integration
 from kontor.messaging import (
     ChangeLog,
     ChangeLogs,
@@ -511,8 +511,8 @@ def load_schema() -> MetaData:
     import kontor.casework.tasks.tables
     import kontor.exchange.pipeline.tables
     import kontor.integration.connectors.tables
-    import kontor.integration.webhooks.tables
     import kontor.integration.scheduler.tables
+    import kontor.integration.webhooks.tables
     import kontor.messaging.tables  # outbox, deliveries, scheduled messages
     import kontor.platform.absence_tables
     import kontor.platform.audit.tables

@@ -6,6 +6,7 @@ from kontor.db.engine import (
     is_contention,
     is_retryable_at_once,
     is_unstorable_text,
+    locks_at_begin,
 )
 from kontor.db.migrate import (
     current_revisions,
@@ -28,6 +29,7 @@ __all__ = [
     "is_retryable_at_once",
     "is_unstorable_text",
     "is_up_to_date",
+    "locks_at_begin",
     "metadata",
     "tenant_column_type",
     "upgrade",

@@ -15,10 +15,17 @@ from kontor.db.migrate import (
     is_up_to_date,
     upgrade,
 )
-from kontor.db.schema import JsonDocument, UtcDateTime, metadata, tenant_column_type
+from kontor.db.schema import (
+    JsonDocument,
+    JsonValue,
+    UtcDateTime,
+    metadata,
+    tenant_column_type,
+)
 
 __all__ = [
     "JsonDocument",
+    "JsonValue",
     "UtcDateTime",
     "connect_for_writing",
     "create_database_engine",

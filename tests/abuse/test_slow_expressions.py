@@ -79,7 +79,7 @@ def test_a_start_evaluating_a_runaway_condition_does_not_hold_up_another_start(
     [started] = answer
     assert started.status_code == 201, started.text
     detail: dict[str, Any] = started.json()
-    assert "Usual_Task" not in detail["active_element_ids"]  # no default branch on a failed condition
+    assert "Usual_Task" not in detail["active_element_ids"]  # no default flow on a failure
     [incident] = detail["incidents"]
     assert incident["element_id"] == "G"
     assert f"max_iterations = {ITERATIONS}" in incident["reason"], incident

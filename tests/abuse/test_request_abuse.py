@@ -162,7 +162,7 @@ def test_a_decision_input_of_the_wrong_type_is_null_with_a_warning_naming_it(
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert result["value"] is None  # no rule matched a null line of business: no catch-all
-    warned = " ".join(str(warning) for warning in result["warnings"])
-    assert "Sum Insured" in warned, result["warnings"]
-    assert "Line of Business" in warned, result["warnings"]
+    warned = " ".join(result["messages"])
+    assert "Sum Insured" in warned, result["messages"]
+    assert "Line of Business" in warned, result["messages"]
     assert abused.row_counts() == before

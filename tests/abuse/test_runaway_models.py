@@ -66,10 +66,10 @@ TIMED_LOOP = model(
     ),
     process(
         "TimedWait",
-        '<bpmn:startEvent id="S"/>',
-        timer("Later"),
+        '<bpmn:startEvent id="Start"/>',
+        timer("Soon"),
         '<bpmn:userTask id="Waited"/>',
-        chain("S", "Later", "Waited"),
+        chain("Start", "Soon", "Waited"),
     ),
 )
 HUGE_LIST = """<?xml version="1.0" encoding="UTF-8"?>

@@ -1,7 +1,7 @@
 """Benchmark: Kontor's durable process engine (SQLite) vs SpiffWorkflow 3.x on claim triage.
 
 Usage: python benchmarks/engine_vs_spiff.py [--instances N] [--spiff-model PATH]
-    [--postgres URL] [--history N]
+    [--postgres URL] [--history N] [--budget-rounds R]
 
 With ``--postgres`` (or KONTOR_TEST_POSTGRES_URL set) Kontor also runs on PostgreSQL in a
 throwaway schema. With ``--history N`` Kontor runs once more on SQLite after N completed
@@ -13,6 +13,11 @@ history and events committed to the database at every wait state; it runs in thr
 (``MODES``): bulk intake (the headline figure), one transaction per command, and service tasks
 as executor jobs. SpiffWorkflow: its Python-expression model, serialized to JSON and restored at
 the user-task wait state (and serialized again at the end), service tasks inline. Prints JSON.
+
+With ``--budget-rounds R`` it measures only what the budgets cost: Kontor on SQLite (bulk and
+per-command modes), R rounds each with budgets on and off in turn (``budget_switch``), as
+instances per wall second and per CPU second of the benchmark process (the steadier figure
+on a loaded machine).
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ import json
 import os
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from budget_switch import interleaved
 from scratch_schemas import postgres_schema
 from sqlalchemy import Engine, func, insert, literal, select
 
@@ -108,7 +115,7 @@ def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str
     bus = kontor.bus
     bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
     done_before = _completed(engine)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for first in range(0, instances, BATCH):
         starts = [
             StartProcess(
@@ -131,10 +138,14 @@ def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str
                 )  # fmt: skip
         executor.run_until_idle()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     kontor.stop()
     done = _completed(engine) - done_before
     assert done == instances, f"only {done} of {instances} Kontor instances completed"
-    return _figures(instances, seconds)
+    return {
+        **_figures(instances, seconds),
+        "instances_per_cpu_s": round(instances / cpu_seconds, 1),
+    }
 
 
 def _completion(instance_id: str, task_id: str) -> TaskCompleted:
@@ -230,6 +241,27 @@ def _figures(instances: int, seconds: float) -> dict[str, Any]:
     return {"seconds": round(seconds, 3), "instances_per_s": round(instances / seconds, 1)}
 
 
+def budget_cost(instances: int, rounds: int) -> dict[str, Any]:
+    """Kontor's claim-triage rate on SQLite with budgets on and off, interleaved."""
+    figures: dict[str, Any] = {
+        "benchmark": "claim triage on SQLite, budgets on (as shipped) vs off (budget_switch)",
+        "instances": instances,
+        "rounds": rounds,
+        "cpu_count": os.cpu_count(),
+    }
+    for mode in ("bulk", "per_command"):
+        figures[mode] = interleaved(rounds, partial(_rate, instances, mode))
+    return figures
+
+
+def _rate(instances: int, mode: str) -> dict[str, float]:
+    figures = run_kontor(instances, mode=mode)
+    return {
+        "instances_per_s": figures["instances_per_s"],
+        "instances_per_cpu_s": figures["instances_per_cpu_s"],
+    }
+
+
 def main() -> None:
     """Run both engines on the same number of instances and print the figures as JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -237,7 +269,11 @@ def main() -> None:
     parser.add_argument("--spiff-model", type=Path, default=SPIFF_MODEL)
     parser.add_argument("--postgres", default=os.environ.get("KONTOR_TEST_POSTGRES_URL"))
     parser.add_argument("--history", type=int, default=0)
+    parser.add_argument("--budget-rounds", type=int, default=0)
     args = parser.parse_args()
+    if args.budget_rounds:
+        print(json.dumps(budget_cost(args.instances, args.budget_rounds), indent=2))
+        return
     kontor = run_kontor(args.instances)
     spiff = run_spiff(args.instances, args.spiff_model)
     figures: dict[str, Any] = {

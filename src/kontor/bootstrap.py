@@ -81,6 +81,7 @@ from kontor.process import messages as process_messages
 from kontor.process import register as register_process_handlers
 from kontor.process.decisions import register_decision_tasks
 from kontor.process.external import register_external_tasks
+from kontor.process.metrics import RunningStepsCollector
 from kontor.process.notifications import declare_notifications as declare_process_notifications
 from kontor.rules.deployment import HookRegistry, RulesService
 from kontor.settings import Environment, Settings
@@ -302,6 +303,7 @@ def bootstrap(
     metrics.register(ScheduleCollector(engine))
     scheduler = Scheduler(schedulable_commands())
     scheduler.register(registry)
+    metrics.register(RunningStepsCollector(process_services.running))
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
     register_task_handlers(registry, rules)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from support.abuse import AbusedServer, read_response
+from support.abuse import PATIENCE, AbusedServer, read_response
 
 pytestmark = pytest.mark.abuse
 
@@ -139,3 +139,30 @@ def test_a_slow_body_does_not_hold_up_other_requests(abused: AbusedServer) -> No
         assert started.status_code == 201
     after = abused.row_counts()
     assert after["process_instances"] == before["process_instances"] + 1  # the unrelated one
+
+
+def test_a_huge_number_from_a_caller_without_login_is_refused_as_unauthenticated(
+    abused: AbusedServer,
+) -> None:
+    before = abused.row_counts()
+    body = '{"decision": "premium", "inputs": {"Sum Insured": ' + "9" * 5000 + "}}"
+    with httpx.Client(base_url=str(abused.client.base_url), timeout=PATIENCE) as anonymous:
+        for path in (EVALUATE, START):
+            answer = anonymous.post(path, content=body, headers=JSON)
+            assert answer.status_code == 401, answer.text  # not a 500, not a 422 to a stranger
+    assert abused.row_counts() == before
+
+
+def test_a_decision_input_of_the_wrong_type_is_null_with_a_warning_naming_it(
+    abused: AbusedServer,
+) -> None:
+    before = abused.row_counts()
+    body = {"decision": "Risk Class", "inputs": {"Line of Business": 7, "Sum Insured": "x"}}
+    answer = abused.client.post(EVALUATE, json=body)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["value"] is None  # no rule matched a null line of business: no catch-all
+    warned = " ".join(result["messages"])
+    assert "Sum Insured" in warned, result["messages"]
+    assert "Line of Business" in warned, result["messages"]
+    assert abused.row_counts() == before

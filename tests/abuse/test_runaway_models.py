@@ -14,6 +14,7 @@ import httpx2 as httpx
 import pytest
 
 from support.abuse import AbusedServer
+from support.messaging import wait_for
 from support.process_world import chain, model, process
 
 pytestmark = pytest.mark.abuse
@@ -39,6 +40,37 @@ RECURSIVE = model(
         '</bpmn:callActivity><bpmn:endEvent id="E"/>',
         chain("S", "Call", "E"),
     )
+)
+
+
+def timer(element_id: str) -> str:
+    """An intermediate timer event waiting one second."""
+    return (
+        f'<bpmn:intermediateCatchEvent id="{element_id}"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        "</bpmn:intermediateCatchEvent>"
+    )
+
+
+TIMED_LOOP = model(
+    process(
+        "TimedLooping",
+        '<bpmn:startEvent id="S"/>',
+        timer("Later"),
+        '<bpmn:task id="Task_A"/><bpmn:exclusiveGateway id="Gateway_B" default="Out"/>',
+        '<bpmn:endEvent id="E"/>',
+        chain("S", "Later", "Task_A", "Gateway_B"),
+        '<bpmn:sequenceFlow id="Back" sourceRef="Gateway_B" targetRef="Task_A">'
+        "<bpmn:conditionExpression>=true</bpmn:conditionExpression></bpmn:sequenceFlow>",
+        '<bpmn:sequenceFlow id="Out" sourceRef="Gateway_B" targetRef="E"/>',
+    ),
+    process(
+        "TimedWait",
+        '<bpmn:startEvent id="Start"/>',
+        timer("Soon"),
+        '<bpmn:userTask id="Waited"/>',
+        chain("Start", "Soon", "Waited"),
+    ),
 )
 HUGE_LIST = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="huge" name="Huge"
@@ -169,3 +201,42 @@ def test_a_process_condition_building_a_huge_list_ends_in_an_incident_naming_the
     assert incident["element_id"] == "G"
     assert "max_list_size = 100000" in incident["reason"], incident
     abused.assert_responsive()
+
+
+def test_a_loop_behind_a_timer_ends_in_an_incident_and_other_timers_still_fire(
+    abused: AbusedServer,
+) -> None:
+    abused.deploy(TIMED_LOOP)
+    looping = abused.client.post("/api/process/definitions/TimedLooping/start", json={})
+    waiting = abused.client.post("/api/process/definitions/TimedWait/start", json={})
+    assert (looping.status_code, waiting.status_code) == (201, 201), looping.text + waiting.text
+    looping_id, waiting_id = looping.json()["instance_id"], waiting.json()["instance_id"]
+
+    def shown(instance_id: str) -> dict[str, Any]:
+        answer = abused.client.get(f"/api/process/instances/{instance_id}")
+        assert answer.status_code == 200, answer.text
+        detail: dict[str, Any] = answer.json()
+        return detail
+
+    wait_for(lambda: shown(waiting_id)["active_element_ids"] == ["Waited"], "the other timer")
+    wait_for(lambda: bool(shown(looping_id)["incidents"]), "the loop's incident")
+    detail = shown(looping_id)
+    [incident] = detail["incidents"]
+    assert incident["reason"].startswith("loop without wait state: Task_A → Gateway_B → Task_A")
+    assert detail["jobs"] == []  # nothing left that a restart would run into the loop again
+    abused.assert_responsive()
+
+
+def test_an_instance_stopped_by_its_loop_can_be_cancelled(abused: AbusedServer) -> None:
+    abused.deploy(LOOPING)
+    started = abused.client.post("/api/process/definitions/Looping/start", json={})
+    assert started.status_code == 201, started.text
+    instance_id = started.json()["instance_id"]
+    cancelled = abused.client.post(
+        f"/api/process/instances/{instance_id}/cancel", json={"reason": "Endlosschleife"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["status"], cancelled.json()["active_element_ids"]) == (
+        "terminated", []
+    )  # fmt: skip
+    assert incidents_of(abused, instance_id) == []  # resolved by the cancel: nothing left open

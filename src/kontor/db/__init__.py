@@ -6,6 +6,7 @@ from kontor.db.engine import (
     is_contention,
     is_retryable_at_once,
     is_unstorable_text,
+    locks_at_begin,
 )
 from kontor.db.migrate import (
     current_revisions,
@@ -15,10 +16,17 @@ from kontor.db.migrate import (
     upgrade,
 )
 from kontor.db.planner import planned_rows
-from kontor.db.schema import JsonDocument, UtcDateTime, metadata, tenant_column_type
+from kontor.db.schema import (
+    JsonDocument,
+    JsonValue,
+    UtcDateTime,
+    metadata,
+    tenant_column_type,
+)
 
 __all__ = [
     "JsonDocument",
+    "JsonValue",
     "UtcDateTime",
     "connect_for_writing",
     "create_database_engine",
@@ -29,6 +37,7 @@ __all__ = [
     "is_retryable_at_once",
     "is_unstorable_text",
     "is_up_to_date",
+    "locks_at_begin",
     "metadata",
     "planned_rows",
     "tenant_column_type",

@@ -93,6 +93,11 @@ def connect_for_writing(engine: Engine) -> Connection:
     return engine.connect().execution_options(**{_WRITE_OPTION: True})
 
 
+def locks_at_begin(engine: Engine) -> bool:
+    """Whether a writing transaction holds the whole database's write lock from BEGIN (SQLite)."""
+    return engine.dialect.name == "sqlite"
+
+
 # SQLSTATEs of PostgreSQL's transient contention: serialization failure, deadlock, lock timeout.
 _CONTENTION_STATES = frozenset({"40001", "40P01", "55P03"})
 # Of those, the ones where the database rolled the transaction back at once (nobody waited):

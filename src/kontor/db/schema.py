@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, String
+from sqlalchemy import JSON, DateTime, MetaData, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from kontor.db import json_codec
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +25,27 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 """A JSON column: JSONB on PostgreSQL, JSON text on SQLite."""
+
+
+class JsonText(TypeDecorator[Any]):
+    """JSON in a column SQLite declares TEXT: a bare number stays the text written.
+
+    SQLite gives a column declared JSON NUMERIC affinity, so a document that is a bare number
+    (``0.30000000000000004441``) would be stored as a float and come back changed.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json_codec.dumps(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json_codec.loads(value)
+
+
+JsonValue = JSON().with_variant(JSONB(), "postgresql").with_variant(JsonText(), "sqlite")
+"""A JSON column that may hold a bare number (a variable's value): exact on both databases."""
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):

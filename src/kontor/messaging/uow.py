@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, insert
 
-from kontor.db import connect_for_writing
+from kontor.db import connect_for_writing, locks_at_begin
 from kontor.db.fast import FastStatement
 from kontor.messaging.changes import Change, ChangeLog, RecordedChange
 from kontor.messaging.clock import Clock
@@ -96,6 +96,21 @@ class UnitOfWork:
             self._remembered[key] = read()
         value: T = self._remembered[key]
         return value
+
+    @contextmanager
+    def before_writing(self) -> Iterator[UnitOfWork]:
+        """Where to read what a slow computation needs before this unit of work writes.
+
+        Where a writing transaction locks the database from BEGIN (SQLite) and this one has not
+        begun, a reading unit of work of its own: it holds no write lock, so a slow step (a
+        runaway expression) computed from its reads blocks no other writer. Else this unit of
+        work itself (once begun, its writes stay visible; PostgreSQL locks only what it writes).
+        """
+        if not self._writes or not locks_at_begin(self._engine) or self.connection.in_transaction():
+            yield self
+            return
+        with UnitOfWork(self._engine, self.clock, writes=False) as reading:
+            yield reading
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this transaction committed and its connection was released."""

@@ -38,6 +38,11 @@ class RunningSteps:
                 if not running:
                     del self._steps[key]
 
+    def count(self) -> int:
+        """How many steps run now (in any tenant)."""
+        with self._lock:
+            return sum(len(running) for running in self._steps.values())
+
     def stop(self, tenant_id: str, instance_id: str, reason: str) -> int:
         """Stop the instance's running steps at their next element; return how many run."""
         with self._lock:

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from kontor import contracts
+from kontor.db.ids import time_ordered_id
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.audit import register_audit
@@ -27,7 +28,7 @@ from kontor.process.errors import (
     StepStopped,
 )
 from kontor.process.incidents import register_incident_handlers
-from kontor.process.launch import launch
+from kontor.process.launch import first_step, launch
 from kontor.process.running_steps import RunningSteps
 from kontor.process.runtime import (
     Effect,
@@ -212,11 +213,15 @@ class ProcessServices:
     def start(self, command: msg.StartProcess, uow: UnitOfWork) -> str:
         """Start the latest version of a process; return the new instance's id."""
         tenant_id = command.tenant_id
-        definition = self.latest(uow, tenant_id, command.process_key)
+        instance_id = command.instance_id or time_ordered_id()
+        with uow.before_writing() as reading:  # the step's expressions run holding no lock
+            definition = self.latest(reading, tenant_id, command.process_key)
+            self.definitions(reading, tenant_id, definition.definition_id)
+        first = first_step(self, uow, definition, command.variables, instance_id)
         record = launch(
             self, uow, definition, command.variables, command.caused(),
             business_key=command.business_key, case_id=command.case_id,
-            instance_id=command.instance_id, started_by=command.actor,
+            instance_id=instance_id, started_by=command.actor, first=first,
         )  # fmt: skip
         return record.instance_id
 

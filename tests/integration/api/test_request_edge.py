@@ -130,6 +130,30 @@ def test_decimals_round_trip_exactly_through_process_variables_and_task_data(
 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_the_variable_history_answers_decimals_exactly(client: TestClient) -> None:
+    started = client.post(START, content='{"variables": ' + EXACT_BODY + "}", headers=JSON)
+    assert started.status_code == 201, started.text
+    history = f"/api/process/instances/{started.json()['instance_id']}/variable-history"
+    changed = client.post(
+        history.replace("variable-history", "variables"),
+        content='{"variables": {"tiny": 0.30000000000000004441}}',
+        headers=JSON,
+    )
+    assert changed.status_code == 200, changed.text
+    answered = client.get(history)
+    assert answered.status_code == 200, answered.text
+    values = {}
+    for change in _exact(answered):
+        values.setdefault(change["name"], []).append(change["value"])
+    assert {name: found[0] for name, found in values.items()} == _sent()
+    assert values["tiny"] == [Decimal("0.1"), Decimal("0.30000000000000004441")]
+    assert '"value": 12345678901234567890.123456789' in answered.text  # a number, not text
+    [big] = _exact(client.get(history, params={"name": "big"}))
+    assert (big["value"], big["removed"]) == (Decimal("12345678901234567890.123456789"), False)
+    assert dt.datetime.fromisoformat(big["changed_at"]).tzinfo is not None
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_body_over_the_json_limit_is_refused_naming_the_limit(client: TestClient) -> None:
     body = '{"variables": {"note": "' + "x" * 9000 + '"}}'
     problem = _problem(client.post(START, content=body, headers=JSON), 413)

@@ -255,17 +255,28 @@ def list_incidents(
     return [IncidentOut.of(row) for row in rows]
 
 
-@router.get("/instances/{instance_id}/variable-history")
+_CHANGES = TypeAdapter(list[VariableChange])
+
+
+@router.get("/instances/{instance_id}/variable-history", response_model=list[VariableChange])
 def list_variable_changes(
     instance_id: str,
     request: Request,
     caller: Annotated[Principal, requires("process:read")],
     name: str | None = None,
-) -> list[VariableChange]:
-    """The instance's variable changes (of one variable with ``name``) in the order made."""
+) -> ExactJSONResponse:
+    """The instance's variable changes (of one variable with ``name``) in the order made.
+
+    Values are answered exactly as stored (``0.1`` stays the JSON number ``0.1``).
+    """
     with kontor_of(request).bus.reading() as uow:
         changes = _history(uow, caller.tenant_id, instance_id).variable_history(instance_id, name)
-    return [replace(change, value=to_json(change.value)) for change in changes]
+    values = [to_json(change.value, exact=True) for change in changes]
+    # every other field as FastAPI writes it; the values JSON-ready already, decimals as Decimal
+    body = _CHANGES.dump_python([replace(c, value=None) for c in changes], mode="json")
+    for row, value in zip(body, values, strict=True):
+        row["value"] = value
+    return ExactJSONResponse(body)
 
 
 @router.get("/instances/{instance_id}/operations")

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kontor.db import JsonDocument, UtcDateTime, metadata, tenant_column_type
+from kontor.db import JsonDocument, JsonValue, UtcDateTime, metadata, tenant_column_type
 
 process_definitions = Table(
     "process_definitions",
@@ -164,7 +164,7 @@ process_variable_history = Table(
     Column("instance_id", String(36), nullable=False),
     Column("scope_id", String(64), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("value", JsonDocument),
+    Column("value", JsonValue),  # a bare number stays exact on SQLite too
     Column("removed", Boolean, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
     comment="Variable changes of process instances (history level full)",

@@ -45,8 +45,8 @@ def create_app(
     # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}
     tables = table_router(registry.tables)
     details = detail_router(registry.details)
-    pages = (shell.router, profile.router, tables, admin.router, tasks.router, details)
-    pages += (gdv_upload.router,)
+    pages = [shell.router, profile.router, tables, admin.router, tasks.router, details]
+    pages.append(gdv_upload.router)
     for router in pages:
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]

@@ -200,3 +200,19 @@ def test_a_broker_manages_only_the_users_they_created(kontor: Kontor, client: Te
     )
     assert client.get("/admin/groups", headers=makler.headers).status_code == 403
     assert client.get("/admin/profiles", headers=admin.headers).status_code == 403
+
+
+def test_the_operator_lists_and_changes_the_group_profiles(
+    kontor: Kontor, client: TestClient
+) -> None:
+    operator = api_caller(kontor, "betrieb")
+    listed = client.get("/admin/profiles", headers=operator.headers)
+    assert listed.status_code == 200
+    assert "<td>vermittler</td>" in listed.text
+    page = client.get("/admin/profiles/vermittler", headers=operator.headers)
+    assert 'value="app:portfolio_transfer:delete" checked' in page.text
+    chosen = {"permission": ["tasks:read", "app:portfolio_transfer:use"]}
+    saved = client.post("/admin/profiles/vermittler", data=chosen, headers=operator.headers)
+    assert "Profil gespeichert." in saved.text
+    assert 'value="app:portfolio_transfer:delete" checked' not in saved.text
+    assert client.get("/admin/profiles/niemand", headers=operator.headers).status_code == 404

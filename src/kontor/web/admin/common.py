@@ -74,8 +74,8 @@ def send_quietly(kontor: Kontor, mail: Mail) -> bool:
 def literal_rows(keys: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Select[Any]:
     """A SELECT of fixed rows (for tables over values that live in code, not in a table)."""
     if not rows:
-        empty: Select[Any] = select(*(null().label(key) for key in keys)).where(false())
-        return empty
+        empty: Select[Any] = select(null().label(keys[0])).where(false())
+        return empty.add_columns(*(null().label(key) for key in keys[1:]))
     selects = [select(*(literal(row[key]).label(key) for key in keys)) for row in rows]
     if len(selects) == 1:
         return selects[0]

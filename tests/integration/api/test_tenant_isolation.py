@@ -78,6 +78,8 @@ NOT_TENANT_SCOPED = {
     "/apps/{app}": "apps are the platform's; a group installs them",
     "/api/platform/groups/{group_id}/second-factor": "group ids are names, as above",
     "/api/platform/profiles/{group_id}/permissions": "the operator's profiles belong to no tenant",
+    "/admin/groups/{group_id}": "group ids are names, as above (the page edits A's group)",
+    "/admin/profiles/{group_id}": "the operator's profiles belong to no tenant",
 }
 
 

@@ -159,10 +159,14 @@ def row_menu(page: Any, text: str) -> Any:
 
 def act(page: Any, text: str, action: str, reason: str = "") -> str:
     """Run ``action`` on the row showing ``text`` from its context menu; the row's result."""
+    before = page.locator("#action-results").inner_html()
     menu = row_menu(page, text)
     if reason:
         menu.get_by_label("Begründung (falls nötig)").fill(reason)
-    menu.get_by_role("button", name=action).click()
+    menu.get_by_role("button", name=action, exact=True).click()
+    page.wait_for_function(
+        "before => document.querySelector('#action-results').innerHTML !== before", arg=before
+    )
     result = page.locator("#action-results .result-list li")
     result.first.wait_for()
     return str(result.first.inner_text())
@@ -205,8 +209,9 @@ def test_an_administrator_invites_locks_and_unlocks_a_user(
         sign_in(theirs, server.base, UW, UW_PASSWORD)
         assert act(page, UW, "Sperren").endswith(" – Erledigt.")
         page.wait_for_function(
-            "() => [...document.querySelectorAll('#table-area tr.data-row')].some("
-            "r => r.textContent.includes('uw@versicherer') && r.textContent.includes('gesperrt'))"
+            "login => [...document.querySelectorAll('#table-area tr.data-row')].some("
+            "r => r.textContent.includes(login) && r.textContent.includes('gesperrt'))",
+            arg=UW,
         )
         theirs.goto(f"{server.base}/tasks")
         assert theirs.url.startswith(f"{server.base}/login")

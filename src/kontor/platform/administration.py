@@ -25,6 +25,7 @@ from kontor.platform.identity_audit import (
     CREATE_USER,
     DEACTIVATE_USER,
     END_SESSION,
+    REACTIVATE_USER,
     REQUIRE_SECOND_FACTOR,
     RESET_SECOND_FACTOR,
     SET_GRANT,
@@ -149,6 +150,15 @@ class Administration:
         if user_id == caller.user_id:
             raise Conflict("you cannot deactivate yourself", user_id=user_id)
         return deactivate_user(uow, caller.tenant_id, user_id, caller.user_id)
+
+    def reactivate(self, uow: UnitOfWork, caller: Principal, user_id: str) -> User:
+        """Unlock a deactivated user: they may log in again (old sessions stay ended)."""
+        directory = self._managed(uow, caller, user_id)
+        user = directory.reactivate(user_id)
+        record_identity_change(
+            uow, REACTIVATE_USER, ("user", user_id), caller.tenant_id, caller.user_id
+        )
+        return user
 
     def set_grant(
         self,

@@ -201,6 +201,16 @@ class Directory:
         )
         return self.user(user_id)
 
+    def reactivate(self, user_id: str) -> User:
+        """Let a deactivated user log in again (their ended sessions and tokens stay ended)."""
+        self.user(user_id)
+        self._connection.execute(
+            update(users)
+            .where(users.c.tenant_id == self.tenant_id, users.c.user_id == user_id)
+            .values(active=True, deactivated_at=None)
+        )
+        return self.user(user_id)
+
     def set_password_hash(self, user_id: str, password_hash: str, now: dt.datetime) -> None:
         """Store a new password hash for a user."""
         self.user(user_id)

@@ -14,6 +14,7 @@ from kontor.messaging import Change, UnitOfWork
 
 CREATE_USER = "platform.create_user"
 DEACTIVATE_USER = "platform.deactivate_user"
+REACTIVATE_USER = "platform.reactivate_user"
 SET_GRANT = "platform.set_grant"
 SET_GROUP_PERMISSIONS = "platform.set_group_permissions"
 SET_PASSWORD = "platform.set_password"  # noqa: S105 - an action name

@@ -9,6 +9,7 @@ from kontor.api import create_app as create_api
 from kontor.bootstrap import Kontor
 from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
+from kontor.web import admin
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
 from kontor.web.pages import cases, profile, shell, tasks
 from kontor.web.registry import WebRegistry
@@ -30,6 +31,7 @@ def default_registry() -> WebRegistry:
     registry = WebRegistry()
     tasks.declare(registry)
     cases.declare(registry)
+    admin.declare(registry)
     register_apps(registry)
     return registry
 
@@ -45,7 +47,8 @@ def create_app(
     # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}
     tables = table_router(registry.tables)
     details = detail_router(registry.details)
-    pages = (shell.router, profile.router, tables, tasks.router, details, gdv_upload.router)
+    pages = [shell.router, profile.router, tables, admin.router, tasks.router, details]
+    pages.append(gdv_upload.router)
     for router in pages:
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]

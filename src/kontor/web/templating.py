@@ -78,6 +78,9 @@ def environment() -> Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(t=_translated, moment=_moment, day=_day, money=_money, number=_number)
+    from kontor.web.admin.common import entries_for  # the admin package renders through here
+
+    env.globals["admin_entries"] = entries_for
     return env
 
 

@@ -96,6 +96,8 @@ NOT_TENANT_SCOPED = {
     "/api/platform/groups/{group_id}/second-factor": "group ids are names, as above",
     "/api/platform/profiles/{group_id}/permissions": "the operator's profiles belong to no tenant",
     "/api/webhooks/inbound/{tenant_id}/{name}": "public; the endpoint checks the signature",
+    "/admin/groups/{group_id}": "group ids are names, as above (the page edits A's group)",
+    "/admin/profiles/{group_id}": "the operator's profiles belong to no tenant",
 }
 
 

@@ -169,6 +169,16 @@ def deactivate_user(user_id: str, request: Request, caller: Manager) -> UserOut:
         return _out(uow, caller, user)
 
 
+@router.post("/users/{user_id}/reactivate")
+def reactivate_user(user_id: str, request: Request, caller: Manager) -> UserOut:
+    """Unlock a deactivated user: they may log in again; ended sessions and tokens stay ended."""
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        user = kontor.administration.reactivate(uow, caller, user_id)
+        uow.commit()
+        return _out(uow, caller, user)
+
+
 @router.put("/users/{user_id}/grants/{permission}")
 def set_grant(
     user_id: str, permission: str, body: GrantIn, request: Request, caller: Manager

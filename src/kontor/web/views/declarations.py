@@ -120,6 +120,7 @@ class TableView:
     page_size: int = 25
     count: bool = True  # False for huge tables: no COUNT(*), only "next page"
     saved_filters: SavedFilters | None = None
+    create: MenuEntry | None = None  # a link above the table to a form adding a row
 
     def column(self, key: str) -> Column | None:
         """The column called ``key``."""

@@ -11,6 +11,7 @@ from sqlalchemy.sql import Subquery
 
 from kontor.web.people import display_names
 from kontor.web.views.declarations import Column, Kind, TableView, ViewContext
+from kontor.web.views.saved import where
 from kontor.web.views.state import TableState
 
 EXPORT_CHUNK = 500
@@ -32,6 +33,8 @@ def _matching(view: TableView, context: ViewContext, state: TableState) -> Subqu
         value = state.filters.get(declared.key)
         if declared.column and value:
             query = query.where(base.c[declared.key] == value)
+    if state.tree is not None:
+        query = query.where(where(state.tree, base))
     if state.search:
         pattern = "%" + _escape_like(state.search.lower()) + "%"
         fields = view.search_fields or tuple(c.key for c in view.columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -18,13 +18,23 @@ from kontor.api.wiring import kontor_of
 from kontor.errors import InvalidInput, KontorError
 from kontor.exchange import tabular
 from kontor.platform import Principal
+from kontor.platform.saved_filters import FilterDraft, FilterUser, SavedFilterStore, to_json
 from kontor.web.messages import german_error
 from kontor.web.security import page_requires
 from kontor.web.templating import is_htmx, language_of, render
 from kontor.web.views import engine
 from kontor.web.views.declarations import TableView, ViewContext
 from kontor.web.views.export import csv_chunks, xlsx_chunks
+from kontor.web.views.saved import (
+    OPERATOR_WORDS,
+    both,
+    definition_of,
+    filter_fields,
+    read_conditions,
+    saved_filters_for,
+)
 from kontor.web.views.state import (
+    TableState,
     read_selection_token,
     read_state,
     selection_token,
@@ -66,6 +76,34 @@ def _secret(request: Request) -> str:
     return kontor_of(request).settings.secret_key.get_secret_value()
 
 
+def resolved(request: Request, view: TableView, caller: Principal, state: TableState) -> TableState:
+    """``state`` with its condition tree: the editor's conditions AND the saved filter's.
+
+    A saved filter the caller does not see (another's private one, another tenant's) is 404.
+    """
+    tree = read_conditions(view, state.conditions)
+    sort = state.sort
+    if state.saved:
+        with kontor_of(request).bus.reading() as uow:
+            saved = SavedFilterStore(uow.connection, caller.tenant_id).visible(
+                state.saved, caller.user_id, caller.groups
+            )
+        if saved.table_id != view.name:
+            raise InvalidInput(
+                "der gespeicherte Filter gehört zu einer anderen Tabelle", field="saved"
+            )
+        tree = both(tree, _services(request).tree(saved))
+    return replace(state, tree=tree, sort=sort)
+
+
+def _services(request: Request) -> Any:
+    return saved_filters_for(request.app.state.web_registry.tables)
+
+
+def _filter_user(caller: Principal) -> FilterUser:
+    return FilterUser(caller.tenant_id, caller.user_id, caller.groups)
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """What one bulk action did to one row."""
@@ -99,6 +137,23 @@ def _add_table_routes(router: APIRouter, view: TableView) -> None:
         return run_action(request, view, caller, form)
 
     router.add_api_route(f"{view.path}/actions", act, methods=["POST"], name=f"actions:{view.name}")
+
+    async def save(request: Request, caller: Principal = needs_view) -> Response:
+        """Save the table's current conditions, search and filters under a name."""
+        return save_filter(request, view, caller, _form(await request.body()))
+
+    router.add_api_route(
+        f"{view.path}/saved-filters", save, methods=["POST"], name=f"save-filter:{view.name}"
+    )
+
+    def forget(filter_id: str, request: Request, caller: Principal = needs_view) -> Response:
+        """Delete one of the caller's saved filters of this table."""
+        return delete_filter(request, view, caller, filter_id)
+
+    router.add_api_route(
+        f"{view.path}/saved-filters/{{filter_id}}/delete", forget, methods=["POST"],
+        name=f"delete-filter:{view.name}",
+    )  # fmt: skip
     if view.export_permission is None:
         return
     for suffix, maker in (("csv", _csv), ("xlsx", _xlsx)):
@@ -133,9 +188,14 @@ def show_table(request: Request, view: TableView, caller: Principal) -> HTMLResp
     """The table for the URL's state; the search is remembered for the person and table."""
     params = dict(request.query_params)
     try:
-        state = read_state(view, params, _remembered(request, view, caller))
+        state = resolved(
+            request, view, caller, read_state(view, params, _remembered(request, view, caller))
+        )
     except InvalidInput as error:
         return render(request, "error.html", {"message": error.message}, status=400)
+    except KontorError as error:
+        message = "Diesen gespeicherten Filter gibt es nicht."
+        return render(request, "error.html", {"message": message}, status=error.status)
     context = view_context(request, caller)
     with kontor_of(request).engine.connect() as connection:
         page = engine.page(connection, view, context, state)
@@ -151,6 +211,10 @@ def show_table(request: Request, view: TableView, caller: Principal) -> HTMLResp
         "principal": caller,
         "can_export": bool(view.export_permission) and caller.has(view.export_permission or ""),
         "saved_filters": view.saved_filters.saved(context, view.name) if view.saved_filters else [],
+        "filter_choices": _choices(request, view, caller),
+        "filter_fields": filter_fields(view).fields,
+        "operator_words": OPERATOR_WORDS,
+        "tree": to_json(state.tree) if state.tree is not None and not state.saved else None,
     }
     block = (
         "table"
@@ -181,8 +245,9 @@ def run_action(
         if token:
             try:
                 state = read_selection_token(_secret(request), view, caller.user_id, token)
-            except InvalidInput as error:
-                return _results(request, [], error.message, 422)
+                state = resolved(request, view, caller, state)
+            except KontorError as error:
+                return _results(request, [], german_error(error), 422)
             ids = engine.matching_ids(connection, view, context, state, BULK_CAP)
         titles = _titles(connection, view, context, ids)
     if not ids:
@@ -228,6 +293,7 @@ def _export(
     request: Request, view: TableView, caller: Principal, maker: Callable[..., StreamingResponse]
 ) -> StreamingResponse:
     state = read_state(view, dict(request.query_params), _remembered(request, view, caller))
+    state = resolved(request, view, caller, state)
     context = view_context(request, caller)
     kontor = kontor_of(request)
     cap = kontor.settings.export_max_rows
@@ -251,3 +317,66 @@ def _csv(view: TableView, rows: Any) -> StreamingResponse:
 def _xlsx(view: TableView, rows: Any) -> StreamingResponse:
     chunks = xlsx_chunks(view.columns, rows, view.title)
     return download(chunks, _filename(view, "xlsx"), tabular.XLSX_MEDIA_TYPE)
+
+
+def _choices(request: Request, view: TableView, caller: Principal) -> list[dict[str, Any]]:
+    with kontor_of(request).bus.reading() as uow:
+        found = SavedFilterStore(uow.connection, caller.tenant_id).of_viewer(
+            caller.user_id, caller.groups, view.name
+        )
+    return [
+        {"id": f.filter_id, "name": f.name, "shared": f.shared_group,
+         "mine": f.owner == caller.user_id}
+        for f in found
+    ]  # fmt: skip
+
+
+def _saved_problem(request: Request, message: str, status: int) -> HTMLResponse:
+    values = {"results": [], "problem": message, "label": "", "failed": 0}
+    return render(request, "action_results.html", values, status=status)
+
+
+FILTER_ERRORS = {
+    "filters.name_taken": "Einen Filter dieses Namens gibt es schon.",
+    "filters.not_owner": "Nur wer den Filter gespeichert hat, kann ihn löschen.",
+    "filters.not_found": "Diesen gespeicherten Filter gibt es nicht.",
+}
+
+
+def save_filter(
+    request: Request, view: TableView, caller: Principal, form: Mapping[str, list[str]]
+) -> Response:
+    """Store the shown state as a named filter (private, or shared to one of the caller's
+    groups)."""
+    first = {key: values[-1] for key, values in form.items()}
+    name = first.get("name", "").strip()
+    if not name:
+        return _saved_problem(request, "Bitte einen Namen für den Filter angeben.", 422)
+    try:
+        state = read_state(view, first, None)
+        tree = read_conditions(view, state.conditions)
+        definition = definition_of(view, tree, state.search, state.filters)
+        if definition is None:
+            message = "Es gibt nichts zu speichern: bitte Bedingungen, Suche oder Filter setzen."
+            return _saved_problem(request, message, 422)
+        draft = FilterDraft(name, definition, first.get("shared_group") or None, state.sort)
+        with kontor_of(request).bus.unit_of_work() as uow:
+            saved = _services(request).create(uow, _filter_user(caller), view.name, draft)
+            uow.commit()
+    except KontorError as error:
+        text = FILTER_ERRORS.get(error.code) or german_error(error)
+        return _saved_problem(request, text, error.status)
+    target = f"{view.path}?saved={saved.filter_id}"
+    return Response(status_code=204, headers={"HX-Redirect": target})
+
+
+def delete_filter(request: Request, view: TableView, caller: Principal, filter_id: str) -> Response:
+    """Delete the caller's own filter; another's is refused, another tenant's is not found."""
+    try:
+        with kontor_of(request).bus.unit_of_work() as uow:
+            _services(request).delete(uow, _filter_user(caller), filter_id)
+            uow.commit()
+    except KontorError as error:
+        text = FILTER_ERRORS.get(error.code) or german_error(error)
+        return _saved_problem(request, text, error.status)
+    return Response(status_code=204, headers={"HX-Redirect": view.path})

@@ -11,23 +11,30 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from kontor.errors import InvalidInput
+from kontor.platform.saved_filters import Node
 from kontor.web.views.declarations import TableView
 
 SEARCH_MAX = 200
+CONDITIONS_MAX = 20_000
 
 
 @dataclass(frozen=True)
 class TableState:
-    """What a table shows: search text, filter values, sort key ("-" descending) and page."""
+    """What a table shows: search text, filter values, sort key ("-" descending) and page; the
+    conditions editor's JSON (``cond``), a saved filter's id, and the tree both make together."""
 
     search: str = ""
     filters: Mapping[str, str] = field(default_factory=dict)
     sort: str = ""
     page: int = 1
+    conditions: str = ""
+    saved: str = ""
+    tree: Node | None = None
 
     def query(self, **changes: str | int) -> str:
         """The URL query of this state with ``changes`` (``page`` resets unless given)."""
-        values: dict[str, str | int] = {"q": self.search, "sort": self.sort, "page": self.page}
+        values: dict[str, str | int] = {"q": self.search, "sort": self.sort, "page": self.page,
+                                        "cond": self.conditions, "saved": self.saved}  # fmt: skip
         values.update({f"f_{key}": value for key, value in self.filters.items()})
         if "page" not in changes:
             values["page"] = 1
@@ -60,12 +67,21 @@ def read_state(view: TableView, params: Mapping[str, str], remembered: str | Non
         value = params.get(f"f_{declared.key}", declared.default)
         if value:
             filters[declared.key] = value
-    return TableState(search, filters, sort, page)
+    conditions, saved = params.get("cond", ""), params.get("saved", "")
+    if len(conditions) > CONDITIONS_MAX:
+        raise InvalidInput(
+            f"die Bedingungen sind länger als {CONDITIONS_MAX} Zeichen", field="cond"
+        )
+    if len(saved) > 36:
+        raise InvalidInput("der gespeicherte Filter ist unbekannt", field="saved")
+    return TableState(search, filters, sort, page, conditions, saved)
 
 
 def selection_token(secret: str, view: TableView, user_id: str, state: TableState) -> str:
     """A token standing for "every row matching this search and these filters" (any page)."""
-    payload = json.dumps([view.name, user_id, state.search, dict(state.filters)]).encode()
+    payload = json.dumps(
+        [view.name, user_id, state.search, dict(state.filters), state.conditions, state.saved]
+    ).encode()
     signature = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
     return base64.urlsafe_b64encode(payload).decode() + "." + signature
 
@@ -76,9 +92,10 @@ def read_selection_token(secret: str, view: TableView, user_id: str, token: str)
     try:
         payload = base64.urlsafe_b64decode(encoded.encode())
         expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
-        name, owner, search, filters = json.loads(payload)
+        name, owner, search, filters, conditions, saved = json.loads(payload)
     except (ValueError, TypeError):
         raise InvalidInput("die Auswahl ist ungültig", field="all") from None
     if not hmac.compare_digest(signature, expected) or name != view.name or owner != user_id:
         raise InvalidInput("die Auswahl ist ungültig", field="all")
-    return TableState(str(search), {str(k): str(v) for k, v in dict(filters).items()})
+    kept = {str(k): str(v) for k, v in dict(filters).items()}
+    return TableState(str(search), kept, conditions=str(conditions), saved=str(saved))

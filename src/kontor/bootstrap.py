@@ -324,7 +324,14 @@ def bootstrap(
     authenticator = authenticator_for(settings, change_log)
     mailer = mailer_for(settings)
     notification_rules = notification_rules or NotificationRules()
-    integration = wire_integration(settings, bus, jobs.handlers, metrics, notification_rules)
+    integration = wire_integration(
+        settings,
+        secret_box(settings, "integration"),
+        bus,
+        jobs.handlers,
+        metrics,
+        notification_rules,
+    )
     declare_process_notifications(notification_rules)
     transfer_app.declare_notifications(notification_rules)
     declare_casework_notifications(notification_rules)

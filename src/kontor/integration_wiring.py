@@ -91,13 +91,13 @@ class FeelExpressions:
 
 def wire_integration(
     settings: Settings,
+    box: SecretBox,
     bus: MessageBus,
     task_handlers: TaskHandlers,
     metrics: CollectorRegistry,
     notification_rules: NotificationRules,
 ) -> Integration:
     """Register webhooks on the bus, the ``http`` task with the engine, their metrics."""
-    box = SecretBox(settings.secret_key.get_secret_value().encode("utf-8"), "integration")
     expressions = FeelExpressions(settings)
     numbers = IntegrationMetrics(metrics)
     webhooks = register_webhooks(bus.registry, box, expressions, WEBHOOK_EVENTS)
@@ -113,6 +113,7 @@ def wire_integration(
                 max_seconds=settings.webhook_retry_max_seconds,
             ),
             disable_after=settings.webhook_disable_after_failures,
+            allow_private=settings.allows_private_outbound,
         ),
         numbers,
     )
@@ -125,6 +126,7 @@ def wire_integration(
             timeout_seconds=settings.connector_timeout_seconds,
             retries=settings.connector_retries,
             backoff_base_seconds=settings.connector_retry_base_seconds,
+            allow_private=settings.allows_private_outbound,
         ),
         numbers,
     )

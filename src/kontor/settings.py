@@ -247,6 +247,11 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long a webhook receiver may take to answer"
     )
+    outbound_private_networks: bool | None = Field(
+        default=None,
+        description="whether webhooks and the REST connector may call loopback and private "
+        "addresses; unset: allowed in development and test, refused in production",
+    )
     connector_timeout_seconds: float = Field(
         default=30.0, gt=0, description="default timeout of one REST connector request"
     )
@@ -364,6 +369,13 @@ class Settings(BaseSettings):
             max_depth=self.feel_max_depth,
             max_seconds=self.feel_max_seconds,
         )
+
+    @property
+    def allows_private_outbound(self) -> bool:
+        """Whether outbound calls may reach loopback and private networks."""
+        if self.outbound_private_networks is not None:
+            return self.outbound_private_networks
+        return self.environment is not Environment.PRODUCTION
 
     @property
     def json_logs(self) -> bool:

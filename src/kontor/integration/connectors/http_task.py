@@ -24,6 +24,7 @@ from kontor.integration.connectors.auth import ConnectionAuth, TokenCache
 from kontor.integration.connectors.store import ConnectionStore, Credentials
 from kontor.integration.expressions import Expressions
 from kontor.integration.metrics import IntegrationMetrics
+from kontor.integration.outbound import OutboundRefused, destination_guard
 from kontor.platform import SecretBox
 
 TASK_TYPE = "http"
@@ -68,6 +69,8 @@ class ConnectorPolicy:
     retries: int = 3
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 30.0
+    allow_private: bool = True
+    """Whether loopback and private networks may be called (see ``outbound``)."""
 
 
 class HttpConnector:
@@ -88,7 +91,10 @@ class HttpConnector:
         self._policy = policy
         self._metrics = metrics
         self._sleep = sleep
-        self._client = httpx.Client(follow_redirects=False)
+        self._client = httpx.Client(
+            follow_redirects=False,
+            event_hooks={"request": destination_guard(policy.allow_private)},
+        )
         self.tokens = TokenCache()
 
     def close(self) -> None:
@@ -178,6 +184,8 @@ class HttpConnector:
                 auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
                 timeout=timeout,
             )
+        except OutboundRefused as refused:
+            raise InvalidInput(str(refused), field="url") from None
         except httpx.HTTPError as error:
             raise _Transient(type(error).__name__) from None
         if response.status_code >= 500:

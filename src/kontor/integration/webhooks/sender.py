@@ -15,6 +15,7 @@ from sqlalchemy import insert, or_, select, update
 
 from kontor.db.ids import time_ordered_id
 from kontor.integration.metrics import IntegrationMetrics
+from kontor.integration.outbound import destination_guard
 from kontor.integration.webhooks.messages import WebhookSubscriptionDisabled
 from kontor.integration.webhooks.signing import standard_headers
 from kontor.integration.webhooks.subscriptions import (
@@ -51,6 +52,8 @@ class SenderPolicy:
     lease: dt.timedelta = dt.timedelta(minutes=5)
     parallel: int = 4
     """Subscriptions served at once, each in its own thread (one at a time per subscription)."""
+    allow_private: bool = True
+    """Whether receivers on loopback and private networks may be called (see ``outbound``)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,9 @@ class WebhookSender:
         self._policy = policy
         self._metrics = metrics
         self._client = client or httpx.Client(
-            timeout=policy.timeout_seconds, follow_redirects=False
+            timeout=policy.timeout_seconds,
+            follow_redirects=False,
+            event_hooks={"request": destination_guard(policy.allow_private)},
         )
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from kontor.db.engine import (
     is_contention,
     is_retryable_at_once,
     is_unstorable_text,
+    read_once,
 )
 from kontor.db.migrate import (
     current_revisions,
@@ -29,6 +30,7 @@ __all__ = [
     "is_unstorable_text",
     "is_up_to_date",
     "metadata",
+    "read_once",
     "tenant_column_type",
     "upgrade",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -13,6 +14,7 @@ from sqlalchemy.pool import StaticPool
 
 from kontor.db import json_codec
 
+T = TypeVar("T")
 _WRITE_OPTION = "kontor_write"  # marks a connection that will write; SQLite locks up front
 _JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
@@ -91,6 +93,19 @@ def _create_sqlite_engine(url: str, *, echo: bool, busy_timeout_ms: int) -> Engi
 def connect_for_writing(engine: Engine) -> Connection:
     """A connection for a writing transaction (on SQLite it takes the write lock at BEGIN)."""
     return engine.connect().execution_options(**{_WRITE_OPTION: True})
+
+
+def read_once(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """Run ``read``, one reading statement, with no transaction opened around it.
+
+    On PostgreSQL the statement runs in autocommit (one statement sees one snapshot), so no
+    BEGIN and no ROLLBACK travel to the server: the statement is the only round trip besides
+    the pool's liveness check.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        return read(connection)
 
 
 # SQLSTATEs of PostgreSQL's transient contention: serialization failure, deadlock, lock timeout.

@@ -18,7 +18,7 @@ from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Delete, Insert, Select, Update
+from sqlalchemy import JSON, CompoundSelect, Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
@@ -87,7 +87,9 @@ class FastStatement:
     values are converted as SQLAlchemy would convert them.
     """
 
-    def __init__(self, statement: Insert | Update | Delete | Select[Any]) -> None:
+    def __init__(
+        self, statement: Insert | Update | Delete | Select[Any] | CompoundSelect[Any]
+    ) -> None:
         self._statement = statement
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
         self._readers: dict[str, _Reader] = {}

@@ -76,11 +76,16 @@ class SecondFactorPending:
 
 @dataclass(frozen=True)
 class LoggedIn:
-    """A successful login: the new session, its cookie secret and the user."""
+    """A successful login: the new session, its cookie secret and the user.
+
+    ``second_factor_setup_required``: the tenant or a group requires a second factor the user
+    has not set up; until they do, they hold only ``platform:account``.
+    """
 
     session: Session
     secret: str
     user: User
+    second_factor_setup_required: bool = False
 
 
 class Authenticator:
@@ -235,7 +240,14 @@ class Authenticator:
             uow, LOGIN, ("user", user_id), tenant_id, user_id,
             session_id=session.session_id, **_second_factor_audited(second_factor),
         )  # fmt: skip
-        return LoggedIn(session, secret, user)
+        factors = self.second_factors
+        status = (
+            None
+            if factors is None
+            else factors.status(uow.connection, Principal(user_id, tenant_id))
+        )
+        setup_required = status is not None and status.required and not status.enabled
+        return LoggedIn(session, secret, user, setup_required)
 
     def session_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a live session cookie, if the user and tenant are still there."""

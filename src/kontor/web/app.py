@@ -9,7 +9,7 @@ from kontor.api import create_app as create_api
 from kontor.bootstrap import Kontor
 from kontor.settings import Settings
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
-from kontor.web.pages import cases, profile, shell, tasks
+from kontor.web.pages import cases, password, profile, shell, tasks
 from kontor.web.registry import WebRegistry
 from kontor.web.security import (
     PageForbidden,
@@ -44,6 +44,7 @@ def create_app(
     tables = table_router(registry.tables)
     details = detail_router(registry.details)
     pages = (shell.router, profile.router, tables, tasks.router, details, gdv_upload.router)
+    pages += (password.router,)
     for router in pages:
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]

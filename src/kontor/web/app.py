@@ -44,8 +44,7 @@ def create_app(
     tables = table_router(registry.tables)
     details = detail_router(registry.details)
     pages = (shell.router, profile.router, tables, tasks.router, details, gdv_upload.router)
-    pages += (password.router,)
-    for router in pages:
+    for router in (*pages, password.router):
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, _forbidden)  # type: ignore[arg-type]

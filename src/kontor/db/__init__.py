@@ -6,7 +6,7 @@ from kontor.db.engine import (
     is_contention,
     is_retryable_at_once,
     is_unstorable_text,
-    read_once,
+    reader_engine,
 )
 from kontor.db.migrate import (
     current_revisions,
@@ -30,7 +30,7 @@ __all__ = [
     "is_unstorable_text",
     "is_up_to_date",
     "metadata",
-    "read_once",
+    "reader_engine",
     "tenant_column_type",
     "upgrade",
 ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+import threading
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -14,18 +15,22 @@ from sqlalchemy.pool import StaticPool
 
 from kontor.db import json_codec
 
-T = TypeVar("T")
 _WRITE_OPTION = "kontor_write"  # marks a connection that will write; SQLite locks up front
 _JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 
 def create_database_engine(
-    url: str, *, echo: bool = False, lock_timeout_seconds: float = 30.0
+    url: str,
+    *,
+    echo: bool = False,
+    lock_timeout_seconds: float = 30.0,
+    reader: bool = False,
 ) -> Engine:
     """Create an engine for ``url`` with Kontor's settings for its dialect.
 
     ``lock_timeout_seconds`` bounds how long a statement waits for another transaction's lock
     (SQLite's busy timeout, PostgreSQL's ``lock_timeout``); then it fails as contention.
+    ``reader``: on PostgreSQL, a small pool for single reading statements (see ``read_once``).
     """
     parsed = make_url(url)
     timeout_ms = max(1, round(lock_timeout_seconds * 1000))
@@ -38,9 +43,10 @@ def create_database_engine(
     return create_engine(
         url,
         echo=echo,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
+        pool_pre_ping=not reader,  # the reader retries a statement on a dropped connection
+        pool_size=5 if reader else 10,
+        max_overflow=10 if reader else 20,
+        **({"isolation_level": "AUTOCOMMIT"} if reader else {}),
         **_JSON_CODEC,
         connect_args={
             "options": f"{options} -c lock_timeout={timeout_ms}".strip(),
@@ -95,17 +101,21 @@ def connect_for_writing(engine: Engine) -> Connection:
     return engine.connect().execution_options(**{_WRITE_OPTION: True})
 
 
-def read_once(engine: Engine, read: Callable[[Connection], T]) -> T:
-    """Run ``read``, one reading statement, with no transaction opened around it.
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
 
-    On PostgreSQL the statement runs in autocommit (one statement sees one snapshot), so no
-    BEGIN and no ROLLBACK travel to the server: the statement is the only round trip besides
-    the pool's liveness check.
-    """
-    with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        return read(connection)
+
+def reader_engine(engine: Engine) -> Engine:
+    """A companion of a PostgreSQL ``engine`` for single reading statements (made on first use,
+    disposed with it): a small pool in autocommit, without a ping at checkout."""
+    with _READERS_LOCK:
+        reader = _READERS.get(engine)
+        if reader is None:
+            url = engine.url.render_as_string(hide_password=False)
+            reader = create_database_engine(url, reader=True)
+            event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+            _READERS[engine] = reader
+        return reader
 
 
 # SQLSTATEs of PostgreSQL's transient contention: serialization failure, deadlock, lock timeout.

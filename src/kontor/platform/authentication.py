@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select
 
-from kontor.db import read_once
 from kontor.db.fast import FastStatement
 from kontor.errors import InvalidInput
 from kontor.messaging import ChangeLog, Clock, UnitOfWork
@@ -252,9 +251,7 @@ class Authenticator:
     def session_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a live session cookie, if the user and tenant are still there."""
         now = clock.now()
-        found = read_once(
-            engine, lambda connection: session_lookup(connection, secret_hash(secret))
-        )
+        found = session_lookup(engine, secret_hash(secret))
         if found is None or found.seen_at is None:
             return None
         if now >= found.expires_at or now >= found.seen_at + self.sessions.idle:
@@ -268,7 +265,7 @@ class Authenticator:
     def token_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a bearer token: the user's permissions within the token's scope."""
         now = clock.now()
-        found = read_once(engine, lambda connection: token_lookup(connection, secret_hash(secret)))
+        found = token_lookup(engine, secret_hash(secret))
         if found is None or now >= found.expires_at:
             return None
         if self._touch_due(found.seen_at, now):

@@ -8,12 +8,15 @@ the credential with its user and tenant, one row per group, one row per grant.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Engine,
     String,
     Table,
     and_,
@@ -26,7 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from kontor.db import JsonDocument, UtcDateTime
+from kontor.db import UtcDateTime
 from kontor.db.fast import FastStatement
 from kontor.platform.directory import Membership, membership_from
 from kontor.platform.identity import Principal
@@ -78,7 +81,7 @@ def _lookup(credential: Table, live: ColumnElement[bool], seen: str, scope: Any)
         second_factors.c.confirmed_at.is_not(None),
     )
     no_text, no_flag = cast(null(), String), cast(null(), Boolean)
-    no_time, no_document = cast(null(), UtcDateTime), cast(null(), JsonDocument)
+    no_time = cast(null(), UtcDateTime)
     head = select(
         literal_column(f"'{CREDENTIAL}'", String).label("part"),
         found.c.credential_id.label("name"),
@@ -101,7 +104,7 @@ def _lookup(credential: Table, live: ColumnElement[bool], seen: str, scope: Any)
     of_groups = select(
         literal_column(f"'{GROUP}'", String),
         groups.c.group_id,
-        groups.c.permissions,
+        cast(groups.c.permissions, String),
         groups.c.second_factor_required,
         *blanks,
     ).select_from(
@@ -122,7 +125,7 @@ def _lookup(credential: Table, live: ColumnElement[bool], seen: str, scope: Any)
     of_grants = select(
         literal_column(f"'{GRANT}'", String),
         grants.c.permission,
-        no_document,
+        no_text,
         grants.c.granted,
         *blanks,
     ).select_from(
@@ -134,22 +137,31 @@ def _lookup(credential: Table, live: ColumnElement[bool], seen: str, scope: Any)
     return FastStatement(union_all(head, of_groups, of_grants))
 
 
-_SESSION = _lookup(
-    sessions, sessions.c.ended_at.is_(None), "last_seen_at", cast(null(), JsonDocument)
-)
+_SESSION = _lookup(sessions, sessions.c.ended_at.is_(None), "last_seen_at", cast(null(), String))
 _TOKEN = _lookup(
-    api_tokens, api_tokens.c.revoked_at.is_(None), "last_used_at", api_tokens.c.permissions
+    api_tokens,
+    api_tokens.c.revoked_at.is_(None),
+    "last_used_at",
+    cast(api_tokens.c.permissions, String),
 )
 
 
-def session_lookup(connection: Any, hashed: str) -> Found | None:
+def session_lookup(engine: Engine, hashed: str) -> Found | None:
     """The live (not ended) session with the hashed secret and its principal, if any."""
-    return _found(_SESSION.all_rows(connection, {"secret_hash": hashed}), is_session=True)
+    return _found(_SESSION.read_once(engine, {"secret_hash": hashed}), is_session=True)
 
 
-def token_lookup(connection: Any, hashed: str) -> Found | None:
+def token_lookup(engine: Engine, hashed: str) -> Found | None:
     """The unrevoked token with the hashed secret and its principal (in its scope), if any."""
-    return _found(_TOKEN.all_rows(connection, {"secret_hash": hashed}), is_session=False)
+    return _found(_TOKEN.read_once(engine, {"secret_hash": hashed}), is_session=False)
+
+
+@lru_cache(maxsize=4096)
+def _names(document: str) -> frozenset[str]:
+    """The permission names of a stored JSON list (the same few lists come on every request)."""
+    names = json.loads(document)
+    assert isinstance(names, list)
+    return frozenset(str(name) for name in names)
 
 
 def _found(rows: list[Any], *, is_session: bool) -> Found | None:
@@ -157,7 +169,7 @@ def _found(rows: list[Any], *, is_session: bool) -> Found | None:
     if head is None or not head.flag:
         return None  # no such credential, or its user is deactivated
     membership = membership_from(
-        ((row.name, row.document, row.flag) for row in rows if row.part == GROUP),
+        ((row.name, _names(row.document), row.flag) for row in rows if row.part == GROUP),
         ((row.name, row.flag) for row in rows if row.part == GRANT),
     )
     principal = principal_from(
@@ -169,7 +181,7 @@ def _found(rows: list[Any], *, is_session: bool) -> Found | None:
         tenant_requires=bool(head.tenant_requires),
         confirmed=bool(head.confirmed),
         session_id=head.name if is_session else None,
-        scope=None if is_session else frozenset(head.document),
+        scope=None if is_session else _names(head.document),
     )
     return Found(head.name, head.expires_at, head.seen_at, principal)
 

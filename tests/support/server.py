@@ -107,13 +107,13 @@ def operator_token(base: str) -> dict[str, str]:
 def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
     """Start ``kontor serve`` on a free port; None if another process took the port first."""
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [*KONTOR, "serve", "--port", str(port)],
-        env=env,
+        env={"KONTOR_PUBLIC_URL": base, **env},  # the links in its e-mails lead to itself
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + WAIT_BOUND_SECONDS
     while True:
         try:

@@ -7,6 +7,7 @@ from kontor.db.engine import (
     is_retryable_at_once,
     is_unstorable_text,
     locks_at_begin,
+    reader_engine,
 )
 from kontor.db.migrate import (
     current_revisions,
@@ -40,6 +41,7 @@ __all__ = [
     "locks_at_begin",
     "metadata",
     "planned_rows",
+    "reader_engine",
     "tenant_column_type",
     "upgrade",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -18,12 +20,17 @@ _JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_co
 
 
 def create_database_engine(
-    url: str, *, echo: bool = False, lock_timeout_seconds: float = 30.0
+    url: str,
+    *,
+    echo: bool = False,
+    lock_timeout_seconds: float = 30.0,
+    reader: bool = False,
 ) -> Engine:
     """Create an engine for ``url`` with Kontor's settings for its dialect.
 
     ``lock_timeout_seconds`` bounds how long a statement waits for another transaction's lock
     (SQLite's busy timeout, PostgreSQL's ``lock_timeout``); then it fails as contention.
+    ``reader``: on PostgreSQL, a small pool for single reading statements (see ``read_once``).
     """
     parsed = make_url(url)
     timeout_ms = max(1, round(lock_timeout_seconds * 1000))
@@ -36,9 +43,10 @@ def create_database_engine(
     return create_engine(
         url,
         echo=echo,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
+        pool_pre_ping=not reader,  # the reader retries a statement on a dropped connection
+        pool_size=5 if reader else 10,
+        max_overflow=10 if reader else 20,
+        **({"isolation_level": "AUTOCOMMIT"} if reader else {}),
         **_JSON_CODEC,
         connect_args={
             "options": f"{options} -c lock_timeout={timeout_ms}".strip(),
@@ -96,6 +104,23 @@ def connect_for_writing(engine: Engine) -> Connection:
 def locks_at_begin(engine: Engine) -> bool:
     """Whether a writing transaction holds the whole database's write lock from BEGIN (SQLite)."""
     return engine.dialect.name == "sqlite"
+
+
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """A companion of a PostgreSQL ``engine`` for single reading statements (made on first use,
+    disposed with it): a small pool in autocommit, without a ping at checkout."""
+    with _READERS_LOCK:
+        reader = _READERS.get(engine)
+        if reader is None:
+            url = engine.url.render_as_string(hide_password=False)
+            reader = create_database_engine(url, reader=True)
+            event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+            _READERS[engine] = reader
+        return reader
 
 
 # SQLSTATEs of PostgreSQL's transient contention: serialization failure, deadlock, lock timeout.

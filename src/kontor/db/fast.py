@@ -18,11 +18,12 @@ from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Delete, Insert, Select, Update
+from sqlalchemy import JSON, CompoundSelect, Connection, Delete, Engine, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 from kontor.db import json_codec
+from kontor.db.engine import reader_engine
 from kontor.db.schema import UtcDateTime
 
 Params = Mapping[str, Any]
@@ -87,7 +88,9 @@ class FastStatement:
     values are converted as SQLAlchemy would convert them.
     """
 
-    def __init__(self, statement: Insert | Update | Delete | Select[Any]) -> None:
+    def __init__(
+        self, statement: Insert | Update | Delete | Select[Any] | CompoundSelect[Any]
+    ) -> None:
         self._statement = statement
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
         self._readers: dict[str, _Reader] = {}
@@ -122,6 +125,41 @@ class FastStatement:
         finally:
             cursor.close()
         reader = self._reader(connection.dialect)
+        return [reader.row(raw) for raw in raws]
+
+    def read_once(self, engine: Engine, params: Params) -> list[Any]:
+        """Run a SELECT in a single round trip, outside any transaction; every row.
+
+        The statement runs on a pooled driver connection without SQLAlchemy's connection and
+        transaction bookkeeping: on SQLite as one atomic statement without BEGIN, on PostgreSQL
+        through ``reader_engine`` (autocommit, no ping; a connection the server dropped while
+        pooled fails the statement, which then runs once more on a new pool).
+        """
+        if engine.dialect.name != "postgresql":
+            return self._rows_on(engine, params)
+        reader = reader_engine(engine)
+        try:
+            return self._rows_on(reader, params)
+        except reader.dialect.loaded_dbapi.OperationalError:
+            reader.dispose()  # after a server restart every pooled connection is dead
+            return self._rows_on(reader, params)
+
+    def _rows_on(self, engine: Engine, params: Params) -> list[Any]:
+        plan = self._plan(engine.dialect, params)
+        pooled = engine.raw_connection()
+        try:
+            cursor = pooled.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(plan.sql, plan.arguments(params))
+                raws = cursor.fetchall()
+            finally:
+                cursor.close()
+        except BaseException:
+            pooled.invalidate()  # a broken connection must not go back to the pool
+            raise
+        finally:
+            pooled.close()
+        reader = self._reader(engine.dialect)
         return [reader.row(raw) for raw in raws]
 
     def _fetch_one(self, connection: Connection, params: Params) -> Any:

@@ -229,6 +229,33 @@ class Administration:
         )  # fmt: skip
         return group
 
+    def require_second_factor_in_tenant(
+        self, uow: UnitOfWork, caller: Principal, required: bool
+    ) -> Tenant:
+        """Require a second factor of every user of the caller's tenant (or leave it to groups).
+
+        The caller must hold a confirmed second factor first, so that switching it on does not
+        take their own administration away.
+        """
+        caller.require(MANAGE_GROUPS)
+        store = TenantStore(uow.connection)
+        before = store.get(caller.tenant_id).second_factor_required
+        confirmed = SecondFactorStore(uow.connection, caller.tenant_id).confirmed_among(
+            [caller.user_id]
+        )
+        if required and not confirmed:
+            raise Conflict(
+                "set up your own second factor first: you would lose your permissions",
+                field="required",
+            )
+        tenant = store.require_second_factor(caller.tenant_id, required)
+        record_identity_change(
+            uow, REQUIRE_SECOND_FACTOR, ("tenant", caller.tenant_id), caller.tenant_id,
+            caller.user_id, before={"second_factor_required": before},
+            second_factor_required=required,
+        )  # fmt: skip
+        return tenant
+
     def reset_second_factor(self, uow: UnitOfWork, caller: Principal, user_id: str) -> None:
         """Remove the second factor of a user the caller manages (a lost device and codes)."""
         self._managed(uow, caller, user_id)

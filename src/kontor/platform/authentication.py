@@ -21,6 +21,7 @@ from kontor.platform.credentials import (
     Session,
     SessionStore,
     TokenStore,
+    secret_hash,
 )
 from kontor.platform.directory import Directory, User
 from kontor.platform.errors import (
@@ -41,12 +42,8 @@ from kontor.platform.identity_audit import (
     record_identity_change,
 )
 from kontor.platform.passwords import PasswordHasher, check_password_policy
-from kontor.platform.permissions import (
-    MANAGE_BROKER_SYSTEMS,
-    SIGNED_IN,
-    TenantKind,
-    checked_permissions,
-)
+from kontor.platform.permissions import MANAGE_BROKER_SYSTEMS, TenantKind, checked_permissions
+from kontor.platform.principal_lookup import principal_from, session_lookup, token_lookup
 from kontor.platform.second_factor import SecondFactors
 from kontor.platform.second_factor_store import SecondFactorStore, find_challenge
 from kontor.platform.tables import users
@@ -78,11 +75,16 @@ class SecondFactorPending:
 
 @dataclass(frozen=True)
 class LoggedIn:
-    """A successful login: the new session, its cookie secret and the user."""
+    """A successful login: the new session, its cookie secret and the user.
+
+    ``second_factor_setup_required``: the tenant or a group requires a second factor the user
+    has not set up; until they do, they hold only ``platform:account``.
+    """
 
     session: Session
     secret: str
     user: User
+    second_factor_setup_required: bool = False
 
 
 class Authenticator:
@@ -237,39 +239,40 @@ class Authenticator:
             uow, LOGIN, ("user", user_id), tenant_id, user_id,
             session_id=session.session_id, **_second_factor_audited(second_factor),
         )  # fmt: skip
-        return LoggedIn(session, secret, user)
+        factors = self.second_factors
+        status = (
+            None
+            if factors is None
+            else factors.status(uow.connection, Principal(user_id, tenant_id))
+        )
+        setup_required = status is not None and status.required and not status.enabled
+        return LoggedIn(session, secret, user, setup_required)
 
     def session_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a live session cookie, if the user and tenant are still there."""
         now = clock.now()
-        with engine.connect() as connection:  # reads only: no write lock on SQLite
-            session = SessionStore(connection).resolve(secret, now, self.sessions.idle)
-            if session is None:
-                return None
-            principal = principal_of(
-                connection, session.tenant_id, session.user_id, session_id=session.session_id
-            )
-        if principal is not None and self._touch_due(session.last_seen_at, now):
+        found = session_lookup(engine, secret_hash(secret))
+        if found is None or found.seen_at is None:
+            return None
+        if now >= found.expires_at or now >= found.seen_at + self.sessions.idle:
+            return None
+        if self._touch_due(found.seen_at, now):
             with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
-                SessionStore(uow.connection).touch(session, now, self.sessions.touch_every)
+                SessionStore(uow.connection).touch_id(found.credential_id, now)
                 uow.commit()
-        return principal
+        return found.principal
 
     def token_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a bearer token: the user's permissions within the token's scope."""
         now = clock.now()
-        with engine.connect() as connection:  # reads only: no write lock on SQLite
-            token = TokenStore(connection).resolve(secret, now)
-            if token is None:
-                return None
-            principal = principal_of(
-                connection, token.tenant_id, token.user_id, scope=token.permissions
-            )
-        if principal is not None and self._touch_due(token.last_used_at, now):
+        found = token_lookup(engine, secret_hash(secret))
+        if found is None or now >= found.expires_at:
+            return None
+        if self._touch_due(found.seen_at, now):
             with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
-                TokenStore(uow.connection).touch(token, now, self.sessions.touch_every)
+                TokenStore(uow.connection).touch_id(found.credential_id, now)
                 uow.commit()
-        return principal
+        return found.principal
 
     def _touch_due(self, last: dt.datetime | None, now: dt.datetime) -> bool:
         return last is None or now - last >= self.sessions.touch_every
@@ -376,19 +379,18 @@ def _second_factor_audited(method: str | None) -> dict[str, Any]:
 
 def effective_permissions(tenant: Tenant, permissions: frozenset[str]) -> frozenset[str]:
     """What ``permissions`` allow in ``tenant``: broker systems only where the operator allows."""
-    return _in_tenant(tenant.kind, tenant.allows_sub_brokers, permissions)
-
-
-def _in_tenant(
-    kind: TenantKind, allows_sub_brokers: bool, permissions: frozenset[str]
-) -> frozenset[str]:
-    if kind is TenantKind.BROKER and not allows_sub_brokers:
+    if tenant.kind is TenantKind.BROKER and not tenant.allows_sub_brokers:
         return permissions - {MANAGE_BROKER_SYSTEMS}
     return permissions
 
 
-_TENANT_AND_USER = FastStatement(  # the tenant and the user in one read, on every request
-    select(tenants.c.kind, tenants.c.allows_sub_brokers, users.c.active)
+_TENANT_AND_USER = FastStatement(
+    select(
+        tenants.c.kind,
+        tenants.c.allows_sub_brokers,
+        tenants.c.second_factor_required,
+        users.c.active,
+    )
     .join(tenants, tenants.c.tenant_id == users.c.tenant_id)
     .where(users.c.tenant_id == bindparam("tenant_id"), users.c.user_id == bindparam("user_id"))
 )
@@ -404,25 +406,21 @@ def principal_of(
 ) -> Principal | None:
     """The principal of an active user of an existing tenant, or None.
 
-    Group changes count at once because they are read here, on every request. A member of a
-    group that requires a second factor holds only ``platform:account`` until they confirm one.
+    Group changes count at once because they are read here (and by the lookup of a request's
+    credential), every time. Where the tenant or a group requires a second factor the user has
+    not confirmed, they hold only ``platform:account`` until they do.
     """
     row = _TENANT_AND_USER.first_row(connection, {"tenant_id": tenant_id, "user_id": user_id})
     if row is None or not row.active:
         return None
-    access = Directory(connection, tenant_id).membership_of(user_id)
-    held = access.permissions
-    if access.second_factor_required and not SecondFactorStore(
-        connection, tenant_id
-    ).confirmed_among([user_id]):
-        held = frozenset()  # until they set up the second factor: only their own account
-    permissions = _in_tenant(TenantKind(row.kind), bool(row.allows_sub_brokers), held | {SIGNED_IN})
-    if scope is not None:
-        permissions &= scope
-    return Principal(
-        user_id=user_id,
-        tenant_id=tenant_id,
-        groups=access.group_ids,
-        permissions=permissions,
+    return principal_from(
+        tenant_id,
+        user_id,
+        Directory(connection, tenant_id).membership_of(user_id),
+        kind=TenantKind(row.kind),
+        allows_sub_brokers=bool(row.allows_sub_brokers),
+        tenant_requires=bool(row.second_factor_required),
+        confirmed=bool(SecondFactorStore(connection, tenant_id).confirmed_among([user_id])),
         session_id=session_id,
+        scope=scope,
     )

@@ -36,6 +36,16 @@ _LIVE_TOKEN = FastStatement(
         api_tokens.c.secret_hash == bindparam("secret_hash"), api_tokens.c.revoked_at.is_(None)
     )
 )
+_TOUCH_SESSION = FastStatement(
+    update(sessions)
+    .where(sessions.c.session_id == bindparam("seen_session"))
+    .values(last_seen_at=bindparam("now"))
+)
+_TOUCH_TOKEN = FastStatement(
+    update(api_tokens)
+    .where(api_tokens.c.token_id == bindparam("used_token"))
+    .values(last_used_at=bindparam("now"))
+)
 
 
 def secret_hash(secret: str) -> str:
@@ -126,6 +136,10 @@ class SessionStore:
             .values(last_seen_at=now)
         )
         return True
+
+    def touch_id(self, session_id: str, now: dt.datetime) -> None:
+        """Record activity on the session ``session_id`` at ``now``."""
+        _TOUCH_SESSION.execute(self._connection, {"seen_session": session_id, "now": now})
 
     def live(self, tenant_id: str, user_id: str, now: dt.datetime) -> list[Session]:
         """A user's sessions that have not ended, newest first."""
@@ -224,6 +238,10 @@ class TokenStore:
             .values(last_used_at=now)
         )
         return True
+
+    def touch_id(self, token_id: str, now: dt.datetime) -> None:
+        """Record the use of the token ``token_id`` at ``now``."""
+        _TOUCH_TOKEN.execute(self._connection, {"used_token": token_id, "now": now})
 
     def get(self, tenant_id: str, user_id: str, token_id: str) -> ApiToken:
         """One token of a user; raises ``NotFound`` otherwise."""

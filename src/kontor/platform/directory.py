@@ -285,20 +285,10 @@ class Directory:
         Two queries: the groups with what they carry, and the user's grants.
         """
         params = {"tenant_id": self.tenant_id, "user_id": user_id}
-        rows = _MEMBER_GROUPS.all_rows(self._connection, params)
-        group_ids: set[str] = set()
-        held: set[str] = set()
-        required = False
-        for group_id, names, requires_second_factor in rows:
-            group_ids.add(group_id)
-            held.update(names)
-            required = required or bool(requires_second_factor)
-        for permission, granted in _USER_GRANTS.all_rows(self._connection, params):
-            if granted:
-                held.add(permission)
-            else:
-                held.discard(permission)
-        return Membership(frozenset(group_ids), frozenset(held), required)
+        return membership_from(
+            _MEMBER_GROUPS.all_rows(self._connection, params),
+            _USER_GRANTS.all_rows(self._connection, params),
+        )
 
 
 # read on every request (principal_of): built once, run without SQLAlchemy's per-call work
@@ -319,6 +309,29 @@ _USER_GRANTS = FastStatement(
         grants.c.tenant_id == bindparam("tenant_id"), grants.c.user_id == bindparam("user_id")
     )
 )
+
+
+def membership_from(
+    of_groups: Iterable[tuple[str, Iterable[str], Any]], of_grants: Iterable[tuple[str, Any]]
+) -> Membership:
+    """What a user's groups and grants give.
+
+    ``of_groups``: (group id, permissions, requires a second factor); ``of_grants``: (permission,
+    granted or withdrawn).
+    """
+    group_ids: set[str] = set()
+    held: set[str] = set()
+    required = False
+    for group_id, names, requires_second_factor in of_groups:
+        group_ids.add(group_id)
+        held.update(names)
+        required = required or bool(requires_second_factor)
+    for permission, granted in of_grants:
+        if granted:
+            held.add(permission)
+        else:
+            held.discard(permission)
+    return Membership(frozenset(group_ids), frozenset(held), required)
 
 
 def find_user(connection: Connection, login: str) -> User | None:

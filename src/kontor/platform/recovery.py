@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from kontor.db.ids import time_ordered_id
 from kontor.errors import InvalidInput
@@ -25,6 +25,8 @@ from kontor.platform.tables import password_links
 from kontor.platform.tenants import TenantStore
 
 INVITATION, RESET = "invitation", "reset"
+SET_PASSWORD_PAGE = "/password"  # noqa: S105 - a page path, not a password
+"""The web UI's page that sets a password from a link's code (``?code=…``)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,20 @@ class Recovery:
 
     def set_password(self, uow: UnitOfWork, secret: str, password: str) -> Mail:
         """Set a password through a link: once, before it expires; ends all sessions."""
+        _, confirmation = self.redeem(uow, secret, password)
+        return confirmation
+
+    def usable(self, connection: Connection, secret: str, now: dt.datetime) -> bool:
+        """Whether a link's code can still set a password (known, unused, unexpired)."""
+        row = connection.execute(
+            select(password_links.c.used_at, password_links.c.expires_at).where(
+                password_links.c.secret_hash == secret_hash(secret)
+            )
+        ).one_or_none()
+        return row is not None and row.used_at is None and now < row.expires_at
+
+    def redeem(self, uow: UnitOfWork, secret: str, password: str) -> tuple[User, Mail]:
+        """Set a password through a link (as ``set_password``); the user and the confirmation."""
         now = uow.clock.now()
         row = uow.connection.execute(
             select(password_links).where(password_links.c.secret_hash == secret_hash(secret))
@@ -101,7 +117,7 @@ class Recovery:
             .values(used_at=now)
         )
         SessionStore(uow.connection).end_all(user.tenant_id, user.user_id, now)
-        return self.password_changed(user)
+        return user, self.password_changed(user)
 
     def password_changed(self, user: User) -> Mail:
         """The confirmation that a user's password was changed."""
@@ -142,11 +158,11 @@ class Recovery:
         return secret, now + lifetime
 
     def _instructions(self, secret: str) -> str:
-        # no browser page exists yet: the mail names the API route the code goes to
-        url = f"{self.policy.public_url.rstrip('/')}/api/auth/password"
+        base = self.policy.public_url.rstrip("/")
         return (
-            f"Einmal-Code: {secret}\n\n"
-            f'Kennwort setzen: POST {url} mit {{"token": "<Einmal-Code>", '
+            f"Kennwort setzen im Browser: {base}{SET_PASSWORD_PAGE}?code={secret}\n\n"
+            f"Einmal-Code: {secret}\n"
+            f'Ohne Browser: POST {base}/api/auth/password mit {{"token": "<Einmal-Code>", '
             '"password": "<neues Kennwort>"}'
         )
 

@@ -33,6 +33,7 @@ from kontor.platform.identity_audit import (
 from kontor.platform.passwords import PasswordHasher
 from kontor.platform.second_factor_store import Enrolment, SecondFactorStore
 from kontor.platform.tables import second_factors, users
+from kontor.platform.tenants import TenantStore
 from kontor.platform.throttle import (
     LoginThrottle,
     ThrottlePolicy,
@@ -154,11 +155,16 @@ class SecondFactors:
         return codes
 
     def status(self, connection: Connection, caller: Principal) -> SecondFactorStatus:
-        """The caller's second factor as the account page shows it."""
+        """The caller's second factor as the account page shows it.
+
+        ``required``: the tenant or one of the caller's groups requires one; required and not
+        enabled means the caller holds only ``platform:account`` until they set one up.
+        """
         store = SecondFactorStore(connection, caller.tenant_id)
         enrolment = store.enrolment(caller.user_id)
         enabled = enrolment is not None and enrolment.confirmed_at is not None
-        _, required = Directory(connection, caller.tenant_id).access_of(caller.user_id)
+        _, by_group = Directory(connection, caller.tenant_id).access_of(caller.user_id)
+        required = by_group or TenantStore(connection).get(caller.tenant_id).second_factor_required
         return SecondFactorStatus(
             enabled=enabled,
             pending_confirmation=enrolment is not None and not enabled,

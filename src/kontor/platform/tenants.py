@@ -39,6 +39,13 @@ tenants = Table(
         server_default=false(),
         comment="the operator lets this broker system hold broker systems of its own",
     ),
+    Column(
+        "second_factor_required",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="every user without a confirmed second factor keeps only platform:account",
+    ),
     comment="Tenants: each sees only its own rows",
 )
 
@@ -55,6 +62,7 @@ class Tenant:
     kind: TenantKind = TenantKind.BROKER
     parent_tenant_id: str | None = None
     allows_sub_brokers: bool = False
+    second_factor_required: bool = False
 
 
 class TenantStore:
@@ -121,6 +129,16 @@ class TenantStore:
         )
         return self.get(tenant_id)
 
+    def require_second_factor(self, tenant_id: str, required: bool) -> Tenant:
+        """Require a second factor of every user of the tenant (or leave it to the groups)."""
+        self.get(tenant_id)
+        self._connection.execute(
+            update(tenants)
+            .where(tenants.c.tenant_id == tenant_id)
+            .values(second_factor_required=required)
+        )
+        return self.get(tenant_id)
+
 
 def _tenant(row: Row[Any]) -> Tenant:
     return Tenant(
@@ -130,4 +148,5 @@ def _tenant(row: Row[Any]) -> Tenant:
         TenantKind(row.kind),
         row.parent_tenant_id,
         bool(row.allows_sub_brokers),
+        bool(row.second_factor_required),
     )

@@ -11,7 +11,7 @@ from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
 from kontor.web import admin
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
-from kontor.web.pages import cases, profile, shell, tasks
+from kontor.web.pages import cases, password, profile, shell, tasks
 from kontor.web.registry import WebRegistry
 from kontor.web.security import (
     PageForbidden,
@@ -47,9 +47,11 @@ def create_app(
     # the tables first: their fixed paths (/tasks/export.csv) win over /tasks/{task_id}
     tables = table_router(registry.tables)
     details = detail_router(registry.details)
-    pages = [shell.router, profile.router, tables, admin.router, tasks.router, details]
-    pages.append(gdv_upload.router)
-    for router in pages:
+    pages = (
+        shell.router, profile.router, tables, admin.router, tasks.router, details,
+        gdv_upload.router,
+    )  # fmt: skip
+    for router in (*pages, password.router):
         app.include_router(router)
     app.add_exception_handler(SignInRequired, _to_login)  # type: ignore[arg-type]
     app.add_exception_handler(PageForbidden, _forbidden)  # type: ignore[arg-type]

@@ -22,6 +22,8 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/password"),  # the single-use code from the e-mail is the credential
     ("GET", "/login"),  # the login page of the browser UI
     ("POST", "/login"),
+    ("GET", "/password"),  # the set-password page: the e-mail link's single-use code is it
+    ("POST", "/password"),
     ("POST", "/api/auth/login/second-factor"),  # the login's challenge and the code are it
     ("POST", "/api/webhooks/inbound/{tenant_id}/{name}"),  # the webhook's signature is it
 }

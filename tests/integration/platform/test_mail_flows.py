@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -32,50 +27,16 @@ from kontor.platform import (
 )
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.smtp import Inbox, smtp_inbox
 
 PASSWORD = "ein ziemlich langes Kennwort"
 ADMIN = "admin@versicherer.example"
 
 
-class Inbox:
-    """What the SMTP server received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = _free_port()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-    def to(self, recipient: str) -> list[EmailMessage]:
-        """The mail to ``recipient``, oldest first."""
-        return [m for m in self.messages if m["To"] == recipient]
-
-    def code(self, recipient: str) -> str:
-        """The single-use code of the newest mail to ``recipient``."""
-        found = re.search(r"Einmal-Code: (\S+)", self.to(recipient)[-1].get_content())
-        assert found
-        return found.group(1)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    received = Inbox()
-    server = Controller(received, hostname="127.0.0.1", port=received.port)
-    server.start()
-    try:
+    with smtp_inbox() as received:
         yield received
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -130,6 +91,7 @@ def test_invitation_login_lockout_reset_and_old_sessions_ended(
         assert invitation["Subject"] == "Einladung zu Kontor (VU)"
         assert "https://kontor.example/api/auth/password" in invitation.get_content()
         code = inbox.code(uwe)
+        assert inbox.link(uwe) == f"https://kontor.example/password?code={code}"
         weak = user.post("/api/auth/password", json={"token": code, "password": "qwerty123456"})
         assert (weak.status_code, weak.json()["field"]) == (422, "password")
         assert (

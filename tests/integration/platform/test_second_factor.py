@@ -254,3 +254,44 @@ def test_an_administrator_requires_a_second_factor_of_a_group(kontor: Kontor, ap
         ).status_code == 404  # fmt: skip
     listed = actions(kontor)
     assert {"platform.require_second_factor", "platform.reset_second_factor"} <= set(listed)
+
+
+def test_an_administrator_requires_a_second_factor_of_every_user_of_the_tenant(
+    kontor: Kontor, app: Any
+) -> None:
+    add_user(kontor, ADMINISTRATORS, ADA)
+    add_user(kontor, UNDERWRITERS, UWE)
+    with browser(app) as admin, browser(app) as member, browser(app) as outsider:
+        admin_csrf = log_in(admin, ADA)
+        refused = admin.put(
+            "/api/platform/tenant/second-factor", json={"required": True}, headers=admin_csrf
+        )
+        assert (refused.status_code, refused.json()["field"]) == (409, "required")
+        admin.post("/api/auth/logout", headers=admin_csrf)
+        admin_totp, _ = set_up(kontor, admin, ADA)
+        second_step(admin, first_step(admin, ADA), admin_totp.at(clock(kontor).now()))
+        admin_csrf = {"X-CSRF-Token": admin.cookies["kontor_csrf"]}
+        required = admin.put(
+            "/api/platform/tenant/second-factor", json={"required": True}, headers=admin_csrf
+        )
+        assert required.json() == {"tenant_id": "versicherer", "second_factor_required": True}
+        assert admin.get("/api/platform/tenant/second-factor").json()["second_factor_required"]
+        assert admin.get("/api/process/definitions").status_code == 200  # the admin has one
+
+        login = member.post("/api/auth/login", json={"login": UWE, "password": PASSWORD})
+        assert login.json()["second_factor_setup_required"] is True  # led to enrolment
+        assert member.get("/api/auth/me").json()["permissions"] == ["platform:account"]
+        assert member.get("/api/process/definitions").status_code == 403
+        assert member.get("/api/auth/me/second-factor").json()["required"] is True
+        member.post("/api/auth/logout", headers={"X-CSRF-Token": login.json()["csrf_token"]})
+        totp, _ = set_up(kontor, member, UWE)
+        second_step(member, first_step(member, UWE), totp.at(clock(kontor).now()))
+        assert member.get("/api/process/definitions").status_code == 200
+        assert outsider.get("/api/platform/tenant/second-factor").status_code == 401
+    with kontor.engine.connect() as connection:
+        entries = connection.execute(
+            select(audit_entries.c.action, audit_entries.c.entity_type).where(
+                audit_entries.c.action == "platform.require_second_factor"
+            )
+        ).all()
+    assert [tuple(entry) for entry in entries] == [("platform.require_second_factor", "tenant")]

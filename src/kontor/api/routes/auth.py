@@ -64,6 +64,11 @@ class LoginOut(BaseModel):
     session_id: str
     expires_at: dt.datetime
     csrf_token: str
+    second_factor_setup_required: bool = Field(
+        default=False,
+        description="true: your tenant or group requires a second factor; until you set one up"
+        " (POST /api/auth/me/second-factor) you hold only platform:account",
+    )
 
 
 class MeOut(BaseModel):
@@ -233,6 +238,7 @@ def logged_in_response(request: Request, response: Response, logged_in: LoggedIn
         session_id=logged_in.session.session_id,
         expires_at=logged_in.session.expires_at,
         csrf_token=token,
+        second_factor_setup_required=logged_in.second_factor_setup_required,
     )
 
 

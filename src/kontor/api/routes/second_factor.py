@@ -12,7 +12,7 @@ from kontor.api.routes.auth import LoginOut, logged_in_response
 from kontor.api.routes.users import GroupOut
 from kontor.api.security import public, requires
 from kontor.api.wiring import kontor_of
-from kontor.platform import SIGNED_IN, Principal, SecondFactors
+from kontor.platform import SIGNED_IN, Principal, SecondFactors, TenantStore
 from kontor.platform.permissions import MANAGE_GROUPS
 
 router = APIRouter(prefix="/api/auth", tags=["authentication"], route_class=StrictJsonRoute)
@@ -71,7 +71,7 @@ class SecondFactorOut(BaseModel):
 
 
 class RequirementIn(BaseModel):
-    """Whether the group's members must use a second factor."""
+    """Whether the members (of the group, or of the whole tenant) must use a second factor."""
 
     required: bool
 
@@ -153,6 +153,42 @@ def require_second_factor(
         group = kontor.administration.require_second_factor(uow, caller, group_id, body.required)
         uow.commit()
     return GroupOut.of(group)
+
+
+class TenantRequirementOut(BaseModel):
+    """Whether every user of my tenant must use a second factor."""
+
+    tenant_id: str
+    second_factor_required: bool
+
+
+@administration.get("/tenant/second-factor")
+def tenant_second_factor(
+    request: Request, caller: Annotated[Principal, requires(MANAGE_GROUPS)]
+) -> TenantRequirementOut:
+    """Whether my tenant requires a second factor of every user."""
+    with kontor_of(request).engine.connect() as connection:
+        tenant = TenantStore(connection).get(caller.tenant_id)
+    return TenantRequirementOut(
+        tenant_id=tenant.tenant_id, second_factor_required=tenant.second_factor_required
+    )
+
+
+@administration.put("/tenant/second-factor")
+def require_second_factor_in_tenant(
+    body: RequirementIn,
+    request: Request,
+    caller: Annotated[Principal, requires(MANAGE_GROUPS)],
+) -> TenantRequirementOut:
+    """Require a second factor of every user of my tenant; without one they keep only their
+    account and are led to set one up. Set up your own first (409 otherwise)."""
+    kontor = kontor_of(request)
+    with kontor.bus.unit_of_work() as uow:
+        tenant = kontor.administration.require_second_factor_in_tenant(uow, caller, body.required)
+        uow.commit()
+    return TenantRequirementOut(
+        tenant_id=tenant.tenant_id, second_factor_required=tenant.second_factor_required
+    )
 
 
 @administration.delete("/users/{user_id}/second-factor", status_code=204)

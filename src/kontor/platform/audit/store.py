@@ -40,7 +40,8 @@ class AuditQuery:
 
 def insert_entries(connection: Connection, entries: Sequence[AuditEntry]) -> None:
     """Insert new entries (one round trip for many)."""
-    _INSERT_ENTRIES.execute_many(connection, [asdict(entry) for entry in entries])
+    # vars, not asdict: asdict deep-copies every difference, a third of the audit log's cost
+    _INSERT_ENTRIES.execute_many(connection, [dict(vars(entry)) for entry in entries])
 
 
 def tenants_with_entries(connection: Connection) -> list[str]:

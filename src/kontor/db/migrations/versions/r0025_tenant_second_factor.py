@@ -1,6 +1,6 @@
 """Platform: a tenant-wide switch that requires a second factor of every user.
 
-Revision ID: 0021_tenant_second_factor
+Revision ID: 0025_tenant_second_factor
 Revises: 0020_second_factor
 Create Date: 2026-12-02
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_tenant_second_factor"
+revision: str = "0025_tenant_second_factor"
 down_revision: str | None = "0020_second_factor"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

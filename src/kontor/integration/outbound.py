@@ -29,7 +29,9 @@ def refuse_private_destination(request: httpx.Request) -> None:
     host = request.url.host
     port = request.url.port or (443 if request.url.scheme == "https" else 80)
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        addresses = {
+            str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        }
     except (socket.gaierror, UnicodeError):
         raise OutboundRefused(f"host {host!r} does not resolve", request=request) from None
     for address in addresses:

@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 VENDOR := src/kontor/web/static/vendor
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE
 HTMX_FILES := dist/htmx.min.js LICENSE
+CHART_FILES := dist/chart.umd.min.js LICENSE.md
 
 .PHONY: run test lint format typecheck contracts pytest bench clean
 
@@ -36,6 +37,8 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 	for file in $(SWAGGER_UI_FILES); do cp node_modules/swagger-ui-dist/$$file $(VENDOR)/swagger-ui/; done
 	mkdir -p $(VENDOR)/htmx
 	for file in $(HTMX_FILES); do cp node_modules/htmx.org/$$file $(VENDOR)/htmx/; done
+	mkdir -p $(VENDOR)/chart.js
+	for file in $(CHART_FILES); do cp node_modules/chart.js/$$file $(VENDOR)/chart.js/; done
 	@touch $@
 
 ## run: set up, migrate the embedded SQLite database under ./var/ and serve on 127.0.0.1:8000

@@ -68,13 +68,13 @@ ROLES = {
     # role: (login, navigation, app tiles, administration screens)
     "operator": (
         OPERATOR_LOGIN,
-        ["Menü", "Aufgaben", "Vorgänge", "Verwaltung", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Verwaltung", "Profil"],
         [],
         ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Gruppenprofile"],
     ),
     "insurer administrator": (
         ADMIN,
-        ["Menü", "Aufgaben", "Vorgänge", "Verwaltung", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Verwaltung", "Profil"],
         [],
         ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme"],
     ),
@@ -125,6 +125,8 @@ def test_each_role_sees_its_menu_and_is_refused_the_rest(
         assert status_of(page, f"{server.base}{path}") == expected, path
         if expected == 403:
             assert page.get_by_role("alert").inner_text() == REFUSED
+    analytics = 200 if "Auswertung" in navigation else 403  # the page as the link: tasks:manage
+    assert status_of(page, f"{server.base}/analytics/tasks") == analytics
     for app in ("portfolio_transfer", "settlement"):
         expected = 200 if apps else 404  # an app the groups do not install does not exist
         assert status_of(page, f"{server.base}/apps/{app}") == expected, app

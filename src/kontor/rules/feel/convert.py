@@ -13,6 +13,7 @@ from kontor.rules.feel.errors import FeelWarning
 from kontor.rules.feel.numbers import format_number, is_small_integer, to_feel_number
 from kontor.rules.feel.temporal import format_temporal
 from kontor.rules.feel.values import FeelFunction, Range
+from kontor.rules.feel.wide_values import WIDE_KINDS
 
 # Types that scope lookups convert on the fly (cheap check on the hot path).
 NEEDS_CONVERSION = frozenset({int, float, tuple, timedelta})
@@ -40,6 +41,8 @@ def to_feel(value: Any, warnings: list[FeelWarning] | None = None) -> Any:
             )
         return number
     if kind in (date, datetime, time, DaysTimeDuration, YearsMonthsDuration, Range):
+        return value
+    if kind in WIDE_KINDS:
         return value
     if kind is timedelta:
         return DaysTimeDuration.from_timedelta(value)

@@ -9,6 +9,7 @@ from typing import Any
 
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration
 from kontor.rules.feel.errors import FeelDataError
+from kontor.rules.feel.wide_values import WideDate, WideDateTime, WideTime
 
 
 class Range:
@@ -124,4 +125,7 @@ def type_name(value: Any) -> str:
         return "range"
     if isinstance(value, FeelFunction):
         return "function"
-    return kind.__name__
+    return _WIDE_NAMES.get(kind, kind.__name__)
+
+
+_WIDE_NAMES = {WideDate: "date", WideTime: "time", WideDateTime: "date and time"}

@@ -29,55 +29,69 @@ from kontor.rules.feel.temporal import (
     parse_time,
 )
 from kontor.rules.feel.values import FeelFunction, Range
+from kontor.rules.feel.wide_values import (
+    DAY_KINDS,
+    MOMENT_KINDS,
+    TIME_KINDS,
+    WideDate,
+    WideDateTime,
+    WideTime,
+    combine,
+    make_date,
+)
 
 _NUMBER_TEXT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
 
-def _date_from(value: Any) -> date:
+def _date_from(value: Any) -> date | WideDate:
     if type(value) is str:
         parsed = parse_date(value)
         if parsed is None:
             raise fail(f"invalid date {value!r}")
         return parsed
-    if type(value) is datetime:
+    if type(value) is datetime or type(value) is WideDateTime:
         return value.date()
-    return need_date(value, "from")
+    return need_date(value, "from")  # type: ignore[return-value]
 
 
-def _date_from_parts(year: Any, month: Any, day: Any) -> date:
+def _date_from_parts(year: Any, month: Any, day: Any) -> date | WideDate:
     try:
-        return date(
+        return make_date(
             need_integer(year, "year"), need_integer(month, "month"), need_integer(day, "day")
         )
     except ValueError as error:
         raise fail(f"invalid date: {error}") from error
 
 
-def _date_and_time_from(value: Any) -> datetime:
-    if type(value) is datetime:
-        return value
-    if type(value) is date:
-        return datetime(value.year, value.month, value.day)
+def _date_and_time_from(value: Any) -> datetime | WideDateTime:
+    kind = type(value)
+    if kind is datetime or kind is WideDateTime:
+        return value  # type: ignore[no-any-return]
+    if kind is date or kind is WideDate:
+        return combine(value, time())
     parsed = parse_date_and_time(need_string(value, "from"))
     if parsed is None:
         raise fail(f"invalid date and time {value!r}")
     return parsed
 
 
-def _date_and_time_combine(day: Any, moment: Any) -> datetime:
-    if type(day) not in (date, datetime):
+def _date_and_time_combine(day: Any, moment: Any) -> datetime | WideDateTime:
+    if type(day) not in DAY_KINDS and type(day) not in MOMENT_KINDS:
         raise fail("date must be a date or date and time")
-    if type(moment) is not time:
+    if type(moment) not in TIME_KINDS:
         raise fail("time must be a time")
-    return datetime.combine(day if type(day) is date else day.date(), moment)
+    try:
+        return combine(day if type(day) in DAY_KINDS else day.date(), moment)
+    except ValueError as error:
+        raise fail(f"invalid date and time: {error}") from error
 
 
-def _time_from(value: Any) -> time:
-    if type(value) is time:
+def _time_from(value: Any) -> time | WideTime:
+    if type(value) is time or type(value) is WideTime:
         return value
-    if type(value) is datetime:
+    if type(value) is datetime or type(value) is WideDateTime:
         return value.timetz()
-    if type(value) is date:
+    if type(value) is date or type(value) is WideDate:
         return time(0, 0, 0, tzinfo=UTC)
     parsed = parse_time(need_string(value, "from"))
     if parsed is None:

@@ -135,6 +135,8 @@ def _format(pattern: str, arguments: list[Any]) -> str:
 
     def replace(match: re.Match[str]) -> str:
         conversion = match.group(1)
+        if conversion not in ("s", "d", "n", "%"):
+            raise _unsupported("String.format supports only %s, %d, %n and %%")
         if conversion == "%":
             return "%"
         if conversion == "n":
@@ -149,9 +151,7 @@ def _format(pattern: str, arguments: list[Any]) -> str:
             return str(int(value))
         return "null" if value is None else _text_of(value)
 
-    if re.search(r"%(?![sdn%])", pattern):
-        raise _unsupported("String.format supports only %s, %d, %n and %%")
-    return re.sub(r"%([sdn%])", replace, pattern)
+    return re.sub(r"%(.?)", replace, pattern, flags=re.DOTALL)
 
 
 def _pick(left: Any, right: Any, larger: bool) -> Any:

@@ -20,6 +20,7 @@ from kontor.rules.feel.values import FeelFunction, type_name
 
 _SIGNATURE = re.compile(r"\s*([A-Za-z_$][\w$]*)\s*\(([^()]*)\)\s*")
 _VARARGS = "[Ljava.lang.Object;"
+_NUMBER_TEXT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 _INTEGER_BOUNDS = {
     "byte": 2**7,
     "short": 2**15,
@@ -106,6 +107,9 @@ def _decimal_of(value: Any) -> Decimal:
 
 
 def _parse_number(text: str) -> Decimal:
+    # Java would also read NaN and Infinity, which FEEL numbers do not have.
+    if not _NUMBER_TEXT.fullmatch(text.strip()):
+        raise FeelDataError("invalid-argument", f"not a finite number: {text!r}")
     try:
         return NUMBER_CONTEXT.create_decimal(text.strip())
     except ArithmeticError as error:

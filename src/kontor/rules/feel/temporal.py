@@ -23,6 +23,8 @@ _DATE_PATTERN = re.compile(r"(-?(?:[1-9]\d{4,}|\d{4}))-(\d\d)-(\d\d)")
 _TIME_PATTERN = re.compile(
     r"(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:\d\d(?::\d\d)?|@[A-Za-z0-9_+\-/]+)?"
 )
+# '-999999999': the longest year DMN 1.5 allows.
+_LONGEST_YEAR = 10
 _ZONE_CACHE: dict[str, tzinfo] = {}
 # Reference day to give zone-id times (which have no date) a concrete offset.
 _REFERENCE_DAY = date(1970, 1, 1)
@@ -57,7 +59,7 @@ def parse_zone(text: str) -> tzinfo | None:
 def parse_date(text: str) -> date | WideDate | None:
     """Parse YYYY-MM-DD (years up to ±999,999,999); None for invalid dates."""
     match = _DATE_PATTERN.fullmatch(text)
-    if match is None:
+    if match is None or len(match.group(1)) > _LONGEST_YEAR:
         return None
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
     try:

@@ -108,6 +108,13 @@ def wide_equal(left: Any, right: Any) -> bool | None:
     return None
 
 
+def wide_hash(value: WideTime | WideDateTime) -> int:
+    """Hash by instant, so that values FEEL finds equal hash alike."""
+    if type(value) is WideTime:
+        return hash(_time_key(value))
+    return hash(_moment_key(value, day_is_utc=False)[1])
+
+
 def wide_compare(left: Any, right: Any) -> int | None:
     """-1/0/1 ordering of two dates/times of which one is wide; None when not comparable."""
     left_kind, right_kind = type(left), type(right)

@@ -135,7 +135,9 @@ class WideTime:
         return wide_equal(self, other) is True
 
     def __hash__(self) -> int:
-        return hash((self.base, self.nanos))
+        from kontor.rules.feel.wide_arithmetic import wide_hash
+
+        return wide_hash(self)
 
     def __repr__(self) -> str:
         return f"WideTime({self.base!r}, nanos={self.nanos})"
@@ -225,7 +227,9 @@ class WideDateTime:
         return wide_equal(self, other) is True
 
     def __hash__(self) -> int:
-        return hash((self.base, self.shift, self.nanos))
+        from kontor.rules.feel.wide_arithmetic import wide_hash
+
+        return wide_hash(self)
 
     def __repr__(self) -> str:
         return f"WideDateTime({self.base!r}, shift={self.shift}, nanos={self.nanos})"

@@ -39,6 +39,16 @@ def test_far_dates_parse_print_and_have_properties() -> None:
 def test_dates_beyond_the_limits_of_dmn_are_null() -> None:
     assert ev('date("1000000000-01-01")') is None
     assert ev('date("-2021-02-30")') is None
+    assert ev("date(text)", text="1" * 5000 + "-01-01") is None
+    assert ev('date("-999999999-01-01") - duration("P1Y")') is None
+
+
+def test_equal_far_instants_count_once() -> None:
+    text = (
+        'distinct values([date and time("12000-06-07T10:00:00Z"),'
+        ' date and time("12000-06-07T12:00:00+02:00")])'
+    )
+    assert ev(f"count({text})") == Decimal(1)
 
 
 def test_arithmetic_crosses_the_year_9999_and_back() -> None:

@@ -89,12 +89,15 @@ def to_json(value: Any, *, exact: bool = False) -> Any:
     if kind is dict:
         return {key: to_json(item, exact=exact) for key, item in value.items()}
     if kind is Range:
-        return {
+        shown = {
             "start": to_json(value.start, exact=exact),
             "end": to_json(value.end, exact=exact),
             "start included": value.start_included,
             "end included": value.end_included,
         }
+        if value.operator is not None:
+            shown["operator"] = value.operator  # (=a) or (!=a)
+        return shown
     if isinstance(value, FeelFunction):
         return None
     return value

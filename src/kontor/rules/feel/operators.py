@@ -128,6 +128,9 @@ def range_contains(value_range: Range, value: Any) -> bool | None:
     """Whether `value` lies in the range; null when it cannot be compared with a bound."""
     if value is None:
         return None
+    if value_range.operator == "!=":
+        equal = values_equal(value, value_range.start)
+        return None if equal is None else not equal
     start, end = value_range.start, value_range.end
     if start is not None:
         order = compare(value, start)

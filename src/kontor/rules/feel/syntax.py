@@ -119,12 +119,16 @@ class InstanceOf(Node):
 
 @dataclass(slots=True)
 class Interval(Node):
-    """Range literal `[a..b]`; a missing bound (None) is open."""
+    """Range literal `[a..b]`; a missing bound (None) is open.
+
+    `operator` is "=" or "!=" for the ranges `(=a)` and `(!=a)` (both bounds are `a`).
+    """
 
     start: Node | None
     end: Node | None
     start_included: bool
     end_included: bool
+    operator: str | None = None
 
 
 @dataclass(slots=True)

@@ -167,6 +167,8 @@ def describe(value: Any) -> str:
     if kind is dict:
         return "{" + ", ".join(f"{key}: {describe(item)}" for key, item in value.items()) + "}"
     if kind is Range:
+        if value.operator == "!=":
+            return f"(!= {describe(value.start)})"
         opening = "[" if value.start_included else "("
         closing = "]" if value.end_included else ")"
         start = "" if value.start is None else describe(value.start)

@@ -182,7 +182,7 @@ class Quantified(Node):
 
 @dataclass(slots=True)
 class FunctionDefinition(Node):
-    """`function(a, b) body`; external functions are recorded but not supported."""
+    """`function(a, b) body`; an external one names a Java method (see java_methods)."""
 
     parameters: list[str]
     body: Node

@@ -79,6 +79,7 @@ def test_nanoseconds_are_kept_printed_and_compared() -> None:
     text = 'string(date and time("2011-12-31T10:15:30.123456789@Europe/Paris"))'
     assert ev(text) == "2011-12-31T10:15:30.123456789@Europe/Paris"
     assert ev('string(time("23:59:01.000000001"))') == "23:59:01.000000001"
+    assert ev("string(time(10, 0, 1.123456789))") == "10:00:01.123456789"
     assert ev('time("10:00:00.000000001") > time("10:00:00")') is True
     assert ev('date and time("2021-01-01T10:10:10.000000001").second') == Decimal("10.000000001")
     later = 'date and time("2021-01-01T10:10:10.000000001")'

@@ -38,6 +38,7 @@ from kontor.rules.feel.wide_values import (
     WideTime,
     combine,
     make_date,
+    settle_time,
 )
 
 _NUMBER_TEXT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
@@ -99,10 +100,10 @@ def _time_from(value: Any) -> time | WideTime:
     return parsed
 
 
-def _time_from_parts(hour: Any, minute: Any, second: Any, offset: Any = None) -> time:
+def _time_from_parts(hour: Any, minute: Any, second: Any, offset: Any = None) -> time | WideTime:
     seconds = need_number(second, "second")
     whole = int(seconds)
-    micros = int(((seconds - whole) * 1_000_000).to_integral_value())
+    micros, nanos = divmod(int(((seconds - whole) * 1_000_000_000).to_integral_value()), 1000)
     zone = None
     if offset is not None:
         if type(offset) is not DaysTimeDuration:
@@ -112,9 +113,12 @@ def _time_from_parts(hour: Any, minute: Any, second: Any, offset: Any = None) ->
         except ValueError as error:
             raise fail(f"invalid offset: {error}") from error
     try:
-        return time(need_integer(hour, "hour"), need_integer(minute, "minute"), whole, micros, zone)
+        clock = time(
+            need_integer(hour, "hour"), need_integer(minute, "minute"), whole, micros, zone
+        )
     except ValueError as error:
         raise fail(f"invalid time: {error}") from error
+    return settle_time(clock, nanos)
 
 
 def _number_from(text: Any, grouping: Any = None, decimal_separator: Any = None) -> Decimal:

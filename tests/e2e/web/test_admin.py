@@ -80,19 +80,20 @@ ROLES = {
     ),
     "underwriter": (
         UW,
-        ["Menü", "Aufgaben", "Vorgänge", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Profil"],
         ["Umdeckung", "Abrechnung"],
         [],
     ),
     "broker": (
         BROKER,
-        ["Menü", "Aufgaben", "Vorgänge", "Verwaltung", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Verwaltung", "Profil"],
         ["Umdeckung", "Abrechnung"],
         ["Benutzer"],  # its broker system may not hold broker systems of its own
     ),
 }
 
 
+TASK_MANAGERS = {"operator", "insurer administrator"}  # hold tasks:manage
 PASSWORDS = {OPERATOR_LOGIN: OPERATOR_PASSWORD, ADMIN: ADMIN_PASSWORD, UW: UW_PASSWORD,
              BROKER: BROKER_PASSWORD}  # fmt: skip
 
@@ -125,8 +126,9 @@ def test_each_role_sees_its_menu_and_is_refused_the_rest(
         assert status_of(page, f"{server.base}{path}") == expected, path
         if expected == 403:
             assert page.get_by_role("alert").inner_text() == REFUSED
-    analytics = 200 if "Auswertung" in navigation else 403  # the page as the link: tasks:manage
-    assert status_of(page, f"{server.base}/analytics/tasks") == analytics
+    task_analytics = 200 if role in TASK_MANAGERS else 403
+    assert status_of(page, f"{server.base}/analytics/tasks") == task_analytics  # tasks:manage
+    assert status_of(page, f"{server.base}/analytics/cases") == 200  # every role reads cases
     for app in ("portfolio_transfer", "settlement"):
         expected = 200 if apps else 404  # an app the groups do not install does not exist
         assert status_of(page, f"{server.base}/apps/{app}") == expected, app

@@ -214,3 +214,6 @@ def test_the_task_analytics_show_charts_with_their_tables(server: Server, page: 
         assert page.evaluate(drawn, chart)
     assert axe_violations(page) == []
     screenshot(page, "task-analytics")
+    follow(page.get_by_role("link", name="Vorgänge je Status"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Vorgänge je Status"
+    assert axe_violations(page) == []

@@ -1,4 +1,4 @@
-"""The task analytics page: what a team lead sees per week and per key, as charts and tables."""
+"""The analytics pages: tasks per week and key, cases per status week by week; charts and tables."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontor.bootstrap import Kontor
+from kontor.bootstrap import Kontor, bootstrap
+from kontor.casework.cases import ChangeCaseStatus, OpenCase
 from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, UNDERWRITERS, TenantKind
 from kontor.web import create_app
+from support import kontor_app
 from support.backends import BACKENDS
+from support.cases import case_types
 from support.identity import Caller, api_caller
 from support.kontor_app import kontor_on
 
@@ -106,3 +109,52 @@ def test_the_page_needs_the_task_management_permission_and_a_forward_period(
     assert empty.status_code == 200
     assert "Im Zeitraum wurden keine Aufgaben angelegt." in empty.text
     assert len(chart_data(empty.text)["weeks"]) in (12, 13)
+
+
+def test_cases_per_status_stand_week_by_week_as_they_were(engine: Engine, clock: FakeClock) -> None:
+    kontor = bootstrap(
+        kontor_app.testing_settings(), engine=engine, clock=clock, case_types=case_types()
+    )
+    reader = api_caller(kontor, kind=TenantKind.INSURER, group=UNDERWRITERS, login="uw@t.test")
+    stranger = api_caller(kontor, "other", kind=TenantKind.INSURER, group=UNDERWRITERS)
+    tenant = reader.principal.tenant_id
+
+    def open_case(key: str) -> str:
+        command = OpenCase(tenant_id=tenant, case_type="claim", business_key=key, title=key,
+                           data={"claim_number": key}, actor=reader.principal.user_id)  # fmt: skip
+        return str(kontor.bus.handle(command).case_id)
+
+    def move(case_id: str, status: str) -> None:
+        kontor.bus.handle(ChangeCaseStatus(tenant_id=tenant, case_id=case_id, status=status,
+                                           actor=reader.principal.user_id))  # fmt: skip
+
+    first, second = open_case("S-1"), open_case("S-2")  # week of 2 March: 2 reported
+    clock.advance(dt.timedelta(days=7))
+    move(first, "in_review")  # week of 9 March: 1 reported, 1 in review
+    third = open_case("S-3")
+    clock.advance(dt.timedelta(days=7))
+    move(first, "settled")  # week of 16 March: 1 settled, 1 in review, 1 reported
+    move(third, "in_review")
+    del second
+    app = create_app(kontor.settings, kontor)
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        page = client.get(
+            "/analytics/cases",
+            params={"type": "claim", "from": "2026-03-02", "to": "2026-03-18"},
+            headers=reader.headers,
+        )
+        assert page.status_code == 200, page.text
+        data = chart_data(page.text)
+        assert data["weeks"] == ["2026-03-08", "2026-03-15", "2026-03-18"]
+        assert data["counts"] == {
+            "in_review": [0, 1, 1],
+            "reported": [2, 2, 1],
+            "settled": [0, 0, 1],
+        }
+        assert "08.03.2026" in page.text
+        unknown = client.get("/analytics/cases", params={"type": "nope"}, headers=reader.headers)
+        assert unknown.status_code == 422
+        assert "Diese Vorgangsart gibt es in Ihrem Mandanten nicht." in unknown.text
+        other = client.get("/analytics/cases", headers=stranger.headers)  # another tenant
+        assert other.status_code == 200
+        assert "In Ihrem Mandanten gibt es noch keine Vorgänge." in other.text

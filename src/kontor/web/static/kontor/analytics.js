@@ -1,4 +1,4 @@
-// Task analytics: draws the charts of the analytics page from its data attributes (Chart.js).
+// Analytics: draws the charts of the analytics pages from its data attributes (Chart.js).
 // The same figures stand in the tables below each chart, for readers without the picture.
 (function () {
   "use strict";
@@ -29,6 +29,16 @@
     }
     const data = JSON.parse(holder.dataset.chart);
     const labels = holder.dataset;
+    if (data.counts) {  // cases per status: stacked bars per week end
+      draw("chart-statuses", {
+        type: "bar",
+        data: {labels: data.weeks, datasets: Object.keys(data.counts).map(function (status, index) {
+          return {label: status, data: data.counts[status], backgroundColor: colour(index)};
+        })},
+        options: {scales: {x: {stacked: true}, y: {stacked: true, beginAtZero: true}}},
+      });
+      return;
+    }
     draw("chart-cycle", {
       type: "bar",
       data: {labels: data.keys, datasets: [

@@ -91,9 +91,7 @@ def _compensated_container(process: Process, node: FlowNode) -> str:
 def _compensation_start(process: Process, node: FlowNode) -> Iterator[Finding]:
     event_sub_process = process.nodes.get(node.container_id)
     parent = (
-        process.nodes.get(event_sub_process.container_id)
-        if event_sub_process is not None
-        else None
+        process.nodes.get(event_sub_process.container_id) if event_sub_process is not None else None
     )
     if parent is None or not parent.kind.is_container:
         yield (

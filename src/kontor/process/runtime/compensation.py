@@ -300,4 +300,3 @@ def scope_done(ex: Execution, scope: Scope) -> bool:
             _advance(ex, run)
             return True
     return False
-

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kontor.process.bpmn.model import EventDefinition, EventKind, FlowNode, NodeKind
+from kontor.process.bpmn.model import EventDefinition, EventKind, FlowNode
 from kontor.process.runtime import events
 from kontor.process.runtime.effects import ActivityCompleted
 from kontor.process.runtime.errors import Stuck

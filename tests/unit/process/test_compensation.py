@@ -162,3 +162,24 @@ def test_models_without_compensation_store_no_compensation_keys(document, flow, 
     )
     state = start(definitions, "P", {}, clock, evaluator=FeelEvaluator()).state
     assert "compensables" not in state.to_dict()
+
+
+def test_a_terminate_end_event_cancels_running_compensation(document, flow, clock):
+    definitions = parse_bpmn(
+        document(
+            '<bpmn:startEvent id="S"/>' + HANDLED_TASK + '<bpmn:association id="a" '
+            'sourceRef="Booked" targetRef="Undo"/><bpmn:parallelGateway id="Split"/>'
+            '<bpmn:intermediateThrowEvent id="Throw"><bpmn:compensateEventDefinition/>'
+            '</bpmn:intermediateThrowEvent><bpmn:endEvent id="E"/>'
+            '<bpmn:endEvent id="Stop"><bpmn:terminateEventDefinition/></bpmn:endEvent>'
+            + flow("f1", "S", "Book")
+            + flow("f2", "Book", "Split")
+            + flow("f3", "Split", "Throw")
+            + flow("f4", "Throw", "E")
+            + flow("f5", "Split", "Stop")
+        )
+    )
+    state = start(definitions, "P", {}, clock, evaluator=FeelEvaluator()).state
+    assert state.status is InstanceStatus.TERMINATED
+    assert state.user_tasks == {}
+    assert state.compensation_runs == {}

@@ -121,6 +121,13 @@ def discard_scope(ex: Execution, scope_id: str) -> None:
         state.compensation_runs.pop(run.id, None)
 
 
+def drop_runs(ex: Execution, scope_id: str) -> None:
+    """Forget compensation running in a scope whose work is being cancelled."""
+    runs = ex.state.compensation_runs
+    for run in [row for row in runs.values() if row.scope_id == scope_id]:
+        runs.pop(run.id, None)
+
+
 def _records_of(ex: Execution, scope_id: str, activity_ref: str | None = None) -> list[str]:
     rows = [
         row

@@ -262,6 +262,8 @@ class Execution:
 
     def terminate_scope_content(self, scope_id: str) -> None:
         """Cancel all tokens and nested scopes of a scope but keep the scope itself."""
+        if self.state.compensation_runs:
+            compensation.drop_runs(self, scope_id)  # handlers are cancelled with the rest
         for token in [t for t in self.state.tokens.values() if t.scope_id == scope_id]:
             if token.id in self.state.tokens:
                 self.terminate_token(token)

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from kontor.process.bpmn import Severity, parse_bpmn, validate
 from kontor.process.runtime import (
     InstanceState,
@@ -10,7 +12,10 @@ from kontor.process.runtime import (
     correlate_message,
     start,
 )
+from kontor.process.runtime.control import Modification, cancel, modify
+from kontor.process.runtime.errors import InvalidModificationError, MigrationRefusedError
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
+from kontor.process.runtime.migration import migrate
 
 HANDLED_TASK = (
     '<bpmn:task id="Book"/>'
@@ -183,3 +188,54 @@ def test_a_terminate_end_event_cancels_running_compensation(document, flow, cloc
     assert state.status is InstanceStatus.TERMINATED
     assert state.user_tasks == {}
     assert state.compensation_runs == {}
+
+
+def _booking_version(document, flow, book_id, undo_id):
+    """S → <book_id> (handler <undo_id>) → Wait → compensation end."""
+    return parse_bpmn(
+        document(
+            f'<bpmn:startEvent id="S"/><bpmn:task id="{book_id}"/>'
+            f'<bpmn:boundaryEvent id="Booked" attachedToRef="{book_id}">'
+            "<bpmn:compensateEventDefinition/></bpmn:boundaryEvent>"
+            f'<bpmn:userTask id="{undo_id}" isForCompensation="true"/>'
+            f'<bpmn:association id="a" sourceRef="Booked" targetRef="{undo_id}"/>'
+            '<bpmn:userTask id="Wait"/><bpmn:endEvent id="E"><bpmn:compensateEventDefinition/>'
+            "</bpmn:endEvent>"
+            + flow("f1", "S", book_id)
+            + flow("f2", book_id, "Wait")
+            + flow("f3", "Wait", "E")
+        )
+    )
+
+
+def test_remembered_activities_follow_a_migration_to_the_new_handler(document, flow, clock):
+    v1 = _booking_version(document, flow, "Book", "Undo")
+    v2 = _booking_version(document, flow, "Reserve", "Release")
+    state = start(v1, "P", {}, clock, evaluator=FeelEvaluator()).state
+    migrated = migrate(v1, v2, state, {"Book": "Reserve"}, clock, evaluator=FeelEvaluator()).state
+    task = next(iter(migrated.user_tasks.values()))
+    done = complete_user_task(v2, migrated, task.id, {}, clock, evaluator=FeelEvaluator()).state
+    assert [t.element_id for t in done.user_tasks.values()] == ["Release"]
+
+
+def test_an_instance_in_the_middle_of_compensation_is_not_migrated(document, flow, clock):
+    v1 = _booking_version(document, flow, "Book", "Undo")
+    state = start(v1, "P", {}, clock, evaluator=FeelEvaluator()).state
+    task = next(iter(state.user_tasks.values()))
+    state = complete_user_task(v1, state, task.id, {}, clock, evaluator=FeelEvaluator()).state
+    with pytest.raises(MigrationRefusedError) as refused:
+        migrate(v1, v1, state, {}, clock, evaluator=FeelEvaluator())
+    assert "compensation is running" in str(refused.value.problems)
+
+
+def test_an_instance_in_the_middle_of_compensation_refuses_modification(document, flow, clock):
+    v1 = _booking_version(document, flow, "Book", "Undo")
+    state = start(v1, "P", {}, clock, evaluator=FeelEvaluator()).state
+    task = next(iter(state.user_tasks.values()))
+    state = complete_user_task(v1, state, task.id, {}, clock, evaluator=FeelEvaluator()).state
+    instruction = Modification(kind="start_before", element_id="Wait")
+    with pytest.raises(InvalidModificationError, match="compensation is running"):
+        modify(v1, state, [instruction], clock, evaluator=FeelEvaluator())
+    cancelled = cancel(v1, state, clock, evaluator=FeelEvaluator()).state
+    assert cancelled.status is InstanceStatus.TERMINATED
+    assert cancelled.compensation_runs == {}

@@ -14,6 +14,7 @@ instance ends; everything lives in the instance state, so a restart continues wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kontor.process.bpmn.model import EventKind, FlowNode, Process
@@ -126,6 +127,21 @@ def drop_runs(ex: Execution, scope_id: str) -> None:
     runs = ex.state.compensation_runs
     for run in [row for row in runs.values() if row.scope_id == scope_id]:
         runs.pop(run.id, None)
+
+
+def follow_migration(ex: Execution, moved: Callable[[str], str]) -> None:
+    """Records follow a version migration: mapped ids and the target's handlers, else dropped."""
+    state = ex.state
+    for record in list(state.compensables.values()):
+        new_id = moved(record.element_id)
+        handler = handler_of(ex.process, new_id) if record.handler_id is not None else None
+        if new_id not in ex.process.nodes or (record.handler_id is not None and handler is None):
+            state.compensables.pop(record.id, None)
+            if record.inner_scope_id is not None:
+                discard_scope(ex, record.inner_scope_id)
+            continue
+        record.element_id = new_id
+        record.handler_id = handler
 
 
 def _records_of(ex: Execution, scope_id: str, activity_ref: str | None = None) -> list[str]:

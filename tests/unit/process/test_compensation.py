@@ -82,7 +82,8 @@ def test_cancel_events_belong_to_transactions(document, flow):
         '<bpmn:endEvent id="Cancel"><bpmn:cancelEventDefinition/></bpmn:endEvent>'
         '</bpmn:subProcess><bpmn:boundaryEvent id="Cancelled" attachedToRef="Sub">'
         "<bpmn:cancelEventDefinition/></bpmn:boundaryEvent>"
-        '<bpmn:transaction id="Tx"><bpmn:startEvent id="S3"/>'
+        '<bpmn:transaction id="Tx"><bpmn:standardLoopCharacteristics loopMaximum="2"/>'
+        '<bpmn:startEvent id="S3"/>'
         '<bpmn:endEvent id="TxCancel"><bpmn:cancelEventDefinition/></bpmn:endEvent>'
         '</bpmn:transaction><bpmn:endEvent id="E"/>'
         + flow("f1", "S", "Sub")
@@ -96,6 +97,7 @@ def test_cancel_events_belong_to_transactions(document, flow):
     assert found["cancel_outside_transaction"] == {"Cancel"}
     assert found["cancel_boundary_host"] == {"Cancelled"}
     assert found["cancel_boundary_missing"] == {"Tx"}
+    assert found["cancel_in_loop"] == {"Tx"}
 
 
 def test_compensation_event_sub_process_needs_a_sub_process(document, flow):

@@ -115,3 +115,9 @@ def _transaction(process: Process, node: FlowNode) -> Iterator[Finding]:
             "cancel_boundary_missing",
             "transaction has a cancel end event but no cancel boundary event",
         )
+    if cancels and node.loop is not None:
+        yield (
+            "error",
+            "cancel_in_loop",
+            "a transaction with a cancel end event cannot be multi-instance or a loop",
+        )

@@ -98,17 +98,17 @@ def test_boundary_without_outgoing_warns(document, flow):
 def test_unsupported_elements_are_listed_and_block_execution(document, flow):
     xml = document(
         '<bpmn:startEvent id="S"/><bpmn:complexGateway id="CG"/>'
-        '<bpmn:transaction id="Tx"><bpmn:startEvent id="S2"/></bpmn:transaction>'
+        '<bpmn:adHocSubProcess id="Adhoc"><bpmn:task id="T2"/></bpmn:adHocSubProcess>'
         '<bpmn:endEvent id="E"/>'
         + flow("f0", "S", "CG")
-        + flow("f1", "CG", "Tx")
-        + flow("f2", "Tx", "E")
+        + flow("f1", "CG", "Adhoc")
+        + flow("f2", "Adhoc", "E")
     )
     definitions = parse_bpmn(xml)
     summary = [i for i in validate(definitions) if i.code == "unsupported_summary"]
     assert len(summary) == 1
     assert "CG (complex gateways)" in summary[0].message
-    assert "Tx (transaction" in summary[0].message
+    assert "Adhoc (ad-hoc sub-processes)" in summary[0].message
     result = verdict(definitions, "P")
     assert not result.executable
     assert any("complex gateways" in reason for reason in result.reasons)

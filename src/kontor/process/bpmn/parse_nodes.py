@@ -90,6 +90,7 @@ def parse_event_definition(element: Element) -> EventDefinition | None:
         timer=_timer(element) if kind is EventKind.TIMER else None,
         condition=condition,
         activity_ref=strip_prefix(attr(element, "activityRef")),
+        wait_for_completion=bool_attr(element, "waitForCompletion", True),
     )
 
 

@@ -13,6 +13,7 @@ from kontor.process.bpmn.model import (
     StandardLoop,
 )
 from kontor.process.bpmn.support import EVENT_BASED_TARGET_EVENTS
+from kontor.process.bpmn.validation_compensation import check_compensation_rules
 
 Finding = tuple[str, str, str]
 
@@ -38,6 +39,7 @@ def check_node_rules(
         yield from _boundary(process, node)
     yield from _event_references(definitions, node)
     yield from _activity_configuration(node)
+    yield from check_compensation_rules(process, node)
     for flow_id in node.outgoing:
         flow = process.flow(flow_id)
         if flow.condition is not None and not flow.condition.is_feel:
@@ -81,7 +83,7 @@ def _flow_counts(process: Process, node: FlowNode) -> Iterator[Finding]:
     elif kind is NodeKind.BOUNDARY_EVENT:
         if node.incoming:
             yield ("error", "boundary_has_incoming", "boundary event has incoming flows")
-        if not node.outgoing:
+        if not node.outgoing and node.event_kind is not EventKind.COMPENSATION:
             yield (
                 "warning",
                 "boundary_without_outgoing",

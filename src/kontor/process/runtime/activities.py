@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kontor.process.bpmn.model import FlowNode, NodeKind, StandardLoop
 from kontor.process.bpmn.validation_rules import job_type_fallback
-from kontor.process.runtime import events, multi_instance
+from kontor.process.runtime import compensation, events, multi_instance
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     CallActivityStarted,
@@ -16,7 +16,7 @@ from kontor.process.runtime.effects import (
     UserTaskActivated,
 )
 from kontor.process.runtime.errors import Stuck
-from kontor.process.runtime.state import Job, ScopeKind, Token, UserTask, Wait
+from kontor.process.runtime.state import Job, Scope, ScopeKind, Token, UserTask, Wait
 
 if TYPE_CHECKING:
     from kontor.process.runtime.execution import Execution
@@ -94,7 +94,7 @@ def _activate(ex: Execution, token: Token, node: FlowNode) -> None:
         _run_script(ex, token, node)
     elif kind is NodeKind.RECEIVE_TASK:
         events.subscribe_message(ex, token, node, node.message_ref, "catch")
-    elif kind is NodeKind.SUB_PROCESS:
+    elif kind in (NodeKind.SUB_PROCESS, NodeKind.TRANSACTION):
         scope = ex.open_scope(ScopeKind.SUB_PROCESS, node.id, token, dict(token.locals))
         token.locals = {}
         ex.start_in_scope(scope, node.id)
@@ -133,8 +133,9 @@ def complete_activity(
     token: Token,
     variables: Mapping[str, Any],
     context: Mapping[str, Any] | None = None,
+    inner: Scope | None = None,
 ) -> None:
-    """Finish an activity: output mappings, variables, then the outgoing flows."""
+    """Finish an activity (``inner``: its finished sub-process scope): outputs, then flows."""
     node = ex.node_of(token)
     mapping = node.extensions.io_mapping
     if mapping is not None and mapping.outputs:
@@ -146,6 +147,8 @@ def complete_activity(
     else:
         ex.merge_into(token, variables)
     token.wait = None
+    if ex.process.has_compensation:
+        compensation.remember(ex, token, node, inner)
     if ex.is_inner_instance(token):
         multi_instance.inner_completed(ex, token, node)
         return

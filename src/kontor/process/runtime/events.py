@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, TimerDefinition
-from kontor.process.runtime import activities, errors_propagation
+from kontor.process.runtime import activities, compensation, errors_propagation
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     ActivityStarted,
@@ -65,6 +65,10 @@ def _end(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
         errors_propagation.throw_escalation(ex, token, node)
     elif kind is EventKind.MESSAGE and node.extensions.task_definition is not None:
         activities.create_job(ex, token, node)
+    elif kind is EventKind.COMPENSATION:
+        compensation.throw(ex, token, node)
+    elif kind is EventKind.CANCEL:
+        compensation.cancel_transaction(ex, token, node)
     else:
         _publish(ex, token, node, kind)
         ex.complete_node(token, node)
@@ -73,6 +77,8 @@ def _end(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
 def _throw(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
     if kind is EventKind.ESCALATION:
         errors_propagation.throw_escalation(ex, token, node)
+    elif kind is EventKind.COMPENSATION:
+        compensation.throw(ex, token, node)
     elif kind is EventKind.LINK:
         name = node.event.link_name
         targets = [

@@ -14,7 +14,7 @@ from typing import Any
 
 from kontor.process.bpmn.expressions import Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
-from kontor.process.runtime import activities, events, gateways
+from kontor.process.runtime import activities, compensation, events, gateways
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -197,6 +197,8 @@ class Execution:
 
     def consume(self, token: Token) -> None:
         """Remove a token that reached its end; completes its scope if it was the last."""
+        if self.state.compensation_runs and compensation.handler_done(self, token):
+            return
         self.state.tokens.pop(token.id, None)
         self.check_scope_done(token.scope_id)
 
@@ -260,6 +262,8 @@ class Execution:
 
     def terminate_scope_content(self, scope_id: str) -> None:
         """Cancel all tokens and nested scopes of a scope but keep the scope itself."""
+        if self.state.compensation_runs:
+            compensation.drop_runs(self, scope_id)  # handlers are cancelled with the rest
         for token in [t for t in self.state.tokens.values() if t.scope_id == scope_id]:
             if token.id in self.state.tokens:
                 self.terminate_token(token)
@@ -271,6 +275,8 @@ class Execution:
         """Cancel a scope with all its tokens, nested scopes and triggers."""
         self.terminate_scope_content(scope_id)
         self.cancel_scope_waits(scope_id)
+        if self.state.compensables or self.state.compensation_runs:
+            compensation.discard_scope(self, scope_id)  # cancelled work is not compensated
         scope = self.state.scopes.pop(scope_id, None)
         if scope is not None and scope.kind is ScopeKind.EVENT_SUB_PROCESS:
             node = self.process.node(scope.element_id)
@@ -285,6 +291,8 @@ class Execution:
             return
         if any(t.scope_id == scope_id for t in self.state.tokens.values()):
             return
+        if self.state.compensation_runs and compensation.scope_done(self, scope):
+            return
         if any(s.parent_id == scope_id for s in self.state.scopes.values()):
             # Only event sub-processes still run: the scope's own flow is over, so no new
             # event sub-process may start; the scope completes when the running ones end.
@@ -295,6 +303,7 @@ class Execution:
         if scope.kind is ScopeKind.PROCESS:
             # The root scope's variables stay readable after the end (history, call results).
             self.state.scopes[scope_id] = scope
+            self.state.compensables.clear()  # nothing is compensated after the end
             self.state.status = (
                 InstanceStatus.TERMINATED if terminated else InstanceStatus.COMPLETED
             )
@@ -305,8 +314,10 @@ class Execution:
             parent = self.state.tokens[scope.parent_token_id]
             parent.child_scope_id = None
             parent.wait = None
-            activities.complete_activity(self, parent, {}, context=scope.variables)
+            activities.complete_activity(self, parent, {}, context=scope.variables, inner=scope)
         elif scope.kind is ScopeKind.EVENT_SUB_PROCESS:
+            if self.state.compensables:
+                compensation.discard_scope(self, scope_id)
             node = self.process.node(scope.element_id)
             self.effects.append(ActivityCompleted(node.id, node.kind.value, "", self.stamp()))
             if scope.parent_id is not None:

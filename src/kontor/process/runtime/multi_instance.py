@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kontor.process.bpmn.model import FlowNode, MultiInstance
+from kontor.process.runtime import compensation
 from kontor.process.runtime.effects import ActivityCompleted
 from kontor.process.runtime.errors import Stuck
 from kontor.process.runtime.state import Scope, ScopeKind, Token
@@ -99,5 +100,7 @@ def _finish_body(ex: Execution, body: Scope, node: FlowNode) -> None:
     parent.wait = None
     if characteristics.output_collection:
         ex.set_variable(parent.scope_id, characteristics.output_collection, list(body.outputs))
+    if ex.state.compensables:
+        compensation.remember_body(ex, parent, node, body)
     ex.cancel_waits(parent.id)
     ex.complete_node(parent, node)

@@ -11,9 +11,12 @@ from fastapi.testclient import TestClient
 from kontor.bootstrap import Kontor
 from kontor.integration.bipro import ProviderMock
 from kontor.integration.scheduler import RunScheduleNow, ScheduleStore
+from support.backends import BACKENDS
 from support.identity import Caller
 
 from .conftest import PASSWORD, access_body
+
+pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
 def test_a_poll_stores_every_shipment_with_its_documents_and_acknowledges_it(

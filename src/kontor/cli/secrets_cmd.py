@@ -7,6 +7,7 @@ import typer
 from kontor import db
 from kontor.bootstrap import secret_box
 from kontor.cli.common import load_settings, print_json
+from kontor.integration.bipro.accesses import rotate_portal_passwords
 from kontor.platform.second_factor import rotate_second_factor_seeds
 
 app = typer.Typer(help="Secrets stored encrypted at rest.", no_args_is_help=True)
@@ -21,6 +22,7 @@ def rotate() -> None:
     try:
         with engine.begin() as connection:
             seeds = rotate_second_factor_seeds(connection, secret_box(settings, "second-factor"))
+            portals = rotate_portal_passwords(connection, secret_box(settings, "integration"))
     finally:
         engine.dispose()
-    print_json({"second_factor_seeds": seeds})
+    print_json({"second_factor_seeds": seeds, "bipro_portal_passwords": portals})

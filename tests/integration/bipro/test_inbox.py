@@ -58,6 +58,9 @@ def test_a_poll_stores_every_shipment_with_its_documents_and_acknowledges_it(
     assert again.json() == {**again.json(), "listed": 0, "imported": []}
     shown = client.get(f"/api/bipro/accesses/{access['access_id']}", headers=broker.headers)
     assert shown.json()["last_outcome"] == "ok"
+    metrics = client.get("/metrics").text
+    assert 'kontor_bipro_polls_total{outcome="ok"} 2.0' in metrics
+    assert "kontor_bipro_shipments_imported_total 3.0" in metrics
 
 
 def test_a_poll_interrupted_after_the_commit_is_repeated_without_storing_twice(

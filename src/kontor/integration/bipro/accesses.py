@@ -239,3 +239,22 @@ def _access(row: Any) -> Access:
 
 def _context(access_id: str) -> str:
     return f"bipro-portal-access:{access_id}"
+
+
+def rotate_portal_passwords(connection: Connection, box: SecretBox) -> int:
+    """Seal every portal password still under a retired key anew under the current one; how
+    many."""
+    rows = connection.execute(
+        select(portal_accesses.c.access_id, portal_accesses.c.password_encrypted)
+    ).all()
+    rotated = 0
+    for access_id, stored in rows:
+        fresh = box.rotated(stored, _context(access_id))
+        if fresh != stored:
+            connection.execute(
+                update(portal_accesses)
+                .where(portal_accesses.c.access_id == access_id)
+                .values(password_encrypted=fresh)
+            )
+            rotated += 1
+    return rotated

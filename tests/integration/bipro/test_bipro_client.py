@@ -7,11 +7,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from kontor.integration.bipro import (
     BiproClient,
     BiproFault,
     BiproStatusError,
+    BiproTransportError,
     ClientPolicy,
     Portal,
     ProviderMock,
@@ -112,3 +117,31 @@ def test_a_status_message_becomes_an_error_with_its_meldung(
     assert meldung.meldung_id == "00100"
     assert "getShipment" in str(refused.value)
     assert "L-0 nicht vorhanden" in str(refused.value)
+
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<lolz>&lol2;</lolz>"""
+
+
+def test_a_provider_answering_entity_expansion_is_refused() -> None:
+    async def hostile(request: Request) -> Response:
+        return Response(LAUGHS, media_type="text/xml")
+
+    app = Starlette(routes=[Route("/sts", hostile, methods=["POST"])])
+    with serving(app) as base:
+        portal = Portal(f"{base}/sts", f"{base}/transfer", "makler-1", "geheim")
+        with BiproClient(portal, POLICY) as client, pytest.raises(BiproTransportError) as refused:
+            client.token()
+    assert "DOCTYPE" in str(refused.value)
+
+
+def test_without_private_networks_a_loopback_provider_is_not_called(
+    base: str, mock: ProviderMock
+) -> None:
+    portal = Portal(f"{base}/sts", f"{base}/transfer", "makler-1", "geheim")
+    public_only = ClientPolicy(allow_private=False)
+    with BiproClient(portal, public_only) as client, pytest.raises(BiproTransportError) as refused:
+        client.list_shipments()
+    assert "non-public address" in str(refused.value)
+    assert mock.calls == []

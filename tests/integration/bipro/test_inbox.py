@@ -3,6 +3,7 @@ documents and business events, acknowledged after the commit, and announced to t
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import pytest
@@ -11,8 +12,9 @@ from fastapi.testclient import TestClient
 from kontor.bootstrap import Kontor
 from kontor.integration.bipro import ProviderMock
 from kontor.integration.scheduler import RunScheduleNow, ScheduleStore
+from kontor.platform import UNDERWRITERS, TenantKind
 from support.backends import BACKENDS
-from support.identity import Caller
+from support.identity import Caller, api_caller
 
 from .conftest import PASSWORD, access_body
 
@@ -151,3 +153,60 @@ def test_an_access_that_cannot_be_polled_is_refused_naming_the_field(
     assert answer.status_code == 422, answer.text
     assert field in answer.text
     assert client.get("/api/bipro/accesses", headers=broker.headers).json() == []
+
+
+def test_a_changed_access_keeps_its_password_unless_a_new_one_is_given(
+    kontor: Kontor, client: TestClient, broker: Caller, provider: str, mock: ProviderMock
+) -> None:
+    access = client.post(
+        "/api/bipro/accesses", json=access_body(provider), headers=broker.headers
+    ).json()
+    url = f"/api/bipro/accesses/{access['access_id']}"
+    changed = client.patch(url, json={"insurer": "Beispiel AG", "poll_cron": "0 6 * * *"},
+                           headers=broker.headers)  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["insurer"] == "Beispiel AG"
+    with kontor.engine.connect() as connection:
+        [schedule] = ScheduleStore(connection, "makler-b").listed()
+    assert schedule.cron == "0 6 * * *"
+    assert client.post(f"{url}/poll", headers=broker.headers).status_code == 200
+    wrong = client.patch(url, json={"password": "xyz-wrong-9"}, headers=broker.headers)
+    assert wrong.status_code == 200
+    failed = client.post(f"{url}/poll", headers=broker.headers)
+    assert failed.status_code == 502
+    assert "FailedAuthentication" in failed.json()["detail"]
+    assert "xyz-wrong-9" not in failed.text
+    nulled = client.patch(url, json={"username": None}, headers=broker.headers)
+    assert nulled.status_code == 422
+    assert "username" in nulled.text
+
+
+def test_a_second_poll_while_one_runs_is_refused(
+    kontor: Kontor, client: TestClient, broker: Caller, provider: str
+) -> None:
+    access = client.post(
+        "/api/bipro/accesses", json=access_body(provider), headers=broker.headers
+    ).json()
+    assert kontor.integration is not None
+    assert kontor.integration.bipro is not None
+    with kontor.bus.unit_of_work() as uow:
+        now = uow.clock.now()
+        store = kontor.integration.bipro.accesses(uow, "makler-b")
+        assert store.lease(access["access_id"], now, now + dt.timedelta(minutes=5))
+        uow.commit()
+    running = client.post(f"/api/bipro/accesses/{access['access_id']}/poll", headers=broker.headers)
+    assert running.status_code == 409
+    assert running.json()["code"] == "bipro.poll_running"
+    assert client.get("/api/bipro/inbox", headers=broker.headers).json() == []
+
+
+def test_users_without_the_bipro_permissions_are_refused(
+    kontor: Kontor, client: TestClient, provider: str
+) -> None:
+    underwriter = api_caller(kontor, "versicherer-x", kind=TenantKind.INSURER, group=UNDERWRITERS)
+    listed = client.get("/api/bipro/inbox", headers=underwriter.headers)
+    assert listed.status_code == 403
+    created = client.post(
+        "/api/bipro/accesses", json=access_body(provider), headers=underwriter.headers
+    )
+    assert created.status_code == 403

@@ -61,13 +61,9 @@ class Access:
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    @property
-    def version(self) -> str:
-        """Changes with every update (tokens are kept per access and version)."""
-        return self.updated_at.isoformat()
-
 
 EDITABLE = frozenset(AccessDraft.__dataclass_fields__)
+OPTIONAL = frozenset({"process_key", "task_group"})
 
 
 class AccessStore:
@@ -107,6 +103,10 @@ class AccessStore:
         unknown = sorted(set(changes) - EDITABLE)
         if unknown:
             raise InvalidInput(f"{unknown[0]} cannot be changed", field=unknown[0])
+        cleared = sorted(name for name, value in changes.items() if value is None)
+        required = [name for name in cleared if name not in OPTIONAL]
+        if required:
+            raise InvalidInput(f"{required[0]} may not be null", field=required[0])
         merged = {name: getattr(current, name) for name in EDITABLE if name != "password"}
         merged.update(changes)
         check(AccessDraft(**merged, password=password or "unchanged"))

@@ -11,6 +11,7 @@ is unique per tenant, access and shipment id).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from kontor.integration.bipro.accesses import (
     AccessStore,
     requested_polls,
 )
-from kontor.integration.bipro.client import BiproClient, ClientPolicy, TokenCache
+from kontor.integration.bipro.client import BiproClient, ClientPolicy, Portal, TokenCache
 from kontor.integration.bipro.errors import BiproError
 from kontor.integration.bipro.inbox import AlreadyStored, InboxStore
 from kontor.integration.bipro.messages import ShipmentReceived
@@ -101,7 +102,7 @@ class InboxPoller:
         result = PollResult(access_id)
         client = BiproClient(
             portal, self._policy.client, tokens=self.tokens,
-            token_key=f"{tenant_id}/{access_id}@{access.version}",
+            token_key=token_key(tenant_id, access_id, portal),
         )  # fmt: skip
         try:
             with client:
@@ -167,6 +168,12 @@ class InboxPoller:
         if self._metrics is not None:
             self._metrics.polls.labels("failed" if result.error else "ok").inc()
             self._metrics.poll_seconds.observe(seconds)
+
+
+def token_key(tenant_id: str, access_id: str, portal: Portal) -> str:
+    """Whose token the cache keeps: the access, as long as its login stays the same."""
+    login = "\n".join((portal.sts_url, portal.username, portal.password)).encode("utf-8")
+    return f"{tenant_id}/{access_id}/{hashlib.sha256(login).hexdigest()[:16]}"
 
 
 def follow_ups(access: Access, shipment: Shipment, inbox_id: str) -> list[Message]:

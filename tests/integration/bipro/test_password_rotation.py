@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 
+from kontor.errors import Conflict
 from kontor.integration.bipro.accesses import AccessDraft, AccessStore, rotate_portal_passwords
-from kontor.platform import SecretBox, UndecryptableSecret
+from kontor.platform import SecretBox
 
 OLD, NEW = b"the-old-secret-key", b"the-new-secret-key"
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -30,5 +31,5 @@ def test_rotation_reseals_every_portal_password_under_the_new_key(engine: Engine
             access.access_id
         )
         assert portal.password == "geheim"
-        with pytest.raises(UndecryptableSecret):
+        with pytest.raises(Conflict, match="does not decrypt"):
             AccessStore(connection, "t1", SecretBox(OLD, "integration")).portal(access.access_id)

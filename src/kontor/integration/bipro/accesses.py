@@ -15,7 +15,7 @@ from kontor.errors import Conflict, InvalidInput, NotFound
 from kontor.integration.bipro.client import Portal
 from kontor.integration.bipro.tables import portal_accesses
 from kontor.integration.scheduler import Timing
-from kontor.platform import SecretBox
+from kontor.platform import SecretBox, UndecryptableSecret
 
 NOTIFY, START_PROCESS, CREATE_TASK = "notify", "start_process", "create_task"
 ON_NEW = (NOTIFY, START_PROCESS, CREATE_TASK)
@@ -140,7 +140,14 @@ class AccessStore:
     def portal(self, access_id: str) -> tuple[Access, Portal]:
         """The access with its login, the password decrypted (for the poller only)."""
         row = self._row(access_id)
-        password = self._box.decrypt(row.password_encrypted, _context(access_id))
+        try:
+            password = self._box.decrypt(row.password_encrypted, _context(access_id))
+        except UndecryptableSecret:
+            raise Conflict(
+                f"the password of portal access {access_id!r} does not decrypt under the "
+                "current secret key; store it anew",
+                field="password",
+            ) from None
         return _access(row), Portal(row.sts_url, row.transfer_url, row.username, password)
 
     def delete(self, access_id: str) -> None:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from kontor.errors import Conflict
+from kontor.errors import Conflict, KontorError
 from kontor.integration.bipro.accesses import (
     CREATE_TASK,
     START_PROCESS,
@@ -43,7 +43,7 @@ class PollRunning(Conflict):
     code = "bipro.poll_running"
 
 
-class PollFailed(Conflict):
+class PollFailed(KontorError):
     """The provider refused or failed a call; the poll stopped (what was stored stays)."""
 
     code = "bipro.poll_failed"

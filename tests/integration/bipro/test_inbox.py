@@ -8,11 +8,13 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from kontor.bootstrap import Kontor
 from kontor.integration.bipro import ProviderMock
+from kontor.integration.bipro.tables import portal_accesses
 from kontor.integration.scheduler import RunScheduleNow, ScheduleStore
-from kontor.platform import UNDERWRITERS, TenantKind
+from kontor.platform import UNDERWRITERS, SecretBox, TenantKind
 from support.backends import BACKENDS
 from support.identity import Caller, api_caller
 
@@ -210,3 +212,25 @@ def test_users_without_the_bipro_permissions_are_refused(
         "/api/bipro/accesses", json=access_body(provider), headers=underwriter.headers
     )
     assert created.status_code == 403
+
+
+def test_a_password_sealed_under_another_key_fails_the_poll_with_a_clear_answer(
+    kontor: Kontor, client: TestClient, broker: Caller, provider: str
+) -> None:
+    access = client.post(
+        "/api/bipro/accesses", json=access_body(provider), headers=broker.headers
+    ).json()
+    foreign = SecretBox(b"another-secret-key", "integration")
+    sealed = foreign.encrypt(PASSWORD, f"bipro-portal-access:{access['access_id']}")
+    with kontor.engine.begin() as connection:
+        connection.execute(
+            update(portal_accesses)
+            .where(portal_accesses.c.access_id == access["access_id"])
+            .values(password_encrypted=sealed)
+        )
+    answer = client.post(f"/api/bipro/accesses/{access['access_id']}/poll", headers=broker.headers)
+    assert answer.status_code == 409
+    assert "does not decrypt" in answer.json()["detail"]
+    shown = client.get(f"/api/bipro/accesses/{access['access_id']}", headers=broker.headers).json()
+    assert shown["last_outcome"] == "failed"
+    assert "store it anew" in shown["last_error"]

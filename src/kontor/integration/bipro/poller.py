@@ -96,7 +96,12 @@ class InboxPoller:
                 raise PollRunning(
                     f"portal access {access_id!r} is being polled", access_id=access_id
                 )
-            access, portal = store.portal(access_id)
+            try:
+                access, portal = store.portal(access_id)
+            except Conflict as refused:  # the password no longer decrypts: record, do not retry
+                store.finish_poll(access_id, now, refused.message)
+                uow.commit()
+                raise
             uow.commit()
         started = time.perf_counter()
         result = PollResult(access_id)
@@ -122,7 +127,7 @@ class InboxPoller:
         for tenant_id, access_id in due:
             try:
                 self.poll(tenant_id, access_id)
-            except (PollRunning, PollFailed) as error:
+            except KontorError as error:  # running elsewhere, failed, deleted meanwhile
                 log.warning("BiPRO poll of %s/%s: %s", tenant_id, access_id, error.message)
         return len(due)
 

@@ -24,6 +24,7 @@ from kontor.integration.bipro import (
     demo_shipments,
     provider_mock,
 )
+from kontor.integration.bipro.xml import TRANSFER
 from support.http_servers import serving
 
 POLICY = ClientPolicy(timeout_seconds=30, allow_private=True)
@@ -145,3 +146,11 @@ def test_without_private_networks_a_loopback_provider_is_not_called(
         client.list_shipments()
     assert "non-public address" in str(refused.value)
     assert mock.calls == []
+
+
+def test_an_operation_the_provider_does_not_offer_is_a_status_error(
+    client_of: Callable[..., BiproClient],
+) -> None:
+    with pytest.raises(BiproStatusError) as refused:
+        client_of().call(TRANSFER, "getAbrechnung")
+    assert [m.meldung_id for m in refused.value.meldungen] == ["00300"]

@@ -116,6 +116,11 @@ class InboxPoller:
             result.error = str(error)
         finally:
             self._finish(tenant_id, access_id, result, time.perf_counter() - started)
+        log.info(
+            "BiPRO poll of %s/%s: %d listed, %d imported, %d acknowledged%s",
+            tenant_id, access_id, result.listed, len(result.imported), len(result.acknowledged),
+            f"; failed: {result.error}" if result.error else "",
+        )  # fmt: skip
         if result.error is not None:
             raise PollFailed(result.error, access_id=access_id, imported=result.imported)
         return result

@@ -74,7 +74,7 @@ def test_lists_fetches_and_acknowledges_shipments(
     assert mock.tokens_issued == 1  # one token served every call
 
 
-def test_a_token_is_reused_until_shortly_before_it_expires_then_issued_anew(
+def test_a_token_is_reused_until_shortly_before_it_expires_then_renewed(
     client_of: Callable[..., BiproClient], mock: ProviderMock
 ) -> None:
     now = [dt.datetime.now(dt.UTC)]
@@ -84,9 +84,28 @@ def test_a_token_is_reused_until_shortly_before_it_expires_then_issued_anew(
     client.list_shipments()
     assert client_of(tokens=tokens, token_key="a").token() == first  # kept across clients
     now[0] = first.expires_at - dt.timedelta(seconds=30)  # within the renewal margin
-    client.list_shipments()
-    assert mock.tokens_issued == 2
-    assert client.token() != first
+    assert len(client.list_shipments()) == 3
+    assert (mock.tokens_issued, mock.tokens_renewed) == (1, 1)
+    renewed = client.token()
+    assert renewed.identifier == first.identifier
+    assert renewed.expires_at > first.expires_at
+
+
+def test_a_token_past_its_expiry_or_not_renewed_is_issued_anew(
+    client_of: Callable[..., BiproClient], mock: ProviderMock
+) -> None:
+    now = [dt.datetime.now(dt.UTC)]
+    client = client_of(now=lambda: now[0])
+    first = client.token()
+    now[0] = first.expires_at + dt.timedelta(seconds=1)  # expired: no renewal is tried
+    second = client.token()
+    assert second.identifier != first.identifier
+    mock.expire_tokens()  # the provider forgot it: renewal refused, a new one issued
+    now[0] = second.expires_at - dt.timedelta(seconds=30)
+    third = client.token()
+    assert third.identifier not in (first.identifier, second.identifier)
+    assert (mock.tokens_issued, mock.tokens_renewed) == (3, 0)
+    assert len(client.list_shipments()) == 3
 
 
 def test_a_token_the_provider_no_longer_knows_is_issued_anew_once(

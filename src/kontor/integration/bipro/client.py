@@ -1,5 +1,6 @@
 """The BiPRO consumer: gets a token from the STS, reuses it until shortly before it expires,
-and calls the transfer service with it (list, get and acknowledge shipments).
+then has it renewed (or, if the STS does not renew it, issued anew), and calls the transfer
+service with it (list, get and acknowledge shipments).
 
 Every request passes the outbound guard (no private addresses unless allowed). A token the
 service refuses as expired or unknown (fault ``BadContextToken``) is issued anew once and the
@@ -24,6 +25,7 @@ from kontor.integration.bipro.sts import (
     SecurityToken,
     issue_request,
     read_issue_response,
+    renew_request,
     token_header,
 )
 from kontor.integration.bipro.transfer import (
@@ -116,6 +118,7 @@ class BiproClient:
         self._key = token_key or f"{portal.sts_url}|{portal.username}"
         self._now = now
         self.tokens_issued = 0
+        self.tokens_renewed = 0
 
     def close(self) -> None:
         """Close the HTTP connections, if this client opened them."""
@@ -133,12 +136,27 @@ class BiproClient:
     def token(self) -> SecurityToken:
         """A token valid for a while yet: the kept one, or a newly issued one."""
         kept = self._tokens.get(self._key)
-        if kept is not None and kept.usable_at(self._now(), self._policy.token_margin):
+        now = self._now()
+        if kept is not None and kept.usable_at(now, self._policy.token_margin):
             return kept
-        envelope = issue_request(self.portal.username, self.portal.password)
-        token = read_issue_response(self._post(self.portal.sts_url, envelope, ISSUE_OPERATION))
-        self.tokens_issued += 1
+        token = None
+        if kept is not None and kept.usable_at(now, dt.timedelta(0)):
+            token = self._renewed(kept)
+        if token is None:
+            envelope = issue_request(self.portal.username, self.portal.password)
+            token = read_issue_response(self._post(self.portal.sts_url, envelope, ISSUE_OPERATION))
+            self.tokens_issued += 1
         self._tokens.put(self._key, token)
+        return token
+
+    def _renewed(self, kept: SecurityToken) -> SecurityToken | None:
+        """``kept`` with a new lifetime, or None if the STS does not renew it."""
+        envelope = renew_request(self.portal.username, self.portal.password, kept)
+        try:
+            token = read_issue_response(self._post(self.portal.sts_url, envelope, ISSUE_OPERATION))
+        except BiproFault:
+            return None
+        self.tokens_renewed += 1
         return token
 
     def list_shipments(self) -> list[ShipmentSummary]:

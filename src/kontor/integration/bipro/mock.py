@@ -1,10 +1,10 @@
 """A BiPRO provider mock shipped with Kontor: an STS and a transfer service over fixture
 shipments, as a small ASGI app for tests and demos (``kontor bipro mock``).
 
-``POST /sts`` issues SecurityContextTokens for the configured logins; ``POST /transfer`` lists,
-hands out and acknowledges each login's shipments. Its status messages use these ids:
-``00100`` shipment unknown, ``00200`` acknowledgement refused (a switch for tests), ``00300``
-request not understood.
+``POST /sts`` issues SecurityContextTokens for the configured logins and renews them;
+``POST /transfer`` lists, hands out and acknowledges each login's shipments. Its status
+messages use these ids: ``00100`` shipment unknown, ``00200`` acknowledgement refused (a switch
+for tests), ``00300`` request not understood.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from starlette.routing import Route
 
 from kontor.integration.bipro.errors import BiproTransportError, Meldung
 from kontor.integration.bipro.frame import ERROR, NOK, fault, request_of, response
-from kontor.integration.bipro.sts import credentials_of, issue_response, presented_token
+from kontor.integration.bipro.sts import (
+    RENEW,
+    credentials_of,
+    issue_response,
+    presented_token,
+    request_type_of,
+)
 from kontor.integration.bipro.transfer import (
     ACKNOWLEDGE,
     GET,
@@ -49,6 +55,7 @@ class ProviderMock:
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     refuse_acknowledge: bool = False
     tokens_issued: int = 0
+    tokens_renewed: int = 0
     calls: list[str] = field(default_factory=list)
     _shipments: dict[str, dict[str, Shipment]] = field(default_factory=dict)
     _acknowledged: set[tuple[str, str]] = field(default_factory=set)
@@ -95,8 +102,17 @@ class ProviderMock:
             return _xml(
                 fault("wsse:FailedAuthentication", "Benutzername oder Passwort falsch"), 500
             )
+        request_type, renewed = request_type_of(root)
         created = self.now()
         expires = created + dt.timedelta(seconds=self.token_seconds)
+        if request_type == RENEW:
+            if self._holder(renewed) != username:
+                return _xml(fault("wst:UnableToRenew", "Token nicht verlängerbar"), 500)
+            with self._lock:
+                self._tokens[renewed] = (username, expires)
+                self.tokens_renewed += 1
+                self.calls.append("Renew")
+            return _xml(issue_response(renewed, created, expires))
         identifier = f"bipro:{secrets.token_urlsafe(24)}"
         with self._lock:
             self._tokens[identifier] = (username, expires)

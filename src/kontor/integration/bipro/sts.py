@@ -24,6 +24,7 @@ from kontor.integration.bipro.xml import (
 )
 
 ISSUE = f"{WST}/Issue"
+RENEW = f"{WST}/Renew"
 SCT = f"{WSC}/sct"
 OPERATION = "RequestSecurityToken"
 
@@ -42,6 +43,19 @@ class SecurityToken:
 
 def issue_request(username: str, password: str) -> Element:
     """The envelope asking the STS for a token with username and password."""
+    root, _ = _token_request(username, password, ISSUE)
+    return root
+
+
+def renew_request(username: str, password: str, token: SecurityToken) -> Element:
+    """The envelope asking the STS to extend the lifetime of ``token``."""
+    root, asked = _token_request(username, password, RENEW)
+    target = sub(asked, WST, "RenewTarget")
+    sub(sub(target, WSC, "SecurityContextToken"), WSC, "Identifier", token.identifier)
+    return root
+
+
+def _token_request(username: str, password: str, request_type: str) -> tuple[Element, Element]:
     security = etree.Element(q(WSSE, "Security"), nsmap={"wsse": WSSE})
     token = sub(security, WSSE, "UsernameToken")
     sub(token, WSSE, "Username", username)
@@ -49,8 +63,8 @@ def issue_request(username: str, password: str) -> Element:
     root, body = envelope(security)
     asked = sub(body, WST, OPERATION)
     sub(asked, WST, "TokenType", SCT)
-    sub(asked, WST, "RequestType", ISSUE)
-    return root
+    sub(asked, WST, "RequestType", request_type)
+    return root, asked
 
 
 def read_issue_response(root: Element) -> SecurityToken:
@@ -89,6 +103,16 @@ def credentials_of(root: Element) -> tuple[str, str]:
     """Username and password of an Issue request (the provider's side)."""
     token = root.find(f"{q(SOAP, 'Header')}/{q(WSSE, 'Security')}/{q(WSSE, 'UsernameToken')}")
     return text_of(token, "wsse:Username"), text_of(token, "wsse:Password")
+
+
+def request_type_of(root: Element) -> tuple[str, str]:
+    """The request type of a token request and the identifier it renews, if any (the
+    provider's side)."""
+    asked = root.find(f"{q(SOAP, 'Body')}/{q(WST, OPERATION)}")
+    return (
+        text_of(asked, "wst:RequestType"),
+        text_of(asked, "wst:RenewTarget/wsc:SecurityContextToken/wsc:Identifier"),
+    )
 
 
 def issue_response(identifier: str, created: dt.datetime, expires: dt.datetime) -> Element:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from kontor.integration.bipro.accesses import rotate_portal_passwords
 from kontor.integration.connectors.store import rotate_connection_secrets
 from kontor.integration.webhooks.inbound import rotate_endpoint_secrets
 from kontor.integration.webhooks.subscriptions import rotate_subscription_secrets
@@ -16,4 +17,5 @@ def rotate_integration_secrets(connection: Connection, box: SecretBox) -> dict[s
         "connector_credentials": rotate_connection_secrets(connection, box),
         "webhook_endpoint_secrets": rotate_endpoint_secrets(connection, box),
         "webhook_subscription_secrets": rotate_subscription_secrets(connection, box),
+        "bipro_portal_passwords": rotate_portal_passwords(connection, box),
     }

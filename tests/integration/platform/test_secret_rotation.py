@@ -66,6 +66,7 @@ def test_rotation_reseals_the_integration_credentials_under_the_new_key(engine: 
         "connector_credentials": 1,
         "webhook_endpoint_secrets": 1,
         "webhook_subscription_secrets": 1,
+        "bipro_portal_passwords": 0,
     }
     with engine.begin() as connection:
         assert rotate_integration_secrets(connection, rotating) == expected

@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from kontor.api.exact_responses import ExactJSONResponse
-from kontor.api.params import STORED_INT_MAX
 from kontor.api.request_bodies import storable_variables
 from kontor.api.wiring import kontor_of
 from kontor.camunda7.auth import requires
 from kontor.camunda7.errors import CamundaRoute, InvalidRequest, RestNotFound
+from kontor.camunda7.queries import FirstResult, MaxResults, query_of
 from kontor.camunda7.user_task_bodies import CommentIn, TaskQueryIn, TaskVariablesIn, UserIdIn
 from kontor.camunda7.user_task_rows import UserTaskRow, UserTaskRows
 from kontor.camunda7.user_task_views import comment_dto, task_dto
@@ -33,9 +32,6 @@ from kontor.process.store import InstanceStore
 router = APIRouter(prefix="/task", tags=["Camunda 7: tasks"], route_class=CamundaRoute)
 Reader = Annotated[Principal, requires("tasks:read")]
 Worker = Annotated[Principal, requires("tasks:work")]
-FirstResult = Annotated[int, Query(alias="firstResult", ge=0, le=STORED_INT_MAX)]
-MaxResults = Annotated[int, Query(alias="maxResults", ge=0, le=1000)]
-PAGING = {"firstResult", "maxResults"}
 COMMENT = "comment"
 
 
@@ -44,13 +40,13 @@ def list_tasks(
     request: Request, caller: Reader, first_result: FirstResult = 0, max_results: MaxResults = 1000
 ) -> list[dict[str, Any]]:
     """The open tasks matching Camunda's query parameters (oldest first unless sorted)."""
-    return _found(request, caller, _query_of(request), first_result, max_results)
+    return _found(request, caller, query_of(request, TaskQueryIn), first_result, max_results)
 
 
 @router.get("/count")
 def count_tasks(request: Request, caller: Reader) -> dict[str, int]:
     """How many open tasks match Camunda's query parameters."""
-    return _counted(request, caller, _query_of(request))
+    return _counted(request, caller, query_of(request, TaskQueryIn))
 
 
 @router.post("")
@@ -163,16 +159,6 @@ def create_comment(
     """Comment on the task (kept in its history and the audit log); answers the comment."""
     task = _work(request, caller, task_id, COMMENT, message=body.message)
     return _comments(request, caller, task)[-1]
-
-
-def _query_of(request: Request) -> TaskQueryIn:
-    params = {k: v for k, v in request.query_params.items() if k not in PAGING}
-    try:
-        return TaskQueryIn.model_validate(params)
-    except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        raise InvalidRequest(f"Cannot set query parameter '{where}': {problem['msg']}") from None
 
 
 def _found(

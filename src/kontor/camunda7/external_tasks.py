@@ -58,7 +58,7 @@ async def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> Res
         return ExactJSONResponse([])
     command = LockExternalTasks(
         tenant_id=caller.tenant_id, worker_id=body.worker_id, max_tasks=body.max_tasks,
-        topics=topics, actor=caller.user_id,
+        topics=topics, use_priority=body.use_priority, actor=caller.user_id,
     )  # fmt: skip
     kontor = kontor_of(request)
     loop = asyncio.get_running_loop()
@@ -241,7 +241,7 @@ def _task(row: TaskRow, caller: Principal) -> dict[str, Any]:
         "suspended": row.due_at is None and row.error_message is None,
         "workerId": row.lock_owner,
         "topicName": row.topic,
-        "priority": 0,
+        "priority": row.priority,
         "businessKey": row.business_key,
     }
 

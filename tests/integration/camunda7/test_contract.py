@@ -28,6 +28,7 @@ S, N, INT, B, D, LIST, OBJ = str, type(None), int, bool, "date", list, dict
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$")
 
 ERROR = {"type": S, "message": S}
+XML = {"id": S, "bpmn20Xml": S}
 COUNT = {"count": INT}
 TYPED = {"type": S, "value": (S, INT, B, N, float), "valueInfo": OBJ}
 EXTERNAL_TASK = {
@@ -398,7 +399,12 @@ def test_external_task_process_and_message_endpoints_answer_the_reference_exampl
 ) -> None:
     c = contract
     c.call("GET", "/process-definition", shape=each(DEFINITION), key="invoice")
-    c.call("GET", "/process-definition/key/invoice", shape=DEFINITION)
+    definition = c.call("GET", "/process-definition/key/invoice", shape=DEFINITION)
+    assert definition is not None, c.problems
+    c.call("GET", "/process-definition/count", shape=COUNT, latestVersion="true")
+    c.call("GET", f"/process-definition/{definition['id']}", shape=DEFINITION)
+    c.call("GET", f"/process-definition/{definition['id']}/xml", shape=XML)
+    c.call("GET", "/process-definition/key/invoice/xml", shape=XML)
     started = c.call(
         "POST",
         "/process-definition/key/invoice/start",
@@ -413,6 +419,8 @@ def test_external_task_process_and_message_endpoints_answer_the_reference_exampl
     c.call("PUT", f"{instance}/variables/aVariable", PUT_VARIABLE_EXAMPLE, 204)
     c.call("POST", f"{instance}/variables", MODIFY_VARIABLES_EXAMPLE, 400, ERROR)
     c.call("GET", f"{instance}/variables/aVariable", shape=TYPED)
+    for name, typed in (c.call("GET", f"{instance}/variables") or {}).items():
+        c.problems += [f"variables {name}: {p}" for p in conforms(typed, TYPED)]
     [locked] = c.call(
         "POST", "/external-task/fetchAndLock", FETCH_EXAMPLE, shape=each(LOCKED_TASK)
     ) or [None]
@@ -444,6 +452,8 @@ def test_external_task_process_and_message_endpoints_answer_the_reference_exampl
         shape=each(LOCKED_TASK),
     )
     c.call("POST", f"/external-task/{book['id']}/bpmnError", BPMN_ERROR_EXAMPLE, 204)
+    c.call("POST", f"/process-definition/{definition['id']}/start", {}, shape=INSTANCE)
+    c.call("POST", "/process-definition/key/invoice/tenant-id/dev/start", {}, shape=INSTANCE)
     second = c.call("POST", "/process-definition/key/invoice/start", {}, shape=INSTANCE)
     c.call("PUT", f"/process-instance/{second['id']}/suspended", SUSPEND_EXAMPLE, 204)
     c.call("DELETE", f"/process-instance/{second['id']}", None, 204)
@@ -484,7 +494,8 @@ def test_task_history_and_job_endpoints_answer_the_reference_examples(
     for name, typed in (variables or {}).items():
         c.problems += [f"form-variables {name}: {p}" for p in conforms(typed, TYPED)]
     c.call("POST", f"{path}/comment/create", COMMENT_EXAMPLE, shape=COMMENT)
-    c.call("GET", f"{path}/comment", shape=each(COMMENT))
+    [comment] = c.call("GET", f"{path}/comment", shape=each(COMMENT)) or [{"id": "-"}]
+    c.call("GET", f"{path}/comment/{comment['id']}", shape=COMMENT)
     returned = c.call("POST", f"{path}/complete", TASK_COMPLETE_EXAMPLE)
     for name, typed in (returned or {}).items():
         c.problems += [f"complete {name}: {p}" for p in conforms(typed, TYPED)]
@@ -492,6 +503,7 @@ def test_task_history_and_job_endpoints_answer_the_reference_examples(
     [job] = c.call("GET", "/job", shape=each(JOB), processInstanceId=instance_id) or [None]
     assert job is not None, c.problems
     c.call("GET", "/job/count", shape=COUNT, timers="true")
+    c.call("GET", f"/job/{job['id']}", shape=JOB)
     c.call("PUT", f"/job/{job['id']}/retries", {"retries": 3}, 400, ERROR)
     c.call(
         "GET",

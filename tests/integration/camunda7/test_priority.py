@@ -40,6 +40,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
     kontor: Kontor = kontor_on(engine)
     caller = api_caller(kontor)
     with TestClient(create_app(kontor.settings, kontor), headers=basic(caller.token)) as test:
+        test.app.state.test_bearer = caller.headers  # type: ignore[attr-defined]
         yield test
 
 
@@ -78,6 +79,17 @@ def test_without_use_priority_the_oldest_comes_first(client: TestClient) -> None
     start(client, "routine", None)
     start(client, "urgent", "10")
     assert [t["processDefinitionKey"] for t in fetch(client)] == ["routine", "urgent"]
+
+
+def test_kontors_own_fetch_takes_use_priority_too(client: TestClient) -> None:
+    start(client, "routine", None)
+    start(client, "urgent", "10")
+    body = {"worker_id": "w", "max_tasks": 1, "use_priority": True,
+            "topics": [{"name": "score", "lock_duration_ms": 60_000}]}  # fmt: skip
+    answer = client.post("/api/process/external-tasks/fetch-and-lock", json=body,
+                         headers=client.app.state.test_bearer)  # type: ignore[attr-defined]  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert [task["process_key"] for task in answer.json()] == ["urgent"]
 
 
 def test_a_priority_that_is_no_whole_number_raises_an_incident(client: TestClient) -> None:

@@ -115,7 +115,7 @@ class UserTaskRows:
 
     def count(self, wanted: UserTaskFilter) -> int:
         """How many tasks match ``wanted``."""
-        inner = self._select(wanted, element_of_task().label("element_id")).subquery()
+        inner = self._select(wanted, element_of_task(), counting=True).subquery()
         return int(self._connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
     def one(self, task_id: str) -> UserTaskRow | None:
@@ -123,12 +123,11 @@ class UserTaskRows:
         found = self.find(UserTaskFilter(task_id=task_id), 0, 1)
         return found[0] if found else None
 
-    def _select(self, wanted: UserTaskFilter, element: Any) -> Select[Any]:
+    def _select(self, wanted: UserTaskFilter, element: Any, counting: bool = False) -> Select[Any]:
+        shown = [] if counting else [tasks.c.updated_at, instances.c.definition_id,
+                                     instances.c.process_key, element]  # fmt: skip
         query = (
-            select(
-                tasks.c.task_id, tasks.c.updated_at, instances.c.definition_id,
-                instances.c.process_key, element,
-            )
+            select(tasks.c.task_id, *shown)
             .select_from(tasks.outerjoin(
                 instances,
                 and_(instances.c.instance_id == tasks.c.process_instance_id,

@@ -136,8 +136,14 @@ class JobRows:
                          and_(jobs.c.kind == JOB, jobs.c.type.in_(self._engine_types)))  # fmt: skip
         external_task = and_(jobs.c.kind == JOB, jobs.c.type.is_not(None),
                              jobs.c.type.not_in(self._engine_types))  # fmt: skip
+        reason = _open_incident(incidents.c.reason).limit(1).scalar_subquery()
         return (
-            select(jobs, instances.c.definition_id, instances.c.process_key)
+            select(
+                jobs,
+                instances.c.definition_id,
+                instances.c.process_key,
+                reason.label("incident_reason"),
+            )
             .join(instances, instances.c.instance_id == jobs.c.instance_id)
             .where(
                 jobs.c.tenant_id == self._tenant_id,
@@ -161,13 +167,13 @@ class JobRows:
             conditions.append(jobs.c.kind == TIMER)
         if wanted.messages:
             conditions.append(jobs.c.kind == JOB)
-        failed = and_(jobs.c.kind == JOB, jobs.c.retries == 0, jobs.c.error_message.is_not(None))
+        failed = _open_incident().exists()
         if wanted.no_retries_left:
             conditions.append(failed)
         if wanted.with_retries_left:
             conditions.append(~failed)
         if wanted.with_exception:
-            conditions.append(jobs.c.error_message.is_not(None))
+            conditions.append(or_(failed, jobs.c.error_message.is_not(None)))
         return self._all_jobs().where(*conditions)
 
     def _incidents(self, wanted: IncidentFilter) -> Select[Any]:
@@ -202,6 +208,16 @@ class JobRows:
         elif kind is not None:
             conditions.append(incidents.c.incident_id.is_(None))  # no incident of that type
         return query.where(*conditions)
+
+
+def _open_incident(*columns: Any) -> Select[Any]:
+    """The open incident a job's failures raised (correlated with the job's row)."""
+    return select(*(columns or (incidents.c.incident_id,))).where(
+        incidents.c.tenant_id == jobs.c.tenant_id,
+        incidents.c.instance_id == jobs.c.instance_id,
+        incidents.c.job_local_id == jobs.c.local_id,
+        incidents.c.resolved_at.is_(None),
+    )
 
 
 def _ordered(

@@ -186,6 +186,7 @@ def set_retries(
 def _job(row: Any) -> dict[str, Any]:
     """Camunda's JobDto of ``row``."""
     timer = row.kind == TIMER
+    failure = row.error_message or row.incident_reason
     return {
         "id": row.job_id,
         "jobDefinitionId": None,
@@ -193,11 +194,11 @@ def _job(row: Any) -> dict[str, Any]:
         "processDefinitionId": row.definition_id,
         "processDefinitionKey": row.process_key,
         "executionId": row.local_id,
-        "exceptionMessage": row.error_message,
-        "failedActivityId": row.element_id if row.error_message is not None else None,
-        "retries": 1 if timer else row.retries,
+        "exceptionMessage": failure,
+        "failedActivityId": row.element_id if failure is not None else None,
+        "retries": 0 if row.incident_reason is not None else 1 if timer else row.retries,
         "dueDate": camunda_date(row.due_at) if timer and row.due_at else None,
-        "suspended": row.due_at is None and row.error_message is None,
+        "suspended": row.due_at is None and failure is None,
         "priority": 0,
         "tenantId": row.tenant_id,
         "createTime": camunda_date(row.created_at),

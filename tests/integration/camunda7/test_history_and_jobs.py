@@ -10,9 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontor.bootstrap import Kontor
+from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
+from kontor.process.task_handlers import TaskHandlers
 from kontor.web import create_app
+from support import kontor_app
 from support.backends import BACKENDS
 from support.camunda7 import INVOICE, basic
 from support.identity import api_caller
@@ -180,3 +182,50 @@ def test_unread_history_criteria_and_other_tenants_answer_as_camunda(
     assert client.get(f"{REST}/history/process-instance").status_code == 200
     anonymous = client.get(f"{REST}/history/process-instance", headers={"Authorization": ""})
     assert anonymous.status_code == 401
+
+
+CHECKED = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="checked" targetNamespace="Examples">
+  <process id="checked" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="check"/>
+    <serviceTask id="check"><extensionElements>
+      <zeebe:taskDefinition type="check" retries="1"/>
+    </extensionElements></serviceTask>
+    <sequenceFlow id="f2" sourceRef="check" targetRef="done"/>
+    <endEvent id="done"/>
+  </process>
+</definitions>"""
+"""One in-process job (type ``check``) with a single try."""
+
+
+def test_a_failed_job_runs_again_once_its_retries_are_set(engine: Engine) -> None:
+    handlers, calls = TaskHandlers(), []
+
+    def check(variables: Any, headers: Any) -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("Prüfdienst nicht erreichbar")
+        return {"checked": True}
+
+    handlers.register("check", check)
+    kontor = bootstrap(kontor_app.testing_settings(), engine=engine, clock=FakeClock(),
+                       task_handlers=handlers)  # fmt: skip
+    caller = api_caller(kontor)
+    with TestClient(create_app(kontor.settings, kontor), headers=basic(caller.token)) as client:
+        instance_id = deploy_and_start(client, "checked", CHECKED, "P-1")
+        kontor.process_jobs.run_until_idle()
+        [incident] = get(client, "/incident", processInstanceId=instance_id)
+        assert incident["incidentType"] == "failedJob"
+        [job] = get(client, "/job", noRetriesLeft="true")
+        assert (job["id"], job["retries"]) == (incident["configuration"], 0)
+        assert "Prüfdienst nicht erreichbar" in job["exceptionMessage"]
+        assert job["failedActivityId"] == "check"
+        retried = client.put(f"{REST}/job/{job['id']}/retries", json={"retries": 1})
+        assert retried.status_code == 204, retried.text
+        assert get(client, "/incident/count") == {"count": 0}
+        kontor.process_jobs.run_until_idle()
+        [finished] = get(client, "/history/process-instance", finished="true")
+        assert (finished["id"], finished["state"]) == (instance_id, "COMPLETED")
+    assert len(calls) == 2

@@ -9,7 +9,6 @@ from pydantic import Field, field_validator
 from kontor.camunda7.queries import CamundaDate, CamundaQuery, sort_order
 from kontor.camunda7.task_bodies import CamundaBody
 from kontor.camunda7.user_task_rows import SORT_KEYS, UserTaskFilter
-from kontor.platform import Principal
 
 Text = Field(default=None, max_length=200)
 
@@ -52,10 +51,9 @@ class TaskQueryIn(CamundaQuery):
     def _comma_list(cls, value: Any) -> Any:
         return [part for part in value.split(",") if part] if isinstance(value, str) else value
 
-    def criteria(self, caller: Principal) -> UserTaskFilter:
-        """The query as Kontor's filter; the caller's groups count for themselves as candidate."""
+    def criteria(self, user_groups: frozenset[str] = frozenset()) -> UserTaskFilter:
+        """The query as Kontor's filter; ``user_groups`` are the candidate user's groups."""
         groups = [g for g in (self.candidate_group, *(self.candidate_groups or [])) if g]
-        own = self.candidate_user is not None and self.candidate_user == caller.user_id
         return UserTaskFilter(
             task_id=self.task_id, process_instance_id=self.process_instance_id,
             process_instance_business_key=self.process_instance_business_key,
@@ -63,7 +61,7 @@ class TaskQueryIn(CamundaQuery):
             process_definition_key=self.process_definition_key,
             assignee=self.assignee, owner=self.owner, unassigned=self.unassigned,
             assigned=self.assigned, candidate_user=self.candidate_user,
-            candidate_user_groups=frozenset(caller.groups) if own else frozenset(),
+            candidate_user_groups=user_groups,
             candidate_groups=tuple(groups), task_definition_key=self.task_definition_key,
             name=self.name, name_like=self.name_like, due_before=self.due_before,
             due_after=self.due_after, priority=self.priority, sorting=self._order(),

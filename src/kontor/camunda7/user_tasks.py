@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.request_bodies import storable_variables
@@ -25,7 +25,7 @@ from kontor.camunda7.variables import from_camunda, to_camunda
 from kontor.casework.tasks import Task, WorkOnTask
 from kontor.casework.tasks.tables import task_history
 from kontor.errors import PermissionDenied
-from kontor.platform import Principal
+from kontor.platform import Principal, principal_of
 from kontor.process.errors import InstanceNotFound
 from kontor.process.store import InstanceStore
 
@@ -164,16 +164,26 @@ def create_comment(
 def _found(
     request: Request, caller: Principal, query: TaskQueryIn, first: int, limit: int
 ) -> list[dict[str, Any]]:
-    wanted = query.criteria(caller)
     with kontor_of(request).bus.reading() as uow:
+        wanted = query.criteria(_groups_of(uow.connection, caller, query.candidate_user))
         rows = UserTaskRows(uow.connection, caller.tenant_id).find(wanted, first, limit)
     return [task_dto(row) for row in rows]
 
 
 def _counted(request: Request, caller: Principal, query: TaskQueryIn) -> dict[str, int]:
-    wanted = query.criteria(caller)
     with kontor_of(request).bus.reading() as uow:
+        wanted = query.criteria(_groups_of(uow.connection, caller, query.candidate_user))
         return {"count": UserTaskRows(uow.connection, caller.tenant_id).count(wanted)}
+
+
+def _groups_of(connection: Connection, caller: Principal, user_id: str | None) -> frozenset[str]:
+    """The groups of a candidate user of the caller's tenant (none for an unknown user)."""
+    if user_id is None:
+        return frozenset()
+    if user_id == caller.user_id:
+        return frozenset(caller.groups)
+    user = principal_of(connection, caller.tenant_id, user_id)
+    return frozenset(user.groups) if user is not None else frozenset()
 
 
 def _row(request: Request, caller: Principal, task_id: str) -> UserTaskRow:

@@ -204,6 +204,8 @@ def test_unknown_tasks_unread_criteria_and_missing_permissions_answer_as_camunda
                                      "sortOrder": "asc"}).status_code == 400  # fmt: skip
     assert client.get(TASKS, params={"dueBefore": "gestern"}).status_code == 400
     reader = reader_of(kontor)
+    offered = client.get(TASKS, params={"candidateUser": reader.principal.user_id})
+    assert len(offered.json()) == 1  # through the reader's group, looked up
     [task] = client.get(TASKS, headers=basic(reader.token)).json()
     forbidden = client.post(f"{TASKS}/{task['id']}/claim", json={}, headers=basic(reader.token))
     assert forbidden.status_code == 403

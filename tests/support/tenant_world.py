@@ -149,6 +149,8 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
             "definition_id"
         ],
         "variable_name": "x",
+        "comment_id": client.post(f"/engine-rest/task/{b_task['task_id']}/comment/create",
+                                  json={"message": "B's"}, headers=as_b).json()["id"],
     }  # fmt: skip
 
 

@@ -87,6 +87,14 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/engine-rest/process-instance/{instance_id}/variables"): {
         "modifications": {"x": {"value": 1}}
     },
+    ("PUT", "/engine-rest/external-task/{job_id}/retries"): {"retries": 1},
+    ("PUT", "/engine-rest/job/{job_id}/retries"): {"retries": 1},
+    ("POST", "/engine-rest/task/{task_id}/claim"): {},
+    ("POST", "/engine-rest/task/{task_id}/assignee"): {"userId": "a"},
+    ("POST", "/engine-rest/task/{task_id}/delegate"): {"userId": "a"},
+    ("POST", "/engine-rest/task/{task_id}/resolve"): {},
+    ("POST", "/engine-rest/task/{task_id}/complete"): {},
+    ("POST", "/engine-rest/task/{task_id}/comment/create"): {"message": "mine"},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",

@@ -90,6 +90,7 @@ class TaskExtensions:
     schedule: TaskSchedule | None = None
     form_key: str | None = None
     priority: StaticOrExpression | None = None
+    task_priority: StaticOrExpression | None = None  # an external task's (Camunda 7)
     called_element: CalledElement | None = None
     script: ScriptDefinition | None = None
     called_decision: CalledDecision | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kontor.process.bpmn.expressions import FEEL, Expression, zeebe_value
+from kontor.process.bpmn.expressions import FEEL, JUEL, Expression, StaticOrExpression, zeebe_value
 from kontor.process.bpmn.extensions import (
     Assignment,
     CalledDecision,
@@ -103,6 +103,17 @@ def _form_key(element: Element, elements: dict[str, Element]) -> str | None:
     return camunda7_attr(element, "formKey")
 
 
+def camunda7_expression(element: Element, name: str) -> StaticOrExpression | None:
+    """A Camunda 7 attribute that may be an expression: ``${...}`` (JUEL) or ``=...`` (FEEL)."""
+    raw = camunda7_attr(element, name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if text[:2] in ("${", "#{") and text.endswith("}"):
+        return Expression(text, JUEL, line_of(element))
+    return zeebe_value(raw, line_of(element))
+
+
 def _task_definition(element: Element, elements: dict[str, Element]) -> TaskDefinition | None:
     node = elements.get("taskDefinition")
     if node is not None:
@@ -190,6 +201,7 @@ def parse_task_extensions(element: Element) -> TaskExtensions:
         schedule=_schedule(element, elements),
         form_key=_form_key(element, elements),
         priority=priority,
+        task_priority=camunda7_expression(element, "taskPriority"),
         called_element=_called_element(element, elements),
         script=_script(element, elements),
         called_decision=_called_decision(element, elements),

@@ -242,6 +242,7 @@ def create_job(
     retries = 3
     if definition is not None and purpose == "task":
         retries = int(ex.evaluate(token, definition.retries))
+    priority = _task_priority(ex, token, node) if purpose == "task" else 0
     job = Job(
         id=ex.state.new_id("job"),
         token_id=token.id,
@@ -250,6 +251,7 @@ def create_job(
         retries=retries,
         headers={**dict(node.extensions.task_headers), **(headers or {})},
         purpose=purpose,
+        priority=priority,
     )
     ex.state.jobs[job.id] = job
     token.wait = Wait.JOB
@@ -257,6 +259,18 @@ def create_job(
         JobCreated(job.id, node.id, job.type, job.retries, dict(job.headers), ex.visible(token))
     )
     return job
+
+
+def _task_priority(ex: Execution, token: Token, node: FlowNode) -> int:
+    """The external task's priority (``camunda:taskPriority``, a number or an expression)."""
+    value = node.extensions.task_priority
+    if value is None:
+        return 0
+    result = ex.evaluate(token, value)
+    try:
+        return int(str(result).strip())
+    except ValueError:
+        raise Stuck(f"task priority {result!r} of {node.id} is not a whole number") from None
 
 
 def _request_decision(ex: Execution, token: Token, node: FlowNode) -> None:

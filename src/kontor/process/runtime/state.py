@@ -99,6 +99,7 @@ class Job:
     headers: dict[str, str] = field(default_factory=dict)
     error_message: str | None = None
     purpose: str = "task"
+    priority: int = 0  # external tasks: higher ones are fetched first when asked for
 
 
 @dataclass

@@ -86,6 +86,13 @@ process_jobs = Table(
     Column("idempotency_key", String(120), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("error_message", Text),
+    Column(
+        "priority",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="external tasks: fetched highest first when the worker asks",
+    ),
     comment="Timers, async steps and service-task executions; no due_at in incident",
 )
 Index("ix_process_jobs_due_at", process_jobs.c.due_at)

@@ -6,6 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kontor.process.bpmn.juel_check import juel_errors
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.bpmn.support import unsupported_reason
 from kontor.process.bpmn.validation_cycles import loops_without_wait_state
@@ -96,6 +97,8 @@ def validate_process(definitions: Definitions, process: Process) -> list[Issue]:
             report(Severity.ERROR, "unsupported", f"not supported: {reason}", node)
         for severity_name, code, message in check_node_rules(definitions, process, node):
             report(Severity(severity_name), code, message, node)
+    for element_id, line, message in juel_errors(process):
+        report(Severity.ERROR, "juel_unsupported", message, element_id=element_id, line=line)
     for flow in process.flows.values():
         source, target = process.node(flow.source), process.node(flow.target)
         if source.container_id != target.container_id:

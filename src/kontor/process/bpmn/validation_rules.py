@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kontor.process.bpmn.expressions import FEEL, JUEL
 from kontor.process.bpmn.model import (
     Definitions,
     EventKind,
@@ -40,7 +41,7 @@ def check_node_rules(
     yield from _activity_configuration(node)
     for flow_id in node.outgoing:
         flow = process.flow(flow_id)
-        if flow.condition is not None and not flow.condition.is_feel:
+        if flow.condition is not None and flow.condition.language not in (FEEL, JUEL):
             yield (
                 "warning",
                 "non_feel_expression",
@@ -215,13 +216,17 @@ _BINDING_TYPES = frozenset({"latest", "deployment", "versionTag"})
 
 def _activity_configuration(node: FlowNode) -> Iterator[Finding]:
     ext = node.extensions
-    if node.kind in _JOB_TASKS and ext.task_definition is None:
+    if node.kind in _JOB_TASKS and ext.task_definition is None and ext.script is None:
         yield (
             "warning",
             "no_job_type",
             f"no zeebe:taskDefinition; the job type defaults to '{job_type_fallback(node)}'",
         )
-    if ext.script is not None and not ext.script.body.is_feel and ext.task_definition is None:
+    if (
+        ext.script is not None
+        and ext.script.body.language not in (FEEL, JUEL)
+        and ext.task_definition is None
+    ):
         yield (
             "warning",
             "non_feel_expression",

@@ -14,6 +14,7 @@ from typing import Any
 
 from kontor.process.bpmn.expressions import Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
+from kontor.process.juel import execution_instance
 from kontor.process.runtime import activities, events, gateways
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
@@ -112,7 +113,8 @@ class Execution:
         if not isinstance(value, Expression):
             return value
         try:
-            return self.evaluator.evaluate(value, self.visible(token, extra))
+            with execution_instance(self.state.instance_id):
+                return self.evaluator.evaluate(value, self.visible(token, extra))
         except Stuck:
             raise
         except Exception as exc:

@@ -68,7 +68,7 @@ def _problem(value: StaticOrExpression | None) -> str | None:
     try:
         compile_template(value.text)
     except JuelSyntaxError as error:
-        return f"JUEL '{_shorten(value.text)}' is not supported: {error}"
+        return f"JUEL '{_shorten(value.text)}': {error}"
     return None
 
 

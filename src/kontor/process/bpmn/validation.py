@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from kontor.process.bpmn.juel_check import juel_errors
@@ -14,10 +14,12 @@ from kontor.process.bpmn.validation_rules import check_node_rules
 
 
 class Severity(StrEnum):
-    """How bad an issue is: errors block deployment, warnings do not."""
+    """How bad an issue is: errors block deployment, warnings and notes do not."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """An execution problem of a modelling-only process (``isExecutable="false"``)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,10 @@ def validate_process(definitions: Definitions, process: Process) -> list[Issue]:
             "process uses elements Kontor cannot execute: " + ", ".join(unsupported),
             line=process.line,
         )
+    if not process.is_executable:
+        # A modelling-only process: Camunda ignores it at deployment, and so does Kontor;
+        # what would stop it running is a note, not an error.
+        return [replace(issue, severity=Severity.NOTE) for issue in issues]
     return issues
 
 
@@ -139,7 +145,7 @@ def verdict(definitions: Definitions, process_id: str) -> Verdict:
     reasons.extend(
         str(issue)
         for issue in validate_process(definitions, process)
-        if issue.severity is Severity.ERROR and issue.code != "unsupported_summary"
+        if issue.severity in (Severity.ERROR, Severity.NOTE) and issue.code != "unsupported_summary"
     )
     return Verdict(process_id, not reasons, tuple(reasons))
 

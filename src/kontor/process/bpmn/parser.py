@@ -305,7 +305,7 @@ class _DefinitionsReader:
                         [
                             ("messageRef", definition.message_ref, definitions.messages),
                             ("signalRef", definition.signal_ref, definitions.signals),
-                            ("errorRef", definition.error_ref, definitions.errors),
+                            # An errorRef naming no error is its error code (as in Camunda 7).
                             ("escalationRef", definition.escalation_ref, definitions.escalations),
                         ]
                     )

@@ -197,7 +197,13 @@ def _event_references(definitions: Definitions, node: FlowNode) -> Iterator[Find
             yield ("error", "message_unnamed", f"message '{message.id}' has no name")
     if node.kind is NodeKind.RECEIVE_TASK:
         message = definitions.messages.get(node.message_ref or "")
-        if message is None:
+        if message is None and node.message_ref is None:
+            yield (
+                "warning",
+                "receive_task_without_message",
+                f"receive task has no messageRef; it waits for a message named '{node.id}'",
+            )
+        elif message is None:
             yield ("error", "message_missing", "receive task has no messageRef")
         elif not message.name:
             yield ("error", "message_unnamed", f"message '{message.id}' has no name")

@@ -41,6 +41,7 @@ from kontor.process.runtime.state import (
     Token,
     Wait,
 )
+from kontor.process.runtime.token_table import TokenTable
 
 
 class Execution:
@@ -55,6 +56,8 @@ class Execution:
     ) -> None:
         self.definitions = definitions
         self.process: Process = definitions.process(state.process_id)
+        if not isinstance(state.tokens, TokenTable):
+            state.tokens = TokenTable(state.tokens)
         self.state = state
         self.evaluator = evaluator
         self.now = now
@@ -197,6 +200,20 @@ class Execution:
         self.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, self.stamp()))
         self.take_flows(token, node.outgoing)
 
+    def tokens_in_scope(self, scope_id: str) -> list[Token]:
+        """The tokens directly in a scope (proportional to the scope, not the instance)."""
+        return self._token_table().in_scope(scope_id)
+
+    def count_tokens_in(self, scope_id: str) -> int:
+        """How many tokens are directly in a scope."""
+        return self._token_table().count_in(scope_id)
+
+    def _token_table(self) -> TokenTable:
+        tokens = self.state.tokens
+        if not isinstance(tokens, TokenTable):  # replaced wholesale by a command
+            tokens = self.state.tokens = TokenTable(tokens)
+        return tokens
+
     def consume(self, token: Token) -> None:
         """Remove a token that reached its end; completes its scope if it was the last."""
         self.state.tokens.pop(token.id, None)
@@ -285,7 +302,7 @@ class Execution:
         scope = self.state.scopes.get(scope_id)
         if scope is None or scope.kind is ScopeKind.MULTI_INSTANCE_BODY:
             return
-        if any(t.scope_id == scope_id for t in self.state.tokens.values()):
+        if self.count_tokens_in(scope_id):
             return
         if any(s.parent_id == scope_id for s in self.state.scopes.values()):
             # Only event sub-processes still run: the scope's own flow is over, so no new

@@ -57,10 +57,7 @@ class DefinitionStore:
         """
         digest = content_hash(bpmn_xml)
         latest = self._one(
-            select(table)
-            .where(*self._key(process_key))
-            .order_by(table.c.version.desc())
-            .limit(1)
+            select(table).where(*self._key(process_key)).order_by(table.c.version.desc()).limit(1)
         )
         if latest is not None and latest.content_sha256 == digest:
             return latest, False

@@ -14,7 +14,7 @@ from kontor.process.bpmn.extensions import (
     TaskSchedule,
     VariableMapping,
 )
-from kontor.process.bpmn.parse_camunda7 import camunda7_io_mapping
+from kontor.process.bpmn.parse_camunda7 import camunda7_io_mapping, camunda7_problems
 from kontor.process.bpmn.xml import (
     ZEEBE_NS,
     Element,
@@ -209,4 +209,5 @@ def parse_task_extensions(element: Element) -> TaskExtensions:
         ),
         async_before=async_legacy or camunda7_attr(element, "asyncBefore") == "true",
         async_after=camunda7_attr(element, "asyncAfter") == "true",
+        camunda7_problems=camunda7_problems(element),
     )

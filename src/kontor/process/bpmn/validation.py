@@ -9,6 +9,7 @@ from enum import StrEnum
 from kontor.process.bpmn.juel_check import juel_errors
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.bpmn.support import unsupported_reason
+from kontor.process.bpmn.validation_camunda7 import camunda7_process_rules
 from kontor.process.bpmn.validation_cycles import loops_without_wait_state
 from kontor.process.bpmn.validation_rules import check_node_rules
 
@@ -99,6 +100,8 @@ def validate_process(definitions: Definitions, process: Process) -> list[Issue]:
             report(Severity.ERROR, "unsupported", f"not supported: {reason}", node)
         for severity_name, code, message in check_node_rules(definitions, process, node):
             report(Severity(severity_name), code, message, node)
+    for severity_name, code, message in camunda7_process_rules(definitions, process):
+        report(Severity(severity_name), code, message, line=process.line)
     for element_id, line, message in juel_errors(process):
         report(Severity.ERROR, "juel_unsupported", message, element_id=element_id, line=line)
     for flow in process.flows.values():

@@ -14,6 +14,7 @@ from kontor.process.bpmn.model import (
     StandardLoop,
 )
 from kontor.process.bpmn.support import EVENT_BASED_TARGET_EVENTS
+from kontor.process.bpmn.validation_camunda7 import camunda7_node_rules
 
 Finding = tuple[str, str, str]
 
@@ -27,7 +28,7 @@ def check_node_rules(
     yield from _flow_counts(process, node)
     if node.kind in (NodeKind.EXCLUSIVE_GATEWAY, NodeKind.INCLUSIVE_GATEWAY):
         yield from _conditional_gateway(process, node)
-    elif node.default_flow is not None:
+    elif node.default_flow is not None and not node.kind.is_activity:
         yield (
             "error",
             "default_not_gateway",
@@ -38,6 +39,7 @@ def check_node_rules(
     if node.kind is NodeKind.BOUNDARY_EVENT:
         yield from _boundary(process, node)
     yield from _event_references(definitions, node)
+    yield from camunda7_node_rules(definitions, process, node)
     yield from _activity_configuration(node)
     for flow_id in node.outgoing:
         flow = process.flow(flow_id)
@@ -48,7 +50,7 @@ def check_node_rules(
                 f"condition of '{flow_id}' is {flow.condition.language}, not FEEL; "
                 "it runs only with an evaluator for that language",
             )
-        if flow.condition is not None and not node.kind.is_gateway:
+        if flow.condition is not None and not (node.kind.is_gateway or node.kind.is_activity):
             yield (
                 "error",
                 "conditional_flow",

@@ -198,7 +198,27 @@ class Execution:
     def complete_node(self, token: Token, node: FlowNode) -> None:
         """Record completion of a node and follow all its outgoing flows."""
         self.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, self.stamp()))
-        self.take_flows(token, node.outgoing)
+        self.take_flows(token, self._selected_flows(token, node))
+
+    def _selected_flows(self, token: Token, node: FlowNode) -> tuple[str, ...]:
+        # Conditional flows out of an activity (Camunda 7): every flow whose condition holds
+        # and every unconditional one; the default flow only when no other was selected.
+        if not node.kind.is_activity:
+            return node.outgoing
+        flows = [self.process.flow(flow_id) for flow_id in node.outgoing]
+        if all(flow.condition is None for flow in flows) and node.default_flow is None:
+            return node.outgoing
+        selected = tuple(
+            flow.id
+            for flow in flows
+            if flow.id != node.default_flow
+            and (flow.condition is None or self.evaluate(token, flow.condition) is True)
+        )
+        if selected or node.default_flow is None:
+            if not selected:
+                raise Stuck(f"no outgoing flow of '{node.id}' has a condition that holds")
+            return selected
+        return (node.default_flow,)
 
     def tokens_in_scope(self, scope_id: str) -> list[Token]:
         """The tokens directly in a scope (proportional to the scope, not the instance)."""

@@ -170,3 +170,53 @@ def has_juel(data: bytes) -> bool:
 def category_counts(verdict_of: dict[str, str]) -> Counter[str]:
     """How many models got each verdict."""
     return Counter(verdict_of.values())
+
+
+EXPECTED = Path(__file__).parent / "camunda7_corpus_verdicts.json"
+
+# Camunda 7's own parse tests of invalid processes (it refuses them at deployment), by name;
+# models named "invalid" that Camunda refuses only at run time are not among them.
+_CAMUNDA_REFUSES = re.compile(
+    r"Invalid|invalid|ThrowsError|Fails|XMLParsingErrors|Malformed|Illegal|illegal|NotAllowed"
+    r"|EventBasedGatewayTest\.testConnectedToActivity"
+)
+_REFUSED_ONLY_AT_RUN_TIME = {
+    "api/externaltask/externalTaskInvalidPriority.bpmn20.xml",
+    "api/form/FormServiceTest.testInvalidFormKeyReference.bpmn20.xml",
+    "bpmn/job/invalidPrioProcess.bpmn20.xml",
+}
+
+
+def camunda_refuses(model: Model) -> bool:
+    """Whether Camunda 7 itself refuses the model at deployment (one of its invalid-model tests)."""
+    file_name = model.name.rsplit("/", 1)[-1]
+    return bool(_CAMUNDA_REFUSES.search(file_name)) and model.name not in _REFUSED_ONLY_AT_RUN_TIME
+
+
+def summary(models: list[Model], verdict_of: dict[str, str]) -> dict[str, object]:
+    """The recorded form: counts, the models without Java and the verdict of every model."""
+    without_java = [m for m in models if needs_java(m.data) is None and not camunda_refuses(m)]
+    return {
+        "counts": {
+            "models": len(models),
+            "deploy": sum(1 for v in verdict_of.values() if v == "deploys"),
+            "camunda_refuses": sum(1 for m in models if camunda_refuses(m)),
+            "need_java": sum(1 for m in models if needs_java(m.data) is not None),
+            "without_java": len(without_java),
+            "without_java_deploy": sum(1 for m in without_java if verdict_of[m.name] == "deploys"),
+            "with_juel_deploy": sum(
+                1 for m in models if has_juel(m.data) and verdict_of[m.name] == "deploys"
+            ),
+        },
+        "refusals": dict(sorted(category_counts(
+            {k: v for k, v in verdict_of.items() if v != "deploys"}
+        ).items())),
+        "verdicts": verdict_of,
+    }  # fmt: skip
+
+
+if __name__ == "__main__":  # rewrite the recorded verdicts after a deliberate improvement
+    import json
+
+    corpus = corpus_models()
+    EXPECTED.write_text(json.dumps(summary(corpus, verdicts(corpus)), indent=1) + "\n")

@@ -151,8 +151,15 @@ def _conditional_gateway(process: Process, node: FlowNode) -> Iterator[Finding]:
 
 
 def _event_based_gateway(process: Process, node: FlowNode) -> Iterator[Finding]:
-    if len(node.outgoing) < 2:
-        yield ("error", "event_gateway_outgoing", "event-based gateway needs two outgoing flows")
+    if not node.outgoing:
+        yield ("error", "event_gateway_outgoing", "event-based gateway needs outgoing flows")
+    elif len(node.outgoing) == 1:
+        # Camunda 7 accepts it: the gateway then waits for its one event.
+        yield (
+            "warning",
+            "event_gateway_outgoing",
+            "event-based gateway with one outgoing flow: it waits for that one event",
+        )
     for flow_id in node.outgoing:
         target = process.node(process.flow(flow_id).target)
         is_catch = (

@@ -138,3 +138,16 @@ def test_camunda_7_parse_rules_are_enforced():
         (i.element_id, i.code) for i in validate(parse_bpmn(xml)) if i.severity is Severity.ERROR
     }
     assert errors == {("C", "camunda7_invalid"), ("E", "escalation_code_missing")}
+
+
+def test_a_timer_duration_in_juel_is_evaluated():
+    xml = camunda7(
+        '<startEvent id="S"/><sequenceFlow sourceRef="S" targetRef="W"/>'
+        '<intermediateCatchEvent id="W"><timerEventDefinition>'
+        "<timeDuration>${reminder}</timeDuration></timerEventDefinition></intermediateCatchEvent>"
+        '<sequenceFlow sourceRef="W" targetRef="E"/><endEvent id="E"/>'
+    )
+    _, result = run(xml, {"reminder": "PT2H"})
+    [timer] = result.state.timers.values()
+    assert timer.element_id == "W"
+    assert [i for i in result.effects if isinstance(i, IncidentRaised)] == []

@@ -63,6 +63,8 @@ def _timer(definition: Element) -> TimerDefinition | None:
         text = text_of(child)
         if child is not None and text is not None:
             value = zeebe_value(text.strip(), line_of(child)) or ""
+            if isinstance(value, str):  # Camunda 7: "${duration}" is JUEL
+                value = camunda7_value(value, line_of(child)) or ""
             return TimerDefinition(kind=kind, value=value)
     return None
 

@@ -66,6 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, nargs="+", default=[1_000, 10_000])
     sizes = parser.parse_args().items
+    run(100)  # warm-up: imports and compiled expressions are not part of the figures
     print(json.dumps({"benchmark": "parallel multi-instance", "load_average": os.getloadavg()[0],
                       "runs": [run(n) for n in sizes]}, indent=2))  # fmt: skip
 

@@ -114,6 +114,11 @@ def test_outside_the_subset_is_a_syntax_error_naming_what(text, message):
         ("${list < 1}", {"list": [1]}, "cannot coerce a list to a number"),
         ("${m ? 1 : 2}", {"m": {}}, "cannot coerce a map to a boolean"),
         ("${s.substring(5)}", {"s": "ab"}, "outside a text"),
+        (
+            "${s" + ".replace('a', 'aaaa')" * 12 + "}",
+            {"s": "a"},
+            "longer than 1000000 characters",
+        ),
     ],
 )
 def test_evaluation_errors_say_what_went_wrong(text, variables, message):

@@ -11,6 +11,10 @@ from kontor.process.juel.errors import JuelEvaluationError
 
 Method = Callable[..., Any]
 
+MAX_TEXT_LENGTH = 1_000_000
+"""A method making longer text fails: repeated ``replace``/``concat`` could otherwise double
+the text with every call."""
+
 
 def _index(value: Any) -> int:
     number = to_number(value)
@@ -131,7 +135,7 @@ def call_method(base: Any, name: str, arguments: list[Any]) -> Any:
     if method is None:
         raise JuelEvaluationError(f"{describe(base)} has no method '{name}()'")
     try:
-        return method(base, *arguments)
+        result = method(base, *arguments)
     except TypeError as error:
         raise JuelEvaluationError(
             f"'{name}()' of {describe(base)} does not take {len(arguments)} argument(s)"
@@ -140,3 +144,8 @@ def call_method(base: Any, name: str, arguments: list[Any]) -> Any:
         if isinstance(error, JuelEvaluationError):
             raise
         raise JuelEvaluationError(f"'{name}()' failed: {error}") from error
+    if isinstance(result, str) and len(result) > MAX_TEXT_LENGTH:
+        raise JuelEvaluationError(
+            f"'{name}()' makes a text longer than {MAX_TEXT_LENGTH} characters"
+        )
+    return result

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kontor.process.bpmn.expressions import Expression, StaticOrExpression
+from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.juel import execution_instance
 from kontor.process.runtime import activities, events, gateways
@@ -116,7 +116,9 @@ class Execution:
         if not isinstance(value, Expression):
             return value
         try:
-            with execution_instance(self.state.instance_id):
+            if value.language != JUEL:
+                return self.evaluator.evaluate(value, self.visible(token, extra))
+            with execution_instance(self.state.instance_id):  # execution.getProcessInstanceId()
                 return self.evaluator.evaluate(value, self.visible(token, extra))
         except Stuck:
             raise

@@ -92,7 +92,7 @@ def run(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run one instance in memory with FEEL, skipping time to due timers; exit 1 on incident.
+    """Run one instance in memory (FEEL, JUEL), skipping time to due timers; exit 1 on incident.
 
     Each step has the server's budget (KONTOR_PROCESS_STEP_MAX_ELEMENTS, …_MAX_SECONDS).
     """

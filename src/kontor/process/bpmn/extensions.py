@@ -97,6 +97,8 @@ class TaskExtensions:
     properties: tuple[tuple[str, str], ...] = ()
     async_before: bool = False
     async_after: bool = False
+    camunda7_problems: tuple[str, ...] = ()
+    """What Camunda 7 would refuse in the element's ``camunda:`` data (validation errors)."""
 
     @property
     def is_empty(self) -> bool:

@@ -175,6 +175,16 @@ class _DefinitionsReader:
             )
         self.seen_ids[element_id] = line
 
+    def _flow_id(self, flow: Element) -> str:
+        base = (
+            f"flow_{strip_prefix(attr(flow, 'sourceRef'))}_{strip_prefix(attr(flow, 'targetRef'))}"
+        )
+        candidate, number = base, 1
+        while candidate in self.seen_ids or self.root.xpath("//*[@id=$id]", id=candidate):
+            number += 1
+            candidate = f"{base}_{number}"
+        return candidate
+
     def _process(self, element: Element) -> Process:
         process_id = attr(element, "id") or ""
         self._register(process_id, line_of(element))
@@ -237,6 +247,8 @@ class _DefinitionsReader:
                 if kind.is_container:
                     self._read_container(child, child_id, nodes, flows, unrecognised)
             elif tag == "sequenceFlow":
+                # Camunda 7 accepts flows without an id; they get one from their ends.
+                child_id = child_id or self._flow_id(child)
                 self._register(child_id, line_of(child))
                 flows[child_id] = SequenceFlow(
                     id=child_id,
@@ -303,7 +315,7 @@ class _DefinitionsReader:
                         [
                             ("messageRef", definition.message_ref, definitions.messages),
                             ("signalRef", definition.signal_ref, definitions.signals),
-                            ("errorRef", definition.error_ref, definitions.errors),
+                            # An errorRef naming no error is its error code (as in Camunda 7).
                             ("escalationRef", definition.escalation_ref, definitions.escalations),
                         ]
                     )

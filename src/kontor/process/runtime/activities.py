@@ -83,6 +83,8 @@ def _activate(ex: Execution, token: Token, node: FlowNode) -> None:
         complete_activity(ex, token, {})
     elif kind is NodeKind.USER_TASK:
         _activate_user_task(ex, token, node)
+    elif kind is NodeKind.SERVICE_TASK and ext.script is not None and ext.task_definition is None:
+        _run_script(ex, token, node)  # a Camunda 7 expression task (camunda:expression)
     elif kind in _JOB_KINDS or (
         kind in (NodeKind.SCRIPT_TASK, NodeKind.BUSINESS_RULE_TASK)
         and ext.task_definition is not None

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, TimerDefinition
+from kontor.process.bpmn.model import EventKind, FlowNode, Message, NodeKind, TimerDefinition
 from kontor.process.runtime import activities, compensation, errors_propagation
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -132,6 +132,8 @@ def subscribe_message(
 ) -> None:
     """Open a message subscription for a catch event, receive task, boundary or trigger."""
     message = ex.definitions.messages.get(message_ref or "")
+    if message is None and message_ref is None and node.kind is NodeKind.RECEIVE_TASK:
+        message = Message(node.id, node.id)  # Camunda 7: a plain wait state; named by its id
     if message is None or not message.name:
         raise Stuck(f"'{node.id}' refers to no named message")
     key = None

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kontor.process.bpmn.expressions import Expression, StaticOrExpression
+from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
+from kontor.process.juel import execution_instance
 from kontor.process.runtime import activities, compensation, events, gateways
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
@@ -40,6 +41,7 @@ from kontor.process.runtime.state import (
     Token,
     Wait,
 )
+from kontor.process.runtime.token_table import TokenTable
 
 
 class Execution:
@@ -54,6 +56,8 @@ class Execution:
     ) -> None:
         self.definitions = definitions
         self.process: Process = definitions.process(state.process_id)
+        if not isinstance(state.tokens, TokenTable):
+            state.tokens = TokenTable(state.tokens)
         self.state = state
         self.evaluator = evaluator
         self.now = now
@@ -112,7 +116,10 @@ class Execution:
         if not isinstance(value, Expression):
             return value
         try:
-            return self.evaluator.evaluate(value, self.visible(token, extra))
+            if value.language != JUEL:
+                return self.evaluator.evaluate(value, self.visible(token, extra))
+            with execution_instance(self.state.instance_id):  # execution.getProcessInstanceId()
+                return self.evaluator.evaluate(value, self.visible(token, extra))
         except Stuck:
             raise
         except Exception as exc:
@@ -193,7 +200,41 @@ class Execution:
     def complete_node(self, token: Token, node: FlowNode) -> None:
         """Record completion of a node and follow all its outgoing flows."""
         self.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, self.stamp()))
-        self.take_flows(token, node.outgoing)
+        self.take_flows(token, self._selected_flows(token, node))
+
+    def _selected_flows(self, token: Token, node: FlowNode) -> tuple[str, ...]:
+        # Conditional flows out of an activity (Camunda 7): every flow whose condition holds
+        # and every unconditional one; the default flow only when no other was selected.
+        if not node.kind.is_activity:
+            return node.outgoing
+        flows = [self.process.flow(flow_id) for flow_id in node.outgoing]
+        if all(flow.condition is None for flow in flows) and node.default_flow is None:
+            return node.outgoing
+        selected = tuple(
+            flow.id
+            for flow in flows
+            if flow.id != node.default_flow
+            and (flow.condition is None or self.evaluate(token, flow.condition) is True)
+        )
+        if selected or node.default_flow is None:
+            if not selected:
+                raise Stuck(f"no outgoing flow of '{node.id}' has a condition that holds")
+            return selected
+        return (node.default_flow,)
+
+    def tokens_in_scope(self, scope_id: str) -> list[Token]:
+        """The tokens directly in a scope (proportional to the scope, not the instance)."""
+        return self._token_table().in_scope(scope_id)
+
+    def count_tokens_in(self, scope_id: str) -> int:
+        """How many tokens are directly in a scope."""
+        return self._token_table().count_in(scope_id)
+
+    def _token_table(self) -> TokenTable:
+        tokens = self.state.tokens
+        if not isinstance(tokens, TokenTable):  # replaced wholesale by a command
+            tokens = self.state.tokens = TokenTable(tokens)
+        return tokens
 
     def consume(self, token: Token) -> None:
         """Remove a token that reached its end; completes its scope if it was the last."""
@@ -289,7 +330,7 @@ class Execution:
         scope = self.state.scopes.get(scope_id)
         if scope is None or scope.kind is ScopeKind.MULTI_INSTANCE_BODY:
             return
-        if any(t.scope_id == scope_id for t in self.state.tokens.values()):
+        if self.count_tokens_in(scope_id):
             return
         if self.state.compensation_runs and compensation.scope_done(self, scope):
             return

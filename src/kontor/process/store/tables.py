@@ -30,9 +30,8 @@ process_definitions = Table(
     Column("deployed_at", UtcDateTime, nullable=False),
     Column("history_ttl_days", Integer),
     UniqueConstraint("tenant_id", "process_key", "version", name="uq_process_definitions_version"),
-    UniqueConstraint(
-        "tenant_id", "process_key", "content_sha256", name="uq_process_definitions_content"
-    ),
+    # Not unique: redeploying an earlier version's XML makes it the latest again.
+    Index("ix_process_definitions_content", "tenant_id", "process_key", "content_sha256"),
     comment="Deployed BPMN processes: versions 1, 2, ... per tenant and process key",
 )
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from support.camunda7 import INVOICE
+from support.camunda7 import INVOICE_WITH_APPROVAL
 from support.messaging import WAIT_BOUND_SECONDS, wait_for
 from support.server import Server, kontor_env, running_server
 
@@ -40,8 +40,8 @@ def worker_command(client: str) -> list[str]:
 
 
 def start_invoices(api: httpx.Client, *outcomes: str) -> dict[str, str]:
-    """Deploy the invoice model and start one invoice per outcome; instance id by outcome."""
-    deployed = api.post("/api/process/definitions", content=INVOICE,
+    """Deploy the invoice model (JUEL routing) and start one invoice per outcome; ids by outcome."""
+    deployed = api.post("/api/process/definitions", content=INVOICE_WITH_APPROVAL,
                         headers={"content-type": "application/xml"})  # fmt: skip
     assert deployed.status_code in (200, 201), deployed.text
     started = {}

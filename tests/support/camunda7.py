@@ -25,6 +25,23 @@ INVOICE = """<?xml version="1.0" encoding="UTF-8"?>
 </definitions>"""
 """Check the invoice (external, a BPMN error ``NO_BUDGET`` ends it at ``rejected``), then book."""
 
+INVOICE_WITH_APPROVAL = INVOICE.replace(
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'
+    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+).replace(
+    '<sequenceFlow id="f2" sourceRef="check" targetRef="book"/>',
+    """<sequenceFlow id="f2" sourceRef="check" targetRef="approvedGw"/>
+    <exclusiveGateway id="approvedGw" name="Freigegeben?" default="toManual"/>
+    <sequenceFlow id="toBook" sourceRef="approvedGw" targetRef="book">
+      <conditionExpression xsi:type="tFormalExpression"
+        >${approved &amp;&amp; fee &lt; 1000}</conditionExpression>
+    </sequenceFlow>
+    <sequenceFlow id="toManual" sourceRef="approvedGw" targetRef="manual"/>
+    <endEvent id="manual"/>""",
+)
+"""The invoice as Camunda 7 users write it: a JUEL condition decides whether it is booked."""
+
 
 def basic(token: str, user: str = "demo") -> dict[str, str]:
     """An ``Authorization`` header as Camunda clients send it: Basic with the token as password."""

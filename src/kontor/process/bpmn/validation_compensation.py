@@ -50,6 +50,26 @@ def _handler(process: Process, node: FlowNode) -> Iterator[Finding]:
 
 
 def _compensation_boundary(process: Process, node: FlowNode) -> Iterator[Finding]:
+    host = node.attached_to or ""
+    siblings = [
+        other.id
+        for other in process.boundary_events(host)
+        if other.event_kind is EventKind.COMPENSATION
+    ]
+    if siblings and siblings[0] != node.id:
+        yield (
+            "error",
+            "compensation_boundary_twice",
+            f"activity '{host}' has more than one compensation boundary event"
+            f" ({siblings[0]} first)",
+        )
+    if any(_compensation_sub_process(process, child) for child in process.children(host)):
+        yield (
+            "error",
+            "compensation_boundary_and_sub_process",
+            f"activity '{host}' has a compensation event sub-process and a compensation boundary "
+            "event; it may have only one of them",
+        )
     if node.outgoing:
         yield (
             "error",
@@ -88,8 +108,37 @@ def _compensated_container(process: Process, node: FlowNode) -> str:
     return node.container_id
 
 
+def _compensation_sub_process(process: Process, node: FlowNode) -> bool:
+    """Whether ``node`` is an event sub-process started by a compensation event."""
+    return node.triggered_by_event and any(
+        child.kind is NodeKind.START_EVENT and child.event_kind is EventKind.COMPENSATION
+        for child in process.children(node.id)
+    )
+
+
 def _compensation_start(process: Process, node: FlowNode) -> Iterator[Finding]:
+    if node.event.activity_ref is not None:
+        yield (
+            "error",
+            "compensation_start_activity_ref",
+            "the start event of a compensation event sub-process takes no activityRef",
+        )
     event_sub_process = process.nodes.get(node.container_id)
+    if event_sub_process is not None:
+        first = next(
+            (
+                other.id
+                for other in process.children(event_sub_process.container_id)
+                if _compensation_sub_process(process, other)
+            ),
+            event_sub_process.id,
+        )
+        if first != event_sub_process.id:
+            yield (
+                "error",
+                "compensation_event_sub_process_twice",
+                f"the scope has more than one compensation event sub-process ({first} first)",
+            )
     parent = (
         process.nodes.get(event_sub_process.container_id) if event_sub_process is not None else None
     )

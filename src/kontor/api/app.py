@@ -29,6 +29,7 @@ from kontor.api.routes import (
     portfolio_customers,
     portfolio_imports,
     portfolio_transfer,
+    portfolio_transfer_intake,
     process,
     profiles,
     rules,
@@ -99,6 +100,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         task_analytics.router,  # before tasks: /analytics is no task id
         tasks.router,
         cases.router,
+        portfolio_transfer_intake.router,
         portfolio_transfer.router,
         portfolio_customers.router,
         portfolio_contracts.router,

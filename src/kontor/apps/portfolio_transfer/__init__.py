@@ -15,6 +15,15 @@ from kontor.apps.portfolio_transfer.errors import (
     TransferNotFound,
 )
 from kontor.apps.portfolio_transfer.export import PROTOCOL_SHEET, protocol_rows
+from kontor.apps.portfolio_transfer.intake import AUTO_REJECT, DEFAULT_VALUES, Intake
+from kontor.apps.portfolio_transfer.intake_rules import (
+    FIELDS,
+    LINES,
+    CriteriaSet,
+    Criterion,
+    DefaultValue,
+    IntakeField,
+)
 from kontor.apps.portfolio_transfer.messages import (
     ActOnTransferRequest,
     AddContractToTransfer,
@@ -74,6 +83,7 @@ class PortfolioTransfer:
     runs: Runs
     portfolio: PortfolioPort
     rating: RatingPort
+    intake: Intake
 
 
 def register(
@@ -88,21 +98,26 @@ def register(
     rating = rating or DemoTariff()
     moves = Moves(registry)
     runs = Runs(moves, portfolio, rating, window)
-    service = TransferService(moves, runs, portfolio, rules)
+    intake = Intake(moves, portfolio, rules)
+    service = TransferService(moves, runs, portfolio, rules, intake)
     registry.register_command(AddContractToTransfer, service.add_contract)
     registry.register_command(ActOnTransferRequest, service.act)
     registry.register_command(InstallPortfolioTransfer, service.install)
     registry.register_command(RunDueCalculations, runs.run_due_calculations)
     registry.register_command(RunDueApplications, runs.run_due_applications)
-    return PortfolioTransfer(service, runs, portfolio, rating)
+    return PortfolioTransfer(service, runs, portfolio, rating, intake)
 
 
 __all__ = [
     "ACTIONS",
     "ACTION_LABELS",
+    "AUTO_REJECT",
     "BROKER_ACTIONS",
     "CASE_ACTIONS",
+    "DEFAULT_VALUES",
     "EASY_BKM",
+    "FIELDS",
+    "LINES",
     "MACHINE_ACTIONS",
     "PROTOCOL_SHEET",
     "UNDERWRITER_ACTIONS",
@@ -112,8 +127,13 @@ __all__ = [
     "Calculation",
     "CalculationWindow",
     "ContractFacts",
+    "CriteriaSet",
+    "Criterion",
+    "DefaultValue",
     "DemoTariff",
     "InstallPortfolioTransfer",
+    "Intake",
+    "IntakeField",
     "InvalidTransferInput",
     "NotYourSide",
     "Order",

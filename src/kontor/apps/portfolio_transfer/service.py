@@ -11,6 +11,7 @@ from kontor.apps.portfolio_transfer.errors import (
     InvalidTransferInput,
     NotYourSide,
 )
+from kontor.apps.portfolio_transfer.intake import Intake
 from kontor.apps.portfolio_transfer.messages import (
     ActOnTransferRequest,
     AddContractToTransfer,
@@ -60,9 +61,15 @@ class TransferService:
     """Handles the app's commands."""
 
     def __init__(
-        self, moves: Moves, runs: Runs, portfolio: PortfolioPort, rules: RulesService
+        self,
+        moves: Moves,
+        runs: Runs,
+        portfolio: PortfolioPort,
+        rules: RulesService,
+        intake: Intake | None = None,
     ) -> None:
         self.moves = moves
+        self.intake = intake or Intake(moves, portfolio, rules)
         self.runs = runs
         self.portfolio = portfolio
         self.rules = rules
@@ -101,6 +108,8 @@ class TransferService:
             text = "Easy-BKM: maschinell weitergeleitet, Zeichnungsinteresse maschinell gesetzt"
             store.note(request, uow.clock.now(), None, "decision", text, {"decision": decision})
             request = self._forward(uow, request, None, None)
+            if request.status == "Abgelehnt":  # the insurer's rejection criteria matched
+                return request
             request = self._set_interest(uow, request, None, None)
             request = self.runs.calculate(uow, request, None)
         return request
@@ -157,9 +166,10 @@ class TransferService:
             uow.connection, request.broker_tenant_id, request.contract_id,
             request.insurer_tenant_id, uow.clock.now(),
         )  # fmt: skip
-        return self.moves.request(
+        request = self.moves.request(
             uow, request, "forward", actor, forwarded=True, insurer_contract_id=copy_id
         )
+        return self.intake.on_arrival(uow, request)
 
     def _withdraw(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
                   command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
@@ -190,7 +200,8 @@ class TransferService:
             uow.connection, request.broker_tenant_id, request.contract_id,
             request.insurer_tenant_id, uow.clock.now(),
         )  # fmt: skip
-        return self.moves.request(uow, request, action, actor, insurer_contract_id=copy_id)
+        request = self.moves.request(uow, request, action, actor, insurer_contract_id=copy_id)
+        return self.intake.on_arrival(uow, request)
 
     def _set_interest(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
                       command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip

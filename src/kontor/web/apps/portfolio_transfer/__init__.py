@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kontor.web.apps.portfolio_transfer.detail import REQUEST_VIEW
 from kontor.web.apps.portfolio_transfer.imports import IMPORT, IMPORT_RUN, IMPORTS, UPLOAD_PATH
+from kontor.web.apps.portfolio_transfer.intake_page import INTAKE_PATH
 from kontor.web.apps.portfolio_transfer.screens import (
     APP,
     CASES,
@@ -36,6 +37,9 @@ def declare(registry: WebRegistry) -> None:
                 MenuEntry("Umdeckung", REQUESTS.path, BROKER_SIDE),
                 MenuEntry("Underwriter-App", INCOMING.path, READ, unless=BROKER_SIDE),
                 MenuEntry("Zeichnungsvorgänge", CASES.path, READ, unless=BROKER_SIDE),
+                MenuEntry(
+                    "Standardwerte und Ablehnungskriterien", INTAKE_PATH, READ, unless=BROKER_SIDE
+                ),
             ),
             "Verträge eines Maklers zum Versicherer umdecken",
         )

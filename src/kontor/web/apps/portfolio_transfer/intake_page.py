@@ -35,6 +35,7 @@ INTAKE_PATH = f"{APP}/intake"
 BLANK_DEFAULTS = 3
 BLANK_CRITERIA = 4
 router = APIRouter(include_in_schema=False)
+NEEDS_READ, NEEDS_SAVE = page_requires(READ), page_requires(SAVE)
 
 
 @dataclass
@@ -131,7 +132,7 @@ def sets_of(form: Mapping[str, str]) -> list[CriteriaSet]:
 
 
 @router.get(INTAKE_PATH)
-def intake_page(request: Request, caller: Principal = page_requires(READ)) -> HTMLResponse:
+def intake_page(request: Request, caller: Principal = NEEDS_READ) -> HTMLResponse:
     """The default values and the criteria sets, as forms."""
     try:
         return _page(request, caller)
@@ -143,7 +144,7 @@ def intake_page(request: Request, caller: Principal = page_requires(READ)) -> HT
 
 
 @router.post(f"{INTAKE_PATH}/defaults")
-async def save_defaults(request: Request, caller: Principal = page_requires(SAVE)) -> HTMLResponse:
+async def save_defaults(request: Request, caller: Principal = NEEDS_SAVE) -> HTMLResponse:
     """Save the default values (a new version of their decision table)."""
     given = defaults_of(await form_of(request))
     try:
@@ -159,7 +160,7 @@ async def save_defaults(request: Request, caller: Principal = page_requires(SAVE
 
 
 @router.post(f"{INTAKE_PATH}/criteria")
-async def save_criteria(request: Request, caller: Principal = page_requires(SAVE)) -> HTMLResponse:
+async def save_criteria(request: Request, caller: Principal = NEEDS_SAVE) -> HTMLResponse:
     """Save the criteria sets (a new version of their decision table)."""
     given = sets_of(await form_of(request))
     try:

@@ -29,6 +29,7 @@ from kontor.api.routes import (
     portfolio_customers,
     portfolio_imports,
     portfolio_transfer,
+    portfolio_transfer_calculator,
     portfolio_transfer_intake,
     process,
     profiles,
@@ -101,6 +102,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         tasks.router,
         cases.router,
         portfolio_transfer_intake.router,
+        portfolio_transfer_calculator.router,  # before the actions: no action names
         portfolio_transfer.router,
         portfolio_customers.router,
         portfolio_contracts.router,

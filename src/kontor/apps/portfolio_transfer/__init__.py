@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kontor.apps.portfolio_transfer.calculator import INPUTS, Calculator, ProductResult
 from kontor.apps.portfolio_transfer.errors import (
     ActionNotAllowed,
     InvalidTransferInput,
@@ -30,6 +31,7 @@ from kontor.apps.portfolio_transfer.messages import (
     InstallPortfolioTransfer,
     RunDueApplications,
     RunDueCalculations,
+    SaveCaseInputs,
     TransferStatusChanged,
     UnderwritingCaseStatusChanged,
 )
@@ -103,6 +105,7 @@ def register(
     registry.register_command(AddContractToTransfer, service.add_contract)
     registry.register_command(ActOnTransferRequest, service.act)
     registry.register_command(InstallPortfolioTransfer, service.install)
+    registry.register_command(SaveCaseInputs, service.save_inputs)
     registry.register_command(RunDueCalculations, runs.run_due_calculations)
     registry.register_command(RunDueApplications, runs.run_due_applications)
     return PortfolioTransfer(service, runs, portfolio, rating, intake)
@@ -117,6 +120,7 @@ __all__ = [
     "DEFAULT_VALUES",
     "EASY_BKM",
     "FIELDS",
+    "INPUTS",
     "LINES",
     "MACHINE_ACTIONS",
     "PROTOCOL_SHEET",
@@ -126,6 +130,7 @@ __all__ = [
     "AddContractToTransfer",
     "Calculation",
     "CalculationWindow",
+    "Calculator",
     "ContractFacts",
     "CriteriaSet",
     "Criterion",
@@ -140,12 +145,14 @@ __all__ = [
     "PortfolioAdapter",
     "PortfolioPort",
     "PortfolioTransfer",
+    "ProductResult",
     "ProtocolEntry",
     "Quote",
     "RatingPort",
     "RunDueApplications",
     "RunDueCalculations",
     "Runs",
+    "SaveCaseInputs",
     "StatusModel",
     "TransferNotFound",
     "TransferRequest",

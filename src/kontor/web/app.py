@@ -10,8 +10,8 @@ from kontor.bootstrap import Kontor
 from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
 from kontor.web import admin
+from kontor.web.apps.portfolio_transfer import case_tools, intake_page
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
-from kontor.web.apps.portfolio_transfer import intake_page
 from kontor.web.pages import cases, password, profile, shell, tasks
 from kontor.web.registry import WebRegistry
 from kontor.web.security import (
@@ -50,7 +50,7 @@ def create_app(
     details = detail_router(registry.details)
     pages = (
         shell.router, profile.router, tables, admin.router, tasks.router, details,
-        gdv_upload.router, intake_page.router,
+        gdv_upload.router, intake_page.router, case_tools.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

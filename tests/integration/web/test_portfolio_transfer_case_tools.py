@@ -47,8 +47,10 @@ def test_the_calculator_page_calculates_and_saves_the_case_data(
     page = client.get(f"{APP}/calculator/{case}", headers=uw)
     assert page.status_code == 200
     assert 'value="80"' in page.text
-    form = {"product": "", "in_Tarifzone": "2", "in_Wohnflaeche": "80",
-            "in_Versicherungssumme": "65000", "in_Wert1914": "0", "in_Gefahren": "FELSH"}  # fmt: skip
+    form = {
+        "product": "", "in_Tarifzone": "2", "in_Wohnflaeche": "80",
+        "in_Versicherungssumme": "65000", "in_Wert1914": "0", "in_Gefahren": "FELSH",
+    }  # fmt: skip
     both = client.post(f"{APP}/calculator/{case}/calculate", headers=uw, data=form).text
     assert "Prämienübersicht" in both
     assert "122,56\xa0€" in both

@@ -23,6 +23,7 @@ from kontor.api.routes import (
     docs,
     forms,
     health,
+    links,
     messages,
     notifications,
     portfolio_contracts,
@@ -104,6 +105,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         portfolio_transfer_intake.router,
         portfolio_transfer_calculator.router,  # before the actions: no action names
         portfolio_transfer.router,
+        links.router,
         portfolio_customers.router,
         portfolio_contracts.router,
         task_deadlines.router,
@@ -125,7 +127,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         StaticFiles(directory=docs.static_directory(), check_dir=False),
         name="static",
     )
-    for uploads in (rules.uploads, process.uploads, portfolio_imports.uploads):
+    for uploads in (rules.uploads, process.uploads, portfolio_imports.uploads, links.uploads):
         app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
     app.add_middleware(StoppingMiddleware, retry_after_seconds=settings.busy_retry_after_seconds)

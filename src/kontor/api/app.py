@@ -32,6 +32,7 @@ from kontor.api.routes import (
     portfolio_transfer,
     portfolio_transfer_calculator,
     portfolio_transfer_intake,
+    portfolio_transfer_ratios,
     process,
     profiles,
     rules,
@@ -103,6 +104,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         tasks.router,
         cases.router,
         portfolio_transfer_intake.router,
+        portfolio_transfer_ratios.router,
         portfolio_transfer_calculator.router,  # before the actions: no action names
         portfolio_transfer.router,
         links.router,

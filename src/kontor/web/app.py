@@ -11,7 +11,7 @@ from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
 from kontor.web import admin
 from kontor.web.apps import links as links_pages
-from kontor.web.apps.portfolio_transfer import case_tools, intake_page
+from kontor.web.apps.portfolio_transfer import case_tools, intake_page, ratios_page
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
 from kontor.web.pages import cases, password, profile, shell, tasks
 from kontor.web.registry import WebRegistry
@@ -52,6 +52,7 @@ def create_app(
     pages = (
         shell.router, profile.router, tables, admin.router, tasks.router, details,
         gdv_upload.router, intake_page.router, case_tools.router, links_pages.router,
+        ratios_page.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

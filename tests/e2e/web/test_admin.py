@@ -81,13 +81,13 @@ ROLES = {
     "underwriter": (
         UW,
         ["Menü", "Aufgaben", "Vorgänge", "Profil"],
-        ["Umdeckung", "Abrechnung"],
+        ["Umdeckung", "Abrechnung", "Links"],
         [],
     ),
     "broker": (
         BROKER,
         ["Menü", "Aufgaben", "Vorgänge", "Verwaltung", "Profil"],
-        ["Umdeckung", "Abrechnung"],
+        ["Umdeckung", "Abrechnung", "Links"],
         ["Benutzer"],  # its broker system may not hold broker systems of its own
     ),
 }

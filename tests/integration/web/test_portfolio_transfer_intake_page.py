@@ -34,8 +34,8 @@ def test_the_underwriter_keeps_defaults_and_criteria_on_the_page(
 ) -> None:
     world = transfer_world(kontor, client)
     uw = world.underwriter.headers
-    menu = client.get("/apps/portfolio_transfer", headers=uw).text
-    assert "Standardwerte und Ablehnungskriterien" in menu
+    toolbar = client.get("/apps/portfolio_transfer/incoming", headers=uw).text
+    assert f'href="{PAGE}"' in toolbar
     page = client.get(PAGE, headers=uw)
     assert page.status_code == 200
     assert "Automatische Ablehnung" in page.text
@@ -80,6 +80,7 @@ def test_the_broker_has_no_such_page(kontor: Kontor, client: TestClient) -> None
     world = transfer_world(kontor, client)
     menu = client.get("/apps/portfolio_transfer", headers=world.broker.headers).text
     assert "Standardwerte und Ablehnungskriterien" not in menu
+    assert "Underwriter-App" not in menu
     page = client.get(PAGE, headers=world.broker.headers)
     assert page.status_code == 403
     refused = client.post(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from kontor.web.apps.portfolio_transfer.detail import REQUEST_VIEW
 from kontor.web.apps.portfolio_transfer.imports import IMPORT, IMPORT_RUN, IMPORTS, UPLOAD_PATH
-from kontor.web.apps.portfolio_transfer.intake_page import INTAKE_PATH
 from kontor.web.apps.portfolio_transfer.ratios_page import RATIOS, RECEIVED_PATH
 from kontor.web.apps.portfolio_transfer.screens import (
     APP,
@@ -39,9 +38,6 @@ def declare(registry: WebRegistry) -> None:
                 MenuEntry("Schadenquoten", RATIOS.path, BROKER_SIDE),
                 MenuEntry("Underwriter-App", INCOMING.path, READ, unless=BROKER_SIDE),
                 MenuEntry("Zeichnungsvorgänge", CASES.path, READ, unless=BROKER_SIDE),
-                MenuEntry(
-                    "Standardwerte und Ablehnungskriterien", INTAKE_PATH, READ, unless=BROKER_SIDE
-                ),
                 MenuEntry("Schadenquoten der Makler", RECEIVED_PATH, READ, unless=BROKER_SIDE),
             ),
             "Verträge eines Maklers zum Versicherer umdecken",

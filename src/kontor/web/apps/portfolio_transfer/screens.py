@@ -156,6 +156,7 @@ INCOMING = TableView(
     filters=(Filter("status", "Status", _statuses(_incoming), column=True),),
     actions=(_action("set_interest"), _action("reject"), _action("request_information")),
     detail_url=request_url,
+    create=MenuEntry("Standardwerte und Ablehnungskriterien", f"{APP}/intake", SAVE),
 )
 """The requests the insurer's brokers forwarded: interest, rejection, information needed."""
 

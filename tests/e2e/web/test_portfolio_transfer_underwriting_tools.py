@@ -151,6 +151,8 @@ def test_the_tarifrechner_and_the_discount_override(server: Server, page: Any) -
     follow(page.get_by_role("link", name="HR-900010"))
     follow(page.get_by_role("link", name="Tarifrechner"))
     assert page.get_by_label("Wohnfläche (m²)").input_value() == "80"
+    assert page.get_by_label("Produkt").input_value() == "household"  # the case's product
+    page.get_by_label("Produkt").select_option("")  # no product: all of them side by side
     page.get_by_role("button", name="Berechnung starten").click()
     overview = page.locator(".premium-overview tbody tr")
     overview.first.wait_for()

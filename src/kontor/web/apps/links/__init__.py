@@ -109,7 +109,8 @@ def show_pdf(
         with kontor.bus.reading() as uow:
             document = LinkDocuments(uow.connection, caller.tenant_id).get(document_id)
     except KontorError as error:
-        values = {"principal": caller, "message": german_error(error)}
+        said = "Dieses Dokument gibt es nicht." if error.status == 404 else german_error(error)
+        values = {"principal": caller, "message": said}
         return render(request, "error.html", values, status=error.status)
     return pdf_response(link_blobs(kontor), document)
 

@@ -75,8 +75,15 @@ def _same(name: str, given: str, current: Any) -> bool:
     return given == _shown(current)
 
 
+def _said(error: KontorError) -> str:
+    """The error in German; another tenant's (or no) request does not exist."""
+    if error.status == 404:
+        return "Diese Umdeckungsanfrage gibt es nicht."
+    return german_error(error)
+
+
 def _problem_page(request: Request, caller: Principal, error: KontorError) -> HTMLResponse:
-    values = {"principal": caller, "message": german_error(error)}
+    values = {"principal": caller, "message": _said(error)}
     return render(request, "error.html", values, status=error.status)
 
 
@@ -140,7 +147,7 @@ async def calculate(
                 uow, caller.tenant_id, request_id, product or None, inputs
             )
     except KontorError as error:
-        return _result(request, request_id, problem=german_error(error), status=error.status)
+        return _result(request, request_id, problem=_said(error), status=error.status)
     return _result(request, request_id, results=results)
 
 
@@ -164,7 +171,7 @@ async def save_inputs(
             )
         )  # fmt: skip
     except KontorError as error:
-        return _result(request, request_id, problem=german_error(error), status=error.status)
+        return _result(request, request_id, problem=_said(error), status=error.status)
     with kontor.bus.reading() as uow:
         case = case_of(uow, caller.tenant_id, request_id)
     words = ", ".join(f"{LABELS[k]} {v}" for k, v in changed.items())

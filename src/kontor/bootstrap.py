@@ -521,6 +521,7 @@ def load_task_handlers(settings: Settings) -> TaskHandlers:
 
 def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
+    import kontor.apps.links.tables
     import kontor.apps.portfolio_transfer.tables
     import kontor.casework.cases.tables
     import kontor.casework.forms.tables

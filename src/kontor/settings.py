@@ -219,6 +219,11 @@ class Settings(BaseSettings):
         ge=1,
         description="largest import file (GDV upload); refused while it streams in",
     )
+    links_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1,
+        description="largest PDF an underwriter uploads to the Links app; refused while streaming",
+    )
     import_run_window: str | None = Field(
         default=None,
         description="when imports load data, e.g. 'Mo-Fr 08:00-20:00' (Berlin); unset: always",

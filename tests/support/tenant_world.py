@@ -7,8 +7,10 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
+from kontor.apps.links import LinkDocuments
 from kontor.bootstrap import Kontor, load_schema
 from kontor.casework.forms import FormKind, deploy_form
+from kontor.exchange import StoredBlob
 from kontor.messaging import outbox
 from kontor.platform import (
     BROKERS,
@@ -145,6 +147,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "form_key": "schaden", "schedule_id": schedule["schedule_id"], **portfolio,
         **import_world(kontor, client, b), **webhook_world(kontor, client, b),
         **bipro_world(kontor, client, b),
+        **links_document_of(kontor, b),
         "definition_id": client.get("/api/process/definitions", headers=as_b).json()[0][
             "definition_id"
         ],
@@ -222,3 +225,16 @@ def transfer_request_of(kontor: Kontor, client: TestClient, b: Caller, contract_
     forwarded = client.post(f"{base}/requests/{request_id}/forward", json={}, headers=b.headers)
     assert forwarded.status_code == 200, forwarded.text
     return request_id
+
+
+def links_document_of(kontor: Kontor, b: Caller) -> dict[str, str]:
+    """A Links document of the insurer B hangs under (B's brokers may read it)."""
+    with kontor.bus.unit_of_work() as uow:
+        insurer = TenantStore(uow.connection).get(b.principal.tenant_id).parent_tenant_id
+        assert insurer is not None
+        document = LinkDocuments(uow.connection, insurer).add(
+            StoredBlob("links-test-blob", 5, "0" * 64), "avb.pdf", "AVB", "contract",
+            "uw", uow.clock.now(),
+        )  # fmt: skip
+        uow.commit()
+    return {"document_id": document.document_id}

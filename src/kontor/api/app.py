@@ -24,12 +24,16 @@ from kontor.api.routes import (
     docs,
     forms,
     health,
+    links,
     messages,
     notifications,
     portfolio_contracts,
     portfolio_customers,
     portfolio_imports,
     portfolio_transfer,
+    portfolio_transfer_calculator,
+    portfolio_transfer_intake,
+    portfolio_transfer_ratios,
     process,
     profiles,
     rules,
@@ -100,7 +104,11 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         task_analytics.router,  # before tasks: /analytics is no task id
         tasks.router,
         cases.router,
+        portfolio_transfer_intake.router,
+        portfolio_transfer_ratios.router,
+        portfolio_transfer_calculator.router,  # before the actions: no action names
         portfolio_transfer.router,
+        links.router,
         portfolio_customers.router,
         portfolio_contracts.router,
         task_deadlines.router,
@@ -123,7 +131,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         StaticFiles(directory=docs.static_directory(), check_dir=False),
         name="static",
     )
-    for uploads in (rules.uploads, process.uploads, portfolio_imports.uploads):
+    for uploads in (rules.uploads, process.uploads, portfolio_imports.uploads, links.uploads):
         app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
     app.add_middleware(StoppingMiddleware, retry_after_seconds=settings.busy_retry_after_seconds)

@@ -21,6 +21,8 @@ from kontor.exchange import BlobStore, BlobWriter, FileTooLarge, StoredBlob
 FORM_OVERHEAD_BYTES = 64 * 1024
 """What a multipart form may carry besides the file (boundaries, headers, small fields)."""
 MAX_NAME_LENGTH = 255
+MAX_FIELD_LENGTH = 1000
+"""The longest text field a streamed form may carry besides its file."""
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,23 @@ class StreamedFile:
 
 
 async def stream_upload(
-    request: Request, store: BlobStore, limit: int, default_name: str
+    request: Request,
+    store: BlobStore,
+    limit: int,
+    default_name: str,
+    fields: dict[str, str] | None = None,
 ) -> StreamedFile:
-    """Store the request's file in ``store`` (at most ``limit`` bytes) and name it."""
+    """Store the request's file in ``store`` (at most ``limit`` bytes) and name it.
+
+    With ``fields``, the form's small text fields (up to ``MAX_FIELD_LENGTH`` bytes each) are
+    put there too.
+    """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD_BYTES:
         raise FileTooLarge(limit)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        return await _stream_form(request, content_type, store, limit, default_name)
+        return await _stream_form(request, content_type, store, limit, default_name, fields)
     writer = store.writer(limit)
     try:
         async for chunk in _body(request):
@@ -57,13 +67,19 @@ async def stream_upload(
 
 
 async def _stream_form(
-    request: Request, content_type: str, store: BlobStore, limit: int, default_name: str
+    request: Request,
+    content_type: str,
+    store: BlobStore,
+    limit: int,
+    default_name: str,
+    fields: dict[str, str] | None = None,
 ) -> StreamedFile:
     _, options = multipart.parse_options_header(content_type)
     boundary = options.get("boundary")
     if not boundary:
         raise InvalidInput("the multipart form names no boundary", field="content-type")
     writer: BlobWriter | None = None
+    field: str | None = None
     name = default_name
     stored: StoredBlob | None = None
     in_file = False
@@ -75,19 +91,27 @@ async def _stream_form(
             for event in parser.parse(chunk):
                 if isinstance(event, multipart.MultipartSegment):
                     in_file = stored is None and writer is None and event.filename is not None
+                    field = event.name if event.filename is None else None
                     if in_file:
                         writer = store.writer(limit)
                         name = event.filename or default_name
                 elif event is None:
                     if in_file and writer is not None:
                         stored, writer, in_file = writer.finish(), None, False
+                    field = None
                 elif in_file and writer is not None:
                     writer.write(event)
+                elif fields is not None and field is not None:
+                    _add_text(fields, field, event)
         parser.close()
     except multipart.ParserLimitReached as error:
         raise FileTooLarge(limit) from error
     except multipart.MultipartError as error:
         raise InvalidInput(f"the multipart form is broken: {error}", field="file") from error
+    except BaseException:
+        if stored is not None:  # a field after the file was refused: keep nothing
+            store.delete(stored.key)
+        raise
     finally:
         if writer is not None:
             writer.discard()
@@ -97,6 +121,14 @@ async def _stream_form(
         store.delete(stored.key)
         raise InvalidInput("the uploaded file is empty", field="file")
     return StreamedFile(stored, _plain_name(name))
+
+
+def _add_text(fields: dict[str, str], name: str, chunk: bytes) -> None:
+    """Append a text field's ``chunk``; a field beyond ``MAX_FIELD_LENGTH`` is refused."""
+    value = fields.get(name, "") + chunk.decode("utf-8", "replace")
+    if len(value) > MAX_FIELD_LENGTH:
+        raise InvalidInput(f"the form field {name!r} is too long", field=name)
+    fields[name] = value
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:

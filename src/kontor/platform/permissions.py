@@ -25,7 +25,7 @@ class TenantKind(StrEnum):
 APP_ACTIONS = ("use", "read", "save", "delete", "export", "history")
 """What a permission on an app allows: open it, read, save, delete, export, see history."""
 
-APPS = ("portfolio_transfer", "settlement")
+APPS = ("portfolio_transfer", "settlement", "links")
 """The business applications whose permissions groups carry."""
 
 SIGNED_IN = "platform:account"
@@ -176,7 +176,8 @@ DEFAULT_PROFILES = (
         | {"cases:read", "cases:write"}
         | {"portfolio:read"}
         | _all_of("portfolio_transfer", "use", "read", "save", "export", "history")
-        | _all_of("settlement", "use", "read", "save", "export", "history"),
+        | _all_of("settlement", "use", "read", "save", "export", "history")
+        | _all_of("links", "use", "read", "save", "delete"),  # maintain the Links documents
     ),
     GroupProfile(
         BROKERS,
@@ -189,7 +190,8 @@ DEFAULT_PROFILES = (
         | set(PORTFOLIO_PERMISSIONS)
         | set(BIPRO_PERMISSIONS)  # the document inbox (Portalzugänge, Posteingang)
         | _all_of("portfolio_transfer")
-        | _all_of("settlement", "use", "read", "export", "history"),
+        | _all_of("settlement", "use", "read", "export", "history")
+        | _all_of("links", "use", "read"),  # read and download the insurer's documents
     ),
 )
 """The profiles the operator's support staff configure; each tenant gets its kind's groups."""

@@ -10,6 +10,8 @@ from kontor.bootstrap import Kontor
 from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
 from kontor.web import admin
+from kontor.web.apps import links as links_pages
+from kontor.web.apps.portfolio_transfer import case_tools, intake_page, ratios_page
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
 from kontor.web.pages import analytics, cases, password, profile, second_factor, shell, tasks
 from kontor.web.registry import WebRegistry
@@ -49,7 +51,8 @@ def create_app(
     details = detail_router(registry.details)
     pages = (
         shell.router, profile.router, second_factor.router, tables, admin.router, tasks.router,
-        details, gdv_upload.router, analytics.router,
+        details, gdv_upload.router, analytics.router, intake_page.router, case_tools.router,
+        links_pages.router, ratios_page.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

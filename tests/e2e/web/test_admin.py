@@ -81,13 +81,13 @@ ROLES = {
     "underwriter": (
         UW,
         ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Profil"],
-        ["Umdeckung", "Abrechnung"],
+        ["Umdeckung", "Abrechnung", "Links"],
         [],
     ),
     "broker": (
         BROKER,
         ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Verwaltung", "Profil"],
-        ["Umdeckung", "Abrechnung"],
+        ["Umdeckung", "Abrechnung", "Links"],
         ["Benutzer"],  # its broker system may not hold broker systems of its own
     ),
 }

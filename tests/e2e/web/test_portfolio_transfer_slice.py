@@ -165,7 +165,7 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
     sign_in(broker, base, *BROKER_USER)
     follow(broker.get_by_role("link", name="Umdeckung").first)
     entries = broker.locator(".tiles .tile-title").all_inner_texts()
-    assert entries == ["Datenimport", "Verträge", "Umdeckung"]
+    assert entries == ["Datenimport", "Verträge", "Umdeckung", "Schadenquoten"]
     follow(broker.get_by_role("link", name="Verträge"))
     assert sorted(cells(broker, 3)) == ["HR-100234", "HR-100871"]
     assert cells(broker, 2) == ["Hausrat", "Hausrat"]
@@ -195,7 +195,7 @@ def test_a_contract_goes_from_the_brokers_portfolio_to_gezeichnet(
     sign_in(uw, base, *UNDERWRITER)
     follow(uw.get_by_role("link", name="Umdeckung").first)
     assert uw.locator(".tiles .tile-title").all_inner_texts() == [
-        "Underwriter-App", "Zeichnungsvorgänge",
+        "Underwriter-App", "Zeichnungsvorgänge", "Schadenquoten der Makler",
     ]  # fmt: skip
     follow(uw.get_by_role("link", name="Underwriter-App"))
     assert sorted(cells(uw, 1)) == ["HR-100234", "HR-100871"]

@@ -51,7 +51,7 @@ def test_the_menu_shows_the_apps_the_users_groups_install(server: Server, page: 
     )
     sign_in(page, server.base, "uw@example.org", "ein langes Passwort für Underwriter")
     tiles = page.locator(".tiles").first.locator(".tile-title").all_inner_texts()
-    assert tiles == ["Umdeckung", "Abrechnung"]
+    assert tiles == ["Umdeckung", "Abrechnung", "Links"]
     screenshot(page, "menu")
     follow(page.get_by_role("link", name="Umdeckung"))
     assert page.get_by_role("heading", level=1).inner_text() == "Umdeckung"

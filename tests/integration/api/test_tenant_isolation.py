@@ -54,6 +54,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/cases/{case_id}/close"): {},
     ("POST", "/api/cases/{case_id}/reopen"): {},
     ("POST", "/api/apps/portfolio-transfer/requests/{request_id}/{action}"): {},
+    ("POST", "/api/apps/portfolio-transfer/requests/{request_id}/calculator"): {},
+    ("POST", "/api/apps/portfolio-transfer/requests/{request_id}/case-data"): {
+        "inputs": {"Wohnflaeche": "99"}
+    },
     ("PATCH", "/api/portfolio/customers/{customer_id}"): {"version": 1, "remarks": "mine now"},
     ("POST", "/api/portfolio/customers/{customer_id}/bank-accounts"): {
         "iban": "DE89370400440532013000"

@@ -98,7 +98,7 @@ def test_login_sets_a_hardened_cookie_and_me_tells_who_i_am(
     assert (me["tenant_id"], me["login"], me["groups"]) == (
         "versicherer", "uwe@versicherer.example", [UNDERWRITERS]
     )  # fmt: skip
-    assert me["apps"] == ["portfolio_transfer", "settlement"]
+    assert me["apps"] == ["portfolio_transfer", "settlement", "links"]
     assert "platform:users" not in me["permissions"]
 
 

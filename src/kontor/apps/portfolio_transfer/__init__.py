@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kontor.apps.portfolio_transfer.calculator import INPUTS, Calculator, ProductResult
 from kontor.apps.portfolio_transfer.errors import (
     ActionNotAllowed,
     InvalidTransferInput,
@@ -15,12 +16,22 @@ from kontor.apps.portfolio_transfer.errors import (
     TransferNotFound,
 )
 from kontor.apps.portfolio_transfer.export import PROTOCOL_SHEET, protocol_rows
+from kontor.apps.portfolio_transfer.intake import AUTO_REJECT, DEFAULT_VALUES, Intake
+from kontor.apps.portfolio_transfer.intake_rules import (
+    FIELDS,
+    LINES,
+    CriteriaSet,
+    Criterion,
+    DefaultValue,
+    IntakeField,
+)
 from kontor.apps.portfolio_transfer.messages import (
     ActOnTransferRequest,
     AddContractToTransfer,
     InstallPortfolioTransfer,
     RunDueApplications,
     RunDueCalculations,
+    SaveCaseInputs,
     TransferStatusChanged,
     UnderwritingCaseStatusChanged,
 )
@@ -74,6 +85,7 @@ class PortfolioTransfer:
     runs: Runs
     portfolio: PortfolioPort
     rating: RatingPort
+    intake: Intake
 
 
 def register(
@@ -88,21 +100,28 @@ def register(
     rating = rating or DemoTariff()
     moves = Moves(registry)
     runs = Runs(moves, portfolio, rating, window)
-    service = TransferService(moves, runs, portfolio, rules)
+    intake = Intake(moves, portfolio, rules)
+    service = TransferService(moves, runs, portfolio, rules, intake)
     registry.register_command(AddContractToTransfer, service.add_contract)
     registry.register_command(ActOnTransferRequest, service.act)
     registry.register_command(InstallPortfolioTransfer, service.install)
+    registry.register_command(SaveCaseInputs, service.save_inputs)
     registry.register_command(RunDueCalculations, runs.run_due_calculations)
     registry.register_command(RunDueApplications, runs.run_due_applications)
-    return PortfolioTransfer(service, runs, portfolio, rating)
+    return PortfolioTransfer(service, runs, portfolio, rating, intake)
 
 
 __all__ = [
     "ACTIONS",
     "ACTION_LABELS",
+    "AUTO_REJECT",
     "BROKER_ACTIONS",
     "CASE_ACTIONS",
+    "DEFAULT_VALUES",
     "EASY_BKM",
+    "FIELDS",
+    "INPUTS",
+    "LINES",
     "MACHINE_ACTIONS",
     "PROTOCOL_SHEET",
     "UNDERWRITER_ACTIONS",
@@ -111,21 +130,29 @@ __all__ = [
     "AddContractToTransfer",
     "Calculation",
     "CalculationWindow",
+    "Calculator",
     "ContractFacts",
+    "CriteriaSet",
+    "Criterion",
+    "DefaultValue",
     "DemoTariff",
     "InstallPortfolioTransfer",
+    "Intake",
+    "IntakeField",
     "InvalidTransferInput",
     "NotYourSide",
     "Order",
     "PortfolioAdapter",
     "PortfolioPort",
     "PortfolioTransfer",
+    "ProductResult",
     "ProtocolEntry",
     "Quote",
     "RatingPort",
     "RunDueApplications",
     "RunDueCalculations",
     "Runs",
+    "SaveCaseInputs",
     "StatusModel",
     "TransferNotFound",
     "TransferRequest",

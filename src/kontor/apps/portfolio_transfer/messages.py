@@ -23,6 +23,13 @@ class ActOnTransferRequest(Command, type_name="portfolio_transfer.act"):
     condition_percent: Decimal | None = None
 
 
+class SaveCaseInputs(Command, type_name="portfolio_transfer.save_case_inputs"):
+    """*Vorgangsdaten speichern*: the calculator's changed inputs onto the insurer's copy."""
+
+    request_id: str
+    inputs: dict[str, str]
+
+
 class RunDueCalculations(Command, type_name="portfolio_transfer.run_due_calculations"):
     """Calculate the insurer's cases in *Berechnung ausführen* if ``now`` is in the window."""
 

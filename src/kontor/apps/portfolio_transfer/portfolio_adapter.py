@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 
 from sqlalchemy import Connection
@@ -14,6 +16,7 @@ from kontor.portfolio import (
     HouseholdDetails,
     PortfolioStore,
     copy_contract,
+    decode_risk_text,
     delete_copies,
 )
 
@@ -83,3 +86,34 @@ class PortfolioAdapter:
         """Delete the contract's copies in ``to_tenant_id`` and what hangs on them."""
         deleted = delete_copies(connection, tenant_id, Entity.CONTRACT, contract_id)
         return sum(1 for d in deleted if d.tenant_id == to_tenant_id)
+
+    def set_facts(
+        self,
+        connection: Connection,
+        tenant_id: str,
+        contract_id: str,
+        values: Mapping[str, Decimal | int | str],
+        now: dt.datetime,
+    ) -> dict[str, Decimal | int | str]:
+        """Set facts on a Hausrat or Wohngebäude contract; those its line has and were set."""
+        contracts = PortfolioStore(connection, tenant_id).contracts
+        contract = contracts.get(contract_id)
+        details = contract.details
+        if not isinstance(details, HouseholdDetails | BuildingDetails):
+            return {}
+        changes: dict[str, object] = {}
+        done: dict[str, Decimal | int | str] = {}
+        for name, value in values.items():
+            if name == "perils":
+                changes["perils"] = decode_risk_text(str(value))
+            elif name == "tariff_zone":
+                changes["tariff_zone"] = str(value)
+            elif name in ("living_area", "sum_insured", "value_1914") and hasattr(details, name):
+                changes[name] = Decimal(str(value))
+            else:
+                continue
+            done[name] = value
+        if changes:
+            changed = dataclasses.replace(details, **changes)  # type: ignore[arg-type]
+            contracts.save(dataclasses.replace(contract, details=changed), contract.version, now)
+        return done

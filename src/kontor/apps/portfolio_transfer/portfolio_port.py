@@ -7,6 +7,7 @@ system) plugs in through ``register``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -65,4 +66,16 @@ class PortfolioPort(Protocol):
         self, connection: Connection, tenant_id: str, contract_id: str, to_tenant_id: str
     ) -> int:
         """Delete every copy of the contract in ``to_tenant_id``; how many there were."""
+        ...
+
+    def set_facts(
+        self,
+        connection: Connection,
+        tenant_id: str,
+        contract_id: str,
+        values: Mapping[str, Decimal | int | str],
+        now: dt.datetime,
+    ) -> dict[str, Decimal | int | str]:
+        """Set facts (``tariff_zone``, ``living_area``, ``sum_insured``, ``value_1914``,
+        ``perils``) on a contract of ``tenant_id``; those its line has and were set."""
         ...

@@ -6,15 +6,24 @@ import logging
 from collections.abc import Callable
 from importlib.resources import files
 
+from kontor.apps.portfolio_transfer.calculator import (
+    Calculator,
+    case_of,
+    checked_inputs,
+    inputs_of,
+)
 from kontor.apps.portfolio_transfer.errors import (
     ActionNotAllowed,
     InvalidTransferInput,
     NotYourSide,
 )
+from kontor.apps.portfolio_transfer.intake import FACT_OF, Intake
+from kontor.apps.portfolio_transfer.intake_rules import FIELD_BY_NAME
 from kontor.apps.portfolio_transfer.messages import (
     ActOnTransferRequest,
     AddContractToTransfer,
     InstallPortfolioTransfer,
+    SaveCaseInputs,
 )
 from kontor.apps.portfolio_transfer.moves import Moves, case_running
 from kontor.apps.portfolio_transfer.portfolio_port import PortfolioPort
@@ -60,9 +69,16 @@ class TransferService:
     """Handles the app's commands."""
 
     def __init__(
-        self, moves: Moves, runs: Runs, portfolio: PortfolioPort, rules: RulesService
+        self,
+        moves: Moves,
+        runs: Runs,
+        portfolio: PortfolioPort,
+        rules: RulesService,
+        intake: Intake | None = None,
     ) -> None:
         self.moves = moves
+        self.intake = intake or Intake(moves, portfolio, rules)
+        self.calculator = Calculator(portfolio, runs.rating)
         self.runs = runs
         self.portfolio = portfolio
         self.rules = rules
@@ -101,6 +117,8 @@ class TransferService:
             text = "Easy-BKM: maschinell weitergeleitet, Zeichnungsinteresse maschinell gesetzt"
             store.note(request, uow.clock.now(), None, "decision", text, {"decision": decision})
             request = self._forward(uow, request, None, None)
+            if request.status == "Abgelehnt":  # the insurer's rejection criteria matched
+                return request
             request = self._set_interest(uow, request, None, None)
             request = self.runs.calculate(uow, request, None)
         return request
@@ -157,9 +175,10 @@ class TransferService:
             uow.connection, request.broker_tenant_id, request.contract_id,
             request.insurer_tenant_id, uow.clock.now(),
         )  # fmt: skip
-        return self.moves.request(
+        request = self.moves.request(
             uow, request, "forward", actor, forwarded=True, insurer_contract_id=copy_id
         )
+        return self.intake.on_arrival(uow, request)
 
     def _withdraw(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
                   command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
@@ -190,7 +209,8 @@ class TransferService:
             uow.connection, request.broker_tenant_id, request.contract_id,
             request.insurer_tenant_id, uow.clock.now(),
         )  # fmt: skip
-        return self.moves.request(uow, request, action, actor, insurer_contract_id=copy_id)
+        request = self.moves.request(uow, request, action, actor, insurer_contract_id=copy_id)
+        return self.intake.on_arrival(uow, request)
 
     def _set_interest(self, uow: UnitOfWork, request: TransferRequest, actor: str | None,
                       command: ActOnTransferRequest | None) -> TransferRequest:  # fmt: skip
@@ -264,6 +284,41 @@ class TransferService:
         if case_running(request):
             return self.moves.case(uow, request, "abort", actor)
         return request
+
+    # ------------------------------------------------------------ the tariff calculator
+
+    def save_inputs(self, command: SaveCaseInputs, uow: UnitOfWork) -> TransferRequest:
+        """*Vorgangsdaten speichern*: overwrite the insurer's copy, protocol it, calculate."""
+        request = case_of(uow, command.tenant_id, command.request_id)
+        changes = checked_inputs(command.inputs)
+        if not changes:
+            raise InvalidTransferInput("Es wurden keine Eingaben geändert", field="inputs")
+        if not case_running(request):
+            raise ActionNotAllowed(
+                f"Zeichnungsvorgang '{request.case_status}' ist beendet",
+                current_status=request.status, case_status=request.case_status,
+                action="save_inputs",
+            )  # fmt: skip
+        before = inputs_of(self.calculator.facts(uow, request))
+        done = self.portfolio.set_facts(
+            uow.connection, request.insurer_tenant_id, request.insurer_contract_id or "",
+            changes, uow.clock.now(),
+        )  # fmt: skip
+        store = TransferStore(uow.connection, request.broker_tenant_id)
+        for name, fact in FACT_OF.items():
+            if fact in done and str(done[fact]) != str(before[name]):
+                label = FIELD_BY_NAME[name].label
+                store.note(
+                    request, uow.clock.now(), command.actor, "case_data",
+                    f"Vorgangsdaten gespeichert: {label} {before[name] or 'leer'} → {done[fact]}",
+                    {"field": name, "before": before[name], "after": done[fact]},
+                    broker_sees=False,
+                )  # fmt: skip
+        calculate = ActOnTransferRequest(
+            tenant_id=command.tenant_id, actor=command.actor, request_id=request.request_id,
+            action="calculate",
+        )  # fmt: skip
+        return self._on_case(uow, request, calculate)
 
     # ------------------------------------------------------------ installation
 

@@ -69,3 +69,21 @@ transfer_protocol = Table(
 )
 Index("ix_portfolio_transfer_protocol_request", transfer_protocol.c.request_id)
 Index("ix_portfolio_transfer_protocol_insurer", transfer_protocol.c.insurer_tenant_id)
+
+ratio_transfers = Table(
+    "portfolio_transfer_ratio_transfers",
+    metadata,
+    Column("transfer_id", String(36), primary_key=True),
+    Column("tenant_id", tenant_column_type(), nullable=False, comment="the broker's tenant"),
+    Column("insurer_tenant_id", tenant_column_type(), nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("sent_by", String(64), nullable=False),
+    Column("ratios", JsonDocument, nullable=False, comment="the whole list as it stood when sent"),
+    comment="Claims ratios a broker transferred (Übertragen) to its insurer, one row per sending",
+)
+Index(
+    "ix_portfolio_transfer_ratio_transfers_insurer",
+    ratio_transfers.c.insurer_tenant_id,
+    ratio_transfers.c.tenant_id,
+    ratio_transfers.c.sent_at,
+)

@@ -7,6 +7,7 @@ that meets the previous contract's premium, then the premium at that condition.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -47,6 +48,10 @@ class RatingPort(Protocol):
 
     def set_order(self, facts: ContractFacts, calculation: Calculation, reference: str) -> Order:
         """Apply at the calculated premium; ``reference`` makes a repeat harmless."""
+        ...
+
+    def products(self) -> Mapping[str, str]:
+        """The products the tariff rates: line of business → German name."""
         ...
 
 
@@ -103,6 +108,10 @@ def _tariff_model() -> Definitions:
 
 class DemoTariff:
     """The built-in demo tariff for Hausrat and Wohngebäude (DMN), with a simple setOrder."""
+
+    def products(self) -> Mapping[str, str]:
+        """Hausrat and Wohngebäude."""
+        return {"household": "Hausrat", "residential_building": "Wohngebäude"}
 
     def get_quote(self, facts: ContractFacts, condition_percent: Decimal) -> Quote:
         """Evaluate the tariff's decision service ``Angebot``."""

@@ -162,6 +162,8 @@ class DetailView:
     back: tuple[str, str] | None = None  # (label, url) of the list it belongs to
     not_found: str = "Diesen Eintrag gibt es nicht."
     id_name: str = "item_id"  # the path parameter: ``{path}/{item_id}``
+    links: Callable[[Mapping[str, Any]], Sequence[tuple[str, str]]] | None = None
+    """A submenu of the item's page: (label, url) pairs for the shown item."""
 
 
 @dataclass(frozen=True)

@@ -57,5 +57,8 @@ def show_detail(
             rows = [dict(row) for row in section.rows(context, item_id)]
             show_names(connection, caller.tenant_id, section.columns, rows, names)
             sections.append((section, rows))
-    values = {"principal": caller, "view": view, "item": fields, "sections": sections}
+    links = list(view.links(fields)) if view.links is not None else []
+    values = {
+        "principal": caller, "view": view, "item": fields, "sections": sections, "links": links,
+    }  # fmt: skip
     return render(request, "detail.html", values)

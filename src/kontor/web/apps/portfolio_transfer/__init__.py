@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kontor.web.apps.portfolio_transfer.detail import REQUEST_VIEW
 from kontor.web.apps.portfolio_transfer.imports import IMPORT, IMPORT_RUN, IMPORTS, UPLOAD_PATH
+from kontor.web.apps.portfolio_transfer.ratios_page import RATIOS, RECEIVED_PATH
 from kontor.web.apps.portfolio_transfer.screens import (
     APP,
     CASES,
@@ -22,7 +23,7 @@ BROKER_SIDE = "portfolio:write"
 
 def declare(registry: WebRegistry) -> None:
     """Declare the app's tile, its tables, the request view and the import run view."""
-    for table in (CONTRACTS, REQUESTS, INCOMING, CASES, IMPORTS):
+    for table in (CONTRACTS, REQUESTS, INCOMING, CASES, IMPORTS, RATIOS):
         registry.add_table(table)
     registry.add_detail(REQUEST_VIEW)
     registry.add_detail(IMPORT_RUN)
@@ -34,8 +35,10 @@ def declare(registry: WebRegistry) -> None:
                 MenuEntry("Datenimport", UPLOAD_PATH, IMPORT),
                 MenuEntry("Verträge", CONTRACTS.path, BROKER_SIDE),
                 MenuEntry("Umdeckung", REQUESTS.path, BROKER_SIDE),
+                MenuEntry("Schadenquoten", RATIOS.path, BROKER_SIDE),
                 MenuEntry("Underwriter-App", INCOMING.path, READ, unless=BROKER_SIDE),
                 MenuEntry("Zeichnungsvorgänge", CASES.path, READ, unless=BROKER_SIDE),
+                MenuEntry("Schadenquoten der Makler", RECEIVED_PATH, READ, unless=BROKER_SIDE),
             ),
             "Verträge eines Maklers zum Versicherer umdecken",
         )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from kontor.apps.portfolio_transfer import TransferNotFound, TransferRequest, TransferStore
 from kontor.portfolio import InvalidPortfolioData, decode_risk_text
 from kontor.portfolio.tables import contracts
+from kontor.web.apps.portfolio_transfer.case_tools import calculator_links
 from kontor.web.apps.portfolio_transfer.queries import PROPOSAL_STATUSES, request_rows
 from kontor.web.apps.portfolio_transfer.screens import APP, READ
 from kontor.web.views import Column, DetailView, Kind, Section, ViewContext
@@ -101,5 +102,6 @@ REQUEST_VIEW = DetailView(
     back=("Zur Umdeckung", f"{APP}/requests"),
     not_found="Diese Umdeckungsanfrage gibt es nicht.",
     id_name="request_id",
+    links=calculator_links,
 )
 """One transfer request or underwriting case with its protocol (Vorgangsprotokoll)."""

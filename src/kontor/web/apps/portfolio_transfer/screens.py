@@ -14,7 +14,7 @@ from kontor.apps.portfolio_transfer import (
     AddContractToTransfer,
 )
 from kontor.web.apps.portfolio_transfer.queries import contract_rows, distinct_values, request_rows
-from kontor.web.views import Action, Column, Filter, Kind, TableView, ViewContext
+from kontor.web.views import Action, Column, Filter, Kind, MenuEntry, TableView, ViewContext
 from kontor.web.views.declarations import ActionRun
 
 APP = "/apps/portfolio_transfer"
@@ -156,6 +156,7 @@ INCOMING = TableView(
     filters=(Filter("status", "Status", _statuses(_incoming), column=True),),
     actions=(_action("set_interest"), _action("reject"), _action("request_information")),
     detail_url=request_url,
+    create=MenuEntry("Standardwerte und Ablehnungskriterien", f"{APP}/intake", SAVE),
 )
 """The requests the insurer's brokers forwarded: interest, rejection, information needed."""
 
@@ -181,5 +182,6 @@ CASES = TableView(
     ),
     actions=(_action("calculate"), _action("propose")),
     detail_url=request_url,
+    create=MenuEntry("Rabatt überschreiben", f"{APP}/cases/override", SAVE),
 )
 """The underwriting cases with their technical status and calculation."""

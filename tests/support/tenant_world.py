@@ -230,7 +230,10 @@ def transfer_request_of(kontor: Kontor, client: TestClient, b: Caller, contract_
 def links_document_of(kontor: Kontor, b: Caller) -> dict[str, str]:
     """A Links document of the insurer B hangs under (B's brokers may read it)."""
     with kontor.bus.unit_of_work() as uow:
-        insurer = TenantStore(uow.connection).get(b.principal.tenant_id).parent_tenant_id
+        tenants = TenantStore(uow.connection)
+        insurer = tenants.get(b.principal.tenant_id).parent_tenant_id
+        while insurer is not None and tenants.get(insurer).kind is not TenantKind.INSURER:
+            insurer = tenants.get(insurer).parent_tenant_id  # a sub-broker: up to its insurer
         assert insurer is not None
         document = LinkDocuments(uow.connection, insurer).add(
             StoredBlob("links-test-blob", 5, "0" * 64), "avb.pdf", "AVB", "contract",

@@ -99,9 +99,9 @@ def test_deploy_raw_and_multipart_then_list_and_show(client: TestClient) -> None
         "/api/process/definitions", files={"file": ("auftrag.bpmn", ORDER_V2.encode(), "text/xml")}
     )
     assert (second.status_code, second.json()[0]["version"]) == (201, 2)
-    again = client.post("/api/process/definitions", content=ORDER, headers=XML)
-    assert again.status_code == 200
-    assert (again.json()[0]["version"], again.json()[0]["unchanged"]) == (1, True)
+    again = client.post("/api/process/definitions", content=ORDER_V2, headers=XML)
+    assert again.status_code == 200  # the latest version's content again: nothing new
+    assert (again.json()[0]["version"], again.json()[0]["unchanged"]) == (2, True)
     _deploy(client, MESSAGES)
     listed = client.get("/api/process/definitions").json()
     assert [(d["process_key"], d["version"]) for d in listed] == [

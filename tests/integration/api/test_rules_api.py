@@ -118,10 +118,12 @@ def test_hooks_bind_decide_and_records(client: TestClient, engine: Engine) -> No
         "name": "task.created", "description": HOOKS.get("task.created").description,
         "binding": None,
     }  # fmt: skip
-    # casework declares its other hook points itself, the portfolio transfer app its Easy-BKM
+    # casework declares its other hook points itself, the portfolio transfer app its Easy-BKM,
+    # default values and automatic rejection
     assert set(hooks) == {
         "task.created", "task.deadline_missed", "task.completed", "case.status_changed",
-        "portfolio_transfer.easy_bkm",
+        "portfolio_transfer.easy_bkm", "portfolio_transfer.default_values",
+        "portfolio_transfer.auto_reject",
     }  # fmt: skip
     undeclared = client.put(
         "/api/rules/hooks/task.exploded", json={"model_key": "risk", "decision": "Risk Class"}

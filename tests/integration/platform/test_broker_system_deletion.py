@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, BROKERS, DELETE_BROKER_SYSTEM, TenantKind
@@ -18,6 +17,7 @@ from kontor.platform.audit import AuditQuery
 from kontor.portfolio import copy_contract
 from kontor.rules.deployment import HookPoint, HookRegistry
 from kontor.settings import Environment, Settings
+from kontor.web import create_app  # the whole app: /engine-rest too, as tenant_world uses it
 from support.backends import BACKENDS
 from support.cases import case_types
 from support.identity import Caller, api_caller

@@ -1,0 +1,40 @@
+"""Models with diagram information (BPMN DI), as a modeler saves them, for the browser's viewers."""
+
+from __future__ import annotations
+
+CLAIM_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="claim-diagram" targetNamespace="http://t">
+  <bpmn:process id="Claim" name="Schadenprüfung" isExecutable="true">
+    <bpmn:startEvent id="S" name="Schaden gemeldet"/>
+    <bpmn:serviceTask id="Score" name="Bewerten"><bpmn:extensionElements>
+      <zeebe:taskDefinition type="score" retries="1"/></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:userTask id="Review" name="Prüfen"/>
+    <bpmn:endEvent id="E" name="Erledigt"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="Score"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="Score" targetRef="Review"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="Review" targetRef="E"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram">
+    <bpmndi:BPMNPlane id="plane" bpmnElement="Claim">
+      <bpmndi:BPMNShape id="S_di" bpmnElement="S">
+        <dc:Bounds x="100" y="100" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Score_di" bpmnElement="Score">
+        <dc:Bounds x="200" y="78" width="100" height="80"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Review_di" bpmnElement="Review">
+        <dc:Bounds x="360" y="78" width="100" height="80"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="E_di" bpmnElement="E">
+        <dc:Bounds x="520" y="100" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1">
+        <di:waypoint x="136" y="118"/><di:waypoint x="200" y="118"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2">
+        <di:waypoint x="300" y="118"/><di:waypoint x="360" y="118"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3">
+        <di:waypoint x="460" y="118"/><di:waypoint x="520" y="118"/></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>"""
+"""A claim: an external ``score`` worker rates it (topic ``score``), then a person reviews it."""

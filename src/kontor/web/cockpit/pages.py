@@ -58,6 +58,19 @@ DONE = {
 }
 """What the instance page says after an operation succeeded (``?done=…``)."""
 
+REFUSALS = {
+    "process.instance_not_found": "Diese Prozessinstanz gibt es nicht.",
+    "process.unknown_wait_state": "Nicht möglich: das ist hier nicht (mehr) offen.",
+    "process.instance_not_active": "Nicht möglich: die Instanz läuft nicht mehr.",
+    "process.instance_suspended": "Nicht möglich: die Instanz ist angehalten.",
+    "process.called_instance_not_cancellable": (
+        "Nicht möglich: die Instanz wurde von einer anderen gestartet; brechen Sie diese ab."
+    ),
+    "process.concurrent_modification": "Die Instanz wurde gerade geändert; bitte neu laden.",
+    "process.step_stopped": "Die Instanz wurde gerade geändert; bitte neu laden.",
+}
+"""Refusals of the engine in German (others: ``german_error``)."""
+
 
 def _not_found(request: Request, caller: Principal, message: str) -> HTMLResponse:
     return render(request, "error.html", {"message": message, "principal": caller}, status=404)
@@ -162,7 +175,7 @@ def _operate(
                  **fields)
         )  # fmt: skip
     except KontorError as error:
-        return _refused(request, german_error(error), error.status)
+        return _refused(request, REFUSALS.get(error.code) or german_error(error), error.status)
     target = f"/cockpit/instances/{instance_id}?done={done}"
     return Response(status_code=204, headers={"HX-Redirect": target})
 

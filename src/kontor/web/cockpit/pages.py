@@ -175,9 +175,15 @@ def _operate(
                  **fields)
         )  # fmt: skip
     except KontorError as error:
-        return _refused(request, REFUSALS.get(error.code) or german_error(error), error.status)
+        return _refused(request, _in_german(error), error.status)
     target = f"/cockpit/instances/{instance_id}?done={done}"
     return Response(status_code=204, headers={"HX-Redirect": target})
+
+
+def _in_german(error: KontorError) -> str:
+    """The refusal in German; the engine names its own reason in ``details["reason"]``."""
+    reason = str(error.details.get("reason", ""))
+    return REFUSALS.get(reason) or REFUSALS.get(error.code) or german_error(error)
 
 
 def _refused(request: Request, problem: str, status: int) -> HTMLResponse:
@@ -230,5 +236,5 @@ async def set_variable(instance_id: str, request: Request, caller: Operator) -> 
         reason = error.errors()[0].get("msg", "") if error.errors() else ""
         return _refused(request, f"Der Wert ist kein gültiger JSON-Wert: {reason}", 422)
     except KontorError as error:
-        return _refused(request, german_error(error), error.status)
+        return _refused(request, _in_german(error), error.status)
     return _operate(request, caller, instance_id, SetVariables, "variables", variables=variables)

@@ -38,3 +38,28 @@ CLAIM_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>"""
 """A claim: an external ``score`` worker rates it (topic ``score``), then a person reviews it."""
+
+
+def routing_model(key: str, rules: list[tuple[str, str, int]]) -> str:
+    """A DMN model ``key`` whose decision 'Route' routes new tasks by their name.
+
+    Each rule is (condition on the task's name, candidate group, priority); the first that
+    matches decides (hit policy FIRST), as the ``task.created`` hook point expects.
+    """
+    body = "".join(
+        f'<rule id="{key}_r{n}"><inputEntry id="{key}_i{n}"><text>{condition}</text></inputEntry>'
+        f'<outputEntry id="{key}_g{n}"><text>"{group}"</text></outputEntry>'
+        f'<outputEntry id="{key}_p{n}"><text>{priority}</text></outputEntry></rule>'
+        for n, (condition, group, priority) in enumerate(rules)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"'
+        f' id="{key}" name="{key}" namespace="http://kontor.example/{key}">'
+        '<decision id="route" name="Route"><decisionTable id="table" hitPolicy="FIRST">'
+        '<input id="task_name" label="Aufgabe"><inputExpression id="e" typeRef="string">'
+        "<text>name</text></inputExpression></input>"
+        '<output id="o1" label="Gruppe" name="candidateGroups" typeRef="string"/>'
+        '<output id="o2" label="Priorität" name="priority" typeRef="number"/>'
+        f"{body}</decisionTable></decision></definitions>"
+    )

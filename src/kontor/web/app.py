@@ -9,7 +9,7 @@ from kontor.api import create_app as create_api
 from kontor.bootstrap import Kontor
 from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
-from kontor.web import admin, cockpit
+from kontor.web import admin, cockpit, rulebook
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
 from kontor.web.pages import cases, password, profile, shell, tasks
 from kontor.web.registry import WebRegistry
@@ -50,7 +50,7 @@ def create_app(
     details = detail_router(registry.details)
     pages = (
         shell.router, profile.router, tables, admin.router, tasks.router, details,
-        gdv_upload.router, cockpit.router,
+        gdv_upload.router, cockpit.router, rulebook.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

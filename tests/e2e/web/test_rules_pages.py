@@ -104,4 +104,5 @@ def test_a_decision_record_shows_which_rule_matched(server: Server, page: Any) -
     assert matched.count() > 0
     assert {cell.get_attribute("data-row-id") for cell in matched.all()} == {"schaden_routing_r0"}
     assert axe_violations(page) == []
+    figure.scroll_into_view_if_needed()
     screenshot(page, "rules-decision")

@@ -41,6 +41,22 @@ REFUSALS = {
 """Refusals of the rules service in German (others: ``german_error``)."""
 
 
+HOOK_WORDS = {
+    "task.created": "Eine Aufgabe wurde angelegt: entscheidet Gruppen, Bearbeiter und Priorität",
+    "task.completed": "Eine Aufgabe wurde erledigt: kann Folgeaufgaben anlegen",
+    "task.deadline_missed": (
+        "Eine Aufgabe hat ihre Frist verpasst: entscheidet, wohin sie eskaliert wird"
+    ),
+    "case.status_changed": (
+        "Ein Vorgang hat seinen Status gewechselt: entscheidet, wer benachrichtigt wird"
+    ),
+    "portfolio_transfer.easy_bkm": (
+        "Ein Makler hat einen Vertrag hinzugefügt: entscheidet über die maschinelle Weiterleitung"
+    ),
+}
+"""The hook points' descriptions in German (the applications declare them in English)."""
+
+
 def _not_found(request: Request, caller: Principal, message: str) -> HTMLResponse:
     return render(request, "error.html", {"message": message, "principal": caller}, status=404)
 
@@ -55,6 +71,7 @@ def _overview(request: Request, caller: Principal) -> dict[str, Any]:
         "principal": caller,
         "deployments": sorted(deployments, key=lambda d: (d.model_key, -d.version)),
         "hooks": hooks,
+        "hook_words": HOOK_WORDS,
         "choices": binding_choices(complete) if caller.has("rules:bind") else [],
     }
 

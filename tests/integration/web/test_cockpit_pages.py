@@ -67,6 +67,9 @@ def test_the_cockpit_counts_and_an_incident_is_retried_from_the_instance_page(
     assert overview.status_code == 200
     assert 'class="number running"><a href="/cockpit/instances?f_process_key=Claim' in overview.text
     assert '<span class="badge badge-bad">1</span>' in overview.text
+    english = client.get("/cockpit", headers={**caller.headers, "Cookie": "kontor_lang=en"})
+    assert "<h1>Processes</h1>" in english.text
+    assert "Open incidents" in english.text
     page = client.get(f"/cockpit/instances/{instance_id}", headers=caller.headers)
     assert "Dienst weg" in page.text
     assert "Erneut versuchen" in page.text

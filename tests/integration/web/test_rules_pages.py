@@ -70,6 +70,8 @@ def test_a_hook_point_is_bound_and_unbound_from_the_rules_page(
         "model_key": "routing", "decision": "Route", "version": 1,
     }  # fmt: skip
     assert "Hook-Punkt gebunden." in client.get("/rules?done=bound", headers=caller.headers).text
+    english = {**caller.headers, "Cookie": "kontor_lang=en"}
+    assert "Hook point bound." in client.get("/rules?done=bound", headers=english).text
     unbound = client.post("/rules/hooks/task.created/unbind", headers=caller.headers)
     assert unbound.status_code == 204
     assert binding(client, caller) is None

@@ -12,6 +12,7 @@ import pytest
 
 from support.browser import axe_violations, follow, screenshot, sign_in
 from support.diagrams import CLAIM_DIAGRAM
+from support.models import WAIT
 from support.server import Server
 
 FETCH = {"worker_id": "scorer", "topics": [{"name": "score", "lock_duration_ms": 60_000}]}
@@ -128,3 +129,14 @@ def test_an_incident_is_retried_from_the_instance_page(
         [job] = client.post("/api/process/external-tasks/fetch-and-lock", json=FETCH).json()
     assert job["instance_id"] == claims["incident"]
     assert axe_violations(page) == []
+
+
+def test_a_model_without_diagram_information_says_so(server: Server, page: Any) -> None:
+    with server.client() as client:
+        assert client.post("/api/process/definitions", content=WAIT).status_code in (200, 201)
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/cockpit/processes/Wait/1")
+    figure = page.locator(".bpmn-diagram[data-state]")
+    figure.wait_for()
+    assert figure.get_attribute("data-state") == "failed"
+    assert page.get_by_role("alert").inner_text().startswith("Das Diagramm kann nicht angezeigt")

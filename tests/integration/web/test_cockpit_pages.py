@@ -72,6 +72,8 @@ def test_the_cockpit_counts_and_an_incident_is_retried_from_the_instance_page(
     assert "Open incidents" in english.text
     page = client.get(f"/cockpit/instances/{instance_id}", headers=caller.headers)
     assert "Dienst weg" in page.text
+    activity = '<tr data-element="Score" data-depth="0"><td class="depth-0">Bewerten <code>'
+    assert activity in page.text
     assert "Erneut versuchen" in page.text
     retried = client.post(
         f"/cockpit/instances/{instance_id}/incidents/{incident_id}/retry", headers=caller.headers

@@ -33,6 +33,7 @@ from kontor.process import (
 from kontor.process.errors import InstanceNotFound, ProcessNotFound
 from kontor.process.store import HistoryStore
 from kontor.process.store.queries import ProcessQueries
+from kontor.web.cockpit.activities import activity_tree
 from kontor.web.cockpit.instances import STATUS_WORDS
 from kontor.web.cockpit.queries import (
     definition_id_of,
@@ -127,6 +128,9 @@ def _instance_context(request: Request, caller: Principal, instance_id: str) -> 
         activities = history.activity_history(instance_id)
         incidents = history.incidents(instance_id, open_only=False)
         operations = history.operations(instance_id)
+        model = ProcessQueries(uow.connection, caller.tenant_id).definition(
+            detail.process_key, detail.definition_version
+        )
     finished = [row.element_id for row in activities if row.ended_at is not None]
     marks = instance_marks(
         detail.active_element_ids,
@@ -138,7 +142,7 @@ def _instance_context(request: Request, caller: Principal, instance_id: str) -> 
         "principal": caller,
         "instance": detail,
         "status_word": STATUS_WORDS.get(detail.status, detail.status),
-        "activities": activities,
+        "activities": activity_tree(activities, model.bpmn_xml, detail.process_key),
         "incidents": incidents,
         "operations": operations,
         "marks": marks.to_json(),

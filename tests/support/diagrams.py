@@ -40,6 +40,15 @@ CLAIM_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 """A claim: an external ``score`` worker rates it (topic ``score``), then a person reviews it."""
 
 
+def claim_diagram(key: str) -> str:
+    """``CLAIM_DIAGRAM`` as process ``key`` whose score has the topic ``{key}-score``."""
+    return (
+        CLAIM_DIAGRAM.replace('id="Claim"', f'id="{key}"')
+        .replace('bpmnElement="Claim"', f'bpmnElement="{key}"')
+        .replace('type="score"', f'type="{key}-score"')
+    )
+
+
 def routing_model(key: str, rules: list[tuple[str, str, int]]) -> str:
     """A DMN model ``key`` whose decision 'Route' routes new tasks by their name.
 

@@ -107,6 +107,29 @@ def test_variables_are_checked_before_they_are_stored(kontor: Kontor, client: Te
     assert detail["variables"]["amount"] == 12.5
 
 
+def test_a_token_is_moved_and_a_move_without_target_refused(
+    kontor: Kontor, client: TestClient
+) -> None:
+    caller = admin(kontor)
+    instance_id, _ = stopped_claim(client, caller)
+    path = f"/cockpit/instances/{instance_id}/modify"
+    page = client.get(f"/cockpit/instances/{instance_id}", headers=caller.headers)
+    assert '<option value="Review">Prüfen (Review)</option>' in page.text
+    aimless = client.post(path, data={"source": "Score", "target": ""}, headers=caller.headers)
+    assert aimless.status_code == 422
+    assert "Bitte das Ziel auswählen" in aimless.text
+    nowhere = client.post(path, data={"source": "Score", "target": "Fehlt"}, headers=caller.headers)
+    assert nowhere.status_code == 409
+    assert "Nicht möglich: instruction 2 (start_before &#39;Fehlt&#39;)" in nowhere.text
+    detail = client.get(f"/api/process/instances/{instance_id}", headers=caller.headers).json()
+    assert detail["active_element_ids"] == ["Score"]  # refused: nothing changed
+    moved = client.post(path, data={"source": "Score", "target": "Review"}, headers=caller.headers)
+    assert moved.status_code == 204
+    detail = client.get(f"/api/process/instances/{instance_id}", headers=caller.headers).json()
+    assert detail["active_element_ids"] == ["Review"]
+    assert detail["incidents"] == []
+
+
 def test_suspend_resume_and_cancel_from_the_page_and_the_list(
     kontor: Kontor, client: TestClient
 ) -> None:
@@ -135,7 +158,8 @@ def test_a_reader_sees_the_instance_but_is_refused_its_operations(
     assert page.status_code == 200
     assert "Erneut versuchen" not in page.text
     assert "Anhalten" not in page.text
-    for path in (f"incidents/{incident_id}/retry", "suspend", "resume", "cancel", "variables"):
+    operations = (f"incidents/{incident_id}/retry", "suspend", "resume", "cancel", "variables")
+    for path in (*operations, "modify"):
         refused = client.post(f"/cockpit/instances/{instance_id}/{path}", headers=reader.headers)
         assert refused.status_code == 403, path
         assert "Für diese Seite fehlt Ihnen die Berechtigung." in refused.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kontor.process.store.history import ActivityInstance
-from kontor.web.cockpit.activities import activity_tree
+from kontor.web.cockpit.activities import activity_tree, process_model, targets
 
 MODEL = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
@@ -30,12 +30,21 @@ def activity(element_id: str) -> ActivityInstance:
 
 def test_activities_are_nested_by_their_sub_processes_and_named() -> None:
     rows = [activity(e) for e in ("S", "Check", "CS", "Deep", "DS", "Look")]
-    tree = activity_tree(rows, MODEL, "Claim")
+    tree = activity_tree(rows, process_model(MODEL, "Claim"))
     assert [(node.name, node.depth) for node in tree] == [
         ("S", 0), ("Prüfung", 0), ("CS", 1), ("Deep", 1), ("DS", 2), ("Ansehen", 2),
     ]  # fmt: skip
 
 
 def test_an_unreadable_model_shows_the_activities_flat() -> None:
-    tree = activity_tree([activity("Look")], "<kein bpmn", "Claim")
+    model = process_model("<kein bpmn", "Claim")
+    tree = activity_tree([activity("Look")], model)
     assert [(node.name, node.depth) for node in tree] == [("Look", 0)]
+    assert targets(model) == []
+
+
+def test_tokens_may_move_to_every_element_by_name() -> None:
+    assert targets(process_model(MODEL, "Claim")) == [
+        ("Look", "Ansehen"), ("CS", "CS"), ("Deep", "Deep"), ("DS", "DS"),
+        ("Check", "Prüfung"), ("S", "S"),
+    ]  # fmt: skip

@@ -23,17 +23,25 @@ class ActivityNode:
 
 
 def activity_tree(
-    activities: Sequence[ActivityInstance], bpmn_xml: str, process_key: str
+    activities: Sequence[ActivityInstance], process: Process | None
 ) -> list[ActivityNode]:
     """The activities in start order, each with the depth of its element in the model."""
-    process = _process(bpmn_xml, process_key)
     return [
         ActivityNode(row, _name(process, row.element_id), _depth(process, row.element_id))
         for row in activities
     ]
 
 
-def _process(bpmn_xml: str, process_key: str) -> Process | None:
+def targets(process: Process | None) -> list[tuple[str, str]]:
+    """The elements a token may be moved to (no boundary events), as (id, name), by name."""
+    if process is None:
+        return []
+    nodes = [node for node in process.nodes.values() if node.attached_to is None]
+    return sorted(((n.id, n.name or n.id) for n in nodes), key=lambda pair: pair[1].casefold())
+
+
+def process_model(bpmn_xml: str, process_key: str) -> Process | None:
+    """The process ``process_key`` of a deployed model (None if it cannot be read)."""
     try:
         return parse_bpmn(bpmn_xml).processes.get(process_key)
     except BpmnImportError:  # deployed models parse; an old one that does not shows flat

@@ -25,6 +25,8 @@ from kontor.messaging import Command
 from kontor.platform import Principal
 from kontor.process import (
     CancelInstance,
+    ModificationInstruction,
+    ModifyInstance,
     ResolveIncident,
     ResumeInstance,
     SetVariables,
@@ -33,7 +35,7 @@ from kontor.process import (
 from kontor.process.errors import InstanceNotFound, ProcessNotFound
 from kontor.process.store import HistoryStore
 from kontor.process.store.queries import ProcessQueries
-from kontor.web.cockpit.activities import activity_tree
+from kontor.web.cockpit.activities import activity_tree, process_model, targets
 from kontor.web.cockpit.instances import STATUS_WORDS
 from kontor.web.cockpit.queries import (
     definition_id_of,
@@ -56,6 +58,7 @@ DONE = {
     "resumed": "Die Instanz läuft weiter.",
     "cancelled": "Die Instanz ist abgebrochen.",
     "variables": "Variable gespeichert.",
+    "modified": "Das Token ist verschoben.",
 }
 """What the instance page says after an operation succeeded (``?done=…``)."""
 
@@ -131,6 +134,7 @@ def _instance_context(request: Request, caller: Principal, instance_id: str) -> 
         model = ProcessQueries(uow.connection, caller.tenant_id).definition(
             detail.process_key, detail.definition_version
         )
+    process = process_model(model.bpmn_xml, detail.process_key)
     finished = [row.element_id for row in activities if row.ended_at is not None]
     marks = instance_marks(
         detail.active_element_ids,
@@ -142,7 +146,8 @@ def _instance_context(request: Request, caller: Principal, instance_id: str) -> 
         "principal": caller,
         "instance": detail,
         "status_word": STATUS_WORDS.get(detail.status, detail.status),
-        "activities": activity_tree(activities, model.bpmn_xml, detail.process_key),
+        "activities": activity_tree(activities, process),
+        "targets": targets(process),
         "incidents": incidents,
         "operations": operations,
         "marks": marks.to_json(),
@@ -242,3 +247,16 @@ async def set_variable(instance_id: str, request: Request, caller: Operator) -> 
     except KontorError as error:
         return _refused(request, _in_german(error), error.status)
     return _operate(request, caller, instance_id, SetVariables, "variables", variables=variables)
+
+
+@router.post("/cockpit/instances/{instance_id}/modify")
+async def move_token(instance_id: str, request: Request, caller: Operator) -> Response:
+    """Move a token: cancel element ``source`` (if chosen) and start before element ``target``."""
+    form = await form_of(request)
+    source, target = form.get("source", "").strip(), form.get("target", "").strip()
+    if not target:
+        return _refused(request, "Bitte das Ziel auswählen (auch per Klick ins Diagramm).", 422)
+    steps = [ModificationInstruction(kind="start_before", element_id=target)]
+    if source:
+        steps.insert(0, ModificationInstruction(kind="cancel", element_id=source))
+    return _operate(request, caller, instance_id, ModifyInstance, "modified", instructions=steps)

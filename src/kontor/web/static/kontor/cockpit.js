@@ -36,6 +36,26 @@
     });
   }
 
+  // a click on an element of the diagram chooses it in the page's picker (token modification)
+  function pickOnClick(viewer, figure) {
+    var picker = document.querySelector("select.diagram-pick");
+    if (!picker) { return; }
+    figure.classList.add("pickable");
+    viewer.on("element.click", function (event) {
+      var id = event.element && event.element.id;
+      var offered = Array.prototype.some.call(picker.options, function (option) {
+        return option.value === id;
+      });
+      if (!offered) { return; }
+      picker.value = id;
+      picker.dispatchEvent(new Event("change", { bubbles: true }));
+      var canvas = viewer.get("canvas");
+      if (figure.dataset.picked) { canvas.removeMarker(figure.dataset.picked, "kontor-picked"); }
+      canvas.addMarker(id, "kontor-picked");
+      figure.dataset.picked = id;
+    });
+  }
+
   function show(figure) {
     var marks = JSON.parse(figure.dataset.marks || "{}");
     var container = figure.querySelector(".diagram-canvas");
@@ -49,6 +69,7 @@
       .then(function () {
         viewer.get("canvas").zoom("fit-viewport", "auto");
         mark(viewer, marks, figure);
+        pickOnClick(viewer, figure);
         figure.dataset.state = "shown";
       })
       .catch(function () {

@@ -81,6 +81,15 @@ def test_a_model_shows_in_the_viewer_with_the_watermark(server: Server, page: An
     assert figure.locator(".bjs-powered-by").is_visible()  # the bpmn.io watermark stays
     assert axe_violations(page) == []
     screenshot(page, "rules-model")
+    page.get_by_label("Testfälle als CSV").fill(
+        "name,decision,in:name,out:candidateGroups,out:priority\n"
+        "eilig,Route,Eilt,eilig,90\nsonst,Route,Post,schaden,40\n"
+    )
+    page.get_by_role("button", name="Testfälle ausführen").click()
+    totals = page.locator(".scenario-totals")
+    totals.wait_for()
+    assert totals.inner_text() == "Bestanden: 2 · Fehlgeschlagen: 0 · Gesamt: 2"
+    assert axe_violations(page) == []
 
 
 @pytest.mark.usefixtures("routing")

@@ -144,3 +144,41 @@ def test_another_tenants_models_and_decisions_are_not_found(
         assert client.get(path, headers=other.headers).status_code == 404, path
     assert record["record_id"] not in client.get("/rules/decisions", headers=other.headers).text
     assert 'data-model="routing"' not in client.get("/rules", headers=other.headers).text
+
+
+SCENARIOS_CSV = (
+    "name,decision,in:name,out:candidateGroups,out:priority\n"
+    "eilig,Route,Eilt,eilig,90\n"
+    "falsch erwartet,Route,Post,eilig,90\n"
+)
+
+
+def test_scenarios_run_from_the_model_page(kontor: Kontor, client: TestClient) -> None:
+    caller = admin(kontor)
+    deployed(client, caller)
+    path = "/rules/models/routing/1/scenarios"
+    assert (
+        "Testfälle ausführen" in client.get("/rules/models/routing/1", headers=caller.headers).text
+    )
+    report = client.post(path, data={"scenarios": SCENARIOS_CSV}, headers=caller.headers)
+    assert report.status_code == 200
+    assert "Bestanden: 1 · Fehlgeschlagen: 1 · Gesamt: 2" in report.text
+    assert '<tr class="failed"><td>falsch erwartet</td>' in report.text
+    as_json = json.dumps(
+        [{"decision": "Route", "input": {"name": "Eilt"},
+          "expected": {"candidateGroups": "eilig", "priority": 90}}]
+    )  # fmt: skip
+    passed = client.post(path, data={"scenarios": as_json}, headers=caller.headers)
+    assert "Bestanden: 1 · Fehlgeschlagen: 0 · Gesamt: 1" in passed.text
+    broken = client.post(path, data={"scenarios": "[{"}, headers=caller.headers)
+    assert broken.status_code == 422
+    assert "Die Testfälle liefen nicht: scenarios are not valid JSON" in broken.text
+    empty = client.post(path, data={"scenarios": " "}, headers=caller.headers)
+    assert empty.status_code == 422
+    assert "Bitte Testfälle eingeben (CSV oder JSON)." in empty.text
+    other = admin(kontor, "zweiter")
+    foreign = client.post(path, data={"scenarios": SCENARIOS_CSV}, headers=other.headers)
+    assert foreign.status_code == 404
+    reader = api_caller(kontor, "versicherer", kind=TenantKind.INSURER, group=UNDERWRITERS)
+    refused = client.post(path, data={"scenarios": SCENARIOS_CSV}, headers=reader.headers)
+    assert refused.status_code == 403

@@ -18,6 +18,7 @@ from kontor.api.wiring import kontor_of
 from kontor.errors import KontorError
 from kontor.platform import Principal
 from kontor.rules.deployment.models import parse_model
+from kontor.rules.scenarios import parse_csv_scenarios, parse_json_scenarios
 from kontor.web.messages import german_error
 from kontor.web.pages.forms import form_of
 from kontor.web.rulebook.choices import binding_choices, chosen, decisions_of
@@ -185,3 +186,40 @@ def record_page(record_id: str, request: Request, caller: Reader) -> HTMLRespons
         "xml_url": f"/rules/models/{record.model_key}/{record.version}/model.dmn",
     }
     return render(request, "rulebook/record.html", context)
+
+
+@router.post("/rules/models/{model_key}/{version}/scenarios")
+async def run_scenarios(
+    model_key: str,
+    version: VersionPath,
+    request: Request,
+    caller: Annotated[Principal, page_requires("rules:evaluate")],
+) -> HTMLResponse:
+    """Run test scenarios (CSV, or a JSON list) pasted into the page against this version."""
+    text = (await form_of(request)).get("scenarios", "").strip()
+    if not text:
+        return _report(request, problem="Bitte Testfälle eingeben (CSV oder JSON).", status=422)
+    kontor = kontor_of(request)
+    try:
+        scenarios = (
+            parse_json_scenarios(text) if text.startswith("[") else parse_csv_scenarios(text)
+        )
+        with kontor.bus.reading() as uow:
+            report = kontor.rules.run_scenarios(uow, caller, model_key, version, scenarios)
+    except KontorError as error:
+        problem = f"Die Testfälle liefen nicht: {error.message}"
+        if error.code == "rules.not_found":
+            problem = "Dieses Entscheidungsmodell gibt es nicht."
+        return _report(request, problem=problem, status=error.status)
+    return _report(request, report=report.to_json())
+
+
+def _report(
+    request: Request,
+    *,
+    report: dict[str, Any] | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    context = {"report": report, "problem": problem}
+    return render(request, "rulebook/model.html", context, block="scenario_report", status=status)

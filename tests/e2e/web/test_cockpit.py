@@ -175,6 +175,37 @@ def test_a_token_is_moved_to_the_element_clicked_in_the_diagram(server: Server, 
     assert page.locator(".active-elements").inner_text() == "Review"
 
 
+def test_instances_migrate_with_the_mapping_picked_in_the_target_diagram(
+    server: Server, page: Any
+) -> None:
+    claims = Claims(server, "Umzug")
+    reviewed = claims.in_review("Schaden 9")
+    renamed = claim_diagram("Umzug").replace('"Review"', '"Check"')
+    with server.client() as client:
+        assert client.post("/api/process/definitions", content=renamed).status_code == 201
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/cockpit/processes/Umzug/1")
+    follow(page.get_by_role("link", name="Instanzen migrieren"))
+    shown_diagram(page)
+    mapping = page.locator("#map-1")
+    mapping.focus()
+    element(page, "Check").click()
+    assert mapping.input_value() == "Check"
+    page.get_by_role("button", name="Prüfen").click()
+    totals = page.locator(".migration-totals", has_text="Prüfung:")
+    totals.wait_for()
+    assert totals.inner_text() == "Prüfung: 1 von 1 Instanzen migrierbar"
+    assert axe_violations(page) == []
+    screenshot(page, "cockpit-migration")
+    page.get_by_role("button", name="Migrieren").click()
+    done = page.locator(".migration-totals", has_text="Migration:")
+    done.wait_for()
+    assert done.inner_text() == "Migration: 1 von 1 Instanzen migriert"
+    page.goto(f"{server.base}/cockpit/instances/{reviewed}")
+    shown_diagram(page)
+    assert marks_of(page, "Check") == {"kontor-active"}
+
+
 def test_a_model_without_diagram_information_says_so(server: Server, page: Any) -> None:
     with server.client() as client:
         assert client.post("/api/process/definitions", content=WAIT).status_code in (200, 201)

@@ -182,3 +182,41 @@ def test_another_tenants_definitions_and_instances_are_not_found(
     assert "Claim" not in client.get("/cockpit", headers=other.headers).text
     listed = client.get("/cockpit/instances?q=S-1", headers=other.headers)
     assert instance_id not in listed.text
+
+
+def test_instances_are_checked_then_migrated_with_a_mapping(
+    kontor: Kontor, client: TestClient
+) -> None:
+    caller = admin(kontor)
+    instance_id, _ = stopped_claim(client, caller)
+    moved = {"source": "Score", "target": "Review"}
+    client.post(f"/cockpit/instances/{instance_id}/modify", data=moved, headers=caller.headers)
+    renamed = CLAIM_DIAGRAM.replace('"Review"', '"Check"')
+    assert (
+        client.post("/api/process/definitions", content=renamed, headers=caller.headers).status_code
+        == 201
+    )
+    path = "/cockpit/processes/Claim/1/migration"
+    page = client.get(path, headers=caller.headers)
+    assert page.status_code == 200
+    assert '<select id="map-1" name="map_Review" class="diagram-pick">' in page.text
+    unmapped = client.post(path, data={"target": "2", "mode": "check"}, headers=caller.headers)
+    assert "Prüfung: 0 von 1 Instanzen migrierbar" in unmapped.text
+    assert "active element &#39;Review&#39; has no counterpart" in unmapped.text
+    mapped = {"target": "2", "map_Review": "Check"}
+    checked = client.post(path, data={**mapped, "mode": "check"}, headers=caller.headers)
+    assert "Prüfung: 1 von 1 Instanzen migrierbar" in checked.text
+    detail = client.get(f"/api/process/instances/{instance_id}", headers=caller.headers).json()
+    assert detail["definition_version"] == 1  # a check changes nothing
+    done = client.post(path, data={**mapped, "mode": "migrate"}, headers=caller.headers)
+    assert "Migration: 1 von 1 Instanzen migriert" in done.text
+    detail = client.get(f"/api/process/instances/{instance_id}", headers=caller.headers).json()
+    assert (detail["definition_version"], detail["active_element_ids"]) == (2, ["Check"])
+    no_target = client.post(path, data={"target": "zwei"}, headers=caller.headers)
+    assert no_target.status_code == 422
+    assert "Bitte die Zielversion wählen." in no_target.text
+    reader = api_caller(kontor, "versicherer", kind=TenantKind.INSURER, group=UNDERWRITERS)
+    assert client.get(path, headers=reader.headers).status_code == 403
+    assert client.post(path, data=mapped, headers=reader.headers).status_code == 403
+    other = admin(kontor, "zweiter")
+    assert client.get(path, headers=other.headers).status_code == 404

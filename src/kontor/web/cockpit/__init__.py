@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from fastapi import APIRouter
+
+from kontor.web.cockpit import migration, pages
 from kontor.web.cockpit.instances import INSTANCE_LIST
-from kontor.web.cockpit.pages import router
 from kontor.web.registry import WebRegistry
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(migration.router)
 
 
 def declare(registry: WebRegistry) -> None:

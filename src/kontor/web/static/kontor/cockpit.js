@@ -37,11 +37,18 @@
   }
 
   // a click on an element of the diagram chooses it in the page's picker (token modification)
+  var lastPicker = null;
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("select.diagram-pick")) {
+      lastPicker = event.target;
+    }
+  });
+
   function pickOnClick(viewer, figure) {
-    var picker = document.querySelector("select.diagram-pick");
-    if (!picker) { return; }
+    if (!document.querySelector("select.diagram-pick")) { return; }
     figure.classList.add("pickable");
     viewer.on("element.click", function (event) {
+      var picker = lastPicker || document.querySelector("select.diagram-pick");
       var id = event.element && event.element.id;
       var offered = Array.prototype.some.call(picker.options, function (option) {
         return option.value === id;

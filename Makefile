@@ -10,6 +10,7 @@ BPMN_JS_FILES := dist/bpmn-navigated-viewer.production.min.js dist/assets/bpmn-j
 DMN_JS_FILES := dist/dmn-viewer.production.min.js dist/assets/dmn-js-shared.css \
 	dist/assets/dmn-js-drd.css dist/assets/dmn-js-decision-table.css \
 	dist/assets/dmn-js-literal-expression.css dist/assets/diagram-js.css LICENSE
+CHART_FILES := dist/chart.umd.min.js LICENSE.md
 
 .PHONY: run test lint format typecheck contracts pytest bench clean
 
@@ -47,6 +48,8 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)/dmn-js
 	for file in $(DMN_JS_FILES); do cp node_modules/dmn-js/$$file $(VENDOR)/dmn-js/; done
 	cp -r node_modules/dmn-js/dist/assets/dmn-font $(VENDOR)/dmn-js/
+	mkdir -p $(VENDOR)/chart.js
+	for file in $(CHART_FILES); do cp node_modules/chart.js/$$file $(VENDOR)/chart.js/; done
 	@touch $@
 
 ## run: set up, migrate the embedded SQLite database under ./var/ and serve on 127.0.0.1:8000

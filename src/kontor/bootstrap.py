@@ -19,6 +19,7 @@ from kontor.casework.notifications import declare_notifications as declare_casew
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
+from kontor.integration.bipro.messages import PollPortalAccess
 from kontor.integration.scheduler import (
     FireSchedule,
     SchedulableCommands,
@@ -163,6 +164,7 @@ class Kontor:
                     self._run_transfers,
                     self._fire_timers,
                     self._deliver_webhooks,
+                    self._poll_portals,
                 ),
             )
         return self._pump
@@ -194,6 +196,10 @@ class Kontor:
     def _deliver_webhooks(self) -> None:
         if self.integration is not None:
             self.integration.sender.deliver_due()
+
+    def _poll_portals(self) -> None:
+        if self.integration is not None and self.integration.bipro is not None:
+            self.integration.bipro.poller.poll_due()
 
     def stop(self) -> None:
         """Stop background delivery (waiting a bounded time) and release connections.
@@ -331,6 +337,7 @@ def bootstrap(
         jobs.handlers,
         metrics,
         notification_rules,
+        scheduler,
     )
     declare_process_notifications(notification_rules)
     transfer_app.declare_notifications(notification_rules)
@@ -397,6 +404,7 @@ def schedulable_commands() -> SchedulableCommands:
             (process_messages.StartProcess, "process:start"),
             (process_messages.CorrelateMessage, "process:start"),
             (process_messages.BroadcastSignal, "process:start"),
+            (PollPortalAccess, "bipro:write"),
         ]
     )
 
@@ -519,6 +527,7 @@ def load_schema() -> MetaData:
     import kontor.casework.tasks.deadline_tables
     import kontor.casework.tasks.tables
     import kontor.exchange.pipeline.tables
+    import kontor.integration.bipro.tables
     import kontor.integration.connectors.tables
     import kontor.integration.scheduler.tables
     import kontor.integration.webhooks.tables

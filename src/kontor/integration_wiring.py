@@ -6,6 +6,7 @@ their adapters: FEEL for mappings, and the ``http`` task whose 4xx answers becom
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,11 @@ from prometheus_client import CollectorRegistry
 
 from kontor.contracts import TaskCompleted, UserTaskActivated
 from kontor.contracts.cases import CaseClosed, CaseCreated, CaseReopened, CaseStatusChanged
+from kontor.integration.bipro.client import ClientPolicy
+from kontor.integration.bipro.metrics import BiproMetrics
+from kontor.integration.bipro.poller import InboxPoller, PollerPolicy
+from kontor.integration.bipro.service import BiproInbox, register_bipro
+from kontor.integration.bipro.service import declare_notifications as declare_bipro_notifications
 from kontor.integration.connectors import (
     TASK_TYPE,
     ConnectorPolicy,
@@ -21,6 +27,7 @@ from kontor.integration.connectors import (
     HttpStatusError,
 )
 from kontor.integration.metrics import IntegrationMetrics
+from kontor.integration.scheduler import Scheduler
 from kontor.integration.webhooks import (
     SenderPolicy,
     Webhooks,
@@ -63,6 +70,7 @@ class Integration:
     sender: WebhookSender
     connector: HttpConnector
     metrics: IntegrationMetrics
+    bipro: BiproInbox | None = None
 
     def close(self) -> None:
         """Close the HTTP connections of the sender and the connector."""
@@ -96,6 +104,7 @@ def wire_integration(
     task_handlers: TaskHandlers,
     metrics: CollectorRegistry,
     notification_rules: NotificationRules,
+    scheduler: Scheduler | None = None,
 ) -> Integration:
     """Register webhooks on the bus, the ``http`` task with the engine, their metrics."""
     expressions = FeelExpressions(settings)
@@ -132,7 +141,31 @@ def wire_integration(
     )
     if task_handlers.find(TASK_TYPE) is None:
         task_handlers.register(TASK_TYPE, http_task(connector))
-    return Integration(webhooks, sender, connector, numbers)
+    bipro = wire_bipro(settings, box, bus, metrics, notification_rules, scheduler)
+    return Integration(webhooks, sender, connector, numbers, bipro)
+
+
+def wire_bipro(
+    settings: Settings,
+    box: SecretBox,
+    bus: MessageBus,
+    metrics: CollectorRegistry,
+    notification_rules: NotificationRules,
+    scheduler: Scheduler | None,
+) -> BiproInbox:
+    """The BiPRO document inbox: its poller, the scheduled poll command, its notifications."""
+    policy = PollerPolicy(
+        ClientPolicy(
+            timeout_seconds=settings.bipro_timeout_seconds,
+            max_response_bytes=settings.bipro_max_response_bytes,
+            allow_private=settings.allows_private_outbound,
+        ),
+        lease=dt.timedelta(seconds=settings.bipro_poll_lease_seconds),
+    )
+    inbox = BiproInbox(box, InboxPoller(bus, box, policy, BiproMetrics(metrics)), scheduler)
+    register_bipro(bus.registry, inbox)
+    declare_bipro_notifications(notification_rules)
+    return inbox
 
 
 def http_task(connector: HttpConnector) -> Any:

@@ -261,6 +261,15 @@ class Settings(BaseSettings):
     connector_retry_base_seconds: float = Field(
         default=0.5, ge=0, description="first wait before a connector retry; doubles"
     )
+    bipro_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="how long a BiPRO provider (STS, transfer service) may take"
+    )
+    bipro_max_response_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="largest BiPRO answer (a shipment) read"
+    )
+    bipro_poll_lease_seconds: int = Field(
+        default=600, ge=10, description="how long one poll holds a portal access"
+    )
     camunda7_base_path: str = Field(
         default="/engine-rest",
         pattern=r"^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$",

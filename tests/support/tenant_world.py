@@ -22,6 +22,7 @@ from kontor.platform import (
 from kontor.platform.notifications import Notice, NotificationStore
 from kontor.platform.second_factor_store import SecondFactorStore
 from kontor.process.messages import CompleteUserTask
+from support.bipro import bipro_world
 from support.dmn import risk_xml
 from support.gdv_files import household_file
 from support.identity import Caller, api_caller
@@ -143,10 +144,13 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
         "form_key": "schaden", "schedule_id": schedule["schedule_id"], **portfolio,
         **import_world(kontor, client, b), **webhook_world(kontor, client, b),
+        **bipro_world(kontor, client, b),
         "definition_id": client.get("/api/process/definitions", headers=as_b).json()[0][
             "definition_id"
         ],
         "variable_name": "x",
+        "comment_id": client.post(f"/engine-rest/task/{b_task['task_id']}/comment/create",
+                                  json={"message": "B's"}, headers=as_b).json()["id"],
     }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from kontor.api.routes import (
     absences,
     audit,
     auth,
+    bipro,
     cases,
     connectors,
     docs,
@@ -113,6 +114,7 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         webhooks.router,
         connectors.router,
         schedules.router,
+        bipro.router,
     ):
         app.include_router(router)
     app.include_router(docs.router)

@@ -12,8 +12,10 @@ from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.params import STORED_INT_MAX
 from kontor.api.request_bodies import storable_variables
 from kontor.api.wiring import kontor_of
+from kontor.camunda7 import jobs
 from kontor.camunda7.auth import requires
 from kontor.camunda7.errors import CamundaRoute
+from kontor.camunda7.jobs import RetriesIn
 from kontor.camunda7.task_bodies import (
     BpmnErrorIn,
     CompleteIn,
@@ -42,6 +44,7 @@ router = APIRouter(prefix="/external-task", tags=["Camunda 7: external tasks"],
                    route_class=CamundaRoute)  # fmt: skip
 Worker = Annotated[Principal, requires("process:work")]
 Reader = Annotated[Principal, requires("process:read")]
+Operator = Annotated[Principal, requires("process:operate")]
 FIRST_POLL_SECONDS = 0.05
 LONGEST_POLL_SECONDS = 0.5
 """Long polling looks for new tasks this often at most (after short waits at first)."""
@@ -55,7 +58,7 @@ async def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> Res
         return ExactJSONResponse([])
     command = LockExternalTasks(
         tenant_id=caller.tenant_id, worker_id=body.worker_id, max_tasks=body.max_tasks,
-        topics=topics, actor=caller.user_id,
+        topics=topics, use_priority=body.use_priority, actor=caller.user_id,
     )  # fmt: skip
     kontor = kontor_of(request)
     loop = asyncio.get_running_loop()
@@ -133,6 +136,12 @@ def unlock(job_id: str, request: Request, caller: Worker) -> None:
     kontor_of(request).bus.handle(
         UnlockExternalTask(tenant_id=caller.tenant_id, job_id=job_id, actor=caller.user_id)
     )
+
+
+@router.put("/{job_id}/retries", status_code=204)
+def set_retries(job_id: str, body: RetriesIn, request: Request, caller: Operator) -> None:
+    """Give a task whose failures used up its retries new ones: its incident is resolved."""
+    jobs.set_retries(request, caller, job_id, body.retries, external=True)
 
 
 QueryText = Annotated[str | None, Query(max_length=200)]
@@ -232,7 +241,7 @@ def _task(row: TaskRow, caller: Principal) -> dict[str, Any]:
         "suspended": row.due_at is None and row.error_message is None,
         "workerId": row.lock_owner,
         "topicName": row.topic,
-        "priority": 0,
+        "priority": row.priority,
         "businessKey": row.business_key,
     }
 

@@ -31,6 +31,7 @@ class TaskRow:
     locked_until: dt.datetime | None
     due_at: dt.datetime | None
     created_at: dt.datetime
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,5 +120,5 @@ def _row(row: Any) -> TaskRow:
         process_key=row.process_key, business_key=row.business_key, topic=row.type,
         element_id=row.element_id, retries=row.retries, error_message=row.error_message,
         lock_owner=row.lock_owner, locked_until=row.locked_until, due_at=row.due_at,
-        created_at=row.created_at,
+        created_at=row.created_at, priority=row.priority,
     )  # fmt: skip

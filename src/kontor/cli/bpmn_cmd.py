@@ -70,7 +70,9 @@ def check(file: FileArgument, as_json: JsonOption = False) -> None:
         for pid, v in verdict_of.items():
             typer.echo(f"process '{pid}': {'executable' if v.executable else 'not executable'}")
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-        typer.echo(f"{errors} error(s), {len(issues) - errors} warning(s)")
+        notes = sum(1 for i in issues if i.severity is Severity.NOTE)
+        summary = f"{errors} error(s), {len(issues) - errors - notes} warning(s)"
+        typer.echo(summary + (f", {notes} note(s) on modelling-only processes" if notes else ""))
     if any(i.severity is Severity.ERROR for i in issues):
         raise typer.Exit(1)
 
@@ -90,7 +92,7 @@ def run(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run one instance in memory with FEEL, skipping time to due timers; exit 1 on incident.
+    """Run one instance in memory (FEEL, JUEL), skipping time to due timers; exit 1 on incident.
 
     Each step has the server's budget (KONTOR_PROCESS_STEP_MAX_ELEMENTS, …_MAX_SECONDS).
     """

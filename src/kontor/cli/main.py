@@ -9,6 +9,7 @@ import typer
 from kontor import __version__
 from kontor.cli import (
     audit_cmd,
+    bipro_cmd,
     bpmn_cmd,
     case_cmd,
     config_cmd,
@@ -51,6 +52,7 @@ app.add_typer(task_cmd.app, name="task")
 app.add_typer(webhook_cmd.app, name="webhook")
 app.add_typer(schedule_cmd.app, name="schedule")
 app.add_typer(secrets_cmd.app, name="secrets")
+app.add_typer(bipro_cmd.app, name="bipro")
 gdv_portfolio_cmd.register(gdv_cmd.app)
 app.command("serve")(server_cmd.serve)
 app.command("feel")(dmn_cmd.feel)

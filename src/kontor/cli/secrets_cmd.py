@@ -7,6 +7,7 @@ import typer
 from kontor import db
 from kontor.bootstrap import secret_box
 from kontor.cli.common import load_settings, print_json
+from kontor.integration.rotation import rotate_integration_secrets
 from kontor.platform.second_factor import rotate_second_factor_seeds
 
 app = typer.Typer(help="Secrets stored encrypted at rest.", no_args_is_help=True)
@@ -19,8 +20,11 @@ def rotate() -> None:
     settings = load_settings()
     engine = db.create_database_engine(settings.effective_database_url)
     try:
-        with engine.begin() as connection:
+        with engine.begin() as connection:  # all or nothing
             seeds = rotate_second_factor_seeds(connection, secret_box(settings, "second-factor"))
+            integration = rotate_integration_secrets(
+                connection, secret_box(settings, "integration")
+            )
     finally:
         engine.dispose()
-    print_json({"second_factor_seeds": seeds})
+    print_json({"second_factor_seeds": seeds, **integration})

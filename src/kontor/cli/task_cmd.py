@@ -105,10 +105,12 @@ def _operation_command(operation: str) -> Callable[..., None]:
         priority: int | None = typer.Option(None, min=0, max=100, help="Escalate: at least this."),
         data: str | None = typer.Option(None, help="Form data as a JSON object."),
         to_process: bool | None = typer.Option(None, "--to-process", help="Reject: end the task."),
+        message: str | None = typer.Option(None, help="Comment: its text."),
     ) -> None:
         arguments = {
             "user_id": user, "group_id": group, "reason": reason, "priority": priority,
             "data": _json(data, "--data") if data is not None else None, "to_process": to_process,
+            "message": message,
         }  # fmt: skip
         kontor = bootstrap(load_settings())
         try:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 VERSION = "v1:"
 NONCE_BYTES = 12
+K = TypeVar("K")
 
 
 class UndecryptableSecret(Exception):
@@ -55,6 +57,22 @@ class SecretBox:
         """``stored`` sealed anew under the current key (unchanged if it already is)."""
         plaintext, retired = self._open(stored, context)
         return self.encrypt(plaintext, context) if retired else stored
+
+    def reseal_all(
+        self,
+        rows: Iterable[tuple[K, str]],
+        context: Callable[[K], str],
+        store: Callable[[K, str], object],
+    ) -> int:
+        """Seal anew each ``(key, stored)`` a retired key sealed, handing it to ``store``; how
+        many."""
+        count = 0
+        for key, stored in rows:
+            fresh = self.rotated(stored, context(key))
+            if fresh != stored:
+                store(key, fresh)
+                count += 1
+        return count
 
     def _open(self, stored: str, context: str) -> tuple[str, bool]:
         if not stored.startswith(VERSION):

@@ -78,6 +78,8 @@ INTEGRATION_PERMISSIONS = (
     "connectors:manage",
 )
 """See and manage webhook subscriptions and endpoints; REST connector connections."""
+BIPRO_PERMISSIONS = ("bipro:read", "bipro:write")
+"""See the BiPRO document inbox and its portal accesses; manage accesses and poll them."""
 SCHEDULE_PERMISSIONS = ("schedules:read", "schedules:manage", "schedules:run")
 """See schedules and their runs; create, pause, resume and delete them; run one now."""
 
@@ -97,6 +99,7 @@ PERMISSIONS = PERMISSIONS | frozenset(APP_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(PORTFOLIO_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(INTEGRATION_PERMISSIONS)
 PERMISSIONS = PERMISSIONS | frozenset(SCHEDULE_PERMISSIONS)
+PERMISSIONS = PERMISSIONS | frozenset(BIPRO_PERMISSIONS)
 """Every permission Kontor knows; groups, grants and tokens name only these."""
 
 
@@ -184,6 +187,7 @@ DEFAULT_PROFILES = (
         | {"tasks:read", "tasks:work", "tasks:create"}
         | {"cases:read", "cases:write"}
         | set(PORTFOLIO_PERMISSIONS)
+        | set(BIPRO_PERMISSIONS)  # the document inbox (Portalzugänge, Posteingang)
         | _all_of("portfolio_transfer")
         | _all_of("settlement", "use", "read", "export", "history"),
     ),

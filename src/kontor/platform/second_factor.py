@@ -288,22 +288,19 @@ class SecondFactors:
 
 def rotate_second_factor_seeds(connection: Connection, box: SecretBox) -> int:
     """Seal every TOTP seed still under a retired key anew under the current one; how many."""
+    table = second_factors
     rows = connection.execute(
-        select(
-            second_factors.c.tenant_id, second_factors.c.user_id, second_factors.c.secret_encrypted
-        )
+        select(table.c.tenant_id, table.c.user_id, table.c.secret_encrypted)
     ).all()
-    rotated = 0
-    for tenant_id, user_id, stored in rows:
-        fresh = box.rotated(stored, _context(tenant_id, user_id))
-        if fresh != stored:
-            connection.execute(
-                update(second_factors)
-                .where(second_factors.c.tenant_id == tenant_id, second_factors.c.user_id == user_id)
-                .values(secret_encrypted=fresh)
-            )
-            rotated += 1
-    return rotated
+    return box.reseal_all(
+        (((tenant_id, user_id), stored) for tenant_id, user_id, stored in rows),
+        lambda key: _context(*key),
+        lambda key, fresh: connection.execute(
+            update(table)
+            .where(table.c.tenant_id == key[0], table.c.user_id == key[1])
+            .values(secret_encrypted=fresh)
+        ),
+    )
 
 
 def _context(tenant_id: str, user_id: str) -> str:

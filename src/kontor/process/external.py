@@ -71,6 +71,7 @@ class ExternalTasks:
             command.max_tasks,
             now,
             in_process=self.handlers.types() | _ENGINE_JOB_TYPES,
+            by_priority=command.use_priority,
         )
         store = InstanceStore(uow.connection, command.tenant_id)
         records: dict[str, InstanceRecord] = {}

@@ -194,6 +194,7 @@ class LockExternalTasks(Command, type_name="process.lock_external_tasks"):
     worker_id: str = Field(min_length=1)
     max_tasks: int = Field(default=10, ge=1, le=1000)
     topics: list[ExternalTopic] = Field(min_length=1)
+    use_priority: bool = False  # the highest priority first, else the oldest
 
 
 class CompleteExternalTask(Command, type_name="process.complete_external_task"):

@@ -11,7 +11,7 @@ from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
 from kontor.web import admin, cockpit, rulebook
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
-from kontor.web.pages import cases, password, profile, shell, tasks
+from kontor.web.pages import analytics, cases, password, profile, second_factor, shell, tasks
 from kontor.web.registry import WebRegistry
 from kontor.web.security import (
     PageForbidden,
@@ -49,8 +49,8 @@ def create_app(
     tables = table_router(registry.tables)
     details = detail_router(registry.details)
     pages = (
-        shell.router, profile.router, tables, admin.router, tasks.router, details,
-        gdv_upload.router, cockpit.router, rulebook.router,
+        shell.router, profile.router, second_factor.router, tables, admin.router, tasks.router,
+        details, gdv_upload.router, analytics.router, cockpit.router, rulebook.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

@@ -68,29 +68,50 @@ ROLES = {
     # role: (login, navigation, app tiles, administration screens)
     "operator": (
         OPERATOR_LOGIN,
-        ["Menü", "Aufgaben", "Vorgänge", "Prozesse", "Regeln", "Verwaltung", "Profil"],
+        [
+            "Menü",
+            "Aufgaben",
+            "Vorgänge",
+            "Auswertung",
+            "Prozesse",
+            "Regeln",
+            "Verwaltung",
+            "Profil",
+        ],
         [],
         ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Gruppenprofile"],
     ),
     "insurer administrator": (
         ADMIN,
-        ["Menü", "Aufgaben", "Vorgänge", "Prozesse", "Regeln", "Verwaltung", "Profil"],
+        [
+            "Menü",
+            "Aufgaben",
+            "Vorgänge",
+            "Auswertung",
+            "Prozesse",
+            "Regeln",
+            "Verwaltung",
+            "Profil",
+        ],
         [],
         ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme"],
     ),
     "underwriter": (
         UW,
-        ["Menü", "Aufgaben", "Vorgänge", "Prozesse", "Regeln", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Prozesse", "Regeln", "Profil"],
         ["Umdeckung", "Abrechnung"],
         [],
     ),
     "broker": (
         BROKER,
-        ["Menü", "Aufgaben", "Vorgänge", "Prozesse", "Verwaltung", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Prozesse", "Verwaltung", "Profil"],
         ["Umdeckung", "Abrechnung"],
         ["Benutzer"],  # its broker system may not hold broker systems of its own
     ),
 }
+
+
+TASK_MANAGERS = {"operator", "insurer administrator"}  # hold tasks:manage
 
 
 WORK_PAGES = {
@@ -132,6 +153,9 @@ def test_each_role_sees_its_menu_and_is_refused_the_rest(
         assert status_of(page, f"{server.base}{path}") == expected, path
         if expected == 403:
             assert page.get_by_role("alert").inner_text() == REFUSED
+    task_analytics = 200 if role in TASK_MANAGERS else 403
+    assert status_of(page, f"{server.base}/analytics/tasks") == task_analytics  # tasks:manage
+    assert status_of(page, f"{server.base}/analytics/cases") == 200  # every role reads cases
     for app in ("portfolio_transfer", "settlement"):
         expected = 200 if apps else 404  # an app the groups do not install does not exist
         assert status_of(page, f"{server.base}/apps/{app}") == expected, app

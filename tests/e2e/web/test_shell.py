@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyotp
+
 from support.browser import add_user, axe_violations, follow, screenshot, sign_in
 from support.models import WAIT
 from support.server import OPERATOR_LOGIN, Server
@@ -118,3 +120,37 @@ def test_the_case_list_is_reachable_from_the_menu_and_accessible(server: Server,
     assert page.get_by_label("Offen/geschlossen").input_value() == "open"
     assert "Keine Einträge." in page.locator("#table-area").inner_text()
     assert axe_violations(page) == []
+
+
+def test_a_user_sets_up_a_second_factor_with_the_qr_code_and_logs_in_with_a_code(
+    server: Server, page: Any
+) -> None:
+    password = "ein langes Passwort mit zweitem Faktor"
+    add_user(server, "versicherer", "insurer", "zf@example.org", "underwriters", password)
+    sign_in(page, server.base, "zf@example.org", password)
+    page.goto(f"{server.base}/profile")
+    follow(page.get_by_role("link", name="Zweiten Faktor verwalten"))
+    assert page.locator("#second-factor-state").inner_text() == "ausgeschaltet"
+    assert axe_violations(page) == []
+    page.get_by_label("Ihr Passwort").fill(password)
+    page.get_by_role("button", name="Zweiten Faktor einrichten").click()
+    page.locator(".qr-code svg").wait_for()
+    screenshot(page, "second-factor-setup")
+    totp = pyotp.TOTP(page.locator(".totp-secret").inner_text())
+    page.get_by_label("Code aus der Authenticator-App").fill(totp.now())
+    page.get_by_role("button", name="Bestätigen und einschalten").click()
+    page.locator(".recovery-codes").wait_for()
+    assert page.locator("#second-factor-state").inner_text() == "eingeschaltet"
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    assert len(codes) >= 8
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_url(f"{server.base}/login")
+    page.get_by_label("Anmeldename").fill("zf@example.org")
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    code_field = page.get_by_label("Code aus der Authenticator-App oder ein Wiederherstellungscode")
+    code_field.fill(codes[0])  # the TOTP code of this half-minute is used up already
+    page.get_by_role("button", name="Bestätigen").click()
+    page.wait_for_url(f"{server.base}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Menü"

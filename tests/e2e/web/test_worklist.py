@@ -198,3 +198,22 @@ def test_all_rows_matching_a_filter_are_chosen_beyond_the_page(
         history = client.get(f"/api/tasks/{tasks['Prüfung Nr. 29']}").json()["history"]
     assert history[-1]["operation"] == "escalate"  # on the second page, escalated too
     assert history[-1]["reason"] == "Frist läuft ab"
+
+
+def test_the_task_analytics_show_charts_with_their_tables(server: Server, page: Any) -> None:
+    create_task(server, name="Auswertung prüfen", assignee=operator_id(server))
+    sign_in(page, server.base)
+    follow(page.get_by_role("navigation").get_by_role("link", name="Auswertung"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Auswertung der Aufgaben"
+    page.get_by_label("Gruppiert nach").select_option("name")
+    follow(page.get_by_role("button", name="Anzeigen"))
+    assert "Auswertung prüfen" in page.locator("table").first.inner_text()
+    drawn = "id => Boolean(window.Chart && window.Chart.getChart(document.getElementById(id)))"
+    page.wait_for_function(f"({drawn})('chart-created')")
+    for chart in ("chart-cycle", "chart-shares", "chart-created", "chart-missed"):
+        assert page.evaluate(drawn, chart)
+    assert axe_violations(page) == []
+    screenshot(page, "task-analytics")
+    follow(page.get_by_role("link", name="Vorgänge je Status"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Vorgänge je Status"
+    assert axe_violations(page) == []

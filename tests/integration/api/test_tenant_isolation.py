@@ -70,6 +70,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/tasks/{task_id}/deadlines"): {"completion": {"at": "2026-07-01T00:00:00Z"}},
     ("PATCH", "/api/saved-filters/{filter_id}"): {"name": "mine now"},
     ("PATCH", "/api/webhooks/subscriptions/{subscription_id}"): {"enabled": False},
+    ("PATCH", "/api/bipro/accesses/{access_id}"): {"insurer": "mine now"},
     ("POST", "/engine-rest/external-task/{job_id}/complete"): {"workerId": "w1"},
     ("POST", "/engine-rest/external-task/{job_id}/failure"): {"workerId": "w1", "retries": 0},
     ("POST", "/engine-rest/external-task/{job_id}/bpmnError"): {"workerId": "w1", "errorCode": "X"},
@@ -86,6 +87,14 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/engine-rest/process-instance/{instance_id}/variables"): {
         "modifications": {"x": {"value": 1}}
     },
+    ("PUT", "/engine-rest/external-task/{job_id}/retries"): {"retries": 1},
+    ("PUT", "/engine-rest/job/{job_id}/retries"): {"retries": 1},
+    ("POST", "/engine-rest/task/{task_id}/claim"): {},
+    ("POST", "/engine-rest/task/{task_id}/assignee"): {"userId": "a"},
+    ("POST", "/engine-rest/task/{task_id}/delegate"): {"userId": "a"},
+    ("POST", "/engine-rest/task/{task_id}/resolve"): {},
+    ("POST", "/engine-rest/task/{task_id}/complete"): {},
+    ("POST", "/engine-rest/task/{task_id}/comment/create"): {"message": "mine"},
 }  # fmt: skip
 NOT_TENANT_SCOPED = {
     "/api/tenants/{tenant_id}": "the operator manages every tenant",
@@ -190,6 +199,8 @@ def test_lists_show_a_tenant_only_its_own(kontor: Kontor, client: TestClient) ->
     assert client.get("/api/webhooks/endpoints", headers=as_a).json() == []
     assert client.get("/api/connectors/connections", headers=as_a).json() == []
     assert client.get("/api/schedules", headers=as_a).json() == []
+    assert client.get("/api/bipro/accesses", headers=as_a).json() == []
+    assert client.get("/api/bipro/inbox", headers=as_a).json() == []
     assert (
         client.get("/api/platform/users", headers=as_a).json()[0]["user_id"] == a.principal.user_id
     )

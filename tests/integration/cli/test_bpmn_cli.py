@@ -140,3 +140,37 @@ def test_run_stops_a_loop_without_wait_state_with_exit_code_1(tmp_path: Path) ->
     )
     finished = runner.invoke(app, ["bpmn", "run", str(model), "--var", "again=false"])
     assert finished.exit_code == 0, finished.output
+
+
+def test_check_reports_problems_of_a_modelling_only_process_as_notes(tmp_path: Path) -> None:
+    model = tmp_path / "modelling.bpmn"
+    model.write_text(
+        f'{HEADER}<bpmn:process id="P" isExecutable="false">\n'
+        '<bpmn:startEvent id="S"/><bpmn:complexGateway id="G"/>\n'
+        '<bpmn:sequenceFlow id="f" sourceRef="S" targetRef="G"/>\n'
+        "</bpmn:process>\n</bpmn:definitions>\n"
+    )
+    result = runner.invoke(app, ["bpmn", "check", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "note: line 4, 'G': not supported: complex gateways" in result.output
+    assert "0 error(s)" in result.output
+    assert "process 'P': not executable" in result.output
+
+
+def test_check_names_element_and_attribute_of_unsupported_juel(tmp_path: Path) -> None:
+    model = _write(
+        tmp_path,
+        '<bpmn:startEvent id="S"/><bpmn:exclusiveGateway id="G" default="f2"/>'
+        '<bpmn:endEvent id="A"/><bpmn:endEvent id="B"/>\n'
+        '<bpmn:sequenceFlow id="f0" sourceRef="S" targetRef="G"/>\n'
+        '<bpmn:sequenceFlow id="f1" sourceRef="G" targetRef="A">'
+        "<bpmn:conditionExpression>${riskService.isHigh(amount)}</bpmn:conditionExpression>"
+        "</bpmn:sequenceFlow>\n"
+        '<bpmn:sequenceFlow id="f2" sourceRef="G" targetRef="B"/>',
+    )
+    result = runner.invoke(app, ["bpmn", "check", str(model)])
+    assert result.exit_code == 1
+    assert (
+        "error: line 6, 'f1': conditionExpression: JUEL '${riskService.isHigh(amount)}': "
+        "method 'isHigh' is not supported (at character 15) [juel_unsupported]" in result.output
+    )

@@ -66,9 +66,15 @@ def test_a_user_claims_and_completes_a_task_from_the_command_line(kontor: Kontor
         app, ["task", "complete", task.id, *base, "--as", user, "--data", '{"erreicht": true}']
     )
     assert done.exit_code == 0, done.output
+    noted = runner.invoke(
+        app, ["task", "comment", task.id, *base, "--as", user, "--message", "Kunde erreicht"]
+    )
+    assert noted.exit_code == 0, noted.output
     shown = runner.invoke(app, ["task", "show", task.id, *base])
     detail = json.loads(shown.output)
     assert (detail["state"], detail["variables"]) == ("completed", {"erreicht": True})
-    assert [h["operation"] for h in detail["history"]] == ["create", "claim", "complete"]
+    operations = [h["operation"] for h in detail["history"]]
+    assert operations == ["create", "claim", "complete", "comment"]
+    assert detail["history"][-1]["details"] == {"message": "Kunde erreicht"}
     nobody = runner.invoke(app, ["task", "claim", task.id, *base, "--as", "nobody"])
     assert (nobody.exit_code, "no active user nobody" in nobody.output) == (2, True)

@@ -257,3 +257,34 @@ def test_messages_correlate_by_key_and_signals_reach_every_waiting_instance(worl
     assert bus.handle(BroadcastSignal(tenant_id="t2", name="stop-all")) == 0
     assert {e.instance_id for e in world.of(ProcessInstanceCompleted)} == {first, second}
     assert world.completed(first)[-2:] == ["Stop", "Stopped"]
+
+
+CAMUNDA7_HEADER = (
+    '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="x">'
+)
+
+
+def test_camunda7_juel_is_checked_at_deployment_and_evaluated_durably(world: World) -> None:
+    broken = (
+        f'{CAMUNDA7_HEADER}<process id="Juel" isExecutable="true"><startEvent id="S"/>'
+        '<sequenceFlow id="f" sourceRef="S" targetRef="X"/>'
+        '<serviceTask id="X" camunda:expression="${pricing.quote(amount)}"'
+        ' camunda:resultVariable="price"/></process></definitions>'
+    )
+    with pytest.raises(InvalidProcessModel) as refused:
+        world.deploy(broken)
+    issues = refused.value.details["issues"]
+    assert any("'X'" in issue and "expression: JUEL" in issue for issue in issues)
+    assert world.instances("Juel") == []
+    sound = broken.replace("${pricing.quote(amount)}", "${amount * 1.19}").replace(
+        '<sequenceFlow id="f"',
+        '<sequenceFlow id="g" sourceRef="X" targetRef="T"/><userTask id="T"'
+        ' camunda:assignee="${execution.getProcessInstanceId()}"/><sequenceFlow id="f"',
+    )
+    world.deploy(sound)
+    instance_id = world.start("Juel", variables={"amount": 100})
+    state = world.record(instance_id).state
+    assert state.variables["price"] == 119
+    [task] = world.of(UserTaskActivated)
+    assert task.assignee == instance_id

@@ -95,6 +95,26 @@ def test_identical_content_is_not_redeployed_and_changes_get_new_versions(engine
             store.latest("Nope")
 
 
+def test_redeploying_an_earlier_version_makes_it_the_latest_again(engine: Engine) -> None:
+    clock = FakeClock()
+    changed = CLAIM + "<!-- v2 -->"
+    with UnitOfWork(engine, clock) as uow:
+        store = DefinitionStore(uow.connection, "t1")
+        first, _ = store.deploy("ClaimTriage", "Claim", CLAIM, clock.now())
+        store.deploy("ClaimTriage", "Claim", changed, clock.now())
+        rolled_back, created = store.deploy("ClaimTriage", "Claim", CLAIM, clock.now())
+        unchanged, created_again = store.deploy("ClaimTriage", "Claim", CLAIM, clock.now())
+        uow.commit()
+    assert (created, created_again) == (True, False)
+    assert rolled_back.version == 3
+    assert rolled_back.definition_id != first.definition_id
+    assert unchanged.definition_id == rolled_back.definition_id
+    with UnitOfWork(engine, clock) as uow:
+        store = DefinitionStore(uow.connection, "t1")
+        assert store.latest("ClaimTriage").bpmn_xml == CLAIM
+        assert [d.version for d in store.versions("ClaimTriage")] == [1, 2, 3]
+
+
 def test_instance_state_round_trips_and_stays_within_its_tenant(engine: Engine) -> None:
     clock = FakeClock()
     record = _started(engine, clock, CLAIM, "ClaimTriage", {"amount": 5000, "name": "Jörg"})

@@ -27,8 +27,12 @@ def test_names_with_spaces_are_found():
 
 
 def test_other_languages_are_refused():
-    with pytest.raises(UnsupportedExpressionLanguage, match="juel"):
-        FeelEvaluator().evaluate(Expression("${approved}", "juel"), {})
+    with pytest.raises(UnsupportedExpressionLanguage, match="javascript"):
+        FeelEvaluator().evaluate(Expression("approved", "javascript"), {})
+
+
+def test_juel_is_evaluated_alongside_feel():
+    assert FeelEvaluator().evaluate(Expression("${approved}", "juel"), {"approved": True})
 
 
 def test_a_feel_syntax_error_parks_the_token_in_an_incident(document, flow):

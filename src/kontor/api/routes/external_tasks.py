@@ -41,6 +41,7 @@ class FetchIn(BaseModel):
     worker_id: WorkerId
     max_tasks: int = Field(default=10, ge=1, le=1000)
     topics: list[ExternalTopic] = Field(min_length=1)
+    use_priority: bool = False  # the highest priority (``camunda:taskPriority``) first
 
 
 class CompleteIn(BaseModel):
@@ -83,7 +84,8 @@ class LockOut(BaseModel):
 
 @router.post("/fetch-and-lock")
 def fetch_and_lock(body: FetchIn, request: Request, caller: Worker) -> list[LockedTask]:
-    """Lock due tasks of the topics for the worker, oldest first (possibly none)."""
+    """Lock due tasks of the topics for the worker, oldest first (``use_priority``: the highest
+    priority first), possibly none."""
     tasks: list[LockedTask] = kontor_of(request).bus.handle(
         LockExternalTasks(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )

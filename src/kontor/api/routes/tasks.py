@@ -50,6 +50,7 @@ class OperationIn(BaseModel):
     priority: int | None = Field(default=None, ge=0, le=100)
     data: dict[str, Any] | None = None
     to_process: bool | None = None
+    message: str | None = Field(default=None, max_length=4000)
 
 
 class TaskOut(BaseModel):

@@ -69,6 +69,44 @@ def task_analytics(
     return [_finish(groups[key]) for key in sorted(groups)]
 
 
+@dataclass(frozen=True)
+class Week:
+    """The figures of the tasks created in one calendar week (Monday to Sunday, local time)."""
+
+    monday: dt.date
+    rows: list[Figures]
+
+
+def task_analytics_by_week(
+    connection: Connection,
+    tenant_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    by: Dimension,
+    zone: dt.tzinfo,
+) -> list[Week]:
+    """The figures of the tasks created in ``[start, end)`` per calendar week in ``zone`` and
+    key; every week of the period is listed, also one without tasks."""
+    weeks: dict[dt.date, dict[str, Figures]] = {}
+    monday = _monday(start, zone)
+    while monday < _utc(end).astimezone(zone).date():
+        weeks[monday] = {}
+        monday += dt.timedelta(days=7)
+    for row in connection.execute(_query(tenant_id, start, end, by)):
+        groups = weeks.setdefault(_monday(row.created_at, zone), {})
+        key = row.key or NOBODY
+        _add(groups.setdefault(key, Figures(key)), row)
+    return [
+        Week(week, [_finish(groups[key]) for key in sorted(groups)])
+        for week, groups in sorted(weeks.items())
+    ]
+
+
+def _monday(moment: dt.datetime, zone: dt.tzinfo) -> dt.date:
+    day = _utc(moment).astimezone(zone).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
 def _query(tenant_id: str, start: dt.datetime, end: dt.datetime, by: Dimension) -> Any:
     h = task_history
     missed = or_(

@@ -341,11 +341,24 @@ class MakeObsolete(Operation):
         return _withdrawn(task, TaskState.OBSOLETE)
 
 
+@dataclass(frozen=True)
+class Comment(Operation):
+    """Someone who may work on tasks notes a remark on the task; nothing else changes."""
+
+    name = "comment"
+    message: str
+
+    def apply(self, task: Task, actor: Actor) -> Task:
+        if not self.message.strip():
+            raise InvalidInput("a comment needs a message", field="message")
+        return task
+
+
 OPERATIONS: Mapping[str, type[Operation]] = {
     op.name: op
     for op in (
         Claim, Release, Assign, Start, Delegate, Resolve, Forward, Reject, Escalate,
-        Suspend, Resume, SaveDraft, Complete, Fail, Cancel,
+        Suspend, Resume, SaveDraft, Complete, Fail, Cancel, Comment,
     )
 }  # fmt: skip
 """The operations people may ask for by name (``obsolete`` is for the task's source only)."""

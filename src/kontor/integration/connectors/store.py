@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kontor.db.ids import time_ordered_id
@@ -165,3 +165,20 @@ def _info(row: Any) -> ConnectionInfo:
 
 def _context(connection_id: str) -> str:
     return f"connector-connection:{connection_id}"
+
+
+def rotate_connection_secrets(connection: Connection, box: SecretBox) -> int:
+    """Seal every connection's credential still under a retired key anew; how many."""
+    table = connector_connections
+    rows = connection.execute(
+        select(table.c.connection_id, table.c.secret_encrypted).where(
+            table.c.secret_encrypted.is_not(None)
+        )
+    ).all()
+    return box.reseal_all(
+        rows,
+        _context,
+        lambda key, fresh: connection.execute(
+            update(table).where(table.c.connection_id == key).values(secret_encrypted=fresh)
+        ),
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kontor.db.ids import time_ordered_id
@@ -267,3 +267,16 @@ def _endpoint(row: Any) -> Endpoint:
 
 def _context(endpoint_id: str) -> str:
     return f"webhook-endpoint:{endpoint_id}"
+
+
+def rotate_endpoint_secrets(connection: Connection, box: SecretBox) -> int:
+    """Seal every inbound endpoint's signing secret still under a retired key anew; how many."""
+    table = webhook_endpoints
+    rows = connection.execute(select(table.c.endpoint_id, table.c.secret_encrypted)).all()
+    return box.reseal_all(
+        rows,
+        _context,
+        lambda key, fresh: connection.execute(
+            update(table).where(table.c.endpoint_id == key).values(secret_encrypted=fresh)
+        ),
+    )

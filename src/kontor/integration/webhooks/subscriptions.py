@@ -283,3 +283,36 @@ def _context(subscription_id: str) -> str:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
+
+
+def rotate_subscription_secrets(connection: Connection, box: SecretBox) -> int:
+    """Seal every subscription's signing secrets still under a retired key anew; how many."""
+    table = webhook_subscriptions
+    stored = {
+        subscription_id: [dict(secret) for secret in secrets]
+        for subscription_id, secrets in connection.execute(
+            select(table.c.subscription_id, table.c.secrets)
+        ).all()
+    }
+    changed: set[str] = set()
+
+    def keep(key: tuple[str, int], sealed: str) -> None:
+        stored[key[0]][key[1]]["encrypted"] = sealed
+        changed.add(key[0])
+
+    count = box.reseal_all(
+        (
+            ((subscription_id, index), secret["encrypted"])
+            for subscription_id, secrets in stored.items()
+            for index, secret in enumerate(secrets)
+        ),
+        lambda key: _context(key[0]),
+        keep,
+    )
+    for subscription_id in changed:
+        connection.execute(
+            update(table)
+            .where(table.c.subscription_id == subscription_id)
+            .values(secrets=stored[subscription_id])
+        )
+    return count

@@ -46,7 +46,22 @@ def normalise_language(language: str | None) -> str:
     lowered = language.strip().lower()
     if lowered in _FEEL_LANGUAGE_ALIASES or lowered.endswith("/feel") or lowered.endswith("/feel/"):
         return FEEL
+    if lowered == "juel":
+        return JUEL
     return language.strip()
+
+
+def _has_juel(text: str) -> bool:
+    return "${" in text or "#{" in text
+
+
+def camunda7_value(raw: str | None, line: int | None = None) -> StaticOrExpression | None:
+    """Read a Camunda 7 attribute: text with ``${...}`` is JUEL, anything else stays static."""
+    if raw is None:
+        return None
+    if _has_juel(raw):
+        return Expression(raw.strip(), JUEL, line)
+    return raw
 
 
 def zeebe_value(raw: str | None, line: int | None = None) -> StaticOrExpression | None:
@@ -68,7 +83,7 @@ def formal_expression(
     body = text.strip()
     if body.startswith("="):
         return Expression(body[1:].strip(), FEEL, line)
-    if language is None and body[:2] in ("${", "#{") and body.endswith("}"):
+    if language is None and _has_juel(body):
         # Camunda 7 / Activiti models carry JUEL without declaring it.
         return Expression(body, JUEL, line)
     return Expression(body, normalise_language(language), line)

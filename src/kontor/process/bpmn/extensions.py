@@ -90,12 +90,15 @@ class TaskExtensions:
     schedule: TaskSchedule | None = None
     form_key: str | None = None
     priority: StaticOrExpression | None = None
+    task_priority: StaticOrExpression | None = None  # an external task's (Camunda 7)
     called_element: CalledElement | None = None
     script: ScriptDefinition | None = None
     called_decision: CalledDecision | None = None
     properties: tuple[tuple[str, str], ...] = ()
     async_before: bool = False
     async_after: bool = False
+    camunda7_problems: tuple[str, ...] = ()
+    """What Camunda 7 would refuse in the element's ``camunda:`` data (validation errors)."""
 
     @property
     def is_empty(self) -> bool:

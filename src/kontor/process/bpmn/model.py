@@ -111,6 +111,7 @@ class EventDefinition:
     timer: TimerDefinition | None = None
     condition: Expression | None = None
     activity_ref: str | None = None
+    wait_for_completion: bool = True
 
 
 NO_EVENT = EventDefinition(EventKind.NONE)
@@ -266,6 +267,8 @@ class Process:
     unrecognised: tuple[tuple[str, str, int | None], ...] = ()
     history_ttl_days: int | None = None
     version_tag: str | None = None
+    compensation_handlers: Mapping[str, str] = field(default_factory=frozen_mapping)
+    """Compensation boundary event id → the handler activity its association names."""
 
     def node(self, node_id: str) -> FlowNode:
         """Return the node with ``node_id`` (KeyError if absent)."""
@@ -303,6 +306,13 @@ class Process:
     def boundary_events(self, activity_id: str) -> list[FlowNode]:
         """Boundary events attached to ``activity_id``."""
         return list(self._boundary_index.get(activity_id, ()))
+
+    @cached_property
+    def has_compensation(self) -> bool:
+        """Whether any activity can be compensated (else the runtime skips all bookkeeping)."""
+        return bool(self.compensation_handlers) or any(
+            node.event_kind is EventKind.COMPENSATION for node in self.nodes.values()
+        )
 
     def event_sub_processes(self, container_id: str) -> list[FlowNode]:
         """Event sub-processes directly inside ``container_id``."""

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from kontor.process.bpmn.expressions import FEEL, Expression, zeebe_value
+from kontor.process.bpmn.expressions import (
+    FEEL,
+    JUEL,
+    Expression,
+    StaticOrExpression,
+    camunda7_value,
+    zeebe_value,
+)
 from kontor.process.bpmn.extensions import (
     Assignment,
     CalledDecision,
@@ -14,6 +21,7 @@ from kontor.process.bpmn.extensions import (
     TaskSchedule,
     VariableMapping,
 )
+from kontor.process.bpmn.parse_camunda7 import camunda7_io_mapping, camunda7_problems
 from kontor.process.bpmn.xml import (
     ZEEBE_NS,
     Element,
@@ -71,9 +79,10 @@ def _zeebe_assignment(elements: dict[str, Element]) -> Assignment | None:
 
 
 def _camunda7_assignment(element: Element) -> Assignment | None:
-    assignee = camunda7_attr(element, "assignee")
-    groups = camunda7_attr(element, "candidateGroups")
-    users = camunda7_attr(element, "candidateUsers")
+    line = line_of(element)
+    assignee = camunda7_value(camunda7_attr(element, "assignee"), line)
+    groups = camunda7_value(camunda7_attr(element, "candidateGroups"), line)
+    users = camunda7_value(camunda7_attr(element, "candidateUsers"), line)
     if assignee is None and groups is None and users is None:
         return None
     return Assignment(assignee=assignee, candidate_groups=groups, candidate_users=users)
@@ -87,8 +96,8 @@ def _schedule(element: Element, elements: dict[str, Element]) -> TaskSchedule | 
             due_date=zeebe_value(attr(node, "dueDate"), line),
             follow_up_date=zeebe_value(attr(node, "followUpDate"), line),
         )
-    due = camunda7_attr(element, "dueDate")
-    follow_up = camunda7_attr(element, "followUpDate")
+    due = camunda7_value(camunda7_attr(element, "dueDate"), line_of(element))
+    follow_up = camunda7_value(camunda7_attr(element, "followUpDate"), line_of(element))
     if due is None and follow_up is None:
         return None
     return TaskSchedule(due_date=due, follow_up_date=follow_up)
@@ -101,6 +110,17 @@ def _form_key(element: Element, elements: dict[str, Element]) -> str | None:
         form_id = attr(form, "formId")
         return key or (f"form-id:{form_id}" if form_id else None)
     return camunda7_attr(element, "formKey")
+
+
+def camunda7_expression(element: Element, name: str) -> StaticOrExpression | None:
+    """A Camunda 7 attribute that may be an expression: ``${...}`` (JUEL) or ``=...`` (FEEL)."""
+    raw = camunda7_attr(element, name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if text[:2] in ("${", "#{") and text.endswith("}"):
+        return Expression(text, JUEL, line_of(element))
+    return zeebe_value(raw, line_of(element))
 
 
 def _task_definition(element: Element, elements: dict[str, Element]) -> TaskDefinition | None:
@@ -126,7 +146,7 @@ def _called_element(element: Element, elements: dict[str, Element]) -> CalledEle
             binding_type=attr(node, "bindingType") or "latest",
             version_tag=attr(node, "versionTag"),
         )
-    standard = attr(element, "calledElement")
+    standard = camunda7_value(attr(element, "calledElement"), line_of(element))
     return CalledElement(process_id=standard) if standard else None
 
 
@@ -136,6 +156,13 @@ def _script(element: Element, elements: dict[str, Element]) -> ScriptDefinition 
         value = zeebe_value(attr(node, "expression"), line_of(node))
         body = value if isinstance(value, Expression) else Expression(value or "", FEEL)
         return ScriptDefinition(body=body, result_variable=attr(node, "resultVariable"))
+    expression = camunda7_attr(element, "expression")
+    if expression is not None:
+        # A Camunda 7 expression task: the JUEL is evaluated, its value is the result.
+        return ScriptDefinition(
+            body=Expression(expression.strip(), JUEL, line_of(element)),
+            result_variable=camunda7_attr(element, "resultVariable"),
+        )
     script = first_bpmn_child(element, "script")
     if script is None or not "".join(str(t) for t in script.itertext()).strip():
         return None
@@ -169,7 +196,7 @@ def parse_task_extensions(element: Element) -> TaskExtensions:
     io_mapping = (
         IoMapping(inputs=_mappings(io_node, "input"), outputs=_mappings(io_node, "output"))
         if io_node is not None
-        else None
+        else camunda7_io_mapping(element)
     )
     headers_node = elements.get("taskHeaders")
     properties_node = elements.get("properties")
@@ -177,7 +204,7 @@ def parse_task_extensions(element: Element) -> TaskExtensions:
     priority = (
         zeebe_value(attr(priority_node, "priority"), line_of(priority_node))
         if priority_node is not None
-        else camunda7_attr(element, "priority")
+        else camunda7_value(camunda7_attr(element, "priority"), line_of(element))
     )
     async_legacy = camunda7_attr(element, "async") == "true"
     return TaskExtensions(
@@ -190,6 +217,7 @@ def parse_task_extensions(element: Element) -> TaskExtensions:
         schedule=_schedule(element, elements),
         form_key=_form_key(element, elements),
         priority=priority,
+        task_priority=camunda7_expression(element, "taskPriority"),
         called_element=_called_element(element, elements),
         script=_script(element, elements),
         called_decision=_called_decision(element, elements),
@@ -200,4 +228,5 @@ def parse_task_extensions(element: Element) -> TaskExtensions:
         ),
         async_before=async_legacy or camunda7_attr(element, "asyncBefore") == "true",
         async_after=camunda7_attr(element, "asyncAfter") == "true",
+        camunda7_problems=camunda7_problems(element),
     )

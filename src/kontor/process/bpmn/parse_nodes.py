@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kontor.process.bpmn.expressions import (
     Expression,
+    camunda7_value,
     formal_expression,
     zeebe_value,
 )
@@ -24,6 +25,7 @@ from kontor.process.bpmn.xml import (
     attr,
     bool_attr,
     bpmn_children,
+    camunda7_attr,
     first_bpmn_child,
     line_of,
     local_name,
@@ -61,6 +63,8 @@ def _timer(definition: Element) -> TimerDefinition | None:
         text = text_of(child)
         if child is not None and text is not None:
             value = zeebe_value(text.strip(), line_of(child)) or ""
+            if isinstance(value, str):  # Camunda 7: "${duration}" is JUEL
+                value = camunda7_value(value, line_of(child)) or ""
             return TimerDefinition(kind=kind, value=value)
     return None
 
@@ -90,6 +94,7 @@ def parse_event_definition(element: Element) -> EventDefinition | None:
         timer=_timer(element) if kind is EventKind.TIMER else None,
         condition=condition,
         activity_ref=strip_prefix(attr(element, "activityRef")),
+        wait_for_completion=bool_attr(element, "waitForCompletion", True),
     )
 
 
@@ -115,11 +120,20 @@ def _multi_instance(element: Element) -> MultiInstance:
     output_ref = text_of(first_bpmn_child(element, "loopDataOutputRef"))
     input_item = first_bpmn_child(element, "inputDataItem")
     output_item = first_bpmn_child(element, "outputDataItem")
+    # Camunda 7 names the collection (a variable or JUEL) and the element variable itself.
+    camunda_collection = camunda7_value(camunda7_attr(element, "collection"), line_of(element))
+    input_collection = (
+        _as_expression(camunda_collection)
+        if camunda_collection
+        else Expression(input_ref.strip())
+        if input_ref
+        else None
+    )
     return MultiInstance(
         is_sequential=bool_attr(element, "isSequential", False),
         loop_cardinality=cardinality,
-        input_collection=Expression(input_ref.strip()) if input_ref else None,
-        input_element=_data_item_name(input_item),
+        input_collection=input_collection,
+        input_element=camunda7_attr(element, "elementVariable") or _data_item_name(input_item),
         output_collection=output_ref.strip() if output_ref else None,
         output_element=(
             Expression(name) if (name := _data_item_name(output_item)) is not None else None

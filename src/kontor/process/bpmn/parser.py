@@ -18,9 +18,11 @@ from kontor.process.bpmn.model import (
     Definitions,
     ErrorDefinition,
     Escalation,
+    EventKind,
     FlowNode,
     Lane,
     Message,
+    NodeKind,
     Process,
     SequenceFlow,
     Signal,
@@ -105,6 +107,7 @@ class _DefinitionsReader:
         self.root = root
         self.source_name = source_name
         self.seen_ids: dict[str, int | None] = {}
+        self._associations: list[tuple[str, str]] = []
 
     def read(self) -> Definitions:
         root = self.root
@@ -172,14 +175,26 @@ class _DefinitionsReader:
             )
         self.seen_ids[element_id] = line
 
+    def _flow_id(self, flow: Element) -> str:
+        base = (
+            f"flow_{strip_prefix(attr(flow, 'sourceRef'))}_{strip_prefix(attr(flow, 'targetRef'))}"
+        )
+        candidate, number = base, 1
+        while candidate in self.seen_ids or self.root.xpath("//*[@id=$id]", id=candidate):
+            number += 1
+            candidate = f"{base}_{number}"
+        return candidate
+
     def _process(self, element: Element) -> Process:
         process_id = attr(element, "id") or ""
         self._register(process_id, line_of(element))
         nodes: dict[str, FlowNode] = {}
         flows: dict[str, SequenceFlow] = {}
         unrecognised: list[tuple[str, str, int | None]] = []
+        self._associations = []
         self._read_container(element, process_id, nodes, flows, unrecognised)
         nodes = self._link_flows(nodes, flows)
+        handlers = _compensation_handlers(nodes, self._associations)
         lanes: list[Lane] = []
         for lane_set in bpmn_children(element, "laneSet"):
             _collect_lanes(lane_set, lanes)
@@ -194,6 +209,7 @@ class _DefinitionsReader:
             unrecognised=tuple(unrecognised),
             history_ttl_days=self._history_ttl_days(element, process_id),
             version_tag=_version_tag(element),
+            compensation_handlers=frozen_mapping(handlers),
         )
 
     def _history_ttl_days(self, element: Element, process_id: str) -> int | None:
@@ -231,6 +247,8 @@ class _DefinitionsReader:
                 if kind.is_container:
                     self._read_container(child, child_id, nodes, flows, unrecognised)
             elif tag == "sequenceFlow":
+                # Camunda 7 accepts flows without an id; they get one from their ends.
+                child_id = child_id or self._flow_id(child)
                 self._register(child_id, line_of(child))
                 flows[child_id] = SequenceFlow(
                     id=child_id,
@@ -241,6 +259,10 @@ class _DefinitionsReader:
                     condition=expression_child(child, "conditionExpression"),
                     line=line_of(child),
                 )
+            elif tag == "association":
+                source = strip_prefix(attr(child, "sourceRef")) or ""
+                target = strip_prefix(attr(child, "targetRef")) or ""
+                self._associations.append((source, target))
             elif tag not in _IGNORED_IN_PROCESS:
                 unrecognised.append((tag, child_id, line_of(child)))
 
@@ -293,7 +315,7 @@ class _DefinitionsReader:
                         [
                             ("messageRef", definition.message_ref, definitions.messages),
                             ("signalRef", definition.signal_ref, definitions.signals),
-                            ("errorRef", definition.error_ref, definitions.errors),
+                            # An errorRef naming no error is its error code (as in Camunda 7).
                             ("escalationRef", definition.escalation_ref, definitions.escalations),
                         ]
                     )
@@ -308,6 +330,26 @@ class _DefinitionsReader:
             line=node.line,
             element_id=node.id,
         )
+
+
+def _compensation_handlers(
+    nodes: Mapping[str, FlowNode], associations: list[tuple[str, str]]
+) -> dict[str, str]:
+    """Compensation boundary event → handler activity, from associations in either direction."""
+    handlers: dict[str, str] = {}
+    for source, target in associations:
+        for boundary_id, handler_id in ((source, target), (target, source)):
+            boundary = nodes.get(boundary_id)
+            handler = nodes.get(handler_id)
+            if (
+                boundary is not None
+                and handler is not None
+                and boundary.kind is NodeKind.BOUNDARY_EVENT
+                and boundary.event_kind is EventKind.COMPENSATION
+                and handler.is_for_compensation
+            ):
+                handlers[boundary_id] = handler_id
+    return handlers
 
 
 def _collect_lanes(lane_set: Element, into: list[Lane]) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind
 
 UNSUPPORTED_NODE_KINDS: dict[NodeKind, str] = {
-    NodeKind.TRANSACTION: "transaction sub-processes (cancel/compensation semantics)",
     NodeKind.AD_HOC_SUB_PROCESS: "ad-hoc sub-processes",
     NodeKind.COMPLEX_GATEWAY: "complex gateways",
 }
@@ -26,13 +25,22 @@ SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
             EventKind.MESSAGE,
             EventKind.SIGNAL,
             EventKind.ESCALATION,
+            EventKind.COMPENSATION,
+            EventKind.CANCEL,
         }
     ),
     NodeKind.INTERMEDIATE_CATCH_EVENT: frozenset(
         {EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.LINK}
     ),
     NodeKind.INTERMEDIATE_THROW_EVENT: frozenset(
-        {EventKind.NONE, EventKind.MESSAGE, EventKind.SIGNAL, EventKind.LINK, EventKind.ESCALATION}
+        {
+            EventKind.NONE,
+            EventKind.MESSAGE,
+            EventKind.SIGNAL,
+            EventKind.LINK,
+            EventKind.ESCALATION,
+            EventKind.COMPENSATION,
+        }
     ),
     NodeKind.BOUNDARY_EVENT: frozenset(
         {
@@ -41,13 +49,22 @@ SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
             EventKind.SIGNAL,
             EventKind.ERROR,
             EventKind.ESCALATION,
+            EventKind.COMPENSATION,
+            EventKind.CANCEL,
         }
     ),
 }
 
 # Kinds of event-sub-process start events the runtime can trigger.
 SUPPORTED_EVENT_SUB_PROCESS_STARTS = frozenset(
-    {EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.ERROR, EventKind.ESCALATION}
+    {
+        EventKind.MESSAGE,
+        EventKind.TIMER,
+        EventKind.SIGNAL,
+        EventKind.ERROR,
+        EventKind.ESCALATION,
+        EventKind.COMPENSATION,
+    }
 )
 
 EVENT_BASED_TARGET_EVENTS = frozenset(
@@ -60,8 +77,6 @@ def unsupported_reason(node: FlowNode, in_event_sub_process: bool = False) -> st
     reason = UNSUPPORTED_NODE_KINDS.get(node.kind)
     if reason is not None:
         return reason
-    if node.is_for_compensation:
-        return "compensation handlers"
     if len(node.event_definitions) > 1:
         return "events with several event definitions (multiple/parallel multiple)"
     supported = SUPPORTED_EVENTS.get(node.kind)

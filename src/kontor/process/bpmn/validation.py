@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from kontor.process.bpmn.juel_check import juel_errors
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.bpmn.support import unsupported_reason
+from kontor.process.bpmn.validation_camunda7 import camunda7_process_rules
 from kontor.process.bpmn.validation_cycles import loops_without_wait_state
 from kontor.process.bpmn.validation_rules import check_node_rules
 
 
 class Severity(StrEnum):
-    """How bad an issue is: errors block deployment, warnings do not."""
+    """How bad an issue is: errors block deployment, warnings and notes do not."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """An execution problem of a modelling-only process (``isExecutable="false"``)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ def validate_process(definitions: Definitions, process: Process) -> list[Issue]:
             report(Severity.ERROR, "unsupported", f"not supported: {reason}", node)
         for severity_name, code, message in check_node_rules(definitions, process, node):
             report(Severity(severity_name), code, message, node)
+    for severity_name, code, message in camunda7_process_rules(definitions, process):
+        report(Severity(severity_name), code, message, line=process.line)
+    for element_id, line, message in juel_errors(process):
+        report(Severity.ERROR, "juel_unsupported", message, element_id=element_id, line=line)
     for flow in process.flows.values():
         source, target = process.node(flow.source), process.node(flow.target)
         if source.container_id != target.container_id:
@@ -124,6 +132,10 @@ def validate_process(definitions: Definitions, process: Process) -> list[Issue]:
             "process uses elements Kontor cannot execute: " + ", ".join(unsupported),
             line=process.line,
         )
+    if not process.is_executable:
+        # A modelling-only process: Camunda ignores it at deployment, and so does Kontor;
+        # what would stop it running is a note, not an error.
+        return [replace(issue, severity=Severity.NOTE) for issue in issues]
     return issues
 
 
@@ -136,7 +148,7 @@ def verdict(definitions: Definitions, process_id: str) -> Verdict:
     reasons.extend(
         str(issue)
         for issue in validate_process(definitions, process)
-        if issue.severity is Severity.ERROR and issue.code != "unsupported_summary"
+        if issue.severity in (Severity.ERROR, Severity.NOTE) and issue.code != "unsupported_summary"
     )
     return Verdict(process_id, not reasons, tuple(reasons))
 

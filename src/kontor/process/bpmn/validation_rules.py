@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kontor.process.bpmn.expressions import FEEL, JUEL
 from kontor.process.bpmn.model import (
     Definitions,
     EventKind,
@@ -13,6 +14,8 @@ from kontor.process.bpmn.model import (
     StandardLoop,
 )
 from kontor.process.bpmn.support import EVENT_BASED_TARGET_EVENTS
+from kontor.process.bpmn.validation_camunda7 import camunda7_node_rules
+from kontor.process.bpmn.validation_compensation import check_compensation_rules
 
 Finding = tuple[str, str, str]
 
@@ -26,7 +29,7 @@ def check_node_rules(
     yield from _flow_counts(process, node)
     if node.kind in (NodeKind.EXCLUSIVE_GATEWAY, NodeKind.INCLUSIVE_GATEWAY):
         yield from _conditional_gateway(process, node)
-    elif node.default_flow is not None:
+    elif node.default_flow is not None and not node.kind.is_activity:
         yield (
             "error",
             "default_not_gateway",
@@ -37,17 +40,19 @@ def check_node_rules(
     if node.kind is NodeKind.BOUNDARY_EVENT:
         yield from _boundary(process, node)
     yield from _event_references(definitions, node)
+    yield from camunda7_node_rules(definitions, process, node)
     yield from _activity_configuration(node)
+    yield from check_compensation_rules(process, node)
     for flow_id in node.outgoing:
         flow = process.flow(flow_id)
-        if flow.condition is not None and not flow.condition.is_feel:
+        if flow.condition is not None and flow.condition.language not in (FEEL, JUEL):
             yield (
                 "warning",
                 "non_feel_expression",
                 f"condition of '{flow_id}' is {flow.condition.language}, not FEEL; "
                 "it runs only with an evaluator for that language",
             )
-        if flow.condition is not None and not node.kind.is_gateway:
+        if flow.condition is not None and not (node.kind.is_gateway or node.kind.is_activity):
             yield (
                 "error",
                 "conditional_flow",
@@ -81,7 +86,7 @@ def _flow_counts(process: Process, node: FlowNode) -> Iterator[Finding]:
     elif kind is NodeKind.BOUNDARY_EVENT:
         if node.incoming:
             yield ("error", "boundary_has_incoming", "boundary event has incoming flows")
-        if not node.outgoing:
+        if not node.outgoing and node.event_kind is not EventKind.COMPENSATION:
             yield (
                 "warning",
                 "boundary_without_outgoing",
@@ -148,8 +153,15 @@ def _conditional_gateway(process: Process, node: FlowNode) -> Iterator[Finding]:
 
 
 def _event_based_gateway(process: Process, node: FlowNode) -> Iterator[Finding]:
-    if len(node.outgoing) < 2:
-        yield ("error", "event_gateway_outgoing", "event-based gateway needs two outgoing flows")
+    if not node.outgoing:
+        yield ("error", "event_gateway_outgoing", "event-based gateway needs outgoing flows")
+    elif len(node.outgoing) == 1:
+        # Camunda 7 accepts it: the gateway then waits for its one event.
+        yield (
+            "warning",
+            "event_gateway_outgoing",
+            "event-based gateway with one outgoing flow: it waits for that one event",
+        )
     for flow_id in node.outgoing:
         target = process.node(process.flow(flow_id).target)
         is_catch = (
@@ -196,7 +208,13 @@ def _event_references(definitions: Definitions, node: FlowNode) -> Iterator[Find
             yield ("error", "message_unnamed", f"message '{message.id}' has no name")
     if node.kind is NodeKind.RECEIVE_TASK:
         message = definitions.messages.get(node.message_ref or "")
-        if message is None:
+        if message is None and node.message_ref is None:
+            yield (
+                "warning",
+                "receive_task_without_message",
+                f"receive task has no messageRef; it waits for a message named '{node.id}'",
+            )
+        elif message is None:
             yield ("error", "message_missing", "receive task has no messageRef")
         elif not message.name:
             yield ("error", "message_unnamed", f"message '{message.id}' has no name")
@@ -215,13 +233,17 @@ _BINDING_TYPES = frozenset({"latest", "deployment", "versionTag"})
 
 def _activity_configuration(node: FlowNode) -> Iterator[Finding]:
     ext = node.extensions
-    if node.kind in _JOB_TASKS and ext.task_definition is None:
+    if node.kind in _JOB_TASKS and ext.task_definition is None and ext.script is None:
         yield (
             "warning",
             "no_job_type",
             f"no zeebe:taskDefinition; the job type defaults to '{job_type_fallback(node)}'",
         )
-    if ext.script is not None and not ext.script.body.is_feel and ext.task_definition is None:
+    if (
+        ext.script is not None
+        and ext.script.body.language not in (FEEL, JUEL)
+        and ext.task_definition is None
+    ):
         yield (
             "warning",
             "non_feel_expression",

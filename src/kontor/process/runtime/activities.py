@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kontor.process.bpmn.model import FlowNode, NodeKind, StandardLoop
 from kontor.process.bpmn.validation_rules import job_type_fallback
-from kontor.process.runtime import events, multi_instance
+from kontor.process.runtime import compensation, events, multi_instance
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     CallActivityStarted,
@@ -16,7 +16,7 @@ from kontor.process.runtime.effects import (
     UserTaskActivated,
 )
 from kontor.process.runtime.errors import Stuck
-from kontor.process.runtime.state import Job, ScopeKind, Token, UserTask, Wait
+from kontor.process.runtime.state import Job, Scope, ScopeKind, Token, UserTask, Wait
 
 if TYPE_CHECKING:
     from kontor.process.runtime.execution import Execution
@@ -83,6 +83,8 @@ def _activate(ex: Execution, token: Token, node: FlowNode) -> None:
         complete_activity(ex, token, {})
     elif kind is NodeKind.USER_TASK:
         _activate_user_task(ex, token, node)
+    elif kind is NodeKind.SERVICE_TASK and ext.script is not None and ext.task_definition is None:
+        _run_script(ex, token, node)  # a Camunda 7 expression task (camunda:expression)
     elif kind in _JOB_KINDS or (
         kind in (NodeKind.SCRIPT_TASK, NodeKind.BUSINESS_RULE_TASK)
         and ext.task_definition is not None
@@ -94,7 +96,7 @@ def _activate(ex: Execution, token: Token, node: FlowNode) -> None:
         _run_script(ex, token, node)
     elif kind is NodeKind.RECEIVE_TASK:
         events.subscribe_message(ex, token, node, node.message_ref, "catch")
-    elif kind is NodeKind.SUB_PROCESS:
+    elif kind in (NodeKind.SUB_PROCESS, NodeKind.TRANSACTION):
         scope = ex.open_scope(ScopeKind.SUB_PROCESS, node.id, token, dict(token.locals))
         token.locals = {}
         ex.start_in_scope(scope, node.id)
@@ -133,8 +135,9 @@ def complete_activity(
     token: Token,
     variables: Mapping[str, Any],
     context: Mapping[str, Any] | None = None,
+    inner: Scope | None = None,
 ) -> None:
-    """Finish an activity: output mappings, variables, then the outgoing flows."""
+    """Finish an activity (``inner``: its finished sub-process scope): outputs, then flows."""
     node = ex.node_of(token)
     mapping = node.extensions.io_mapping
     if mapping is not None and mapping.outputs:
@@ -146,6 +149,8 @@ def complete_activity(
     else:
         ex.merge_into(token, variables)
     token.wait = None
+    if ex.process.has_compensation:
+        compensation.remember(ex, token, node, inner)
     if ex.is_inner_instance(token):
         multi_instance.inner_completed(ex, token, node)
         return
@@ -239,6 +244,7 @@ def create_job(
     retries = 3
     if definition is not None and purpose == "task":
         retries = int(ex.evaluate(token, definition.retries))
+    priority = _task_priority(ex, token, node) if purpose == "task" else 0
     job = Job(
         id=ex.state.new_id("job"),
         token_id=token.id,
@@ -247,6 +253,7 @@ def create_job(
         retries=retries,
         headers={**dict(node.extensions.task_headers), **(headers or {})},
         purpose=purpose,
+        priority=priority,
     )
     ex.state.jobs[job.id] = job
     token.wait = Wait.JOB
@@ -254,6 +261,18 @@ def create_job(
         JobCreated(job.id, node.id, job.type, job.retries, dict(job.headers), ex.visible(token))
     )
     return job
+
+
+def _task_priority(ex: Execution, token: Token, node: FlowNode) -> int:
+    """The external task's priority (``camunda:taskPriority``, a number or an expression)."""
+    value = node.extensions.task_priority
+    if value is None:
+        return 0
+    result = ex.evaluate(token, value)
+    try:
+        return int(str(result).strip())
+    except ValueError:
+        raise Stuck(f"task priority {result!r} of {node.id} is not a whole number") from None
 
 
 def _request_decision(ex: Execution, token: Token, node: FlowNode) -> None:

@@ -184,6 +184,11 @@ def modify(
     followed by a start in the same scope keeps it); an emptied process ends terminated.
     """
     require_active(state)
+    if state.compensation_runs:  # a handler moved by hand would leave its run waiting forever
+        raise InvalidModificationError(
+            f"compensation is running in instance {state.instance_id}; "
+            "modify it after its handlers have ended"
+        )
     working = state.copy()
     ex = Execution(definitions, working, evaluator, clock.now())
     touched: list[str] = []

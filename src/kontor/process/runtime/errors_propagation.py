@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kontor.process.bpmn.model import EventDefinition, EventKind, FlowNode, NodeKind
+from kontor.process.bpmn.model import EventDefinition, EventKind, FlowNode
 from kontor.process.runtime import events
 from kontor.process.runtime.effects import ActivityCompleted
 from kontor.process.runtime.errors import Stuck
@@ -137,7 +137,7 @@ def _find_handler(
     kind: EventKind = EventKind.ERROR,
 ) -> _Handler | None:
     node = ex.node_of(token)
-    if own_boundaries and node.kind.is_activity and node.kind is not NodeKind.SUB_PROCESS:
+    if own_boundaries and node.kind.is_activity and not node.kind.is_container:
         boundary = _catching_boundary(ex, token, code, kind)
         if boundary is not None:
             return _Handler(boundary, host_token_id=token.id)

@@ -6,8 +6,8 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, TimerDefinition
-from kontor.process.runtime import activities, errors_propagation
+from kontor.process.bpmn.model import EventKind, FlowNode, Message, NodeKind, TimerDefinition
+from kontor.process.runtime import activities, compensation, errors_propagation
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     ActivityStarted,
@@ -65,6 +65,10 @@ def _end(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
         errors_propagation.throw_escalation(ex, token, node)
     elif kind is EventKind.MESSAGE and node.extensions.task_definition is not None:
         activities.create_job(ex, token, node)
+    elif kind is EventKind.COMPENSATION:
+        compensation.throw(ex, token, node)
+    elif kind is EventKind.CANCEL:
+        compensation.cancel_transaction(ex, token, node)
     else:
         _publish(ex, token, node, kind)
         ex.complete_node(token, node)
@@ -73,6 +77,8 @@ def _end(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
 def _throw(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
     if kind is EventKind.ESCALATION:
         errors_propagation.throw_escalation(ex, token, node)
+    elif kind is EventKind.COMPENSATION:
+        compensation.throw(ex, token, node)
     elif kind is EventKind.LINK:
         name = node.event.link_name
         targets = [
@@ -126,6 +132,8 @@ def subscribe_message(
 ) -> None:
     """Open a message subscription for a catch event, receive task, boundary or trigger."""
     message = ex.definitions.messages.get(message_ref or "")
+    if message is None and message_ref is None and node.kind is NodeKind.RECEIVE_TASK:
+        message = Message(node.id, node.id)  # Camunda 7: a plain wait state; named by its id
     if message is None or not message.name:
         raise Stuck(f"'{node.id}' refers to no named message")
     key = None

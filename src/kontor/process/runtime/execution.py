@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kontor.process.bpmn.expressions import Expression, StaticOrExpression
+from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
-from kontor.process.runtime import activities, events, gateways
+from kontor.process.juel import execution_instance
+from kontor.process.runtime import activities, compensation, events, gateways
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -40,6 +41,7 @@ from kontor.process.runtime.state import (
     Token,
     Wait,
 )
+from kontor.process.runtime.token_table import TokenTable
 
 
 class Execution:
@@ -54,6 +56,8 @@ class Execution:
     ) -> None:
         self.definitions = definitions
         self.process: Process = definitions.process(state.process_id)
+        if not isinstance(state.tokens, TokenTable):
+            state.tokens = TokenTable(state.tokens)
         self.state = state
         self.evaluator = evaluator
         self.now = now
@@ -112,7 +116,10 @@ class Execution:
         if not isinstance(value, Expression):
             return value
         try:
-            return self.evaluator.evaluate(value, self.visible(token, extra))
+            if value.language != JUEL:
+                return self.evaluator.evaluate(value, self.visible(token, extra))
+            with execution_instance(self.state.instance_id):  # execution.getProcessInstanceId()
+                return self.evaluator.evaluate(value, self.visible(token, extra))
         except Stuck:
             raise
         except Exception as exc:
@@ -193,10 +200,46 @@ class Execution:
     def complete_node(self, token: Token, node: FlowNode) -> None:
         """Record completion of a node and follow all its outgoing flows."""
         self.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, self.stamp()))
-        self.take_flows(token, node.outgoing)
+        self.take_flows(token, self._selected_flows(token, node))
+
+    def _selected_flows(self, token: Token, node: FlowNode) -> tuple[str, ...]:
+        # Conditional flows out of an activity (Camunda 7): every flow whose condition holds
+        # and every unconditional one; the default flow only when no other was selected.
+        if not node.kind.is_activity:
+            return node.outgoing
+        flows = [self.process.flow(flow_id) for flow_id in node.outgoing]
+        if all(flow.condition is None for flow in flows) and node.default_flow is None:
+            return node.outgoing
+        selected = tuple(
+            flow.id
+            for flow in flows
+            if flow.id != node.default_flow
+            and (flow.condition is None or self.evaluate(token, flow.condition) is True)
+        )
+        if selected or node.default_flow is None:
+            if not selected:
+                raise Stuck(f"no outgoing flow of '{node.id}' has a condition that holds")
+            return selected
+        return (node.default_flow,)
+
+    def tokens_in_scope(self, scope_id: str) -> list[Token]:
+        """The tokens directly in a scope (proportional to the scope, not the instance)."""
+        return self._token_table().in_scope(scope_id)
+
+    def count_tokens_in(self, scope_id: str) -> int:
+        """How many tokens are directly in a scope."""
+        return self._token_table().count_in(scope_id)
+
+    def _token_table(self) -> TokenTable:
+        tokens = self.state.tokens
+        if not isinstance(tokens, TokenTable):  # replaced wholesale by a command
+            tokens = self.state.tokens = TokenTable(tokens)
+        return tokens
 
     def consume(self, token: Token) -> None:
         """Remove a token that reached its end; completes its scope if it was the last."""
+        if self.state.compensation_runs and compensation.handler_done(self, token):
+            return
         self.state.tokens.pop(token.id, None)
         self.check_scope_done(token.scope_id)
 
@@ -260,6 +303,8 @@ class Execution:
 
     def terminate_scope_content(self, scope_id: str) -> None:
         """Cancel all tokens and nested scopes of a scope but keep the scope itself."""
+        if self.state.compensation_runs:
+            compensation.drop_runs(self, scope_id)  # handlers are cancelled with the rest
         for token in [t for t in self.state.tokens.values() if t.scope_id == scope_id]:
             if token.id in self.state.tokens:
                 self.terminate_token(token)
@@ -271,6 +316,8 @@ class Execution:
         """Cancel a scope with all its tokens, nested scopes and triggers."""
         self.terminate_scope_content(scope_id)
         self.cancel_scope_waits(scope_id)
+        if self.state.compensables or self.state.compensation_runs:
+            compensation.discard_scope(self, scope_id)  # cancelled work is not compensated
         scope = self.state.scopes.pop(scope_id, None)
         if scope is not None and scope.kind is ScopeKind.EVENT_SUB_PROCESS:
             node = self.process.node(scope.element_id)
@@ -283,7 +330,9 @@ class Execution:
         scope = self.state.scopes.get(scope_id)
         if scope is None or scope.kind is ScopeKind.MULTI_INSTANCE_BODY:
             return
-        if any(t.scope_id == scope_id for t in self.state.tokens.values()):
+        if self.count_tokens_in(scope_id):
+            return
+        if self.state.compensation_runs and compensation.scope_done(self, scope):
             return
         if any(s.parent_id == scope_id for s in self.state.scopes.values()):
             # Only event sub-processes still run: the scope's own flow is over, so no new
@@ -295,6 +344,7 @@ class Execution:
         if scope.kind is ScopeKind.PROCESS:
             # The root scope's variables stay readable after the end (history, call results).
             self.state.scopes[scope_id] = scope
+            self.state.compensables.clear()  # nothing is compensated after the end
             self.state.status = (
                 InstanceStatus.TERMINATED if terminated else InstanceStatus.COMPLETED
             )
@@ -305,8 +355,10 @@ class Execution:
             parent = self.state.tokens[scope.parent_token_id]
             parent.child_scope_id = None
             parent.wait = None
-            activities.complete_activity(self, parent, {}, context=scope.variables)
+            activities.complete_activity(self, parent, {}, context=scope.variables, inner=scope)
         elif scope.kind is ScopeKind.EVENT_SUB_PROCESS:
+            if self.state.compensables:
+                compensation.discard_scope(self, scope_id)
             node = self.process.node(scope.element_id)
             self.effects.append(ActivityCompleted(node.id, node.kind.value, "", self.stamp()))
             if scope.parent_id is not None:

@@ -1,4 +1,4 @@
-"""The production expression evaluator: FEEL from ``kontor.rules.feel``."""
+"""The production expression evaluator: FEEL from ``kontor.rules.feel``, JUEL of Camunda 7."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from kontor.process.bpmn.expressions import Expression
+from kontor.process.bpmn.expressions import JUEL, Expression
+from kontor.process.juel import JuelEvaluator
 from kontor.rules.feel import (
     DEFAULT_LIMITS,
     CompiledExpression,
@@ -36,12 +37,15 @@ class FeelEvaluator:
     def __init__(self, limits: EvaluationLimits = DEFAULT_LIMITS) -> None:
         self._compiled: dict[tuple[str, tuple[str, ...]], CompiledExpression] = {}
         self._limits = replace(limits, strict=True)
+        self._juel = JuelEvaluator()
 
     def evaluate(self, expression: Expression, variables: Mapping[str, Any]) -> Any:
         """Evaluate ``expression`` against JSON ``variables``; the result is JSON again."""
+        if expression.language == JUEL:
+            return self._juel.evaluate(expression.text, variables)
         if not expression.is_feel:
             raise UnsupportedExpressionLanguage(
-                f"expression language '{expression.language}' is not supported; use FEEL"
+                f"expression language '{expression.language}' is not supported; use FEEL (or JUEL)"
             )
         # Only names with spaces need announcing to the parser; keeping the key small
         # lets every instance share one compiled form.

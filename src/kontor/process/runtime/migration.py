@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 
 from kontor.messaging import Clock
 from kontor.process.bpmn.model import Definitions, FlowNode, Process
-from kontor.process.runtime import events
+from kontor.process.runtime import compensation, events
 from kontor.process.runtime.activities import ASYNC_AFTER, ASYNC_BEFORE
 from kontor.process.runtime.commands import StepResult
 from kontor.process.runtime.control import require_active
@@ -77,6 +77,11 @@ def check_instance(
             problems[element_id] = (
                 f"active element {element_id!r} cannot become {new_id!r}: {reason}"
             )
+    if state.compensation_runs:
+        problems.setdefault(
+            "",
+            "compensation is running; migrate the instance after its handlers have ended",
+        )
     for token in state.tokens.values():
         flow_id = token.arrived_via
         if (
@@ -215,6 +220,8 @@ def _rewrite(ex: Execution, source: Process, mapping: Mapping[str, str]) -> None
         scope.element_id = moved(scope.element_id)
     for waiting in _waits(state):
         waiting.element_id = moved(waiting.element_id)
+    if state.compensables:
+        compensation.follow_migration(ex, moved)
     for row in list(_rows(state)):
         new_id = moved(row.element_id)
         if row.kind not in _TRIGGERS or _still_armed(ex, source.node(row.element_id), row, new_id):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kontor.process.bpmn.model import FlowNode, MultiInstance
+from kontor.process.runtime import compensation
 from kontor.process.runtime.effects import ActivityCompleted
 from kontor.process.runtime.errors import Stuck
 from kontor.process.runtime.state import Scope, ScopeKind, Token
@@ -67,25 +68,24 @@ def inner_completed(ex: Execution, token: Token, node: FlowNode) -> None:
     if characteristics.output_element is not None and token.loop_counter is not None:
         body.outputs[token.loop_counter - 1] = ex.evaluate(token, characteristics.output_element)
     body.completed += 1
-    active = sum(1 for t in ex.state.tokens.values() if t.scope_id == body.id and t.id != token.id)
     done_early = False
     if characteristics.completion_condition is not None:
         counters = {
             "numberOfInstances": body.total,
             "numberOfCompletedInstances": body.completed,
-            "numberOfActiveInstances": active,
+            "numberOfActiveInstances": ex.count_tokens_in(body.id) - 1,  # all but this one
         }
         done_early = ex.evaluate(token, characteristics.completion_condition, counters) is True
     ex.cancel_waits(token.id)
     ex.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, ex.stamp()))
     del ex.state.tokens[token.id]
     if done_early:
-        for other in [t for t in ex.state.tokens.values() if t.scope_id == body.id]:
+        for other in ex.tokens_in_scope(body.id):
             ex.terminate_token(other)
     elif characteristics.is_sequential and body.started < body.total:
         _spawn(ex, body, node)
         return
-    if not any(t.scope_id == body.id for t in ex.state.tokens.values()):
+    if not ex.count_tokens_in(body.id):
         _finish_body(ex, body, node)
 
 
@@ -99,5 +99,7 @@ def _finish_body(ex: Execution, body: Scope, node: FlowNode) -> None:
     parent.wait = None
     if characteristics.output_collection:
         ex.set_variable(parent.scope_id, characteristics.output_collection, list(body.outputs))
+    if ex.state.compensables:
+        compensation.remember_body(ex, parent, node, body)
     ex.cancel_waits(parent.id)
     ex.complete_node(parent, node)

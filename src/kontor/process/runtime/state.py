@@ -43,6 +43,7 @@ class Wait(StrEnum):
     EVENT_GATEWAY = "event_gateway"
     JOIN = "join"
     INCIDENT = "incident"
+    COMPENSATION = "compensation"
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Job:
     headers: dict[str, str] = field(default_factory=dict)
     error_message: str | None = None
     purpose: str = "task"
+    priority: int = 0  # external tasks: higher ones are fetched first when asked for
 
 
 @dataclass
@@ -157,6 +159,44 @@ class ParkedCompletion:
 
 
 @dataclass
+class Compensable:
+    """A completed activity instance that can still be compensated (BPMN 2.0 §10.5.6).
+
+    ``variables`` is the snapshot taken at completion: the activity's local variables, or for
+    a sub-process (``inner_scope_id``) its scope variables. A sub-process or multi-instance
+    record holds the records of its inner scope; ``order`` is the completion order.
+    """
+
+    id: str
+    order: int
+    scope_id: str
+    element_id: str
+    handler_id: str | None = None
+    inner_scope_id: str | None = None
+    inner_kind: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CompensationRun:
+    """Compensation in progress in ``scope_id``: the records still to undo, newest first.
+
+    ``thrower_token_id`` waits for the run (``waitForCompletion``); ``parent_run_id`` is set
+    for the run of a sub-process's inner records; ``cancel`` marks a transaction cancel that
+    takes the cancel boundary flow afterwards.
+    """
+
+    id: str
+    scope_id: str
+    pending: list[str] = field(default_factory=list)
+    thrower_token_id: str | None = None
+    parent_run_id: str | None = None
+    handler_token_id: str | None = None
+    inner_scope_id: str | None = None
+    cancel: bool = False
+
+
+@dataclass
 class InstanceState:
     """All state of one process instance."""
 
@@ -174,6 +214,8 @@ class InstanceState:
     next_id: int = 1
     suspended: bool = False
     parked: list[ParkedCompletion] = field(default_factory=list)
+    compensables: dict[str, Compensable] = field(default_factory=dict)
+    compensation_runs: dict[str, CompensationRun] = field(default_factory=dict)
 
     def new_id(self, prefix: str) -> str:
         """A fresh id unique within the instance (deterministic, so replays agree)."""
@@ -207,12 +249,20 @@ class InstanceState:
             next_id=self.next_id,
             suspended=self.suspended,
             parked=[replace(row, variables=copy_json(row.variables)) for row in self.parked],
+            compensables={
+                key: replace(row, variables=copy_json(row.variables))
+                for key, row in self.compensables.items()
+            },
+            compensation_runs={
+                key: replace(row, pending=list(row.pending))
+                for key, row in self.compensation_runs.items()
+            },
         )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able representation (shares nested values with the state: serialise, don't edit)."""
         # Hand-written instead of dataclasses.asdict, whose deep copy dominated saving a step.
-        return {
+        data: dict[str, Any] = {
             "instance_id": self.instance_id,
             "process_id": self.process_id,
             "status": self.status.value,
@@ -228,6 +278,10 @@ class InstanceState:
             "suspended": self.suspended,
             "parked": [dict(vars(row)) for row in self.parked],
         }
+        if self.compensables or self.compensation_runs:  # only models with compensation
+            data["compensables"] = _rows(self.compensables)
+            data["compensation_runs"] = _rows(self.compensation_runs)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InstanceState:
@@ -247,6 +301,8 @@ class InstanceState:
             next_id=data["next_id"],
             suspended=data.get("suspended", False),
             parked=[ParkedCompletion(**row) for row in data.get("parked", ())],  # older: none
+            compensables=_table(Compensable, data.get("compensables", {})),
+            compensation_runs=_table(CompensationRun, data.get("compensation_runs", {})),
         )
 
 

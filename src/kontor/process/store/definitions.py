@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, insert, select
 
 from kontor.db.fast import FastStatement
 from kontor.process.errors import ProcessNotFound
@@ -51,16 +51,17 @@ class DefinitionStore:
         *,
         history_ttl_days: int | None = None,
     ) -> tuple[DeployedDefinition, bool]:
-        """Store a new version unless identical content is deployed; say whether it was new."""
+        """Store a new version unless the latest has identical content; say whether it was new.
+
+        Only the latest version counts: redeploying an earlier version's XML rolls back to it.
+        """
         digest = content_hash(bpmn_xml)
-        same = self._one(
-            select(table).where(*self._key(process_key), table.c.content_sha256 == digest)
+        latest = self._one(
+            select(table).where(*self._key(process_key)).order_by(table.c.version.desc()).limit(1)
         )
-        if same is not None:
-            return same, False
-        newest = self._connection.execute(
-            select(func.max(table.c.version)).where(*self._key(process_key))
-        ).scalar_one()
+        if latest is not None and latest.content_sha256 == digest:
+            return latest, False
+        newest = latest.version if latest is not None else None
         definition = DeployedDefinition(
             str(uuid.uuid4()),
             self._tenant_id,

@@ -90,6 +90,7 @@ def _job_rows(state: InstanceState, now: dt.datetime) -> dict[str, dict[str, Any
             "type": job.type,
             "element_id": job.element_id,
             "retries": job.retries,
+            "priority": job.priority,
             "due_at": None if state.suspended or job.id in parked else now,
         }
         for job in state.jobs.values()
@@ -100,6 +101,7 @@ def _job_rows(state: InstanceState, now: dt.datetime) -> dict[str, dict[str, Any
             "type": timer.kind,
             "element_id": timer.element_id,
             "retries": 0,
+            "priority": 0,
             "due_at": None if state.suspended else parse_date(timer.due),
         }
     return rows

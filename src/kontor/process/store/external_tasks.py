@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, or_, select, update
 
 from kontor.process.errors import ExternalTaskNotFound, ExternalTaskNotLocked
 from kontor.process.store.derived import JOB
@@ -47,14 +47,19 @@ class ExternalTaskQueue:
         limit: int,
         now: dt.datetime,
         in_process: Collection[str],
+        by_priority: bool = False,
     ) -> list[ExternalTaskRow]:
-        """Lock up to ``limit`` due, unlocked tasks of the topics in ``lock_for``, oldest first.
+        """Lock up to ``limit`` due, unlocked tasks of the topics in ``lock_for``, oldest first
+        (with ``by_priority`` the highest priority first, the oldest among equal ones).
 
         Topics in ``in_process`` belong to the job executor and are never offered.
         """
         topics = [topic for topic in lock_for if topic not in in_process]
         if not topics:
             return []
+        order: list[ColumnElement[Any]] = [table.c.due_at, table.c.job_id]
+        if by_priority:
+            order.insert(0, table.c.priority.desc())
         query = (
             select(table)
             .where(
@@ -64,7 +69,7 @@ class ExternalTaskQueue:
                 table.c.due_at <= now,
                 or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
             )
-            .order_by(table.c.due_at, table.c.job_id)
+            .order_by(*order)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

@@ -30,9 +30,8 @@ process_definitions = Table(
     Column("deployed_at", UtcDateTime, nullable=False),
     Column("history_ttl_days", Integer),
     UniqueConstraint("tenant_id", "process_key", "version", name="uq_process_definitions_version"),
-    UniqueConstraint(
-        "tenant_id", "process_key", "content_sha256", name="uq_process_definitions_content"
-    ),
+    # Not unique: redeploying an earlier version's XML makes it the latest again.
+    Index("ix_process_definitions_content", "tenant_id", "process_key", "content_sha256"),
     comment="Deployed BPMN processes: versions 1, 2, ... per tenant and process key",
 )
 
@@ -86,6 +85,13 @@ process_jobs = Table(
     Column("idempotency_key", String(120), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("error_message", Text),
+    Column(
+        "priority",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="external tasks: fetched highest first when the worker asks",
+    ),
     comment="Timers, async steps and service-task executions; no due_at in incident",
 )
 Index("ix_process_jobs_due_at", process_jobs.c.due_at)

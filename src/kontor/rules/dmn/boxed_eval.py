@@ -158,8 +158,10 @@ def make_closure(
     parameter_names = [parameter.name for parameter in definition.parameters]
 
     def impl(*arguments: Any) -> Any:
-        if definition.kind != "FEEL":
-            run.error(f"function kind {definition.kind} is not supported (only FEEL)", label)
+        if definition.kind not in ("FEEL", "JAVA"):
+            run.error(
+                f"function kind {definition.kind} is not supported (only FEEL and JAVA)", label
+            )
             return None
         local = dict(captured)
         for parameter, argument in zip(definition.parameters, arguments, strict=False):
@@ -170,13 +172,39 @@ def make_closure(
                     run.error(f"parameter '{parameter.name}' of {label}: {problem}", label)
                     return None
             local[parameter.name] = value
-        result = evaluate_expression(definition.body, local, run, model)
+        if definition.kind == "JAVA":
+            values = [local.get(parameter.name) for parameter in definition.parameters]
+            result = _call_java(definition, captured, values, run, model, label)
+        else:
+            result = evaluate_expression(definition.body, local, run, model)
         target_type = result_type or definition.type_ref
         if target_type:
             result = run.coerce_result(model, target_type, result, label)
         return result
 
     return feel_bridge.make_function(parameter_names, impl, label, strict_arity=strict_arity)
+
+
+def _call_java(
+    definition: FunctionDefinition,
+    scope: Mapping[str, Any],
+    arguments: list[Any],
+    run: Evaluation,
+    model: Definitions,
+    label: str,
+) -> Any:
+    """A boxed function of kind Java: its context names one of FEEL's listed java.lang methods."""
+    body = evaluate_expression(definition.body, scope, run, model)
+    if not isinstance(body, dict):
+        run.error("a Java function needs a context with 'class' and 'method signature'", label)
+        return None
+    problems: list[Any] = []
+    result = feel_bridge.call_java(
+        body.get("class"), body.get("method signature"), arguments, problems
+    )
+    for problem in problems:
+        run.error(problem.message, label)
+    return result
 
 
 def _iterator(

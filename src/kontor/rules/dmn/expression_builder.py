@@ -341,7 +341,12 @@ class ExpressionBuilder:
         )
         kind = (element.get("kind") or "FEEL").upper()
         inner = names | {parameter.name for parameter in parameters}
-        body = self.build_child(element, inner, owner) if kind == "FEEL" else None
+        # A Java function's body is a context naming class and method; it sees no parameters.
+        body = None
+        if kind == "FEEL":
+            body = self.build_child(element, inner, owner)
+        elif kind == "JAVA":
+            body = self.build_child(element, names, owner)
         return FunctionDefinition(
             element.get("id"), line_of(element), element.get("typeRef"), kind, parameters, body
         )

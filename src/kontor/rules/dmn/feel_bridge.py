@@ -29,6 +29,13 @@ def compile_unary_tests(
     return feel().compile_unary_tests(text, names, types=types)
 
 
+def call_java(
+    class_name: Any, signature: Any, arguments: Sequence[Any], warnings: list[Any]
+) -> Any:
+    """Call one of FEEL's listed Java static methods; null plus a warning if not listed."""
+    return feel().call_java(class_name, signature, arguments, warnings)
+
+
 def is_feel_syntax_error(exc: BaseException) -> bool:
     """Tell whether `exc` is the FEEL engine's syntax error."""
     error_class = getattr(feel(), "FeelSyntaxError", None)

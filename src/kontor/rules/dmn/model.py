@@ -146,7 +146,7 @@ class Parameter:
 
 @dataclass(frozen=True)
 class FunctionDefinition(Located):
-    """A boxed function definition; only kind FEEL is executable."""
+    """A boxed function definition of kind FEEL, or JAVA (listed java.lang methods only)."""
 
     type_ref: str | None
     kind: str

@@ -31,6 +31,7 @@ from kontor.rules.feel.api import (
 from kontor.rules.feel.convert import to_feel, to_json
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration
 from kontor.rules.feel.errors import FeelSyntaxError, FeelWarning
+from kontor.rules.feel.java_methods import call_java
 from kontor.rules.feel.limits import DEFAULT_LIMITS, EvaluationBudgetExceeded, EvaluationLimits
 from kontor.rules.feel.typesystem import FeelType, TypeLike, parse_type
 from kontor.rules.feel.values import FeelFunction, Range
@@ -50,6 +51,7 @@ __all__ = [
     "Range",
     "TypeLike",
     "YearsMonthsDuration",
+    "call_java",
     "compile_expression",
     "compile_unary_tests",
     "evaluate",

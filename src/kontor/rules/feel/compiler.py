@@ -224,6 +224,7 @@ class Compiler:
         start_of = self.compile(node.start, scope) if node.start is not None else None
         end_of = self.compile(node.end, scope) if node.end is not None else None
         start_included, end_included = node.start_included, node.end_included
+        operator = node.operator
 
         def run_interval(frame: Frame) -> Range | None:
             start = start_of(frame) if start_of is not None else None
@@ -234,7 +235,7 @@ class Compiler:
             if start is not None and end is not None and compare(start, end) is None:
                 frame.ctx.warn("invalid-range", "range bounds are not comparable")
                 return None
-            return Range(start, end, start_included, end_included)
+            return Range(start, end, start_included, end_included, operator)
 
         return run_interval
 

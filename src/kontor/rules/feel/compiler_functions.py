@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kontor.rules.feel import syntax as ast
-from kontor.rules.feel.errors import FeelDataError
+from kontor.rules.feel.java_methods import external_function
 from kontor.rules.feel.runtime import Evaluator, Frame, invoke
 from kontor.rules.feel.typesystem import FeelType
 from kontor.rules.feel.values import FeelFunction
@@ -56,7 +56,9 @@ def compile_function_definition(
 
     parameters = list(node.parameters)
     if node.external:
-        return lambda frame: FeelFunction(parameters, _external_unsupported, "external")
+        # The body names the Java method; it sees the enclosing scope, not the parameters.
+        definition = compiler.compile(node.body, scope)
+        return lambda frame: external_function(parameters, definition(frame))
     inner = CompileScope(scope)
     for parameter in parameters:
         inner.add(parameter)
@@ -103,7 +105,3 @@ def _coerce(argument: Any, feel_type: FeelType | None, frame: Frame) -> Any:
         return argument[0]
     frame.ctx.warn("type-mismatch", f"argument does not conform to {feel_type}; using null")
     return None
-
-
-def _external_unsupported(*arguments: Any) -> Any:
-    raise FeelDataError("unsupported-external", "external functions are not supported")

@@ -53,7 +53,7 @@ def _source_items(source: Evaluator, end: Evaluator | None, frame: Frame) -> lis
     if type(value) is list:
         return value
     if type(value) is Range:
-        if value.start is None or value.end is None:
+        if value.start is None or value.end is None or value.operator == "!=":
             frame.ctx.warn("invalid-iteration", "cannot iterate over an open range")
             return None
         if compare(value.start, value.end) == 1:

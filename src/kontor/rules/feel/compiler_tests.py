@@ -197,7 +197,7 @@ def _fast_test(test: ast.Node) -> FastMatcher | None:
         if test.operator == "=":
             return _fast_equal(bound)
         return None
-    if isinstance(test, ast.Interval):
+    if isinstance(test, ast.Interval) and test.operator != "!=":
         return _fast_interval(test)
     return None
 

@@ -13,6 +13,7 @@ from kontor.rules.feel.errors import FeelWarning
 from kontor.rules.feel.numbers import format_number, is_small_integer, to_feel_number
 from kontor.rules.feel.temporal import format_temporal
 from kontor.rules.feel.values import FeelFunction, Range
+from kontor.rules.feel.wide_values import WIDE_KINDS
 
 # Types that scope lookups convert on the fly (cheap check on the hot path).
 NEEDS_CONVERSION = frozenset({int, float, tuple, timedelta})
@@ -40,6 +41,8 @@ def to_feel(value: Any, warnings: list[FeelWarning] | None = None) -> Any:
             )
         return number
     if kind in (date, datetime, time, DaysTimeDuration, YearsMonthsDuration, Range):
+        return value
+    if kind in WIDE_KINDS:
         return value
     if kind is timedelta:
         return DaysTimeDuration.from_timedelta(value)
@@ -86,12 +89,15 @@ def to_json(value: Any, *, exact: bool = False) -> Any:
     if kind is dict:
         return {key: to_json(item, exact=exact) for key, item in value.items()}
     if kind is Range:
-        return {
+        shown = {
             "start": to_json(value.start, exact=exact),
             "end": to_json(value.end, exact=exact),
             "start included": value.start_included,
             "end included": value.end_included,
         }
+        if value.operator is not None:
+            shown["operator"] = value.operator  # (=a) or (!=a)
+        return shown
     if isinstance(value, FeelFunction):
         return None
     return value

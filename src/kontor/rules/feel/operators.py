@@ -17,10 +17,19 @@ from kontor.rules.feel.temporal import (
     times_equal,
 )
 from kontor.rules.feel.values import FeelFunction, Range, type_name
+from kontor.rules.feel.wide_arithmetic import (
+    wide_add_months,
+    wide_compare,
+    wide_difference,
+    wide_equal,
+    wide_shift,
+)
+from kontor.rules.feel.wide_values import WIDE_KINDS, WideTime
 
 _NUMBER_TYPES = (Decimal, int, float)
 _DTD = DaysTimeDuration
 _YMD = YearsMonthsDuration
+_PLAIN_TEMPORAL = (date, datetime, time)
 
 
 def _midnight_utc(value: date) -> datetime:
@@ -45,6 +54,8 @@ def values_equal(left: Any, right: Any) -> bool | None:
             return True if _is_zero_duration(left) and _is_zero_duration(right) else None
         if isinstance(left, FeelFunction) and isinstance(right, FeelFunction):
             return left is right
+        if left_kind in WIDE_KINDS or right_kind in WIDE_KINDS:
+            return wide_equal(left, right)
         return None
     if left_kind is datetime:
         return date_and_times_equal(left, right)
@@ -103,11 +114,13 @@ def compare(left: Any, right: Any) -> int | None:
             return compare_date_and_times(left, right)
         if left_kind is time:
             return compare_times(left, right)
-        return None
+        return wide_compare(left, right) if left_kind in WIDE_KINDS else None
     if left_kind is date and right_kind is datetime:
         return compare_date_and_times(_midnight_utc(left), right)
     if left_kind is datetime and right_kind is date:
         return compare_date_and_times(left, _midnight_utc(right))
+    if left_kind in WIDE_KINDS or right_kind in WIDE_KINDS:
+        return wide_compare(left, right)
     return None
 
 
@@ -115,6 +128,9 @@ def range_contains(value_range: Range, value: Any) -> bool | None:
     """Whether `value` lies in the range; null when it cannot be compared with a bound."""
     if value is None:
         return None
+    if value_range.operator == "!=":
+        equal = values_equal(value, value_range.start)
+        return None if equal is None else not equal
     start, end = value_range.start, value_range.end
     if start is not None:
         order = compare(value, start)
@@ -178,6 +194,8 @@ def subtract(left: Any, right: Any) -> Any:
         return _date_difference(left, right)
     if left_kind is time and right_kind is time:
         return _time_difference(left, right)
+    if (left_kind in WIDE_KINDS or right_kind in WIDE_KINDS) and right_kind not in (_DTD, _YMD):
+        return wide_difference(left, right)
     return _shift(left, right, -1, "-")
 
 
@@ -213,11 +231,14 @@ def _shift(moment: Any, duration: Any, sign: int, operator: str) -> Any:
     if duration_kind is _YMD and moment_kind in (date, datetime):
         try:
             return add_months(moment, sign * duration.months)
-        except (ValueError, OverflowError) as error:
-            raise FeelDataError("out-of-range", "date out of supported range") from error
-    if duration_kind is _DTD:
-        delta = duration.to_timedelta() * sign
+        except (ValueError, OverflowError):
+            # Beyond years 1..9999: FEEL's own dates take over.
+            return wide_add_months(moment, sign * duration.months)
+    if moment_kind in WIDE_KINDS:
+        return _shift_wide(moment, duration, sign, operator)
+    if duration_kind is _DTD and moment_kind in _PLAIN_TEMPORAL:
         try:
+            delta = duration.to_timedelta() * sign
             if moment_kind is datetime:
                 return _shift_instant(moment, delta)
             if moment_kind is date:
@@ -226,8 +247,17 @@ def _shift(moment: Any, duration: Any, sign: int, operator: str) -> Any:
             if moment_kind is time:
                 base = datetime.combine(date(2000, 1, 1), moment.replace(tzinfo=None)) + delta
                 return base.time().replace(tzinfo=moment.tzinfo)
-        except (ValueError, OverflowError) as error:
-            raise FeelDataError("out-of-range", "date out of supported range") from error
+        except (ValueError, OverflowError):
+            # Beyond years 1..9999: FEEL's own dates take over.
+            return wide_shift(moment, duration, sign)
+    raise _mismatch(operator, moment, duration)
+
+
+def _shift_wide(moment: Any, duration: Any, sign: int, operator: str) -> Any:
+    if type(duration) is _YMD and type(moment) is not WideTime:
+        return wide_add_months(moment, sign * duration.months)
+    if type(duration) is _DTD:
+        return wide_shift(moment, duration, sign)
     raise _mismatch(operator, moment, duration)
 
 

@@ -10,7 +10,7 @@ from kontor.rules.feel.typesystem import FeelType, read_type_at
 if TYPE_CHECKING:
     from kontor.rules.feel.parser import Parser
 
-_RANGE_OPERATORS = ("<", "<=", ">", ">=", "=")
+_RANGE_OPERATORS = ("<", "<=", ">", ">=", "=", "!=")
 
 
 def parse_primary(parser: Parser) -> ast.Node:
@@ -106,7 +106,7 @@ def _comparison_range(operator: str, endpoint: ast.Node, offset: int) -> ast.Int
         return ast.Interval(endpoint, None, False, False, offset=offset)
     if operator == ">=":
         return ast.Interval(endpoint, None, True, False, offset=offset)
-    return ast.Interval(endpoint, endpoint, True, True, offset=offset)
+    return ast.Interval(endpoint, endpoint, True, True, operator, offset=offset)
 
 
 def _parse_bracket(parser: Parser) -> ast.Node:

@@ -13,6 +13,8 @@ from kontor.rules.feel.limits import Budget
 from kontor.rules.feel.numbers import to_index
 from kontor.rules.feel.temporal import offset_duration, seconds_value, zone_name
 from kontor.rules.feel.values import FeelFunction, Range, type_name
+from kontor.rules.feel.wide_arithmetic import wide_seconds
+from kontor.rules.feel.wide_values import WIDE_KINDS, WideDate, WideTime
 
 MISSING: Any = object()
 
@@ -92,7 +94,7 @@ def invoke(
     return result
 
 
-def _date_property(value: date, name: str) -> Any:
+def _date_property(value: Any, name: str) -> Any:
     if name == "year":
         return Decimal(value.year)
     if name == "month":
@@ -104,7 +106,7 @@ def _date_property(value: date, name: str) -> Any:
     return MISSING
 
 
-def _time_property(value: time | datetime, name: str) -> Any:
+def _time_property(value: Any, name: str) -> Any:
     if name == "hour":
         return Decimal(value.hour)
     if name == "minute":
@@ -145,7 +147,24 @@ def property_of(value: Any, name: str) -> Any:
             "end included": value.end_included,
         }
         return attributes.get(name, MISSING)
+    if kind in WIDE_KINDS:
+        return _wide_property(value, name)
     return MISSING
+
+
+def _wide_property(value: Any, name: str) -> Any:
+    if type(value) is WideDate:
+        return _date_property(value, name)
+    if type(value) is not WideTime:
+        found = _date_property(value, name)
+        if found is not MISSING:
+            return found
+    if name == "second":
+        return wide_seconds(value)
+    if name == "time offset":
+        offset = value.utcoffset()
+        return None if offset is None else DaysTimeDuration.from_timedelta(offset)
+    return _time_property(value, name)
 
 
 def member_of(value: Any, name: str, ctx: EvalContext) -> Any:

@@ -119,12 +119,16 @@ class InstanceOf(Node):
 
 @dataclass(slots=True)
 class Interval(Node):
-    """Range literal `[a..b]`; a missing bound (None) is open."""
+    """Range literal `[a..b]`; a missing bound (None) is open.
+
+    `operator` is "=" or "!=" for the ranges `(=a)` and `(!=a)` (both bounds are `a`).
+    """
 
     start: Node | None
     end: Node | None
     start_included: bool
     end_included: bool
+    operator: str | None = None
 
 
 @dataclass(slots=True)
@@ -178,7 +182,7 @@ class Quantified(Node):
 
 @dataclass(slots=True)
 class FunctionDefinition(Node):
-    """`function(a, b) body`; external functions are recorded but not supported."""
+    """`function(a, b) body`; an external one names a Java method (see java_methods)."""
 
     parameters: list[str]
     body: Node

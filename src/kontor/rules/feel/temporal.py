@@ -9,11 +9,22 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration
+from kontor.rules.feel.wide_values import (
+    CalendarDay,
+    WideDate,
+    WideDateTime,
+    WideTime,
+    combine,
+    make_date,
+    settle_time,
+)
 
 _DATE_PATTERN = re.compile(r"(-?(?:[1-9]\d{4,}|\d{4}))-(\d\d)-(\d\d)")
 _TIME_PATTERN = re.compile(
     r"(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:\d\d(?::\d\d)?|@[A-Za-z0-9_+\-/]+)?"
 )
+# '-999999999': the longest year DMN 1.5 allows.
+_LONGEST_YEAR = 10
 _ZONE_CACHE: dict[str, tzinfo] = {}
 # Reference day to give zone-id times (which have no date) a concrete offset.
 _REFERENCE_DAY = date(1970, 1, 1)
@@ -45,19 +56,24 @@ def parse_zone(text: str) -> tzinfo | None:
     return zone
 
 
-def parse_date(text: str) -> date | None:
-    """Parse YYYY-MM-DD; None for invalid or out-of-range dates."""
+def parse_date(text: str) -> date | WideDate | None:
+    """Parse YYYY-MM-DD (years up to ±999,999,999); None for invalid dates."""
     match = _DATE_PATTERN.fullmatch(text)
-    if match is None:
+    if match is None or len(match.group(1)) > _LONGEST_YEAR:
         return None
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return date(year, month, day)
+    except ValueError:
+        pass
+    try:
+        return make_date(year, month, day) if not 1 <= year <= 9999 else None
     except ValueError:
         return None
 
 
-def parse_time(text: str) -> time | None:
-    """Parse hh:mm:ss[.fff][zone]; None when invalid."""
+def parse_time(text: str) -> time | WideTime | None:
+    """Parse hh:mm:ss[.fffffffff][zone]; None when invalid (digits beyond nanoseconds drop)."""
     match = _TIME_PATTERN.fullmatch(text)
     if match is None:
         return None
@@ -68,27 +84,42 @@ def parse_time(text: str) -> time | None:
         if zone is None:
             return None
     micros = int((fraction or "0")[:6].ljust(6, "0"))
+    nanos = int(fraction[6:9].ljust(3, "0")) if fraction is not None and len(fraction) > 6 else 0
     try:
-        if int(hour) == 24 and int(minute) == 0 and int(second) == 0 and micros == 0:
+        if int(hour) == 24 and int(minute) == 0 and int(second) == 0 and micros == nanos == 0:
             return time(0, 0, 0, 0, zone)
-        return time(int(hour), int(minute), int(second), micros, zone)
+        return settle_time(time(int(hour), int(minute), int(second), micros, zone), nanos)
     except ValueError:
         return None
 
 
-def parse_date_and_time(text: str) -> datetime | None:
+def parse_date_and_time(text: str) -> datetime | WideDateTime | None:
     """Parse a date, or a date 'T' time; a plain date means midnight."""
     if "T" not in text:
         parsed_date = parse_date(text)
-        return None if parsed_date is None else datetime.combine(parsed_date, time())
+        return None if parsed_date is None else combine(parsed_date, time())
     date_text, _, time_text = text.partition("T")
     parsed_date = parse_date(date_text)
     parsed_time = parse_time(time_text)
     if parsed_date is None or parsed_time is None:
         return None
+    if type(parsed_date) is not date or type(parsed_time) is not time:
+        return _wide_date_and_time(parsed_date, parsed_time, time_text)
     result = datetime.combine(parsed_date, parsed_time)
     if time_text.startswith("24:00:00"):
         result += timedelta(days=1)
+    return result
+
+
+def _wide_date_and_time(day: Any, moment: Any, time_text: str) -> datetime | WideDateTime | None:
+    from kontor.rules.feel.wide_arithmetic import wide_shift
+
+    try:
+        result = combine(day, moment)
+        if time_text.startswith("24:00:00"):
+            result = wide_shift(result, DaysTimeDuration(86400), 1)
+    except (ValueError, ArithmeticError):
+        return None
     return result
 
 
@@ -132,9 +163,18 @@ def format_time(value: time) -> str:
     return text + format_zone(value.tzinfo)
 
 
-def format_date(value: date) -> str:
-    """Render a date as YYYY-MM-DD."""
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+def format_date(value: date | WideDate) -> str:
+    """Render a date as YYYY-MM-DD (a negative year with a leading '-')."""
+    year = value.year
+    year_text = f"{year:04d}" if year >= 0 else f"-{-year:04d}"
+    return f"{year_text}-{value.month:02d}-{value.day:02d}"
+
+
+def _format_wide_time(value: WideTime) -> str:
+    base = value.base
+    text = f"{base.hour:02d}:{base.minute:02d}:{base.second:02d}"
+    fraction = f"{base.microsecond:06d}{value.nanos:03d}".rstrip("0")
+    return f"{text}.{fraction}{format_zone(base.tzinfo)}"
 
 
 def format_date_and_time(value: datetime) -> str:
@@ -204,7 +244,7 @@ def _days_in_month(year: int, month: int) -> int:
     return (date(year, month + 1, 1) - date(year, month, 1)).days
 
 
-def months_between(later: date, earlier: date) -> int:
+def months_between(later: CalendarDay, earlier: CalendarDay) -> int:
     """Whole months from `earlier` to `later` (as years and months duration uses)."""
     # Only the calendar dates count (the time of day is ignored, as the TCK expects).
     months = (later.year - earlier.year) * 12 + (later.month - earlier.month)
@@ -247,4 +287,17 @@ def format_temporal(value: Any) -> str | None:
         return format_time(value)
     if kind is DaysTimeDuration or kind is YearsMonthsDuration:
         return str(value.isoformat())
+    return _format_wide(value)
+
+
+def _format_wide(value: Any) -> str | None:
+    kind = type(value)
+    if kind is WideDate:
+        return format_date(value)
+    if kind is WideTime:
+        return _format_wide_time(value)
+    if kind is WideDateTime:
+        clock = value.timetz()
+        clock_text = _format_wide_time(clock) if type(clock) is WideTime else format_time(clock)
+        return format_date(value) + "T" + clock_text
     return None

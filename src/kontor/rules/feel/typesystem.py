@@ -10,14 +10,15 @@ from typing import Any, Protocol
 
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration
 from kontor.rules.feel.errors import FeelSyntaxError
+from kontor.rules.feel.wide_values import WideDate, WideDateTime, WideTime
 
 _SIMPLE_CHECKS: dict[str, tuple[type, ...]] = {
     "number": (Decimal, int, float),
     "string": (str,),
     "boolean": (bool,),
-    "date": (date,),
-    "time": (time,),
-    "date and time": (datetime,),
+    "date": (date, WideDate),
+    "time": (time, WideTime),
+    "date and time": (datetime, WideDateTime),
     "days and time duration": (DaysTimeDuration,),
     "years and months duration": (YearsMonthsDuration,),
     "list": (list,),

@@ -9,12 +9,17 @@ from typing import Any
 
 from kontor.rules.feel.durations import DaysTimeDuration, YearsMonthsDuration
 from kontor.rules.feel.errors import FeelDataError
+from kontor.rules.feel.wide_values import WideDate, WideDateTime, WideTime
 
 
 class Range:
-    """A FEEL range; a None bound means the range is open on that side."""
+    """A FEEL range; a None bound means the range is open on that side.
 
-    __slots__ = ("end", "end_included", "start", "start_included")
+    `operator` marks the ranges written `(=a)` and `(!=a)` (start and end are `a`): they equal
+    only ranges written alike, and `(!=a)` holds every value but `a`.
+    """
+
+    __slots__ = ("end", "end_included", "operator", "start", "start_included")
 
     def __init__(
         self,
@@ -22,9 +27,11 @@ class Range:
         end: Any,
         start_included: bool = True,
         end_included: bool = True,
+        operator: str | None = None,
     ) -> None:
         self.start = start
         self.end = end
+        self.operator = operator
         self.start_included = start_included if start is not None else False
         self.end_included = end_included if end is not None else False
 
@@ -38,12 +45,15 @@ class Range:
             and values_equal(self.end, other.end) is True
             and self.start_included == other.start_included
             and self.end_included == other.end_included
+            and self.operator == other.operator
         )
 
     def __hash__(self) -> int:
         return hash((self.start_included, self.end_included))
 
     def __repr__(self) -> str:
+        if self.operator is not None:
+            return f"Range({self.operator}{self.start!r})"
         opening = "[" if self.start_included else "("
         closing = "]" if self.end_included else ")"
         return f"Range({opening}{self.start!r}..{self.end!r}{closing})"
@@ -124,4 +134,7 @@ def type_name(value: Any) -> str:
         return "range"
     if isinstance(value, FeelFunction):
         return "function"
-    return kind.__name__
+    return _WIDE_NAMES.get(kind, kind.__name__)
+
+
+_WIDE_NAMES = {WideDate: "date", WideTime: "time", WideDateTime: "date and time"}

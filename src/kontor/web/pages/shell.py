@@ -15,6 +15,7 @@ from kontor.errors import KontorError
 from kontor.platform import SIGNED_IN, Directory, Principal, SecondFactorPending
 from kontor.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from kontor.web.pages.forms import form_of
+from kontor.web.pages.second_factor import PAGE as SECOND_FACTOR_PAGE
 from kontor.web.registry import WebRegistry
 from kontor.web.security import page_requires, safe_next
 from kontor.web.templating import is_htmx, render
@@ -69,6 +70,8 @@ async def login(request: Request) -> Response:
         return _login_failed(request, target, name, message, error.status)
     if isinstance(outcome, SecondFactorPending):
         return _ask_for_code(request, target, outcome.challenge, None, 200)
+    if outcome.second_factor_setup_required:  # only the account until the factor is set up
+        target = SECOND_FACTOR_PAGE
     return _logged_in(request, target, outcome.secret)
 
 

@@ -181,20 +181,37 @@ def test_function_definition_conditional_iterators_filter(build_model: Build) ->
     assert value(model, "filter") == [Decimal(3), Decimal(4)]
 
 
-def test_java_function_is_unsupported_at_evaluation(build_model: Build) -> None:
+def _java_decision(class_name: str, signature: str, call: str) -> str:
+    return decision(
+        "java",
+        '<context><contextEntry><variable name="f"/><functionDefinition kind="Java">'
+        '<formalParameter name="a"/><formalParameter name="b"/><context>'
+        '<contextEntry><variable name="class"/>'
+        + literal(f'"{class_name}"')
+        + '</contextEntry><contextEntry><variable name="method signature"/>'
+        + literal(f'"{signature}"')
+        + "</contextEntry></context></functionDefinition></contextEntry><contextEntry>"
+        + literal(call)
+        + "</contextEntry></context>",
+    )
+
+
+def test_java_function_runs_a_listed_java_lang_method(build_model: Build) -> None:
+    model = build_model(_java_decision("java.lang.Math", "max(int, int)", "f(123, 456)"))
+    result = evaluate_decision(model, "java", {})
+    assert result.value == Decimal(456)
+
+
+def test_java_function_of_an_unlisted_class_is_null_with_a_message(build_model: Build) -> None:
     model = build_model(
-        decision(
-            "java",
-            '<context><contextEntry><variable name="f"/><functionDefinition kind="Java">'
-            '<formalParameter name="n"/>'
-            + "<context/></functionDefinition></contextEntry><contextEntry>"
-            + literal("f(1)")
-            + "</contextEntry></context>",
-        )
+        _java_decision("java.lang.Runtime", "exec(java.lang.String, int)", 'f("ls", 1)')
     )
     result = evaluate_decision(model, "java", {})
     assert result.value is None
-    assert any("not supported" in message.text for message in result.messages)
+    assert any(
+        "java.lang.Runtime.exec(java.lang.String, int) is not available" in message.text
+        for message in result.messages
+    )
 
 
 SERVICE = """

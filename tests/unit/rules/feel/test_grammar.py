@@ -103,6 +103,17 @@ def test_open_ranges_written_as_comparisons() -> None:
     assert ev("(>= 5)") == Range(Decimal(5), None, True, False)
 
 
+def test_equal_and_not_equal_ranges_are_their_own_kind() -> None:
+    assert ev("(= 10) = (= 10)") is True
+    assert ev("(= 10) = [10..10]") is False
+    assert ev("(!= 10) = (!= 10)") is True
+    assert ev("(!= 10) = (= 10)") is False
+    assert ev("[5 in (!= 10), 10 in (!= 10), 10 in (= 10)]") == [True, False, True]
+    assert ev("string((!= 10))") == "(!= 10)"
+    assert ev("before(1, (!= 10))") is None  # no bounds to compare
+    assert ev("for x in (!= 10) return x") is None
+
+
 def test_if_then_else() -> None:
     assert ev('if 1 > 2 then "a" else "b"') == "b"
     assert ev('if null then "a" else "b"') == "b"

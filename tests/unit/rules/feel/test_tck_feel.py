@@ -1,9 +1,8 @@
 """The plain-FEEL decisions of the DMN TCK (compliance levels 2 and 3, folders named *-feel-*).
 
 Decisions whose expected result depends on the DMN layer (item definitions, type coercion of
-results, boxed expressions) or on values Python's datetime cannot hold (years outside 1..9999,
-nanoseconds) are listed in KNOWN_GAPS; every other case must pass, and every listed one must
-still fail (a fixed gap is noticed and taken off the list).
+results, boxed expressions) are listed in KNOWN_GAPS; every other case must pass, and every
+listed one must still fail (a fixed gap is noticed and taken off the list).
 """
 
 from __future__ import annotations
@@ -205,7 +204,7 @@ def run(case: Case) -> Any:
 
 
 KNOWN_GAPS: dict[str, set[str]] = {
-    "0068-feel-equality": {"time_005", "datetime_003_a", "range_010", "range_012"},
+    "0068-feel-equality": {"time_005", "datetime_003_a"},
     "0070-feel-instance-of": {
         "number_013",
         "string_013",
@@ -241,34 +240,6 @@ KNOWN_GAPS: dict[str, set[str]] = {
         "decision_006_1",
         "decision_010_1_a",
         "decision_013_1",
-    },
-    "1115-feel-date-function": {
-        "feel-date-function_013_d7e901ee86",
-        "feel-date-function_014_fad7e00633",
-        "feel-date-function_015_1dd66594cf",
-        "feel-date-function_016_31f3fef4a0",
-        "feel-date-function_027_987c5be372",
-        "feel-date-function_028_35ca79a6cd",
-        "feel-date-function_029_88f5c7c90f",
-        "feel-date-function_030_9184a7bfc3",
-    },
-    "1117-feel-date-and-time-function": {
-        "feel-date-and-time-function_010_59f5b47012",
-        "feel-date-and-time-function_011_eec2d5bdcd",
-        "feel-date-and-time-function_012_225a105eef",
-        "feel-date-and-time-function_022_b8b20f0328",
-        "feel-date-and-time-function_026_5ba081cd5f",
-        "feel-date-and-time-function_027_ae365197dd",
-        "feel-date-and-time-function_028_1c3d56275f",
-        "feel-date-and-time-function_033_2fac4d6807",
-        "feel-date-and-time-function_040_d9116e1daa",
-        "feel-date-and-time-function_047_60ea7838ce",
-        "feel-date-and-time-function_054_2561a406fc",
-    },
-    "1121-feel-years-and-months-duration-function": {
-        "feel-years-and-months-duration-function_017_86744b9a54",
-        "feel-years-and-months-duration-function_018_8a9ed1d66d",
-        "feel-years-and-months-duration-function_019_90c2084588",
     },
     "1146-feel-context-put-function": {"decision014", "nested010"},
 }

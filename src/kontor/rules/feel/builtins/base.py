@@ -10,6 +10,7 @@ from typing import Any
 from kontor.rules.feel.errors import FeelDataError
 from kontor.rules.feel.numbers import NUMBER_CONTEXT, as_decimal
 from kontor.rules.feel.values import FeelFunction, type_name
+from kontor.rules.feel.wide_values import CalendarDay, WideDate, WideDateTime
 
 
 class Signature:
@@ -141,11 +142,12 @@ def need_function(value: Any, parameter: str) -> FeelFunction:
     raise fail(f"{parameter} must be a function, got {type_name(value)}")
 
 
-def need_date(value: Any, parameter: str) -> date:
+def need_date(value: Any, parameter: str) -> CalendarDay:
     """Check a date (or date and time) argument."""
     value = _unwrap_singleton(value)
-    if type(value) is date or type(value) is datetime:
-        return value
+    kind = type(value)
+    if kind is date or kind is datetime or kind is WideDate or kind is WideDateTime:
+        return value  # type: ignore[no-any-return]
     raise fail(f"{parameter} must be a date, got {type_name(value)}")
 
 

@@ -29,55 +29,70 @@ from kontor.rules.feel.temporal import (
     parse_time,
 )
 from kontor.rules.feel.values import FeelFunction, Range
+from kontor.rules.feel.wide_values import (
+    DAY_KINDS,
+    MOMENT_KINDS,
+    TIME_KINDS,
+    WideDate,
+    WideDateTime,
+    WideTime,
+    combine,
+    make_date,
+    settle_time,
+)
 
 _NUMBER_TEXT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
 
-def _date_from(value: Any) -> date:
+def _date_from(value: Any) -> date | WideDate:
     if type(value) is str:
         parsed = parse_date(value)
         if parsed is None:
             raise fail(f"invalid date {value!r}")
         return parsed
-    if type(value) is datetime:
+    if type(value) is datetime or type(value) is WideDateTime:
         return value.date()
-    return need_date(value, "from")
+    return need_date(value, "from")  # type: ignore[return-value]
 
 
-def _date_from_parts(year: Any, month: Any, day: Any) -> date:
+def _date_from_parts(year: Any, month: Any, day: Any) -> date | WideDate:
     try:
-        return date(
+        return make_date(
             need_integer(year, "year"), need_integer(month, "month"), need_integer(day, "day")
         )
     except ValueError as error:
         raise fail(f"invalid date: {error}") from error
 
 
-def _date_and_time_from(value: Any) -> datetime:
-    if type(value) is datetime:
-        return value
-    if type(value) is date:
-        return datetime(value.year, value.month, value.day)
+def _date_and_time_from(value: Any) -> datetime | WideDateTime:
+    kind = type(value)
+    if kind is datetime or kind is WideDateTime:
+        return value  # type: ignore[no-any-return]
+    if kind is date or kind is WideDate:
+        return combine(value, time())
     parsed = parse_date_and_time(need_string(value, "from"))
     if parsed is None:
         raise fail(f"invalid date and time {value!r}")
     return parsed
 
 
-def _date_and_time_combine(day: Any, moment: Any) -> datetime:
-    if type(day) not in (date, datetime):
+def _date_and_time_combine(day: Any, moment: Any) -> datetime | WideDateTime:
+    if type(day) not in DAY_KINDS and type(day) not in MOMENT_KINDS:
         raise fail("date must be a date or date and time")
-    if type(moment) is not time:
+    if type(moment) not in TIME_KINDS:
         raise fail("time must be a time")
-    return datetime.combine(day if type(day) is date else day.date(), moment)
+    try:
+        return combine(day if type(day) in DAY_KINDS else day.date(), moment)
+    except ValueError as error:
+        raise fail(f"invalid date and time: {error}") from error
 
 
-def _time_from(value: Any) -> time:
-    if type(value) is time:
+def _time_from(value: Any) -> time | WideTime:
+    if type(value) is time or type(value) is WideTime:
         return value
-    if type(value) is datetime:
+    if type(value) is datetime or type(value) is WideDateTime:
         return value.timetz()
-    if type(value) is date:
+    if type(value) is date or type(value) is WideDate:
         return time(0, 0, 0, tzinfo=UTC)
     parsed = parse_time(need_string(value, "from"))
     if parsed is None:
@@ -85,10 +100,10 @@ def _time_from(value: Any) -> time:
     return parsed
 
 
-def _time_from_parts(hour: Any, minute: Any, second: Any, offset: Any = None) -> time:
+def _time_from_parts(hour: Any, minute: Any, second: Any, offset: Any = None) -> time | WideTime:
     seconds = need_number(second, "second")
     whole = int(seconds)
-    micros = int(((seconds - whole) * 1_000_000).to_integral_value())
+    micros, nanos = divmod(int(((seconds - whole) * 1_000_000_000).to_integral_value()), 1000)
     zone = None
     if offset is not None:
         if type(offset) is not DaysTimeDuration:
@@ -98,9 +113,12 @@ def _time_from_parts(hour: Any, minute: Any, second: Any, offset: Any = None) ->
         except ValueError as error:
             raise fail(f"invalid offset: {error}") from error
     try:
-        return time(need_integer(hour, "hour"), need_integer(minute, "minute"), whole, micros, zone)
+        clock = time(
+            need_integer(hour, "hour"), need_integer(minute, "minute"), whole, micros, zone
+        )
     except ValueError as error:
         raise fail(f"invalid time: {error}") from error
+    return settle_time(clock, nanos)
 
 
 def _number_from(text: Any, grouping: Any = None, decimal_separator: Any = None) -> Decimal:
@@ -153,6 +171,8 @@ def describe(value: Any) -> str:
     if kind is dict:
         return "{" + ", ".join(f"{key}: {describe(item)}" for key, item in value.items()) + "}"
     if kind is Range:
+        if value.operator == "!=":
+            return f"(!= {describe(value.start)})"
         opening = "[" if value.start_included else "("
         closing = "]" if value.end_included else ")"
         start = "" if value.start is None else describe(value.start)

@@ -34,6 +34,8 @@ class _Span:
 
     def __init__(self, value: Any) -> None:
         if type(value) is Range:
+            if value.operator == "!=":
+                raise fail("a range (!= a) has no bounds to compare")
             self.start = _LOWEST if value.start is None else value.start
             self.end = _HIGHEST if value.end is None else value.end
             self.start_included, self.end_included = value.start_included, value.end_included

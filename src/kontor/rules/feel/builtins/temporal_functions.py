@@ -8,6 +8,8 @@ from typing import Any
 
 from kontor.rules.feel.builtins.base import builtin, need_date
 from kontor.rules.feel.temporal import time_offset
+from kontor.rules.feel.wide_arithmetic import same_wide
+from kontor.rules.feel.wide_values import WIDE_KINDS
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June", "July", "August",
@@ -32,6 +34,8 @@ def _is(left: Any, right: Any) -> bool:
             and left.utcoffset() == right.utcoffset()
             and _zone_key(left) == _zone_key(right)
         )
+    if type(left) in WIDE_KINDS:
+        return same_wide(left, right)
     from kontor.rules.feel.operators import values_equal
 
     return values_equal(left, right) is True

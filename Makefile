@@ -5,6 +5,11 @@ BIN    := $(VENV)/bin
 VENDOR := src/kontor/web/static/vendor
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE
 HTMX_FILES := dist/htmx.min.js LICENSE
+BPMN_JS_FILES := dist/bpmn-navigated-viewer.production.min.js dist/assets/bpmn-js.css \
+	dist/assets/diagram-js.css LICENSE
+DMN_JS_FILES := dist/dmn-viewer.production.min.js dist/assets/dmn-js-shared.css \
+	dist/assets/dmn-js-drd.css dist/assets/dmn-js-decision-table.css \
+	dist/assets/dmn-js-literal-expression.css dist/assets/diagram-js.css LICENSE
 CHART_FILES := dist/chart.umd.min.js LICENSE.md
 
 .PHONY: run test lint format typecheck contracts pytest bench clean
@@ -37,6 +42,12 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 	for file in $(SWAGGER_UI_FILES); do cp node_modules/swagger-ui-dist/$$file $(VENDOR)/swagger-ui/; done
 	mkdir -p $(VENDOR)/htmx
 	for file in $(HTMX_FILES); do cp node_modules/htmx.org/$$file $(VENDOR)/htmx/; done
+	mkdir -p $(VENDOR)/bpmn-js
+	for file in $(BPMN_JS_FILES); do cp node_modules/bpmn-js/$$file $(VENDOR)/bpmn-js/; done
+	cp -r node_modules/bpmn-js/dist/assets/bpmn-font $(VENDOR)/bpmn-js/
+	mkdir -p $(VENDOR)/dmn-js
+	for file in $(DMN_JS_FILES); do cp node_modules/dmn-js/$$file $(VENDOR)/dmn-js/; done
+	cp -r node_modules/dmn-js/dist/assets/dmn-font $(VENDOR)/dmn-js/
 	mkdir -p $(VENDOR)/chart.js
 	for file in $(CHART_FILES); do cp node_modules/chart.js/$$file $(VENDOR)/chart.js/; done
 	@touch $@

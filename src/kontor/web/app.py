@@ -9,7 +9,7 @@ from kontor.api import create_app as create_api
 from kontor.bootstrap import Kontor
 from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
-from kontor.web import admin
+from kontor.web import admin, cockpit, rulebook
 from kontor.web.apps import links as links_pages
 from kontor.web.apps.portfolio_transfer import case_tools, intake_page, ratios_page
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
@@ -34,6 +34,7 @@ def default_registry() -> WebRegistry:
     tasks.declare(registry)
     cases.declare(registry)
     admin.declare(registry)
+    cockpit.declare(registry)
     register_apps(registry)
     return registry
 
@@ -52,7 +53,7 @@ def create_app(
     pages = (
         shell.router, profile.router, second_factor.router, tables, admin.router, tasks.router,
         details, gdv_upload.router, analytics.router, intake_page.router, case_tools.router,
-        links_pages.router, ratios_page.router,
+        links_pages.router, ratios_page.router, cockpit.router, rulebook.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

@@ -68,25 +68,43 @@ ROLES = {
     # role: (login, navigation, app tiles, administration screens)
     "operator": (
         OPERATOR_LOGIN,
-        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Verwaltung", "Profil"],
+        [
+            "Menü",
+            "Aufgaben",
+            "Vorgänge",
+            "Auswertung",
+            "Prozesse",
+            "Regeln",
+            "Verwaltung",
+            "Profil",
+        ],
         [],
         ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Gruppenprofile"],
     ),
     "insurer administrator": (
         ADMIN,
-        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Verwaltung", "Profil"],
+        [
+            "Menü",
+            "Aufgaben",
+            "Vorgänge",
+            "Auswertung",
+            "Prozesse",
+            "Regeln",
+            "Verwaltung",
+            "Profil",
+        ],
         [],
         ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme"],
     ),
     "underwriter": (
         UW,
-        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Prozesse", "Regeln", "Profil"],
         ["Umdeckung", "Abrechnung", "Links"],
         [],
     ),
     "broker": (
         BROKER,
-        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Verwaltung", "Profil"],
+        ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Prozesse", "Verwaltung", "Profil"],
         ["Umdeckung", "Abrechnung", "Links"],
         ["Benutzer"],  # its broker system may not hold broker systems of its own
     ),
@@ -94,6 +112,15 @@ ROLES = {
 
 
 TASK_MANAGERS = {"operator", "insurer administrator"}  # hold tasks:manage
+
+
+WORK_PAGES = {
+    "Prozesse": "/cockpit",
+    "Regeln": "/rules",
+}
+"""Pages shown in the navigation to holders of ``process:read`` and ``rules:read``."""
+
+
 PASSWORDS = {OPERATOR_LOGIN: OPERATOR_PASSWORD, ADMIN: ADMIN_PASSWORD, UW: UW_PASSWORD,
              BROKER: BROKER_PASSWORD}  # fmt: skip
 
@@ -132,6 +159,9 @@ def test_each_role_sees_its_menu_and_is_refused_the_rest(
     for app in ("portfolio_transfer", "settlement"):
         expected = 200 if apps else 404  # an app the groups do not install does not exist
         assert status_of(page, f"{server.base}/apps/{app}") == expected, app
+    for label, path in WORK_PAGES.items():  # the cockpit and the rules with their permission
+        expected = 200 if label in navigation else 403
+        assert status_of(page, f"{server.base}{path}") == expected, path
 
 
 @pytest.mark.usefixtures("insurer")
@@ -151,6 +181,11 @@ def test_a_hidden_action_is_refused_by_the_server_too(server: Server, page: Any)
         headers={"X-CSRF-Token": csrf},
     )
     assert groups.status == 403
+    for path in ("/cockpit/instances/irgendeine/suspend", "/rules/hooks/task.created"):
+        refused = page.request.post(  # underwriters read the cockpit and the rules only
+            f"{server.base}{path}", form={"decision": "[]"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert refused.status == 403, path
 
 
 def row_menu(page: Any, text: str) -> Any:

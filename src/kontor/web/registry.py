@@ -47,5 +47,5 @@ class WebRegistry:
         return tiles
 
 
-APP_TITLES = {"portfolio_transfer": "Umdeckung", "settlement": "Abrechnung"}
+APP_TITLES = {"portfolio_transfer": "Umdeckung", "settlement": "Abrechnung", "links": "Links"}
 """The German names of the apps the permission catalogue knows (until an app declares its tile)."""

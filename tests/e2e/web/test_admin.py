@@ -283,7 +283,7 @@ def test_an_administrator_takes_an_app_from_a_group(server: Server, page: Any) -
     screenshot(page, "admin-group")
     follow(page.get_by_role("link", name="Zu den Gruppen"))
     row = page.locator("#table-area tr.data-row", has_text="underwriters")
-    assert row.locator("td").nth(2).inner_text() == "Umdeckung"
+    assert row.locator("td").nth(2).inner_text() == "Umdeckung, Links"
     page.goto(f"{server.base}/admin/groups/underwriters")
     page.get_by_label("Abrechnung: Öffnen").check()  # as the other tests expect it
     page.get_by_role("button", name="Rechte speichern").click()

@@ -19,6 +19,7 @@ from support.backends import (
     postgres_url_with_schema,
     sqlite_url,
 )
+from support.installed import drop_templates
 
 # A busy machine must not fail a property: no deadline per example, no "too slow" health check.
 # `make test` draws the same examples every run (a landing never fails on a new random draw);
@@ -58,3 +59,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     db.upgrade(created)
     yield created
     created.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the installed-database templates this process built for the server tiers."""
+    drop_templates()

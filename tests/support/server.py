@@ -101,34 +101,42 @@ def operator_token(base: str) -> dict[str, str]:
 
 
 def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
-    """Start ``kontor serve`` on a free port; None if another process took the port first."""
+    """Start ``kontor serve`` on a free port; None if another process took the port first.
+
+    Its log goes to ``server-<port>.log`` in the data folder: a pipe nobody reads would stop
+    the server once the pipe is full.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [*KONTOR, "serve", "--port", str(port)],
-        env={"KONTOR_PUBLIC_URL": base, **env},  # the links in its e-mails lead to itself
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = Path(env["KONTOR_DATA_DIR"]) / f"server-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [*KONTOR, "serve", "--port", str(port)],
+            env={"KONTOR_PUBLIC_URL": base, **env},  # the links in its e-mails lead to itself
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     deadline = time.monotonic() + WAIT_BOUND_SECONDS
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=5)
-            return process, base
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            error = process.stderr.read().decode() if process.stderr else ""
-            if process.stderr:
-                process.stderr.close()
-            if "address already in use" in error.lower():
-                return None
-            raise AssertionError(f"kontor serve exited: {error}")
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise AssertionError(f"kontor serve did not answer within {WAIT_BOUND_SECONDS:.0f} s")
-        time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
+    with httpx.Client(timeout=5) as probe:  # one client: a new one per try costs a TLS setup
+        while True:
+            try:
+                probe.get(f"{base}/healthz")
+                return process, base
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                error = log.read_text(errors="replace")
+                if "address already in use" in error.lower():
+                    return None
+                raise AssertionError(f"kontor serve exited: {error}")
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise AssertionError(
+                    f"kontor serve did not answer within {WAIT_BOUND_SECONDS:.0f} s"
+                )
+            time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
 
 
 @contextmanager
@@ -148,8 +156,6 @@ def running_server(env: dict[str, str]) -> Iterator[Server]:
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=WAIT_BOUND_SECONDS)
-        if process.stderr:
-            process.stderr.close()
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Installed databases for the server tiers, copied from one template per test process.
+"""Installed and migrated databases, copied from one template per test process.
 
 A fresh installation is ``kontor db upgrade`` plus the operator tenant and user created on the
 command line. Each of those commands is a Python process importing all of Kontor, so a process
@@ -6,6 +6,10 @@ installs ONE template per backend that way (lazily, on first use) and every serv
 starts on a copy: a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL. A
 template lives only as long as its test process (``drop_templates`` at the session's end), so it
 is always built by the code under test, never by an older checkout.
+
+The ``engine`` fixture's SQLite files are copies of a template migrated the same way
+(``copy_migrated_sqlite``); PostgreSQL tests keep migrating a schema of their own, as a copied
+database would cost a ``DROP DATABASE`` (seconds) per test.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import OperationalError
 
 from kontor import db
+from kontor.bootstrap import load_schema
 from support.backends import POSTGRES_URL
 
 KONTOR = [sys.executable, "-m", "kontor.cli"]
@@ -34,6 +39,7 @@ TEMPLATE_BUSY_ATTEMPTS = 50
 """How often ``CREATE DATABASE … TEMPLATE`` is retried while autovacuum visits the template."""
 
 _sqlite_template: Path | None = None
+_migrated_sqlite_template: Path | None = None
 _postgres_template: str | None = None
 _installed: set[str] = set()
 
@@ -90,11 +96,7 @@ def install_sqlite(env: dict[str, str]) -> None:
     assert target is not None, "a server given a database URL has no SQLite file"
     assert not target.exists(), f"{target} is not a fresh database"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        closing(sqlite3.connect(_sqlite_template_file())) as source,
-        closing(sqlite3.connect(target)) as copy,
-    ):
-        source.backup(copy)
+    _copy_sqlite(_sqlite_template_file(), target)
     _installed.add(database_key(env))
 
 
@@ -106,6 +108,31 @@ def _sqlite_template_file() -> Path:
         install_operator(_plain_env(folder))
         _sqlite_template = folder / "kontor.db"
     return _sqlite_template
+
+
+def copy_migrated_sqlite(target: Path) -> None:
+    """Put a migrated SQLite database (no tenants yet) at ``target``, copied from a template
+    that this process migrated with ``db.upgrade`` on first use."""
+    global _migrated_sqlite_template
+    if _migrated_sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="kontor-migrated-"))
+        load_schema()
+        engine = db.create_database_engine(f"sqlite:///{folder / 'kontor.db'}")
+        try:
+            db.upgrade(engine)
+        finally:
+            engine.dispose()
+        _migrated_sqlite_template = folder / "kontor.db"
+    _copy_sqlite(_migrated_sqlite_template, target)
+
+
+def _copy_sqlite(source_file: Path, target: Path) -> None:
+    """Copy a SQLite database page by page (SQLite's backup)."""
+    with (
+        closing(sqlite3.connect(source_file)) as source,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy)
 
 
 def postgres_database_url(name: str) -> str:
@@ -162,10 +189,11 @@ def _postgres_template_name() -> str:
 
 def drop_templates() -> None:
     """Remove this process's templates (at the end of its test session)."""
-    global _sqlite_template, _postgres_template
-    if _sqlite_template is not None:
-        shutil.rmtree(_sqlite_template.parent, ignore_errors=True)
-        _sqlite_template = None
+    global _sqlite_template, _migrated_sqlite_template, _postgres_template
+    for template in (_sqlite_template, _migrated_sqlite_template):
+        if template is not None:
+            shutil.rmtree(template.parent, ignore_errors=True)
+    _sqlite_template = _migrated_sqlite_template = None
     if _postgres_template is not None:
         _admin_execute(f'ALTER DATABASE "{_postgres_template}" WITH IS_TEMPLATE false')
         _admin_execute(f'DROP DATABASE IF EXISTS "{_postgres_template}" WITH (FORCE)')

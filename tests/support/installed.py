@@ -30,7 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from kontor import db
 from kontor.bootstrap import load_schema
-from support.backends import POSTGRES_URL
+from support.backends import POSTGRES_URL, UNFLUSHED_COMMITS
 
 KONTOR = [sys.executable, "-m", "kontor.cli"]
 OPERATOR_LOGIN = "ops@example.org"
@@ -138,7 +138,9 @@ def _copy_sqlite(source_file: Path, target: Path) -> None:
 def postgres_database_url(name: str) -> str:
     """The test PostgreSQL URL pointing at database ``name``."""
     assert POSTGRES_URL
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={UNFLUSHED_COMMITS}"
 
 
 def create_installed_postgres_database() -> str:

@@ -19,6 +19,7 @@ from support.backends import (
     postgres_url_with_schema,
     sqlite_url,
 )
+from support.installed import copy_migrated_sqlite, drop_templates
 
 # A busy machine must not fail a property: no deadline per example, no "too slow" health check.
 # `make test` draws the same examples every run (a landing never fails on a new random draw);
@@ -39,6 +40,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A fresh, empty database: SQLite by default, PostgreSQL when parametrized so."""
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
+        if "engine" in request.fixturenames:  # migrated right away: start from a migrated copy
+            copy_migrated_sqlite(tmp_path / "kontor.db")
         yield sqlite_url(tmp_path)
         return
     if not POSTGRES_URL:
@@ -58,3 +61,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     db.upgrade(created)
     yield created
     created.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the installed-database templates this process built for the server tiers."""
+    drop_templates()

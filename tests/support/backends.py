@@ -28,11 +28,18 @@ def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'kontor.db'}"
 
 
+UNFLUSHED_COMMITS = "-csynchronous_commit%3Doff"
+"""A test session's commit does not wait for PostgreSQL to flush its log to disk. The commit is
+as atomic and as visible to every other session; only a crash of the PostgreSQL server itself,
+which no test causes (the crash tests kill Kontor's processes), could lose it. It makes a commit
+about ten times cheaper on a busy machine."""
+
+
 def postgres_url_with_schema(schema: str) -> str:
     """The test PostgreSQL URL with ``schema`` first on the search path."""
     assert POSTGRES_URL
     separator = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}%20{UNFLUSHED_COMMITS}"
 
 
 def create_postgres_schema() -> str:

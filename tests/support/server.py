@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,19 +15,19 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from support.backends import (
-    POSTGRES_URL,
-    create_postgres_schema,
-    drop_postgres_schema,
-    postgres_url_with_schema,
+from support.backends import POSTGRES_URL
+from support.installed import (
+    KONTOR,
+    OPERATOR_LOGIN,
+    OPERATOR_PASSWORD,
+    create_installed_postgres_database,
+    drop_postgres_database,
+    install_operator,
+    install_sqlite,
+    is_installed,
+    sqlite_file,
 )
 from support.messaging import WAIT_BOUND_SECONDS
-
-KONTOR = [sys.executable, "-m", "kontor.cli"]
-
-
-OPERATOR_LOGIN = "ops@example.org"
-OPERATOR_PASSWORD = "ein langes Passwort für den Betrieb"
 
 
 @dataclass(frozen=True)
@@ -68,23 +67,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def create_operator(env: dict[str, str]) -> None:
-    """Migrate and create the operator tenant with one user, as a fresh installation does."""
-    subprocess.run([*KONTOR, "db", "upgrade"], env=env, check=True, capture_output=True)
-    tenants = subprocess.run(
-        [*KONTOR, "tenant", "list"], env=env, check=True, capture_output=True, text=True
-    )
-    if "betrieb" in tenants.stdout:  # a restart on the same database
+def install(env: dict[str, str]) -> None:
+    """Give the server of ``env`` an installed database (migrated, with the operator).
+
+    A fresh SQLite file is a copy of the template installed on the command line; a database
+    installed here before (a restart) is left as it is; any other is installed on the command
+    line.
+    """
+    if is_installed(env):
         return
-    for command in (
-        ["tenant", "create", "betrieb", "--name", "Betrieb", "--kind", "operator"],
-        ["user", "create", "--tenant", "betrieb", "--login", OPERATOR_LOGIN,
-         "--group", "operator_staff", "--password-stdin"],
-    ):  # fmt: skip
-        subprocess.run(
-            [*KONTOR, *command], env=env, input=OPERATOR_PASSWORD, text=True, check=True,
-            capture_output=True,
-        )  # fmt: skip
+    file = sqlite_file(env)
+    if file is not None and not file.exists():
+        install_sqlite(env)
+        return
+    install_operator(env, maybe_installed=True)
 
 
 def operator_token(base: str) -> dict[str, str]:
@@ -105,40 +101,48 @@ def operator_token(base: str) -> dict[str, str]:
 
 
 def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
-    """Start ``kontor serve`` on a free port; None if another process took the port first."""
+    """Start ``kontor serve`` on a free port; None if another process took the port first.
+
+    Its log goes to ``server-<port>.log`` in the data folder: a pipe nobody reads would stop
+    the server once the pipe is full.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [*KONTOR, "serve", "--port", str(port)],
-        env={"KONTOR_PUBLIC_URL": base, **env},  # the links in its e-mails lead to itself
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = Path(env["KONTOR_DATA_DIR"]) / f"server-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [*KONTOR, "serve", "--port", str(port)],
+            env={"KONTOR_PUBLIC_URL": base, **env},  # the links in its e-mails lead to itself
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     deadline = time.monotonic() + WAIT_BOUND_SECONDS
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=5)
-            return process, base
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            error = process.stderr.read().decode() if process.stderr else ""
-            if process.stderr:
-                process.stderr.close()
-            if "address already in use" in error.lower():
-                return None
-            raise AssertionError(f"kontor serve exited: {error}")
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise AssertionError(f"kontor serve did not answer within {WAIT_BOUND_SECONDS:.0f} s")
-        time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
+    with httpx.Client(timeout=5) as probe:  # one client: a new one per try costs a TLS setup
+        while True:
+            try:
+                probe.get(f"{base}/healthz")
+                return process, base
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                error = log.read_text(errors="replace")
+                if "address already in use" in error.lower():
+                    return None
+                raise AssertionError(f"kontor serve exited: {error}")
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise AssertionError(
+                    f"kontor serve did not answer within {WAIT_BOUND_SECONDS:.0f} s"
+                )
+            time.sleep(0.1)  # polling for the server to come up, not deciding an outcome
 
 
 @contextmanager
 def running_server(env: dict[str, str]) -> Iterator[Server]:
-    """Migrate, create the operator, serve, sign in; terminate and reap at the end."""
-    create_operator(env)
+    """Install (or keep) the database, serve, sign in; terminate and reap at the end."""
+    install(env)
     started = None
     for _attempt in range(5):  # the free port may be taken between the probe and the bind
         started = _serve(env)
@@ -152,20 +156,19 @@ def running_server(env: dict[str, str]) -> Iterator[Server]:
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=WAIT_BOUND_SECONDS)
-        if process.stderr:
-            process.stderr.close()
 
 
 @contextmanager
 def database_env(data_dir: Path, backend: str, **settings: str) -> Iterator[dict[str, str]]:
-    """The server environment on a fresh SQLite file or PostgreSQL schema (dropped afterwards)."""
+    """The server environment on a fresh SQLite file or an installed PostgreSQL database of its
+    own (dropped afterwards)."""
     if backend == "sqlite":
         yield kontor_env(data_dir, **settings)
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need KONTOR_TEST_POSTGRES_URL (CI sets it)")
-    schema = create_postgres_schema()
+    url = create_installed_postgres_database()
     try:
-        yield kontor_env(data_dir, KONTOR_DATABASE_URL=postgres_url_with_schema(schema), **settings)
+        yield kontor_env(data_dir, KONTOR_DATABASE_URL=url, **settings)
     finally:
-        drop_postgres_schema(schema)
+        drop_postgres_database(url)

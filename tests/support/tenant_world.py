@@ -122,6 +122,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
              "data": {"claim_number": "S-1"}}  # fmt: skip
     case = client.post("/api/cases", json=claim, headers=as_b).json()
+    # a task created now is routed by the bound decision: B's decision record
+    assert client.post("/api/tasks", json={"name": "Prüfen"}, headers=as_b).status_code == 201
+    [record] = client.get("/api/rules/decisions", headers=as_b).json()
     portfolio = portfolio_world(client, b)
     request_id = transfer_request_of(kontor, client, b, portfolio["contract_id"])
     away = {"starts_at": "2026-07-01T00:00:00Z", "ends_at": "2026-07-15T00:00:00Z",
@@ -151,7 +154,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "definition_id": client.get("/api/process/definitions", headers=as_b).json()[0][
             "definition_id"
         ],
-        "variable_name": "x",
+        "variable_name": "x", "record_id": record["record_id"],
         "comment_id": client.post(f"/engine-rest/task/{b_task['task_id']}/comment/create",
                                   json={"message": "B's"}, headers=as_b).json()["id"],
     }  # fmt: skip

@@ -112,6 +112,18 @@ NOT_TENANT_SCOPED = {
     "/admin/groups/{group_id}": "group ids are names, as above (the page edits A's group)",
     "/admin/profiles/{group_id}": "the operator's profiles belong to no tenant",
 }
+FORMS = {  # the browser pages' forms, filled in so that only the tenant can refuse them
+    ("POST", "/cockpit/instances/{instance_id}/variables"): {"name": "x", "value": "1"},
+    ("POST", "/cockpit/instances/{instance_id}/modify"): {"target": "Review"},
+    ("POST", "/cockpit/processes/{process_key}/{version}/migration"): {
+        "target": "1",
+        "mode": "check",
+    },
+    ("POST", "/rules/hooks/{hook}"): {"decision": '["risk", "Risk Class", null]'},
+    ("POST", "/rules/models/{model_key}/{version}/scenarios"): {
+        "scenarios": '[{"decision": "Risk Class", "input": {}, "expected": null}]'
+    },
+}
 
 
 @pytest.fixture
@@ -153,7 +165,8 @@ def test_a_foreign_tenants_resources_are_not_found_and_stay_unchanged(
     for method, template in routes:
         url = template.format(**ids)
         body = BODIES.get((method, template))
-        response = client.request(method, url, json=body, headers=a.headers)
+        form = FORMS.get((method, template))
+        response = client.request(method, url, json=body, data=form, headers=a.headers)
         # a domain "not found", not the router's: the route was reached and refused
         if template.startswith("/api/"):
             code = response.json().get("code") if response.content else None

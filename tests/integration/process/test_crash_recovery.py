@@ -197,16 +197,18 @@ def _handler_runs(runs_dir: Path) -> Counter[tuple[str, str]]:
 
 
 def _kill_at_random_progress_then_finish(
-    pool: WorkerPool, engine: Engine, workers: int, rng: random.Random
+    pool: WorkerPool, engine: Engine, workers: int, rng: random.Random, largest_step: int = 400
 ) -> None:
     """Kill the oldest worker and start a new one each time the workers completed a random number
-    of activities; after ``KILL_ROUNDS`` kills let the workers finish unkilled.
+    of activities (50 to ``largest_step``); after ``KILL_ROUNDS`` kills let the workers finish.
 
     Kills follow progress, not the clock, so a slow machine gets the same kills as a fast one.
+    ``KILL_ROUNDS`` times ``largest_step``, plus what the workers do while one is replaced, must
+    stay well below the activities the workers have to complete, or a goal is never reached.
     """
     pids = [pool.spawn() for _ in range(workers)]
     for kill in range(KILL_ROUNDS):  # at most 12 x 400 of the 8,000 activities: kills land mid-run
-        goal = _finished_activities(engine) + rng.randint(50, 400)
+        goal = _finished_activities(engine) + rng.randint(50, largest_step)
         wait_for(
             lambda goal=goal: _finished_activities(engine) >= goal, f"progress before kill {kill}"
         )

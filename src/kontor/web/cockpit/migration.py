@@ -83,6 +83,10 @@ async def migrate(
     process_key: str, version: VersionPath, request: Request, caller: Operator
 ) -> HTMLResponse:
     """Check (``check``) or carry out the migration; answers the report per instance."""
+    with kontor_of(request).engine.connect() as connection:
+        known = definition_id_of(connection, caller.tenant_id, process_key, version)
+    if known is None:  # another tenant's version, or none at all
+        return _report(request, problem="Diese Prozessversion gibt es nicht.", status=404)
     form = await form_of(request)
     try:
         target = int(form.get("target", ""))

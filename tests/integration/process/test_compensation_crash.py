@@ -27,7 +27,7 @@ from kontor.process.store.tables import process_jobs
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 MODEL = (Path(__file__).resolve().parent / "models" / "crash_compensation.bpmn").read_text()
-INSTANCES = 500  # 4,000 activities for the workers (8 each): 12 kills at up to 200 land mid-run
+INSTANCES = 500
 ELEMENTS = ("Start", "TS", "A", "B", "TCancel", "UB", "UA", "Cancelled", "C", "End")
 
 
@@ -55,7 +55,7 @@ def test_killed_workers_finish_every_transaction_cancel_compensating_each_bookin
     starter.stop()
     with worker_pool(database_url, tmp_path) as pool:
         _kill_at_random_progress_then_finish(
-            pool, engine, workers, random.Random(20261202), largest_step=200
+            pool, engine, workers, random.Random(20261202), total=INSTANCES * len(ELEMENTS)
         )
 
     reader = _wired(database_url, SystemClock())

@@ -197,20 +197,22 @@ def _handler_runs(runs_dir: Path) -> Counter[tuple[str, str]]:
 
 
 def _kill_at_random_progress_then_finish(
-    pool: WorkerPool, engine: Engine, workers: int, rng: random.Random, largest_step: int = 400
+    pool: WorkerPool, engine: Engine, workers: int, rng: random.Random, total: int
 ) -> None:
-    """Kill the oldest worker and start a new one each time the workers completed a random number
-    of activities (50 to ``largest_step``); after ``KILL_ROUNDS`` kills let the workers finish.
+    """Kill the oldest worker and start a new one each time the completed activities pass a
+    random point of the run; after ``KILL_ROUNDS`` kills let the workers finish unkilled.
 
+    ``total`` is how many activities the run completes in all. The kill points lie between 5 %
+    and 75 % of it, so each is reached whatever the workers did while one was being replaced
+    (a point already passed kills at once), and the last kill still finds work in progress.
     Kills follow progress, not the clock, so a slow machine gets the same kills as a fast one.
-    ``KILL_ROUNDS`` times ``largest_step``, plus what the workers do while one is replaced, must
-    stay well below the activities the workers have to complete, or a goal is never reached.
     """
     pids = [pool.spawn() for _ in range(workers)]
-    for kill in range(KILL_ROUNDS):  # at most 12 x 400 of the 8,000 activities: kills land mid-run
-        goal = _finished_activities(engine) + rng.randint(50, largest_step)
+    points = sorted(rng.randint(total // 20, total * 3 // 4) for _ in range(KILL_ROUNDS))
+    for kill, point in enumerate(points):
         wait_for(
-            lambda goal=goal: _finished_activities(engine) >= goal, f"progress before kill {kill}"
+            lambda point=point: _finished_activities(engine) >= point,
+            f"progress before kill {kill}",
         )
         time.sleep(rng.uniform(0, 0.05))  # lands the kill at a random point of a later job
         os.kill(pids.pop(0), signal.SIGKILL)
@@ -234,7 +236,9 @@ def test_killed_workers_complete_every_instance_applying_each_result_once(
     ids = _start(starter, "CrashParallel", INSTANCES, appliedA=0, appliedB=0, appliedC=0)
     starter.stop()
     with worker_pool(database_url, tmp_path) as pool:
-        _kill_at_random_progress_then_finish(pool, engine, workers, random.Random(20261122))
+        _kill_at_random_progress_then_finish(
+            pool, engine, workers, random.Random(20261122), total=INSTANCES * len(CRASH_ELEMENTS)
+        )
 
     reader = _wired(database_url, SystemClock())
     with reader.bus.unit_of_work() as uow:

@@ -16,12 +16,12 @@ from integration.process.test_crash_recovery import (
     _completed_activities,
     _count,
     _kill_at_random_progress_then_finish,
+    _stored_instances,
     _wired,
     worker_pool,
 )
 from kontor.messaging import SystemClock
 from kontor.process import DeployProcess, StartProcess
-from kontor.process.store import InstanceStore
 from kontor.process.store.tables import process_jobs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -58,11 +58,7 @@ def test_killed_workers_finish_every_transaction_cancel_compensating_each_bookin
             pool, engine, workers, random.Random(20261202), total=INSTANCES * len(ELEMENTS)
         )
 
-    reader = _wired(database_url, SystemClock())
-    with reader.bus.unit_of_work() as uow:
-        store = InstanceStore(uow.connection, TENANT)
-        records = [store.get(instance_id) for instance_id in ids]
-    reader.stop()
+    records = _stored_instances(database_url, ids)
     for record in records:
         instance = record.instance_id
         assert record.status == "completed", instance

@@ -29,7 +29,7 @@ from kontor.process import (
     TaskHandlers,
     UserTaskCancelled,
 )
-from kontor.process.store import InstanceStore
+from kontor.process.store import InstanceRecord, InstanceStore
 from kontor.process.store.tables import (
     process_activity_history,
     process_instances,
@@ -136,6 +136,16 @@ def _wired(database_url: str, clock: Clock, handlers: TaskHandlers | None = None
     )
 
 
+def _stored_instances(database_url: str, ids: list[str]) -> list[InstanceRecord]:
+    """The instances as a fresh process reads them back after the run."""
+    reader = _wired(database_url, SystemClock())
+    with reader.bus.unit_of_work() as uow:
+        store = InstanceStore(uow.connection, TENANT)
+        records = [store.get(instance_id) for instance_id in ids]
+    reader.stop()
+    return records
+
+
 def _start(kontor: Kontor, process_key: str, count: int, **variables: Any) -> list[str]:
     """Deploy the test models and start ``count`` instances that know their own id."""
     kontor.bus.handle(DeployProcess(tenant_id=TENANT, bpmn_xml=CRASH_MODEL))
@@ -240,11 +250,7 @@ def test_killed_workers_complete_every_instance_applying_each_result_once(
             pool, engine, workers, random.Random(20261122), total=INSTANCES * len(CRASH_ELEMENTS)
         )
 
-    reader = _wired(database_url, SystemClock())
-    with reader.bus.unit_of_work() as uow:
-        store = InstanceStore(uow.connection, TENANT)
-        records = [store.get(instance_id) for instance_id in ids]
-    reader.stop()
+    records = _stored_instances(database_url, ids)
     for record in records:
         instance = record.instance_id
         assert record.status == "completed", instance

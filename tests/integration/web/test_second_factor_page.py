@@ -11,39 +11,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontor.bootstrap import Kontor, bootstrap
+from kontor.bootstrap import Kontor
 from kontor.messaging import FakeClock
-from kontor.platform import UNDERWRITERS, Directory, TenantKind, TenantStore, provision_tenant
-from kontor.settings import Environment, Settings
-from kontor.web import create_app
+from kontor.platform import TenantStore
 from support.backends import BACKENDS
+from support.second_factor import PASSWORD, UWE, browser_client, kontor_with_uwe
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-
-PASSWORD = "ein ziemlich langes Kennwort"
-UWE = "uwe@versicherer.example"
 
 
 @pytest.fixture
 def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
-    kontor = bootstrap(settings, engine=engine, clock=FakeClock())
-    with kontor.bus.unit_of_work() as uow:
-        provision_tenant(uow.connection, "versicherer", "V", TenantKind.INSURER, uow.clock.now())
-        user = Directory(uow.connection, "versicherer").add_user(
-            login=UWE, display_name="Uwe", email=UWE, group_ids=[UNDERWRITERS], now=uow.clock.now()
-        )
-        kontor.authenticator.set_password(
-            uow, "versicherer", user.user_id, PASSWORD, login=UWE, actor=None, reason="initial"
-        )
-        uow.commit()
-    return kontor
+    return kontor_with_uwe(engine)
 
 
 @pytest.fixture
 def client(kontor: Kontor) -> Iterator[TestClient]:
-    app = create_app(kontor.settings, kontor)
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as test_client:
+    with browser_client(kontor) as test_client:
         yield test_client
 
 

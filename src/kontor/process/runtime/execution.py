@@ -305,7 +305,7 @@ class Execution:
         """Cancel all tokens and nested scopes of a scope but keep the scope itself."""
         if self.state.compensation_runs:
             compensation.drop_runs(self, scope_id)  # handlers are cancelled with the rest
-        for token in [t for t in self.state.tokens.values() if t.scope_id == scope_id]:
+        for token in self.tokens_in_scope(scope_id):
             if token.id in self.state.tokens:
                 self.terminate_token(token)
         for child in [s for s in self.state.scopes.values() if s.parent_id == scope_id]:

@@ -83,8 +83,8 @@ def _arrive_parallel(ex: Execution, token: Token, node: FlowNode) -> None:
 def _joining(ex: Execution, scope_id: str, element_id: str) -> list[Token]:
     return [
         t
-        for t in ex.state.tokens.values()
-        if t.scope_id == scope_id and t.element_id == element_id and t.wait is Wait.JOIN
+        for t in ex.tokens_in_scope(scope_id)
+        if t.element_id == element_id and t.wait is Wait.JOIN
     ]
 
 
@@ -166,8 +166,8 @@ def _token_can_still_arrive(
     feeding_empty = _upstream(ex, {sources_of[f] for f in empty}, gateway.id, feeding_filled)
     return any(
         t.element_id in feeding_empty
-        for t in ex.state.tokens.values()
-        if t.scope_id == scope_id and t.element_id != gateway.id
+        for t in ex.tokens_in_scope(scope_id)
+        if t.element_id != gateway.id
     )
 
 

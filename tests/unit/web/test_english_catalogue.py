@@ -1,0 +1,87 @@
+"""English is the UI's second language: every German text a page can show has an English entry.
+
+The texts are those the templates mark with ``_()``, those the web code passes to
+``translate(request, …)``, and those the apps declare (menu tiles, tables, columns and their
+badge words, filters, actions, detail views, forms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+import kontor.web
+from kontor.web.app import default_registry
+from kontor.web.i18n import locale_directory
+from kontor.web.registry import APP_TITLES
+from kontor.web.views.declarations import Column
+
+WEB = Path(kontor.web.__file__).parent
+
+
+def marked_texts() -> Iterator[str]:
+    """The texts the templates and the web code mark for translation."""
+    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    keywords = {"_": None, "translate": (2,)}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        WEB, method_map, options_map=options, keywords=keywords
+    ):
+        yield message[0] if isinstance(message, tuple) else message
+
+
+def column_texts(columns: tuple[Column, ...]) -> Iterator[str]:
+    """A column's label and its badge words."""
+    for column in columns:
+        yield column.label
+        yield from column.labels.values()
+
+
+def declared_texts() -> Iterator[str]:
+    """The texts the platform's and the apps' declarations show."""
+    registry = default_registry()
+    yield from APP_TITLES.values()
+    for menu in registry.apps.values():
+        yield from (menu.title, menu.description, *(entry.label for entry in menu.entries))
+    for table in registry.tables.values():
+        yield table.title
+        yield from column_texts(table.columns)
+        yield from (f.label for f in table.filters)
+        yield from (a.label for a in table.actions)
+        if table.create:
+            yield table.create.label
+    for detail in registry.details.values():
+        yield detail.not_found
+        yield from column_texts(detail.fields)
+        for section in detail.sections:
+            yield section.title
+            yield from column_texts(section.columns)
+        if detail.back:
+            yield detail.back[0]
+    for form in registry.forms.values():
+        yield form.title
+        for name, hints in form.ui.items():
+            if name != "__order__":
+                yield from (hints.get("label", ""), hints.get("help", ""))
+                yield from (hints.get("options") or {}).values()
+
+
+def english_catalogue() -> dict[str, str]:
+    """The English catalogue: German text → English text."""
+    with (locale_directory() / "en" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return {str(m.id): str(m.string) for m in read_po(po) if m.id}
+
+
+def test_every_marked_text_has_an_english_entry() -> None:
+    catalogue = english_catalogue()
+    missing = sorted({t for t in marked_texts() if t and not catalogue.get(t)})
+    assert not missing, f"no English entry in messages.po for: {missing}"
+
+
+def test_every_declared_text_has_an_english_entry() -> None:
+    catalogue = english_catalogue()
+    missing = sorted({t for t in declared_texts() if t and not catalogue.get(t)})
+    assert not missing, f"no English entry in messages.po for: {missing}"

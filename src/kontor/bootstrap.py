@@ -321,7 +321,8 @@ def bootstrap(
     process_services.inline = InlineTasks(jobs.handlers)
     register_external_tasks(registry, process_services, jobs.handlers)
     register_decision_tasks(jobs.handlers, bus, rules)
-    transfer = transfer_app.register(registry, rules)
+    calculation_window = RunWindow.parse(settings.portfolio_transfer_calculation_window)
+    transfer = transfer_app.register(registry, rules, window=calculation_window)
     retention = HistoryRetention(
         bus,
         _days(settings.process_history_ttl_days),

@@ -207,6 +207,10 @@ class Settings(BaseSettings):
     portfolio_transfer_run_seconds: float = Field(
         default=300.0, gt=0, description="how often the transfer runs fire (seed: 5 minutes)"
     )
+    portfolio_transfer_calculation_window: str = Field(
+        default="Mo-So 06:00-22:00",
+        description="when the runs calculate automatically (Berlin time; seed: daily 6:00-22:00)",
+    )
     export_max_rows: int = Field(
         default=1_000_000, ge=1, description="most rows one CSV or XLSX export of a table holds"
     )
@@ -303,7 +307,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{wrong[0]!r} is no GDV line of business (three digits, e.g. 130)")
         return checked
 
-    @field_validator("import_run_window")
+    @field_validator("import_run_window", "portfolio_transfer_calculation_window")
     @classmethod
     def _readable_window(cls, window: str | None) -> str | None:
         """A run window such as ``Mo-Fr 08:00-20:00``, refused naming the form otherwise."""

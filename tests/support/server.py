@@ -49,6 +49,9 @@ class Server:
         return httpx.Client(base_url=self.base, headers=self.headers, timeout=timeout)
 
 
+ALWAYS = "Mo-So 00:00-24:00"  # a run window that never closes, whatever hour the suite runs at
+
+
 def kontor_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment without the caller's KONTOR_ settings, data in ``data_dir``.
 

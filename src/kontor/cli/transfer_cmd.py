@@ -27,7 +27,7 @@ def install(tenant: str = typer.Argument(..., help="The insurer or broker tenant
 
 @app.command("run")
 def run() -> None:
-    """Run the due calculations (inside 6:00–22:00 Europe/Berlin) and applications now."""
+    """Run the due calculations (inside the calculation window) and applications now."""
     kontor = bootstrap(load_settings())
     try:
         ran = run_due_work(kontor.bus, kontor.clock.now())

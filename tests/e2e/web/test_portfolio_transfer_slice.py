@@ -17,7 +17,7 @@ import pytest
 from support.browser import add_user, axe_violations, follow, require_browser, screenshot, sign_in
 from support.gdv_files import household_file
 from support.messaging import WAIT_BOUND_SECONDS
-from support.server import KONTOR, Server, kontor_env, running_server
+from support.server import ALWAYS, KONTOR, Server, kontor_env, running_server
 
 INSURER, BROKER = "versicherung-uw", "makler-uw"
 UNDERWRITER = ("uwe@versicherung.example", "ein langes Passwort für Uwe")
@@ -43,7 +43,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     require_browser()
     data_dir: Path = tmp_path_factory.mktemp("transfer")
     env = kontor_env(
-        data_dir, KONTOR_PORTFOLIO_TRANSFER_RUN_SECONDS="1", KONTOR_IMPORT_POLL_SECONDS="1"
+        data_dir,
+        KONTOR_PORTFOLIO_TRANSFER_RUN_SECONDS="1",
+        KONTOR_PORTFOLIO_TRANSFER_CALCULATION_WINDOW=ALWAYS,
+        KONTOR_IMPORT_POLL_SECONDS="1",
     )
     with running_server(env) as running:
         _insurer_with_broker(running)

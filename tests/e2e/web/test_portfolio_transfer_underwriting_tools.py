@@ -16,7 +16,7 @@ import pytest
 
 from support.browser import add_user, axe_violations, follow, require_browser, screenshot, sign_in
 from support.messaging import WAIT_BOUND_SECONDS
-from support.server import KONTOR, Server, kontor_env, running_server
+from support.server import ALWAYS, KONTOR, Server, kontor_env, running_server
 
 INSURER, BROKER = "versicherung-tools", "makler-tools"
 UNDERWRITER = ("ute@versicherung.example", "ein langes Passwort für Ute")
@@ -40,7 +40,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose background loop runs the due calculations every second."""
     require_browser()
     data_dir: Path = tmp_path_factory.mktemp("tools")
-    env = kontor_env(data_dir, KONTOR_PORTFOLIO_TRANSFER_RUN_SECONDS="1")
+    env = kontor_env(
+        data_dir,
+        KONTOR_PORTFOLIO_TRANSFER_RUN_SECONDS="1",
+        KONTOR_PORTFOLIO_TRANSFER_CALCULATION_WINDOW=ALWAYS,  # whatever the hour the suite runs
+    )
     with running_server(env) as running:
         for command in (
             ["tenant", "create", INSURER, "--name", "Versicherung Tools", "--kind", "insurer"],

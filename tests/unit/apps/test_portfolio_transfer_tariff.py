@@ -10,13 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kontor.apps.portfolio_transfer import (
+    SEED_CALCULATION_WINDOW,
     Calculation,
-    CalculationWindow,
     ContractFacts,
     DemoTariff,
     Quote,
     calculate,
 )
+from kontor.exchange.pipeline import RunWindow
 
 
 def facts(**changes: object) -> ContractFacts:
@@ -117,4 +118,4 @@ def test_the_offered_premium_meets_the_previous_one_to_a_hundredth_of_a_percent(
     ],
 )
 def test_the_calculation_window_is_six_to_ten_in_berlin(utc: dt.datetime, inside: bool) -> None:
-    assert CalculationWindow().contains(utc) is inside
+    assert RunWindow.parse(SEED_CALCULATION_WINDOW).is_open(utc) is inside

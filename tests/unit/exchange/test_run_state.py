@@ -78,6 +78,13 @@ def test_run_window_reads_german_days_in_berlin_time() -> None:
     assert RunWindow.parse("sa 10:00-12:00").days == frozenset({5})
 
 
+def test_a_run_window_ending_at_24_00_stays_open_to_midnight() -> None:
+    window = RunWindow.parse("Mo-So 00:00-24:00")
+    sunday_22_59_utc = dt.datetime(2026, 12, 6, 22, 59, 59, tzinfo=dt.UTC)  # 23:59:59 Berlin
+    assert window.is_open(sunday_22_59_utc)
+    assert window.is_open(sunday_22_59_utc + dt.timedelta(seconds=1))  # Monday 00:00
+
+
 @pytest.mark.parametrize("text", ["Mo-Fr", "Xy 08:00-09:00", "Mo 10:00-09:00", "Mo 25:00-26:00"])
 def test_a_wrong_run_window_is_refused_naming_the_setting(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:

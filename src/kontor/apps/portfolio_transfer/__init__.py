@@ -43,7 +43,7 @@ from kontor.apps.portfolio_transfer.portfolio_port import (
     PortfolioPort,
 )
 from kontor.apps.portfolio_transfer.runs import (
-    CalculationWindow,
+    SEED_CALCULATION_WINDOW,
     Runs,
     TransferSchedule,
     run_due_work,
@@ -73,6 +73,7 @@ from kontor.apps.portfolio_transfer.tariff import (
     RatingPort,
     calculate,
 )
+from kontor.exchange.pipeline import RunWindow
 from kontor.messaging import HandlerRegistry
 from kontor.rules.deployment import RulesService
 
@@ -93,7 +94,7 @@ def register(
     rules: RulesService,
     portfolio: PortfolioPort | None = None,
     rating: RatingPort | None = None,
-    window: CalculationWindow | None = None,
+    window: RunWindow | None = None,
 ) -> PortfolioTransfer:
     """Register the app's command handlers; return the wired app."""
     portfolio = portfolio or PortfolioAdapter()
@@ -124,12 +125,12 @@ __all__ = [
     "LINES",
     "MACHINE_ACTIONS",
     "PROTOCOL_SHEET",
+    "SEED_CALCULATION_WINDOW",
     "UNDERWRITER_ACTIONS",
     "ActOnTransferRequest",
     "ActionNotAllowed",
     "AddContractToTransfer",
     "Calculation",
-    "CalculationWindow",
     "Calculator",
     "ContractFacts",
     "CriteriaSet",

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -21,26 +19,16 @@ from kontor.apps.portfolio_transfer.portfolio_port import PortfolioPort
 from kontor.apps.portfolio_transfer.store import TransferRequest, TransferStore
 from kontor.apps.portfolio_transfer.tables import transfer_requests
 from kontor.apps.portfolio_transfer.tariff import Calculation, Quote, RatingPort, calculate
+from kontor.exchange.pipeline import RunWindow
 from kontor.messaging import MessageBus, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-BERLIN = ZoneInfo("Europe/Berlin")
 CALCULATING = "Berechnung ausführen"
 APPLYING = "Antragsstellung ausführen"
 
 
-@dataclass(frozen=True)
-class CalculationWindow:
-    """The daily hours (Europe/Berlin) in which calculations run automatically."""
-
-    start: dt.time = dt.time(6, 0)
-    end: dt.time = dt.time(22, 0)
-
-    def contains(self, now: dt.datetime) -> bool:
-        """Whether ``now`` lies in the window."""
-        local = now.astimezone(BERLIN).time()
-        return self.start <= local < self.end
+SEED_CALCULATION_WINDOW = "Mo-So 06:00-22:00"  # "täglich von 6:00 - 22:00 Uhr", Europe/Berlin
 
 
 class Runs:
@@ -51,16 +39,16 @@ class Runs:
         moves: Moves,
         portfolio: PortfolioPort,
         rating: RatingPort,
-        window: CalculationWindow | None = None,
+        window: RunWindow | None = None,
     ) -> None:
         self.moves = moves
         self.portfolio = portfolio
         self.rating = rating
-        self.window = window or CalculationWindow()
+        self.window = window or RunWindow.parse(SEED_CALCULATION_WINDOW)
 
     def run_due_calculations(self, command: RunDueCalculations, uow: UnitOfWork) -> int:
         """Calculate every case of the insurer waiting for it, if within the window."""
-        if not self.window.contains(command.now):
+        if not self.window.is_open(command.now):
             return 0
         due = TransferStore(uow.connection, command.tenant_id).due_cases(CALCULATING)
         for request in due:

@@ -33,7 +33,7 @@ class RunWindow:
 
     @classmethod
     def parse(cls, text: str, field: str = "KONTOR_IMPORT_RUN_WINDOW") -> RunWindow:
-        """A window from text such as ``Mo-Fr 08:00-20:00`` (German day abbreviations)."""
+        """A window from text such as ``Mo-Fr 08:00-20:00`` (German days; end 24:00 is midnight)."""
         match = _WINDOW.match(text.lower())
         if match is None or match["first"] not in DAYS or (match["last"] or "mo") not in DAYS:
             raise InvalidInput(
@@ -44,9 +44,13 @@ class RunWindow:
         days = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
         try:
             start = dt.time.fromisoformat(match["start"].zfill(5))
-            end = dt.time.fromisoformat(match["end"].zfill(5))
+            end = _end_of(match["end"].zfill(5))
         except ValueError as error:
             raise InvalidInput(f"{text!r}: {error}", field=field) from error
         if end <= start:
             raise InvalidInput(f"{text!r}: the window must end after it starts", field=field)
         return cls(frozenset(days), start, end)
+
+
+def _end_of(text: str) -> dt.time:
+    return dt.time.max if text == "24:00" else dt.time.fromisoformat(text)

@@ -72,6 +72,32 @@ def household_file(
     return builder.to_bytes()
 
 
+def campaign_file(erstellt: dt.date, households: int, buildings: int) -> bytes:
+    """Hausrat (``ST-HR-n``) and Wohngebäude (``ST-WG-n``) contracts, one customer each."""
+    builder = GdvFileBuilder(
+        vu_nr="4711", absender="Alte Sach Versicherung AG", adressat="Makler Nord",
+        erstellt=erstellt, vermittler="0815",
+    )  # fmt: skip
+    policies = [(f"ST-HR-{n}", 130) for n in range(1, households + 1)]
+    policies += [(f"ST-WG-{n}", 140) for n in range(1, buildings + 1)]
+    for number, (policy, sparte) in enumerate(policies, start=1):
+        builder.add("0100", sparte=sparte, vs_nr=policy, anredeschluessel="1",
+                    name1=f"Kunde{number:02d}", name3="Karl", geburtsdatum=dt.date(1970, 1, number),
+                    lkz="D", plz="20095", ort="Hamburg", adresskennzeichen="01")  # fmt: skip
+        builder.add("0200", sparte=sparte, vs_nr=policy, vertragsbeginn=dt.date(2022, 1, 1),
+                    zahlungsweise="1", vertragsstatus="1", aenderungsdatum=erstellt,
+                    gesbeitrag_netto_in_we=Decimal("110.00"),
+                    waehrungsschluessel="EUR")  # fmt: skip
+        if sparte == 130:
+            builder.add("0210.130", sparte=130, vs_nr=policy, versicherte_gefahren="EFLSU",
+                        gesbeitrag_in_we=Decimal("118.00"), wohnflaeche_qm=60 + 10 * number,
+                        tarifzone="3", ges_versssumme_in_we=Decimal("52000"))  # fmt: skip
+        else:
+            builder.add("0210.140", sparte=140, vs_nr=policy, gesbeitrag_in_we=Decimal("95.00"),
+                        ges_versssumme_in_we=Decimal("300000"))  # fmt: skip
+    return builder.to_bytes()
+
+
 def claims_only_file() -> bytes:
     """A file holding only a claims record (Schadeninformationssatz 0500), no contracts."""
     builder = GdvFileBuilder(vu_nr="4711", absender="Muster Versicherung AG",

@@ -5,7 +5,6 @@ Links documents and the claims ratios a broker transfers."""
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from support.browser import add_user, axe_violations, follow, require_browser, screenshot, sign_in
 from support.messaging import WAIT_BOUND_SECONDS
 from support.server import ALWAYS, KONTOR, Server, kontor_env, running_server
+from support.tables import row_of, status_of, wait_for_status
 
 INSURER, BROKER = "versicherung-tools", "makler-tools"
 UNDERWRITER = ("ute@versicherung.example", "ein langes Passwort für Ute")
@@ -90,19 +90,6 @@ def broker_forwards(server: Server, *contracts: dict[str, Any]) -> list[str]:
     return requests
 
 
-def row_of(page: Any, text: str) -> Any:
-    """The table row containing ``text``."""
-    return page.locator("#table-area tbody tr.data-row", has_text=text)
-
-
-def cell(page: Any, text: str, label: str) -> str:
-    """The cell under ``label`` in the row with ``text``."""
-    headers = [h.strip() for h in page.locator("#table-area thead th").all_inner_texts()]
-    column = headers.index(label) + 1
-    value = str(row_of(page, text).locator(f"td:nth-child({column})").inner_text())
-    return value.replace("\xa0", " ").strip()
-
-
 def test_defaults_and_criteria_set_in_the_browser_shape_forwarded_contracts(
     server: Server, page: Any
 ) -> None:
@@ -128,10 +115,10 @@ def test_defaults_and_criteria_set_in_the_browser_shape_forwarded_contracts(
 
     broker_forwards(server, household("HR-900001", "80", None), household("HR-900002", "350", "1"))
     page.goto(f"{base}{APP}/incoming")
-    assert cell(page, "HR-900001", "Status") == "Anfrage"
-    assert cell(page, "HR-900002", "Status") == "Abgelehnt"
+    assert status_of(page, "HR-900001", "Status") == "Anfrage"
+    assert status_of(page, "HR-900002", "Status") == "Abgelehnt"
     remark = "Automatische Ablehnung: Kriteriensatz 'Große Wohnung Hausrat'"
-    assert cell(page, "HR-900002", "Bemerkung") == remark
+    assert status_of(page, "HR-900002", "Bemerkung") == remark
     follow(page.get_by_role("link", name="HR-900001"))
     assert page.locator("dd", has_text="EFLS").count() == 1
     protocol = " ".join(page.locator("table").last.all_inner_texts())
@@ -146,11 +133,7 @@ def test_the_tarifrechner_and_the_discount_override(server: Server, page: Any) -
         assert client.post(url, json={}, headers=csrf).status_code == 200
     sign_in(page, base, *UNDERWRITER)
     page.goto(f"{base}{APP}/cases")
-    deadline = time.monotonic() + WAIT_BOUND_SECONDS
-    while cell(page, "HR-900010", "Technischer Status") != "Berechnung erfolgreich":
-        assert time.monotonic() < deadline, cell(page, "HR-900010", "Technischer Status")
-        page.wait_for_timeout(250)  # polling the server's background run, not timing it
-        page.reload()
+    wait_for_status(page, "HR-900010", "Berechnung erfolgreich", "Technischer Status")
 
     follow(page.get_by_role("link", name="HR-900010"))
     follow(page.get_by_role("link", name="Tarifrechner"))
@@ -205,7 +188,7 @@ def test_links_documents_and_claims_ratios_between_the_sides(
     sign_in(broker, base, *BROKER_USER)
     follow(broker.get_by_role("link", name="Links").first)
     follow(broker.get_by_role("link", name="Dokumente"))
-    assert cell(broker, "Produktinformation Hausrat", "Art") == "Produktunterlagen"
+    assert status_of(broker, "Produktinformation Hausrat", "Art") == "Produktunterlagen"
     assert broker.get_by_role("link", name="Dokument hochladen").count() == 0
     href = row_of(broker, "Produktinformation Hausrat").locator("a").first.get_attribute("href")
     pdf = broker.request.get(f"{base}{href}")

@@ -16,6 +16,13 @@ from kontor.web.apps.portfolio_transfer.screens import APP, READ
 from kontor.web.views import Column, DetailView, Kind, Section, ViewContext
 
 HISTORY = "app:portfolio_transfer:history"
+PROTOCOL_EXPORT = "/api/apps/portfolio-transfer/protocol/export"
+
+
+def request_links(item: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The submenu of a request's page: its protocol as an Excel sheet, the Tarifrechner."""
+    return [("Protokoll als Excel", f"{PROTOCOL_EXPORT}?request_id={item['id']}"),
+            *calculator_links(item)]  # fmt: skip
 
 
 def risk_in_words(details: Mapping[str, Any] | None) -> str | None:
@@ -102,6 +109,6 @@ REQUEST_VIEW = DetailView(
     back=("Zur Umdeckung", f"{APP}/requests"),
     not_found="Diese Umdeckungsanfrage gibt es nicht.",
     id_name="request_id",
-    links=calculator_links,
+    links=request_links,
 )
 """One transfer request or underwriting case with its protocol (Vorgangsprotokoll)."""

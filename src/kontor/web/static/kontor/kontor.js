@@ -169,7 +169,7 @@
     if (!area) { return; }
     var box = area.querySelector(".notification");
     showing = queue.shift() || null;
-    if (!showing) { box.hidden = true; return; }
+    if (!showing) { box.hidden = true; reserveRoomFor(null); return; }
     box.querySelector(".notification-subject").textContent = showing.subject;
     var when = new Date(showing.created_at);
     box.querySelector(".notification-meta").textContent = when.toLocaleString(
@@ -177,6 +177,12 @@
       { timeZone: "Europe/Berlin", dateStyle: "medium", timeStyle: "short" });
     box.dataset.id = showing.notification_id;
     box.hidden = false;
+    reserveRoomFor(box);
+  }
+
+  // the page may scroll past the message's corner, so that it never hides what lies beneath
+  function reserveRoomFor(box) {
+    document.body.style.paddingBottom = box ? (box.offsetHeight + 32) + "px" : "";
   }
 
   function markRead(id) {

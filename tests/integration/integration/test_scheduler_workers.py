@@ -30,7 +30,6 @@ from support.messaging import WAIT_BOUND_SECONDS, wait_for
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.timeout(900),
     pytest.mark.parametrize(
         "database_url", [pytest.param("postgres", id="postgres")], indirect=True
     ),

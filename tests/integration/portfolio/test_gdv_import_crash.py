@@ -25,7 +25,6 @@ from support.messaging import WAIT_BOUND_SECONDS
 pytestmark = [
     pytest.mark.parametrize("database_url", BACKENDS, indirect=True),
     pytest.mark.slow,
-    pytest.mark.timeout(900),
 ]
 CHILD = str(Path(__file__).with_name("import_crash_child.py"))
 ROUNDS = 4

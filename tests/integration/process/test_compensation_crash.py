@@ -24,7 +24,7 @@ from kontor.messaging import SystemClock
 from kontor.process import DeployProcess, StartProcess
 from kontor.process.store.tables import process_jobs
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = pytest.mark.slow
 
 MODEL = (Path(__file__).resolve().parent / "models" / "crash_compensation.bpmn").read_text()
 INSTANCES = 500

@@ -52,6 +52,12 @@ class Server:
 ALWAYS = "Mo-So 00:00-24:00"  # a run window that never closes, whatever hour the suite runs at
 
 
+def on_test_clock(clock_file: Path) -> dict[str, str]:
+    """The settings of a server whose time is the text of ``clock_file`` (moved by the test)."""
+    return {"KONTOR_ENVIRONMENT": "test", "KONTOR_SECRET_KEY": "a-secret-for-clocked-tests",
+            "KONTOR_TEST_CLOCK_FILE": str(clock_file)}  # fmt: skip
+
+
 def kontor_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment without the caller's KONTOR_ settings, data in ``data_dir``.
 

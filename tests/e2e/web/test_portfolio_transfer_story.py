@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from support.browser import add_user, axe_violations, follow, require_browser, sign_in
 from support.gdv_files import campaign_file, sample_bytes
 from support.messaging import wait_for
-from support.server import KONTOR, Server, kontor_env, running_server
+from support.server import KONTOR, Server, kontor_env, on_test_clock, running_server
 from support.smtp import Inbox, smtp_inbox
 from support.tables import cells, run_on_row, run_on_selection, status_of, wait_for_status
 
@@ -65,9 +65,7 @@ def server(
     require_browser()
     env = kontor_env(
         tmp_path_factory.mktemp("story"),
-        KONTOR_ENVIRONMENT="test",
-        KONTOR_SECRET_KEY="a-secret-for-the-story-test",
-        KONTOR_TEST_CLOCK_FILE=str(clock_file),
+        **on_test_clock(clock_file),
         KONTOR_PORTFOLIO_TRANSFER_RUN_SECONDS="1",
         KONTOR_IMPORT_POLL_SECONDS="1",
         KONTOR_SMTP_HOST="127.0.0.1",

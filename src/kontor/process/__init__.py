@@ -21,8 +21,10 @@ from kontor.process.bpmn import (
 from kontor.process.control import InstanceMigration, MigrationReport
 from kontor.process.jobs import ExecutorReport, JobExecutor
 from kontor.process.messages import (
+    ActivateAdHocActivity,
     BroadcastSignal,
     CancelInstance,
+    CompleteAdHocSubProcess,
     CompleteUserTask,
     CorrelateMessage,
     DeployProcess,
@@ -65,10 +67,12 @@ from kontor.process.store import HistoryLevel, HistoryStore
 from kontor.process.task_handlers import BpmnError, InlineTasks, TaskHandler, TaskHandlers
 
 __all__ = [
+    "ActivateAdHocActivity",
     "BpmnError",
     "BpmnImportError",
     "BroadcastSignal",
     "CancelInstance",
+    "CompleteAdHocSubProcess",
     "CompleteUserTask",
     "CorrelateMessage",
     "Definitions",

@@ -90,6 +90,25 @@ class SetVariables(Command, type_name="process.set_variables"):
     scope_id: str | None = None
 
 
+class ActivateAdHocActivity(Command, type_name="process.activate_ad_hoc_activity"):
+    """Start an enabled inner activity of a running ad-hoc sub-process.
+
+    ``scope_id`` chooses the sub-process instance when it runs more than once.
+    """
+
+    instance_id: str
+    element_id: str
+    scope_id: str | None = None
+
+
+class CompleteAdHocSubProcess(Command, type_name="process.complete_ad_hoc_sub_process"):
+    """Complete a running ad-hoc sub-process; refused while inner activities still run."""
+
+    instance_id: str
+    element_id: str
+    scope_id: str | None = None
+
+
 class SuspendInstance(Command, type_name="process.suspend_instance"):
     """Hold an instance: its jobs and timers wait and commands that move it are refused.
 

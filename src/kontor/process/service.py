@@ -16,6 +16,7 @@ from kontor import contracts
 from kontor.db.ids import time_ordered_id
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
+from kontor.process.ad_hoc import register_ad_hoc_handlers
 from kontor.process.audit import register_audit
 from kontor.process.bpmn import BpmnImportError, Definitions, Severity, parse_bpmn, validate
 from kontor.process.calls import follow_calls
@@ -381,5 +382,6 @@ def register(
     )
     register_control(registry, services)
     register_incident_handlers(registry, services)
+    register_ad_hoc_handlers(registry, services)
     register_audit(registry)
     return services

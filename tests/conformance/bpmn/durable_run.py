@@ -14,14 +14,21 @@ from itertools import pairwise
 
 from sqlalchemy import select
 
-from conformance.bpmn.pure_run import PythonLiteralEvaluator, check_or_advance, first_open
+from conformance.bpmn.pure_run import (
+    PythonLiteralEvaluator,
+    check_or_advance,
+    first_open,
+    refusal,
+)
 from conformance.bpmn.pure_run import open_elements as open_in
 from kontor.bootstrap import bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import Principal
 from kontor.process import (
+    ActivateAdHocActivity,
     BpmnError,
     BroadcastSignal,
+    CompleteAdHocSubProcess,
     CompleteUserTask,
     CorrelateMessage,
     DeployProcess,
@@ -29,6 +36,7 @@ from kontor.process import (
     TaskHandlers,
 )
 from kontor.process.bpmn import EventKind, parse_bpmn_file
+from kontor.process.errors import InvalidProcessCommand
 from kontor.process.runtime import complete_job, fail_job, throw_bpmn_error
 from kontor.process.runtime.activities import ASYNC_JOB_TYPE
 from kontor.process.runtime.timers import parse_date
@@ -225,6 +233,22 @@ class DurableScenario:
             self.bus.handle(
                 BroadcastSignal(tenant_id=TENANT, name=step["signal"], variables=variables)
             )
+        elif "activate_ad_hoc" in step:
+            with refusal(step, InvalidProcessCommand):
+                self.bus.handle(
+                    ActivateAdHocActivity(
+                        tenant_id=TENANT, instance_id=self.instance_id,
+                        element_id=step["activate_ad_hoc"],
+                    )
+                )  # fmt: skip
+        elif "complete_ad_hoc" in step:
+            with refusal(step, InvalidProcessCommand):
+                self.bus.handle(
+                    CompleteAdHocSubProcess(
+                        tenant_id=TENANT, instance_id=self.instance_id,
+                        element_id=step["complete_ad_hoc"],
+                    )
+                )  # fmt: skip
         else:
             check_or_advance(self, step)
 

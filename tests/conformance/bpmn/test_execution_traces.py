@@ -9,6 +9,8 @@
   ``throw_error`` (+``code``), ``decide`` (a business-rule task; ``variables`` is the
   decision result), ``fire_timer`` — each naming an element id, with ``variables``;
 - ``message`` (+``key``), ``signal``, ``advance`` (an ISO duration);
+- ``activate_ad_hoc`` (an inner activity of an ad-hoc sub-process), ``complete_ad_hoc`` (the
+  ad-hoc sub-process), each with an optional ``refused`` (part of the refusal's message);
 - checks: ``expect_open`` (open element ids), ``expect_due`` (timer due times),
   ``expect_job_variables`` (what a worker sees).
 

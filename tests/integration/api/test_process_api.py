@@ -341,3 +341,27 @@ def test_starting_a_loop_without_wait_state_answers_with_the_incident(
     assert _start(client, "Looping", variables={"again": False})["status"] == "completed"
     cancelled = client.post(f"/api/process/instances/{started['instance_id']}/cancel", json={})
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "terminated")
+
+
+def test_ad_hoc_activities_are_activated_and_the_sub_process_completed(
+    client: TestClient, kontor: Kontor
+) -> None:
+    _deploy(client, (MODELS / "ad_hoc_sub_process.bpmn").read_text())
+    instance = _start(client, "AdHocSubProcess", variables={"mode": "research"})["instance_id"]
+    base = f"/api/process/instances/{instance}"
+    activated = client.post(f"{base}/ad-hoc-activities/ReadFile/activate", json={})
+    assert activated.status_code == 200, activated.json()
+    refused = client.post(f"{base}/ad-hoc-activities/CheckReport/activate", json={})
+    assert refused.status_code == 409
+    assert "'CheckReport' is no activity of an ad-hoc sub-process" in refused.json()["detail"]
+    busy = client.post(f"{base}/ad-hoc-sub-processes/Research/complete", json={})
+    assert busy.status_code == 409
+    assert "'ReadFile' still runs" in busy.json()["detail"]
+    _complete_review(kontor, activated.json(), enough=False)
+    completed = client.post(f"{base}/ad-hoc-sub-processes/Research/complete", json={})
+    assert (completed.status_code, completed.json()["status"]) == (200, "completed")
+    me = client.get("/api/auth/me").json()["user_id"]
+    operations = client.get(f"{base}/operations").json()
+    assert [(o["operation"], o["actor"]) for o in operations] == [
+        ("activate_ad_hoc_activity", me), ("complete_ad_hoc_sub_process", me)
+    ]  # fmt: skip

@@ -140,6 +140,21 @@ class StandardLoop:
 
 
 @dataclass(frozen=True)
+class AdHoc:
+    """Settings of an ad-hoc sub-process (BPMN 2.0 §10.3.5)."""
+
+    ordering: str = "Parallel"
+    """``Parallel`` (inner activities run side by side) or ``Sequential`` (one at a time)."""
+    completion_condition: Expression | None = None
+    cancel_remaining_instances: bool = True
+
+    @property
+    def sequential(self) -> bool:
+        """Whether only one inner activity may run at a time."""
+        return self.ordering == "Sequential"
+
+
+@dataclass(frozen=True)
 class DataAssociation:
     """A data input or output association (kept for display and later mapping)."""
 
@@ -173,6 +188,9 @@ class FlowNode:
     implementation: str | None = None
     data_inputs: tuple[DataAssociation, ...] = ()
     data_outputs: tuple[DataAssociation, ...] = ()
+    activation_condition: Expression | None = None
+    """Complex gateway: when the join fires (None: once every incoming flow has a token)."""
+    ad_hoc: AdHoc | None = None
 
     @property
     def event(self) -> EventDefinition:

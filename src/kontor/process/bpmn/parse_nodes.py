@@ -9,6 +9,7 @@ from kontor.process.bpmn.expressions import (
     zeebe_value,
 )
 from kontor.process.bpmn.model import (
+    AdHoc,
     DataAssociation,
     EventDefinition,
     EventKind,
@@ -189,6 +190,14 @@ def _associations(element: Element, tag: str) -> tuple[DataAssociation, ...]:
     return tuple(result)
 
 
+def _ad_hoc(element: Element) -> AdHoc:
+    return AdHoc(
+        ordering=attr(element, "ordering") or "Parallel",
+        completion_condition=expression_child(element, "completionCondition"),
+        cancel_remaining_instances=bool_attr(element, "cancelRemainingInstances", True),
+    )
+
+
 def parse_flow_node(element: Element, kind: NodeKind, container_id: str) -> FlowNode:
     """Build the ``FlowNode`` for a BPMN element already known to be of ``kind``."""
     node_id = attr(element, "id") or ""
@@ -219,4 +228,10 @@ def parse_flow_node(element: Element, kind: NodeKind, container_id: str) -> Flow
         implementation=attr(element, "implementation"),
         data_inputs=_associations(element, "dataInputAssociation"),
         data_outputs=_associations(element, "dataOutputAssociation"),
+        activation_condition=(
+            expression_child(element, "activationCondition")
+            if kind is NodeKind.COMPLEX_GATEWAY
+            else None
+        ),
+        ad_hoc=_ad_hoc(element) if kind is NodeKind.AD_HOC_SUB_PROCESS else None,
     )

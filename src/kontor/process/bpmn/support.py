@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind
 
-UNSUPPORTED_NODE_KINDS: dict[NodeKind, str] = {
-    NodeKind.AD_HOC_SUB_PROCESS: "ad-hoc sub-processes",
-    NodeKind.COMPLEX_GATEWAY: "complex gateways",
-}
+UNSUPPORTED_NODE_KINDS: dict[NodeKind, str] = {}
 
 # Event definitions the runtime understands, per kind of event node.
 SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {

@@ -14,12 +14,16 @@ from kontor.process.bpmn.model import (
     StandardLoop,
 )
 from kontor.process.bpmn.support import EVENT_BASED_TARGET_EVENTS
+from kontor.process.bpmn.validation_ad_hoc import check_ad_hoc_rules, in_ad_hoc
 from kontor.process.bpmn.validation_camunda7 import camunda7_node_rules
 from kontor.process.bpmn.validation_compensation import check_compensation_rules
 
 Finding = tuple[str, str, str]
 
 _JOB_TASKS = frozenset({NodeKind.SERVICE_TASK, NodeKind.SEND_TASK})
+_CONDITIONAL_GATEWAYS = frozenset(
+    {NodeKind.EXCLUSIVE_GATEWAY, NodeKind.INCLUSIVE_GATEWAY, NodeKind.COMPLEX_GATEWAY}
+)
 
 
 def check_node_rules(
@@ -27,7 +31,7 @@ def check_node_rules(
 ) -> Iterator[Finding]:
     """All rule findings for one node."""
     yield from _flow_counts(process, node)
-    if node.kind in (NodeKind.EXCLUSIVE_GATEWAY, NodeKind.INCLUSIVE_GATEWAY):
+    if node.kind in _CONDITIONAL_GATEWAYS:
         yield from _conditional_gateway(process, node)
     elif node.default_flow is not None and not node.kind.is_activity:
         yield (
@@ -43,6 +47,7 @@ def check_node_rules(
     yield from camunda7_node_rules(definitions, process, node)
     yield from _activity_configuration(node)
     yield from check_compensation_rules(process, node)
+    yield from check_ad_hoc_rules(process, node)
     for flow_id in node.outgoing:
         flow = process.flow(flow_id)
         if flow.condition is not None and flow.condition.language not in (FEEL, JUEL):
@@ -108,13 +113,13 @@ def _flow_counts(process: Process, node: FlowNode) -> Iterator[Finding]:
                 "intermediate event has no outgoing flow; its token ends there",
             )
     elif kind.is_activity and not node.triggered_by_event and not node.is_for_compensation:
-        if not node.incoming:
+        if not node.incoming and not in_ad_hoc(process, node):
             yield (
                 "error",
                 "activity_without_incoming",
                 "activity has no incoming flow (Kontor needs explicit start events)",
             )
-        if kind.is_container and not process.start_events(node.id):
+        if node.ad_hoc is None and kind.is_container and not process.start_events(node.id):
             yield ("error", "no_start_event", "sub-process has no start event")
     if node.triggered_by_event:
         starts = process.start_events(node.id)

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from kontor.messaging import Clock
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode
-from kontor.process.runtime import activities, errors_propagation, events
+from kontor.process.runtime import activities, ad_hoc, errors_propagation, events
 from kontor.process.runtime.effects import Effect, JobCreated, JobFailed
 from kontor.process.runtime.errors import (
     InstanceNotActiveError,
@@ -358,6 +358,39 @@ def set_variables(
         scope.variables.update(variables)
 
     return _command(definitions, state, clock, evaluator, action, while_suspended=True)
+
+
+def activate_ad_hoc_activity(
+    definitions: Definitions,
+    state: InstanceState,
+    element_id: str,
+    clock: Clock,
+    *,
+    evaluator: ExpressionEvaluator,
+    scope_id: str | None = None,
+) -> StepResult:
+    """Start the enabled inner activity ``element_id`` of a running ad-hoc sub-process.
+
+    ``scope_id`` chooses the sub-process instance when it runs more than once.
+    """
+    return _command(
+        definitions, state, clock, evaluator, lambda ex: ad_hoc.activate(ex, element_id, scope_id)
+    )
+
+
+def complete_ad_hoc_sub_process(
+    definitions: Definitions,
+    state: InstanceState,
+    element_id: str,
+    clock: Clock,
+    *,
+    evaluator: ExpressionEvaluator,
+    scope_id: str | None = None,
+) -> StepResult:
+    """Complete the ad-hoc sub-process ``element_id``; refused while inner activities run."""
+    return _command(
+        definitions, state, clock, evaluator, lambda ex: ad_hoc.complete(ex, element_id, scope_id)
+    )
 
 
 def complete_call_activity(

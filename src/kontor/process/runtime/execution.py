@@ -15,7 +15,7 @@ from typing import Any
 from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.juel import execution_instance
-from kontor.process.runtime import activities, compensation, events, gateways
+from kontor.process.runtime import activities, ad_hoc, compensation, events, gateways
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -155,7 +155,7 @@ class Execution:
                 token = self.state.tokens.get(self._agenda.popleft())
                 if token is not None:
                     enter(token)
-            if not gateways.activate_ready_inclusive_joins(self):
+            if not gateways.activate_ready_joins(self):
                 return
 
     def _enter(self, token: Token) -> None:
@@ -332,6 +332,8 @@ class Execution:
             return
         if self.count_tokens_in(scope_id):
             return
+        if ad_hoc.keeps_open(self, scope):
+            return  # waits for activations or its completion
         if self.state.compensation_runs and compensation.scope_done(self, scope):
             return
         if any(s.parent_id == scope_id for s in self.state.scopes.values()):

@@ -75,6 +75,11 @@ class Scope:
     started: int = 0
     completed: int = 0
     outputs: list[Any] = field(default_factory=list)
+    complex_rounds: dict[str, list[str]] = field(default_factory=dict)
+    """Complex gateway id → the incoming flows its last firing consumed; until a token came
+    on each of the others (or none can come any more) the gateway resets instead of firing."""
+    ad_hoc_completing: bool = False
+    """An ad-hoc sub-process that completes as soon as its running inner activities end."""
 
 
 @dataclass
@@ -325,6 +330,7 @@ def _copy_scope(scope: Scope) -> Scope:
         variables=copy_json(scope.variables),
         items=copy_json(scope.items),
         outputs=copy_json(scope.outputs),
+        complex_rounds=copy_json(scope.complex_rounds),
     )
 
 

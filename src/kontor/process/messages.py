@@ -51,6 +51,14 @@ class BroadcastSignal(Command, type_name="process.broadcast_signal"):
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
+class EvaluateConditions(Command, type_name="process.evaluate_conditions"):
+    """Start one instance of each latest process whose conditional start event's condition
+    holds for ``variables`` (of ``process_key`` only, when given)."""
+
+    variables: dict[str, Any] = Field(default_factory=dict)
+    process_key: str | None = None
+
+
 class ProcessInstanceCompleted(Event, type_name="process.instance_completed"):
     """A process instance ended (``terminated`` when by a terminate end event)."""
 

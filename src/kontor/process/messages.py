@@ -96,6 +96,8 @@ class SetVariables(Command, type_name="process.set_variables"):
     instance_id: str
     variables: dict[str, Any]
     scope_id: str | None = None
+    remove: list[str] = Field(default_factory=list)
+    """Names of variables of that scope to delete."""
 
 
 class SuspendInstance(Command, type_name="process.suspend_instance"):

@@ -7,7 +7,7 @@ wait state and return ``StepResult(state, effects)``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, NamedTuple
 
 from kontor.messaging import Clock
@@ -350,14 +350,17 @@ def set_variables(
     *,
     evaluator: ExpressionEvaluator,
     scope_id: str | None = None,
+    remove: Collection[str] = (),
 ) -> StepResult:
-    """Set variables on a scope (default: the process), e.g. before resolving an incident."""
+    """Set (and ``remove``) variables of a scope (default: the process), e.g. before resolving
+    an incident."""
 
     def action(ex: Execution) -> None:
         target = scope_id or ex.state.root_scope_id
         if target not in ex.state.scopes:
             raise UnknownWaitStateError(f"no scope '{target}'")
         ex.set_local_variables(target, variables)
+        ex.remove_local_variables(target, remove)
 
     return _command(definitions, state, clock, evaluator, action, while_suspended=True)
 

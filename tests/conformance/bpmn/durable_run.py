@@ -1,7 +1,7 @@
 """The durable runner: drives a scenario through the process service on a real database.
 
 The model is deployed with ``DeployProcess`` and started with ``StartProcess`` (or with the
-message, signal or timer its start event waits for). Steps become bus commands
+message, signal, timer or condition evaluation its start event waits for). Steps become bus commands
 (``CompleteUserTask``, ``CorrelateMessage``, ``BroadcastSignal``) and job executor rounds: due
 timers and async continuations run as the engine runs them, service work runs in scripted
 in-process task handlers, and the fake clock jumps to the timer a step fires. The trace is the
@@ -32,6 +32,8 @@ from kontor.process import (
     CompleteUserTask,
     CorrelateMessage,
     DeployProcess,
+    EvaluateConditions,
+    SetVariables,
     StartProcess,
     TaskHandlers,
 )
@@ -121,6 +123,8 @@ class DurableScenario:
             signal = self.definitions.signals[node.event.signal_ref]
             name = signal.name or signal.id
             self.bus.handle(BroadcastSignal(tenant_id=TENANT, name=name, variables=variables))
+        elif kind is EventKind.CONDITIONAL:
+            self.bus.handle(EvaluateConditions(tenant_id=TENANT, variables=variables))
         elif kind is EventKind.TIMER:
             due = self.executor.next_due_at()
             assert due is not None, f"deploying scheduled no timer for start event {start_event}"
@@ -233,6 +237,13 @@ class DurableScenario:
             self.bus.handle(
                 BroadcastSignal(tenant_id=TENANT, name=step["signal"], variables=variables)
             )
+        elif "set_variables" in step:
+            self.bus.handle(
+                SetVariables(
+                    tenant_id=TENANT, instance_id=self.instance_id,
+                    variables=step["set_variables"],
+                )
+            )  # fmt: skip
         elif "activate_ad_hoc" in step:
             with refusal(step, InvalidProcessCommand):
                 self.bus.handle(

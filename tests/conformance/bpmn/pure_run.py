@@ -33,6 +33,7 @@ from kontor.process.runtime import (
     correlate_message,
     fail_job,
     fire_timer,
+    set_variables,
     start,
     throw_bpmn_error,
 )
@@ -268,6 +269,8 @@ class Scenario:
             )
         elif "signal" in step:
             result = broadcast_signal(d, s, step["signal"], variables, self.clock, **kw)
+        elif "set_variables" in step:
+            result = set_variables(d, s, step["set_variables"], self.clock, **kw)
         elif "activate_ad_hoc" in step or "complete_ad_hoc" in step:
             command = (
                 activate_ad_hoc_activity

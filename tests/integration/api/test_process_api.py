@@ -24,6 +24,7 @@ from support.kontor_app import kontor_on
 
 MODELS = Path(__file__).resolve().parents[2] / "conformance" / "bpmn" / "models"
 MESSAGES = (MODELS / "messages.bpmn").read_text()
+CONDITIONAL_START = (MODELS / "conditional_start.bpmn").read_text()
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://t">"""
@@ -198,6 +199,20 @@ def test_messages_reach_the_waiting_instance_and_signals_every_one(client: TestC
     signalled = client.post("/api/process/signals", json={"name": "stop-all"})
     assert signalled.json() == {"instances": 2}
     assert client.get(f"/api/process/instances/{first}").json()["status"] == "completed"
+
+
+def test_conditions_start_the_processes_whose_start_condition_holds(client: TestClient) -> None:
+    _deploy(client, CONDITIONAL_START)
+    nothing = client.post("/api/process/conditions", json={"variables": {"documentsComplete": 0}})
+    assert nothing.json() == {"instance_ids": []}
+    body = {"variables": {"documentsComplete": True}, "process_key": "ConditionalStart"}
+    started = client.post("/api/process/conditions", json=body).json()["instance_ids"]
+    assert len(started) == 1
+    detail = client.get(f"/api/process/instances/{started[0]}").json()
+    assert detail["process_key"] == "ConditionalStart"
+    assert detail["status"] == "active"
+    other = client.post("/api/process/conditions", json={**body, "process_key": "Order"})
+    assert other.json() == {"instance_ids": []}
 
 
 def test_suspend_resume_and_set_variables_name_the_actor(client: TestClient) -> None:

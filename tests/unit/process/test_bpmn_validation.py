@@ -171,7 +171,7 @@ def test_event_sub_process_rules(document, flow):
         + "</bpmn:subProcess>"
     )
     found = codes(xml)
-    assert found["unsupported"] == {"ES"}
+    assert found["condition_missing"] == {"ES"}
     assert "unreachable" not in found
 
 

@@ -112,6 +112,10 @@ class EventDefinition:
     condition: Expression | None = None
     activity_ref: str | None = None
     wait_for_completion: bool = True
+    variable_name: str | None = None
+    """Conditional: only changes of this variable evaluate the condition (Camunda 7)."""
+    variable_events: tuple[str, ...] = ()
+    """Conditional: only these kinds of change (create, update, delete); empty: all."""
 
 
 NO_EVENT = EventDefinition(EventKind.NONE)
@@ -331,6 +335,11 @@ class Process:
         return bool(self.compensation_handlers) or any(
             node.event_kind is EventKind.COMPENSATION for node in self.nodes.values()
         )
+
+    @cached_property
+    def has_conditional_events(self) -> bool:
+        """Whether any event waits for a condition (else the runtime tracks no variable changes)."""
+        return any(node.event_kind is EventKind.CONDITIONAL for node in self.nodes.values())
 
     def event_sub_processes(self, container_id: str) -> list[FlowNode]:
         """Event sub-processes directly inside ``container_id``."""

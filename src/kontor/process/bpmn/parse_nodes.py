@@ -96,7 +96,13 @@ def parse_event_definition(element: Element) -> EventDefinition | None:
         condition=condition,
         activity_ref=strip_prefix(attr(element, "activityRef")),
         wait_for_completion=bool_attr(element, "waitForCompletion", True),
+        variable_name=camunda7_attr(element, "variableName"),
+        variable_events=_variable_events(camunda7_attr(element, "variableEvents")),
     )
+
+
+def _variable_events(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
 def _multi_instance(element: Element) -> MultiInstance:

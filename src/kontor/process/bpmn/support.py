@@ -12,7 +12,14 @@ UNSUPPORTED_NODE_KINDS: dict[NodeKind, str] = {}
 # Event definitions the runtime understands, per kind of event node.
 SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
     NodeKind.START_EVENT: frozenset(
-        {EventKind.NONE, EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.ERROR}
+        {
+            EventKind.NONE,
+            EventKind.MESSAGE,
+            EventKind.TIMER,
+            EventKind.SIGNAL,
+            EventKind.ERROR,
+            EventKind.CONDITIONAL,
+        }
     ),
     NodeKind.END_EVENT: frozenset(
         {
@@ -27,7 +34,13 @@ SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
         }
     ),
     NodeKind.INTERMEDIATE_CATCH_EVENT: frozenset(
-        {EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.LINK}
+        {
+            EventKind.MESSAGE,
+            EventKind.TIMER,
+            EventKind.SIGNAL,
+            EventKind.LINK,
+            EventKind.CONDITIONAL,
+        }
     ),
     NodeKind.INTERMEDIATE_THROW_EVENT: frozenset(
         {
@@ -48,6 +61,7 @@ SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
             EventKind.ESCALATION,
             EventKind.COMPENSATION,
             EventKind.CANCEL,
+            EventKind.CONDITIONAL,
         }
     ),
 }
@@ -61,6 +75,7 @@ SUPPORTED_EVENT_SUB_PROCESS_STARTS = frozenset(
         EventKind.ERROR,
         EventKind.ESCALATION,
         EventKind.COMPENSATION,
+        EventKind.CONDITIONAL,
     }
 )
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from kontor.process.bpmn.expressions import FEEL, JUEL
 from kontor.process.bpmn.model import (
     Definitions,
+    EventDefinition,
     EventKind,
     FlowNode,
     NodeKind,
@@ -231,6 +232,31 @@ def _event_references(definitions: Definitions, node: FlowNode) -> Iterator[Find
         yield ("error", "timer_missing", "timer event has no timeDate, timeDuration or timeCycle")
     if event.kind is EventKind.LINK and not event.link_name:
         yield ("error", "link_unnamed", "link event has no name")
+    if event.kind is EventKind.CONDITIONAL:
+        yield from _conditional_event(event)
+
+
+_VARIABLE_EVENTS = frozenset({"create", "update", "delete"})
+
+
+def _conditional_event(event: EventDefinition) -> Iterator[Finding]:
+    condition = event.condition
+    if condition is None or not condition.text.strip():
+        yield ("error", "condition_missing", "conditional event has no condition")
+    elif condition.language not in (FEEL, JUEL):
+        yield (
+            "warning",
+            "non_feel_expression",
+            f"condition is {condition.language}, not FEEL; "
+            "it runs only with an evaluator for that language",
+        )
+    unknown = sorted(set(event.variable_events) - _VARIABLE_EVENTS)
+    if unknown:
+        yield (
+            "error",
+            "variable_events_unknown",
+            f"camunda:variableEvents {', '.join(unknown)} is none of create, update, delete",
+        )
 
 
 _BINDING_TYPES = frozenset({"latest", "deployment", "versionTag"})

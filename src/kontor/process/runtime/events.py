@@ -29,6 +29,7 @@ CATCH = "catch"
 BOUNDARY = "boundary"
 EVENT_GATEWAY = "event_gateway"
 EVENT_SUB_PROCESS = "event_sub_process"
+CONDITIONAL = "conditional"  # the ``event`` of condition subscriptions
 
 
 def enter(ex: Execution, token: Token, node: FlowNode) -> None:
@@ -48,6 +49,8 @@ def enter(ex: Execution, token: Token, node: FlowNode) -> None:
         subscribe_message(ex, token, node, node.event.message_ref, CATCH)
     elif kind is EventKind.SIGNAL:
         subscribe_signal(ex, node, CATCH, holder=token)
+    elif kind is EventKind.CONDITIONAL:
+        subscribe_condition(ex, node, CATCH, holder=token)
     else:
         raise Stuck(f"{kind.value} {node.kind.value} is not supported by the runtime")
 
@@ -184,6 +187,29 @@ def subscribe_signal(
         holder.wait = Wait.SIGNAL
 
 
+def subscribe_condition(
+    ex: Execution,
+    node: FlowNode,
+    kind: str,
+    holder: Token | None = None,
+    scope_id: str | None = None,
+) -> None:
+    """Open a condition subscription; its condition is evaluated before the next step."""
+    subscription = Subscription(
+        id=ex.state.new_id("subscription"),
+        event=CONDITIONAL,
+        name=node.id,
+        element_id=node.id,
+        kind=kind,
+        token_id=holder.id if holder is not None else None,
+        scope_id=scope_id,
+    )
+    ex.state.subscriptions[subscription.id] = subscription
+    ex.check_condition(subscription.id)
+    if kind == CATCH and holder is not None:
+        holder.wait = Wait.CONDITION
+
+
 def schedule_timer(
     ex: Execution,
     node: FlowNode,
@@ -240,7 +266,10 @@ def rearm(ex: Execution, timer: Timer) -> bool:
 def open_boundary_events(
     ex: Execution, host: Token, node: FlowNode, armed: Collection[str] = ()
 ) -> None:
-    """Arm the timer, message and signal boundary events of a waiting activity (not ``armed``)."""
+    """Arm the boundary events (timer, message, signal, conditional) of a waiting activity.
+
+    Those in ``armed`` are armed already.
+    """
     for boundary in ex.process.boundary_events(node.id):
         kind = boundary.event_kind
         if boundary.id in armed:
@@ -251,6 +280,8 @@ def open_boundary_events(
             subscribe_message(ex, host, boundary, boundary.event.message_ref, BOUNDARY)
         elif kind is EventKind.SIGNAL:
             subscribe_signal(ex, boundary, BOUNDARY, holder=host)
+        elif kind is EventKind.CONDITIONAL:
+            subscribe_condition(ex, boundary, BOUNDARY, holder=host)
 
 
 def open_event_sub_process_triggers(
@@ -270,6 +301,8 @@ def open_event_sub_process_triggers(
                 )
             elif kind is EventKind.SIGNAL:
                 subscribe_signal(ex, start, EVENT_SUB_PROCESS, scope_id=scope.id)
+            elif kind is EventKind.CONDITIONAL:
+                subscribe_condition(ex, start, EVENT_SUB_PROCESS, scope_id=scope.id)
 
 
 # -- triggering -------------------------------------------------------------------------------

@@ -8,14 +8,14 @@ collects effects; behaviour per element kind lives in ``activities``, ``gateways
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
 from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.juel import execution_instance
-from kontor.process.runtime import activities, ad_hoc, compensation, events, gateways
+from kontor.process.runtime import activities, ad_hoc, compensation, conditions, events, gateways
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -65,6 +65,9 @@ class Execution:
         self.effects: list[Effect] = []
         self._agenda: deque[str] = deque()
         self.budget = current_budget()
+        self._watching = self.process.has_conditional_events
+        self._fresh_conditions: list[str] = []
+        self._variable_changes: list[conditions.VariableChange] = []
 
     # -- time, variables, expressions ------------------------------------------------------
 
@@ -95,19 +98,58 @@ class Execution:
     def set_variable(self, scope_id: str, name: str, value: Any) -> None:
         """Set where the variable already exists, else on the process scope (propagation)."""
         chain = self.scope_chain(scope_id)
-        for scope in chain:
+        target = next((scope for scope in chain if name in scope.variables), None)
+        if self._watching:
+            kind = conditions.CREATE if target is None else conditions.UPDATE
+            where = (target or chain[-1]).id
+            self._variable_changes.append(conditions.VariableChange(where, name, kind))
+        (target or chain[-1]).variables[name] = value
+
+    def set_local_variables(self, scope_id: str, variables: Mapping[str, Any]) -> None:
+        """Set variables on the scope itself (no propagation), e.g. through the API."""
+        scope = self.state.scopes[scope_id]
+        for name, value in variables.items():
+            if self._watching:
+                kind = conditions.UPDATE if name in scope.variables else conditions.CREATE
+                self._variable_changes.append(conditions.VariableChange(scope_id, name, kind))
+            scope.variables[name] = value
+
+    def remove_local_variables(self, scope_id: str, names: Collection[str]) -> None:
+        """Delete variables of the scope itself; names it does not hold are ignored."""
+        scope = self.state.scopes[scope_id]
+        for name in names:
             if name in scope.variables:
-                scope.variables[name] = value
-                return
-        chain[-1].variables[name] = value
+                del scope.variables[name]
+                if self._watching:
+                    change = conditions.VariableChange(scope_id, name, conditions.DELETE)
+                    self._variable_changes.append(change)
 
     def merge_into(self, token: Token, variables: Mapping[str, Any]) -> None:
         """Apply result variables of a token's activity (locals first, then propagation)."""
         for name, value in variables.items():
             if name in token.locals:
                 token.locals[name] = value
+                if self._watching:
+                    change = conditions.VariableChange(
+                        token.scope_id, name, conditions.UPDATE, token.id
+                    )
+                    self._variable_changes.append(change)
             else:
                 self.set_variable(token.scope_id, name, value)
+
+    def check_condition(self, subscription_id: str) -> None:
+        """Evaluate a condition subscription's condition before the next step."""
+        self._fresh_conditions.append(subscription_id)
+
+    def _settle_conditions(self) -> bool:
+        """Evaluate the conditions that opened or whose variables changed; whether any were."""
+        if not (self._fresh_conditions or self._variable_changes):
+            return False
+        fresh, self._fresh_conditions = self._fresh_conditions, []
+        changes, self._variable_changes = self._variable_changes, []
+        if not self.state.suspended:  # a suspended instance does not react until resumed
+            conditions.settle(self, fresh, changes)
+        return True
 
     def evaluate(
         self, token: Token, value: StaticOrExpression, extra: Mapping[str, Any] | None = None
@@ -152,9 +194,13 @@ class Execution:
         enter = self._enter if self.budget.parking_reason is None else self._park
         while True:
             while self._agenda:
+                if self._watching and self._settle_conditions():
+                    continue  # a condition may have moved or removed the next token
                 token = self.state.tokens.get(self._agenda.popleft())
                 if token is not None:
                     enter(token)
+            if self._watching and self._settle_conditions():
+                continue
             if not gateways.activate_ready_joins(self):
                 return
 
@@ -291,6 +337,8 @@ class Execution:
         for sub in [s for s in state.subscriptions.values() if s.scope_id == scope_id]:
             del state.subscriptions[sub.id]
             self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
+            for incident in [i for i in state.incidents.values() if i.subscription_id == sub.id]:
+                del state.incidents[incident.id]  # a failed condition of a closed trigger
 
     def terminate_token(self, token: Token) -> None:
         """Cancel a token and everything below it, without completing its scope."""

@@ -306,5 +306,7 @@ def _arm_event_gateway(ex: Execution, token: Token, node: FlowNode) -> None:
             )
         elif target.event_kind is EventKind.SIGNAL:
             events.subscribe_signal(ex, target, events.EVENT_GATEWAY, holder=token)
+        elif target.event_kind is EventKind.CONDITIONAL:
+            events.subscribe_condition(ex, target, events.EVENT_GATEWAY, holder=token)
         else:
             raise Stuck(f"event-based gateway '{node.id}' leads to unsupported '{target.id}'")

@@ -38,6 +38,7 @@ class Wait(StrEnum):
     MESSAGE = "message"
     SIGNAL = "signal"
     TIMER = "timer"
+    CONDITION = "condition"
     SCOPE = "scope"
     CALL_ACTIVITY = "call_activity"
     EVENT_GATEWAY = "event_gateway"
@@ -123,7 +124,7 @@ class Timer:
 
 @dataclass
 class Subscription:
-    """An open message or signal subscription (``kind`` as for timers)."""
+    """An open message, signal or condition subscription (``kind`` as for timers)."""
 
     id: str
     event: str
@@ -137,13 +138,18 @@ class Subscription:
 
 @dataclass
 class Incident:
-    """A problem the instance cannot solve alone; the token waits until resolved."""
+    """A problem the instance cannot solve alone; the token waits until resolved.
+
+    ``subscription_id``: the condition of that conditional event failed to evaluate; the
+    subscription rests until the incident is resolved (its holder token, if any, moves on).
+    """
 
     id: str
     token_id: str
     element_id: str
     reason: str
     job_id: str | None = None
+    subscription_id: str | None = None
 
 
 @dataclass

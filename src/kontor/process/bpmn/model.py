@@ -173,6 +173,8 @@ class FlowNode:
     implementation: str | None = None
     data_inputs: tuple[DataAssociation, ...] = ()
     data_outputs: tuple[DataAssociation, ...] = ()
+    start_quantity: int = 1
+    completion_quantity: int = 1
 
     @property
     def event(self) -> EventDefinition:
@@ -183,6 +185,11 @@ class FlowNode:
     def event_kind(self) -> EventKind:
         """Kind of the node's (first) event definition."""
         return self.event.kind
+
+    @property
+    def is_multiple(self) -> bool:
+        """Whether the event has several event definitions (multiple / parallel multiple)."""
+        return len(self.event_definitions) > 1
 
     @property
     def multi_instance(self) -> MultiInstance | None:

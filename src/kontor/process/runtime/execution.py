@@ -15,7 +15,14 @@ from typing import Any
 from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.juel import execution_instance
-from kontor.process.runtime import activities, compensation, events, gateways
+from kontor.process.runtime import (
+    activities,
+    compensation,
+    events,
+    gateways,
+    multiple_events,
+    token_quantities,
+)
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -170,7 +177,7 @@ class Execution:
                 gateways.enter(self, token, node)
             elif node.kind.is_event:
                 events.enter(self, token, node)
-            else:
+            elif node.start_quantity == 1 or token_quantities.gathered(self, token, node):
                 activities.enter(self, token, node)
         except Stuck as stuck:
             self.raise_incident(token, stuck.reason, stuck.job_id, stuck.error_code)
@@ -187,6 +194,9 @@ class Execution:
         if not flow_ids:
             self.consume(token)
             return
+        leaving = self.process.node(token.element_id)
+        if leaving.completion_quantity > 1:
+            flow_ids = token_quantities.repeated(leaving, flow_ids)
         for index, flow_id in enumerate(flow_ids):
             target = self.process.flow(flow_id).target
             moving = token if index == 0 else self.new_token(token.scope_id, target)
@@ -281,6 +291,8 @@ class Execution:
             self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
         for incident in [i for i in state.incidents.values() if i.token_id == token_id]:
             del state.incidents[incident.id]
+        if state.event_arrivals:
+            multiple_events.forget_arrivals(self, token_id=token_id)
 
     def cancel_scope_waits(self, scope_id: str) -> None:
         """Withdraw timers and subscriptions owned by a scope (event sub-process triggers)."""
@@ -291,6 +303,8 @@ class Execution:
         for sub in [s for s in state.subscriptions.values() if s.scope_id == scope_id]:
             del state.subscriptions[sub.id]
             self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
+        if state.event_arrivals:
+            multiple_events.forget_arrivals(self, scope_id=scope_id)
 
     def terminate_token(self, token: Token) -> None:
         """Cancel a token and everything below it, without completing its scope."""

@@ -7,11 +7,11 @@ from kontor.process.runtime import InstanceState, fire_timer, start
 from kontor.process.runtime.timers import TimerFormatError, parse_cycle, parse_date
 
 
-def _cycle_boundary(document, flow, cycle):
+def _cycle_boundary(document, flow, cycle, attributes=""):
     return parse_bpmn(
         document(
             '<bpmn:startEvent id="S"/><bpmn:userTask id="T"/><bpmn:endEvent id="E"/>'
-            '<bpmn:boundaryEvent id="B" attachedToRef="T" cancelActivity="false">'
+            f'<bpmn:boundaryEvent id="B" attachedToRef="T" cancelActivity="false"{attributes}>'
             "<bpmn:timerEventDefinition>"
             f"<bpmn:timeCycle>{cycle}</bpmn:timeCycle>"
             '</bpmn:timerEventDefinition></bpmn:boundaryEvent><bpmn:endEvent id="Noted"/>'
@@ -37,10 +37,12 @@ def _fire_rounds(definitions, clock, evaluator, rounds):
     return fired, state
 
 
+@pytest.mark.parametrize("attributes", ["", ' parallelMultiple="true"'])
 def test_a_bounded_cycle_on_a_non_interrupting_boundary_fires_its_rounds_then_stops(
-    document, flow, clock, lookup_evaluator
+    document, flow, clock, lookup_evaluator, attributes
 ):
-    definitions = _cycle_boundary(document, flow, "R3/PT10M")
+    # parallelMultiple means nothing on an event with one definition
+    definitions = _cycle_boundary(document, flow, "R3/PT10M", attributes)
     fired, state = _fire_rounds(definitions, clock, lookup_evaluator, 10)
     assert fired == 3
     assert not state.timers

@@ -192,6 +192,11 @@ class FlowNode:
         return len(self.event_definitions) > 1
 
     @property
+    def waits_for_all(self) -> bool:
+        """Whether the event is parallel multiple: it fires once all its definitions arrived."""
+        return self.parallel_multiple and self.is_multiple
+
+    @property
     def multi_instance(self) -> MultiInstance | None:
         """The multi-instance characteristics if the node has them."""
         return self.loop if isinstance(self.loop, MultiInstance) else None

@@ -326,7 +326,7 @@ def open_event_sub_process_triggers(
 def trigger(ex: Execution, row: Timer | Subscription, variables: Mapping[str, Any]) -> None:
     """An armed timer fired or a subscription received its message/signal."""
     node = ex.process.node(row.element_id)
-    if node.parallel_multiple:
+    if node.waits_for_all:
         arrived = multiple_events.arrive(ex, row, node, variables)
         if arrived is None:
             return  # other definitions of the event have yet to arrive
@@ -370,7 +370,7 @@ def _keep_listening(
 ) -> None:
     # A non-interrupting event stays armed: a cycle timer schedules its next round (or is
     # done), a parallel multiple event waits for all its definitions anew.
-    if node.parallel_multiple:
+    if node.waits_for_all:
         arm_definitions(ex, node, row.kind, holder=host, scope_id=scope_id)
     elif isinstance(row, Timer) and not rearm(ex, row):
         _forget(ex, row)

@@ -39,16 +39,17 @@ def arm_start_events(
     process = definitions.process(definition.process_key)
     subscriptions: list[tuple[str, str, str]] = []
     for node in process.start_events():
-        if node.event_kind is EventKind.MESSAGE:
-            message = definitions.messages.get(node.event.message_ref or "")
-            if message is not None and message.name:
-                subscriptions.append((MESSAGE_START, message.name, node.id))
-        elif node.event_kind is EventKind.SIGNAL:
-            signal = definitions.signals.get(node.event.signal_ref or "")
-            if signal is not None and signal.name:
-                subscriptions.append((SIGNAL_START, signal.name, node.id))
-        elif node.event_kind is EventKind.CONDITIONAL:
-            subscriptions.append((CONDITIONAL_START, definition.process_key, node.id))
+        for event in node.event_definitions:  # a multiple start event: any of them starts
+            if event.kind is EventKind.MESSAGE:
+                message = definitions.messages.get(event.message_ref or "")
+                if message is not None and message.name:
+                    subscriptions.append((MESSAGE_START, message.name, node.id))
+            elif event.kind is EventKind.SIGNAL:
+                signal = definitions.signals.get(event.signal_ref or "")
+                if signal is not None and signal.name:
+                    subscriptions.append((SIGNAL_START, signal.name, node.id))
+            elif event.kind is EventKind.CONDITIONAL:
+                subscriptions.append((CONDITIONAL_START, definition.process_key, node.id))
     now = uow.clock.now()
     timers = start_timers_of(services, process, now)
     StartEventStore(uow.connection, definition.tenant_id).replace(

@@ -101,7 +101,9 @@ class DurableScenario:
         )
         for decision_file in spec.get("decisions", []):
             self._deploy_decision(model.with_name(decision_file))
-        self._start(scenario.get("start_event"), scenario.get("variables", {}))
+        self._start(
+            scenario.get("start_event"), scenario.get("start_by"), scenario.get("variables", {})
+        )
 
     def _deploy_decision(self, path):
         deployer = Principal("conformance", TENANT, permissions=frozenset({"rules:deploy"}))
@@ -109,18 +111,19 @@ class DurableScenario:
             self.kontor.rules.deploy(uow, deployer, path.read_bytes(), path.name)
             uow.commit()
 
-    def _start(self, start_event, variables):
+    def _start(self, start_event, start_by, variables):
         kind = EventKind.NONE
         if start_event is not None:
             node = self.definitions.process(self.process_id).node(start_event)
-            kind = node.event_kind
+            kind = EventKind(start_by) if start_by else node.event_kind
+            event = next(e for e in node.event_definitions if e.kind is kind)
         if kind is EventKind.MESSAGE:
-            message = self.definitions.messages[node.event.message_ref]
+            message = self.definitions.messages[event.message_ref]
             self.bus.handle(
                 CorrelateMessage(tenant_id=TENANT, name=message.name, variables=variables)
             )
         elif kind is EventKind.SIGNAL:
-            signal = self.definitions.signals[node.event.signal_ref]
+            signal = self.definitions.signals[event.signal_ref]
             name = signal.name or signal.id
             self.bus.handle(BroadcastSignal(tenant_id=TENANT, name=name, variables=variables))
         elif kind is EventKind.CONDITIONAL:

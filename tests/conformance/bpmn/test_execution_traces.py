@@ -2,8 +2,10 @@
 
 ``<model>.trace.json`` holds ``{"scenarios": {name: scenario}}`` (and optionally
 ``"decisions": [dmn files]`` the durable runner deploys). A scenario gives ``process``
-(optional), ``start_event`` (optional; a message, signal or timer start event), ``variables``,
-``evaluator`` ("feel" or the default Python-literal fake; also file-wide) and ``steps``:
+(optional), ``start_event`` (optional; a message, signal or timer start event), ``start_by``
+(optional; which definition of a multiple start event the durable runner triggers),
+``variables``, ``evaluator`` ("feel" or the default Python-literal fake; also file-wide) and
+``steps``:
 
 - ``complete_user_task``, ``complete_job``, ``fail_job`` (+``retries``, ``message``),
   ``throw_error`` (+``code``), ``decide`` (a business-rule task; ``variables`` is the

@@ -195,6 +195,8 @@ class FlowNode:
     activation_condition: Expression | None = None
     """Complex gateway: when the join fires (None: once every incoming flow has a token)."""
     ad_hoc: AdHoc | None = None
+    start_quantity: int = 1
+    completion_quantity: int = 1
 
     @property
     def event(self) -> EventDefinition:
@@ -205,6 +207,16 @@ class FlowNode:
     def event_kind(self) -> EventKind:
         """Kind of the node's (first) event definition."""
         return self.event.kind
+
+    @property
+    def is_multiple(self) -> bool:
+        """Whether the event has several event definitions (multiple / parallel multiple)."""
+        return len(self.event_definitions) > 1
+
+    @property
+    def waits_for_all(self) -> bool:
+        """Whether the event is parallel multiple: it fires once all its definitions arrived."""
+        return self.parallel_multiple and self.is_multiple
 
     @property
     def multi_instance(self) -> MultiInstance | None:

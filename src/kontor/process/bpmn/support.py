@@ -6,6 +6,7 @@ Kept in one place so validation, documentation and the runtime agree.
 from __future__ import annotations
 
 from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind
+from kontor.process.bpmn.multiple_events import multiple_event_reason
 
 UNSUPPORTED_NODE_KINDS: dict[NodeKind, str] = {}
 
@@ -89,8 +90,8 @@ def unsupported_reason(node: FlowNode, in_event_sub_process: bool = False) -> st
     reason = UNSUPPORTED_NODE_KINDS.get(node.kind)
     if reason is not None:
         return reason
-    if len(node.event_definitions) > 1:
-        return "events with several event definitions (multiple/parallel multiple)"
+    if node.is_multiple:
+        return multiple_event_reason(node, in_event_sub_process)
     supported = SUPPORTED_EVENTS.get(node.kind)
     if supported is None:
         return None

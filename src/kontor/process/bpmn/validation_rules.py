@@ -14,10 +14,12 @@ from kontor.process.bpmn.model import (
     Process,
     StandardLoop,
 )
+from kontor.process.bpmn.multiple_events import multiple_event_rules
 from kontor.process.bpmn.support import EVENT_BASED_TARGET_EVENTS
 from kontor.process.bpmn.validation_ad_hoc import check_ad_hoc_rules, in_ad_hoc
 from kontor.process.bpmn.validation_camunda7 import camunda7_node_rules
 from kontor.process.bpmn.validation_compensation import check_compensation_rules
+from kontor.process.bpmn.validation_loops import loop_rules
 
 Finding = tuple[str, str, str]
 
@@ -45,8 +47,10 @@ def check_node_rules(
     if node.kind is NodeKind.BOUNDARY_EVENT:
         yield from _boundary(process, node)
     yield from _event_references(definitions, node)
+    yield from multiple_event_rules(process, node)
     yield from camunda7_node_rules(definitions, process, node)
     yield from _activity_configuration(node)
+    yield from loop_rules(node)
     yield from check_compensation_rules(process, node)
     yield from check_ad_hoc_rules(process, node)
     for flow_id in node.outgoing:
@@ -200,7 +204,13 @@ def _boundary(process: Process, node: FlowNode) -> Iterator[Finding]:
 
 
 def _event_references(definitions: Definitions, node: FlowNode) -> Iterator[Finding]:
-    event = node.event
+    for event in node.event_definitions or (node.event,):
+        yield from _definition_references(definitions, node, event)
+
+
+def _definition_references(
+    definitions: Definitions, node: FlowNode, event: EventDefinition
+) -> Iterator[Finding]:
     catches = node.kind in (
         NodeKind.START_EVENT,
         NodeKind.INTERMEDIATE_CATCH_EVENT,

@@ -15,7 +15,16 @@ from typing import Any
 from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.juel import execution_instance
-from kontor.process.runtime import activities, ad_hoc, compensation, conditions, events, gateways
+from kontor.process.runtime import (
+    activities,
+    ad_hoc,
+    compensation,
+    conditions,
+    events,
+    gateways,
+    multiple_events,
+    token_quantities,
+)
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -216,7 +225,7 @@ class Execution:
                 gateways.enter(self, token, node)
             elif node.kind.is_event:
                 events.enter(self, token, node)
-            else:
+            elif node.start_quantity == 1 or token_quantities.gathered(self, token, node):
                 activities.enter(self, token, node)
         except Stuck as stuck:
             self.raise_incident(token, stuck.reason, stuck.job_id, stuck.error_code)
@@ -233,6 +242,9 @@ class Execution:
         if not flow_ids:
             self.consume(token)
             return
+        leaving = self.process.node(token.element_id)
+        if leaving.completion_quantity > 1:
+            flow_ids = token_quantities.repeated(leaving, flow_ids)
         for index, flow_id in enumerate(flow_ids):
             target = self.process.flow(flow_id).target
             moving = token if index == 0 else self.new_token(token.scope_id, target)
@@ -327,6 +339,8 @@ class Execution:
             self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
         for incident in [i for i in state.incidents.values() if i.token_id == token_id]:
             del state.incidents[incident.id]
+        if state.event_arrivals:
+            multiple_events.forget_arrivals(self, token_id=token_id)
 
     def cancel_scope_waits(self, scope_id: str) -> None:
         """Withdraw timers and subscriptions owned by a scope (event sub-process triggers)."""
@@ -339,6 +353,8 @@ class Execution:
             self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
             for incident in [i for i in state.incidents.values() if i.subscription_id == sub.id]:
                 del state.incidents[incident.id]  # a failed condition of a closed trigger
+        if state.event_arrivals:
+            multiple_events.forget_arrivals(self, scope_id=scope_id)
 
     def terminate_token(self, token: Token) -> None:
         """Cancel a token and everything below it, without completing its scope."""

@@ -120,6 +120,8 @@ class Timer:
     scope_id: str | None = None
     repetitions_left: int | None = None
     interval: str | None = None
+    definition: int = 0
+    """Index of the event definition it waits for (events with several definitions)."""
 
 
 @dataclass
@@ -134,6 +136,24 @@ class Subscription:
     correlation_key: str | None = None
     token_id: str | None = None
     scope_id: str | None = None
+    definition: int = 0
+    """Index of the event definition it waits for (events with several definitions)."""
+
+
+@dataclass
+class EventArrival:
+    """The definitions of a waiting parallel multiple event that arrived so far (§10.5.4).
+
+    Held by ``token_id`` (catch and boundary events) or ``scope_id`` (event sub-process
+    starts); ``variables`` are the arrived payloads, applied when the last definition arrives.
+    """
+
+    id: str
+    element_id: str
+    token_id: str | None = None
+    scope_id: str | None = None
+    arrived: list[int] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -227,6 +247,7 @@ class InstanceState:
     parked: list[ParkedCompletion] = field(default_factory=list)
     compensables: dict[str, Compensable] = field(default_factory=dict)
     compensation_runs: dict[str, CompensationRun] = field(default_factory=dict)
+    event_arrivals: dict[str, EventArrival] = field(default_factory=dict)
 
     def new_id(self, prefix: str) -> str:
         """A fresh id unique within the instance (deterministic, so replays agree)."""
@@ -268,6 +289,10 @@ class InstanceState:
                 key: replace(row, pending=list(row.pending))
                 for key, row in self.compensation_runs.items()
             },
+            event_arrivals={
+                key: replace(row, arrived=list(row.arrived), variables=copy_json(row.variables))
+                for key, row in self.event_arrivals.items()
+            },
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -292,6 +317,8 @@ class InstanceState:
         if self.compensables or self.compensation_runs:  # only models with compensation
             data["compensables"] = _rows(self.compensables)
             data["compensation_runs"] = _rows(self.compensation_runs)
+        if self.event_arrivals:  # only while a parallel multiple event waits
+            data["event_arrivals"] = _rows(self.event_arrivals)
         return data
 
     @classmethod
@@ -314,6 +341,7 @@ class InstanceState:
             parked=[ParkedCompletion(**row) for row in data.get("parked", ())],  # older: none
             compensables=_table(Compensable, data.get("compensables", {})),
             compensation_runs=_table(CompensationRun, data.get("compensation_runs", {})),
+            event_arrivals=_table(EventArrival, data.get("event_arrivals", {})),
         )
 
 

@@ -154,7 +154,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "definition_id": client.get("/api/process/definitions", headers=as_b).json()[0][
             "definition_id"
         ],
-        "variable_name": "x", "record_id": record["record_id"],
+        "variable_name": "x", "record_id": record["record_id"], "element_id": "Review",
         "comment_id": client.post(f"/engine-rest/task/{b_task['task_id']}/comment/create",
                                   json={"message": "B's"}, headers=as_b).json()["id"],
     }  # fmt: skip

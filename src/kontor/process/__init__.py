@@ -21,11 +21,14 @@ from kontor.process.bpmn import (
 from kontor.process.control import InstanceMigration, MigrationReport
 from kontor.process.jobs import ExecutorReport, JobExecutor
 from kontor.process.messages import (
+    ActivateAdHocActivity,
     BroadcastSignal,
     CancelInstance,
+    CompleteAdHocSubProcess,
     CompleteUserTask,
     CorrelateMessage,
     DeployProcess,
+    EvaluateConditions,
     IncidentRaised,
     InstanceMigrated,
     MigratedUserTask,
@@ -65,15 +68,18 @@ from kontor.process.store import HistoryLevel, HistoryStore
 from kontor.process.task_handlers import BpmnError, InlineTasks, TaskHandler, TaskHandlers
 
 __all__ = [
+    "ActivateAdHocActivity",
     "BpmnError",
     "BpmnImportError",
     "BroadcastSignal",
     "CancelInstance",
+    "CompleteAdHocSubProcess",
     "CompleteUserTask",
     "CorrelateMessage",
     "Definitions",
     "DeployProcess",
     "Effect",
+    "EvaluateConditions",
     "ExecutorReport",
     "ExpressionEvaluator",
     "FeelEvaluator",

@@ -110,6 +110,18 @@ def incident_resolved(command: msg.ResolveIncident, _result: Any) -> Change:
     return _on_instance(command, command.instance_id, after)
 
 
+def ad_hoc_activated(command: msg.ActivateAdHocActivity, _result: str) -> Change:
+    """An inner activity of an ad-hoc sub-process was started."""
+    after = {"element_id": command.element_id, "scope_id": command.scope_id}
+    return _on_instance(command, command.instance_id, after)
+
+
+def ad_hoc_completed(command: msg.CompleteAdHocSubProcess, _result: str) -> Change:
+    """An ad-hoc sub-process was completed by hand."""
+    after = {"element_id": command.element_id, "scope_id": command.scope_id}
+    return _on_instance(command, command.instance_id, after)
+
+
 def migrated(command: msg.MigrateInstances, report: MigrationReport) -> Change:
     """Instances moved from one version of a process to another (dry runs change nothing)."""
     moved = [result.instance_id for result in report.instances if result.migrated]
@@ -141,3 +153,5 @@ def register_audit(registry: HandlerRegistry) -> None:
     registry.describe_changes(msg.ModifyInstance, modified)
     registry.describe_changes(msg.ResolveIncident, incident_resolved)
     registry.describe_changes(msg.MigrateInstances, migrated)
+    registry.describe_changes(msg.ActivateAdHocActivity, ad_hoc_activated)
+    registry.describe_changes(msg.CompleteAdHocSubProcess, ad_hoc_completed)

@@ -101,10 +101,12 @@ class InstanceControl:
         def step(definitions: Definitions, state: InstanceState) -> StepResult:
             return set_variables(
                 definitions, state, command.variables, uow.clock,
-                evaluator=evaluator, scope_id=command.scope_id,
+                evaluator=evaluator, scope_id=command.scope_id, remove=command.remove,
             )  # fmt: skip
 
         details = {"names": sorted(command.variables), "scope_id": command.scope_id}
+        if command.remove:
+            details["removed"] = sorted(command.remove)
         return self._operate(uow, command, command.instance_id, step, "set_variables", details)
 
     def suspend(self, command: msg.SuspendInstance, uow: UnitOfWork) -> str:

@@ -51,6 +51,14 @@ class BroadcastSignal(Command, type_name="process.broadcast_signal"):
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
+class EvaluateConditions(Command, type_name="process.evaluate_conditions"):
+    """Start one instance of each latest process whose conditional start event's condition
+    holds for ``variables`` (of ``process_key`` only, when given)."""
+
+    variables: dict[str, Any] = Field(default_factory=dict)
+    process_key: str | None = None
+
+
 class ProcessInstanceCompleted(Event, type_name="process.instance_completed"):
     """A process instance ended (``terminated`` when by a terminate end event)."""
 
@@ -87,6 +95,27 @@ class SetVariables(Command, type_name="process.set_variables"):
 
     instance_id: str
     variables: dict[str, Any]
+    scope_id: str | None = None
+    remove: list[str] = Field(default_factory=list)
+    """Names of variables of that scope to delete."""
+
+
+class ActivateAdHocActivity(Command, type_name="process.activate_ad_hoc_activity"):
+    """Start an enabled inner activity of a running ad-hoc sub-process.
+
+    ``scope_id`` chooses the sub-process instance when it runs more than once.
+    """
+
+    instance_id: str
+    element_id: str
+    scope_id: str | None = None
+
+
+class CompleteAdHocSubProcess(Command, type_name="process.complete_ad_hoc_sub_process"):
+    """Complete a running ad-hoc sub-process; refused while inner activities still run."""
+
+    instance_id: str
+    element_id: str
     scope_id: str | None = None
 
 

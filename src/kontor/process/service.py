@@ -16,6 +16,7 @@ from kontor import contracts
 from kontor.db.ids import time_ordered_id
 from kontor.messaging import HandlerRegistry, UnitOfWork
 from kontor.process import messages as msg
+from kontor.process.ad_hoc import register_ad_hoc_handlers
 from kontor.process.audit import register_audit
 from kontor.process.bpmn import BpmnImportError, Definitions, Severity, parse_bpmn, validate
 from kontor.process.calls import follow_calls
@@ -46,7 +47,12 @@ from kontor.process.runtime.budget import StepInterrupted, StepLimits, run_withi
 from kontor.process.runtime.control import PARKED_USER_TASK, is_parked, park
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
 from kontor.process.runtime.state import ParkedCompletion
-from kontor.process.starts import arm_start_events, start_by_message, start_by_signal
+from kontor.process.starts import (
+    arm_start_events,
+    start_by_conditions,
+    start_by_message,
+    start_by_signal,
+)
 from kontor.process.store import (
     DefinitionStore,
     DeployedDefinition,
@@ -303,6 +309,10 @@ class ProcessServices:
             self.apply(uow, store.get(instance_id), step, command.caused())
         return len(instance_ids) + start_by_signal(self, uow, command)
 
+    def evaluate_conditions(self, command: msg.EvaluateConditions, uow: UnitOfWork) -> list[str]:
+        """Start the processes whose conditional start condition holds; the new instances."""
+        return start_by_conditions(self, uow, command)
+
     def _completing(self, task_id: str, variables: dict[str, Any], uow: UnitOfWork) -> Step:
         def step(definitions: Definitions, state: InstanceState) -> StepResult:
             if task_id not in state.user_tasks:
@@ -376,10 +386,12 @@ def register(
     registry.register_command(msg.CompleteUserTask, services.complete_user_task)
     registry.register_command(msg.CorrelateMessage, services.correlate_message)
     registry.register_command(msg.BroadcastSignal, services.broadcast_signal)
+    registry.register_command(msg.EvaluateConditions, services.evaluate_conditions)
     registry.subscribe(
         contracts.TaskCompleted, services.on_task_completed, "process.on_task_completed"
     )
     register_control(registry, services)
     register_incident_handlers(registry, services)
+    register_ad_hoc_handlers(registry, services)
     register_audit(registry)
     return services

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kontor.messaging import MessageBus
 from kontor.process.bpmn.expressions import Expression
-from kontor.process.bpmn.model import EventKind, FlowNode, Process
+from kontor.process.bpmn.model import EventDefinition, EventKind, FlowNode, Process
 from kontor.process.errors import InvalidProcessModel
 from kontor.process.launch import launch
 from kontor.process.runtime.timer_schedule import Schedule, first_schedule, next_due
@@ -39,7 +39,7 @@ def start_timers_of(
     """The first rounds of a process's timer start events, armed at ``now``."""
     timers = []
     for node in process.start_events():
-        if node.event_kind is EventKind.TIMER:
+        if _timer_of(node) is not None:
             schedule = _schedule(services, node, now)
             rounds = UNBOUNDED if schedule.repetitions_left is None else schedule.repetitions_left
             timers.append(StartTimer(node.id, schedule.due, rounds if schedule.interval else 0))
@@ -81,8 +81,14 @@ def _fire(bus: MessageBus, services: ProcessServices, timer: DueStartTimer, owne
     return 1
 
 
+def _timer_of(node: FlowNode) -> EventDefinition | None:
+    # A multiple start event has at most one timer definition (validation).
+    return next((e for e in node.event_definitions if e.kind is EventKind.TIMER), None)
+
+
 def _schedule(services: ProcessServices, node: FlowNode, now: dt.datetime) -> Schedule:
-    definition = node.event.timer
+    event = _timer_of(node)
+    definition = event.timer if event is not None else None
     try:
         if definition is None:
             raise TimerFormatError("no time given")

@@ -4,7 +4,9 @@ A message starts an instance only when no instance waits for it (a waiting insta
 in Camunda); it then starts one instance of each latest process whose start event catches the
 message name, with the message's variables. The correlation key does not become the business
 key (Camunda 8 has none; callers pass one with ``StartProcess``). A signal starts one instance
-of each latest process with a signal start event of that name.
+of each latest process with a signal start event of that name. ``EvaluateConditions`` starts
+one instance of each latest process whose conditional start event's condition holds for the
+given variables (Camunda 7's ``evaluateStartConditions``), with those variables.
 """
 
 from __future__ import annotations
@@ -14,10 +16,16 @@ from typing import TYPE_CHECKING
 from kontor.messaging import UnitOfWork
 from kontor.process import messages as msg
 from kontor.process.bpmn.model import EventKind
+from kontor.process.errors import InvalidProcessCommand
 from kontor.process.launch import launch
 from kontor.process.start_timers import start_timers_of
 from kontor.process.store import DefinitionStore, DeployedDefinition
-from kontor.process.store.start_events import MESSAGE_START, SIGNAL_START, StartEventStore
+from kontor.process.store.start_events import (
+    CONDITIONAL_START,
+    MESSAGE_START,
+    SIGNAL_START,
+    StartEventStore,
+)
 
 if TYPE_CHECKING:
     from kontor.process.service import ProcessServices
@@ -31,14 +39,17 @@ def arm_start_events(
     process = definitions.process(definition.process_key)
     subscriptions: list[tuple[str, str, str]] = []
     for node in process.start_events():
-        if node.event_kind is EventKind.MESSAGE:
-            message = definitions.messages.get(node.event.message_ref or "")
-            if message is not None and message.name:
-                subscriptions.append((MESSAGE_START, message.name, node.id))
-        elif node.event_kind is EventKind.SIGNAL:
-            signal = definitions.signals.get(node.event.signal_ref or "")
-            if signal is not None and signal.name:
-                subscriptions.append((SIGNAL_START, signal.name, node.id))
+        for event in node.event_definitions:  # a multiple start event: any of them starts
+            if event.kind is EventKind.MESSAGE:
+                message = definitions.messages.get(event.message_ref or "")
+                if message is not None and message.name:
+                    subscriptions.append((MESSAGE_START, message.name, node.id))
+            elif event.kind is EventKind.SIGNAL:
+                signal = definitions.signals.get(event.signal_ref or "")
+                if signal is not None and signal.name:
+                    subscriptions.append((SIGNAL_START, signal.name, node.id))
+            elif event.kind is EventKind.CONDITIONAL:
+                subscriptions.append((CONDITIONAL_START, definition.process_key, node.id))
     now = uow.clock.now()
     timers = start_timers_of(services, process, now)
     StartEventStore(uow.connection, definition.tenant_id).replace(
@@ -77,3 +88,42 @@ def _start_each(
         )  # fmt: skip
         started.append(record.instance_id)
     return started
+
+
+def start_by_conditions(
+    services: ProcessServices, uow: UnitOfWork, command: msg.EvaluateConditions
+) -> list[str]:
+    """Start the processes whose conditional start condition holds; the new instances' ids."""
+    store = StartEventStore(uow.connection, command.tenant_id)
+    definitions = DefinitionStore(uow.connection, command.tenant_id)
+    started = []
+    for found in store.subscribers(CONDITIONAL_START, command.process_key):
+        definition = definitions.get(found.definition_id)
+        if _start_condition_holds(services, uow, definition, found.element_id, command):
+            record = launch(
+                services, uow, definition, command.variables, command.caused(),
+                start_event_id=found.element_id,
+            )  # fmt: skip
+            started.append(record.instance_id)
+    return started
+
+
+def _start_condition_holds(
+    services: ProcessServices,
+    uow: UnitOfWork,
+    definition: DeployedDefinition,
+    element_id: str,
+    command: msg.EvaluateConditions,
+) -> bool:
+    parsed = services.definitions(uow, definition.tenant_id, definition.definition_id)
+    condition = parsed.process(definition.process_key).node(element_id).event.condition
+    if condition is None:
+        return False
+    try:
+        return services.evaluator.evaluate(condition, command.variables) is True
+    except Exception as error:  # any evaluator failure: refuse the call, name the event
+        raise InvalidProcessCommand(
+            f"condition of start event '{element_id}' of process "
+            f"'{definition.process_key}' could not be evaluated: {error}",
+            reason="condition_failed",
+        ) from error

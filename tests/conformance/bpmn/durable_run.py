@@ -1,7 +1,7 @@
 """The durable runner: drives a scenario through the process service on a real database.
 
 The model is deployed with ``DeployProcess`` and started with ``StartProcess`` (or with the
-message, signal or timer its start event waits for). Steps become bus commands
+message, signal, timer or condition evaluation its start event waits for). Steps become bus commands
 (``CompleteUserTask``, ``CorrelateMessage``, ``BroadcastSignal``) and job executor rounds: due
 timers and async continuations run as the engine runs them, service work runs in scripted
 in-process task handlers, and the fake clock jumps to the timer a step fires. The trace is the
@@ -14,21 +14,31 @@ from itertools import pairwise
 
 from sqlalchemy import select
 
-from conformance.bpmn.pure_run import PythonLiteralEvaluator, check_or_advance, first_open
+from conformance.bpmn.pure_run import (
+    PythonLiteralEvaluator,
+    check_or_advance,
+    first_open,
+    refusal,
+)
 from conformance.bpmn.pure_run import open_elements as open_in
 from kontor.bootstrap import bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import Principal
 from kontor.process import (
+    ActivateAdHocActivity,
     BpmnError,
     BroadcastSignal,
+    CompleteAdHocSubProcess,
     CompleteUserTask,
     CorrelateMessage,
     DeployProcess,
+    EvaluateConditions,
+    SetVariables,
     StartProcess,
     TaskHandlers,
 )
 from kontor.process.bpmn import EventKind, parse_bpmn_file
+from kontor.process.errors import InvalidProcessCommand
 from kontor.process.runtime import complete_job, fail_job, throw_bpmn_error
 from kontor.process.runtime.activities import ASYNC_JOB_TYPE
 from kontor.process.runtime.timers import parse_date
@@ -91,7 +101,9 @@ class DurableScenario:
         )
         for decision_file in spec.get("decisions", []):
             self._deploy_decision(model.with_name(decision_file))
-        self._start(scenario.get("start_event"), scenario.get("variables", {}))
+        self._start(
+            scenario.get("start_event"), scenario.get("start_by"), scenario.get("variables", {})
+        )
 
     def _deploy_decision(self, path):
         deployer = Principal("conformance", TENANT, permissions=frozenset({"rules:deploy"}))
@@ -99,20 +111,23 @@ class DurableScenario:
             self.kontor.rules.deploy(uow, deployer, path.read_bytes(), path.name)
             uow.commit()
 
-    def _start(self, start_event, variables):
+    def _start(self, start_event, start_by, variables):
         kind = EventKind.NONE
         if start_event is not None:
             node = self.definitions.process(self.process_id).node(start_event)
-            kind = node.event_kind
+            kind = EventKind(start_by) if start_by else node.event_kind
+            event = next(e for e in node.event_definitions if e.kind is kind)
         if kind is EventKind.MESSAGE:
-            message = self.definitions.messages[node.event.message_ref]
+            message = self.definitions.messages[event.message_ref]
             self.bus.handle(
                 CorrelateMessage(tenant_id=TENANT, name=message.name, variables=variables)
             )
         elif kind is EventKind.SIGNAL:
-            signal = self.definitions.signals[node.event.signal_ref]
+            signal = self.definitions.signals[event.signal_ref]
             name = signal.name or signal.id
             self.bus.handle(BroadcastSignal(tenant_id=TENANT, name=name, variables=variables))
+        elif kind is EventKind.CONDITIONAL:
+            self.bus.handle(EvaluateConditions(tenant_id=TENANT, variables=variables))
         elif kind is EventKind.TIMER:
             due = self.executor.next_due_at()
             assert due is not None, f"deploying scheduled no timer for start event {start_event}"
@@ -225,6 +240,29 @@ class DurableScenario:
             self.bus.handle(
                 BroadcastSignal(tenant_id=TENANT, name=step["signal"], variables=variables)
             )
+        elif "set_variables" in step:
+            self.bus.handle(
+                SetVariables(
+                    tenant_id=TENANT, instance_id=self.instance_id,
+                    variables=step["set_variables"],
+                )
+            )  # fmt: skip
+        elif "activate_ad_hoc" in step:
+            with refusal(step, InvalidProcessCommand):
+                self.bus.handle(
+                    ActivateAdHocActivity(
+                        tenant_id=TENANT, instance_id=self.instance_id,
+                        element_id=step["activate_ad_hoc"],
+                    )
+                )  # fmt: skip
+        elif "complete_ad_hoc" in step:
+            with refusal(step, InvalidProcessCommand):
+                self.bus.handle(
+                    CompleteAdHocSubProcess(
+                        tenant_id=TENANT, instance_id=self.instance_id,
+                        element_id=step["complete_ad_hoc"],
+                    )
+                )  # fmt: skip
         else:
             check_or_advance(self, step)
 

@@ -8,8 +8,11 @@ models use FEEL (``"evaluator": "feel"``).
 import ast
 import json
 import operator
+from contextlib import contextmanager
 from datetime import timedelta
 from itertools import pairwise
+
+import pytest
 
 from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn_file
@@ -19,14 +22,18 @@ from kontor.process.runtime import (
     InstanceState,
     InstanceStatus,
     MessageThrown,
+    RuntimeCommandError,
     SignalThrown,
+    activate_ad_hoc_activity,
     broadcast_signal,
+    complete_ad_hoc_sub_process,
     complete_call_activity,
     complete_job,
     complete_user_task,
     correlate_message,
     fail_job,
     fire_timer,
+    set_variables,
     start,
     throw_bpmn_error,
 )
@@ -262,10 +269,33 @@ class Scenario:
             )
         elif "signal" in step:
             result = broadcast_signal(d, s, step["signal"], variables, self.clock, **kw)
+        elif "set_variables" in step:
+            result = set_variables(d, s, step["set_variables"], self.clock, **kw)
+        elif "activate_ad_hoc" in step or "complete_ad_hoc" in step:
+            command = (
+                activate_ad_hoc_activity
+                if "activate_ad_hoc" in step
+                else (complete_ad_hoc_sub_process)
+            )
+            element_id = step.get("activate_ad_hoc") or step["complete_ad_hoc"]
+            with refusal(step, RuntimeCommandError):
+                self._take(command(d, s, element_id, self.clock, **kw))
+            return
         else:
             check_or_advance(self, step)
             return
         self._take(result)
+
+
+@contextmanager
+def refusal(step, error_type):
+    """Expect the step's command refused with ``step["refused"]`` in the message, if given."""
+    if "refused" not in step:
+        yield
+        return
+    with pytest.raises(error_type) as refused:
+        yield
+    assert step["refused"] in str(refused.value), str(refused.value)
 
 
 def check_or_advance(run, step):

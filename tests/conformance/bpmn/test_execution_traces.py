@@ -2,13 +2,18 @@
 
 ``<model>.trace.json`` holds ``{"scenarios": {name: scenario}}`` (and optionally
 ``"decisions": [dmn files]`` the durable runner deploys). A scenario gives ``process``
-(optional), ``start_event`` (optional; a message, signal or timer start event), ``variables``,
-``evaluator`` ("feel" or the default Python-literal fake; also file-wide) and ``steps``:
+(optional), ``start_event`` (optional; a message, signal or timer start event), ``start_by``
+(optional; which definition of a multiple start event the durable runner triggers),
+``variables``, ``evaluator`` ("feel" or the default Python-literal fake; also file-wide) and
+``steps``:
 
 - ``complete_user_task``, ``complete_job``, ``fail_job`` (+``retries``, ``message``),
   ``throw_error`` (+``code``), ``decide`` (a business-rule task; ``variables`` is the
   decision result), ``fire_timer`` — each naming an element id, with ``variables``;
-- ``message`` (+``key``), ``signal``, ``advance`` (an ISO duration);
+- ``message`` (+``key``), ``signal``, ``advance`` (an ISO duration), ``set_variables``
+  (variables set on the process scope through the API);
+- ``activate_ad_hoc`` (an inner activity of an ad-hoc sub-process), ``complete_ad_hoc`` (the
+  ad-hoc sub-process), each with an optional ``refused`` (part of the refusal's message);
 - checks: ``expect_open`` (open element ids), ``expect_due`` (timer due times),
   ``expect_job_variables`` (what a worker sees).
 

@@ -24,6 +24,7 @@ from support.kontor_app import kontor_on
 
 MODELS = Path(__file__).resolve().parents[2] / "conformance" / "bpmn" / "models"
 MESSAGES = (MODELS / "messages.bpmn").read_text()
+CONDITIONAL_START = (MODELS / "conditional_start.bpmn").read_text()
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://t">"""
@@ -200,6 +201,20 @@ def test_messages_reach_the_waiting_instance_and_signals_every_one(client: TestC
     assert client.get(f"/api/process/instances/{first}").json()["status"] == "completed"
 
 
+def test_conditions_start_the_processes_whose_start_condition_holds(client: TestClient) -> None:
+    _deploy(client, CONDITIONAL_START)
+    nothing = client.post("/api/process/conditions", json={"variables": {"documentsComplete": 0}})
+    assert nothing.json() == {"instance_ids": []}
+    body = {"variables": {"documentsComplete": True}, "process_key": "ConditionalStart"}
+    started = client.post("/api/process/conditions", json=body).json()["instance_ids"]
+    assert len(started) == 1
+    detail = client.get(f"/api/process/instances/{started[0]}").json()
+    assert detail["process_key"] == "ConditionalStart"
+    assert detail["status"] == "active"
+    other = client.post("/api/process/conditions", json={**body, "process_key": "Order"})
+    assert other.json() == {"instance_ids": []}
+
+
 def test_suspend_resume_and_set_variables_name_the_actor(client: TestClient) -> None:
     _deploy(client)
     instance = _start(client)["instance_id"]
@@ -341,3 +356,27 @@ def test_starting_a_loop_without_wait_state_answers_with_the_incident(
     assert _start(client, "Looping", variables={"again": False})["status"] == "completed"
     cancelled = client.post(f"/api/process/instances/{started['instance_id']}/cancel", json={})
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "terminated")
+
+
+def test_ad_hoc_activities_are_activated_and_the_sub_process_completed(
+    client: TestClient, kontor: Kontor
+) -> None:
+    _deploy(client, (MODELS / "ad_hoc_sub_process.bpmn").read_text())
+    instance = _start(client, "AdHocSubProcess", variables={"mode": "research"})["instance_id"]
+    base = f"/api/process/instances/{instance}"
+    activated = client.post(f"{base}/ad-hoc-activities/ReadFile/activate", json={})
+    assert activated.status_code == 200, activated.json()
+    refused = client.post(f"{base}/ad-hoc-activities/CheckReport/activate", json={})
+    assert refused.status_code == 409
+    assert "'CheckReport' is no activity of an ad-hoc sub-process" in refused.json()["detail"]
+    busy = client.post(f"{base}/ad-hoc-sub-processes/Research/complete", json={})
+    assert busy.status_code == 409
+    assert "'ReadFile' still runs" in busy.json()["detail"]
+    _complete_review(kontor, activated.json(), enough=False)
+    completed = client.post(f"{base}/ad-hoc-sub-processes/Research/complete", json={})
+    assert (completed.status_code, completed.json()["status"]) == (200, "completed")
+    me = client.get("/api/auth/me").json()["user_id"]
+    operations = client.get(f"{base}/operations").json()
+    assert [(o["operation"], o["actor"]) for o in operations] == [
+        ("activate_ad_hoc_activity", me), ("complete_ad_hoc_sub_process", me)
+    ]  # fmt: skip

@@ -31,6 +31,8 @@ BODIES: dict[tuple[str, str], Any] = {
         "instructions": [{"kind": "cancel", "element_id": "Book"}]
     },
     ("POST", "/api/process/instances/{instance_id}/incidents/{incident_id}/resolve"): {},
+    ("POST", "/api/process/instances/{instance_id}/ad-hoc-activities/{element_id}/activate"): {},
+    ("POST", "/api/process/instances/{instance_id}/ad-hoc-sub-processes/{element_id}/complete"): {},
     ("POST", "/api/process/external-tasks/{job_id}/complete"): WORKER,
     ("POST", "/api/process/external-tasks/{job_id}/failure"): {
         **WORKER, "error_message": "x", "retries": 0

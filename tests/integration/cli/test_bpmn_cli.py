@@ -152,7 +152,7 @@ def test_check_reports_problems_of_a_modelling_only_process_as_notes(tmp_path: P
     )
     result = runner.invoke(app, ["bpmn", "check", str(model)])
     assert result.exit_code == 0, result.output
-    assert "note: line 4, 'G': not supported: complex gateways" in result.output
+    assert "note: line 4, 'G': gateway has no outgoing flow" in result.output
     assert "0 error(s)" in result.output
     assert "process 'P': not executable" in result.output
 

@@ -165,3 +165,27 @@ def test_deploying_a_new_version_replaces_the_start_timers(world: World) -> None
 def test_a_timer_start_without_a_valid_time_is_refused_at_deploy(world: World) -> None:
     with pytest.raises(InvalidProcessModel, match="'Tick'"):
         world.deploy(timed("Broken", "<bpmn:timeCycle>every hour</bpmn:timeCycle>"))
+
+
+def test_a_multiple_start_event_starts_by_its_message_its_signal_or_its_timer(
+    world: World,
+) -> None:
+    world.deploy(
+        model(
+            process(
+                "Either",
+                '<bpmn:startEvent id="Any"><bpmn:messageEventDefinition messageRef="Received"/>'
+                '<bpmn:signalEventDefinition signalRef="Storm"/><bpmn:timerEventDefinition>'
+                "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+                '</bpmn:startEvent><bpmn:userTask id="Act"/><bpmn:endEvent id="E"/>',
+                chain("Any", "Act", "E"),
+            ),
+            extra=RECEIVED + STORM,
+        )
+    )
+    correlate(world)
+    world.handle(BroadcastSignal(tenant_id=TENANT, name="storm"))
+    assert len(world.instances("Either")) == 2
+    world.clock.advance(dt.timedelta(hours=1))
+    world.executor.run_until_idle()
+    assert len(world.instances("Either")) == 3

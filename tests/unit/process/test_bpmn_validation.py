@@ -97,21 +97,21 @@ def test_boundary_without_outgoing_warns(document, flow):
 
 def test_unsupported_elements_are_listed_and_block_execution(document, flow):
     xml = document(
-        '<bpmn:startEvent id="S"/><bpmn:complexGateway id="CG"/>'
-        '<bpmn:adHocSubProcess id="Adhoc"><bpmn:task id="T2"/></bpmn:adHocSubProcess>'
-        '<bpmn:endEvent id="E"/>'
-        + flow("f0", "S", "CG")
-        + flow("f1", "CG", "Adhoc")
-        + flow("f2", "Adhoc", "E")
+        '<bpmn:startEvent id="S"/><bpmn:intermediateCatchEvent id="Esc">'
+        "<bpmn:escalationEventDefinition/></bpmn:intermediateCatchEvent>"
+        '<bpmn:endEvent id="E"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:endEvent>"
+        + flow("f0", "S", "Esc")
+        + flow("f1", "Esc", "E")
     )
     definitions = parse_bpmn(xml)
     summary = [i for i in validate(definitions) if i.code == "unsupported_summary"]
     assert len(summary) == 1
-    assert "CG (complex gateways)" in summary[0].message
-    assert "Adhoc (ad-hoc sub-processes)" in summary[0].message
+    assert "Esc (escalation intermediate catch events)" in summary[0].message
+    assert "E (timer end events)" in summary[0].message
     result = verdict(definitions, "P")
     assert not result.executable
-    assert any("complex gateways" in reason for reason in result.reasons)
+    assert any("timer end events" in reason for reason in result.reasons)
 
 
 def test_non_executable_flag_is_a_reason(document, flow):
@@ -171,7 +171,7 @@ def test_event_sub_process_rules(document, flow):
         + "</bpmn:subProcess>"
     )
     found = codes(xml)
-    assert found["unsupported"] == {"ES"}
+    assert found["condition_missing"] == {"ES"}
     assert "unreachable" not in found
 
 
@@ -250,3 +250,39 @@ def test_a_loop_inside_a_sub_process_is_found_and_named_from_its_entry(document,
     )
     [issue] = [i for i in validate(parse_bpmn(xml)) if i.code == "loop_without_wait_state"]
     assert issue.message.startswith("loop without wait state: Count → More → Count")
+
+
+def test_ad_hoc_sub_process_rules_name_the_element(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:endEvent id="E"/>'
+        '<bpmn:adHocSubProcess id="Odd" ordering="Random"><bpmn:task id="T1"/>'
+        '<bpmn:startEvent id="Inner"/></bpmn:adHocSubProcess>'
+        '<bpmn:adHocSubProcess id="Chained"><bpmn:task id="A"/><bpmn:task id="B"/>'
+        + flow("ab", "A", "B")
+        + flow("ba", "B", "A")
+        + "</bpmn:adHocSubProcess>"
+        + flow("f1", "S", "Odd")
+        + flow("f2", "Odd", "Chained")
+        + flow("f3", "Chained", "E")
+    )
+    found = codes(xml)
+    assert found["ad_hoc_ordering"] == {"Odd"}
+    assert found["ad_hoc_start_end"] == {"Inner"}
+    assert found["ad_hoc_empty"] == {"Chained"}
+    assert "activity_without_incoming" not in found  # T1 waits to be activated
+    assert "no_start_event" not in found
+
+
+def test_complex_gateway_reads_its_activation_condition(document, flow):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:complexGateway id="CG">'
+        '<bpmn:activationCondition xsi:type="bpmn:tFormalExpression">${_activationCount &gt;'
+        "}</bpmn:activationCondition></bpmn:complexGateway>"
+        '<bpmn:endEvent id="A"/><bpmn:endEvent id="B"/>'
+        + flow("f0", "S", "CG")
+        + flow("f1", "CG", "A")
+        + flow("f2", "CG", "B")
+    )
+    found = codes(xml)
+    assert found["juel_unsupported"] == {"CG"}  # the broken JUEL of the activation condition
+    assert found["missing_condition"] == {"CG"}  # a split needs conditions, as inclusive ones

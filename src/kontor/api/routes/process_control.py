@@ -1,4 +1,5 @@
-"""Operating process instances: variables, suspend and resume, cancel, modify, migrate, incidents.
+"""Operating process instances: variables, suspend and resume, cancel, modify, migrate, incidents,
+ad-hoc sub-processes.
 
 Every operation names the caller as its actor, so the operation log shows who did it.
 """
@@ -23,7 +24,9 @@ from kontor.api.wiring import kontor_of
 from kontor.messaging import Command
 from kontor.platform import Principal
 from kontor.process import (
+    ActivateAdHocActivity,
     CancelInstance,
+    CompleteAdHocSubProcess,
     MigrateInstances,
     ModificationInstruction,
     ModifyInstance,
@@ -65,6 +68,12 @@ class MigrationIn(BaseModel):
     mapping: dict[str, str] = Field(default_factory=dict)
     instance_ids: list[str] | None = None
     dry_run: bool = False
+
+
+class AdHocIn(BaseModel):
+    """Which instance of the ad-hoc sub-process, when it runs more than once."""
+
+    scope_id: str | None = None
 
 
 class ResolveIn(BaseModel):
@@ -138,6 +147,32 @@ def resolve_incident(
     """Retry where an incident stopped the instance."""
     return _operate(
         request, caller, instance_id, ResolveIncident, incident_id=incident_id, **dict(body)
+    )
+
+
+@router.post(
+    "/instances/{instance_id}/ad-hoc-activities/{element_id}/activate",
+    response_model=InstanceDetail,
+)
+def activate_ad_hoc_activity(
+    instance_id: str, element_id: str, body: AdHocIn, request: Request, caller: Operator
+) -> ExactJSONResponse:
+    """Start an enabled inner activity of a running ad-hoc sub-process."""
+    return _operate(
+        request, caller, instance_id, ActivateAdHocActivity, element_id=element_id, **dict(body)
+    )
+
+
+@router.post(
+    "/instances/{instance_id}/ad-hoc-sub-processes/{element_id}/complete",
+    response_model=InstanceDetail,
+)
+def complete_ad_hoc_sub_process(
+    instance_id: str, element_id: str, body: AdHocIn, request: Request, caller: Operator
+) -> ExactJSONResponse:
+    """Complete a running ad-hoc sub-process with no inner activity running."""
+    return _operate(
+        request, caller, instance_id, CompleteAdHocSubProcess, element_id=element_id, **dict(body)
     )
 
 

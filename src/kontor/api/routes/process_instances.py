@@ -17,7 +17,7 @@ from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
 from kontor.messaging import UnitOfWork
 from kontor.platform import Principal
-from kontor.process import BroadcastSignal, CorrelateMessage, StartProcess
+from kontor.process import BroadcastSignal, CorrelateMessage, EvaluateConditions, StartProcess
 from kontor.process.store import (
     HistoryStore,
     IncidentRecord,
@@ -134,6 +134,19 @@ class SignalledOut(BaseModel):
     """How many instances a signal reached."""
 
     instances: int
+
+
+class ConditionsIn(BaseModel):
+    """Variables to evaluate the conditional start events with (of one process, if named)."""
+
+    variables: dict[str, Any] = Field(default_factory=dict)
+    process_key: str | None = None
+
+
+class ConditionsStartedOut(BaseModel):
+    """The instances started because their conditional start event's condition held."""
+
+    instance_ids: list[str]
 
 
 def instance_detail(uow: UnitOfWork, tenant_id: str, instance_id: str) -> InstanceDetail:
@@ -310,3 +323,15 @@ def broadcast_signal(
         BroadcastSignal(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )
     return SignalledOut(instances=count)
+
+
+@router.post("/conditions")
+def evaluate_conditions(
+    body: ConditionsIn, request: Request, caller: Annotated[Principal, requires("process:start")]
+) -> ConditionsStartedOut:
+    """Start each latest process whose conditional start condition holds for the variables."""
+    body.variables = storable_variables(request, body.variables)
+    started: list[str] = kontor_of(request).bus.handle(
+        EvaluateConditions(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
+    )
+    return ConditionsStartedOut(instance_ids=started)

@@ -43,6 +43,9 @@ def node_expressions(node: FlowNode) -> Iterator[Labelled]:
         yield "completionCondition", loop.completion_condition
     elif isinstance(loop, StandardLoop):
         yield "loopCondition", loop.loop_condition
+    yield "activationCondition", node.activation_condition
+    if node.ad_hoc is not None:
+        yield "completionCondition", node.ad_hoc.completion_condition
     for definition in node.event_definitions:
         yield "condition", definition.condition
         if definition.timer is not None:

@@ -112,6 +112,10 @@ class EventDefinition:
     condition: Expression | None = None
     activity_ref: str | None = None
     wait_for_completion: bool = True
+    variable_name: str | None = None
+    """Conditional: only changes of this variable evaluate the condition (Camunda 7)."""
+    variable_events: tuple[str, ...] = ()
+    """Conditional: only these kinds of change (create, update, delete); empty: all."""
 
 
 NO_EVENT = EventDefinition(EventKind.NONE)
@@ -137,6 +141,21 @@ class StandardLoop:
     loop_condition: Expression | None = None
     test_before: bool = False
     loop_maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class AdHoc:
+    """Settings of an ad-hoc sub-process (BPMN 2.0 §10.3.5)."""
+
+    ordering: str = "Parallel"
+    """``Parallel`` (inner activities run side by side) or ``Sequential`` (one at a time)."""
+    completion_condition: Expression | None = None
+    cancel_remaining_instances: bool = True
+
+    @property
+    def sequential(self) -> bool:
+        """Whether only one inner activity may run at a time."""
+        return self.ordering == "Sequential"
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,11 @@ class FlowNode:
     implementation: str | None = None
     data_inputs: tuple[DataAssociation, ...] = ()
     data_outputs: tuple[DataAssociation, ...] = ()
+    activation_condition: Expression | None = None
+    """Complex gateway: when the join fires (None: once every incoming flow has a token)."""
+    ad_hoc: AdHoc | None = None
+    start_quantity: int = 1
+    completion_quantity: int = 1
 
     @property
     def event(self) -> EventDefinition:
@@ -183,6 +207,16 @@ class FlowNode:
     def event_kind(self) -> EventKind:
         """Kind of the node's (first) event definition."""
         return self.event.kind
+
+    @property
+    def is_multiple(self) -> bool:
+        """Whether the event has several event definitions (multiple / parallel multiple)."""
+        return len(self.event_definitions) > 1
+
+    @property
+    def waits_for_all(self) -> bool:
+        """Whether the event is parallel multiple: it fires once all its definitions arrived."""
+        return self.parallel_multiple and self.is_multiple
 
     @property
     def multi_instance(self) -> MultiInstance | None:
@@ -313,6 +347,11 @@ class Process:
         return bool(self.compensation_handlers) or any(
             node.event_kind is EventKind.COMPENSATION for node in self.nodes.values()
         )
+
+    @cached_property
+    def has_conditional_events(self) -> bool:
+        """Whether any event waits for a condition (else the runtime tracks no variable changes)."""
+        return any(node.event_kind is EventKind.CONDITIONAL for node in self.nodes.values())
 
     def event_sub_processes(self, container_id: str) -> list[FlowNode]:
         """Event sub-processes directly inside ``container_id``."""

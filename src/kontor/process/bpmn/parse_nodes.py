@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kontor.process.bpmn.errors import BpmnImportError
 from kontor.process.bpmn.expressions import (
     Expression,
     camunda7_value,
@@ -9,6 +10,7 @@ from kontor.process.bpmn.expressions import (
     zeebe_value,
 )
 from kontor.process.bpmn.model import (
+    AdHoc,
     DataAssociation,
     EventDefinition,
     EventKind,
@@ -95,7 +97,13 @@ def parse_event_definition(element: Element) -> EventDefinition | None:
         condition=condition,
         activity_ref=strip_prefix(attr(element, "activityRef")),
         wait_for_completion=bool_attr(element, "waitForCompletion", True),
+        variable_name=camunda7_attr(element, "variableName"),
+        variable_events=_variable_events(camunda7_attr(element, "variableEvents")),
     )
+
+
+def _variable_events(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
 def _multi_instance(element: Element) -> MultiInstance:
@@ -155,21 +163,32 @@ def _data_item_name(item: Element | None) -> str | None:
     return attr(item, "name") or attr(item, "id")
 
 
-def _standard_loop(element: Element) -> StandardLoop:
-    maximum = attr(element, "loopMaximum")
+def _integer_attr(element: Element, name: str, owner_id: str) -> int | None:
+    text = attr(element, name)
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise BpmnImportError(
+            f"{name} '{text}' is no whole number", line=line_of(element), element_id=owner_id
+        ) from None
+
+
+def _standard_loop(element: Element, owner_id: str) -> StandardLoop:
     return StandardLoop(
         loop_condition=expression_child(element, "loopCondition"),
         test_before=bool_attr(element, "testBefore", False),
-        loop_maximum=int(maximum) if maximum and maximum.strip().isdigit() else None,
+        loop_maximum=_integer_attr(element, "loopMaximum", owner_id),
     )
 
 
-def _loop(element: Element) -> MultiInstance | StandardLoop | None:
+def _loop(element: Element, owner_id: str) -> MultiInstance | StandardLoop | None:
     multi = first_bpmn_child(element, "multiInstanceLoopCharacteristics")
     if multi is not None:
         return _multi_instance(multi)
     standard = first_bpmn_child(element, "standardLoopCharacteristics")
-    return _standard_loop(standard) if standard is not None else None
+    return _standard_loop(standard, owner_id) if standard is not None else None
 
 
 def _associations(element: Element, tag: str) -> tuple[DataAssociation, ...]:
@@ -187,6 +206,14 @@ def _associations(element: Element, tag: str) -> tuple[DataAssociation, ...]:
             )
         )
     return tuple(result)
+
+
+def _ad_hoc(element: Element) -> AdHoc:
+    return AdHoc(
+        ordering=attr(element, "ordering") or "Parallel",
+        completion_condition=expression_child(element, "completionCondition"),
+        cancel_remaining_instances=bool_attr(element, "cancelRemainingInstances", True),
+    )
 
 
 def parse_flow_node(element: Element, kind: NodeKind, container_id: str) -> FlowNode:
@@ -212,11 +239,34 @@ def parse_flow_node(element: Element, kind: NodeKind, container_id: str) -> Flow
         default_flow=strip_prefix(attr(element, "default")),
         triggered_by_event=bool_attr(element, "triggeredByEvent", False),
         is_for_compensation=bool_attr(element, "isForCompensation", False),
-        loop=_loop(element) if kind.is_activity else None,
+        loop=_loop(element, node_id) if kind.is_activity else None,
         # Events carry io mappings (zeebe) and async flags (Camunda 7) too.
         extensions=parse_task_extensions(element),
         message_ref=message_ref,
         implementation=attr(element, "implementation"),
         data_inputs=_associations(element, "dataInputAssociation"),
         data_outputs=_associations(element, "dataOutputAssociation"),
+        activation_condition=(
+            expression_child(element, "activationCondition")
+            if kind is NodeKind.COMPLEX_GATEWAY
+            else None
+        ),
+        ad_hoc=_ad_hoc(element) if kind is NodeKind.AD_HOC_SUB_PROCESS else None,
+        start_quantity=_quantity(element, "startQuantity", node_id) if kind.is_activity else 1,
+        completion_quantity=(
+            _quantity(element, "completionQuantity", node_id) if kind.is_activity else 1
+        ),
     )
+
+
+def _quantity(element: Element, name: str, node_id: str) -> int:
+    value = _integer_attr(element, name, node_id)
+    return 1 if value is None else value
+
+
+def event_definition_refs(element: Element) -> list[tuple[str, int | None]]:
+    """The ids an event's ``eventDefinitionRef`` children name, with their lines."""
+    return [
+        (strip_prefix((text_of(ref) or "").strip()) or "", line_of(ref))
+        for ref in bpmn_children(element, "eventDefinitionRef")
+    ]

@@ -18,6 +18,7 @@ from kontor.process.bpmn.model import (
     Definitions,
     ErrorDefinition,
     Escalation,
+    EventDefinition,
     EventKind,
     FlowNode,
     Lane,
@@ -29,7 +30,13 @@ from kontor.process.bpmn.model import (
     frozen_mapping,
 )
 from kontor.process.bpmn.parse_extensions import zeebe_elements
-from kontor.process.bpmn.parse_nodes import NODE_TAGS, expression_child, parse_flow_node
+from kontor.process.bpmn.parse_nodes import (
+    NODE_TAGS,
+    event_definition_refs,
+    expression_child,
+    parse_event_definition,
+    parse_flow_node,
+)
 from kontor.process.bpmn.xml import (
     BPMN_NS,
     BPMNDI_NS,
@@ -108,6 +115,7 @@ class _DefinitionsReader:
         self.source_name = source_name
         self.seen_ids: dict[str, int | None] = {}
         self._associations: list[tuple[str, str]] = []
+        self._shared_definitions: dict[str, EventDefinition] = {}
 
     def read(self) -> Definitions:
         root = self.root
@@ -134,6 +142,7 @@ class _DefinitionsReader:
             )
             for e in bpmn_children(root, "escalation")
         }
+        self._read_shared_event_definitions(root)
         processes = {}
         for element in bpmn_children(root, "process"):
             process = self._process(element)
@@ -155,6 +164,42 @@ class _DefinitionsReader:
         )
         self._check_root_references(definitions)
         return definitions
+
+    def _read_shared_event_definitions(self, root: Element) -> None:
+        # Event definitions at the root are shared: events name them by eventDefinitionRef.
+        for child in bpmn_children(root):
+            definition = parse_event_definition(child)
+            definition_id = attr(child, "id")
+            if definition is not None and definition_id:
+                self._register(definition_id, line_of(child))
+                self._shared_definitions[definition_id] = definition
+
+    def _flow_node(self, element: Element, kind: NodeKind, container_id: str) -> FlowNode:
+        try:
+            node = parse_flow_node(element, kind, container_id)
+        except BpmnImportError as error:
+            raise BpmnImportError(
+                error.reason,
+                source_name=self.source_name,
+                line=error.line,
+                element_id=error.element_id,
+            ) from error
+        refs = event_definition_refs(element)
+        if not refs:
+            return node
+        shared = []
+        for ref, line in refs:
+            definition = self._shared_definitions.get(ref)
+            if definition is None:
+                raise UnknownReferenceError(
+                    f"{kind.value} '{node.id}': eventDefinitionRef '{ref}' names no event "
+                    "definition of this file",
+                    source_name=self.source_name,
+                    line=line,
+                    element_id=node.id,
+                )
+            shared.append(definition)
+        return replace(node, event_definitions=(*node.event_definitions, *shared))
 
     def _message(self, element: Element) -> Message:
         subscription = zeebe_elements(element).get("subscription")
@@ -243,7 +288,7 @@ class _DefinitionsReader:
             kind = NODE_TAGS.get(tag)
             if kind is not None:
                 self._register(child_id, line_of(child))
-                nodes[child_id] = parse_flow_node(child, kind, container_id)
+                nodes[child_id] = self._flow_node(child, kind, container_id)
                 if kind.is_container:
                     self._read_container(child, child_id, nodes, flows, unrecognised)
             elif tag == "sequenceFlow":

@@ -6,16 +6,21 @@ Kept in one place so validation, documentation and the runtime agree.
 from __future__ import annotations
 
 from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind
+from kontor.process.bpmn.multiple_events import multiple_event_reason
 
-UNSUPPORTED_NODE_KINDS: dict[NodeKind, str] = {
-    NodeKind.AD_HOC_SUB_PROCESS: "ad-hoc sub-processes",
-    NodeKind.COMPLEX_GATEWAY: "complex gateways",
-}
+UNSUPPORTED_NODE_KINDS: dict[NodeKind, str] = {}
 
 # Event definitions the runtime understands, per kind of event node.
 SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
     NodeKind.START_EVENT: frozenset(
-        {EventKind.NONE, EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.ERROR}
+        {
+            EventKind.NONE,
+            EventKind.MESSAGE,
+            EventKind.TIMER,
+            EventKind.SIGNAL,
+            EventKind.ERROR,
+            EventKind.CONDITIONAL,
+        }
     ),
     NodeKind.END_EVENT: frozenset(
         {
@@ -30,7 +35,13 @@ SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
         }
     ),
     NodeKind.INTERMEDIATE_CATCH_EVENT: frozenset(
-        {EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL, EventKind.LINK}
+        {
+            EventKind.MESSAGE,
+            EventKind.TIMER,
+            EventKind.SIGNAL,
+            EventKind.LINK,
+            EventKind.CONDITIONAL,
+        }
     ),
     NodeKind.INTERMEDIATE_THROW_EVENT: frozenset(
         {
@@ -51,6 +62,7 @@ SUPPORTED_EVENTS: dict[NodeKind, frozenset[EventKind]] = {
             EventKind.ESCALATION,
             EventKind.COMPENSATION,
             EventKind.CANCEL,
+            EventKind.CONDITIONAL,
         }
     ),
 }
@@ -64,6 +76,7 @@ SUPPORTED_EVENT_SUB_PROCESS_STARTS = frozenset(
         EventKind.ERROR,
         EventKind.ESCALATION,
         EventKind.COMPENSATION,
+        EventKind.CONDITIONAL,
     }
 )
 
@@ -77,8 +90,8 @@ def unsupported_reason(node: FlowNode, in_event_sub_process: bool = False) -> st
     reason = UNSUPPORTED_NODE_KINDS.get(node.kind)
     if reason is not None:
         return reason
-    if len(node.event_definitions) > 1:
-        return "events with several event definitions (multiple/parallel multiple)"
+    if node.is_multiple:
+        return multiple_event_reason(node, in_event_sub_process)
     supported = SUPPORTED_EVENTS.get(node.kind)
     if supported is None:
         return None

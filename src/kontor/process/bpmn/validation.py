@@ -9,6 +9,7 @@ from enum import StrEnum
 from kontor.process.bpmn.juel_check import juel_errors
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.bpmn.support import unsupported_reason
+from kontor.process.bpmn.validation_ad_hoc import enabled_activities
 from kontor.process.bpmn.validation_camunda7 import camunda7_process_rules
 from kontor.process.bpmn.validation_cycles import loops_without_wait_state
 from kontor.process.bpmn.validation_rules import check_node_rules
@@ -180,6 +181,8 @@ def _unreachable(process: Process) -> set[str]:
         if node.kind.is_container:
             queue.extend(child.id for child in process.start_events(node.id))
             queue.extend(sub.id for sub in process.event_sub_processes(node.id))
+        if node.ad_hoc is not None:
+            queue.extend(inner.id for inner in enabled_activities(process, node.id))
         if node.kind is NodeKind.INTERMEDIATE_THROW_EVENT and node.event_kind is EventKind.LINK:
             queue.extend(link_targets.get(node.event.link_name or "", []))
     compensation = {node.id for node in process.nodes.values() if node.is_for_compensation}

@@ -7,19 +7,26 @@ from collections.abc import Iterator
 from kontor.process.bpmn.expressions import FEEL, JUEL
 from kontor.process.bpmn.model import (
     Definitions,
+    EventDefinition,
     EventKind,
     FlowNode,
     NodeKind,
     Process,
     StandardLoop,
 )
+from kontor.process.bpmn.multiple_events import multiple_event_rules
 from kontor.process.bpmn.support import EVENT_BASED_TARGET_EVENTS
+from kontor.process.bpmn.validation_ad_hoc import check_ad_hoc_rules, in_ad_hoc
 from kontor.process.bpmn.validation_camunda7 import camunda7_node_rules
 from kontor.process.bpmn.validation_compensation import check_compensation_rules
+from kontor.process.bpmn.validation_loops import loop_rules
 
 Finding = tuple[str, str, str]
 
 _JOB_TASKS = frozenset({NodeKind.SERVICE_TASK, NodeKind.SEND_TASK})
+_CONDITIONAL_GATEWAYS = frozenset(
+    {NodeKind.EXCLUSIVE_GATEWAY, NodeKind.INCLUSIVE_GATEWAY, NodeKind.COMPLEX_GATEWAY}
+)
 
 
 def check_node_rules(
@@ -27,7 +34,7 @@ def check_node_rules(
 ) -> Iterator[Finding]:
     """All rule findings for one node."""
     yield from _flow_counts(process, node)
-    if node.kind in (NodeKind.EXCLUSIVE_GATEWAY, NodeKind.INCLUSIVE_GATEWAY):
+    if node.kind in _CONDITIONAL_GATEWAYS:
         yield from _conditional_gateway(process, node)
     elif node.default_flow is not None and not node.kind.is_activity:
         yield (
@@ -40,9 +47,12 @@ def check_node_rules(
     if node.kind is NodeKind.BOUNDARY_EVENT:
         yield from _boundary(process, node)
     yield from _event_references(definitions, node)
+    yield from multiple_event_rules(process, node)
     yield from camunda7_node_rules(definitions, process, node)
     yield from _activity_configuration(node)
+    yield from loop_rules(node)
     yield from check_compensation_rules(process, node)
+    yield from check_ad_hoc_rules(process, node)
     for flow_id in node.outgoing:
         flow = process.flow(flow_id)
         if flow.condition is not None and flow.condition.language not in (FEEL, JUEL):
@@ -108,13 +118,13 @@ def _flow_counts(process: Process, node: FlowNode) -> Iterator[Finding]:
                 "intermediate event has no outgoing flow; its token ends there",
             )
     elif kind.is_activity and not node.triggered_by_event and not node.is_for_compensation:
-        if not node.incoming:
+        if not node.incoming and not in_ad_hoc(process, node):
             yield (
                 "error",
                 "activity_without_incoming",
                 "activity has no incoming flow (Kontor needs explicit start events)",
             )
-        if kind.is_container and not process.start_events(node.id):
+        if node.ad_hoc is None and kind.is_container and not process.start_events(node.id):
             yield ("error", "no_start_event", "sub-process has no start event")
     if node.triggered_by_event:
         starts = process.start_events(node.id)
@@ -194,7 +204,13 @@ def _boundary(process: Process, node: FlowNode) -> Iterator[Finding]:
 
 
 def _event_references(definitions: Definitions, node: FlowNode) -> Iterator[Finding]:
-    event = node.event
+    for event in node.event_definitions or (node.event,):
+        yield from _definition_references(definitions, node, event)
+
+
+def _definition_references(
+    definitions: Definitions, node: FlowNode, event: EventDefinition
+) -> Iterator[Finding]:
     catches = node.kind in (
         NodeKind.START_EVENT,
         NodeKind.INTERMEDIATE_CATCH_EVENT,
@@ -226,6 +242,31 @@ def _event_references(definitions: Definitions, node: FlowNode) -> Iterator[Find
         yield ("error", "timer_missing", "timer event has no timeDate, timeDuration or timeCycle")
     if event.kind is EventKind.LINK and not event.link_name:
         yield ("error", "link_unnamed", "link event has no name")
+    if event.kind is EventKind.CONDITIONAL:
+        yield from _conditional_event(event)
+
+
+_VARIABLE_EVENTS = frozenset({"create", "update", "delete"})
+
+
+def _conditional_event(event: EventDefinition) -> Iterator[Finding]:
+    condition = event.condition
+    if condition is None or not condition.text.strip():
+        yield ("error", "condition_missing", "conditional event has no condition")
+    elif condition.language not in (FEEL, JUEL):
+        yield (
+            "warning",
+            "non_feel_expression",
+            f"condition is {condition.language}, not FEEL; "
+            "it runs only with an evaluator for that language",
+        )
+    unknown = sorted(set(event.variable_events) - _VARIABLE_EVENTS)
+    if unknown:
+        yield (
+            "error",
+            "variable_events_unknown",
+            f"camunda:variableEvents {', '.join(unknown)} is none of create, update, delete",
+        )
 
 
 _BINDING_TYPES = frozenset({"latest", "deployment", "versionTag"})

@@ -4,7 +4,9 @@ from kontor.process.runtime.activities import DECISION_JOB_TYPE
 from kontor.process.runtime.budget import StepBudget, StepInterrupted, StepLimits
 from kontor.process.runtime.commands import (
     StepResult,
+    activate_ad_hoc_activity,
     broadcast_signal,
+    complete_ad_hoc_sub_process,
     complete_call_activity,
     complete_job,
     complete_user_task,
@@ -113,7 +115,9 @@ __all__ = [
     "UserTaskActivated",
     "UserTaskCancelled",
     "Wait",
+    "activate_ad_hoc_activity",
     "broadcast_signal",
+    "complete_ad_hoc_sub_process",
     "complete_call_activity",
     "complete_job",
     "complete_user_task",

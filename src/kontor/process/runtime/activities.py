@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kontor.process.bpmn.model import FlowNode, NodeKind, StandardLoop
 from kontor.process.bpmn.validation_rules import job_type_fallback
-from kontor.process.runtime import compensation, events, multi_instance
+from kontor.process.runtime import ad_hoc, compensation, events, multi_instance
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     CallActivityStarted,
@@ -100,6 +100,8 @@ def _activate(ex: Execution, token: Token, node: FlowNode) -> None:
         scope = ex.open_scope(ScopeKind.SUB_PROCESS, node.id, token, dict(token.locals))
         token.locals = {}
         ex.start_in_scope(scope, node.id)
+    elif kind is NodeKind.AD_HOC_SUB_PROCESS:
+        ad_hoc.enter(ex, token, node)
     elif kind is NodeKind.CALL_ACTIVITY:
         _call(ex, token, node)
     else:  # validation rejects the rest at deploy time; be explicit if one slips through
@@ -160,11 +162,15 @@ def complete_activity(
         ex.schedule(token)
         return
     ex.cancel_waits(token.id)
+    scope_id = token.scope_id
+    completes_ad_hoc = ad_hoc.completion_reached(ex, token)
     if node.extensions.async_after:
         ex.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, ex.stamp()))
         create_job(ex, token, node, ASYNC_JOB_TYPE, purpose=ASYNC_AFTER)
-        return
-    ex.complete_node(token, node)
+    else:
+        ex.complete_node(token, node)
+    if completes_ad_hoc:
+        ad_hoc.finish(ex, scope_id)
 
 
 def complete_job_wait(

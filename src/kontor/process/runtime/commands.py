@@ -7,12 +7,12 @@ wait state and return ``StepResult(state, effects)``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, NamedTuple
 
 from kontor.messaging import Clock
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode
-from kontor.process.runtime import activities, errors_propagation, events
+from kontor.process.runtime import activities, ad_hoc, errors_propagation, events
 from kontor.process.runtime.effects import Effect, JobCreated, JobFailed
 from kontor.process.runtime.errors import (
     InstanceNotActiveError,
@@ -217,6 +217,9 @@ def resolve_incident(
         incident = ex.state.incidents.pop(incident_id, None)
         if incident is None:
             raise UnknownWaitStateError(f"no open incident '{incident_id}'")
+        if incident.subscription_id is not None:  # a failed condition: evaluate it again
+            ex.check_condition(incident.subscription_id)
+            return
         token = ex.state.tokens[incident.token_id]
         job = ex.state.jobs.get(incident.job_id or "")
         if job is not None:
@@ -347,17 +350,52 @@ def set_variables(
     *,
     evaluator: ExpressionEvaluator,
     scope_id: str | None = None,
+    remove: Collection[str] = (),
 ) -> StepResult:
-    """Set variables on a scope (default: the process), e.g. before resolving an incident."""
+    """Set (and ``remove``) variables of a scope (default: the process), e.g. before resolving
+    an incident."""
 
     def action(ex: Execution) -> None:
         target = scope_id or ex.state.root_scope_id
-        scope = ex.state.scopes.get(target)
-        if scope is None:
+        if target not in ex.state.scopes:
             raise UnknownWaitStateError(f"no scope '{target}'")
-        scope.variables.update(variables)
+        ex.set_local_variables(target, variables)
+        ex.remove_local_variables(target, remove)
 
     return _command(definitions, state, clock, evaluator, action, while_suspended=True)
+
+
+def activate_ad_hoc_activity(
+    definitions: Definitions,
+    state: InstanceState,
+    element_id: str,
+    clock: Clock,
+    *,
+    evaluator: ExpressionEvaluator,
+    scope_id: str | None = None,
+) -> StepResult:
+    """Start the enabled inner activity ``element_id`` of a running ad-hoc sub-process.
+
+    ``scope_id`` chooses the sub-process instance when it runs more than once.
+    """
+    return _command(
+        definitions, state, clock, evaluator, lambda ex: ad_hoc.activate(ex, element_id, scope_id)
+    )
+
+
+def complete_ad_hoc_sub_process(
+    definitions: Definitions,
+    state: InstanceState,
+    element_id: str,
+    clock: Clock,
+    *,
+    evaluator: ExpressionEvaluator,
+    scope_id: str | None = None,
+) -> StepResult:
+    """Complete the ad-hoc sub-process ``element_id``; refused while inner activities run."""
+    return _command(
+        definitions, state, clock, evaluator, lambda ex: ad_hoc.complete(ex, element_id, scope_id)
+    )
 
 
 def complete_call_activity(

@@ -72,6 +72,12 @@ class InvalidModificationError(RuntimeCommandError):
     code = "process.invalid_modification"
 
 
+class AdHocRefusedError(RuntimeCommandError):
+    """An ad-hoc sub-process cannot activate the element or complete (the message says why)."""
+
+    code = "process.ad_hoc_refused"
+
+
 class MigrationRefusedError(RuntimeCommandError):
     """An instance cannot migrate to the target version; ``problems`` name the elements."""
 

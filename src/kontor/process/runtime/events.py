@@ -6,8 +6,15 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kontor.process.bpmn.model import EventKind, FlowNode, Message, NodeKind, TimerDefinition
-from kontor.process.runtime import activities, compensation, errors_propagation
+from kontor.process.bpmn.model import (
+    EventDefinition,
+    EventKind,
+    FlowNode,
+    Message,
+    NodeKind,
+    TimerDefinition,
+)
+from kontor.process.runtime import activities, compensation, errors_propagation, multiple_events
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     ActivityStarted,
@@ -29,6 +36,7 @@ CATCH = "catch"
 BOUNDARY = "boundary"
 EVENT_GATEWAY = "event_gateway"
 EVENT_SUB_PROCESS = "event_sub_process"
+CONDITIONAL = "conditional"  # the ``event`` of condition subscriptions
 
 
 def enter(ex: Execution, token: Token, node: FlowNode) -> None:
@@ -36,10 +44,15 @@ def enter(ex: Execution, token: Token, node: FlowNode) -> None:
     kind = node.event_kind
     if node.kind in (NodeKind.START_EVENT, NodeKind.BOUNDARY_EVENT):
         ex.complete_node(token, node)
+    elif node.is_multiple and node.kind in (NodeKind.END_EVENT, NodeKind.INTERMEDIATE_THROW_EVENT):
+        _publish(ex, token, node)  # a multiple throw event throws all its definitions
+        ex.complete_node(token, node)
     elif node.kind is NodeKind.END_EVENT:
         _end(ex, token, node, kind)
     elif node.kind is NodeKind.INTERMEDIATE_THROW_EVENT:
         _throw(ex, token, node, kind)
+    elif node.is_multiple:
+        arm_definitions(ex, node, CATCH, holder=token)
     elif kind is EventKind.LINK:
         ex.complete_node(token, node)
     elif kind is EventKind.TIMER:
@@ -48,6 +61,8 @@ def enter(ex: Execution, token: Token, node: FlowNode) -> None:
         subscribe_message(ex, token, node, node.event.message_ref, CATCH)
     elif kind is EventKind.SIGNAL:
         subscribe_signal(ex, node, CATCH, holder=token)
+    elif kind is EventKind.CONDITIONAL:
+        subscribe_condition(ex, node, CATCH, holder=token)
     else:
         raise Stuck(f"{kind.value} {node.kind.value} is not supported by the runtime")
 
@@ -70,7 +85,7 @@ def _end(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
     elif kind is EventKind.CANCEL:
         compensation.cancel_transaction(ex, token, node)
     else:
-        _publish(ex, token, node, kind)
+        _publish(ex, token, node)
         ex.complete_node(token, node)
 
 
@@ -97,22 +112,48 @@ def _throw(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None
     elif kind is EventKind.MESSAGE and node.extensions.task_definition is not None:
         activities.create_job(ex, token, node)
     else:
-        _publish(ex, token, node, kind)
+        _publish(ex, token, node)
         ex.complete_node(token, node)
 
 
-def _publish(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
-    if kind is EventKind.MESSAGE:
-        message = ex.definitions.messages.get(node.event.message_ref or "")
-        name = (message.name or message.id) if message else node.id
-        ex.effects.append(MessageThrown(node.id, name, ex.visible(token)))
-    elif kind is EventKind.SIGNAL:
-        signal = ex.definitions.signals.get(node.event.signal_ref or "")
-        name = (signal.name or signal.id) if signal else node.id
-        ex.effects.append(SignalThrown(node.id, name, ex.visible(token)))
+def _publish(ex: Execution, token: Token, node: FlowNode) -> None:
+    for definition in node.event_definitions:
+        if definition.kind is EventKind.MESSAGE:
+            message = ex.definitions.messages.get(definition.message_ref or "")
+            name = (message.name or message.id) if message else node.id
+            ex.effects.append(MessageThrown(node.id, name, ex.visible(token)))
+        elif definition.kind is EventKind.SIGNAL:
+            signal = ex.definitions.signals.get(definition.signal_ref or "")
+            name = (signal.name or signal.id) if signal else node.id
+            ex.effects.append(SignalThrown(node.id, name, ex.visible(token)))
 
 
 # -- subscriptions and timers -------------------------------------------------------------------
+
+
+def _definition(node: FlowNode, index: int) -> EventDefinition:
+    return node.event_definitions[index] if node.event_definitions else node.event
+
+
+def arm_definitions(
+    ex: Execution,
+    node: FlowNode,
+    kind: str,
+    holder: Token | None = None,
+    scope_id: str | None = None,
+) -> None:
+    """Open a timer or subscription for every event definition of a multiple event."""
+    for index, definition in enumerate(node.event_definitions):
+        if definition.kind is EventKind.TIMER:
+            schedule_timer(ex, node, kind, holder, scope_id, definition=index)
+        elif definition.kind is EventKind.MESSAGE:
+            subscribe_message(
+                ex, holder, node, definition.message_ref, kind, scope_id, definition=index
+            )
+        elif definition.kind is EventKind.SIGNAL:
+            subscribe_signal(ex, node, kind, holder, scope_id, definition=index)
+        else:
+            raise Stuck(f"{definition.kind.value} definitions of multiple events are not supported")
 
 
 def _context_token(ex: Execution, holder: Token | None, scope_id: str | None) -> Token:
@@ -129,6 +170,7 @@ def subscribe_message(
     message_ref: str | None,
     kind: str,
     scope_id: str | None = None,
+    definition: int = 0,
 ) -> None:
     """Open a message subscription for a catch event, receive task, boundary or trigger."""
     message = ex.definitions.messages.get(message_ref or "")
@@ -150,6 +192,7 @@ def subscribe_message(
         correlation_key=key,
         token_id=holder.id if holder is not None else None,
         scope_id=scope_id,
+        definition=definition,
     )
     ex.state.subscriptions[subscription.id] = subscription
     ex.effects.append(MessageSubscriptionOpened(subscription.id, node.id, message.name, key))
@@ -163,9 +206,10 @@ def subscribe_signal(
     kind: str,
     holder: Token | None = None,
     scope_id: str | None = None,
+    definition: int = 0,
 ) -> None:
     """Open a signal subscription."""
-    signal = ex.definitions.signals.get(node.event.signal_ref or "")
+    signal = ex.definitions.signals.get(_definition(node, definition).signal_ref or "")
     if signal is None:
         raise Stuck(f"'{node.id}' refers to no signal")
     name = signal.name or signal.id
@@ -177,11 +221,35 @@ def subscribe_signal(
         kind=kind,
         token_id=holder.id if holder is not None else None,
         scope_id=scope_id,
+        definition=definition,
     )
     ex.state.subscriptions[subscription.id] = subscription
     ex.effects.append(SignalSubscriptionOpened(subscription.id, node.id, name))
     if kind == CATCH and holder is not None:
         holder.wait = Wait.SIGNAL
+
+
+def subscribe_condition(
+    ex: Execution,
+    node: FlowNode,
+    kind: str,
+    holder: Token | None = None,
+    scope_id: str | None = None,
+) -> None:
+    """Open a condition subscription; its condition is evaluated before the next step."""
+    subscription = Subscription(
+        id=ex.state.new_id("subscription"),
+        event=CONDITIONAL,
+        name=node.id,
+        element_id=node.id,
+        kind=kind,
+        token_id=holder.id if holder is not None else None,
+        scope_id=scope_id,
+    )
+    ex.state.subscriptions[subscription.id] = subscription
+    ex.check_condition(subscription.id)
+    if kind == CATCH and holder is not None:
+        holder.wait = Wait.CONDITION
 
 
 def schedule_timer(
@@ -190,13 +258,14 @@ def schedule_timer(
     kind: str,
     holder: Token | None = None,
     scope_id: str | None = None,
+    definition: int = 0,
 ) -> None:
-    """Schedule the timer of ``node``."""
-    definition = node.event.timer
-    if definition is None:
+    """Schedule the timer of ``node`` (of its event definition number ``definition``)."""
+    timer_definition = _definition(node, definition).timer
+    if timer_definition is None:
         raise Stuck(f"timer '{node.id}' has no time")
     due, repetitions_left, interval = _first_due(
-        ex, _context_token(ex, holder, scope_id), definition
+        ex, _context_token(ex, holder, scope_id), timer_definition
     )
     timer = Timer(
         id=ex.state.new_id("timer"),
@@ -207,6 +276,7 @@ def schedule_timer(
         scope_id=scope_id,
         repetitions_left=repetitions_left,
         interval=interval,
+        definition=definition,
     )
     ex.state.timers[timer.id] = timer
     ex.effects.append(TimerScheduled(timer.id, node.id, timer.due))
@@ -240,17 +310,24 @@ def rearm(ex: Execution, timer: Timer) -> bool:
 def open_boundary_events(
     ex: Execution, host: Token, node: FlowNode, armed: Collection[str] = ()
 ) -> None:
-    """Arm the timer, message and signal boundary events of a waiting activity (not ``armed``)."""
+    """Arm the boundary events (timer, message, signal, conditional) of a waiting activity.
+
+    Those in ``armed`` are armed already.
+    """
     for boundary in ex.process.boundary_events(node.id):
         kind = boundary.event_kind
         if boundary.id in armed:
             continue
-        if kind is EventKind.TIMER:
+        if boundary.is_multiple:
+            arm_definitions(ex, boundary, BOUNDARY, holder=host)
+        elif kind is EventKind.TIMER:
             schedule_timer(ex, boundary, BOUNDARY, holder=host)
         elif kind is EventKind.MESSAGE:
             subscribe_message(ex, host, boundary, boundary.event.message_ref, BOUNDARY)
         elif kind is EventKind.SIGNAL:
             subscribe_signal(ex, boundary, BOUNDARY, holder=host)
+        elif kind is EventKind.CONDITIONAL:
+            subscribe_condition(ex, boundary, BOUNDARY, holder=host)
 
 
 def open_event_sub_process_triggers(
@@ -262,7 +339,9 @@ def open_event_sub_process_triggers(
             kind = start.event_kind
             if start.id in armed:
                 continue
-            if kind is EventKind.TIMER:
+            if start.is_multiple:
+                arm_definitions(ex, start, EVENT_SUB_PROCESS, scope_id=scope.id)
+            elif kind is EventKind.TIMER:
                 schedule_timer(ex, start, EVENT_SUB_PROCESS, scope_id=scope.id)
             elif kind is EventKind.MESSAGE:
                 subscribe_message(
@@ -270,6 +349,8 @@ def open_event_sub_process_triggers(
                 )
             elif kind is EventKind.SIGNAL:
                 subscribe_signal(ex, start, EVENT_SUB_PROCESS, scope_id=scope.id)
+            elif kind is EventKind.CONDITIONAL:
+                subscribe_condition(ex, start, EVENT_SUB_PROCESS, scope_id=scope.id)
 
 
 # -- triggering -------------------------------------------------------------------------------
@@ -278,9 +359,16 @@ def open_event_sub_process_triggers(
 def trigger(ex: Execution, row: Timer | Subscription, variables: Mapping[str, Any]) -> None:
     """An armed timer fired or a subscription received its message/signal."""
     node = ex.process.node(row.element_id)
+    if node.waits_for_all:
+        arrived = multiple_events.arrive(ex, row, node, variables)
+        if arrived is None:
+            return  # other definitions of the event have yet to arrive
+        variables = arrived
     if row.kind == CATCH:
         token = ex.state.tokens[row.token_id or ""]
         _forget(ex, row)
+        if node.is_multiple:
+            multiple_events.close_others(ex, row)
         if node.kind.is_activity:
             activities.complete_activity(ex, token, variables)
         else:
@@ -291,8 +379,8 @@ def trigger(ex: Execution, row: Timer | Subscription, variables: Mapping[str, An
         host = ex.state.tokens[row.token_id or ""]
         if node.cancel_activity:
             ex.terminate_token(host)
-        elif isinstance(row, Timer) and not rearm(ex, row):
-            _forget(ex, row)
+        else:
+            _keep_listening(ex, row, node, host=host)
         start_boundary_path(ex, node, host.scope_id, variables)
     elif row.kind == EVENT_GATEWAY:
         _pass_event_gateway(ex, row, node, variables)
@@ -301,9 +389,24 @@ def trigger(ex: Execution, row: Timer | Subscription, variables: Mapping[str, An
         if node.is_interrupting:
             ex.terminate_scope_content(scope.id)
             ex.cancel_scope_waits(scope.id)
-        elif isinstance(row, Timer) and not rearm(ex, row):
-            _forget(ex, row)
+        else:
+            _keep_listening(ex, row, node, scope_id=scope.id)
         start_event_sub_process(ex, scope, node, variables)
+
+
+def _keep_listening(
+    ex: Execution,
+    row: Timer | Subscription,
+    node: FlowNode,
+    host: Token | None = None,
+    scope_id: str | None = None,
+) -> None:
+    # A non-interrupting event stays armed: a cycle timer schedules its next round (or is
+    # done), a parallel multiple event waits for all its definitions anew.
+    if node.waits_for_all:
+        arm_definitions(ex, node, row.kind, holder=host, scope_id=scope_id)
+    elif isinstance(row, Timer) and not rearm(ex, row):
+        _forget(ex, row)
 
 
 def _forget(ex: Execution, row: Timer | Subscription) -> None:

@@ -8,14 +8,23 @@ collects effects; behaviour per element kind lives in ``activities``, ``gateways
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
 from kontor.process.bpmn.expressions import JUEL, Expression, StaticOrExpression
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode, NodeKind, Process
 from kontor.process.juel import execution_instance
-from kontor.process.runtime import activities, compensation, events, gateways
+from kontor.process.runtime import (
+    activities,
+    ad_hoc,
+    compensation,
+    conditions,
+    events,
+    gateways,
+    multiple_events,
+    token_quantities,
+)
 from kontor.process.runtime.budget import current_budget
 from kontor.process.runtime.effects import (
     ActivityCompleted,
@@ -65,6 +74,9 @@ class Execution:
         self.effects: list[Effect] = []
         self._agenda: deque[str] = deque()
         self.budget = current_budget()
+        self._watching = self.process.has_conditional_events
+        self._fresh_conditions: list[str] = []
+        self._variable_changes: list[conditions.VariableChange] = []
 
     # -- time, variables, expressions ------------------------------------------------------
 
@@ -95,19 +107,58 @@ class Execution:
     def set_variable(self, scope_id: str, name: str, value: Any) -> None:
         """Set where the variable already exists, else on the process scope (propagation)."""
         chain = self.scope_chain(scope_id)
-        for scope in chain:
+        target = next((scope for scope in chain if name in scope.variables), None)
+        if self._watching:
+            kind = conditions.CREATE if target is None else conditions.UPDATE
+            where = (target or chain[-1]).id
+            self._variable_changes.append(conditions.VariableChange(where, name, kind))
+        (target or chain[-1]).variables[name] = value
+
+    def set_local_variables(self, scope_id: str, variables: Mapping[str, Any]) -> None:
+        """Set variables on the scope itself (no propagation), e.g. through the API."""
+        scope = self.state.scopes[scope_id]
+        for name, value in variables.items():
+            if self._watching:
+                kind = conditions.UPDATE if name in scope.variables else conditions.CREATE
+                self._variable_changes.append(conditions.VariableChange(scope_id, name, kind))
+            scope.variables[name] = value
+
+    def remove_local_variables(self, scope_id: str, names: Collection[str]) -> None:
+        """Delete variables of the scope itself; names it does not hold are ignored."""
+        scope = self.state.scopes[scope_id]
+        for name in names:
             if name in scope.variables:
-                scope.variables[name] = value
-                return
-        chain[-1].variables[name] = value
+                del scope.variables[name]
+                if self._watching:
+                    change = conditions.VariableChange(scope_id, name, conditions.DELETE)
+                    self._variable_changes.append(change)
 
     def merge_into(self, token: Token, variables: Mapping[str, Any]) -> None:
         """Apply result variables of a token's activity (locals first, then propagation)."""
         for name, value in variables.items():
             if name in token.locals:
                 token.locals[name] = value
+                if self._watching:
+                    change = conditions.VariableChange(
+                        token.scope_id, name, conditions.UPDATE, token.id
+                    )
+                    self._variable_changes.append(change)
             else:
                 self.set_variable(token.scope_id, name, value)
+
+    def check_condition(self, subscription_id: str) -> None:
+        """Evaluate a condition subscription's condition before the next step."""
+        self._fresh_conditions.append(subscription_id)
+
+    def _settle_conditions(self) -> bool:
+        """Evaluate the conditions that opened or whose variables changed; whether any were."""
+        if not (self._fresh_conditions or self._variable_changes):
+            return False
+        fresh, self._fresh_conditions = self._fresh_conditions, []
+        changes, self._variable_changes = self._variable_changes, []
+        if not self.state.suspended:  # a suspended instance does not react until resumed
+            conditions.settle(self, fresh, changes)
+        return True
 
     def evaluate(
         self, token: Token, value: StaticOrExpression, extra: Mapping[str, Any] | None = None
@@ -152,10 +203,14 @@ class Execution:
         enter = self._enter if self.budget.parking_reason is None else self._park
         while True:
             while self._agenda:
+                if self._watching and self._settle_conditions():
+                    continue  # a condition may have moved or removed the next token
                 token = self.state.tokens.get(self._agenda.popleft())
                 if token is not None:
                     enter(token)
-            if not gateways.activate_ready_inclusive_joins(self):
+            if self._watching and self._settle_conditions():
+                continue
+            if not gateways.activate_ready_joins(self):
                 return
 
     def _enter(self, token: Token) -> None:
@@ -170,7 +225,7 @@ class Execution:
                 gateways.enter(self, token, node)
             elif node.kind.is_event:
                 events.enter(self, token, node)
-            else:
+            elif node.start_quantity == 1 or token_quantities.gathered(self, token, node):
                 activities.enter(self, token, node)
         except Stuck as stuck:
             self.raise_incident(token, stuck.reason, stuck.job_id, stuck.error_code)
@@ -187,6 +242,9 @@ class Execution:
         if not flow_ids:
             self.consume(token)
             return
+        leaving = self.process.node(token.element_id)
+        if leaving.completion_quantity > 1:
+            flow_ids = token_quantities.repeated(leaving, flow_ids)
         for index, flow_id in enumerate(flow_ids):
             target = self.process.flow(flow_id).target
             moving = token if index == 0 else self.new_token(token.scope_id, target)
@@ -281,6 +339,8 @@ class Execution:
             self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
         for incident in [i for i in state.incidents.values() if i.token_id == token_id]:
             del state.incidents[incident.id]
+        if state.event_arrivals:
+            multiple_events.forget_arrivals(self, token_id=token_id)
 
     def cancel_scope_waits(self, scope_id: str) -> None:
         """Withdraw timers and subscriptions owned by a scope (event sub-process triggers)."""
@@ -291,6 +351,10 @@ class Execution:
         for sub in [s for s in state.subscriptions.values() if s.scope_id == scope_id]:
             del state.subscriptions[sub.id]
             self.effects.append(SubscriptionClosed(sub.id, sub.element_id))
+            for incident in [i for i in state.incidents.values() if i.subscription_id == sub.id]:
+                del state.incidents[incident.id]  # a failed condition of a closed trigger
+        if state.event_arrivals:
+            multiple_events.forget_arrivals(self, scope_id=scope_id)
 
     def terminate_token(self, token: Token) -> None:
         """Cancel a token and everything below it, without completing its scope."""
@@ -332,6 +396,8 @@ class Execution:
             return
         if self.count_tokens_in(scope_id):
             return
+        if ad_hoc.keeps_open(self, scope):
+            return  # waits for activations or its completion
         if self.state.compensation_runs and compensation.scope_done(self, scope):
             return
         if any(s.parent_id == scope_id for s in self.state.scopes.values()):

@@ -1,4 +1,5 @@
-"""Gateways: exclusive, parallel, inclusive (with upstream-reachability join), event-based."""
+"""Gateways: exclusive, parallel, inclusive and complex (joins with upstream reachability),
+event-based."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind
 from kontor.process.runtime import events
 from kontor.process.runtime.effects import ActivityCompleted, ActivityMerged
 from kontor.process.runtime.errors import Stuck
-from kontor.process.runtime.state import Token, Wait
+from kontor.process.runtime.state import Scope, Token, Wait
 
 if TYPE_CHECKING:
     from kontor.process.runtime.execution import Execution
+
+ACTIVATION_COUNT_NAMES = ("_activationCount", "activationCount")
+"""Names under which a complex gateway's activation condition reads how many incoming flows
+hold a token (BPMN 2.0 §13.3.6; the second is the name Camunda's documentation uses)."""
 
 
 def enter(ex: Execution, token: Token, node: FlowNode) -> None:
@@ -29,6 +34,9 @@ def enter(ex: Execution, token: Token, node: FlowNode) -> None:
             _fork_inclusive(ex, token, node)
     elif kind is NodeKind.EVENT_BASED_GATEWAY:
         _arm_event_gateway(ex, token, node)
+    elif kind is NodeKind.COMPLEX_GATEWAY:
+        token.wait = Wait.JOIN
+        _advance_complex(ex, ex.state.scopes[token.scope_id], node, settle=False)
     else:
         raise Stuck(f"{kind.value} is not supported by the runtime")
 
@@ -54,6 +62,10 @@ def _choose_exclusive(ex: Execution, token: Token, node: FlowNode) -> str:
 
 
 def _fork_inclusive(ex: Execution, token: Token, node: FlowNode) -> None:
+    _leave(ex, token, node, _choose_inclusive(ex, token, node))
+
+
+def _choose_inclusive(ex: Execution, token: Token, node: FlowNode) -> list[str]:
     chosen = [
         flow_id
         for flow_id in node.outgoing
@@ -63,7 +75,7 @@ def _fork_inclusive(ex: Execution, token: Token, node: FlowNode) -> None:
         chosen = [node.default_flow]
     if not chosen:
         raise Stuck(f"no outgoing flow of gateway '{node.id}' has a true condition")
-    _leave(ex, token, node, chosen)
+    return chosen
 
 
 def _arrive_parallel(ex: Execution, token: Token, node: FlowNode) -> None:
@@ -101,14 +113,28 @@ def _merge(ex: Execution, node: FlowNode, others: list[Token]) -> None:
         ex.effects.append(ActivityMerged(node.id, node.kind.value, other.id, ex.stamp()))
 
 
-def activate_ready_inclusive_joins(ex: Execution) -> bool:
-    """Fire inclusive joins no further token can reach; True if any fired."""
+def activate_ready_joins(ex: Execution) -> bool:
+    """Fire inclusive joins no further token can reach, settle complex gateways; True if any
+    of them moved."""
+    inclusive: set[tuple[str, str]] = set()
+    complex_joins: set[tuple[str, str]] = set()
+    for t in ex.state.tokens.values():
+        if t.wait is Wait.JOIN:
+            kind = ex.kind_of(t.element_id)
+            if kind is NodeKind.INCLUSIVE_GATEWAY:
+                inclusive.add((t.scope_id, t.element_id))
+            elif kind is NodeKind.COMPLEX_GATEWAY:
+                complex_joins.add((t.scope_id, t.element_id))
+    for scope in ex.state.scopes.values():
+        complex_joins.update((scope.id, gateway_id) for gateway_id in scope.complex_rounds)
+    fired = _activate_inclusive(ex, inclusive)
+    for scope_id, element_id in sorted(complex_joins):
+        fired = _settle_complex(ex, scope_id, ex.process.node(element_id)) or fired
+    return fired
+
+
+def _activate_inclusive(ex: Execution, pending: set[tuple[str, str]]) -> bool:
     fired = False
-    pending = {
-        (t.scope_id, t.element_id)
-        for t in ex.state.tokens.values()
-        if t.wait is Wait.JOIN and ex.kind_of(t.element_id) is NodeKind.INCLUSIVE_GATEWAY
-    }
     for scope_id, element_id in sorted(pending):
         node = ex.process.node(element_id)
         waiting = _joining(ex, scope_id, element_id)
@@ -127,6 +153,101 @@ def activate_ready_inclusive_joins(ex: Execution) -> bool:
             ex.raise_incident(survivor, stuck.reason)
         fired = True
     return fired
+
+
+def _settle_complex(ex: Execution, scope_id: str, node: FlowNode) -> bool:
+    scope = ex.state.scopes.get(scope_id)
+    if scope is None:
+        return False
+    try:
+        return _advance_complex(ex, scope, node, settle=True)
+    except Stuck as stuck:
+        waiting = _joining(ex, scope_id, node.id)
+        if not waiting:
+            raise
+        ex.raise_incident(waiting[0], stuck.reason)
+        return True
+
+
+def _advance_complex(ex: Execution, scope: Scope, node: FlowNode, *, settle: bool) -> bool:
+    """Let a complex gateway fire or reset; True if it did (or raised an incident).
+
+    ``settle``: nothing moves any more in this step, so a token that cannot arrive now will
+    not arrive at all (BPMN 2.0 §13.3.6 waits only for tokens that still can).
+    """
+    at_gateway = [t for t in ex.tokens_in_scope(scope.id) if t.element_id == node.id]
+    if any(t.wait is Wait.INCIDENT for t in at_gateway):
+        return False  # decided again once the incident is resolved
+    if node.id in scope.complex_rounds:
+        return _reset_complex(ex, scope, node, settle=settle)
+    return _fire_complex(ex, scope, node, settle=settle)
+
+
+def _first_per_flow(tokens: list[Token]) -> dict[str, Token]:
+    first: dict[str, Token] = {}
+    for token in tokens:
+        first.setdefault(token.arrived_via or "", token)
+    return first
+
+
+def _fire_complex(ex: Execution, scope: Scope, node: FlowNode, *, settle: bool) -> bool:
+    arrived = _first_per_flow(_joining(ex, scope.id, node.id))
+    if not arrived:
+        return False
+    survivor, *others = arrived.values()
+    filled = set(arrived)
+    missing = set(node.incoming) - filled
+    if not _activated(ex, survivor, node, len(filled), missing):
+        if (
+            settle
+            and node.activation_condition is not None
+            and not _can_fill(ex, scope, node, filled, missing)
+        ):
+            ex.raise_incident(
+                survivor,
+                f"activation condition of complex gateway '{node.id}' does not hold "
+                "and no further token can arrive",
+            )
+            return True
+        return False
+    chosen = _choose_inclusive(ex, survivor, node)  # before any change: may raise Stuck
+    _merge(ex, node, others)
+    if missing:
+        scope.complex_rounds[node.id] = sorted(filled)
+    _leave(ex, survivor, node, chosen)
+    return True
+
+
+def _can_fill(
+    ex: Execution, scope: Scope, node: FlowNode, filled: set[str], missing: set[str]
+) -> bool:
+    """Whether a token can still arrive on one of the ``missing`` incoming flows."""
+    return bool(missing) and _token_can_still_arrive(ex, scope.id, node, filled, missing)
+
+
+def _activated(ex: Execution, token: Token, node: FlowNode, count: int, missing: set[str]) -> bool:
+    if node.activation_condition is None:
+        return not missing  # like a parallel join
+    counts = dict.fromkeys(ACTIVATION_COUNT_NAMES, count)
+    return ex.evaluate(token, node.activation_condition, counts) is True
+
+
+def _reset_complex(ex: Execution, scope: Scope, node: FlowNode, *, settle: bool) -> bool:
+    consumed = scope.complex_rounds[node.id]
+    late = {
+        flow_id: token
+        for flow_id, token in _first_per_flow(_joining(ex, scope.id, node.id)).items()
+        if flow_id not in consumed
+    }
+    _merge(ex, node, list(late.values()))  # the round's late tokens: consumed, no firing
+    consumed.extend(sorted(late))
+    missing = set(node.incoming) - set(consumed)
+    if missing and (not settle or _can_fill(ex, scope, node, set(consumed), missing)):
+        return bool(late)
+    del scope.complex_rounds[node.id]  # reset: tokens waiting now start the next round
+    _fire_complex(ex, scope, node, settle=settle)
+    ex.check_scope_done(scope.id)  # the absorbed token may have been the scope's last
+    return True
 
 
 def _predecessors(ex: Execution, node_id: str) -> list[str]:
@@ -185,5 +306,7 @@ def _arm_event_gateway(ex: Execution, token: Token, node: FlowNode) -> None:
             )
         elif target.event_kind is EventKind.SIGNAL:
             events.subscribe_signal(ex, target, events.EVENT_GATEWAY, holder=token)
+        elif target.event_kind is EventKind.CONDITIONAL:
+            events.subscribe_condition(ex, target, events.EVENT_GATEWAY, holder=token)
         else:
             raise Stuck(f"event-based gateway '{node.id}' leads to unsupported '{target.id}'")

@@ -82,6 +82,11 @@ def check_instance(
             "",
             "compensation is running; migrate the instance after its handlers have ended",
         )
+    if state.event_arrivals:
+        problems.setdefault(
+            "#arrivals",
+            "a parallel multiple event has part of its events; migrate after it fired",
+        )
     for token in state.tokens.values():
         flow_id = token.arrived_via
         if (
@@ -143,6 +148,8 @@ def _incompatible(old: FlowNode, new: FlowNode) -> str | None:
         return f"{old.id!r} is a {old.kind.value}, {new.id!r} a {new.kind.value}"
     if old.event_kind is not new.event_kind:
         return f"{old.id!r} is a {old.event_kind.value} event, {new.id!r} a {new.event_kind.value}"
+    if [e.kind for e in old.event_definitions] != [e.kind for e in new.event_definitions]:
+        return f"{old.id!r} and {new.id!r} have other event definitions"
     if (old.multi_instance is None) != (new.multi_instance is None):
         return f"only one of {old.id!r} and {new.id!r} is multi-instance"
     if old.triggered_by_event != new.triggered_by_event:

@@ -38,6 +38,7 @@ class Wait(StrEnum):
     MESSAGE = "message"
     SIGNAL = "signal"
     TIMER = "timer"
+    CONDITION = "condition"
     SCOPE = "scope"
     CALL_ACTIVITY = "call_activity"
     EVENT_GATEWAY = "event_gateway"
@@ -75,6 +76,11 @@ class Scope:
     started: int = 0
     completed: int = 0
     outputs: list[Any] = field(default_factory=list)
+    complex_rounds: dict[str, list[str]] = field(default_factory=dict)
+    """Complex gateway id → the incoming flows its last firing consumed; until a token came
+    on each of the others (or none can come any more) the gateway resets instead of firing."""
+    ad_hoc_completing: bool = False
+    """An ad-hoc sub-process that completes as soon as its running inner activities end."""
 
 
 @dataclass
@@ -114,11 +120,13 @@ class Timer:
     scope_id: str | None = None
     repetitions_left: int | None = None
     interval: str | None = None
+    definition: int = 0
+    """Index of the event definition it waits for (events with several definitions)."""
 
 
 @dataclass
 class Subscription:
-    """An open message or signal subscription (``kind`` as for timers)."""
+    """An open message, signal or condition subscription (``kind`` as for timers)."""
 
     id: str
     event: str
@@ -128,17 +136,40 @@ class Subscription:
     correlation_key: str | None = None
     token_id: str | None = None
     scope_id: str | None = None
+    definition: int = 0
+    """Index of the event definition it waits for (events with several definitions)."""
+
+
+@dataclass
+class EventArrival:
+    """The definitions of a waiting parallel multiple event that arrived so far (§10.5.4).
+
+    Held by ``token_id`` (catch and boundary events) or ``scope_id`` (event sub-process
+    starts); ``variables`` are the arrived payloads, applied when the last definition arrives.
+    """
+
+    id: str
+    element_id: str
+    token_id: str | None = None
+    scope_id: str | None = None
+    arrived: list[int] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Incident:
-    """A problem the instance cannot solve alone; the token waits until resolved."""
+    """A problem the instance cannot solve alone; the token waits until resolved.
+
+    ``subscription_id``: the condition of that conditional event failed to evaluate; the
+    subscription rests until the incident is resolved (its holder token, if any, moves on).
+    """
 
     id: str
     token_id: str
     element_id: str
     reason: str
     job_id: str | None = None
+    subscription_id: str | None = None
 
 
 @dataclass
@@ -216,6 +247,7 @@ class InstanceState:
     parked: list[ParkedCompletion] = field(default_factory=list)
     compensables: dict[str, Compensable] = field(default_factory=dict)
     compensation_runs: dict[str, CompensationRun] = field(default_factory=dict)
+    event_arrivals: dict[str, EventArrival] = field(default_factory=dict)
 
     def new_id(self, prefix: str) -> str:
         """A fresh id unique within the instance (deterministic, so replays agree)."""
@@ -257,6 +289,10 @@ class InstanceState:
                 key: replace(row, pending=list(row.pending))
                 for key, row in self.compensation_runs.items()
             },
+            event_arrivals={
+                key: replace(row, arrived=list(row.arrived), variables=copy_json(row.variables))
+                for key, row in self.event_arrivals.items()
+            },
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -281,6 +317,8 @@ class InstanceState:
         if self.compensables or self.compensation_runs:  # only models with compensation
             data["compensables"] = _rows(self.compensables)
             data["compensation_runs"] = _rows(self.compensation_runs)
+        if self.event_arrivals:  # only while a parallel multiple event waits
+            data["event_arrivals"] = _rows(self.event_arrivals)
         return data
 
     @classmethod
@@ -303,6 +341,7 @@ class InstanceState:
             parked=[ParkedCompletion(**row) for row in data.get("parked", ())],  # older: none
             compensables=_table(Compensable, data.get("compensables", {})),
             compensation_runs=_table(CompensationRun, data.get("compensation_runs", {})),
+            event_arrivals=_table(EventArrival, data.get("event_arrivals", {})),
         )
 
 
@@ -325,6 +364,7 @@ def _copy_scope(scope: Scope) -> Scope:
         variables=copy_json(scope.variables),
         items=copy_json(scope.items),
         outputs=copy_json(scope.outputs),
+        complex_rounds=copy_json(scope.complex_rounds),
     )
 
 

@@ -72,6 +72,8 @@ def parse_cycle(text: str) -> Cycle:
     if len(parts) not in (2, 3) or not parts[0].startswith("R"):
         raise TimerFormatError(f"not an ISO 8601 repeating interval: {text!r}")
     count = parts[0][1:]
+    if count and (not count.isdigit() or int(count) < 1):
+        raise TimerFormatError(f"a repeating interval repeats at least once: {text!r}")
     repetitions = int(count) if count else None
     if len(parts) == 2:
         return Cycle(repetitions, parse_duration(parts[1]))

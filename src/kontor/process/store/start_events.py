@@ -2,7 +2,8 @@
 
 They belong to a process definition, not to an instance, and live in the same tables as an
 instance's rows with the definition id in ``instance_id``: message and signal starts in
-``process_subscriptions`` (events ``message_start`` / ``signal_start``), start timers in
+``process_subscriptions`` (events ``message_start`` / ``signal_start``, and
+``conditional_start`` named by the process key), start timers in
 ``process_jobs`` (kind ``start_timer``; ``retries`` counts the cycle rounds left, -1 for
 unbounded). Only the latest version of a process has them: deploying a new version replaces
 the rows of the older ones.
@@ -20,6 +21,7 @@ from kontor.process.store.tables import process_definitions, process_jobs, proce
 
 MESSAGE_START = "message_start"
 SIGNAL_START = "signal_start"
+CONDITIONAL_START = "conditional_start"
 START_TIMER = "start_timer"
 UNBOUNDED = -1
 """``rounds_left`` of a cycle without an end."""
@@ -77,7 +79,7 @@ class StartEventStore:
         self._connection.execute(
             delete(process_subscriptions).where(
                 process_subscriptions.c.tenant_id == self._tenant_id,
-                process_subscriptions.c.event.in_([MESSAGE_START, SIGNAL_START]),
+                process_subscriptions.c.event.in_([MESSAGE_START, SIGNAL_START, CONDITIONAL_START]),
                 process_subscriptions.c.instance_id.in_(versions),
             )
         )
@@ -124,15 +126,18 @@ class StartEventStore:
                 ],
             )
 
-    def subscribers(self, event: str, name: str) -> list[StartSubscription]:
-        """The latest definitions starting on message or signal ``name``, oldest first."""
+    def subscribers(self, event: str, name: str | None) -> list[StartSubscription]:
+        """The latest definitions starting on message or signal ``name``, oldest first.
+
+        Conditional starts are named by their process key; ``None`` finds every one.
+        """
         table = process_subscriptions
-        rows = self._connection.execute(
-            select(table.c.instance_id, table.c.element_id)
-            .where(table.c.tenant_id == self._tenant_id, table.c.event == event)
-            .where(table.c.name == name)
-            .order_by(table.c.created_at, table.c.subscription_id)
+        query = select(table.c.instance_id, table.c.element_id).where(
+            table.c.tenant_id == self._tenant_id, table.c.event == event
         )
+        if name is not None:
+            query = query.where(table.c.name == name)
+        rows = self._connection.execute(query.order_by(table.c.created_at, table.c.subscription_id))
         return [StartSubscription(row.instance_id, row.element_id) for row in rows]
 
 

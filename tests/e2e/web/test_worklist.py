@@ -1,5 +1,6 @@
-"""The task work list and the task view in a real browser: search (kept), sort, paging, the
-context menu on a selection and on one row, the XLSX export, a task completed through its form."""
+"""The task work list and the task view in a real browser: search (kept for 8 hours), sort,
+paging, the context menu on a selection and on one row, the XLSX export, a task completed
+through its form."""
 
 from __future__ import annotations
 
@@ -63,7 +64,10 @@ def test_search_is_kept_and_sorting_and_paging_work(
     follow(page.get_by_role("link", name="Priorität"))  # descending
     assert names(page)[:3] == ["Rückfrage Makler A", "Rückfrage Makler B", "Rückfrage Makler C"]
     page.get_by_label("Suche in allen Spalten").fill("rückfrage")
-    follow(page.get_by_role("button", name="Suchen"))
+    with page.expect_response(lambda r: r.url.startswith(f"{server.base}/tasks?")) as searched:
+        follow(page.get_by_role("button", name="Suchen"))
+    kept = [h["value"] for h in searched.value.headers_array() if h["name"].lower() == "set-cookie"]
+    assert any("Max-Age=28800" in cookie for cookie in kept), kept  # the seed's 8 hours
     assert sorted(names(page)) == ["Rückfrage Makler A", "Rückfrage Makler B", "Rückfrage Makler C"]
     screenshot(page, "work-list")
     page.goto(f"{server.base}/tasks")  # later, without the search in the URL: it is kept

@@ -345,6 +345,8 @@ def bootstrap(
     declare_casework_notifications(notification_rules)
     hub = NotificationHub()
     subscribe_notifier(registry, notification_rules, hub)
+    administration = Administration(authenticator, load_schema())
+    administration.end_on_deletion(transfer_app.BrokerSystemDeletion(registry))
     return Kontor(
         settings,
         engine,
@@ -356,7 +358,7 @@ def bootstrap(
         rules,
         jobs,
         authenticator,
-        Administration(authenticator, load_schema()),
+        administration,
         mailer,
         Recovery(authenticator, RecoveryPolicy(settings.public_url)),
         cases,

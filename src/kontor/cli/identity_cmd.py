@@ -145,6 +145,7 @@ def delete_tenant(
                 tenant,
                 actor=None,
                 recorded_in=recording_tenant(uow.connection, tenant),
+                endings=kontor.administration.deletion_endings,
             )
             uow.commit()
     finally:

@@ -12,6 +12,7 @@ from kontor.platform.authentication import (
 from kontor.platform.credentials import TOKEN_PREFIX, ApiToken, Session, SessionStore, TokenStore
 from kontor.platform.deletion import (
     DELETE_BROKER_SYSTEM,
+    BrokerSystemEnding,
     DeletedBrokerSystem,
     broker_system,
     delete_broker_system,
@@ -78,6 +79,7 @@ __all__ = [
     "Administration",
     "ApiToken",
     "Authenticator",
+    "BrokerSystemEnding",
     "DeletedBrokerSystem",
     "DemoLogin",
     "Directory",

@@ -17,7 +17,12 @@ from kontor.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kontor.messaging import UnitOfWork
 from kontor.platform.authentication import Authenticator, effective_permissions
 from kontor.platform.credentials import SessionStore, TokenStore
-from kontor.platform.deletion import DeletedBrokerSystem, broker_system, delete_broker_system
+from kontor.platform.deletion import (
+    BrokerSystemEnding,
+    DeletedBrokerSystem,
+    broker_system,
+    delete_broker_system,
+)
 from kontor.platform.directory import Directory, Group, User
 from kontor.platform.identity import Principal
 from kontor.platform.identity_audit import (
@@ -86,12 +91,18 @@ def deactivate_user(uow: UnitOfWork, tenant_id: str, user_id: str, actor: str | 
 class Administration:
     """User, group and broker-system management in the caller's tenant.
 
-    ``schema`` holds every table, so that deleting a broker system reaches all of its rows.
+    ``schema`` holds every table, so that deleting a broker system reaches all of its rows;
+    components add what ends the broker system's work in other tenants (``end_on_deletion``).
     """
 
     def __init__(self, authenticator: Authenticator, schema: MetaData) -> None:
         self._authenticator = authenticator
         self._schema = schema
+        self.deletion_endings: list[BrokerSystemEnding] = []
+
+    def end_on_deletion(self, ending: BrokerSystemEnding) -> None:
+        """Run ``ending`` in every deletion of a broker system, before its rows go."""
+        self.deletion_endings.append(ending)
 
     def create_user(
         self,
@@ -344,8 +355,9 @@ class Administration:
         if not as_operator and tenant.parent_tenant_id != caller.tenant_id:
             raise NotFound(f"broker system {tenant_id!r} not found", tenant_id=tenant_id)
         return delete_broker_system(
-            uow, self._schema, tenant, actor=caller.user_id, recorded_in=caller.tenant_id
-        )
+            uow, self._schema, tenant, actor=caller.user_id, recorded_in=caller.tenant_id,
+            endings=self.deletion_endings,
+        )  # fmt: skip
 
     @staticmethod
     def _managed(uow: UnitOfWork, caller: Principal, user_id: str) -> Directory:

@@ -6,11 +6,17 @@ table with an ``origin_tenant_id`` column the copies made of them in other tenan
 log is chained per tenant, so deleting these tenants' entries and seals leaves every other
 tenant's chain verifiable; the fact of the deletion is recorded in the deleting tenant's log,
 with references and row counts only.
+
+What the broker systems left running in other tenants (an insurer's underwriting cases of their
+requests) is not the platform's to know: components hand in a ``BrokerSystemEnding`` that ends
+it in the same unit of work, before the rows go, and say how many of what they ended.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import Connection, MetaData, delete, select
 
@@ -25,10 +31,20 @@ DELETE_BROKER_SYSTEM = "platform.delete_broker_system"
 
 @dataclass(frozen=True)
 class DeletedBrokerSystem:
-    """What a deletion removed: the tenants (the broker system first) and rows per table."""
+    """What a deletion removed: the tenants (the broker system first), rows per table, and what
+    was ended in other tenants, counted by kind."""
 
     tenant_ids: list[str]
     rows: dict[str, int]
+    ended: dict[str, int]
+
+
+class BrokerSystemEnding(Protocol):
+    """Ends, in ``uow``, what ``tenant_ids`` left running in other tenants; counts by kind."""
+
+    def __call__(self, uow: UnitOfWork, tenant_ids: list[str]) -> dict[str, int]:
+        """End it before the tenants' rows are deleted; return how many of each kind ended."""
+        ...
 
 
 def broker_system(connection: Connection, tenant_id: str) -> Tenant:
@@ -81,23 +97,30 @@ def delete_broker_system(
     *,
     actor: str | None,
     recorded_in: str,
+    endings: Sequence[BrokerSystemEnding] = (),
 ) -> DeletedBrokerSystem:
     """Delete ``tenant`` and the broker systems below it in the open transaction.
 
-    Sessions and API tokens go with their rows, so they end at once. The deletion is recorded
-    in the audit log of ``recorded_in`` (the deleting user's tenant).
+    Each of ``endings`` first ends what they left running elsewhere. Sessions and API tokens go
+    with their rows, so they end at once. The deletion is recorded in the audit log of
+    ``recorded_in`` (the deleting user's tenant).
     """
     tenant_ids = tenant_with_descendants(uow.connection, tenant.tenant_id)
+    ended: dict[str, int] = {}
+    for ending in endings:
+        for kind, count in ending(uow, tenant_ids).items():
+            if count:
+                ended[kind] = ended.get(kind, 0) + count
     rows = delete_tenant_rows(uow.connection, schema, tenant_ids)
     change = Change(
         DELETE_BROKER_SYSTEM,
         "tenant",
         tenant.tenant_id,
         before={"tenant_ids": tenant_ids},
-        after={"deleted_rows": rows},
+        after={"deleted_rows": rows, "ended": ended},
     )
     uow.record(change, recorded_in, actor)
-    return DeletedBrokerSystem(tenant_ids, rows)
+    return DeletedBrokerSystem(tenant_ids, rows, ended)
 
 
 def recording_tenant(connection: Connection, tenant: Tenant) -> str:

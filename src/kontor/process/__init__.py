@@ -65,6 +65,7 @@ from kontor.process.runtime import (
 from kontor.process.runtime.feel_evaluator import FeelEvaluator
 from kontor.process.service import ProcessServices, register
 from kontor.process.store import HistoryLevel, HistoryStore
+from kontor.process.store.instance_control import active_instances_by_business_key
 from kontor.process.task_handlers import BpmnError, InlineTasks, TaskHandler, TaskHandlers
 
 __all__ = [
@@ -115,6 +116,7 @@ __all__ = [
     "UserTaskActivated",
     "UserTaskCancelled",
     "Verdict",
+    "active_instances_by_business_key",
     "broadcast_signal",
     "complete_call_activity",
     "complete_job",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kontor.apps.portfolio_transfer.broker_deletion import BrokerSystemDeletion
 from kontor.apps.portfolio_transfer.calculator import INPUTS, Calculator, ProductResult
 from kontor.apps.portfolio_transfer.errors import (
     ActionNotAllowed,
@@ -130,6 +131,7 @@ __all__ = [
     "ActOnTransferRequest",
     "ActionNotAllowed",
     "AddContractToTransfer",
+    "BrokerSystemDeletion",
     "Calculation",
     "Calculator",
     "ContractFacts",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +82,22 @@ class NotificationStore:
                 f"notification {notification_id!r} not found", notification_id=notification_id
             )
         return _notification(row)
+
+    def remove_about(self, kinds: Collection[str], key: str, values: Collection[str]) -> int:
+        """Delete the notifications of ``kinds`` whose data names one of ``values`` at ``key``."""
+        n = notifications.c
+        of_kinds = select(n.notification_id, n.data).where(
+            n.tenant_id == self.tenant_id, n.kind.in_(list(kinds))
+        )
+        wanted = set(values)
+        ids = [
+            row.notification_id
+            for row in self.connection.execute(of_kinds)
+            if row.data.get(key) in wanted
+        ]
+        if ids:
+            self.connection.execute(delete(notifications).where(n.notification_id.in_(ids)))
+        return len(ids)
 
 
 def purge_notifications(connection: Connection, before: dt.datetime, batch: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import ColumnElement, Connection, Table, case, select, update
 
@@ -37,6 +37,17 @@ def active_instances_of_version(
     return _active(
         connection, tenant_id, table.c.process_key == process_key,
         table.c.definition_version == version,
+    )  # fmt: skip
+
+
+def active_instances_by_business_key(
+    connection: Connection, tenant_id: str, process_key: str, business_keys: Collection[str]
+) -> list[str]:
+    """Ids of the running instances of a process carrying one of ``business_keys``."""
+    table = process_instances
+    return _active(
+        connection, tenant_id, table.c.process_key == process_key,
+        table.c.business_key.in_(list(business_keys)),
     )  # fmt: skip
 
 

@@ -378,8 +378,9 @@ def _within_ceiling(
     beyond = sorted(permissions - ProfileStore(uow.connection).ceiling(kind))
     if beyond:
         raise InvalidInput(
-            f"not available to {kind.value} tenants: {', '.join(beyond)}", field=field
-        )
+            f"not available to {kind.value} tenants: {', '.join(beyond)}",
+            field=field, unavailable=beyond,
+        )  # fmt: skip
 
 
 def _within_reach(caller: Principal, permissions: frozenset[str], field: str) -> None:

@@ -56,12 +56,19 @@ def check_password_policy(password: str, *, login: str, field: str = "password")
     """
     length = len(_normalised(password))
     if length < MIN_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_LENGTH} characters", field=field)
+        raise InvalidInput(
+            f"a password needs at least {MIN_LENGTH} characters",
+            field=field, rule="min_length", limit=MIN_LENGTH,
+        )  # fmt: skip
     if length > MAX_LENGTH:
-        raise InvalidInput(f"a password may have at most {MAX_LENGTH} characters", field=field)
+        raise InvalidInput(
+            f"a password may have at most {MAX_LENGTH} characters",
+            field=field, rule="max_length", limit=MAX_LENGTH,
+        )  # fmt: skip
     folded = _normalised(password).casefold()
     if folded in common_passwords() or folded == login.casefold():
         raise InvalidInput(
             "this password is among the most common ones or is the login name; choose another",
             field=field,
+            rule="common",
         )

@@ -77,4 +77,4 @@ def first_step(
             ),
         )  # fmt: skip
     except RuntimeCommandError as error:
-        raise InvalidProcessCommand(str(error), reason=error.code) from error
+        raise InvalidProcessCommand(str(error), reason=error.code, **error.details) from error

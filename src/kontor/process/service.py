@@ -123,7 +123,9 @@ class ProcessServices:
                     partial(step, definitions, record.state),
                 )  # fmt: skip
             except RuntimeCommandError as error:
-                raise InvalidProcessCommand(str(error), reason=error.code) from error
+                raise InvalidProcessCommand(
+                    str(error), reason=error.code, **error.details
+                ) from error
             try:
                 saved = store.save(
                     record, result.state, result.effects, uow.clock.now(),

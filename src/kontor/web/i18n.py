@@ -90,3 +90,38 @@ def format_number(number: Decimal | int | float | None, language: str = DEFAULT_
     if number is None:
         return ""
     return format_decimal(number, locale="de_DE" if language == "de" else "en_GB")
+
+
+class Phrase(str):
+    """A German sentence made from a catalogued pattern and catalogued words.
+
+    It reads as the German sentence; translated, the pattern and each word are looked up on
+    their own, so a sentence with a state or a reason in it still has one catalogue entry.
+    """
+
+    pattern: str
+    words: dict[str, str]
+
+    def __new__(cls, pattern: str, **words: str) -> Phrase:
+        """The sentence ``pattern`` with ``{name}`` filled in by ``words``."""
+        phrase = super().__new__(cls, pattern.format(**words))
+        phrase.pattern = pattern
+        phrase.words = words
+        return phrase
+
+    def translated(self, translation: NullTranslations) -> str:
+        """The sentence in the language of ``translation``."""
+        words = {name: translated_with(translation, word) for name, word in self.words.items()}
+        return translation.gettext(self.pattern).format(**words)
+
+
+def translated(language: str, message: str) -> str:
+    """``message`` (German, or a ``Phrase``) in ``language``."""
+    return translated_with(translations(language), message)
+
+
+def translated_with(translation: NullTranslations, message: str) -> str:
+    """``message`` (German, or a ``Phrase``) through ``translation``."""
+    if isinstance(message, Phrase):
+        return message.translated(translation)
+    return translation.gettext(message)

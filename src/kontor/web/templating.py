@@ -21,6 +21,7 @@ from kontor.web.i18n import (
     format_moment,
     format_money,
     format_number,
+    translated,
     translations,
 )
 
@@ -43,7 +44,9 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
 @pass_context
 def _translated(context: Context, message: Any) -> str:
     """A declared or computed text, translated; unlike ``_()`` it stays escaped."""
-    return translations(context.get("language", "de")).gettext(str(message))
+    return translated(
+        context.get("language", "de"), message if isinstance(message, str) else str(message)
+    )
 
 
 @pass_context
@@ -93,7 +96,7 @@ def language_of(request: Request) -> str:
 
 def translate(request: Request, message: str) -> str:
     """``message`` (German) in the language of the person sending ``request``."""
-    return translations(language_of(request)).gettext(message)
+    return translated(language_of(request), message)
 
 
 def render(

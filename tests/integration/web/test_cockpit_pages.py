@@ -120,7 +120,7 @@ def test_a_token_is_moved_and_a_move_without_target_refused(
     assert "Bitte das Ziel auswählen" in aimless.text
     nowhere = client.post(path, data={"source": "Score", "target": "Fehlt"}, headers=caller.headers)
     assert nowhere.status_code == 409
-    assert "Nicht möglich: instruction 2 (start_before &#39;Fehlt&#39;)" in nowhere.text
+    assert "Nicht möglich: Anweisung 2 (Fehlt) passt nicht zu dieser Instanz." in nowhere.text
     detail = client.get(f"/api/process/instances/{instance_id}", headers=caller.headers).json()
     assert detail["active_element_ids"] == ["Score"]  # refused: nothing changed
     moved = client.post(path, data={"source": "Score", "target": "Review"}, headers=caller.headers)

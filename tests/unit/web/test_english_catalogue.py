@@ -1,8 +1,9 @@
 """English is the UI's second language: every German text a page can show has an English entry.
 
 The texts are those the templates mark with ``_()``, those the web code passes to
-``translate(request, …)``, and those the apps declare (menu tiles, tables, columns and their
-badge words, filters, actions, detail views, forms).
+``translate(request, …)`` or words as a ``Phrase``, those the apps declare (menu tiles, tables,
+columns and their badge words, filters, actions, detail views, forms), the refusals the apps and
+the web layer raise in German and the German wording of the engines' refusals.
 """
 
 from __future__ import annotations
@@ -13,24 +14,43 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+import kontor.apps
 import kontor.web
+from kontor.web import messages
 from kontor.web.app import default_registry
 from kontor.web.i18n import locale_directory
 from kontor.web.registry import APP_TITLES
 from kontor.web.views.declarations import Column
 
 WEB = Path(kontor.web.__file__).parent
+APPS = Path(kontor.apps.__file__).parent
+REFUSING = ("Conflict", "InvalidInput", "NotFound", "KontorError", "InvalidTransferInput",
+            "ActionNotAllowed", "NotYourSide", "TransferNotFound", "InvalidLinkDocument",
+            "NotTheInsurer", "LinkDocumentNotFound")  # fmt: skip
+"""The errors the apps and the web layer raise with a German sentence a page shows."""
 
 
 def marked_texts() -> Iterator[str]:
     """The texts the templates and the web code mark for translation."""
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-    keywords = {"_": None, "translate": (2,)}
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        WEB, method_map, options_map=options, keywords=keywords
-    ):
-        yield message[0] if isinstance(message, tuple) else message
+    keywords = {"_": None, "translate": (2,), "Phrase": (1,), **dict.fromkeys(REFUSING, (1,))}
+    for directory in (WEB, APPS):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            directory, method_map, options_map=options, keywords=keywords
+        ):
+            yield message[0] if isinstance(message, tuple) else message
+
+
+def refusal_texts() -> Iterator[str]:
+    """The German wording of refusals and the words put into it."""
+    yield from messages.REFUSALS.values()
+    yield from messages.BY_STATUS.values()
+    yield messages.OTHERWISE
+    yield from messages.STATE_WORDS.values()
+    yield from messages.MISSING.values()
+    yield from messages.PASSWORD_RULES.values()
+    yield from messages.FIELD_REFUSALS.values()
 
 
 def column_texts(columns: tuple[Column, ...]) -> Iterator[str]:
@@ -84,4 +104,10 @@ def test_every_marked_text_has_an_english_entry() -> None:
 def test_every_declared_text_has_an_english_entry() -> None:
     catalogue = english_catalogue()
     missing = sorted({t for t in declared_texts() if t and not catalogue.get(t)})
+    assert not missing, f"no English entry in messages.po for: {missing}"
+
+
+def test_every_refusal_text_has_an_english_entry() -> None:
+    catalogue = english_catalogue()
+    missing = sorted({t for t in refusal_texts() if t and not catalogue.get(t)})
     assert not missing, f"no English entry in messages.po for: {missing}"

@@ -202,8 +202,9 @@ def modify(
             target = instruction.activity_instance_id or instruction.element_id
             raise InvalidModificationError(
                 f"instruction {number} ({instruction.kind} {target!r}) on instance "
-                f"{state.instance_id}: {error}"
-            ) from error
+                f"{state.instance_id}: {error}",
+                instruction=number, target=target,
+            ) from error  # fmt: skip
     _end_emptied_scopes(ex, touched)
     ex.run()
     return StepResult(working, ex.effects)

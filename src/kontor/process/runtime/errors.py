@@ -19,9 +19,17 @@ class Stuck(Exception):
 
 
 class RuntimeCommandError(Exception):
-    """A command does not fit the instance's state (unknown task, finished instance, ...)."""
+    """A command does not fit the instance's state (unknown task, finished instance, ...).
+
+    ``details`` name what the refusal is about (an instruction's number, an element id), for
+    callers that word the refusal themselves.
+    """
 
     code = "process.invalid_command"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class UnknownWaitStateError(RuntimeCommandError):

@@ -43,7 +43,8 @@ from kontor.web.cockpit.queries import (
     definition_overview,
     instance_marks,
 )
-from kontor.web.messages import german_error
+from kontor.web.i18n import Phrase
+from kontor.web.messages import REFUSALS, german_error
 from kontor.web.pages.forms import form_of
 from kontor.web.security import page_requires
 from kontor.web.templating import render
@@ -62,18 +63,10 @@ DONE = {
 }
 """What the instance page says after an operation succeeded (``?done=…``)."""
 
-REFUSALS = {
-    "process.instance_not_found": "Diese Prozessinstanz gibt es nicht.",
-    "process.unknown_wait_state": "Nicht möglich: das ist hier nicht (mehr) offen.",
-    "process.instance_not_active": "Nicht möglich: die Instanz läuft nicht mehr.",
-    "process.instance_suspended": "Nicht möglich: die Instanz ist angehalten.",
-    "process.called_instance_not_cancellable": (
-        "Nicht möglich: die Instanz wurde von einer anderen gestartet; brechen Sie diese ab."
-    ),
-    "process.concurrent_modification": "Die Instanz wurde gerade geändert; bitte neu laden.",
-    "process.step_stopped": "Die Instanz wurde gerade geändert; bitte neu laden.",
-}
-"""Refusals of the engine in German (others: ``german_error``)."""
+CALLED_INSTANCE = (
+    "Nicht möglich: die Instanz wurde von einer anderen gestartet; brechen Sie diese ab."
+)
+"""The one refusal the cockpit words itself (others: ``german_error``)."""
 
 
 def _not_found(request: Request, caller: Principal, message: str) -> HTMLResponse:
@@ -192,7 +185,15 @@ def _operate(
 def _in_german(error: KontorError) -> str:
     """The refusal in German; the engine names its own reason in ``details["reason"]``."""
     reason = str(error.details.get("reason", ""))
-    return REFUSALS.get(reason) or REFUSALS.get(error.code) or german_error(error)
+    if error.code == "process.called_instance_not_cancellable":
+        return CALLED_INSTANCE
+    if reason == "process.invalid_modification":
+        return Phrase(
+            "Nicht möglich: Anweisung {instruction} ({target}) passt nicht zu dieser Instanz.",
+            instruction=str(error.details.get("instruction")),
+            target=str(error.details.get("target")),
+        )
+    return REFUSALS.get(reason) or german_error(error)
 
 
 def _refused(request: Request, problem: str, status: int) -> HTMLResponse:

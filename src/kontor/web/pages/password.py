@@ -21,6 +21,8 @@ from kontor.api.wiring import kontor_of
 from kontor.errors import KontorError
 from kontor.platform import SecondFactorPending
 from kontor.platform.recovery import SET_PASSWORD_PAGE
+from kontor.web.i18n import Phrase
+from kontor.web.messages import german_error
 from kontor.web.pages.forms import form_of
 from kontor.web.templating import render
 
@@ -66,7 +68,9 @@ async def set_password(request: Request) -> Response:
     except KontorError as error:
         if error.details.get("field") == "token":
             return render(request, "set_password.html", {"unusable": UNUSABLE}, status=404)
-        message = f"Das Kennwort erfüllt die Regeln nicht: {error.message}"
+        message = Phrase(
+            "Das Kennwort erfüllt die Regeln nicht: {reason}", reason=german_error(error)
+        )
         return _form(request, code, message, error.status)
     try:
         kontor.mailer.send(confirmation)

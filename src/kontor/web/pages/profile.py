@@ -13,17 +13,14 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
 from kontor.errors import KontorError
 from kontor.platform import SIGNED_IN, Directory, Principal, SessionStore, TokenStore
+from kontor.web.i18n import Phrase
+from kontor.web.messages import german_error
 from kontor.web.pages.forms import form_of
 from kontor.web.security import page_requires
 from kontor.web.templating import is_htmx, render
 
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
-
-PASSWORD_ERRORS = {
-    "platform.login_failed": "Das bisherige Passwort stimmt nicht.",
-    "kontor.invalid_input": "Das neue Passwort erfüllt die Regeln nicht: {message}",
-}
 
 
 def _profile(
@@ -73,12 +70,7 @@ async def change_password(
             user = Directory(uow.connection, caller.tenant_id).user(caller.user_id)
             uow.commit()
     except KontorError as error:
-        wrong_current = error.details.get("field") == "current_password"
-        code = "platform.login_failed" if wrong_current else error.code
-        text = PASSWORD_ERRORS.get(code, "Das Passwort wurde nicht geändert: {message}")
-        return _profile(
-            request, caller, problem=text.format(message=error.message), status=error.status
-        )
+        return _profile(request, caller, problem=password_refusal(error), status=error.status)
     try:
         kontor.mailer.send(kontor.recovery.password_changed(user))
     except Exception:  # the change stands even when the confirmation cannot be sent
@@ -127,9 +119,7 @@ async def create_token(
             )
             uow.commit()
     except KontorError as error:
-        return _profile(
-            request, caller, problem=f"Nicht möglich: {error.message}", status=error.status
-        )
+        return _profile(request, caller, problem=german_error(error), status=error.status)
     return _profile(request, caller, message="Token angelegt.", new_token=secret)
 
 
@@ -146,3 +136,13 @@ def revoke_token(
     except KontorError:
         return _profile(request, caller, problem="Dieses Token gibt es nicht.", status=404)
     return _profile(request, caller, message="Token widerrufen.")
+
+
+def password_refusal(error: KontorError) -> str:
+    """Why my password was not changed, in German."""
+    if error.details.get("field") == "current_password":
+        return "Das bisherige Passwort stimmt nicht."
+    reason = german_error(error)
+    if error.code == "kontor.invalid_input":
+        return Phrase("Das neue Passwort erfüllt die Regeln nicht: {reason}", reason=reason)
+    return Phrase("Das Passwort wurde nicht geändert: {reason}", reason=reason)

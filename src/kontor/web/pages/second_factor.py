@@ -13,6 +13,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
 from kontor.errors import KontorError
 from kontor.platform import SIGNED_IN, Principal, SecondFactors
+from kontor.web.messages import german_error
 from kontor.web.pages.forms import form_of
 from kontor.web.security import page_requires
 from kontor.web.templating import is_htmx, render
@@ -54,7 +55,7 @@ def _page(
 def _problem(request: Request, caller: Principal, error: KontorError) -> HTMLResponse:
     field = error.details.get("field")
     code = FIELD_PROBLEMS.get(field, error.code) if isinstance(field, str) else error.code
-    text = PROBLEMS.get(code, f"Nicht möglich: {error.message}")
+    text = PROBLEMS.get(code) or german_error(error)
     return _page(request, caller, problem=text, status=error.status)
 
 

@@ -33,15 +33,6 @@ Binder = Annotated[Principal, page_requires("rules:bind")]
 DONE = {"bound": "Hook-Punkt gebunden.", "unbound": "Bindung aufgehoben."}
 """What the rules page says after a change (``?done=…``)."""
 
-REFUSALS = {
-    "rules.not_found": "Dieses Entscheidungsmodell gibt es nicht.",
-    "rules.unknown_decision": "Das Modell hat diese Entscheidung nicht.",
-    "rules.unknown_hook": "Diesen Hook-Punkt gibt es nicht.",
-    "rules.hook_not_bound": "Dieser Hook-Punkt ist nicht gebunden.",
-}
-"""Refusals of the rules service in German (others: ``german_error``)."""
-
-
 HOOK_WORDS = {
     "task.created": "Eine Aufgabe wurde angelegt: entscheidet Gruppen, Bearbeiter und Priorität",
     "task.completed": "Eine Aufgabe wurde erledigt: kann Folgeaufgaben anlegen",
@@ -85,10 +76,6 @@ def rules_page(request: Request, caller: Reader, done: str | None = None) -> HTM
     return render(request, "rulebook/index.html", context)
 
 
-def _in_german(error: KontorError) -> str:
-    return REFUSALS.get(error.code) or german_error(error)
-
-
 def _refused(request: Request, problem: str, status: int) -> HTMLResponse:
     return render(
         request, "rulebook/index.html", {"problem": problem}, block="outcome", status=status
@@ -107,7 +94,7 @@ async def bind(hook: str, request: Request, caller: Binder) -> Response:
             kontor.rules.bind(uow, caller, hook, choice.model_key, choice.decision, choice.version)
             uow.commit()
     except KontorError as error:
-        return _refused(request, _in_german(error), error.status)
+        return _refused(request, german_error(error), error.status)
     return Response(status_code=204, headers={"HX-Redirect": "/rules?done=bound"})
 
 
@@ -120,7 +107,7 @@ def unbind(hook: str, request: Request, caller: Binder) -> Response:
             kontor.rules.unbind(uow, caller, hook)
             uow.commit()
     except KontorError as error:
-        return _refused(request, _in_german(error), error.status)
+        return _refused(request, german_error(error), error.status)
     return Response(status_code=204, headers={"HX-Redirect": "/rules?done=unbound"})
 
 

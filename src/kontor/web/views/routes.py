@@ -336,13 +336,6 @@ def _saved_problem(request: Request, message: str, status: int) -> HTMLResponse:
     return render(request, "action_results.html", values, status=status)
 
 
-FILTER_ERRORS = {
-    "filters.name_taken": "Einen Filter dieses Namens gibt es schon.",
-    "filters.not_owner": "Nur wer den Filter gespeichert hat, kann ihn löschen.",
-    "filters.not_found": "Diesen gespeicherten Filter gibt es nicht.",
-}
-
-
 def save_filter(
     request: Request, view: TableView, caller: Principal, form: Mapping[str, list[str]]
 ) -> Response:
@@ -364,8 +357,7 @@ def save_filter(
             saved = _services(request).create(uow, _filter_user(caller), view.name, draft)
             uow.commit()
     except KontorError as error:
-        text = FILTER_ERRORS.get(error.code) or german_error(error)
-        return _saved_problem(request, text, error.status)
+        return _saved_problem(request, german_error(error), error.status)
     target = f"{view.path}?saved={saved.filter_id}"
     return Response(status_code=204, headers={"HX-Redirect": target})
 
@@ -377,6 +369,5 @@ def delete_filter(request: Request, view: TableView, caller: Principal, filter_i
             _services(request).delete(uow, _filter_user(caller), filter_id)
             uow.commit()
     except KontorError as error:
-        text = FILTER_ERRORS.get(error.code) or german_error(error)
-        return _saved_problem(request, text, error.status)
+        return _saved_problem(request, german_error(error), error.status)
     return Response(status_code=204, headers={"HX-Redirect": view.path})

@@ -9,6 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from kontor.web.i18n import Phrase
 from kontor.web.views.declarations import FormView
 
 
@@ -77,15 +78,15 @@ def _field_of(error: ValidationError) -> str:
 
 def german_message(error: ValidationError) -> str:
     """What the schema keyword that failed means, in German."""
-    value = error.validator_value
+    value = str(error.validator_value)
     messages = {
         "required": "Pflichtfeld: bitte ausfüllen.",
-        "minimum": f"Der Wert muss mindestens {value} sein.",
-        "maximum": f"Der Wert darf höchstens {value} sein.",
-        "exclusiveMinimum": f"Der Wert muss größer als {value} sein.",
-        "exclusiveMaximum": f"Der Wert muss kleiner als {value} sein.",
-        "maxLength": f"Höchstens {value} Zeichen.",
-        "minLength": f"Mindestens {value} Zeichen.",
+        "minimum": Phrase("Der Wert muss mindestens {value} sein.", value=value),
+        "maximum": Phrase("Der Wert darf höchstens {value} sein.", value=value),
+        "exclusiveMinimum": Phrase("Der Wert muss größer als {value} sein.", value=value),
+        "exclusiveMaximum": Phrase("Der Wert muss kleiner als {value} sein.", value=value),
+        "maxLength": Phrase("Höchstens {value} Zeichen.", value=value),
+        "minLength": Phrase("Mindestens {value} Zeichen.", value=value),
         "enum": "Bitte einen der angebotenen Werte wählen.",
         "pattern": "Das Format stimmt nicht.",
         "type": "Der Wert hat nicht die erwartete Art.",

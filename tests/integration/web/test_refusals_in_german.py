@@ -87,6 +87,10 @@ def test_the_platforms_english_refusals_read_german_on_the_pages(
     client.cookies.set("kontor_lang", "en")
     english = client.post("/admin/users/new", data=taken, headers=admin.headers)
     assert problems(english.text) == ["This login exists already."]
+    fine = {"current_password": PASSWORD, "new_password": PASSWORD + "!", "repeat_password":
+            PASSWORD + "!"}  # fmt: skip
+    changed = client.post("/profile/password", data=fine, headers=admin.headers)
+    assert "Password changed; 0 other session(s) ended." in changed.text
 
 
 def test_an_apps_german_refusal_is_kept_and_an_admin_refusal_translated(

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from kontor.errors import Conflict
 from kontor.platform import tenants
 from kontor.platform.permissions import MANAGE_BROKER_SYSTEMS
+from kontor.web.i18n import Phrase
 from kontor.web.views import Action, Column, Kind, TableView, ViewContext
 
 
@@ -24,7 +25,8 @@ def broker_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]
 def delete(context: ViewContext, row_id: str, reason: str | None) -> None:
     """*Löschen*: only when the broker system's id is typed as confirmation; irreversible."""
     if (reason or "").strip() != row_id:
-        raise Conflict(f"Zur Bestätigung die Kennung {row_id} in das Textfeld eingeben.")
+        asked = "Zur Bestätigung die Kennung {row_id} in das Textfeld eingeben."
+        raise Conflict(Phrase(asked, row_id=row_id))
     kontor = context.kontor
     with kontor.bus.unit_of_work() as uow:
         kontor.administration.delete_broker_system(uow, context.principal, row_id)

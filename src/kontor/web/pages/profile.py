@@ -76,7 +76,9 @@ async def change_password(
     except Exception:  # the change stands even when the confirmation cannot be sent
         log.exception("password change confirmation could not be sent")
     return _profile(
-        request, caller, message=f"Passwort geändert; {ended} andere Sitzung(en) beendet."
+        request,
+        caller,
+        message=Phrase("Passwort geändert; {ended} andere Sitzung(en) beendet.", ended=str(ended)),
     )
 
 

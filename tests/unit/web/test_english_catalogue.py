@@ -17,7 +17,9 @@ from babel.messages.pofile import read_po
 import kontor.apps
 import kontor.web
 from kontor.web import messages
+from kontor.web.admin.pages import ACTION_WORDS
 from kontor.web.app import default_registry
+from kontor.web.apps.portfolio_transfer.imports import COUNT_WORDS
 from kontor.web.i18n import locale_directory
 from kontor.web.registry import APP_TITLES
 from kontor.web.views.declarations import Column
@@ -51,6 +53,12 @@ def refusal_texts() -> Iterator[str]:
     yield from messages.MISSING.values()
     yield from messages.PASSWORD_RULES.values()
     yield from messages.FIELD_REFUSALS.values()
+
+
+def word_texts() -> Iterator[str]:
+    """Words the pages put into a sentence or a table: the permission matrix, the import counts."""
+    yield from ACTION_WORDS.values()
+    yield from (word for _key, word in COUNT_WORDS)
 
 
 def column_texts(columns: tuple[Column, ...]) -> Iterator[str]:
@@ -110,4 +118,10 @@ def test_every_declared_text_has_an_english_entry() -> None:
 def test_every_refusal_text_has_an_english_entry() -> None:
     catalogue = english_catalogue()
     missing = sorted({t for t in refusal_texts() if t and not catalogue.get(t)})
+    assert not missing, f"no English entry in messages.po for: {missing}"
+
+
+def test_every_word_a_page_puts_together_has_an_english_entry() -> None:
+    catalogue = english_catalogue()
+    missing = sorted({t for t in word_texts() if t and not catalogue.get(t)})
     assert not missing, f"no English entry in messages.po for: {missing}"

@@ -16,7 +16,7 @@ from kontor.platform import SIGNED_IN, Principal, SecondFactors
 from kontor.web.messages import german_error
 from kontor.web.pages.forms import form_of
 from kontor.web.security import page_requires
-from kontor.web.templating import is_htmx, render
+from kontor.web.templating import is_htmx, render, translate
 
 router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
 PAGE = "/profile/second-factor"
@@ -36,9 +36,9 @@ def _factors(request: Request) -> SecondFactors:
     return factors
 
 
-def qr_code_svg(uri: str) -> Markup:
-    """The otpauth URI as an inline SVG QR code for authenticator apps."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4, title="QR-Code für die Authenticator-App")
+def qr_code_svg(uri: str, title: str) -> Markup:
+    """The otpauth URI as an inline SVG QR code for authenticator apps, titled ``title``."""
+    svg = segno.make(uri, error="m").svg_inline(scale=4, title=title)
     return Markup(svg)  # noqa: S704 - segno's own SVG of an URI we built, no user markup
 
 
@@ -76,7 +76,9 @@ async def start_setup(request: Request, caller: Caller) -> HTMLResponse:
             uow.commit()
     except KontorError as error:
         return _problem(request, caller, error)
-    return _page(request, caller, secret=enrolled.secret, qr_code=qr_code_svg(enrolled.otpauth_uri))
+    title = translate(request, "QR-Code für die Authenticator-App")
+    qr_code = qr_code_svg(enrolled.otpauth_uri, title)
+    return _page(request, caller, secret=enrolled.secret, qr_code=qr_code)
 
 
 @router.post(PAGE + "/confirm")

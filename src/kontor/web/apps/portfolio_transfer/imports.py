@@ -17,6 +17,7 @@ from kontor.exchange.pipeline.tables import exchange_runs
 from kontor.platform import Principal
 from kontor.portfolio import GDV_IMPORT, GDV_PIPELINE
 from kontor.web.apps.portfolio_transfer.screens import APP
+from kontor.web.i18n import translated
 from kontor.web.messages import german_error
 from kontor.web.security import page_requires
 from kontor.web.templating import render
@@ -98,7 +99,9 @@ def load_run(context: ViewContext, run_id: str) -> Mapping[str, Any] | None:
             return None
         run = RunStore(connection, context.principal.tenant_id).get(run_id, GDV_IMPORT)
     counts = ", ".join(
-        f"{word}: {run.counts[key]}" for key, word in COUNT_WORDS if key in run.counts
+        f"{translated(context.language, word)}: {run.counts[key]}"
+        for key, word in COUNT_WORDS
+        if key in run.counts
     )
     return {**row, "counts": counts, "suggestion": run.error_suggestion}
 

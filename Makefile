@@ -11,6 +11,7 @@ DMN_JS_FILES := dist/dmn-viewer.production.min.js dist/assets/dmn-js-shared.css 
 	dist/assets/dmn-js-drd.css dist/assets/dmn-js-decision-table.css \
 	dist/assets/dmn-js-literal-expression.css dist/assets/diagram-js.css LICENSE
 CHART_FILES := dist/chart.umd.min.js LICENSE.md
+FORM_JS_FILES := dist/form-viewer.umd.js dist/assets/form-js.css LICENSE
 
 .PHONY: run test lint format typecheck contracts pytest bench clean
 
@@ -50,6 +51,9 @@ $(VENDOR)/.installed: node_modules/.package-lock.json
 	cp -r node_modules/dmn-js/dist/assets/dmn-font $(VENDOR)/dmn-js/
 	mkdir -p $(VENDOR)/chart.js
 	for file in $(CHART_FILES); do cp node_modules/chart.js/$$file $(VENDOR)/chart.js/; done
+	mkdir -p $(VENDOR)/form-js
+	for file in $(FORM_JS_FILES); do cp node_modules/@bpmn-io/form-js/$$file $(VENDOR)/form-js/; done
+	cp -r node_modules/@bpmn-io/form-js/dist/assets/flatpickr $(VENDOR)/form-js/
 	@touch $@
 
 ## run: set up, migrate the embedded SQLite database under ./var/ and serve on 127.0.0.1:8000

@@ -115,6 +115,27 @@ def test_a_draft_may_leave_required_fields_empty_but_not_hold_wrong_values(
     assert done.json()["variables"]["claimNumber"] == "S-20261"  # from the draft
 
 
+def test_the_empty_values_form_js_writes_count_as_not_filled_in(
+    client: TestClient, manager: Caller, anna: Caller
+) -> None:
+    deploy(client, manager, kind="camunda", definition=CLAIM_FORM)
+    url = f"/api/tasks/{claimed_task(client, anna, 'schadenmeldung-pruefen')}"
+    empty = {"claimNumber": "", "amount": None, "line": None, "decision": None,
+             "fraudSuspected": False, "email": "", "insured": {"name": ""}, "note": ""}  # fmt: skip
+    draft = client.post(f"{url}/save_draft", json={"data": empty}, headers=anna.headers)
+    assert draft.status_code == 200, draft.text  # an empty optional e-mail is not checked
+    missing = client.post(f"{url}/complete", json={"data": empty}, headers=anna.headers)
+    assert {(e["field"], e["message"]) for e in missing.json()["errors"]} == {
+        ("body.data.claimNumber", "Pflichtfeld: bitte ausfüllen"),
+        ("body.data.amount", "Pflichtfeld: bitte ausfüllen"),
+        ("body.data.line", "Pflichtfeld: bitte ausfüllen"),
+        ("body.data.insured.name", "Pflichtfeld: bitte ausfüllen"),
+    }
+    done = client.post(f"{url}/complete", json={"data": {**GOOD, "email": ""}},
+                       headers=anna.headers)  # fmt: skip
+    assert done.json()["variables"]["email"] == ""  # kept as entered
+
+
 def test_json_schema_forms_are_versioned_per_key_and_the_latest_is_checked(
     client: TestClient, manager: Caller, anna: Caller
 ) -> None:

@@ -5,7 +5,9 @@ A task names its form by key (``form_key``); a process's reference is read as a 
 ``formId``) both name ``invoice``. A key with no deployed form is not checked (the form lives
 elsewhere). A task pins the version current when it is created (``form_version``) and is
 checked against that one, even after newer versions are deployed; a task created before any
-version was deployed is checked against the latest.
+version was deployed is checked against the latest. A Camunda form's empty fields (form-js
+writes ``null``, or ``""`` for text) count as not filled in: a required one is missing, an
+optional one is not checked.
 """
 
 from __future__ import annotations
@@ -106,6 +108,21 @@ def check_form_data(connection: Connection, task: Task, operation: Operation) ->
     if form is None:
         return
     merged = {**task.draft, **data}
+    if form.kind == FormKind.CAMUNDA:
+        merged = _filled(merged)
     found = problems(form.data_schema, merged, "body.data", loose=operation.name != "complete")
     if found:
         raise InvalidFormData(form, found)
+
+
+def _filled(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` without the fields form-js leaves empty (``None``, ``""``), groups included."""
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            kept[key] = _filled(value)
+        elif isinstance(value, list):
+            kept[key] = [_filled(item) if isinstance(item, Mapping) else item for item in value]
+        elif value is not None and value != "":
+            kept[key] = value
+    return kept

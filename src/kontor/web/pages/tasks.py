@@ -11,11 +11,19 @@ from sqlalchemy import Select
 
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
-from kontor.casework.tasks import TaskFilter, TaskQueries, TaskStore, View, Viewer, WorkOnTask
-from kontor.errors import KontorError
+from kontor.casework.forms import InvalidFormData
+from kontor.casework.tasks import Task, TaskFilter, TaskQueries, TaskStore, View, Viewer, WorkOnTask
+from kontor.errors import InvalidInput, KontorError
 from kontor.platform import Principal
 from kontor.web.forms import coerce, validation_errors
 from kontor.web.messages import STATE_WORDS, german_error
+from kontor.web.pages.camunda_forms import (
+    camunda_form_of,
+    field_messages,
+    initial_data,
+    script_json,
+    submitted_data,
+)
 from kontor.web.pages.forms import form_of
 from kontor.web.people import display_names
 from kontor.web.registry import WebRegistry
@@ -43,6 +51,7 @@ OPERATION_LABELS = {
     "forward": "Weiterleiten",
     "reject": "Ablehnen",
     "escalate": "Eskalieren",
+    "save_draft": "Entwurf speichern",
 }
 """The operations the task view offers, in German."""
 HISTORY_WORDS = {
@@ -159,6 +168,7 @@ def _task_page(
     request: Request, caller: Principal, task_id: str, *, status: int = 200,
     message: str | None = None, problem: str | None = None,
     values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None,
+    submitted: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     kontor = kontor_of(request)
     with kontor.engine.connect() as connection:
@@ -172,6 +182,7 @@ def _task_page(
         history = store.history(task_id)
         people = [task.assignee, task.owner, *(entry.actor for entry in history)]
         names = display_names(connection, caller.tenant_id, people)
+        camunda_form = camunda_form_of(connection, task)
     registry: WebRegistry = request.app.state.web_registry
     form = registry.forms.get(task.form_key or "")
     context = {
@@ -179,7 +190,8 @@ def _task_page(
         "state_words": STATE_WORDS, "operations": OPERATION_LABELS, "history_words": HISTORY_WORDS,
         "operation_fields": OPERATION_FIELDS, "message": message, "problem": problem,
         "values": values or {}, "errors": errors or {},
-        "can_work": caller.has("tasks:work"), "names": names,
+        "can_work": caller.has("tasks:work"), "names": names, "camunda_form": camunda_form,
+        "script_json": script_json, "form_data": initial_data(task, submitted),
     }  # fmt: skip
     return render(request, "task.html", context, status=status)
 
@@ -204,8 +216,7 @@ async def work_on_task(
     if operation not in OPERATION_LABELS:
         return _task_page(request, caller, task_id, status=404, problem="Unbekannte Aktion.")
     arguments: dict[str, Any] = {}
-    if operation == "complete":
-        registry: WebRegistry = request.app.state.web_registry
+    if operation in ("complete", "save_draft"):
         with kontor_of(request).engine.connect() as connection:
             try:
                 task, _ = TaskStore(connection, caller.tenant_id).get(task_id)
@@ -213,22 +224,17 @@ async def work_on_task(
                 return render(
                     request, "error.html", {"message": "Diese Aufgabe gibt es nicht."}, status=404
                 )
-        declared = registry.forms.get(task.form_key or "")
-        if declared is not None:
-            data, errors = coerce(declared, form)
-            errors = {**validation_errors(declared, data), **errors}
-            if errors:
-                problem = "Bitte prüfen Sie die markierten Felder."
-                return _task_page(
-                    request,
-                    caller,
-                    task_id,
-                    status=422,
-                    problem=problem,
-                    values=form,
-                    errors=errors,
-                )
-            arguments["data"] = data
+            camunda_form = camunda_form_of(connection, task)
+        if camunda_form is not None:
+            try:
+                arguments["data"] = submitted_data(form)
+            except InvalidInput:
+                problem = "Die Formulardaten fehlen oder sind unlesbar."
+                return _task_page(request, caller, task_id, status=422, problem=problem)
+        elif operation == "complete":
+            refused = _declared_form_data(request, caller, task, form, arguments)
+            if refused is not None:
+                return refused
     for name in OPERATION_FIELDS.get(operation, ()):
         if form.get(name, "").strip():
             arguments[name] = form[name].strip()
@@ -242,9 +248,41 @@ async def work_on_task(
                 as_manager=caller.has("tasks:manage"),
             )
         )  # fmt: skip
+    except InvalidFormData as error:
+        return _task_page(
+            request, caller, task_id, status=error.status,
+            problem="Bitte prüfen Sie die markierten Felder.", errors=field_messages(error),
+            submitted=arguments.get("data"),
+        )  # fmt: skip
     except KontorError as error:
         return _task_page(
-            request, caller, task_id, status=error.status, problem=german_error(error), values=form
-        )
-    done = f"{OPERATION_LABELS[operation]}: erledigt."
+            request, caller, task_id, status=error.status, problem=german_error(error),
+            values=form, submitted=arguments.get("data"),
+        )  # fmt: skip
+    done = (
+        "Entwurf gespeichert."
+        if operation == "save_draft"
+        else f"{OPERATION_LABELS[operation]}: erledigt."
+    )
     return _task_page(request, caller, task_id, message=done)
+
+
+def _declared_form_data(
+    request: Request, caller: Principal, task: Task, form: Mapping[str, str],
+    arguments: dict[str, Any],
+) -> HTMLResponse | None:  # fmt: skip
+    """Put the typed data of the task's declared form into ``arguments``; the page with the
+    fields' German messages when it does not fit."""
+    registry: WebRegistry = request.app.state.web_registry
+    declared = registry.forms.get(task.form_key or "")
+    if declared is None:
+        return None
+    data, errors = coerce(declared, form)
+    errors = {**validation_errors(declared, data), **errors}
+    if errors:
+        problem = "Bitte prüfen Sie die markierten Felder."
+        return _task_page(
+            request, caller, task.id, status=422, problem=problem, values=form, errors=errors
+        )
+    arguments["data"] = data
+    return None

@@ -51,7 +51,7 @@ def test_a_broker_fetches_shipments_through_a_portal_access_and_downloads_one(
     assert row_of(page, "Beispiel Leben").is_visible()
     assert axe_violations(page) == []
 
-    assert run_on_row(page, "Beispiel Leben", "Jetzt abrufen") == ["Beispiel Leben: Erledigt."]
+    assert run_on_row(page, "Beispiel Leben", "Jetzt abrufen") == ["Beispiel Leben – Erledigt."]
     wait_for_status(page, "Beispiel Leben", "erfolgreich", "Ergebnis")  # the background round
     assert PORTAL_PASSWORD not in page.content()
     follow(row_of(page, "Beispiel Leben").get_by_role("link"))

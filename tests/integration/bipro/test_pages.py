@@ -68,7 +68,13 @@ def test_a_broker_stores_an_access_polls_it_now_and_reads_the_shipments(
     assert (stored.status_code, stored.headers["hx-redirect"]) == (204, ACCESSES)
     twice = client.post(NEW, data=form(provider), headers=broker.headers)
     assert twice.status_code == 409
-    assert "Beispiel Leben" in twice.text
+    assert "Einen Portalzugang mit dieser Bezeichnung gibt es schon." in twice.text
+    no_process = client.post(
+        NEW, data=form(provider, name="Ohne Prozess", on_new="start_process"),
+        headers=broker.headers,
+    )  # fmt: skip
+    assert no_process.status_code == 422
+    assert "Für „Prozess starten“ bitte den Prozess angeben." in no_process.text
 
     table = page(ACCESSES)
     assert "Beispiel Lebensversicherung AG" in table

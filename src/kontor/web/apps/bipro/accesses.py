@@ -14,7 +14,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.routes.bipro import bipro_inbox
 from kontor.api.wiring import kontor_of
 from kontor.errors import KontorError
-from kontor.integration.bipro.accesses import ON_NEW, AccessDraft
+from kontor.integration.bipro.accesses import ON_NEW, Access, AccessDraft
 from kontor.integration.bipro.tables import portal_accesses
 from kontor.integration.scheduler.tables import schedules
 from kontor.platform import Principal
@@ -39,6 +39,11 @@ ON_NEW_WORDS = {
     "create_task": "Aufgabe anlegen",
 }
 URL = r"^https?://\S+$"
+REFUSALS = {
+    ("kontor.conflict", "name"): "Einen Portalzugang mit dieser Bezeichnung gibt es schon.",
+    ("kontor.invalid_input", "process_key"): "Für „Prozess starten“ bitte den Prozess angeben.",
+}
+"""The store's refusals in German, by error code and field."""
 
 
 def access_url(row: Mapping[str, Any]) -> str:
@@ -179,10 +184,11 @@ def _refused(
     error: KontorError,
 ) -> HTMLResponse:  # fmt: skip
     field = str(error.details.get("field", ""))
-    errors = {field: german_error(error)} if field in form.schema["properties"] else {}
+    said = REFUSALS.get((error.code, field)) or german_error(error)
+    errors = {field: said} if field in form.schema["properties"] else {}
     return _page(
-        request, caller, form, values=_shown(submitted), errors=errors,
-        problem=german_error(error), status=error.status,
+        request, caller, form, values=_shown(submitted), errors=errors, problem=said,
+        status=error.status,
     )  # fmt: skip
 
 
@@ -266,7 +272,7 @@ async def change_access(
     return Response(status_code=204, headers={"HX-Redirect": ACCESSES.path})
 
 
-def _values(access: Any) -> dict[str, str]:
+def _values(access: Access) -> dict[str, str]:
     names = ("name", "insurer", "sts_url", "transfer_url", "username", "on_new")
     values = {name: str(getattr(access, name)) for name in names}
     values.update({name: getattr(access, name) or "" for name in ("process_key", "task_group")})

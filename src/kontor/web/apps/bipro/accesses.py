@@ -253,20 +253,27 @@ def access_page(access_id: str, request: Request, caller: Principal = NEEDS_WRIT
 async def change_access(
     access_id: str, request: Request, caller: Principal = NEEDS_WRITE
 ) -> Response:
-    """Change the access (an empty password keeps the stored one); then back to the table."""
+    """Change the access (an empty password keeps the stored one); then back to the table.
+
+    Another tenant's access is not found whatever the form holds."""
+    kontor = kontor_of(request)
+    try:
+        with kontor.bus.reading() as uow:
+            bipro_inbox(kontor).accesses(uow, caller.tenant_id).get(access_id)
+    except KontorError as error:
+        return _not_found(request, caller, error)
     form = access_form(new=False)
     submitted = await form_of(request)
     data, errors = _checked(form, submitted)
     if errors:
         return _invalid(request, caller, form, submitted, errors)
     changes: dict[str, Any] = {"process_key": None, "task_group": None, **data}
-    kontor = kontor_of(request)
     try:
         with kontor.bus.unit_of_work() as uow:
             bipro_inbox(kontor).update(uow, caller.tenant_id, access_id, changes)
             uow.commit()
     except KontorError as error:
-        if error.status == 404:
+        if error.status == 404:  # deleted meanwhile
             return _not_found(request, caller, error)
         return _refused(request, caller, form, submitted, error)
     return Response(status_code=204, headers={"HX-Redirect": ACCESSES.path})

@@ -25,8 +25,9 @@ class TenantKind(StrEnum):
 APP_ACTIONS = ("use", "read", "save", "delete", "export", "history")
 """What a permission on an app allows: open it, read, save, delete, export, see history."""
 
-APPS = ("portfolio_transfer", "settlement", "links")
-"""The business applications whose permissions groups carry."""
+APPS = ("portfolio_transfer", "settlement", "links", "portal_accesses", "inbox")
+"""The business applications whose permissions groups carry (the BiPRO apps Portalzugänge and
+Posteingang check ``bipro:read`` / ``bipro:write`` beyond ``use``)."""
 
 SIGNED_IN = "platform:account"
 """Every user holds it: see and manage the own account, sessions and tokens."""
@@ -189,6 +190,8 @@ DEFAULT_PROFILES = (
         | {"cases:read", "cases:write"}
         | set(PORTFOLIO_PERMISSIONS)
         | set(BIPRO_PERMISSIONS)  # the document inbox (Portalzugänge, Posteingang)
+        | _all_of("portal_accesses", "use")
+        | _all_of("inbox", "use")
         | _all_of("portfolio_transfer")
         | _all_of("settlement", "use", "read", "export", "history")
         | _all_of("links", "use", "read"),  # read and download the insurer's documents

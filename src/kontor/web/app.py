@@ -11,6 +11,8 @@ from kontor.camunda7 import engine_rest_router
 from kontor.settings import Settings
 from kontor.web import admin, cockpit, rulebook
 from kontor.web.apps import links as links_pages
+from kontor.web.apps.bipro import accesses as portal_access_pages
+from kontor.web.apps.bipro import inbox as inbox_pages
 from kontor.web.apps.portfolio_transfer import case_tools, intake_page, ratios_page
 from kontor.web.apps.portfolio_transfer import imports as gdv_upload
 from kontor.web.pages import analytics, cases, password, profile, second_factor, shell, tasks
@@ -54,6 +56,7 @@ def create_app(
         shell.router, profile.router, second_factor.router, tables, admin.router, tasks.router,
         details, gdv_upload.router, analytics.router, intake_page.router, case_tools.router,
         links_pages.router, ratios_page.router, cockpit.router, rulebook.router,
+        portal_access_pages.router, inbox_pages.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

@@ -47,5 +47,11 @@ class WebRegistry:
         return tiles
 
 
-APP_TITLES = {"portfolio_transfer": "Umdeckung", "settlement": "Abrechnung", "links": "Links"}
+APP_TITLES = {
+    "portfolio_transfer": "Umdeckung",
+    "settlement": "Abrechnung",
+    "links": "Links",
+    "portal_accesses": "Portalzugänge",
+    "inbox": "Posteingang",
+}
 """The German names of the apps the permission catalogue knows (until an app declares its tile)."""

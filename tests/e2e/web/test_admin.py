@@ -21,6 +21,11 @@ UW, UW_PASSWORD = "zeichner@versicherer.test", "ein langes Passwort für den Und
 
 BROKER, BROKER_PASSWORD = "vermittlung@makler-demo.test", "ein langes Passwort für den Makler"
 REFUSED = "Für diese Seite fehlt Ihnen die Berechtigung."
+BIPRO_PAGES = {
+    "portal_accesses": "/apps/portal_accesses/accesses",
+    "inbox": "/apps/inbox/shipments",
+}
+APP_TILES = {"portal_accesses": "Portalzugänge", "inbox": "Posteingang"}
 
 
 ENROL = """
@@ -105,7 +110,7 @@ ROLES = {
     "broker": (
         BROKER,
         ["Menü", "Aufgaben", "Vorgänge", "Auswertung", "Prozesse", "Verwaltung", "Profil"],
-        ["Umdeckung", "Abrechnung", "Links"],
+        ["Umdeckung", "Abrechnung", "Links", "Portalzugänge", "Posteingang"],
         ["Benutzer"],  # its broker system may not hold broker systems of its own
     ),
 }
@@ -159,6 +164,10 @@ def test_each_role_sees_its_menu_and_is_refused_the_rest(
     for app in ("portfolio_transfer", "settlement"):
         expected = 200 if apps else 404  # an app the groups do not install does not exist
         assert status_of(page, f"{server.base}/apps/{app}") == expected, app
+    for app, path in BIPRO_PAGES.items():  # only brokers install them and hold bipro:read
+        shown = APP_TILES[app] in apps
+        assert status_of(page, f"{server.base}/apps/{app}") == (200 if shown else 404), app
+        assert status_of(page, f"{server.base}{path}") == (200 if shown else 403), path
     for label, path in WORK_PAGES.items():  # the cockpit and the rules with their permission
         expected = 200 if label in navigation else 403
         assert status_of(page, f"{server.base}{path}") == expected, path

@@ -162,9 +162,10 @@ def test_deploying_a_new_version_replaces_the_start_timers(world: World) -> None
     assert world.task("New").instance_id == instance
 
 
-def test_a_timer_start_without_a_valid_time_is_refused_at_deploy(world: World) -> None:
+@pytest.mark.parametrize("cycle", ["every hour", "0 0 25 * * *", "0 0 0 30 FEB *"])
+def test_a_timer_start_without_a_valid_time_is_refused_at_deploy(world: World, cycle: str) -> None:
     with pytest.raises(InvalidProcessModel, match="'Tick'"):
-        world.deploy(timed("Broken", "<bpmn:timeCycle>every hour</bpmn:timeCycle>"))
+        world.deploy(timed("Broken", f"<bpmn:timeCycle>{cycle}</bpmn:timeCycle>"))
 
 
 def test_a_multiple_start_event_starts_by_its_message_its_signal_or_its_timer(

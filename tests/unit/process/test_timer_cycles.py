@@ -25,16 +25,26 @@ MONDAY_NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
         ("0 0 6 * * 7", dt.datetime(2026, 3, 8, 6, 0, tzinfo=dt.UTC)),
         ("0 0 0 29 FEB *", dt.datetime(2028, 2, 29, tzinfo=dt.UTC)),
         ("@daily", dt.datetime(2026, 3, 3, tzinfo=dt.UTC)),
+        ("0 0/5 * * * ?", dt.datetime(2026, 3, 2, 12, 5, tzinfo=dt.UTC)),
+        ("0 0 0 ? * mon", dt.datetime(2026, 3, 9, tzinfo=dt.UTC)),
+        ("0 0 0 1 * MON", dt.datetime(2026, 6, 1, tzinfo=dt.UTC)),
     ],
 )
 def test_cron_finds_the_next_matching_time(expression: str, expected: dt.datetime) -> None:
     assert parse_cron(expression).next_after(MONDAY_NOON) == expected
 
 
-@pytest.mark.parametrize("expression", ["0 0 25 * * *", "0 0 * * * * *", "0 0 */0 * * *", "x"])
+@pytest.mark.parametrize(
+    "expression", ["0 0 25 * * *", "0 0 * * * * *", "0 0 */0 * * *", "x", "@fortnightly"]
+)
 def test_invalid_cron_expressions_are_refused(expression: str) -> None:
-    with pytest.raises(TimerFormatError):
+    with pytest.raises(TimerFormatError, match="not a cron expression"):
         parse_cron(expression)
+
+
+def test_a_cron_expression_that_never_matches_is_refused_when_scheduled() -> None:
+    with pytest.raises(TimerFormatError, match="never matches"):
+        parse_cron("0 0 0 30 FEB *").next_after(MONDAY_NOON)
 
 
 def test_an_iso_cycle_counts_its_rounds_and_steps_by_its_interval() -> None:

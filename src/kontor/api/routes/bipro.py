@@ -17,7 +17,7 @@ from kontor.api.wiring import kontor_of
 from kontor.bootstrap import Kontor
 from kontor.errors import NotFound
 from kontor.integration.bipro.accesses import EVERY_TWO_HOURS, Access, AccessDraft
-from kontor.integration.bipro.inbox import InboxEntry, InboxStore
+from kontor.integration.bipro.inbox import DocumentInfo, InboxEntry, InboxStore
 from kontor.integration.bipro.poller import PollResult
 from kontor.integration.bipro.service import BiproInbox
 from kontor.platform import Principal
@@ -146,7 +146,8 @@ class ShipmentOut(BaseModel):
         )  # fmt: skip
 
 
-def _inbox(kontor: Kontor) -> BiproInbox:
+def bipro_inbox(kontor: Kontor) -> BiproInbox:
+    """The wired BiPRO inbox; NotFound when this process has none."""
     if kontor.integration is None or kontor.integration.bipro is None:
         raise NotFound("the BiPRO inbox is not wired in this process")
     return kontor.integration.bipro
@@ -158,7 +159,7 @@ def create_access(
 ) -> AccessOut:
     """Store a portal access (password encrypted, never shown again) and its poll schedule."""
     kontor = kontor_of(request)
-    inbox = _inbox(kontor)
+    inbox = bipro_inbox(kontor)
     with kontor.bus.unit_of_work() as uow:
         created = inbox.create(uow, caller.tenant_id, AccessDraft(**body.model_dump()),
                                caller.user_id)  # fmt: skip
@@ -173,7 +174,7 @@ def list_accesses(
     """The tenant's portal accesses."""
     kontor = kontor_of(request)
     with kontor.bus.reading() as uow:
-        found = _inbox(kontor).accesses(uow, caller.tenant_id).all()
+        found = bipro_inbox(kontor).accesses(uow, caller.tenant_id).all()
     return [AccessOut.of(a) for a in found]
 
 
@@ -184,7 +185,7 @@ def show_access(
     """One portal access of the tenant, with the outcome of its last poll."""
     kontor = kontor_of(request)
     with kontor.bus.reading() as uow:
-        return AccessOut.of(_inbox(kontor).accesses(uow, caller.tenant_id).get(access_id))
+        return AccessOut.of(bipro_inbox(kontor).accesses(uow, caller.tenant_id).get(access_id))
 
 
 @router.patch("/accesses/{access_id}")
@@ -198,7 +199,7 @@ def change_access(
     kontor = kontor_of(request)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     with kontor.bus.unit_of_work() as uow:
-        changed = _inbox(kontor).update(uow, caller.tenant_id, access_id, changes)
+        changed = bipro_inbox(kontor).update(uow, caller.tenant_id, access_id, changes)
         uow.commit()
     return AccessOut.of(changed)
 
@@ -210,7 +211,7 @@ def delete_access(
     """Delete a portal access with its login and schedule; its shipments stay in the inbox."""
     kontor = kontor_of(request)
     with kontor.bus.unit_of_work() as uow:
-        _inbox(kontor).delete(uow, caller.tenant_id, access_id)
+        bipro_inbox(kontor).delete(uow, caller.tenant_id, access_id)
         uow.commit()
     return Response(status_code=204)
 
@@ -221,7 +222,7 @@ def poll_access(
 ) -> PollOut:
     """Poll the access now; 502 ``bipro.poll_failed`` names the provider's error."""
     kontor = kontor_of(request)
-    return PollOut.of(_inbox(kontor).poller.poll(caller.tenant_id, access_id))
+    return PollOut.of(bipro_inbox(kontor).poller.poll(caller.tenant_id, access_id))
 
 
 @router.get("/inbox")
@@ -259,6 +260,11 @@ def download_document(
     kontor = kontor_of(request)
     with kontor.bus.reading() as uow:
         info, content = InboxStore(uow.connection, caller.tenant_id).document(inbox_id, document_id)
+    return document_download(info, content)
+
+
+def document_download(info: DocumentInfo, content: bytes) -> Response:
+    """A stored document as a file the browser saves (never rendered in place)."""
     media_type = (
         info.media_type if _MEDIA_TYPE.match(info.media_type) else "application/octet-stream"
     )

@@ -6,7 +6,7 @@ here, in ``kontor.web.apps.<app>``, and may use the app's public face.
 
 from __future__ import annotations
 
-from kontor.web.apps import links, portfolio_transfer
+from kontor.web.apps import bipro, links, portfolio_transfer
 from kontor.web.registry import WebRegistry
 
 
@@ -14,3 +14,4 @@ def register_apps(registry: WebRegistry) -> None:
     """Let every app declare its screens in ``registry``."""
     portfolio_transfer.declare(registry)
     links.declare(registry)
+    bipro.declare(registry)

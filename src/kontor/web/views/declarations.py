@@ -170,8 +170,8 @@ class DetailView:
 class FormView:
     """A form from a JSON Schema with UI hints (labels, widgets, order), validated on submit.
 
-    ``ui`` maps a property to hints: ``label``, ``widget`` (``textarea``, ``select``, ``radio``),
-    ``help`` and ``options`` (enum value → German word).
+    ``ui`` maps a property to hints: ``label``, ``widget`` (``textarea``, ``select``, ``radio``,
+    ``password``: never filled in), ``help`` and ``options`` (enum value → German word).
     """
 
     key: str

@@ -38,7 +38,7 @@ def submitted_data(fields: Mapping[str, str]) -> dict[str, Any]:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise InvalidInput("the form data is no JSON object", field=DATA_FIELD)
+        raise InvalidInput("Die Formulardaten sind kein JSON-Objekt.", field=DATA_FIELD)
     return data
 
 

@@ -5,6 +5,10 @@ administrator, ``--users`` users and ``--tasks`` tasks of the administrator; the
 requested ``--rounds`` times with the administrator's API token (a session would do the same
 work). Prints JSON: p50 and p95 in milliseconds per page. Usage:
     python benchmarks/ui.py [--users 500] [--tasks 5000] [--rounds 30] [--postgres URL]
+
+``--work-list-tasks 1000000 --postgres URL`` instead measures the work list's page and its data
+requests over that many tasks generated inside PostgreSQL (as ``worklist.py`` does);
+``--browser`` measures the task view's time to first render in Debian's Chromium.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -22,6 +27,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from scratch_schemas import postgres_schema
 from sqlalchemy import insert
+from ui_scale import task_view_first_render, work_list_at_scale
 
 from kontor import db
 from kontor.bootstrap import bootstrap, load_schema
@@ -120,8 +126,19 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--postgres", default=None)
+    parser.add_argument("--work-list-tasks", type=int, default=0)
+    parser.add_argument("--groups", type=int, default=50)
+    parser.add_argument("--browser", action="store_true")
     args = parser.parse_args()
     load_schema()
+    if args.work_list_tasks or args.browser:
+        if args.work_list_tasks and not args.postgres:
+            parser.error("--work-list-tasks needs --postgres URL")
+        measured = {"work_list": work_list_at_scale(args)} if args.work_list_tasks else {}
+        if args.browser:
+            measured["task_view"] = task_view_first_render(args)
+        print(json.dumps(measured | {"load_average": os.getloadavg()}, indent=2))
+        return
     with ExitStack() as stack:
         if args.postgres:
             url, _ = stack.enter_context(postgres_schema(args.postgres))

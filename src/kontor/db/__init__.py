@@ -24,12 +24,14 @@ from kontor.db.schema import (
     metadata,
     tenant_column_type,
 )
+from kontor.db.text_search import contains_text
 
 __all__ = [
     "JsonDocument",
     "JsonValue",
     "UtcDateTime",
     "connect_for_writing",
+    "contains_text",
     "create_database_engine",
     "current_revisions",
     "downgrade",

@@ -49,7 +49,9 @@ def create_database_engine(
         **({"isolation_level": "AUTOCOMMIT"} if reader else {}),
         **_JSON_CODEC,
         connect_args={
-            "options": f"{options} -c lock_timeout={timeout_ms}".strip(),
+            # JIT compiling pays off for long analytical scans only; for Kontor's short statements
+            # over large tables its compile time (hundreds of ms) exceeds the query's own time
+            "options": f"{options} -c lock_timeout={timeout_ms} -c jit=off".strip(),
             "connect_timeout": 10,  # a server that does not answer is unready, not a hang
         },
     )

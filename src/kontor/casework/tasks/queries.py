@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -59,19 +60,42 @@ class TaskQueries:
     ) -> TaskPage:
         """The tasks after ``cursor`` in ``sort`` order, at most ``limit``."""
         after = None if cursor is None else _decode(cursor, sort)
-        queue = queue_of(viewer, wanted)
-        if queue is None:
-            key = _sort_key(sort)
-            query = self._matching(select(tasks.c.task_id, key.label("k")), viewer, wanted, now)
-            if after is not None:
-                query = query.where(tuple_(key, tasks.c.task_id) > _after(after, key))
-            query = query.order_by(key, tasks.c.task_id).limit(limit + 1)
-        else:
-            query = self._from_queue(queue, viewer, wanted, now, sort, after, limit + 1)
-        rows = self.connection.execute(query).all()
-        items = TaskStore(self.connection, self.tenant_id).many([r.task_id for r in rows[:limit]])
-        last = rows[limit - 1] if len(rows) > limit else None
+        query = self._ordered(viewer, wanted, sort, after, limit + 1, now)
+        found = self.connection.execute(query).all()
+        items = TaskStore(self.connection, self.tenant_id).many([r.task_id for r in found[:limit]])
+        last = found[limit - 1] if len(found) > limit else None
         return TaskPage(items, None if last is None else _encode(last.k, last.task_id, sort))
+
+    def ordered_ids(
+        self, viewer: Viewer, wanted: TaskFilter, sort: Sort, now: dt.datetime, *,
+        offset: int, limit: int,
+    ) -> list[str]:  # fmt: skip
+        """The ids of the tasks ``offset`` to ``offset + limit`` in ``sort`` order (the tables
+        of the browser, which count pages instead of following cursors)."""
+        query = self._ordered(viewer, wanted, sort, None, offset + limit, now)
+        return [row.task_id for row in self.connection.execute(query).all()[offset:]]
+
+    def _ordered(
+        self,
+        viewer: Viewer,
+        wanted: TaskFilter,
+        sort: Sort,
+        after: tuple[Any, str] | None,
+        limit: int,
+        now: dt.datetime,
+    ) -> Select[Any]:
+        """The ids (``task_id``) and sort keys (``k``) of the list's first ``limit`` tasks after
+        ``after``: walked along the candidates' index when the list is a queue of them."""
+        queue = queue_of(viewer, wanted)
+        if queue is not None:
+            return self._from_queue(queue, viewer, wanted, now, sort, after, limit)
+        key = _sort_key(sort)
+        query = self._matching(select(tasks.c.task_id, key.label("k")), viewer, wanted, now)
+        if after is not None:
+            query = query.where(tuple_(key, tasks.c.task_id) > _after(after, key))
+        # the key's order; for due dates spelled as the open tasks' due index has it
+        order = tasks.c.due_at.asc().nulls_last() if sort == Sort.DUE else key
+        return query.order_by(order, tasks.c.task_id).limit(limit)
 
     def count(
         self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime, up_to: int | None = None
@@ -96,12 +120,16 @@ class TaskQueries:
         expected = planned_rows(self.connection, self._all(viewer, wanted, now, None))
         return TaskCount(max(found, expected), estimated=True)
 
-    def listing(self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime) -> Select[Any]:
+    def listing(
+        self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime, ids: Sequence[str] = ()
+    ) -> Select[Any]:
         """The work list as a query, one row per task (``id`` and its list columns), for
-        callers that add their own search, sorting and paging (the browser's tables)."""
+        callers that add their own search, sorting and paging (the browser's tables); with
+        ``ids``, only those of the list's tasks."""
         hidden = {"task_id", "tenant_id", "variables", "draft", "revision"}
         shown = [column for column in tasks.c if column.name not in hidden]
-        return self._matching(select(tasks.c.task_id.label("id"), *shown), viewer, wanted, now)
+        query = self._matching(select(tasks.c.task_id.label("id"), *shown), viewer, wanted, now)
+        return query.where(tasks.c.task_id.in_(ids)) if ids else query
 
     def _all(
         self, viewer: Viewer, wanted: TaskFilter, now: dt.datetime, limit: int | None
@@ -166,11 +194,11 @@ class TaskQueries:
         if source == QueueSource.VIEW:  # the queue holds what is offered to the viewer
             conditions.append(tasks.c.state == TaskState.READY.value)
         else:
-            conditions += _view(wanted.view, viewer, now)
+            conditions += _view(self.tenant_id, wanted.view, viewer, now)
         if wanted.assignee is not None:
             conditions.append(tasks.c.assignee == wanted.assignee)
         if wanted.group is not None and source != QueueSource.GROUP:
-            conditions.append(_candidate("group", [wanted.group]))
+            conditions.append(_candidate(self.tenant_id, "group", [wanted.group]))
         if wanted.case_id is not None:
             conditions.append(tasks.c.case_id == wanted.case_id)
         if wanted.due_before is not None:
@@ -185,15 +213,26 @@ class TaskQueries:
         return query.where(and_(*conditions))
 
 
-def _view(view: View, viewer: Viewer, now: dt.datetime) -> list[ColumnElement[bool]]:
+def _view(
+    tenant_id: str, view: View, viewer: Viewer, now: dt.datetime
+) -> list[ColumnElement[bool]]:
     if view == View.MINE:  # a task set aside until its follow-up date comes back then
         back = or_(tasks.c.follow_up_at.is_(None), tasks.c.follow_up_at <= now)
         return [tasks.c.assignee == viewer.user_id, back]
     if view == View.CANDIDATE:
-        offered = or_(
-            _candidate("user", [viewer.user_id]), _candidate("group", sorted(viewer.groups))
-        )
-        return [tasks.c.state == TaskState.READY.value, offered]
+        offered = select(task_candidates.c.task_id).where(
+            task_candidates.c.tenant_id == tenant_id,
+            or_(
+                and_(
+                    task_candidates.c.kind == "user", task_candidates.c.identity == viewer.user_id
+                ),
+                and_(
+                    task_candidates.c.kind == "group",
+                    task_candidates.c.identity.in_(sorted(viewer.groups)),
+                ),
+            ),
+        )  # one semi-join the planner can drive from the candidates' index
+        return [tasks.c.state == TaskState.READY.value, tasks.c.task_id.in_(offered)]
     if view == View.DELEGATED:
         return [tasks.c.owner == viewer.user_id, tasks.c.assignee != viewer.user_id]
     if view == View.OVERDUE:
@@ -201,9 +240,9 @@ def _view(view: View, viewer: Viewer, now: dt.datetime) -> list[ColumnElement[bo
     return []
 
 
-def _candidate(kind: str, identities: list[str]) -> ColumnElement[bool]:
+def _candidate(tenant_id: str, kind: str, identities: list[str]) -> ColumnElement[bool]:
     return exists().where(
-        task_candidates.c.tenant_id == tasks.c.tenant_id,
+        task_candidates.c.tenant_id == tenant_id,  # a constant: the indexes lead with it
         task_candidates.c.task_id == tasks.c.task_id,
         task_candidates.c.kind == kind,
         task_candidates.c.identity.in_(identities),

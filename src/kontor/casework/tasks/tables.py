@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from kontor.casework.tasks.domain import FINAL_STATES, TaskState
 from kontor.db import JsonDocument, UtcDateTime, metadata, tenant_column_type
 
 tasks = Table(
@@ -51,6 +52,11 @@ tasks = Table(
 Index("ix_tasks_assignee", tasks.c.tenant_id, tasks.c.assignee, tasks.c.state)
 Index("ix_tasks_owner", tasks.c.tenant_id, tasks.c.owner, tasks.c.state)
 Index("ix_tasks_state_due", tasks.c.tenant_id, tasks.c.state, tasks.c.due_at)
+_OPEN = tasks.c.state.in_([state.value for state in TaskState if state not in FINAL_STATES])
+Index(  # lists without a queue (all open tasks) read in due order from here
+    "ix_tasks_open_due", tasks.c.tenant_id, tasks.c.due_at, tasks.c.task_id,
+    postgresql_where=_OPEN, sqlite_where=_OPEN,
+)  # fmt: skip
 
 task_candidates = Table(
     "task_candidates",

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, true
 
+from kontor.db import contains_text
 from kontor.platform.saved_filters.conditions import (
     Condition,
     FieldKind,
@@ -81,7 +82,7 @@ def compare(
         empty = or_(column.is_(None), column == "") if kind == FieldKind.TEXT else column.is_(None)
         return empty if value else ~empty
     if op == Operator.CONTAINS:
-        return func.lower(column).contains(str(value).lower(), autoescape=True)
+        return contains_text(func.lower(column), str(value).lower())
     if op == Operator.IN:
         return column.in_(list(value))
     comparisons: dict[Operator, Callable[[], ColumnElement[bool]]] = {

@@ -10,9 +10,21 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Select
 
 from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.routes.tasks import COUNT_EXACT_UP_TO
 from kontor.api.wiring import kontor_of
 from kontor.casework.forms import InvalidFormData
-from kontor.casework.tasks import Task, TaskFilter, TaskQueries, TaskStore, View, Viewer, WorkOnTask
+from kontor.casework.tasks import (
+    Sort,
+    Task,
+    TaskFilter,
+    TaskQueries,
+    TaskState,
+    TaskStore,
+    View,
+    Viewer,
+    WorkOnTask,
+)
+from kontor.casework.tasks.filtering import SEARCHED
 from kontor.errors import InvalidInput, KontorError
 from kontor.platform import Principal
 from kontor.web.forms import coerce, validation_errors
@@ -30,7 +42,8 @@ from kontor.web.registry import WebRegistry
 from kontor.web.security import page_requires
 from kontor.web.templating import render
 from kontor.web.views import Action, Column, Filter, FormView, Kind, TableView, ViewContext
-from kontor.web.views.declarations import ActionRun
+from kontor.web.views.declarations import ActionRun, PagedRows
+from kontor.web.views.state import TableState
 
 router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
 
@@ -79,13 +92,46 @@ def _viewer(principal: Principal) -> Viewer:
     return Viewer(principal.user_id, principal.groups)
 
 
+def _list_of(filters: Mapping[str, str]) -> View:
+    chosen = filters.get("list", View.MINE.value)
+    return View(chosen) if chosen in View.__members__.values() else View.MINE
+
+
 def work_list_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
     """The caller's work list (chosen by the filter ``list``), tenant-scoped."""
-    chosen = filters.get("list", View.MINE.value)
-    view = View(chosen) if chosen in View.__members__.values() else View.MINE
     with context.kontor.engine.connect() as connection:
         queries = TaskQueries(connection, context.principal.tenant_id)
-        return queries.listing(_viewer(context.principal), TaskFilter(view), context.now)
+        return queries.listing(
+            _viewer(context.principal), TaskFilter(_list_of(filters)), context.now
+        )
+
+
+STATES = frozenset(state.value for state in TaskState)
+PAGED_SORTS = {"due_at": Sort.DUE, "-priority": Sort.PRIORITY, "created_at": Sort.CREATED}
+"""The table's sort orders the task system walks along its indexes (the API's orders)."""
+
+
+def work_list_page(
+    context: ViewContext, state: TableState, offset: int, limit: int
+) -> PagedRows | None:
+    """A page of the work list read as the API reads it (group queues along the candidates'
+    index, the count exact up to a hundred); None for condition trees and other sort orders."""
+    sort = PAGED_SORTS.get(state.sort)
+    chosen_state = state.filters.get("state")
+    if sort is None or state.tree is not None or chosen_state not in (None, "", *STATES):
+        return None
+    states = (TaskState(chosen_state),) if chosen_state else ()
+    wanted = TaskFilter(_list_of(state.filters), states, search=state.search or None)
+    viewer = _viewer(context.principal)
+    with context.kontor.engine.connect() as connection:
+        queries = TaskQueries(connection, context.principal.tenant_id)
+        ids = queries.ordered_ids(viewer, wanted, sort, context.now, offset=offset, limit=limit)
+        listed = queries.listing(viewer, wanted, context.now, ids) if ids else None
+        rows = {} if listed is None else {
+            row["id"]: dict(row) for row in connection.execute(listed).mappings()
+        }  # fmt: skip
+        counted = queries.count_or_estimate(viewer, wanted, context.now, COUNT_EXACT_UP_TO)
+    return PagedRows([rows[i] for i in ids if i in rows], counted.count, counted.estimated)
 
 
 def _work(operation: str) -> ActionRun:
@@ -121,7 +167,7 @@ WORK_LIST = TableView(
     ),
     rows=work_list_rows,
     default_sort="due_at",
-    search_fields=("name", "state", "assignee", "case_id", "description"),
+    search_fields=SEARCHED,  # as the task system's search, which the pager uses
     filters=(
         Filter("list", "Liste", lambda _context: [(v.value, label) for v, label in LISTS], "mine"),
         Filter("state", "Status", lambda _c: list(STATE_WORDS.items())[:4], column=True),
@@ -134,6 +180,8 @@ WORK_LIST = TableView(
     ),
     detail_url=lambda row: f"/tasks/{row['id']}",
     export_permission="tasks:read",
+    exact_count_up_to=COUNT_EXACT_UP_TO,
+    pager=work_list_page,
 )
 """The work list: my tasks, my groups' tasks, delegated by me, overdue, all open ones."""
 

@@ -12,12 +12,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Select
 
 from kontor.bootstrap import Kontor
 from kontor.platform import Principal
+
+if TYPE_CHECKING:
+    from kontor.web.views.state import TableState
 
 
 class Kind(StrEnum):
@@ -97,6 +100,19 @@ RowQuery = Callable[[ViewContext, Mapping[str, str]], Select[Any]]
 
 
 @dataclass(frozen=True)
+class PagedRows:
+    """A page a view's own pager read: its rows (one more than the page: another follows)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    estimated: bool = False
+
+
+RowPager = Callable[[ViewContext, "TableState", int, int], PagedRows | None]
+"""(context, state, offset, rows wanted) → the page, or None where only the row query serves."""
+
+
+@dataclass(frozen=True)
 class TableView:
     """A table at ``path``: rows from a tenant-scoped query, with search, sort, filters, actions.
 
@@ -119,6 +135,11 @@ class TableView:
     export_permission: str | None = None  # None: no export
     page_size: int = 25
     count: bool = True  # False for huge tables: no COUNT(*), only "next page"
+    exact_count_up_to: int | None = None
+    pager: RowPager | None = None
+    """A faster way to a page for the states it understands (the work list's queue walks)."""
+    """Beyond this many matches PostgreSQL's planner estimates the total (shown as "ca."), so
+    that a long list is not walked to its end on every page; None counts every row."""
     saved_filters: SavedFilters | None = None
     create: MenuEntry | None = None  # a link above the table to a form adding a row
 

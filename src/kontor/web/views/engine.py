@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, String, cast, func, or_, select
 from sqlalchemy.sql import Subquery
 
+from kontor.db import planned_rows
 from kontor.web.people import display_names
 from kontor.web.views.declarations import Column, Kind, TableView, ViewContext
 from kontor.web.views.saved import where
@@ -24,6 +25,8 @@ class TablePage:
     rows: Sequence[Mapping[str, Any]]
     has_next: bool
     total: int | None
+    estimated: bool = False
+    """The total is the planner's estimate (at least the rows counted)."""
 
 
 def _matching(view: TableView, context: ViewContext, state: TableState) -> Subquery:
@@ -64,15 +67,35 @@ def page(
     connection: Connection, view: TableView, context: ViewContext, state: TableState
 ) -> TablePage:
     """The rows of ``state.page`` (and the total if the view counts)."""
-    matching = _matching(view, context, state)
     offset = (state.page - 1) * view.page_size
+    paged = None if view.pager is None else view.pager(context, state, offset, view.page_size + 1)
+    if paged is not None:
+        _show_names(connection, view, context, paged.rows, {})
+        total = paged.total if view.count else None
+        more = len(paged.rows) > view.page_size
+        return TablePage(paged.rows[: view.page_size], more, total, paged.estimated)
+    matching = _matching(view, context, state)
     query = _ordered(view, matching, state).limit(view.page_size + 1).offset(offset)
     rows = [dict(row) for row in connection.execute(query).mappings()]
     _show_names(connection, view, context, rows, {})
-    total = None
-    if view.count:
-        total = int(connection.execute(select(func.count()).select_from(matching)).scalar_one())
-    return TablePage(rows[: view.page_size], len(rows) > view.page_size, total)
+    if not view.count:
+        return TablePage(rows[: view.page_size], len(rows) > view.page_size, None)
+    total, estimated = _total(connection, view, matching)
+    return TablePage(rows[: view.page_size], len(rows) > view.page_size, total, estimated)
+
+
+def _total(connection: Connection, view: TableView, matching: Subquery) -> tuple[int, bool]:
+    """The number of matching rows, or beyond ``exact_count_up_to`` on PostgreSQL an estimate."""
+    cap = view.exact_count_up_to
+    if cap is None or connection.dialect.name != "postgresql":
+        return int(
+            connection.execute(select(func.count()).select_from(matching)).scalar_one()
+        ), False
+    capped = select(matching.c.id).limit(cap + 1).subquery()
+    counted = int(connection.execute(select(func.count()).select_from(capped)).scalar_one())
+    if counted <= cap:
+        return counted, False
+    return max(counted, planned_rows(connection, select(matching.c.id))), True
 
 
 def all_rows(

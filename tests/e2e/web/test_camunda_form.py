@@ -68,7 +68,9 @@ def test_a_camunda_form_is_drawn_by_form_js_checked_by_the_server_and_completes_
     drawn(page)
     assert field(page, "Schadenhöhe (EUR)").input_value() == "1234.5"
 
-    page.locator(".camunda-form .fjs-form-field-select .fjs-input-group").click()
+    empty_choice = page.locator(".camunda-form .fjs-form-field-select .fjs-input-group")
+    assert empty_choice.inner_text().strip() == "Auswählen"  # not form-js's own English "Select"
+    empty_choice.click()
     page.locator(".camunda-form .fjs-dropdownlist-item", has_text="Vollkasko").click()
     page.get_by_role("button", name="Abschließen").click()  # the Schadennummer is missing
     page.get_by_role("alert").wait_for()

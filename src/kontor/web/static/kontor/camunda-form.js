@@ -33,6 +33,27 @@
     };
   }
 
+  // form-js writes a few words of its own in English ("Select" in an empty drop-down, "Search"
+  // in a searchable one): shown in the page's language, also when form-js redraws a field.
+  function speakTheLanguage(section) {
+    var words = JSON.parse(section.dataset.words || "{}");
+    function translate(root) {
+      root.querySelectorAll("[placeholder]").forEach(function (field) {
+        var word = words[field.getAttribute("placeholder")];
+        if (word) { field.setAttribute("placeholder", word); }
+      });
+      var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        var word = words[walker.currentNode.nodeValue.trim()];
+        if (word) { walker.currentNode.nodeValue = word; }
+      }
+    }
+    new MutationObserver(function () { translate(section); })
+      .observe(section, { childList: true, subtree: true, characterData: true, attributes: true,
+                          attributeFilter: ["placeholder"] });
+    translate(section);
+  }
+
   function show(section) {
     if (viewers.has(section)) { return; }
     var messages = JSON.parse(section.dataset.errors || "{}");
@@ -43,6 +64,7 @@
       additionalModules: [{ validator: ["value", serverChecks(messages, data)] }]
     });
     viewers.set(section, viewer);
+    speakTheLanguage(section);
     viewer.on("submit", function () {
       // the form's own submit button or Enter in a field: complete the task, like "Abschließen"
       if (!sending) { section.querySelector('form[data-operation="complete"]').requestSubmit(); }

@@ -65,6 +65,7 @@ OPERATION_LABELS = {
     "reject": "Ablehnen",
     "escalate": "Eskalieren",
     "save_draft": "Entwurf speichern",
+    "comment": "Kommentieren",
 }
 """The operations the task view offers, in German."""
 HISTORY_WORDS = {
@@ -78,6 +79,7 @@ HISTORY_WORDS = {
     "fail": "Fehlgeschlagen",
     "obsolete": "Hinfällig geworden",
     "route": "Nach Regel verteilt",
+    "comment": "Kommentar",
 }
 """The history's operations in German."""
 OPERATION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -85,6 +87,7 @@ OPERATION_FIELDS: dict[str, tuple[str, ...]] = {
     "forward": ("user_id", "group_id", "reason"),
     "reject": ("reason",),
     "escalate": ("reason", "user_id", "group_id"),
+    "comment": ("message",),
 }
 
 
@@ -307,10 +310,8 @@ async def work_on_task(
             request, caller, task_id, status=error.status, problem=german_error(error),
             values=form, submitted=arguments.get("data"),
         )  # fmt: skip
-    done = (
-        "Entwurf gespeichert."
-        if operation == "save_draft"
-        else f"{OPERATION_LABELS[operation]}: erledigt."
+    done = {"save_draft": "Entwurf gespeichert.", "comment": "Kommentar gespeichert."}.get(
+        operation, f"{OPERATION_LABELS[operation]}: erledigt."
     )
     return _task_page(request, caller, task_id, message=done)
 

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from kontor.api.filter_tables import SAVED_FILTERS
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.casework.tasks import (
     OPERATIONS,
@@ -153,6 +152,8 @@ def _saved(kontor: Kontor, principal: Principal | None, filter_id: str) -> Node:
         saved = SavedFilterStore(connection, principal.tenant_id).visible(
             filter_id, principal.user_id, principal.groups
         )
+    from kontor.api.filter_tables import SAVED_FILTERS  # the API's modules only when needed
+
     return SAVED_FILTERS.tree(saved)
 
 

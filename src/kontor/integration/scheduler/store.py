@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 from kontor.integration.scheduler.errors import ScheduleNotFound
 from kontor.integration.scheduler.messages import Misfire
 from kontor.integration.scheduler.tables import schedule_runs, schedules
-from kontor.integration.scheduler.timing import Timing, Window
+from kontor.integration.scheduler.timing import Timing, timing_of
 from kontor.messaging import deliveries
 
 
@@ -40,8 +40,7 @@ class ScheduleRecord:
     @property
     def timing(self) -> Timing:
         """When the schedule fires."""
-        window = Window.parse(self.window) if self.window else None
-        return Timing(self.cron, self.time_zone, window, self.holiday_state)
+        return timing_of(self.cron, self.time_zone, self.window, self.holiday_state)
 
 
 @dataclass(frozen=True)

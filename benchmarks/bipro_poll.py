@@ -15,22 +15,19 @@ import datetime as dt
 import json
 import os
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from scratch_schemas import postgres_schema
+from served import served
 
 from kontor import db
 from kontor.bootstrap import Kontor, bootstrap, load_schema
 from kontor.integration.bipro import (
     BusinessEvent,
     Document,
-    ProviderMock,
     Shipment,
     provider_mock,
 )
@@ -40,23 +37,6 @@ from kontor.settings import Environment, Settings
 
 TENANT = "bench"
 LOGIN, PASSWORD = "makler", "bench-password"
-
-
-@contextmanager
-def serving(mock: ProviderMock) -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(mock.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 def shipments(count: int, kib: int) -> list[Shipment]:
@@ -110,7 +90,7 @@ def main() -> None:
             stores["postgresql"] = stack.enter_context(postgres_schema(postgres))[0]
         for name, url in stores.items():
             mock = provider_mock({LOGIN: PASSWORD}, shipments(args.shipments, args.document_kib))
-            with serving(mock) as base:
+            with served(mock.app(), lifespan="off") as base:
                 kontor = wired(url)
                 try:
                     results[name] = run(kontor, base, args.shipments)

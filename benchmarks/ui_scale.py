@@ -10,16 +10,14 @@ import datetime as dt
 import shutil
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from fastapi.testclient import TestClient
 from scratch_schemas import postgres_schema
+from served import served
 from sqlalchemy import insert
 from worklist import fill
 
@@ -127,7 +125,7 @@ def task_view_first_render(args: argparse.Namespace) -> dict[str, Any]:
         db.upgrade(engine)
         kontor = bootstrap(Settings(database_url=url), engine=engine)
         login, task_ids = _people_and_tasks(kontor, args.tasks)
-        with _served(kontor) as base, sync_playwright() as playwright:
+        with served(create_app(kontor.settings, kontor)) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, headless=True,
                                                  args=["--no-sandbox"])  # fmt: skip
             page = browser.new_page()
@@ -178,24 +176,6 @@ def _people_and_tasks(kontor: Kontor, number_of_tasks: int) -> tuple[str, list[s
         for n in range(number_of_tasks)
     ]  # fmt: skip
     return "admin@bench.test", ids
-
-
-@contextmanager
-def _served(kontor: Kontor) -> Iterator[str]:
-    """The web app served by uvicorn in a thread on a free port; its base URL."""
-    config = uvicorn.Config(create_app(kontor.settings, kontor), host="127.0.0.1", port=0,
-                            log_level="warning")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 def _timed(request: Callable[[], Any], rounds: int) -> dict[str, float]:

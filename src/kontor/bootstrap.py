@@ -12,6 +12,8 @@ from sqlalchemy import Engine, MetaData, text
 
 from kontor import db
 from kontor.apps import portfolio_transfer as transfer_app
+from kontor.casework.attachments import files_deleted_with_tenants
+from kontor.casework.attachments import register as register_attachments
 from kontor.casework.cases import CaseService, CaseTypeRegistry
 from kontor.casework.cases import register as register_cases
 from kontor.casework.cases.status_rules import register_status_rules
@@ -313,6 +315,7 @@ def bootstrap(
     # Applications declare their hook points here as they arrive (task.created, …).
     rules = RulesService(hook_points or HookRegistry(), limits=settings.evaluation_limits)
     register_task_handlers(registry, rules)
+    register_attachments(registry)
     register_status_rules(registry, rules, cases.case_types)
     jobs = JobExecutor(
         bus, process_services, task_handlers or load_task_handlers(settings),
@@ -347,6 +350,7 @@ def bootstrap(
     subscribe_notifier(registry, notification_rules, hub)
     administration = Administration(authenticator, load_schema())
     administration.end_on_deletion(transfer_app.BrokerSystemDeletion(registry))
+    administration.end_on_deletion(files_deleted_with_tenants(settings.data_dir))
     return Kontor(
         settings,
         engine,
@@ -526,6 +530,7 @@ def load_schema() -> MetaData:
     """The metadata with every component's tables registered (for migrations and checks)."""
     import kontor.apps.links.tables
     import kontor.apps.portfolio_transfer.tables
+    import kontor.casework.attachments.tables
     import kontor.casework.cases.tables
     import kontor.casework.forms.tables
     import kontor.casework.tasks.deadline_tables

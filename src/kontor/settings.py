@@ -223,6 +223,11 @@ class Settings(BaseSettings):
         ge=1,
         description="largest import file (GDV upload); refused while it streams in",
     )
+    attachments_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1,
+        description="largest file attached to a task or kept with a case; refused while streaming",
+    )
     links_max_bytes: int = Field(
         default=20 * 1024 * 1024,
         ge=1,

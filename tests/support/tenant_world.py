@@ -72,8 +72,8 @@ def broker(kontor: Kontor, tenant_id: str, parent: str | None = None) -> Caller:
 def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str]:
     """B's resources: a process with an instance, an external task and an incident, rules
     with a hook binding and a decision, a session, a token, a notification, the task of the user
-    task, a case (of the type ``support.cases.case_types``), an absence; the ids by path
-    parameter name.
+    task, a case (of the type ``support.cases.case_types``) with a document, an absence; the ids
+    by path parameter name.
 
     The rules need the hook point ``task.created`` registered."""
     as_b = b.headers
@@ -122,6 +122,9 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
     claim = {"case_type": "claim", "business_key": "S-1", "title": "Sturm",
              "data": {"claim_number": "S-1"}}  # fmt: skip
     case = client.post("/api/cases", json=claim, headers=as_b).json()
+    letter = {"file": ("Schadenmeldung.pdf", b"%PDF-1.4 B's letter")}
+    document = client.post(f"/api/cases/{case['case_id']}/documents", files=letter, headers=as_b)
+    assert document.status_code == 201, document.text
     # a task created now is routed by the bound decision: B's decision record
     assert client.post("/api/tasks", json={"name": "Prüfen"}, headers=as_b).status_code == 201
     [record] = client.get("/api/rules/decisions", headers=as_b).json()
@@ -146,6 +149,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "instance_id": instance["instance_id"], "incident_id": incident["incident_id"],
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
+        "attachment_id": document.json()["attachment_id"],
         "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
         "form_key": "schaden", "schedule_id": schedule["schedule_id"], **portfolio,
         **import_world(kontor, client, b), **webhook_world(kontor, client, b),

@@ -16,6 +16,7 @@ from kontor.api.middleware import StoppingMiddleware, TracingMiddleware
 from kontor.api.problems import install_problem_handlers
 from kontor.api.routes import (
     absences,
+    attachments,
     audit,
     auth,
     bipro,
@@ -102,8 +103,10 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         task_exports.router,  # before tasks: /export is no task id
         task_bulk.router,
         task_analytics.router,  # before tasks: /analytics is no task id
+        attachments.uploads,  # before tasks: /attachments is no operation
         tasks.router,
         cases.router,
+        attachments.router,
         portfolio_transfer_intake.router,
         portfolio_transfer_ratios.router,
         portfolio_transfer_calculator.router,  # before the actions: no action names

@@ -54,9 +54,9 @@ def create_app(
     details = detail_router(registry.details)
     pages = (
         shell.router, profile.router, second_factor.router, tables, admin.router, tasks.router,
-        details, gdv_upload.router, analytics.router, intake_page.router, case_tools.router,
-        links_pages.router, ratios_page.router, cockpit.router, rulebook.router,
-        portal_access_pages.router, inbox_pages.router,
+        tasks.uploads, details, cases.router, gdv_upload.router, analytics.router,
+        intake_page.router, case_tools.router, links_pages.router, ratios_page.router,
+        cockpit.router, rulebook.router, portal_access_pages.router, inbox_pages.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

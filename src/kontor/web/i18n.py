@@ -19,6 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -90,6 +91,17 @@ def format_number(number: Decimal | int | float | None, language: str = DEFAULT_
     if number is None:
         return ""
     return format_decimal(number, locale="de_DE" if language == "de" else "en_GB")
+
+
+def format_size(size: int | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A file's size in bytes, kilobytes or megabytes (1,5 MB)."""
+    if size is None:
+        return ""
+    locale = "de_DE" if language == "de" else "en_GB"
+    for unit, factor in (("digital-megabyte", 1000**2), ("digital-kilobyte", 1000)):
+        if size >= factor:
+            return format_unit(round(size / factor, 1), unit, length="short", locale=locale)
+    return format_unit(size, "digital-byte", length="short", locale=locale)
 
 
 class Phrase(str):

@@ -44,6 +44,10 @@ REFUSALS = {
     "cases.duplicate_business_key": "Einen Vorgang mit diesem Geschäftsschlüssel gibt es schon.",
     "cases.invalid_data": "Die Vorgangsdaten sind ungültig.",
     "cases.unknown_type": "Diese Vorgangsart gibt es nicht.",
+    "attachments.not_found": "Diesen Anhang gibt es nicht.",
+    "attachments.not_owner": (
+        "Entfernen darf nur, wer die Datei hinzugefügt hat, oder ein Verantwortlicher."
+    ),
     "process.instance_not_found": "Diese Prozessinstanz gibt es nicht.",
     "process.definition_not_found": "Diesen Prozess gibt es nicht (nicht bereitgestellt).",
     "process.instance_not_active": "Nicht möglich: die Instanz läuft nicht mehr.",

@@ -21,6 +21,7 @@ from kontor.web.i18n import (
     format_moment,
     format_money,
     format_number,
+    format_size,
     translated,
     translations,
 )
@@ -69,6 +70,11 @@ def _number(context: Context, value: Any) -> str:
     return format_number(value, context.get("language", "de"))
 
 
+@pass_context
+def _size(context: Context, value: Any) -> str:
+    return format_size(value, context.get("language", "de"))
+
+
 @cache
 def environment() -> Environment:
     """The template environment (autoescaping, gettext, German formats)."""
@@ -80,7 +86,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(t=_translated, moment=_moment, day=_day, money=_money, number=_number)
+    env.filters.update(
+        t=_translated, moment=_moment, day=_day, money=_money, number=_number, size=_size
+    )
     from kontor.web.admin.common import entries_for  # the admin package renders through here
 
     env.globals["admin_entries"] = entries_for

@@ -221,3 +221,29 @@ def test_the_task_analytics_show_charts_with_their_tables(server: Server, page: 
     follow(page.get_by_role("link", name="Vorgänge je Status"))
     assert page.get_by_role("heading", level=1).inner_text() == "Vorgänge je Status"
     assert axe_violations(page) == []
+
+
+def test_a_file_is_attached_to_a_task_downloaded_and_removed_in_the_browser(
+    server: Server, page: Any, tmp_path: Path
+) -> None:
+    task_id = create_task(server, name="Gutachten ablegen", assignee=operator_id(server))
+    report = tmp_path / "Gutachten Müller.pdf"
+    report.write_bytes(b"%PDF-1.4 " + b"Gutachten " * 300)
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks/{task_id}")
+    page.get_by_label("Datei anhängen").set_input_files(report)
+    page.get_by_role("button", name="Hochladen").click()
+    page.get_by_role("status").wait_for()
+    assert page.get_by_role("status").inner_text() == "Anhang gespeichert."
+    listed = page.get_by_role("table", name="Anhänge")
+    assert "3 kB" in listed.inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "task-attachments")
+    with page.expect_download() as downloading:
+        listed.get_by_role("link", name="Gutachten Müller.pdf").click()
+    assert Path(downloading.value.path()).read_bytes() == report.read_bytes()
+    assert downloading.value.suggested_filename == "Gutachten Müller.pdf"
+    page.once("dialog", lambda dialog: dialog.accept())  # "Diesen Anhang entfernen?"
+    listed.get_by_role("button", name="Entfernen").click()
+    page.get_by_text("Anhang entfernt.").wait_for()
+    assert "Keine Anhänge." in page.locator("#task-body").inner_text()

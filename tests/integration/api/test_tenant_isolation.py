@@ -4,6 +4,7 @@ rows stay as they were."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,8 +130,10 @@ FORMS = {  # the browser pages' forms, filled in so that only the tenant can ref
 
 
 @pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
+def kontor(engine: Engine, tmp_path: Path) -> Kontor:
+    settings = Settings(
+        environment=Environment.TEST, secret_key="a-real-secret-for-tests", data_dir=tmp_path
+    )
     hooks = HookRegistry([HookPoint("task.created", "a task was created")])
     return bootstrap(
         settings, engine=engine, clock=FakeClock(), hook_points=hooks, case_types=case_types()

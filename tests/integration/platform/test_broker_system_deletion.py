@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,8 +30,10 @@ INSURER = "versicherer"
 
 
 @pytest.fixture
-def kontor(engine: Engine) -> Kontor:
-    settings = Settings(environment=Environment.TEST, secret_key="a-real-secret-for-tests")
+def kontor(engine: Engine, tmp_path: Path) -> Kontor:
+    settings = Settings(
+        environment=Environment.TEST, secret_key="a-real-secret-for-tests", data_dir=tmp_path
+    )
     hooks = HookRegistry([HookPoint("task.created", "a task was created")])
     return bootstrap(
         settings, engine=engine, clock=FakeClock(), hook_points=hooks, case_types=case_types()
@@ -81,6 +84,10 @@ def test_deleting_a_broker_system_leaves_no_row_of_it_in_any_table(
     for tenant in ("makler-b", "makler-b-unter"):
         assert {table: rows for table, rows in rows_of(engine, tenant).items() if rows} == {}
     assert rows_of(engine, "makler-a") == kept["makler-a"]
+    # the files kept with their cases went too; the other broker's stay
+    assert response.json()["ended"] == {"attachment_files": 2}
+    folders = kontor.settings.data_dir / "attachments"
+    assert sorted(p.name for p in folders.iterdir()) == ["makler-a"]
     insurer_now = rows_of(engine, INSURER)
     # the deleting tenant gains the audit entry, and its administrator's token notes its use
     deleted = {"makler-b", "makler-b-unter"}
@@ -115,7 +122,10 @@ def test_the_audit_log_keeps_the_fact_and_every_other_chain_verifies(
     assert (entry.action, entry.actor) == (DELETE_BROKER_SYSTEM, administrator.principal.user_id)
     assert entry.difference == {
         "before": {"tenant_ids": ["makler-b"]},
-        "after": {"deleted_rows": entry.difference["after"]["deleted_rows"], "ended": {}},
+        "after": {
+            "deleted_rows": entry.difference["after"]["deleted_rows"],
+            "ended": {"attachment_files": 1},
+        },
     }
     assert entry.difference["after"]["deleted_rows"]["platform_users"] == 1
 

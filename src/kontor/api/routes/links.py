@@ -4,9 +4,7 @@ download them. Another tenant's document is not found."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
@@ -14,6 +12,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from kontor.api.body_routes import StreamingUploadRoute, StrictJsonRoute
+from kontor.api.downloads import stored_file
 from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.security import requires
 from kontor.api.streamed_uploads import StreamedFile, stream_upload
@@ -27,7 +26,6 @@ PREFIX = "/api/apps/links/documents"
 READ, SAVE, DELETE = (f"app:links:{a}" for a in ("read", "save", "delete"))
 router = APIRouter(prefix=PREFIX, tags=["links"], route_class=StrictJsonRoute)
 uploads = APIRouter(prefix=PREFIX, tags=["links"], route_class=StreamingUploadRoute)
-CHUNK = 64 * 1024
 _UPLOAD = {
     "requestBody": {
         "required": True,
@@ -77,17 +75,10 @@ def link_blobs(kontor: Kontor) -> BlobStore:
 
 def pdf_response(blobs: BlobStore, document: LinkDocument) -> StreamingResponse:
     """The document's PDF, streamed, for the browser to show (or save under its name)."""
-    stored = blobs.open(document.blob_key)
-
-    def chunks() -> Iterator[bytes]:
-        with stored:
-            while chunk := stored.read(CHUNK):
-                yield chunk
-
-    plain = document.file_name.encode("ascii", "replace").decode("ascii").replace('"', "_")
-    disposition = f"inline; filename=\"{plain}\"; filename*=UTF-8''{quote(document.file_name)}"
-    headers = {"Content-Disposition": disposition, "Content-Length": str(document.size)}
-    return StreamingResponse(chunks(), media_type="application/pdf", headers=headers)
+    return stored_file(
+        blobs, document.blob_key, file_name=document.file_name, size=document.size,
+        media_type="application/pdf", disposition="inline",
+    )  # fmt: skip
 
 
 def store_upload(

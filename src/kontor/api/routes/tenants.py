@@ -93,15 +93,17 @@ class BrokerSystemOut(BaseModel):
 
 
 class DeletedBrokerSystemOut(BaseModel):
-    """What deleting a broker system removed: its tenants (itself first) and rows per table."""
+    """What deleting a broker system removed: its tenants (itself first), rows per table, and
+    what ended with it (other tenants' cases of its requests, its files), counted by kind."""
 
     tenant_ids: list[str]
     deleted_rows: dict[str, int]
+    ended: dict[str, int]
 
     @classmethod
     def of(cls, deleted: DeletedBrokerSystem) -> DeletedBrokerSystemOut:
         """The response body for ``deleted``."""
-        return cls(tenant_ids=deleted.tenant_ids, deleted_rows=deleted.rows)
+        return cls(tenant_ids=deleted.tenant_ids, deleted_rows=deleted.rows, ended=deleted.ended)
 
 
 @router.get("/current")

@@ -1,16 +1,44 @@
-"""The case list and the case view: both declared (a table view and a detail view)."""
+"""The case list and the case view: both declared (a table view and a detail view); the
+view's documents are uploaded, downloaded and removed through the routes here."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import Select, select
+from starlette.concurrency import run_in_threadpool
 
-from kontor.casework.cases import CaseNotFound, CaseStore, Timeline
+from kontor.api.body_routes import StreamingUploadRoute
+from kontor.api.routes.attachments import attachments_of, content_of, receive, remove
+from kontor.api.wiring import kontor_of
+from kontor.casework.attachments import DOCUMENT_ADDED, DOCUMENT_REMOVED
+from kontor.casework.cases import CaseNotFound, CaseStore, Timeline, domain
+from kontor.casework.tasks import TaskFilter, TaskQueries, TaskState, View, Viewer
+from kontor.errors import KontorError
+from kontor.platform import Principal
+from kontor.web.messages import STATE_WORDS, german_error
+from kontor.web.pages.tasks import HISTORY_WORDS
 from kontor.web.registry import WebRegistry
-from kontor.web.views import Column, DetailView, Filter, Kind, Section, TableView, ViewContext
+from kontor.web.security import page_requires
+from kontor.web.templating import render
+from kontor.web.views import (
+    Column,
+    DetailView,
+    Filter,
+    Kind,
+    RowButton,
+    Section,
+    SectionUpload,
+    TableView,
+    ViewContext,
+)
+from kontor.web.views.detail_routes import show_detail
+
+router = APIRouter(route_class=StreamingUploadRoute, include_in_schema=False)
 
 OPENNESS = (("open", "offen"), ("closed", "geschlossen"))
 
@@ -85,19 +113,90 @@ def case_links(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]
     return [{"kind": kind, "target": target} for kind, target in links]
 
 
+STAGE_WORDS = {"current": "aktuell", "passed": "durchlaufen", "next": "möglich als nächstes"}
+TIMELINE_WORDS = {
+    domain.CREATED: "Angelegt", domain.STATUS_CHANGED: "Status geändert",
+    domain.UPDATED: "Geändert", domain.CLOSED: "Geschlossen", domain.REOPENED: "Wieder geöffnet",
+    domain.COMMENTED: "Kommentar", domain.LINKED: "Verknüpft",
+    DOCUMENT_ADDED: "Dokument hinzugefügt", DOCUMENT_REMOVED: "Dokument entfernt",
+    "process_completed": "Prozess beendet", "decision": "Entscheidung",
+    **{f"task_{operation}": f"Aufgabe: {word}" for operation, word in HISTORY_WORDS.items()},
+}  # fmt: skip
+"""The timeline's kinds in German (a task's steps as the task's history calls them)."""
+
+
+def case_stages(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
+    """The case type's statuses in order: the current one, those passed, those possible next."""
+    with context.kontor.engine.connect() as connection:
+        try:
+            case = CaseStore(connection, context.principal.tenant_id).get(case_id)
+        except CaseNotFound:
+            return []
+        entries = Timeline(connection, context.principal.tenant_id).entries(case_id)
+    case_type = context.kontor.cases.case_types.get(case.case_type)
+    passed = {case_type.initial_status} | {
+        str(e.details.get("from")) for e in entries if e.kind == domain.STATUS_CHANGED
+    }
+    following = set(case_type.transitions.get(case.status, ()))
+    rows = []
+    for status in case_type.statuses:
+        stage = (
+            "current" if status == case.status else "next" if status in following
+            else "passed" if status in passed else None
+        )  # fmt: skip
+        rows.append({"status": status, "stage": stage})
+    return rows
+
+
+def case_tasks(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
+    """The case's tasks, open and done, by due date."""
+    viewer = Viewer(context.principal.user_id, context.principal.groups)
+    with context.kontor.engine.connect() as connection:
+        queries = TaskQueries(connection, context.principal.tenant_id)
+        wanted = TaskFilter(View.ALL, states=tuple(TaskState), case_id=case_id)
+        listed = queries.listing(viewer, wanted, context.now)
+        return [dict(row) for row in connection.execute(listed).mappings()]
+
+
+def case_documents(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
+    """The case's documents with its tasks' attachments, oldest first."""
+    found = attachments_of(context.kontor, context.principal.tenant_id, case_id=case_id)
+    return [
+        {"id": a.attachment_id, "file_name": a.file_name, "size": a.size, "task_id": a.task_id,
+         "added_by": a.added_by, "added_at": a.added_at, "case_id": a.case_id}
+        for a in found
+    ]  # fmt: skip
+
+
 def case_timeline(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
-    """The case's timeline, oldest first."""
+    """The case's one timeline (its own steps, its tasks', its documents'), oldest first."""
     with context.kontor.engine.connect() as connection:
         entries = Timeline(connection, context.principal.tenant_id).entries(case_id)
     return [
-        {
-            "at": e.at,
-            "kind": e.kind,
-            "actor": e.actor,
-            "details": json.dumps(e.details, default=str),
-        }
+        {"at": e.at, "kind": e.kind, "actor": e.actor, "details": _summary(e.details)}
         for e in entries
     ]
+
+
+def _summary(details: Mapping[str, Any]) -> str:
+    """A timeline entry's details in one line: a task's or document's name first."""
+    named = details.get("task_name") or details.get("file_name")
+    rest = {k: v for k, v in details.items() if k not in ("task_id", "task_name", "attachment_id")}
+    if named and set(rest) <= {"file_name", "state", "reason", "size"}:
+        reason = details.get("reason") or ""
+        file_name = details.get("file_name") if details.get("task_name") else None
+        return " · ".join(str(part) for part in (named, file_name, reason) if part)
+    return json.dumps(rest, default=str, ensure_ascii=False)
+
+
+def task_url(row: Mapping[str, Any]) -> str | None:
+    """The page of the task a document was attached to (None: the case's own)."""
+    return f"/tasks/{row['task_id']}" if row["task_id"] else None
+
+
+def document_url(row: Mapping[str, Any]) -> str:
+    """Where a listed document is downloaded."""
+    return f"/cases/{row['case_id']}/documents/{row['id']}"
 
 
 CASE_VIEW = DetailView(
@@ -118,12 +217,50 @@ CASE_VIEW = DetailView(
     ),
     sections=(
         Section("Daten", (Column("field", "Feld"), Column("value", "Wert")), case_data),
+        Section(
+            "Phasen",
+            (
+                Column("status", "Status"),
+                Column("stage", "Stand", Kind.BADGE, labels=STAGE_WORDS),
+            ),
+            case_stages,
+        ),
+        Section(
+            "Aufgaben",
+            (
+                Column("name", "Aufgabe", link=lambda row: f"/tasks/{row['id']}"),
+                Column("state", "Status", Kind.BADGE, labels=STATE_WORDS),
+                Column("assignee", "Bearbeiter", Kind.USER),
+                Column("due_at", "Fällig am", Kind.DATETIME),
+            ),
+            case_tasks,
+        ),
+        Section(
+            "Dokumente",
+            (
+                Column("file_name", "Datei", link=document_url),
+                Column("size", "Größe", Kind.SIZE),
+                Column("task_id", "Aus Aufgabe", link=task_url),
+                Column("added_by", "Von", Kind.USER),
+                Column("added_at", "Hinzugefügt am", Kind.DATETIME),
+            ),
+            case_documents,
+            button=RowButton(
+                "Entfernen",
+                "cases:write",
+                lambda row: None if row["task_id"] else f"{document_url(row)}/remove",
+                "Dieses Dokument entfernen?",
+            ),
+            upload=SectionUpload(
+                "Dokument hinzufügen", "cases:write", lambda case_id: f"/cases/{case_id}/documents"
+            ),
+        ),
         Section("Verknüpfungen", (Column("kind", "Art"), Column("target", "Ziel")), case_links),
         Section(
             "Verlauf",
             (
                 Column("at", "Zeit", Kind.DATETIME),
-                Column("kind", "Eintrag"),
+                Column("kind", "Eintrag", Kind.BADGE, labels=TIMELINE_WORDS),
                 Column("actor", "Von", Kind.USER),
                 Column("details", "Einzelheiten"),
             ),
@@ -134,10 +271,71 @@ CASE_VIEW = DetailView(
     not_found="Diesen Vorgang gibt es nicht.",
     id_name="case_id",
 )
-"""A case: its fields, data, links and timeline."""
+"""A case: its fields, data, stages, tasks, documents, links and one timeline."""
 
 
 def declare(registry: WebRegistry) -> None:
     """Declare the case list and the case view."""
     registry.add_table(CASE_LIST)
     registry.add_detail(CASE_VIEW)
+
+
+def _case_page(
+    request: Request, caller: Principal, case_id: str, work: Any, done: str
+) -> HTMLResponse:
+    """Do ``work`` on the case's documents, then show the case with what was done or why not."""
+    try:
+        work()
+    except CaseNotFound:
+        return render(request, "error.html", {"message": CASE_VIEW.not_found}, status=404)
+    except KontorError as error:
+        return show_detail(
+            request, CASE_VIEW, caller, case_id, status=error.status, problem=german_error(error)
+        )
+    return show_detail(request, CASE_VIEW, caller, case_id, message=done)
+
+
+@router.post("/cases/{case_id}/documents")
+async def add_document(
+    case_id: str, request: Request, caller: Annotated[Principal, page_requires("cases:write")]
+) -> HTMLResponse:
+    """Keep the uploaded file with the case."""
+    try:
+        await receive(request, caller, case_id=case_id)
+    except CaseNotFound:
+        return render(request, "error.html", {"message": CASE_VIEW.not_found}, status=404)
+    except KontorError as error:
+        problem = german_error(error)
+        return await run_in_threadpool(
+            show_detail, request, CASE_VIEW, caller, case_id, status=error.status, problem=problem
+        )
+    return await run_in_threadpool(
+        show_detail, request, CASE_VIEW, caller, case_id, message="Dokument gespeichert."
+    )
+
+
+@router.get("/cases/{case_id}/documents/{attachment_id}", response_model=None)
+def download_document(
+    case_id: str, attachment_id: str, request: Request,
+    caller: Annotated[Principal, page_requires("cases:read")],
+) -> StreamingResponse | HTMLResponse:  # fmt: skip
+    """The document's file, to save."""
+    try:
+        return content_of(kontor_of(request), caller.tenant_id, attachment_id, case_id=case_id)
+    except KontorError:
+        message = "Dieses Dokument gibt es nicht."
+        return render(request, "error.html", {"message": message}, status=404)
+
+
+@router.post("/cases/{case_id}/documents/{attachment_id}/remove")
+def remove_document(
+    case_id: str, attachment_id: str, request: Request,
+    caller: Annotated[Principal, page_requires("cases:write")],
+) -> HTMLResponse:  # fmt: skip
+    """Remove one of the case's own documents (the one who added it, or a case manager)."""
+    kontor = kontor_of(request)
+
+    def work() -> None:
+        remove(kontor, caller, attachment_id, manager="cases:manage", case_id=case_id)
+
+    return _case_page(request, caller, case_id, work, "Dokument entfernt.")

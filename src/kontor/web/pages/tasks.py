@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import Select
+from starlette.concurrency import run_in_threadpool
 
-from kontor.api.body_routes import StrictJsonRoute
+from kontor.api.body_routes import StreamingUploadRoute, StrictJsonRoute
+from kontor.api.routes.attachments import content_of, receive, remove
 from kontor.api.routes.tasks import COUNT_EXACT_UP_TO
 from kontor.api.wiring import kontor_of
+from kontor.casework.attachments import ATTACH, DETACH, AttachmentStore
 from kontor.casework.forms import InvalidFormData
 from kontor.casework.tasks import (
     Sort,
@@ -46,6 +49,8 @@ from kontor.web.views.declarations import ActionRun, PagedRows
 from kontor.web.views.state import TableState
 
 router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
+uploads = APIRouter(route_class=StreamingUploadRoute, include_in_schema=False)
+NO_TASK = "Diese Aufgabe gibt es nicht."
 
 LISTS = (
     (View.MINE, "Meine Aufgaben"),
@@ -80,6 +85,8 @@ HISTORY_WORDS = {
     "obsolete": "Hinfällig geworden",
     "route": "Nach Regel verteilt",
     "comment": "Kommentar",
+    ATTACH: "Anhang hinzugefügt",
+    DETACH: "Anhang entfernt",
 }
 """The history's operations in German."""
 OPERATION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -227,11 +234,13 @@ def _task_page(
         try:
             task, _ = store.get(task_id)
         except KontorError:
-            return render(
-                request, "error.html", {"message": "Diese Aufgabe gibt es nicht."}, status=404
-            )
+            return render(request, "error.html", {"message": NO_TASK}, status=404)
         history = store.history(task_id)
-        people = [task.assignee, task.owner, *(entry.actor for entry in history)]
+        attachments = AttachmentStore(connection, caller.tenant_id).of_task(task_id)
+        people = [
+            task.assignee, task.owner, *(entry.actor for entry in history),
+            *(attachment.added_by for attachment in attachments),
+        ]  # fmt: skip
         names = display_names(connection, caller.tenant_id, people)
         camunda_form = camunda_form_of(connection, task)
     registry: WebRegistry = request.app.state.web_registry
@@ -243,6 +252,7 @@ def _task_page(
         "values": values or {}, "errors": errors or {},
         "can_work": caller.has("tasks:work"), "names": names, "camunda_form": camunda_form,
         "script_json": script_json, "form_data": initial_data(task, submitted),
+        "attachments": attachments, "can_manage": caller.has("tasks:manage"),
     }  # fmt: skip
     return render(request, "task.html", context, status=status)
 
@@ -272,9 +282,7 @@ async def work_on_task(
             try:
                 task, _ = TaskStore(connection, caller.tenant_id).get(task_id)
             except KontorError:
-                return render(
-                    request, "error.html", {"message": "Diese Aufgabe gibt es nicht."}, status=404
-                )
+                return render(request, "error.html", {"message": NO_TASK}, status=404)
             camunda_form = camunda_form_of(connection, task)
         if camunda_form is not None:
             try:
@@ -335,3 +343,48 @@ def _declared_form_data(
         )
     arguments["data"] = data
     return None
+
+
+@uploads.post("/tasks/{task_id}/attachments")
+async def attach_file(
+    task_id: str, request: Request, caller: Annotated[Principal, page_requires("tasks:work")]
+) -> HTMLResponse:
+    """Attach the uploaded file to the task; the task page says so (or why not)."""
+    try:
+        await receive(request, caller, task_id=task_id)
+    except KontorError as error:
+        problem = german_error(error)
+        return await run_in_threadpool(
+            _task_page, request, caller, task_id, status=error.status, problem=problem
+        )
+    return await run_in_threadpool(
+        _task_page, request, caller, task_id, message="Anhang gespeichert."
+    )
+
+
+@router.get("/tasks/{task_id}/attachments/{attachment_id}", response_model=None)
+def download_attachment(
+    task_id: str, attachment_id: str, request: Request,
+    caller: Annotated[Principal, page_requires("tasks:read")],
+) -> StreamingResponse | HTMLResponse:  # fmt: skip
+    """The attachment's file, to save."""
+    try:
+        return content_of(kontor_of(request), caller.tenant_id, attachment_id, task_id=task_id)
+    except KontorError:
+        message = "Diesen Anhang gibt es nicht."
+        return render(request, "error.html", {"message": message}, status=404)
+
+
+@router.post("/tasks/{task_id}/attachments/{attachment_id}/remove")
+def detach_file(
+    task_id: str, attachment_id: str, request: Request,
+    caller: Annotated[Principal, page_requires("tasks:work")],
+) -> HTMLResponse:  # fmt: skip
+    """Remove an attachment (the one who added it, or a task manager)."""
+    try:
+        remove(kontor_of(request), caller, attachment_id, manager="tasks:manage", task_id=task_id)
+    except KontorError as error:
+        return _task_page(
+            request, caller, task_id, status=error.status, problem=german_error(error)
+        )
+    return _task_page(request, caller, task_id, message="Anhang entfernt.")

@@ -9,8 +9,10 @@ from kontor.web.views.declarations import (
     FormView,
     Kind,
     MenuEntry,
+    RowButton,
     SavedFilters,
     Section,
+    SectionUpload,
     TableView,
     ViewContext,
 )
@@ -24,8 +26,10 @@ __all__ = [
     "FormView",
     "Kind",
     "MenuEntry",
+    "RowButton",
     "SavedFilters",
     "Section",
+    "SectionUpload",
     "TableView",
     "ViewContext",
 ]

@@ -33,6 +33,7 @@ class Kind(StrEnum):
     DATETIME = "datetime"
     BADGE = "badge"  # a short status word, translated through the view's ``labels``
     USER = "user"  # a user id, shown as the user's name
+    SIZE = "size"  # a file's size in bytes, shown as 1,5 MB
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Column:
     kind: Kind = Kind.TEXT
     sortable: bool = False  # only columns with an index behind them
     labels: Mapping[str, str] = field(default_factory=dict)  # value → German word (badges)
+    link: Callable[[Mapping[str, Any]], str | None] | None = None  # the row's page or file
 
 
 @dataclass(frozen=True)
@@ -157,12 +159,36 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class RowButton:
+    """A button on the rows of a section (removing a document, …): it posts to ``url(row)``
+    after the question ``confirm``; holders of ``permission`` see it on rows with a url."""
+
+    label: str
+    permission: str
+    url: Callable[[Mapping[str, Any]], str | None]
+    confirm: str
+
+
+@dataclass(frozen=True)
+class SectionUpload:
+    """A file upload below a section: the file (multipart ``file``) goes to ``url(item_id)``,
+    a route of the application's that answers with the item's page."""
+
+    label: str
+    permission: str
+    url: Callable[[str], str]
+
+
+@dataclass(frozen=True)
 class Section:
-    """A part of a detail view: a small table of rows that belong to the shown item."""
+    """A part of a detail view: a small table of rows that belong to the shown item, with an
+    optional button per row and an optional upload below it."""
 
     title: str
     columns: tuple[Column, ...]
     rows: Callable[[ViewContext, str], Sequence[Mapping[str, Any]]]
+    button: RowButton | None = None
+    upload: SectionUpload | None = None
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,11 @@ def _show(view: DetailView) -> Callable[..., HTMLResponse]:
 
 
 def show_detail(
-    request: Request, view: DetailView, caller: Principal, item_id: str
-) -> HTMLResponse:
-    """The page of ``item_id`` (404 when the caller's tenant has none)."""
+    request: Request, view: DetailView, caller: Principal, item_id: str, *, status: int = 200,
+    message: str | None = None, problem: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The page of ``item_id`` (404 when the caller's tenant has none), with a ``message`` of
+    what was done or the ``problem`` that stopped it (both German)."""
     context = view_context(request, caller)
     item = view.load(context, item_id)
     if item is None:
@@ -59,6 +61,7 @@ def show_detail(
             sections.append((section, rows))
     links = list(view.links(fields)) if view.links is not None else []
     values = {
-        "principal": caller, "view": view, "item": fields, "sections": sections, "links": links,
+        "principal": caller, "view": view, "item": fields, "item_id": item_id,
+        "sections": sections, "links": links, "message": message, "problem": problem,
     }  # fmt: skip
-    return render(request, "detail.html", values)
+    return render(request, "detail.html", values, status=status)

@@ -150,6 +150,7 @@ def tenant_world(kontor: Kontor, client: TestClient, b: Caller) -> dict[str, str
         "job_id": job["job_id"], "notification_id": notification["notification_id"],
         "task_id": b_task["task_id"], "operation": "claim", "case_id": case["case_id"],
         "attachment_id": document.json()["attachment_id"],
+        "entity_type": "case", "entity_id": case["case_id"],
         "absence_id": absence["absence_id"], "filter_id": saved["filter_id"],
         "form_key": "schaden", "schedule_id": schedule["schedule_id"], **portfolio,
         **import_world(kontor, client, b), **webhook_world(kontor, client, b),

@@ -53,10 +53,11 @@ def create_app(
     tables = table_router(registry.tables)
     details = detail_router(registry.details)
     pages = (
-        shell.router, profile.router, second_factor.router, tables, admin.router, tasks.router,
-        tasks.uploads, details, cases.router, gdv_upload.router, analytics.router,
-        intake_page.router, case_tools.router, links_pages.router, ratios_page.router,
-        cockpit.router, rulebook.router, portal_access_pages.router, inbox_pages.router,
+        shell.router, profile.router, second_factor.router, tables, admin.router,
+        admin.history_router, tasks.router, tasks.uploads, details, cases.router,
+        gdv_upload.router, analytics.router, intake_page.router, case_tools.router,
+        links_pages.router, ratios_page.router, cockpit.router, rulebook.router,
+        portal_access_pages.router, inbox_pages.router,
     )  # fmt: skip
     for router in (*pages, password.router):
         app.include_router(router)

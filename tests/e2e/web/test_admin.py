@@ -67,6 +67,7 @@ ADMIN_PAGES = {
     "Gruppen": "/admin/groups",
     "API-Tokens": "/admin/tokens",
     "Maklersysteme": "/admin/broker-systems",
+    "Protokoll": "/admin/audit",
     "Gruppenprofile": "/admin/profiles",
 }
 ROLES = {
@@ -84,7 +85,7 @@ ROLES = {
             "Profil",
         ],
         [],
-        ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Gruppenprofile"],
+        ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Protokoll", "Gruppenprofile"],
     ),
     "insurer administrator": (
         ADMIN,
@@ -99,7 +100,7 @@ ROLES = {
             "Profil",
         ],
         [],
-        ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme"],
+        ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Protokoll"],
     ),
     "underwriter": (
         UW,
@@ -227,7 +228,7 @@ def test_an_administrator_invites_locks_and_unlocks_a_user(
     sign_in(page, server.base, ADMIN, ADMIN_PASSWORD)
     follow(page.get_by_role("navigation").get_by_role("link", name="Verwaltung"))
     entries = page.locator(".admin-entries .tile-title").all_inner_texts()
-    assert entries == ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme"]
+    assert entries == ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Protokoll"]
     assert axe_violations(page) == []
     follow(page.locator(".admin-entries").get_by_role("link", name="Benutzer"))
     assert page.get_by_role("heading", level=1).inner_text() == "Benutzer"
@@ -400,3 +401,24 @@ def test_a_saved_filter_with_nested_conditions_is_shared_applied_and_deleted(
     page.get_by_text("Bedingungen und gespeicherte Filter").click()
     follow(page.get_by_role("button", name="Filter löschen: Unsere Testkonten"))
     assert page.get_by_label("Gespeicherte Filter").count() == 0
+
+
+@pytest.mark.usefixtures("insurer")
+def test_the_audit_log_shows_who_changed_what_and_a_records_history(
+    server: Server, page: Any
+) -> None:
+    sign_in(page, server.base, ADMIN, ADMIN_PASSWORD)
+    page.goto(f"{server.base}/admin")
+    follow(page.locator(".admin-entries").get_by_role("link", name="Protokoll"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Protokoll"
+    assert axe_violations(page) == []
+    page.get_by_label("Suche in allen Spalten").fill("platform.login")
+    follow(page.get_by_role("button", name="Suchen"))
+    actions = page.locator("#table-area tr.data-row td:nth-child(3)").all_inner_texts()
+    assert actions
+    assert {a.strip() for a in actions} == {"platform.login"}
+    screenshot(page, "admin-audit")
+    follow(page.locator("#table-area tr.data-row").first.get_by_role("link").last)
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Historie:")
+    assert "platform.login" in page.get_by_role("table", name="Historie").inner_text()
+    assert axe_violations(page) == []

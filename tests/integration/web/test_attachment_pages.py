@@ -113,7 +113,8 @@ def test_the_case_view_shows_stages_tasks_documents_and_one_timeline(
     # stages: reported passed, in_review current, settled and rejected possible next
     assert page.index("durchlaufen") < page.index("aktuell") < page.index("möglich als nächstes")
     assert f'<a href="/tasks/{task_id}">Gutachter beauftragen</a>' in page
-    assert "Schadenmeldung.pdf</a>" in page and "dach.jpg</a>" in page
+    assert "Schadenmeldung.pdf</a>" in page
+    assert "dach.jpg</a>" in page
     for word in ("Status geändert", "Aufgabe: Angelegt", "Aufgabe: Anhang hinzugefügt",
                  "Dokument hinzugefügt"):  # fmt: skip
         assert word in page, word

@@ -1,4 +1,5 @@
-"""Administration in the browser: users, groups, API tokens, broker systems, group profiles.
+"""Administration in the browser: users, groups, API tokens, broker systems, group profiles, the
+audit log.
 
 Tables are declared (the shell renders them with search, filters and the context menu); the
 forms are JSON Schema declarations; only the overview and the permission editors are templates.
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kontor.platform.permissions import MANAGE_BROKER_SYSTEMS, MANAGE_SUB_USERS
+from kontor.web.admin.audit import AUDIT_LOG
+from kontor.web.admin.audit import router as history_router
 from kontor.web.admin.brokers import BROKER_SYSTEMS
 from kontor.web.admin.common import ENTRIES, AdminEntry, entries_for
 from kontor.web.admin.groups import GROUPS, PROFILES
@@ -26,9 +29,9 @@ def declare(registry: WebRegistry) -> None:
     create = MenuEntry("Maklersystem anlegen", "/admin/broker-systems/new", MANAGE_BROKER_SYSTEMS)
     registry.add_table(replace(USERS, create=invite))
     registry.add_table(replace(BROKER_SYSTEMS, create=create))
-    for table in (GROUPS, TOKENS, PROFILES):
+    for table in (GROUPS, TOKENS, PROFILES, AUDIT_LOG):
         registry.add_table(table)
     registry.add_detail(USER_VIEW)
 
 
-__all__ = ["ENTRIES", "AdminEntry", "declare", "entries_for", "router"]
+__all__ = ["ENTRIES", "AdminEntry", "declare", "entries_for", "history_router", "router"]

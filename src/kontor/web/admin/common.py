@@ -45,6 +45,9 @@ ENTRIES = (
         "Maklersysteme anlegen (mit Einladung) und löschen",
     ),
     AdminEntry(
+        "Protokoll", "/admin/audit", "audit:read", "Wer hat wann was geändert; Export als CSV/XLSX"
+    ),
+    AdminEntry(
         "Gruppenprofile",
         "/admin/profiles",
         MANAGE_TENANTS,

@@ -158,5 +158,6 @@ USER_VIEW = DetailView(
     back=("Zur Benutzerliste", "/admin/users"),
     not_found="Diesen Benutzer gibt es nicht.",
     id_name="user_id",
+    audited_as="user",
 )
 """One user: login, status, groups and individual grants."""

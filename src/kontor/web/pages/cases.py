@@ -270,6 +270,7 @@ CASE_VIEW = DetailView(
     back=("Zur Vorgangsliste", "/cases"),
     not_found="Diesen Vorgang gibt es nicht.",
     id_name="case_id",
+    audited_as="case",
 )
 """A case: its fields, data, stages, tasks, documents, links and one timeline."""
 

@@ -138,10 +138,10 @@ class TableView:
     page_size: int = 25
     count: bool = True  # False for huge tables: no COUNT(*), only "next page"
     exact_count_up_to: int | None = None
-    pager: RowPager | None = None
-    """A faster way to a page for the states it understands (the work list's queue walks)."""
     """Beyond this many matches PostgreSQL's planner estimates the total (shown as "ca."), so
     that a long list is not walked to its end on every page; None counts every row."""
+    pager: RowPager | None = None
+    """A faster way to a page for the states it understands (the work list's queue walks)."""
     saved_filters: SavedFilters | None = None
     create: MenuEntry | None = None  # a link above the table to a form adding a row
 
@@ -211,6 +211,8 @@ class DetailView:
     id_name: str = "item_id"  # the path parameter: ``{path}/{item_id}``
     links: Callable[[Mapping[str, Any]], Sequence[tuple[str, str]]] | None = None
     """A submenu of the item's page: (label, url) pairs for the shown item."""
+    audited_as: str | None = None
+    """The item's entity type in the audit log: a *Historie* link for those who read the log."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ from kontor.web.views.declarations import DetailView
 from kontor.web.views.engine import show_names
 from kontor.web.views.routes import view_context
 
+HISTORY = "audit:read"
+"""Who sees a record's history: those who may read the audit log it comes from."""
+
 
 def detail_router(details: Mapping[str, DetailView]) -> APIRouter:
     """The routes of every declared detail view."""
@@ -60,6 +63,8 @@ def show_detail(
             show_names(connection, caller.tenant_id, section.columns, rows, names)
             sections.append((section, rows))
     links = list(view.links(fields)) if view.links is not None else []
+    if view.audited_as is not None and caller.has(HISTORY):
+        links.append(("Historie", f"/history/{view.audited_as}/{item_id}"))
     values = {
         "principal": caller, "view": view, "item": fields, "item_id": item_id,
         "sections": sections, "links": links, "message": message, "problem": problem,

@@ -110,6 +110,14 @@ def test_the_profile_changes_the_password_and_lists_sessions_and_tokens(
     assert page.locator(".new-token").inner_text().startswith("kontor_pat_")
     assert "Auswertung" in page.locator("table").nth(1).inner_text()
     assert "diese Sitzung" in page.locator("table").first.inner_text()
+    page.get_by_label("Von", exact=True).fill("2027-07-01T08:00")
+    page.get_by_label("Bis", exact=True).fill("2027-07-15T18:00")
+    page.get_by_label("Vertretung").select_option(label="Underwriter")
+    page.get_by_role("button", name="Abwesenheit eintragen").click()
+    page.get_by_text("Abwesenheit eingetragen.").wait_for()
+    absences = page.get_by_role("table", name="Abwesenheiten").inner_text()
+    assert "01.07.2027, 08:00" in absences
+    assert "Gruppe Underwriter" in absences
     screenshot(page, "profile")
 
 

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
-from kontor.messaging import Change
+from kontor.messaging import Change, UnitOfWork
 from kontor.platform import SIGNED_IN, Absence, Absences, Principal
 
 router = APIRouter(prefix="/api/auth/me/absences", tags=["authentication"],
@@ -70,15 +70,10 @@ def record_absence(
 ) -> AbsenceOut:
     """Record an absence; tasks given to me while it lasts go to my substitute."""
     with kontor_of(request).bus.unit_of_work() as uow:
-        absence = Absences(uow.connection, caller.tenant_id).record(
-            caller.user_id, body.starts_at, body.ends_at, uow.clock.now(),
-            substitute_user_id=body.substitute_user_id,
+        absence = record_absence_of(
+            uow, caller, body.starts_at, body.ends_at, substitute_user_id=body.substitute_user_id,
             substitute_group_id=body.substitute_group_id, note=body.note,
         )  # fmt: skip
-        after = AbsenceOut.of(absence).model_dump(mode="json")
-        change = Change("platform.absence.record", ABSENCE, absence.absence_id, after=after,
-                        subject=f"user:{caller.user_id}")  # fmt: skip
-        uow.record(change, caller.tenant_id, caller.user_id)
         uow.commit()
     return AbsenceOut.of(absence)
 
@@ -89,8 +84,29 @@ def withdraw_absence(
 ) -> None:
     """Withdraw one of my absences."""
     with kontor_of(request).bus.unit_of_work() as uow:
-        Absences(uow.connection, caller.tenant_id).withdraw(caller.user_id, absence_id)
-        change = Change("platform.absence.withdraw", ABSENCE, absence_id,
-                        subject=f"user:{caller.user_id}")  # fmt: skip
-        uow.record(change, caller.tenant_id, caller.user_id)
+        withdraw_absence_of(uow, caller, absence_id)
         uow.commit()
+
+
+def record_absence_of(
+    uow: UnitOfWork, caller: Principal, starts_at: dt.datetime, ends_at: dt.datetime, *,
+    substitute_user_id: str | None, substitute_group_id: str | None, note: str | None,
+) -> Absence:  # fmt: skip
+    """Record the caller's absence in ``uow``, with its audit entry."""
+    absence = Absences(uow.connection, caller.tenant_id).record(
+        caller.user_id, starts_at, ends_at, uow.clock.now(),
+        substitute_user_id=substitute_user_id, substitute_group_id=substitute_group_id, note=note,
+    )  # fmt: skip
+    after = AbsenceOut.of(absence).model_dump(mode="json")
+    change = Change("platform.absence.record", ABSENCE, absence.absence_id, after=after,
+                    subject=f"user:{caller.user_id}")  # fmt: skip
+    uow.record(change, caller.tenant_id, caller.user_id)
+    return absence
+
+
+def withdraw_absence_of(uow: UnitOfWork, caller: Principal, absence_id: str) -> None:
+    """Withdraw one of the caller's absences in ``uow``, with its audit entry."""
+    Absences(uow.connection, caller.tenant_id).withdraw(caller.user_id, absence_id)
+    change = Change("platform.absence.withdraw", ABSENCE, absence_id,
+                    subject=f"user:{caller.user_id}")  # fmt: skip
+    uow.record(change, caller.tenant_id, caller.user_id)

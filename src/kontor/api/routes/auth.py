@@ -17,6 +17,7 @@ from kontor.api.authentication import (
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import public, requires
 from kontor.api.wiring import kontor_of
+from kontor.bootstrap import Kontor
 from kontor.platform import (
     SIGNED_IN,
     ApiToken,
@@ -281,14 +282,18 @@ def set_password_expiry(
     body: PasswordExpiryIn, request: Request, caller: Annotated[Principal, requires(SIGNED_IN)]
 ) -> PasswordExpiryOut:
     """Let my password expire with age (the default) or switch that off, with a warning."""
-    kontor = kontor_of(request)
+    ends = switch_password_expiry(kontor_of(request), caller, body.expires)
+    return PasswordExpiryOut(expires_at=ends, warning=None if body.expires else EXPIRY_OFF_WARNING)
+
+
+def switch_password_expiry(kontor: Kontor, caller: Principal, expires: bool) -> dt.datetime | None:
+    """Let the caller's password expire with age or not; when it expires now (None: never)."""
     with kontor.bus.unit_of_work() as uow:
         user = Directory(uow.connection, caller.tenant_id).set_password_expiry(
-            caller.user_id, body.expires
+            caller.user_id, expires
         )
         uow.commit()
-    ends = expires_at(kontor.authenticator.expiry, user.password_changed_at, user.password_expires)
-    return PasswordExpiryOut(expires_at=ends, warning=None if body.expires else EXPIRY_OFF_WARNING)
+    return expires_at(kontor.authenticator.expiry, user.password_changed_at, user.password_expires)
 
 
 @router.post("/me/password")

@@ -68,6 +68,8 @@ ADMIN_PAGES = {
     "API-Tokens": "/admin/tokens",
     "Maklersysteme": "/admin/broker-systems",
     "Protokoll": "/admin/audit",
+    "Zeitpläne": "/admin/schedules",
+    "Webhooks": "/admin/webhooks",
     "Gruppenprofile": "/admin/profiles",
 }
 ROLES = {
@@ -85,7 +87,16 @@ ROLES = {
             "Profil",
         ],
         [],
-        ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Protokoll", "Gruppenprofile"],
+        [
+            "Benutzer",
+            "Gruppen",
+            "API-Tokens",
+            "Maklersysteme",
+            "Protokoll",
+            "Zeitpläne",
+            "Webhooks",
+            "Gruppenprofile",
+        ],
     ),
     "insurer administrator": (
         ADMIN,
@@ -100,7 +111,15 @@ ROLES = {
             "Profil",
         ],
         [],
-        ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Protokoll"],
+        [
+            "Benutzer",
+            "Gruppen",
+            "API-Tokens",
+            "Maklersysteme",
+            "Protokoll",
+            "Zeitpläne",
+            "Webhooks",
+        ],
     ),
     "underwriter": (
         UW,
@@ -228,7 +247,9 @@ def test_an_administrator_invites_locks_and_unlocks_a_user(
     sign_in(page, server.base, ADMIN, ADMIN_PASSWORD)
     follow(page.get_by_role("navigation").get_by_role("link", name="Verwaltung"))
     entries = page.locator(".admin-entries .tile-title").all_inner_texts()
-    assert entries == ["Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Protokoll"]
+    assert entries == [
+        "Benutzer", "Gruppen", "API-Tokens", "Maklersysteme", "Protokoll", "Zeitpläne", "Webhooks",
+    ]  # fmt: skip
     assert axe_violations(page) == []
     follow(page.locator(".admin-entries").get_by_role("link", name="Benutzer"))
     assert page.get_by_role("heading", level=1).inner_text() == "Benutzer"
@@ -404,7 +425,7 @@ def test_a_saved_filter_with_nested_conditions_is_shared_applied_and_deleted(
 
 
 @pytest.mark.usefixtures("insurer")
-def test_the_audit_log_shows_who_changed_what_and_a_records_history(
+def test_the_audit_log_shows_who_changed_what_and_a_records_history_beside_schedules_and_hooks(
     server: Server, page: Any
 ) -> None:
     sign_in(page, server.base, ADMIN, ADMIN_PASSWORD)
@@ -422,3 +443,7 @@ def test_the_audit_log_shows_who_changed_what_and_a_records_history(
     assert page.get_by_role("heading", level=1).inner_text().startswith("Historie:")
     assert "platform.login" in page.get_by_role("table", name="Historie").inner_text()
     assert axe_violations(page) == []
+    for path, title in (("/admin/schedules", "Zeitpläne"), ("/admin/webhooks", "Webhooks")):
+        page.goto(f"{server.base}{path}")
+        assert page.get_by_role("heading", level=1).inner_text() == title
+        assert axe_violations(page) == []

@@ -31,11 +31,13 @@ from kontor.integration.webhooks import (
     SubscriptionStore,
     Webhooks,
 )
+from kontor.messaging import Change, UnitOfWork
 from kontor.platform import Principal
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"], route_class=StrictJsonRoute)
 Id = Annotated[str, Path(max_length=36)]
 READ, MANAGE = "webhooks:read", "webhooks:manage"
+SUBSCRIPTION, ENDPOINT = "webhook_subscription", "webhook_endpoint"
 
 
 class SubscriptionIn(BaseModel):
@@ -165,6 +167,14 @@ class Accepted(BaseModel):
     webhook_id: str
 
 
+def _audit(
+    uow: UnitOfWork, caller: Principal, action: str, kind: str, entity_id: str,
+    after: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """The audit entry of a change the caller made to the tenant's webhooks (never a secret)."""
+    uow.record(Change(action, kind, entity_id, after=after), caller.tenant_id, caller.user_id)
+
+
 def _webhooks(kontor: Kontor) -> Webhooks:
     if kontor.integration is None:
         raise NotFound("webhooks are not wired in this process")
@@ -184,6 +194,9 @@ def create_subscription(
     with kontor.bus.unit_of_work() as uow:
         store = SubscriptionStore(uow.connection, caller.tenant_id, webhooks.box)
         created, secret = store.create(draft, webhooks.event_types, uow.clock.now())
+        after = {"url": created.url, "event_types": list(created.event_types)}
+        _audit(uow, caller, "integration.webhook.subscribe", SUBSCRIPTION, created.subscription_id,
+               after)  # fmt: skip
         uow.commit()
     return SubscriptionCreated(**SubscriptionOut.of(created).model_dump(), secret=secret)
 
@@ -218,12 +231,22 @@ def change_subscription(
     caller: Annotated[Principal, requires(MANAGE)],
 ) -> SubscriptionOut:
     """Switch a subscription on (its failure count starts anew) or off."""
-    kontor = kontor_of(request)
+    return SubscriptionOut.of(
+        switch_subscription(kontor_of(request), caller, subscription_id, body.enabled)
+    )
+
+
+def switch_subscription(
+    kontor: Kontor, caller: Principal, subscription_id: str, enabled: bool
+) -> Subscription:
+    """Switch the tenant's subscription on or off (by hand), with its audit entry."""
     with kontor.bus.unit_of_work() as uow:
         store = SubscriptionStore(uow.connection, caller.tenant_id, _webhooks(kontor).box)
-        changed = store.set_enabled(subscription_id, body.enabled, "von Hand abgeschaltet")
+        changed = store.set_enabled(subscription_id, enabled, "von Hand abgeschaltet")
+        action = "integration.webhook.enable" if enabled else "integration.webhook.disable"
+        _audit(uow, caller, action, SUBSCRIPTION, subscription_id, {"enabled": enabled})
         uow.commit()
-    return SubscriptionOut.of(changed)
+    return changed
 
 
 @router.post("/subscriptions/{subscription_id}/rotate-secret")
@@ -235,6 +258,7 @@ def rotate_secret(
     with kontor.bus.unit_of_work() as uow:
         store = SubscriptionStore(uow.connection, caller.tenant_id, _webhooks(kontor).box)
         secret = store.rotate(subscription_id, uow.clock.now())
+        _audit(uow, caller, "integration.webhook.rotate_secret", SUBSCRIPTION, subscription_id)
         uow.commit()
     return SecretOut(secret=secret)
 
@@ -249,6 +273,7 @@ def delete_subscription(
         SubscriptionStore(uow.connection, caller.tenant_id, _webhooks(kontor).box).delete(
             subscription_id
         )
+        _audit(uow, caller, "integration.webhook.unsubscribe", SUBSCRIPTION, subscription_id)
         uow.commit()
     return Response(status_code=204)
 
@@ -292,6 +317,7 @@ def replay_delivery(
         replayed = DeliveryLog(uow.connection, caller.tenant_id).replay(
             delivery_id, uow.clock.now()
         )
+        _audit(uow, caller, "integration.webhook.replay", "webhook_delivery", delivery_id)
         uow.commit()
     return DeliveryOut.of(replayed)
 
@@ -310,6 +336,9 @@ def create_endpoint(
     with kontor.bus.unit_of_work() as uow:
         store = EndpointStore(uow.connection, caller.tenant_id, webhooks.box)
         created, secret = store.create(draft, webhooks.expressions, uow.clock.now())
+        after = {"name": body.name, "action": body.action}
+        _audit(uow, caller, "integration.webhook.open_endpoint", ENDPOINT, created.endpoint_id,
+               after)  # fmt: skip
         uow.commit()
     return EndpointCreated(**EndpointOut.of(created).model_dump(), secret=secret)
 
@@ -344,6 +373,7 @@ def delete_endpoint(
     kontor = kontor_of(request)
     with kontor.bus.unit_of_work() as uow:
         EndpointStore(uow.connection, caller.tenant_id, _webhooks(kontor).box).delete(endpoint_id)
+        _audit(uow, caller, "integration.webhook.close_endpoint", ENDPOINT, endpoint_id)
         uow.commit()
     return Response(status_code=204)
 

@@ -1,5 +1,5 @@
 """Administration in the browser: users, groups, API tokens, broker systems, group profiles, the
-audit log.
+audit log, schedules and webhooks.
 
 Tables are declared (the shell renders them with search, filters and the context menu); the
 forms are JSON Schema declarations; only the overview and the permission editors are templates.
@@ -16,6 +16,7 @@ from kontor.web.admin.audit import router as history_router
 from kontor.web.admin.brokers import BROKER_SYSTEMS
 from kontor.web.admin.common import ENTRIES, AdminEntry, entries_for
 from kontor.web.admin.groups import GROUPS, PROFILES
+from kontor.web.admin.integration import SCHEDULES, WEBHOOKS
 from kontor.web.admin.pages import router
 from kontor.web.admin.tokens import TOKENS
 from kontor.web.admin.users import USER_VIEW, USERS
@@ -29,7 +30,7 @@ def declare(registry: WebRegistry) -> None:
     create = MenuEntry("Maklersystem anlegen", "/admin/broker-systems/new", MANAGE_BROKER_SYSTEMS)
     registry.add_table(replace(USERS, create=invite))
     registry.add_table(replace(BROKER_SYSTEMS, create=create))
-    for table in (GROUPS, TOKENS, PROFILES, AUDIT_LOG):
+    for table in (GROUPS, TOKENS, PROFILES, AUDIT_LOG, SCHEDULES, WEBHOOKS):
         registry.add_table(table)
     registry.add_detail(USER_VIEW)
 

@@ -48,6 +48,15 @@ ENTRIES = (
         "Protokoll", "/admin/audit", "audit:read", "Wer hat wann was geändert; Export als CSV/XLSX"
     ),
     AdminEntry(
+        "Zeitpläne",
+        "/admin/schedules",
+        "schedules:read",
+        "Zeitpläne anhalten, fortsetzen, ausführen",
+    ),
+    AdminEntry(
+        "Webhooks", "/admin/webhooks", "webhooks:read", "Webhook-Abonnements ein- und abschalten"
+    ),
+    AdminEntry(
         "Gruppenprofile",
         "/admin/profiles",
         MANAGE_TENANTS,

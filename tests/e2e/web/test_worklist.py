@@ -247,3 +247,24 @@ def test_a_file_is_attached_to_a_task_downloaded_and_removed_in_the_browser(
     listed.get_by_role("button", name="Entfernen").click()
     page.get_by_text("Anhang entfernt.").wait_for()
     assert "Keine Anhänge." in page.locator("#task-body").inner_text()
+
+
+def test_a_user_hides_a_column_and_the_table_remembers_it(
+    server: Server, page: Any, tasks: dict[str, str]
+) -> None:
+    sign_in(page, server.base)
+    page.goto(f"{server.base}/tasks")
+    page.locator(".column-layout summary").click()
+    assert axe_violations(page) == []
+    page.get_by_label("Vorgang anzeigen").uncheck()
+    page.get_by_label("Position von Priorität").fill("1")
+    with page.expect_navigation():  # saved, then the page reloads with the layout
+        page.get_by_role("button", name="Spalten übernehmen").click()
+    headers = page.locator("#table-area thead th").all_inner_texts()
+    assert [h.strip() for h in headers if h.strip()][:2] == ["Priorität", "Aufgabe"]
+    assert "Vorgang" not in [h.strip() for h in headers]
+    page.locator(".column-layout summary").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Zurücksetzen").click()
+    headers = page.locator("#table-area thead th").all_inner_texts()
+    assert [h.strip() for h in headers if h.strip()][:2] == ["Aufgabe", "Status"]

@@ -1,4 +1,5 @@
-"""Saved filters: one mechanism for every table — named AND/OR condition trees per user."""
+"""Saved filters: one mechanism for every table — named AND/OR condition trees per user — and
+each user's column layout of a table."""
 
 from kontor.platform.saved_filters.conditions import (
     Condition,
@@ -16,6 +17,7 @@ from kontor.platform.saved_filters.errors import (
     SavedFilterNameTaken,
     SavedFilterNotFound,
 )
+from kontor.platform.saved_filters.layouts import TableLayouts
 from kontor.platform.saved_filters.service import FilterDraft, FilterUser, SavedFilters
 from kontor.platform.saved_filters.sql import compare, to_sql
 from kontor.platform.saved_filters.store import SavedFilter, SavedFilterStore
@@ -36,6 +38,7 @@ __all__ = [
     "SavedFilterNotFound",
     "SavedFilterStore",
     "SavedFilters",
+    "TableLayouts",
     "compare",
     "parse_filter",
     "to_json",

@@ -23,3 +23,14 @@ saved_filters = Table(
     comment="Named filters of work lists and tables, private or shared to a group",
 )
 Index("ix_saved_filters_shared", saved_filters.c.tenant_id, saved_filters.c.shared_group)
+
+table_layouts = Table(
+    "platform_table_layouts",
+    metadata,
+    Column("tenant_id", tenant_column_type(), primary_key=True),
+    Column("user_id", String(36), primary_key=True),
+    Column("table_id", String(100), primary_key=True, comment="the table it arranges (tasks, …)"),
+    Column("columns", JsonDocument, nullable=False, comment="the shown column keys, in order"),
+    Column("updated_at", UtcDateTime, nullable=False),
+    comment="Each user's column layout of a table: which columns show, in which order",
+)

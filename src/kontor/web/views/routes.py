@@ -23,8 +23,9 @@ from kontor.web.messages import german_error
 from kontor.web.security import page_requires
 from kontor.web.templating import is_htmx, language_of, render
 from kontor.web.views import engine
-from kontor.web.views.declarations import TableView, ViewContext
+from kontor.web.views.declarations import Column, TableView, ViewContext
 from kontor.web.views.export import csv_chunks, xlsx_chunks
+from kontor.web.views.layout import columns_for, save_layout
 from kontor.web.views.saved import (
     OPERATOR_WORDS,
     both,
@@ -146,6 +147,14 @@ def _add_table_routes(router: APIRouter, view: TableView) -> None:
         f"{view.path}/saved-filters", save, methods=["POST"], name=f"save-filter:{view.name}"
     )
 
+    async def arrange(request: Request, caller: Principal = needs_view) -> Response:
+        """Keep which columns the caller shows, in which order (or the table's own again)."""
+        return save_layout(request, view, caller, _form(await request.body()))
+
+    router.add_api_route(
+        f"{view.path}/layout", arrange, methods=["POST"], name=f"layout:{view.name}"
+    )
+
     def forget(filter_id: str, request: Request, caller: Principal = needs_view) -> Response:
         """Delete one of the caller's saved filters of this table."""
         return delete_filter(request, view, caller, filter_id)
@@ -203,6 +212,7 @@ def show_table(request: Request, view: TableView, caller: Principal) -> HTMLResp
     actions = [a for a in view.actions if caller.has(a.permission)]
     values = {
         "view": view,
+        "columns": columns_for(request, view, caller),
         "state": state,
         "page": page,
         "filter_options": options,
@@ -302,20 +312,20 @@ def _export(
         with kontor.engine.connect() as connection:
             yield from engine.all_rows(connection, view, context, state, cap)
 
-    return maker(view, rows())
+    return maker(view, columns_for(request, view, caller), rows())
 
 
 def _filename(view: TableView, suffix: str) -> str:
     return f"{view.name}-{dt.date.today().isoformat()}.{suffix}"
 
 
-def _csv(view: TableView, rows: Any) -> StreamingResponse:
-    chunks = csv_chunks(view.columns, rows)
+def _csv(view: TableView, columns: tuple[Column, ...], rows: Any) -> StreamingResponse:
+    chunks = csv_chunks(columns, rows)
     return download(chunks, _filename(view, "csv"), tabular.CSV_MEDIA_TYPE)
 
 
-def _xlsx(view: TableView, rows: Any) -> StreamingResponse:
-    chunks = xlsx_chunks(view.columns, rows, view.title)
+def _xlsx(view: TableView, columns: tuple[Column, ...], rows: Any) -> StreamingResponse:
+    chunks = xlsx_chunks(columns, rows, view.title)
     return download(chunks, _filename(view, "xlsx"), tabular.XLSX_MEDIA_TYPE)
 
 

@@ -23,6 +23,22 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 MAX_NAME_LENGTH = 255
 MAX_FIELD_LENGTH = 1000
 """The longest text field a streamed form may carry besides its file."""
+FILE_UPLOAD = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+"""The OpenAPI request body of a route streaming one file: a multipart ``file`` or the body."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from kontor.api.body_routes import StreamingUploadRoute, StrictJsonRoute
 from kontor.api.downloads import stored_file
 from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.security import requires
-from kontor.api.streamed_uploads import StreamedFile, stream_upload
+from kontor.api.streamed_uploads import FILE_UPLOAD, StreamedFile, stream_upload
 from kontor.api.wiring import kontor_of
 from kontor.bootstrap import Kontor
 from kontor.casework.attachments import (
@@ -37,21 +37,6 @@ from kontor.platform import Principal
 TASKS, CASES = "/api/tasks/{task_id}/attachments", "/api/cases/{case_id}/documents"
 router = APIRouter(tags=["attachments"], route_class=StrictJsonRoute)
 uploads = APIRouter(tags=["attachments"], route_class=StreamingUploadRoute)
-_UPLOAD = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
 
 
 class AttachmentOut(BaseModel):
@@ -184,7 +169,7 @@ def _listed(found: list[Attachment]) -> ExactJSONResponse:
     )
 
 
-@uploads.post(TASKS, status_code=201, openapi_extra=_UPLOAD)
+@uploads.post(TASKS, status_code=201, openapi_extra=FILE_UPLOAD)
 async def attach_to_task(
     task_id: str, request: Request, caller: Annotated[Principal, requires("tasks:work")]
 ) -> AttachmentOut:
@@ -220,7 +205,7 @@ def detach_from_task(
     return Response(status_code=204)
 
 
-@uploads.post(CASES, status_code=201, openapi_extra=_UPLOAD)
+@uploads.post(CASES, status_code=201, openapi_extra=FILE_UPLOAD)
 async def add_case_document(
     case_id: str, request: Request, caller: Annotated[Principal, requires("cases:write")]
 ) -> AttachmentOut:

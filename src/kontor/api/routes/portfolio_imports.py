@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from kontor.api.body_routes import StreamingUploadRoute, StrictJsonRoute
 from kontor.api.exact_responses import ExactJSONResponse
 from kontor.api.security import requires
-from kontor.api.streamed_uploads import StreamedFile, stream_upload
+from kontor.api.streamed_uploads import FILE_UPLOAD, StreamedFile, stream_upload
 from kontor.api.wiring import kontor_of
 from kontor.bootstrap import Kontor
 from kontor.exchange.pipeline import PipelineRunner, Run, RunItems, RunStore
@@ -29,21 +29,6 @@ uploads = APIRouter(prefix=PREFIX, tags=["portfolio"], route_class=StreamingUplo
 """The upload route: it streams its file itself (its own size limit)."""
 RunId = Annotated[str, Path(max_length=36)]
 IMPORT = "portfolio:import"
-_UPLOAD = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
 
 
 class RunError(BaseModel):
@@ -127,7 +112,7 @@ def _runner(kontor: Kontor) -> PipelineRunner:
     return kontor.imports
 
 
-@uploads.post("", status_code=201, openapi_extra=_UPLOAD)
+@uploads.post("", status_code=201, openapi_extra=FILE_UPLOAD)
 async def upload_gdv_file(
     request: Request, caller: Annotated[Principal, requires(IMPORT)]
 ) -> ImportRunOut:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 from starlette.concurrency import run_in_threadpool
 
 from kontor.api.body_routes import StreamingUploadRoute
-from kontor.api.routes.attachments import attachments_of, content_of, receive, remove
+from kontor.api.routes.attachments import attachments_of, receive, remove
 from kontor.api.wiring import kontor_of
 from kontor.casework.attachments import DOCUMENT_ADDED, DOCUMENT_REMOVED
 from kontor.casework.cases import CaseNotFound, CaseStore, Timeline, domain
@@ -21,7 +21,7 @@ from kontor.casework.tasks import TaskFilter, TaskQueries, TaskState, View, View
 from kontor.errors import KontorError
 from kontor.platform import Principal
 from kontor.web.messages import STATE_WORDS, german_error
-from kontor.web.pages.tasks import HISTORY_WORDS
+from kontor.web.pages.tasks import HISTORY_WORDS, file_page
 from kontor.web.registry import WebRegistry
 from kontor.web.security import page_requires
 from kontor.web.templating import render
@@ -321,11 +321,8 @@ def download_document(
     caller: Annotated[Principal, page_requires("cases:read")],
 ) -> StreamingResponse | HTMLResponse:  # fmt: skip
     """The document's file, to save."""
-    try:
-        return content_of(kontor_of(request), caller.tenant_id, attachment_id, case_id=case_id)
-    except KontorError:
-        message = "Dieses Dokument gibt es nicht."
-        return render(request, "error.html", {"message": message}, status=404)
+    missing = "Dieses Dokument gibt es nicht."
+    return file_page(request, caller, attachment_id, missing, case_id=case_id)
 
 
 @router.post("/cases/{case_id}/documents/{attachment_id}/remove")

@@ -368,11 +368,22 @@ def download_attachment(
     caller: Annotated[Principal, page_requires("tasks:read")],
 ) -> StreamingResponse | HTMLResponse:  # fmt: skip
     """The attachment's file, to save."""
+    missing = "Diesen Anhang gibt es nicht."
+    return file_page(request, caller, attachment_id, missing, task_id=task_id)
+
+
+def file_page(
+    request: Request, caller: Principal, attachment_id: str, missing: str, *,
+    task_id: str | None = None, case_id: str | None = None,
+) -> StreamingResponse | HTMLResponse:  # fmt: skip
+    """A task's or case's file for the browser; the page saying ``missing`` when it is not
+    there for the caller."""
     try:
-        return content_of(kontor_of(request), caller.tenant_id, attachment_id, task_id=task_id)
+        return content_of(
+            kontor_of(request), caller.tenant_id, attachment_id, task_id=task_id, case_id=case_id
+        )
     except KontorError:
-        message = "Diesen Anhang gibt es nicht."
-        return render(request, "error.html", {"message": message}, status=404)
+        return render(request, "error.html", {"message": missing}, status=404)
 
 
 @router.post("/tasks/{task_id}/attachments/{attachment_id}/remove")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -53,6 +54,8 @@ def create_database_engine(
             # over large tables its compile time (hundreds of ms) exceeds the query's own time
             "options": f"{options} -c lock_timeout={timeout_ms} -c jit=off".strip(),
             "connect_timeout": 10,  # a server that does not answer is unready, not a hang
+            # which Kontor process a server session belongs to (pg_stat_activity, lock waits)
+            "application_name": parsed.query.get("application_name") or f"kontor-{os.getpid()}",
         },
     )
 

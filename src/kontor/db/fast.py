@@ -53,6 +53,7 @@ class _Plan:
     converters: tuple[tuple[int, Convert], ...]  # (position, conversion) of values to convert
     defaults: Mapping[str, Any]  # values the statement carries itself (LIMIT 1, constants)
     pick: Callable[[Params], Any] | None  # all values come from the parameters: one C call
+    copy: str | None = None  # a PostgreSQL INSERT: its COPY, for many rows at once
 
     def arguments(self, params: Params) -> Any:
         if self.pick is None:
@@ -172,13 +173,20 @@ class FastStatement:
             cursor.close()
 
     def execute_many(self, connection: Connection, rows: Sequence[Params]) -> None:
-        """Run once per row (all rows with the same keys)."""
+        """Run for every row (all rows with the same keys): on PostgreSQL an INSERT of several
+        rows is one ``COPY``, elsewhere the driver runs the statement once per row."""
         if not rows:
             return
         plan = self._plan(connection.dialect, rows[0])
         cursor = _cursor(connection)
         try:
-            cursor.executemany(plan.sql, [plan.arguments(row) for row in rows])
+            if plan.copy is None or len(rows) < COPY_FROM_ROWS:
+                cursor.executemany(plan.sql, [plan.arguments(row) for row in rows])
+                return
+            with cursor.copy(plan.copy) as copy:
+                for row in rows:
+                    arguments = plan.arguments(row)
+                    copy.write_row([arguments[name] for name in plan.names])
         finally:
             cursor.close()
 
@@ -203,7 +211,13 @@ class FastStatement:
             if convert is not None:
                 converters.append((position, convert))
         pick = itemgetter(*names) if names and set(names) <= set(keys) else None
-        return _Plan(compiled.string, names, positional, tuple(converters), defaults, pick)
+        copy = (
+            _copy_of(self._statement, compiled.string, names, dialect)
+            if isinstance(self._statement, Insert) and dialect.name == "postgresql"
+            and set(names) <= set(keys)
+            else None
+        )  # fmt: skip
+        return _Plan(compiled.string, names, positional, tuple(converters), defaults, pick, copy)
 
     def _reader(self, dialect: Dialect) -> _Reader:
         reader = self._readers.get(dialect.name)
@@ -218,6 +232,22 @@ class FastStatement:
             reader = _Reader(row_type, tuple(converters))
             self._readers[dialect.name] = reader
         return reader
+
+
+COPY_FROM_ROWS = 8
+"""From this many rows a PostgreSQL INSERT goes as one ``COPY`` (one stream instead of a
+statement per row); fewer are cheaper as statements."""
+
+
+def _copy_of(statement: Insert, sql: str, names: tuple[str, ...], dialect: Dialect) -> str | None:
+    """The ``COPY … FROM STDIN`` writing ``statement``'s columns, or None for an INSERT that is
+    more than its rows (``ON CONFLICT``, ``RETURNING``, a ``SELECT``)."""
+    if " VALUES (" not in sql or "ON CONFLICT" in sql or "RETURNING" in sql:
+        return None
+    table = statement.table
+    quote = dialect.identifier_preparer
+    columns = ", ".join(quote.quote(table.c[name].name) for name in names)
+    return f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
 
 
 def _bind_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:

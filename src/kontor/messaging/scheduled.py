@@ -15,11 +15,12 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, tuple_, update
 
+from kontor.db.fast import FastStatement
 from kontor.messaging.messages import Message, restore_message
 from kontor.messaging.tables import scheduled_messages
 from kontor.messaging.uow import UnitOfWork
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from kontor.messaging.bus import MessageBus
 
 log = logging.getLogger(__name__)
+_INSERT_SCHEDULED = FastStatement(insert(scheduled_messages))  # many at once: a burst's timers
 
 MAX_ATTEMPTS = 10
 """After this many claims without delivery (a message that no longer decodes) a row is left
@@ -89,8 +91,8 @@ class Schedule:
                 )
             )
         )
-        self._connection.execute(
-            insert(scheduled_messages),
+        _INSERT_SCHEDULED.execute_many(
+            self._connection,
             [
                 {
                     "schedule_id": str(uuid.uuid4()), "tenant_id": message.tenant_id,
@@ -183,17 +185,17 @@ class ScheduledDelivery:
     expanders: dict[str, Expander] = field(default_factory=dict)
 
     def fire_due(self) -> int:
-        """Claim one batch of due messages and hand them to the bus; how many were delivered."""
-        claimed = self._claim()
-        if not claimed:
-            return 0
+        """Move one batch of due messages into the outbox in one transaction; how many.
+
+        When the batch fails together (a message that no longer decodes, say), its rows are
+        claimed and delivered one by one, so that one bad row holds up no other; a row that
+        keeps failing is left alone after ``MAX_ATTEMPTS`` claims.
+        """
         try:
-            return self._deliver_together(claimed)
-        except Exception:  # one row that cannot be delivered must not hold up the others
-            log.warning(
-                "delivering %d scheduled messages together failed; one by one", len(claimed)
-            )
-        return sum(1 for one in claimed if self._deliver(one))
+            return self._fire_together()
+        except Exception:
+            log.warning("firing a batch of scheduled messages together failed; one by one")
+        return sum(1 for one in self._claim() if self._deliver(one))
 
     def fire_until_idle(self, max_batches: int = 100) -> int:
         """Fire batches until nothing is due; how many messages were delivered.
@@ -215,23 +217,48 @@ class ScheduledDelivery:
         with self.bus.reading() as uow:
             return Schedule(uow.connection, uow.clock.now()).next_due_at()
 
+    def _due(self, now: dt.datetime) -> Select[Any]:
+        """The next batch of due rows nobody holds, locked for this transaction."""
+        table = scheduled_messages
+        return (
+            select(table)
+            .where(
+                and_(
+                    table.c.due_at <= now,
+                    table.c.attempt < MAX_ATTEMPTS,
+                    or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now),
+                )
+            )
+            .order_by(table.c.due_at, table.c.schedule_id)
+            .limit(self.batch)
+            .with_for_update(skip_locked=True)
+        )
+
+    def _fire_together(self) -> int:
+        """Take a batch of due rows out and their messages into the outbox, in one transaction."""
+        table = scheduled_messages
+        with self.bus.unit_of_work() as uow:
+            now = uow.clock.now()
+            rows = uow.connection.execute(self._due(now)).all()
+            if not rows:
+                return 0
+            gone = set(
+                uow.connection.execute(
+                    delete(table)
+                    .where(table.c.schedule_id.in_([row.schedule_id for row in rows]))
+                    .returning(table.c.schedule_id)
+                ).scalars()
+            )  # on SQLite another process may have taken some first: only those we removed
+            due = [_message(_claimed(row), now) for row in rows if row.schedule_id in gone]
+            uow.emit(*self._expanded(uow, due))
+            uow.commit()
+        return len(due)
+
     def _claim(self) -> list[_Claimed]:
         table = scheduled_messages
         with self.bus.unit_of_work() as uow:
             now = uow.clock.now()
-            rows = uow.connection.execute(
-                select(table)
-                .where(
-                    and_(
-                        table.c.due_at <= now,
-                        table.c.attempt < MAX_ATTEMPTS,
-                        or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now),
-                    )
-                )
-                .order_by(table.c.due_at, table.c.schedule_id)
-                .limit(self.batch)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows = uow.connection.execute(self._due(now)).all()
             if not rows:
                 return []
             uow.connection.execute(
@@ -244,34 +271,7 @@ class ScheduledDelivery:
                 )
             )
             uow.commit()
-        return [
-            _Claimed(
-                r.schedule_id, r.tenant_id, r.message_id, r.type_name, r.correlation_id,
-                r.causation_id, r.payload, r.attempt + 1,
-            )
-            for r in rows
-        ]  # fmt: skip
-
-    def _deliver_together(self, batch: list[_Claimed]) -> int:
-        """Move the claimed rows still ours into the outbox in one transaction."""
-        table = scheduled_messages
-        with self.bus.unit_of_work() as uow:
-            gone = set(
-                uow.connection.execute(
-                    delete(table)
-                    .where(
-                        table.c.schedule_id.in_([c.schedule_id for c in batch]),
-                        table.c.claimed_by == self.owner,
-                    )
-                    .returning(table.c.schedule_id)
-                ).scalars()
-            )  # cancelled meanwhile, or our claim expired and another worker took it: not ours
-            now = uow.clock.now()
-            uow.emit(
-                *self._expanded(uow, [_message(c, now) for c in batch if c.schedule_id in gone])
-            )
-            uow.commit()
-        return len(gone)
+        return [replace(_claimed(row), attempt=row.attempt + 1) for row in rows]
 
     def _expanded(self, uow: UnitOfWork, due: list[Message]) -> list[Message]:
         """``due`` with the messages of types that have an expander replaced by its output."""
@@ -304,6 +304,13 @@ class ScheduledDelivery:
                 claimed.type_name, claimed.schedule_id, claimed.attempt,
             )  # fmt: skip
             return False
+
+
+def _claimed(row: Any) -> _Claimed:
+    return _Claimed(
+        row.schedule_id, row.tenant_id, row.message_id, row.type_name, row.correlation_id,
+        row.causation_id, row.payload, row.attempt,
+    )  # fmt: skip
 
 
 def _message(claimed: _Claimed, now: dt.datetime) -> Message:

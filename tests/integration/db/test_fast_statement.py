@@ -101,3 +101,26 @@ def test_rows_read_fast_equal_what_sqlalchemy_reads(engine: Engine) -> None:
     assert tuple(fast) == tuple(slow)
     assert (fast.written_at, fast.body, fast.revision) == (row["written_at"], row["body"], 7)
     assert missing is None
+
+
+def test_many_rows_in_several_statements_arrive_whole_and_a_bad_one_writes_none(
+    engine: Engine,
+) -> None:
+    scratch.create_all(engine)
+    rows = [
+        {"note_id": f"m{i:05d}", "written_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+         + dt.timedelta(seconds=i), "body": None if i % 3 else {"i": i, "text": "ä%s"},
+         "revision": i}
+        for i in range(2_500)  # PostgreSQL: more than one multi-row statement, and a remainder
+    ]  # fmt: skip
+    with connect_for_writing(engine) as connection:
+        WRITE.execute_many(connection, rows)
+        connection.commit()
+    with engine.connect() as connection:
+        stored = connection.execute(select(notes).order_by(notes.c.note_id)).all()
+    assert [tuple(row) for row in stored] == [tuple(row.values()) for row in rows]
+    clash = [{**rows[0], "note_id": "new"}, rows[1]]  # the second is there already
+    with connect_for_writing(engine) as connection, pytest.raises(Exception, match="(?i)unique"):
+        WRITE.execute_many(connection, clash)
+    with engine.connect() as connection:
+        assert connection.execute(select(notes).where(notes.c.note_id == "new")).all() == []

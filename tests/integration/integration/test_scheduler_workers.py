@@ -1,7 +1,8 @@
 """Acceptance: three ``kontor worker`` processes on PostgreSQL, their clock driven by the test
 (the test clock file chosen by a setting), over a simulated week with the spring change to
 daylight saving time and Good Friday: every expected firing happens exactly once, none outside
-its window, and a worker killed in the middle of a firing loses none (misfire policy run_once).
+its window, and a worker killed in the middle of a firing loses none: its transaction ends with
+it and another worker fires the timer.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ SECRET = "a-real-secret-for-tests"
 START = dt.datetime(2026, 3, 27, 0, 0, tzinfo=BERLIN)  # Friday; Sunday the 29th: DST begins
 END = dt.datetime(2026, 4, 4, 0, 0, tzinfo=BERLIN)  # after Good Friday, the 3rd of April
 GOOD_FRIDAY = dt.date(2026, 4, 3)
-CLAIM_FOR = dt.timedelta(minutes=2)  # how long a killed worker's claim blocks its timers
 SCHEDULES = {
     # process key: (cron, window, holiday state)
     "Bestand": ("0 * * * *", "Mo-Fr 08:00-20:00", "BY"),  # hourly on working days 8–19 h
@@ -152,16 +152,16 @@ def _fired_through(engine: Engine, moment: dt.datetime) -> bool:
     return _scalar(engine, due) == 0 and _scalar(engine, waiting) == 0
 
 
-def _claimer(engine: Engine, schedule_id: str) -> int | None:
-    """The pid of the worker holding the claim on the schedule's timer, if one does."""
-    owner = _scalar(
+def _firing_blocked(engine: Engine) -> int | None:
+    """The pid of the worker whose firing waits for a lock (its sessions are named after it)."""
+    waiting = _scalar(
         engine,
-        select(scheduled_messages.c.claimed_by).where(
-            scheduled_messages.c.schedule_key == f"schedule:{schedule_id}",
-            scheduled_messages.c.claimed_by.is_not(None),
+        text(
+            "SELECT application_name FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND application_name LIKE 'kontor-%' LIMIT 1"
         ),
     )
-    return None if owner is None else int(str(owner).split("-")[1])
+    return None if waiting is None else int(str(waiting).removeprefix("kontor-"))
 
 
 def _next_due(engine: Engine) -> dt.datetime | None:
@@ -203,8 +203,8 @@ def test_three_workers_fire_a_week_exactly_once_even_when_one_is_killed_mid_firi
                 clock.set(due)
                 wait_for(lambda due=due: pool.alive() and _fired_through(engine, due), f"{due}")
                 continue
-            # Hold the schedule's row, so the worker that claims its timer stops mid-firing;
-            # kill that worker, let go, and move time past its claim for another to take over.
+            # Hold the schedule's row, so the worker that takes its timer stops mid-firing; kill
+            # that worker, let go: its transaction is gone and another worker fires the timer.
             with engine.connect() as holder:
                 holder.execute(
                     select(schedules.c.schedule_id)
@@ -212,16 +212,15 @@ def test_three_workers_fire_a_week_exactly_once_even_when_one_is_killed_mid_firi
                     .with_for_update()
                 )
                 clock.set(due)
-                wait_for(lambda: _claimer(engine, ids["Bestand"]) is not None, "a claim")
-                victim = _claimer(engine, ids["Bestand"])
+                wait_for(lambda: _firing_blocked(engine) is not None, "a firing held up")
+                victim = _firing_blocked(engine)
                 assert victim in pool.running
                 pool.kill(victim)
                 killed.append(victim)
                 holder.rollback()
             pool.start()  # three again
-            later = due + CLAIM_FOR + dt.timedelta(seconds=1)
-            clock.set(later)
-            wait_for(lambda later=later: _fired_through(engine, later), "the killed worker's")
+            # the killed worker's transaction ended with it: another fires the timer at once
+            wait_for(lambda due=due: _fired_through(engine, due), "the killed worker's firing")
     with engine.connect() as connection:
         runs = connection.execute(
             select(schedules.c.name, schedule_runs.c.due_at, schedule_runs.c.outcome,
@@ -250,4 +249,4 @@ def test_three_workers_fire_a_week_exactly_once_even_when_one_is_killed_mid_firi
     assert fired == owed  # each expected firing once, in order, none outside window or week
     assert {run.outcome for run in runs} == {"fired"}
     assert started == Counter({key: len(owed[key]) for key in SCHEDULES})
-    assert [(run.name, run.due_at) for run in late] == [("Bestand", kill_at)]
+    assert late == []  # the killed worker's firing was taken over without waiting

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
+from kontor.db.fast import FastStatement
 from kontor.integration.scheduler.commands import SchedulableCommands
 from kontor.integration.scheduler.errors import ScheduleNameTaken
 from kontor.integration.scheduler.messages import (
@@ -40,6 +41,7 @@ from kontor.integration.scheduler.timing import Timing, Window
 from kontor.messaging import Change, HandlerRegistry, Message, Schedule, UnitOfWork
 
 ENTITY = "schedule"
+_INSERT_RUNS = FastStatement(insert(schedule_runs))  # a batch's runs in one statement
 
 
 def timer_key(schedule_id: str) -> str:
@@ -194,7 +196,7 @@ class Firings:
         """Write the batch's runs, next due times and timers on ``uow``."""
         if not self._runs:
             return
-        uow.connection.execute(insert(schedule_runs), self._runs)
+        _INSERT_RUNS.execute_many(uow.connection, self._runs)
         uow.connection.execute(
             update(schedules)
             .where(schedules.c.schedule_id == bindparam("id"))

@@ -295,7 +295,9 @@ class Settings(BaseSettings):
         description="test environment only: a file whose ISO 8601 time is the clock of the process",
     )
     schedule_timer_batch: int = Field(
-        default=1000, ge=1, description="due timers (schedule firings) one transaction fires at most"
+        default=1000,
+        ge=1,
+        description="due timers (schedule firings) one transaction fires at most",
     )
     secret_keys_retired: list[SecretStr] = Field(
         default_factory=list,

@@ -120,7 +120,7 @@ def test_many_rows_in_several_statements_arrive_whole_and_a_bad_one_writes_none(
         stored = connection.execute(select(notes).order_by(notes.c.note_id)).all()
     assert [tuple(row) for row in stored] == [tuple(row.values()) for row in rows]
     clash = [{**rows[0], "note_id": "new"}, rows[1]]  # the second is there already
-    with connect_for_writing(engine) as connection, pytest.raises(Exception, match="(?i)unique"):
+    with connect_for_writing(engine) as connection, pytest.raises(Exception, match=r"(?i)unique"):
         WRITE.execute_many(connection, clash)
     with engine.connect() as connection:
         assert connection.execute(select(notes).where(notes.c.note_id == "new")).all() == []

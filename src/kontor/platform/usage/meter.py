@@ -13,6 +13,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,7 +82,9 @@ class UsageMeter:
         return [Usage(row[0], row[1], row[2], int(row[3])) for row in connection.execute(query)]
 
 
+@cache
 def _add_counts(dialect: str) -> Any:
+    """The upsert adding to a counter row, built once per dialect (it runs in every commit)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(usage_counters)
     return statement.on_conflict_do_update(

@@ -280,7 +280,7 @@ def bootstrap(
     process_services.history_level = settings.process_history_level
     process_services.limits = settings.process_step_limits
     # Applications register their case types here as they arrive.
-    cases = register_cases(registry, case_types or CaseTypeRegistry())
+    cases = register_cases(registry, case_types or load_case_types(settings))
     register_portfolio(registry)
     transport: InProcessTransport | RabbitMQTransport
     if settings.uses_rabbitmq:
@@ -509,6 +509,21 @@ def mailer_for(settings: Settings) -> Mailer:
 
 def _days(days: int | None) -> dt.timedelta | None:
     return None if days is None else dt.timedelta(days=days)
+
+
+def load_case_types(settings: Settings) -> CaseTypeRegistry:
+    """The case types the configured modules register (``KONTOR_CASE_TYPE_MODULES``)."""
+    case_types = CaseTypeRegistry()
+    for name in settings.case_type_modules:
+        try:
+            register = importlib.import_module(name).register
+        except (ImportError, AttributeError) as error:
+            raise ValueError(
+                f"KONTOR_CASE_TYPE_MODULES: {name!r} is no importable module with a "
+                f"register(case_types) function ({error})"
+            ) from error
+        register(case_types)
+    return case_types
 
 
 def load_task_handlers(settings: Settings) -> TaskHandlers:

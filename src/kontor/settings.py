@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="modules whose register(handlers) adds in-process service-task handlers",
     )
+    case_type_modules: list[str] = Field(
+        default_factory=list,
+        description="modules whose register(case_types) adds an application's case types",
+    )
     feel_max_iterations: int = Field(
         default=1_000_000, ge=1, description="loop items, filter items and calls per evaluation"
     )

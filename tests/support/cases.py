@@ -29,3 +29,8 @@ CLAIM = CaseType(
 def case_types() -> CaseTypeRegistry:
     """The registry a test's Kontor is wired with."""
     return CaseTypeRegistry([CLAIM])
+
+
+def register(registry: CaseTypeRegistry) -> None:
+    """Register the test case type (a ``KONTOR_CASE_TYPE_MODULES`` module, for test servers)."""
+    registry.register(CLAIM)

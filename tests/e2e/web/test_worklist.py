@@ -5,6 +5,8 @@ through its form."""
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ from support.browser import (
     due,
     follow,
     operator_id,
+    require_browser,
     screenshot,
     sign_in,
 )
-from support.server import Server
+from support.server import Server, kontor_env, running_server
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +271,41 @@ def test_a_user_hides_a_column_and_the_table_remembers_it(
         page.get_by_role("button", name="Zurücksetzen").click()
     headers = page.locator("#table-area thead th").all_inner_texts()
     assert [h.strip() for h in headers if h.strip()][:2] == ["Aufgabe", "Status"]
+
+
+@pytest.fixture(scope="module")
+def case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose application registers the test case type (``support.cases``)."""
+    require_browser()
+    tests = Path(__file__).resolve().parents[2]
+    env = kontor_env(
+        tmp_path_factory.mktemp("cases"), KONTOR_CASE_TYPE_MODULES='["support.cases"]',
+        PYTHONPATH=os.pathsep.join(filter(None, (str(tests), os.environ.get("PYTHONPATH")))),
+    )  # fmt: skip
+    with running_server(env) as running:
+        yield running
+
+
+def test_the_case_view_shows_stages_tasks_and_documents_and_takes_a_document(
+    case_server: Server, page: Any, tmp_path: Path
+) -> None:
+    claim = {"case_type": "claim", "business_key": "S-77", "title": "Hagelschaden Dach",
+             "data": {"claim_number": "S-77"}}  # fmt: skip
+    with case_server.client() as client:
+        case = client.post("/api/cases", content=json.dumps(claim),
+                           headers={"Content-Type": "application/json"}).json()  # fmt: skip
+    create_task(case_server, name="Gutachter beauftragen", case_id=case["case_id"])
+    letter = tmp_path / "Schadenmeldung.pdf"
+    letter.write_bytes(b"%PDF-1.4 Brief")
+    sign_in(page, case_server.base)
+    page.goto(f"{case_server.base}/cases/{case['case_id']}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Hagelschaden Dach"
+    assert "aktuell" in page.get_by_role("table", name="Phasen").inner_text()
+    assert "Gutachter beauftragen" in page.get_by_role("table", name="Aufgaben").inner_text()
+    page.get_by_label("Dokument hinzufügen").set_input_files(letter)
+    page.get_by_role("button", name="Hochladen").click()
+    page.get_by_text("Dokument gespeichert.").wait_for()
+    assert "Schadenmeldung.pdf" in page.get_by_role("table", name="Dokumente").inner_text()
+    assert "Dokument hinzugefügt" in page.get_by_role("table", name="Verlauf").inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "case-view")

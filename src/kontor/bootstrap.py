@@ -6,6 +6,7 @@ import datetime as dt
 import importlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData, text
@@ -514,31 +515,31 @@ def _days(days: int | None) -> dt.timedelta | None:
 def load_case_types(settings: Settings) -> CaseTypeRegistry:
     """The case types the configured modules register (``KONTOR_CASE_TYPE_MODULES``)."""
     case_types = CaseTypeRegistry()
-    for name in settings.case_type_modules:
-        try:
-            register = importlib.import_module(name).register
-        except (ImportError, AttributeError) as error:
-            raise ValueError(
-                f"KONTOR_CASE_TYPE_MODULES: {name!r} is no importable module with a "
-                f"register(case_types) function ({error})"
-            ) from error
-        register(case_types)
+    _register_from(settings.case_type_modules, "KONTOR_CASE_TYPE_MODULES", "case_types",
+                   case_types)  # fmt: skip
     return case_types
 
 
 def load_task_handlers(settings: Settings) -> TaskHandlers:
     """The in-process service-task handlers the configured modules register."""
     handlers = TaskHandlers()
-    for name in settings.process_task_handler_modules:
+    _register_from(settings.process_task_handler_modules, "KONTOR_PROCESS_TASK_HANDLER_MODULES",
+                   "handlers", handlers)  # fmt: skip
+    return handlers
+
+
+def _register_from(modules: list[str], setting: str, argument: str, target: Any) -> None:
+    """Call ``register(target)`` of each module named in ``setting``; a module that cannot be
+    imported or has no such function is refused naming the setting."""
+    for name in modules:
         try:
             register = importlib.import_module(name).register
         except (ImportError, AttributeError) as error:
             raise ValueError(
-                f"KONTOR_PROCESS_TASK_HANDLER_MODULES: {name!r} is no importable module with a "
-                f"register(handlers) function ({error})"
+                f"{setting}: {name!r} is no importable module with a "
+                f"register({argument}) function ({error})"
             ) from error
-        register(handlers)
-    return handlers
+        register(target)
 
 
 def load_schema() -> MetaData:

@@ -281,15 +281,14 @@ def declare(registry: WebRegistry) -> None:
     registry.add_detail(CASE_VIEW)
 
 
-def _case_page(
-    request: Request, caller: Principal, case_id: str, work: Any, done: str
-) -> HTMLResponse:
-    """Do ``work`` on the case's documents, then show the case with what was done or why not."""
-    try:
-        work()
-    except CaseNotFound:
+def _case_answer(
+    request: Request, caller: Principal, case_id: str, done: str,
+    error: KontorError | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The case's page after a change to its documents: what was done, or why not."""
+    if isinstance(error, CaseNotFound):
         return render(request, "error.html", {"message": CASE_VIEW.not_found}, status=404)
-    except KontorError as error:
+    if error is not None:
         return show_detail(
             request, CASE_VIEW, caller, case_id, status=error.status, problem=german_error(error)
         )
@@ -301,18 +300,12 @@ async def add_document(
     case_id: str, request: Request, caller: Annotated[Principal, page_requires("cases:write")]
 ) -> HTMLResponse:
     """Keep the uploaded file with the case."""
+    done = "Dokument gespeichert."
     try:
         await receive(request, caller, case_id=case_id)
-    except CaseNotFound:
-        return render(request, "error.html", {"message": CASE_VIEW.not_found}, status=404)
     except KontorError as error:
-        problem = german_error(error)
-        return await run_in_threadpool(
-            show_detail, request, CASE_VIEW, caller, case_id, status=error.status, problem=problem
-        )
-    return await run_in_threadpool(
-        show_detail, request, CASE_VIEW, caller, case_id, message="Dokument gespeichert."
-    )
+        return await run_in_threadpool(_case_answer, request, caller, case_id, done, error)
+    return await run_in_threadpool(_case_answer, request, caller, case_id, done)
 
 
 @router.get("/cases/{case_id}/documents/{attachment_id}", response_model=None)
@@ -331,9 +324,9 @@ def remove_document(
     caller: Annotated[Principal, page_requires("cases:write")],
 ) -> HTMLResponse:  # fmt: skip
     """Remove one of the case's own documents (the one who added it, or a case manager)."""
-    kontor = kontor_of(request)
-
-    def work() -> None:
-        remove(kontor, caller, attachment_id, manager="cases:manage", case_id=case_id)
-
-    return _case_page(request, caller, case_id, work, "Dokument entfernt.")
+    done = "Dokument entfernt."
+    try:
+        remove(kontor_of(request), caller, attachment_id, manager="cases:manage", case_id=case_id)
+    except KontorError as error:
+        return _case_answer(request, caller, case_id, done, error)
+    return _case_answer(request, caller, case_id, done)

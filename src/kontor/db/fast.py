@@ -113,8 +113,14 @@ class FastStatement:
 
     def first_row(self, connection: Connection, params: Params) -> Any:
         """Run a SELECT; its first row (attributes named like the columns) or None."""
-        raw = self._fetch_one(connection, params)
-        return None if raw is None else self._reader(connection.dialect).row(raw)
+        plan = self._plan(connection.dialect, params)
+        cursor = _cursor(connection)
+        try:
+            cursor.execute(plan.sql, plan.arguments(params))
+            raw = cursor.fetchone()
+            return None if raw is None else self._reader(connection.dialect, cursor).row(raw)
+        finally:
+            cursor.close()
 
     def all_rows(self, connection: Connection, params: Params) -> list[Any]:
         """Run a SELECT; every row (attributes named like the columns)."""
@@ -123,9 +129,9 @@ class FastStatement:
         try:
             cursor.execute(plan.sql, plan.arguments(params))
             raws = cursor.fetchall()
+            reader = self._reader(connection.dialect, cursor)
         finally:
             cursor.close()
-        reader = self._reader(connection.dialect)
         return [reader.row(raw) for raw in raws]
 
     def read_once(self, engine: Engine, params: Params) -> list[Any]:
@@ -153,6 +159,7 @@ class FastStatement:
             try:
                 cursor.execute(plan.sql, plan.arguments(params))
                 raws = cursor.fetchall()
+                reader = self._reader(engine.dialect, cursor)
             finally:
                 cursor.close()
         except BaseException:
@@ -160,7 +167,6 @@ class FastStatement:
             raise
         finally:
             pooled.close()
-        reader = self._reader(engine.dialect)
         return [reader.row(raw) for raw in raws]
 
     def _fetch_one(self, connection: Connection, params: Params) -> Any:
@@ -219,13 +225,16 @@ class FastStatement:
         )  # fmt: skip
         return _Plan(compiled.string, names, positional, tuple(converters), defaults, pick, copy)
 
-    def _reader(self, dialect: Dialect) -> _Reader:
+    def _reader(self, dialect: Dialect, cursor: Any) -> _Reader:
+        """How rows are read, from the column types and (the first time) the driver's
+        description of the result, whose type codes some conversions depend on."""
         reader = self._readers.get(dialect.name)
         if reader is None:
             columns = list(self._statement.selected_columns)  # type: ignore[union-attr]
+            type_codes = [described[1] for described in cursor.description]
             converters = []
             for position, column in enumerate(columns):
-                convert = _result_converter(column.type, dialect)
+                convert = _result_converter(column.type, dialect, type_codes[position])
                 if convert is not None:
                     converters.append((position, convert))
             row_type = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
@@ -263,13 +272,13 @@ def _bind_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
     return processor if callable(processor) else None
 
 
-def _result_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
+def _result_converter(type_: TypeEngine[Any], dialect: Dialect, type_code: Any) -> Convert | None:
     if dialect.name == "sqlite":
         if isinstance(type_, UtcDateTime):
             return _utc_from_text
         if isinstance(type_.dialect_impl(dialect), JSON):
             return lambda value: None if value is None else json_codec.loads(value)
-    processor = type_.dialect_impl(dialect).result_processor(dialect, None)
+    processor = type_.dialect_impl(dialect).result_processor(dialect, type_code)
     return processor if callable(processor) else None
 
 

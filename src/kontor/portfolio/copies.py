@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.portfolio.domain import Entity, Origin
 from kontor.portfolio.errors import InvalidPortfolioData
@@ -114,18 +116,23 @@ def copies_of(
     connection: Connection, origin_tenant_id: str, entity: Entity, origin_id: str
 ) -> list[tuple[str, str]]:
     """(tenant, id) of every direct copy of the origin entity, in any tenant."""
+    params = {"b_tenant": origin_tenant_id, "b_entity": entity.value, "b_id": origin_id}
+    return [(row[0], row[1]) for row in _copies_query(entity).all_rows(connection, params)]
+
+
+@cache
+def _copies_query(entity: Entity) -> FastStatement:
     table = _table_of(entity)
     key = _KEYS[table.name][1]
-    found = connection.execute(
+    return FastStatement(
         select(table.c.tenant_id, table.c[key])
         .where(
-            table.c.origin_tenant_id == origin_tenant_id,
-            table.c.origin_entity == entity.value,
-            table.c.origin_id == origin_id,
+            table.c.origin_tenant_id == bindparam("b_tenant"),
+            table.c.origin_entity == bindparam("b_entity"),
+            table.c.origin_id == bindparam("b_id"),
         )
         .order_by(table.c.tenant_id, table.c[key])
     )
-    return [(row[0], row[1]) for row in found]
 
 
 def delete_copies(

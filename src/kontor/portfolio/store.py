@@ -5,10 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
+from kontor.db.fast import FastStatement
 from kontor.portfolio import rows
 from kontor.portfolio.domain import BankAccount, Claim, ClaimsRatio, Contract, Customer, Entity
 from kontor.portfolio.errors import (
@@ -37,6 +50,36 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """One entity table's statements for single rows, built once (a forward runs them all)."""
+
+    get: FastStatement
+    insert: FastStatement
+    save: FastStatement
+    delete: FastStatement
+
+
+@cache
+def _statements(table: Table, key: str) -> _Statements:
+    one = (table.c.tenant_id == bindparam("b_tenant")) & (table.c[key] == bindparam("b_id"))
+    return _Statements(
+        get=FastStatement(select(table).where(one)),
+        insert=FastStatement(insert(table)),
+        save=FastStatement(update(table).where(one, table.c.version == bindparam("b_version"))),
+        delete=FastStatement(delete(table).where(one)),
+    )
+
+
+@cache
+def _ids_where(table: Table, key: str, column: str) -> FastStatement:
+    return FastStatement(
+        select(table.c[key]).where(
+            table.c.tenant_id == bindparam("b_tenant"), table.c[column] == bindparam("b_value")
+        )
+    )
+
+
 class EntityTable(Generic[T]):
     """One kind of portfolio entity of one tenant: add, get, save, delete, page."""
 
@@ -57,6 +100,7 @@ class EntityTable(Generic[T]):
         self.key = key
         self._to_row: Callable[[T], dict[str, Any]] = to_row
         self._of_row: Callable[[Mapping[Any, Any]], T] = of_row
+        self._statements = _statements(table, key)
 
     def row(self, item: T) -> dict[str, Any]:
         """The row ``item`` is stored as."""
@@ -66,41 +110,33 @@ class EntityTable(Generic[T]):
         """Store a new ``item`` (its version as given, 1 for a new entity)."""
         values = {**self.row(item), "tenant_id": self.tenant_id}
         values |= {"created_at": now, "updated_at": now}
-        self.connection.execute(insert(self.table).values(values))
+        self._statements.insert.execute(self.connection, values)
         return item
 
     def get(self, item_id: str) -> T:
         """The entity ``item_id``; not found when it is not the tenant's."""
-        row = self.connection.execute(
-            select(self.table).where(self._mine(), self.table.c[self.key] == item_id)
-        ).one_or_none()
-        if row is None:
+        found = self.find(item_id)
+        if found is None:
             label = _LABELS[self.entity]
             raise PortfolioEntityNotFound(
                 f"{label} {item_id!r} not found", entity=self.entity.value, id=item_id
             )
-        return self._of_row(row._mapping)
+        return found
 
     def find(self, item_id: str) -> T | None:
         """The entity ``item_id`` or None."""
-        row = self.connection.execute(
-            select(self.table).where(self._mine(), self.table.c[self.key] == item_id)
-        ).one_or_none()
-        return None if row is None else self._of_row(row._mapping)
+        params = {"b_tenant": self.tenant_id, "b_id": item_id}
+        row = self._statements.get.first_row(self.connection, params)
+        return None if row is None else self._of_row(row._asdict())
 
     def save(self, item: T, expected_version: int, now: dt.datetime) -> T:
         """Store the changed ``item`` if it is still at ``expected_version``; the new version."""
         item_id = getattr(item, self.key)
         saved: T = replace(cast(Any, item), version=expected_version + 1)
-        changed = self.connection.execute(
-            update(self.table)
-            .where(
-                self._mine(),
-                self.table.c[self.key] == item_id,
-                self.table.c.version == expected_version,
-            )
-            .values({**self.row(saved), "updated_at": now})
-        ).rowcount
+        matching = {"b_tenant": self.tenant_id, "b_id": item_id, "b_version": expected_version}
+        changed = self._statements.save.execute(
+            self.connection, {**self.row(saved), "updated_at": now, **matching}
+        )
         if changed != 1:
             current: int = cast(Any, self.get(item_id)).version  # not found stays not found
             raise ConcurrentPortfolioChange(
@@ -114,8 +150,8 @@ class EntityTable(Generic[T]):
     def delete(self, item_id: str) -> None:
         """Delete the entity ``item_id`` (not found when it is not the tenant's)."""
         self.get(item_id)
-        self.connection.execute(
-            delete(self.table).where(self._mine(), self.table.c[self.key] == item_id)
+        self._statements.delete.execute(
+            self.connection, {"b_tenant": self.tenant_id, "b_id": item_id}
         )
 
     def page(
@@ -144,10 +180,9 @@ class EntityTable(Generic[T]):
 
     def ids_where(self, column: str, value: str) -> list[str]:
         """The ids of the tenant's entities whose ``column`` equals ``value``."""
-        found = self.connection.execute(
-            select(self.table.c[self.key]).where(self._mine(), self.table.c[column] == value)
-        )
-        return sorted(found.scalars())
+        statement = _ids_where(self.table, self.key, column)
+        found = statement.all_rows(self.connection, {"b_tenant": self.tenant_id, "b_value": value})
+        return sorted(row[0] for row in found)
 
     def _mine(self) -> ColumnElement[bool]:
         return self.table.c.tenant_id == self.tenant_id

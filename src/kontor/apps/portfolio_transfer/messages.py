@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from pydantic import Field
+
 from kontor.messaging import Command, Event
 
 
@@ -30,16 +32,25 @@ class SaveCaseInputs(Command, type_name="portfolio_transfer.save_case_inputs"):
     inputs: dict[str, str]
 
 
+RUN_BATCH = 250
+"""Cases one run command takes in one transaction: a run of thousands is many short
+transactions, so people's actions (and SQLite's single writer) never wait long for it."""
+
+
 class RunDueCalculations(Command, type_name="portfolio_transfer.run_due_calculations"):
-    """Calculate the insurer's cases in *Berechnung ausführen* if ``now`` is in the window."""
+    """Calculate the insurer's oldest ``limit`` cases in *Berechnung ausführen* if ``now`` is
+    in the window."""
 
     now: dt.datetime
+    limit: int = Field(default=RUN_BATCH, ge=1)
 
 
 class RunDueApplications(Command, type_name="portfolio_transfer.run_due_applications"):
-    """Apply (setOrder) for the insurer's cases waiting in *Antragsstellung ausführen*."""
+    """Apply (setOrder) for the insurer's oldest ``limit`` cases waiting in
+    *Antragsstellung ausführen*."""
 
     now: dt.datetime
+    limit: int = Field(default=RUN_BATCH, ge=1)
 
 
 class InstallPortfolioTransfer(Command, type_name="portfolio_transfer.install"):

@@ -11,9 +11,13 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from kontor.apps.portfolio_transfer.messages import RunDueApplications, RunDueCalculations
+from kontor.apps.portfolio_transfer.messages import (
+    RUN_BATCH,
+    RunDueApplications,
+    RunDueCalculations,
+)
 from kontor.apps.portfolio_transfer.moves import Moves
 from kontor.apps.portfolio_transfer.portfolio_port import PortfolioPort
 from kontor.apps.portfolio_transfer.store import TransferRequest, TransferStore
@@ -50,7 +54,7 @@ class Runs:
         """Calculate every case of the insurer waiting for it, if within the window."""
         if not self.window.is_open(command.now):
             return 0
-        due = TransferStore(uow.connection, command.tenant_id).due_cases(CALCULATING)
+        due = TransferStore(uow.connection, command.tenant_id).due_cases(CALCULATING, command.limit)
         for request in due:
             with uow.savepoint():
                 self.calculate(uow, request, None)
@@ -58,7 +62,7 @@ class Runs:
 
     def run_due_applications(self, command: RunDueApplications, uow: UnitOfWork) -> int:
         """Apply for every case of the insurer both sides confirmed."""
-        due = TransferStore(uow.connection, command.tenant_id).due_cases(APPLYING)
+        due = TransferStore(uow.connection, command.tenant_id).due_cases(APPLYING, command.limit)
         for request in due:
             with uow.savepoint():
                 self.apply(uow, request)
@@ -134,21 +138,36 @@ def _decimal(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def insurers_with_due_cases(uow: UnitOfWork) -> list[str]:
-    """The insurer tenants that have cases waiting for a run."""
+def due_case_counts(uow: UnitOfWork) -> dict[tuple[str, str], int]:
+    """How many cases wait for a run, by insurer tenant and case status."""
     t = transfer_requests.c
-    query = select(t.insurer_tenant_id).where(t.case_status.in_([CALCULATING, APPLYING])).distinct()
-    return sorted(uow.connection.execute(query).scalars())
+    query = (
+        select(t.insurer_tenant_id, t.case_status, func.count())
+        .where(t.case_status.in_([CALCULATING, APPLYING]))
+        .group_by(t.insurer_tenant_id, t.case_status)
+    )
+    return {(tenant, status): count for tenant, status, count in uow.connection.execute(query)}
 
 
 def run_due_work(bus: MessageBus, now: dt.datetime) -> dict[str, int]:
-    """Run the due calculations and applications of every insurer; how many cases each ran."""
+    """Run the due calculations and applications of every insurer; how many cases each ran.
+
+    Each command takes a batch (``RUN_BATCH``) in its own transaction; batches follow until
+    the cases that were due when the round began have had their turn.
+    """
     with bus.reading() as uow:
-        insurers = insurers_with_due_cases(uow)
+        due = due_case_counts(uow)
     ran = {"calculations": 0, "applications": 0}
-    for tenant_id in insurers:
-        ran["calculations"] += bus.handle(RunDueCalculations(tenant_id=tenant_id, now=now))
-        ran["applications"] += bus.handle(RunDueApplications(tenant_id=tenant_id, now=now))
+    for tenant_id in sorted({tenant for tenant, _ in due}):
+        for kind, status, command_type in (
+            ("calculations", CALCULATING, RunDueCalculations),
+            ("applications", APPLYING, RunDueApplications),
+        ):
+            for _ in range(-(-due.get((tenant_id, status), 0) // RUN_BATCH)):
+                count: int = bus.handle(command_type(tenant_id=tenant_id, now=now))
+                ran[kind] += count
+                if count < RUN_BATCH:
+                    break
     return ran
 
 

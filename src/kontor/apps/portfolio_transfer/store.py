@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
 
 from kontor.apps.portfolio_transfer.errors import InvalidTransferInput, TransferNotFound
 from kontor.apps.portfolio_transfer.tables import transfer_protocol, transfer_requests
+from kontor.db.fast import FastStatement
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,29 @@ def _request(row: Row[Any]) -> TransferRequest:
     )  # fmt: skip
 
 
-def visible_to(tenant_id: str) -> Any:
+def visible_to(tenant_id: Any) -> Any:
     """The condition on ``transfer_requests`` of the requests ``tenant_id`` may see."""
     t = transfer_requests.c
     return or_(t.tenant_id == tenant_id, and_(t.insurer_tenant_id == tenant_id, t.forwarded))
+
+
+# Every step of a campaign runs these for each contract: built once, run on the driver's cursor.
+_GET = select(transfer_requests).where(
+    transfer_requests.c.request_id == bindparam("b_request"), visible_to(bindparam("b_tenant"))
+)
+_GET_VISIBLE = FastStatement(_GET)
+_GET_FOR_UPDATE = FastStatement(_GET.with_for_update())
+_BY_CONTRACT = FastStatement(
+    select(transfer_requests).where(
+        transfer_requests.c.tenant_id == bindparam("b_tenant"),
+        transfer_requests.c.contract_id == bindparam("b_contract"),
+    )
+)
+_ADD = FastStatement(insert(transfer_requests))
+_CHANGE = FastStatement(
+    update(transfer_requests).where(transfer_requests.c.request_id == bindparam("b_request"))
+)
+_NOTE = FastStatement(insert(transfer_protocol))
 
 
 class TransferStore:
@@ -100,34 +120,31 @@ class TransferStore:
     ) -> TransferRequest:
         """A new request of this (broker) tenant for ``contract_id``."""
         request_id = str(uuid.uuid4())
-        self.connection.execute(
-            insert(transfer_requests).values(
-                request_id=request_id, tenant_id=self.tenant_id,
-                insurer_tenant_id=insurer_tenant_id, contract_id=contract_id, label=label,
-                line_of_business=line_of_business, status=status, forwarded=False,
-                provider_messages=[], created_at=now, updated_at=now,
-            )
+        _ADD.execute(
+            self.connection,
+            {
+                "request_id": request_id, "tenant_id": self.tenant_id,
+                "insurer_tenant_id": insurer_tenant_id, "contract_id": contract_id,
+                "insurer_contract_id": None, "label": label,
+                "line_of_business": line_of_business, "status": status, "case_status": None,
+                "forwarded": False, "remark": None, "condition_override": None,
+                "calculation": None, "provider_messages": [], "created_at": now,
+                "updated_at": now,
+            },
         )  # fmt: skip
         return self.get(request_id)
 
     def find_by_contract(self, contract_id: str) -> TransferRequest | None:
         """The own request for ``contract_id``, if the broker added it."""
-        t = transfer_requests.c
-        row = self.connection.execute(
-            select(transfer_requests).where(
-                t.tenant_id == self.tenant_id, t.contract_id == contract_id
-            )
-        ).one_or_none()
+        params = {"b_tenant": self.tenant_id, "b_contract": contract_id}
+        row = _BY_CONTRACT.first_row(self.connection, params)
         return None if row is None else _request(row)
 
     def get(self, request_id: str, *, for_update: bool = False) -> TransferRequest:
         """A request the tenant may see; ``TransferNotFound`` otherwise."""
-        query = select(transfer_requests).where(
-            transfer_requests.c.request_id == request_id, self._visible()
-        )
-        if for_update:
-            query = query.with_for_update()
-        row = self.connection.execute(query).one_or_none()
+        statement = _GET_FOR_UPDATE if for_update else _GET_VISIBLE
+        params = {"b_request": request_id, "b_tenant": self.tenant_id}
+        row = statement.first_row(self.connection, params)
         if row is None:
             raise TransferNotFound(
                 f"Umdeckungsanfrage {request_id!r} nicht gefunden", request_id=request_id
@@ -161,13 +178,14 @@ class TransferStore:
         query = query.order_by(t.created_at, t.request_id).limit(limit)
         return [_request(row) for row in self.connection.execute(query)]
 
-    def due_cases(self, case_status: str) -> list[TransferRequest]:
-        """The insurer's requests whose case waits in ``case_status``."""
+    def due_cases(self, case_status: str, limit: int) -> list[TransferRequest]:
+        """The insurer's ``limit`` requests whose case has waited longest in ``case_status``."""
         t = transfer_requests.c
         query = (
             select(transfer_requests)
             .where(t.insurer_tenant_id == self.tenant_id, t.forwarded, t.case_status == case_status)
             .order_by(t.updated_at, t.request_id)
+            .limit(limit)
         )
         return [_request(row) for row in self.connection.execute(query)]
 
@@ -175,10 +193,8 @@ class TransferStore:
         """Set ``values`` on the request; the request as it is now."""
         if "condition_override" in values and values["condition_override"] is not None:
             values["condition_override"] = str(values["condition_override"])
-        self.connection.execute(
-            update(transfer_requests)
-            .where(transfer_requests.c.request_id == request.request_id)
-            .values(updated_at=now, **values)
+        _CHANGE.execute(
+            self.connection, {"b_request": request.request_id, "updated_at": now, **values}
         )
         return self.get(request.request_id)
 
@@ -203,12 +219,13 @@ class TransferStore:
         broker_sees: bool = True,
     ) -> None:
         """Append an entry to the request's protocol."""
-        self.connection.execute(
-            insert(transfer_protocol).values(
-                request_id=request.request_id, tenant_id=request.broker_tenant_id,
-                insurer_tenant_id=request.insurer_tenant_id, at=now, actor=actor, kind=kind,
-                broker_sees=broker_sees, text=text, data=data or {},
-            )
+        _NOTE.execute(
+            self.connection,
+            {
+                "request_id": request.request_id, "tenant_id": request.broker_tenant_id,
+                "insurer_tenant_id": request.insurer_tenant_id, "at": now, "actor": actor,
+                "kind": kind, "broker_sees": broker_sees, "text": text, "data": data or {},
+            },
         )  # fmt: skip
 
     def protocol(self, request_id: str | None = None) -> list[ProtocolEntry]:

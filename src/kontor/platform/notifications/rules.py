@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
+from kontor.db.fast import FastStatement
 from kontor.messaging import Event, MessageError
 from kontor.platform.tables import memberships, users
 
@@ -37,20 +38,8 @@ class GroupMembers:
     def user_ids(self, connection: Connection, tenant_id: str, event: Event) -> set[str]:
         """The recipients among the tenant's users."""
         del event
-        query = (
-            select(users.c.user_id)
-            .join(
-                memberships,
-                (memberships.c.tenant_id == users.c.tenant_id)
-                & (memberships.c.user_id == users.c.user_id),
-            )
-            .where(
-                users.c.tenant_id == tenant_id,
-                users.c.active,
-                memberships.c.group_id == self.group_id,
-            )
-        )
-        return set(connection.execute(query).scalars())
+        params = {"b_tenant": tenant_id, "b_group": self.group_id}
+        return {row.user_id for row in _GROUP_MEMBERS.all_rows(connection, params)}
 
 
 @dataclass(frozen=True)
@@ -64,13 +53,33 @@ class NamedUser:
         name = self.named(event)
         if not name:
             return set()
-        query = select(users.c.user_id).where(
-            users.c.tenant_id == tenant_id,
-            users.c.active,
-            or_(users.c.user_id == name, users.c.login == func.lower(name)),
-        )
-        return set(connection.execute(query).scalars())
+        params = {"b_tenant": tenant_id, "b_name": name}
+        return {row.user_id for row in _NAMED_USER.all_rows(connection, params)}
 
+
+# every notified event asks one of these: built once, run on the driver's cursor
+_GROUP_MEMBERS = FastStatement(
+    select(users.c.user_id)
+    .join(
+        memberships,
+        (memberships.c.tenant_id == users.c.tenant_id) & (memberships.c.user_id == users.c.user_id),
+    )
+    .where(
+        users.c.tenant_id == bindparam("b_tenant"),
+        users.c.active,
+        memberships.c.group_id == bindparam("b_group"),
+    )
+)
+_NAMED_USER = FastStatement(
+    select(users.c.user_id).where(
+        users.c.tenant_id == bindparam("b_tenant"),
+        users.c.active,
+        or_(
+            users.c.user_id == bindparam("b_name"),
+            users.c.login == func.lower(bindparam("b_name")),
+        ),
+    )
+)
 
 Recipients = GroupMembers | NamedUser
 

@@ -62,6 +62,29 @@ _GET = FastStatement(
     )
 )
 _INSERT = FastStatement(insert(process_instances))
+_BY_BUSINESS_KEY = FastStatement(
+    select(process_instances).where(
+        process_instances.c.tenant_id == bindparam("b_tenant"),
+        process_instances.c.process_key == bindparam("b_process"),
+        process_instances.c.business_key == bindparam("b_key"),
+    )
+)
+_SUBSCRIPTIONS = select(
+    process_subscriptions.c.instance_id,
+    process_subscriptions.c.local_id,
+    process_subscriptions.c.element_id,
+).where(
+    process_subscriptions.c.tenant_id == bindparam("b_tenant"),
+    process_subscriptions.c.event == bindparam("b_event"),
+    process_subscriptions.c.name == bindparam("b_name"),
+)
+_ORDER = (process_subscriptions.c.created_at, process_subscriptions.c.local_id)
+_SUBSCRIBERS = FastStatement(_SUBSCRIPTIONS.order_by(*_ORDER))
+_KEYED_SUBSCRIBERS = FastStatement(
+    _SUBSCRIPTIONS.where(process_subscriptions.c.correlation_key == bindparam("b_key")).order_by(
+        *_ORDER
+    )
+)
 _SAVE = FastStatement(
     update(process_instances)
     .where(
@@ -183,26 +206,20 @@ class InstanceStore:
 
     def find_by_business_key(self, process_key: str, business_key: str) -> InstanceRecord | None:
         """The instance of ``process_key`` carrying ``business_key``, if any."""
-        row = self._connection.execute(
-            select(process_instances).where(
-                process_instances.c.tenant_id == self._tenant_id,
-                process_instances.c.process_key == process_key,
-                process_instances.c.business_key == business_key,
-            )
-        ).one_or_none()
+        params = {"b_tenant": self._tenant_id, "b_process": process_key, "b_key": business_key}
+        row = _BY_BUSINESS_KEY.first_row(self._connection, params)
         return _record(row) if row is not None else None
 
     def subscribers(
         self, event: str, name: str, correlation_key: str | None = None
     ) -> list[SubscriptionRow]:
         """Open subscriptions to the message or signal ``name`` (and key), oldest first."""
-        table = process_subscriptions
-        query = select(table.c.instance_id, table.c.local_id, table.c.element_id).where(
-            table.c.tenant_id == self._tenant_id, table.c.event == event, table.c.name == name
-        )
-        if correlation_key is not None:
-            query = query.where(table.c.correlation_key == correlation_key)
-        rows = self._connection.execute(query.order_by(table.c.created_at, table.c.local_id))
+        params = {"b_tenant": self._tenant_id, "b_event": event, "b_name": name}
+        if correlation_key is None:
+            rows = _SUBSCRIBERS.all_rows(self._connection, params)
+        else:
+            params["b_key"] = correlation_key
+            rows = _KEYED_SUBSCRIBERS.all_rows(self._connection, params)
         return [SubscriptionRow(r.instance_id, r.local_id, r.element_id) for r in rows]
 
     def jobs(self, instance_id: str) -> list[dict[str, Any]]:

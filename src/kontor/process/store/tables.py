@@ -118,7 +118,11 @@ Index(
     process_subscriptions.c.name,
     process_subscriptions.c.correlation_key,
 )
-Index("ix_process_subscriptions_instance_id", process_subscriptions.c.instance_id)
+Index(
+    "ix_process_subscriptions_instance_local",
+    process_subscriptions.c.instance_id,
+    process_subscriptions.c.local_id,
+)
 
 process_incidents = Table(
     "process_incidents",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from kontor.apps.portfolio_transfer import RunDueCalculations, run_due_work
 from kontor.bootstrap import Kontor
 from kontor.messaging import FakeClock
 from kontor.platform.notifications import NotificationStore
@@ -236,3 +237,20 @@ def test_the_underwriter_overrides_the_condition_for_several_cases(
     assert (by_broker.status_code, by_broker.json()["action"]) == (403, "set_interest")
     again = world.act(requests[0], "set_interest")  # by the underwriter: interest is set already
     assert (again.status_code, again.json()["current_status"]) == (409, "Zeichnungsinteresse")
+
+
+def test_a_run_takes_its_cases_in_batches_until_every_due_case_had_its_turn(
+    kontor: Kontor, client: TestClient
+) -> None:
+    world = transfer_world(kontor, client)
+    requests = world.add(*(household(f"HR-{n}") for n in range(5)))
+    world.bulk("forward", requests)
+    world.bulk("set_interest", requests)
+    now = kontor.clock.now()
+
+    assert kontor.bus.handle(RunDueCalculations(tenant_id=INSURER, now=now, limit=2)) == 2
+    first = sorted(world.seen_by(world.underwriter, r).json()["case_status"] for r in requests)
+    assert first == ["Berechnung ausführen"] * 3 + ["Berechnung erfolgreich"] * 2
+    assert run_due_work(kontor.bus, now, batch=2) == {"calculations": 3, "applications": 0}
+    cases = {world.seen_by(world.underwriter, r).json()["case_status"] for r in requests}
+    assert cases == {"Berechnung erfolgreich"}

@@ -51,7 +51,7 @@ class Runs:
         self.window = window or RunWindow.parse(SEED_CALCULATION_WINDOW)
 
     def run_due_calculations(self, command: RunDueCalculations, uow: UnitOfWork) -> int:
-        """Calculate every case of the insurer waiting for it, if within the window."""
+        """Calculate the insurer's ``limit`` longest-waiting cases, if within the window."""
         if not self.window.is_open(command.now):
             return 0
         due = TransferStore(uow.connection, command.tenant_id).due_cases(CALCULATING, command.limit)
@@ -61,7 +61,7 @@ class Runs:
         return len(due)
 
     def run_due_applications(self, command: RunDueApplications, uow: UnitOfWork) -> int:
-        """Apply for every case of the insurer both sides confirmed."""
+        """Apply for the insurer's ``limit`` longest-waiting cases both sides confirmed."""
         due = TransferStore(uow.connection, command.tenant_id).due_cases(APPLYING, command.limit)
         for request in due:
             with uow.savepoint():
@@ -149,11 +149,11 @@ def due_case_counts(uow: UnitOfWork) -> dict[tuple[str, str], int]:
     return {(tenant, status): count for tenant, status, count in uow.connection.execute(query)}
 
 
-def run_due_work(bus: MessageBus, now: dt.datetime) -> dict[str, int]:
+def run_due_work(bus: MessageBus, now: dt.datetime, batch: int = RUN_BATCH) -> dict[str, int]:
     """Run the due calculations and applications of every insurer; how many cases each ran.
 
-    Each command takes a batch (``RUN_BATCH``) in its own transaction; batches follow until
-    the cases that were due when the round began have had their turn.
+    Each command takes ``batch`` cases in its own transaction; batches follow until the cases
+    that were due when the round began have had their turn.
     """
     with bus.reading() as uow:
         due = due_case_counts(uow)
@@ -163,10 +163,10 @@ def run_due_work(bus: MessageBus, now: dt.datetime) -> dict[str, int]:
             ("calculations", CALCULATING, RunDueCalculations),
             ("applications", APPLYING, RunDueApplications),
         ):
-            for _ in range(-(-due.get((tenant_id, status), 0) // RUN_BATCH)):
-                count: int = bus.handle(command_type(tenant_id=tenant_id, now=now))
+            for _ in range(-(-due.get((tenant_id, status), 0) // batch)):
+                count: int = bus.handle(command_type(tenant_id=tenant_id, now=now, limit=batch))
                 ran[kind] += count
-                if count < RUN_BATCH:
+                if count < batch:
                     break
     return ran
 

@@ -9,6 +9,7 @@ from kontor.db.engine import (
     locks_at_begin,
     reader_engine,
 )
+from kontor.db.lists import one_of
 from kontor.db.migrate import (
     current_revisions,
     downgrade,
@@ -42,6 +43,7 @@ __all__ = [
     "is_up_to_date",
     "locks_at_begin",
     "metadata",
+    "one_of",
     "planned_rows",
     "reader_engine",
     "tenant_column_type",

@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, update
 
 from kontor.db.fast import FastStatement
+from kontor.db.lists import one_of
 from kontor.messaging.messages import Message, restore_message
 from kontor.messaging.tables import scheduled_messages
 from kontor.messaging.uow import UnitOfWork
@@ -84,13 +85,18 @@ class Schedule:
             return
         if any(due_at.tzinfo is None for due_at, _, _ in timers):
             raise ValueError("a due time needs a time zone")
-        self._connection.execute(
-            delete(scheduled_messages).where(
-                tuple_(scheduled_messages.c.tenant_id, scheduled_messages.c.schedule_key).in_(
-                    [(message.tenant_id, key) for _, message, key in timers]
+        keys_by_tenant: dict[str, list[str]] = {}
+        for _, message, key in timers:
+            keys_by_tenant.setdefault(message.tenant_id, []).append(key)
+        # one DELETE per tenant with a list of keys (one index scan), where a list of (tenant,
+        # key) pairs makes PostgreSQL plan one branch per pair
+        for tenant_id, keys in keys_by_tenant.items():
+            self._connection.execute(
+                delete(scheduled_messages).where(
+                    scheduled_messages.c.tenant_id == tenant_id,
+                    one_of(self._connection, scheduled_messages.c.schedule_key, keys),
                 )
             )
-        )
         _INSERT_SCHEDULED.execute_many(
             self._connection,
             [
@@ -245,7 +251,9 @@ class ScheduledDelivery:
             gone = set(
                 uow.connection.execute(
                     delete(table)
-                    .where(table.c.schedule_id.in_([row.schedule_id for row in rows]))
+                    .where(
+                        one_of(uow.connection, table.c.schedule_id, [r.schedule_id for r in rows])
+                    )
                     .returning(table.c.schedule_id)
                 ).scalars()
             )  # on SQLite another process may have taken some first: only those we removed

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+)
 from sqlalchemy import update as sql_update
 
-from kontor.db import JsonDocument, UtcDateTime, connect_for_writing
+from kontor.db import JsonDocument, UtcDateTime, connect_for_writing, one_of
 from kontor.db.fast import FastStatement
 from support.backends import BACKENDS
 
@@ -23,6 +35,10 @@ notes = Table(
     Column("body", JsonDocument),
     Column("revision", Integer, nullable=False),
 )
+amounts = Table(
+    "fast_read_amounts", scratch, Column("amount_id", Integer, primary_key=True),
+    Column("amount", Numeric(15, 2, asdecimal=True), nullable=False),
+)  # fmt: skip
 with_default = Table(
     "fast_write_defaults", scratch, Column("id", Integer, primary_key=True),
     Column("kind", String(10), default="plain"),
@@ -124,3 +140,30 @@ def test_many_rows_in_several_statements_arrive_whole_and_a_bad_one_writes_none(
         WRITE.execute_many(connection, clash)
     with engine.connect() as connection:
         assert connection.execute(select(notes).where(notes.c.note_id == "new")).all() == []
+
+
+def test_exact_amounts_read_fast_as_sqlalchemy_reads_them(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        connection.execute(insert(amounts), [{"amount_id": 1, "amount": Decimal("1234.50")}])
+        connection.commit()
+    every = select(amounts).order_by(amounts.c.amount_id)
+    with engine.connect() as connection:
+        fast = FastStatement(every).all_rows(connection, {})
+        slow = connection.execute(every).all()
+    assert [tuple(row) for row in fast] == [tuple(row) for row in slow]
+    assert fast[0].amount == Decimal("1234.50")
+
+
+def test_a_long_list_of_ids_finds_exactly_those_rows(engine: Engine) -> None:
+    scratch.create_all(engine)
+    written = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+    rows = [{"note_id": f"n{i:04d}", "written_at": written, "body": None, "revision": i}
+            for i in range(1500)]  # fmt: skip
+    wanted = [f"n{i:04d}" for i in range(0, 1500, 3)] + ["not-there"]
+    with connect_for_writing(engine) as connection:
+        WRITE.execute_many(connection, rows)
+        found = connection.execute(
+            select(notes.c.note_id).where(one_of(connection, notes.c.note_id, wanted))
+        ).scalars()
+        assert sorted(found) == wanted[:-1]

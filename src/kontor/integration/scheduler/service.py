@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
 
 from kontor.db.fast import FastStatement
@@ -42,6 +42,16 @@ from kontor.messaging import Change, HandlerRegistry, Message, Schedule, UnitOfW
 
 ENTITY = "schedule"
 _INSERT_RUNS = FastStatement(insert(schedule_runs))  # a batch's runs in one statement
+_SET_NEXT_DUE_ONE = (
+    update(schedules)
+    .where(schedules.c.schedule_id == bindparam("id"))
+    .values(next_due_at=bindparam("next"))
+)
+_SET_NEXT_DUE = text(
+    "UPDATE integration_schedules SET next_due_at = batch.next"
+    " FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:next AS TIMESTAMPTZ[])) AS batch(id, next)"
+    " WHERE integration_schedules.schedule_id = batch.id"
+)
 
 
 def timer_key(schedule_id: str) -> str:
@@ -152,7 +162,12 @@ class Scheduler:
 
 
 class Firings:
-    """The firings of one batch, written together: their runs, next due times and timers."""
+    """The firings of one batch, written together: their runs, next due times and timers.
+
+    A firing is recorded as its run, not in the audit log: that holds people's changes to
+    schedules (create, pause, resume, run now, delete), and the command a firing sends is
+    audited where it is handled.
+    """
 
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
@@ -160,7 +175,6 @@ class Firings:
         self._runs: list[dict[str, Any]] = []
         self._next: list[dict[str, Any]] = []
         self._timers: list[tuple[dt.datetime, Message, str]] = []
-        self._changes: list[tuple[Change, str]] = []
 
     def add(
         self, schedule: ScheduleRecord, due_at: dt.datetime, commands: SchedulableCommands
@@ -188,25 +202,26 @@ class Firings:
                 tenant_id=schedule.tenant_id, schedule_id=schedule.schedule_id, due_at=following
             )
             self._timers.append((following, timer, key))
-        after = {"due_at": due_at.isoformat(), "outcome": run["outcome"]}
-        change = Change("integration.schedule.fire", ENTITY, schedule.schedule_id, after=after)
-        self._changes.append((change, schedule.tenant_id))
 
     def write(self, uow: UnitOfWork) -> None:
-        """Write the batch's runs, next due times and timers on ``uow``."""
+        """Write the batch's runs, next due times and timers on ``uow``.
+
+        A run's ``fired_at`` is when the batch is written (its commit follows at once), so its
+        lateness includes the time the batch took, not only until it was claimed.
+        """
         if not self._runs:
             return
+        written = uow.clock.now()
+        for run in self._runs:
+            run["fired_at"] = written
+            run["lateness_ms"] = _lateness_ms(run["due_at"], written)
         _INSERT_RUNS.execute_many(uow.connection, self._runs)
-        uow.connection.execute(
-            update(schedules)
-            .where(schedules.c.schedule_id == bindparam("id"))
-            .values(next_due_at=bindparam("next")),
-            self._next,
-        )
+        if uow.connection.dialect.name == "postgresql":  # one statement instead of one per row
+            ids, following = zip(*((n["id"], n["next"]) for n in self._next), strict=True)
+            uow.connection.execute(_SET_NEXT_DUE, {"ids": list(ids), "next": list(following)})
+        else:
+            uow.connection.execute(_SET_NEXT_DUE_ONE, self._next)
         Schedule.of(uow).at_many(self._timers)
-        if uow.records_changes:
-            for change, tenant_id in self._changes:
-                uow.record(change, tenant_id, None)
 
 
 def _set_timer(uow: UnitOfWork, tenant_id: str, schedule_id: str, due: dt.datetime | None) -> None:
@@ -230,8 +245,12 @@ def _run(
         "run_id": run_id, "schedule_id": schedule_id, "due_at": due_at, "trigger": trigger,
         "outcome": "missed" if command is None else "fired",
         "message_id": None if command is None else command.message_id, "fired_at": now,
-        "lateness_ms": max(0, int((now - due_at).total_seconds() * 1000)),
+        "lateness_ms": _lateness_ms(due_at, now),
     }  # fmt: skip
+
+
+def _lateness_ms(due_at: dt.datetime, fired_at: dt.datetime) -> int:
+    return max(0, int((fired_at - due_at).total_seconds() * 1000))
 
 
 def _created(command: CreateSchedule, result: ScheduleRecord) -> Change:

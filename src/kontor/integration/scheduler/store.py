@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
+from kontor.db import one_of
 from kontor.integration.scheduler.errors import ScheduleNotFound
 from kontor.integration.scheduler.messages import Misfire
 from kontor.integration.scheduler.tables import schedule_runs, schedules
@@ -178,6 +179,8 @@ def record_of(row: Any) -> ScheduleRecord:
 def locked_for_firing(connection: Connection, schedule_ids: Sequence[str]) -> dict[str, Row[Any]]:
     """The rows of ``schedule_ids`` (any tenant: the timers name them), locked for this firing."""
     rows = connection.execute(
-        select(schedules).where(schedules.c.schedule_id.in_(schedule_ids)).with_for_update()
+        select(schedules)
+        .where(one_of(connection, schedules.c.schedule_id, schedule_ids))
+        .with_for_update()
     )
     return {row.schedule_id: row for row in rows}

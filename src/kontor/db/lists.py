@@ -1,0 +1,21 @@
+"""A column compared with a list of values, as the database takes it best."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
+
+
+def one_of(connection: Connection, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """``column`` equals one of ``values``.
+
+    On PostgreSQL the list is one array parameter (``= ANY(…)``): a list of a thousand ids is
+    then one value to send, not a thousand placeholders the driver rewrites and the server
+    parses for every statement. Elsewhere it is ``IN (…)``.
+    """
+    if connection.dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]

@@ -108,19 +108,13 @@ class FastStatement:
 
     def first_value(self, connection: Connection, params: Params) -> Any:
         """Run a one-column SELECT; the first row's raw value, or None without rows."""
-        raw = self._fetch_one(connection, params)
+        raw, _ = self._fetch_one(connection, params)
         return None if raw is None else raw[0]
 
     def first_row(self, connection: Connection, params: Params) -> Any:
         """Run a SELECT; its first row (attributes named like the columns) or None."""
-        plan = self._plan(connection.dialect, params)
-        cursor = _cursor(connection)
-        try:
-            cursor.execute(plan.sql, plan.arguments(params))
-            raw = cursor.fetchone()
-            return None if raw is None else self._reader(connection.dialect, cursor).row(raw)
-        finally:
-            cursor.close()
+        raw, description = self._fetch_one(connection, params)
+        return None if raw is None else self._reader(connection.dialect, description).row(raw)
 
     def all_rows(self, connection: Connection, params: Params) -> list[Any]:
         """Run a SELECT; every row (attributes named like the columns)."""
@@ -129,7 +123,7 @@ class FastStatement:
         try:
             cursor.execute(plan.sql, plan.arguments(params))
             raws = cursor.fetchall()
-            reader = self._reader(connection.dialect, cursor)
+            reader = self._reader(connection.dialect, cursor.description)
         finally:
             cursor.close()
         return [reader.row(raw) for raw in raws]
@@ -159,7 +153,7 @@ class FastStatement:
             try:
                 cursor.execute(plan.sql, plan.arguments(params))
                 raws = cursor.fetchall()
-                reader = self._reader(engine.dialect, cursor)
+                reader = self._reader(engine.dialect, cursor.description)
             finally:
                 cursor.close()
         except BaseException:
@@ -169,12 +163,13 @@ class FastStatement:
             pooled.close()
         return [reader.row(raw) for raw in raws]
 
-    def _fetch_one(self, connection: Connection, params: Params) -> Any:
+    def _fetch_one(self, connection: Connection, params: Params) -> tuple[Any, Any]:
+        """The first raw row (or None) and the driver's description of the result."""
         plan = self._plan(connection.dialect, params)
         cursor = _cursor(connection)
         try:
             cursor.execute(plan.sql, plan.arguments(params))
-            return cursor.fetchone()
+            return cursor.fetchone(), cursor.description
         finally:
             cursor.close()
 
@@ -225,13 +220,13 @@ class FastStatement:
         )  # fmt: skip
         return _Plan(compiled.string, names, positional, tuple(converters), defaults, pick, copy)
 
-    def _reader(self, dialect: Dialect, cursor: Any) -> _Reader:
+    def _reader(self, dialect: Dialect, description: Any) -> _Reader:
         """How rows are read, from the column types and (the first time) the driver's
-        description of the result, whose type codes some conversions depend on."""
+        ``description`` of the result, whose type codes some conversions depend on."""
         reader = self._readers.get(dialect.name)
         if reader is None:
             columns = list(self._statement.selected_columns)  # type: ignore[union-attr]
-            type_codes = [described[1] for described in cursor.description]
+            type_codes = [described[1] for described in description]
             converters = []
             for position, column in enumerate(columns):
                 convert = _result_converter(column.type, dialect, type_codes[position])

@@ -125,11 +125,8 @@ class TransferStore:
             {
                 "request_id": request_id, "tenant_id": self.tenant_id,
                 "insurer_tenant_id": insurer_tenant_id, "contract_id": contract_id,
-                "insurer_contract_id": None, "label": label,
-                "line_of_business": line_of_business, "status": status, "case_status": None,
-                "forwarded": False, "remark": None, "condition_override": None,
-                "calculation": None, "provider_messages": [], "created_at": now,
-                "updated_at": now,
+                "label": label, "line_of_business": line_of_business, "status": status,
+                "forwarded": False, "provider_messages": [], "created_at": now, "updated_at": now,
             },
         )  # fmt: skip
         return self.get(request_id)

@@ -48,9 +48,9 @@ _SET_NEXT_DUE_ONE = (
     .values(next_due_at=bindparam("next"))
 )
 _SET_NEXT_DUE = text(
-    "UPDATE integration_schedules SET next_due_at = batch.next"
+    f"UPDATE {schedules.name} SET next_due_at = batch.next"
     " FROM unnest(CAST(:ids AS VARCHAR[]), CAST(:next AS TIMESTAMPTZ[])) AS batch(id, next)"
-    " WHERE integration_schedules.schedule_id = batch.id"
+    f" WHERE {schedules.name}.schedule_id = batch.id"
 )
 
 

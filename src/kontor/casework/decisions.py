@@ -47,6 +47,8 @@ def ask(
     rules: RulesService, uow: UnitOfWork, point: HookPoint, tenant_id: str, inputs: dict[str, Any]
 ) -> HookDecision | None:
     """The answer of the decision bound to ``point`` for the tenant; None when none is bound."""
+    if not is_bound(uow, point, tenant_id):
+        return None
     principal = Principal(DECIDING_USER, tenant_id, permissions=frozenset({"rules:evaluate"}))
     try:
         decided = rules.decide(uow, principal, point.name, inputs)

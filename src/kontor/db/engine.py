@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 
 from kontor.db import json_codec
@@ -41,10 +42,9 @@ def create_database_engine(
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     given = parsed.query.get("options", "")  # e.g. a search path; connect_args would replace it
     options = " ".join(given) if isinstance(given, tuple) else given
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
-        pool_pre_ping=not reader,  # the reader retries a statement on a dropped connection
         pool_size=5 if reader else 10,
         max_overflow=10 if reader else 20,
         **({"isolation_level": "AUTOCOMMIT"} if reader else {}),
@@ -58,6 +58,58 @@ def create_database_engine(
             "application_name": parsed.query.get("application_name") or f"kontor-{os.getpid()}",
         },
     )
+    if not reader:  # the reader retries a statement on a dropped connection instead
+        _ping_after_idle(engine)
+        _keep_queued_writes_in_order(engine)
+    return engine
+
+
+def _keep_queued_writes_in_order(engine: Engine) -> None:
+    """Writes queued by fast statements (``execute_later``) run before any other statement and
+    the commit, and are forgotten when their transaction or savepoint is rolled back."""
+    from kontor.db.fast import (  # here: kontor.db.fast imports this module
+        discard_later,
+        flush_before_commit,
+        flush_later,
+    )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(connection: Connection, *_args: Any) -> None:
+        flush_later(connection)
+
+    event.listen(engine, "commit", flush_before_commit)
+    event.listen(engine, "rollback", discard_later)
+    event.listen(engine, "rollback_savepoint", lambda connection, *_args: discard_later(connection))
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+"""A pooled PostgreSQL connection idle for longer is pinged before it is handed out."""
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a connection at checkout only when it sat in the pool for a while.
+
+    A server restart or an idle-session timeout drops connections that wait in the pool; one
+    that was checked in a moment ago was alive then, and pinging it too (SQLAlchemy's
+    ``pool_pre_ping``) would add a round trip to every transaction of a busy process.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["kontor_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("kontor_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        autocommit = dbapi_connection.autocommit
+        try:
+            dbapi_connection.autocommit = True  # the ping must not open a transaction
+            dbapi_connection.execute(";")
+            dbapi_connection.autocommit = autocommit
+        except Exception as error:  # the pool drops it and hands out a fresh connection
+            raise DisconnectionError(f"pooled connection lost: {error}") from error
 
 
 def _create_sqlite_engine(url: str, *, echo: bool, busy_timeout_ms: int) -> Engine:

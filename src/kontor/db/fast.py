@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
@@ -99,12 +98,28 @@ class FastStatement:
     def execute(self, connection: Connection, params: Params) -> int:
         """Run once with ``params``; return the number of rows it touched."""
         plan = self._plan(connection.dialect, params)
-        cursor = _cursor(connection)
+        cursor = _executed(connection, plan.sql, plan.arguments(params))
         try:
-            cursor.execute(plan.sql, plan.arguments(params))
             return int(cursor.rowcount)
         finally:
             cursor.close()
+
+    def execute_later(self, connection: Connection, rows: Sequence[Params]) -> None:
+        """Run for every row before the transaction's next read or its commit (all rows with
+        the same keys): on PostgreSQL, queued and then sent in one round trip with what comes
+        next; elsewhere at once. For writes whose outcome nobody reads: a failure (a duplicate
+        key) surfaces at that next statement or the commit and undoes the transaction."""
+        if not rows:
+            return
+        plan = self._plan(connection.dialect, rows[0])
+        if connection.dialect.name != "postgresql" or (
+            plan.copy is not None and len(rows) >= COPY_FROM_ROWS
+        ):
+            self.execute_many(connection, rows)  # no round trip to save, or one COPY
+            return
+        _cursor(connection).close()  # the transaction has begun: its end clears the queue
+        queue: list[tuple[str, list[Any]]] = connection.info.setdefault(_LATER, [])
+        queue.append((plan.sql, [plan.arguments(row) for row in rows]))
 
     def first_value(self, connection: Connection, params: Params) -> Any:
         """Run a one-column SELECT; the first row's raw value, or None without rows."""
@@ -119,9 +134,8 @@ class FastStatement:
     def all_rows(self, connection: Connection, params: Params) -> list[Any]:
         """Run a SELECT; every row (attributes named like the columns)."""
         plan = self._plan(connection.dialect, params)
-        cursor = _cursor(connection)
+        cursor = _executed(connection, plan.sql, plan.arguments(params))
         try:
-            cursor.execute(plan.sql, plan.arguments(params))
             raws = cursor.fetchall()
             reader = self._reader(connection.dialect, cursor.description)
         finally:
@@ -166,9 +180,8 @@ class FastStatement:
     def _fetch_one(self, connection: Connection, params: Params) -> tuple[Any, Any]:
         """The first raw row (or None) and the driver's description of the result."""
         plan = self._plan(connection.dialect, params)
-        cursor = _cursor(connection)
+        cursor = _executed(connection, plan.sql, plan.arguments(params))
         try:
-            cursor.execute(plan.sql, plan.arguments(params))
             return cursor.fetchone(), cursor.description
         finally:
             cursor.close()
@@ -179,8 +192,12 @@ class FastStatement:
         if not rows:
             return
         plan = self._plan(connection.dialect, rows[0])
+        flush_later(connection)
         cursor = _cursor(connection)
         try:
+            if len(rows) == 1:  # the driver's executemany costs more round trips for one row
+                cursor.execute(plan.sql, plan.arguments(rows[0]))
+                return
             if plan.copy is None or len(rows) < COPY_FROM_ROWS:
                 cursor.executemany(plan.sql, [plan.arguments(row) for row in rows])
                 return
@@ -305,19 +322,78 @@ def _utc_from_text(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
-@contextmanager
-def pipelined(connection: Connection) -> Iterator[None]:
-    """Send the block's statements to PostgreSQL in one round trip (psycopg's pipeline mode).
+_LATER = "kontor_later_writes"  # the connection's queue of writes sent with the next statement
 
-    For writes whose results nobody reads; errors surface when the block ends. Other
-    databases run the block unchanged.
-    """
-    if connection.dialect.name != "postgresql":
-        yield
+
+def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
+    """A cursor that ran ``sql``; on PostgreSQL queued writes go first in the same round trip."""
+    cursor = _cursor(connection)
+    if connection.info.get(_LATER):
+        with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+            _send_later(connection)
+            cursor.execute(sql, arguments)
+    else:
+        cursor.execute(sql, arguments)
+    return cursor
+
+
+def flush_later(connection: Connection) -> None:
+    """Send the writes queued by ``execute_later`` now (one round trip)."""
+    if connection.info.get(_LATER):
+        with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+            _send_later(connection)
+
+
+def commit(connection: Connection) -> None:
+    """Commit the transaction; on PostgreSQL queued writes go in the same round trip."""
+    if not connection.info.get(_LATER):
+        connection.commit()
         return
-    _cursor(connection).close()  # the transaction begins before the pipeline
-    with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-        yield
+    try:
+        with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+            _send_later(connection)
+            connection.commit()
+    except BaseException:
+        _roll_back_driver(connection)
+        raise
+
+
+def flush_before_commit(connection: Connection) -> None:
+    """``flush_later`` for a commit of SQLAlchemy's: a failed write ends the transaction."""
+    try:
+        flush_later(connection)
+    except BaseException:
+        _roll_back_driver(connection)
+        raise
+
+
+def _roll_back_driver(connection: Connection) -> None:
+    """End the failed transaction on the driver's connection itself.
+
+    A commit that raised leaves SQLAlchemy believing the transaction over, so its pool would
+    not roll back either, and the connection would go back to the pool with the server's
+    transaction aborted.
+    """
+    connection.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+
+
+def discard_later(connection: Any) -> None:
+    """Forget the queued writes (the transaction or its savepoint was rolled back)."""
+    connection.info.pop(_LATER, None)
+
+
+def _send_later(connection: Connection) -> None:
+    """Execute the queued writes on the open pipeline (results are read when it syncs)."""
+    queue = connection.info.pop(_LATER, None)
+    if not queue:
+        return
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for sql, arguments in queue:
+            for one in arguments:
+                cursor.execute(sql, one)
+    finally:
+        cursor.close()
 
 
 def _cursor(connection: Connection) -> Any:

@@ -62,8 +62,9 @@ class Ledger:
         )
 
     def record_done(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert 'done' rows for first deliveries; a duplicate raises IntegrityError."""
-        self._insert_done.execute_many(connection, rows)
+        """Insert 'done' rows for first deliveries; a duplicate makes the transaction fail (on
+        PostgreSQL at its commit: the rows are sent with it)."""
+        self._insert_done.execute_later(connection, rows)
 
     def claim(
         self,
@@ -90,6 +91,6 @@ class Ledger:
 
     def mark_dispatched(self, connection: Connection, ids: Sequence[str], now: dt.datetime) -> None:
         """Mark outbox rows as delivered to all their handlers."""
-        self._mark_dispatched.execute_many(
+        self._mark_dispatched.execute_later(
             connection, [{"m_id": message_id, "now": now} for message_id in ids]
         )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, insert, or_, select, update
 
 from kontor.db.fast import FastStatement
 from kontor.db.lists import one_of
@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _INSERT_SCHEDULED = FastStatement(insert(scheduled_messages))  # many at once: a burst's timers
+_CANCEL = FastStatement(  # every finished task cancels its timers
+    delete(scheduled_messages).where(
+        scheduled_messages.c.tenant_id == bindparam("b_tenant"),
+        scheduled_messages.c.schedule_key == bindparam("b_key"),
+    )
+)
 
 MAX_ATTEMPTS = 10
 """After this many claims without delivery (a message that no longer decodes) a row is left
@@ -67,16 +73,15 @@ class Schedule:
         if due_at.tzinfo is None:
             raise ValueError("a due time needs a time zone")
         if key is not None:
-            self.cancel(message.tenant_id, key)
+            self.drop(message.tenant_id, key)
         schedule_id = str(uuid.uuid4())
-        self._connection.execute(
-            insert(scheduled_messages).values(
-                schedule_id=schedule_id, tenant_id=message.tenant_id, schedule_key=key,
-                message_id=message.message_id, type_name=message.type_name,
-                correlation_id=message.correlation_id, causation_id=message.causation_id,
-                payload=message.payload(), due_at=due_at, attempt=0, created_at=self._now,
-            )
-        )  # fmt: skip
+        row = {
+            "schedule_id": schedule_id, "tenant_id": message.tenant_id, "schedule_key": key,
+            "message_id": message.message_id, "type_name": message.type_name,
+            "correlation_id": message.correlation_id, "causation_id": message.causation_id,
+            "payload": message.payload(), "due_at": due_at, "attempt": 0, "created_at": self._now,
+        }  # fmt: skip
+        _INSERT_SCHEDULED.execute_later(self._connection, [row])
         return schedule_id
 
     def at_many(self, timers: Sequence[tuple[dt.datetime, Message, str]]) -> None:
@@ -113,13 +118,12 @@ class Schedule:
 
     def cancel(self, tenant_id: str, key: str) -> bool:
         """Drop the message scheduled under ``key``; whether there was one not yet delivered."""
-        result = self._connection.execute(
-            delete(scheduled_messages).where(
-                scheduled_messages.c.tenant_id == tenant_id,
-                scheduled_messages.c.schedule_key == key,
-            )
-        )
-        return bool(result.rowcount)
+        return bool(_CANCEL.execute(self._connection, {"b_tenant": tenant_id, "b_key": key}))
+
+    def drop(self, tenant_id: str, key: str) -> None:
+        """Drop the message scheduled under ``key``, if any (on PostgreSQL with the
+        transaction's next statement: no round trip of its own)."""
+        _CANCEL.execute_later(self._connection, [{"b_tenant": tenant_id, "b_key": key}])
 
     def cancel_many(self, tenant_id: str, keys: list[str]) -> int:
         """Drop the messages scheduled under ``keys``; how many were still waiting."""

@@ -6,15 +6,23 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, and_, cast, insert, select, update
+from sqlalchemy import Connection, Select, String, and_, bindparam, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kontor.casework.cases.domain import Case
 from kontor.casework.cases.errors import CaseNotFound, ConcurrentCaseChange, DuplicateBusinessKey
 from kontor.casework.cases.tables import case_links, case_timeline, cases
+from kontor.db.fast import FastStatement
 from kontor.errors import InvalidInput
 
 _CASE_COLUMNS = tuple(Case.__dataclass_fields__)
+_LINKED_TO = FastStatement(  # every process end asks it
+    select(case_links.c.case_id).where(
+        case_links.c.tenant_id == bindparam("b_tenant"),
+        case_links.c.kind == bindparam("b_kind"),
+        case_links.c.target_id == bindparam("b_target"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -143,12 +151,8 @@ class CaseStore:
 
     def linked_to(self, kind: str, target_id: str) -> list[str]:
         """The ids of the cases linked to ``target_id``."""
-        rows = self._connection.execute(
-            select(case_links.c.case_id).where(
-                case_links.c.tenant_id == self._tenant_id,
-                case_links.c.kind == kind,
-                case_links.c.target_id == target_id,
-            )
+        rows = _LINKED_TO.all_rows(
+            self._connection, {"b_tenant": self._tenant_id, "b_kind": kind, "b_target": target_id}
         )
         return sorted(row.case_id for row in rows)
 

@@ -6,10 +6,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from kontor.casework.tasks.deadline_messages import DeadlineSpec, EscalationAction
 from kontor.casework.tasks.deadline_tables import task_deadlines
+from kontor.db.fast import FastStatement
+
+_OF_TASK = FastStatement(  # every change of a task's state asks it
+    select(task_deadlines)
+    .where(
+        task_deadlines.c.tenant_id == bindparam("b_tenant"),
+        task_deadlines.c.task_id == bindparam("b_task"),
+    )
+    .order_by(task_deadlines.c.kind.desc())
+)
 
 
 @dataclass(frozen=True)
@@ -62,13 +72,7 @@ class DeadlineStore:
 
     def of(self, task_id: str) -> list[Deadline]:
         """The task's deadlines, start before completion."""
-        rows = self._connection.execute(
-            select(task_deadlines)
-            .where(
-                task_deadlines.c.tenant_id == self._tenant_id, task_deadlines.c.task_id == task_id
-            )
-            .order_by(task_deadlines.c.kind.desc())
-        )
+        rows = _OF_TASK.all_rows(self._connection, {"b_tenant": self._tenant_id, "b_task": task_id})
         return [_deadline(row) for row in rows]
 
     def of_many(self, task_ids: list[str]) -> dict[str, list[Deadline]]:
@@ -103,7 +107,7 @@ class DeadlineStore:
         )
 
 
-def _deadline(row: Row[Any]) -> Deadline:
+def _deadline(row: Any) -> Deadline:
     actions = tuple(EscalationAction.model_validate(action) for action in row.escalation)
     return Deadline(
         row.task_id, row.kind, row.due_at, actions, row.set_at, row.met_at, row.missed_at

@@ -44,12 +44,12 @@ def set_deadline(uow: UnitOfWork, task: Task, kind: str, spec: DeadlineSpec | No
     schedule = Schedule.of(uow)
     if spec is None:
         store.remove(task.id, kind)
-        schedule.cancel(task.tenant_id, timer_key(task.id, kind))
+        schedule.drop(task.tenant_id, timer_key(task.id, kind))
         return
     deadline = store.put(task.id, kind, spec, uow.clock.now())
     if is_met(kind, task):  # already done: no timer (and none left from before)
         store.mark(task.id, kind, met_at=uow.clock.now())
-        schedule.cancel(task.tenant_id, timer_key(task.id, kind))
+        schedule.drop(task.tenant_id, timer_key(task.id, kind))
         return
     check = CheckTaskDeadline(
         tenant_id=task.tenant_id, task_id=task.id, kind=kind, due_at=deadline.due_at
@@ -64,9 +64,9 @@ def settle(uow: UnitOfWork, task: Task) -> list[Deadline]:
     schedule = Schedule.of(uow)
     for deadline in met:
         store.mark(task.id, deadline.kind, met_at=uow.clock.now())
-        schedule.cancel(task.tenant_id, timer_key(task.id, deadline.kind))
+        schedule.drop(task.tenant_id, timer_key(task.id, deadline.kind))
     if task.state in FINAL_STATES:
-        schedule.cancel(task.tenant_id, timer_key(task.id, "follow_up"))
+        schedule.drop(task.tenant_id, timer_key(task.id, "follow_up"))
     return met
 
 

@@ -92,7 +92,7 @@ class NewTasks:
     def on_user_task_activated(self, event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
         """Create the task of a process user task (once, however often the event arrives)."""
         store = TaskStore(uow.connection, event.tenant_id)
-        if store.of_process_task(event.instance_id, event.task_id) is not None:
+        if store.has_process_task(event.instance_id, event.task_id):
             return
         users, groups = tuple(event.candidate_users), tuple(event.candidate_groups)
         due, due_problem = _moment(event.due_date, "due date")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from kontor.casework.tasks.domain import FINAL_STATES, HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import TaskNotFound
 from kontor.casework.tasks.tables import task_candidates, task_history, tasks
 from kontor.casework.tasks.trail import to_case_timeline
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.errors import Conflict
 
@@ -21,6 +22,39 @@ _SCALARS = (
 )  # fmt: skip
 NO_DUE_DATE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 """The due date undated tasks sort by: last."""
+
+
+# Built once: every process user task runs these.
+_INSERT = FastStatement(insert(tasks))
+_INSERT_CANDIDATES = FastStatement(insert(task_candidates))
+_INSERT_HISTORY = FastStatement(insert(task_history))
+_GET = FastStatement(
+    select(tasks).where(
+        tasks.c.tenant_id == bindparam("b_tenant"), tasks.c.task_id == bindparam("b_task")
+    )
+)
+_IS_PROCESS_TASK = (
+    tasks.c.tenant_id == bindparam("b_tenant"),
+    tasks.c.process_instance_id == bindparam("b_instance"),
+    tasks.c.process_task_id == bindparam("b_process_task"),
+)
+_OF_PROCESS_TASK = FastStatement(select(tasks).where(*_IS_PROCESS_TASK))
+_PROCESS_TASK_ID = FastStatement(select(tasks.c.task_id).where(*_IS_PROCESS_TASK))
+_CANDIDATES = FastStatement(
+    select(task_candidates.c.kind, task_candidates.c.identity)
+    .where(task_candidates.c.task_id == bindparam("b_task"))
+    .order_by(task_candidates.c.kind, task_candidates.c.identity)
+)
+_SAVE = FastStatement(
+    update(tasks).where(
+        tasks.c.tenant_id == bindparam("b_tenant"),
+        tasks.c.task_id == bindparam("b_task"),
+        tasks.c.revision == bindparam("b_revision"),
+    )
+)
+_DELETE_CANDIDATES = FastStatement(
+    delete(task_candidates).where(task_candidates.c.task_id == bindparam("b_task"))
+)
 
 
 class ConcurrentTaskChange(Conflict):
@@ -38,28 +72,24 @@ class TaskStore:
 
     def add(self, task: Task, entry: HistoryEntry) -> None:
         """Insert a new task with its candidates and its first history entry."""
-        self.connection.execute(
-            insert(tasks).values(
-                **_row(task), task_id=task.id, tenant_id=self.tenant_id,
-                updated_at=entry.at, revision=1,
-            )
+        _INSERT.execute_later(
+            self.connection,
+            [{**_row(task), "task_id": task.id, "tenant_id": self.tenant_id,
+              "updated_at": entry.at, "revision": 1}],
         )  # fmt: skip
         self._write_candidates(task)
         self.note(task, entry)
 
     def get(self, task_id: str) -> tuple[Task, int]:
         """The task and its revision; ``TaskNotFound`` for unknown or foreign ids."""
-        row = self.connection.execute(
-            select(tasks).where(tasks.c.tenant_id == self.tenant_id, tasks.c.task_id == task_id)
-        ).first()
+        row = _GET.first_row(self.connection, {"b_tenant": self.tenant_id, "b_task": task_id})
         if row is None:
             raise TaskNotFound(f"task {task_id} not found", task_id=task_id)
-        candidates = self.connection.execute(
-            select(task_candidates.c.kind, task_candidates.c.identity)
-            .where(task_candidates.c.task_id == task_id)
-            .order_by(task_candidates.c.kind, task_candidates.c.identity)
-        ).all()
-        return _task(row._mapping, [(c.kind, c.identity) for c in candidates]), row.revision
+        return self._with_candidates(row)
+
+    def _with_candidates(self, row: Any) -> tuple[Task, int]:
+        candidates = _CANDIDATES.all_rows(self.connection, {"b_task": row.task_id})
+        return _task(row, [(c.kind, c.identity) for c in candidates]), row.revision
 
     def many(self, task_ids: list[str]) -> list[Task]:
         """The tasks with these ids, in that order (unknown or foreign ones left out)."""
@@ -84,35 +114,33 @@ class TaskStore:
             .order_by(task_candidates.c.kind, task_candidates.c.identity)
         ):
             candidates.setdefault(task_id, []).append((kind, identity))
-        return {
-            r.task_id: (_task(r._mapping, candidates.get(r.task_id, [])), r.revision) for r in rows
-        }
+        return {r.task_id: (_task(r, candidates.get(r.task_id, [])), r.revision) for r in rows}
+
+    def has_process_task(self, instance_id: str, process_task_id: str) -> bool:
+        """Whether a task was created for this process user task."""
+        wanted = {"b_tenant": self.tenant_id, "b_instance": instance_id}
+        wanted["b_process_task"] = process_task_id
+        return _PROCESS_TASK_ID.first_value(self.connection, wanted) is not None
 
     def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
         """The task created for a process user task, if any."""
-        row = self.connection.execute(
-            select(tasks.c.task_id).where(
-                tasks.c.tenant_id == self.tenant_id,
-                tasks.c.process_instance_id == instance_id,
-                tasks.c.process_task_id == process_task_id,
-            )
-        ).first()
-        return None if row is None else self.get(row.task_id)
+        row = _OF_PROCESS_TASK.first_row(
+            self.connection,
+            {"b_tenant": self.tenant_id, "b_instance": instance_id,
+             "b_process_task": process_task_id},
+        )  # fmt: skip
+        return None if row is None else self._with_candidates(row)
 
     def save(self, task: Task, revision: int, entry: HistoryEntry) -> None:
         """Write the changed task (refused if it changed meanwhile) and its history entry."""
-        result = self.connection.execute(
-            update(tasks)
-            .where(
-                tasks.c.tenant_id == self.tenant_id,
-                tasks.c.task_id == task.id,
-                tasks.c.revision == revision,
-            )
-            .values(**_row(task), updated_at=entry.at, revision=revision + 1)
-        )
-        if result.rowcount != 1:
+        changed = _SAVE.execute(
+            self.connection,
+            {**_row(task), "updated_at": entry.at, "revision": revision + 1,
+             "b_tenant": self.tenant_id, "b_task": task.id, "b_revision": revision},
+        )  # fmt: skip
+        if changed != 1:
             raise ConcurrentTaskChange(f"task {task.id} changed meanwhile", task_id=task.id)
-        self.connection.execute(delete(task_candidates).where(task_candidates.c.task_id == task.id))
+        _DELETE_CANDIDATES.execute_later(self.connection, [{"b_task": task.id}])
         self._write_candidates(task)
         self.note(task, entry)
 
@@ -157,7 +185,7 @@ class TaskStore:
 
     def append(self, task_id: str, entry: HistoryEntry) -> None:
         """Append one history entry of the task."""
-        self.connection.execute(insert(task_history).values(**self._history_row(task_id, entry)))
+        _INSERT_HISTORY.execute_later(self.connection, [self._history_row(task_id, entry)])
 
     def _history_row(self, task_id: str, entry: HistoryEntry) -> dict[str, Any]:
         return {
@@ -179,9 +207,7 @@ class TaskStore:
         ]
 
     def _write_candidates(self, task: Task) -> None:
-        rows = self._candidate_rows(task)
-        if rows:
-            self.connection.execute(insert(task_candidates), rows)
+        _INSERT_CANDIDATES.execute_later(self.connection, self._candidate_rows(task))
 
     def _candidate_rows(self, task: Task) -> list[dict[str, Any]]:
         pairs = [("user", user) for user in task.candidate_users]
@@ -203,17 +229,17 @@ def queue_order(task: Task) -> dict[str, Any]:
     }
 
 
-def _task(row: RowMapping, candidates: list[tuple[str, str]]) -> Task:
+def _task(row: Any, candidates: list[tuple[str, str]]) -> Task:
     return Task(
-        id=row["task_id"],
-        tenant_id=row["tenant_id"],
-        state=TaskState(row["state"]),
-        suspended_from=TaskState(row["suspended_from"]) if row["suspended_from"] else None,
+        id=row.task_id,
+        tenant_id=row.tenant_id,
+        state=TaskState(row.state),
+        suspended_from=TaskState(row.suspended_from) if row.suspended_from else None,
         candidate_users=tuple(i for k, i in candidates if k == "user"),
         candidate_groups=tuple(i for k, i in candidates if k == "group"),
-        variables=row["variables"],
-        draft=row["draft"],
-        **{name: row[name] for name in _SCALARS},
+        variables=row.variables,
+        draft=row.draft,
+        **{name: getattr(row, name) for name in _SCALARS},
     )
 
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.db.json_codec import dumps
 from kontor.errors import InvalidInput, NotFound
@@ -22,6 +23,16 @@ from kontor.platform import SecretBox
 PENDING = "pending"
 DELIVERED = "delivered"
 ROTATION_OVERLAP = dt.timedelta(hours=24)
+_ENABLED = FastStatement(  # asked for every event: prebuilt
+    select(
+        webhook_subscriptions.c.subscription_id,
+        webhook_subscriptions.c.event_types,
+        webhook_subscriptions.c.filter,
+    ).where(
+        webhook_subscriptions.c.tenant_id == bindparam("b_tenant"),
+        webhook_subscriptions.c.enabled.is_(True),
+    )
+)
 """How long a replaced secret still signs alongside the new one."""
 
 
@@ -195,16 +206,12 @@ class SubscriptionStore:
 def queue_deliveries(event: Event, uow: UnitOfWork) -> None:
     """Queue a delivery of ``event`` for every enabled subscription of its tenant that wants it."""
     connection = uow.connection
-    rows = connection.execute(
-        select(
-            webhook_subscriptions.c.subscription_id,
-            webhook_subscriptions.c.event_types,
-            webhook_subscriptions.c.filter,
-        ).where(
-            webhook_subscriptions.c.tenant_id == event.tenant_id,
-            webhook_subscriptions.c.enabled.is_(True),
-        )
-    ).all()
+    rows = uow.remembered(  # once per transaction: a batch of events asks it for each
+        ("webhook_subscriptions", event.tenant_id),
+        lambda: _ENABLED.all_rows(connection, {"b_tenant": event.tenant_id}),
+    )
+    if not rows:
+        return
     payload = event.payload()
     wanted = [
         row.subscription_id

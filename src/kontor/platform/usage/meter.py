@@ -14,12 +14,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kontor.db.fast import FastStatement
 from kontor.messaging import RecordedChange
 from kontor.platform.usage.tables import usage_counters
 
@@ -62,7 +62,7 @@ class UsageMeter:
             {"tenant_id": t, "month": m, "action": a, "shard": shard, "count": n}
             for (t, m, a), n in sorted(counts.items())  # one lock order: no deadlocks
         ]
-        connection.execute(_add_counts(connection.dialect.name), rows)
+        _add_counts(connection.dialect.name).execute_later(connection, rows)
 
     def usage(
         self, connection: Connection, month: str | None = None, tenant_id: str | None = None
@@ -83,11 +83,13 @@ class UsageMeter:
 
 
 @cache
-def _add_counts(dialect: str) -> Any:
+def _add_counts(dialect: str) -> FastStatement:
     """The upsert adding to a counter row, built once per dialect (it runs in every commit)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(usage_counters)
-    return statement.on_conflict_do_update(
-        index_elements=["tenant_id", "month", "action", "shard"],
-        set_={"count": usage_counters.c.count + statement.excluded["count"]},
+    return FastStatement(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "month", "action", "shard"],
+            set_={"count": usage_counters.c.count + statement.excluded["count"]},
+        )
     )

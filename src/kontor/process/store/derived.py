@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
-from kontor.db.fast import FastStatement, pipelined
+from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.process.runtime import Effect, InstanceState
 from kontor.process.runtime.timers import parse_date
@@ -75,11 +75,11 @@ def sync_rows(
     """Write the jobs, subscriptions, incidents and history that changed from before to after."""
     old = before or _EMPTY
     owner = {"tenant_id": tenant_id, "instance_id": after.instance_id}
-    with pipelined(connection):  # PostgreSQL: one round trip for all of it
-        _sync_jobs(connection, owner, old, after, now)
-        _sync_subscriptions(connection, owner, old, after, now)
-        _sync_incidents(connection, owner, old, after, now)
-        record_history(connection, tenant_id, before, after, effects, now, history_level)
+    # queued (PostgreSQL): sent with the transaction's next statement or its commit
+    _sync_jobs(connection, owner, old, after, now)
+    _sync_subscriptions(connection, owner, old, after, now)
+    _sync_incidents(connection, owner, old, after, now)
+    record_history(connection, tenant_id, before, after, effects, now, history_level)
 
 
 def _job_rows(state: InstanceState, now: dt.datetime) -> dict[str, dict[str, Any]]:
@@ -128,12 +128,12 @@ def _sync_jobs(
         for local_id, row in new.items()
         if local_id not in old
     ]
-    _INSERT_JOBS.execute_many(connection, added)
+    _INSERT_JOBS.execute_later(connection, added)
     for local_id in old.keys() & new.keys():
         changes = _job_changes(old[local_id], new[local_id])
         if changes:
             key = idempotency_key(owner["instance_id"], local_id)
-            _UPDATE_JOB.execute(connection, {"b_key": key, **changes})
+            _UPDATE_JOB.execute_later(connection, [{"b_key": key, **changes}])
 
 
 def _job_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +171,7 @@ def _sync_subscriptions(
         for row in after.subscriptions.values()
         if row.id not in before.subscriptions
     ]
-    _INSERT_SUBSCRIPTIONS.execute_many(connection, added)
+    _INSERT_SUBSCRIPTIONS.execute_later(connection, added)
 
 
 def _sync_incidents(
@@ -205,7 +205,7 @@ def _sync_incidents(
         for row in after.incidents.values()
         if row.id not in before.incidents
     ]
-    _INSERT_INCIDENTS.execute_many(connection, added)
+    _INSERT_INCIDENTS.execute_later(connection, added)
 
 
 def _delete_missing(
@@ -215,4 +215,4 @@ def _delete_missing(
         {"b_tenant": owner["tenant_id"], "b_instance": owner["instance_id"], "b_local_id": local_id}
         for local_id in gone
     ]
-    _DELETE[table].execute_many(connection, rows)
+    _DELETE[table].execute_later(connection, rows)

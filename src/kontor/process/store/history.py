@@ -263,8 +263,8 @@ def _record_activities(
                     "b_outcome": outcome,
                 }
             )
-    _END_ACTIVITY.execute_many(connection, ends)
-    _INSERT_ACTIVITIES.execute_many(connection, rows)
+    _END_ACTIVITY.execute_later(connection, ends)
+    _INSERT_ACTIVITIES.execute_later(connection, rows)
 
 
 @lru_cache(maxsize=64)
@@ -291,7 +291,7 @@ def _record_variables(
         }
         for scope_id, name, value, removed in _variable_changes(before, after)
     ]
-    _INSERT_VARIABLES.execute_many(connection, rows)
+    _INSERT_VARIABLES.execute_later(connection, rows)
 
 
 def _variable_changes(

@@ -126,9 +126,9 @@ class InstanceStore:
                 f"{record.business_key!r} already",
                 business_key=record.business_key,
             )
-        _INSERT.execute(
+        _INSERT.execute_later(
             self._connection,
-            {
+            [{
                 "instance_id": record.instance_id,
                 "tenant_id": self._tenant_id,
                 "definition_id": record.definition_id,
@@ -145,8 +145,8 @@ class InstanceStore:
                 "parent_instance_id": record.parent.instance_id if record.parent else None,
                 "parent_token_id": record.parent.token_id if record.parent else None,
                 "started_by": record.started_by,
-            },
-        )
+            }],
+        )  # fmt: skip
         sync_rows(
             self._connection, self._tenant_id, None, record.state, effects, now, history_level
         )

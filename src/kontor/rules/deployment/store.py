@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from kontor.db.fast import FastStatement
 from kontor.rules.deployment.tables import (
     rule_decision_records,
     rule_deployments,
@@ -17,6 +18,12 @@ from kontor.rules.deployment.tables import (
 from kontor.rules.errors import DeploymentConflict, RuleNotFound
 
 _SUMMARY_COLUMNS = [c for c in rule_deployments.c if c.name != "xml"]
+_BINDING = FastStatement(  # asked at every hook point (a new task, a completion, ...)
+    select(rule_hook_bindings).where(
+        rule_hook_bindings.c.tenant_id == bindparam("b_tenant"),
+        rule_hook_bindings.c.hook == bindparam("b_hook"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -162,12 +169,7 @@ class RuleStore:
 
     def find_binding(self, hook: str) -> HookBinding | None:
         """The binding of ``hook``, if any."""
-        row = self._connection.execute(
-            select(rule_hook_bindings).where(
-                rule_hook_bindings.c.tenant_id == self._tenant_id,
-                rule_hook_bindings.c.hook == hook,
-            )
-        ).one_or_none()
+        row = _BINDING.first_row(self._connection, {"b_tenant": self._tenant_id, "b_hook": hook})
         return HookBinding(**row._asdict()) if row else None
 
     def list_bindings(self) -> list[HookBinding]:

@@ -97,6 +97,10 @@ class UnitOfWork:
         value: T = self._remembered[key]
         return value
 
+    def forget(self, key: Hashable) -> None:
+        """Forget what ``remembered`` read for ``key`` (this transaction changed it)."""
+        self._remembered.pop(key, None)
+
     @contextmanager
     def before_writing(self) -> Iterator[UnitOfWork]:
         """Where to read what a slow computation needs before this unit of work writes.

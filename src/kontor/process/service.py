@@ -100,8 +100,12 @@ class ProcessServices:
         return found
 
     def latest(self, uow: UnitOfWork, tenant_id: str, process_key: str) -> DeployedDefinition:
-        """The newest deployed version of ``process_key``."""
-        definition_id = DefinitionStore(uow.connection, tenant_id).latest_id(process_key)
+        """The newest deployed version of ``process_key`` (looked up once per transaction: a
+        batch of starts asks for the same)."""
+        store = DefinitionStore(uow.connection, tenant_id)
+        definition_id = uow.remembered(
+            ("latest_definition", tenant_id, process_key), lambda: store.latest_id(process_key)
+        )
         return self.deployed(uow, tenant_id, definition_id)
 
     def apply(
@@ -212,6 +216,7 @@ class ProcessServices:
                     history_ttl_days=process.history_ttl_days,
                 )  # fmt: skip
                 if created:
+                    uow.forget(("latest_definition", command.tenant_id, process.id))
                     arm_start_events(self, uow, definition)
                 deployed.append(definition)
         if not deployed:

@@ -20,6 +20,7 @@ from kontor.process import (
     IncidentRaised,
     ProcessInstanceCompleted,
     ResumeInstance,
+    StartProcess,
     SuspendInstance,
     TaskCompleted,
     UserTaskActivated,
@@ -115,6 +116,25 @@ def test_invalid_models_are_refused_and_identical_ones_not_redeployed(world: Wor
     first = world.kontor.bus.handle(DeployProcess(tenant_id="t1", bpmn_xml=CLAIM))
     again = world.kontor.bus.handle(DeployProcess(tenant_id="t1", bpmn_xml=CLAIM))
     assert [d.version for d in again] == [d.version for d in first] == [1]
+
+
+def test_a_start_after_a_new_version_in_the_same_batch_runs_the_new_version(
+    world: World, engine: Engine
+) -> None:
+    world.deploy(CLAIM)
+    version_2 = CLAIM.replace('name="Claim triage"', 'name="Claim triage 2"')
+    assert version_2 != CLAIM
+
+    def start() -> StartProcess:
+        return StartProcess(tenant_id="t1", process_key="ClaimTriage", variables={"amount": 5})
+
+    first, _, second = world.kontor.bus.handle_all(
+        [start(), DeployProcess(tenant_id="t1", bpmn_xml=version_2), start()]
+    )
+    with engine.connect() as connection:
+        store = InstanceStore(connection, "t1")
+        versions = [store.get(first).definition_version, store.get(second).definition_version]
+    assert versions == [1, 2]
 
 
 def test_failing_handler_is_retried_after_a_delay_then_becomes_an_incident(world: World) -> None:

@@ -1,0 +1,76 @@
+"""Queued writes (``execute_later``) behave as if they had run at once, only later on the wire."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy import insert as sql_insert
+
+from kontor.db import connect_for_writing
+from kontor.db.fast import FastStatement, commit
+from support.backends import BACKENDS
+
+pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+
+scratch = MetaData()
+entries = Table(
+    "queued_write_entries",
+    scratch,
+    Column("entry_id", String(36), primary_key=True),
+    Column("amount", Integer, nullable=False),
+)
+INSERT = FastStatement(sql_insert(entries))
+TOTAL = FastStatement(select(func.coalesce(func.sum(entries.c.amount), 0)))
+
+
+def _rows(*pairs: tuple[str, int]) -> list[dict[str, object]]:
+    return [{"entry_id": entry_id, "amount": amount} for entry_id, amount in pairs]
+
+
+def _stored(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        found = connection.execute(select(entries.c.entry_id).order_by(entries.c.entry_id))
+        return [row.entry_id for row in found]
+
+
+def test_a_queued_write_is_seen_by_the_next_read_and_kept_by_the_commit(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        INSERT.execute_later(connection, _rows(("a", 2), ("b", 3)))
+        assert TOTAL.first_value(connection, {}) == 5  # a fast read sees it
+        INSERT.execute_later(connection, _rows(("c", 4)))
+        assert connection.execute(select(func.count()).select_from(entries)).scalar() == 3
+        INSERT.execute_later(connection, _rows(("d", 1)))
+        commit(connection)
+    assert _stored(engine) == ["a", "b", "c", "d"]
+
+
+def test_a_rolled_back_transaction_or_savepoint_forgets_its_queued_writes(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        INSERT.execute_later(connection, _rows(("gone", 1)))
+        connection.rollback()
+        INSERT.execute_later(connection, _rows(("kept", 1)))
+        savepoint = connection.begin_nested()
+        INSERT.execute_later(connection, _rows(("undone", 1)))
+        savepoint.rollback()
+        commit(connection)
+    assert _stored(engine) == ["kept"]
+
+
+def test_a_queued_write_that_fails_fails_the_commit_and_leaves_the_connection_usable(
+    engine: Engine,
+) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        INSERT.execute_later(connection, _rows(("taken", 1)))
+        commit(connection)
+    with connect_for_writing(engine) as connection:
+        INSERT.execute_later(connection, _rows(("new", 1)))
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):  # noqa: PT012
+            INSERT.execute_later(connection, _rows(("taken", 2)))  # SQLite: fails at once
+            commit(connection)  # PostgreSQL: fails here, sent with the queue
+    for _ in range(3):  # every pooled connection works: none was left in a failed transaction
+        with connect_for_writing(engine) as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert _stored(engine) == ["taken"]

@@ -9,7 +9,7 @@ from typing import Any
 from kontor.errors import InvalidInput
 from kontor.messaging import UnitOfWork
 from kontor.platform import Principal
-from kontor.rules.deployment import HookPoint, RulesService, RuleStore
+from kontor.rules.deployment import HookPoint, RulesService, hook_is_bound
 from kontor.rules.errors import HookNotBound
 
 DECIDING_USER = "task-system"
@@ -37,10 +37,7 @@ def declare(rules: RulesService, point: HookPoint) -> None:
 
 def is_bound(uow: UnitOfWork, point: HookPoint, tenant_id: str) -> bool:
     """Whether the tenant bound a decision to ``point`` (looked up once per transaction)."""
-    store = RuleStore(uow.connection, tenant_id)
-    return uow.remembered(
-        ("hook_bound", tenant_id, point.name), lambda: store.find_binding(point.name) is not None
-    )
+    return hook_is_bound(uow, tenant_id, point.name)
 
 
 def ask(

@@ -118,18 +118,21 @@ class TaskStore:
 
     def has_process_task(self, instance_id: str, process_task_id: str) -> bool:
         """Whether a task was created for this process user task."""
-        wanted = {"b_tenant": self.tenant_id, "b_instance": instance_id}
-        wanted["b_process_task"] = process_task_id
+        wanted = self._process_task(instance_id, process_task_id)
         return _PROCESS_TASK_ID.first_value(self.connection, wanted) is not None
 
     def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
         """The task created for a process user task, if any."""
-        row = _OF_PROCESS_TASK.first_row(
-            self.connection,
-            {"b_tenant": self.tenant_id, "b_instance": instance_id,
-             "b_process_task": process_task_id},
-        )  # fmt: skip
+        wanted = self._process_task(instance_id, process_task_id)
+        row = _OF_PROCESS_TASK.first_row(self.connection, wanted)
         return None if row is None else self._with_candidates(row)
+
+    def _process_task(self, instance_id: str, process_task_id: str) -> dict[str, str]:
+        return {
+            "b_tenant": self.tenant_id,
+            "b_instance": instance_id,
+            "b_process_task": process_task_id,
+        }
 
     def save(self, task: Task, revision: int, entry: HistoryEntry) -> None:
         """Write the changed task (refused if it changed meanwhile) and its history entry."""

@@ -23,6 +23,7 @@ from kontor.platform import SecretBox
 PENDING = "pending"
 DELIVERED = "delivered"
 ROTATION_OVERLAP = dt.timedelta(hours=24)
+"""How long a replaced secret still signs alongside the new one."""
 _ENABLED = FastStatement(  # asked for every event: prebuilt
     select(
         webhook_subscriptions.c.subscription_id,
@@ -33,7 +34,6 @@ _ENABLED = FastStatement(  # asked for every event: prebuilt
         webhook_subscriptions.c.enabled.is_(True),
     )
 )
-"""How long a replaced secret still signs alongside the new one."""
 
 
 @dataclass(frozen=True)

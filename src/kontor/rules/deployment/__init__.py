@@ -8,6 +8,7 @@ from kontor.rules.deployment.service import (
     DeployOutcome,
     HookOverview,
     RulesService,
+    hook_is_bound,
 )
 from kontor.rules.deployment.store import DecisionRecord, Deployment, HookBinding, RuleStore
 
@@ -27,4 +28,5 @@ __all__ = [
     "RuleStore",
     "RulesDeployed",
     "RulesService",
+    "hook_is_bound",
 ]

@@ -50,6 +50,17 @@ class Decided:
     record: DecisionRecord
 
 
+def hook_is_bound(uow: UnitOfWork, tenant_id: str, hook: str) -> bool:
+    """Whether the tenant bound a decision to ``hook`` (looked up once per transaction; a
+    binding made or removed in it is seen)."""
+    store = RuleStore(uow.connection, tenant_id)
+    return uow.remembered(_bound_key(tenant_id, hook), lambda: store.find_binding(hook) is not None)
+
+
+def _bound_key(tenant_id: str, hook: str) -> tuple[str, str, str]:
+    return ("hook_bound", tenant_id, hook)
+
+
 class RulesService:
     """Deployment, hook binding and decisions of every tenant, with compiled models cached."""
 
@@ -189,6 +200,7 @@ class RulesService:
         )
         previous = store.find_binding(hook) if uow.records_changes else None
         store.put_binding(binding)
+        uow.forget(_bound_key(principal.tenant_id, hook))
         after = {"model_key": key, "decision": decision, "version": version}
         uow.record(
             Change("rules.bind", "hook_binding", hook, _bound_to(previous), after),
@@ -213,6 +225,7 @@ class RulesService:
         previous = store.find_binding(hook) if uow.records_changes else None
         if not store.delete_binding(hook):
             raise HookNotBound(f"hook point {hook!r} has no decision bound", hook=hook)
+        uow.forget(_bound_key(principal.tenant_id, hook))
         uow.record(
             Change("rules.unbind", "hook_binding", hook, before=_bound_to(previous)),
             principal.tenant_id,

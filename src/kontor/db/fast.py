@@ -134,7 +134,10 @@ class FastStatement:
     def all_rows(self, connection: Connection, params: Params) -> list[Any]:
         """Run a SELECT; every row (attributes named like the columns)."""
         plan = self._plan(connection.dialect, params)
-        cursor = _executed(connection, plan.sql, plan.arguments(params))
+        return self._rows_of(connection, _executed(connection, plan.sql, plan.arguments(params)))
+
+    def _rows_of(self, connection: Connection, cursor: Any) -> list[Any]:
+        """The rows of a SELECT the cursor ran; the cursor is closed."""
         try:
             raws = cursor.fetchall()
             reader = self._reader(connection.dialect, cursor.description)
@@ -335,6 +338,27 @@ def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
     else:
         cursor.execute(sql, arguments)
     return cursor
+
+
+def read_together(
+    connection: Connection, *reads: tuple[FastStatement, Params]
+) -> list[list[Any]]:
+    """Run several SELECTs and return the rows of each: on PostgreSQL in one round trip (with
+    any queued writes before them), elsewhere one after the other."""
+    if connection.dialect.name != "postgresql":
+        return [statement.all_rows(connection, params) for statement, params in reads]
+    cursors = []
+    with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        _send_later(connection)
+        for statement, params in reads:
+            plan = statement._plan(connection.dialect, params)
+            cursor = _cursor(connection)
+            cursor.execute(plan.sql, plan.arguments(params))
+            cursors.append(cursor)
+    return [
+        statement._rows_of(connection, cursor)
+        for (statement, _), cursor in zip(reads, cursors, strict=True)
+    ]
 
 
 def flush_later(connection: Connection) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, s
 from sqlalchemy import insert as sql_insert
 
 from kontor.db import connect_for_writing
-from kontor.db.fast import FastStatement, commit
+from kontor.db.fast import FastStatement, commit, read_together
 from support.backends import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -43,6 +43,18 @@ def test_a_queued_write_is_seen_by_the_next_read_and_kept_by_the_commit(engine: 
         INSERT.execute_later(connection, _rows(("d", 1)))
         commit(connection)
     assert _stored(engine) == ["a", "b", "c", "d"]
+
+
+def test_reads_together_see_the_queued_writes_each_with_its_own_rows(engine: Engine) -> None:
+    scratch.create_all(engine)
+    ids = FastStatement(select(entries.c.entry_id).order_by(entries.c.entry_id))
+    with connect_for_writing(engine) as connection:
+        INSERT.execute_later(connection, _rows(("x", 7), ("y", 8)))
+        totals, names = read_together(connection, (TOTAL, {}), (ids, {}))
+        assert ([tuple(row) for row in totals], [row.entry_id for row in names]) == (
+            [(15,)],
+            ["x", "y"],
+        )
 
 
 def test_a_rolled_back_transaction_or_savepoint_forgets_its_queued_writes(engine: Engine) -> None:

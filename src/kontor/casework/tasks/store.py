@@ -11,7 +11,7 @@ from kontor.casework.tasks.domain import FINAL_STATES, HistoryEntry, Task, TaskS
 from kontor.casework.tasks.errors import TaskNotFound
 from kontor.casework.tasks.tables import task_candidates, task_history, tasks
 from kontor.casework.tasks.trail import to_case_timeline
-from kontor.db.fast import FastStatement
+from kontor.db.fast import FastStatement, read_together
 from kontor.db.ids import time_ordered_id
 from kontor.errors import Conflict
 
@@ -40,10 +40,19 @@ _IS_PROCESS_TASK = (
 )
 _OF_PROCESS_TASK = FastStatement(select(tasks).where(*_IS_PROCESS_TASK))
 _PROCESS_TASK_ID = FastStatement(select(tasks.c.task_id).where(*_IS_PROCESS_TASK))
+_CANDIDATE_ORDER = (task_candidates.c.kind, task_candidates.c.identity)
 _CANDIDATES = FastStatement(
-    select(task_candidates.c.kind, task_candidates.c.identity)
+    select(*_CANDIDATE_ORDER)
     .where(task_candidates.c.task_id == bindparam("b_task"))
-    .order_by(task_candidates.c.kind, task_candidates.c.identity)
+    .order_by(*_CANDIDATE_ORDER)
+)
+_CANDIDATES_OF_PROCESS_TASK = FastStatement(
+    select(*_CANDIDATE_ORDER)
+    .where(
+        task_candidates.c.task_id
+        == select(tasks.c.task_id).where(*_IS_PROCESS_TASK).scalar_subquery()
+    )
+    .order_by(*_CANDIDATE_ORDER)
 )
 _SAVE = FastStatement(
     update(tasks).where(
@@ -82,14 +91,21 @@ class TaskStore:
 
     def get(self, task_id: str) -> tuple[Task, int]:
         """The task and its revision; ``TaskNotFound`` for unknown or foreign ids."""
-        row = _GET.first_row(self.connection, {"b_tenant": self.tenant_id, "b_task": task_id})
-        if row is None:
+        wanted = {"b_tenant": self.tenant_id, "b_task": task_id}
+        found = self._with_candidates(_GET, _CANDIDATES, wanted)
+        if found is None:
             raise TaskNotFound(f"task {task_id} not found", task_id=task_id)
-        return self._with_candidates(row)
+        return found
 
-    def _with_candidates(self, row: Any) -> tuple[Task, int]:
-        candidates = _CANDIDATES.all_rows(self.connection, {"b_task": row.task_id})
-        return _task(row, [(c.kind, c.identity) for c in candidates]), row.revision
+    def _with_candidates(
+        self, task: FastStatement, candidates: FastStatement, wanted: dict[str, str]
+    ) -> tuple[Task, int] | None:
+        """The task the first statement reads and its candidates, in one round trip."""
+        rows, candidate_rows = read_together(self.connection, (task, wanted), (candidates, wanted))
+        if not rows:
+            return None
+        pairs = [(c.kind, c.identity) for c in candidate_rows]
+        return _task(rows[0], pairs), rows[0].revision
 
     def many(self, task_ids: list[str]) -> list[Task]:
         """The tasks with these ids, in that order (unknown or foreign ones left out)."""
@@ -124,8 +140,7 @@ class TaskStore:
     def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
         """The task created for a process user task, if any."""
         wanted = self._process_task(instance_id, process_task_id)
-        row = _OF_PROCESS_TASK.first_row(self.connection, wanted)
-        return None if row is None else self._with_candidates(row)
+        return self._with_candidates(_OF_PROCESS_TASK, _CANDIDATES_OF_PROCESS_TASK, wanted)
 
     def _process_task(self, instance_id: str, process_task_id: str) -> dict[str, str]:
         return {

@@ -340,9 +340,7 @@ def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
     return cursor
 
 
-def read_together(
-    connection: Connection, *reads: tuple[FastStatement, Params]
-) -> list[list[Any]]:
+def read_together(connection: Connection, *reads: tuple[FastStatement, Params]) -> list[list[Any]]:
     """Run several SELECTs and return the rows of each: on PostgreSQL in one round trip (with
     any queued writes before them), elsewhere one after the other."""
     if connection.dialect.name != "postgresql":

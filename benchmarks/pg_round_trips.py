@@ -4,8 +4,9 @@ Usage: python benchmarks/pg_round_trips.py [--instances N] [--postgres URL]
 
 Runs the claim-triage model of ``engine_vs_spiff.py`` on PostgreSQL in its per-command and bulk
 modes while counting, at psycopg's surface, every statement sent, every round trip (a statement
-outside a pipeline, a pipeline's sync, a COMMIT outside a pipeline, a COPY) and the wall time
-spent inside the driver's calls. Prints JSON per mode: per instance and per transaction.
+outside a pipeline, a BEGIN sent alone before it, a pipeline's sync, a COMMIT outside a
+pipeline, a COPY) and the wall time spent inside the driver's calls. Prints JSON per mode: per
+instance and per transaction.
 The counting itself costs time, so the rates printed here are lower than the benchmark's.
 """
 
@@ -94,6 +95,20 @@ def _on_pipeline_exit(_pipeline: Any, _args: tuple[Any, ...]) -> None:
         COUNTS.round_trips += 1  # the outermost block syncs: one wait for every answer
 
 
+def _count_begin(connection_class: type) -> None:
+    """A BEGIN sent on its own (the transaction's first statement outside a pipeline) waits for
+    its answer: one more round trip."""
+    original = connection_class._start_query
+
+    def starting(self: Any) -> Any:
+        idle = self.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if not self.autocommit and idle and not _in_pipeline(self):
+            COUNTS.round_trips += 1
+        return original(self)
+
+    connection_class._start_query = starting
+
+
 def instrument() -> None:
     """Count at psycopg's surface (statements, round trips, commits, time in its calls)."""
     _wrap(psycopg.Cursor, "execute", _on_execute)
@@ -101,6 +116,7 @@ def instrument() -> None:
     _wrap(psycopg.Cursor, "copy", _on_copy)
     _wrap(psycopg.Connection, "commit", _on_commit)
     _wrap(psycopg.Pipeline, "__exit__", _on_pipeline_exit)
+    _count_begin(psycopg.Connection)
 
 
 def _counted(instances: int, url: str, mode: str) -> tuple[Counts, dict[str, Any]]:

@@ -105,10 +105,11 @@ class FastStatement:
             cursor.close()
 
     def execute_later(self, connection: Connection, rows: Sequence[Params]) -> None:
-        """Run for every row before the transaction's next read or its commit (all rows with
-        the same keys): on PostgreSQL, queued and then sent in one round trip with what comes
-        next; elsewhere at once. For writes whose outcome nobody reads: a failure (a duplicate
-        key) surfaces at that next statement or the commit and undoes the transaction."""
+        """Run for every row before the transaction's next statement or its commit (all rows
+        with the same keys): on PostgreSQL, queued and then sent in one round trip with the next
+        statement, or just before the COMMIT; elsewhere at once. For writes whose outcome nobody
+        reads: a failure (a duplicate key) surfaces at that next statement or the commit and
+        undoes the transaction."""
         if not rows:
             return
         plan = self._plan(connection.dialect, rows[0])
@@ -366,22 +367,14 @@ def flush_later(connection: Connection) -> None:
             _send_later(connection)
 
 
-def commit(connection: Connection) -> None:
-    """Commit the transaction; on PostgreSQL queued writes go in the same round trip."""
-    if not connection.info.get(_LATER):
-        connection.commit()
-        return
-    try:
-        with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-            _send_later(connection)
-            connection.commit()
-    except BaseException:
-        _roll_back_driver(connection)
-        raise
-
-
 def flush_before_commit(connection: Connection) -> None:
-    """``flush_later`` for a commit of SQLAlchemy's: a failed write ends the transaction."""
+    """``flush_later`` before the COMMIT (SQLAlchemy's commit event); a failed write ends the
+    transaction.
+
+    The queued writes go in a round trip of their own, never with the COMMIT: a write may wait
+    for another transaction's lock, and if the process ends meanwhile (a stop, a crash), a
+    COMMIT already sent behind it would still commit what its caller was told failed.
+    """
     try:
         flush_later(connection)
     except BaseException:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, insert
 
 from kontor.db import connect_for_writing, locks_at_begin
-from kontor.db.fast import FastStatement, commit
+from kontor.db.fast import FastStatement
 from kontor.messaging.changes import Change, ChangeLog, RecordedChange
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import current_correlation_id
@@ -147,7 +147,7 @@ class UnitOfWork:
             self._changes = []
         if self._pending:
             _INSERT_OUTBOX.execute_later(connection, [outbox_row(m) for m in self._pending])
-        commit(connection)  # PostgreSQL: the queued writes and the COMMIT in one round trip
+        connection.commit()  # PostgreSQL: the queued writes go in one round trip before it
         self._remembered = {}
         self._committed.extend(self._pending)
         self._pending = []

@@ -7,7 +7,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, s
 from sqlalchemy import insert as sql_insert
 
 from kontor.db import connect_for_writing
-from kontor.db.fast import FastStatement, commit, read_together
+from kontor.db.fast import FastStatement, read_together
 from support.backends import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -41,8 +41,8 @@ def test_a_queued_write_is_seen_by_the_next_read_and_kept_by_the_commit(engine: 
         INSERT.execute_later(connection, _rows(("c", 4)))
         assert connection.execute(select(func.count()).select_from(entries)).scalar() == 3
         INSERT.execute_later(connection, _rows(("d", 1)))
-        commit(connection)
-    with engine.begin() as connection:  # SQLAlchemy's own commit sends the queue first too
+        connection.commit()
+    with engine.begin() as connection:  # a block's commit sends the queue first too
         INSERT.execute_later(connection, _rows(("e", 1)))
     assert _stored(engine) == ["a", "b", "c", "d", "e"]
 
@@ -68,7 +68,7 @@ def test_a_rolled_back_transaction_or_savepoint_forgets_its_queued_writes(engine
         savepoint = connection.begin_nested()
         INSERT.execute_later(connection, _rows(("undone", 1)))
         savepoint.rollback()
-        commit(connection)
+        connection.commit()
     assert _stored(engine) == ["kept"]
 
 
@@ -78,12 +78,12 @@ def test_a_queued_write_that_fails_fails_the_commit_and_leaves_the_connection_us
     scratch.create_all(engine)
     with connect_for_writing(engine) as connection:
         INSERT.execute_later(connection, _rows(("taken", 1)))
-        commit(connection)
+        connection.commit()
     with connect_for_writing(engine) as connection:
         INSERT.execute_later(connection, _rows(("new", 1)))
         with pytest.raises(Exception, match=r"(?i)unique|duplicate"):  # noqa: PT012
             INSERT.execute_later(connection, _rows(("taken", 2)))  # SQLite: fails at once
-            commit(connection)  # PostgreSQL: fails here, sent with the queue
+            connection.commit()  # PostgreSQL: fails here, the queue is sent before the COMMIT
     for _ in range(3):  # every pooled connection works: none was left in a failed transaction
         with connect_for_writing(engine) as connection:
             assert connection.execute(text("SELECT 1")).scalar() == 1

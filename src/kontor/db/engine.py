@@ -73,10 +73,9 @@ def _keep_queued_writes_in_order(engine: Engine) -> None:
         flush_later,
     )
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before_statement(connection: Connection, *_args: Any) -> None:
-        flush_later(connection)
-
+    event.listen(
+        engine, "before_cursor_execute", lambda connection, *_args: flush_later(connection)
+    )
     event.listen(engine, "commit", flush_before_commit)
     event.listen(engine, "rollback", discard_later)
     event.listen(engine, "rollback_savepoint", lambda connection, *_args: discard_later(connection))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
@@ -196,12 +197,12 @@ class FastStatement:
         if not rows:
             return
         plan = self._plan(connection.dialect, rows[0])
+        if len(rows) == 1:  # the driver's executemany costs more round trips for one row
+            _executed(connection, plan.sql, plan.arguments(rows[0])).close()
+            return
         flush_later(connection)
         cursor = _cursor(connection)
         try:
-            if len(rows) == 1:  # the driver's executemany costs more round trips for one row
-                cursor.execute(plan.sql, plan.arguments(rows[0]))
-                return
             if plan.copy is None or len(rows) < COPY_FROM_ROWS:
                 cursor.executemany(plan.sql, [plan.arguments(row) for row in rows])
                 return
@@ -329,12 +330,27 @@ def _utc_from_text(value: str | None) -> dt.datetime | None:
 _LATER = "kontor_later_writes"  # the connection's queue of writes sent with the next statement
 
 
+@contextmanager
+def _behind_queued_writes(connection: Connection) -> Iterator[None]:
+    """A PostgreSQL pipeline that sends the queued writes first: the statements of the block
+    follow them in the same round trip."""
+    with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        queue = connection.info.pop(_LATER, None) or []
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for sql, arguments in queue:
+                for one in arguments:
+                    cursor.execute(sql, one)
+        finally:
+            cursor.close()
+        yield
+
+
 def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
     """A cursor that ran ``sql``; on PostgreSQL queued writes go first in the same round trip."""
     cursor = _cursor(connection)
     if connection.info.get(_LATER):
-        with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-            _send_later(connection)
+        with _behind_queued_writes(connection):
             cursor.execute(sql, arguments)
     else:
         cursor.execute(sql, arguments)
@@ -347,8 +363,7 @@ def read_together(connection: Connection, *reads: tuple[FastStatement, Params]) 
     if connection.dialect.name != "postgresql":
         return [statement.all_rows(connection, params) for statement, params in reads]
     cursors = []
-    with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-        _send_later(connection)
+    with _behind_queued_writes(connection):
         for statement, params in reads:
             plan = statement._plan(connection.dialect, params)
             cursor = _cursor(connection)
@@ -363,8 +378,8 @@ def read_together(connection: Connection, *reads: tuple[FastStatement, Params]) 
 def flush_later(connection: Connection) -> None:
     """Send the writes queued by ``execute_later`` now (one round trip)."""
     if connection.info.get(_LATER):
-        with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-            _send_later(connection)
+        with _behind_queued_writes(connection):
+            pass  # the pipeline's end sends them and waits for their results
 
 
 def flush_before_commit(connection: Connection) -> None:
@@ -395,20 +410,6 @@ def _roll_back_driver(connection: Connection) -> None:
 def discard_later(connection: Any) -> None:
     """Forget the queued writes (the transaction or its savepoint was rolled back)."""
     connection.info.pop(_LATER, None)
-
-
-def _send_later(connection: Connection) -> None:
-    """Execute the queued writes on the open pipeline (results are read when it syncs)."""
-    queue = connection.info.pop(_LATER, None)
-    if not queue:
-        return
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for sql, arguments in queue:
-            for one in arguments:
-                cursor.execute(sql, one)
-    finally:
-        cursor.close()
 
 
 def _cursor(connection: Connection) -> Any:

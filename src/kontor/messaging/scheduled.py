@@ -74,15 +74,9 @@ class Schedule:
             raise ValueError("a due time needs a time zone")
         if key is not None:
             self.drop(message.tenant_id, key)
-        schedule_id = str(uuid.uuid4())
-        row = {
-            "schedule_id": schedule_id, "tenant_id": message.tenant_id, "schedule_key": key,
-            "message_id": message.message_id, "type_name": message.type_name,
-            "correlation_id": message.correlation_id, "causation_id": message.causation_id,
-            "payload": message.payload(), "due_at": due_at, "attempt": 0, "created_at": self._now,
-        }  # fmt: skip
+        row = self._row(due_at, message, key)
         _INSERT_SCHEDULED.execute_later(self._connection, [row])
-        return schedule_id
+        return str(row["schedule_id"])
 
     def at_many(self, timers: Sequence[tuple[dt.datetime, Message, str]]) -> None:
         """Schedule many (due time, message, key) at once, each replacing its key's earlier one."""
@@ -103,18 +97,18 @@ class Schedule:
                 )
             )
         _INSERT_SCHEDULED.execute_many(
-            self._connection,
-            [
-                {
-                    "schedule_id": str(uuid.uuid4()), "tenant_id": message.tenant_id,
-                    "schedule_key": key, "message_id": message.message_id,
-                    "type_name": message.type_name, "correlation_id": message.correlation_id,
-                    "causation_id": message.causation_id, "payload": message.payload(),
-                    "due_at": due_at, "attempt": 0, "created_at": self._now,
-                }
-                for due_at, message, key in timers
-            ],
-        )  # fmt: skip
+            self._connection, [self._row(due_at, message, key) for due_at, message, key in timers]
+        )
+
+    def _row(self, due_at: dt.datetime, message: Message, key: str | None) -> dict[str, Any]:
+        """The row that keeps ``message`` until ``due_at`` under ``key``."""
+        return {
+            "schedule_id": str(uuid.uuid4()), "tenant_id": message.tenant_id,
+            "schedule_key": key, "message_id": message.message_id,
+            "type_name": message.type_name, "correlation_id": message.correlation_id,
+            "causation_id": message.causation_id, "payload": message.payload(),
+            "due_at": due_at, "attempt": 0, "created_at": self._now,
+        }  # fmt: skip
 
     def cancel(self, tenant_id: str, key: str) -> bool:
         """Drop the message scheduled under ``key``; whether there was one not yet delivered."""

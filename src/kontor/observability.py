@@ -1,15 +1,18 @@
-"""Logging (structured: JSON in production, readable in development) and metrics."""
+"""Logging (structured: JSON in production, readable in development), metrics and traces."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from contextvars import ContextVar
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 from kontor.messaging import current_correlation_id
+from kontor.messaging.tracing import tracing_is_on
 
 request_id_var: ContextVar[str | None] = ContextVar("kontor_request_id", default=None)
 
@@ -23,6 +26,9 @@ def _add_trace_ids(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str,
     correlation_id = current_correlation_id()
     if correlation_id:
         event.setdefault("correlation_id", correlation_id)
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        event.setdefault("trace_id", trace.format_trace_id(span_context.trace_id))
     return event
 
 
@@ -70,3 +76,30 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+def configure_tracing(otlp_endpoint: str | None, service_name: str, role: str) -> bool:
+    """Export this process's spans over OTLP/HTTP to ``otlp_endpoint``; whether tracing is on.
+
+    Once per process (OpenTelemetry keeps the first tracer provider): ``role`` (serve, worker)
+    and the process id tell the processes of one service apart in the traces.
+    """
+    if not otlp_endpoint or tracing_is_on():
+        return tracing_is_on()
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    resource = Resource.create(
+        {
+            "service.name": service_name,
+            "service.instance.id": f"{role}-{os.getpid()}",
+            "kontor.role": role,
+        }
+    )
+    provider = TracerProvider(resource=resource)  # flushes its spans when the process exits
+    exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return True

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): export traces",
+    )
+    service_name: str = Field(default="kontor", description="service.name of exported traces")
     host: str = "127.0.0.1"
     port: int = 8000
     message_max_attempts: int = Field(default=5, ge=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,17 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from support.server import KONTOR, OPERATOR_LOGIN, OPERATOR_PASSWORD, kontor_env, running_server
+from support.models import WAIT
+from support.server import (
+    KONTOR,
+    OPERATOR_LOGIN,
+    OPERATOR_PASSWORD,
+    database_env,
+    kontor_env,
+    running_server,
+)
+
+START_WAIT = "/api/process/definitions/Wait/start"
 
 
 @pytest.fixture
@@ -80,3 +91,46 @@ def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
 def test_version() -> None:
     result = subprocess.run([*KONTOR, "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("kontor ")
+
+
+def _server_processes(parent: int) -> list[int]:
+    """The uvicorn worker processes ``parent`` started (Linux: read from /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == parent and b"spawn_main" in command:
+            children.append(int(stat.parent.name))
+    return children
+
+
+@pytest.mark.postgres
+def test_several_server_processes_share_one_port_and_stop_together(tmp_path: Path) -> None:
+    with (
+        database_env(tmp_path, "postgres") as env,
+        running_server(env, "--workers", "2") as server,
+        server.client() as client,
+    ):
+        assert client.post("/api/process/definitions", content=WAIT).status_code == 201
+        started = [client.post(START_WAIT, json={}) for _ in range(20)]
+        assert [answer.status_code for answer in started] == [201] * 20
+        assert client.get("/api/process/instances").json()["total"] == 20
+        workers = _server_processes(server.process.pid)
+        assert len(workers) == 2
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=60) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_several_server_processes_are_refused_on_sqlite(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*KONTOR, "serve", "--workers", "2"],
+        env=kontor_env(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "--workers needs PostgreSQL" in result.stderr

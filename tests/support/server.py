@@ -109,7 +109,7 @@ def operator_token(base: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token.json()['token']}"}
 
 
-def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
+def _serve(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[bytes], str] | None:
     """Start ``kontor serve`` on a free port; None if another process took the port first.
 
     Its log goes to ``server-<port>.log`` in the data folder: a pipe nobody reads would stop
@@ -121,7 +121,7 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [*KONTOR, "serve", "--port", str(port)],
+            [*KONTOR, "serve", "--port", str(port), *args],
             env={"KONTOR_PUBLIC_URL": base, **env},  # the links in its e-mails lead to itself
             stdout=subprocess.DEVNULL,
             stderr=log_file,
@@ -149,12 +149,13 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
 
 
 @contextmanager
-def running_server(env: dict[str, str]) -> Iterator[Server]:
-    """Install (or keep) the database, serve, sign in; terminate and reap at the end."""
+def running_server(env: dict[str, str], *args: str) -> Iterator[Server]:
+    """Install (or keep) the database, serve (with ``args`` for ``kontor serve``), sign in;
+    terminate and reap at the end."""
     install(env)
     started = None
     for _attempt in range(5):  # the free port may be taken between the probe and the bind
-        started = _serve(env)
+        started = _serve(env, *args)
         if started:
             break
     assert started, "no free port found in five attempts"

@@ -53,6 +53,7 @@ from kontor.api.routes import (
 )
 from kontor.api.strict_json import JsonLimits
 from kontor.bootstrap import Kontor, bootstrap
+from kontor.observability import configure_tracing
 from kontor.settings import Settings
 
 
@@ -138,6 +139,15 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
         app.include_router(uploads)
     app.add_middleware(TracingMiddleware, registry=metrics)
     app.add_middleware(StoppingMiddleware, retry_after_seconds=settings.busy_retry_after_seconds)
+    if configure_tracing(settings.otlp_endpoint, settings.service_name, "serve"):
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        # outermost: the request's span is the parent of every command the request handles
+        app.add_middleware(
+            OpenTelemetryMiddleware,
+            excluded_urls="healthz,readyz,metrics",
+            exclude_spans=["receive", "send"],
+        )
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
 from kontor.bootstrap import bootstrap
@@ -40,3 +42,22 @@ def retry(
     print_json(report.__dict__)
     if report.failed or report.dead:
         raise typer.Exit(1)
+
+
+_SINCE = typer.Option(
+    ..., help="Send again what was committed at or after this time (ISO 8601, UTC if bare)."
+)
+
+
+@app.command("resend")
+def resend(
+    since: dt.datetime = _SINCE,
+) -> None:
+    """Send messages again after a restore from backup; handlers skip what they already ran."""
+    moment = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
+    kontor = bootstrap(load_settings())
+    try:
+        resent = kontor.dispatcher.resend_since(moment)
+    finally:
+        kontor.engine.dispose()
+    print_json({"resent": resent, "since": moment.isoformat()})

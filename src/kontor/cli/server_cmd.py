@@ -7,14 +7,17 @@ import os
 import signal
 import threading
 import time
+from typing import Any
 
 import typer
 import uvicorn
 from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kontor import db
 from kontor.bootstrap import bootstrap, seed_development
 from kontor.cli.common import fail, load_settings
+from kontor.observability import configure_tracing
 from kontor.settings import LOOPBACK_HOSTS, Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -60,28 +63,70 @@ def _refuse_open_host(host: str, settings: Settings) -> None:
 def serve(
     host: str | None = typer.Option(None, help="Address to bind (default from settings)."),
     port: int | None = typer.Option(None, help="Port (default from settings)."),
+    workers: int = typer.Option(
+        1, min=1, help="Server processes behind the one port (more than one: PostgreSQL only)."
+    ),
 ) -> None:
     """Run the API with the dispatcher, job executor and scheduler (embedded mode)."""
     settings = load_settings()
     bind = host or settings.host
     _refuse_open_host(bind, settings)
+    if workers > 1 and settings.effective_database_url.startswith("sqlite"):
+        fail(
+            "--workers needs PostgreSQL (KONTOR_DATABASE_URL): SQLite has one writer at a time, "
+            "so more server processes would only queue for it"
+        )
     _require_migrated(settings)
     # uvicorn stops on SIGTERM/SIGINT, then raises the signal again under the handler it found;
     # with these, a stop that completed in time ends the process with exit code 0.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: None)
-    from kontor.web import create_app  # here: every other command starts a second sooner
+    options: dict[str, Any] = {
+        "host": bind,
+        "port": port or settings.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout_seconds)),
+    }
+    if workers > 1:
+        # each process builds the app itself; uvicorn replaces a process that dies
+        uvicorn.run(f"{__name__}:served_app", factory=True, workers=workers, **options)
+    else:
+        from kontor.web import create_app  # here: every other command starts a second sooner
 
-    uvicorn.run(
-        create_app(settings),
-        host=bind,
-        port=port or settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),
-    )
-    _exit_despite_stuck_requests()
+        uvicorn.run(create_app(settings), **options)
+        _exit_despite_stuck_requests()
     log.info("server stopped")
+
+
+def served_app() -> ASGIApp:
+    """The app of one of several ``kontor serve --workers`` processes (a uvicorn factory)."""
+    from kontor.web import create_app
+
+    return _ExitDespiteStuckRequests(create_app(load_settings()))
+
+
+class _ExitDespiteStuckRequests:
+    """Once the app has stopped, end its process even if request threads are still stuck.
+
+    uvicorn's worker process returns after the app's shutdown and Python would then wait for
+    those threads forever; a daemon thread ends the process a moment later instead.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_noting_shutdown(message: Message) -> None:
+            await send(message)
+            if message["type"] == "lifespan.shutdown.complete":
+                threading.Thread(target=_exit_despite_stuck_requests, daemon=True).start()
+
+        await self.app(scope, receive, send_noting_shutdown)
 
 
 def _exit_despite_stuck_requests() -> None:
@@ -116,6 +161,7 @@ def worker() -> None:
         log.info(
             "KONTOR_BROKER_URL is in-process: this worker runs process jobs, timers and retries"
         )
+    configure_tracing(settings.otlp_endpoint, settings.service_name, "worker")
     kontor = bootstrap(settings)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

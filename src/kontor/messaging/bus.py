@@ -18,6 +18,7 @@ from kontor.messaging.changes import Change, ChangeLog
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
 from kontor.messaging.messages import Command, Event, Message, MessageError
+from kontor.messaging.tracing import span
 from kontor.messaging.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,11 @@ class MessageBus:
         attempt = 1
         while True:
             try:
-                with correlation(command.correlation_id), self.unit_of_work() as uow:
+                with (
+                    correlation(command.correlation_id),
+                    span(f"command {command.type_name}", attributes={"attempt": attempt}),
+                    self.unit_of_work() as uow,
+                ):
                     result = self.registry.run(command, uow)
                     uow.commit()
                 return result
@@ -202,7 +207,7 @@ class MessageBus:
         results: list[Any] = []
         with self.unit_of_work() as uow:
             for command in commands:
-                with correlation(command.correlation_id):
+                with correlation(command.correlation_id), span(f"command {command.type_name}"):
                     if not careful:
                         results.append(self.registry.run(command, uow))
                         continue

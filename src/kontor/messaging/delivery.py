@@ -11,8 +11,10 @@ import datetime as dt
 import logging
 import traceback
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine, and_, func, select, update
 
 from kontor.messaging.bus import HandlerRegistry, Subscription, Transport
@@ -22,6 +24,7 @@ from kontor.messaging.context import correlation
 from kontor.messaging.ledger import DEAD, DONE, RETRYING, Ledger
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, MessageError, restore_message
 from kontor.messaging.tables import deliveries, outbox
+from kontor.messaging.tracing import span
 from kontor.messaging.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,22 @@ class Dispatcher:
                 continue
             targets.append((message, subscription))
         return self._run(targets, dispatched=[])
+
+    def resend_since(self, since: dt.datetime) -> int:
+        """Send every message committed at or after ``since`` again; how many.
+
+        After a database is restored from a backup, messages the broker or the handlers took
+        after the backup began are missing from it; sending them again is safe because each
+        handler's delivery ledger skips the ones it already ran.
+        """
+        with UnitOfWork(self._engine, self._clock) as uow:
+            resent = uow.connection.execute(
+                update(outbox)
+                .where(outbox.c.occurred_at >= since)
+                .values(dispatched_at=None, published_at=None)
+            ).rowcount
+            uow.commit()
+        return resent
 
     def replay_undispatched(self, before: dt.datetime | None = None, batch: int = 500) -> int:
         """Deliver outbox messages that were committed but never dispatched (crash recovery)."""
@@ -227,7 +246,7 @@ class Dispatcher:
         now = self._clock.now()
         with self._handlers_unit_of_work() as uow:
             for message, subscription in targets:
-                with correlation(message.correlation_id):
+                with correlation(message.correlation_id), handling(message, subscription):
                     subscription.handler(message, uow)
             rows = [
                 {
@@ -268,7 +287,8 @@ class Dispatcher:
                         if not claimed:
                             skipped += 1
                             continue
-                        subscription.handler(message, uow)
+                        with handling(message, subscription):
+                            subscription.handler(message, uow)
                     handled += 1
                 except Exception as error:
                     failures.append((message, subscription, error))
@@ -327,6 +347,21 @@ class Dispatcher:
                 )
             )
             uow.commit()
+
+
+def handling(message: Message, subscription: Subscription) -> AbstractContextManager[None]:
+    """A span for one handler running one message, continuing the trace that emitted it."""
+    return span(
+        f"handle {message.type_name}",
+        parent=message.trace_parent,
+        follows=True,
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "messaging.message.id": message.message_id,
+            "kontor.handler": subscription.name,
+            "kontor.tenant_id": message.tenant_id,
+        },
+    )
 
 
 def _outbox_message_columns() -> list[object]:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kontor.db.ids import time_ordered_id
 from kontor.errors import KontorError
 from kontor.messaging.context import current_correlation_id
+from kontor.messaging.tracing import current_trace_parent
 
 _REGISTRY: dict[str, type[Message]] = {}
 
@@ -52,6 +53,9 @@ class MessageError(KontorError):
 class Message(BaseModel):
     """Base of every command and event: identity, tenant, tracing and time metadata.
 
+    ``trace_parent`` (W3C ``traceparent``) continues the trace of the span that emitted the
+    message wherever it is handled, in this process or another.
+
     Subclasses name themselves with the class keyword ``type_name`` (stable across refactors)
     and may raise ``schema_version`` when their payload changes shape.
     """
@@ -66,6 +70,7 @@ class Message(BaseModel):
     correlation_id: str = Field(default_factory=lambda: current_correlation_id() or _new_id())
     causation_id: str | None = None
     occurred_at: dt.datetime = Field(default_factory=_now)
+    trace_parent: str | None = Field(default_factory=current_trace_parent)
 
     def __init_subclass__(cls, type_name: str = "", version: int = 1, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -98,7 +103,14 @@ class Message(BaseModel):
         }
 
 
-ENVELOPE_FIELDS = ("message_id", "tenant_id", "correlation_id", "causation_id", "occurred_at")
+ENVELOPE_FIELDS = (
+    "message_id",
+    "tenant_id",
+    "correlation_id",
+    "causation_id",
+    "occurred_at",
+    "trace_parent",
+)
 
 
 class Command(Message):

@@ -23,6 +23,7 @@ outbox = Table(
     Column("causation_id", String(64)),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("payload", JsonDocument, nullable=False),
+    Column("trace_parent", String(64), comment="W3C traceparent of the span that emitted it"),
     Column("dispatched_at", UtcDateTime, comment="all handlers ran or were scheduled (embedded)"),
     Column("published_at", UtcDateTime, comment="handed to the broker (scaled out)"),
     comment="Messages emitted in the same transaction as the state change that caused them",

@@ -14,7 +14,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from kontor.messaging import MessageBus, UnitOfWork
+from kontor.messaging.tracing import span
 from kontor.process.bpmn import Definitions
 from kontor.process.errors import StepStopped
 from kontor.process.runtime import (
@@ -186,8 +189,10 @@ class JobExecutor:
 
     def _apply_instance(self, uow: UnitOfWork, item: _InstanceWork) -> ExecutorReport:
         report = ExecutorReport()
+        first = item.outcomes[0].job
         try:
-            saved = self.services.apply(uow, item.record, _all_of(item.outcomes), {})
+            with span("apply job results", parent=first.trace_parent, follows=True):
+                saved = self.services.apply(uow, item.record, _all_of(item.outcomes), {})
         except StepStopped as stopped:
             # Cancelled or suspended meanwhile: the jobs stay claimed until their lock expires,
             # then run against the ended instance (nothing to do) or are parked for the resume.
@@ -221,6 +226,23 @@ class JobExecutor:
                 )
 
     def _decide(self, item: _InstanceWork, outcome: _Outcome) -> None:
+        job = outcome.job
+        attributes = {
+            "kontor.tenant_id": job.tenant_id,
+            "kontor.process_instance_id": job.instance_id,
+            "kontor.element_id": job.element_id,
+            "kontor.job_kind": job.kind,
+        }
+        with span(
+            f"job {job.type or job.kind}",
+            parent=job.trace_parent,
+            follows=True,
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+        ):
+            self._run(item, outcome)
+
+    def _run(self, item: _InstanceWork, outcome: _Outcome) -> None:
         record, job = item.record, outcome.job
         evaluator, clock = self.services.evaluator, self.bus.clock
         local_id = job.local_id

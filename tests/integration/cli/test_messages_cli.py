@@ -77,3 +77,23 @@ def test_retry_of_unknown_message_fails_clearly(wired: tuple[Kontor, Switches]) 
     result = CliRunner().invoke(app, ["messages", "retry", "no-such-message"])
     assert result.exit_code == 1
     assert "no dead delivery of message 'no-such-message'" in result.output
+
+
+def test_resend_after_a_restore_names_how_many_messages_go_again(
+    wired: tuple[Kontor, Switches],
+) -> None:
+    kontor, _ = wired
+    kontor.bus.publish(ContractNoted(tenant_id="t1", text="Kfz 050"))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    runner = CliRunner()
+
+    everything = runner.invoke(app, ["messages", "resend", "--since", "2000-01-01T00:00:00"])
+    assert everything.exit_code == 0, everything.output
+    assert json.loads(everything.output) == {
+        "resent": 2,  # the event and the follow-up it caused
+        "since": "2000-01-01T00:00:00+00:00",
+    }
+    future = runner.invoke(app, ["messages", "resend", "--since", later.isoformat()])
+    assert json.loads(future.output)["resent"] == 0
+    kontor.dispatcher.replay_undispatched()
+    assert len(effect_rows(kontor.engine, "audit")) == 1  # sent again, handled once

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from kontor import db
 from kontor.bootstrap import load_schema
 from kontor.messaging import DEAD, RETRYING, FakeClock, correlation, deliveries
+from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.settings import Settings
 from support.backends import (
     AMQP_URL,
@@ -27,7 +28,9 @@ from support.messaging import (
     NoteContract,
     delete_broker_names,
     effect_rows,
+    effects,
     unique_broker_names,
+    wait_for,
 )
 
 TRANSPORTS = [
@@ -105,6 +108,35 @@ def test_redelivered_event_has_no_second_effect(harness: Harness) -> None:
     assert report.handled == 0
     assert report.skipped == 3
     assert len(effect_rows(harness.kontor.engine, "audit")) == 1
+
+
+def test_messages_resent_after_a_restore_reach_only_the_handlers_that_lost_them(
+    harness: Harness,
+) -> None:
+    kontor = harness.kontor
+    kontor.bus.publish(ContractNoted(tenant_id="t1", text="before the backup"))
+    harness.settle()
+    since = dt.datetime.now(dt.UTC)  # messages stamp the real time, not the test clock
+    lost = ContractNoted(tenant_id="t1", text="after the backup")
+    kontor.bus.publish(lost)
+    harness.settle()
+    with kontor.engine.begin() as connection:  # the restored database lacks one handler's work
+        for table, handler in ((effects, "audit"), (deliveries, "test.audit")):
+            connection.execute(
+                delete(table).where(
+                    table.c.message_id == lost.message_id, table.c.handler == handler
+                )
+            )
+
+    assert kontor.dispatcher.resend_since(since) == 2  # the lost event and the one it caused
+    if not isinstance(kontor.transport, RabbitMQTransport):
+        kontor.dispatcher.replay_undispatched()  # what the embedded server does when it starts
+    wait_for(lambda: len(effect_rows(kontor.engine, "audit")) == 2, "the lost effect again")
+    harness.settle()
+    values = sorted((handler, value) for _, handler, value in effect_rows(kontor.engine))
+    assert [handler for handler, _ in values] == ["audit"] * 2 + ["flaky"] * 2 + [
+        "follow_up"
+    ] * 2 + ["followed"] * 2  # each effect once: the other handlers skipped the resent ones
 
 
 def test_failing_handler_backs_off_dead_letters_and_is_retried_once_fixed(

@@ -22,6 +22,7 @@ from kontor.db import connect_for_writing, json_codec
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, restore_message
 from kontor.messaging.tables import outbox
+from kontor.messaging.tracing import TRACE_PARENT
 
 log = logging.getLogger(__name__)
 
@@ -203,13 +204,16 @@ def _to_amqp(row: Any) -> aio_pika.Message:
         "envelope": envelope,
         "payload": row.payload,
     }
+    headers: dict[str, Any] = {"tenant_id": row.tenant_id}
+    if row.trace_parent:  # in the header other tools read; Kontor restores it from the envelope
+        headers[TRACE_PARENT] = row.trace_parent
     return aio_pika.Message(
         json_codec.dumps(body).encode(),  # exact Decimal numbers, as the outbox holds them
         content_type="application/json",
         message_id=row.message_id,
         correlation_id=row.correlation_id,
         type=row.type_name,
-        headers={"tenant_id": row.tenant_id},
+        headers=headers,
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 
 from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
+from kontor.messaging.tracing import current_trace_parent
 from kontor.process.runtime import Effect, InstanceState
 from kontor.process.runtime.timers import parse_date
 from kontor.process.store.history import HistoryLevel, record_history
@@ -116,6 +117,7 @@ def _sync_jobs(
 ) -> None:
     old, new = _job_rows(before, now), _job_rows(after, now)
     _delete_missing(connection, process_jobs, owner, old.keys() - new.keys())
+    trace_parent = current_trace_parent()  # the worker running the job continues this trace
     added = [
         {
             **owner,
@@ -124,6 +126,7 @@ def _sync_jobs(
             "local_id": local_id,
             "idempotency_key": idempotency_key(owner["instance_id"], local_id),
             "created_at": now,
+            "trace_parent": trace_parent,
         }
         for local_id, row in new.items()
         if local_id not in old

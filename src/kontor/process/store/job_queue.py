@@ -30,6 +30,7 @@ class ClaimedJob:
     retries: int
     idempotency_key: str
     locked_until: dt.datetime
+    trace_parent: str | None = None
 
 
 class JobQueue:
@@ -86,6 +87,7 @@ class JobQueue:
                 r.retries,
                 r.idempotency_key,
                 until,
+                r.trace_parent,
             )
             for r in rows
         ]

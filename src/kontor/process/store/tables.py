@@ -92,6 +92,7 @@ process_jobs = Table(
         server_default="0",
         comment="external tasks: fetched highest first when the worker asks",
     ),
+    Column("trace_parent", String(64), comment="W3C traceparent of the step that created it"),
     comment="Timers, async steps and service-task executions; no due_at in incident",
 )
 Index("ix_process_jobs_due_at", process_jobs.c.due_at)

@@ -47,6 +47,7 @@ from kontor.messaging import (
 )
 from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
+from kontor.messaging.retention import BatchedPurge, purge_delivered_messages
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.platform import (
     Administration,
@@ -72,8 +73,8 @@ from kontor.platform.demo import BROKER as DEMO_BROKER
 from kontor.platform.demo import INSURER as DEMO_INSURER
 from kontor.platform.notifications import (
     NotificationHub,
-    NotificationRetention,
     NotificationRules,
+    notification_retention,
     subscribe_notifier,
 )
 from kontor.platform.usage import UsageMeter
@@ -118,7 +119,8 @@ class Kontor:
     audit_sealing: SealSchedule | None = None
     password_reminders: PasswordReminders | None = None
     notification_hub: NotificationHub = field(default_factory=NotificationHub)
-    notification_retention: NotificationRetention | None = None
+    notification_retention: BatchedPurge | None = None
+    message_retention: BatchedPurge | None = None
     portfolio_transfer: transfer_app.PortfolioTransfer | None = None
     transfer_schedule: transfer_app.TransferSchedule | None = None
     timers: ScheduledDelivery | None = None
@@ -164,6 +166,7 @@ class Kontor:
                     self._seal_audit,
                     self._remind,
                     self._purge_notifications,
+                    self._purge_messages,
                     self._run_transfers,
                     self._fire_timers,
                     self._deliver_webhooks,
@@ -187,6 +190,10 @@ class Kontor:
     def _purge_notifications(self) -> None:
         if self.notification_retention is not None:
             self.notification_retention.run_if_due()
+
+    def _purge_messages(self) -> None:
+        if self.message_retention is not None:
+            self.message_retention.run_if_due()
 
     def _run_transfers(self) -> None:
         if self.transfer_schedule is not None:
@@ -379,12 +386,16 @@ def bootstrap(
         ),
         password_reminders=PasswordReminders(engine, clock, mailer, authenticator.expiry),
         notification_hub=hub,
-        notification_retention=NotificationRetention(
+        notification_retention=notification_retention(
             engine,
             clock,
             keep=dt.timedelta(days=settings.notification_retention_days),
             every=dt.timedelta(seconds=settings.notification_purge_seconds),
         ),
+        message_retention=BatchedPurge(
+            engine, clock, purge_delivered_messages,
+            keep=dt.timedelta(days=settings.message_retention_days),
+        ) if settings.message_retention_days else None,
         portfolio_transfer=transfer,
         transfer_schedule=transfer_app.TransferSchedule(
             bus, dt.timedelta(seconds=settings.portfolio_transfer_run_seconds)

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     message_retry_base_seconds: float = Field(default=1.0, gt=0)
     message_retry_max_seconds: float = Field(default=600.0, gt=0)
     dispatcher_poll_seconds: float = Field(default=1.0, gt=0)
+    message_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="days delivered messages and their delivery ledger are kept; None: forever",
+    )
     process_history_level: HistoryLevel = HistoryLevel.FULL
     process_history_ttl_days: int | None = Field(
         default=None, ge=0, description="days ended instances keep their history; None: forever"

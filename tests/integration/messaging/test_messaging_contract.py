@@ -11,7 +11,8 @@ from sqlalchemy import delete, select
 
 from kontor import db
 from kontor.bootstrap import load_schema
-from kontor.messaging import DEAD, RETRYING, FakeClock, correlation, deliveries
+from kontor.messaging import DEAD, RETRYING, FakeClock, correlation, deliveries, outbox
+from kontor.messaging.retention import BatchedPurge, purge_delivered_messages
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
 from kontor.settings import Settings
 from support.backends import (
@@ -137,6 +138,39 @@ def test_messages_resent_after_a_restore_reach_only_the_handlers_that_lost_them(
     assert [handler for handler, _ in values] == ["audit"] * 2 + ["flaky"] * 2 + [
         "follow_up"
     ] * 2 + ["followed"] * 2  # each effect once: the other handlers skipped the resent ones
+
+
+def test_delivered_messages_older_than_the_retention_go_with_their_deliveries(
+    harness: Harness,
+) -> None:
+    kontor, clock = harness.kontor, harness.clock
+    harness.switches.flaky_fails = True
+    failing = ContractNoted(tenant_id="t1", text="stays: a handler still retries it")
+    delivered = ContractNoted(tenant_id="t1", text="goes")
+    kontor.bus.publish(failing)
+    harness.settle()
+    harness.switches.flaky_fails = False
+    kontor.bus.publish(delivered)
+    harness.settle()
+    clock.advance(dt.timedelta(days=31))
+    recent = ContractNoted(tenant_id="t1", text="recent")
+    kontor.bus.publish(recent)
+    harness.settle()
+    purge = BatchedPurge(
+        kontor.engine, clock, purge_delivered_messages, keep=dt.timedelta(days=30), batch=2
+    )
+
+    assert purge.run_if_due() == 3  # the delivered event and both follow-ups, in two batches
+    assert purge.run_if_due() == 0  # not due again within the hour
+    with kontor.engine.connect() as connection:
+        kept = set(connection.execute(select(outbox.c.message_id)).scalars())
+        ledger = set(connection.execute(select(deliveries.c.message_id)).scalars())
+    assert failing.message_id in kept
+    assert recent.message_id in kept
+    assert delivered.message_id not in kept
+    assert delivered.message_id not in ledger
+    assert failing.message_id in ledger
+    assert kontor.dispatcher.dead_letters() == []  # the retrying one can still be retried
 
 
 def test_failing_handler_backs_off_dead_letters_and_is_retried_once_fixed(

@@ -8,7 +8,7 @@ from kontor.platform.notifications.rules import (
     NotificationRule,
     NotificationRules,
 )
-from kontor.platform.notifications.service import NotificationRetention, subscribe_notifier
+from kontor.platform.notifications.service import notification_retention, subscribe_notifier
 from kontor.platform.notifications.store import Notification, NotificationStore
 from kontor.platform.notifications.tables import notifications
 
@@ -18,10 +18,10 @@ __all__ = [
     "Notice",
     "Notification",
     "NotificationHub",
-    "NotificationRetention",
     "NotificationRule",
     "NotificationRules",
     "NotificationStore",
+    "notification_retention",
     "notifications",
     "subscribe_notifier",
 ]

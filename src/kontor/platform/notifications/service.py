@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
 from kontor.messaging import Clock, Event, HandlerRegistry, UnitOfWork
+from kontor.messaging.retention import BatchedPurge
 from kontor.platform.notifications.hub import NotificationHub
 from kontor.platform.notifications.rules import NotificationRule, NotificationRules
 from kontor.platform.notifications.store import NotificationStore, purge_notifications
@@ -45,31 +45,8 @@ def _notifier(
     return notify
 
 
-@dataclass
-class NotificationRetention:
+def notification_retention(
+    engine: Engine, clock: Clock, keep: dt.timedelta, every: dt.timedelta
+) -> BatchedPurge:
     """Deletes notifications older than ``keep``, at most once per ``every``, in batches."""
-
-    engine: Engine
-    clock: Clock
-    keep: dt.timedelta
-    every: dt.timedelta = dt.timedelta(hours=1)
-    batch: int = 1000
-    max_batches: int = 20
-    _due_at: dt.datetime | None = None
-
-    def run_if_due(self) -> int:
-        """Purge if ``every`` has passed since the last round; return how many went."""
-        now = self.clock.now()
-        if self._due_at is not None and now < self._due_at:
-            return 0
-        total = 0
-        for _ in range(self.max_batches):
-            with UnitOfWork(self.engine, self.clock) as uow:
-                purged = purge_notifications(uow.connection, now - self.keep, self.batch)
-                uow.commit()
-            total += purged
-            if purged < self.batch:
-                self._due_at = now + self.every
-                return total
-        self._due_at = now  # a backlog larger than one round continues on the next tick
-        return total
+    return BatchedPurge(engine, clock, purge_notifications, keep, every)

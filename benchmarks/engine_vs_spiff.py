@@ -36,7 +36,7 @@ from scratch_schemas import postgres_schema
 from sqlalchemy import Engine, func, insert, literal, select
 
 from kontor import db
-from kontor.bootstrap import bootstrap, load_schema
+from kontor.bootstrap import Kontor, bootstrap, load_schema
 from kontor.messaging import HandlerRegistry
 from kontor.process import (
     CompleteUserTask,
@@ -93,7 +93,9 @@ def run_kontor(
         engine.dispose()
 
 
-def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str, Any]:
+def claim_kontor(engine: Engine, url: str, mode: str) -> tuple[Kontor, dict[str, str]]:
+    """Kontor wired for the claim model in ``mode``; each user task lands in the dict by
+    instance id as it is activated."""
     registry = HandlerRegistry()
     tasks: dict[str, str] = {}
     registry.subscribe(
@@ -110,8 +112,13 @@ def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str
     kontor = bootstrap(
         Settings(database_url=url), engine=engine, registry=registry, task_handlers=handlers
     )
+    kontor.process_jobs.batch = BATCH
+    return kontor, tasks
+
+
+def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str, Any]:
+    kontor, tasks = claim_kontor(engine, url, mode)
     executor = kontor.process_jobs
-    executor.batch = BATCH
     bus = kontor.bus
     bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
     done_before = _completed(engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,7 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.retention import BatchedPurge, purge_delivered_messages
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
+from kontor.messaging.wakeups import DueWorkListener, on_due_work
 from kontor.platform import (
     Administration,
     Authenticator,
@@ -129,6 +131,8 @@ class Kontor:
     scheduler: Scheduler | None = None
     _pump: MessagePump | None = None
     _runs: RunnerLoop | None = None
+    _listener: DueWorkListener | None = None
+    _unwake: Callable[[], None] | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
         """Recover undelivered messages and start background delivery.
@@ -142,10 +146,21 @@ class Kontor:
         else:
             self.dispatcher.replay_undispatched()
         if pump and (consume or not isinstance(self.transport, RabbitMQTransport)):
-            self._background().start()
+            background = self._background()
+            background.start()
+            self._wake_on_due_work(background)
             if self.imports is not None:
                 self._runs = RunnerLoop(self.imports, self.settings.import_poll_seconds)
                 self._runs.start()
+
+    def _wake_on_due_work(self, background: MessagePump) -> None:
+        """Run the background round as soon as work became due in this or another process."""
+        self._unwake = on_due_work(background.wake)
+        if self.engine.dialect.name == "postgresql":
+            url = self.engine.url.set(drivername="postgresql")
+            self._listener = DueWorkListener(url.render_as_string(hide_password=False),
+                                             background.wake)  # fmt: skip
+            self._listener.start()
 
     def background_round(self) -> None:
         """Run one round of background work now: retries, outbox replay, due process jobs."""
@@ -217,6 +232,10 @@ class Kontor:
         Work the background thread still runs after the bound is left to its transaction: the
         process exits, the database rolls it back, and the job's lock expires for a retry.
         """
+        if self._unwake is not None:
+            self._unwake()
+        if self._listener is not None:
+            self._listener.stop()
         if self._pump is not None and not self._pump.stop(self.settings.shutdown_timeout_seconds):
             log.warning(
                 "background work did not stop within %s s; its transaction is rolled back",

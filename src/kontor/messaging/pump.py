@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 
 
 class MessagePump:
-    """Every ``interval`` seconds: due retries, (embedded) stale outbox rows, other due work."""
+    """Every ``interval`` seconds, or at once when woken: due retries, (embedded) stale outbox
+    rows, other due work."""
 
     def __init__(
         self,
@@ -33,6 +34,7 @@ class MessagePump:
         self._replay_after = replay_after
         self._also = tuple(also)
         self._stop = threading.Event()
+        self._woken = threading.Event()
         self._thread: threading.Thread | None = None
         self._round_started: dt.datetime | None = None  # the heartbeat /readyz looks at
 
@@ -41,9 +43,14 @@ class MessagePump:
         self._thread = threading.Thread(target=self._run, name="kontor-pump", daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """Run the next round now rather than at the end of the interval (work became due)."""
+        self._woken.set()
+
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop the loop and wait for it at most ``timeout`` seconds; whether it stopped."""
         self._stop.set()
+        self._woken.set()
         if self._thread is None:
             return True
         self._thread.join(timeout=timeout)
@@ -68,7 +75,11 @@ class MessagePump:
             self._round_started = None
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
+        while True:
+            self._woken.wait(self._interval)
+            self._woken.clear()  # a wake during the round runs one more round after it
+            if self._stop.is_set():
+                return
             try:
                 self.tick()
             except Exception:

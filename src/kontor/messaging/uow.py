@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, insert
 
 from kontor.db import connect_for_writing, locks_at_begin
 from kontor.db.fast import FastStatement
+from kontor.messaging import wakeups
 from kontor.messaging.changes import Change, ChangeLog, RecordedChange
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import current_correlation_id
@@ -79,6 +80,7 @@ class UnitOfWork:
             if connection.in_transaction():
                 connection.rollback()
         finally:
+            wakeups.forget_announcement(connection)  # info outlives the checkout
             connection.close()
             self._connection = None
         committed, self._committed = self._committed, []
@@ -147,7 +149,10 @@ class UnitOfWork:
             self._changes = []
         if self._pending:
             _INSERT_OUTBOX.execute_later(connection, [outbox_row(m) for m in self._pending])
+        announced = wakeups.before_commit(connection)
         connection.commit()  # PostgreSQL: the queued writes go in one round trip before it
+        if announced:
+            self._on_commit.append(wakeups.wake_local)
         self._remembered = {}
         self._committed.extend(self._pending)
         self._pending = []

@@ -258,6 +258,12 @@ class JobExecutor:
         if state_job is None or handler is None:
             outcome.outcome = "conflicts"  # the job ended after it was claimed
             return
+        if clock.now() >= job.locked_until - self.lock_for / 2:
+            # The batch's earlier handlers took half the lock: this one might still run when the
+            # lock has passed and another executor runs the job too. Left to be claimed again.
+            log.info("job %s left for a new claim: its batch used half its lock", local_id)
+            outcome.outcome = "conflicts"
+            return
         variables, headers = handler_input(
             item.definitions, record.state, local_id, job.tenant_id, evaluator, clock.now()
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import ColumnElement, Engine, Table, func, select
+from sqlalchemy import Engine, select
 
 from kontor import db
 from kontor.bootstrap import Kontor, bootstrap
@@ -32,13 +32,13 @@ from kontor.process import (
 from kontor.process.store import InstanceRecord, InstanceStore
 from kontor.process.store.tables import (
     process_activity_history,
-    process_instances,
     process_jobs,
     process_subscriptions,
 )
 from kontor.settings import Settings
 from support.backends import BACKENDS
 from support.messaging import WAIT_BOUND_SECONDS, wait_for
+from support.process_rows import active_instances, count_rows
 
 # Processes are started and killed here: on a machine ten times slower than CI these tests take
 # minutes, so the hang guard is wider than the suite's 300 s.
@@ -161,20 +161,9 @@ def _start(kontor: Kontor, process_key: str, count: int, **variables: Any) -> li
     return ids
 
 
-def _count(engine: Engine, table: Table, *where: ColumnElement[bool]) -> int:
-    with engine.connect() as connection:
-        return connection.execute(
-            select(func.count()).select_from(table).where(*where)
-        ).scalar_one()
-
-
-def _active(engine: Engine) -> int:
-    return _count(engine, process_instances, process_instances.c.status == "active")
-
-
 def _finished_activities(engine: Engine) -> int:
     table = process_activity_history
-    return _count(engine, table, table.c.outcome == "completed")
+    return count_rows(engine, table, table.c.outcome == "completed")
 
 
 def _completed_activities(engine: Engine) -> dict[str, Counter[str]]:
@@ -227,8 +216,8 @@ def _kill_at_random_progress_then_finish(
         time.sleep(rng.uniform(0, 0.05))  # lands the kill at a random point of a later job
         os.kill(pids.pop(0), signal.SIGKILL)
         pids.append(pool.spawn())
-    assert _active(engine) > 0, "the workers finished before the last kill"
-    wait_for(lambda: _active(engine) == 0, "every instance to complete")
+    assert active_instances(engine) > 0, "the workers finished before the last kill"
+    wait_for(lambda: active_instances(engine) == 0, "every instance to complete")
 
 
 @pytest.mark.parametrize(
@@ -258,8 +247,8 @@ def test_killed_workers_complete_every_instance_applying_each_result_once(
         variables = record.state.variables
         assert (variables["appliedA"], variables["appliedB"], variables["appliedC"]) == (1, 1, 1)
         assert variables["summary"] == f"a:{instance}+b:{instance}+c:{instance}"
-    assert _count(engine, process_jobs) == 0
-    assert _count(engine, process_subscriptions) == 0
+    assert count_rows(engine, process_jobs) == 0
+    assert count_rows(engine, process_subscriptions) == 0
     expected = Counter(CRASH_ELEMENTS)
     history = _completed_activities(engine)
     assert {i: history.get(i) for i in ids} == dict.fromkeys(ids, expected)
@@ -315,11 +304,11 @@ def test_timers_due_while_everything_was_down_fire_once_on_restart(
         kontor.stop()
 
     assert calls == Counter({(i, task): 1 for i in ids for task in ("notify", "escalate")})
-    assert _active(engine) == 0
+    assert active_instances(engine) == 0
     history = _completed_activities(engine)
     for instance_id in ids:
         fired = history[instance_id]
         assert (fired["Cooling"], fired["Deadline"], fired["Reviewed"]) == (1, 1, 0), instance_id
     assert _emitted(engine, UserTaskCancelled) == Counter(ids)
     assert _emitted(engine, ProcessInstanceCompleted) == Counter(ids)
-    assert _count(engine, process_jobs) == 0
+    assert count_rows(engine, process_jobs) == 0

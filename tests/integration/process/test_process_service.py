@@ -137,6 +137,28 @@ def test_a_start_after_a_new_version_in_the_same_batch_runs_the_new_version(
     assert versions == [1, 2]
 
 
+def test_a_batch_slower_than_half_its_lock_leaves_its_other_jobs_to_a_new_claim(
+    world: World,
+) -> None:
+    world.deploy(CHECKED)
+    runs: list[str] = []
+
+    def slow(variables: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+        runs.append(headers[IDEMPOTENCY_HEADER])
+        world.clock.advance(world.executor.lock_for * 0.6)  # e.g. a remote call near its timeout
+        return {}
+
+    world.handlers.register("check", slow)
+    first, second = world.start("Checked"), world.start("Checked")
+    report = world.executor.run_due()
+    assert (report.completed, report.conflicts) == (1, 1)  # the second job was not run
+    assert world.executor.run_due().claimed == 0  # still locked: no executor runs it meanwhile
+    world.clock.advance(world.executor.lock_for)
+    assert world.executor.run_until_idle().completed == 1
+    assert [world.status(first), world.status(second)] == ["completed", "completed"]
+    assert sorted(key.split("/")[0] for key in runs) == sorted([first, second])  # once each
+
+
 def test_failing_handler_is_retried_after_a_delay_then_becomes_an_incident(world: World) -> None:
     world.deploy(CHECKED)
     calls: list[tuple[str, str]] = []

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, update
 from kontor.db.fast import FastStatement
 from kontor.db.ids import time_ordered_id
 from kontor.messaging.tracing import current_trace_parent
+from kontor.messaging.wakeups import announce_due_work
 from kontor.process.runtime import Effect, InstanceState
 from kontor.process.runtime.timers import parse_date
 from kontor.process.store.history import HistoryLevel, record_history
@@ -132,6 +133,8 @@ def _sync_jobs(
         if local_id not in old
     ]
     _INSERT_JOBS.execute_later(connection, added)
+    if any(row["due_at"] is not None and row["due_at"] <= now for row in added):
+        announce_due_work(connection)  # executors run it as soon as this commits
     for local_id in old.keys() & new.keys():
         changes = _job_changes(old[local_id], new[local_id])
         if changes:

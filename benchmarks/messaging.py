@@ -22,6 +22,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
 from kontor import db
 from kontor.bootstrap import Kontor, bootstrap, load_schema
+from kontor.db.fast import FastStatement
 from kontor.messaging import Event, HandlerRegistry, UnitOfWork
 from kontor.settings import Settings
 
@@ -41,7 +42,9 @@ class PremiumCalculated(Event, type_name="bench.premium_calculated"):
     premium_cents: int
 
 
-RECORD_HANDLED = insert(handled_table)  # handlers on hot paths reuse built statements
+# A handler on a hot path writes as Kontor's own handlers do: a statement built once, queued
+# to go with the transaction's next statement or its commit (one round trip for the batch).
+RECORD_HANDLED = FastStatement(insert(handled_table))
 
 
 class Probe:
@@ -55,7 +58,7 @@ class Probe:
         self._lock = threading.Lock()
 
     def handler(self, event: PremiumCalculated, uow: UnitOfWork) -> None:
-        uow.connection.execute(RECORD_HANDLED, {"message_id": event.message_id})
+        RECORD_HANDLED.execute_later(uow.connection, [{"message_id": event.message_id}])
         now = time.perf_counter()
         with self._lock:
             self.latencies.append(now - self.committed_at.get(event.message_id, now))

@@ -546,7 +546,7 @@ class _HandledAt(Probe):
 
     def handler(self, event: PremiumCalculated, uow: UnitOfWork) -> None:
         """Record the event as ``messaging.Probe`` does and note the first time it arrived."""
-        uow.connection.execute(RECORD_HANDLED, {"message_id": event.message_id})
+        RECORD_HANDLED.execute_later(uow.connection, [{"message_id": event.message_id}])
         now = time.perf_counter()
         with self._lock:
             self.handled_at.setdefault(event.message_id, now)

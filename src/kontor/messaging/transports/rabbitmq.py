@@ -26,6 +26,8 @@ from kontor.messaging.tracing import TRACE_PARENT
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 10.0  # how long a stop waits for the delivery in flight
+
 Deliver = Callable[[Sequence[Message]], object]
 
 
@@ -121,9 +123,15 @@ class RabbitMQTransport:
 
     async def _shutdown(self) -> None:
         self._stopping.set()
-        for task in self._tasks:
+        self._wake.set()
+        # The loops end at their next check: a batch being delivered is finished and
+        # acknowledged first, rather than left running in its thread after the stop.
+        running = set(self._tasks)
+        if running:
+            _, running = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        for task in running:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
         if self._connection is not None:
             await self._connection.close()
 

@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from integration.process.test_crash_recovery import (
     TENANT,
     _completed_activities,
-    _count,
     _kill_at_random_progress_then_finish,
     _stored_instances,
     _wired,
@@ -23,6 +22,7 @@ from integration.process.test_crash_recovery import (
 from kontor.messaging import SystemClock
 from kontor.process import DeployProcess, StartProcess
 from kontor.process.store.tables import process_jobs
+from support.process_rows import count_rows
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ def test_killed_workers_finish_every_transaction_cancel_compensating_each_bookin
         assert record.state.tokens == {}, f"{instance} kept tokens"
         assert record.state.compensables == {}, f"{instance} kept compensation records"
         assert record.state.compensation_runs == {}, f"{instance} kept a compensation run"
-    assert _count(engine, process_jobs) == 0
+    assert count_rows(engine, process_jobs) == 0
     history = _completed_activities(engine)
     expected = Counter(ELEMENTS)
     assert {i: history.get(i) for i in ids} == dict.fromkeys(ids, expected)

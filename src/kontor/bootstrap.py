@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine, MetaData, text
@@ -23,6 +21,7 @@ from kontor.casework.notifications import declare_notifications as declare_casew
 from kontor.casework.tasks import register as register_task_handlers
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
+from kontor.extensions import load_case_types, load_task_handlers
 from kontor.integration.bipro.messages import PollPortalAccess
 from kontor.integration.scheduler import (
     FireSchedule,
@@ -540,36 +539,6 @@ def mailer_for(settings: Settings) -> Mailer:
 
 def _days(days: int | None) -> dt.timedelta | None:
     return None if days is None else dt.timedelta(days=days)
-
-
-def load_case_types(settings: Settings) -> CaseTypeRegistry:
-    """The case types the configured modules register (``KONTOR_CASE_TYPE_MODULES``)."""
-    case_types = CaseTypeRegistry()
-    _register_from(settings.case_type_modules, "KONTOR_CASE_TYPE_MODULES", "case_types",
-                   case_types)  # fmt: skip
-    return case_types
-
-
-def load_task_handlers(settings: Settings) -> TaskHandlers:
-    """The in-process service-task handlers the configured modules register."""
-    handlers = TaskHandlers()
-    _register_from(settings.process_task_handler_modules, "KONTOR_PROCESS_TASK_HANDLER_MODULES",
-                   "handlers", handlers)  # fmt: skip
-    return handlers
-
-
-def _register_from(modules: list[str], setting: str, argument: str, target: Any) -> None:
-    """Call ``register(target)`` of each module named in ``setting``; a module that cannot be
-    imported or has no such function is refused naming the setting."""
-    for name in modules:
-        try:
-            register = importlib.import_module(name).register
-        except (ImportError, AttributeError) as error:
-            raise ValueError(
-                f"{setting}: {name!r} is no importable module with a "
-                f"register({argument}) function ({error})"
-            ) from error
-        register(target)
 
 
 def load_schema() -> MetaData:

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import traceback
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from opentelemetry.trace import SpanKind
@@ -24,7 +24,7 @@ from kontor.messaging.context import correlation
 from kontor.messaging.ledger import DEAD, DONE, RETRYING, Ledger
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, MessageError, restore_message
 from kontor.messaging.tables import deliveries, outbox
-from kontor.messaging.tracing import span
+from kontor.messaging.tracing import span, tracing_is_on
 from kontor.messaging.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -351,6 +351,8 @@ class Dispatcher:
 
 def handling(message: Message, subscription: Subscription) -> AbstractContextManager[None]:
     """A span for one handler running one message, continuing the trace that emitted it."""
+    if not tracing_is_on():
+        return nullcontext()  # a handler runs per message: no attributes built for nothing
     return span(
         f"handle {message.type_name}",
         parent=message.trace_parent,

@@ -17,7 +17,7 @@ from typing import Any
 from opentelemetry.trace import SpanKind
 
 from kontor.messaging import MessageBus, UnitOfWork
-from kontor.messaging.tracing import span
+from kontor.messaging.tracing import span, tracing_is_on
 from kontor.process.bpmn import Definitions
 from kontor.process.errors import StepStopped
 from kontor.process.runtime import (
@@ -227,6 +227,9 @@ class JobExecutor:
 
     def _decide(self, item: _InstanceWork, outcome: _Outcome) -> None:
         job = outcome.job
+        if not tracing_is_on():
+            self._run(item, outcome)
+            return
         attributes = {
             "kontor.tenant_id": job.tenant_id,
             "kontor.process_instance_id": job.instance_id,

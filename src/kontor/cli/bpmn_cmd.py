@@ -18,8 +18,14 @@ from kontor.process import (
     validate,
     verdicts,
 )
-from kontor.process.bpmn import Expression
-from kontor.process.simulation import Simulation, simulate
+from kontor.process.bpmn import EventKind, Expression
+from kontor.process.simulation import (
+    PendingMessage,
+    ProcessNotFoundError,
+    SimulatedInstance,
+    Simulation,
+    simulate,
+)
 
 app = typer.Typer(help="BPMN process models: validate and run.", no_args_is_help=True)
 
@@ -79,9 +85,22 @@ def check(file: FileArgument, as_json: JsonOption = False) -> None:
 
 @app.command("run")
 def run(
-    file: FileArgument,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="BPMN files: their processes run together (messages, signals, calls).",
+        ),
+    ],
     process: Annotated[
-        str | None, typer.Option("--process", help="Process id (default: the first).")
+        list[str] | None,
+        typer.Option(
+            "--process",
+            help="Process to start (repeatable; default: the first executable one of the first "
+            "file). Others start when a message, signal or call activity starts them.",
+        ),
     ] = None,
     var: Annotated[
         list[str] | None,
@@ -92,34 +111,66 @@ def run(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run one instance in memory (FEEL, JUEL), skipping time to due timers; exit 1 on incident.
+    """Run a collaboration in memory (FEEL, JUEL), skipping time to due timers; exit 1 on incident.
 
-    Each step has the server's budget (KONTOR_PROCESS_STEP_MAX_ELEMENTS, …_MAX_SECONDS).
+    The files are validated first; one with errors is refused with the report (exit 1). Each
+    step has the server's budget (KONTOR_PROCESS_STEP_MAX_ELEMENTS, …_MAX_SECONDS).
     """
     settings = load_settings()
-    definitions = _load(file)
-    process_id = process or next(iter(definitions.processes), None)
-    if process_id is None or process_id not in definitions.processes:
-        fail(f"no process {process_id!r} in {file}", code=1)
+    models = [_load(file) for file in files]
+    _refuse_invalid(files, models)
+    process_ids = process or _first_process(models)
     evaluator = FeelEvaluator()
     variables = _start_variables(var or [], evaluator)
     try:
         outcome = simulate(
-            definitions,
-            process_id,
+            models,
+            process_ids,
             variables,
             evaluator=evaluator,
             complete_user_tasks=complete_user_tasks,
             limits=settings.process_step_limits,
         )
-    except RuntimeCommandError as error:
+    except (ProcessNotFoundError, RuntimeCommandError) as error:
         fail(str(error), code=1)
     if as_json:
-        print_json(_report(outcome))
+        print_json(report_of(outcome))
     else:
         _print_report(outcome)
     if outcome.outcome == "incident":
         raise typer.Exit(1)
+
+
+def _refuse_invalid(files: list[Path], models: list[Definitions]) -> None:
+    errors = [
+        (file, issue)
+        for file, definitions in zip(files, models, strict=True)
+        for issue in validate(definitions)
+        if issue.severity is Severity.ERROR
+    ]
+    if errors:
+        for file, issue in errors:
+            typer.echo(f"{file}: {issue}", err=True)
+        fail(f"refused: {len(errors)} error(s); nothing ran", code=1)
+
+
+def _first_process(models: list[Definitions]) -> list[str]:
+    """The first executable process of the first file, one with a none start event if there is
+    one; the others wait for their message, signal or call."""
+    definitions = models[0]
+    verdict_of = verdicts(definitions)
+    candidates = [pid for pid, verdict in verdict_of.items() if verdict.executable]
+    startable = [
+        pid
+        for pid in candidates
+        if any(
+            node.event_kind is EventKind.NONE for node in definitions.process(pid).start_events()
+        )
+    ]
+    first = next(iter(startable or candidates or definitions.processes), None)
+    if first is None:
+        fail("the first file holds no process", code=1)
+    return [first]
 
 
 def _start_variables(assignments: list[str], evaluator: FeelEvaluator) -> dict[str, Any]:
@@ -135,35 +186,96 @@ def _start_variables(assignments: list[str], evaluator: FeelEvaluator) -> dict[s
     return variables
 
 
-def _report(outcome: Simulation) -> dict[str, Any]:
-    state = outcome.state
+def _instance_report(instance: SimulatedInstance) -> dict[str, Any]:
     return {
-        "process": state.process_id,
-        "outcome": outcome.outcome,
+        "number": instance.number,
+        "process": instance.process_id,
+        "started_by": instance.started_by,
+        "outcome": instance.outcome,
         "completed": [
-            {"id": a.element_id, "name": a.name, "type": a.kind} for a in outcome.completed
+            {"id": a.element_id, "name": a.name, "type": a.kind} for a in instance.completed
         ],
-        "variables": state.variables,
-        "waiting_at": outcome.waiting_at,
+        "variables": instance.state.variables,
+        "waiting_at": instance.waiting_at,
+    }
+
+
+def _message_report(message: PendingMessage) -> dict[str, Any]:
+    return {"name": message.name, "from": message.sender, "to": message.target}
+
+
+def report_of(outcome: Simulation) -> dict[str, Any]:
+    """The run as JSON: the first instance at the top (as for one process), then all of them."""
+    instances = [_instance_report(instance) for instance in outcome.instances]
+    names = {
+        (i.process_id, a.element_id): (a.name, a.kind)
+        for i in outcome.instances
+        for a in i.completed
+    }
+    first = instances[0]
+    return {
+        "process": first["process"],
+        "outcome": outcome.outcome,
+        "completed": first["completed"],
+        "variables": first["variables"],
+        "waiting_at": first["waiting_at"],
         "incidents": [
-            {"element": i.element_id, "reason": i.reason} for i in state.incidents.values()
+            {
+                "instance": i.number,
+                "process": i.process_id,
+                "element": incident.element_id,
+                "reason": incident.reason,
+            }
+            for i in outcome.instances
+            for incident in i.state.incidents.values()
         ],
+        "instances": instances,
+        "activity_counts": [
+            {
+                "process": process_id,
+                "id": element_id,
+                "name": names[process_id, element_id][0],
+                "type": names[process_id, element_id][1],
+                "count": count,
+            }
+            for (process_id, element_id), count in outcome.activity_counts().items()
+        ],
+        "undelivered_messages": [_message_report(m) for m in outcome.undelivered],
+        "messages_to_black_box_pools": [_message_report(m) for m in outcome.sent_outside],
         "step_limit_reached": outcome.step_limit_reached,
     }
 
 
 def _print_report(outcome: Simulation) -> None:
-    report = _report(outcome)
-    typer.echo(f"process '{report['process']}': {report['outcome']}")
-    for number, activity in enumerate(report["completed"], start=1):
-        name = f" ({activity['name']})" if activity["name"] else ""
-        typer.echo(f"  {number:>3}. {activity['id']}{name} [{activity['type']}]")
-    typer.echo("variables:")
-    for name, value in sorted(report["variables"].items()):
-        typer.echo(f"  {name} = {value!r}")
-    if report["waiting_at"]:
-        typer.echo(f"waiting at: {', '.join(report['waiting_at'])}")
+    report = report_of(outcome)
+    several = len(report["instances"]) > 1
+    for instance in report["instances"]:
+        label = f"instance {instance['number']}: " if several else ""
+        started = f" ({instance['started_by']})" if several else ""
+        typer.echo(f"{label}process '{instance['process']}'{started}: {instance['outcome']}")
+        for number, activity in enumerate(instance["completed"], start=1):
+            name = f" ({activity['name']})" if activity["name"] else ""
+            typer.echo(f"  {number:>3}. {activity['id']}{name} [{activity['type']}]")
+        typer.echo("variables:")
+        for name, value in sorted(instance["variables"].items()):
+            typer.echo(f"  {name} = {value!r}")
+        if instance["waiting_at"]:
+            typer.echo(f"waiting at: {', '.join(instance['waiting_at'])}")
+    if several:
+        typer.echo("activities completed (how often):")
+        for row in report["activity_counts"]:
+            name = f" ({row['name']})" if row["name"] else ""
+            typer.echo(f"  {row['process']}/{row['id']}{name} [{row['type']}] ×{row['count']}")
     for incident in report["incidents"]:
-        typer.echo(f"incident at '{incident['element']}': {incident['reason']}")
+        label = f"instance {incident['instance']}: " if several else ""
+        typer.echo(f"{label}incident at '{incident['element']}': {incident['reason']}")
+    for message in report["undelivered_messages"]:
+        to = f" to '{message['to']}'" if message["to"] else ""
+        typer.echo(f"message '{message['name']}' from {message['from']}{to}: nobody took it")
+    for message in report["messages_to_black_box_pools"]:
+        typer.echo(
+            f"message '{message['name']}' from {message['from']} to pool '{message['to']}' "
+            "(no process): left the model"
+        )
     if report["step_limit_reached"]:
         typer.echo("stopped: step limit reached (an endless loop or timer cycle?)")

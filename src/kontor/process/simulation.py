@@ -1,41 +1,71 @@
-"""Runs one instance in memory to its end or to a wait nobody can leave (for the CLI and trials).
+"""Runs a whole collaboration in memory: its instances, their messages, signals and calls.
 
-Time is a ``FakeClock``: when nothing else can move, it jumps to the next due timer. Jobs have no
-workers here, so they complete with an empty result; user tasks complete only when asked. Each
-step runs within the same budget as on the server: a loop without wait state ends in an incident.
+For ``kontor bpmn run`` and trials. The processes of one or more files run side by side:
+
+- a message thrown (by a throw or end event, or when a send task's job completes) follows the
+  message flows that leave its element or pool; without one it goes to whatever waits for a
+  message of that name. It reaches a waiting instance at the target element (a catch event,
+  receive task, boundary event) or starts the target's process at a message start event; a
+  message nobody waits for yet is kept and delivered once someone does;
+- a signal reaches every waiting instance, the sender included, and starts every process with a
+  signal start event of that name;
+- a call activity starts its called process, found among all given files; its end completes the
+  call, an uncaught BPMN error is offered to the caller, a missing process is an incident there.
+
+Time is a ``FakeClock``: when nothing else can move, it jumps to the next due timer of any
+instance. Jobs have no workers here, so they complete with an empty result; user tasks complete
+only when asked. Each step runs within the same budget as on the server: a loop without wait
+state ends in an incident.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from kontor.messaging import FakeClock
-from kontor.process.bpmn import Definitions
+from kontor.process.bpmn import Definitions, EventKind, FlowNode, NodeKind
 from kontor.process.runtime import (
     ActivityCompleted,
+    CallActivityCancelled,
+    CallActivityStarted,
     Effect,
     ExpressionEvaluator,
+    IncidentRaised,
+    InstanceCompleted,
     InstanceState,
     InstanceStatus,
+    MessageThrown,
+    NotCaughtError,
+    SignalThrown,
     StepBudget,
     StepLimits,
     StepResult,
-    Timer,
+    broadcast_signal,
+    complete_call_activity,
     complete_job,
     complete_user_task,
+    correlate_message,
+    fail_call_activity,
     fire_timer,
     start,
+    throw_call_error,
 )
 from kontor.process.runtime.budget import run_within
+from kontor.process.runtime.control import cancel
 from kontor.process.runtime.timers import parse_date
+
+_SENDING_JOBS = frozenset(
+    {NodeKind.SEND_TASK, NodeKind.INTERMEDIATE_THROW_EVENT, NodeKind.END_EVENT}
+)
 
 
 @dataclass(frozen=True)
 class CompletedActivity:
-    """A flow node the instance left normally, with its name and BPMN kind."""
+    """A flow node an instance left normally, with its name and BPMN kind."""
 
     element_id: str
     name: str | None
@@ -43,18 +73,32 @@ class CompletedActivity:
 
 
 @dataclass
-class Simulation:
-    """The outcome of a simulated run: final state, every effect and whether it was cut short."""
+class SimulatedInstance:
+    """One instance of the run: its state, the effects it emitted and how it began."""
 
+    number: int
     definitions: Definitions
     state: InstanceState
+    started_by: str
+    """``start``, ``message 'name'``, ``signal 'name'`` or ``call from 'element'``."""
+    caller: tuple[SimulatedInstance, str] | None = None
+    """The calling instance and its call activity's token, for a called process."""
     effects: list[Effect] = field(default_factory=list)
-    step_limit_reached: bool = False
+
+    @property
+    def process_id(self) -> str:
+        """The id of the instance's process."""
+        return self.state.process_id
+
+    @property
+    def active(self) -> bool:
+        """Whether the instance still runs."""
+        return self.state.status is InstanceStatus.ACTIVE
 
     @property
     def completed(self) -> list[CompletedActivity]:
         """Completed flow nodes in completion order."""
-        process = self.definitions.process(self.state.process_id)
+        process = self.definitions.process(self.process_id)
         return [
             CompletedActivity(e.element_id, process.node(e.element_id).name, e.element_kind)
             for e in self.effects
@@ -73,18 +117,309 @@ class Simulation:
         """``completed``, ``incident`` or ``waiting``."""
         if self.state.incidents:
             return "incident"
-        return "completed" if self.state.status is not InstanceStatus.ACTIVE else "waiting"
+        return "waiting" if self.active else "completed"
 
 
-def next_timer(state: InstanceState) -> tuple[Timer, dt.datetime] | None:
-    """The timer due first, with its due time, or ``None`` without timers."""
-    timers = [(timer, parse_date(timer.due)) for timer in state.timers.values()]
-    return min(timers, key=lambda pair: pair[1]) if timers else None
+@dataclass(frozen=True)
+class PendingMessage:
+    """A thrown message that nothing waited for yet."""
+
+    name: str
+    variables: dict[str, Any]
+    sender: str
+    """``process/element`` that threw it."""
+    target: str | None = None
+    """The element or pool its message flow leads to (None: whoever waits for its name)."""
+
+
+@dataclass
+class Simulation:
+    """The outcome of a simulated run: every instance, undelivered messages, whether cut short."""
+
+    instances: list[SimulatedInstance] = field(default_factory=list)
+    undelivered: list[PendingMessage] = field(default_factory=list)
+    sent_outside: list[PendingMessage] = field(default_factory=list)
+    """Messages along a message flow to a black-box pool (one without a process)."""
+    step_limit_reached: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """``incident`` if an instance has one, else ``waiting`` if one waits, or ``completed``."""
+        outcomes = {instance.outcome for instance in self.instances}
+        for outcome in ("incident", "waiting"):
+            if outcome in outcomes:
+                return outcome
+        return "completed"
+
+    def activity_counts(self) -> Counter[tuple[str, str]]:
+        """How often each (process, element) completed, across all instances."""
+        return Counter(
+            (instance.process_id, activity.element_id)
+            for instance in self.instances
+            for activity in instance.completed
+        )
+
+
+def _name_of(named: Mapping[str, Any], node: FlowNode) -> str:
+    """The name of the message or signal a start event waits for (its id when it has none)."""
+    definition = node.event
+    found = named.get(definition.message_ref or definition.signal_ref or "")
+    return str(found.name or found.id) if found is not None else node.id
+
+
+class ProcessNotFoundError(ValueError):
+    """A process to start is in none of the given files."""
+
+
+class _Run:
+    """The moving parts of one simulation: instances, the clock and messages in flight."""
+
+    def __init__(
+        self,
+        models: Sequence[Definitions],
+        evaluator: ExpressionEvaluator,
+        clock: FakeClock,
+        limits: StepLimits,
+    ) -> None:
+        self.owner: dict[str, Definitions] = {}
+        for definitions in models:
+            for process_id in definitions.processes:
+                self.owner.setdefault(process_id, definitions)
+        self.flows = [flow for definitions in models for flow in definitions.message_flows]
+        self.pools = {
+            participant: process_id
+            for definitions in models
+            for participant, process_id in definitions.participants.items()
+        }
+        self.evaluator = evaluator
+        self.clock = clock
+        self.limits = limits
+        self.result = Simulation()
+        self.pending: list[PendingMessage] = []
+
+    # -- starting and stepping ------------------------------------------------------------
+
+    def start(
+        self,
+        process_id: str,
+        variables: Mapping[str, Any],
+        started_by: str,
+        *,
+        start_event_id: str | None = None,
+        caller: tuple[SimulatedInstance, str] | None = None,
+    ) -> None:
+        definitions = self.owner[process_id]
+        number = len(self.result.instances) + 1
+        first = self._budgeted(
+            lambda: start(
+                definitions, process_id, variables, self.clock, evaluator=self.evaluator,
+                instance_id=f"instance-{number}", start_event_id=start_event_id,
+            )
+        )  # fmt: skip
+        instance = SimulatedInstance(number, definitions, first.state, started_by, caller)
+        self.result.instances.append(instance)
+        self._apply(instance, first)
+
+    def step(self, instance: SimulatedInstance, command: Callable[..., StepResult]) -> None:
+        """Run ``command(definitions, state, …)`` on ``instance`` and follow its effects."""
+        result = self._budgeted(lambda: command(instance.definitions, instance.state))
+        self._apply(instance, result)
+
+    def _budgeted(self, step: Callable[[], StepResult]) -> StepResult:
+        return run_within(StepBudget(self.limits), step)
+
+    def _apply(self, instance: SimulatedInstance, result: StepResult) -> None:
+        instance.state = result.state
+        instance.effects.extend(result.effects)
+        for effect in result.effects:
+            self._follow(instance, effect)
+        self._deliver_pending()
+
+    def _follow(self, instance: SimulatedInstance, effect: Effect) -> None:
+        if isinstance(effect, MessageThrown):
+            self._send(instance, effect.element_id, effect.name, effect.variables)
+        elif isinstance(effect, SignalThrown):
+            self._signal(effect.name, effect.variables)
+        elif isinstance(effect, CallActivityStarted):
+            self._call(instance, effect)
+        elif isinstance(effect, CallActivityCancelled):
+            for called in self.result.instances:
+                if called.active and called.caller == (instance, effect.token_id):
+                    self.step(called, self._with(cancel))
+        elif isinstance(effect, InstanceCompleted) and instance.caller is not None:
+            caller, token_id = instance.caller
+            variables = effect.variables
+            self.step(caller, self._with(complete_call_activity, token_id, variables))
+        elif isinstance(effect, IncidentRaised) and effect.error_code and instance.caller:
+            caller, token_id = instance.caller
+            # not caught there either: the called instance keeps its incident, as on the server
+            with suppress(NotCaughtError):
+                self.step(caller, self._with(throw_call_error, token_id, effect.error_code))
+
+    def _with(self, command: Callable[..., StepResult], *args: Any) -> Callable[..., StepResult]:
+        """``command`` with its arguments after the state, and the clock and evaluator."""
+
+        def bound(definitions: Definitions, state: InstanceState) -> StepResult:
+            return command(definitions, state, *args, self.clock, evaluator=self.evaluator)
+
+        return bound
+
+    # -- calls, messages, signals ----------------------------------------------------------
+
+    def _call(self, instance: SimulatedInstance, effect: CallActivityStarted) -> None:
+        if effect.process_id not in self.owner:
+            reason = f"no process '{effect.process_id}' in the given files"
+            self.step(instance, self._with(fail_call_activity, effect.token_id, reason))
+            return
+        self.start(
+            effect.process_id, effect.variables, f"call from '{effect.element_id}'",
+            caller=(instance, effect.token_id),
+        )  # fmt: skip
+
+    def send_after_job(self, instance: SimulatedInstance, node: FlowNode) -> None:
+        """The job of a send task or message throw event completed: its message goes out."""
+        if node.kind is NodeKind.SEND_TASK:
+            message_ref = node.message_ref
+        elif node.event_kind is EventKind.MESSAGE:
+            message_ref = node.event.message_ref
+        else:
+            return
+        message = instance.definitions.messages.get(message_ref or "")
+        name = (message.name or message.id) if message else node.id
+        self._send(instance, node.id, name, dict(instance.state.variables))
+
+    def _send(
+        self, instance: SimulatedInstance, element_id: str, name: str, variables: dict[str, Any]
+    ) -> None:
+        sender = f"{instance.process_id}/{element_id}"
+        pool = {pool for pool, process in self.pools.items() if process == instance.process_id}
+        targets = [
+            flow.target_ref
+            for flow in self.flows
+            if flow.source_ref == element_id or flow.source_ref in pool
+        ]
+        for target in targets or (None,):
+            message = PendingMessage(name, variables, sender, target)
+            if not self._deliver(message):
+                self.pending.append(message)
+
+    def _deliver_pending(self) -> None:
+        while True:
+            delivered = next((m for m in self.pending if self._deliver(m)), None)
+            if delivered is None:
+                return
+            self.pending.remove(delivered)
+
+    def _deliver(self, message: PendingMessage) -> bool:
+        """Hand ``message`` to a waiting instance or start a process with it; whether it went."""
+        if message.target in self.pools and self.pools[message.target] is None:
+            self.result.sent_outside.append(message)  # a black-box pool: it leaves the model
+            return True
+        for instance in self.result.instances:
+            for subscription in instance.state.subscriptions.values() if instance.active else ():
+                if subscription.event == "message" and self._meant_for(
+                    message, instance.process_id, subscription.element_id, subscription.name
+                ):
+                    command = self._with(
+                        correlate_message, subscription.name, subscription.correlation_key,
+                        message.variables,
+                    )  # fmt: skip
+                    self.step(instance, command)
+                    return True
+        for process_id, definitions in self.owner.items():
+            for node in definitions.process(process_id).start_events():
+                if node.event_kind is EventKind.MESSAGE and self._meant_for(
+                    message, process_id, node.id, _name_of(definitions.messages, node)
+                ):
+                    self.start(
+                        process_id, message.variables, f"message '{message.name}'",
+                        start_event_id=node.id,
+                    )  # fmt: skip
+                    return True
+        return False
+
+    def _meant_for(
+        self, message: PendingMessage, process_id: str, element_id: str, name: str
+    ) -> bool:
+        """Whether a message catch (or start) at ``element_id`` of ``process_id`` takes it.
+
+        Along a message flow to an element: only that element; to a pool: its catches of the
+        message's name; without a flow: every catch of that name.
+        """
+        if message.target is None:
+            return name == message.name
+        if message.target in self.pools:
+            return self.pools[message.target] == process_id and name == message.name
+        return element_id == message.target
+
+    def _signal(self, name: str, variables: dict[str, Any]) -> None:
+        for instance in list(self.result.instances):
+            listening = instance.active and any(
+                s.event == "signal" and s.name == name
+                for s in instance.state.subscriptions.values()
+            )
+            if listening:
+                self.step(instance, self._with(broadcast_signal, name, variables))
+        for process_id, definitions in list(self.owner.items()):
+            for node in definitions.process(process_id).start_events():
+                if (
+                    node.event_kind is EventKind.SIGNAL
+                    and _name_of(definitions.signals, node) == name
+                ):
+                    self.start(process_id, variables, f"signal '{name}'", start_event_id=node.id)
+
+    # -- what moves next -------------------------------------------------------------------
+
+    def next_move(self, complete_tasks: bool) -> Callable[[], None] | None:
+        """The next thing that can happen, or None when nothing can (time jumps before it)."""
+        for ready in (self._due_timer, self._open_job, self._open_task if complete_tasks else None):
+            if ready is None:
+                continue
+            for instance in self.result.instances:
+                if instance.active and (move := ready(instance)) is not None:
+                    return move
+        upcoming = [
+            (parse_date(timer.due), instance.number)
+            for instance in self.result.instances
+            if instance.active
+            for timer in instance.state.timers.values()
+        ]
+        if not upcoming:
+            return None
+        due, _ = min(upcoming)
+        self.clock.advance(due - self.clock.now())
+        return self.next_move(complete_tasks)
+
+    def _due_timer(self, instance: SimulatedInstance) -> Callable[[], None] | None:
+        timers = sorted(instance.state.timers.values(), key=lambda timer: parse_date(timer.due))
+        if timers and parse_date(timers[0].due) <= self.clock.now():
+            return lambda: self.step(instance, self._with(fire_timer, timers[0].id))
+        return None
+
+    def _open_job(self, instance: SimulatedInstance) -> Callable[[], None] | None:
+        stuck = {incident.job_id for incident in instance.state.incidents.values()}
+        for job in instance.state.jobs.values():
+            if job.id not in stuck:
+                node = instance.definitions.process(instance.process_id).node(job.element_id)
+
+                def run(job_id: str = job.id, node: FlowNode = node) -> None:
+                    self.step(instance, self._with(complete_job, job_id, {}))
+                    if node.kind in _SENDING_JOBS:
+                        self.send_after_job(instance, node)
+
+                return run
+        return None
+
+    def _open_task(self, instance: SimulatedInstance) -> Callable[[], None] | None:
+        if not instance.state.user_tasks:
+            return None
+        task_id = next(iter(instance.state.user_tasks.values())).id
+        return lambda: self.step(instance, self._with(complete_user_task, task_id, {}))
 
 
 def simulate(
-    definitions: Definitions,
-    process_id: str,
+    models: Sequence[Definitions],
+    process_ids: Sequence[str],
     variables: Mapping[str, Any],
     *,
     evaluator: ExpressionEvaluator,
@@ -93,47 +428,29 @@ def simulate(
     max_steps: int = 1000,
     limits: StepLimits | None = None,
 ) -> Simulation:
-    """Start ``process_id`` and drive it until it ends, is stuck or ``max_steps`` ran."""
-    clock = clock or FakeClock()
-
-    def budgeted(step: Callable[[], StepResult]) -> StepResult:
-        return run_within(StepBudget(limits or StepLimits()), step)
-
-    first = budgeted(lambda: start(definitions, process_id, variables, clock, evaluator=evaluator))
-    run = Simulation(definitions, first.state, list(first.effects))
+    """Start ``process_ids`` (each with ``variables``; one without a none start event at its
+    first start event, as if its trigger had come) and drive every instance that follows until
+    all have ended or wait for what will not come, or ``max_steps`` moves ran."""
+    run = _Run(models, evaluator, clock or FakeClock(), limits or StepLimits())
+    for process_id in process_ids:
+        if process_id not in run.owner:
+            raise ProcessNotFoundError(f"no process '{process_id}' in the given files")
+        starts = run.owner[process_id].process(process_id).start_events()
+        if starts and not any(node.event_kind is EventKind.NONE for node in starts):
+            # no none start event: run it as if its trigger (message, signal, timer) had come
+            first = starts[0]
+            run.start(
+                process_id, variables, f"start at '{first.id}' ({first.event_kind.value})",
+                start_event_id=first.id,
+            )  # fmt: skip
+        else:
+            run.start(process_id, variables, "start")
     for _ in range(max_steps):
-        step = _next_step(run, clock, evaluator, complete_user_tasks)
-        if step is None:
-            return run
-        result = budgeted(step)
-        run.state = result.state
-        run.effects.extend(result.effects)
-    run.step_limit_reached = run.state.status is InstanceStatus.ACTIVE
-    return run
-
-
-def _next_step(
-    run: Simulation, clock: FakeClock, evaluator: ExpressionEvaluator, complete_tasks: bool
-) -> Callable[[], StepResult] | None:
-    state, definitions = run.state, run.definitions
-    if state.status is not InstanceStatus.ACTIVE:
-        return None
-    upcoming = next_timer(state)
-    if upcoming is not None and upcoming[1] <= clock.now():
-        timer_id = upcoming[0].id
-        return lambda: fire_timer(definitions, state, timer_id, clock, evaluator=evaluator)
-    stuck_jobs = {incident.job_id for incident in state.incidents.values()}
-    for job in state.jobs.values():
-        if job.id not in stuck_jobs:
-            job_id = job.id
-            return lambda: complete_job(definitions, state, job_id, {}, clock, evaluator=evaluator)
-    if complete_tasks and state.user_tasks:
-        task_id = next(iter(state.user_tasks.values())).id
-        return lambda: complete_user_task(
-            definitions, state, task_id, {}, clock, evaluator=evaluator
-        )
-    if upcoming is not None:
-        clock.advance(upcoming[1] - clock.now())
-        timer_id = upcoming[0].id
-        return lambda: fire_timer(definitions, state, timer_id, clock, evaluator=evaluator)
-    return None
+        move = run.next_move(complete_user_tasks)
+        if move is None:
+            break
+        move()
+    else:
+        run.result.step_limit_reached = any(i.active for i in run.result.instances)
+    run.result.undelivered = list(run.pending)
+    return run.result

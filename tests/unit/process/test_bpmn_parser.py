@@ -86,6 +86,32 @@ def test_unknown_message_ref_is_rejected(document):
         parse_bpmn(xml)
 
 
+COLLABORATION = (
+    '<bpmn:message id="M" name="Antrag"/>'
+    '<bpmn:collaboration id="C"><bpmn:participant id="Pool_P" processRef="P"/>'
+    '<bpmn:participant id="Pool_Outside"/>'
+    '<bpmn:messageFlow id="mf" sourceRef="{source}" targetRef="Pool_Outside" messageRef="M"/>'
+    "</bpmn:collaboration>"
+)
+
+
+def test_pools_and_message_flows_of_a_collaboration_are_read(document):
+    xml = document('<bpmn:startEvent id="S"/>', COLLABORATION.format(source="S"))
+    definitions = parse_bpmn(xml)
+    assert dict(definitions.participants) == {"Pool_P": "P", "Pool_Outside": None}
+    (message_flow,) = definitions.message_flows
+    assert (message_flow.source_ref, message_flow.target_ref) == ("S", "Pool_Outside")
+    assert message_flow.message_ref == "M"
+
+
+def test_a_message_flow_from_nothing_of_the_file_is_rejected_naming_the_flow(document):
+    xml = document('<bpmn:startEvent id="S"/>', COLLABORATION.format(source="Ghost"))
+    with pytest.raises(UnknownReferenceError, match="sourceRef 'Ghost'") as caught:
+        parse_bpmn(xml, "c.bpmn")
+    assert caught.value.element_id == "mf"
+    assert caught.value.line == 3  # the root elements are written on one line
+
+
 def test_default_flow_must_leave_the_gateway(document, flow):
     xml = document(
         '<bpmn:startEvent id="S"/><bpmn:exclusiveGateway id="G" default="f1"/>'

@@ -248,6 +248,17 @@ class Lane:
 
 
 @dataclass(frozen=True)
+class MessageFlow:
+    """A message flow of a collaboration: from a flow node or pool to a flow node or pool."""
+
+    id: str
+    source_ref: str
+    target_ref: str
+    message_ref: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """A message and its zeebe correlation key."""
 
@@ -373,6 +384,9 @@ class Definitions:
     signals: Mapping[str, Signal] = field(default_factory=frozen_mapping)
     errors: Mapping[str, ErrorDefinition] = field(default_factory=frozen_mapping)
     escalations: Mapping[str, Escalation] = field(default_factory=frozen_mapping)
+    participants: Mapping[str, str | None] = field(default_factory=frozen_mapping)
+    """Pools of the collaborations: participant id → id of its process (None: a black box)."""
+    message_flows: tuple[MessageFlow, ...] = ()
     has_diagram: bool = False
     exporter: str | None = None
     source_name: str | None = None

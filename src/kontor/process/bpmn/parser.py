@@ -23,6 +23,7 @@ from kontor.process.bpmn.model import (
     FlowNode,
     Lane,
     Message,
+    MessageFlow,
     NodeKind,
     Process,
     SequenceFlow,
@@ -147,6 +148,7 @@ class _DefinitionsReader:
         for element in bpmn_children(root, "process"):
             process = self._process(element)
             processes[process.id] = process
+        participants, message_flows = self._collaborations(root)
         definitions = Definitions(
             id=attr(root, "id"),
             target_namespace=attr(root, "targetNamespace"),
@@ -155,6 +157,8 @@ class _DefinitionsReader:
             signals=frozen_mapping(signals),
             errors=frozen_mapping(errors),
             escalations=frozen_mapping(escalations),
+            participants=frozen_mapping(participants),
+            message_flows=message_flows,
             has_diagram=any(
                 namespace(child) == BPMNDI_NS and local_name(child) == "BPMNDiagram"
                 for child in root
@@ -163,7 +167,52 @@ class _DefinitionsReader:
             source_name=self.source_name,
         )
         self._check_root_references(definitions)
+        self._check_message_flows(definitions)
         return definitions
+
+    def _collaborations(
+        self, root: Element
+    ) -> tuple[dict[str, str | None], tuple[MessageFlow, ...]]:
+        """The pools (participant → process) and message flows of the file's collaborations."""
+        participants: dict[str, str | None] = {}
+        flows: list[MessageFlow] = []
+        for collaboration in bpmn_children(root, "collaboration"):
+            for participant in bpmn_children(collaboration, "participant"):
+                process_ref = strip_prefix(attr(participant, "processRef"))
+                participants[attr(participant, "id") or ""] = process_ref
+            for flow in bpmn_children(collaboration, "messageFlow"):
+                message_ref = attr(flow, "messageRef")
+                flows.append(
+                    MessageFlow(
+                        id=attr(flow, "id") or "",
+                        source_ref=strip_prefix(attr(flow, "sourceRef")) or "",
+                        target_ref=strip_prefix(attr(flow, "targetRef")) or "",
+                        message_ref=strip_prefix(message_ref),
+                        line=line_of(flow),
+                    )
+                )
+        return participants, tuple(flows)
+
+    def _check_message_flows(self, definitions: Definitions) -> None:
+        for flow in definitions.message_flows:
+            for label, ref in (("sourceRef", flow.source_ref), ("targetRef", flow.target_ref)):
+                known = ref in definitions.participants or definitions.find_node(ref)
+                if not known:
+                    raise UnknownReferenceError(
+                        f"message flow '{flow.id}': {label} '{ref}' names no pool or flow node "
+                        "of this file",
+                        source_name=self.source_name,
+                        line=flow.line,
+                        element_id=flow.id,
+                    )
+            if flow.message_ref is not None and flow.message_ref not in definitions.messages:
+                raise UnknownReferenceError(
+                    f"message flow '{flow.id}': messageRef '{flow.message_ref}' names no message "
+                    "of this file",
+                    source_name=self.source_name,
+                    line=flow.line,
+                    element_id=flow.id,
+                )
 
     def _read_shared_event_definitions(self, root: Element) -> None:
         # Event definitions at the root are shared: events name them by eventDefinitionRef.

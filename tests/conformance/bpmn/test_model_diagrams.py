@@ -9,7 +9,11 @@ HERE = Path(__file__).parent
 MODELS = sorted((HERE / "models").glob("*.bpmn")) + sorted((HERE / "unsupported").glob("*.bpmn"))
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 DI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
-NOT_DRAWN = {"extensionElements", "multiInstanceLoopCharacteristics", "conditionExpression"}
+# Modelers draw a data object through its references (dataObjectReference), not itself.
+NOT_DRAWN = {
+    "extensionElements", "multiInstanceLoopCharacteristics", "conditionExpression", "dataObject",
+    "property",
+}  # fmt: skip
 CONTAINERS = {"subProcess", "transaction", "adHocSubProcess"}
 
 

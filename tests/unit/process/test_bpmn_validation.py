@@ -195,6 +195,26 @@ def test_non_feel_expressions_are_flagged_but_allowed_and_juel_is_supported(docu
     assert verdict(definitions, "P").executable
 
 
+def test_data_associations_outside_feel_and_on_events_are_flagged(document, flow):
+    xpath = 'language="http://www.w3.org/1999/XPath"'
+    xml = document(
+        '<bpmn:dataObject id="DO" name="antrag"/>'
+        '<bpmn:dataObjectReference id="Ref" dataObjectRef="DO"/>'
+        '<bpmn:startEvent id="S"><bpmn:dataOutputAssociation id="a1"><bpmn:sourceRef>x'
+        "</bpmn:sourceRef><bpmn:targetRef>Ref</bpmn:targetRef></bpmn:dataOutputAssociation>"
+        '</bpmn:startEvent><bpmn:task id="T"><bpmn:dataInputAssociation id="a2">'
+        "<bpmn:sourceRef>Ref</bpmn:sourceRef><bpmn:targetRef>in</bpmn:targetRef>"
+        f"<bpmn:transformation {xpath}>/antrag</bpmn:transformation>"
+        '</bpmn:dataInputAssociation></bpmn:task><bpmn:endEvent id="E"/>'
+        + flow("f1", "S", "T")
+        + flow("f2", "T", "E")
+    )
+    issues = validate(parse_bpmn(xml))
+    found = {(i.code, i.element_id) for i in issues if i.code.startswith(("data", "non_feel"))}
+    assert found == {("data_association_not_run", "S"), ("non_feel_expression", "T")}
+    assert all(i.severity is Severity.WARNING for i in issues if i.element_id in ("S", "T"))
+
+
 def looping(document, flow, task: str) -> str:
     """S → ``task`` (id A) → gateway G, back to A while ``again``, else to E."""
     return document(

@@ -20,6 +20,7 @@ from kontor.process.bpmn.extensions import (
     VariableMapping,
 )
 from kontor.process.bpmn.model import (
+    DataAssignment,
     DataAssociation,
     Definitions,
     ErrorDefinition,
@@ -48,6 +49,7 @@ __all__ = [
     "BpmnImportError",
     "CalledDecision",
     "CalledElement",
+    "DataAssignment",
     "DataAssociation",
     "Definitions",
     "DuplicateIdError",

@@ -46,6 +46,10 @@ def node_expressions(node: FlowNode) -> Iterator[Labelled]:
     yield "activationCondition", node.activation_condition
     if node.ad_hoc is not None:
         yield "completionCondition", node.ad_hoc.completion_condition
+    for association in (*node.data_inputs, *node.data_outputs):
+        yield "transformation", association.transformation
+        for assignment in association.assignments:
+            yield f"assignment to '{assignment.target}'", assignment.source
     for definition in node.event_definitions:
         yield "condition", definition.condition
         if definition.timer is not None:

@@ -159,12 +159,26 @@ class AdHoc:
 
 
 @dataclass(frozen=True)
+class DataAssignment:
+    """One assignment of a data association: the value of ``source`` goes to ``target``.
+
+    ``target`` is the target's name or a dotted path into it (``antrag.summe``).
+    """
+
+    source: Expression
+    target: str
+
+
+@dataclass(frozen=True)
 class DataAssociation:
-    """A data input or output association (kept for display and later mapping)."""
+    """A data input or output association: ids of its sources and target (a data object or
+    reference, a property, an activity's data input or output), with an optional
+    transformation or assignments."""
 
     sources: tuple[str, ...]
     target: str | None
     transformation: Expression | None = None
+    assignments: tuple[DataAssignment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +328,12 @@ class Process:
     version_tag: str | None = None
     compensation_handlers: Mapping[str, str] = field(default_factory=frozen_mapping)
     """Compensation boundary event id → the handler activity its association names."""
+    data_names: Mapping[str, str] = field(default_factory=frozen_mapping)
+    """Id of a data object, data object reference, property, data input or output → the
+    variable that holds it (its name, else its id)."""
+    data_objects: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_mapping)
+    """Process or sub-process id → variables of the data objects and properties it declares
+    (they exist, null at first, while the scope runs)."""
 
     def node(self, node_id: str) -> FlowNode:
         """Return the node with ``node_id`` (KeyError if absent)."""

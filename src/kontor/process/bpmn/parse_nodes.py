@@ -11,6 +11,7 @@ from kontor.process.bpmn.expressions import (
 )
 from kontor.process.bpmn.model import (
     AdHoc,
+    DataAssignment,
     DataAssociation,
     EventDefinition,
     EventKind,
@@ -203,6 +204,12 @@ def _associations(element: Element, tag: str) -> tuple[DataAssociation, ...]:
                 sources=sources,
                 target=target.strip() if target else None,
                 transformation=expression_child(association, "transformation"),
+                assignments=tuple(
+                    DataAssignment(source, (text_of(to) or "").strip().removeprefix("="))
+                    for assignment in bpmn_children(association, "assignment")
+                    if (source := expression_child(assignment, "from")) is not None
+                    and (to := first_bpmn_child(assignment, "to")) is not None
+                ),
             )
         )
     return tuple(result)

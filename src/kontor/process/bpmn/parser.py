@@ -57,7 +57,7 @@ from kontor.process.bpmn.xml import (
 
 _TTL_DAYS = re.compile(r"(\d+)|P(\d+)D", re.IGNORECASE)
 
-# Elements inside a process that carry no execution semantics for Kontor: data, artifacts,
+# Elements inside a process that carry no execution semantics for Kontor: data stores, artifacts,
 # documentation. They are accepted silently rather than reported as unrecognised.
 _IGNORED_IN_PROCESS = frozenset(
     {
@@ -66,9 +66,6 @@ _IGNORED_IN_PROCESS = frozenset(
         "laneSet",
         "sequenceFlow",
         "ioSpecification",
-        "property",
-        "dataObject",
-        "dataObjectReference",
         "dataStoreReference",
         "textAnnotation",
         "association",
@@ -286,6 +283,7 @@ class _DefinitionsReader:
         flows: dict[str, SequenceFlow] = {}
         unrecognised: list[tuple[str, str, int | None]] = []
         self._associations = []
+        self._data = _DataElements()
         self._read_container(element, process_id, nodes, flows, unrecognised)
         nodes = self._link_flows(nodes, flows)
         handlers = _compensation_handlers(nodes, self._associations)
@@ -304,6 +302,8 @@ class _DefinitionsReader:
             history_ttl_days=self._history_ttl_days(element, process_id),
             version_tag=_version_tag(element),
             compensation_handlers=frozen_mapping(handlers),
+            data_names=frozen_mapping(self._data.names()),
+            data_objects=frozen_mapping(self._data.declared),
         )
 
     def _history_ttl_days(self, element: Element, process_id: str) -> int | None:
@@ -338,8 +338,13 @@ class _DefinitionsReader:
             if kind is not None:
                 self._register(child_id, line_of(child))
                 nodes[child_id] = self._flow_node(child, kind, container_id)
+                self._data.read_io_specification(child)
                 if kind.is_container:
                     self._read_container(child, child_id, nodes, flows, unrecognised)
+            elif tag in ("dataObject", "property"):
+                self._data.declare(container_id, child_id, attr(child, "name"))
+            elif tag == "dataObjectReference":
+                self._data.refer(child_id, strip_prefix(attr(child, "dataObjectRef")))
             elif tag == "sequenceFlow":
                 # Camunda 7 accepts flows without an id; they get one from their ends.
                 child_id = child_id or self._flow_id(child)
@@ -470,3 +475,35 @@ def _version_tag(process: Element) -> str | None:
     # activities with bindingType="versionTag" pick the version by it.
     tag = zeebe_elements(process).get("versionTag")
     return attr(tag, "value") if tag is not None else None
+
+
+class _DataElements:
+    """The data of one process: declared data objects and properties per scope, references to
+    them and the data inputs and outputs of its activities, each resolved to a variable name."""
+
+    def __init__(self) -> None:
+        self.declared: dict[str, tuple[str, ...]] = {}
+        self._names: dict[str, str] = {}
+        self._references: dict[str, str | None] = {}
+
+    def declare(self, container_id: str, element_id: str, name: str | None) -> None:
+        variable = name or element_id
+        self._names[element_id] = variable
+        self.declared[container_id] = (*self.declared.get(container_id, ()), variable)
+
+    def refer(self, element_id: str, data_object_id: str | None) -> None:
+        self._references[element_id] = data_object_id
+
+    def read_io_specification(self, node: Element) -> None:
+        for specification in bpmn_children(node, "ioSpecification"):
+            for tag in ("dataInput", "dataOutput"):
+                for item in bpmn_children(specification, tag):
+                    item_id = attr(item, "id") or ""
+                    self._names[item_id] = attr(item, "name") or item_id
+
+    def names(self) -> dict[str, str]:
+        """Every data element id → its variable (a reference → its data object's)."""
+        resolved = dict(self._names)
+        for reference, data_object in self._references.items():
+            resolved[reference] = self._names.get(data_object or "", reference)
+        return resolved

@@ -50,6 +50,7 @@ def check_node_rules(
     yield from multiple_event_rules(process, node)
     yield from camunda7_node_rules(definitions, process, node)
     yield from _activity_configuration(node)
+    yield from _data_associations(node)
     yield from loop_rules(node)
     yield from check_compensation_rules(process, node)
     yield from check_ad_hoc_rules(process, node)
@@ -270,6 +271,26 @@ def _conditional_event(event: EventDefinition) -> Iterator[Finding]:
 
 
 _BINDING_TYPES = frozenset({"latest", "deployment", "versionTag"})
+
+
+def _data_associations(node: FlowNode) -> Iterator[Finding]:
+    associations = (*node.data_inputs, *node.data_outputs)
+    if associations and not node.kind.is_activity:
+        yield (
+            "warning",
+            "data_association_not_run",
+            f"the data associations of a {node.kind.value} are not run (only an activity's)",
+        )
+    for association in associations:
+        expressions = [association.transformation, *(a.source for a in association.assignments)]
+        for expression in expressions:
+            if expression is not None and expression.language not in (FEEL, JUEL):
+                yield (
+                    "warning",
+                    "non_feel_expression",
+                    f"data association expression is {expression.language}, not FEEL; "
+                    "it runs only with an evaluator for that language",
+                )
 
 
 def _activity_configuration(node: FlowNode) -> Iterator[Finding]:

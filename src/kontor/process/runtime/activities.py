@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kontor.process.bpmn.model import FlowNode, NodeKind, StandardLoop
 from kontor.process.bpmn.validation_rules import job_type_fallback
-from kontor.process.runtime import ad_hoc, compensation, events, multi_instance
+from kontor.process.runtime import ad_hoc, compensation, data, events, multi_instance
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     CallActivityStarted,
@@ -126,10 +126,11 @@ def _loop_goes_on(ex: Execution, token: Token, loop: StandardLoop) -> bool:
 
 def _apply_inputs(ex: Execution, token: Token, node: FlowNode) -> None:
     mapping = node.extensions.io_mapping
-    if mapping is None:
-        return
-    for variable in mapping.inputs:
-        token.locals[variable.target] = ex.evaluate(token, variable.source)
+    if mapping is not None:
+        for variable in mapping.inputs:
+            token.locals[variable.target] = ex.evaluate(token, variable.source)
+    if node.data_inputs:
+        data.associate_inputs(ex, token, node.data_inputs)
 
 
 def complete_activity(
@@ -150,6 +151,8 @@ def complete_activity(
             ex.set_variable(token.scope_id, output.target, value)
     else:
         ex.merge_into(token, variables)
+    if node.data_outputs:
+        data.associate_outputs(ex, token, node.data_outputs, {**(context or {}), **variables})
     token.wait = None
     if ex.process.has_compensation:
         compensation.remember(ex, token, node, inner)

@@ -1,6 +1,8 @@
 """Deploy-time validation: each rule fires where it should and the verdict follows."""
 
-from kontor.process.bpmn import Severity, parse_bpmn, validate, verdict
+import pytest
+
+from kontor.process.bpmn import Severity, UnknownReferenceError, parse_bpmn, validate, verdict
 
 
 def codes(xml, roots: str = "") -> dict[str, set[str | None]]:
@@ -306,3 +308,36 @@ def test_complex_gateway_reads_its_activation_condition(document, flow):
     found = codes(xml)
     assert found["juel_unsupported"] == {"CG"}  # the broken JUEL of the activation condition
     assert found["missing_condition"] == {"CG"}  # a split needs conditions, as inclusive ones
+
+
+def _bids(document, flow, characteristics: str, roots: str = "") -> str:
+    return document(
+        '<bpmn:startEvent id="S"/><bpmn:serviceTask id="Bid">'
+        f"<bpmn:multiInstanceLoopCharacteristics {characteristics}</bpmn:serviceTask>"
+        '<bpmn:endEvent id="E"/>' + flow("f1", "S", "Bid") + flow("f2", "Bid", "E"),
+        roots,
+    )
+
+
+def test_multi_instance_behaviours_that_cannot_run_are_named(document, flow):
+    odd = _bids(document, flow, 'behavior="Some"/>')
+    assert codes(odd)["behavior_invalid"] == {"Bid"}
+    silent = _bids(document, flow, 'behavior="One"/>')
+    assert codes(silent)["behavior_without_event"] == {"Bid"}
+    terminate = '<bpmn:terminateEventDefinition id="TED"/>'
+    stopping = _bids(document, flow, 'behavior="None" noneBehaviorEventRef="TED"/>', terminate)
+    assert codes(stopping)["behavior_event_unsupported"] == {"Bid"}
+    signal = (
+        '<bpmn:signal id="Sig" name="Gebot"/><bpmn:signalEventDefinition id="SED" signalRef="Sig"/>'
+    )
+    fine = _bids(document, flow, 'behavior="None" noneBehaviorEventRef="SED"/>', signal)
+    assert not {"behavior_invalid", "behavior_without_event", "behavior_event_unsupported"} & set(
+        codes(fine)
+    )
+
+
+def test_a_behaviour_event_reference_to_nothing_is_refused_naming_the_activity(document, flow):
+    xml = _bids(document, flow, 'behavior="One" oneBehaviorEventRef="Nowhere"/>')
+    with pytest.raises(UnknownReferenceError, match="oneBehaviorEventRef 'Nowhere'") as caught:
+        parse_bpmn(xml)
+    assert caught.value.element_id == "Bid"

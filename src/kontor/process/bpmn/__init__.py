@@ -20,6 +20,7 @@ from kontor.process.bpmn.extensions import (
     VariableMapping,
 )
 from kontor.process.bpmn.model import (
+    ComplexBehavior,
     DataAssignment,
     DataAssociation,
     Definitions,
@@ -49,6 +50,7 @@ __all__ = [
     "BpmnImportError",
     "CalledDecision",
     "CalledElement",
+    "ComplexBehavior",
     "DataAssignment",
     "DataAssociation",
     "Definitions",

@@ -132,6 +132,25 @@ class MultiInstance:
     output_collection: str | None = None
     output_element: Expression | None = None
     completion_condition: Expression | None = None
+    behavior: str = "All"
+    """Which events completing instances throw (§10.3.7): ``None`` (the none behaviour event
+    for each), ``One`` (the one behaviour event for the first), ``All`` (none at all) or
+    ``Complex`` (those of the complex behaviour definitions whose condition holds)."""
+    none_behavior_event_ref: str | None = None
+    one_behavior_event_ref: str | None = None
+    none_behavior_event: EventDefinition | None = None
+    one_behavior_event: EventDefinition | None = None
+    """The referenced top-level event definitions, resolved by the importer."""
+    complex_behaviors: tuple[ComplexBehavior, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComplexBehavior:
+    """A complex behaviour definition: when ``condition`` holds after an instance completed,
+    the multi-instance activity throws ``events``."""
+
+    condition: Expression | None
+    events: tuple[EventDefinition, ...]
 
 
 @dataclass(frozen=True)

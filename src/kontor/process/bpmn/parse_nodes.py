@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kontor.process.bpmn.errors import BpmnImportError
 from kontor.process.bpmn.expressions import (
     Expression,
@@ -11,6 +13,7 @@ from kontor.process.bpmn.expressions import (
 )
 from kontor.process.bpmn.model import (
     AdHoc,
+    ComplexBehavior,
     DataAssignment,
     DataAssociation,
     EventDefinition,
@@ -108,6 +111,28 @@ def _variable_events(text: str | None) -> tuple[str, ...]:
 
 
 def _multi_instance(element: Element) -> MultiInstance:
+    complex_behaviors = tuple(
+        ComplexBehavior(
+            condition=expression_child(definition, "condition"),
+            events=tuple(
+                found
+                for event in bpmn_children(definition, "event")
+                for child in event
+                if (found := parse_event_definition(child)) is not None
+            ),
+        )
+        for definition in bpmn_children(element, "complexBehaviorDefinition")
+    )
+    return replace(
+        _collections(element),
+        behavior=attr(element, "behavior") or "All",
+        none_behavior_event_ref=strip_prefix(attr(element, "noneBehaviorEventRef")),
+        one_behavior_event_ref=strip_prefix(attr(element, "oneBehaviorEventRef")),
+        complex_behaviors=complex_behaviors,
+    )
+
+
+def _collections(element: Element) -> MultiInstance:
     zeebe_loop = zeebe_elements(element).get("loopCharacteristics")
     cardinality = expression_child(element, "loopCardinality")
     completion = expression_child(element, "completionCondition")

@@ -24,6 +24,7 @@ from kontor.process.bpmn.model import (
     Lane,
     Message,
     MessageFlow,
+    MultiInstance,
     NodeKind,
     Process,
     SequenceFlow,
@@ -211,6 +212,28 @@ class _DefinitionsReader:
                     element_id=flow.id,
                 )
 
+    def _behavior_events(self, node: FlowNode, loop: MultiInstance) -> MultiInstance:
+        """The multi-instance characteristics with their behaviour event references resolved."""
+        found: dict[str, EventDefinition | None] = {}
+        for label, ref in (
+            ("noneBehaviorEventRef", loop.none_behavior_event_ref),
+            ("oneBehaviorEventRef", loop.one_behavior_event_ref),
+        ):
+            found[label] = None if ref is None else self._shared_definitions.get(ref)
+            if ref is not None and found[label] is None:
+                raise UnknownReferenceError(
+                    f"{node.kind.value} '{node.id}': {label} '{ref}' names no event definition "
+                    "of this file",
+                    source_name=self.source_name,
+                    line=node.line,
+                    element_id=node.id,
+                )
+        return replace(
+            loop,
+            none_behavior_event=found["noneBehaviorEventRef"],
+            one_behavior_event=found["oneBehaviorEventRef"],
+        )
+
     def _read_shared_event_definitions(self, root: Element) -> None:
         # Event definitions at the root are shared: events name them by eventDefinitionRef.
         for child in bpmn_children(root):
@@ -230,6 +253,8 @@ class _DefinitionsReader:
                 line=error.line,
                 element_id=error.element_id,
             ) from error
+        if isinstance(node.loop, MultiInstance):
+            node = replace(node, loop=self._behavior_events(node, node.loop))
         refs = event_definition_refs(element)
         if not refs:
             return node

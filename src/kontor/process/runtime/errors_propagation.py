@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +60,9 @@ def throw_from_activity(
     return True
 
 
-def escalation_code_of(ex: Execution, node: FlowNode) -> str | None:
-    """The escalation code an escalation throw/end event raises."""
-    reference = node.event.escalation_ref
+def escalation_code_of(ex: Execution, definition: EventDefinition) -> str | None:
+    """The escalation code an escalation event definition raises."""
+    reference = definition.escalation_ref
     escalation = ex.definitions.escalations.get(reference or "")
     if escalation is not None and escalation.escalation_code:
         return escalation.escalation_code
@@ -71,25 +71,36 @@ def escalation_code_of(ex: Execution, node: FlowNode) -> str | None:
 
 def throw_escalation(ex: Execution, token: Token, node: FlowNode) -> None:
     """An escalation throw or end event was reached; uncaught escalations are ignored."""
-    code = escalation_code_of(ex, node)
-    handler = _find_handler(ex, token, code, own_boundaries=False, kind=EventKind.ESCALATION)
-    catcher = handler.catcher if handler is not None else None
-    interrupting = catcher is not None and (
-        catcher.cancel_activity if catcher.attached_to else catcher.is_interrupting
-    )
-    if handler is not None and interrupting:
+
+    def leave() -> None:
         ex.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, ex.stamp()))
         del ex.state.tokens[token.id]
+
+    if not escalate(ex, token, escalation_code_of(ex, node.event), before_interrupting=leave):
+        ex.complete_node(token, node)
+
+
+def escalate(
+    ex: Execution, token: Token, code: str | None, before_interrupting: Callable[[], None]
+) -> bool:
+    """Raise escalation ``code`` from where ``token`` is: to the innermost catching boundary or
+    event sub-process; True if an interrupting one caught it (``before_interrupting`` ran
+    first), False if a non-interrupting one did (it runs beside) or none (it is ignored)."""
+    handler = _find_handler(ex, token, code, own_boundaries=False, kind=EventKind.ESCALATION)
+    if handler is None:
+        return False
+    catcher = handler.catcher
+    if catcher.cancel_activity if catcher.attached_to else catcher.is_interrupting:
+        before_interrupting()
         _run(ex, handler, {})
-        return
-    if handler is not None:
-        if handler.host_token_id is not None:
-            host = ex.state.tokens[handler.host_token_id]
-            events.start_boundary_path(ex, handler.catcher, host.scope_id, {})
-        else:
-            scope = ex.state.scopes[handler.scope_id or ""]
-            events.start_event_sub_process(ex, scope, handler.catcher, {})
-    ex.complete_node(token, node)
+        return True
+    if handler.host_token_id is not None:
+        host = ex.state.tokens[handler.host_token_id]
+        events.start_boundary_path(ex, handler.catcher, host.scope_id, {})
+    else:
+        scope = ex.state.scopes[handler.scope_id or ""]
+        events.start_event_sub_process(ex, scope, handler.catcher, {})
+    return False
 
 
 def _matches(ex: Execution, definition: EventDefinition, code: str | None, kind: EventKind) -> bool:

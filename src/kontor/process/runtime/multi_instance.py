@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from kontor.process.bpmn.model import FlowNode, MultiInstance
 from kontor.process.runtime import compensation
+from kontor.process.runtime.behavior_events import throw_behavior_events
 from kontor.process.runtime.effects import ActivityCompleted
 from kontor.process.runtime.errors import Stuck
 from kontor.process.runtime.state import Scope, ScopeKind, Token
@@ -69,16 +70,20 @@ def inner_completed(ex: Execution, token: Token, node: FlowNode) -> None:
         body.outputs[token.loop_counter - 1] = ex.evaluate(token, characteristics.output_element)
     body.completed += 1
     done_early = False
+    counters = {
+        "numberOfInstances": body.total,
+        "numberOfCompletedInstances": body.completed,
+        "numberOfActiveInstances": ex.count_tokens_in(body.id) - 1,  # all but this one
+    }
     if characteristics.completion_condition is not None:
-        counters = {
-            "numberOfInstances": body.total,
-            "numberOfCompletedInstances": body.completed,
-            "numberOfActiveInstances": ex.count_tokens_in(body.id) - 1,  # all but this one
-        }
         done_early = ex.evaluate(token, characteristics.completion_condition, counters) is True
     ex.cancel_waits(token.id)
     ex.effects.append(ActivityCompleted(node.id, node.kind.value, token.id, ex.stamp()))
     del ex.state.tokens[token.id]
+    if characteristics.behavior != "All" and throw_behavior_events(
+        ex, token, node, characteristics, counters
+    ):
+        return  # an interrupting escalation handler ended the activity
     if done_early:
         for other in ex.tokens_in_scope(body.id):
             ex.terminate_token(other)

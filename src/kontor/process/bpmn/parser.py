@@ -88,6 +88,8 @@ _IGNORED_IN_PROCESS = frozenset(
         "standardLoopCharacteristics",
         "dataInputAssociation",
         "dataOutputAssociation",
+        "dataInput",
+        "dataOutput",
         "completionCondition",
     }
 )
@@ -520,9 +522,11 @@ class _DataElements:
         self._references[element_id] = data_object_id
 
     def read_io_specification(self, node: Element) -> None:
-        for specification in bpmn_children(node, "ioSpecification"):
+        """Name the data inputs and outputs of an activity (in its ioSpecification) or an
+        event (its own children)."""
+        for holder in (node, *bpmn_children(node, "ioSpecification")):
             for tag in ("dataInput", "dataOutput"):
-                for item in bpmn_children(specification, tag):
+                for item in bpmn_children(holder, tag):
                     item_id = attr(item, "id") or ""
                     self._names[item_id] = attr(item, "name") or item_id
 

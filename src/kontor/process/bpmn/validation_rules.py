@@ -274,14 +274,7 @@ _BINDING_TYPES = frozenset({"latest", "deployment", "versionTag"})
 
 
 def _data_associations(node: FlowNode) -> Iterator[Finding]:
-    associations = (*node.data_inputs, *node.data_outputs)
-    if associations and not node.kind.is_activity:
-        yield (
-            "warning",
-            "data_association_not_run",
-            f"the data associations of a {node.kind.value} are not run (only an activity's)",
-        )
-    for association in associations:
+    for association in (*node.data_inputs, *node.data_outputs):
         expressions = [association.transformation, *(a.source for a in association.assignments)]
         for expression in expressions:
             if expression is not None and expression.language not in (FEEL, JUEL):

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from kontor.messaging import Clock
 from kontor.process.bpmn.model import Definitions, EventKind, FlowNode
-from kontor.process.runtime import activities, ad_hoc, errors_propagation, events
+from kontor.process.runtime import activities, ad_hoc, data, errors_propagation, events
 from kontor.process.runtime.effects import Effect, JobCreated, JobFailed
 from kontor.process.runtime.errors import (
     InstanceNotActiveError,
@@ -68,7 +68,10 @@ def start(
     except Stuck as stuck:
         raise UnsupportedProcessError(stuck.reason) from stuck
     state.root_scope_id = root.id
-    ex.schedule(ex.new_token(root.id, start_event.id))
+    token = ex.new_token(root.id, start_event.id)
+    if start_event.data_outputs:  # what started it (a message's data) into data objects
+        data.associate_outputs(ex, token, start_event.data_outputs, variables or {})
+    ex.schedule(token)
     ex.run()
     return StepResult(state, ex.effects)
 

@@ -14,7 +14,13 @@ from kontor.process.bpmn.model import (
     NodeKind,
     TimerDefinition,
 )
-from kontor.process.runtime import activities, compensation, errors_propagation, multiple_events
+from kontor.process.runtime import (
+    activities,
+    compensation,
+    data,
+    errors_propagation,
+    multiple_events,
+)
 from kontor.process.runtime.effects import (
     ActivityCompleted,
     ActivityStarted,
@@ -79,6 +85,7 @@ def _end(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None:
     elif kind is EventKind.ESCALATION:
         errors_propagation.throw_escalation(ex, token, node)
     elif kind is EventKind.MESSAGE and node.extensions.task_definition is not None:
+        data.associate_inputs(ex, token, node.data_inputs)
         activities.create_job(ex, token, node)
     elif kind is EventKind.COMPENSATION:
         compensation.throw(ex, token, node)
@@ -110,6 +117,7 @@ def _throw(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None
         token.arrived_via = None
         ex.schedule(token)
     elif kind is EventKind.MESSAGE and node.extensions.task_definition is not None:
+        data.associate_inputs(ex, token, node.data_inputs)
         activities.create_job(ex, token, node)
     else:
         _publish(ex, token, node)
@@ -117,6 +125,8 @@ def _throw(ex: Execution, token: Token, node: FlowNode, kind: EventKind) -> None
 
 
 def _publish(ex: Execution, token: Token, node: FlowNode) -> None:
+    if node.data_inputs:
+        data.associate_inputs(ex, token, node.data_inputs)  # the data inputs go with it
     for definition in node.event_definitions:
         if definition.kind is EventKind.MESSAGE:
             message = ex.definitions.messages.get(definition.message_ref or "")
@@ -373,7 +383,7 @@ def trigger(ex: Execution, row: Timer | Subscription, variables: Mapping[str, An
             activities.complete_activity(ex, token, variables)
         else:
             token.wait = None
-            ex.merge_into(token, variables)
+            received(ex, token, node, variables)
             ex.complete_node(token, node)
     elif row.kind == BOUNDARY:
         host = ex.state.tokens[row.token_id or ""]
@@ -421,8 +431,16 @@ def start_boundary_path(
 ) -> None:
     """Put a token on a triggered boundary event and let it run."""
     token = ex.new_token(scope_id, boundary.id)
-    ex.merge_into(token, variables)
+    received(ex, token, boundary, variables)
     ex.schedule(token)
+
+
+def received(ex: Execution, token: Token, node: FlowNode, variables: Mapping[str, Any]) -> None:
+    """What a catch event received becomes the token's variables and, through its data output
+    associations, data objects."""
+    ex.merge_into(token, variables)
+    if node.data_outputs:
+        data.associate_outputs(ex, token, node.data_outputs, variables)
 
 
 def start_event_sub_process(
@@ -433,7 +451,7 @@ def start_event_sub_process(
     ex.effects.append(ActivityStarted(sub.id, sub.kind.value, "", ex.stamp()))
     inner = ex.open_scope(ScopeKind.EVENT_SUB_PROCESS, sub.id, None, {}, parent_scope_id=scope.id)
     token = ex.new_token(inner.id, start.id)
-    ex.merge_into(token, variables)
+    received(ex, token, start, variables)
     ex.schedule(token)
 
 
@@ -453,5 +471,5 @@ def _pass_event_gateway(
     if target.kind.is_activity:
         activities.complete_activity(ex, token, variables)
     else:
-        ex.merge_into(token, variables)
+        received(ex, token, target, variables)
         ex.complete_node(token, target)

@@ -2,16 +2,21 @@
 
 import pytest
 
+from kontor.process import FeelEvaluator
 from kontor.process.bpmn import EventKind, parse_bpmn, validate
 from kontor.process.bpmn.errors import UnknownReferenceError
 from kontor.process.runtime import (
+    ActivityCompleted,
     InstanceState,
+    InstanceStatus,
     MessageThrown,
     SignalThrown,
     broadcast_signal,
     complete_user_task,
     correlate_message,
+    set_variables,
     start,
+    throw_bpmn_error,
 )
 
 ROOTS = (
@@ -124,12 +129,63 @@ def test_states_stored_before_multiple_events_still_load():
     assert InstanceState.from_dict(data).event_arrivals == {}
 
 
-def test_multiple_catch_events_take_message_timer_and_signal_only(document, flow):
+def test_errors_in_multiple_events_are_caught_by_boundary_and_event_sub_process_starts_only(
+    document, flow
+):
     definitions = '<bpmn:messageEventDefinition messageRef="M"/><bpmn:errorEventDefinition/>'
     xml = _catch_xml(document, flow, definitions)
     issues = [str(i) for i in validate(parse_bpmn(xml)) if i.code == "unsupported"]
-    reason = "error definitions in multiple catch events"
+    reason = "error definitions in multiple events other than boundary events"
     assert any("'C'" in issue and reason in issue for issue in issues), issues
+    linked = _catch_xml(document, flow, '<bpmn:signalEventDefinition signalRef="Sig"/>'
+                        '<bpmn:linkEventDefinition name="L"/>')  # fmt: skip
+    assert _codes(linked)["unsupported"] == {"C"}
+
+
+def test_a_multiple_catch_event_is_triggered_by_its_condition(document, flow, clock):
+    definitions = (
+        '<bpmn:messageEventDefinition messageRef="M"/><bpmn:conditionalEventDefinition>'
+        '<bpmn:condition xsi:type="bpmn:tFormalExpression">=ready = true</bpmn:condition>'
+        "</bpmn:conditionalEventDefinition>"
+    )
+    definitions_xml = _catch_xml(document, flow, definitions)
+    assert "unsupported" not in _codes(definitions_xml)
+    model = parse_bpmn(definitions_xml)
+    evaluator = FeelEvaluator()
+    waiting = start(model, "P", {"ready": False}, clock, evaluator=evaluator).state
+    assert [t.element_id for t in waiting.tokens.values()] == ["C"]
+    step = set_variables(model, waiting, {"ready": True}, clock, evaluator=evaluator)
+    assert not step.state.subscriptions  # the message subscription closed with it
+    assert step.state.status is InstanceStatus.COMPLETED
+
+
+def test_a_multiple_boundary_event_catches_an_error_as_well_as_its_message(document, flow, clock):
+    xml = document(
+        '<bpmn:startEvent id="S"/><bpmn:serviceTask id="Work"/>'
+        '<bpmn:boundaryEvent id="B" attachedToRef="Work">'
+        '<bpmn:messageEventDefinition messageRef="M"/><bpmn:errorEventDefinition errorRef="Err"/>'
+        '</bpmn:boundaryEvent><bpmn:endEvent id="E"/><bpmn:endEvent id="Caught"/>'
+        + flow("f1", "S", "Work")
+        + flow("f2", "Work", "E")
+        + flow("f3", "B", "Caught"),
+        ROOTS + '<bpmn:error id="Err" errorCode="abgelehnt"/>',
+    )
+    model = parse_bpmn(xml)
+    assert "unsupported" not in _codes(xml)
+    evaluator = FeelEvaluator()
+    state = start(model, "P", {}, clock, evaluator=evaluator).state
+    (job,) = state.jobs.values()
+    step = throw_bpmn_error(model, state, job.id, "abgelehnt", clock, evaluator=evaluator)
+    assert step.state.status is InstanceStatus.COMPLETED
+    assert "Caught" in [e.element_id for e in step.effects if isinstance(e, ActivityCompleted)]
+    by_message = correlate_message(model, state, "docs", None, {}, clock, evaluator=evaluator)
+    assert "Caught" in [
+        e.element_id for e in by_message.effects if isinstance(e, ActivityCompleted)
+    ]
+    not_interrupting = xml.replace(
+        'attachedToRef="Work"', 'attachedToRef="Work" cancelActivity="false"'
+    )
+    assert _codes(not_interrupting)["multiple_error_not_interrupting"] == {"B"}
 
 
 def _catch_xml(document, flow, definitions, attributes=""):

@@ -401,7 +401,11 @@ class Process:
     @cached_property
     def has_conditional_events(self) -> bool:
         """Whether any event waits for a condition (else the runtime tracks no variable changes)."""
-        return any(node.event_kind is EventKind.CONDITIONAL for node in self.nodes.values())
+        return any(
+            definition.kind is EventKind.CONDITIONAL
+            for node in self.nodes.values()
+            for definition in node.event_definitions or (node.event,)
+        )
 
     def event_sub_processes(self, container_id: str) -> list[FlowNode]:
         """Event sub-processes directly inside ``container_id``."""

@@ -10,8 +10,19 @@ from collections.abc import Iterator
 
 from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, Process
 
-CATCH_DEFINITIONS = frozenset({EventKind.MESSAGE, EventKind.TIMER, EventKind.SIGNAL})
+CATCH_DEFINITIONS = frozenset(
+    {
+        EventKind.MESSAGE,
+        EventKind.TIMER,
+        EventKind.SIGNAL,
+        EventKind.CONDITIONAL,
+        EventKind.ERROR,
+        EventKind.ESCALATION,
+    }
+)
 THROW_DEFINITIONS = frozenset({EventKind.MESSAGE, EventKind.SIGNAL})
+CAUGHT_BY_PROPAGATION = frozenset({EventKind.ERROR, EventKind.ESCALATION})
+"""Definitions a thrown error or escalation finds by walking up the scopes, not subscriptions."""
 
 _CATCHING = frozenset(
     {NodeKind.START_EVENT, NodeKind.INTERMEDIATE_CATCH_EVENT, NodeKind.BOUNDARY_EVENT}
@@ -33,6 +44,18 @@ def multiple_event_reason(node: FlowNode, in_event_sub_process: bool) -> str | N
     is_process_start = node.kind is NodeKind.START_EVENT and not in_event_sub_process
     if is_process_start and node.parallel_multiple:
         return "parallel multiple start events of a process"
+    kinds = {definition.kind for definition in node.event_definitions}
+    if is_process_start and EventKind.CONDITIONAL in kinds:
+        return "conditional definitions in multiple start events of a process"
+    propagated = sorted(kind.value for kind in kinds & CAUGHT_BY_PROPAGATION)
+    catches_propagated = node.kind is NodeKind.BOUNDARY_EVENT or (
+        node.kind is NodeKind.START_EVENT and in_event_sub_process
+    )
+    if propagated and not catches_propagated:
+        where = "multiple events other than boundary events and event sub-process starts"
+        return f"{', '.join(propagated)} definitions in {where}"
+    if propagated and node.parallel_multiple:
+        return f"{', '.join(propagated)} definitions in parallel multiple events"
     return None
 
 
@@ -52,6 +75,13 @@ def multiple_event_rules(process: Process, node: FlowNode) -> Iterator[tuple[str
             "error",
             "multiple_start_timers",
             "a start event of a process may have one timer definition; use a start event per timer",
+        )
+    kinds = {definition.kind for definition in node.event_definitions}
+    if EventKind.ERROR in kinds and not (node.cancel_activity and node.is_interrupting):
+        yield (
+            "error",
+            "multiple_error_not_interrupting",
+            "an event that catches an error interrupts; make it interrupting",
         )
     sources = [process.node(process.flow(flow_id).source) for flow_id in node.incoming]
     if any(source.kind is NodeKind.EVENT_BASED_GATEWAY for source in sources):

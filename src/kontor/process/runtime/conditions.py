@@ -84,7 +84,8 @@ def _context_scope(ex: Execution, subscription: Subscription) -> str:
 
 
 def _counts(ex: Execution, subscription: Subscription, change: VariableChange) -> bool:
-    definition = ex.process.node(subscription.element_id).event
+    node = ex.process.node(subscription.element_id)
+    definition = events.definition_of(node, subscription.definition)
     if definition.variable_name is not None and definition.variable_name != change.name:
         return False
     return not definition.variable_events or change.kind in definition.variable_events
@@ -100,7 +101,7 @@ def _evaluate(ex: Execution, subscription: Subscription) -> None:
     context = holder or Token(
         id="", scope_id=_context_scope(ex, subscription), element_id=subscription.element_id
     )
-    condition = node.event.condition
+    condition = events.definition_of(node, subscription.definition).condition
     try:
         if condition is None:
             raise Stuck(f"conditional event '{node.id}' has no condition")

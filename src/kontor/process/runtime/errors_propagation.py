@@ -125,9 +125,15 @@ def _catching_boundary(
     if ex.is_inner_instance(host):
         return None  # boundaries belong to the multi-instance body, checked one level up
     for boundary in ex.process.boundary_events(host.element_id):
-        if _matches(ex, boundary.event, code, kind):
+        if _catches(ex, boundary, code, kind):
             return boundary
     return None
+
+
+def _catches(ex: Execution, catcher: FlowNode, code: str | None, kind: EventKind) -> bool:
+    """Whether one of the catch event's definitions catches ``code`` (any of a multiple's)."""
+    definitions = catcher.event_definitions or (catcher.event,)
+    return any(_matches(ex, definition, code, kind) for definition in definitions)
 
 
 def _catching_start(
@@ -135,7 +141,7 @@ def _catching_start(
 ) -> FlowNode | None:
     for sub in ex.process.event_sub_processes(container_id):
         for start in ex.process.start_events(sub.id):
-            if _matches(ex, start.event, code, kind):
+            if _catches(ex, start, code, kind):
                 return start
     return None
 

@@ -14,6 +14,7 @@ from kontor.process.bpmn.model import (
     NodeKind,
     TimerDefinition,
 )
+from kontor.process.bpmn.multiple_events import CAUGHT_BY_PROPAGATION
 from kontor.process.runtime import (
     activities,
     compensation,
@@ -141,7 +142,8 @@ def _publish(ex: Execution, token: Token, node: FlowNode) -> None:
 # -- subscriptions and timers -------------------------------------------------------------------
 
 
-def _definition(node: FlowNode, index: int) -> EventDefinition:
+def definition_of(node: FlowNode, index: int) -> EventDefinition:
+    """The ``index``-th event definition of ``node`` (its only one for a plain event)."""
     return node.event_definitions[index] if node.event_definitions else node.event
 
 
@@ -162,7 +164,9 @@ def arm_definitions(
             )
         elif definition.kind is EventKind.SIGNAL:
             subscribe_signal(ex, node, kind, holder, scope_id, definition=index)
-        else:
+        elif definition.kind is EventKind.CONDITIONAL:
+            subscribe_condition(ex, node, kind, holder, scope_id, definition=index)
+        elif definition.kind not in CAUGHT_BY_PROPAGATION:
             raise Stuck(f"{definition.kind.value} definitions of multiple events are not supported")
 
 
@@ -219,7 +223,7 @@ def subscribe_signal(
     definition: int = 0,
 ) -> None:
     """Open a signal subscription."""
-    signal = ex.definitions.signals.get(_definition(node, definition).signal_ref or "")
+    signal = ex.definitions.signals.get(definition_of(node, definition).signal_ref or "")
     if signal is None:
         raise Stuck(f"'{node.id}' refers to no signal")
     name = signal.name or signal.id
@@ -245,6 +249,7 @@ def subscribe_condition(
     kind: str,
     holder: Token | None = None,
     scope_id: str | None = None,
+    definition: int = 0,
 ) -> None:
     """Open a condition subscription; its condition is evaluated before the next step."""
     subscription = Subscription(
@@ -255,6 +260,7 @@ def subscribe_condition(
         kind=kind,
         token_id=holder.id if holder is not None else None,
         scope_id=scope_id,
+        definition=definition,
     )
     ex.state.subscriptions[subscription.id] = subscription
     ex.check_condition(subscription.id)
@@ -271,7 +277,7 @@ def schedule_timer(
     definition: int = 0,
 ) -> None:
     """Schedule the timer of ``node`` (of its event definition number ``definition``)."""
-    timer_definition = _definition(node, definition).timer
+    timer_definition = definition_of(node, definition).timer
     if timer_definition is None:
         raise Stuck(f"timer '{node.id}' has no time")
     due, repetitions_left, interval = _first_due(

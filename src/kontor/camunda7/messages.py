@@ -85,11 +85,11 @@ def correlate(body: MessageIn, request: Request, caller: Sender) -> Response:
         raise _mismatch(
             body.message_name, f"{len(targets)} executions match; correlate to a single one"
         )
-    reached = []
+    reached: list[str] = []
     addressed: list[str | None] = list(targets) if targets is not None else [None]
     for target in addressed:
         try:
-            instance_id: str = kontor.bus.handle(
+            instance_id: str | None = kontor.bus.handle(
                 CorrelateMessage(
                     tenant_id=caller.tenant_id, name=body.message_name, variables=variables,
                     instance_id=target, actor=caller.user_id,
@@ -99,7 +99,8 @@ def correlate(body: MessageIn, request: Request, caller: Sender) -> Response:
             raise _mismatch(
                 body.message_name, "No process definition or execution matches"
             ) from None
-        reached.append(instance_id)
+        if instance_id is not None:  # None: kept by a parallel multiple start event
+            reached.append(instance_id)
     if not body.result_enabled:
         return Response(status_code=204)
     return ExactJSONResponse(_results(request, caller, reached, body.variables_in_result_enabled))

@@ -64,9 +64,12 @@ def task_completed(command: msg.CompleteUserTask, _result: None) -> Change:
     return _on_instance(command, command.instance_id, after)
 
 
-def message_correlated(command: msg.CorrelateMessage, instance_id: str) -> Change:
-    """A message reached (or started) an instance."""
+def message_correlated(command: msg.CorrelateMessage, instance_id: str | None) -> Change:
+    """A message reached (or started) an instance, or waits at a parallel multiple start event
+    for the others it needs."""
     after = {"message": command.name, "variables": command.variables}
+    if instance_id is None:
+        return Change(command.type_name, "process_message", command.name, after=after)
     return _on_instance(command, instance_id, after)
 
 

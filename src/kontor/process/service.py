@@ -270,9 +270,10 @@ class ProcessServices:
         step = self._completing(event.process_task_id, event.variables, uow)
         self.apply(uow, record, step, event.caused())
 
-    def correlate_message(self, command: msg.CorrelateMessage, uow: UnitOfWork) -> str:
+    def correlate_message(self, command: msg.CorrelateMessage, uow: UnitOfWork) -> str | None:
         """Deliver a message to the oldest instance waiting for it, else start the processes
-        with a message start event for it; return the (first) instance's id."""
+        with a message start event for it; return the (first) instance's id (None: a parallel
+        multiple start event kept it, waiting for its other definitions)."""
         store = InstanceStore(uow.connection, command.tenant_id)
         waiting = store.subscribers("message", command.name, command.correlation_key)
         if command.instance_id is not None:
@@ -280,7 +281,7 @@ class ProcessServices:
         targeted = waiting or command.instance_id is not None
         started = None if targeted else start_by_message(self, uow, command)
         if started is not None:
-            return started
+            return started or None  # KEPT: no instance yet
         if not waiting:
             raise MessageNotCorrelated(
                 f"no instance waits for message {command.name!r} "

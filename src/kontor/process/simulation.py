@@ -160,11 +160,18 @@ class Simulation:
         )
 
 
-def _name_of(named: Mapping[str, Any], node: FlowNode) -> str:
-    """The name of the message or signal a start event waits for (its id when it has none)."""
-    definition = node.event
-    found = named.get(definition.message_ref or definition.signal_ref or "")
-    return str(found.name or found.id) if found is not None else node.id
+def _definition_named(
+    definitions: Definitions, node: FlowNode, kind: EventKind, name: str
+) -> int | None:
+    """The index of the start event's message or signal definition named ``name``, if any."""
+    named: Mapping[str, Any] = (
+        definitions.messages if kind is EventKind.MESSAGE else definitions.signals
+    )
+    for index, definition in enumerate(node.event_definitions):
+        found = named.get(definition.message_ref or definition.signal_ref or "")
+        if definition.kind is kind and (found.name or found.id if found else node.id) == name:
+            return index
+    return None
 
 
 class ProcessNotFoundError(ValueError):
@@ -196,6 +203,8 @@ class _Run:
         self.limits = limits
         self.result = Simulation()
         self.pending: list[PendingMessage] = []
+        self.arrivals: dict[tuple[str, str], dict[int, list[dict[str, Any]]]] = {}
+        """What parallel multiple start events received: per definition, oldest first."""
 
     # -- starting and stepping ------------------------------------------------------------
 
@@ -328,15 +337,36 @@ class _Run:
                     return True
         for process_id, definitions in self.owner.items():
             for node in definitions.process(process_id).start_events():
-                if node.event_kind is EventKind.MESSAGE and self._meant_for(
-                    message, process_id, node.id, _name_of(definitions.messages, node)
+                index = _definition_named(definitions, node, EventKind.MESSAGE, message.name)
+                if message.target is not None and message.target not in self.pools:
+                    index = (index or 0) if node.id == message.target else None  # its flow
+                elif index is not None and not self._meant_for(
+                    message, process_id, node.id, message.name
                 ):
-                    self.start(
-                        process_id, message.variables, f"message '{message.name}'",
-                        start_event_id=node.id,
-                    )  # fmt: skip
+                    index = None
+                if index is not None:
+                    label = f"message '{message.name}'"
+                    self._start_by(process_id, node, index, message.variables, label)
                     return True
         return False
+
+    def _start_by(
+        self, process_id: str, node: FlowNode, index: int, variables: dict[str, Any], label: str
+    ) -> None:
+        """Start at ``node`` for its ``index``-th definition; a parallel multiple start event
+        keeps it until each of its definitions came, then starts with all of them."""
+        if not node.parallel_multiple:
+            self.start(process_id, variables, label, start_event_id=node.id)
+            return
+        came = self.arrivals.setdefault((process_id, node.id), {})
+        came.setdefault(index, []).append(variables)
+        if len(came) < len(node.event_definitions):
+            return
+        merged: dict[str, Any] = {}
+        for definition in sorted(came):
+            merged.update(came[definition].pop(0))
+        self.arrivals[(process_id, node.id)] = {i: v for i, v in came.items() if v}
+        self.start(process_id, merged, f"all of '{node.id}'", start_event_id=node.id)
 
     def _meant_for(
         self, message: PendingMessage, process_id: str, element_id: str, name: str
@@ -362,11 +392,9 @@ class _Run:
                 self.step(instance, self._with(broadcast_signal, name, variables))
         for process_id, definitions in list(self.owner.items()):
             for node in definitions.process(process_id).start_events():
-                if (
-                    node.event_kind is EventKind.SIGNAL
-                    and _name_of(definitions.signals, node) == name
-                ):
-                    self.start(process_id, variables, f"signal '{name}'", start_event_id=node.id)
+                index = _definition_named(definitions, node, EventKind.SIGNAL, name)
+                if index is not None:
+                    self._start_by(process_id, node, index, variables, f"signal '{name}'")
 
     # -- what moves next -------------------------------------------------------------------
 

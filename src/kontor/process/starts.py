@@ -11,15 +11,16 @@ given variables (Camunda 7's ``evaluateStartConditions``), with those variables.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kontor.messaging import UnitOfWork
 from kontor.process import messages as msg
-from kontor.process.bpmn.model import EventKind
+from kontor.process.bpmn.model import Definitions, EventKind, FlowNode
 from kontor.process.errors import InvalidProcessCommand
 from kontor.process.launch import launch
 from kontor.process.start_timers import start_timers_of
 from kontor.process.store import DefinitionStore, DeployedDefinition
+from kontor.process.store.start_arrivals import StartArrivalStore
 from kontor.process.store.start_events import (
     CONDITIONAL_START,
     MESSAGE_START,
@@ -29,6 +30,9 @@ from kontor.process.store.start_events import (
 
 if TYPE_CHECKING:
     from kontor.process.service import ProcessServices
+
+KEPT = ""
+"""What ``start_by_message`` returns when a parallel multiple start event kept the message."""
 
 
 def arm_start_events(
@@ -60,15 +64,19 @@ def arm_start_events(
 def start_by_message(
     services: ProcessServices, uow: UnitOfWork, command: msg.CorrelateMessage
 ) -> str | None:
-    """Start the processes whose message start event catches the message; the first id."""
+    """Start the processes whose message start event catches the message; the first id
+    (``KEPT`` when a parallel multiple start event only kept it, waiting for its others)."""
     started = _start_each(services, uow, command, MESSAGE_START)
-    return started[0] if started else None
+    if not started:
+        return None
+    return next((instance_id for instance_id in started if instance_id), KEPT)
 
 
 def start_by_signal(
     services: ProcessServices, uow: UnitOfWork, command: msg.BroadcastSignal
 ) -> int:
-    """Start the processes with a signal start event of the signal's name; how many."""
+    """Start the processes with a signal start event of the signal's name; how many
+    (a parallel multiple start event that kept it, waiting for its others, counts)."""
     return len(_start_each(services, uow, command, SIGNAL_START))
 
 
@@ -80,14 +88,55 @@ def _start_each(
 ) -> list[str]:
     store = StartEventStore(uow.connection, command.tenant_id)
     definitions = DefinitionStore(uow.connection, command.tenant_id)
-    started = []
+    started: list[str] = []
     for found in store.subscribers(event, command.name):
+        definition = definitions.get(found.definition_id)
+        variables = command.variables
+        parsed = services.definitions(uow, definition.tenant_id, definition.definition_id)
+        node = parsed.process(definition.process_key).node(found.element_id)
+        if node.parallel_multiple:
+            complete = _arrive(uow, parsed, definition, node, command, event)
+            if complete is None:
+                started.append(KEPT)
+                continue
+            variables = complete
         record = launch(
-            services, uow, definitions.get(found.definition_id), command.variables,
-            command.caused(), start_event_id=found.element_id,
+            services, uow, definition, variables, command.caused(),
+            start_event_id=found.element_id,
         )  # fmt: skip
         started.append(record.instance_id)
     return started
+
+
+def _arrive(
+    uow: UnitOfWork,
+    parsed: Definitions,
+    definition: DeployedDefinition,
+    node: FlowNode,
+    command: msg.CorrelateMessage | msg.BroadcastSignal,
+    event: str,
+) -> dict[str, Any] | None:
+    """Keep what came for a parallel multiple start event; once all its definitions came, the
+    variables of all of them (in definition order), else None."""
+    kind = EventKind.MESSAGE if event == MESSAGE_START else EventKind.SIGNAL
+    named = parsed.messages if kind is EventKind.MESSAGE else parsed.signals
+    index = next(
+        i
+        for i, d in enumerate(node.event_definitions)
+        if d.kind is kind
+        and (found := named.get(d.message_ref or d.signal_ref or "")) is not None
+        and (found.name or found.id) == command.name
+    )
+    arrived = StartArrivalStore(uow.connection, command.tenant_id).arrive(
+        definition.process_key, node.id, index, len(node.event_definitions),
+        dict(command.variables), uow.clock.now(), definition.definition_id,
+    )  # fmt: skip
+    if arrived is None:
+        return None
+    merged: dict[str, Any] = {}
+    for variables in arrived.values():
+        merged.update(variables)
+    return merged
 
 
 def start_by_conditions(

@@ -115,8 +115,21 @@ class DurableScenario:
         kind = EventKind.NONE
         if start_event is not None:
             node = self.definitions.process(self.process_id).node(start_event)
-            kind = EventKind(start_by) if start_by else node.event_kind
-            event = next(e for e in node.event_definitions if e.kind is kind)
+            if node.parallel_multiple:  # each of its messages and signals must come
+                *first, last = node.event_definitions
+                for event in first:
+                    self._trigger(event.kind, event, start_event, variables)
+                    assert not self._instance_ids(self.process_id), "started before all came"
+                kind, event = last.kind, last
+            else:
+                kind = EventKind(start_by) if start_by else node.event_kind
+                event = next(e for e in node.event_definitions if e.kind is kind)
+        self._trigger(kind, event if start_event is not None else None, start_event, variables)
+        started = self._instance_ids(self.process_id)
+        assert len(started) == 1, f"expected one instance of {self.process_id}, got {started}"
+        self.instance_id = started[0]
+
+    def _trigger(self, kind, event, start_event, variables):
         if kind is EventKind.MESSAGE:
             message = self.definitions.messages[event.message_ref]
             self.bus.handle(
@@ -137,9 +150,6 @@ class DurableScenario:
             self.bus.handle(
                 StartProcess(tenant_id=TENANT, process_key=self.process_id, variables=variables)
             )
-        started = self._instance_ids(self.process_id)
-        assert len(started) == 1, f"expected one instance of {self.process_id}, got {started}"
-        self.instance_id = started[0]
 
     # -- reading ----------------------------------------------------------------------------
 

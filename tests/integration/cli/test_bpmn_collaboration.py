@@ -156,3 +156,29 @@ def test_a_process_without_none_start_event_starts_as_if_its_trigger_had_come() 
     assert report["undelivered_messages"] == [
         {"name": "Police", "from": "Versicherer/PoliceSenden", "to": "PoliceEmpfangen"}
     ]
+
+
+PARALLEL_START = (
+    '<bpmn:message id="Docs" name="unterlagen"/><bpmn:signal id="Ok" name="freigegeben"/>'
+    '<bpmn:process id="Claim" isExecutable="true">'
+    '<bpmn:startEvent id="Both" parallelMultiple="true">'
+    '<bpmn:messageEventDefinition messageRef="Docs"/><bpmn:signalEventDefinition signalRef="Ok"/>'
+    '</bpmn:startEvent><bpmn:endEvent id="Done"/>'
+    '<bpmn:sequenceFlow id="c1" sourceRef="Both" targetRef="Done"/></bpmn:process>'
+    '<bpmn:process id="Sender" isExecutable="true"><bpmn:startEvent id="S1"/>'
+    '<bpmn:intermediateThrowEvent id="SendDocs"><bpmn:messageEventDefinition messageRef="Docs"/>'
+    '</bpmn:intermediateThrowEvent><bpmn:intermediateThrowEvent id="Approve">'
+    '<bpmn:signalEventDefinition signalRef="Ok"/></bpmn:intermediateThrowEvent>'
+    '<bpmn:endEvent id="E1"/><bpmn:sequenceFlow id="a1" sourceRef="S1" targetRef="SendDocs"/>'
+    '<bpmn:sequenceFlow id="a2" sourceRef="SendDocs" targetRef="Approve"/>'
+    '<bpmn:sequenceFlow id="a3" sourceRef="Approve" targetRef="E1"/></bpmn:process>'
+)
+
+
+def test_a_parallel_multiple_start_event_waits_for_each_of_its_triggers(tmp_path: Path) -> None:
+    model = _write(tmp_path / "parallel.bpmn", PARALLEL_START)
+    code, report = _run(model, "--process", "Sender")
+    assert code == 0
+    started = [(i["process"], i["started_by"]) for i in report["instances"]]
+    assert started == [("Sender", "start"), ("Claim", "all of 'Both'")]
+    assert report["undelivered_messages"] == []

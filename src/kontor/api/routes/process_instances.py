@@ -118,9 +118,12 @@ class MessageIn(BaseModel):
 
 
 class CorrelatedOut(BaseModel):
-    """The instance a message was delivered to."""
+    """The instance a message was delivered to or started."""
 
-    instance_id: str
+    instance_id: str | None = Field(
+        description="null: a parallel multiple start event kept the message and starts an "
+        "instance once its other messages or signals came"
+    )
 
 
 class SignalIn(BaseModel):
@@ -305,9 +308,10 @@ def list_operations(
 def correlate_message(
     body: MessageIn, request: Request, caller: Annotated[Principal, requires("process:start")]
 ) -> CorrelatedOut:
-    """Deliver a message to the oldest instance waiting for it; 404 if none waits."""
+    """Deliver a message to the oldest instance waiting for it, else start the processes whose
+    message start event catches it; 404 if neither."""
     body.variables = storable_variables(request, body.variables)
-    instance_id: str = kontor_of(request).bus.handle(
+    instance_id: str | None = kontor_of(request).bus.handle(
         CorrelateMessage(tenant_id=caller.tenant_id, **body.model_dump(), actor=caller.user_id)
     )
     return CorrelatedOut(instance_id=instance_id)

@@ -195,3 +195,24 @@ process_operation_log = Table(
     comment="Operations on instances by people: suspend, cancel, modify, migrate, resolve",
 )
 Index("ix_process_operation_log_instance_id", process_operation_log.c.instance_id)
+
+process_start_arrivals = Table(
+    "process_start_arrivals",
+    metadata,
+    Column("arrival_id", String(36), primary_key=True),
+    Column("tenant_id", tenant_column_type(), nullable=False),
+    Column("process_key", String(200), nullable=False),
+    Column("element_id", String(200), nullable=False),
+    Column("definition_index", Integer, nullable=False, comment="which event definition came"),
+    Column("variables", JsonDocument, nullable=False),
+    Column("arrived_at", UtcDateTime, nullable=False),
+    comment="Messages and signals a parallel multiple start event of a process has received: "
+    "an instance starts once each of its definitions came",
+)
+Index(
+    "ix_process_start_arrivals_event",
+    process_start_arrivals.c.tenant_id,
+    process_start_arrivals.c.process_key,
+    process_start_arrivals.c.element_id,
+    process_start_arrivals.c.arrived_at,
+)

@@ -79,10 +79,10 @@ def _compensation_boundary(process: Process, node: FlowNode) -> Iterator[Finding
         )
     if node.id not in process.compensation_handlers:
         yield (
-            "error",
+            "warning",
             "compensation_handler_missing",
             "compensation boundary event has no association to an activity with "
-            'isForCompensation="true"',
+            'isForCompensation="true": compensating its activity does nothing (as in Camunda 7)',
         )
 
 

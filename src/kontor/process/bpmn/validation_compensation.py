@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, Process
+from kontor.process.bpmn.model import EventKind, FlowNode, NodeKind, Process, StandardLoop
 
 Finding = tuple[str, str, str]
 
@@ -164,9 +164,9 @@ def _transaction(process: Process, node: FlowNode) -> Iterator[Finding]:
             "cancel_boundary_missing",
             "transaction has a cancel end event but no cancel boundary event",
         )
-    if cancels and node.loop is not None:
+    if cancels and isinstance(node.loop, StandardLoop):
         yield (
             "error",
             "cancel_in_loop",
-            "a transaction with a cancel end event cannot be multi-instance or a loop",
+            "a transaction with a cancel end event cannot be a standard loop",
         )

@@ -188,6 +188,10 @@ def cancel_transaction(ex: Execution, token: Token, node: FlowNode) -> None:
     del ex.state.tokens[token.id]
     ex.terminate_scope_content(scope_id)
     ex.cancel_scope_waits(scope_id)
+    host = ex.state.tokens.get(ex.state.scopes[scope_id].parent_token_id or "")
+    if host is not None and ex.is_inner_instance(host):
+        _cancel_multi_instance_transaction(ex, host, scope_id)
+        return
     run = CompensationRun(
         id=ex.state.new_id("compensation"),
         scope_id=scope_id,
@@ -196,6 +200,32 @@ def cancel_transaction(ex: Execution, token: Token, node: FlowNode) -> None:
     )
     ex.state.compensation_runs[run.id] = run
     _advance(ex, run)
+
+
+def _cancel_multi_instance_transaction(ex: Execution, instance: Token, scope_id: str) -> None:
+    """A cancel end event in one instance of a multi-instance transaction cancels them all (as
+    Camunda 7 does): the other running instances end, the cancelled instance's work is
+    compensated, then every completed instance's, newest first; then the cancel boundary
+    event of the multi-instance activity."""
+    body_id = instance.scope_id
+    for other in ex.tokens_in_scope(body_id):
+        if other.id != instance.id:
+            ex.terminate_token(other)
+    whole = CompensationRun(
+        id=ex.state.new_id("compensation"),
+        scope_id=body_id,
+        pending=_records_of(ex, body_id),
+        cancel=True,
+    )
+    ex.state.compensation_runs[whole.id] = whole
+    this = CompensationRun(
+        id=ex.state.new_id("compensation"),
+        scope_id=scope_id,
+        pending=_records_of(ex, scope_id),
+        parent_run_id=whole.id,
+    )
+    ex.state.compensation_runs[this.id] = this
+    _advance(ex, this)
 
 
 # -- running ----------------------------------------------------------------------------------

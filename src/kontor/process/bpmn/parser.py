@@ -195,24 +195,27 @@ class _DefinitionsReader:
 
     def _check_message_flows(self, definitions: Definitions) -> None:
         for flow in definitions.message_flows:
-            for label, ref in (("sourceRef", flow.source_ref), ("targetRef", flow.target_ref)):
-                known = ref in definitions.participants or definitions.find_node(ref)
+            ends = "pool or flow node"
+            checks = [
+                (
+                    label,
+                    ref,
+                    ends,
+                    ref in definitions.participants or bool(definitions.find_node(ref)),
+                )
+                for label, ref in (("sourceRef", flow.source_ref), ("targetRef", flow.target_ref))
+            ]
+            if flow.message_ref is not None:
+                known = flow.message_ref in definitions.messages
+                checks.append(("messageRef", flow.message_ref, "message", known))
+            for label, ref, kind, known in checks:
                 if not known:
                     raise UnknownReferenceError(
-                        f"message flow '{flow.id}': {label} '{ref}' names no pool or flow node "
-                        "of this file",
+                        f"message flow '{flow.id}': {label} '{ref}' names no {kind} of this file",
                         source_name=self.source_name,
                         line=flow.line,
                         element_id=flow.id,
                     )
-            if flow.message_ref is not None and flow.message_ref not in definitions.messages:
-                raise UnknownReferenceError(
-                    f"message flow '{flow.id}': messageRef '{flow.message_ref}' names no message "
-                    "of this file",
-                    source_name=self.source_name,
-                    line=flow.line,
-                    element_id=flow.id,
-                )
 
     def _behavior_events(self, node: FlowNode, loop: MultiInstance) -> MultiInstance:
         """The multi-instance characteristics with their behaviour event references resolved."""

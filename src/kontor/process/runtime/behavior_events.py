@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kontor.process.bpmn.model import EventDefinition, EventKind, FlowNode, MultiInstance
-from kontor.process.runtime import errors_propagation
-from kontor.process.runtime.effects import MessageThrown, SignalThrown
+from kontor.process.runtime import errors_propagation, events
 from kontor.process.runtime.errors import Stuck
 from kontor.process.runtime.state import Token
 
@@ -33,15 +32,9 @@ def throw_behavior_events(
     """Throw what the behaviour asks for after ``token``'s instance completed; True if an
     interrupting escalation handler caught one (the activity is gone then)."""
     for definition in _due(ex, token, characteristics, counters):
-        if definition.kind is EventKind.SIGNAL:
-            signal = ex.definitions.signals.get(definition.signal_ref or "")
-            name = (signal.name or signal.id) if signal else node.id
-            ex.effects.append(SignalThrown(node.id, name, ex.visible(token)))
-        elif definition.kind is EventKind.MESSAGE:
-            message = ex.definitions.messages.get(definition.message_ref or "")
-            name = (message.name or message.id) if message else node.id
-            ex.effects.append(MessageThrown(node.id, name, ex.visible(token)))
-        elif definition.kind is EventKind.ESCALATION:
+        if events.publish(ex, token, node, definition):
+            continue
+        if definition.kind is EventKind.ESCALATION:
             code = errors_propagation.escalation_code_of(ex, definition)
             if errors_propagation.escalate(ex, token, code, before_interrupting=lambda: None):
                 return True

@@ -129,14 +129,23 @@ def _publish(ex: Execution, token: Token, node: FlowNode) -> None:
     if node.data_inputs:
         data.associate_inputs(ex, token, node.data_inputs)  # the data inputs go with it
     for definition in node.event_definitions:
-        if definition.kind is EventKind.MESSAGE:
-            message = ex.definitions.messages.get(definition.message_ref or "")
-            name = (message.name or message.id) if message else node.id
-            ex.effects.append(MessageThrown(node.id, name, ex.visible(token)))
-        elif definition.kind is EventKind.SIGNAL:
-            signal = ex.definitions.signals.get(definition.signal_ref or "")
-            name = (signal.name or signal.id) if signal else node.id
-            ex.effects.append(SignalThrown(node.id, name, ex.visible(token)))
+        publish(ex, token, node, definition)
+
+
+def publish(ex: Execution, token: Token, node: FlowNode, definition: EventDefinition) -> bool:
+    """Throw a message or signal definition of ``node`` with the token's variables; False for
+    other kinds (the caller handles those)."""
+    if definition.kind is EventKind.MESSAGE:
+        message = ex.definitions.messages.get(definition.message_ref or "")
+        name = (message.name or message.id) if message else node.id
+        ex.effects.append(MessageThrown(node.id, name, ex.visible(token)))
+    elif definition.kind is EventKind.SIGNAL:
+        signal = ex.definitions.signals.get(definition.signal_ref or "")
+        name = (signal.name or signal.id) if signal else node.id
+        ex.effects.append(SignalThrown(node.id, name, ex.visible(token)))
+    else:
+        return False
+    return True
 
 
 # -- subscriptions and timers -------------------------------------------------------------------

@@ -15,7 +15,7 @@ instance ends; everything lives in the instance state, so a restart continues wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kontor.process.bpmn.model import EventKind, FlowNode, Process
 from kontor.process.runtime import events
@@ -167,13 +167,7 @@ def throw(ex: Execution, token: Token, node: FlowNode) -> None:
         ex.complete_node(token, node)
         return
     waits = node.event.wait_for_completion
-    run = CompensationRun(
-        id=ex.state.new_id("compensation"),
-        scope_id=target,
-        pending=pending,
-        thrower_token_id=token.id if waits else None,
-    )
-    ex.state.compensation_runs[run.id] = run
+    run = _open_run(ex, target, pending, thrower_token_id=token.id if waits else None)
     if waits:
         token.wait = Wait.COMPENSATION  # the run's end moves the thrower on
     _advance(ex, run)
@@ -192,14 +186,7 @@ def cancel_transaction(ex: Execution, token: Token, node: FlowNode) -> None:
     if host is not None and ex.is_inner_instance(host):
         _cancel_multi_instance_transaction(ex, host, scope_id)
         return
-    run = CompensationRun(
-        id=ex.state.new_id("compensation"),
-        scope_id=scope_id,
-        pending=_records_of(ex, scope_id),
-        cancel=True,
-    )
-    ex.state.compensation_runs[run.id] = run
-    _advance(ex, run)
+    _advance(ex, _open_run(ex, scope_id, _records_of(ex, scope_id), cancel=True))
 
 
 def _cancel_multi_instance_transaction(ex: Execution, instance: Token, scope_id: str) -> None:
@@ -211,21 +198,17 @@ def _cancel_multi_instance_transaction(ex: Execution, instance: Token, scope_id:
     for other in ex.tokens_in_scope(body_id):
         if other.id != instance.id:
             ex.terminate_token(other)
-    whole = CompensationRun(
-        id=ex.state.new_id("compensation"),
-        scope_id=body_id,
-        pending=_records_of(ex, body_id),
-        cancel=True,
+    whole = _open_run(ex, body_id, _records_of(ex, body_id), cancel=True)
+    _advance(ex, _open_run(ex, scope_id, _records_of(ex, scope_id), parent_run_id=whole.id))
+
+
+def _open_run(ex: Execution, scope_id: str, pending: list[str], **fields: Any) -> CompensationRun:
+    """A new compensation run of ``scope_id`` over ``pending`` records, kept in the state."""
+    run = CompensationRun(
+        id=ex.state.new_id("compensation"), scope_id=scope_id, pending=pending, **fields
     )
-    ex.state.compensation_runs[whole.id] = whole
-    this = CompensationRun(
-        id=ex.state.new_id("compensation"),
-        scope_id=scope_id,
-        pending=_records_of(ex, scope_id),
-        parent_run_id=whole.id,
-    )
-    ex.state.compensation_runs[this.id] = this
-    _advance(ex, this)
+    ex.state.compensation_runs[run.id] = run
+    return run
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -267,14 +250,7 @@ def _advance(ex: Execution, run: CompensationRun) -> None:
             return
         nested_pending = _records_of(ex, inner.id)
         if nested_pending:
-            nested = CompensationRun(
-                id=state.new_id("compensation"),
-                scope_id=inner.id,
-                pending=nested_pending,
-                parent_run_id=run.id,
-            )
-            state.compensation_runs[nested.id] = nested
-            _advance(ex, nested)
+            _advance(ex, _open_run(ex, inner.id, nested_pending, parent_run_id=run.id))
             return
         _close_inner(ex, run)
     _finish(ex, run)

@@ -163,15 +163,24 @@ class Simulation:
 def _definition_named(
     definitions: Definitions, node: FlowNode, kind: EventKind, name: str
 ) -> int | None:
-    """The index of the start event's message or signal definition named ``name``, if any."""
+    """The index of the start event's message or signal definition named ``name``, if any
+    (an instantiating receive task: 0 when its message has that name)."""
     named: Mapping[str, Any] = (
         definitions.messages if kind is EventKind.MESSAGE else definitions.signals
     )
+    if node.kind is NodeKind.RECEIVE_TASK:
+        found = named.get(node.message_ref or "") if kind is EventKind.MESSAGE else None
+        return 0 if (found.name or found.id if found else node.id) == name else None
     for index, definition in enumerate(node.event_definitions):
         found = named.get(definition.message_ref or definition.signal_ref or "")
         if definition.kind is kind and (found.name or found.id if found else node.id) == name:
             return index
     return None
+
+
+def _trigger_of(node: FlowNode) -> str:
+    """What starts the process at ``node``: its event kind, ``message`` for a receive task."""
+    return "message" if node.kind is NodeKind.RECEIVE_TASK else node.event_kind.value
 
 
 class ProcessNotFoundError(ValueError):
@@ -336,7 +345,8 @@ class _Run:
                     self.step(instance, command)
                     return True
         for process_id, definitions in self.owner.items():
-            for node in definitions.process(process_id).start_events():
+            process = definitions.process(process_id)
+            for node in (*process.start_events(), *process.instantiating_receive_tasks()):
                 index = _definition_named(definitions, node, EventKind.MESSAGE, message.name)
                 if message.target is not None and message.target not in self.pools:
                     index = (index or 0) if node.id == message.target else None  # its flow
@@ -463,12 +473,16 @@ def simulate(
     for process_id in process_ids:
         if process_id not in run.owner:
             raise ProcessNotFoundError(f"no process '{process_id}' in the given files")
-        starts = run.owner[process_id].process(process_id).start_events()
-        if starts and not any(node.event_kind is EventKind.NONE for node in starts):
+        process = run.owner[process_id].process(process_id)
+        starts = process.start_events() or process.instantiating_receive_tasks()
+        if starts and not any(
+            node.kind is NodeKind.START_EVENT and node.event_kind is EventKind.NONE
+            for node in starts
+        ):
             # no none start event: run it as if its trigger (message, signal, timer) had come
             first = starts[0]
             run.start(
-                process_id, variables, f"start at '{first.id}' ({first.event_kind.value})",
+                process_id, variables, f"start at '{first.id}' ({_trigger_of(first)})",
                 start_event_id=first.id,
             )  # fmt: skip
         else:

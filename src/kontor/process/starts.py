@@ -42,6 +42,11 @@ def arm_start_events(
     definitions = services.definitions(uow, definition.tenant_id, definition.definition_id)
     process = definitions.process(definition.process_key)
     subscriptions: list[tuple[str, str, str]] = []
+    for task in process.instantiating_receive_tasks():  # its message starts an instance
+        message = definitions.messages.get(task.message_ref or "")
+        subscriptions.append(
+            (MESSAGE_START, (message.name or message.id) if message else task.id, task.id)
+        )
     for node in process.start_events():
         for event in node.event_definitions:  # a multiple start event: any of them starts
             if event.kind is EventKind.MESSAGE:

@@ -37,7 +37,7 @@ from kontor.process import (
     StartProcess,
     TaskHandlers,
 )
-from kontor.process.bpmn import EventKind, parse_bpmn_file
+from kontor.process.bpmn import EventDefinition, EventKind, NodeKind, parse_bpmn_file
 from kontor.process.errors import InvalidProcessCommand
 from kontor.process.runtime import complete_job, fail_job, throw_bpmn_error
 from kontor.process.runtime.activities import ASYNC_JOB_TYPE
@@ -115,7 +115,10 @@ class DurableScenario:
         kind = EventKind.NONE
         if start_event is not None:
             node = self.definitions.process(self.process_id).node(start_event)
-            if node.parallel_multiple:  # each of its messages and signals must come
+            if node.kind is NodeKind.RECEIVE_TASK:  # an instantiating one: its message starts
+                event = EventDefinition(EventKind.MESSAGE, node.message_ref)
+                kind = event.kind
+            elif node.parallel_multiple:  # each of its messages and signals must come
                 *first, last = node.event_definitions
                 for event in first:
                     self._trigger(event.kind, event, start_event, variables)

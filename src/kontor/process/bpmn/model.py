@@ -219,6 +219,8 @@ class FlowNode:
     default_flow: str | None = None
     triggered_by_event: bool = False
     is_for_compensation: bool = False
+    instantiate: bool = False
+    """A receive task without incoming flow that starts its process when its message comes."""
     loop: MultiInstance | StandardLoop | None = None
     extensions: TaskExtensions = field(default_factory=TaskExtensions)
     message_ref: str | None = None
@@ -381,6 +383,14 @@ class Process:
     def children(self, container_id: str) -> Iterator[FlowNode]:
         """Nodes directly inside the process or sub-process ``container_id``."""
         return iter(self._children_index.get(container_id, ()))
+
+    def instantiating_receive_tasks(self) -> list[FlowNode]:
+        """Receive tasks with ``instantiate="true"``: their message starts the process."""
+        return [
+            node
+            for node in self.children(self.id)
+            if node.kind is NodeKind.RECEIVE_TASK and node.instantiate and not node.incoming
+        ]
 
     def start_events(self, container_id: str | None = None) -> list[FlowNode]:
         """Start events directly inside ``container_id`` (default: the process)."""

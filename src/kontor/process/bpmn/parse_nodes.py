@@ -271,6 +271,7 @@ def parse_flow_node(element: Element, kind: NodeKind, container_id: str) -> Flow
         default_flow=strip_prefix(attr(element, "default")),
         triggered_by_event=bool_attr(element, "triggeredByEvent", False),
         is_for_compensation=bool_attr(element, "isForCompensation", False),
+        instantiate=kind is NodeKind.RECEIVE_TASK and bool_attr(element, "instantiate", False),
         loop=_loop(element, node_id) if kind.is_activity else None,
         # Events carry io mappings (zeebe) and async flags (Camunda 7) too.
         extensions=parse_task_extensions(element),

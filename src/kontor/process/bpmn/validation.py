@@ -81,7 +81,7 @@ def validate_process(definitions: Definitions, process: Process) -> list[Issue]:
             )
         )
 
-    if not process.start_events():
+    if not process.start_events() and not process.instantiating_receive_tasks():
         report(Severity.ERROR, "no_start_event", "process has no start event", line=process.line)
     for tag, element_id, line in process.unrecognised:
         report(
@@ -161,7 +161,8 @@ def verdicts(definitions: Definitions) -> dict[str, Verdict]:
 
 def _unreachable(process: Process) -> set[str]:
     # Event sub-processes of the process are live as soon as the process is.
-    entry = [node.id for node in process.start_events()]
+    starts = (*process.start_events(), *process.instantiating_receive_tasks())
+    entry = [node.id for node in starts]
     if entry:
         entry.extend(sub.id for sub in process.event_sub_processes(process.id))
     link_targets: dict[str, list[str]] = {}

@@ -119,7 +119,8 @@ def _flow_counts(process: Process, node: FlowNode) -> Iterator[Finding]:
                 "intermediate event has no outgoing flow; its token ends there",
             )
     elif kind.is_activity and not node.triggered_by_event and not node.is_for_compensation:
-        if not node.incoming and not in_ad_hoc(process, node):
+        starts_process = node.instantiate and node.container_id == process.id
+        if not node.incoming and not in_ad_hoc(process, node) and not starts_process:
             yield (
                 "error",
                 "activity_without_incoming",

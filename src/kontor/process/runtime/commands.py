@@ -60,7 +60,10 @@ def start(
     process = definitions.processes.get(process_id)
     if process is None:
         raise UnsupportedProcessError(f"no process '{process_id}' in the definitions")
-    start_event = _choose_start(process.start_events(), start_event_id, process_id)
+    receiving = {node.id: node for node in process.instantiating_receive_tasks()}
+    start_event = receiving.get(start_event_id or "") or _choose_start(
+        process.start_events(), start_event_id, process_id
+    )
     state = InstanceState(instance_id=instance_id or uuid.uuid4().hex, process_id=process_id)
     ex = Execution(definitions, state, evaluator, clock.now())
     try:
@@ -73,6 +76,12 @@ def start(
         data.associate_outputs(ex, token, start_event.data_outputs, variables or {})
     ex.schedule(token)
     ex.run()
+    if start_event.id in receiving:
+        # an instantiating receive task: the message that started the instance is its message
+        opened = next((s for s in state.subscriptions.values() if s.token_id == token.id), None)
+        if opened is not None:
+            _trigger(ex, opened, {})
+            ex.run()
     return StepResult(state, ex.effects)
 
 

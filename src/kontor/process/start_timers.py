@@ -14,7 +14,7 @@ from kontor.messaging import MessageBus
 from kontor.process.bpmn.expressions import Expression
 from kontor.process.bpmn.model import EventDefinition, EventKind, FlowNode, Process
 from kontor.process.errors import InvalidProcessModel
-from kontor.process.launch import launch
+from kontor.process.parallel_start import start_or_keep
 from kontor.process.runtime.timer_schedule import Schedule, first_schedule, next_due
 from kontor.process.runtime.timers import TimerFormatError
 from kontor.process.store import DefinitionStore
@@ -67,10 +67,14 @@ def _fire(bus: MessageBus, services: ProcessServices, timer: DueStartTimer, owne
         if not still_claimed(uow.connection, timer, owner):
             return 0  # a newer version replaced the timer meanwhile
         definition = DefinitionStore(uow.connection, timer.tenant_id).get(timer.definition_id)
-        launch(services, uow, definition, {}, {}, start_event_id=timer.element_id)
         process = services.definitions(uow, timer.tenant_id, timer.definition_id).process(
             definition.process_key
         )
+        node = process.node(timer.element_id)
+        timer_index = next(
+            (i for i, d in enumerate(node.event_definitions) if d.kind is EventKind.TIMER), 0
+        )
+        start_or_keep(services, uow, definition, node, timer_index, {}, {})
         due_at, rounds = None, 0
         if timer.rounds_left != 0:
             interval = _schedule(services, process.node(timer.element_id), timer.due_at).interval

@@ -11,16 +11,16 @@ given variables (Camunda 7's ``evaluateStartConditions``), with those variables.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kontor.messaging import UnitOfWork
 from kontor.process import messages as msg
-from kontor.process.bpmn.model import Definitions, EventKind, FlowNode
+from kontor.process.bpmn.model import EventKind
 from kontor.process.errors import InvalidProcessCommand
 from kontor.process.launch import launch
+from kontor.process.parallel_start import start_or_keep
 from kontor.process.start_timers import start_timers_of
 from kontor.process.store import DefinitionStore, DeployedDefinition
-from kontor.process.store.start_arrivals import StartArrivalStore
 from kontor.process.store.start_events import (
     CONDITIONAL_START,
     MESSAGE_START,
@@ -93,55 +93,28 @@ def _start_each(
 ) -> list[str]:
     store = StartEventStore(uow.connection, command.tenant_id)
     definitions = DefinitionStore(uow.connection, command.tenant_id)
+    kind = EventKind.MESSAGE if event == MESSAGE_START else EventKind.SIGNAL
     started: list[str] = []
     for found in store.subscribers(event, command.name):
         definition = definitions.get(found.definition_id)
-        variables = command.variables
         parsed = services.definitions(uow, definition.tenant_id, definition.definition_id)
         node = parsed.process(definition.process_key).node(found.element_id)
-        if node.parallel_multiple:
-            complete = _arrive(uow, parsed, definition, node, command, event)
-            if complete is None:
-                started.append(KEPT)
-                continue
-            variables = complete
-        record = launch(
-            services, uow, definition, variables, command.caused(),
-            start_event_id=found.element_id,
-        )  # fmt: skip
-        started.append(record.instance_id)
+        named = parsed.messages if kind is EventKind.MESSAGE else parsed.signals
+        index = next(
+            (
+                i
+                for i, d in enumerate(node.event_definitions)
+                if d.kind is kind
+                and (item := named.get(d.message_ref or d.signal_ref or "")) is not None
+                and (item.name or item.id) == command.name
+            ),
+            0,
+        )
+        instance_id = start_or_keep(
+            services, uow, definition, node, index, command.variables, command.caused()
+        )
+        started.append(KEPT if instance_id is None else instance_id)
     return started
-
-
-def _arrive(
-    uow: UnitOfWork,
-    parsed: Definitions,
-    definition: DeployedDefinition,
-    node: FlowNode,
-    command: msg.CorrelateMessage | msg.BroadcastSignal,
-    event: str,
-) -> dict[str, Any] | None:
-    """Keep what came for a parallel multiple start event; once all its definitions came, the
-    variables of all of them (in definition order), else None."""
-    kind = EventKind.MESSAGE if event == MESSAGE_START else EventKind.SIGNAL
-    named = parsed.messages if kind is EventKind.MESSAGE else parsed.signals
-    index = next(
-        i
-        for i, d in enumerate(node.event_definitions)
-        if d.kind is kind
-        and (found := named.get(d.message_ref or d.signal_ref or "")) is not None
-        and (found.name or found.id) == command.name
-    )
-    arrived = StartArrivalStore(uow.connection, command.tenant_id).arrive(
-        definition.process_key, node.id, index, len(node.event_definitions),
-        dict(command.variables), uow.clock.now(), definition.definition_id,
-    )  # fmt: skip
-    if arrived is None:
-        return None
-    merged: dict[str, Any] = {}
-    for variables in arrived.values():
-        merged.update(variables)
-    return merged
 
 
 def start_by_conditions(

@@ -43,8 +43,6 @@ def multiple_event_reason(node: FlowNode, in_event_sub_process: bool) -> str | N
         return f"{', '.join(others)} definitions in multiple {role} events"
     is_process_start = node.kind is NodeKind.START_EVENT and not in_event_sub_process
     kinds = {definition.kind for definition in node.event_definitions}
-    if is_process_start and node.parallel_multiple and EventKind.TIMER in kinds:
-        return "timer definitions in parallel multiple start events of a process"
     if is_process_start and EventKind.CONDITIONAL in kinds:
         return "conditional definitions in multiple start events of a process"
     propagated = sorted(kind.value for kind in kinds & CAUGHT_BY_PROPAGATION)

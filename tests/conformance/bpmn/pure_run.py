@@ -6,7 +6,6 @@ models use FEEL (``"evaluator": "feel"``).
 """
 
 import ast
-import json
 import operator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -14,6 +13,7 @@ from itertools import pairwise
 
 import pytest
 
+from kontor.db import json_codec
 from kontor.messaging import FakeClock
 from kontor.process.bpmn import parse_bpmn_file
 from kontor.process.runtime import (
@@ -122,8 +122,8 @@ def make_evaluator(scenario):
 
 
 def roundtrip(state):
-    """Store and reload the state as JSON, as a persistence adapter would."""
-    return InstanceState.from_dict(json.loads(json.dumps(state.to_dict())))
+    """Store and reload the state as JSON with the stores' codec (amounts stay Decimal)."""
+    return InstanceState.from_dict(json_codec.loads(json_codec.dumps(state.to_dict())))
 
 
 def open_elements(state):

@@ -1,5 +1,7 @@
 """BPMN import: model contents, zeebe/camunda extensions and positioned errors."""
 
+from decimal import Decimal
+
 import pytest
 
 from kontor.process.bpmn import (
@@ -327,3 +329,21 @@ def test_lanes_and_diagram_flag():
     assert lanes["L1"].child_lane_ids == ("L2",)
     assert definitions.has_diagram
     assert definitions.process("P").is_executable is False
+
+
+def test_a_data_object_keeps_its_typed_initial_value_and_a_wrong_one_is_refused(document):
+    def with_value(kind: str, text: str) -> str:
+        return document(
+            f'<bpmn:dataObject id="DO" name="limit" itemSubjectRef="xsd:{kind}">'
+            '<bpmn:extensionElements><flowable:value xmlns:flowable="http://flowable.org/bpmn">'
+            f"{text}</flowable:value></bpmn:extensionElements></bpmn:dataObject>"
+            '<bpmn:startEvent id="S"/>'
+        )
+
+    process = parse_bpmn(with_value("decimal", "1500.50")).process("P")
+    assert process.data_objects["P"] == (("limit", Decimal("1500.50")),)
+    assert parse_bpmn(with_value("int", "12")).process("P").data_objects["P"] == (("limit", 12),)
+    with pytest.raises(BpmnImportError, match="initial value 'zwölf' is no int") as caught:
+        parse_bpmn(with_value("int", "zwölf"), "d.bpmn")
+    assert caught.value.element_id == "DO"
+    assert "d.bpmn:" in str(caught.value)

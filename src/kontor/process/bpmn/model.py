@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kontor.process.bpmn.expressions import Expression, StaticOrExpression
 from kontor.process.bpmn.extensions import TaskExtensions
@@ -352,9 +352,9 @@ class Process:
     data_names: Mapping[str, str] = field(default_factory=frozen_mapping)
     """Id of a data object, data object reference, property, data input or output → the
     variable that holds it (its name, else its id)."""
-    data_objects: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_mapping)
-    """Process or sub-process id → variables of the data objects and properties it declares
-    (they exist, null at first, while the scope runs)."""
+    data_objects: Mapping[str, tuple[tuple[str, Any], ...]] = field(default_factory=frozen_mapping)
+    """Process or sub-process id → (variable, initial value) of the data objects and properties
+    it declares (they exist while the scope runs; null when no initial value is given)."""
 
     def node(self, node_id: str) -> FlowNode:
         """Return the node with ``node_id`` (KeyError if absent)."""

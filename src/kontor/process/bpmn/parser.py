@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 from kontor.process.bpmn.errors import (
@@ -47,6 +48,7 @@ from kontor.process.bpmn.xml import (
     bool_attr,
     bpmn_children,
     camunda7_attr,
+    first_bpmn_child,
     is_bpmn,
     line_of,
     load_xml,
@@ -372,7 +374,8 @@ class _DefinitionsReader:
                 if kind.is_container:
                     self._read_container(child, child_id, nodes, flows, unrecognised)
             elif tag in ("dataObject", "property"):
-                self._data.declare(container_id, child_id, attr(child, "name"))
+                initial = _initial(child, self.source_name)
+                self._data.declare(container_id, child_id, attr(child, "name"), initial)
             elif tag == "dataObjectReference":
                 self._data.refer(child_id, strip_prefix(attr(child, "dataObjectRef")))
             elif tag == "sequenceFlow":
@@ -512,14 +515,16 @@ class _DataElements:
     them and the data inputs and outputs of its activities, each resolved to a variable name."""
 
     def __init__(self) -> None:
-        self.declared: dict[str, tuple[str, ...]] = {}
+        self.declared: dict[str, tuple[tuple[str, object], ...]] = {}
         self._names: dict[str, str] = {}
         self._references: dict[str, str | None] = {}
 
-    def declare(self, container_id: str, element_id: str, name: str | None) -> None:
+    def declare(
+        self, container_id: str, element_id: str, name: str | None, initial: object
+    ) -> None:
         variable = name or element_id
         self._names[element_id] = variable
-        self.declared[container_id] = (*self.declared.get(container_id, ()), variable)
+        self.declared[container_id] = (*self.declared.get(container_id, ()), (variable, initial))
 
     def refer(self, element_id: str, data_object_id: str | None) -> None:
         self._references[element_id] = data_object_id
@@ -539,3 +544,36 @@ class _DataElements:
         for reference, data_object in self._references.items():
             resolved[reference] = self._names.get(data_object or "", reference)
         return resolved
+
+
+_XSD_NUMBERS = {
+    "int": int, "integer": int, "long": int, "short": int,
+    "decimal": Decimal, "double": Decimal, "float": Decimal,
+}  # fmt: skip
+
+
+def _initial(element: Element, source_name: str) -> object:
+    """A data object's initial value: the text of a ``value`` extension (as Flowable and
+    Activiti write it), typed by its ``itemSubjectRef`` (``xsd:int``, ``xsd:boolean``, …)."""
+    extensions = first_bpmn_child(element, "extensionElements")
+    value = (
+        next((child for child in extensions if local_name(child) == "value"), None)
+        if extensions is not None
+        else None
+    )
+    text = text_of(value) if value is not None else None
+    if text is None:
+        return None
+    kind = (strip_prefix(attr(element, "itemSubjectRef")) or "string").lower()
+    try:
+        if kind == "boolean":
+            return text.strip().lower() == "true"
+        convert = _XSD_NUMBERS.get(kind)
+        return convert(text.strip()) if convert is not None else text
+    except (ValueError, ArithmeticError):
+        raise BpmnImportError(
+            f"data object '{attr(element, 'id')}': initial value '{text}' is no {kind}",
+            source_name=source_name,
+            line=line_of(element),
+            element_id=attr(element, "id"),
+        ) from None

@@ -439,8 +439,8 @@ class Execution:
         parent_scope_id: str | None = None,
     ) -> Scope:
         """Create a scope below ``parent``'s scope (or below ``parent_scope_id``)."""
-        for name in self.process.data_objects.get(element_id, ()):
-            variables.setdefault(name, None)  # a declared data object exists while its scope runs
+        for name, initial in self.process.data_objects.get(element_id, ()):
+            variables.setdefault(name, initial)  # a declared data object lives with its scope
         scope = Scope(
             id=self.state.new_id("scope"),
             kind=kind,

@@ -172,9 +172,11 @@ class Kontor:
                 self.clock,
                 self.settings.dispatcher_poll_seconds,
                 replay=not isinstance(self.transport, RabbitMQTransport),
+                # due timers first (schedules, deadlines: their lateness counts), then process
                 # timers, async steps, service tasks; now and then expired process history,
                 # audit seals, password expiry reminders and old notifications
                 also=(
+                    self._fire_timers,
                     self.process_jobs.run_until_idle,
                     self._purge_history,
                     self._seal_audit,
@@ -182,7 +184,6 @@ class Kontor:
                     self._purge_notifications,
                     self._purge_messages,
                     self._run_transfers,
-                    self._fire_timers,
                     self._deliver_webhooks,
                     self._poll_portals,
                 ),

@@ -429,9 +429,10 @@ class _Run:
         return self.next_move(complete_tasks)
 
     def _due_timer(self, instance: SimulatedInstance) -> Callable[[], None] | None:
-        timers = sorted(instance.state.timers.values(), key=lambda timer: parse_date(timer.due))
-        if timers and parse_date(timers[0].due) <= self.clock.now():
-            return lambda: self.step(instance, self._with(fire_timer, timers[0].id))
+        timers = instance.state.timers.values()
+        first = min(timers, key=lambda timer: parse_date(timer.due), default=None)
+        if first is not None and parse_date(first.due) <= self.clock.now():
+            return lambda: self.step(instance, self._with(fire_timer, first.id))
         return None
 
     def _open_job(self, instance: SimulatedInstance) -> Callable[[], None] | None:

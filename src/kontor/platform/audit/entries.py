@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kontor.messaging import RecordedChange
@@ -64,28 +64,18 @@ def canonical_json(value: Any) -> str:
 
 def content_mac(key: AuditKey, entry: AuditEntry) -> str:
     """The keyed hash of an entry's chained fields."""
-    return _content_mac(key, {name: getattr(entry, name) for name in _CHAINED})
-
-
-_CHAINED = (
-    "entry_id",
-    "tenant_id",
-    "recorded_at",
-    "actor",
-    "action",
-    "entity_type",
-    "entity_id",
-    "correlation_id",
-    "subject",
-    "difference_mac",
-)
-"""The fields an entry's content hash covers, in order."""
-
-
-def _content_mac(key: AuditKey, fields: dict[str, Any]) -> str:
-    recorded_at: dt.datetime = fields["recorded_at"]
-    values = {**fields, "recorded_at": recorded_at.astimezone(dt.UTC).isoformat()}
-    return key.mac(*(values[name] for name in _CHAINED))
+    return key.mac(
+        entry.entry_id,
+        entry.tenant_id,
+        entry.recorded_at.astimezone(dt.UTC).isoformat(),
+        entry.actor,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.correlation_id,
+        entry.subject,
+        entry.difference_mac,
+    )
 
 
 def difference_mac(key: AuditKey, salt: str, difference: dict[str, Any]) -> str:
@@ -99,21 +89,19 @@ def new_entry(key: AuditKey, entry_id: str, recorded: RecordedChange) -> AuditEn
     text = canonical_json({"before": change.before, "after": change.after})
     difference: dict[str, Any] = json.loads(text)  # stored exactly as hashed
     salt = secrets.token_hex(16)
-    chained: dict[str, Any] = {
-        "entry_id": entry_id,
-        "tenant_id": recorded.tenant_id,
-        "recorded_at": recorded.recorded_at,
-        "actor": recorded.actor,
-        "action": change.action,
-        "entity_type": change.entity_type,
-        "entity_id": change.entity_id,
-        "correlation_id": recorded.correlation_id,
-        "subject": change.subject,
-        "difference_mac": key.mac(salt, text),
-    }
-    return AuditEntry(
-        **chained,
-        content_mac=_content_mac(key, chained),
+    unhashed = AuditEntry(
+        entry_id=entry_id,
+        tenant_id=recorded.tenant_id,
+        recorded_at=recorded.recorded_at,
+        actor=recorded.actor,
+        action=change.action,
+        entity_type=change.entity_type,
+        entity_id=change.entity_id,
+        correlation_id=recorded.correlation_id,
+        subject=change.subject,
+        difference_mac=key.mac(salt, text),
+        content_mac="",
         difference=difference,
         difference_salt=salt,
     )
+    return replace(unhashed, content_mac=content_mac(key, unhashed))

@@ -317,9 +317,6 @@ def _version_fields(vorsatz: RecordLayout) -> dict[str, str]:
     return result
 
 
-_MISSING = object()
-
-
 @cache
 def _converters(type_code: str, decimals: int) -> CachedConverter:
     return converter(type_code, decimals)
@@ -327,7 +324,7 @@ def _converters(type_code: str, decimals: int) -> CachedConverter:
 
 def _compile(part: PartLayout, skip: frozenset[str]) -> Decoder:
     """Build one function that slices and converts every field of a part in one go."""
-    namespace: dict[str, Any] = {"M": _MISSING}
+    namespace: dict[str, Any] = {}
     entries: list[str] = []
     for index, item in enumerate(part.value_fields()):
         if item.key in skip:
@@ -336,11 +333,9 @@ def _compile(part: PartLayout, skip: frozenset[str]) -> Decoder:
         if item.type == "A":
             expression = f"{piece}.rstrip()"
         else:
-            convert = _converters(item.type, item.decimals)
-            namespace[f"d{index}"] = convert.cache.get
-            namespace[f"m{index}"] = convert.miss
+            namespace[f"c{index}"] = _converters(item.type, item.decimals)
             # one dict lookup, no Python call when the text was seen before (thread-safe)
-            expression = f"(v if (v := d{index}(x := {piece}, M)) is not M else m{index}(x))"
+            expression = f"c{index}[{piece}]"
             sign_at = part.signs.get(item.key)
             if sign_at is not None:
                 expression = f"(-v if (v := {expression}) and s[{sign_at}] == '-' else v)"

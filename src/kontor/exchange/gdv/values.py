@@ -44,31 +44,28 @@ def _digits(text: str) -> str:
     return stripped
 
 
-class CachedConverter:
-    """A converter with a bounded cache of raw text → value (values repeat a lot in GDV).
+class CachedConverter(dict[str, Any]):
+    """A converter that is its own bounded cache of raw text → value (values repeat in GDV).
 
-    ``cache`` is public so that compiled decoders can look values up without a call;
-    ``miss`` converts, stores and returns.
+    Compiled decoders subscript it (``converter[text]``): a value seen before comes back
+    without a Python call; a new one is converted by ``__missing__`` (raising
+    ``FieldValueError``) and remembered.
     """
 
-    __slots__ = ("_convert", "cache")
+    __slots__ = ("_convert",)
 
     def __init__(self, convert: Any) -> None:
-        self.cache: dict[str, Any] = {}
+        super().__init__()
         self._convert = convert
 
     def __call__(self, text: str) -> Any:
-        cache = self.cache
-        if text in cache:
-            return cache[text]
-        return self.miss(text)
+        return self[text]
 
-    def miss(self, text: str) -> Any:
-        """Convert ``text`` (raising ``FieldValueError``) and remember the value."""
+    def __missing__(self, text: str) -> Any:
         value = self._convert(text)
-        if len(self.cache) >= _CACHE_LIMIT:
-            self.cache.clear()
-        self.cache[text] = value
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[text] = value
         return value
 
 

@@ -69,6 +69,17 @@ def wire(settings: Settings) -> Kontor:
     return bootstrap(settings, engine=engine)
 
 
+def listen_for_changes(kontor: Kontor) -> None:
+    """Start listening as ``kontor serve`` does: on PostgreSQL the principal cache then answers."""
+    kontor.start(pump=False)
+    cache = kontor.authenticator.cache
+    deadline = time.monotonic() + 30
+    while cache is not None and not cache.answering:
+        if time.monotonic() > deadline:
+            raise SystemExit("the principal cache never started listening")
+        time.sleep(0.01)
+
+
 def sign_in(kontor: Kontor) -> tuple[Principal, str, str]:
     """A user of a fresh tenant: their principal, an API token and a session secret."""
     with kontor.bus.unit_of_work() as uow:
@@ -144,6 +155,7 @@ def interleaved(rounds: int, variants: dict[str, Callable[[], float]]) -> dict[s
 def authentication_cost(settings: Settings, requests: int, rounds: int) -> dict[str, Any]:
     """Requests/s of ``ROUTE`` with a bearer token, a session cookie and no authentication."""
     kontor = wire(settings)
+    listen_for_changes(kontor)
     principal, token, session = sign_in(kontor)
     app = create_app(settings, kontor)
     rates = interleaved(
@@ -169,8 +181,15 @@ def authentication_cost(settings: Settings, requests: int, rounds: int) -> dict[
         "requests_per_second": {name: round(rate) for name, rate in rates.items()},
         "ratio_bearer": round(rates["bearer"] / rates["unauthenticated"], 3),
         "ratio_session_cookie": round(rates["session_cookie"] / rates["unauthenticated"], 3),
+        "principal_cache": principal_cache_use(kontor),
         "goal_ratio": 0.85,
     }
+
+
+def principal_cache_use(kontor: Kontor) -> dict[str, int] | None:
+    """Lookups answered from memory and from the database (None: no cache, as on SQLite)."""
+    cache = kontor.authenticator.cache
+    return None if cache is None else {"hits": cache.hits, "misses": cache.misses}
 
 
 def starts_per_second(kontor: Kontor, starts: int, actor: str) -> float:

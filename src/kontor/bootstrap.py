@@ -19,6 +19,7 @@ from kontor.casework.cases import register as register_cases
 from kontor.casework.cases.status_rules import register_status_rules
 from kontor.casework.notifications import declare_notifications as declare_casework_notifications
 from kontor.casework.tasks import register as register_task_handlers
+from kontor.db.listen import ChannelListener
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
 from kontor.extensions import load_case_types, load_task_handlers
@@ -49,7 +50,8 @@ from kontor.messaging.metrics import BacklogCollector
 from kontor.messaging.pump import MessagePump
 from kontor.messaging.retention import BatchedPurge, purge_delivered_messages
 from kontor.messaging.transports.rabbitmq import RabbitMQTransport
-from kontor.messaging.wakeups import DueWorkListener, on_due_work
+from kontor.messaging.wakeups import CHANNEL as DUE_WORK_CHANNEL
+from kontor.messaging.wakeups import on_due_work
 from kontor.platform import (
     Administration,
     Authenticator,
@@ -78,6 +80,7 @@ from kontor.platform.notifications import (
     notification_retention,
     subscribe_notifier,
 )
+from kontor.platform.principal_cache import PrincipalCache, watch_principal_changes
 from kontor.platform.usage import UsageMeter
 from kontor.portfolio import gdv_import
 from kontor.portfolio import register as register_portfolio
@@ -130,7 +133,7 @@ class Kontor:
     scheduler: Scheduler | None = None
     _pump: MessagePump | None = None
     _runs: RunnerLoop | None = None
-    _listener: DueWorkListener | None = None
+    _listener: ChannelListener | None = None
     _unwake: Callable[[], None] | None = None
 
     def start(self, *, consume: bool = False, pump: bool = True) -> None:
@@ -144,22 +147,35 @@ class Kontor:
             self.transport.start(relay=True, deliver=self.dispatcher.deliver if consume else None)
         else:
             self.dispatcher.replay_undispatched()
+        channels: dict[str, Callable[[], None]] = {}
         if pump and (consume or not isinstance(self.transport, RabbitMQTransport)):
             background = self._background()
             background.start()
-            self._wake_on_due_work(background)
+            # the background round runs as soon as work became due in this or another process
+            self._unwake = on_due_work(background.wake)
+            channels[DUE_WORK_CHANNEL] = background.wake
             if self.imports is not None:
                 self._runs = RunnerLoop(self.imports, self.settings.import_poll_seconds)
                 self._runs.start()
+        self._listen(channels)
 
-    def _wake_on_due_work(self, background: MessagePump) -> None:
-        """Run the background round as soon as work became due in this or another process."""
-        self._unwake = on_due_work(background.wake)
-        if self.engine.dialect.name == "postgresql":
-            url = self.engine.url.set(drivername="postgresql")
-            self._listener = DueWorkListener(url.render_as_string(hide_password=False),
-                                             background.wake)  # fmt: skip
-            self._listener.start()
+    def _listen(self, channels: dict[str, Callable[[], None]]) -> None:
+        """On PostgreSQL: hear due work and changed principals of other processes."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        cache = self.authenticator.cache
+        if cache is not None:
+            channels.update(cache.channels())
+        if not channels:
+            return
+        url = self.engine.url.set(drivername="postgresql")
+        self._listener = ChannelListener(
+            url.render_as_string(hide_password=False),
+            channels,
+            on_listening=cache.listening if cache is not None else lambda: None,
+            on_lost=cache.deaf if cache is not None else lambda: None,
+        )
+        self._listener.start()
 
     def background_round(self) -> None:
         """Run one round of background work now: retries, outbox replay, due process jobs."""
@@ -359,6 +375,9 @@ def bootstrap(
         every=dt.timedelta(seconds=settings.process_history_purge_seconds),
     )
     authenticator = authenticator_for(settings, change_log)
+    if engine.dialect.name == "postgresql":
+        authenticator.cache = PrincipalCache()
+        watch_principal_changes(engine, authenticator.cache)
     mailer = mailer_for(settings)
     notification_rules = notification_rules or NotificationRules()
     integration = wire_integration(

@@ -7,7 +7,8 @@ one for unknown or unusable accounts), the failure is counted, and the answer is
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select
@@ -43,7 +44,13 @@ from kontor.platform.identity_audit import (
 )
 from kontor.platform.passwords import PasswordHasher, check_password_policy
 from kontor.platform.permissions import MANAGE_BROKER_SYSTEMS, TenantKind, checked_permissions
-from kontor.platform.principal_lookup import principal_from, session_lookup, token_lookup
+from kontor.platform.principal_cache import PrincipalCache
+from kontor.platform.principal_lookup import (
+    Found,
+    principal_from,
+    session_lookup,
+    token_lookup,
+)
 from kontor.platform.second_factor import SecondFactors
 from kontor.platform.second_factor_store import SecondFactorStore, find_challenge
 from kontor.platform.tables import users
@@ -108,6 +115,8 @@ class Authenticator:
         self.throttle = throttle or ThrottlePolicy()
         self.expiry = expiry or ExpiryPolicy()
         self._change_log = change_log
+        self.cache: PrincipalCache | None = None
+        """Recently seen credentials (PostgreSQL, while listening for changes); None: none."""
 
     def login(
         self,
@@ -251,7 +260,8 @@ class Authenticator:
     def session_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a live session cookie, if the user and tenant are still there."""
         now = clock.now()
-        found = session_lookup(engine, secret_hash(secret))
+        hashed = secret_hash(secret)
+        found = self._found(engine, hashed, session_lookup)
         if found is None or found.seen_at is None:
             return None
         if now >= found.expires_at or now >= found.seen_at + self.sessions.idle:
@@ -260,19 +270,40 @@ class Authenticator:
             with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
                 SessionStore(uow.connection).touch_id(found.credential_id, now)
                 uow.commit()
+            self._seen(hashed, found, now)
         return found.principal
 
     def token_principal(self, engine: Engine, clock: Clock, secret: str) -> Principal | None:
         """The principal of a bearer token: the user's permissions within the token's scope."""
         now = clock.now()
-        found = token_lookup(engine, secret_hash(secret))
+        hashed = secret_hash(secret)
+        found = self._found(engine, hashed, token_lookup)
         if found is None or now >= found.expires_at:
             return None
         if self._touch_due(found.seen_at, now):
             with UnitOfWork(engine, clock) as uow:  # the write lock only when it is due
                 TokenStore(uow.connection).touch_id(found.credential_id, now)
                 uow.commit()
+            self._seen(hashed, found, now)
         return found.principal
+
+    def _found(
+        self, engine: Engine, hashed: str, lookup: Callable[[Engine, str], Found | None]
+    ) -> Found | None:
+        cache = self.cache
+        if cache is None:
+            return lookup(engine, hashed)
+        found = cache.get(hashed)
+        if found is None:
+            epoch = cache.epoch  # a change committed during the lookup keeps it out
+            found = lookup(engine, hashed)
+            if found is not None:
+                cache.put(hashed, found, epoch)
+        return found
+
+    def _seen(self, hashed: str, found: Found, now: dt.datetime) -> None:
+        if self.cache is not None:
+            self.cache.seen(hashed, replace(found, seen_at=now))
 
     def _touch_due(self, last: dt.datetime | None, now: dt.datetime) -> bool:
         return last is None or now - last >= self.sessions.touch_every

@@ -26,6 +26,7 @@ from kontor.platform import (
 )
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+from support.messaging import wait_for
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -33,11 +34,19 @@ PASSWORD = "ein ziemlich langes Kennwort"
 
 
 @pytest.fixture
-def kontor(engine: Any) -> Kontor:
+def kontor(engine: Any) -> Iterator[Kontor]:
+    """A wired process; on PostgreSQL it listens for changes, so credentials come from its cache
+    whenever nothing changed since they were last read (as in a served process)."""
     settings = Settings(
         environment=Environment.TEST, secret_key="a-real-secret-for-tests", login_max_failures=3
     )
-    return bootstrap(settings, engine=engine, clock=FakeClock())
+    wired = bootstrap(settings, engine=engine, clock=FakeClock())
+    wired.start(pump=False)
+    if wired.authenticator.cache is not None:
+        cache = wired.authenticator.cache
+        wait_for(lambda: cache.answering, "the principal cache to listen")
+    yield wired
+    wired.stop()
 
 
 @pytest.fixture

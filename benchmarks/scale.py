@@ -15,8 +15,9 @@ Parts (``--parts``, all by default, run in this order):
   two inline service tasks, end) in 1 and in ``--drivers`` spawned processes against one shared
   throwaway schema, per mode (``per_command``, ``bulk``), all started together at a barrier;
   completed instances / wall time from the barrier to the last driver's finish.
-- ``messaging``: PostgreSQL + RabbitMQ (outbox relay and consumer in one process):
-  events/s with ``--batch`` events per unit of work (``messaging.py``'s ``run``, a flood), and
+- ``messaging``: PostgreSQL + RabbitMQ: events/s with ``--batch`` events per unit of work (a
+  flood), once with outbox relay and consumer in one process (``messaging.py``'s ``run``) and
+  once with the consumer in a process of its own (as ``kontor worker`` runs it), and
   commit→handler latency of single events (one per unit of work) sent at a steady
   ``--single-rate``, well below saturation.
 
@@ -600,6 +601,65 @@ def single_events(settings: Settings, events: int, rate: float, warmup: int) -> 
     }
 
 
+def split_flood(settings: Settings, events: int, batch: int) -> dict[str, Any]:
+    """A flood with the consumer in a process of its own, as ``kontor worker`` runs it.
+
+    The producer process commits ``events`` in units of ``batch`` and relays them (as ``kontor
+    serve`` does); the consumer process consumes, runs the handler in batched transactions and
+    relays too (both share the outbox). Events/s from the barrier until the last event's handler
+    row is there (the producer looks every 20 ms).
+    """
+    _wire(settings, Probe(events)).engine.dispose()  # migrated once, before both start
+    config = settings.model_dump()
+    results = together(
+        _flood_process, [("produce", config, events, batch), ("consume", config, events, batch)]
+    )
+    if errors := _errors(results):
+        return {"error": errors}
+    seconds = wall_seconds(results)
+    return {
+        "events": events,
+        "events_per_unit_of_work": batch,
+        "events_per_second": round(events / seconds),
+        "seconds": round(seconds, 2),
+    }
+
+
+def _flood_process(
+    role: str, config: dict[str, Any], events: int, batch: int, barrier: Barrier
+) -> dict[str, Any]:
+    settings = Settings(**config)
+    kontor = _wire(settings, Probe(events))
+    kontor.start(consume=role == "consume", pump=False)
+    try:
+        barrier.wait(BARRIER_SECONDS)
+        started = time.monotonic()
+        if role == "produce":
+            for offset in range(0, events, batch):
+                count = min(batch, events - offset)
+                with kontor.bus.unit_of_work() as uow:
+                    uow.emit(
+                        *(
+                            PremiumCalculated(
+                                tenant_id="bench", policy_number=f"VS{offset + i:08d}",
+                                premium_cents=12345,
+                            )
+                            for i in range(count)
+                        )
+                    )  # fmt: skip
+                    uow.commit()
+        while _handled(kontor.engine) < events:
+            time.sleep(0.02)
+        return {"started": started, "finished": time.monotonic()}
+    finally:
+        kontor.stop()
+
+
+def _handled(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql("SELECT count(*) FROM bench_handled").scalar_one())
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
@@ -634,16 +694,23 @@ def messaging_figures(
     """Batched events/s (a flood) and single-event latency at a steady rate."""
     label = "postgresql+rabbitmq"
     batched = with_broker(url, amqp, lambda s: run_messaging(s, args.events, args.batch, label))
+    split = with_broker(url, amqp, lambda s: split_flood(s, args.events, args.batch))
     single = with_broker(
         url, amqp, lambda s: single_events(s, args.single_events, args.single_rate, args.warmup)
     )
     ceiling_one = beside(ceilings, 1)
     return {
-        "benchmark": "messaging: outbox relay to RabbitMQ and consumer in one process",
+        "benchmark": "messaging: outbox relay to RabbitMQ, consumer in the same or its own process",
         "batched": {
             **batched,
             "goal": GOALS["messaging_batched"],
             "latency_note": "latencies of a flood (saturation), not the single-event figure",
+            "raw_commit_ceiling": ceiling_one,
+        },
+        "batched_consumer_apart": {
+            **split,
+            "goal": GOALS["messaging_batched"],
+            "note": "producer and relay in one process, consumer (and a second relay) in another",
             "raw_commit_ceiling": ceiling_one,
         },
         "single": {**single, "goal": GOALS["messaging_single"], "raw_commit_ceiling": ceiling_one},

@@ -19,7 +19,7 @@ from kontor.casework.cases import register as register_cases
 from kontor.casework.cases.status_rules import register_status_rules
 from kontor.casework.notifications import declare_notifications as declare_casework_notifications
 from kontor.casework.tasks import register as register_task_handlers
-from kontor.db.listen import ChannelListener
+from kontor.db.listen import ChannelListener, listen
 from kontor.exchange import LocalBlobStore
 from kontor.exchange.pipeline import PipelineRunner, RunnerLoop, RunWindow
 from kontor.extensions import load_case_types, load_task_handlers
@@ -161,21 +161,12 @@ class Kontor:
 
     def _listen(self, channels: dict[str, Callable[[], None]]) -> None:
         """On PostgreSQL: hear due work and changed principals of other processes."""
-        if self.engine.dialect.name != "postgresql":
-            return
         cache = self.authenticator.cache
-        if cache is not None:
+        if cache is None:
+            self._listener = listen(self.engine, channels)
+        else:
             channels.update(cache.channels())
-        if not channels:
-            return
-        url = self.engine.url.set(drivername="postgresql")
-        self._listener = ChannelListener(
-            url.render_as_string(hide_password=False),
-            channels,
-            on_listening=cache.listening if cache is not None else lambda: None,
-            on_lost=cache.deaf if cache is not None else lambda: None,
-        )
-        self._listener.start()
+            self._listener = listen(self.engine, channels, cache.listening, cache.deaf)
 
     def background_round(self) -> None:
         """Run one round of background work now: retries, outbox replay, due process jobs."""

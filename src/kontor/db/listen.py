@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +69,18 @@ class ChannelListener:
                     heard = self._channels.get(notification.channel)
                     if heard is not None:
                         heard()
+
+
+def listen(
+    engine: Engine,
+    channels: Mapping[str, Callable[[], None]],
+    on_listening: Callable[[], None] = lambda: None,
+    on_lost: Callable[[], None] = lambda: None,
+) -> ChannelListener | None:
+    """A started listener on ``engine``'s database; None on SQLite or without channels."""
+    if engine.dialect.name != "postgresql" or not channels:
+        return None
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    listener = ChannelListener(url, channels, on_listening=on_listening, on_lost=on_lost)
+    listener.start()
+    return listener

@@ -13,8 +13,16 @@ from typing import Any
 import simplejson
 
 
+class EncodedJson(str):
+    """JSON text already encoded: a JSON column stores it as it is."""
+
+    __slots__ = ()
+
+
 def dumps(value: Any) -> str:
     """``value`` as JSON text; ``Decimal`` as an exact number, dates and times as ISO text."""
+    if type(value) is EncodedJson:
+        return value
     return simplejson.dumps(value, use_decimal=True, ensure_ascii=False, default=_iso)
 
 

@@ -16,12 +16,14 @@ from kontor.bootstrap import Kontor, bootstrap
 from kontor.casework.attachments.tables import attachments
 from kontor.messaging import FakeClock
 from kontor.platform import UNDERWRITERS, TenantKind
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import every_entry
 from support import kontor_app
 from support.backends import BACKENDS
 from support.cases import case_types
 from support.identity import Caller, api_caller
 from support.kontor_app import app_client
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 LIMIT = 4096
@@ -107,7 +109,7 @@ def test_a_file_attached_to_a_task_is_listed_downloaded_and_removed_by_its_owner
     ]  # fmt: skip
     with engine.connect() as connection:
         actions = connection.execute(
-            select(audit_entries.c.action).order_by(audit_entries.c.entry_id)
+            select(AUDIT_LOG.c.action).order_by(AUDIT_LOG.c.entry_id)
         ).scalars().all()  # fmt: skip
     assert actions[-2:] == ["casework.add_attachment", "casework.remove_attachment"]
 

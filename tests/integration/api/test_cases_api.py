@@ -15,11 +15,13 @@ from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import BROKERS, TenantKind
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import every_entry
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.cases import case_types
 from support.identity import Caller, api_caller
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -112,7 +114,7 @@ def test_comment_update_close_and_reopen_are_on_the_timeline_and_audited(
     ]  # fmt: skip
     with engine.connect() as connection:
         actions = connection.execute(
-            select(audit_entries.c.action).where(audit_entries.c.entity_id == case["case_id"])
+            select(AUDIT_LOG.c.action).where(AUDIT_LOG.c.entity_id == case["case_id"])
         ).scalars().all()  # fmt: skip
     assert sorted(actions) == ["case.close", "case.comment", "case.open", "case.reopen",
                                "case.update"]  # fmt: skip

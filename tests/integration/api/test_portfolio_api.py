@@ -15,13 +15,15 @@ from sqlalchemy import Engine, select
 
 from kontor.bootstrap import Kontor
 from kontor.platform import ADMINISTRATORS, BROKERS, TenantKind
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import every_entry
 from kontor.portfolio import copy_contract
 from kontor.portfolio.tables import TABLES
 from support.backends import BACKENDS
 from support.identity import Caller, api_caller
 from support.kontor_app import app_client, kontor_on
 from support.portfolio import CUSTOMER, HOUSEHOLD, IBAN, NOW
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 BASE = "/api/portfolio"
@@ -183,9 +185,7 @@ def test_every_change_is_audited(client: TestClient, broker: Caller, engine: Eng
     client.delete(f"{BASE}/contracts/{contract['contract_id']}", headers=broker.headers)
     with engine.connect() as connection:
         actions = (
-            connection.execute(
-                select(audit_entries.c.action).where(audit_entries.c.tenant_id == "makler")
-            )
+            connection.execute(select(AUDIT_LOG.c.action).where(AUDIT_LOG.c.tenant_id == "makler"))
             .scalars()
             .all()
         )

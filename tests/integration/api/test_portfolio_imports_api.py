@@ -14,12 +14,14 @@ from kontor.bootstrap import Kontor, bootstrap
 from kontor.exchange.pipeline import exchange_runs
 from kontor.messaging import FakeClock
 from kontor.platform import BROKERS, TenantKind
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import every_entry
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.gdv_files import sample_bytes
 from support.identity import Caller, api_caller
 from support.messaging import wait_for
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 IMPORTS = "/api/portfolio/imports"
@@ -84,9 +86,9 @@ def test_an_uploaded_file_is_watched_from_step_0_to_9_with_report_and_contracts(
     assert _stored_files(kontor) == []  # the file is let go once the run is done
     with kontor.engine.connect() as connection:
         audited = connection.execute(
-            select(audit_entries.c.action, audit_entries.c.actor)
-            .where(audit_entries.c.entity_id == run["run_id"])
-            .order_by(audit_entries.c.entry_id)
+            select(AUDIT_LOG.c.action, AUDIT_LOG.c.actor)
+            .where(AUDIT_LOG.c.entity_id == run["run_id"])
+            .order_by(AUDIT_LOG.c.entry_id)
         ).all()
     steps = ["checked", "validated", "mapped", "read", "waiting", "customers", "contracts",
              "details"]  # fmt: skip

@@ -10,9 +10,11 @@ from sqlalchemy import Engine, select
 
 from kontor.bootstrap import Kontor
 from kontor.platform import UNDERWRITERS, TenantKind
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import every_entry
 from support.identity import api_caller
 from support.kontor_app import app_client, kontor_on
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 
 @pytest.fixture
@@ -48,9 +50,7 @@ def test_anyone_who_works_on_tasks_comments_without_changing_the_task(
     assert missing.status_code == 422
     with kontor.bus.reading() as uow:
         actions = (
-            uow.connection.execute(
-                select(audit_entries.c.action).order_by(audit_entries.c.entry_id)
-            )
+            uow.connection.execute(select(AUDIT_LOG.c.action).order_by(AUDIT_LOG.c.entry_id))
             .scalars()
             .all()
         )

@@ -16,10 +16,12 @@ from kontor.casework.tasks import (
     TaskStore,
     WorkOnTask,
 )
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import every_entry
 from kontor.process import CancelInstance, CompleteUserTask
 from support.backends import BACKENDS
 from support.process_world import TENANT, World, chain, model, process
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -121,9 +123,7 @@ def test_standalone_tasks_are_audited_and_stay_in_their_tenant(engine: Engine) -
     assert rejected.state == TaskState.READY  # back to the queue: nobody owns it
     assert (rejected.assignee, rejected.outcome) == (None, "rejected")
     with world.kontor.bus.unit_of_work() as uow:
-        rows = uow.connection.execute(
-            select(audit_entries.c.action).order_by(audit_entries.c.entry_id)
-        )
+        rows = uow.connection.execute(select(AUDIT_LOG.c.action).order_by(AUDIT_LOG.c.entry_id))
         actions = [row.action for row in rows]
         with pytest.raises(TaskNotFound):
             TaskStore(uow.connection, "other-tenant").get(created.id)

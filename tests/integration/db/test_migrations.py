@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from kontor import db
 from kontor.bootstrap import load_schema
@@ -31,3 +31,24 @@ def test_downgrade_to_base_removes_every_table(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     db.upgrade(engine)
     assert "message_outbox" in inspect(engine).get_table_names()
+
+
+def test_unsealed_audit_entries_move_to_their_own_table_and_back(engine: Engine) -> None:
+    db.downgrade(engine, "0039_audit_partial_indexes")
+    entry = (
+        "INSERT INTO audit_entries (entry_id, tenant_id, recorded_at, action, entity_type, "
+        "entity_id, difference_mac, content_mac, chain_position) VALUES "
+        "(:id, 't1', '2026-12-01 10:00:00', 'a', 'thing', '1', 'd', 'c', :position)"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(entry), [{"id": "sealed", "position": 1}])
+        connection.execute(text(entry), [{"id": "new", "position": None}])
+    db.upgrade(engine)
+    ids = "SELECT entry_id FROM {} ORDER BY entry_id"
+    with engine.connect() as connection:
+        assert connection.scalars(text(ids.format("audit_entries"))).all() == ["sealed"]
+        assert connection.scalars(text(ids.format("audit_unsealed"))).all() == ["new"]
+    db.downgrade(engine, "0039_audit_partial_indexes")
+    with engine.connect() as connection:
+        assert connection.scalars(text(ids.format("audit_entries"))).all() == ["new", "sealed"]
+    db.upgrade(engine)

@@ -11,7 +11,14 @@ from sqlalchemy import Engine, delete, select, update
 
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import Change, Command, FakeClock, RecordedChange
-from kontor.platform.audit import AuditLog, AuditQuery, Problem, audit_entries, audit_seals
+from kontor.platform.audit import (
+    AuditLog,
+    AuditQuery,
+    Problem,
+    audit_entries,
+    audit_seals,
+    audit_unsealed,
+)
 from kontor.process import CompleteUserTask, DeployProcess, StartProcess
 from kontor.process.store import InstanceStore
 from kontor.rules.deployment import HookPoint, HookRegistry, RulesService
@@ -67,14 +74,18 @@ class Audited:
         return self.log.verify(self.engine, self.clock.now()).problem
 
     def change(self, entry_id: str, **values: Any) -> None:
+        """Change the entry's row, sealed or not."""
         with self.engine.begin() as connection:
-            connection.execute(
-                update(audit_entries).where(audit_entries.c.entry_id == entry_id).values(**values)
-            )
+            for table in (audit_entries, audit_unsealed):
+                connection.execute(
+                    update(table).where(table.c.entry_id == entry_id).values(**values)
+                )
 
     def remove(self, *entry_ids: str) -> None:
+        """Delete the entries' rows, sealed or not."""
         with self.engine.begin() as connection:
-            connection.execute(delete(audit_entries).where(audit_entries.c.entry_id.in_(entry_ids)))
+            for table in (audit_entries, audit_unsealed):
+                connection.execute(delete(table).where(table.c.entry_id.in_(entry_ids)))
 
 
 @pytest.fixture
@@ -272,7 +283,9 @@ def test_erasing_a_data_subject_removes_their_values_and_keeps_the_chain_verifia
     assert erased == 2
     assert audited.problem() is None
     with audited.engine.connect() as connection:
-        stored = repr(connection.execute(select(audit_entries)).all())
+        stored = repr(
+            [connection.execute(select(t)).all() for t in (audit_entries, audit_unsealed)]
+        )
     assert "Erika" not in stored
     assert "1964-08-12" not in stored
     erasures = [e for e in audited.entries() if e.action == "audit.erase"]

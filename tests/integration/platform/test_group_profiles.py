@@ -12,10 +12,12 @@ from kontor.api import create_app
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, BROKERS, UNDERWRITERS, TenantKind
-from kontor.platform.audit import audit_entries
+from kontor.platform.audit import every_entry
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
 from support.identity import api_caller
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -76,8 +78,8 @@ def test_a_changed_profile_counts_for_new_tenants_and_their_ceiling(
     assert now_allowed.status_code == 200  # the insurer kind's ceiling follows the profiles
     with kontor.engine.connect() as connection:
         recorded = connection.execute(
-            select(audit_entries.c.entity_id).where(
-                audit_entries.c.action == "platform.set_profile_permissions"
+            select(AUDIT_LOG.c.entity_id).where(
+                AUDIT_LOG.c.action == "platform.set_profile_permissions"
             )
         ).scalar_one()
     assert recorded == UNDERWRITERS

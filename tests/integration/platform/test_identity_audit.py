@@ -12,10 +12,12 @@ from sqlalchemy import Engine, select
 from kontor.api import create_app
 from kontor.bootstrap import Kontor
 from kontor.platform import ADMINISTRATORS, DEFAULT_PROFILES, UNDERWRITERS, TenantKind
-from kontor.platform.audit import audit_entries
+from kontor.platform.audit import every_entry
 from support.backends import BACKENDS
 from support.identity import api_caller
 from support.kontor_app import kontor_on
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -69,7 +71,7 @@ def test_identity_changes_are_audited_with_actor_and_entity_and_nothing_personal
     max_id = created.json()["user"]["user_id"]
 
     with engine.connect() as connection:
-        rows = connection.execute(select(audit_entries).order_by(audit_entries.c.entry_id)).all()
+        rows = connection.execute(select(AUDIT_LOG).order_by(AUDIT_LOG.c.entry_id)).all()
     # entries of one transaction may share an id's time slot: compare without order
     recorded = sorted((r.tenant_id, r.action, r.entity_type, r.entity_id, r.actor) for r in rows)
     session = logged_in["session_id"]
@@ -115,7 +117,7 @@ def test_the_operators_tenant_changes_are_audited_in_the_operators_tenant(
     assert client.patch("/api/tenants/pool", json=allow, headers=operator.headers).is_success
 
     with engine.connect() as connection:
-        rows = connection.execute(select(audit_entries)).all()
+        rows = connection.execute(select(AUDIT_LOG)).all()
     assert sorted((r.tenant_id, r.action, r.entity_id, r.actor) for r in rows) == [
         ("betrieb", "platform.allow_sub_brokers", "pool", operator.principal.user_id),
         ("betrieb", "platform.create_tenant", "pool", operator.principal.user_id),

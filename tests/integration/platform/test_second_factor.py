@@ -18,10 +18,12 @@ from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import FakeClock
 from kontor.platform import ADMINISTRATORS, UNDERWRITERS, Directory, TenantKind, TenantStore
 from kontor.platform import provision_tenant as provision
-from kontor.platform.audit import audit_entries
+from kontor.platform.audit import every_entry
 from kontor.platform.tables import recovery_codes, second_factors
 from kontor.settings import Environment, Settings
 from support.backends import BACKENDS
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
@@ -117,9 +119,7 @@ def second_step(client: TestClient, challenge: str, code: str) -> Any:
 
 def actions(kontor: Kontor) -> list[str]:
     with kontor.engine.connect() as connection:
-        rows = connection.execute(
-            select(audit_entries.c.action).order_by(audit_entries.c.recorded_at)
-        )
+        rows = connection.execute(select(AUDIT_LOG.c.action).order_by(AUDIT_LOG.c.recorded_at))
         return list(rows.scalars())
 
 
@@ -290,8 +290,8 @@ def test_an_administrator_requires_a_second_factor_of_every_user_of_the_tenant(
         assert outsider.get("/api/platform/tenant/second-factor").status_code == 401
     with kontor.engine.connect() as connection:
         entries = connection.execute(
-            select(audit_entries.c.action, audit_entries.c.entity_type).where(
-                audit_entries.c.action == "platform.require_second_factor"
+            select(AUDIT_LOG.c.action, AUDIT_LOG.c.entity_type).where(
+                AUDIT_LOG.c.action == "platform.require_second_factor"
             )
         ).all()
     assert [tuple(entry) for entry in entries] == [("platform.require_second_factor", "tenant")]

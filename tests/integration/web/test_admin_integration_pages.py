@@ -11,10 +11,12 @@ from sqlalchemy import Engine, select
 
 from kontor.bootstrap import Kontor
 from kontor.platform import ADMINISTRATORS, UNDERWRITERS, TenantKind
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import every_entry
 from support.backends import BACKENDS
 from support.identity import Caller, api_caller
 from support.kontor_app import app_client, kontor_on
+
+AUDIT_LOG = every_entry()  # chained and unsealed entries
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 HOURLY = {"name": "Stündlicher Abgleich", "cron": "0 * * * *", "command_type": "process.start",
@@ -102,8 +104,8 @@ def test_webhook_subscriptions_are_switched_off_and_on_with_an_audit_entry(
     client.post("/admin/webhooks/actions", data=on, headers=admin.headers)
     with kontor.engine.connect() as connection:
         actions = connection.scalars(
-            select(audit_entries.c.action).where(audit_entries.c.entity_id == subscription_id)
-            .order_by(audit_entries.c.entry_id)
+            select(AUDIT_LOG.c.action).where(AUDIT_LOG.c.entity_id == subscription_id)
+            .order_by(AUDIT_LOG.c.entry_id)
         ).all()  # fmt: skip
     assert actions == [
         "integration.webhook.subscribe", "integration.webhook.disable",

@@ -10,8 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from kontor.platform.audit.entries import AuditEntry, AuditKey
+from kontor.platform.audit.entries import AuditKey
+
+
+class Chainable(Protocol):
+    """What a link covers of an entry: its id and the keyed hash of its fields."""
+
+    @property
+    def entry_id(self) -> str:
+        """The entry's id."""
+        ...
+
+    @property
+    def content_mac(self) -> str:
+        """The keyed hash of the entry's chained fields."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -54,12 +69,12 @@ class Seal:
     seal_mac: str
 
 
-def link_mac(key: AuditKey, head: ChainHead, entry: AuditEntry) -> str:
+def link_mac(key: AuditKey, head: ChainHead, entry: Chainable) -> str:
     """The chain hash of ``entry`` placed right after ``head``."""
     return key.mac(head.chain_mac, entry.content_mac, str(head.position + 1), head.entry_id)
 
 
-def link(key: AuditKey, head: ChainHead, entries: Sequence[AuditEntry]) -> list[ChainLink]:
+def link(key: AuditKey, head: ChainHead, entries: Sequence[Chainable]) -> list[ChainLink]:
     """Chain ``entries`` in order after ``head``."""
     links = []
     for entry in entries:

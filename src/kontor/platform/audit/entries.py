@@ -12,11 +12,18 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import secrets
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from kontor.db.ids import random_hex
+from kontor.db.json_codec import EncodedJson
 from kontor.messaging import RecordedChange
+
+_QUOTED = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False)
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+).encode
 
 ERASE_ACTION = "audit.erase"
 """The action of the entry an erasure writes; its entity id is the erased data subject."""
@@ -26,12 +33,15 @@ class AuditKey:
     """The secret every audit hash is keyed with: without it nobody can forge an entry or link."""
 
     def __init__(self, secret: bytes) -> None:
-        self._key = hmac.new(secret, b"kontor audit log v1", hashlib.sha256).digest()
+        key = hmac.new(secret, b"kontor audit log v1", hashlib.sha256).digest()
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per hash: keyed once
 
     def mac(self, *parts: str | None) -> str:
         """The keyed hash (HMAC-SHA256, hex) of ``parts``, unambiguously joined."""
-        message = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
-        return hmac.new(self._key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+        keyed = self._keyed.copy()
+        joined = ",".join("null" if part is None else _QUOTED(part) for part in parts)
+        keyed.update(f"[{joined}]".encode())  # json.dumps(parts), compact, without its set-up
+        return keyed.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -59,22 +69,26 @@ class AuditEntry:
 
 def canonical_json(value: Any) -> str:
     """The one text a JSON value is hashed as (sorted keys, no spaces; other types as text)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL(value)
 
 
 def content_mac(key: AuditKey, entry: AuditEntry) -> str:
     """The keyed hash of an entry's chained fields."""
+    return _content_mac(key, vars(entry))
+
+
+def _content_mac(key: AuditKey, fields: Mapping[str, Any]) -> str:
     return key.mac(
-        entry.entry_id,
-        entry.tenant_id,
-        entry.recorded_at.astimezone(dt.UTC).isoformat(),
-        entry.actor,
-        entry.action,
-        entry.entity_type,
-        entry.entity_id,
-        entry.correlation_id,
-        entry.subject,
-        entry.difference_mac,
+        fields["entry_id"],
+        fields["tenant_id"],
+        fields["recorded_at"].astimezone(dt.UTC).isoformat(),
+        fields["actor"],
+        fields["action"],
+        fields["entity_type"],
+        fields["entity_id"],
+        fields["correlation_id"],
+        fields["subject"],
+        fields["difference_mac"],
     )
 
 
@@ -83,25 +97,34 @@ def difference_mac(key: AuditKey, salt: str, difference: dict[str, Any]) -> str:
     return key.mac(salt, canonical_json(difference))
 
 
-def new_entry(key: AuditKey, entry_id: str, recorded: RecordedChange) -> AuditEntry:
-    """The audit entry of a recorded change, with its hashes."""
+def new_entry_row(key: AuditKey, entry_id: str, recorded: RecordedChange) -> dict[str, Any]:
+    """The row of a recorded change's audit entry, with its hashes.
+
+    Its difference is the canonical JSON text it was hashed as, stored as it is.
+    """
     change = recorded.change
     text = canonical_json({"before": change.before, "after": change.after})
-    difference: dict[str, Any] = json.loads(text)  # stored exactly as hashed
-    salt = secrets.token_hex(16)
-    unhashed = AuditEntry(
-        entry_id=entry_id,
-        tenant_id=recorded.tenant_id,
-        recorded_at=recorded.recorded_at,
-        actor=recorded.actor,
-        action=change.action,
-        entity_type=change.entity_type,
-        entity_id=change.entity_id,
-        correlation_id=recorded.correlation_id,
-        subject=change.subject,
-        difference_mac=key.mac(salt, text),
-        content_mac="",
-        difference=difference,
-        difference_salt=salt,
-    )
-    return replace(unhashed, content_mac=content_mac(key, unhashed))
+    salt = random_hex(16)
+    row = {
+        "entry_id": entry_id,
+        "tenant_id": recorded.tenant_id,
+        "recorded_at": recorded.recorded_at,
+        "actor": recorded.actor,
+        "action": change.action,
+        "entity_type": change.entity_type,
+        "entity_id": change.entity_id,
+        "correlation_id": recorded.correlation_id,
+        "subject": change.subject,
+        "difference_mac": key.mac(salt, text),
+        "difference": EncodedJson(text),
+        "difference_salt": salt,
+        "erased_by": None,
+    }
+    row["content_mac"] = _content_mac(key, row)
+    return row
+
+
+def new_entry(key: AuditKey, entry_id: str, recorded: RecordedChange) -> AuditEntry:
+    """The audit entry of a recorded change, with its hashes (its difference as read back)."""
+    row = new_entry_row(key, entry_id, recorded)
+    return AuditEntry(**{**row, "difference": json.loads(row["difference"])})

@@ -14,7 +14,7 @@ from kontor.db.ids import time_ordered_id
 from kontor.messaging import Change, RecordedChange, current_correlation_id
 from kontor.platform.audit import store
 from kontor.platform.audit.chain import ChainHead, Seal, link, new_seal
-from kontor.platform.audit.entries import ERASE_ACTION, AuditEntry, AuditKey, new_entry
+from kontor.platform.audit.entries import ERASE_ACTION, AuditEntry, AuditKey, new_entry_row
 from kontor.platform.audit.store import AuditQuery
 from kontor.platform.audit.verification import Problem, verify_tenant
 
@@ -41,7 +41,9 @@ class AuditLog:
     """The append-only record of state changes, chained per tenant by a later seal step.
 
     As the bus's ``ChangeLog`` it inserts one entry per recorded change in the committing
-    transaction: no lock, no read of earlier rows, so writers of a tenant never wait on each other.
+    transaction: no lock, no read of earlier rows, so writers of a tenant never wait on each other,
+    and into a table with no index but its row number (one page per commit); sealing moves the
+    entries into the indexed chain a batch at a time.
     """
 
     def __init__(
@@ -54,7 +56,7 @@ class AuditLog:
     def write(self, connection: Connection, changes: Sequence[RecordedChange]) -> None:
         """Insert an entry for each change in the open transaction."""
         store.insert_entries(
-            connection, [new_entry(self.key, time_ordered_id(), change) for change in changes]
+            connection, [new_entry_row(self.key, time_ordered_id(), change) for change in changes]
         )
 
     def seal(self, engine: Engine, up_to: dt.datetime, now: dt.datetime) -> list[Seal]:
@@ -76,12 +78,12 @@ class AuditLog:
     ) -> Seal | None:
         with connect_for_writing(engine) as connection, connection.begin():
             previous = store.last_seal(connection, tenant_id)
-            entries = store.unsealed_entries(connection, tenant_id, up_to, self.batch)
-            if not entries:
+            unsealed = store.unsealed_entries(connection, tenant_id, up_to, self.batch)
+            if not unsealed:
                 return None
-            links = link(self.key, ChainHead.after(previous), entries)
+            links = link(self.key, ChainHead.after(previous), unsealed)
             seal = new_seal(self.key, tenant_id, previous, links[-1], now, up_to)
-            store.write_seal(connection, links, seal)
+            store.write_seal(connection, unsealed, links, seal)
         return seal
 
     def verify(
@@ -147,7 +149,7 @@ class AuditLog:
         erased = store.erase_differences(connection, tenant_id, subject, erasure_id)
         change = Change(ERASE_ACTION, DATA_SUBJECT, subject, after={"entries": erased})
         recorded = RecordedChange(change, tenant_id, actor, current_correlation_id(), now)
-        store.insert_entries(connection, [new_entry(self.key, erasure_id, recorded)])
+        store.insert_entries(connection, [new_entry_row(self.key, erasure_id, recorded)])
         return erased
 
     def entries(

@@ -3,26 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, null, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Select,
+    String,
+    Subquery,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    union,
+    union_all,
+    update,
+)
 
 from kontor.db.fast import FastStatement
 from kontor.platform.audit.chain import ChainLink, Seal
 from kontor.platform.audit.entries import ERASE_ACTION, AuditEntry
-from kontor.platform.audit.tables import audit_entries, audit_seals
+from kontor.platform.audit.tables import audit_entries, audit_seals, audit_unsealed
 
-_INSERT_ENTRIES = FastStatement(insert(audit_entries))  # built once: this runs on every command
-_LINK_ENTRY = (
-    update(audit_entries)
-    .where(audit_entries.c.entry_id == bindparam("linked_entry_id"))
-    .values(
-        chain_position=bindparam("position"),
-        previous_entry_id=bindparam("previous"),
-        chain_mac=bindparam("mac"),
+_INSERT_ENTRIES = FastStatement(insert(audit_unsealed))  # built once: this runs on every command
+_ENTRY_COLUMNS = [c.name for c in audit_unsealed.c if c.name != "sequence"]
+_CHAIN_ENTRY = FastStatement(  # copied in the database, its difference never decoded
+    insert(audit_entries).from_select(
+        [*_ENTRY_COLUMNS, "chain_position", "previous_entry_id", "chain_mac"],
+        select(
+            *(audit_unsealed.c[name] for name in _ENTRY_COLUMNS),
+            bindparam("position", type_=BigInteger),
+            bindparam("previous", type_=String),
+            bindparam("mac", type_=String),
+        ).where(audit_unsealed.c.sequence == bindparam("moved")),
     )
+)
+_UNSEAL = FastStatement(
+    delete(audit_unsealed).where(audit_unsealed.c.sequence == bindparam("moved"))
 )
 _STREAM = {"yield_per": 1000}  # verification and export read large logs in bounded memory
 
@@ -38,27 +63,21 @@ class AuditQuery:
     until: dt.datetime | None = None
 
 
-def insert_entries(connection: Connection, entries: Sequence[AuditEntry]) -> None:
-    """Insert new entries (on PostgreSQL sent with the transaction's next statement or commit)."""
-    # vars, not asdict: asdict deep-copies every difference, a third of the audit log's cost
-    _INSERT_ENTRIES.execute_later(connection, [dict(vars(entry)) for entry in entries])
+def insert_entries(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert new entries' rows (on PostgreSQL sent with the transaction's next statement)."""
+    _INSERT_ENTRIES.execute_later(connection, rows)
 
 
 def tenants_with_entries(connection: Connection) -> list[str]:
     """Every tenant that has audit entries or seals."""
-    entries = select(audit_entries.c.tenant_id).distinct()
-    seals = select(audit_seals.c.tenant_id).distinct()
-    return sorted(set(connection.scalars(entries)) | set(connection.scalars(seals)))
+    tables = (audit_unsealed, audit_entries, audit_seals)
+    return sorted(connection.scalars(union(*(select(t.c.tenant_id) for t in tables))))
 
 
 def tenants_to_seal(connection: Connection, up_to: dt.datetime) -> list[str]:
     """Tenants with unsealed entries recorded until ``up_to``."""
-    query = (
-        select(audit_entries.c.tenant_id)
-        .where(audit_entries.c.chain_position.is_(None), audit_entries.c.recorded_at <= up_to)
-        .distinct()
-    )
-    return sorted(connection.scalars(query))
+    query = select(audit_unsealed.c.tenant_id).where(audit_unsealed.c.recorded_at <= up_to)
+    return sorted(connection.scalars(query.distinct()))
 
 
 def seals(connection: Connection, tenant_id: str) -> list[Seal]:
@@ -82,37 +101,45 @@ def last_seal(connection: Connection, tenant_id: str) -> Seal | None:
     return Seal(**row._mapping) if row else None
 
 
+class Unsealed(NamedTuple):
+    """What sealing needs of an unsealed entry: where it is, its id and its content hash."""
+
+    sequence: int
+    entry_id: str
+    content_mac: str
+
+
 def unsealed_entries(
     connection: Connection, tenant_id: str, up_to: dt.datetime, limit: int
-) -> list[AuditEntry]:
+) -> list[Unsealed]:
     """Up to ``limit`` of a tenant's unsealed entries recorded until ``up_to``, oldest first."""
+    u = audit_unsealed.c
     rows = connection.execute(
-        select(audit_entries)
-        .where(
-            audit_entries.c.tenant_id == tenant_id,
-            audit_entries.c.chain_position.is_(None),
-            audit_entries.c.recorded_at <= up_to,
-        )
-        .order_by(audit_entries.c.recorded_at, audit_entries.c.entry_id)
+        select(u.sequence, u.entry_id, u.content_mac)
+        .where(u.tenant_id == tenant_id, u.recorded_at <= up_to)
+        .order_by(u.recorded_at, u.entry_id)
         .limit(limit)
     )
-    return [AuditEntry(**row._mapping) for row in rows]
+    return [Unsealed(*row) for row in rows]
 
 
-def write_seal(connection: Connection, links: Sequence[ChainLink], seal: Seal) -> None:
-    """Write the chain links into their entries and record the seal of their head."""
-    connection.execute(
-        _LINK_ENTRY,
+def write_seal(
+    connection: Connection, sealed: Sequence[Unsealed], links: Sequence[ChainLink], seal: Seal
+) -> None:
+    """Move the sealed entries into the chain with their links; record the seal of their head."""
+    _CHAIN_ENTRY.execute_many(
+        connection,
         [
             {
-                "linked_entry_id": link.entry_id,
+                "moved": entry.sequence,
                 "position": link.position,
                 "previous": link.previous_entry_id,
                 "mac": link.chain_mac,
             }
-            for link in links
+            for entry, link in zip(sealed, links, strict=True)
         ],
     )
+    _UNSEAL.execute_many(connection, [{"moved": entry.sequence} for entry in sealed])
     connection.execute(insert(audit_seals).values(asdict(seal)))
 
 
@@ -157,9 +184,9 @@ def chained_entries(connection: Connection, tenant_id: str) -> Generator[AuditEn
 def entries_not_chained(connection: Connection, tenant_id: str) -> Generator[AuditEntry]:
     """A tenant's entries that no seal has chained yet."""
     query = (
-        select(audit_entries)
-        .where(audit_entries.c.tenant_id == tenant_id, audit_entries.c.chain_position.is_(None))
-        .order_by(audit_entries.c.entry_id)
+        select(*_as_entries(audit_unsealed))
+        .where(audit_unsealed.c.tenant_id == tenant_id)
+        .order_by(audit_unsealed.c.entry_id)
     )
     yield from _streamed(connection, query)
 
@@ -167,8 +194,13 @@ def entries_not_chained(connection: Connection, tenant_id: str) -> Generator[Aud
 def erasures(connection: Connection, tenant_id: str) -> dict[str, str]:
     """A tenant's erasure entries: entry id → the data subject erased."""
     rows = connection.execute(
-        select(audit_entries.c.entry_id, audit_entries.c.entity_id).where(
-            audit_entries.c.tenant_id == tenant_id, audit_entries.c.action == ERASE_ACTION
+        union_all(
+            *(
+                select(t.c.entry_id, t.c.entity_id).where(
+                    t.c.tenant_id == tenant_id, t.c.action == ERASE_ACTION
+                )
+                for t in (audit_entries, audit_unsealed)
+            )
         )
     )
     return {row.entry_id: row.entity_id for row in rows}
@@ -176,16 +208,19 @@ def erasures(connection: Connection, tenant_id: str) -> dict[str, str]:
 
 def erase_differences(connection: Connection, tenant_id: str, subject: str, by: str) -> int:
     """Remove the differences (and salts) of a data subject's entries; return how many."""
-    result = connection.execute(
-        update(audit_entries)
-        .where(
-            audit_entries.c.tenant_id == tenant_id,
-            audit_entries.c.subject == subject,
-            audit_entries.c.erased_by.is_(None),
+    erased = 0
+    for table in (audit_entries, audit_unsealed):
+        result = connection.execute(
+            update(table)
+            .where(
+                table.c.tenant_id == tenant_id,
+                table.c.subject == subject,
+                table.c.erased_by.is_(None),
+            )
+            .values(difference=null(), difference_salt=None, erased_by=by)
         )
-        .values(difference=null(), difference_salt=None, erased_by=by)
-    )
-    return result.rowcount
+        erased += result.rowcount
+    return erased
 
 
 def query_entries(
@@ -196,8 +231,27 @@ def query_entries(
     limit: int | None = None,
 ) -> Generator[AuditEntry]:
     """A tenant's entries matching ``query`` in id order, from after ``after`` (keyset paging)."""
-    columns = audit_entries.c
-    conditions: list[Any] = [columns.tenant_id == tenant_id]
+    branches = [
+        select(*_as_entries(table)).where(*_matching(table, tenant_id, query, after))
+        for table in (audit_entries, audit_unsealed)
+    ]
+    statement = union_all(*branches).order_by("entry_id")
+    if limit is not None:
+        statement = statement.limit(limit)
+    yield from _streamed(connection, statement)
+
+
+def every_entry() -> Subquery:
+    """Chained and unsealed entries together, with the columns of an entry (for listings)."""
+    log = union_all(*(select(*_as_entries(t)) for t in (audit_entries, audit_unsealed)))
+    return log.subquery("audit_log")
+
+
+def _matching(
+    table: Table, tenant_id: str, query: AuditQuery, after: str | None
+) -> list[ColumnElement[bool]]:
+    columns = table.c
+    conditions: list[ColumnElement[bool]] = [columns.tenant_id == tenant_id]
     for name in ("entity_type", "entity_id", "actor"):
         value = getattr(query, name)
         if value is not None:
@@ -208,13 +262,26 @@ def query_entries(
         conditions.append(columns.recorded_at < query.until)
     if after is not None:
         conditions.append(columns.entry_id > after)
-    statement = select(audit_entries).where(*conditions).order_by(columns.entry_id)
-    if limit is not None:
-        statement = statement.limit(limit)
-    yield from _streamed(connection, statement)
+    return conditions
 
 
-def _streamed(connection: Connection, statement: Select[Any]) -> Generator[AuditEntry]:
+def _as_entries(table: Table) -> list[ColumnElement[Any]]:
+    """The columns of an entry in ``table``; the unsealed have no chain fields (null)."""
+    return [
+        table.c[name] if name in table.c else cast(null(), audit_entries.c[name].type).label(name)
+        for name in AuditEntry.__dataclass_fields__
+    ]
+
+
+def _entry(mapping: Any) -> AuditEntry:
+    return AuditEntry(
+        **{name: mapping[name] for name in AuditEntry.__dataclass_fields__ if name in mapping}
+    )
+
+
+def _streamed(
+    connection: Connection, statement: Select[Any] | CompoundSelect[Any]
+) -> Generator[AuditEntry]:
     # Closed even when the reader stops early (a server-side cursor on PostgreSQL).
     result = connection.execution_options(**_STREAM).execute(statement)
     try:

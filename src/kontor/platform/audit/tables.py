@@ -1,35 +1,64 @@
-"""Tables of the audit log: entries (chained when sealed) and the seals of each tenant."""
+"""Tables of the audit log: entries not yet sealed, the chained entries, each tenant's seals."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Integer, PrimaryKeyConstraint, String, Table
 
 from kontor.db import JsonDocument, UtcDateTime, metadata, tenant_column_type
+
+
+def _entry_columns() -> list[Column[Any]]:
+    """The columns an entry has from the moment it is written (fresh objects for each table)."""
+    return [
+        Column("entry_id", String(36), nullable=False),
+        Column("tenant_id", tenant_column_type(), nullable=False),
+        Column("recorded_at", UtcDateTime, nullable=False),
+        Column("actor", String(200), comment="user id; null: Kontor itself"),
+        Column("action", String(200), nullable=False),
+        Column("entity_type", String(100), nullable=False),
+        Column("entity_id", String(300), nullable=False),
+        Column("correlation_id", String(64)),
+        Column(
+            "subject", String(300), comment="data subject the difference belongs to (reference)"
+        ),
+        Column(
+            "difference_mac", String(64), nullable=False, comment="keyed hash of salt + difference"
+        ),
+        Column("content_mac", String(64), nullable=False, comment="keyed hash of the fields above"),
+        Column("difference", JsonDocument, comment="before/after; outside the hash, erasable"),
+        Column("difference_salt", String(32), comment="erased with the difference"),
+        Column("erased_by", String(36), comment="the erasure entry that removed the difference"),
+    ]
+
+
+# Writers append here, sealing moves the entries into the chain (audit_entries). No index but
+# the row number: an audited transaction writes one page of this table, where the chain's five
+# indexes would cost a page each in every commit; sealing fills them for a whole batch at once.
+audit_unsealed = Table(
+    "audit_unsealed",
+    metadata,
+    Column(
+        "sequence",
+        BigInteger().with_variant(Integer, "sqlite"),  # SQLite: the row id itself
+        primary_key=True,
+        autoincrement=True,
+    ),
+    *_entry_columns(),
+    comment="Audit log: entries written since the last seal, in the order they came",
+)
 
 audit_entries = Table(
     "audit_entries",
     metadata,
-    Column("entry_id", String(36), primary_key=True),
-    Column("tenant_id", tenant_column_type(), nullable=False),
-    Column("recorded_at", UtcDateTime, nullable=False),
-    Column("actor", String(200), comment="user id; null: Kontor itself"),
-    Column("action", String(200), nullable=False),
-    Column("entity_type", String(100), nullable=False),
-    Column("entity_id", String(300), nullable=False),
-    Column("correlation_id", String(64)),
-    Column("subject", String(300), comment="data subject the difference belongs to (reference)"),
-    Column("difference_mac", String(64), nullable=False, comment="keyed hash of salt + difference"),
-    Column("content_mac", String(64), nullable=False, comment="keyed hash of the fields above"),
-    Column("difference", JsonDocument, comment="before/after; outside the hash, erasable"),
-    Column("difference_salt", String(32), comment="erased with the difference"),
-    Column("erased_by", String(36), comment="the erasure entry that removed the difference"),
+    *_entry_columns(),
     Column("chain_position", BigInteger, comment="set by sealing: 1, 2, ... per tenant"),
     Column("previous_entry_id", String(36), comment="set by sealing: the entry chained before"),
     Column("chain_mac", String(64), comment="set by sealing: keyed hash over the chain so far"),
+    PrimaryKeyConstraint("entry_id"),
     comment="Audit log: every state change through the service layer, append-only",
 )
-# Partial where the column is null at first: a new entry touches no page of these indexes
-# (every index written costs a page in the committing transaction).
 Index(
     "uq_audit_entries_chain_position",
     audit_entries.c.tenant_id,
@@ -58,13 +87,6 @@ Index(
     audit_entries.c.subject,
     sqlite_where=audit_entries.c.subject.is_not(None),
     postgresql_where=audit_entries.c.subject.is_not(None),
-)
-Index(
-    "ix_audit_entries_unsealed",
-    audit_entries.c.tenant_id,
-    audit_entries.c.recorded_at,
-    sqlite_where=audit_entries.c.chain_position.is_(None),
-    postgresql_where=audit_entries.c.chain_position.is_(None),
 )
 
 audit_seals = Table(

@@ -14,8 +14,7 @@ from sqlalchemy import Select, String, cast, select
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
 from kontor.platform import Principal
-from kontor.platform.audit import AuditQuery
-from kontor.platform.audit.tables import audit_entries
+from kontor.platform.audit import AuditQuery, every_entry
 from kontor.web.people import display_names
 from kontor.web.security import page_requires
 from kontor.web.templating import render
@@ -28,7 +27,7 @@ router = APIRouter(route_class=StrictJsonRoute, include_in_schema=False)
 def audit_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
     """The caller's tenant's entries (the change as text; erased ones empty)."""
     del filters
-    a = audit_entries.c
+    a = every_entry().c
     return select(
         a.entry_id.label("id"), a.recorded_at, a.actor, a.action, a.entity_type, a.entity_id,
         cast(a.difference, String).label("difference"),
@@ -38,11 +37,12 @@ def audit_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
 def entity_types(context: ViewContext) -> Sequence[tuple[str, str]]:
     """The kinds of records the tenant's log names."""
     with context.kontor.engine.connect() as connection:
+        log = every_entry().c
         found = connection.scalars(
-            select(audit_entries.c.entity_type)
-            .where(audit_entries.c.tenant_id == context.principal.tenant_id)
+            select(log.entity_type)
+            .where(log.tenant_id == context.principal.tenant_id)
             .distinct()
-            .order_by(audit_entries.c.entity_type)
+            .order_by(log.entity_type)
         )
         return [(str(kind), str(kind)) for kind in found]
 

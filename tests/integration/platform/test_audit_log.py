@@ -4,6 +4,7 @@ tampering named by entry, erasure that keeps the chain verifiable, keyset paging
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ from kontor.platform.audit import (
     audit_entries,
     audit_seals,
     audit_unsealed,
+    store,
 )
+from kontor.platform.audit.chain import ChainHead, link, new_seal
 from kontor.process import CompleteUserTask, DeployProcess, StartProcess
 from kontor.process.store import InstanceStore
 from kontor.rules.deployment import HookPoint, HookRegistry, RulesService
@@ -359,6 +362,36 @@ def test_writers_of_one_tenant_do_not_wait_for_each_other(audited: Audited) -> N
 
     assert committed_while_first_open == ["second"]
     assert [e.entity_id for e in audited.entries()[-2:]] == ["first", "second"]
+
+
+def test_an_erasure_while_its_entries_are_being_sealed_reaches_them_in_the_chain(
+    audited: Audited,
+) -> None:
+    if audited.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: an erasure cannot overlap a seal there")
+    instance_id = audited.start(variables={"name": "Erika Mustermann"})
+    now = audited.clock.advance(dt.timedelta(minutes=1))
+    up_to = now - dt.timedelta(seconds=10)  # the erasure's own entry comes later
+    erased: list[int] = []
+    with audited.engine.connect() as sealing:
+        sealing.begin()
+        unsealed = store.unsealed_entries(sealing, TENANT, up_to, 100)
+        links = link(audited.log.key, ChainHead(), unsealed)
+        store.write_seal(
+            sealing, unsealed, links, new_seal(audited.log.key, TENANT, None, links[-1], now, up_to)
+        )  # moved into the chain, not yet committed
+        eraser = threading.Thread(
+            target=lambda: erased.append(_erase(audited, f"process_instance:{instance_id}"))
+        )
+        eraser.start()
+        eraser.join(timeout=0.5)  # waits for the seal's locks (or has already run: both fine)
+        sealing.commit()
+    eraser.join()
+
+    assert erased == [1]
+    assert audited.problem() is None
+    with audited.engine.connect() as connection:
+        assert "Erika" not in repr(connection.execute(select(audit_entries)).all())
 
 
 def test_retention_purges_old_sealed_rounds_and_the_rest_still_verifies(engine: Engine) -> None:

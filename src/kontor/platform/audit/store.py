@@ -112,13 +112,18 @@ class Unsealed(NamedTuple):
 def unsealed_entries(
     connection: Connection, tenant_id: str, up_to: dt.datetime, limit: int
 ) -> list[Unsealed]:
-    """Up to ``limit`` of a tenant's unsealed entries recorded until ``up_to``, oldest first."""
+    """Up to ``limit`` of a tenant's unsealed entries recorded until ``up_to``, oldest first.
+
+    Locked until the transaction ends (PostgreSQL; SQLite has one writer anyway): an erasure
+    waits for the move into the chain instead of changing a row that is being copied.
+    """
     u = audit_unsealed.c
     rows = connection.execute(
         select(u.sequence, u.entry_id, u.content_mac)
         .where(u.tenant_id == tenant_id, u.recorded_at <= up_to)
         .order_by(u.recorded_at, u.entry_id)
         .limit(limit)
+        .with_for_update()
     )
     return [Unsealed(*row) for row in rows]
 
@@ -209,7 +214,9 @@ def erasures(connection: Connection, tenant_id: str) -> dict[str, str]:
 def erase_differences(connection: Connection, tenant_id: str, subject: str, by: str) -> int:
     """Remove the differences (and salts) of a data subject's entries; return how many."""
     erased = 0
-    for table in (audit_entries, audit_unsealed):
+    # Unsealed first: an entry that sealing moves meanwhile is in the chain when the second
+    # statement looks (each statement sees what committed before it began).
+    for table in (audit_unsealed, audit_entries):
         result = connection.execute(
             update(table)
             .where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -425,4 +426,12 @@ def test_the_background_round_seals_what_is_older_than_the_grace(audited: Audite
     audited.kontor.background_round()
 
     assert [entry.chain_position for entry in audited.entries()] == [1, 2]
+    assert audited.problem() is None
+
+
+def test_fractional_numbers_and_decimals_in_a_difference_still_verify(audited: Audited) -> None:
+    """Read back, a float is a ``Decimal``; a ``Decimal`` was hashed and stored as its text."""
+    audited.start(variables={"share": 1.5, "tiny": 1e-07, "two": 2.0, "premium": Decimal("12.50")})
+    assert audited.problem() is None
+    audited.seal()
     assert audited.problem() is None

@@ -14,6 +14,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from kontor.db.ids import random_hex
@@ -93,8 +94,21 @@ def _content_mac(key: AuditKey, fields: Mapping[str, Any]) -> str:
 
 
 def difference_mac(key: AuditKey, salt: str, difference: dict[str, Any]) -> str:
-    """The salted keyed hash of a difference."""
-    return key.mac(salt, canonical_json(difference))
+    """The salted keyed hash of a difference as read back from the database."""
+    return key.mac(salt, canonical_json(_as_written(difference)))
+
+
+def _as_written(value: Any) -> Any:
+    """A stored difference as it was hashed: a fractional number comes back as ``Decimal`` but
+    was a ``float`` (a ``Decimal`` is hashed and stored as its text, so never comes back as one).
+    """
+    if isinstance(value, dict):
+        return {key: _as_written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_written(item) for item in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def new_entry_row(key: AuditKey, entry_id: str, recorded: RecordedChange) -> dict[str, Any]:

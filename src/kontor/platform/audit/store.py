@@ -280,12 +280,6 @@ def _as_entries(table: Table) -> list[ColumnElement[Any]]:
     ]
 
 
-def _entry(mapping: Any) -> AuditEntry:
-    return AuditEntry(
-        **{name: mapping[name] for name in AuditEntry.__dataclass_fields__ if name in mapping}
-    )
-
-
 def _streamed(
     connection: Connection, statement: Select[Any] | CompoundSelect[Any]
 ) -> Generator[AuditEntry]:

@@ -111,13 +111,13 @@ def measured(rounds: int, run_round: Callable[[], dict[str, float]]) -> dict[str
     A first round warms every variant up (imports, prepared statements, pools) unmeasured.
     """
     run_round()
-    measured = [run_round() for _ in range(rounds)]
-    names = list(measured[0])
+    results = [run_round() for _ in range(rounds)]
+    names = list(results[0])
     baseline = names[-1]
     return {
-        "per_second": {name: round(statistics.median(r[name] for r in measured)) for name in names},
+        "per_second": {name: round(statistics.median(r[name] for r in results)) for name in names},
         "ratios": {
-            name: round(statistics.median(r[name] / r[baseline] for r in measured), 3)
+            name: round(statistics.median(r[name] / r[baseline] for r in results), 3)
             for name in names[:-1]
         },
     }

@@ -7,8 +7,12 @@ record types). Each size is parsed in a fresh process that reads every record wi
 decoded to its typed value; it reports logical records/s, physical lines/s, MB/s and the
 process's peak RSS (and, with --tracemalloc, the Python heap peak, which slows the run).
 
+The reader decodes fields with its compiled decoder (built at install); ``--decoders python``
+measures its Python decoders instead, ``--decoders both`` alternates the two round by round.
+
 Prints JSON. Usage:
-    python benchmarks/gdv_parse.py [--sizes 30,300] [--rounds 3] [--tracemalloc] [--keep DIR]
+    python benchmarks/gdv_parse.py [--sizes 30,300] [--rounds 3] [--decoders compiled|python|both]
+        [--tracemalloc] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kontor.exchange.gdv import GdvFileBuilder, new_record, read_records, render_record
+from kontor.exchange.gdv import GdvFileBuilder, layouts, new_record, read_records, render_record
 
 CONTRACTS_PER_PACKAGE = 2_000
 MALFORMED_EVERY = 1_500
@@ -190,8 +194,12 @@ def generate(path: Path, megabytes: float) -> dict[str, Any]:
             "lines": lines_total}  # fmt: skip
 
 
-def parse(path: Path, use_tracemalloc: bool) -> dict[str, Any]:
+def parse(path: Path, use_tracemalloc: bool, decoders: str) -> dict[str, Any]:
     """Read every record of ``path``; return counts, seconds and peak memory."""
+    if decoders == "python":
+        layouts._fields = None  # type: ignore[assignment]  # as if installed without a compiler
+    elif not layouts.COMPILED_DECODING:
+        raise SystemExit("the compiled decoder is not built: pip install -e . (needs a C compiler)")
     if use_tracemalloc:
         import tracemalloc
 
@@ -226,6 +234,17 @@ def parse(path: Path, use_tracemalloc: bool) -> dict[str, Any]:
     return result
 
 
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "median_records_per_s": statistics.median(run["records_per_s"] for run in runs),
+        "median_lines_per_s": statistics.median(run["lines_per_s"] for run in runs),
+        "median_records_per_cpu_s": statistics.median(run["records_per_cpu_s"] for run in runs),
+        "median_lines_per_cpu_s": statistics.median(run["lines_per_cpu_s"] for run in runs),
+        "best": max(runs, key=lambda run: run["records_per_cpu_s"]),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+    }
+
+
 def main() -> None:
     """Generate the files, parse each in fresh processes, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -233,11 +252,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    parser.add_argument(
+        "--decoders",
+        default="compiled",
+        help="compiled, python or both (both: each round reads with one, then the other)",
+    )
     parser.add_argument("--parse-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.parse_only:
-        print(json.dumps(parse(args.parse_only, args.tracemalloc)))
+        print(json.dumps(parse(args.parse_only, args.tracemalloc, args.decoders)))
         return
+    decoders = ["compiled", "python"] if args.decoders == "both" else [args.decoders]
     folder = args.keep or Path(tempfile.mkdtemp(prefix="gdv-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     results = []
@@ -246,28 +271,17 @@ def main() -> None:
         started = time.perf_counter()
         generated = generate(path, size)
         generated["generate_seconds"] = round(time.perf_counter() - started, 1)
-        runs = []
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in decoders}
         for _ in range(args.rounds):
-            command = [sys.executable, __file__, "--parse-only", str(path)]
-            if args.tracemalloc:
-                command.append("--tracemalloc")
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            runs.append(json.loads(output))
-        best = max(runs, key=lambda run: run["records_per_cpu_s"])
-        results.append(
-            {
-                "size_mb": size,
-                "file": generated,
-                "median_records_per_s": statistics.median(run["records_per_s"] for run in runs),
-                "median_lines_per_s": statistics.median(run["lines_per_s"] for run in runs),
-                "median_records_per_cpu_s": statistics.median(
-                    run["records_per_cpu_s"] for run in runs
-                ),
-                "median_lines_per_cpu_s": statistics.median(run["lines_per_cpu_s"] for run in runs),
-                "best": best,
-                "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
-            }
-        )
+            for name in decoders:
+                command = [sys.executable, __file__, "--parse-only", str(path), "--decoders", name]
+                if args.tracemalloc:
+                    command.append("--tracemalloc")
+                output = subprocess.run(command, check=True, capture_output=True, text=True)
+                runs[name].append(json.loads(output.stdout))
+        for name in decoders:
+            results.append({"size_mb": size, "decoders": name, "file": generated,
+                            **_summary(runs[name])})  # fmt: skip
         if not args.keep:
             path.unlink()
     if not args.keep:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -13,6 +14,16 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from kontor.exchange.gdv.values import CachedConverter, FieldValueError, GdvValue, converter
+
+try:
+    from kontor.exchange.gdv import _fields
+    from kontor.exchange.gdv._fields import PartDecoder
+except ImportError:  # installed without a C compiler: the Python decoders serve
+    _fields = None  # type: ignore[assignment]
+    PartDecoder = type(None)  # type: ignore[misc,assignment]
+
+COMPILED_DECODING = _fields is not None
+"""Whether the compiled field decoder is in use (it is built when the package is installed)."""
 
 DESCRIPTIONS = ("VUVM2018", "VUVM2023")
 """Format descriptions shipped as layout data, oldest first."""
@@ -63,9 +74,17 @@ class PartLayout:
         return _compile(self, skip=frozenset())
 
     @cached_property
-    def decode_tail(self) -> Decoder:
-        """Return the compiled decoder without the fields an earlier part already gave."""
-        return _compile(self, skip=self.shared_keys)
+    def decode_tail_into(self) -> Callable[[str, dict[str, GdvValue]], None]:
+        """Return a function adding the fields an earlier part did not give to a record's."""
+        decoder = _compile(self, skip=self.shared_keys)
+        if isinstance(decoder, PartDecoder):
+            return decoder.into
+        return lambda text, values: values.update(decoder(text))
+
+    @cached_property
+    def identity_of(self) -> Callable[[str], object]:
+        """Return a function giving the text of a line's identity slices (see ``identity``)."""
+        return operator.itemgetter(*(slice(start, end) for start, end in self.identity))
 
     def matches(self, text: str) -> bool:
         """Tell whether the part-number field of ``text`` names this part."""
@@ -162,6 +181,37 @@ class RecordLayout:
             for item in part.fields:
                 if item.key == key:
                     return item
+        return None
+
+
+class LayoutChoice:
+    """The layouts a line of one Satzart and Sparte may have; which one (and part) a line has.
+
+    Which layout and part fit depends only on a few characters (sub-type marks, part number),
+    so the answer is remembered by those characters.
+    """
+
+    _REMEMBERED = 4_096  # distinct answers kept at most (a garbled file cannot grow it further)
+
+    def __init__(self, layouts: list[RecordLayout]) -> None:
+        self.layouts = layouts
+        positions = {0}
+        for layout in layouts:
+            positions.update(position for position, _ in layout.match)
+            positions.update(part.check[0] for part in layout.parts.values() if part.check)
+        self.signature: Callable[[str], object] = operator.itemgetter(*sorted(positions))
+        self.chosen: dict[object, tuple[RecordLayout, PartLayout]] = {}
+
+    def choose(self, text: str) -> tuple[RecordLayout, PartLayout] | None:
+        """Return the first layout whose marks fit ``text`` and which knows its part number."""
+        for layout in self.layouts:
+            if layout.fits(text):
+                part = layout.part_of(text)
+                if part is not None:
+                    if len(self.chosen) >= self._REMEMBERED:
+                        self.chosen.clear()
+                    self.chosen[self.signature(text)] = layout, part
+                    return layout, part
         return None
 
 
@@ -322,13 +372,44 @@ def _converters(type_code: str, decimals: int) -> CachedConverter:
     return converter(type_code, decimals)
 
 
-def _compile(part: PartLayout, skip: frozenset[str]) -> Decoder:
-    """Build one function that slices and converts every field of a part in one go."""
+def _compile(part: PartLayout, skip: frozenset[str], *, compiled: bool = True) -> Decoder:
+    """Build one decoder that slices and converts every field of a part in one go.
+
+    The compiled decoder (``_fields``, built at install) is used where it exists; the Python
+    one gives the same values.
+    """
+    fields = [item for item in part.value_fields() if item.key not in skip]
+    if compiled and _fields is not None:
+        return _fields.PartDecoder(
+            (
+                item.key,
+                item.start,
+                item.end,
+                _compiled_kind(item.type),
+                None if item.type == "A" else _converters(item.type, item.decimals),
+                item.decimals,
+                part.signs.get(item.key),
+            )
+            for item in fields
+        )
+    return _compile_python(part, fields)
+
+
+def _compiled_kind(type_code: str) -> int:
+    assert _fields is not None
+    kinds = {
+        "A": _fields.ALPHANUMERIC,
+        "N": _fields.WHOLE_NUMBER,
+        "F": _fields.AMOUNT,
+        "D8": _fields.DATE,
+    }
+    return kinds.get(type_code, _fields.CONVERTED)
+
+
+def _compile_python(part: PartLayout, fields: list[FieldLayout]) -> Decoder:
     namespace: dict[str, Any] = {}
     entries: list[str] = []
-    for index, item in enumerate(part.value_fields()):
-        if item.key in skip:
-            continue
+    for index, item in enumerate(fields):
         piece = f"s[{item.start}:{item.end}]"
         if item.type == "A":
             expression = f"{piece}.rstrip()"
@@ -342,7 +423,7 @@ def _compile(part: PartLayout, skip: frozenset[str]) -> Decoder:
         entries.append(f"{item.key!r}: {expression}")
     source = "def decode(s):\n    return {" + ", ".join(entries) + "}\n"
     # The source is built only from the shipped layout data (keys checked against a strict
-    # pattern, positions are integers); compiling it gives the 150k records/s decode path.
+    # pattern, positions are integers).
     exec(compile(source, f"<gdv part {part.number}>", "exec"), namespace)  # noqa: S102
     decoder: Decoder = namespace["decode"]
     return decoder

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import IO
 
 from kontor.exchange.gdv.errors import GdvFormatError, GdvWarning
-from kontor.exchange.gdv.layouts import Catalogue, PartLayout, RecordLayout, catalogue
+from kontor.exchange.gdv.layouts import (
+    Catalogue,
+    LayoutChoice,
+    PartLayout,
+    RecordLayout,
+    catalogue,
+)
 from kontor.exchange.gdv.lines import RECORD_LENGTH, PhysicalLines, is_blank
 from kontor.exchange.gdv.packages import NACHSATZ, VORSATZ, Packages, PackageSummary
 from kontor.exchange.gdv.record import GdvRecord
@@ -33,7 +39,7 @@ class GdvReader:
             raise GdvFormatError(str(error), line=0, field="encoding") from None
         self._catalogue: Catalogue = catalogue()
         self._packages = Packages(self._catalogue)
-        self._layouts: dict[tuple[str, str], list[RecordLayout]] = {}
+        self._layouts: dict[tuple[str, str], LayoutChoice] = {}
         self._pending_version_warnings: dict[str, str] = {}
         self._line_count = 0
         self._sparte_specific = self._catalogue.sparte_specific
@@ -76,7 +82,7 @@ class GdvReader:
         """
         queue: deque[GdvRecord] = deque()  # started, not yet yielded, in first-line order
         open_records: dict[str, GdvRecord] = {}  # Satzart → record that may take more parts
-        open_by_identity: dict[str, GdvRecord] = {}  # the same, by risk/person/object too
+        open_by_identity: dict[tuple[str, object], GdvRecord] = {}  # the same, by risk/person/…
         last: GdvRecord | None = None  # the record that took the last line
         identity = ""
         pending: list[tuple[int, str]] = []
@@ -102,14 +108,14 @@ class GdvReader:
                 ):
                     part = layout.part_of(text)
                     if part is not None and part.identity:  # which risk, person, object
-                        record = open_by_identity.get(_identity_of(satzart, part, text))
+                        record = open_by_identity.get((satzart, part.identity_of(text)))
                     if part is not None and record is not None and part.number not in record.parts:
                         record.chunks.append((number, raw))
                         record.parts.append(part.number)
                         if package is not None and satzart not in _UNCOUNTED:
                             package.records += 1
                         try:
-                            record.fields.update(part.decode_tail(text))
+                            part.decode_tail_into(text, record.fields)
                         except FieldValueError:
                             self._decode_slowly(record, part, number, text, first=False)
                         last = record
@@ -139,7 +145,7 @@ class GdvReader:
             if layout is not None and layout.has_identity:
                 first = layout.parts.get(record.parts[0])
                 if first is not None and first.identity:
-                    open_by_identity[_identity_of(satzart, first, text)] = record
+                    open_by_identity[satzart, first.identity_of(text)] = record
             last = record
             if len(queue) > _MAX_QUEUED:
                 yield from self._flush(queue, open_records, _MAX_QUEUED // 2)
@@ -185,20 +191,18 @@ class GdvReader:
         specific = satzart in self._sparte_specific
         sparte = text[10:13] if specific else ""
         cache_key = (satzart, sparte)
-        layouts = self._layouts.get(cache_key)
-        if layouts is None:
-            layouts = self._resolve(cache_key)
-            self._layouts[cache_key] = layouts
-        layout: RecordLayout | None = None
-        part: PartLayout | None = None
-        for candidate in layouts:
-            if candidate.fits(text):
-                part = candidate.part_of(text)
-                if part is not None:
-                    layout = candidate
-                    break
-        if layout is None:
-            layout, part = self._layout_fallback(number, satzart, sparte, text, layouts, warnings)
+        choice = self._layouts.get(cache_key)
+        if choice is None:
+            choice = self._layouts[cache_key] = LayoutChoice(self._resolve(cache_key))
+        layout: RecordLayout | None
+        part: PartLayout | None
+        chosen = choice.chosen.get(choice.signature(text)) or choice.choose(text)
+        if chosen is not None:
+            layout, part = chosen
+        else:
+            layout, part = self._layout_fallback(
+                number, satzart, sparte, text, choice.layouts, warnings
+            )
         if self._pending_version_warnings and layout is not None:
             self._version_warning(number, layout, warnings)
         if layout is None or part is None:
@@ -297,10 +301,6 @@ class GdvReader:
         if record.satzart == VORSATZ:
             self._layouts.clear()  # the Vorsatz named the versions: resolve layouts anew
             self._pending_version_warnings = {}
-
-
-def _identity_of(satzart: str, part: PartLayout, text: str) -> str:
-    return satzart + "".join(text[start:end] for start, end in part.identity)
 
 
 def _declared_version(key: str, versions: dict[str, str]) -> str | None:

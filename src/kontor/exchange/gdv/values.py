@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-_CACHE_LIMIT = 8_192  # per converter type: a few MB at most, common values stay
+CACHE_LIMIT = 8_192
+"""Values a converter remembers at most (a few MB; common values stay)."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -63,7 +64,7 @@ class CachedConverter(dict[str, Any]):
 
     def __missing__(self, text: str) -> Any:
         value = self._convert(text)
-        if len(self) >= _CACHE_LIMIT:
+        if len(self) >= CACHE_LIMIT:
             self.clear()
         self[text] = value
         return value

@@ -35,18 +35,19 @@ def detect_encoding(sample: bytes) -> str:
     """Guess the encoding of a GDV file from its first bytes."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8"
-    if any(byte >= 0x80 for byte in sample):
-        try:
-            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        except UnicodeDecodeError:
-            pass
-        else:
-            return "utf-8"
-    cp850 = sum(1 for byte in sample if byte in _CP850_UMLAUTS)
-    latin = sum(1 for byte in sample if byte in _LATIN_UMLAUTS)
+    if sample.isascii():
+        return "iso-8859-1"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    cp850 = sum(sample.count(byte) for byte in _CP850_UMLAUTS)
+    latin = sum(sample.count(byte) for byte in _LATIN_UMLAUTS)
     if cp850 > latin:
         return "cp850"
-    if any(byte in _LATIN9_ONLY for byte in sample):
+    if any(byte in sample for byte in _LATIN9_ONLY):
         return "iso-8859-15"
     return "iso-8859-1"
 

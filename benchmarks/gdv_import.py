@@ -5,10 +5,12 @@ Haftpflicht, Unfall and Kfz contracts with their customer records, several data 
 malformed records). Each backend gets a fresh, migrated database; the import runs through the
 pipeline runner exactly as the background runner drives it. Reports the seconds per step and in
 total, the CPU seconds of this process (the database server's are not in it), contracts per
-second and the goal (SQLite < 10 s, PostgreSQL < 20 s).
+second and the goal (SQLite < 10 s, PostgreSQL < 20 s). Beside it, the reader alone: the same
+file parsed in a fresh process (every field decoded; goal ≥ 150,000 records/s) and a file ten
+times the size, whose peak memory must stay within 20 % of the first's.
 
 Prints JSON. Usage (PostgreSQL only when KONTOR_TEST_POSTGRES_URL is set):
-    python benchmarks/gdv_import.py [--megabytes 30] [--backends sqlite,postgres]
+    python benchmarks/gdv_import.py [--megabytes 30] [--backends sqlite,postgres] [--no-parse]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +30,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import gdv_parse
 from gdv_parse import generate
 
 from kontor import db
@@ -37,6 +41,8 @@ from kontor.messaging import SystemClock, UnitOfWork
 from kontor.portfolio import GDV_IMPORT, gdv_import
 
 GOALS = {"sqlite": 10.0, "postgres": 20.0}
+PARSE_GOAL = 150_000  # logical records per second, every field decoded
+MEMORY_GOAL = 1.2  # peak memory for the tenfold file / for the file
 LINES = frozenset({"030", "040", "050", "130", "140"})
 
 
@@ -87,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--megabytes", type=float, default=30.0)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--no-parse", action="store_true", help="leave out the reader's figures")
     args = parser.parse_args()
     results: dict[str, Any] = {"benchmark": "gdv_import"}
     with tempfile.TemporaryDirectory() as folder:
@@ -104,7 +111,39 @@ def main() -> None:
                 outcome["goal_seconds"] = GOALS[backend]
                 outcome["goal_met"] = outcome["seconds"] < GOALS[backend]
             results[backend] = outcome
+        if not args.no_parse:
+            results["parse"] = parse_figures(file, work / "bestand-tenfold.gdv", args.megabytes)
     print(json.dumps(results, indent=2))
+
+
+def parse_figures(file: Path, tenfold: Path, megabytes: float) -> dict[str, Any]:
+    """Parse ``file`` and a file ten times its size, each in a fresh process."""
+    figures = _parsed(file)
+    generate(tenfold, megabytes * 10)
+    try:
+        larger = _parsed(tenfold)
+    finally:
+        tenfold.unlink()
+    ratio = larger["peak_rss_mb"] / figures["peak_rss_mb"]
+    return {
+        "records_per_s": figures["records_per_s"],
+        "records_per_cpu_s": figures["records_per_cpu_s"],
+        "lines_per_s": figures["lines_per_s"],
+        "goal_records_per_s": PARSE_GOAL,
+        "goal_met": figures["records_per_s"] >= PARSE_GOAL,
+        "peak_rss_mb": figures["peak_rss_mb"],
+        "tenfold_file": {"bytes": larger["bytes"], "peak_rss_mb": larger["peak_rss_mb"]},
+        "memory_ratio": round(ratio, 3),
+        "memory_goal_met": ratio <= MEMORY_GOAL,
+    }
+
+
+def _parsed(path: Path) -> dict[str, Any]:
+    command = [sys.executable, gdv_parse.__file__, "--parse-only", str(path)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    figures: dict[str, Any] = json.loads(output)
+    figures["bytes"] = path.stat().st_size
+    return figures
 
 
 def _on_postgres(base: str, file: Path, work: Path) -> dict[str, Any]:

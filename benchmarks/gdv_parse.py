@@ -227,11 +227,25 @@ def parse(path: Path, use_tracemalloc: bool, decoders: str) -> dict[str, Any]:
         "records_per_cpu_s": round(records / cpu),
         "lines_per_cpu_s": round(lines / cpu),
         "mb_per_s": round(path.stat().st_size / 1e6 / seconds, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
     if use_tracemalloc:
         result["tracemalloc_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 1e6, 2)
     return result
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB.
+
+    Linux's VmHWM belongs to the process's own address space; ``ru_maxrss`` would also count the
+    parent's memory at the fork that started this process.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    peak = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return round(int(peak.split()[1]) / 1024, 1)  # "VmHWM:   45056 kB"
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class GdvReader:
             self._lines = PhysicalLines(source, encoding)
         except ValueError as error:
             raise GdvFormatError(str(error), line=0, field="encoding") from None
+        self._encoding = self._lines.encoding
         self._catalogue: Catalogue = catalogue()
         self._packages = Packages(self._catalogue)
         self._layouts: dict[tuple[str, str], LayoutChoice] = {}
@@ -48,7 +49,7 @@ class GdvReader:
     @property
     def encoding(self) -> str:
         """Return the encoding used (detected or given)."""
-        return self._lines.encoding
+        return self._encoding
 
     @property
     def line_ending(self) -> str:
@@ -217,7 +218,7 @@ class GdvReader:
                 warnings,
                 package.number,
                 None,
-                self.encoding,
+                self._encoding,
             )
         try:
             fields = part.decode_full(text)
@@ -225,14 +226,14 @@ class GdvReader:
             fields = {}
             record = GdvRecord(
                 layout.key, satzart, layout.sparte, fields, number, [], chunks, warnings,
-                package.number, layout.version, self.encoding, layout,
+                package.number, layout.version, self._encoding, layout,
             )  # fmt: skip
             self._decode_slowly(record, part, number, text, first=True)
             record.parts.append(part.number)
             return record
         return GdvRecord(
             layout.key, satzart, layout.sparte, fields, number, [part.number], chunks, warnings,
-            package.number, layout.version, self.encoding, layout,
+            package.number, layout.version, self._encoding, layout,
         )  # fmt: skip
 
     def _decode_slowly(

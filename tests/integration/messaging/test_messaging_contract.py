@@ -101,6 +101,17 @@ def test_caused_events_keep_correlation_and_name_their_cause(harness: Harness) -
     assert followed == f"ABC|{noted_id}"
 
 
+def test_a_flood_in_one_unit_of_work_reaches_each_handler_once_in_order(harness: Harness) -> None:
+    texts = [f"Vertrag {number:03d}" for number in range(250)]  # over RabbitMQ: three packs
+    with harness.kontor.bus.unit_of_work() as uow:
+        uow.emit(*(ContractNoted(tenant_id="t1", text=text) for text in texts))
+        uow.commit()
+    harness.settle()
+    wait_for(lambda: len(effect_rows(harness.kontor.engine, "audit")) >= len(texts), "the flood")
+    audited = [value for _, _, value in effect_rows(harness.kontor.engine, "audit")]
+    assert audited == texts
+
+
 def test_redelivered_event_has_no_second_effect(harness: Harness) -> None:
     event = ContractNoted(tenant_id="t1", text="once")
     harness.kontor.bus.publish(event)

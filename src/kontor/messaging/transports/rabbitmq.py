@@ -3,6 +3,12 @@
 Delivery stays at least once end to end: the relay marks rows published only after the broker
 confirmed them, and consumers acknowledge only after the handlers' transaction committed. The
 inbox (delivery ledger) turns redeliveries into no-ops.
+
+A row the relay finds alone goes out as one AMQP message (type, message id, tenant and trace
+headers set). Rows found together go out in packs of up to ``PACK_SIZE`` in outbox order, one
+AMQP message of type ``kontor.pack`` each, whose body lists the messages' bodies (every one
+with its envelope: message id, tenant, correlation, trace context): a flood costs the broker
+and the client one message per pack instead of one per event.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ from kontor.messaging.tracing import TRACE_PARENT
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0  # how long a stop waits for the delivery in flight
+PACK_SIZE = 100
+"""Outbox rows one AMQP message carries at most."""
+PACK_TYPE = "kontor.pack"
+"""AMQP type and routing key of a message that carries several outbox rows."""
 
 Deliver = Callable[[Sequence[Message]], object]
 
@@ -162,7 +172,10 @@ class RabbitMQTransport:
             if not rows:
                 return 0
             await asyncio.gather(
-                *(self._exchange.publish(_to_amqp(r), r.type_name, mandatory=True) for r in rows)
+                *(
+                    self._exchange.publish(message, routing_key, mandatory=True)
+                    for message, routing_key in _to_amqp(rows)
+                )
             )
             connection.execute(
                 update(outbox)
@@ -184,17 +197,19 @@ class RabbitMQTransport:
             except TimeoutError:
                 continue
             # Gather what arrives within a few milliseconds into one transaction.
-            while len(batch) < self._prefetch:
+            events = _events_in(batch[0])
+            while events < self._prefetch:
                 try:
                     batch.append(await asyncio.wait_for(arrived.get(), timeout=0.005))
                 except TimeoutError:
                     break
+                events += _events_in(batch[-1])
             await self._deliver_batch(deliver, batch)
 
     async def _deliver_batch(self, deliver: Deliver, batch: list[Any]) -> None:
-        messages = [_from_amqp(m.body) for m in batch]
+        messages = [message for incoming in batch for message in _from_amqp(incoming.body)]
         try:
-            await asyncio.to_thread(deliver, [m for m in messages if m is not None])
+            await asyncio.to_thread(deliver, messages)
         except Exception:
             log.exception("delivering %d messages failed; returning them to the queue", len(batch))
             for incoming in batch:
@@ -203,20 +218,31 @@ class RabbitMQTransport:
         await batch[-1].ack(multiple=True)  # one frame acknowledges the whole batch
 
 
-def _to_amqp(row: Any) -> aio_pika.Message:
-    envelope = {name: getattr(row, name) for name in ENVELOPE_FIELDS}
-    envelope["occurred_at"] = envelope["occurred_at"].isoformat()
-    body = {
-        "type_name": row.type_name,
-        "schema_version": row.schema_version,
-        "envelope": envelope,
-        "payload": row.payload,
-    }
+def _to_amqp(rows: Sequence[Any]) -> Iterator[tuple[aio_pika.Message, str]]:
+    """Yield the AMQP messages and routing keys for outbox rows: alone, or in packs."""
+    if len(rows) == 1:
+        yield _single(rows[0]), rows[0].type_name
+        return
+    for start in range(0, len(rows), PACK_SIZE):
+        pack = rows[start : start + PACK_SIZE]
+        body = {"pack": [_body(row) for row in pack]}
+        message = aio_pika.Message(
+            json_codec.dumps(body).encode(),
+            content_type="application/json",
+            message_id=f"{pack[0].message_id}+{len(pack) - 1}",
+            type=PACK_TYPE,
+            headers={"count": len(pack)},
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        yield message, PACK_TYPE
+
+
+def _single(row: Any) -> aio_pika.Message:
     headers: dict[str, Any] = {"tenant_id": row.tenant_id}
     if row.trace_parent:  # in the header other tools read; Kontor restores it from the envelope
         headers[TRACE_PARENT] = row.trace_parent
     return aio_pika.Message(
-        json_codec.dumps(body).encode(),  # exact Decimal numbers, as the outbox holds them
+        json_codec.dumps(_body(row)).encode(),  # exact Decimal numbers, as the outbox holds them
         content_type="application/json",
         message_id=row.message_id,
         correlation_id=row.correlation_id,
@@ -226,10 +252,33 @@ def _to_amqp(row: Any) -> aio_pika.Message:
     )
 
 
-def _from_amqp(body: bytes) -> Message | None:
+def _body(row: Any) -> dict[str, Any]:
+    envelope = {name: getattr(row, name) for name in ENVELOPE_FIELDS}
+    envelope["occurred_at"] = envelope["occurred_at"].isoformat()
+    return {
+        "type_name": row.type_name,
+        "schema_version": row.schema_version,
+        "envelope": envelope,
+        "payload": row.payload,
+    }
+
+
+def _events_in(incoming: Any) -> int:
+    count = (incoming.headers or {}).get("count") if incoming.type == PACK_TYPE else None
+    return count if isinstance(count, int) and count > 0 else 1
+
+
+def _from_amqp(body: bytes) -> list[Message]:
     try:
         data = json_codec.loads(body)
-        return restore_message(data["type_name"], data["envelope"], data["payload"])
+        items = data.get("pack", [data])
     except Exception:
         log.exception("undecodable message on the queue; dropped")
-        return None
+        return []
+    messages = []
+    for item in items:
+        try:
+            messages.append(restore_message(item["type_name"], item["envelope"], item["payload"]))
+        except Exception:
+            log.exception("undecodable message on the queue; dropped")
+    return messages

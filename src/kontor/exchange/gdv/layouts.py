@@ -17,10 +17,8 @@ from kontor.exchange.gdv.values import CachedConverter, FieldValueError, GdvValu
 
 try:
     from kontor.exchange.gdv import _fields
-    from kontor.exchange.gdv._fields import PartDecoder
 except ImportError:  # installed without a C compiler: the Python decoders serve
     _fields = None  # type: ignore[assignment]
-    PartDecoder = type(None)  # type: ignore[misc,assignment]
 
 COMPILED_DECODING = _fields is not None
 """Whether the compiled field decoder is in use (it is built when the package is installed)."""
@@ -77,7 +75,7 @@ class PartLayout:
     def decode_tail_into(self) -> Callable[[str, dict[str, GdvValue]], None]:
         """Return a function adding the fields an earlier part did not give to a record's."""
         decoder = _compile(self, skip=self.shared_keys)
-        if isinstance(decoder, PartDecoder):
+        if _fields is not None and isinstance(decoder, _fields.PartDecoder):
             return decoder.into
         return lambda text, values: values.update(decoder(text))
 

@@ -65,7 +65,10 @@ class AuditQuery:
 
 def insert_entries(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert new entries' rows (on PostgreSQL sent with the transaction's next statement)."""
-    _INSERT_ENTRIES.execute_later(connection, rows)
+    if connection.dialect.name == "postgresql":
+        _INSERT_ENTRIES.execute_later(connection, rows)
+    else:  # at once anyway: without execute_later's second look-up of the statement
+        _INSERT_ENTRIES.execute_many(connection, rows)
 
 
 def tenants_with_entries(connection: Connection) -> list[str]:
@@ -172,7 +175,11 @@ def delete_chained_through(
         .order_by(audit_entries.c.chain_position)
         .limit(limit)
     )
-    result = connection.execute(delete(audit_entries).where(audit_entries.c.entry_id.in_(oldest)))
+    result = connection.execute(
+        delete(audit_entries).where(
+            audit_entries.c.tenant_id == tenant_id, audit_entries.c.entry_id.in_(oldest)
+        )  # the primary key (tenant, entry id) finds them
+    )
     return result.rowcount
 
 

@@ -49,6 +49,23 @@ _CHAIN_ENTRY = FastStatement(  # copied in the database, its difference never de
 _UNSEAL = FastStatement(
     delete(audit_unsealed).where(audit_unsealed.c.sequence == bindparam("moved"))
 )
+_u = audit_unsealed.c
+_UNSEALED = FastStatement(  # sealing's reads, built once (the background loop runs them)
+    select(_u.sequence, _u.entry_id, _u.content_mac)
+    .where(_u.tenant_id == bindparam("tenant_id"), _u.recorded_at <= bindparam("up_to"))
+    .order_by(_u.recorded_at, _u.entry_id)
+    .limit(bindparam("limit", type_=BigInteger))
+    .with_for_update()
+)
+_TENANTS_TO_SEAL = FastStatement(
+    select(_u.tenant_id).where(_u.recorded_at <= bindparam("up_to")).distinct()
+)
+_LAST_SEAL = FastStatement(
+    select(audit_seals)
+    .where(audit_seals.c.tenant_id == bindparam("tenant_id"))
+    .order_by(audit_seals.c.seal_number.desc())
+    .limit(1)
+)
 _STREAM = {"yield_per": 1000}  # verification and export read large logs in bounded memory
 
 
@@ -79,8 +96,7 @@ def tenants_with_entries(connection: Connection) -> list[str]:
 
 def tenants_to_seal(connection: Connection, up_to: dt.datetime) -> list[str]:
     """Tenants with unsealed entries recorded until ``up_to``."""
-    query = select(audit_unsealed.c.tenant_id).where(audit_unsealed.c.recorded_at <= up_to)
-    return sorted(connection.scalars(query.distinct()))
+    return sorted(row.tenant_id for row in _TENANTS_TO_SEAL.all_rows(connection, {"up_to": up_to}))
 
 
 def seals(connection: Connection, tenant_id: str) -> list[Seal]:
@@ -95,13 +111,8 @@ def seals(connection: Connection, tenant_id: str) -> list[Seal]:
 
 def last_seal(connection: Connection, tenant_id: str) -> Seal | None:
     """A tenant's newest seal, if any."""
-    row = connection.execute(
-        select(audit_seals)
-        .where(audit_seals.c.tenant_id == tenant_id)
-        .order_by(audit_seals.c.seal_number.desc())
-        .limit(1)
-    ).one_or_none()
-    return Seal(**row._mapping) if row else None
+    row = _LAST_SEAL.first_row(connection, {"tenant_id": tenant_id})
+    return Seal(**row._asdict()) if row else None
 
 
 class Unsealed(NamedTuple):
@@ -120,15 +131,8 @@ def unsealed_entries(
     Locked until the transaction ends (PostgreSQL; SQLite has one writer anyway): an erasure
     waits for the move into the chain instead of changing a row that is being copied.
     """
-    u = audit_unsealed.c
-    rows = connection.execute(
-        select(u.sequence, u.entry_id, u.content_mac)
-        .where(u.tenant_id == tenant_id, u.recorded_at <= up_to)
-        .order_by(u.recorded_at, u.entry_id)
-        .limit(limit)
-        .with_for_update()
-    )
-    return [Unsealed(*row) for row in rows]
+    params = {"tenant_id": tenant_id, "up_to": up_to, "limit": limit}
+    return [Unsealed(*row) for row in _UNSEALED.all_rows(connection, params)]
 
 
 def write_seal(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Generator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -66,6 +66,7 @@ _LAST_SEAL = FastStatement(
     .order_by(audit_seals.c.seal_number.desc())
     .limit(1)
 )
+_INSERT_SEAL = FastStatement(insert(audit_seals))
 _STREAM = {"yield_per": 1000}  # verification and export read large logs in bounded memory
 
 
@@ -152,7 +153,7 @@ def write_seal(
         ],
     )
     _UNSEAL.execute_many(connection, [{"moved": entry.sequence} for entry in sealed])
-    connection.execute(insert(audit_seals).values(asdict(seal)))
+    _INSERT_SEAL.execute(connection, vars(seal))
 
 
 def tenants_sealed_before(connection: Connection, horizon: dt.datetime) -> list[str]:

@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeEngine
 
 from kontor.db import json_codec
 from kontor.db.engine import reader_engine
+from kontor.db.json_codec import EncodedJson
 from kontor.db.schema import UtcDateTime
 
 Params = Mapping[str, Any]
@@ -283,8 +284,10 @@ def _bind_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
         if isinstance(type_.dialect_impl(dialect), JSON):
             fallback = type_.dialect_impl(dialect).bind_processor(dialect)
             return lambda value: (
-                _json_text(value) if isinstance(value, _JSON_VALUES) else fallback(value)  # type: ignore[misc]
-            )
+                value if type(value) is EncodedJson  # stored as it is (json_codec.dumps)
+                else _json_text(value) if isinstance(value, _JSON_VALUES)
+                else fallback(value)  # type: ignore[misc]
+            )  # fmt: skip
     processor = type_.dialect_impl(dialect).bind_processor(dialect)
     return processor if callable(processor) else None
 

@@ -52,3 +52,37 @@ def test_unsealed_audit_entries_move_to_their_own_table_and_back(engine: Engine)
     with engine.connect() as connection:
         assert connection.scalars(text(ids.format("audit_entries"))).all() == ["new", "sealed"]
     db.upgrade(engine)
+
+
+def test_the_audit_chain_is_keyed_by_tenant_and_entry_and_back(engine: Engine) -> None:
+    db.downgrade(engine, "0041_audit_unsealed")
+    assert "ix_audit_entries_tenant" in {
+        i["name"] for i in inspect(engine).get_indexes("audit_entries")
+    }
+    entry = (
+        "INSERT INTO audit_entries (entry_id, tenant_id, recorded_at, action, entity_type, "
+        "entity_id, difference_mac, content_mac, subject, chain_position) VALUES "
+        "(:id, :tenant, '2026-12-01 10:00:00', 'a', 'thing', '1', 'd', 'c', 's', 1)"
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(entry), [{"id": "e1", "tenant": "t1"}, {"id": "e2", "tenant": "t2"}]
+        )
+    for _ in range(2):
+        db.upgrade(engine)
+        schema = inspect(engine)
+        assert schema.get_pk_constraint("audit_entries")["constrained_columns"] == [
+            "tenant_id",
+            "entry_id",
+        ]
+        indexes = {i["name"] for i in schema.get_indexes("audit_entries")}
+        assert "ix_audit_entries_tenant" not in indexes
+        assert {"uq_audit_entries_chain_position", "ix_audit_entries_subject"} <= indexes
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT tenant_id, entry_id FROM audit_entries"))
+            assert sorted(tuple(row) for row in rows) == [("t1", "e1"), ("t2", "e2")]
+        db.downgrade(engine, "0041_audit_unsealed")
+        assert inspect(engine).get_pk_constraint("audit_entries")["constrained_columns"] == [
+            "entry_id"
+        ]
+    db.upgrade(engine)

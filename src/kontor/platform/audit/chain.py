@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from kontor.platform.audit.entries import AuditKey
 
@@ -45,9 +45,8 @@ class ChainHead:
         return cls(seal.head_entry_id, seal.last_position, seal.head_chain_mac)
 
 
-@dataclass(frozen=True)
-class ChainLink:
-    """What sealing writes into one entry."""
+class ChainLink(NamedTuple):
+    """What sealing writes into one entry (a tuple: sealing makes one per entry)."""
 
     entry_id: str
     position: int
@@ -77,10 +76,13 @@ def link_mac(key: AuditKey, head: ChainHead, entry: Chainable) -> str:
 def link(key: AuditKey, head: ChainHead, entries: Sequence[Chainable]) -> list[ChainLink]:
     """Chain ``entries`` in order after ``head``."""
     links = []
+    mac, previous, position, chain_mac = key.mac, head.entry_id, head.position, head.chain_mac
     for entry in entries:
-        mac = link_mac(key, head, entry)
-        links.append(ChainLink(entry.entry_id, head.position + 1, head.entry_id, mac))
-        head = ChainHead(entry.entry_id, head.position + 1, mac)
+        position += 1
+        # link_mac(key, head, entry) with the head kept in locals
+        chain_mac = mac(chain_mac, entry.content_mac, str(position), previous)
+        links.append(ChainLink(entry.entry_id, position, previous, chain_mac))
+        previous = entry.entry_id
     return links
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,9 +22,17 @@ from kontor.db.json_codec import EncodedJson
 from kontor.messaging import RecordedChange
 
 _QUOTED = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False)
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-).encode
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_MAKE_ENCODER: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(
+    json.encoder, "c_make_encoder", None
+)
+# What _ENCODER.encode runs (its C encoder), made once instead of on every call; no circular
+# check (a difference is a tree of JSON values).
+_C_ENCODER = (
+    _MAKE_ENCODER(None, str, _QUOTED, None, ":", ",", True, False, True) if _MAKE_ENCODER else None
+)
+
+_SHA256_BLOCK = 64  # bytes: HMAC pads its key to the hash's block size
 
 ERASE_ACTION = "audit.erase"
 """The action of the entry an erasure writes; its entity id is the erased data subject."""
@@ -35,14 +43,19 @@ class AuditKey:
 
     def __init__(self, secret: bytes) -> None:
         key = hmac.new(secret, b"kontor audit log v1", hashlib.sha256).digest()
-        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per hash: keyed once
+        # HMAC (RFC 2104) as its two hash states, keyed once and copied per hash: the same
+        # result as hmac.new(key, message, sha256), without the hmac object's Python layer.
+        block = key.ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
 
     def mac(self, *parts: str | None) -> str:
         """The keyed hash (HMAC-SHA256, hex) of ``parts``, unambiguously joined."""
-        keyed = self._keyed.copy()
-        joined = ",".join("null" if part is None else _QUOTED(part) for part in parts)
-        keyed.update(f"[{joined}]".encode())  # json.dumps(parts), compact, without its set-up
-        return keyed.hexdigest()
+        inner = self._inner.copy()
+        inner.update(canonical_json(parts).encode())  # json.dumps(parts), compact
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,9 @@ class AuditEntry:
 
 def canonical_json(value: Any) -> str:
     """The one text a JSON value is hashed as (sorted keys, no spaces; other types as text)."""
-    return _CANONICAL(value)
+    if _C_ENCODER is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODER(value, 0))
 
 
 def content_mac(key: AuditKey, entry: AuditEntry) -> str:
@@ -82,7 +97,7 @@ def _content_mac(key: AuditKey, fields: Mapping[str, Any]) -> str:
     return key.mac(
         fields["entry_id"],
         fields["tenant_id"],
-        fields["recorded_at"].astimezone(dt.UTC).isoformat(),
+        _utc_iso(fields["recorded_at"]),
         fields["actor"],
         fields["action"],
         fields["entity_type"],
@@ -91,6 +106,11 @@ def _content_mac(key: AuditKey, fields: Mapping[str, Any]) -> str:
         fields["subject"],
         fields["difference_mac"],
     )
+
+
+def _utc_iso(moment: dt.datetime) -> str:
+    """A time as the ISO text its hash covers (in UTC)."""
+    return (moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)).isoformat()
 
 
 def difference_mac(key: AuditKey, salt: str, difference: dict[str, Any]) -> str:
@@ -119,23 +139,32 @@ def new_entry_row(key: AuditKey, entry_id: str, recorded: RecordedChange) -> dic
     change = recorded.change
     text = canonical_json({"before": change.before, "after": change.after})
     salt = random_hex(16)
-    row = {
+    tenant_id, recorded_at, actor = recorded.tenant_id, recorded.recorded_at, recorded.actor
+    correlation_id = recorded.correlation_id
+    action, entity_type, entity_id = change.action, change.entity_type, change.entity_id
+    subject = change.subject
+    difference = key.mac(salt, text)
+    # The parts of _content_mac, in its order (without building the row first):
+    content = key.mac(
+        entry_id, tenant_id, _utc_iso(recorded_at), actor, action, entity_type, entity_id,
+        correlation_id, subject, difference,
+    )  # fmt: skip
+    return {
         "entry_id": entry_id,
-        "tenant_id": recorded.tenant_id,
-        "recorded_at": recorded.recorded_at,
-        "actor": recorded.actor,
-        "action": change.action,
-        "entity_type": change.entity_type,
-        "entity_id": change.entity_id,
-        "correlation_id": recorded.correlation_id,
-        "subject": change.subject,
-        "difference_mac": key.mac(salt, text),
+        "tenant_id": tenant_id,
+        "recorded_at": recorded_at,
+        "actor": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "correlation_id": correlation_id,
+        "subject": subject,
+        "difference_mac": difference,
         "difference": EncodedJson(text),
         "difference_salt": salt,
         "erased_by": None,
+        "content_mac": content,
     }
-    row["content_mac"] = _content_mac(key, row)
-    return row
 
 
 def new_entry(key: AuditKey, entry_id: str, recorded: RecordedChange) -> AuditEntry:

@@ -69,13 +69,16 @@ class AuditLog:
             tenants = store.tenants_to_seal(connection, up_to)
         made: list[Seal] = []
         for tenant_id in tenants:
-            while (sealed := self._seal_batch(engine, tenant_id, up_to, now)) is not None:
-                made.append(sealed)
+            full = True  # a batch shorter than the limit took the tenant's last entries
+            while full and (sealed := self._seal_batch(engine, tenant_id, up_to, now)):
+                made.append(sealed[0])
+                full = sealed[1] == self.batch
         return made
 
     def _seal_batch(
         self, engine: Engine, tenant_id: str, up_to: dt.datetime, now: dt.datetime
-    ) -> Seal | None:
+    ) -> tuple[Seal, int] | None:
+        """Seal up to a batch of the tenant's entries: the seal and how many it covers."""
         with connect_for_writing(engine) as connection, connection.begin():
             previous = store.last_seal(connection, tenant_id)
             unsealed = store.unsealed_entries(connection, tenant_id, up_to, self.batch)
@@ -84,7 +87,7 @@ class AuditLog:
             links = link(self.key, ChainHead.after(previous), unsealed)
             seal = new_seal(self.key, tenant_id, previous, links[-1], now, up_to)
             store.write_seal(connection, unsealed, links, seal)
-        return seal
+        return seal, len(unsealed)
 
     def verify(
         self, engine: Engine, now: dt.datetime, tenant_id: str | None = None

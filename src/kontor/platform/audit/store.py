@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Generator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -49,6 +49,24 @@ _CHAIN_ENTRY = FastStatement(  # copied in the database, its difference never de
 _UNSEAL = FastStatement(
     delete(audit_unsealed).where(audit_unsealed.c.sequence == bindparam("moved"))
 )
+_u = audit_unsealed.c
+_UNSEALED = FastStatement(  # sealing's reads, built once (the background loop runs them)
+    select(_u.sequence, _u.entry_id, _u.content_mac)
+    .where(_u.tenant_id == bindparam("tenant_id"), _u.recorded_at <= bindparam("up_to"))
+    .order_by(_u.recorded_at, _u.entry_id)
+    .limit(bindparam("limit", type_=BigInteger))
+    .with_for_update()
+)
+_TENANTS_TO_SEAL = FastStatement(
+    select(_u.tenant_id).where(_u.recorded_at <= bindparam("up_to")).distinct()
+)
+_LAST_SEAL = FastStatement(
+    select(audit_seals)
+    .where(audit_seals.c.tenant_id == bindparam("tenant_id"))
+    .order_by(audit_seals.c.seal_number.desc())
+    .limit(1)
+)
+_INSERT_SEAL = FastStatement(insert(audit_seals))
 _STREAM = {"yield_per": 1000}  # verification and export read large logs in bounded memory
 
 
@@ -65,7 +83,10 @@ class AuditQuery:
 
 def insert_entries(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert new entries' rows (on PostgreSQL sent with the transaction's next statement)."""
-    _INSERT_ENTRIES.execute_later(connection, rows)
+    if connection.dialect.name == "postgresql":
+        _INSERT_ENTRIES.execute_later(connection, rows)
+    else:  # at once anyway: without execute_later's second look-up of the statement
+        _INSERT_ENTRIES.execute_many(connection, rows)
 
 
 def tenants_with_entries(connection: Connection) -> list[str]:
@@ -76,8 +97,7 @@ def tenants_with_entries(connection: Connection) -> list[str]:
 
 def tenants_to_seal(connection: Connection, up_to: dt.datetime) -> list[str]:
     """Tenants with unsealed entries recorded until ``up_to``."""
-    query = select(audit_unsealed.c.tenant_id).where(audit_unsealed.c.recorded_at <= up_to)
-    return sorted(connection.scalars(query.distinct()))
+    return sorted(row.tenant_id for row in _TENANTS_TO_SEAL.all_rows(connection, {"up_to": up_to}))
 
 
 def seals(connection: Connection, tenant_id: str) -> list[Seal]:
@@ -92,13 +112,8 @@ def seals(connection: Connection, tenant_id: str) -> list[Seal]:
 
 def last_seal(connection: Connection, tenant_id: str) -> Seal | None:
     """A tenant's newest seal, if any."""
-    row = connection.execute(
-        select(audit_seals)
-        .where(audit_seals.c.tenant_id == tenant_id)
-        .order_by(audit_seals.c.seal_number.desc())
-        .limit(1)
-    ).one_or_none()
-    return Seal(**row._mapping) if row else None
+    row = _LAST_SEAL.first_row(connection, {"tenant_id": tenant_id})
+    return Seal(**row._asdict()) if row else None
 
 
 class Unsealed(NamedTuple):
@@ -117,15 +132,8 @@ def unsealed_entries(
     Locked until the transaction ends (PostgreSQL; SQLite has one writer anyway): an erasure
     waits for the move into the chain instead of changing a row that is being copied.
     """
-    u = audit_unsealed.c
-    rows = connection.execute(
-        select(u.sequence, u.entry_id, u.content_mac)
-        .where(u.tenant_id == tenant_id, u.recorded_at <= up_to)
-        .order_by(u.recorded_at, u.entry_id)
-        .limit(limit)
-        .with_for_update()
-    )
-    return [Unsealed(*row) for row in rows]
+    params = {"tenant_id": tenant_id, "up_to": up_to, "limit": limit}
+    return [Unsealed(*row) for row in _UNSEALED.all_rows(connection, params)]
 
 
 def write_seal(
@@ -145,7 +153,7 @@ def write_seal(
         ],
     )
     _UNSEAL.execute_many(connection, [{"moved": entry.sequence} for entry in sealed])
-    connection.execute(insert(audit_seals).values(asdict(seal)))
+    _INSERT_SEAL.execute(connection, vars(seal))
 
 
 def tenants_sealed_before(connection: Connection, horizon: dt.datetime) -> list[str]:
@@ -172,7 +180,11 @@ def delete_chained_through(
         .order_by(audit_entries.c.chain_position)
         .limit(limit)
     )
-    result = connection.execute(delete(audit_entries).where(audit_entries.c.entry_id.in_(oldest)))
+    result = connection.execute(
+        delete(audit_entries).where(
+            audit_entries.c.tenant_id == tenant_id, audit_entries.c.entry_id.in_(oldest)
+        )  # the primary key (tenant, entry id) finds them
+    )
     return result.rowcount
 
 

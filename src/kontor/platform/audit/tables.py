@@ -56,7 +56,7 @@ audit_entries = Table(
     Column("chain_position", BigInteger, comment="set by sealing: 1, 2, ... per tenant"),
     Column("previous_entry_id", String(36), comment="set by sealing: the entry chained before"),
     Column("chain_mac", String(64), comment="set by sealing: keyed hash over the chain so far"),
-    PrimaryKeyConstraint("entry_id"),
+    PrimaryKeyConstraint("tenant_id", "entry_id"),  # a tenant's entries by id: its listings
     comment="Audit log: every state change through the service layer, append-only",
 )
 Index(
@@ -67,7 +67,6 @@ Index(
     sqlite_where=audit_entries.c.chain_position.is_not(None),
     postgresql_where=audit_entries.c.chain_position.is_not(None),
 )
-Index("ix_audit_entries_tenant", audit_entries.c.tenant_id, audit_entries.c.entry_id)
 Index(
     "ix_audit_entries_entity",
     audit_entries.c.tenant_id,

@@ -32,8 +32,6 @@ _C_ENCODER = (
     _MAKE_ENCODER(None, str, _QUOTED, None, ":", ",", True, False, True) if _MAKE_ENCODER else None
 )
 
-_SHA256_BLOCK = 64  # bytes: HMAC pads its key to the hash's block size
-
 ERASE_ACTION = "audit.erase"
 """The action of the entry an erasure writes; its entity id is the erased data subject."""
 
@@ -43,19 +41,13 @@ class AuditKey:
 
     def __init__(self, secret: bytes) -> None:
         key = hmac.new(secret, b"kontor audit log v1", hashlib.sha256).digest()
-        # HMAC (RFC 2104) as its two hash states, keyed once and copied per hash: the same
-        # result as hmac.new(key, message, sha256), without the hmac object's Python layer.
-        block = key.ljust(_SHA256_BLOCK, b"\0")
-        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
-        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per hash: keyed once
 
     def mac(self, *parts: str | None) -> str:
         """The keyed hash (HMAC-SHA256, hex) of ``parts``, unambiguously joined."""
-        inner = self._inner.copy()
-        inner.update(canonical_json(parts).encode())  # json.dumps(parts), compact
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+        keyed = self._keyed.copy()
+        keyed.update(canonical_json(parts).encode())  # json.dumps(parts), compact
+        return keyed.hexdigest()
 
 
 @dataclass(frozen=True)

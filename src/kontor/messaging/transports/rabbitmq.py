@@ -5,10 +5,10 @@ confirmed them, and consumers acknowledge only after the handlers' transaction c
 inbox (delivery ledger) turns redeliveries into no-ops.
 
 A row the relay finds alone goes out as one AMQP message (type, message id, tenant and trace
-headers set). Rows found together go out in packs of up to ``PACK_SIZE`` in outbox order, one
-AMQP message of type ``kontor.pack`` each, whose body lists the messages' bodies (every one
-with its envelope: message id, tenant, correlation, trace context): a flood costs the broker
-and the client one message per pack instead of one per event.
+headers set). Rows found together go out in packs of up to ``PACK_SIZE`` rows and
+``PACK_BYTES`` in outbox order, one AMQP message of type ``kontor.pack`` each, whose body lists
+the messages' bodies (every one with its envelope: message id, tenant, correlation, trace
+context): a flood costs the broker and the client one message per pack instead of one per event.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0  # how long a stop waits for the delivery in flight
 PACK_SIZE = 100
 """Outbox rows one AMQP message carries at most."""
+PACK_BYTES = 1 << 20
+"""Body size a pack stays under (a row larger than that goes alone; brokers cap message size)."""
 PACK_TYPE = "kontor.pack"
 """AMQP type and routing key of a message that carries several outbox rows."""
 
@@ -220,29 +222,40 @@ class RabbitMQTransport:
 
 def _to_amqp(rows: Sequence[Any]) -> Iterator[tuple[aio_pika.Message, str]]:
     """Yield the AMQP messages and routing keys for outbox rows: alone, or in packs."""
-    if len(rows) == 1:
-        yield _single(rows[0]), rows[0].type_name
-        return
-    for start in range(0, len(rows), PACK_SIZE):
-        pack = rows[start : start + PACK_SIZE]
-        body = {"pack": [_body(row) for row in pack]}
-        message = aio_pika.Message(
-            json_codec.dumps(body).encode(),
-            content_type="application/json",
-            message_id=f"{pack[0].message_id}+{len(pack) - 1}",
-            type=PACK_TYPE,
-            headers={"count": len(pack)},
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        )
-        yield message, PACK_TYPE
+    pack: list[tuple[Any, bytes]] = []
+    size = 0
+    for row in rows:
+        body = json_codec.dumps(_body(row)).encode()  # exact Decimals, as the outbox holds them
+        if pack and (len(pack) == PACK_SIZE or size + len(body) + 1 > PACK_BYTES):
+            yield _packed(pack)
+            pack, size = [], 0
+        pack.append((row, body))
+        size += len(body) + 1  # and its comma
+    if pack:
+        yield _packed(pack)
 
 
-def _single(row: Any) -> aio_pika.Message:
+def _packed(pack: list[tuple[Any, bytes]]) -> tuple[aio_pika.Message, str]:
+    if len(pack) == 1:
+        row, body = pack[0]
+        return _single(row, body), row.type_name
+    message = aio_pika.Message(
+        b'{"pack":[' + b",".join(body for _, body in pack) + b"]}",
+        content_type="application/json",
+        message_id=f"{pack[0][0].message_id}+{len(pack) - 1}",
+        type=PACK_TYPE,
+        headers={"count": len(pack)},
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+    )
+    return message, PACK_TYPE
+
+
+def _single(row: Any, body: bytes) -> aio_pika.Message:
     headers: dict[str, Any] = {"tenant_id": row.tenant_id}
     if row.trace_parent:  # in the header other tools read; Kontor restores it from the envelope
         headers[TRACE_PARENT] = row.trace_parent
     return aio_pika.Message(
-        json_codec.dumps(_body(row)).encode(),  # exact Decimal numbers, as the outbox holds them
+        body,
         content_type="application/json",
         message_id=row.message_id,
         correlation_id=row.correlation_id,

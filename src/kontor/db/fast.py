@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, CompoundSelect, Connection, Delete, Engine, Insert, Select, Update
 from sqlalchemy.engine import Dialect
@@ -37,6 +37,8 @@ _JSON_LITERALS: dict[object, str] = {True: "true", False: "false", None: "null"}
 def _json_text(value: Any) -> str:
     """The JSON codec's text of ``value``, without its per-call setup for plain scalars."""
     kind = type(value)
+    if kind is EncodedJson:
+        return cast(str, value)  # encoded already: stored as it is
     if kind is str:
         return encode_basestring_ascii(value)
     if kind is bool or value is None:
@@ -114,11 +116,12 @@ class FastStatement:
         undoes the transaction."""
         if not rows:
             return
+        if connection.dialect.name != "postgresql":
+            self.execute_many(connection, rows)  # no round trip to save
+            return
         plan = self._plan(connection.dialect, rows[0])
-        if connection.dialect.name != "postgresql" or (
-            plan.copy is not None and len(rows) >= COPY_FROM_ROWS
-        ):
-            self.execute_many(connection, rows)  # no round trip to save, or one COPY
+        if plan.copy is not None and len(rows) >= COPY_FROM_ROWS:
+            self.execute_many(connection, rows)  # one COPY
             return
         _cursor(connection).close()  # the transaction has begun: its end clears the queue
         queue: list[tuple[str, list[Any]]] = connection.info.setdefault(_LATER, [])
@@ -284,10 +287,8 @@ def _bind_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
         if isinstance(type_.dialect_impl(dialect), JSON):
             fallback = type_.dialect_impl(dialect).bind_processor(dialect)
             return lambda value: (
-                value if type(value) is EncodedJson  # stored as it is (json_codec.dumps)
-                else _json_text(value) if isinstance(value, _JSON_VALUES)
-                else fallback(value)  # type: ignore[misc]
-            )  # fmt: skip
+                _json_text(value) if isinstance(value, _JSON_VALUES) else fallback(value)  # type: ignore[misc]
+            )
     processor = type_.dialect_impl(dialect).bind_processor(dialect)
     return processor if callable(processor) else None
 

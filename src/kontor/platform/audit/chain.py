@@ -70,17 +70,22 @@ class Seal:
 
 def link_mac(key: AuditKey, head: ChainHead, entry: Chainable) -> str:
     """The chain hash of ``entry`` placed right after ``head``."""
-    return key.mac(head.chain_mac, entry.content_mac, str(head.position + 1), head.entry_id)
+    return _link_mac(key, head.chain_mac, entry.content_mac, head.position + 1, head.entry_id)
+
+
+def _link_mac(
+    key: AuditKey, chain_mac: str, content_mac: str, position: int, previous: str | None
+) -> str:
+    return key.mac(chain_mac, content_mac, str(position), previous)
 
 
 def link(key: AuditKey, head: ChainHead, entries: Sequence[Chainable]) -> list[ChainLink]:
     """Chain ``entries`` in order after ``head``."""
     links = []
-    mac, previous, position, chain_mac = key.mac, head.entry_id, head.position, head.chain_mac
-    for entry in entries:
+    previous, position, chain_mac = head.entry_id, head.position, head.chain_mac
+    for entry in entries:  # the head kept in locals: no ChainHead made per entry
         position += 1
-        # link_mac(key, head, entry) with the head kept in locals
-        chain_mac = mac(chain_mac, entry.content_mac, str(position), previous)
+        chain_mac = _link_mac(key, chain_mac, entry.content_mac, position, previous)
         links.append(ChainLink(entry.entry_id, position, previous, chain_mac))
         previous = entry.entry_id
     return links

@@ -131,32 +131,23 @@ def new_entry_row(key: AuditKey, entry_id: str, recorded: RecordedChange) -> dic
     change = recorded.change
     text = canonical_json({"before": change.before, "after": change.after})
     salt = random_hex(16)
-    tenant_id, recorded_at, actor = recorded.tenant_id, recorded.recorded_at, recorded.actor
-    correlation_id = recorded.correlation_id
-    action, entity_type, entity_id = change.action, change.entity_type, change.entity_id
-    subject = change.subject
-    difference = key.mac(salt, text)
-    # The parts of _content_mac, in its order (without building the row first):
-    content = key.mac(
-        entry_id, tenant_id, _utc_iso(recorded_at), actor, action, entity_type, entity_id,
-        correlation_id, subject, difference,
-    )  # fmt: skip
-    return {
+    row = {
         "entry_id": entry_id,
-        "tenant_id": tenant_id,
-        "recorded_at": recorded_at,
-        "actor": actor,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "correlation_id": correlation_id,
-        "subject": subject,
-        "difference_mac": difference,
+        "tenant_id": recorded.tenant_id,
+        "recorded_at": recorded.recorded_at,
+        "actor": recorded.actor,
+        "action": change.action,
+        "entity_type": change.entity_type,
+        "entity_id": change.entity_id,
+        "correlation_id": recorded.correlation_id,
+        "subject": change.subject,
+        "difference_mac": key.mac(salt, text),
         "difference": EncodedJson(text),
         "difference_salt": salt,
         "erased_by": None,
-        "content_mac": content,
     }
+    row["content_mac"] = _content_mac(key, row)
+    return row
 
 
 def new_entry(key: AuditKey, entry_id: str, recorded: RecordedChange) -> AuditEntry:

@@ -83,10 +83,7 @@ class AuditQuery:
 
 def insert_entries(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert new entries' rows (on PostgreSQL sent with the transaction's next statement)."""
-    if connection.dialect.name == "postgresql":
-        _INSERT_ENTRIES.execute_later(connection, rows)
-    else:  # at once anyway: without execute_later's second look-up of the statement
-        _INSERT_ENTRIES.execute_many(connection, rows)
+    _INSERT_ENTRIES.execute_later(connection, rows)
 
 
 def tenants_with_entries(connection: Connection) -> list[str]:

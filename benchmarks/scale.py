@@ -72,6 +72,7 @@ from sqlalchemy import Engine, event
 from kontor import db
 from kontor.bootstrap import Kontor, load_schema
 from kontor.messaging import UnitOfWork
+from kontor.messaging.transports.consumers import partition_queues
 from kontor.process import (
     CompleteUserTask,
     DeployProcess,
@@ -684,7 +685,8 @@ async def _drop_broker_names(amqp: str, name: str) -> None:
     connection = await aio_pika.connect(amqp)
     async with connection:
         channel = await connection.channel()
-        await channel.queue_delete(name)
+        for queue in partition_queues(name, Settings().broker_partitions):
+            await channel.queue_delete(queue)
         await channel.exchange_delete(name)
 
 

@@ -325,6 +325,7 @@ def bootstrap(
             exchange=settings.broker_exchange,
             queue=settings.broker_queue,
             poll_seconds=settings.dispatcher_poll_seconds,
+            partitions=settings.broker_partitions,
         )
     else:
         transport = InProcessTransport()

@@ -50,7 +50,18 @@ class Settings(BaseSettings):
         default="inprocess://", description="'inprocess://' or an amqp:// RabbitMQ URL"
     )
     broker_exchange: str = "kontor.messages"
-    broker_queue: str = "kontor.messages"
+    broker_queue: str = Field(
+        default="kontor.messages",
+        description="prefix of the partition queues (<queue>.0, <queue>.1, …)",
+    )
+    broker_partitions: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="partition queues the messages spread over by ordering key (process "
+        "instance, case, task); each has one active consumer, so one key's messages are "
+        "handled in order. Change it only while the queues are empty.",
+    )
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"

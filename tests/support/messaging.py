@@ -13,6 +13,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, i
 
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.messaging import Command, Event, FakeClock, HandlerRegistry, UnitOfWork, outbox
+from kontor.messaging.transports.consumers import partition_queues
 from kontor.settings import Settings
 
 WAIT_BOUND_SECONDS = 240.0  # how long a test waits for an event before it calls it a hang
@@ -43,6 +44,13 @@ class ContractFollowedUp(Event, type_name="test.contract_followed_up"):
     """A handler reacted to ContractNoted by emitting this."""
 
     text: str
+
+
+class InstanceStepped(Event, type_name="test.instance_stepped"):
+    """A process instance took its ``step``-th step (ordering tests)."""
+
+    instance_id: str
+    step: int
 
 
 class NoteContract(Command, type_name="test.note_contract"):
@@ -167,7 +175,8 @@ def delete_broker_names(url: str, names: dict[str, str]) -> None:
         connection = await aio_pika.connect(url)
         async with connection:
             channel = await connection.channel()
-            await channel.queue_delete(names["broker_queue"])
+            for queue in partition_queues(names["broker_queue"], Settings().broker_partitions):
+                await channel.queue_delete(queue)
             await channel.exchange_delete(names["broker_exchange"])
 
     asyncio.run(_delete())

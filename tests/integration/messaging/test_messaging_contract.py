@@ -103,7 +103,8 @@ def test_caused_events_keep_correlation_and_name_their_cause(harness: Harness) -
 
 def test_a_flood_in_one_unit_of_work_reaches_each_handler_once_in_order(harness: Harness) -> None:
     texts = [f"Vertrag {number:03d}" for number in range(250)]  # over RabbitMQ: three packs
-    with harness.kontor.bus.unit_of_work() as uow:
+    with harness.kontor.bus.unit_of_work() as uow, correlation("flood"):
+        # one correlation (as one request's events have): one ordering key, one partition
         uow.emit(*(ContractNoted(tenant_id="t1", text=text) for text in texts))
         uow.commit()
     harness.settle()

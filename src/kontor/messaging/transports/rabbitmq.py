@@ -4,11 +4,19 @@ Delivery stays at least once end to end: the relay marks rows published only aft
 confirmed them, and consumers acknowledge only after the handlers' transaction committed. The
 inbox (delivery ledger) turns redeliveries into no-ops.
 
+Messages travel in partitions, one durable queue each (``<queue>.<n>``) with a single active
+consumer: a message's partition follows from its ordering key (its process instance, case or
+task; ``kontor.messaging.partitions``), so one instance's messages are handled in commit order
+while different instances spread over the workers. On PostgreSQL one relay at a time publishes
+(a transaction-scoped advisory lock), in outbox order, and the workers share the partitions out
+among themselves (``ownership``).
+
 A row the relay finds alone goes out as one AMQP message (type, message id, tenant and trace
-headers set). Rows found together go out in packs of up to ``PACK_SIZE`` rows and
-``PACK_BYTES`` in outbox order, one AMQP message of type ``kontor.pack`` each, whose body lists
-the messages' bodies (every one with its envelope: message id, tenant, correlation, trace
+headers set). Rows of one partition found together go out in packs of up to ``PACK_SIZE`` rows
+and ``PACK_BYTES`` in outbox order, one AMQP message of type ``kontor.pack`` each, whose body
+lists the messages' bodies (every one with its envelope: message id, tenant, correlation, trace
 context): a flood costs the broker and the client one message per pack instead of one per event.
+The routing key is the partition's number, a dot and the message type (or ``kontor.pack``).
 """
 
 from __future__ import annotations
@@ -22,13 +30,20 @@ from concurrent.futures import Future
 from typing import Any
 
 import aio_pika
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, text, update
 
 from kontor.db import connect_for_writing, json_codec
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, restore_message
+from kontor.messaging.partitions import ordering_key, partition_of
 from kontor.messaging.tables import outbox
 from kontor.messaging.tracing import TRACE_PARENT
+from kontor.messaging.transports.consumers import (
+    SINGLE_ACTIVE_CONSUMER,
+    PartitionConsumers,
+    partition_queues,
+)
+from kontor.messaging.transports.ownership import lock_kind, ownership_for
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +54,10 @@ PACK_BYTES = 1 << 20
 """Body size a pack stays under (a row larger than that goes alone; brokers cap message size)."""
 PACK_TYPE = "kontor.pack"
 """AMQP type and routing key of a message that carries several outbox rows."""
+
+RELAY_BUSY_SECONDS = 0.02
+"""How long a relay waits before it asks again while another relay publishes."""
+_TRY_RELAY_LOCK = text("SELECT pg_try_advisory_xact_lock(:kind, 0)")
 
 Deliver = Callable[[Sequence[Message]], object]
 
@@ -56,6 +75,7 @@ class RabbitMQTransport:
         queue: str = "kontor.messages",
         prefetch: int = 500,
         poll_seconds: float = 1.0,
+        partitions: int = 8,
     ) -> None:
         self._url = url
         self._engine = engine
@@ -64,6 +84,8 @@ class RabbitMQTransport:
         self._queue_name = queue
         self._prefetch = prefetch
         self._poll_seconds = poll_seconds
+        self._partitions = partitions
+        self._relay_lock = lock_kind(queue, "relay")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._wake = asyncio.Event()
@@ -71,6 +93,7 @@ class RabbitMQTransport:
         self._tasks: list[asyncio.Task[None]] = []
         self._connection: Any = None
         self._exchange: Any = None
+        self._consumers: PartitionConsumers | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self, *, relay: bool = True, deliver: Deliver | None = None) -> None:
@@ -109,6 +132,11 @@ class RabbitMQTransport:
         """Nothing to hold: the relay publishes committed rows in batches anyway."""
         yield
 
+    def consumed_partitions(self) -> set[int]:
+        """The partitions this process consumes now (none unless it consumes)."""
+        consumers = self._consumers
+        return set() if consumers is None else consumers.consuming
+
     def check(self) -> None:
         """Raise unless the broker connection is open (readiness probe)."""
         if self._connection is None or self._connection.is_closed:
@@ -130,8 +158,11 @@ class RabbitMQTransport:
             self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
         )
         # Declared by publishers too, so nothing published before the first worker is lost.
-        queue = await channel.declare_queue(self._queue_name, durable=True)
-        await queue.bind(self._exchange, routing_key="#")
+        for partition, name in enumerate(partition_queues(self._queue_name, self._partitions)):
+            queue = await channel.declare_queue(
+                name, durable=True, arguments=SINGLE_ACTIVE_CONSUMER
+            )
+            await queue.bind(self._exchange, routing_key=f"{partition}.#")
 
     async def _shutdown(self) -> None:
         self._stopping.set()
@@ -154,13 +185,18 @@ class RabbitMQTransport:
             except Exception:
                 log.exception("outbox relay failed; retrying")
                 published = 0
+            if published is None:  # another relay is publishing: it may leave rows behind
+                await asyncio.sleep(RELAY_BUSY_SECONDS)
+                continue
             if published:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
-    async def _publish_batch(self, limit: int) -> int:
+    async def _publish_batch(self, limit: int) -> int | None:
+        """Publish up to ``limit`` unpublished rows in outbox order; how many (None: another
+        relay is publishing)."""
         query = (
             select(outbox)
             .where(outbox.c.published_at.is_(None))
@@ -170,13 +206,15 @@ class RabbitMQTransport:
         if self._engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)  # several relays share the outbox
         with connect_for_writing(self._engine) as connection:
+            if not self._relaying_alone(connection):
+                return None
             rows = connection.execute(query).all()
             if not rows:
                 return 0
             await asyncio.gather(
                 *(
                     self._exchange.publish(message, routing_key, mandatory=True)
-                    for message, routing_key in _to_amqp(rows)
+                    for message, routing_key in _to_amqp(rows, self._partitions)
                 )
             )
             connection.execute(
@@ -187,26 +225,42 @@ class RabbitMQTransport:
             connection.commit()
         return len(rows)
 
+    def _relaying_alone(self, connection: Connection) -> bool:
+        """On PostgreSQL: whether this relay holds the relays' lock for its transaction, so no
+        other relay publishes rows in between (one instance's messages stay in order)."""
+        if connection.dialect.name != "postgresql":
+            return True  # SQLite: the write transaction is alone anyway
+        return bool(connection.execute(_TRY_RELAY_LOCK, {"kind": self._relay_lock}).scalar_one())
+
     async def _consume(self, deliver: Deliver) -> None:
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self._prefetch)
-        queue = await channel.declare_queue(self._queue_name, durable=True)
         arrived: asyncio.Queue[Any] = asyncio.Queue()
-        await queue.consume(arrived.put)
-        while not self._stopping.is_set():
-            try:
-                batch = [await asyncio.wait_for(arrived.get(), timeout=self._poll_seconds)]
-            except TimeoutError:
-                continue
-            # Gather what arrives within a few milliseconds into one transaction.
-            events = _events_in(batch[0])
-            while events < self._prefetch:
+        ownership = ownership_for(self._engine, self._queue_name, self._partitions)
+        consumers = PartitionConsumers(
+            channel, self._queue_name, ownership, arrived, self._poll_seconds
+        )
+        self._consumers = consumers
+        try:
+            while not self._stopping.is_set():
+                await consumers.balance_if_due()
                 try:
-                    batch.append(await asyncio.wait_for(arrived.get(), timeout=0.005))
+                    batch = [await asyncio.wait_for(arrived.get(), timeout=self._poll_seconds)]
                 except TimeoutError:
-                    break
-                events += _events_in(batch[-1])
-            await self._deliver_batch(deliver, batch)
+                    continue
+                # Gather what arrives within a few milliseconds into one transaction.
+                events = _events_in(batch[0])
+                while events < self._prefetch:
+                    try:
+                        batch.append(await asyncio.wait_for(arrived.get(), timeout=0.005))
+                    except TimeoutError:
+                        break
+                    events += _events_in(batch[-1])
+                await self._deliver_batch(deliver, batch)
+                consumers.settled(batch)
+        finally:
+            self._consumers = None
+            await consumers.close()
 
     async def _deliver_batch(self, deliver: Deliver, batch: list[Any]) -> None:
         messages = [message for incoming in batch for message in _from_amqp(incoming.body)]
@@ -220,25 +274,28 @@ class RabbitMQTransport:
         await batch[-1].ack(multiple=True)  # one frame acknowledges the whole batch
 
 
-def _to_amqp(rows: Sequence[Any]) -> Iterator[tuple[aio_pika.Message, str]]:
-    """Yield the AMQP messages and routing keys for outbox rows: alone, or in packs."""
-    pack: list[tuple[Any, bytes]] = []
-    size = 0
+def _to_amqp(rows: Sequence[Any], partitions: int) -> Iterator[tuple[aio_pika.Message, str]]:
+    """Yield the AMQP messages and routing keys for outbox rows: alone, or in packs of one
+    partition's rows, each partition's in outbox order."""
+    packs: dict[int, tuple[list[tuple[Any, bytes]], int]] = {}
     for row in rows:
+        partition = partition_of(ordering_key(row.payload, row.correlation_id), partitions)
         body = json_codec.dumps(_body(row)).encode()  # exact Decimals, as the outbox holds them
+        pack, size = packs.get(partition, ([], 0))
         if pack and (len(pack) == PACK_SIZE or size + len(body) + 1 > PACK_BYTES):
-            yield _packed(pack)
+            yield _packed(partition, pack)
             pack, size = [], 0
         pack.append((row, body))
-        size += len(body) + 1  # and its comma
-    if pack:
-        yield _packed(pack)
+        packs[partition] = (pack, size + len(body) + 1)  # and its comma
+    for partition, (pack, _) in packs.items():
+        if pack:
+            yield _packed(partition, pack)
 
 
-def _packed(pack: list[tuple[Any, bytes]]) -> tuple[aio_pika.Message, str]:
+def _packed(partition: int, pack: list[tuple[Any, bytes]]) -> tuple[aio_pika.Message, str]:
     if len(pack) == 1:
         row, body = pack[0]
-        return _single(row, body), row.type_name
+        return _single(row, body), f"{partition}.{row.type_name}"
     message = aio_pika.Message(
         b'{"pack":[' + b",".join(body for _, body in pack) + b"]}",
         content_type="application/json",
@@ -247,7 +304,7 @@ def _packed(pack: list[tuple[Any, bytes]]) -> tuple[aio_pika.Message, str]:
         headers={"count": len(pack)},
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
     )
-    return message, PACK_TYPE
+    return message, f"{partition}.{PACK_TYPE}"
 
 
 def _single(row: Any, body: bytes) -> aio_pika.Message:

@@ -194,6 +194,8 @@ class Kontor:
                     self._deliver_webhooks,
                     self._poll_portals,
                 ),
+                # woken between rounds (a job became due here or, by NOTIFY, elsewhere): jobs
+                on_wake=(self.process_jobs.run_until_idle,),
             )
         return self._pump
 

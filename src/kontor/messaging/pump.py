@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from kontor.messaging.clock import Clock
@@ -14,8 +15,8 @@ log = logging.getLogger(__name__)
 
 
 class MessagePump:
-    """Every ``interval`` seconds, or at once when woken: due retries, (embedded) stale outbox
-    rows, other due work."""
+    """Every ``interval`` seconds: due retries, (embedded) stale outbox rows, other due work.
+    Woken in between (work became due), only the work that wakes announce (``on_wake``)."""
 
     def __init__(
         self,
@@ -26,6 +27,7 @@ class MessagePump:
         replay: bool,
         replay_after: dt.timedelta = dt.timedelta(seconds=30),
         also: Sequence[Callable[[], object]] = (),
+        on_wake: Sequence[Callable[[], object]] = (),
     ) -> None:
         self._dispatcher = dispatcher
         self._clock = clock
@@ -33,6 +35,8 @@ class MessagePump:
         self._replay = replay
         self._replay_after = replay_after
         self._also = tuple(also)
+        self._on_wake = tuple(on_wake)
+        self._full_round_at = -interval  # monotonic time of the last full round
         self._stop = threading.Event()
         self._woken = threading.Event()
         self._thread: threading.Thread | None = None
@@ -64,6 +68,7 @@ class MessagePump:
     def tick(self) -> None:
         """One round: retries, outbox rows older than the replay delay, then other due work."""
         self._round_started = self._clock.now()
+        self._full_round_at = time.monotonic()
         try:
             while self._dispatcher.run_due_retries().handled:
                 pass
@@ -74,13 +79,25 @@ class MessagePump:
         finally:
             self._round_started = None
 
+    def tick_woken(self) -> None:
+        """A round between full ones: only the work that wakes announce."""
+        self._round_started = self._clock.now()
+        try:
+            for work in self._on_wake:
+                work()
+        finally:
+            self._round_started = None
+
     def _run(self) -> None:
         while True:
-            self._woken.wait(self._interval)
+            woken = self._woken.wait(self._interval)
             self._woken.clear()  # a wake during the round runs one more round after it
             if self._stop.is_set():
                 return
             try:
-                self.tick()
+                if woken and time.monotonic() - self._full_round_at < self._interval:
+                    self.tick_woken()  # the polls of a full round wait for their interval
+                else:
+                    self.tick()
             except Exception:
                 log.exception("message pump round failed; trying again")

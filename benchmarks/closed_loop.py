@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from scratch_schemas import postgres_schema
+from scratch_schemas import drop_broker_names, postgres_schema
 from sqlalchemy import func, select
 
 from kontor import db
@@ -287,6 +287,7 @@ def run(
             for thread in threads:
                 thread.join()
             _ended(database_url, len(loop.started))
+        drop_broker_names(amqp, env["KONTOR_BROKER_QUEUE"])
     starts = [start for start, _ in loop.rounds]
     return {
         "api_processes": api_workers,

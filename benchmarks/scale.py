@@ -33,7 +33,6 @@ one JSON document on stdout.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import logging
@@ -52,7 +51,6 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
-import aio_pika
 import closed_loop
 import psycopg
 from engine_vs_spiff import (
@@ -66,13 +64,12 @@ from engine_vs_spiff import (
 )
 from messaging import RECORD_HANDLED, PremiumCalculated, Probe, _wire
 from messaging import run as run_messaging
-from scratch_schemas import postgres_schema
+from scratch_schemas import drop_broker_names, postgres_schema
 from sqlalchemy import Engine, event
 
 from kontor import db
 from kontor.bootstrap import Kontor, load_schema
 from kontor.messaging import UnitOfWork
-from kontor.messaging.transports.consumers import partition_queues
 from kontor.process import (
     CompleteUserTask,
     DeployProcess,
@@ -678,16 +675,7 @@ def with_broker(
         try:
             return measure(settings)
         finally:
-            asyncio.run(_drop_broker_names(amqp, names))
-
-
-async def _drop_broker_names(amqp: str, name: str) -> None:
-    connection = await aio_pika.connect(amqp)
-    async with connection:
-        channel = await connection.channel()
-        for queue in partition_queues(name, Settings().broker_partitions):
-            await channel.queue_delete(queue)
-        await channel.exchange_delete(name)
+            drop_broker_names(amqp, names)
 
 
 def messaging_figures(

@@ -1,14 +1,18 @@
-"""Throwaway PostgreSQL schemas for benchmark runs (dropped afterwards)."""
+"""Throwaway PostgreSQL schemas and RabbitMQ names for benchmark runs (dropped afterwards)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import aio_pika
 from sqlalchemy import text
 
 from kontor import db
+from kontor.messaging.transports.consumers import partition_queues
+from kontor.settings import Settings
 
 
 @contextmanager
@@ -25,3 +29,17 @@ def postgres_schema(url: str) -> Iterator[tuple[str, str]]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def drop_broker_names(amqp: str, name: str) -> None:
+    """Delete the exchange ``name`` and its partition queues from the broker."""
+
+    async def drop() -> None:
+        connection = await aio_pika.connect(amqp)
+        async with connection:
+            channel = await connection.channel()
+            for queue in partition_queues(name, Settings().broker_partitions):
+                await channel.queue_delete(queue)
+            await channel.exchange_delete(name)
+
+    asyncio.run(drop())

@@ -32,6 +32,8 @@ E = TypeVar("E", bound=Event)
 
 CommandHandler = Callable[[Any, UnitOfWork], Any]
 EventHandler = Callable[[Any, UnitOfWork], None]
+ReadAhead = Callable[[Sequence[Any], UnitOfWork], None]
+"""Reads what a handler needs for a batch of its messages at once (``UnitOfWork.keep_ahead``)."""
 ChangeDescriber = Callable[[Any, Any], Change]
 """What a handled command changed, from the command and its handler's result."""
 
@@ -55,6 +57,7 @@ class Subscription:
     name: str
     type_name: str
     handler: EventHandler
+    read_ahead: ReadAhead | None = None
 
 
 def handler_name(handler: Callable[..., Any]) -> str:
@@ -100,10 +103,19 @@ class HandlerRegistry:
         return result
 
     def subscribe(
-        self, event_type: type[E], handler: Callable[[E, UnitOfWork], None], name: str | None = None
+        self,
+        event_type: type[E],
+        handler: Callable[[E, UnitOfWork], None],
+        name: str | None = None,
+        *,
+        read_ahead: ReadAhead | None = None,
     ) -> Subscription:
-        """Add ``handler`` to the subscribers of ``event_type`` under a stable ``name``."""
-        subscription = Subscription(name or handler_name(handler), event_type.type_name, handler)
+        """Add ``handler`` to the subscribers of ``event_type`` under a stable ``name``; with
+        ``read_ahead``, a batch of its messages delivered together first reads what they need
+        at once."""
+        subscription = Subscription(
+            name or handler_name(handler), event_type.type_name, handler, read_ahead
+        )
         existing = self._subscriptions.setdefault(event_type.type_name, [])
         if any(s.name == subscription.name for s in existing):
             raise MessageError(

@@ -245,6 +245,7 @@ class Dispatcher:
         """
         now = self._clock.now()
         with self._handlers_unit_of_work() as uow:
+            _read_ahead(targets, uow)
             for message, subscription in targets:
                 with correlation(message.correlation_id), handling(message, subscription):
                     subscription.handler(message, uow)
@@ -347,6 +348,17 @@ class Dispatcher:
                 )
             )
             uow.commit()
+
+
+def _read_ahead(targets: Sequence[tuple[Message, Subscription]], uow: UnitOfWork) -> None:
+    """Let each handler with a read-ahead fetch what its messages of the batch need at once."""
+    batches: dict[Subscription, list[Message]] = {}
+    for message, subscription in targets:
+        if subscription.read_ahead is not None:
+            batches.setdefault(subscription, []).append(message)
+    for subscription, messages in batches.items():
+        if len(messages) > 1 and subscription.read_ahead is not None:
+            subscription.read_ahead(messages, uow)
 
 
 def handling(message: Message, subscription: Subscription) -> AbstractContextManager[None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, TypeVar
@@ -53,6 +53,7 @@ class UnitOfWork:
         self._on_commit: list[Callable[[], None]] = []
         self._committed_callbacks: list[Callable[[], None]] = []
         self._remembered: dict[Hashable, Any] = {}
+        self._ahead: dict[Hashable, Any] = {}
 
     @property
     def connection(self) -> Connection:
@@ -98,6 +99,19 @@ class UnitOfWork:
             self._remembered[key] = read()
         value: T = self._remembered[key]
         return value
+
+    def keep_ahead(self, values: Mapping[Hashable, Any]) -> None:
+        """Keep what a handler's read-ahead fetched for a batch of messages; each value is
+        taken once (``taken``)."""
+        self._ahead.update(values)
+
+    def taken(self, key: Hashable, read: Callable[[], T]) -> T:
+        """The value read ahead for ``key`` (once: asked again, it is read again), else
+        ``read()``."""
+        if key in self._ahead:
+            value: T = self._ahead.pop(key)
+            return value
+        return read()
 
     def forget(self, key: Hashable) -> None:
         """Forget what ``remembered`` read for ``key`` (this transaction changed it)."""

@@ -7,7 +7,7 @@ and the events it causes commit together (events through the outbox).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 Step = Callable[[Definitions, InstanceState], StepResult]
 """One runtime command applied to an instance's definitions and state."""
 
+_READ_AHEAD = "process.instance"  # what a batch of completed tasks read ahead, per instance
 _REAPPLIES = 5  # how often a step meets a newer revision before the caller sees the conflict
 
 
@@ -258,7 +259,9 @@ class ProcessServices:
         """Move the instance on when a task that came from a process was completed."""
         if event.process_instance_id is None or event.process_task_id is None:
             return  # not a process task
-        record = InstanceStore(uow.connection, event.tenant_id).get(event.process_instance_id)
+        store = InstanceStore(uow.connection, event.tenant_id)
+        key = (_READ_AHEAD, event.tenant_id, event.process_instance_id)
+        record = uow.taken(key, lambda: store.get(event.process_instance_id or ""))
         if event.process_task_id not in record.state.user_tasks:
             log.info("task %s of %s is no longer open", event.process_task_id, record.instance_id)
             return
@@ -269,6 +272,19 @@ class ProcessServices:
             return
         step = self._completing(event.process_task_id, event.variables, uow)
         self.apply(uow, record, step, event.caused())
+
+    def read_ahead_completed(
+        self, events: Sequence[contracts.TaskCompleted], uow: UnitOfWork
+    ) -> None:
+        """Read the instances of a batch of completed tasks at once (``on_task_completed`` takes
+        each; an instance that moves meanwhile is read again when its step is applied)."""
+        by_tenant: dict[str, set[str]] = {}
+        for event in events:
+            if event.process_instance_id is not None and event.process_task_id is not None:
+                by_tenant.setdefault(event.tenant_id, set()).add(event.process_instance_id)
+        for tenant_id, instance_ids in by_tenant.items():
+            found = InstanceStore(uow.connection, tenant_id).get_many(instance_ids)
+            uow.keep_ahead({(_READ_AHEAD, tenant_id, key): one for key, one in found.items()})
 
     def correlate_message(self, command: msg.CorrelateMessage, uow: UnitOfWork) -> str | None:
         """Deliver a message to the oldest instance waiting for it, else start the processes
@@ -396,7 +412,10 @@ def register(
     registry.register_command(msg.BroadcastSignal, services.broadcast_signal)
     registry.register_command(msg.EvaluateConditions, services.evaluate_conditions)
     registry.subscribe(
-        contracts.TaskCompleted, services.on_task_completed, "process.on_task_completed"
+        contracts.TaskCompleted,
+        services.on_task_completed,
+        "process.on_task_completed",
+        read_ahead=services.read_ahead_completed,
     )
     register_control(registry, services)
     register_incident_handlers(registry, services)

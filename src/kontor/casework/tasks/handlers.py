@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kontor import contracts
@@ -35,6 +35,7 @@ from kontor.messaging import Change, HandlerRegistry, UnitOfWork
 from kontor.rules.deployment import RulesService
 
 log = logging.getLogger(__name__)
+_READ_AHEAD = "casework.has_process_task"  # read ahead per (tenant, instance, user task)
 
 
 class NewTasks:
@@ -92,7 +93,8 @@ class NewTasks:
     def on_user_task_activated(self, event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
         """Create the task of a process user task (once, however often the event arrives)."""
         store = TaskStore(uow.connection, event.tenant_id)
-        if store.has_process_task(event.instance_id, event.task_id):
+        key = (_READ_AHEAD, event.tenant_id, event.instance_id, event.task_id)
+        if uow.taken(key, lambda: store.has_process_task(event.instance_id, event.task_id)):
             return
         users, groups = tuple(event.candidate_users), tuple(event.candidate_groups)
         due, due_problem = _moment(event.due_date, "due date")
@@ -169,6 +171,21 @@ def on_user_task_completed_in_process(
     _make_obsolete(uow, event.tenant_id, event.instance_id, event.task_id, reason)
 
 
+def read_ahead_activated(events: Sequence[contracts.UserTaskActivated], uow: UnitOfWork) -> None:
+    """Ask at once, for a batch of activated user tasks, which already have their task."""
+    by_tenant: dict[str, list[tuple[str, str]]] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant_id, []).append((event.instance_id, event.task_id))
+    for tenant_id, wanted in by_tenant.items():
+        exist = TaskStore(uow.connection, tenant_id).have_process_tasks(wanted)
+        uow.keep_ahead(
+            {
+                (_READ_AHEAD, tenant_id, *pair): found
+                for pair, found in zip(wanted, exist, strict=True)
+            }
+        )
+
+
 def _make_obsolete(
     uow: UnitOfWork, tenant_id: str, instance_id: str, process_task_id: str, reason: str
 ) -> None:
@@ -214,6 +231,7 @@ def register(registry: HandlerRegistry, rules: RulesService | None = None) -> No
         contracts.UserTaskActivated,
         new_tasks.on_user_task_activated,
         "casework.on_user_task_activated",
+        read_ahead=read_ahead_activated,
     )
     registry.subscribe(
         contracts.UserTaskCancelled, on_user_task_cancelled, "casework.on_user_task_cancelled"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
@@ -136,6 +137,12 @@ class TaskStore:
         """Whether a task was created for this process user task."""
         wanted = self._process_task(instance_id, process_task_id)
         return _PROCESS_TASK_ID.first_value(self.connection, wanted) is not None
+
+    def have_process_tasks(self, wanted: Sequence[tuple[str, str]]) -> list[bool]:
+        """For each (instance, user task) pair: whether a task was created for it (on
+        PostgreSQL all in one round trip)."""
+        reads = [(_PROCESS_TASK_ID, self._process_task(*pair)) for pair in wanted]
+        return [bool(rows) for rows in read_together(self.connection, *reads)]
 
     def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
         """The task created for a process user task, if any."""

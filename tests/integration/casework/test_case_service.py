@@ -230,6 +230,29 @@ def test_a_linked_process_instance_that_ends_shows_on_the_timeline(kontor: Konto
         ]
 
 
+def test_instances_ending_together_show_on_the_timelines_of_their_cases(kontor: Kontor) -> None:
+    first, second = _open(kontor, "S-1"), _open(kontor, "S-2")
+    kontor.bus.handle(DeployProcess(tenant_id=TENANT, bpmn_xml=QUICK))
+    for case, target in ((first, "i-1"), (second, "i-2"), (second, "i-3")):
+        kontor.bus.handle(LinkCase(tenant_id=TENANT, case_id=case.case_id, target_id=target))
+    # one transaction: their end events are delivered together and read their links at once
+    kontor.bus.handle_all(
+        [
+            StartProcess(tenant_id=TENANT, process_key="Quick", instance_id=instance_id)
+            for instance_id in ("i-1", "i-unlinked", "i-2", "i-3")
+        ]
+    )
+    ended = {
+        case.case_id: [
+            details["instance_id"]
+            for kind, _, details in _timeline(kontor, case.case_id)
+            if kind == "process_completed"
+        ]
+        for case in (first, second)
+    }
+    assert ended == {first.case_id: ["i-1"], second.case_id: ["i-2", "i-3"]}
+
+
 def test_another_tenants_case_is_not_found(kontor: Kontor) -> None:
     case = _open(kontor)
     with pytest.raises(Exception, match="not found"):

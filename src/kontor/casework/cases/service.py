@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kontor.casework.cases import domain
@@ -17,6 +18,7 @@ from kontor.messaging import Command, Event, HandlerRegistry, UnitOfWork, messag
 PROCESS_INSTANCE_COMPLETED = "process.instance_completed"
 """The process engine's event heard by type name: casework never imports the process engine."""
 PROCESS_COMPLETED = "process_completed"
+_READ_AHEAD = "casework.cases_linked"  # read ahead per (tenant, process instance)
 """The timeline kind of a linked process instance that ended."""
 _UPDATABLE = frozenset({"title", "owner", "group_id", "due_date", "data"})
 _CLEARABLE = frozenset({"owner", "group_id", "due_date"})  # null clears these, not title or data
@@ -88,7 +90,8 @@ class CaseService:
         payload = event.payload()
         instance_id: str = payload["instance_id"]
         store = CaseStore(uow.connection, event.tenant_id)
-        case_ids = set(store.linked_to(msg.PROCESS_INSTANCE, instance_id))
+        key = (_READ_AHEAD, event.tenant_id, instance_id)
+        case_ids = set(uow.taken(key, lambda: store.linked_to(msg.PROCESS_INSTANCE, instance_id)))
         if payload.get("case_id") and store.exists(payload["case_id"]):
             case_ids.add(payload["case_id"])
         details = {
@@ -99,6 +102,20 @@ class CaseService:
         timeline = Timeline(uow.connection, event.tenant_id)
         for case_id in sorted(case_ids):
             timeline.append(case_id, PROCESS_COMPLETED, None, event.occurred_at, details)
+
+    def read_ahead_completed(self, events: Sequence[Event], uow: UnitOfWork) -> None:
+        """Read the case links of a batch of ended instances at once."""
+        by_tenant: dict[str, list[str]] = {}
+        for event in events:
+            by_tenant.setdefault(event.tenant_id, []).append(event.payload()["instance_id"])
+        for tenant_id, ids in by_tenant.items():
+            linked = CaseStore(uow.connection, tenant_id).linked_to_each(msg.PROCESS_INSTANCE, ids)
+            uow.keep_ahead(
+                {
+                    (_READ_AHEAD, tenant_id, one): cases
+                    for one, cases in zip(ids, linked, strict=True)
+                }
+            )
 
     def _load(self, command: Any, uow: UnitOfWork) -> Case:
         case: Case = CaseStore(uow.connection, command.tenant_id).get(command.case_id)
@@ -154,5 +171,7 @@ def register(registry: HandlerRegistry, case_types: CaseTypeRegistry) -> CaseSer
     completed = message_class(PROCESS_INSTANCE_COMPLETED)
     if not issubclass(completed, Event):
         raise TypeError(f"{PROCESS_INSTANCE_COMPLETED!r} is no event")
-    registry.subscribe(completed, service.process_completed)
+    registry.subscribe(
+        completed, service.process_completed, read_ahead=service.read_ahead_completed
+    )
     return service

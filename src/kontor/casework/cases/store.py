@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kontor.casework.cases.domain import Case
 from kontor.casework.cases.errors import CaseNotFound, ConcurrentCaseChange, DuplicateBusinessKey
 from kontor.casework.cases.tables import case_links, case_timeline, cases
-from kontor.db.fast import FastStatement
+from kontor.db.fast import FastStatement, read_together
 from kontor.errors import InvalidInput
 
 _CASE_COLUMNS = tuple(Case.__dataclass_fields__)
@@ -151,10 +152,17 @@ class CaseStore:
 
     def linked_to(self, kind: str, target_id: str) -> list[str]:
         """The ids of the cases linked to ``target_id``."""
-        rows = _LINKED_TO.all_rows(
-            self._connection, {"b_tenant": self._tenant_id, "b_kind": kind, "b_target": target_id}
-        )
-        return sorted(row.case_id for row in rows)
+        return self.linked_to_each(kind, [target_id])[0]
+
+    def linked_to_each(self, kind: str, target_ids: Sequence[str]) -> list[list[str]]:
+        """For each of ``target_ids``, the ids of the cases linked to it (on PostgreSQL in one
+        round trip)."""
+        reads = [
+            (_LINKED_TO, {"b_tenant": self._tenant_id, "b_kind": kind, "b_target": target})
+            for target in target_ids
+        ]
+        found = read_together(self._connection, *reads)
+        return [sorted(row.case_id for row in rows) for rows in found]
 
     def page(self, wanted: CaseFilter, limit: int, after: str | None = None) -> CasePage:
         """Cases matching ``wanted`` in creation order, ``limit`` at most, after ``after``."""

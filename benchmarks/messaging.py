@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from kontor import db
 from kontor.bootstrap import Kontor, bootstrap, load_schema
 from kontor.db.fast import FastStatement
-from kontor.messaging import Event, HandlerRegistry, UnitOfWork
+from kontor.messaging import Event, HandlerRegistry, UnitOfWork, correlation
 from kontor.settings import Settings
 
 bench_metadata = MetaData()
@@ -76,19 +77,29 @@ def _wire(settings: Settings, probe: Probe) -> Kontor:
     return bootstrap(settings, engine=engine, registry=registry)
 
 
-def run(settings: Settings, events: int, batch: int, label: str) -> dict[str, Any]:
+def unit_key(offset: int, shared: bool) -> AbstractContextManager[None]:
+    """The correlation a unit of work's events carry: one per unit, as a command's events share
+    its correlation (``shared``: one ordering key, one partition queue), or none, so every event
+    has a key of its own (spread over the partition queues)."""
+    return correlation(f"unit-{offset}") if shared else nullcontext()
+
+
+def run(
+    settings: Settings, events: int, batch: int, label: str, shared_keys: bool = True
+) -> dict[str, Any]:
     """Commit ``events`` in units of ``batch`` and wait until all were handled."""
     probe = Probe(events)
     kontor = _wire(settings, probe)
     kontor.start(consume=True, pump=False)
     started = time.perf_counter()
     for offset in range(0, events, batch):
-        messages = [
-            PremiumCalculated(
-                tenant_id="bench", policy_number=f"VS{offset + i:08d}", premium_cents=12345
-            )
-            for i in range(min(batch, events - offset))
-        ]
+        with unit_key(offset, shared_keys):
+            messages = [
+                PremiumCalculated(
+                    tenant_id="bench", policy_number=f"VS{offset + i:08d}", premium_cents=12345
+                )
+                for i in range(min(batch, events - offset))
+            ]
         with kontor.bus.unit_of_work() as uow:
             uow.emit(*messages)
             stamp = time.perf_counter()

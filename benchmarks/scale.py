@@ -62,7 +62,7 @@ from engine_vs_spiff import (
     amount,
     claim_kontor,
 )
-from messaging import RECORD_HANDLED, PremiumCalculated, Probe, _wire
+from messaging import RECORD_HANDLED, PremiumCalculated, Probe, _wire, unit_key
 from messaging import run as run_messaging
 from scratch_schemas import drop_broker_names, postgres_schema
 from sqlalchemy import Engine, event
@@ -635,7 +635,7 @@ def _flood_process(
         if role == "produce":
             for offset in range(0, events, batch):
                 count = min(batch, events - offset)
-                with kontor.bus.unit_of_work() as uow:
+                with unit_key(offset, shared=True), kontor.bus.unit_of_work() as uow:
                     uow.emit(
                         *(
                             PremiumCalculated(
@@ -684,6 +684,9 @@ def messaging_figures(
     """Batched events/s (a flood) and single-event latency at a steady rate."""
     label = "postgresql+rabbitmq"
     batched = with_broker(url, amqp, lambda s: run_messaging(s, args.events, args.batch, label))
+    spread = with_broker(
+        url, amqp, lambda s: run_messaging(s, args.events, args.batch, label, shared_keys=False)
+    )
     split = with_broker(url, amqp, lambda s: split_flood(s, args.events, args.batch))
     single = with_broker(
         url, amqp, lambda s: single_events(s, args.single_events, args.single_rate, args.warmup)
@@ -695,6 +698,12 @@ def messaging_figures(
             **batched,
             "goal": GOALS["messaging_batched"],
             "latency_note": "latencies of a flood (saturation), not the single-event figure",
+            "raw_commit_ceiling": ceiling_one,
+        },
+        "batched_independent_events": {
+            **spread,
+            "note": "as batched, but every event with an ordering key of its own (no shared "
+            "correlation): spread over the partition queues, in smaller packs",
             "raw_commit_ceiling": ceiling_one,
         },
         "batched_consumer_apart": {

@@ -55,6 +55,8 @@ PACK_BYTES = 1 << 20
 PACK_TYPE = "kontor.pack"
 """AMQP type and routing key of a message that carries several outbox rows."""
 
+REBALANCE_SECONDS = 1.0
+"""How often at most a worker looks whether its share of the partitions changed."""
 RELAY_BUSY_SECONDS = 0.02
 """How long a relay waits before it asks again while another relay publishes."""
 _TRY_RELAY_LOCK = text("SELECT pg_try_advisory_xact_lock(:kind, 0)")
@@ -237,8 +239,9 @@ class RabbitMQTransport:
         await channel.set_qos(prefetch_count=self._prefetch)
         arrived: asyncio.Queue[Any] = asyncio.Queue()
         ownership = ownership_for(self._engine, self._queue_name, self._partitions)
+        balance_seconds = max(self._poll_seconds, REBALANCE_SECONDS)
         consumers = PartitionConsumers(
-            channel, self._queue_name, ownership, arrived, self._poll_seconds
+            channel, self._queue_name, ownership, arrived, balance_seconds
         )
         self._consumers = consumers
         try:

@@ -79,7 +79,7 @@ class MessagePump:
         finally:
             self._round_started = None
 
-    def tick_woken(self) -> None:
+    def _tick_woken(self) -> None:
         """A round between full ones: only the work that wakes announce."""
         self._round_started = self._clock.now()
         try:
@@ -96,7 +96,7 @@ class MessagePump:
                 return
             try:
                 if woken and time.monotonic() - self._full_round_at < self._interval:
-                    self.tick_woken()  # the polls of a full round wait for their interval
+                    self._tick_woken()  # the polls of a full round wait for their interval
                 else:
                     self.tick()
             except Exception:

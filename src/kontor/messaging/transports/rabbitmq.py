@@ -53,7 +53,7 @@ PACK_SIZE = 100
 PACK_BYTES = 1 << 20
 """Body size a pack stays under (a row larger than that goes alone; brokers cap message size)."""
 PACK_TYPE = "kontor.pack"
-"""AMQP type and routing key of a message that carries several outbox rows."""
+"""AMQP type of a message carrying several outbox rows (routed as ``<partition>.kontor.pack``)."""
 
 REBALANCE_SECONDS = 1.0
 """How often at most a worker looks whether its share of the partitions changed."""

@@ -18,8 +18,8 @@ from kontor.messaging import Command, Event, HandlerRegistry, UnitOfWork, messag
 PROCESS_INSTANCE_COMPLETED = "process.instance_completed"
 """The process engine's event heard by type name: casework never imports the process engine."""
 PROCESS_COMPLETED = "process_completed"
-_READ_AHEAD = "casework.cases_linked"  # read ahead per (tenant, process instance)
 """The timeline kind of a linked process instance that ended."""
+_READ_AHEAD = "casework.cases_linked"  # read ahead per (tenant, process instance)
 _UPDATABLE = frozenset({"title", "owner", "group_id", "due_date", "data"})
 _CLEARABLE = frozenset({"owner", "group_id", "due_date"})  # null clears these, not title or data
 

@@ -80,7 +80,10 @@ def _environment(database_url: str, amqp_url: str, data_dir: Path) -> dict[str, 
         "KONTOR_SESSION_COOKIE_SECURE": "false",
         "KONTOR_LOG_LEVEL": "WARNING",
         "KONTOR_PROCESS_TASK_HANDLER_MODULES": '["bench_handlers"]',
-        "PYTHONPATH": str(Path(__file__).parent),
+        # the caller's source tree too (old and new code measured by turns)
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
+        ),
     }
 
 

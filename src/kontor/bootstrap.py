@@ -195,7 +195,7 @@ class Kontor:
                     self._poll_portals,
                 ),
                 # woken between rounds (a job became due here or, by NOTIFY, elsewhere): jobs
-                on_wake=(self.process_jobs.run_until_idle,),
+                on_wake=(self.process_jobs.run_announced,),
             )
         return self._pump
 

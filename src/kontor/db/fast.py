@@ -251,7 +251,7 @@ class FastStatement:
         ``description`` of the result, whose type codes some conversions depend on."""
         reader = self._readers.get(dialect.name)
         if reader is None:
-            columns = list(self._statement.selected_columns)  # type: ignore[union-attr]
+            columns = list(self._statement.exported_columns)  # SELECT or RETURNING
             type_codes = [described[1] for described in description]
             converters = []
             for position, column in enumerate(columns):

@@ -107,28 +107,37 @@ class JobExecutor:
     retry_delay: dt.timedelta = dt.timedelta(seconds=30)
     batch: int = 20
 
-    def run_due(self) -> ExecutorReport:
-        """Claim one batch of due jobs, run each and apply the results."""
+    def run_due(self, *, start_timers: bool = True) -> ExecutorReport:
+        """Claim one batch of due jobs, run each and apply the results; then the due start
+        timers unless ``start_timers`` is false."""
         work = self._claim()
         for item in work:
             for outcome in item.outcomes:
                 self._decide(item, outcome)
         report = self._apply(work)
-        # Start timers belong to definitions, not instances: claimed and fired on their own.
-        report.completed += fire_due_start_timers(
-            self.bus, self.services, self.owner, self.lock_for, self.batch
-        )
+        if start_timers:
+            # Start timers belong to definitions, not instances: claimed and fired on their own.
+            report.completed += fire_due_start_timers(
+                self.bus, self.services, self.owner, self.lock_for, self.batch
+            )
         return report
 
-    def run_until_idle(self, max_batches: int = 100) -> ExecutorReport:
+    def run_until_idle(
+        self, max_batches: int = 100, *, start_timers: bool = True
+    ) -> ExecutorReport:
         """Run batches until nothing is due (jobs created by jobs included)."""
         total = ExecutorReport()
         for _ in range(max_batches):
-            report = self.run_due()
+            report = self.run_due(start_timers=start_timers)
             if report.claimed == 0:
                 break
             total.add(report)
         return total
+
+    def run_announced(self) -> ExecutorReport:
+        """Run the jobs a commit announced as due, until none is left; start timers, which
+        become due with time rather than by a commit, wait for the next full round."""
+        return self.run_until_idle(start_timers=False)
 
     def next_due_at(self) -> dt.datetime | None:
         """When the next job or timer is due (for a fake clock to skip to)."""

@@ -21,10 +21,10 @@ from kontor.process import BroadcastSignal, CorrelateMessage, EvaluateConditions
 from kontor.process.store import (
     HistoryStore,
     IncidentRecord,
-    InstanceStore,
     OperationRecord,
     VariableChange,
 )
+from kontor.process.store.detail import read_instance_view
 from kontor.process.store.queries import InstanceFilter, InstanceSummary, ProcessQueries
 from kontor.rules.feel import to_json
 
@@ -154,24 +154,20 @@ class ConditionsStartedOut(BaseModel):
 
 def instance_detail(uow: UnitOfWork, tenant_id: str, instance_id: str) -> InstanceDetail:
     """Everything the detail view shows of instance ``instance_id``."""
-    summary = ProcessQueries(uow.connection, tenant_id).instance(instance_id)
-    store = InstanceStore(uow.connection, tenant_id)
-    state = store.get(instance_id).state
+    view = read_instance_view(uow.connection, tenant_id, instance_id)
+    state = view.state
     return InstanceDetail(
-        **vars(summary),
+        **vars(view.summary),
         suspended=state.suspended,
         active_element_ids=sorted({token.element_id for token in state.tokens.values()}),
         user_tasks=[
             UserTaskOut(task_id=task.id, element_id=task.element_id, created_at=task.created_at)
             for task in state.user_tasks.values()
         ],
-        jobs=[JobOut(**row) for row in store.jobs(instance_id)],
+        jobs=[JobOut(**row) for row in view.jobs],
         # stored values read back as Decimal and are answered exactly (see ``exact``)
         variables=to_json(state.variables, exact=True),
-        incidents=[
-            IncidentOut.of(row)
-            for row in HistoryStore(uow.connection, tenant_id).incidents(instance_id)
-        ],
+        incidents=[IncidentOut.of(row) for row in view.incidents],
     )
 
 

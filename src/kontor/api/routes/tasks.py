@@ -25,6 +25,7 @@ from kontor.casework.tasks import (
     TaskStore,
     Viewer,
     WorkOnTask,
+    read_history,
 )
 from kontor.platform import Principal
 
@@ -179,7 +180,7 @@ def create_task(
     task: Task = kontor.bus.handle(
         CreateTask(tenant_id=caller.tenant_id, actor=caller.user_id, **body.model_dump())
     )
-    return _detail(request, caller, task.id, status_code=201)
+    return _answer_after(request, caller, task, status_code=201)
 
 
 @router.get("/{task_id}", response_model=TaskDetail)
@@ -202,24 +203,36 @@ def work_on_task(
 
     With ``tasks:manage`` the caller may act on others' tasks (assign, escalate, ...).
     """
-    kontor_of(request).bus.handle(
+    task: Task = kontor_of(request).bus.handle(
         WorkOnTask(
             tenant_id=caller.tenant_id, actor=caller.user_id, task_id=task_id,
             operation=operation, arguments=body.model_dump(exclude_none=True),
             actor_groups=sorted(caller.groups), as_manager=caller.has("tasks:manage"),
         )
     )  # fmt: skip
-    return _detail(request, caller, task_id)
+    return _answer_after(request, caller, task)
 
 
 def _detail(
     request: Request, caller: Principal, task_id: str, status_code: int = 200
 ) -> ExactJSONResponse:
-    # Returned as a response so FastAPI's encoder never turns Decimal variables into floats.
-    with kontor_of(request).bus.unit_of_work() as uow:
+    with kontor_of(request).bus.reading() as uow:
         store = TaskStore(uow.connection, caller.tenant_id)
         task, _ = store.get(task_id)
         history = store.history(task_id)
+    return _answer(task, history, status_code)
+
+
+def _answer_after(
+    request: Request, caller: Principal, task: Task, status_code: int = 200
+) -> ExactJSONResponse:
+    """The task as a command just left it, with its history read after the commit."""
+    history = read_history(kontor_of(request).engine, caller.tenant_id, task.id)
+    return _answer(task, history, status_code)
+
+
+def _answer(task: Task, history: list[HistoryEntry], status_code: int) -> ExactJSONResponse:
+    # Returned as a response so FastAPI's encoder never turns Decimal variables into floats.
     detail = TaskDetail(
         **TaskOut.of(task).model_dump(),
         variables={},

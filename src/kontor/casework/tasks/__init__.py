@@ -13,7 +13,7 @@ from kontor.casework.tasks.queries import (
     View,
     Viewer,
 )
-from kontor.casework.tasks.store import TaskStore
+from kontor.casework.tasks.store import TaskStore, read_history
 
 __all__ = [
     "OPERATIONS",
@@ -35,5 +35,6 @@ __all__ = [
     "Viewer",
     "WorkOnTask",
     "WorkOnTasks",
+    "read_history",
     "register",
 ]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from kontor.casework.tasks.domain import FINAL_STATES, HistoryEntry, Task, TaskState
 from kontor.casework.tasks.errors import TaskNotFound
@@ -29,6 +29,14 @@ NO_DUE_DATE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 _INSERT = FastStatement(insert(tasks))
 _INSERT_CANDIDATES = FastStatement(insert(task_candidates))
 _INSERT_HISTORY = FastStatement(insert(task_history))
+_HISTORY = FastStatement(
+    select(task_history)
+    .where(
+        task_history.c.tenant_id == bindparam("b_tenant"),
+        task_history.c.task_id == bindparam("b_task"),
+    )
+    .order_by(task_history.c.entry_id)
+)
 _GET = FastStatement(
     select(tasks).where(
         tasks.c.tenant_id == bindparam("b_tenant"), tasks.c.task_id == bindparam("b_task")
@@ -221,15 +229,8 @@ class TaskStore:
 
     def history(self, task_id: str) -> list[HistoryEntry]:
         """The task's history, oldest first."""
-        rows = self.connection.execute(
-            select(task_history)
-            .where(task_history.c.tenant_id == self.tenant_id, task_history.c.task_id == task_id)
-            .order_by(task_history.c.entry_id)
-        )
-        return [
-            HistoryEntry(r.operation, r.actor, r.at, TaskState(r.state), r.reason, r.details)
-            for r in rows
-        ]
+        rows = _HISTORY.all_rows(self.connection, {"b_tenant": self.tenant_id, "b_task": task_id})
+        return _entries(rows)
 
     def _write_candidates(self, task: Task) -> None:
         _INSERT_CANDIDATES.execute_later(self.connection, self._candidate_rows(task))
@@ -242,6 +243,18 @@ class TaskStore:
             {"task_id": task.id, "tenant_id": self.tenant_id, "kind": k, "identity": i, **order}
             for k, i in dict.fromkeys(pairs)
         ]
+
+
+def read_history(engine: Engine, tenant_id: str, task_id: str) -> list[HistoryEntry]:
+    """The task's history, oldest first, read in one statement outside any transaction."""
+    return _entries(_HISTORY.read_once(engine, {"b_tenant": tenant_id, "b_task": task_id}))
+
+
+def _entries(rows: Sequence[Any]) -> list[HistoryEntry]:
+    return [
+        HistoryEntry(r.operation, r.actor, r.at, TaskState(r.state), r.reason, r.details)
+        for r in rows
+    ]
 
 
 def queue_order(task: Task) -> dict[str, Any]:

@@ -30,9 +30,23 @@ from concurrent.futures import Future
 from typing import Any
 
 import aio_pika
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    cast,
+    func,
+    select,
+    true,
+    update,
+)
 
 from kontor.db import connect_for_writing, json_codec
+from kontor.db.fast import FastStatement
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, restore_message
 from kontor.messaging.partitions import ordering_key, partition_of
@@ -59,7 +73,27 @@ REBALANCE_SECONDS = 1.0
 """How often at most a worker looks whether its share of the partitions changed."""
 RELAY_BUSY_SECONDS = 0.02
 """How long a relay waits before it asks again while another relay publishes."""
-_TRY_RELAY_LOCK = text("SELECT pg_try_advisory_xact_lock(:kind, 0)")
+_RELAY = select(
+    func.pg_try_advisory_xact_lock(cast(bindparam("b_kind"), Integer), 0).label("alone")
+).cte("relay")
+_WAITING = (
+    select(outbox)
+    .where(_RELAY.c.alone, outbox.c.published_at.is_(None))
+    .order_by(outbox.c.position)
+    .limit(bindparam("b_limit"))
+    .with_for_update(skip_locked=True)
+    .lateral("waiting")
+)
+_LOCK_AND_READ = FastStatement(
+    select(_RELAY.c.alone, _WAITING).select_from(_RELAY.outerjoin(_WAITING, true()))
+)
+"""PostgreSQL: the relays' lock for the transaction and, only if it was free, the oldest
+unpublished rows (one row with ``alone`` false and no message when another relay has it)."""
+_MARK_PUBLISHED = FastStatement(
+    update(outbox)
+    .where(outbox.c.message_id == any_(bindparam("b_ids", type_=ARRAY(String))))
+    .values(published_at=bindparam("b_now"))
+)
 
 Deliver = Callable[[Sequence[Message]], object]
 
@@ -199,40 +233,45 @@ class RabbitMQTransport:
     async def _publish_batch(self, limit: int) -> int | None:
         """Publish up to ``limit`` unpublished rows in outbox order; how many (None: another
         relay is publishing)."""
-        query = (
-            select(outbox)
-            .where(outbox.c.published_at.is_(None))
-            .order_by(outbox.c.position)
-            .limit(limit)
-        )
-        if self._engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)  # several relays share the outbox
         with connect_for_writing(self._engine) as connection:
-            if not self._relaying_alone(connection):
-                return None
-            rows = connection.execute(query).all()
+            rows = self._unpublished(connection, limit)
             if not rows:
-                return 0
+                return rows if rows is None else 0
             await asyncio.gather(
                 *(
                     self._exchange.publish(message, routing_key, mandatory=True)
                     for message, routing_key in _to_amqp(rows, self._partitions)
                 )
             )
-            connection.execute(
-                update(outbox)
-                .where(outbox.c.message_id.in_([r.message_id for r in rows]))
-                .values(published_at=self._clock.now())
-            )
+            ids, now = [row.message_id for row in rows], self._clock.now()
+            if connection.dialect.name == "postgresql":
+                _MARK_PUBLISHED.execute(connection, {"b_ids": ids, "b_now": now})
+            else:
+                connection.execute(
+                    update(outbox).where(outbox.c.message_id.in_(ids)).values(published_at=now)
+                )
             connection.commit()
         return len(rows)
 
-    def _relaying_alone(self, connection: Connection) -> bool:
-        """On PostgreSQL: whether this relay holds the relays' lock for its transaction, so no
-        other relay publishes rows in between (one instance's messages stay in order)."""
+    def _unpublished(self, connection: Connection, limit: int) -> list[Any] | None:
+        """The oldest unpublished rows, or None when another relay holds the relays' lock.
+
+        On PostgreSQL the transaction-scoped lock is taken in the same statement (one round
+        trip): while one relay publishes, no other publishes rows in between, so one
+        instance's messages stay in order. On SQLite the write transaction is alone anyway.
+        """
         if connection.dialect.name != "postgresql":
-            return True  # SQLite: the write transaction is alone anyway
-        return bool(connection.execute(_TRY_RELAY_LOCK, {"kind": self._relay_lock}).scalar_one())
+            query = (
+                select(outbox)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.position)
+                .limit(limit)
+            )
+            return list(connection.execute(query).all())
+        found = _LOCK_AND_READ.all_rows(connection, {"b_kind": self._relay_lock, "b_limit": limit})
+        if not found[0].alone:
+            return None
+        return [row for row in found if row.message_id is not None]
 
     async def _consume(self, deliver: Deliver) -> None:
         channel = await self._connection.channel()

@@ -235,8 +235,10 @@ class RabbitMQTransport:
         relay is publishing)."""
         with connect_for_writing(self._engine) as connection:
             rows = self._unpublished(connection, limit)
+            if rows is None:
+                return None
             if not rows:
-                return rows if rows is None else 0
+                return 0
             await asyncio.gather(
                 *(
                     self._exchange.publish(message, routing_key, mandatory=True)

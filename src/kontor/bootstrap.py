@@ -34,7 +34,6 @@ from kontor.integration.scheduler import (
 from kontor.integration_wiring import Integration, wire_integration
 from kontor.messaging import (
     ChangeLog,
-    ChangeLogs,
     Clock,
     Dispatcher,
     FileClock,
@@ -56,22 +55,13 @@ from kontor.platform import (
     Administration,
     Authenticator,
     DemoLogin,
-    ExpiryPolicy,
-    MaildirSink,
     Mailer,
-    NoMailer,
-    PasswordHasher,
     PasswordReminders,
     Recovery,
     RecoveryPolicy,
-    SecondFactors,
-    SecretBox,
-    SessionPolicy,
-    SmtpMailer,
-    ThrottlePolicy,
     seed_demo,
 )
-from kontor.platform.audit import AuditKey, AuditLog, SealSchedule
+from kontor.platform.audit import AuditLog, SealSchedule
 from kontor.platform.demo import BROKER as DEMO_BROKER
 from kontor.platform.demo import INSURER as DEMO_INSURER
 from kontor.platform.notifications import (
@@ -82,6 +72,14 @@ from kontor.platform.notifications import (
 )
 from kontor.platform.principal_cache import PrincipalCache, watch_principal_changes
 from kontor.platform.usage import UsageMeter
+from kontor.platform_wiring import (
+    audit_log,
+    authenticator_for,
+    change_logs,
+    days,
+    mailer_for,
+    secret_box,
+)
 from kontor.portfolio import gdv_import
 from kontor.portfolio import register as register_portfolio
 from kontor.portfolio.demo import seed_demo_portfolio
@@ -93,7 +91,7 @@ from kontor.process.external import register_external_tasks
 from kontor.process.metrics import RunningStepsCollector
 from kontor.process.notifications import declare_notifications as declare_process_notifications
 from kontor.rules.deployment import HookRegistry, RulesService
-from kontor.settings import Environment, Settings
+from kontor.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +363,7 @@ def bootstrap(
     transfer = transfer_app.register(registry, rules, window=calculation_window)
     retention = HistoryRetention(
         bus,
-        _days(settings.process_history_ttl_days),
+        days(settings.process_history_ttl_days),
         every=dt.timedelta(seconds=settings.process_history_purge_seconds),
     )
     authenticator = authenticator_for(settings, change_log)
@@ -478,81 +476,6 @@ def import_runner(
     )
     runner.register(gdv_import(frozenset(settings.import_lines_of_business)))
     return runner
-
-
-def audit_log(settings: Settings) -> AuditLog | None:
-    """The audit log keyed with the secret key, unless switched off."""
-    if not settings.audit_log_enabled:
-        return None
-    key = AuditKey(settings.secret_key.get_secret_value().encode("utf-8"))
-    return AuditLog(key, retention=_days(settings.audit_retention_days))
-
-
-def change_logs(*logs: ChangeLog | None) -> ChangeLog | None:
-    """Where recorded changes go: the logs that are on (None when none is)."""
-    wired = [log for log in logs if log is not None]
-    return ChangeLogs(*wired) if wired else None
-
-
-def authenticator_for(settings: Settings, change_log: ChangeLog | None = None) -> Authenticator:
-    """Password checks, sessions, tokens and second factors with the limits of ``settings``.
-
-    Logins are written to ``change_log`` (the audit log), if given.
-    """
-    lockout = dt.timedelta(minutes=settings.login_lockout_minutes)
-    hasher = PasswordHasher()
-    throttle = ThrottlePolicy(
-        account_failures=settings.login_max_failures,
-        address_failures=settings.login_max_failures_per_address,
-        window=lockout,
-        lockout=lockout,
-    )
-    return Authenticator(
-        hasher,
-        SessionPolicy(
-            idle=dt.timedelta(minutes=settings.session_idle_minutes),
-            absolute=dt.timedelta(hours=settings.session_absolute_hours),
-            token_max_lifetime=dt.timedelta(days=settings.api_token_max_days),
-            touch_every=dt.timedelta(seconds=settings.session_touch_seconds),
-        ),
-        throttle,
-        ExpiryPolicy(
-            dt.timedelta(days=settings.password_max_age_days)
-            if settings.password_max_age_days
-            else None,
-            tuple(settings.password_reminder_days),
-        ),
-        change_log,
-        SecondFactors(secret_box(settings, "second-factor"), hasher, throttle),
-    )
-
-
-def secret_box(settings: Settings, purpose: str) -> SecretBox:
-    """Encryption of stored secrets for ``purpose`` under the secret key; retired keys still
-    open what they sealed."""
-    retired = [key.get_secret_value().encode("utf-8") for key in settings.secret_keys_retired]
-    return SecretBox(settings.secret_key.get_secret_value().encode("utf-8"), purpose, retired)
-
-
-def mailer_for(settings: Settings) -> Mailer:
-    """SMTP where configured; else a local Maildir in development and test, else nothing."""
-    if settings.smtp_host:
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        return SmtpMailer(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.mail_sender,
-            username=settings.smtp_username,
-            password=password,
-            starttls=settings.smtp_starttls,
-        )
-    if settings.environment is Environment.PRODUCTION:
-        return NoMailer()
-    return MaildirSink(settings.data_dir / "mail", settings.mail_sender)
-
-
-def _days(days: int | None) -> dt.timedelta | None:
-    return None if days is None else dt.timedelta(days=days)
 
 
 def load_schema() -> MetaData:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from kontor import db
-from kontor.bootstrap import audit_log, authenticator_for, bootstrap, load_schema
+from kontor.bootstrap import bootstrap, load_schema
 from kontor.cli.common import fail, load_settings, print_json
 from kontor.errors import KontorError
 from kontor.messaging import SystemClock, UnitOfWork
@@ -31,6 +31,7 @@ from kontor.platform import (
     record_identity_change,
     recording_tenant,
 )
+from kontor.platform_wiring import audit_log, authenticator_for
 
 tenant_app = typer.Typer(help="Tenants: operator, insurer, broker systems.", no_args_is_help=True)
 user_app = typer.Typer(

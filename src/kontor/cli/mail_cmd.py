@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from kontor.bootstrap import mailer_for
 from kontor.cli.common import fail, load_settings, print_json
 from kontor.platform import MaildirSink
+from kontor.platform_wiring import mailer_for
 
 app = typer.Typer(help="E-mail kept locally in development.", no_args_is_help=True)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from kontor import db
-from kontor.bootstrap import secret_box
 from kontor.cli.common import load_settings, print_json
 from kontor.integration.rotation import rotate_integration_secrets
 from kontor.platform.second_factor import rotate_second_factor_seeds
+from kontor.platform_wiring import secret_box
 
 app = typer.Typer(help="Secrets stored encrypted at rest.", no_args_is_help=True)
 

@@ -182,20 +182,11 @@ class HistoryStore:
 
     def incidents(self, instance_id: str, *, open_only: bool = True) -> list[IncidentRecord]:
         """The instance's incidents, oldest first: open ones, or all with ``open_only=False``."""
-        table = process_incidents
-        query = select(table).where(
-            table.c.tenant_id == self._tenant_id, table.c.instance_id == instance_id
+        statement = OPEN_INCIDENTS if open_only else _ALL_INCIDENTS
+        rows = statement.all_rows(
+            self._connection, {"b_tenant": self._tenant_id, "b_instance": instance_id}
         )
-        if open_only:
-            query = query.where(table.c.resolved_at.is_(None))
-        rows = self._connection.execute(query.order_by(table.c.created_at, table.c.local_id))
-        return [
-            IncidentRecord(
-                r.incident_id, r.local_id, r.element_id, r.reason, r.job_local_id, r.created_at,
-                r.resolved_at,
-            )
-            for r in rows
-        ]  # fmt: skip
+        return [incident_of(row) for row in rows]
 
     def operations(self, instance_id: str) -> list[OperationRecord]:
         """The operations performed on the instance, oldest first."""
@@ -209,6 +200,30 @@ _OUTCOMES: dict[type, str] = {
 }
 
 # Built once: every step writes history, statement construction would dominate its cost.
+_OF_INSTANCE = (
+    process_incidents.c.tenant_id == bindparam("b_tenant"),
+    process_incidents.c.instance_id == bindparam("b_instance"),
+)
+_INCIDENT_ORDER = (process_incidents.c.created_at, process_incidents.c.local_id)
+_ALL_INCIDENTS = FastStatement(
+    select(process_incidents).where(*_OF_INSTANCE).order_by(*_INCIDENT_ORDER)
+)
+OPEN_INCIDENTS = FastStatement(
+    select(process_incidents)
+    .where(*_OF_INSTANCE, process_incidents.c.resolved_at.is_(None))
+    .order_by(*_INCIDENT_ORDER)
+)
+"""An instance's open incidents, oldest first (parameters ``b_tenant``, ``b_instance``)."""
+
+
+def incident_of(row: Any) -> IncidentRecord:
+    """The incident a row of ``process_incidents`` holds."""
+    return IncidentRecord(
+        row.incident_id, row.local_id, row.element_id, row.reason, row.job_local_id,
+        row.created_at, row.resolved_at,
+    )  # fmt: skip
+
+
 _INSERT_ACTIVITIES = FastStatement(insert(process_activity_history))
 _INSERT_VARIABLES = FastStatement(insert(process_variable_history))
 _END_ACTIVITY = FastStatement(

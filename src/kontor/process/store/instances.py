@@ -55,12 +55,22 @@ class SubscriptionRow:
 
 
 # Built once: the hot path executes them with parameters and skips statement construction.
-_GET = FastStatement(
+INSTANCE_ROW = FastStatement(
     select(process_instances).where(
         process_instances.c.tenant_id == bindparam("b_tenant"),
         process_instances.c.instance_id == bindparam("b_instance"),
     )
 )
+"""An instance's row (parameters ``b_tenant``, ``b_instance``)."""
+INSTANCE_JOBS = FastStatement(
+    select(process_jobs)
+    .where(
+        process_jobs.c.tenant_id == bindparam("b_tenant"),
+        process_jobs.c.instance_id == bindparam("b_instance"),
+    )
+    .order_by(process_jobs.c.local_id)
+)
+"""An instance's job and timer rows by local id (parameters ``b_tenant``, ``b_instance``)."""
 _INSERT = FastStatement(insert(process_instances))
 _BY_BUSINESS_KEY = FastStatement(
     select(process_instances).where(
@@ -197,12 +207,12 @@ class InstanceStore:
         # ``tenant_id = ? AND instance_id IN (...)`` SQLite walks the tenant's whole status
         # index, which grows with the history.
         wanted = list(instance_ids)
-        reads = [(_GET, {"b_tenant": self._tenant_id, "b_instance": one}) for one in wanted]
+        reads = [(INSTANCE_ROW, {"b_tenant": self._tenant_id, "b_instance": one}) for one in wanted]
         found = read_together(self._connection, *reads)
         return {one: _record(rows[0]) for one, rows in zip(wanted, found, strict=True) if rows}
 
     def _find(self, instance_id: str) -> InstanceRecord | None:
-        row = _GET.first_row(
+        row = INSTANCE_ROW.first_row(
             self._connection, {"b_tenant": self._tenant_id, "b_instance": instance_id}
         )
         return None if row is None else _record(row)
@@ -227,13 +237,8 @@ class InstanceStore:
 
     def jobs(self, instance_id: str) -> list[dict[str, Any]]:
         """The instance's job and timer rows, by local id."""
-        query = select(process_jobs).where(
-            process_jobs.c.tenant_id == self._tenant_id, process_jobs.c.instance_id == instance_id
-        )
-        return [
-            row._asdict()
-            for row in self._connection.execute(query.order_by(process_jobs.c.local_id))
-        ]
+        params = {"b_tenant": self._tenant_id, "b_instance": instance_id}
+        return [row._asdict() for row in INSTANCE_JOBS.all_rows(self._connection, params)]
 
 
 def _ended(state: InstanceState, now: dt.datetime) -> dt.datetime | None:

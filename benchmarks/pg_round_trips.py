@@ -2,11 +2,11 @@
 
 Usage: python benchmarks/pg_round_trips.py [--instances N] [--postgres URL]
 
-Runs the claim-triage model of ``engine_vs_spiff.py`` on PostgreSQL in its per-command and bulk
-modes while counting, at psycopg's surface, every statement sent, every round trip (a statement
-outside a pipeline, a BEGIN sent alone before it, a pipeline's sync, a COMMIT outside a
-pipeline, a COPY) and the wall time spent inside the driver's calls. Prints JSON per mode: per
-instance and per transaction.
+Runs the claim-triage model of ``engine_vs_spiff.py`` on PostgreSQL (a throwaway schema per
+mode) in its per-command and bulk modes while counting, at psycopg's surface, every statement
+sent, every round trip (a statement outside a pipeline, a BEGIN sent alone before it, a
+pipeline's sync, a COMMIT outside a pipeline, a COPY) and the wall time spent inside the
+driver's calls. Prints JSON per mode: per instance and per transaction.
 The counting itself costs time, so the rates printed here are lower than the benchmark's.
 """
 
@@ -23,6 +23,9 @@ from typing import Any
 
 import psycopg
 from engine_vs_spiff import run_kontor
+from scratch_schemas import postgres_schema
+
+from kontor import db
 
 
 @dataclass
@@ -131,11 +134,22 @@ def _counted(instances: int, url: str, mode: str) -> tuple[Counts, dict[str, Any
     return spent, figures
 
 
+def _migrated(url: str) -> None:
+    engine = db.create_database_engine(url)
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def measure(instances: int, url: str, mode: str) -> dict[str, Any]:
     """Run ``instances`` claims in ``mode`` and report what the driver did for them (less what
-    a run without instances needs: the schema's migration, the model's deployment)."""
-    setup, _ = _counted(0, url, mode)
-    spent, figures = _counted(instances, url, mode)
+    a run without instances needs: the model's deployment), in a throwaway schema of the
+    database at ``url``."""
+    with postgres_schema(url) as (scratch, _schema):
+        _migrated(scratch)  # before counting: both runs find the schema up to date
+        setup, _ = _counted(0, scratch, mode)
+        spent, figures = _counted(instances, scratch, mode)
     statements = spent.statements - setup.statements
     round_trips = spent.round_trips - setup.round_trips
     commits = spent.commits - setup.commits

@@ -18,14 +18,26 @@ from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, CompoundSelect, Connection, Delete, Engine, Insert, Select, Update
+from sqlalchemy import (
+    JSON,
+    CompoundSelect,
+    Connection,
+    Delete,
+    Engine,
+    Insert,
+    Select,
+    Table,
+    Update,
+)
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeEngine
 
 from kontor.db import json_codec
 from kontor.db.engine import reader_engine
 from kontor.db.json_codec import EncodedJson
 from kontor.db.schema import UtcDateTime
+from kontor.db.write_order import Queued, sending_order
 
 Params = Mapping[str, Any]
 Convert = Callable[[Any], Any]
@@ -98,6 +110,14 @@ class FastStatement:
         self._statement = statement
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
         self._readers: dict[str, _Reader] = {}
+        self._tables = frozenset(
+            found.name
+            for found in find_tables(
+                statement, include_crud=True, include_selects=True, include_joins=True,
+                check_columns=True,
+            )
+            if isinstance(found, Table)
+        )  # fmt: skip
 
     def execute(self, connection: Connection, params: Params) -> int:
         """Run once with ``params``; return the number of rows it touched."""
@@ -108,24 +128,58 @@ class FastStatement:
         finally:
             cursor.close()
 
-    def execute_later(self, connection: Connection, rows: Sequence[Params]) -> None:
+    def execute_checked(
+        self, connection: Connection, params: Params, refused: Callable[[], Exception]
+    ) -> None:
+        """Run once; the statement must touch exactly one row (an optimistic revision), else
+        ``refused()`` is raised. While the connection ``checks_later`` (PostgreSQL), the
+        statement is queued like ``execute_later`` and checked when the queue is sent; a
+        refusal then raises ``RefusedLater`` and the transaction cannot commit."""
+        if not connection.info.get(_CHECKS_LATER):
+            if self.execute(connection, params) != 1:
+                raise refused()
+            return
+        plan = self._plan(connection.dialect, params)
+        _cursor(connection).close()
+        queue: list[Queued] = connection.info.setdefault(_LATER, [])
+        queue.append(Queued(plan.sql, [plan.arguments(params)], self._tables, refused=refused))
+
+    def execute_later(
+        self,
+        connection: Connection,
+        rows: Sequence[Params],
+        *,
+        scope: str | None = None,
+        appending: bool = False,
+    ) -> None:
         """Run for every row before the transaction's next statement or its commit (all rows
         with the same keys): on PostgreSQL, queued and then sent in one round trip with the next
         statement, or just before the COMMIT; elsewhere at once. For writes whose outcome nobody
         reads: a failure (a duplicate key) surfaces at that next statement or the commit and
-        undoes the transaction."""
+        undoes the transaction.
+
+        ``scope`` names the owner (a process instance) whose rows alone the statement touches.
+        ``appending`` INSERT rows may go later, past statements that cannot touch them, together
+        with the rows other writes append to the table (``kontor.db.write_order``).
+        """
         if not rows:
             return
         if connection.dialect.name != "postgresql":
             self.execute_many(connection, rows)  # no round trip to save
             return
         plan = self._plan(connection.dialect, rows[0])
-        if plan.copy is not None and len(rows) >= COPY_FROM_ROWS:
+        if not appending and plan.copy is not None and len(rows) >= COPY_FROM_ROWS:
             self.execute_many(connection, rows)  # one COPY
             return
         _cursor(connection).close()  # the transaction has begun: its end clears the queue
-        queue: list[tuple[str, list[Any]]] = connection.info.setdefault(_LATER, [])
-        queue.append((plan.sql, [plan.arguments(row) for row in rows]))
+        queue: list[Queued] = connection.info.setdefault(_LATER, [])
+        queue.append(
+            Queued(
+                plan.sql, [plan.arguments(row) for row in rows], self._tables,
+                copy=plan.copy, names=plan.names, scope=scope,
+                appending=appending and plan.copy is not None,
+            )
+        )  # fmt: skip
 
     def first_value(self, connection: Connection, params: Params) -> Any:
         """Run a one-column SELECT; the first row's raw value, or None without rows."""
@@ -226,7 +280,12 @@ class FastStatement:
         return plan
 
     def _compile(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
-        compiled = self._statement.compile(dialect=dialect, column_keys=list(keys))
+        statement = self._statement
+        if isinstance(statement, Insert) and not statement._returning:
+            # no implicit RETURNING of a generated key nobody reads: a row less to send and
+            # parse per INSERT, and many rows can go as one COPY
+            statement = statement.inline()
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         if compiled.insert_prefetch or compiled.update_prefetch:
             raise ValueError("a fast statement cannot fill Python-side column defaults")
         positional = compiled.positiontup is not None
@@ -332,22 +391,88 @@ def _utc_from_text(value: str | None) -> dt.datetime | None:
 
 
 _LATER = "kontor_later_writes"  # the connection's queue of writes sent with the next statement
+_CHECKS_LATER = "kontor_checks_later"  # checked writes are queued too (``checks_later``)
+_REFUSED = "kontor_refused_later"  # a checked write's refusal: the transaction cannot commit
 
 
 @contextmanager
 def _behind_queued_writes(connection: Connection) -> Iterator[None]:
     """A PostgreSQL pipeline that sends the queued writes first: the statements of the block
-    follow them in the same round trip."""
-    with connection.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-        queue = connection.info.pop(_LATER, None) or []
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            for sql, arguments in queue:
-                for one in arguments:
-                    cursor.execute(sql, one)
-        finally:
-            cursor.close()
+    follow them in the same round trip (rows gathered for a ``COPY`` go in one before it)."""
+    driver = connection.connection.dbapi_connection
+    queue: list[Queued] = connection.info.pop(_LATER, None) or []
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    checked: list[tuple[Any, Queued]] = []
+    try:
+        piped: list[Queued] = []
+        for entry in sending_order(queue):
+            if not entry.appending or len(entry.arguments) < COPY_FROM_ROWS:
+                piped.append(entry)
+                continue
+            if piped:
+                with driver.pipeline():  # type: ignore[union-attr]
+                    _send(driver, cursor, piped, checked)
+                piped = []
+            with cursor.copy(entry.copy) as copy:  # appended rows always have a COPY
+                for arguments in entry.arguments:
+                    copy.write_row([arguments[name] for name in entry.names])
+        with driver.pipeline():  # type: ignore[union-attr]
+            _send(driver, cursor, piped, checked)
+            yield
+    except BaseException:
+        for own, _ in checked:
+            own.close()
+        raise
+    finally:
+        cursor.close()
+    _check(connection, checked)
+
+
+def _send(
+    driver: Any, cursor: Any, entries: list[Queued], checked: list[tuple[Any, Queued]]
+) -> None:
+    """Run queued statements in the open pipeline; those to check each on a cursor of its own,
+    kept in ``checked``."""
+    for entry in entries:
+        if entry.refused is not None:
+            own = driver.cursor()
+            own.execute(entry.sql, entry.arguments[0])
+            checked.append((own, entry))
+            continue
+        for one in entry.arguments:
+            cursor.execute(entry.sql, one)
+
+
+def _check(connection: Connection, checked: list[tuple[Any, Queued]]) -> None:
+    """Raise ``RefusedLater`` for the first checked write that touched no row (and remember it:
+    the transaction must not commit)."""
+    refusal = None
+    for cursor, entry in checked:
+        if cursor.rowcount != 1 and refusal is None and entry.refused is not None:
+            refusal = entry.refused()
+        cursor.close()
+    if refusal is not None:
+        connection.info[_REFUSED] = refusal
+        raise RefusedLater(str(refusal)) from refusal
+
+
+class RefusedLater(RuntimeError):
+    """A write checked when the queue was sent touched no row: its transaction cannot commit."""
+
+
+@contextmanager
+def checks_later(connection: Connection) -> Iterator[None]:
+    """While in the block, ``execute_checked`` statements on PostgreSQL are queued and checked
+    when the queue is sent (a batch of steps then costs no round trip each); a refusal fails
+    the whole transaction, whose caller runs its work again one by one."""
+    if connection.dialect.name != "postgresql":
         yield
+        return
+    connection.info[_CHECKS_LATER] = True
+    try:
+        yield
+    finally:
+        connection.info.pop(_CHECKS_LATER, None)
 
 
 def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
@@ -363,7 +488,8 @@ def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
 
 def read_together(connection: Connection, *reads: tuple[FastStatement, Params]) -> list[list[Any]]:
     """Run several SELECTs and return the rows of each: on PostgreSQL in one round trip (with
-    any queued writes before them), elsewhere one after the other."""
+    any queued writes before them, and the transaction's BEGIN when they are its first
+    statements: worth it for a single SELECT too), elsewhere one after the other."""
     if connection.dialect.name != "postgresql":
         return [statement.all_rows(connection, params) for statement, params in reads]
     cursors = []
@@ -396,6 +522,9 @@ def flush_before_commit(connection: Connection) -> None:
     """
     try:
         flush_later(connection)
+        refusal = connection.info.pop(_REFUSED, None)
+        if refusal is not None:  # raised before, and caught on the way: still no commit
+            raise RefusedLater(str(refusal)) from refusal
     except BaseException:
         _roll_back_driver(connection)
         raise
@@ -414,6 +543,7 @@ def _roll_back_driver(connection: Connection) -> None:
 def discard_later(connection: Any) -> None:
     """Forget the queued writes (the transaction or its savepoint was rolled back)."""
     connection.info.pop(_LATER, None)
+    connection.info.pop(_REFUSED, None)
 
 
 def _cursor(connection: Connection) -> Any:

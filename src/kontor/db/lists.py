@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, any_, literal
+from sqlalchemy import ColumnElement, Connection, any_, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
@@ -19,3 +19,9 @@ def one_of(connection: Connection, column: Any, values: Collection[Any]) -> Colu
     if connection.dialect.name == "postgresql":
         return column == any_(literal(list(values), ARRAY(column.type)))  # type: ignore[no-any-return]
     return column.in_(values)  # type: ignore[no-any-return]
+
+
+def any_of_parameter(column: Any, name: str) -> ColumnElement[bool]:
+    """``column`` equals one of the list passed as parameter ``name`` (PostgreSQL only: one
+    array parameter, so that a prebuilt statement takes any number of values)."""
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))  # type: ignore[no-any-return]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine, and_, func, select, update
 
+from kontor.db.fast import checks_later
 from kontor.messaging.bus import HandlerRegistry, Subscription, Transport
 from kontor.messaging.changes import ChangeLog
 from kontor.messaging.clock import Clock
@@ -241,14 +242,17 @@ class Dispatcher:
         """Run the whole batch in one transaction; any failure undoes all of it.
 
         The ledger's primary key still guarantees one effect: a delivery that already
-        happened makes the bulk insert fail, and the careful path takes over.
+        happened makes the bulk insert fail, and the careful path takes over. So does a write
+        checked late (``checks_later``: a batch's saves are sent together, not one round trip
+        each) that found its row changed meanwhile.
         """
         now = self._clock.now()
         with self._handlers_unit_of_work() as uow:
             _read_ahead(targets, uow)
-            for message, subscription in targets:
-                with correlation(message.correlation_id), handling(message, subscription):
-                    subscription.handler(message, uow)
+            with checks_later(uow.connection) if len(targets) > 1 else nullcontext():
+                for message, subscription in targets:
+                    with correlation(message.correlation_id), handling(message, subscription):
+                        subscription.handler(message, uow)
             rows = [
                 {
                     "message_id": m.message_id,

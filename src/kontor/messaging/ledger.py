@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, String, any_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from kontor.db.fast import FastStatement
 from kontor.messaging.tables import deliveries, outbox
@@ -55,9 +56,16 @@ class Ledger:
                 for name in ("status", "attempts", "last_error", "next_attempt_at", "updated_at")
             },
         )
+        self._postgres = engine.dialect.name == "postgresql"
+        # PostgreSQL: a batch's rows in one statement (an array of ids); SQLite: one per row
         self._mark_dispatched = FastStatement(
             update(outbox)
-            .where(outbox.c.message_id == bindparam("m_id"), outbox.c.dispatched_at.is_(None))
+            .where(
+                outbox.c.message_id == any_(bindparam("m_ids", type_=ARRAY(String)))
+                if self._postgres
+                else outbox.c.message_id == bindparam("m_id"),
+                outbox.c.dispatched_at.is_(None),
+            )
             .values(dispatched_at=bindparam("now"))
         )
 
@@ -91,6 +99,9 @@ class Ledger:
 
     def mark_dispatched(self, connection: Connection, ids: Sequence[str], now: dt.datetime) -> None:
         """Mark outbox rows as delivered to all their handlers."""
-        self._mark_dispatched.execute_later(
-            connection, [{"m_id": message_id, "now": now} for message_id in ids]
-        )
+        if self._postgres:
+            self._mark_dispatched.execute_later(connection, [{"m_ids": list(ids), "now": now}])
+        else:
+            self._mark_dispatched.execute_later(
+                connection, [{"m_id": message_id, "now": now} for message_id in ids]
+            )

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy import insert as sql_insert
+from sqlalchemy import update as sql_update
 
 from kontor.db import connect_for_writing
 from kontor.db.fast import FastStatement, read_together
@@ -88,3 +100,66 @@ def test_a_queued_write_that_fails_fails_the_commit_and_leaves_the_connection_us
         with connect_for_writing(engine) as connection:
             assert connection.execute(text("SELECT 1")).scalar() == 1
     assert _stored(engine) == ["taken"]
+
+
+owned = Table(
+    "queued_owned_rows",
+    scratch,
+    Column("row_id", String(36), primary_key=True),
+    Column("owner", String(36), nullable=False),
+    Column("state", String(20), nullable=False),
+)
+APPEND = FastStatement(sql_insert(owned))
+CLOSE = FastStatement(
+    sql_update(owned)
+    .where(owned.c.owner == bindparam("b_owner"), owned.c.state == "open")
+    .values(state="closed")
+)
+
+
+def _owned(owner: str, *ids: str) -> list[dict[str, object]]:
+    return [{"row_id": row_id, "owner": owner, "state": "open"} for row_id in ids]
+
+
+def _states(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        return {row.row_id: row.state for row in connection.execute(select(owned))}
+
+
+def test_appended_rows_of_many_owners_are_stored_and_seen_by_a_later_write_of_their_owner(
+    engine: Engine,
+) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        for owner in ("a", "b", "c"):  # enough rows for one COPY on PostgreSQL
+            APPEND.execute_later(
+                connection, _owned(owner, *(f"{owner}{n}" for n in range(4))),
+                scope=owner, appending=True,
+            )  # fmt: skip
+            CLOSE.execute_later(connection, [{"b_owner": "zz"}], scope="zz")  # nobody's rows
+        CLOSE.execute_later(connection, [{"b_owner": "b"}], scope="b")  # b's rows went first
+        APPEND.execute_later(connection, _owned("b", "b9"), scope="b", appending=True)
+        assert TOTAL.first_value(connection, {}) == 0  # a read sends them all before it
+        connection.commit()
+    states = _states(engine)
+    assert len(states) == 13
+    assert {row_id for row_id, state in states.items() if state == "closed"} == {
+        f"b{n}" for n in range(4)
+    }
+
+
+def test_a_duplicate_among_appended_rows_fails_the_commit_and_keeps_none(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        APPEND.execute_later(connection, _owned("a", "dup"), scope="a", appending=True)
+        connection.commit()
+    with connect_for_writing(engine) as connection:
+        for owner in ("b", "c"):
+            APPEND.execute_later(
+                connection, _owned(owner, *(f"{owner}{n}" for n in range(5))),
+                scope=owner, appending=True,
+            )  # fmt: skip
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):  # noqa: PT012
+            APPEND.execute_later(connection, _owned("a", "dup"), scope="a", appending=True)
+            connection.commit()  # PostgreSQL: fails here, the queue is sent before the COMMIT
+    assert set(_states(engine)) == {"dup"}

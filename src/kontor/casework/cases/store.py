@@ -14,6 +14,7 @@ from kontor.casework.cases.domain import Case
 from kontor.casework.cases.errors import CaseNotFound, ConcurrentCaseChange, DuplicateBusinessKey
 from kontor.casework.cases.tables import case_links, case_timeline, cases
 from kontor.db.fast import FastStatement, read_together
+from kontor.db.lists import any_of_parameter
 from kontor.errors import InvalidInput
 
 _CASE_COLUMNS = tuple(Case.__dataclass_fields__)
@@ -22,6 +23,13 @@ _LINKED_TO = FastStatement(  # every process end asks it
         case_links.c.tenant_id == bindparam("b_tenant"),
         case_links.c.kind == bindparam("b_kind"),
         case_links.c.target_id == bindparam("b_target"),
+    )
+)
+_LINKED_TO_ANY = FastStatement(  # PostgreSQL: the links of several targets in one statement
+    select(case_links.c.target_id, case_links.c.case_id).where(
+        case_links.c.tenant_id == bindparam("b_tenant"),
+        case_links.c.kind == bindparam("b_kind"),
+        any_of_parameter(case_links.c.target_id, "b_targets"),
     )
 )
 
@@ -156,7 +164,13 @@ class CaseStore:
 
     def linked_to_each(self, kind: str, target_ids: Sequence[str]) -> list[list[str]]:
         """For each of ``target_ids``, the ids of the cases linked to it (on PostgreSQL in one
-        round trip)."""
+        statement)."""
+        if self._connection.dialect.name == "postgresql":
+            params = {"b_tenant": self._tenant_id, "b_kind": kind, "b_targets": list(target_ids)}
+            linked: dict[str, list[str]] = {}
+            for row in read_together(self._connection, (_LINKED_TO_ANY, params))[0]:
+                linked.setdefault(row.target_id, []).append(row.case_id)
+            return [sorted(linked.get(target, [])) for target in target_ids]
         reads = [
             (_LINKED_TO, {"b_tenant": self._tenant_id, "b_kind": kind, "b_target": target})
             for target in target_ids

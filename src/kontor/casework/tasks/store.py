@@ -14,6 +14,7 @@ from kontor.casework.tasks.tables import task_candidates, task_history, tasks
 from kontor.casework.tasks.trail import to_case_timeline
 from kontor.db.fast import FastStatement, read_together
 from kontor.db.ids import time_ordered_id
+from kontor.db.lists import any_of_parameter
 from kontor.errors import Conflict
 
 _SCALARS = (
@@ -50,6 +51,22 @@ _IS_PROCESS_TASK = (
 _OF_PROCESS_TASK = FastStatement(select(tasks).where(*_IS_PROCESS_TASK))
 _PROCESS_TASK_ID = FastStatement(select(tasks.c.task_id).where(*_IS_PROCESS_TASK))
 _CANDIDATE_ORDER = (task_candidates.c.kind, task_candidates.c.identity)
+_TASKS_ANY = FastStatement(  # PostgreSQL: several tasks by id (a work list's page)
+    select(tasks).where(
+        tasks.c.tenant_id == bindparam("b_tenant"), any_of_parameter(tasks.c.task_id, "b_tasks")
+    )
+)
+_CANDIDATES_ANY = FastStatement(
+    select(task_candidates.c.task_id, *_CANDIDATE_ORDER)
+    .where(any_of_parameter(task_candidates.c.task_id, "b_tasks"))
+    .order_by(*_CANDIDATE_ORDER)
+)
+_PROCESS_TASKS_OF = FastStatement(  # PostgreSQL: the process user tasks of several instances
+    select(tasks.c.process_instance_id, tasks.c.process_task_id).where(
+        tasks.c.tenant_id == bindparam("b_tenant"),
+        any_of_parameter(tasks.c.process_instance_id, "b_instances"),
+    )
+)
 _CANDIDATES = FastStatement(
     select(*_CANDIDATE_ORDER)
     .where(task_candidates.c.task_id == bindparam("b_task"))
@@ -94,6 +111,7 @@ class TaskStore:
             self.connection,
             [{**_row(task), "task_id": task.id, "tenant_id": self.tenant_id,
               "updated_at": entry.at, "revision": 1}],
+            scope=task.id, appending=True,  # a batch's new tasks go together
         )  # fmt: skip
         self._write_candidates(task)
         self.note(task, entry)
@@ -128,6 +146,8 @@ class TaskStore:
         out); with ``lock``, held against other writers until the transaction ends."""
         if not task_ids:
             return {}
+        if not lock and self.connection.dialect.name == "postgresql":
+            return self._with_revisions_together(task_ids)
         query = select(tasks).where(
             tasks.c.tenant_id == self.tenant_id, tasks.c.task_id.in_(task_ids)
         )
@@ -141,6 +161,18 @@ class TaskStore:
             candidates.setdefault(task_id, []).append((kind, identity))
         return {r.task_id: (_task(r, candidates.get(r.task_id, [])), r.revision) for r in rows}
 
+    def _with_revisions_together(self, task_ids: list[str]) -> dict[str, tuple[Task, int]]:
+        """PostgreSQL: the tasks and their candidates, two prebuilt statements in one round
+        trip."""
+        wanted = {"b_tenant": self.tenant_id, "b_tasks": task_ids}
+        rows, candidate_rows = read_together(
+            self.connection, (_TASKS_ANY, wanted), (_CANDIDATES_ANY, wanted)
+        )
+        candidates: dict[str, list[tuple[str, str]]] = {}
+        for row in candidate_rows:
+            candidates.setdefault(row.task_id, []).append((row.kind, row.identity))
+        return {r.task_id: (_task(r, candidates.get(r.task_id, [])), r.revision) for r in rows}
+
     def has_process_task(self, instance_id: str, process_task_id: str) -> bool:
         """Whether a task was created for this process user task."""
         wanted = self._process_task(instance_id, process_task_id)
@@ -149,6 +181,11 @@ class TaskStore:
     def have_process_tasks(self, wanted: Sequence[tuple[str, str]]) -> list[bool]:
         """For each (instance, user task) pair: whether a task was created for it (on
         PostgreSQL all in one round trip)."""
+        if self.connection.dialect.name == "postgresql":
+            params = {"b_tenant": self.tenant_id, "b_instances": sorted({i for i, _ in wanted})}
+            rows = read_together(self.connection, (_PROCESS_TASKS_OF, params))[0]
+            found = {(row.process_instance_id, row.process_task_id) for row in rows}
+            return [pair in found for pair in wanted]
         reads = [(_PROCESS_TASK_ID, self._process_task(*pair)) for pair in wanted]
         return [bool(rows) for rows in read_together(self.connection, *reads)]
 
@@ -173,7 +210,7 @@ class TaskStore:
         )  # fmt: skip
         if changed != 1:
             raise ConcurrentTaskChange(f"task {task.id} changed meanwhile", task_id=task.id)
-        _DELETE_CANDIDATES.execute_later(self.connection, [{"b_task": task.id}])
+        _DELETE_CANDIDATES.execute_later(self.connection, [{"b_task": task.id}], scope=task.id)
         self._write_candidates(task)
         self.note(task, entry)
 
@@ -218,7 +255,9 @@ class TaskStore:
 
     def append(self, task_id: str, entry: HistoryEntry) -> None:
         """Append one history entry of the task."""
-        _INSERT_HISTORY.execute_later(self.connection, [self._history_row(task_id, entry)])
+        _INSERT_HISTORY.execute_later(
+            self.connection, [self._history_row(task_id, entry)], scope=task_id, appending=True
+        )
 
     def _history_row(self, task_id: str, entry: HistoryEntry) -> dict[str, Any]:
         return {
@@ -233,7 +272,9 @@ class TaskStore:
         return _entries(rows)
 
     def _write_candidates(self, task: Task) -> None:
-        _INSERT_CANDIDATES.execute_later(self.connection, self._candidate_rows(task))
+        _INSERT_CANDIDATES.execute_later(
+            self.connection, self._candidate_rows(task), scope=task.id, appending=True
+        )
 
     def _candidate_rows(self, task: Task) -> list[dict[str, Any]]:
         pairs = [("user", user) for user in task.candidate_users]

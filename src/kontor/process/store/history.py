@@ -278,8 +278,9 @@ def _record_activities(
                     "b_outcome": outcome,
                 }
             )
-    _END_ACTIVITY.execute_later(connection, ends)
-    _INSERT_ACTIVITIES.execute_later(connection, rows)
+    # scoped to the instance, so that a batch's rows for other instances go together
+    _END_ACTIVITY.execute_later(connection, ends, scope=instance_id)
+    _INSERT_ACTIVITIES.execute_later(connection, rows, scope=instance_id, appending=True)
 
 
 @lru_cache(maxsize=64)
@@ -306,7 +307,7 @@ def _record_variables(
         }
         for scope_id, name, value, removed in _variable_changes(before, after)
     ]
-    _INSERT_VARIABLES.execute_later(connection, rows)
+    _INSERT_VARIABLES.execute_later(connection, rows, scope=after.instance_id, appending=True)
 
 
 def _variable_changes(

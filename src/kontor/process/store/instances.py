@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from kontor.db.fast import FastStatement, read_together
+from kontor.db.lists import any_of_parameter
 from kontor.process.errors import ConcurrentModification, DuplicateBusinessKey, InstanceNotFound
 from kontor.process.runtime import Effect, InstanceState, InstanceStatus
 from kontor.process.store.call_links import ParentLink
@@ -62,6 +63,13 @@ INSTANCE_ROW = FastStatement(
     )
 )
 """An instance's row (parameters ``b_tenant``, ``b_instance``)."""
+_INSTANCE_ROWS = FastStatement(
+    select(process_instances).where(
+        process_instances.c.tenant_id == bindparam("b_tenant"),
+        any_of_parameter(process_instances.c.instance_id, "b_instances"),
+    )
+)
+"""PostgreSQL: the rows of several instances (parameters ``b_tenant``, ``b_instances``)."""
 INSTANCE_JOBS = FastStatement(
     select(process_jobs)
     .where(
@@ -156,6 +164,7 @@ class InstanceStore:
                 "parent_token_id": record.parent.token_id if record.parent else None,
                 "started_by": record.started_by,
             }],
+            scope=record.instance_id, appending=True,  # a batch's starts go together
         )  # fmt: skip
         sync_rows(
             self._connection, self._tenant_id, None, record.state, effects, now, history_level
@@ -170,8 +179,9 @@ class InstanceStore:
         *,
         history_level: HistoryLevel = HistoryLevel.FULL,
     ) -> InstanceRecord:
-        """Store the state a step produced; refuse if someone saved since ``record`` was read."""
-        touched = _SAVE.execute(
+        """Store the state a step produced; refuse if someone saved since ``record`` was read
+        (at once, or when the transaction's queued writes are sent: ``checks_later``)."""
+        _SAVE.execute_checked(
             self._connection,
             {
                 "b_tenant": self._tenant_id,
@@ -183,12 +193,11 @@ class InstanceStore:
                 "b_now": now,
                 "b_ended_at": _ended(state, now),
             },
-        )
-        if touched != 1:
-            raise ConcurrentModification(
+            lambda: ConcurrentModification(
                 f"instance {record.instance_id} changed since revision {record.revision}",
                 instance_id=record.instance_id,
-            )
+            ),
+        )
         sync_rows(
             self._connection, self._tenant_id, record.state, state, effects, now, history_level
         )
@@ -203,10 +212,13 @@ class InstanceStore:
 
     def get_many(self, instance_ids: Collection[str]) -> dict[str, InstanceRecord]:
         """The instances of those ids that exist (of this tenant), by id."""
-        # One primary-key lookup each (on PostgreSQL all in one round trip): with
-        # ``tenant_id = ? AND instance_id IN (...)`` SQLite walks the tenant's whole status
-        # index, which grows with the history.
         wanted = list(instance_ids)
+        if self._connection.dialect.name == "postgresql":  # one statement, one array of ids
+            params = {"b_tenant": self._tenant_id, "b_instances": wanted}
+            rows = read_together(self._connection, (_INSTANCE_ROWS, params))[0]
+            return {row.instance_id: _record(row) for row in rows}
+        # SQLite: one primary-key lookup each; with ``tenant_id = ? AND instance_id IN (...)``
+        # it walks the tenant's whole status index, which grows with the history.
         reads = [(INSTANCE_ROW, {"b_tenant": self._tenant_id, "b_instance": one}) for one in wanted]
         found = read_together(self._connection, *reads)
         return {one: _record(rows[0]) for one, rows in zip(wanted, found, strict=True) if rows}

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, any_, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from kontor.db.fast import FastStatement
+from kontor.db.lists import any_of_parameter
 from kontor.messaging.tables import deliveries, outbox
 
 DONE, RETRYING, DEAD = "done", "retrying", "dead"
@@ -61,7 +61,7 @@ class Ledger:
         self._mark_dispatched = FastStatement(
             update(outbox)
             .where(
-                outbox.c.message_id == any_(bindparam("m_ids", type_=ARRAY(String)))
+                any_of_parameter(outbox.c.message_id, "m_ids")
                 if self._postgres
                 else outbox.c.message_id == bindparam("m_id"),
                 outbox.c.dispatched_at.is_(None),

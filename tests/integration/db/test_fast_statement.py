@@ -22,6 +22,7 @@ from sqlalchemy import update as sql_update
 
 from kontor.db import JsonDocument, UtcDateTime, connect_for_writing, one_of
 from kontor.db.fast import FastStatement
+from kontor.db.lists import any_of_parameter
 from support.backends import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -167,3 +168,26 @@ def test_a_long_list_of_ids_finds_exactly_those_rows(engine: Engine) -> None:
             select(notes.c.note_id).where(one_of(connection, notes.c.note_id, wanted))
         ).scalars()
         assert sorted(found) == wanted[:-1]
+
+
+def test_an_id_longer_than_its_column_matches_no_row_not_a_row_it_was_cut_to(
+    engine: Engine,
+) -> None:
+    scratch.create_all(engine)
+    written = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
+    stored = "n" * 36  # the column's full length
+    too_long = [stored + "x"]
+    by_parameter = FastStatement(
+        select(notes.c.note_id).where(any_of_parameter(notes.c.note_id, "b_ids"))
+    )
+    with connect_for_writing(engine) as connection:
+        WRITE.execute_many(
+            connection, [{"note_id": stored, "written_at": written, "body": None, "revision": 1}]
+        )
+        query = select(notes.c.note_id).where(one_of(connection, notes.c.note_id, too_long))
+        assert connection.execute(query).scalars().all() == []
+        if engine.dialect.name == "postgresql":  # the array parameter is PostgreSQL's
+            assert by_parameter.all_rows(connection, {"b_ids": too_long}) == []
+            assert [r.note_id for r in by_parameter.all_rows(connection, {"b_ids": [stored]})] == [
+                stored
+            ]

@@ -31,12 +31,9 @@ from typing import Any
 
 import aio_pika
 from sqlalchemy import (
-    ARRAY,
     Connection,
     Engine,
     Integer,
-    String,
-    any_,
     bindparam,
     cast,
     func,
@@ -47,6 +44,7 @@ from sqlalchemy import (
 
 from kontor.db import connect_for_writing, json_codec
 from kontor.db.fast import FastStatement
+from kontor.db.lists import any_of_parameter
 from kontor.messaging.clock import Clock
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message, restore_message
 from kontor.messaging.partitions import ordering_key, partition_of
@@ -91,7 +89,7 @@ _LOCK_AND_READ = FastStatement(
 unpublished rows (one row with ``alone`` false and no message when another relay has it)."""
 _MARK_PUBLISHED = FastStatement(
     update(outbox)
-    .where(outbox.c.message_id == any_(bindparam("b_ids", type_=ARRAY(String))))
+    .where(any_of_parameter(outbox.c.message_id, "b_ids"))
     .values(published_at=bindparam("b_now"))
 )
 

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     Connection,
-    String,
     and_,
-    any_,
     bindparam,
     or_,
     select,
@@ -25,6 +22,7 @@ from sqlalchemy import (
 )
 
 from kontor.db.fast import FastStatement
+from kontor.db.lists import any_of_parameter
 from kontor.process.store.derived import TIMER
 from kontor.process.store.tables import process_jobs
 
@@ -39,7 +37,7 @@ _DUE = (
         or_(
             bindparam("b_all_types", type_=Boolean),
             process_jobs.c.kind == TIMER,
-            process_jobs.c.type == any_(bindparam("b_types", type_=ARRAY(String))),
+            any_of_parameter(process_jobs.c.type, "b_types"),
         ),
     )
     .order_by(process_jobs.c.due_at, process_jobs.c.job_id)

@@ -243,13 +243,13 @@ class Dispatcher:
 
         The ledger's primary key still guarantees one effect: a delivery that already
         happened makes the bulk insert fail, and the careful path takes over. So does a write
-        checked late (``checks_later``: a batch's saves are sent together, not one round trip
-        each) that found its row changed meanwhile.
+        checked late (``checks_later``: the saves of the batch's steps go with its other
+        writes, not in a round trip each) that found its row changed meanwhile.
         """
         now = self._clock.now()
         with self._handlers_unit_of_work() as uow:
             _read_ahead(targets, uow)
-            with checks_later(uow.connection) if len(targets) > 1 else nullcontext():
+            with checks_later(uow.connection):
                 for message, subscription in targets:
                     with correlation(message.correlation_id), handling(message, subscription):
                         subscription.handler(message, uow)

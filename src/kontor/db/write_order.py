@@ -1,9 +1,10 @@
 """The order in which a transaction's queued writes are sent, with appended rows gathered.
 
 Writes queued with ``FastStatement.execute_later`` run in the order they were queued, with one
-exception: rows *appended* to a table (history rows nobody in the transaction reads back) may
-go later, past statements that cannot see them, so that the rows a batch appends to one table
-go together — on PostgreSQL as one ``COPY`` instead of a statement per row.
+exception: rows *appended* to a table (new rows: history entries, new instances and tasks) may
+go later, past statements that cannot touch them, so that the rows a batch appends to one table
+go together — on PostgreSQL as one ``COPY`` instead of a statement per row. A read sends
+everything queued before it, so the transaction still sees its own writes.
 
 Appended rows wait until the first later statement that may touch them: one that names their
 table (also in a subquery) without being scoped to another owner. A statement scoped to an

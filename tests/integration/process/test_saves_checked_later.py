@@ -18,18 +18,16 @@ from kontor.process import DeployProcess, StartProcess, TaskCompleted
 from kontor.process.store import InstanceStore
 from kontor.process.store.tables import process_activity_history, process_instances
 from kontor.settings import Settings
+from support.process_world import chain, model, process
 
 TENANT = "t1"
 INSTANCES = 6
-MODEL = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-  targetNamespace="http://t">
-  <bpmn:process id="Review" isExecutable="true">
-    <bpmn:startEvent id="Start"/><bpmn:userTask id="Check"/><bpmn:endEvent id="End"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Check"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="Check" targetRef="End"/>
-  </bpmn:process>
-</bpmn:definitions>"""
+MODEL = model(
+    process(
+        "Review", '<bpmn:startEvent id="Start"/><bpmn:userTask id="Check"/>',
+        '<bpmn:endEvent id="End"/>', chain("Start", "Check", "End"),
+    )
+)  # fmt: skip
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 

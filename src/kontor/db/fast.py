@@ -140,9 +140,9 @@ class FastStatement:
                 raise refused()
             return
         plan = self._plan(connection.dialect, params)
-        _cursor(connection).close()
-        queue: list[Queued] = connection.info.setdefault(_LATER, [])
-        queue.append(Queued(plan.sql, [plan.arguments(params)], self._tables, refused=refused))
+        _queue(
+            connection, Queued(plan.sql, [plan.arguments(params)], self._tables, refused=refused)
+        )
 
     def execute_later(
         self,
@@ -171,14 +171,13 @@ class FastStatement:
         if not appending and plan.copy is not None and len(rows) >= COPY_FROM_ROWS:
             self.execute_many(connection, rows)  # one COPY
             return
-        _cursor(connection).close()  # the transaction has begun: its end clears the queue
-        queue: list[Queued] = connection.info.setdefault(_LATER, [])
-        queue.append(
+        _queue(
+            connection,
             Queued(
                 plan.sql, [plan.arguments(row) for row in rows], self._tables,
                 copy=plan.copy, names=plan.names, scope=scope,
                 appending=appending and plan.copy is not None,
-            )
+            ),
         )  # fmt: skip
 
     def first_value(self, connection: Connection, params: Params) -> Any:
@@ -393,6 +392,12 @@ def _utc_from_text(value: str | None) -> dt.datetime | None:
 _LATER = "kontor_later_writes"  # the connection's queue of writes sent with the next statement
 _CHECKS_LATER = "kontor_checks_later"  # checked writes are queued too (``checks_later``)
 _REFUSED = "kontor_refused_later"  # a checked write's refusal: the transaction cannot commit
+
+
+def _queue(connection: Connection, entry: Queued) -> None:
+    """Queue a write to be sent before the transaction's next statement or its commit."""
+    _cursor(connection).close()  # the transaction has begun: its end clears the queue
+    connection.info.setdefault(_LATER, []).append(entry)
 
 
 @contextmanager

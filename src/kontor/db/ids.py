@@ -7,42 +7,56 @@ operating system's source, read a batch at a time: one system call serves hundre
 from __future__ import annotations
 
 import os
+import struct
 import threading
 import time
+from collections.abc import Iterator
 
-_RANDOM_BATCH = 8 * 512  # random bytes read at once: one system call for 512 ids
-_random = bytearray()
-_random_lock = threading.Lock()
+_WORDS_PER_READ = 512  # random 64-bit words read at once: one system call for 512 ids
+_unpack_words = struct.Struct("<Q").iter_unpack
+_words: Iterator[tuple[int]] = iter(())
+_refill_lock = threading.Lock()
 
 
 def _forget_random() -> None:
-    _random.clear()  # a forked child must not hand out the parent's ids
+    global _words
+    _words = iter(())  # a forked child must not hand out the parent's ids
 
 
 os.register_at_fork(after_in_child=_forget_random)
 
 
-def _random_bytes(size: int) -> bytes:
-    with _random_lock:
-        if len(_random) < size:
-            _random.extend(os.urandom(_RANDOM_BATCH))
-        chunk = bytes(_random[-size:])
-        del _random[-size:]
-    return chunk
-
-
-def _random_bits() -> int:
-    return int.from_bytes(_random_bytes(8)) & ((1 << 62) - 1)
+def _random_word() -> int:
+    """64 random bits; taking one is a single C call, so threads never get the same."""
+    global _words
+    while True:
+        try:
+            return next(_words)[0]
+        except StopIteration:
+            with _refill_lock:
+                _words = _unpack_words(os.urandom(8 * _WORDS_PER_READ))
 
 
 def random_hex(size: int) -> str:
     """``size`` random bytes as hex text, from the same buffered system source as the ids."""
-    return _random_bytes(size).hex()
+    words = (size + 7) // 8
+    return "".join(f"{_random_word():016x}" for _ in range(words))[: 2 * size]
+
+
+_RANDOM_62 = (1 << 62) - 1
+_VARIANT = 0b10 << 62
+_LOW_48 = (1 << 48) - 1
 
 
 def time_ordered_id() -> str:
     """A version 7 UUID (RFC 9562, sub-millisecond precision) that sorts by creation time."""
     milliseconds, rest = divmod(time.time_ns(), 1_000_000)
-    fraction = rest * 4096 // 1_000_000
-    digits = f"{milliseconds:012x}7{fraction:03x}{(0b10 << 62) | _random_bits():016x}"
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    high = (milliseconds << 16) | 0x7000 | (rest * 4096 // 1_000_000)
+    low = _VARIANT | (_random_word() & _RANDOM_62)
+    return "%08x-%04x-%04x-%04x-%012x" % (  # noqa: UP031 - one formatting call, the fastest
+        high >> 32,
+        (high >> 16) & 0xFFFF,
+        high & 0xFFFF,
+        low >> 48,
+        low & _LOW_48,
+    )

@@ -27,7 +27,6 @@ class Queued:
     arguments: list[Any]
     tables: frozenset[str]  # every table it names
     copy: str | None = None  # a plain INSERT: its COPY
-    names: tuple[str, ...] = ()  # its parameters in COPY's column order
     scope: str | None = None  # the owner whose rows alone it touches (None: any row)
     appending: bool = False  # rows appended to one table, sent later together
     scopes: set[str | None] = field(default_factory=set)  # of gathered appended rows
@@ -43,9 +42,7 @@ def sending_order(queue: list[Queued]) -> list[Queued]:
         if entry.appending:
             gathered = waiting.get(entry.sql)
             if gathered is None:
-                gathered = Queued(
-                    entry.sql, [], entry.tables, entry.copy, entry.names, appending=True
-                )
+                gathered = Queued(entry.sql, [], entry.tables, entry.copy, appending=True)
                 waiting[entry.sql] = gathered
             gathered.arguments.extend(entry.arguments)
             gathered.scopes.add(entry.scope)

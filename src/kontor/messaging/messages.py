@@ -25,8 +25,21 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_AS_THEY_ARE = frozenset({str, int, float, bool, Decimal, type(None)})
+
+
 def _json_ready(value: Any) -> Any:
     """A Python dump as JSON-compatible data, keeping ``Decimal`` values as they are."""
+    kind = type(value)
+    if kind in _AS_THEY_ARE:  # most values: checked first, by their exact type
+        return value
+    if kind is dict:
+        return {
+            key if type(key) is str else str(key): (
+                item if type(item) in _AS_THEY_ARE else _json_ready(item)
+            )
+            for key, item in value.items()
+        }
     if isinstance(value, dict):
         return {str(key): _json_ready(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -384,10 +384,14 @@ def _table(row_type: type[R], rows: dict[str, dict[str, Any]]) -> dict[str, R]:
     names = _field_names(row_type)  # type: ignore[arg-type]
     result: dict[str, R] = {}
     for key, row in rows.items():
-        values = {name: value for name, value in row.items() if name in names}
+        values = (
+            row
+            if names.issuperset(row)  # as written by this version: no copy
+            else {name: value for name, value in row.items() if name in names}
+        )
         if row_type is Token and values.get("wait") is not None:
-            values["wait"] = Wait(values["wait"])
-        if row_type is Scope:
-            values["kind"] = ScopeKind(values["kind"])
+            values = {**values, "wait": Wait(values["wait"])}
+        elif row_type is Scope:
+            values = {**values, "kind": ScopeKind(values["kind"])}
         result[key] = row_type(**values)
     return result

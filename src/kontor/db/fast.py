@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from copy import copy as shallow_copy
 from dataclasses import dataclass
+from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, cast
@@ -380,34 +381,9 @@ def _result_converter(type_: TypeEngine[Any], dialect: Dialect, type_code: Any) 
     return processor if callable(processor) else None
 
 
-_last_time: tuple[object, str | None] = (None, None)  # a step passes the same "now" many times
-_last_time_with_offset: tuple[object, str | None] = (None, None)
-
-
+@lru_cache(maxsize=256)  # the rows of a step share a few time stamps, also across steps
 def _utc_text(value: dt.datetime | None) -> str | None:
     """What ``UtcDateTime`` stores on SQLite: naive UTC text with microseconds."""
-    global _last_time
-    last = _last_time
-    if last[0] is value:
-        return last[1]
-    text = _utc_text_of(value)
-    _last_time = (value, text)
-    return text
-
-
-def _utc_text_with_offset(value: dt.datetime | None) -> str | None:
-    """A ``timestamptz`` parameter on PostgreSQL: UTC text with microseconds and its offset."""
-    global _last_time_with_offset
-    last = _last_time_with_offset
-    if last[0] is value:
-        return last[1]
-    text = _utc_text_of(value)
-    text = None if text is None else text + "+00:00"
-    _last_time_with_offset = (value, text)
-    return text
-
-
-def _utc_text_of(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not dt.UTC:
@@ -415,6 +391,13 @@ def _utc_text_of(value: dt.datetime | None) -> str | None:
             raise ValueError(f"naive datetime {value!r} given; Kontor stores aware UTC times")
         value = value.astimezone(dt.UTC)
     return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+
+
+@lru_cache(maxsize=256)
+def _utc_text_with_offset(value: dt.datetime | None) -> str | None:
+    """A ``timestamptz`` parameter on PostgreSQL: UTC text with microseconds and its offset."""
+    text = _utc_text(value)
+    return None if text is None else text + "+00:00"
 
 
 def _utc_from_text(value: str | None) -> dt.datetime | None:

@@ -33,15 +33,8 @@ def _json_ready(value: Any) -> Any:
     kind = type(value)
     if kind in _AS_THEY_ARE:  # most values: checked first, by their exact type
         return value
-    if kind is dict:
-        return {
-            key if type(key) is str else str(key): (
-                item if type(item) in _AS_THEY_ARE else _json_ready(item)
-            )
-            for key, item in value.items()
-        }
     if isinstance(value, dict):
-        return {str(key): _json_ready(item) for key, item in value.items()}
+        return {key if type(key) is str else str(key): _json_ready(v) for key, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_ready(item) for item in value]
     if isinstance(value, set | frozenset):

@@ -66,12 +66,12 @@ def amount(number: int) -> int:
 
 MODES = {
     "bulk": "starts in batches of 200 per transaction (bus.handle_all), completions as "
-    "TaskCompleted events published 200 per transaction and delivered together, "
-    "service-task handlers inline",
+    "TaskCompleted events published 200 per transaction, events delivered together inside "
+    "the transaction that emits them, service-task handlers inline",
     "per_command": "every start and every completion its own transaction (bus.handle), "
-    "events delivered right after each commit, service-task handlers inline",
-    "jobs": "every start and completion its own transaction, events delivered right after "
-    "each commit, service tasks as jobs run by the job executor (200 per batch)",
+    "events delivered inside it, service-task handlers inline",
+    "jobs": "every start and completion its own transaction, events delivered inside it, "
+    "service tasks as jobs run by the job executor (200 per batch)",
 }
 
 

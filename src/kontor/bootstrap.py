@@ -339,7 +339,7 @@ def bootstrap(
     change_log = change_logs(audit, meter)
     dispatcher = Dispatcher(engine, registry, clock, policy, transport, change_log=change_log)
     if isinstance(transport, InProcessTransport):
-        transport.connect(dispatcher.deliver)
+        transport.connect(dispatcher.deliver, within=dispatcher.deliver_within)
     bus = MessageBus(engine, clock, registry, transport, change_log=change_log)
     metrics = metrics or CollectorRegistry()
     metrics.register(BacklogCollector(dispatcher))

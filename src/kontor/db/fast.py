@@ -261,7 +261,7 @@ class FastStatement:
             _executed(connection, plan.sql, plan.arguments(rows[0])).close()
             return
         flush_later(connection)
-        cursor = _cursor(connection)
+        cursor = driver_cursor(connection)
         try:
             if plan.copy is None or len(rows) < COPY_FROM_ROWS:
                 cursor.executemany(plan.sql, [plan.arguments(row) for row in rows])
@@ -411,7 +411,7 @@ _REFUSED = "kontor_refused_later"  # a checked write's refusal: the transaction 
 
 def _queue(connection: Connection, entry: Queued) -> None:
     """Queue a write to be sent before the transaction's next statement or its commit."""
-    _cursor(connection).close()  # the transaction has begun: its end clears the queue
+    driver_cursor(connection).close()  # the transaction has begun: its end clears the queue
     connection.info.setdefault(_LATER, []).append(entry)
 
 
@@ -497,7 +497,7 @@ def checks_later(connection: Connection) -> Iterator[None]:
 
 def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
     """A cursor that ran ``sql``; on PostgreSQL queued writes go first in the same round trip."""
-    cursor = _cursor(connection)
+    cursor = driver_cursor(connection)
     if connection.info.get(_LATER):
         with _behind_queued_writes(connection):
             cursor.execute(sql, arguments)
@@ -516,7 +516,7 @@ def read_together(connection: Connection, *reads: tuple[FastStatement, Params]) 
     with _behind_queued_writes(connection):
         for statement, params in reads:
             plan = statement._plan(connection.dialect, params)
-            cursor = _cursor(connection)
+            cursor = driver_cursor(connection)
             cursor.execute(plan.sql, plan.arguments(params))
             cursors.append(cursor)
     return [
@@ -560,13 +560,40 @@ def _roll_back_driver(connection: Connection) -> None:
     connection.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
 
 
+def send_later(connection: Connection, sql: str) -> Queued:
+    """Queue a statement without parameters that later writes must not pass (a SAVEPOINT);
+    the entry queued."""
+    entry = Queued(sql, [()], frozenset(), barrier=True)
+    _queue(connection, entry)
+    return entry
+
+
+def queued_writes(connection: Connection) -> list[Queued]:
+    """The writes queued on ``connection`` and not sent yet (the list itself)."""
+    queue: list[Queued] = connection.info.setdefault(_LATER, [])
+    return queue
+
+
+def refuse_commit(connection: Connection, error: BaseException) -> None:
+    """Make the transaction's commit fail with ``error`` as its cause (it went wrong in a way
+    its caller may not see)."""
+    connection.info[_REFUSED] = error
+
+
+def commit_refused(connection: Connection) -> bool:
+    """Whether the transaction can no longer commit (``refuse_commit``, a refused checked
+    write)."""
+    return _REFUSED in connection.info
+
+
 def discard_later(connection: Any) -> None:
     """Forget the queued writes (the transaction or its savepoint was rolled back)."""
     connection.info.pop(_LATER, None)
     connection.info.pop(_REFUSED, None)
 
 
-def _cursor(connection: Connection) -> Any:
+def driver_cursor(connection: Connection) -> Any:
+    """The driver's cursor on ``connection``, its transaction begun (by the engine's hook)."""
     if not connection.in_transaction():
         connection.begin()  # runs the engine's begin hook (SQLite: BEGIN IMMEDIATE for writers)
     return connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -9,7 +9,8 @@ everything queued before it, so the transaction still sees its own writes.
 Appended rows wait until the first later statement that may touch them: one that names their
 table (also in a subquery) without being scoped to another owner. A statement scoped to an
 owner (a process instance) touches only that owner's rows, so the rows another owner appended
-move past it. Whatever still waits at the end goes last.
+move past it. No appended row moves past a barrier (a queued SAVEPOINT). Whatever still waits
+at the end goes last.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Queued:
     appending: bool = False  # rows appended to one table, sent later together
     scopes: set[str | None] = field(default_factory=set)  # of gathered appended rows
     refused: Callable[[], Exception] | None = None  # must touch one row, else this error
+    barrier: bool = False  # no appended row moves past it (a SAVEPOINT)
 
 
 def sending_order(queue: list[Queued]) -> list[Queued]:
@@ -57,6 +59,8 @@ def sending_order(queue: list[Queued]) -> list[Queued]:
 
 def _may_touch(entry: Queued, gathered: Queued) -> bool:
     """Whether ``entry`` may read, change or remove rows that ``gathered`` appends."""
+    if entry.barrier:
+        return True
     if not entry.tables & gathered.tables:
         return False
     if entry.scope is None or len(entry.tables) > 1:

@@ -19,7 +19,7 @@ from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
 from kontor.messaging.messages import Command, Event, Message, MessageError
 from kontor.messaging.tracing import span
-from kontor.messaging.uow import UnitOfWork
+from kontor.messaging.uow import DeliverWithin, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ class Transport(Protocol):
 
     def held(self) -> AbstractContextManager[None]:
         """A block whose committed messages are delivered together when it ends."""
+        ...
+
+    def within_transaction(self) -> DeliverWithin | None:
+        """What delivers messages inside the transaction that emits them, if this transport's
+        handlers may run there (all of them in this process, on the same database)."""
         ...
 
 
@@ -168,7 +173,13 @@ class MessageBus:
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work whose committed messages go to this bus's transport."""
-        return UnitOfWork(self.engine, self.clock, self.transport.committed, self.change_log)
+        return UnitOfWork(
+            self.engine,
+            self.clock,
+            self.transport.committed,
+            self.change_log,
+            deliver_within=self.transport.within_transaction(),
+        )
 
     def reading(self) -> UnitOfWork:
         """A unit of work for reads only: it never waits for or holds the write lock."""
@@ -207,7 +218,8 @@ class MessageBus:
 
         For bulk work (a campaign starting an instance per contract, a bulk task completion):
         a command that fails is undone alone and its exception takes its place in the results,
-        the others commit together. Their events are delivered together after the commit.
+        the others commit together. Their events are delivered together, inside the transaction
+        where the transport allows it (else after the commit).
         """
         with self.batch_delivery():
             try:
@@ -235,7 +247,8 @@ class MessageBus:
         """A block whose commands still commit one by one but whose events are delivered together.
 
         For bulk work (starting a campaign's instances, an import): one delivery transaction for
-        the block instead of one per command. Events reach their handlers when the block ends.
+        the block instead of one per command. Events not delivered inside their command's
+        transaction reach their handlers when the block ends.
         """
         return self.transport.held()
 

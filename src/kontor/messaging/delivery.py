@@ -95,6 +95,20 @@ class Dispatcher:
         targets = [(m, s) for m in messages for s in self._registry.deliveries_for(m)]
         return self._run(targets, dispatched=[m.message_id for m in messages])
 
+    def deliver_within(self, messages: Sequence[Message], uow: UnitOfWork) -> None:
+        """Run the handlers of messages inside ``uow``, the transaction that emitted them, with
+        their inbox rows; a failure fails the caller's savepoint (``UnitOfWork.commit``)."""
+        targets = [(m, s) for m in messages for s in self._registry.deliveries_for(m)]
+        if not targets:
+            return
+        now = self._clock.now()
+        _read_ahead(targets, uow)
+        with checks_later(uow.connection):
+            for message, subscription in targets:
+                with correlation(message.correlation_id), handling(message, subscription):
+                    subscription.handler(message, uow)
+        self._ledger.record_done(uow.connection, _done_rows(targets, now))
+
     def run_due_retries(self, limit: int = 200) -> DeliveryReport:
         """Retry the failed deliveries whose backoff has passed."""
         now = self._clock.now()
@@ -224,7 +238,13 @@ class Dispatcher:
 
     def _handlers_unit_of_work(self) -> UnitOfWork:
         # Commands handled here are recorded like those the bus handles.
-        return UnitOfWork(self._engine, self._clock, self._transport.committed, self._change_log)
+        return UnitOfWork(
+            self._engine,
+            self._clock,
+            self._transport.committed,
+            self._change_log,
+            deliver_within=self._transport.within_transaction(),
+        )
 
     def _run(
         self, targets: Sequence[tuple[Message, Subscription]], dispatched: Sequence[str]
@@ -253,19 +273,8 @@ class Dispatcher:
                 for message, subscription in targets:
                     with correlation(message.correlation_id), handling(message, subscription):
                         subscription.handler(message, uow)
-            rows = [
-                {
-                    "message_id": m.message_id,
-                    "handler": s.name,
-                    "tenant_id": m.tenant_id,
-                    "status": DONE,
-                    "attempts": 1,
-                    "updated_at": now,
-                }
-                for m, s in targets
-            ]
-            if rows:
-                self._ledger.record_done(uow.connection, rows)
+            if targets:
+                self._ledger.record_done(uow.connection, _done_rows(targets, now))
             if dispatched:
                 self._ledger.mark_dispatched(uow.connection, dispatched, now)
             uow.commit()
@@ -352,6 +361,22 @@ class Dispatcher:
                 )
             )
             uow.commit()
+
+
+def _done_rows(
+    targets: Sequence[tuple[Message, Subscription]], now: dt.datetime
+) -> list[dict[str, object]]:
+    return [
+        {
+            "message_id": m.message_id,
+            "handler": s.name,
+            "tenant_id": m.tenant_id,
+            "status": DONE,
+            "attempts": 1,
+            "updated_at": now,
+        }
+        for m, s in targets
+    ]
 
 
 def _read_ahead(targets: Sequence[tuple[Message, Subscription]], uow: UnitOfWork) -> None:

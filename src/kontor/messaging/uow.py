@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
@@ -10,7 +12,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, insert
 
 from kontor.db import connect_for_writing, locks_at_begin
-from kontor.db.fast import FastStatement
+from kontor.db.fast import FastStatement, commit_refused, flush_later
+from kontor.db.savepoints import queued_savepoint
 from kontor.messaging import wakeups
 from kontor.messaging.changes import Change, ChangeLog, RecordedChange
 from kontor.messaging.clock import Clock
@@ -18,7 +21,17 @@ from kontor.messaging.context import current_correlation_id
 from kontor.messaging.messages import ENVELOPE_FIELDS, Message
 from kontor.messaging.tables import outbox
 
+log = logging.getLogger(__name__)
+
 AfterCommit = Callable[[Sequence[Message]], None]
+DeliverWithin = Callable[[Sequence[Message], "UnitOfWork"], None]
+"""Runs the handlers of messages inside the transaction that emitted them (``UnitOfWork``)."""
+ROUNDS_WITHIN = 8
+"""How many generations of messages (those emitted by the handlers of the last) are delivered
+inside the transaction that emitted the first; later ones are delivered after its commit."""
+MESSAGES_WITHIN = 500
+"""How many messages at most are delivered inside one transaction: a generation that would
+pass it (an import's flood of events) is delivered after the commit, in batches."""
 T = TypeVar("T")
 
 _INSERT_OUTBOX = FastStatement(insert(outbox))  # built once: this runs on every commit
@@ -27,9 +40,11 @@ _INSERT_OUTBOX = FastStatement(insert(outbox))  # built once: this runs on every
 class UnitOfWork:
     """A database transaction that collects emitted messages and writes them to the outbox.
 
-    Use as a context manager; nothing is committed unless ``commit()`` is called. Messages are
-    handed to ``after_commit`` only once the transaction committed and the connection was released.
-    Recorded changes go to ``change_log`` in the same transaction (none: they are not kept).
+    Use as a context manager; nothing is committed unless ``commit()`` is called. With
+    ``deliver_within``, the messages' handlers run in this transaction before it commits;
+    messages they did not take are handed to ``after_commit`` only once the transaction
+    committed and the connection was released. Recorded changes go to ``change_log`` in the
+    same transaction (none: they are not kept).
     """
 
     def __init__(
@@ -40,8 +55,10 @@ class UnitOfWork:
         change_log: ChangeLog | None = None,
         *,
         writes: bool = True,
+        deliver_within: DeliverWithin | None = None,
     ) -> None:
         self._engine = engine
+        self._deliver_within = deliver_within
         self._writes = writes
         self.clock = clock
         self._after_commit = after_commit
@@ -158,11 +175,9 @@ class UnitOfWork:
         if not self._writes:
             raise RuntimeError("a reading unit of work cannot commit")
         connection = self.connection
-        if self._changes and self._change_log is not None:
-            self._change_log.write(connection, self._changes)
-            self._changes = []
-        if self._pending:
-            _INSERT_OUTBOX.execute_later(connection, [outbox_row(m) for m in self._pending])
+        if self._pending and self._deliver_within is not None:
+            self._deliver_here(connection)
+        self._write_out(connection, self._pending, dispatched_at=None)
         announced = wakeups.before_commit(connection)
         connection.commit()  # PostgreSQL: the queued writes go in one round trip before it
         if announced:
@@ -172,6 +187,52 @@ class UnitOfWork:
         self._pending = []
         self._committed_callbacks.extend(self._on_commit)
         self._on_commit = []
+
+    def _write_out(
+        self, connection: Connection, messages: Sequence[Message], dispatched_at: dt.datetime | None
+    ) -> None:
+        """Queue the recorded changes and the outbox rows of ``messages``."""
+        if self._changes and self._change_log is not None:
+            self._change_log.write(connection, self._changes)
+            self._changes = []
+        if messages:
+            rows = [outbox_row(message, dispatched_at) for message in messages]
+            _INSERT_OUTBOX.execute_later(connection, rows)
+
+    def _deliver_here(self, connection: Connection) -> None:
+        """Run the handlers of the pending messages in this transaction, and of the messages
+        they emit, up to ``ROUNDS_WITHIN`` generations and ``MESSAGES_WITHIN`` messages; the
+        delivered ones leave the pending.
+
+        Their outbox rows are written as dispatched, with their inbox rows. When a handler
+        fails, a savepoint undoes all of it and every message is delivered after the commit,
+        where failures are recorded and retried.
+        """
+        assert self._deliver_within is not None
+        if len(self._pending) > MESSAGES_WITHIN:
+            return
+        pending, changes, callbacks = list(self._pending), list(self._changes), self._on_commit[:]
+        try:
+            with queued_savepoint(connection):
+                delivered = 0
+                for _ in range(ROUNDS_WITHIN):
+                    batch = self._pending[delivered:]
+                    if not batch or len(self._pending) > MESSAGES_WITHIN:
+                        break
+                    delivered = len(self._pending)
+                    self._deliver_within(batch, self)
+                done, self._pending = self._pending[:delivered], self._pending[delivered:]
+                self._write_out(connection, done, dispatched_at=self.clock.now())
+                flush_later(connection)  # a failing write fails here, inside the savepoint
+        except Exception:
+            if commit_refused(connection):  # the transaction failed, not only the delivery
+                raise
+            log.debug(
+                "delivery within the transaction failed; it follows the commit", exc_info=True
+            )
+            self._pending, self._changes, self._on_commit = pending, changes, callbacks
+            self._remembered = {}
+            self._ahead = {}
 
     def rollback(self) -> None:
         """Discard the transaction's changes and the messages emitted in it."""
@@ -186,24 +247,23 @@ class UnitOfWork:
         """Run a block that is undone alone (changes and emitted messages) when it raises."""
         emitted_before, recorded_before = len(self._pending), len(self._changes)
         callbacks_before = len(self._on_commit)
-        nested = self.connection.begin_nested()
         try:
-            yield
+            with queued_savepoint(self.connection):
+                yield
         except BaseException:
-            nested.rollback()
             del self._pending[emitted_before:]
             del self._changes[recorded_before:]
             del self._on_commit[callbacks_before:]
             raise
-        nested.commit()
 
 
-def outbox_row(message: Message) -> dict[str, Any]:
-    """The outbox row that stores ``message``."""
+def outbox_row(message: Message, dispatched_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The outbox row that stores ``message`` (delivered already: ``dispatched_at``)."""
     envelope = {name: getattr(message, name) for name in ENVELOPE_FIELDS}
     return {
         **envelope,
         "type_name": message.type_name,
         "schema_version": message.schema_version,
         "payload": message.payload(),
+        "dispatched_at": dispatched_at,
     }

@@ -1,4 +1,5 @@
-"""In-process transport: delivers committed messages right after commit, in the same process."""
+"""In-process transport: the handlers of a transaction's messages run inside it, in the same
+process; what could not (a handler failed, a flood) is delivered right after its commit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from kontor.messaging.messages import Message
+from kontor.messaging.uow import DeliverWithin
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +28,18 @@ class InProcessTransport:
         self._queue: deque[Message] = deque()
         self._local = threading.local()
         self._deliver: Deliver | None = None
+        self._deliver_within: DeliverWithin | None = None
         self._batch_size = batch_size
 
-    def connect(self, deliver: Deliver) -> None:
-        """Set the function that delivers a batch (the dispatcher)."""
+    def connect(self, deliver: Deliver, within: DeliverWithin | None = None) -> None:
+        """Set the functions that deliver a batch after its commit and, if given, inside the
+        transaction that emits it (the dispatcher's)."""
         self._deliver = deliver
+        self._deliver_within = within
+
+    def within_transaction(self) -> DeliverWithin | None:
+        """What delivers messages inside the transaction that emits them (if connected)."""
+        return self._deliver_within
 
     def committed(self, messages: Sequence[Message]) -> None:
         """Queue committed messages and deliver them unless this thread is already delivering."""

@@ -166,6 +166,10 @@ class RabbitMQTransport:
         """Nothing to hold: the relay publishes committed rows in batches anyway."""
         yield
 
+    def within_transaction(self) -> None:
+        """None: messages reach their handlers through the broker, in other transactions."""
+        return
+
     def consumed_partitions(self) -> set[int]:
         """The partitions this process consumes now (none unless it consumes)."""
         consumers = self._consumers

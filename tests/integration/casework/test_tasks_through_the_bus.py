@@ -16,6 +16,11 @@ from kontor.casework.tasks import (
     TaskStore,
     WorkOnTask,
 )
+from kontor.casework.tasks.domain import SYSTEM, Step, apply
+from kontor.casework.tasks.operations import MakeObsolete
+from kontor.casework.tasks.store import ConcurrentTaskChange
+from kontor.db.fast import RefusedLater, checks_later
+from kontor.messaging import UnitOfWork
 from kontor.platform.audit import every_entry
 from kontor.process import CancelInstance, CompleteUserTask
 from support.backends import BACKENDS
@@ -172,3 +177,32 @@ def test_a_rejection_to_the_process_lets_it_branch(engine: Engine) -> None:
     assert world.status(instance_id) == "completed"
     assert "Refused" in world.completed(instance_id)
     assert world.record(instance_id).state.variables["rejection_reason"] == "policy lapsed"
+
+
+def _save_checked_later(uow: UnitOfWork, step: Step, revision: int) -> None:
+    """Save a changed task as a batch delivery does: checked when the queue is sent (PostgreSQL;
+    at once elsewhere), here by the next read."""
+    store = TaskStore(uow.connection, TENANT)
+    with checks_later(uow.connection):
+        store.save(step.task, revision, step.entry)
+    store.get(step.task.id)
+
+
+def test_a_task_saved_over_a_change_made_meanwhile_is_refused_at_once_or_when_checked_later(
+    engine: Engine,
+) -> None:
+    world = World(engine)
+    world.deploy(CLAIM)
+    instance_id = world.start("Claim")
+    task = task_of(world, instance_id)
+    with world.kontor.bus.unit_of_work() as uow:
+        stale, revision = TaskStore(uow.connection, TENANT).get(task.id)
+    work(world, task.id, "claim", "anna")  # someone else changed it meanwhile
+    step = apply(stale, MakeObsolete("test"), SYSTEM, world.kontor.clock.now())
+    with world.kontor.bus.unit_of_work() as uow:
+        with pytest.raises(ConcurrentTaskChange, match="changed meanwhile"):
+            TaskStore(uow.connection, TENANT).save(step.task, revision, step.entry)
+        uow.rollback()
+        with pytest.raises((ConcurrentTaskChange, RefusedLater), match="changed meanwhile"):
+            _save_checked_later(uow, step, revision)
+    assert task_of(world, instance_id).assignee == "anna"

@@ -202,14 +202,14 @@ class TaskStore:
         }
 
     def save(self, task: Task, revision: int, entry: HistoryEntry) -> None:
-        """Write the changed task (refused if it changed meanwhile) and its history entry."""
-        changed = _SAVE.execute(
+        """Write the changed task (refused if it changed meanwhile: at once, or where the
+        connection ``checks_later`` when the queue is sent) and its history entry."""
+        _SAVE.execute_checked(
             self.connection,
             {**_row(task), "updated_at": entry.at, "revision": revision + 1,
              "b_tenant": self.tenant_id, "b_task": task.id, "b_revision": revision},
+            lambda: ConcurrentTaskChange(f"task {task.id} changed meanwhile", task_id=task.id),
         )  # fmt: skip
-        if changed != 1:
-            raise ConcurrentTaskChange(f"task {task.id} changed meanwhile", task_id=task.id)
         _DELETE_CANDIDATES.execute_later(self.connection, [{"b_task": task.id}], scope=task.id)
         self._write_candidates(task)
         self.note(task, entry)

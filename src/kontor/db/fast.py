@@ -190,8 +190,8 @@ class FastStatement:
 
     def first_row(self, connection: Connection, params: Params) -> Any:
         """Run a SELECT; its first row (attributes named like the columns) or None."""
-        raw, description = self._fetch_one(connection, params)
-        return None if raw is None else self._reader(connection.dialect, description).row(raw)
+        raw, reader = self._fetch_one(connection, params)
+        return None if raw is None else reader.row(raw)
 
     def all_rows(self, connection: Connection, params: Params) -> list[Any]:
         """Run a SELECT; every row (attributes named like the columns)."""
@@ -202,7 +202,7 @@ class FastStatement:
         """The rows of a SELECT the cursor ran; the cursor is closed."""
         try:
             raws = cursor.fetchall()
-            reader = self._reader(connection.dialect, cursor.description)
+            reader = self._reader(connection.dialect, cursor)
         finally:
             cursor.close()
         return [reader.row(raw) for raw in raws]
@@ -232,7 +232,7 @@ class FastStatement:
             try:
                 cursor.execute(plan.sql, plan.arguments(params))
                 raws = cursor.fetchall()
-                reader = self._reader(engine.dialect, cursor.description)
+                reader = self._reader(engine.dialect, cursor)
             finally:
                 cursor.close()
         except BaseException:
@@ -242,12 +242,12 @@ class FastStatement:
             pooled.close()
         return [reader.row(raw) for raw in raws]
 
-    def _fetch_one(self, connection: Connection, params: Params) -> tuple[Any, Any]:
-        """The first raw row (or None) and the driver's description of the result."""
+    def _fetch_one(self, connection: Connection, params: Params) -> tuple[Any, _Reader]:
+        """The first raw row (or None) and how to read it."""
         plan = self._plan(connection.dialect, params)
         cursor = _executed(connection, plan.sql, plan.arguments(params))
         try:
-            return cursor.fetchone(), cursor.description
+            return cursor.fetchone(), self._reader(connection.dialect, cursor)
         finally:
             cursor.close()
 
@@ -306,13 +306,14 @@ class FastStatement:
         )  # fmt: skip
         return _Plan(compiled.string, names, positional, tuple(converters), defaults, pick, copy)
 
-    def _reader(self, dialect: Dialect, description: Any) -> _Reader:
-        """How rows are read, from the column types and (the first time) the driver's
-        ``description`` of the result, whose type codes some conversions depend on."""
+    def _reader(self, dialect: Dialect, cursor: Any) -> _Reader:
+        """How rows are read, from the column types and (the first time) the ``description``
+        of the cursor's result, whose type codes some conversions depend on (psycopg builds
+        the description anew at every look: it is read once)."""
         reader = self._readers.get(dialect.name)
         if reader is None:
             columns = list(self._statement.exported_columns)  # SELECT or RETURNING
-            type_codes = [described[1] for described in description]
+            type_codes = [described[1] for described in cursor.description]
             converters = []
             for position, column in enumerate(columns):
                 convert = _result_converter(column.type, dialect, type_codes[position])

@@ -173,13 +173,7 @@ class MessageBus:
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work whose committed messages go to this bus's transport."""
-        return UnitOfWork(
-            self.engine,
-            self.clock,
-            self.transport.committed,
-            self.change_log,
-            deliver_within=self.transport.within_transaction(),
-        )
+        return delivering_unit_of_work(self.engine, self.clock, self.transport, self.change_log)
 
     def reading(self) -> UnitOfWork:
         """A unit of work for reads only: it never waits for or holds the write lock."""
@@ -257,6 +251,20 @@ class MessageBus:
         with self.unit_of_work() as uow:
             uow.emit(*messages)
             uow.commit()
+
+
+def delivering_unit_of_work(
+    engine: Engine, clock: Clock, transport: Transport, change_log: ChangeLog | None
+) -> UnitOfWork:
+    """A unit of work whose messages ``transport`` delivers: inside it where the transport
+    allows, the others after its commit."""
+    return UnitOfWork(
+        engine,
+        clock,
+        transport.committed,
+        change_log,
+        deliver_within=transport.within_transaction(),
+    )
 
 
 def _worth_running_again(error: Exception) -> bool:

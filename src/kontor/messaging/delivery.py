@@ -18,7 +18,12 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine, and_, func, select, update
 
 from kontor.db.fast import checks_later
-from kontor.messaging.bus import HandlerRegistry, Subscription, Transport
+from kontor.messaging.bus import (
+    HandlerRegistry,
+    Subscription,
+    Transport,
+    delivering_unit_of_work,
+)
 from kontor.messaging.changes import ChangeLog
 from kontor.messaging.clock import Clock
 from kontor.messaging.context import correlation
@@ -238,13 +243,7 @@ class Dispatcher:
 
     def _handlers_unit_of_work(self) -> UnitOfWork:
         # Commands handled here are recorded like those the bus handles.
-        return UnitOfWork(
-            self._engine,
-            self._clock,
-            self._transport.committed,
-            self._change_log,
-            deliver_within=self._transport.within_transaction(),
-        )
+        return delivering_unit_of_work(self._engine, self._clock, self._transport, self._change_log)
 
     def _run(
         self, targets: Sequence[tuple[Message, Subscription]], dispatched: Sequence[str]

@@ -1,10 +1,12 @@
-"""Queued writes (``execute_later``) behave as if they had run at once, only later on the wire."""
+"""Queued writes (``execute_later``) behave as if they had run at once, only later on the wire;
+queued savepoints undo only their block's writes."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Integer,
     MetaData,
@@ -19,7 +21,14 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy import update as sql_update
 
 from kontor.db import connect_for_writing
-from kontor.db.fast import FastStatement, read_together
+from kontor.db.fast import (
+    FastStatement,
+    RefusedLater,
+    checks_later,
+    commit_refused,
+    read_together,
+)
+from kontor.db.savepoints import queued_savepoint
 from support.backends import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -163,3 +172,98 @@ def test_a_duplicate_among_appended_rows_fails_the_commit_and_keeps_none(engine:
             APPEND.execute_later(connection, _owned("a", "dup"), scope="a", appending=True)
             connection.commit()  # PostgreSQL: fails here, the queue is sent before the COMMIT
     assert set(_states(engine)) == {"dup"}
+
+
+SET_AMOUNT = FastStatement(
+    sql_update(entries)
+    .where(entries.c.entry_id == bindparam("b_id"))
+    .values(amount=bindparam("b_amount"))
+)
+
+
+class Refused(Exception):
+    """The checked write found no row."""
+
+
+def _add(connection: Connection, *ids: str) -> None:
+    INSERT.execute_later(connection, _rows(*((entry_id, 1) for entry_id in ids)))
+
+
+class Undone(Exception):
+    """The block under test failed on purpose."""
+
+
+def _failing_block(connection: Connection, *ids: str, sent: bool, inner: str = "") -> None:
+    """Add rows in a savepoint (sent to the server with a read, or still queued), with
+    ``inner`` added in a nested savepoint that succeeds; then fail."""
+    with queued_savepoint(connection):
+        _add(connection, *ids)
+        if inner:
+            with queued_savepoint(connection):
+                _add(connection, inner)
+        if sent:
+            TOTAL.first_value(connection, {})
+        raise Undone
+
+
+def test_a_failed_block_undoes_only_its_own_writes_sent_or_not(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        _add(connection, "before")
+        with pytest.raises(Undone):
+            _failing_block(connection, "unsent", sent=False)
+        with pytest.raises(Undone):
+            _failing_block(connection, "sent", sent=True)
+        _add(connection, "after")
+        with queued_savepoint(connection):
+            _add(connection, "kept")
+        assert not commit_refused(connection)
+        connection.commit()
+    assert _stored(engine) == ["after", "before", "kept"]
+
+
+def test_an_inner_block_that_fails_leaves_the_outer_one_and_an_outer_failure_undoes_both(
+    engine: Engine,
+) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        with queued_savepoint(connection):
+            _add(connection, "outer")
+            with pytest.raises(Undone):
+                _failing_block(connection, "inner", sent=True)
+            _add(connection, "outer-after")
+        with pytest.raises(Undone):
+            _failing_block(connection, "second-outer", inner="second-inner", sent=True)
+        connection.commit()
+    assert _stored(engine) == ["outer", "outer-after"]
+
+
+def test_a_write_queued_before_the_block_that_fails_in_it_refuses_the_commit(
+    engine: Engine,
+) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        _add(connection, "taken")
+        connection.commit()
+    with connect_for_writing(engine) as connection:
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):  # noqa: PT012
+            _add(connection, "taken")  # SQLite: fails at once; PostgreSQL: with the block
+            with queued_savepoint(connection):
+                TOTAL.first_value(connection, {})
+        if engine.dialect.name == "postgresql":
+            assert commit_refused(connection)
+            with pytest.raises(RefusedLater):
+                connection.commit()
+    assert _stored(engine) == ["taken"]
+
+
+def test_a_checked_write_queued_before_the_block_is_refused_outside_it(engine: Engine) -> None:
+    scratch.create_all(engine)
+    with connect_for_writing(engine) as connection:
+        with pytest.raises((Refused, RefusedLater)):  # noqa: PT012 (SQLite: at once)
+            with checks_later(connection):
+                SET_AMOUNT.execute_checked(connection, {"b_id": "gone", "b_amount": 2}, Refused)
+            with queued_savepoint(connection):  # PostgreSQL: the check is sent before it
+                _add(connection, "in-block")
+        assert commit_refused(connection) == (engine.dialect.name == "postgresql")
+    assert _stored(engine) == []

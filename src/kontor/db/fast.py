@@ -9,20 +9,16 @@ reaches the driver and what comes back is what SQLAlchemy would have sent and re
 
 from __future__ import annotations
 
-import datetime as dt
 import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from copy import copy as shallow_copy
 from dataclasses import dataclass
-from functools import lru_cache
-from json.encoder import encode_basestring_ascii
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     CompoundSelect,
     Connection,
     Delete,
@@ -34,33 +30,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.util import find_tables
-from sqlalchemy.types import TypeEngine
 
-from kontor.db import json_codec
+from kontor.db.converters import Convert, bind_converter, result_converter
 from kontor.db.engine import reader_engine
-from kontor.db.json_codec import EncodedJson
-from kontor.db.schema import UtcDateTime
 from kontor.db.write_order import Queued, sending_order
 
 Params = Mapping[str, Any]
-Convert = Callable[[Any], Any]
-
-_JSON_VALUES = (dict, list, str, int, float, bool, type(None))
-_JSON_LITERALS: dict[object, str] = {True: "true", False: "false", None: "null"}
-
-
-def _json_text(value: Any) -> str:
-    """The JSON codec's text of ``value``, without its per-call setup for plain scalars."""
-    kind = type(value)
-    if kind is EncodedJson:
-        return cast(str, value)  # encoded already: stored as it is
-    if kind is str:
-        return encode_basestring_ascii(value)
-    if kind is bool or value is None:
-        return _JSON_LITERALS[value]
-    if kind is int:
-        return int.__repr__(value)
-    return json_codec.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -294,7 +269,7 @@ class FastStatement:
         names = tuple(compiled.positiontup or defaults)
         converters = []
         for position, name in enumerate(names):
-            convert = _bind_converter(compiled.binds[name].type, dialect)
+            convert = bind_converter(compiled.binds[name].type, dialect)
             if convert is not None:
                 converters.append((position, convert))
         pick = itemgetter(*names) if names and set(names) <= set(keys) else None
@@ -316,7 +291,7 @@ class FastStatement:
             type_codes = [described[1] for described in cursor.description]
             converters = []
             for position, column in enumerate(columns):
-                convert = _result_converter(column.type, dialect, type_codes[position])
+                convert = result_converter(column.type, dialect, type_codes[position])
                 if convert is not None:
                     converters.append((position, convert))
             row_type = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
@@ -356,53 +331,6 @@ def _copy_of(statement: Insert, sql: str, names: tuple[str, ...], dialect: Diale
     quote = dialect.identifier_preparer
     columns = ", ".join(quote.quote(table.c[name].name) for name in names)
     return f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
-
-
-def _bind_converter(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
-    # Timestamps and JSON documents go to the driver as text made here: cheaper than the
-    # driver's own conversion of a datetime (psycopg: several µs each, in every COPY row too)
-    if isinstance(type_, UtcDateTime):
-        return _utc_text if dialect.name == "sqlite" else _utc_text_with_offset
-    if isinstance(type_.dialect_impl(dialect), JSON):
-        fallback = type_.dialect_impl(dialect).bind_processor(dialect)
-        return lambda value: (
-            _json_text(value) if isinstance(value, _JSON_VALUES) else fallback(value)  # type: ignore[misc]
-        )
-    processor = type_.dialect_impl(dialect).bind_processor(dialect)
-    return processor if callable(processor) else None
-
-
-def _result_converter(type_: TypeEngine[Any], dialect: Dialect, type_code: Any) -> Convert | None:
-    if dialect.name == "sqlite":
-        if isinstance(type_, UtcDateTime):
-            return _utc_from_text
-        if isinstance(type_.dialect_impl(dialect), JSON):
-            return lambda value: None if value is None else json_codec.loads(value)
-    processor = type_.dialect_impl(dialect).result_processor(dialect, type_code)
-    return processor if callable(processor) else None
-
-
-@lru_cache(maxsize=256)  # the rows of a step share a few time stamps, also across steps
-def _utc_text(value: dt.datetime | None) -> str | None:
-    """What ``UtcDateTime`` stores on SQLite: naive UTC text with microseconds."""
-    if value is None:
-        return None
-    if value.tzinfo is not dt.UTC:
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given; Kontor stores aware UTC times")
-        value = value.astimezone(dt.UTC)
-    return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
-
-
-@lru_cache(maxsize=256)
-def _utc_text_with_offset(value: dt.datetime | None) -> str | None:
-    """A ``timestamptz`` parameter on PostgreSQL: UTC text with microseconds and its offset."""
-    text = _utc_text(value)
-    return None if text is None else text + "+00:00"
-
-
-def _utc_from_text(value: str | None) -> dt.datetime | None:
-    return None if value is None else dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
 _LATER = "kontor_later_writes"  # the connection's queue of writes sent with the next statement

@@ -34,9 +34,8 @@ def queued_savepoint(connection: Connection) -> Iterator[None]:
     it was sent, the writes queued in the block are dropped, else the server rolls back to it
     and what the block queued since is forgotten. Elsewhere it runs at once (on the driver:
     SQLAlchemy's own savepoints cost more than SQLite's). Never released: the commit ends it.
-    When the
-    transaction cannot return to the savepoint (a statement queued before it failed), the
-    block's error is raised all the same and the transaction can no longer commit
+    When the transaction cannot return to the savepoint (a statement queued before it failed),
+    the block's error is raised all the same and the transaction can no longer commit
     (``commit_refused``).
     """
     queued = connection.dialect.name == "postgresql"

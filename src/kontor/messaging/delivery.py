@@ -104,9 +104,14 @@ class Dispatcher:
         """Run the handlers of messages inside ``uow``, the transaction that emitted them, with
         their inbox rows; a failure fails the caller's savepoint (``UnitOfWork.commit``)."""
         targets = [(m, s) for m in messages for s in self._registry.deliveries_for(m)]
-        if not targets:
-            return
-        now = self._clock.now()
+        if targets:
+            self._handle_together(targets, uow, self._clock.now())
+
+    def _handle_together(
+        self, targets: Sequence[tuple[Message, Subscription]], uow: UnitOfWork, now: dt.datetime
+    ) -> None:
+        """Run the handlers in ``uow`` (read ahead, saves checked late) and record their
+        inbox rows; any failure fails all of it."""
         _read_ahead(targets, uow)
         with checks_later(uow.connection):
             for message, subscription in targets:
@@ -267,13 +272,8 @@ class Dispatcher:
         """
         now = self._clock.now()
         with self._handlers_unit_of_work() as uow:
-            _read_ahead(targets, uow)
-            with checks_later(uow.connection):
-                for message, subscription in targets:
-                    with correlation(message.correlation_id), handling(message, subscription):
-                        subscription.handler(message, uow)
             if targets:
-                self._ledger.record_done(uow.connection, _done_rows(targets, now))
+                self._handle_together(targets, uow, now)
             if dispatched:
                 self._ledger.mark_dispatched(uow.connection, dispatched, now)
             uow.commit()

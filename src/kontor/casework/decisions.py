@@ -9,7 +9,7 @@ from typing import Any
 from kontor.errors import InvalidInput
 from kontor.messaging import UnitOfWork
 from kontor.platform import Principal
-from kontor.rules.deployment import HookPoint, RulesService, hook_is_bound
+from kontor.rules.deployment import HookPoint, RulesService, hook_is_bound, read_binding_ahead
 from kontor.rules.errors import HookNotBound
 
 DECIDING_USER = "task-system"
@@ -38,6 +38,11 @@ def declare(rules: RulesService, point: HookPoint) -> None:
 def is_bound(uow: UnitOfWork, point: HookPoint, tenant_id: str) -> bool:
     """Whether the tenant bound a decision to ``point`` (looked up once per transaction)."""
     return hook_is_bound(uow, tenant_id, point.name)
+
+
+def read_bound_ahead(uow: UnitOfWork, point: HookPoint, tenant_id: str) -> None:
+    """Ask whether the tenant bound ``point`` with the reads ahead of the messages delivered."""
+    read_binding_ahead(uow, tenant_id, point.name)
 
 
 def ask(

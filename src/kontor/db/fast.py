@@ -333,6 +333,9 @@ def _copy_of(statement: Insert, sql: str, names: tuple[str, ...], dialect: Diale
     return f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
 
 
+Read = tuple[FastStatement, Params]
+"""A SELECT with its parameters, one of several run together (``read_together``)."""
+
 _LATER = "kontor_later_writes"  # the connection's queue of writes sent with the next statement
 _CHECKS_LATER = "kontor_checks_later"  # checked writes are queued too (``checks_later``)
 _REFUSED = "kontor_refused_later"  # a checked write's refusal: the transaction cannot commit
@@ -435,7 +438,7 @@ def _executed(connection: Connection, sql: str, arguments: Any) -> Any:
     return cursor
 
 
-def read_together(connection: Connection, *reads: tuple[FastStatement, Params]) -> list[list[Any]]:
+def read_together(connection: Connection, *reads: Read) -> list[list[Any]]:
     """Run several SELECTs and return the rows of each: on PostgreSQL in one round trip (with
     any queued writes before them, and the transaction's BEGIN when they are its first
     statements: worth it for a single SELECT too), elsewhere one after the other."""

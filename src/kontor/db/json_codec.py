@@ -32,7 +32,7 @@ def loads(text: str | bytes | int | float) -> Any:
         # SQLite gives a JSON column NUMERIC affinity: a document that is a bare number comes
         # back as REAL, kept to 15 significant digits; its shortest text is the number written.
         return text if isinstance(text, int) else Decimal(repr(text))
-    return simplejson.loads(text, use_decimal=True)
+    return _DECODER.decode(text)
 
 
 def _iso(value: Any) -> str:
@@ -44,3 +44,4 @@ def _iso(value: Any) -> str:
 # one encoder for every call (building it costs a quarter of encoding a small document); it
 # keeps no state between calls
 _ENCODER = simplejson.JSONEncoder(use_decimal=True, ensure_ascii=False, default=_iso)
+_DECODER = simplejson.JSONDecoder(parse_float=Decimal)  # as simplejson.loads(use_decimal=True)

@@ -379,14 +379,16 @@ def _done_rows(
 
 
 def _read_ahead(targets: Sequence[tuple[Message, Subscription]], uow: UnitOfWork) -> None:
-    """Let each handler with a read-ahead fetch what its messages of the batch need at once."""
+    """Let each handler with a read-ahead fetch what its messages of the batch need, all
+    handlers' reads together (``UnitOfWork.read_ahead``)."""
     batches: dict[Subscription, list[Message]] = {}
     for message, subscription in targets:
         if subscription.read_ahead is not None:
             batches.setdefault(subscription, []).append(message)
     for subscription, messages in batches.items():
-        if len(messages) > 1 and subscription.read_ahead is not None:
+        if subscription.read_ahead is not None:
             subscription.read_ahead(messages, uow)
+    uow.run_reads_ahead()
 
 
 def handling(message: Message, subscription: Subscription) -> AbstractContextManager[None]:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, insert
 
 from kontor.db import connect_for_writing, locks_at_begin
-from kontor.db.fast import FastStatement, commit_refused, flush_later
+from kontor.db.fast import FastStatement, Read, commit_refused, flush_later, read_together
 from kontor.db.savepoints import queued_savepoint
 from kontor.messaging import wakeups
 from kontor.messaging.changes import Change, ChangeLog, RecordedChange
@@ -33,6 +33,7 @@ MESSAGES_WITHIN = 500
 """How many messages at most are delivered inside one transaction: a generation that would
 pass it (an import's flood of events) is delivered after the commit, in batches."""
 T = TypeVar("T")
+KeepRows = Callable[[list[list[Any]]], None]
 
 _INSERT_OUTBOX = FastStatement(insert(outbox))  # built once: this runs on every commit
 
@@ -71,6 +72,8 @@ class UnitOfWork:
         self._committed_callbacks: list[Callable[[], None]] = []
         self._remembered: dict[Hashable, Any] = {}
         self._ahead: dict[Hashable, Any] = {}
+        self._reads_ahead: list[tuple[Sequence[Read], KeepRows]] = []
+        self._remembering: set[Hashable] = set()
 
     @property
     def connection(self) -> Connection:
@@ -116,6 +119,35 @@ class UnitOfWork:
             self._remembered[key] = read()
         value: T = self._remembered[key]
         return value
+
+    def read_ahead(self, reads: Sequence[Read], keep: KeepRows) -> None:
+        """Queue SELECTs that handlers of the messages about to be delivered will need: they
+        run with every other handler's in one round trip (``run_reads_ahead``), and ``keep``
+        gets their rows to ``keep_ahead`` what they found."""
+        self._reads_ahead.append((reads, keep))
+
+    def remember_ahead(self, key: Hashable, read: Read, value: Callable[[list[Any]], Any]) -> None:
+        """Queue the read of what ``remembered`` will answer for ``key`` (``value`` of the rows
+        of ``read``) with the reads ahead, unless it is remembered or queued already."""
+        if key in self._remembered or key in self._remembering:
+            return
+        self._remembering.add(key)
+        self._reads_ahead.append(([read], lambda rows: self._remember(key, value(rows[0]))))
+
+    def _remember(self, key: Hashable, value: Any) -> None:
+        self._remembered[key] = value
+
+    def run_reads_ahead(self) -> None:
+        """Run the queued reads ahead together (on PostgreSQL in one round trip, behind the
+        queued writes) and hand each its rows."""
+        queued, self._reads_ahead = self._reads_ahead, []
+        self._remembering = set()
+        if not queued:
+            return
+        found = read_together(self.connection, *(read for reads, _ in queued for read in reads))
+        for reads, keep in queued:
+            keep(found[: len(reads)])
+            found = found[len(reads) :]
 
     def keep_ahead(self, values: Mapping[Hashable, Any]) -> None:
         """Keep what a handler's read-ahead fetched for a batch of messages; each value is

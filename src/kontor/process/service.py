@@ -276,15 +276,18 @@ class ProcessServices:
     def read_ahead_completed(
         self, events: Sequence[contracts.TaskCompleted], uow: UnitOfWork
     ) -> None:
-        """Read the instances of a batch of completed tasks at once (``on_task_completed`` takes
-        each; an instance that moves meanwhile is read again when its step is applied)."""
+        """Read the instances of completed tasks with the other handlers' reads
+        (``on_task_completed`` takes each; an instance that moves meanwhile is read again when
+        its step is applied)."""
         by_tenant: dict[str, set[str]] = {}
         for event in events:
             if event.process_instance_id is not None and event.process_task_id is not None:
                 by_tenant.setdefault(event.tenant_id, set()).add(event.process_instance_id)
         for tenant_id, instance_ids in by_tenant.items():
-            found = InstanceStore(uow.connection, tenant_id).get_many(instance_ids)
-            uow.keep_ahead({(_READ_AHEAD, tenant_id, key): one for key, one in found.items()})
+            store, wanted = InstanceStore(uow.connection, tenant_id), sorted(instance_ids)
+            uow.read_ahead(
+                store.reads(wanted), partial(_keep_instances, uow, tenant_id, store, wanted)
+            )
 
     def correlate_message(self, command: msg.CorrelateMessage, uow: UnitOfWork) -> str | None:
         """Deliver a message to the oldest instance waiting for it, else start the processes
@@ -348,6 +351,17 @@ class ProcessServices:
             )
 
         return step
+
+
+def _keep_instances(
+    uow: UnitOfWork,
+    tenant_id: str,
+    store: InstanceStore,
+    wanted: list[str],
+    found: list[list[Any]],
+) -> None:
+    records = store.found(wanted, found)
+    uow.keep_ahead({(_READ_AHEAD, tenant_id, key): one for key, one in records.items()})
 
 
 def publish(

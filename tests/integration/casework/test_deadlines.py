@@ -19,13 +19,25 @@ from kontor.casework.tasks.deadline_messages import (
 from kontor.casework.tasks.deadline_store import DeadlineStore
 from kontor.casework.tasks.queries import Sort, TaskFilter, TaskQueries
 from kontor.messaging import Schedule, outbox
+from kontor.process import CompleteUserTask
 from support.backends import BACKENDS
 from support.decisions import bind, decision_table
-from support.process_world import TENANT, World
+from support.process_world import TENANT, World, chain, model, process
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 HOUR = dt.timedelta(hours=1)
+DUE = model(
+    process(
+        "Due",
+        '<bpmn:startEvent id="S"/><bpmn:userTask id="Review"><bpmn:extensionElements>'
+        '<zeebe:assignmentDefinition candidateGroups="desk"/>'
+        '<zeebe:taskSchedule dueDate="=due"/>'
+        "</bpmn:extensionElements></bpmn:userTask>"
+        '<bpmn:endEvent id="E"/>',
+        chain("S", "Review", "E"),
+    )
+)
 
 
 def create(world: World, **fields: Any) -> Task:
@@ -204,3 +216,31 @@ def test_a_follow_up_date_sets_a_task_aside_until_it_comes(engine: Engine) -> No
     assert history[-1] == ("follow_up_due", None, "the follow-up date came")
     [notice] = published(world, "task.attention_needed")
     assert (notice["user_id"], notice["reason"]) == ("anna", "Wiedervorlage")
+
+
+def test_a_process_task_completed_in_the_process_meets_its_deadline(engine: Engine) -> None:
+    world = World(engine)
+    world.deploy(DUE)
+    instance_id = world.start("Due", variables={"due": world.clock.now() + 2 * HOUR})
+    activated = world.task("Review")
+    with world.kontor.bus.unit_of_work() as uow:
+        found = TaskStore(uow.connection, TENANT).of_process_task(instance_id, activated.task_id)
+    assert found is not None
+    task = found[0]
+    assert waiting_timers(world) == [f"task:{task.id}:completion"]
+
+    world.handle(
+        CompleteUserTask(tenant_id=TENANT, instance_id=instance_id, task_id=activated.task_id)
+    )
+    later(world, 4 * HOUR)
+    done, history = stored(world, task.id)
+    assert done.state == TaskState.OBSOLETE
+    assert waiting_timers(world) == []
+    assert "deadline_missed" not in [h[0] for h in history]
+    with world.kontor.bus.unit_of_work() as uow:
+        [deadline] = DeadlineStore(uow.connection, TENANT).of(task.id)
+    assert (deadline.kind, deadline.met_at is not None, deadline.missed_at) == (
+        "completion",
+        True,
+        None,
+    )

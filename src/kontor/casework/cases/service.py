@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from kontor.casework.cases import domain
@@ -104,18 +105,14 @@ class CaseService:
             timeline.append(case_id, PROCESS_COMPLETED, None, event.occurred_at, details)
 
     def read_ahead_completed(self, events: Sequence[Event], uow: UnitOfWork) -> None:
-        """Read the case links of a batch of ended instances at once."""
+        """Read the case links of ended instances with the other handlers' reads."""
         by_tenant: dict[str, list[str]] = {}
         for event in events:
             by_tenant.setdefault(event.tenant_id, []).append(event.payload()["instance_id"])
         for tenant_id, ids in by_tenant.items():
-            linked = CaseStore(uow.connection, tenant_id).linked_to_each(msg.PROCESS_INSTANCE, ids)
-            uow.keep_ahead(
-                {
-                    (_READ_AHEAD, tenant_id, one): cases
-                    for one, cases in zip(ids, linked, strict=True)
-                }
-            )
+            store = CaseStore(uow.connection, tenant_id)
+            reads = store.linked_reads(msg.PROCESS_INSTANCE, ids)
+            uow.read_ahead(reads, partial(_keep_links, uow, tenant_id, store, ids))
 
     def _load(self, command: Any, uow: UnitOfWork) -> Case:
         case: Case = CaseStore(uow.connection, command.tenant_id).get(command.case_id)
@@ -137,6 +134,15 @@ class CaseService:
             if event is not None:
                 uow.emit(event)
         return stored
+
+
+def _keep_links(
+    uow: UnitOfWork, tenant_id: str, store: CaseStore, ids: list[str], found: list[list[Any]]
+) -> None:
+    linked = store.linked_found(ids, found)
+    uow.keep_ahead(
+        {(_READ_AHEAD, tenant_id, one): cases for one, cases in zip(ids, linked, strict=True)}
+    )
 
 
 def _event_of(command: Command, case: Case, entry: domain.Entry) -> Event | None:

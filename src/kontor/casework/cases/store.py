@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from kontor.casework.cases.domain import Case
 from kontor.casework.cases.errors import CaseNotFound, ConcurrentCaseChange, DuplicateBusinessKey
 from kontor.casework.cases.tables import case_links, case_timeline, cases
-from kontor.db.fast import FastStatement, read_together
+from kontor.db.fast import FastStatement, Read, read_together
 from kontor.db.lists import any_of_parameter
 from kontor.errors import InvalidInput
 
@@ -165,17 +165,26 @@ class CaseStore:
     def linked_to_each(self, kind: str, target_ids: Sequence[str]) -> list[list[str]]:
         """For each of ``target_ids``, the ids of the cases linked to it (on PostgreSQL in one
         statement)."""
+        reads = self.linked_reads(kind, target_ids)
+        return self.linked_found(target_ids, read_together(self._connection, *reads))
+
+    def linked_reads(self, kind: str, target_ids: Sequence[str]) -> list[Read]:
+        """The reads of the cases linked to each of ``target_ids`` (``linked_found``)."""
         if self._connection.dialect.name == "postgresql":
             params = {"b_tenant": self._tenant_id, "b_kind": kind, "b_targets": list(target_ids)}
-            linked: dict[str, list[str]] = {}
-            for row in read_together(self._connection, (_LINKED_TO_ANY, params))[0]:
-                linked.setdefault(row.target_id, []).append(row.case_id)
-            return [sorted(linked.get(target, [])) for target in target_ids]
-        reads = [
+            return [(_LINKED_TO_ANY, params)]
+        return [
             (_LINKED_TO, {"b_tenant": self._tenant_id, "b_kind": kind, "b_target": target})
             for target in target_ids
         ]
-        found = read_together(self._connection, *reads)
+
+    def linked_found(self, target_ids: Sequence[str], found: list[list[Any]]) -> list[list[str]]:
+        """For each of ``target_ids``, its linked cases in the rows of ``linked_reads``."""
+        if self._connection.dialect.name == "postgresql":
+            linked: dict[str, list[str]] = {}
+            for row in found[0]:
+                linked.setdefault(row.target_id, []).append(row.case_id)
+            return [sorted(linked.get(target, [])) for target in target_ids]
         return [sorted(row.case_id for row in rows) for rows in found]
 
     def page(self, wanted: CaseFilter, limit: int, after: str | None = None) -> CasePage:

@@ -10,13 +10,30 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from kontor.casework.tasks.deadline_messages import DeadlineSpec, EscalationAction
 from kontor.casework.tasks.deadline_tables import task_deadlines
-from kontor.db.fast import FastStatement
+from kontor.casework.tasks.tables import tasks
+from kontor.db.fast import FastStatement, Read
 
 _OF_TASK = FastStatement(  # every change of a task's state asks it
     select(task_deadlines)
     .where(
         task_deadlines.c.tenant_id == bindparam("b_tenant"),
         task_deadlines.c.task_id == bindparam("b_task"),
+    )
+    .order_by(task_deadlines.c.kind.desc())
+)
+
+_OF_PROCESS_TASK = FastStatement(  # a process user task's end asks it with the task
+    select(task_deadlines)
+    .where(
+        task_deadlines.c.tenant_id == bindparam("b_tenant"),
+        task_deadlines.c.task_id
+        == select(tasks.c.task_id)
+        .where(
+            tasks.c.tenant_id == bindparam("b_tenant"),
+            tasks.c.process_instance_id == bindparam("b_instance"),
+            tasks.c.process_task_id == bindparam("b_process_task"),
+        )
+        .scalar_subquery(),
     )
     .order_by(task_deadlines.c.kind.desc())
 )
@@ -73,6 +90,16 @@ class DeadlineStore:
     def of(self, task_id: str) -> list[Deadline]:
         """The task's deadlines, start before completion."""
         rows = _OF_TASK.all_rows(self._connection, {"b_tenant": self._tenant_id, "b_task": task_id})
+        return [_deadline(row) for row in rows]
+
+    def of_process_task_read(self, instance_id: str, process_task_id: str) -> Read:
+        """The read of the deadlines of the task created for a process user task (``of_rows``)."""
+        params = {"b_tenant": self._tenant_id, "b_instance": instance_id}
+        return _OF_PROCESS_TASK, {**params, "b_process_task": process_task_id}
+
+    @staticmethod
+    def of_rows(rows: list[Any]) -> list[Deadline]:
+        """The deadlines in the rows a read of them returned."""
         return [_deadline(row) for row in rows]
 
     def of_many(self, task_ids: list[str]) -> dict[str, list[Deadline]]:

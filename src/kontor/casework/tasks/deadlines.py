@@ -57,10 +57,12 @@ def set_deadline(uow: UnitOfWork, task: Task, kind: str, spec: DeadlineSpec | No
     schedule.at(deadline.due_at, check, key=timer_key(task.id, kind))
 
 
-def settle(uow: UnitOfWork, task: Task) -> list[Deadline]:
-    """Mark the task's pending deadlines it has met and cancel their timers; those met."""
+def settle(uow: UnitOfWork, task: Task, known: list[Deadline] | None = None) -> list[Deadline]:
+    """Mark the task's pending deadlines it has met and cancel their timers; those met.
+    ``known``: the task's deadlines, read ahead."""
     store = DeadlineStore(uow.connection, task.tenant_id)
-    met = [d for d in store.of(task.id) if d.pending and is_met(d.kind, task)]
+    deadlines = store.of(task.id) if known is None else known
+    met = [d for d in deadlines if d.pending and is_met(d.kind, task)]
     schedule = Schedule.of(uow)
     for deadline in met:
         store.mark(task.id, deadline.kind, met_at=uow.clock.now())

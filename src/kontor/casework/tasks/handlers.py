@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from kontor import contracts
@@ -13,6 +14,7 @@ from kontor.casework.forms.service import check_form_data, current_form_version
 from kontor.casework.tasks.bulk import register_bulk
 from kontor.casework.tasks.completion_rules import register_completion_rules
 from kontor.casework.tasks.deadline_messages import DeadlineSpec
+from kontor.casework.tasks.deadline_store import DeadlineStore
 from kontor.casework.tasks.deadlines import after_change, after_create, settle
 from kontor.casework.tasks.domain import (
     FINAL_STATES,
@@ -36,6 +38,8 @@ from kontor.rules.deployment import RulesService
 
 log = logging.getLogger(__name__)
 _READ_AHEAD = "casework.has_process_task"  # read ahead per (tenant, instance, user task)
+_OBSOLETE_AHEAD = "casework.obsolete_task"  # the task with its deadlines, read ahead
+_Ended = contracts.UserTaskCancelled | contracts.UserTaskCompletedInProcess
 
 
 class NewTasks:
@@ -89,6 +93,21 @@ class NewTasks:
             task, revision = routed[0], 2
         # substitution, deadlines and follow-up date on the timer facility
         return after_create(uow, store, task, revision, deadlines or {})
+
+    def read_ahead_activated(
+        self, events: Sequence[contracts.UserTaskActivated], uow: UnitOfWork
+    ) -> None:
+        """Ask, with the other handlers' reads, which of the activated user tasks already have
+        their task, and whether their tenants route new tasks by a decision."""
+        by_tenant: dict[str, list[tuple[str, str]]] = {}
+        for event in events:
+            by_tenant.setdefault(event.tenant_id, []).append((event.instance_id, event.task_id))
+        for tenant_id, wanted in by_tenant.items():
+            store = TaskStore(uow.connection, tenant_id)
+            keep = partial(_keep_existing, uow, store, wanted)
+            uow.read_ahead(store.process_tasks_reads(wanted), keep)
+            if self.routing is not None:
+                self.routing.read_ahead(uow, tenant_id)
 
     def on_user_task_activated(self, event: contracts.UserTaskActivated, uow: UnitOfWork) -> None:
         """Create the task of a process user task (once, however often the event arrives)."""
@@ -171,26 +190,44 @@ def on_user_task_completed_in_process(
     _make_obsolete(uow, event.tenant_id, event.instance_id, event.task_id, reason)
 
 
-def read_ahead_activated(events: Sequence[contracts.UserTaskActivated], uow: UnitOfWork) -> None:
-    """Ask at once, for a batch of activated user tasks, which already have their task."""
-    by_tenant: dict[str, list[tuple[str, str]]] = {}
+def _keep_existing(
+    uow: UnitOfWork, store: TaskStore, wanted: list[tuple[str, str]], found: list[list[Any]]
+) -> None:
+    exist = store.process_tasks_found(wanted, found)
+    uow.keep_ahead(
+        {
+            (_READ_AHEAD, store.tenant_id, *pair): known
+            for pair, known in zip(wanted, exist, strict=True)
+        }
+    )
+
+
+def _read_obsolete_ahead(events: Sequence[_Ended], uow: UnitOfWork) -> None:
+    """Read the tasks that the events make obsolete, with their candidates and deadlines,
+    together with the other handlers' reads."""
     for event in events:
-        by_tenant.setdefault(event.tenant_id, []).append((event.instance_id, event.task_id))
-    for tenant_id, wanted in by_tenant.items():
-        exist = TaskStore(uow.connection, tenant_id).have_process_tasks(wanted)
-        uow.keep_ahead(
-            {
-                (_READ_AHEAD, tenant_id, *pair): found
-                for pair, found in zip(wanted, exist, strict=True)
-            }
-        )
+        tenant_id, instance_id, task_id = event.tenant_id, event.instance_id, event.task_id
+        reads = [
+            *TaskStore(uow.connection, tenant_id).process_task_reads(instance_id, task_id),
+            DeadlineStore(uow.connection, tenant_id).of_process_task_read(instance_id, task_id),
+        ]
+        key = (_OBSOLETE_AHEAD, tenant_id, instance_id, task_id)
+        uow.read_ahead(reads, partial(_keep_obsolete, uow, key))
+
+
+def _keep_obsolete(uow: UnitOfWork, key: tuple[str, ...], found: list[list[Any]]) -> None:
+    task = TaskStore.found_with_candidates(found[:2])
+    uow.keep_ahead({key: (task, DeadlineStore.of_rows(found[2]))})
 
 
 def _make_obsolete(
     uow: UnitOfWork, tenant_id: str, instance_id: str, process_task_id: str, reason: str
 ) -> None:
     store = TaskStore(uow.connection, tenant_id)
-    found = store.of_process_task(instance_id, process_task_id)
+    key = (_OBSOLETE_AHEAD, tenant_id, instance_id, process_task_id)
+    found, deadlines = uow.taken(
+        key, lambda: (store.of_process_task(instance_id, process_task_id), None)
+    )
     if found is None:
         return
     task, revision = found
@@ -198,7 +235,7 @@ def _make_obsolete(
         return  # it ended before the process told us (or the event came again)
     step = apply(task, MakeObsolete(reason), SYSTEM, uow.clock.now())
     store.save(step.task, revision, step.entry)
-    settle(uow, step.task)
+    settle(uow, step.task, deadlines)
 
 
 def task_created(command: CreateTask, task: Task) -> Change:
@@ -231,15 +268,19 @@ def register(registry: HandlerRegistry, rules: RulesService | None = None) -> No
         contracts.UserTaskActivated,
         new_tasks.on_user_task_activated,
         "casework.on_user_task_activated",
-        read_ahead=read_ahead_activated,
+        read_ahead=new_tasks.read_ahead_activated,
     )
     registry.subscribe(
-        contracts.UserTaskCancelled, on_user_task_cancelled, "casework.on_user_task_cancelled"
+        contracts.UserTaskCancelled,
+        on_user_task_cancelled,
+        "casework.on_user_task_cancelled",
+        read_ahead=_read_obsolete_ahead,
     )
     registry.subscribe(
         contracts.UserTaskCompletedInProcess,
         on_user_task_completed_in_process,
         "casework.on_user_task_completed_in_process",
+        read_ahead=_read_obsolete_ahead,
     )
     register_escalation(registry, rules)  # deadlines, escalation, follow-up dates
     if rules is not None:

@@ -11,7 +11,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from kontor.casework.decisions import ask, declare
+from kontor.casework.decisions import ask, declare, read_bound_ahead
 from kontor.casework.tasks.domain import SYSTEM, HistoryEntry, Task, apply
 from kontor.casework.tasks.operations import Route
 from kontor.errors import InvalidInput, KontorError
@@ -31,6 +31,10 @@ class TaskRouting:
     def __init__(self, rules: RulesService) -> None:
         self._rules = rules
         declare(rules, TASK_CREATED)
+
+    def read_ahead(self, uow: UnitOfWork, tenant_id: str) -> None:
+        """Ask whether the tenant bound a decision with the reads ahead (``route`` asks it)."""
+        read_bound_ahead(uow, TASK_CREATED, tenant_id)
 
     def route(self, uow: UnitOfWork, task: Task) -> tuple[Task, HistoryEntry] | None:
         """The task as the bound decision routes it with the history entry; None if unbound.

@@ -12,7 +12,7 @@ from kontor.casework.tasks.domain import FINAL_STATES, HistoryEntry, Task, TaskS
 from kontor.casework.tasks.errors import TaskNotFound
 from kontor.casework.tasks.tables import task_candidates, task_history, tasks
 from kontor.casework.tasks.trail import to_case_timeline
-from kontor.db.fast import FastStatement, read_together
+from kontor.db.fast import FastStatement, Read, read_together
 from kontor.db.ids import time_ordered_id
 from kontor.db.lists import any_of_parameter
 from kontor.errors import Conflict
@@ -128,7 +128,14 @@ class TaskStore:
         self, task: FastStatement, candidates: FastStatement, wanted: dict[str, str]
     ) -> tuple[Task, int] | None:
         """The task the first statement reads and its candidates, in one round trip."""
-        rows, candidate_rows = read_together(self.connection, (task, wanted), (candidates, wanted))
+        return self.found_with_candidates(
+            read_together(self.connection, (task, wanted), (candidates, wanted))
+        )
+
+    @staticmethod
+    def found_with_candidates(found: list[list[Any]]) -> tuple[Task, int] | None:
+        """The task and its revision from the rows of a task's read and its candidates'."""
+        rows, candidate_rows = found
         if not rows:
             return None
         pairs = [(c.kind, c.identity) for c in candidate_rows]
@@ -178,21 +185,35 @@ class TaskStore:
         wanted = self._process_task(instance_id, process_task_id)
         return _PROCESS_TASK_ID.first_value(self.connection, wanted) is not None
 
-    def have_process_tasks(self, wanted: Sequence[tuple[str, str]]) -> list[bool]:
-        """For each (instance, user task) pair: whether a task was created for it (on
-        PostgreSQL all in one round trip)."""
+    def process_tasks_reads(self, wanted: Sequence[tuple[str, str]]) -> list[Read]:
+        """The reads telling, for each (instance, user task) pair, whether a task was created
+        for it (``process_tasks_found``); on PostgreSQL one statement."""
         if self.connection.dialect.name == "postgresql":
             params = {"b_tenant": self.tenant_id, "b_instances": sorted({i for i, _ in wanted})}
-            rows = read_together(self.connection, (_PROCESS_TASKS_OF, params))[0]
-            found = {(row.process_instance_id, row.process_task_id) for row in rows}
-            return [pair in found for pair in wanted]
-        reads = [(_PROCESS_TASK_ID, self._process_task(*pair)) for pair in wanted]
-        return [bool(rows) for rows in read_together(self.connection, *reads)]
+            return [(_PROCESS_TASKS_OF, params)]
+        return [(_PROCESS_TASK_ID, self._process_task(*pair)) for pair in wanted]
+
+    def process_tasks_found(
+        self, wanted: Sequence[tuple[str, str]], found: list[list[Any]]
+    ) -> list[bool]:
+        """For each pair of ``wanted``, whether the rows of ``process_tasks_reads`` hold it."""
+        if self.connection.dialect.name == "postgresql":
+            pairs = {(row.process_instance_id, row.process_task_id) for row in found[0]}
+            return [pair in pairs for pair in wanted]
+        return [bool(rows) for rows in found]
 
     def of_process_task(self, instance_id: str, process_task_id: str) -> tuple[Task, int] | None:
         """The task created for a process user task, if any."""
+        found = read_together(
+            self.connection, *self.process_task_reads(instance_id, process_task_id)
+        )
+        return self.found_with_candidates(found)
+
+    def process_task_reads(self, instance_id: str, process_task_id: str) -> list[Read]:
+        """The reads of the task created for a process user task and of its candidates
+        (``found_with_candidates``)."""
         wanted = self._process_task(instance_id, process_task_id)
-        return self._with_candidates(_OF_PROCESS_TASK, _CANDIDATES_OF_PROCESS_TASK, wanted)
+        return [(_OF_PROCESS_TASK, wanted), (_CANDIDATES_OF_PROCESS_TASK, wanted)]
 
     def _process_task(self, instance_id: str, process_task_id: str) -> dict[str, str]:
         return {

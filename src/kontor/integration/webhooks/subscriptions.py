@@ -203,11 +203,22 @@ class SubscriptionStore:
         }
 
 
+def read_subscriptions_ahead(events: Sequence[Event], uow: UnitOfWork) -> None:
+    """Read the enabled subscriptions of the events' tenants with the other handlers' reads."""
+    for tenant_id in {event.tenant_id for event in events}:
+        read = (_ENABLED, {"b_tenant": tenant_id})
+        uow.remember_ahead(_subscriptions_key(tenant_id), read, list)
+
+
+def _subscriptions_key(tenant_id: str) -> tuple[str, str]:
+    return ("webhook_subscriptions", tenant_id)
+
+
 def queue_deliveries(event: Event, uow: UnitOfWork) -> None:
     """Queue a delivery of ``event`` for every enabled subscription of its tenant that wants it."""
     connection = uow.connection
     rows = uow.remembered(  # once per transaction: a batch of events asks it for each
-        ("webhook_subscriptions", event.tenant_id),
+        _subscriptions_key(event.tenant_id),
         lambda: _ENABLED.all_rows(connection, {"b_tenant": event.tenant_id}),
     )
     if not rows:

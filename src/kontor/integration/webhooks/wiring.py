@@ -9,7 +9,7 @@ from kontor.integration.expressions import Expressions
 from kontor.integration.webhooks.inbound import InboundHandler
 from kontor.integration.webhooks.messages import HandleInboundWebhook, WebhookSubscriptionDisabled
 from kontor.integration.webhooks.sender import WebhookSender
-from kontor.integration.webhooks.subscriptions import queue_deliveries
+from kontor.integration.webhooks.subscriptions import queue_deliveries, read_subscriptions_ahead
 from kontor.messaging import Event, HandlerRegistry
 from kontor.platform import ADMINISTRATORS, SecretBox
 from kontor.platform.notifications import GroupMembers, Notice, NotificationRules
@@ -35,7 +35,9 @@ def register_webhooks(
 ) -> Webhooks:
     """Queue deliveries for ``events`` and handle inbound webhooks on ``registry``."""
     for event_type in events:
-        registry.subscribe(event_type, queue_deliveries, name=FAN_OUT)
+        registry.subscribe(
+            event_type, queue_deliveries, name=FAN_OUT, read_ahead=read_subscriptions_ahead
+        )
     registry.register_command(HandleInboundWebhook, InboundHandler(expressions, box))
     return Webhooks(box, expressions, frozenset(e.type_name for e in events))
 

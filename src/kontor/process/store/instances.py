@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from kontor.db.fast import FastStatement, read_together
+from kontor.db.fast import FastStatement, Read, read_together
 from kontor.db.lists import any_of_parameter
 from kontor.process.errors import ConcurrentModification, DuplicateBusinessKey, InstanceNotFound
 from kontor.process.runtime import Effect, InstanceState, InstanceStatus
@@ -213,15 +213,27 @@ class InstanceStore:
     def get_many(self, instance_ids: Collection[str]) -> dict[str, InstanceRecord]:
         """The instances of those ids that exist (of this tenant), by id."""
         wanted = list(instance_ids)
-        if self._connection.dialect.name == "postgresql":  # one statement, one array of ids
-            params = {"b_tenant": self._tenant_id, "b_instances": wanted}
-            rows = read_together(self._connection, (_INSTANCE_ROWS, params))[0]
-            return {row.instance_id: _record(row) for row in rows}
-        # SQLite: one primary-key lookup each; with ``tenant_id = ? AND instance_id IN (...)``
-        # it walks the tenant's whole status index, which grows with the history.
-        reads = [(INSTANCE_ROW, {"b_tenant": self._tenant_id, "b_instance": one}) for one in wanted]
-        found = read_together(self._connection, *reads)
-        return {one: _record(rows[0]) for one, rows in zip(wanted, found, strict=True) if rows}
+        return self.found(wanted, read_together(self._connection, *self.reads(wanted)))
+
+    def reads(self, instance_ids: Sequence[str]) -> list[Read]:
+        """The reads of the instances with these ids (``found``): on PostgreSQL one statement
+        with one array of ids; on SQLite one primary-key lookup each (with ``tenant_id = ? AND
+        instance_id IN (...)`` it walks the tenant's whole status index, which grows with the
+        history)."""
+        if self._connection.dialect.name == "postgresql":
+            return [(_INSTANCE_ROWS, {"b_tenant": self._tenant_id, "b_instances": instance_ids})]
+        wanted = [{"b_tenant": self._tenant_id, "b_instance": one} for one in instance_ids]
+        return [(INSTANCE_ROW, params) for params in wanted]
+
+    def found(
+        self, instance_ids: Sequence[str], found: list[list[Any]]
+    ) -> dict[str, InstanceRecord]:
+        """The instances in the rows of ``reads``, by id."""
+        if self._connection.dialect.name == "postgresql":
+            return {row.instance_id: _record(row) for row in found[0]}
+        return {
+            one: _record(rows[0]) for one, rows in zip(instance_ids, found, strict=True) if rows
+        }
 
     def _find(self, instance_id: str) -> InstanceRecord | None:
         row = INSTANCE_ROW.first_row(

@@ -9,6 +9,7 @@ from kontor.rules.deployment.service import (
     HookOverview,
     RulesService,
     hook_is_bound,
+    read_binding_ahead,
 )
 from kontor.rules.deployment.store import DecisionRecord, Deployment, HookBinding, RuleStore
 
@@ -29,4 +30,5 @@ __all__ = [
     "RulesDeployed",
     "RulesService",
     "hook_is_bound",
+    "read_binding_ahead",
 ]

@@ -57,6 +57,12 @@ def hook_is_bound(uow: UnitOfWork, tenant_id: str, hook: str) -> bool:
     return uow.remembered(_bound_key(tenant_id, hook), lambda: store.find_binding(hook) is not None)
 
 
+def read_binding_ahead(uow: UnitOfWork, tenant_id: str, hook: str) -> None:
+    """Read whether ``hook`` is bound with the reads ahead of the messages being delivered."""
+    read = RuleStore(uow.connection, tenant_id).binding_read(hook)
+    uow.remember_ahead(_bound_key(tenant_id, hook), read, bool)
+
+
 def _bound_key(tenant_id: str, hook: str) -> tuple[str, str, str]:
     return ("hook_bound", tenant_id, hook)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from kontor.db.fast import FastStatement
+from kontor.db.fast import FastStatement, Read
 from kontor.rules.deployment.tables import (
     rule_decision_records,
     rule_deployments,
@@ -169,8 +169,12 @@ class RuleStore:
 
     def find_binding(self, hook: str) -> HookBinding | None:
         """The binding of ``hook``, if any."""
-        row = _BINDING.first_row(self._connection, {"b_tenant": self._tenant_id, "b_hook": hook})
+        row = _BINDING.first_row(self._connection, self.binding_read(hook)[1])
         return HookBinding(**row._asdict()) if row else None
+
+    def binding_read(self, hook: str) -> Read:
+        """The statement reading ``hook``'s binding, with its parameters (for reads ahead)."""
+        return _BINDING, {"b_tenant": self._tenant_id, "b_hook": hook}
 
     def list_bindings(self) -> list[HookBinding]:
         """Every binding, by hook name."""

@@ -32,7 +32,7 @@ def loads(text: str | bytes | int | float) -> Any:
         # SQLite gives a JSON column NUMERIC affinity: a document that is a bare number comes
         # back as REAL, kept to 15 significant digits; its shortest text is the number written.
         return text if isinstance(text, int) else Decimal(repr(text))
-    return _DECODER.decode(text)
+    return _DECODER.decode(text if isinstance(text, str) else text.decode())
 
 
 def _iso(value: Any) -> str:

@@ -263,8 +263,8 @@ class UnitOfWork:
                 "delivery within the transaction failed; it follows the commit", exc_info=True
             )
             self._pending, self._changes, self._on_commit = pending, changes, callbacks
-            self._remembered = {}
-            self._ahead = {}
+            self._remembered, self._ahead = {}, {}
+            self._reads_ahead, self._remembering = [], set()  # queued by a read-ahead that failed
 
     def rollback(self) -> None:
         """Discard the transaction's changes and the messages emitted in it."""

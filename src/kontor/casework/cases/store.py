@@ -160,13 +160,8 @@ class CaseStore:
 
     def linked_to(self, kind: str, target_id: str) -> list[str]:
         """The ids of the cases linked to ``target_id``."""
-        return self.linked_to_each(kind, [target_id])[0]
-
-    def linked_to_each(self, kind: str, target_ids: Sequence[str]) -> list[list[str]]:
-        """For each of ``target_ids``, the ids of the cases linked to it (on PostgreSQL in one
-        statement)."""
-        reads = self.linked_reads(kind, target_ids)
-        return self.linked_found(target_ids, read_together(self._connection, *reads))
+        found = read_together(self._connection, *self.linked_reads(kind, [target_id]))
+        return self.linked_found([target_id], found)[0]
 
     def linked_reads(self, kind: str, target_ids: Sequence[str]) -> list[Read]:
         """The reads of the cases linked to each of ``target_ids`` (``linked_found``)."""

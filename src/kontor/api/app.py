@@ -90,22 +90,24 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
     app.state.principal_provider = principal_provider(settings)
     app.state.request_limits = request_limits(settings)
     install_problem_handlers(app, retry_after_seconds=settings.busy_retry_after_seconds)
+    # A request's path is matched against the routes in this order, one after the other:
+    # the most asked (work lists, tasks, processes) come first.
     for router in (
         health.router,
-        auth.router,
-        users.router,
-        tenants.router,
-        messages.router,
-        rules.router,
-        process.router,
-        audit.router,
-        usage.router,
-        notifications.router,
         task_exports.router,  # before tasks: /export is no task id
         task_bulk.router,
         task_analytics.router,  # before tasks: /analytics is no task id
         attachments.uploads,  # before tasks: /attachments is no operation
         tasks.router,
+        process.router,
+        auth.router,
+        users.router,
+        tenants.router,
+        messages.router,
+        rules.router,
+        audit.router,
+        usage.router,
+        notifications.router,
         cases.router,
         attachments.router,
         portfolio_transfer_intake.router,

@@ -1,8 +1,10 @@
 """Database access: engines for SQLite and PostgreSQL, shared metadata and types, migrations."""
 
 from kontor.db.engine import (
+    connect_for_reading,
     connect_for_writing,
     create_database_engine,
+    end_reading,
     is_contention,
     is_retryable_at_once,
     is_unstorable_text,
@@ -31,11 +33,13 @@ __all__ = [
     "JsonDocument",
     "JsonValue",
     "UtcDateTime",
+    "connect_for_reading",
     "connect_for_writing",
     "contains_text",
     "create_database_engine",
     "current_revisions",
     "downgrade",
+    "end_reading",
     "head_revisions",
     "is_contention",
     "is_retryable_at_once",

@@ -157,6 +157,26 @@ def connect_for_writing(engine: Engine) -> Connection:
     return engine.connect().execution_options(**{_WRITE_OPTION: True})
 
 
+def connect_for_reading(engine: Engine) -> Connection:
+    """A connection for a transaction that only reads (on PostgreSQL ``BEGIN READ ONLY``: a
+    write in it fails instead of being committed by ``end_reading``)."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        return connection.execution_options(postgresql_readonly=True)
+    return connection
+
+
+def end_reading(connection: Connection) -> None:
+    """End a transaction that only read by committing it.
+
+    A ``ROLLBACK`` would end it just as well, but psycopg forgets the connection's prepared
+    statements at every rollback: each statement would be planned again by the server on its
+    next runs on that connection.
+    """
+    if connection.in_transaction():
+        connection.commit()
+
+
 def locks_at_begin(engine: Engine) -> bool:
     """Whether a writing transaction holds the whole database's write lock from BEGIN (SQLite)."""
     return engine.dialect.name == "sqlite"

@@ -176,7 +176,8 @@ class MessageBus:
         return delivering_unit_of_work(self.engine, self.clock, self.transport, self.change_log)
 
     def reading(self) -> UnitOfWork:
-        """A unit of work for reads only: it never waits for or holds the write lock."""
+        """A unit of work for reads only: it never waits for or holds the write lock (on
+        PostgreSQL its transaction is read-only)."""
         return UnitOfWork(self.engine, self.clock, writes=False)
 
     def handle(self, command: Command) -> Any:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, insert
 
-from kontor.db import connect_for_writing, locks_at_begin
+from kontor.db import connect_for_reading, connect_for_writing, end_reading, locks_at_begin
 from kontor.db.fast import FastStatement, Read, commit_refused, flush_later, read_together
 from kontor.db.savepoints import queued_savepoint
 from kontor.messaging import wakeups
@@ -41,7 +41,8 @@ _INSERT_OUTBOX = FastStatement(insert(outbox))  # built once: this runs on every
 class UnitOfWork:
     """A database transaction that collects emitted messages and writes them to the outbox.
 
-    Use as a context manager; nothing is committed unless ``commit()`` is called. With
+    Use as a context manager; nothing is committed unless ``commit()`` is called (a unit for
+    reads only, ``writes=False``, ends its read-only transaction with a commit). With
     ``deliver_within``, the messages' handlers run in this transaction before it commits;
     messages they did not take are handed to ``after_commit`` only once the transaction
     committed and the connection was released. Recorded changes go to ``change_log`` in the
@@ -86,7 +87,7 @@ class UnitOfWork:
         # The transaction begins with the first statement (SQLAlchemy's autobegin). Only a
         # writing one takes SQLite's write lock, so that reads go on while another one writes.
         self._connection = (
-            connect_for_writing(self._engine) if self._writes else self._engine.connect()
+            connect_for_writing(self._engine) if self._writes else connect_for_reading(self._engine)
         )
         return self
 
@@ -98,7 +99,9 @@ class UnitOfWork:
     ) -> None:
         connection = self.connection
         try:
-            if connection.in_transaction():
+            if not self._writes and exc is None:
+                end_reading(connection)
+            elif connection.in_transaction():
                 connection.rollback()
         finally:
             wakeups.forget_announcement(connection)  # info outlives the checkout

@@ -69,6 +69,8 @@ PACK_TYPE = "kontor.pack"
 
 REBALANCE_SECONDS = 1.0
 """How often at most a worker looks whether its share of the partitions changed."""
+RELAY_BATCH = 1000
+"""How many outbox rows the relay publishes at most in one transaction."""
 RELAY_BUSY_SECONDS = 0.02
 """How long a relay waits before it asks again while another relay publishes."""
 _RELAY = select(
@@ -218,17 +220,20 @@ class RabbitMQTransport:
 
     async def _relay_forever(self) -> None:
         while not self._stopping.is_set():
+            # A commit from here on wakes the next round: rows committed while this one reads
+            # and publishes are not left waiting, and a round that found everything is not
+            # followed by one that reads nothing.
+            self._wake.clear()
             try:
-                published = await self._publish_batch(1000)
+                published = await self._publish_batch(RELAY_BATCH)
             except Exception:
                 log.exception("outbox relay failed; retrying")
                 published = 0
             if published is None:  # another relay is publishing: it may leave rows behind
                 await asyncio.sleep(RELAY_BUSY_SECONDS)
                 continue
-            if published:
+            if published == RELAY_BATCH:  # more may be waiting
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
@@ -237,10 +242,9 @@ class RabbitMQTransport:
         relay is publishing)."""
         with connect_for_writing(self._engine) as connection:
             rows = self._unpublished(connection, limit)
-            if rows is None:
-                return None
-            if not rows:
-                return 0
+            if not rows:  # a commit, not a rollback, keeps psycopg's prepared statements
+                connection.commit()
+                return None if rows is None else 0
             await asyncio.gather(
                 *(
                     self._exchange.publish(message, routing_key, mandatory=True)

@@ -260,7 +260,7 @@ class Kontor:
         """Probe the database and the broker; map each to 'ok' or the error."""
         checks: dict[str, str] = {}
         try:
-            with self.engine.connect() as connection:
+            with db.reading(self.engine) as connection:
                 connection.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as error:

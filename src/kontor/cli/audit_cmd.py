@@ -12,6 +12,7 @@ import typer
 
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.cli.common import fail, load_settings, print_json
+from kontor.db import reading
 from kontor.exchange.tabular import csv_lines, write_xlsx
 from kontor.platform.audit import AuditLog, AuditQuery, export_rows
 
@@ -95,7 +96,7 @@ def export(
     kontor, log = _wired()
     query = AuditQuery(entity_type, entity_id, actor)
     try:
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             rows = export_rows(log.entries(connection, tenant, query))
             if format is ExportFormat.XLSX and output is not None:
                 write_xlsx(output, rows, "audit")

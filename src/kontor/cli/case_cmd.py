@@ -9,6 +9,7 @@ import typer
 from kontor.bootstrap import bootstrap
 from kontor.casework.cases import CaseFilter, CaseStore, Timeline, data_filters
 from kontor.cli.common import fail, load_settings, print_json
+from kontor.db import reading
 from kontor.errors import KontorError
 
 app = typer.Typer(help="Cases (Vorgänge).", no_args_is_help=True)
@@ -32,7 +33,7 @@ def list_cases(
     kontor = bootstrap(load_settings())
     try:
         wanted = CaseFilter(case_type, status, owner, group, business_key, data_filters(data or []))
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             page = CaseStore(connection, tenant).page(wanted, limit, after)
     except KontorError as error:
         fail(error.message)
@@ -49,7 +50,7 @@ def show(
     """A case with its links and timeline."""
     kontor = bootstrap(load_settings())
     try:
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             store = CaseStore(connection, tenant)
             case = store.get(case_id)
             links = store.links(case_id)

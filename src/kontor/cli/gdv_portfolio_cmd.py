@@ -11,6 +11,7 @@ import typer
 
 from kontor.bootstrap import bootstrap
 from kontor.cli.common import fail, load_settings, print_json
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.exchange import store_chunks
 from kontor.exchange.pipeline import Run, RunStatus
@@ -49,7 +50,7 @@ def import_file(
     try:
         if runner is None:
             fail("this Kontor was wired without an import runner")
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             if TenantStore(connection).find(tenant) is None:
                 fail(f"no tenant {tenant!r}")
         if ignore_window:
@@ -99,7 +100,7 @@ def export_file(
     """Write the tenant's customers and contracts as a GDV file (one package per insurer)."""
     kontor = bootstrap(load_settings())
     try:
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             if TenantStore(connection).find(tenant) is None:
                 fail(f"no tenant {tenant!r}")
             content = export_gdv(

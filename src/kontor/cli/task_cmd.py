@@ -24,6 +24,7 @@ from kontor.casework.tasks import (
 )
 from kontor.casework.tasks.filtering import TASK_FILTER_FIELDS
 from kontor.cli.common import fail, load_settings, print_json
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import Principal, principal_of
 from kontor.platform.saved_filters import Group, Node, SavedFilterStore, parse_filter
@@ -62,7 +63,7 @@ def list_tasks(
             trees.append(_saved(kontor, principal, filter_id))
         tree = None if not trees else trees[0] if len(trees) == 1 else Group(True, tuple(trees))
         wanted = TaskFilter(view, tuple(state or ()), assignee, group, case_id, None, tree, search)
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             viewer = _viewer(principal)
             page = TaskQueries(connection, tenant).page(
                 viewer, wanted, sort, limit, cursor, kontor.clock.now()
@@ -82,7 +83,7 @@ def show(
     """A task with its variables, draft and history."""
     kontor = bootstrap(load_settings())
     try:
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             store = TaskStore(connection, tenant)
             task, _ = store.get(task_id)
             history = store.history(task_id)
@@ -138,7 +139,7 @@ for _name in OPERATIONS:
 
 
 def _principal(kontor: Kontor, tenant: str, user_id: str) -> Principal:
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         principal = principal_of(connection, tenant, user_id)
     if principal is None:
         fail(f"no active user {user_id} in tenant {tenant}")
@@ -148,7 +149,7 @@ def _principal(kontor: Kontor, tenant: str, user_id: str) -> Principal:
 def _saved(kontor: Kontor, principal: Principal | None, filter_id: str) -> Node:
     if principal is None:
         fail("--filter-id needs --as: saved filters belong to users")
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         saved = SavedFilterStore(connection, principal.tenant_id).visible(
             filter_id, principal.user_id, principal.groups
         )

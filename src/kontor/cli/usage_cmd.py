@@ -8,6 +8,7 @@ import typer
 
 from kontor.bootstrap import bootstrap
 from kontor.cli.common import fail, load_settings, print_json
+from kontor.db import reading
 
 app = typer.Typer(help="The usage meter.", no_args_is_help=True)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -25,7 +26,7 @@ def show(
     try:
         if kontor.usage is None:
             fail("the usage meter is switched off (KONTOR_USAGE_BILLABLE_ACTIONS is empty)")
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             usage = kontor.usage.usage(connection, month, tenant)
     finally:
         kontor.engine.dispose()

@@ -10,6 +10,7 @@ from kontor.db.engine import (
     is_unstorable_text,
     locks_at_begin,
     reader_engine,
+    reading,
 )
 from kontor.db.lists import one_of
 from kontor.db.migrate import (
@@ -50,6 +51,7 @@ __all__ = [
     "one_of",
     "planned_rows",
     "reader_engine",
+    "reading",
     "tenant_column_type",
     "upgrade",
 ]

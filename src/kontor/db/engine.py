@@ -6,6 +6,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -175,6 +177,15 @@ def end_reading(connection: Connection) -> None:
     """
     if connection.in_transaction():
         connection.commit()
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that only reads: ended with a commit (``end_reading``) when
+    the block ends, rolled back when it raises."""
+    with connect_for_reading(engine) as connection:
+        yield connection
+        end_reading(connection)
 
 
 def locks_at_begin(engine: Engine) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select
 
+from kontor.db import reading
 from kontor.db.fast import FastStatement
 from kontor.errors import InvalidInput
 from kontor.messaging import ChangeLog, Clock, UnitOfWork
@@ -136,7 +137,7 @@ class Authenticator:
         database's write lock, and Argon2id takes a noticeable fraction of a second.
         """
         now = clock.now()
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             throttle = LoginThrottle(connection, self.throttle)
             keys = throttle.keys(login, client_address)
             locked = throttle.locked_until(keys, now) is not None

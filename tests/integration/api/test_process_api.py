@@ -201,6 +201,7 @@ def test_messages_reach_the_waiting_instance_and_signals_every_one(client: TestC
     assert client.get(f"/api/process/instances/{first}").json()["status"] == "completed"
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_conditions_start_the_processes_whose_start_condition_holds(client: TestClient) -> None:
     _deploy(client, CONDITIONAL_START)
     nothing = client.post("/api/process/conditions", json={"variables": {"documentsComplete": 0}})

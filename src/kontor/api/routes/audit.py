@@ -14,6 +14,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.downloads import download
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import InvalidInput, NotFound
 from kontor.exchange.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_lines, xlsx_chunks
 from kontor.platform import Principal
@@ -84,7 +85,7 @@ def list_entries(
 ) -> AuditPageOut:
     """The tenant's audit entries matching the filter, oldest first, one page after ``after``."""
     log = _log(request)
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         page = log.page(connection, caller.tenant_id, query, after, limit)
     return AuditPageOut(
         items=[AuditEntryOut.of(entry) for entry in page.entries], next_after=page.next_after
@@ -103,7 +104,7 @@ def export_entries(
     name = f"audit-{caller.tenant_id}.{format}"
 
     def table() -> Iterator[list[str]]:
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             yield from export_rows(log.entries(connection, caller.tenant_id, query))
 
     if format == "csv":

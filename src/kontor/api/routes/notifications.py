@@ -21,6 +21,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import PrincipalProvider, requires
 from kontor.api.wiring import kontor_of
 from kontor.bootstrap import Kontor
+from kontor.db import reading
 from kontor.platform import SIGNED_IN, Principal
 from kontor.platform.notifications import Notification, NotificationStore
 
@@ -55,7 +56,7 @@ def list_notifications(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[NotificationOut]:
     """The caller's notifications, oldest first (``limit=1``: the next one)."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         store = NotificationStore(connection, caller.tenant_id)
         found = store.of_user(caller.user_id, unread=unread, after=after, limit=limit)
     return [NotificationOut.of(n) for n in found]
@@ -110,7 +111,7 @@ async def _live(
 
 
 def _unread(kontor: Kontor, caller: Principal, after: str | None) -> list[Notification]:
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         store = NotificationStore(connection, caller.tenant_id)
         return store.of_user(caller.user_id, unread=True, after=after, limit=STREAM_BATCH)
 

@@ -25,6 +25,7 @@ from kontor.api.routes.portfolio_common import (
 )
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.exchange.tabular import CSV_MEDIA_TYPE, csv_lines
 from kontor.platform import Principal
 from kontor.portfolio import (
@@ -125,7 +126,7 @@ def export_contracts(
     engine = kontor_of(request).engine
 
     def lines() -> Iterator[str]:
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             store = PortfolioStore(connection, caller.tenant_id)
             search = (lambda: contract_search(q)) if q else None
             yield from csv_lines(contract_rows(store, equal, search))

@@ -12,6 +12,7 @@ from kontor.api.routes.auth import LoginOut, logged_in_response
 from kontor.api.routes.users import GroupOut
 from kontor.api.security import public, requires
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.platform import SIGNED_IN, Principal, SecondFactors, TenantStore
 from kontor.platform.permissions import MANAGE_GROUPS
 
@@ -167,7 +168,7 @@ def tenant_second_factor(
     request: Request, caller: Annotated[Principal, requires(MANAGE_GROUPS)]
 ) -> TenantRequirementOut:
     """Whether my tenant requires a second factor of every user."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         tenant = TenantStore(connection).get(caller.tenant_id)
     return TenantRequirementOut(
         tenant_id=tenant.tenant_id, second_factor_required=tenant.second_factor_required

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import requires
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import NotFound
 from kontor.platform import Principal
 from kontor.platform.usage import Usage, UsageMeter
@@ -47,7 +48,7 @@ def own_usage(
 ) -> list[UsageOut]:
     """The caller's tenant's billable transactions per month and action."""
     meter = _meter(request)
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         return [UsageOut.of(u) for u in meter.usage(connection, month, caller.tenant_id)]
 
 
@@ -60,5 +61,5 @@ def all_usage(
 ) -> list[UsageOut]:
     """Every tenant's billable transactions per month and action (for the operator)."""
     meter = _meter(request)
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         return [UsageOut.of(u) for u in meter.usage(connection, month, tenant_id)]

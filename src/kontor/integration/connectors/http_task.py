@@ -18,6 +18,7 @@ import httpx2 as httpx
 from sqlalchemy import Engine
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from kontor.db import reading
 from kontor.db.json_codec import dumps, loads
 from kontor.errors import InvalidInput, KontorError
 from kontor.integration.connectors.auth import ConnectionAuth, TokenCache
@@ -199,7 +200,7 @@ class HttpConnector:
     def _credentials(self, tenant_id: str, name: str | None) -> Credentials | None:
         if not name:
             return None
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             return ConnectionStore(connection, tenant_id, self._box).credentials(name)
 
     def _value(self, given: str | None, variables: Mapping[str, Any], field: str) -> Any:

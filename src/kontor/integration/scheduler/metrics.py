@@ -9,6 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, case, func, select
 
+from kontor.db import reading
 from kontor.integration.scheduler.tables import schedule_runs, schedules
 from kontor.messaging import deliveries
 
@@ -66,7 +67,7 @@ class ScheduleCollector(Collector):
         )  # fmt: skip
         counted: dict[tuple[str, str, str], int] = {}
         late: dict[tuple[str, str], float] = {}
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             for tenant, name, outcome, count, lateness_ms in connection.execute(query):
                 counted[(tenant, name, outcome)] = int(count)
                 late[(tenant, name)] = late.get((tenant, name), 0.0) + (lateness_ms or 0) / 1000

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
-from kontor.db import connect_for_writing
+from kontor.db import connect_for_writing, reading
 from kontor.db.ids import time_ordered_id
 from kontor.messaging import Change, RecordedChange, current_correlation_id
 from kontor.platform.audit import store
@@ -65,7 +65,7 @@ class AuditLog:
         One transaction per tenant and batch. Run one sealer at a time: a second one that
         races for the same tenant fails on the seal's key without changing anything.
         """
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             tenants = store.tenants_to_seal(connection, up_to)
         made: list[Seal] = []
         for tenant_id in tenants:
@@ -94,7 +94,7 @@ class AuditLog:
     ) -> Verification:
         """Check every hash, link and seal (of one tenant); stop at the first problem."""
         horizon = None if self.retention is None else now - self.retention
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             tenants = [tenant_id] if tenant_id else store.tenants_with_entries(connection)
             for tenant in tenants:
                 seals, erasures = (
@@ -121,7 +121,7 @@ class AuditLog:
         if self.retention is None:
             return 0
         horizon = now - self.retention
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             tenants = store.tenants_sealed_before(connection, horizon)
         purged = 0
         for tenant_id in tenants:

@@ -105,7 +105,7 @@ process_subscriptions = Table(
     Column("tenant_id", tenant_column_type(), nullable=False),
     Column("instance_id", String(36), nullable=False),
     Column("local_id", String(64), nullable=False),
-    Column("event", String(16), nullable=False),
+    Column("event", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("correlation_key", String(200)),
     Column("element_id", String(200), nullable=False),

@@ -13,6 +13,7 @@ from sqlalchemy import Select, String, cast, select
 
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.platform import Principal
 from kontor.platform.audit import AuditQuery, every_entry
 from kontor.web.people import display_names
@@ -36,7 +37,7 @@ def audit_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
 
 def entity_types(context: ViewContext) -> Sequence[tuple[str, str]]:
     """The kinds of records the tenant's log names."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         log = every_entry().c
         found = connection.scalars(
             select(log.entity_type)
@@ -100,7 +101,7 @@ def record_history(
     kontor = kontor_of(request)
     if kontor.audit is None:
         return _no_history(request)
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         query = AuditQuery(entity_type=entity_type, entity_id=entity_id)
         entries = list(kontor.audit.entries(connection, caller.tenant_id, query))
         if not entries:  # another tenant's record, or none at all

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from kontor.db import reading
 from kontor.platform import Directory, ProfileStore, installed_apps
 from kontor.platform.permissions import MANAGE_GROUPS, MANAGE_TENANTS
 from kontor.web.admin.common import literal_rows
@@ -25,7 +26,7 @@ def app_names(permissions: Iterable[str]) -> str:
 def group_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
     """The caller's tenant's groups with the apps they install."""
     del filters
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         found = Directory(connection, context.principal.tenant_id).groups()
     rows = [
         {
@@ -42,7 +43,7 @@ def group_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
 def profile_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
     """The group profiles as the operator set them, with the apps they install."""
     del filters
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         found = ProfileStore(connection).profiles()
     rows = [
         {

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, String, case, cast, select
 
 from kontor.api.routes.webhooks import switch_subscription
+from kontor.db import reading
 from kontor.integration.scheduler import PauseSchedule, ResumeSchedule, RunScheduleNow
 from kontor.integration.scheduler.tables import schedules
 from kontor.integration.webhooks.tables import webhook_subscriptions
@@ -39,7 +40,7 @@ def _schedule_command(kind: type[PauseSchedule | ResumeSchedule | RunScheduleNow
         principal = context.principal
         if kind is RunScheduleNow:  # sending its command by hand needs that command's permission
             scheduler = context.kontor.scheduler
-            with context.kontor.engine.connect() as connection:
+            with reading(context.kontor.engine) as connection:
                 command_type = connection.execute(
                     select(schedules.c.command_type).where(
                         schedules.c.tenant_id == principal.tenant_id,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import (
     APP_ACTIONS,
@@ -104,7 +105,7 @@ USERS_BACK = ("Zur Benutzerliste", "/admin/users")
 
 
 def _groups_to_offer(request: Request, caller: Principal) -> list[Any]:
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         groups = Directory(connection, caller.tenant_id).groups()
     if caller.has("platform:users"):
         return groups
@@ -290,7 +291,7 @@ GROUPS_BACK = ("Zu den Gruppen", "/admin/groups")
 
 
 def _group_editor(request: Request, caller: Principal, group_id: str, **extra: Any) -> HTMLResponse:
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         try:
             group = Directory(connection, caller.tenant_id).group(group_id)
         except KontorError:
@@ -344,7 +345,7 @@ PROFILES_BACK = ("Zu den Gruppenprofilen", "/admin/profiles")
 def _profile_editor(
     request: Request, caller: Principal, group_id: str, **extra: Any
 ) -> HTMLResponse:
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         try:
             profile = ProfileStore(connection).profile(group_id)
         except KontorError:

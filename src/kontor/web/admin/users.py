@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, case, select
 
+from kontor.db import reading
 from kontor.errors import Conflict, KontorError
 from kontor.platform import Directory
 from kontor.platform.permissions import MANAGE_SUB_USERS, MANAGE_USERS
@@ -118,7 +119,7 @@ def load_user(context: ViewContext, user_id: str) -> Mapping[str, Any] | None:
 
 def user_groups(context: ViewContext, user_id: str) -> Sequence[Mapping[str, Any]]:
     """The user's groups with their names."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         directory = Directory(connection, context.principal.tenant_id)
         names = {group.group_id: group.name for group in directory.groups()}
         ids = sorted(directory.group_ids_of(user_id))
@@ -127,7 +128,7 @@ def user_groups(context: ViewContext, user_id: str) -> Sequence[Mapping[str, Any
 
 def user_grants(context: ViewContext, user_id: str) -> Sequence[Mapping[str, Any]]:
     """Permissions granted to or withdrawn from the user beyond the groups."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         grants = Directory(connection, context.principal.tenant_id).grants_of(user_id)
     words = {True: "gewährt", False: "entzogen"}
     return [{"permission": g.permission, "granted": words[g.granted]} for g in grants]

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
+from kontor.db import reading
 from kontor.messaging import Command
 from kontor.process import CancelInstance, ResumeInstance, SuspendInstance
 from kontor.web.cockpit.queries import instance_rows, process_keys
@@ -24,7 +25,7 @@ def rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
 
 def keys(context: ViewContext) -> Sequence[tuple[str, str]]:
     """The tenant's process keys as filter options."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         return [(key, key) for key in process_keys(connection, context.principal.tenant_id)]
 
 

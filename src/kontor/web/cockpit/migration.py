@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.params import VersionPath
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import Principal
 from kontor.process import MigrateInstances
@@ -30,7 +31,7 @@ MAP_PREFIX = "map_"
 def _page(
     request: Request, caller: Principal, key: str, version: int, target: int | None
 ) -> dict[str, Any] | None:
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         source_id = definition_id_of(connection, caller.tenant_id, key, version)
         if source_id is None:
             return None
@@ -83,7 +84,7 @@ async def migrate(
     process_key: str, version: VersionPath, request: Request, caller: Operator
 ) -> HTMLResponse:
     """Check (``check``) or carry out the migration; answers the report per instance."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         known = definition_id_of(connection, caller.tenant_id, process_key, version)
     if known is None:  # another tenant's version, or none at all
         return _report(request, problem="Diese Prozessversion gibt es nicht.", status=404)

@@ -20,6 +20,7 @@ from kontor.api.request_bodies import storable_variables
 from kontor.api.routes.process_instances import instance_detail
 from kontor.api.strict_json import decode_json
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.messaging import Command
 from kontor.platform import Principal
@@ -76,7 +77,7 @@ def _not_found(request: Request, caller: Principal, message: str) -> HTMLRespons
 @router.get("/cockpit")
 def definitions_page(request: Request, caller: Reader) -> HTMLResponse:
     """The deployed process versions with running instances and open incidents."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         rows = definition_overview(connection, caller.tenant_id)
     return render(request, "cockpit/definitions.html", {"principal": caller, "rows": rows})
 
@@ -86,7 +87,7 @@ def definition_page(
     process_key: str, version: VersionPath, request: Request, caller: Reader
 ) -> HTMLResponse:
     """One version's diagram with its running tokens and open incidents per element."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         found = definition_id_of(connection, caller.tenant_id, process_key, version)
         if found is None:
             return _not_found(request, caller, "Diese Prozessversion gibt es nicht.")
@@ -109,7 +110,7 @@ def definition_page(
 @router.get("/cockpit/processes/{process_key}/{version}/diagram.bpmn")
 def diagram(process_key: str, version: VersionPath, request: Request, caller: Reader) -> Response:
     """The BPMN XML of one deployed version (for the diagram viewer)."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         try:
             found = ProcessQueries(connection, caller.tenant_id).definition(process_key, version)
         except ProcessNotFound:

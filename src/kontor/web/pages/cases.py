@@ -18,6 +18,7 @@ from kontor.api.wiring import kontor_of
 from kontor.casework.attachments import DOCUMENT_ADDED, DOCUMENT_REMOVED
 from kontor.casework.cases import CaseNotFound, CaseStore, Timeline, domain
 from kontor.casework.tasks import TaskFilter, TaskQueries, TaskState, View, Viewer
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import Principal
 from kontor.web.messages import STATE_WORDS, german_error
@@ -45,7 +46,7 @@ OPENNESS = (("open", "offen"), ("closed", "geschlossen"))
 
 def case_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
     """The tenant's cases, open or closed ones as the filter ``open`` says."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         query = CaseStore(connection, context.principal.tenant_id).listing()
     chosen = query.selected_columns
     if filters.get("open") == "open":
@@ -57,7 +58,7 @@ def case_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
 
 def statuses(context: ViewContext) -> Sequence[tuple[str, str]]:
     """The statuses the tenant's cases are in (loaded when the list is shown, tenant-scoped)."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         listing = CaseStore(connection, context.principal.tenant_id).listing().subquery()
         found = connection.execute(select(listing.c.status).distinct().order_by(listing.c.status))
         return [(str(status), str(status)) for status in found.scalars()]
@@ -92,7 +93,7 @@ CASE_LIST = TableView(
 
 def load_case(context: ViewContext, case_id: str) -> Mapping[str, Any] | None:
     """The case as the detail view shows it; None when the caller's tenant has none."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         try:
             case = CaseStore(connection, context.principal.tenant_id).get(case_id)
         except CaseNotFound:
@@ -108,7 +109,7 @@ def case_data(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]
 
 def case_links(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
     """What the case is linked to (process instances, tasks, …)."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         links = CaseStore(connection, context.principal.tenant_id).links(case_id)
     return [{"kind": kind, "target": target} for kind, target in links]
 
@@ -127,7 +128,7 @@ TIMELINE_WORDS = {
 
 def case_stages(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
     """The case type's statuses in order: the current one, those passed, those possible next."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         try:
             case = CaseStore(connection, context.principal.tenant_id).get(case_id)
         except CaseNotFound:
@@ -151,7 +152,7 @@ def case_stages(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any
 def case_tasks(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
     """The case's tasks, open and done, by due date."""
     viewer = Viewer(context.principal.user_id, context.principal.groups)
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         queries = TaskQueries(connection, context.principal.tenant_id)
         wanted = TaskFilter(View.ALL, states=tuple(TaskState), case_id=case_id)
         listed = queries.listing(viewer, wanted, context.now)
@@ -170,7 +171,7 @@ def case_documents(context: ViewContext, case_id: str) -> Sequence[Mapping[str, 
 
 def case_timeline(context: ViewContext, case_id: str) -> Sequence[Mapping[str, Any]]:
     """The case's one timeline (its own steps, its tasks', its documents'), oldest first."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         entries = Timeline(connection, context.principal.tenant_id).entries(case_id)
     return [
         {"at": e.at, "kind": e.kind, "actor": e.actor, "details": _summary(e.details)}

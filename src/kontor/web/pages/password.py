@@ -18,6 +18,7 @@ from kontor.api.authentication import set_session_cookies
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import public
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import SecondFactorPending
 from kontor.platform.recovery import SET_PASSWORD_PAGE
@@ -41,7 +42,7 @@ def set_password_page(request: Request, code: str = "") -> Response:
     """The form that sets a password with the code of an e-mail's link."""
     kontor = kontor_of(request)
     code = code.strip()[:MAX_CODE]
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         usable = bool(code) and kontor.recovery.usable(connection, code, kontor.clock.now())
     if not usable:
         return render(request, "set_password.html", {"unusable": UNUSABLE}, status=404)

@@ -14,6 +14,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.routes.absences import record_absence_of, withdraw_absence_of
 from kontor.api.routes.auth import switch_password_expiry
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import SIGNED_IN, Absences, Directory, Principal, SessionStore, TokenStore
 from kontor.platform.expiry import expires_at
@@ -37,7 +38,7 @@ def _profile(
     problem: str | None = None, new_token: str | None = None, status: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     kontor = kontor_of(request)
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         user = Directory(connection, caller.tenant_id).user(caller.user_id)
         sessions = SessionStore(connection).live(
             caller.tenant_id, caller.user_id, kontor.clock.now()

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import SIGNED_IN, Principal, SecondFactors
 from kontor.web.messages import german_error
@@ -45,7 +46,7 @@ def qr_code_svg(uri: str, title: str) -> Markup:
 def _page(
     request: Request, caller: Principal, *, status: int = 200, **values: object
 ) -> HTMLResponse:
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         factor = _factors(request).status(connection, caller)
     values = {"principal": caller, "factor": factor, **values}
     block = "second_factor_body" if is_htmx(request) else None

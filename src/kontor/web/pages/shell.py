@@ -11,6 +11,7 @@ from kontor.api.authentication import SESSION_COOKIE, clear_session_cookies, set
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import public
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import SIGNED_IN, Directory, Principal, SecondFactorPending
 from kontor.web.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -38,7 +39,7 @@ def registry_of(request: Request) -> WebRegistry:
 
 def display_name(request: Request, principal: Principal) -> str:
     """The caller's name as the page header shows it."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         return Directory(connection, principal.tenant_id).user(principal.user_id).display_name
 
 

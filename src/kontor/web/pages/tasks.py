@@ -28,6 +28,7 @@ from kontor.casework.tasks import (
     WorkOnTask,
 )
 from kontor.casework.tasks.filtering import SEARCHED
+from kontor.db import reading
 from kontor.errors import InvalidInput, KontorError
 from kontor.platform import Principal
 from kontor.web.forms import coerce, validation_errors
@@ -109,7 +110,7 @@ def _list_of(filters: Mapping[str, str]) -> View:
 
 def work_list_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
     """The caller's work list (chosen by the filter ``list``), tenant-scoped."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         queries = TaskQueries(connection, context.principal.tenant_id)
         return queries.listing(
             _viewer(context.principal), TaskFilter(_list_of(filters)), context.now
@@ -133,7 +134,7 @@ def work_list_page(
     states = (TaskState(chosen_state),) if chosen_state else ()
     wanted = TaskFilter(_list_of(state.filters), states, search=state.search or None)
     viewer = _viewer(context.principal)
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         queries = TaskQueries(connection, context.principal.tenant_id)
         ids = queries.ordered_ids(viewer, wanted, sort, context.now, offset=offset, limit=limit)
         listed = queries.listing(viewer, wanted, context.now, ids) if ids else None
@@ -229,7 +230,7 @@ def _task_page(
     submitted: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     kontor = kontor_of(request)
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         store = TaskStore(connection, caller.tenant_id)
         try:
             task, _ = store.get(task_id)
@@ -278,7 +279,7 @@ async def work_on_task(
         return _task_page(request, caller, task_id, status=404, problem="Unbekannte Aktion.")
     arguments: dict[str, Any] = {}
     if operation in ("complete", "save_draft"):
-        with kontor_of(request).engine.connect() as connection:
+        with reading(kontor_of(request).engine) as connection:
             try:
                 task, _ = TaskStore(connection, caller.tenant_id).get(task_id)
             except KontorError:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.platform import Principal
 from kontor.web.security import page_requires
 from kontor.web.templating import render
@@ -55,7 +56,7 @@ def show_detail(
         return render(request, "error.html", {"message": view.not_found}, status=404)
     fields = dict(item)
     sections = []
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         names: dict[str, str] = {}
         show_names(connection, caller.tenant_id, view.fields, [fields], names)
         for section in view.sections:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, String, cast, func, or_, select
 from sqlalchemy.sql import Subquery
 
-from kontor.db import planned_rows
+from kontor.db import planned_rows, reading
 from kontor.web.people import display_names
 from kontor.web.views.declarations import Column, Kind, TableView, ViewContext
 from kontor.web.views.saved import where
@@ -108,7 +108,7 @@ def all_rows(
     names: dict[str, str] = {}
     for chunk in streaming.execute(query).mappings().partitions(EXPORT_CHUNK):
         rows = [dict(row) for row in chunk]
-        with context.kontor.engine.connect() as lookup:  # the export's cursor stays open
+        with reading(context.kontor.engine) as lookup:  # the export's cursor stays open
             _show_names(lookup, view, context, rows, names)
         yield from rows
 

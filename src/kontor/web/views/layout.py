@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.platform import Principal
 from kontor.platform.saved_filters import TableLayouts
 from kontor.web.views.declarations import Column, TableView
@@ -24,7 +25,7 @@ def shown_columns(view: TableView, keys: Sequence[str] | None) -> tuple[Column, 
 
 def columns_for(request: Request, view: TableView, caller: Principal) -> tuple[Column, ...]:
     """The columns ``caller`` shows in ``view``."""
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         keys = TableLayouts(connection, caller.tenant_id).columns_of(caller.user_id, view.name)
     return shown_columns(view, keys)
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.downloads import download
 from kontor.api.wiring import kontor_of
+from kontor.db import reading
 from kontor.errors import InvalidInput, KontorError
 from kontor.exchange import tabular
 from kontor.platform import Principal
@@ -206,7 +207,7 @@ def show_table(request: Request, view: TableView, caller: Principal) -> HTMLResp
         message = "Diesen gespeicherten Filter gibt es nicht."
         return render(request, "error.html", {"message": message}, status=error.status)
     context = view_context(request, caller)
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         page = engine.page(connection, view, context, state)
     options = {f.key: f.options(context) for f in view.filters}
     actions = [a for a in view.actions if caller.has(a.permission)]
@@ -251,7 +252,7 @@ def run_action(
     ids = [i for i in form.get("ids", []) if i][:BULK_CAP]
     token = (form.get("all") or [""])[0]
     kontor = kontor_of(request)
-    with kontor.engine.connect() as connection:
+    with reading(kontor.engine) as connection:
         if token:
             try:
                 state = read_selection_token(_secret(request), view, caller.user_id, token)
@@ -309,7 +310,7 @@ def _export(
     cap = kontor.settings.export_max_rows
 
     def rows() -> Any:
-        with kontor.engine.connect() as connection:
+        with reading(kontor.engine) as connection:
             yield from engine.all_rows(connection, view, context, state, cap)
 
     return maker(view, columns_for(request, view, caller), rows())

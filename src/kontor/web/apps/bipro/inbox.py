@@ -14,6 +14,7 @@ from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.routes.bipro import document_download
 from kontor.api.wiring import kontor_of
 from kontor.casework.tasks.tables import tasks
+from kontor.db import reading
 from kontor.errors import NotFound
 from kontor.integration.bipro.inbox import InboxStore
 from kontor.integration.bipro.tables import (
@@ -83,7 +84,7 @@ def shipment_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[An
 def _values_of(key: str) -> Any:
     def options(context: ViewContext) -> Sequence[tuple[str, str]]:
         listing = shipment_rows(context, {}).subquery()
-        with context.kontor.engine.connect() as connection:
+        with reading(context.kontor.engine) as connection:
             found = connection.execute(
                 select(listing.c[key]).where(listing.c[key].is_not(None)).distinct()
             )
@@ -122,7 +123,7 @@ INBOX = TableView(
 def load_shipment(context: ViewContext, inbox_id: str) -> Mapping[str, Any] | None:
     """The shipment as the table shows it, with its documents; None for another tenant's."""
     listing = shipment_rows(context, {}).subquery()
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         row = connection.execute(select(listing).where(listing.c.id == inbox_id)).mappings().first()
         if row is None:
             return None
@@ -160,7 +161,7 @@ def _follow_ups(connection: Any, tenant_id: str, shipment_id: str) -> list[tuple
 
 def business_events(context: ViewContext, inbox_id: str) -> Sequence[Mapping[str, Any]]:
     """The shipment's business events in the provider's order."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         try:
             entry = InboxStore(connection, context.principal.tenant_id).get(inbox_id)
         except NotFound:
@@ -170,7 +171,7 @@ def business_events(context: ViewContext, inbox_id: str) -> Sequence[Mapping[str
 
 def documents(context: ViewContext, inbox_id: str) -> Sequence[Mapping[str, Any]]:
     """The shipment's documents (name, type, size)."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         try:
             entry = InboxStore(connection, context.principal.tenant_id).get(inbox_id)
         except NotFound:

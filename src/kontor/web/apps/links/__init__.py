@@ -15,6 +15,7 @@ from kontor.api.routes.links import link_blobs, pdf_response, upload_document
 from kontor.api.wiring import kontor_of
 from kontor.apps.links import CATEGORIES, LinkDocuments, provider_of
 from kontor.apps.links.tables import link_documents
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.platform import Principal, TenantStore
 from kontor.web.messages import german_error
@@ -38,7 +39,7 @@ def pdf_url(row: Mapping[str, Any]) -> str:
 def document_rows(context: ViewContext, filters: Mapping[str, str]) -> Select[Any]:
     """The documents the caller's tenant sees: its own (insurer) or its insurer's (broker)."""
     del filters
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         provider = provider_of(TenantStore(connection), context.principal.tenant_id)
     d = link_documents.c
     query = select(

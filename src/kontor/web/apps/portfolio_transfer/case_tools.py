@@ -25,6 +25,7 @@ from kontor.apps.portfolio_transfer import (
 )
 from kontor.apps.portfolio_transfer.calculator import INPUTS, case_of, inputs_of
 from kontor.apps.portfolio_transfer.intake_rules import number_of
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.messaging import Command
 from kontor.platform import Principal
@@ -194,7 +195,7 @@ class OverrideResult:
 def _cases(request: Request, caller: Principal) -> list[dict[str, Any]]:
     context = ViewContext(kontor_of(request), caller, kontor_of(request).clock.now())
     rows = request_rows(context, "insurer", with_case=True).subquery()
-    with kontor_of(request).engine.connect() as connection:
+    with reading(kontor_of(request).engine) as connection:
         found = connection.execute(select(rows).order_by(rows.c.created_at)).mappings()
         return [dict(row) for row in found]
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kontor.apps.portfolio_transfer import TransferNotFound, TransferRequest, TransferStore
+from kontor.db import reading
 from kontor.portfolio import InvalidPortfolioData, decode_risk_text
 from kontor.portfolio.tables import contracts
 from kontor.web.apps.portfolio_transfer.case_tools import calculator_links
@@ -40,7 +41,7 @@ def risk_in_words(details: Mapping[str, Any] | None) -> str | None:
 def load_request(context: ViewContext, request_id: str) -> Mapping[str, Any] | None:
     """The request as the caller's side sees it; None when the tenant may not see it."""
     me = context.principal.tenant_id
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         try:
             request = TransferStore(connection, me).get(request_id)
         except TransferNotFound:
@@ -69,7 +70,7 @@ def protocol(context: ViewContext, request_id: str) -> Sequence[Mapping[str, Any
     """The request's protocol as the caller's side may see it, oldest first."""
     if not context.principal.has(HISTORY):
         return []
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         entries = TransferStore(connection, context.principal.tenant_id).protocol(request_id)
     return [{"at": e.at, "text": e.text, "actor": e.actor} for e in entries]
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, String, case, cast, literal, selec
 
 from kontor.api.body_routes import StreamingUploadRoute
 from kontor.api.routes.portfolio_imports import upload_gdv_file
+from kontor.db import reading
 from kontor.errors import KontorError
 from kontor.exchange.pipeline import RunItems, RunStore
 from kontor.exchange.pipeline.tables import exchange_runs
@@ -92,7 +93,7 @@ IMPORTS = TableView(
 
 def load_run(context: ViewContext, run_id: str) -> Mapping[str, Any] | None:
     """A run of the caller's tenant with its counts in words; None when there is none."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         query = import_rows(context, {}).where(exchange_runs.c.run_id == run_id)
         row = connection.execute(query).mappings().one_or_none()
         if row is None:
@@ -108,7 +109,7 @@ def load_run(context: ViewContext, run_id: str) -> Mapping[str, Any] | None:
 
 def run_contracts(context: ViewContext, run_id: str) -> Sequence[Mapping[str, Any]]:
     """The contracts of the run's file (from step 5/9 on): loaded or skipped with the reason."""
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         items = RunItems(connection, context.principal.tenant_id).page(run_id, after=0, limit=500)
     return [
         {"line": i.line, "policy_number": i.item_key, "outcome": i.outcome, "reason": i.reason}

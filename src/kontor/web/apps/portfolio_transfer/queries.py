@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, s
 
 from kontor.apps.portfolio_transfer.store import visible_to
 from kontor.apps.portfolio_transfer.tables import transfer_requests
+from kontor.db import reading
 from kontor.portfolio import LINES_OF_BUSINESS
 from kontor.portfolio.tables import contracts, customers
 from kontor.web.views import ViewContext
@@ -122,7 +123,7 @@ def request_rows(context: ViewContext, side: str, *, with_case: bool = False) ->
 def distinct_values(context: ViewContext, query: Select[Any], key: str) -> Sequence[str]:
     """The values of column ``key`` that ``query`` yields (for a filter's options)."""
     listing = query.subquery()
-    with context.kontor.engine.connect() as connection:
+    with reading(context.kontor.engine) as connection:
         found = connection.execute(
             select(listing.c[key]).where(listing.c[key].is_not(None)).distinct()
         )

@@ -3,7 +3,9 @@
 A throwaway SQLite database (or PostgreSQL with ``--postgres``) gets one insurer tenant with an
 administrator, ``--users`` users and ``--tasks`` tasks of the administrator; then every page is
 requested ``--rounds`` times with the administrator's API token (a session would do the same
-work). Prints JSON: p50 and p95 in milliseconds per page. Usage:
+work). Prints JSON: p50 and p95 in milliseconds per page; on PostgreSQL also the transactions
+the server committed and rolled back per page request (its database's counters: keep other
+clients of that database quiet meanwhile). Usage:
     python benchmarks/ui.py [--users 500] [--tasks 5000] [--rounds 30] [--postgres URL]
 
 ``--work-list-tasks 1000000 --postgres URL`` instead measures the work list's page and its data
@@ -26,7 +28,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from scratch_schemas import postgres_schema
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert, text
 from ui_scale import task_view_first_render, work_list_at_scale
 
 from kontor import db
@@ -45,6 +47,10 @@ from kontor.settings import Settings
 from kontor.web import create_app
 
 TENANT = "bench"
+STATS_FLUSH_SECONDS = 2.5
+TRANSACTIONS = (
+    "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+)
 CONDITIONS = json.dumps(
     {"any": [{"field": "name", "op": "contains", "value": "7"},
              {"all": [{"field": "priority", "op": "ge", "value": "50"},
@@ -150,11 +156,28 @@ def main() -> None:
         kontor = bootstrap(Settings(database_url=url), engine=engine)
         token = populate(kontor, args.users, args.tasks)
         with TestClient(create_app(kontor.settings, kontor)) as client:
+            before = _transactions(engine)
             pages = measure(client, token, args.rounds)
+            after = _transactions(engine)
         engine.dispose()
     store = "postgresql" if args.postgres else "sqlite"
     summary = {"store": store, "users": args.users, "tasks": args.tasks, "rounds": args.rounds}
+    if args.postgres:
+        requests = len(PAGES) * (args.rounds + 1)
+        summary["per_request"] = {
+            kind: round((after[kind] - before[kind]) / requests, 2) for kind in before
+        }
     print(json.dumps({**summary, "pages": pages}, indent=2))
+
+
+def _transactions(engine: Engine) -> dict[str, int]:
+    """PostgreSQL's counts of committed and rolled-back transactions in this database."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    time.sleep(STATS_FLUSH_SECONDS)  # sessions report their counts when idle, within a second
+    with engine.connect() as connection:
+        row = connection.execute(text(TRANSACTIONS)).one()
+    return {"commits": int(row.xact_commit), "rollbacks": int(row.xact_rollback)}
 
 
 if __name__ == "__main__":

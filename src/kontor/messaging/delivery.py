@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine, and_, func, select, update
 
+from kontor.db import reading
 from kontor.db.fast import checks_later
 from kontor.messaging.bus import (
     HandlerRegistry,
@@ -129,7 +130,7 @@ class Dispatcher:
             .order_by(deliveries.c.next_attempt_at)
             .limit(limit)
         )
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             rows = connection.execute(query).all()
         targets: list[tuple[Message, Subscription]] = []
         for row in rows:
@@ -167,7 +168,7 @@ class Dispatcher:
             )
             if before is not None:
                 query = query.where(outbox.c.occurred_at < before)
-            with self._engine.connect() as connection:
+            with reading(self._engine) as connection:
                 rows = connection.execute(query.order_by(outbox.c.position).limit(batch)).all()
             if not rows:
                 return replayed
@@ -214,7 +215,7 @@ class Dispatcher:
         )
         if tenant_id is not None:
             query = query.where(deliveries.c.tenant_id == tenant_id)
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             return [
                 DeadLetter(
                     r.message_id,
@@ -230,7 +231,7 @@ class Dispatcher:
 
     def backlog(self) -> dict[str, int]:
         """Counts of undispatched outbox rows and of retrying and dead deliveries."""
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             undispatched = connection.execute(
                 select(func.count()).select_from(outbox).where(outbox.c.dispatched_at.is_(None))
             ).scalar_one()

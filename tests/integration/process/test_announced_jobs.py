@@ -10,24 +10,19 @@ from sqlalchemy import Engine
 
 from kontor.process.store import job_queue
 from support.backends import BACKENDS
-from support.process_world import World
+from support.process_world import World, chain, model, process
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
-SCORE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://kontor.test">
-  <bpmn:process id="Score" isExecutable="true">
-    <bpmn:startEvent id="Start"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Rate"/>
-    <bpmn:serviceTask id="Rate">
-      <bpmn:extensionElements><zeebe:taskDefinition type="rate"/></bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="Rate" targetRef="End"/>
-    <bpmn:endEvent id="End"/>
-  </bpmn:process>
-</bpmn:definitions>
-"""
+SCORE = model(
+    process(
+        "Score",
+        '<bpmn:startEvent id="Start"/><bpmn:serviceTask id="Rate"><bpmn:extensionElements>'
+        '<zeebe:taskDefinition type="rate"/></bpmn:extensionElements></bpmn:serviceTask>'
+        '<bpmn:endEvent id="End"/>',
+        chain("Start", "Rate", "End"),
+    )
+)
 
 
 def test_announced_jobs_run_in_batches_until_one_is_not_full(

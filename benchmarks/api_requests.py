@@ -3,9 +3,10 @@ server processes and the workers, one request at a time on an otherwise idle pla
 
 The platform is the one of ``closed_loop.py`` (``kontor serve --workers 2`` and one ``kontor
 worker`` on PostgreSQL + RabbitMQ, the same model). Each kind runs ``--requests`` times in a
-row after a warm-up; printed per request: CPU milliseconds of the API processes and of the
+row after a warm-up; printed per request: CPU milliseconds of the API processes, of the
 worker (what the request caused there: the service task, the task's creation, the completion's
-step) and the client's wall time. Usage:
+step), of PostgreSQL, RabbitMQ, the client and the whole machine, and the client's wall time.
+Usage:
     python benchmarks/api_requests.py [--requests 300] [--postgres URL] [--amqp URL]
 """
 
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from closed_loop import MODEL, CpuMeter, _environment, _install, _open_task, _platform, _token
+from closed_loop import MODEL, _environment, _install, _open_task, _platform, _token
+from cpu_meter import CpuMeter
+from load_client import LoadClient
 from scratch_schemas import drop_broker_names, postgres_schema
 
 WARM_UP = 50
@@ -41,8 +44,8 @@ def _measure(cpu: CpuMeter, count: int, request: Callable[[int], Any]) -> dict[s
     }
 
 
-def _working(api: httpx.Client, tasks: list[str], operation: str) -> Callable[[int], Any]:
-    return lambda n: api.post(f"/api/tasks/{tasks[n]}/{operation}", json={}).raise_for_status()
+def _working(api: LoadClient, tasks: list[str], operation: str) -> Callable[[int], Any]:
+    return lambda n: api.post(f"/api/tasks/{tasks[n]}/{operation}")
 
 
 def run(postgres: str, amqp: str, requests: int) -> dict[str, Any]:
@@ -50,20 +53,20 @@ def run(postgres: str, amqp: str, requests: int) -> dict[str, Any]:
     with postgres_schema(postgres) as (url, _), tempfile.TemporaryDirectory() as data_dir:
         env = _environment(url, amqp, Path(data_dir))
         _install(env)
-        with _platform(env, 2, 1) as (base, cpu), httpx.Client(base_url=base, timeout=60) as api:
-            api.headers.update(_token(base))
+        with _platform(env, 2, 1) as (base, cpu):
+            headers = _token(base)
             files = {"file": ("loop.bpmn", MODEL.encode(), "text/xml")}
-            api.post("/api/process/definitions", files=files).raise_for_status()
+            deployed = httpx.post(f"{base}/api/process/definitions", files=files, headers=headers)
+            deployed.raise_for_status()
+            api = LoadClient(base, headers)
             nothing = {"filter": json.dumps({"field": "process_instance_id", "op": "eq",
                                              "value": "none"})}  # fmt: skip
 
             def start(_: int) -> str:
-                answer = api.post("/api/process/definitions/ClosedLoop/start", json={})
-                answer.raise_for_status()
-                return str(answer.json()["instance_id"])
+                return str(api.post("/api/process/definitions/ClosedLoop/start")["instance_id"])
 
             for n in range(WARM_UP):
-                api.get("/api/tasks", params=nothing).raise_for_status()
+                api.get("/api/tasks", params=nothing)
                 _open_task(api, start(n))
             time.sleep(SETTLE_SECONDS)
             figures: dict[str, Any] = {"requests": requests}
@@ -74,11 +77,12 @@ def run(postgres: str, amqp: str, requests: int) -> dict[str, Any]:
                 cpu, requests, lambda n: tasks.append(_open_task(api, started[n]))
             )
             figures["work_list_empty"] = _measure(
-                cpu, requests, lambda _: api.get("/api/tasks", params=nothing).raise_for_status()
+                cpu, requests, lambda _: api.get("/api/tasks", params=nothing)
             )
             for operation in ("claim", "complete"):
                 figures[operation] = _measure(cpu, requests, _working(api, tasks, operation))
             figures["healthz"] = _measure(cpu, requests, lambda _: api.get("/healthz"))
+            api.close()
         drop_broker_names(amqp, env["KONTOR_BROKER_QUEUE"])
     return figures
 

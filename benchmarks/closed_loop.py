@@ -6,7 +6,9 @@ handler in the workers → user task → end), waits until the instance's task i
 claims and completes it over the API and starts the next. After a warm-up the run counts the
 instances whose task was completed in the measured window, then waits until the workers have
 ended every instance. Prints JSON: instances/s end to end, start latency p50/p95/p99, a whole
-round's p95, CPU milliseconds per instance of the API processes and of the workers. Usage:
+round's p95, CPU milliseconds per instance of the API processes, the workers, PostgreSQL,
+RabbitMQ (when they run on this machine), the load client and the whole machine, how busy the
+machine was. The clients are ``load_client.LoadClient`` threads in this process. Usage:
     python benchmarks/closed_loop.py [--api-workers 2] [--workers 2] [--clients 8] [--seconds 30]
         [--postgres URL] [--amqp URL]
 """
@@ -31,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+from cpu_meter import CpuMeter, children, server_roots
+from load_client import LoadClient
 from scratch_schemas import drop_broker_names, postgres_schema
 from sqlalchemy import func, select
 
@@ -100,42 +104,6 @@ def _install(env: dict[str, str]) -> None:
         )  # fmt: skip
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its reaped children (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rpartition(")")[2].split()[1]) == parent:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-class CpuMeter:
-    """CPU seconds of the API processes and of the workers between ``start`` and ``stop``."""
-
-    def __init__(self, server: int, workers: list[int]) -> None:
-        self.groups = {"api": _children(server), "workers": workers}
-        self.spent: dict[str, float] = {}
-
-    def _now(self) -> dict[str, float]:
-        return {name: sum(map(_cpu_seconds, pids)) for name, pids in self.groups.items()}
-
-    def start(self) -> None:
-        """Take the first reading."""
-        self.spent = self._now()
-
-    def stop(self) -> None:
-        """Keep the CPU seconds spent since ``start``."""
-        self.spent = {name: value - self.spent[name] for name, value in self._now().items()}
-
-
 @contextmanager
 def _platform(
     env: dict[str, str], api_workers: int, workers: int
@@ -159,7 +127,18 @@ def _platform(
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, processes[0], logs / "serve.log")
-        yield base, CpuMeter(processes[0].pid, [p.pid for p in processes[1:]])
+        yield (
+            base,
+            CpuMeter(
+                {
+                    "api": children(processes[0].pid),
+                    "workers": [process.pid for process in processes[1:]],
+                    "postgresql": server_roots("postgres"),
+                    "rabbitmq": server_roots("beam.smp"),
+                },
+                {"client": os.getpid()},
+            ),
+        )
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -209,33 +188,29 @@ class Loop:
 
     def client(self) -> None:
         """Start, wait for the user task, complete it; again until stopped."""
-        with httpx.Client(base_url=self.base, headers=self.headers, timeout=60) as api:
+        with LoadClient(self.base, self.headers) as api:
             while not self.stopped.is_set():
                 began = time.perf_counter()
-                started = api.post("/api/process/definitions/ClosedLoop/start", json={})
-                started.raise_for_status()
+                instance_id = api.post("/api/process/definitions/ClosedLoop/start")["instance_id"]
                 start_latency = time.perf_counter() - began
-                instance_id = started.json()["instance_id"]
                 with self._lock:
                     self.started.append(instance_id)
                 task_id = _open_task(api, instance_id)
                 for operation in ("claim", "complete"):  # as a clerk takes it, then finishes it
-                    api.post(f"/api/tasks/{task_id}/{operation}", json={}).raise_for_status()
+                    api.post(f"/api/tasks/{task_id}/{operation}")
                 if self.measuring:
                     with self._lock:
                         self.rounds.append((start_latency, time.perf_counter() - began))
 
 
-def _open_task(api: httpx.Client, instance_id: str) -> str:
+def _open_task(api: LoadClient, instance_id: str) -> str:
     """The id of the instance's task in the work list, once the workers have run the service
     task and the task system has taken the user task on."""
     condition = {"field": "process_instance_id", "op": "eq", "value": instance_id}
     query = {"filter": json.dumps(condition)}
     while True:
-        answer = api.get("/api/tasks", params=query)
-        answer.raise_for_status()
-        if answer.json()["items"]:
-            task_id: str = answer.json()["items"][0]["task_id"]
+        if items := api.get("/api/tasks", params=query)["items"]:
+            task_id: str = items[0]["task_id"]
             return task_id
         time.sleep(POLL_SECONDS)
 
@@ -275,7 +250,8 @@ def run(
         with _platform(env, api_workers, workers) as (base, cpu):
             headers = _token(base)
             files = {"file": ("loop.bpmn", MODEL.encode(), "text/xml")}
-            httpx.post(f"{base}/api/process/definitions", files=files, headers=headers)
+            deployed = httpx.post(f"{base}/api/process/definitions", files=files, headers=headers)
+            deployed.raise_for_status()
             loop = Loop(base, headers)
             threads = [threading.Thread(target=loop.client) for _ in range(clients)]
             for thread in threads:
@@ -305,10 +281,28 @@ def run(
         },
         "round_ms_p95": _percentile([whole for _, whole in loop.rounds], 0.95),
         "instances_ended": len(loop.started),
+        **_cpu_figures(cpu.spent, len(loop.rounds), seconds),
+    }
+
+
+def _cpu_figures(spent: dict[str, float], instances: int, seconds: float) -> dict[str, Any]:
+    """CPU milliseconds per instance of each part and of the machine, how busy the machine
+    was, and the rate at which this cost per instance would keep every core busy."""
+    parts = {name: value for name, value in spent.items() if name != "machine"}
+    per_instance = {
+        **parts,
+        "other": spent["machine"] - sum(parts.values()),  # the kernel, other programs
+        "machine": spent["machine"],
+    }
+    cores = os.cpu_count() or 1
+    busy = spent["machine"] / (seconds * cores)
+    all_busy = round(instances / seconds / busy, 1) if busy else None
+    return {
         "cpu_ms_per_instance": {
-            name: round(spent * 1000 / max(1, len(loop.rounds)), 1)
-            for name, spent in cpu.spent.items()
+            name: round(value * 1000 / max(1, instances), 1) for name, value in per_instance.items()
         },
+        "machine_busy_share": round(busy, 2),
+        "instances_per_second_all_cores_busy": all_busy,
     }
 
 

@@ -24,7 +24,9 @@ Parts (``--parts``, all by default, run in this order):
 - ``http``: ``closed_loop.py``: ``--api-workers`` server processes (``kontor serve
   --workers``) and ``--workers`` ``kontor worker`` processes on PostgreSQL + RabbitMQ, driven
   over loopback by ``--clients`` closed loops (start, wait for the task, claim, complete);
-  instances/s end to end and start latency.
+  instances/s end to end, start latency and CPU per instance of each part (API, workers,
+  PostgreSQL, RabbitMQ, the client, the machine); beside it ``http_ceiling.py``: the same
+  rounds against an app that answers at once.
 
 Figures swing with other work on the machine; the load average is printed beside them. Prints
 one JSON document on stdout.
@@ -52,6 +54,7 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 
 import closed_loop
+import http_ceiling
 import psycopg
 from engine_vs_spiff import (
     BATCH,
@@ -778,6 +781,9 @@ def main() -> None:
             ),
             "goal": GOALS["http"],
             "raw_commit_ceiling": beside(ceilings, 1),
+            "http_ceiling": http_ceiling.run(
+                api_workers=args.api_workers, clients=args.clients, seconds=10.0
+            ),
         }  # fmt: skip
     if "messaging" in args.parts:
         figures["messaging"] = messaging_figures(args.postgres, args.amqp, args, ceilings)

@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from typing import Any
 
 import httpx2 as httpx
 from cpu_meter import CpuMeter, children, server_roots
-from load_client import LoadClient
+from load_client import LoadClient, free_port
 from scratch_schemas import drop_broker_names, postgres_schema
 from sqlalchemy import func, select
 
@@ -61,12 +60,6 @@ MODEL = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _environment(database_url: str, amqp_url: str, data_dir: Path) -> dict[str, str]:
@@ -109,7 +102,7 @@ def _platform(
     env: dict[str, str], api_workers: int, workers: int
 ) -> Iterator[tuple[str, CpuMeter]]:
     """The server processes and the workers, up and answering; stopped with SIGTERM after."""
-    port = _free_port()
+    port = free_port()
     logs = Path(env["KONTOR_DATA_DIR"])
     processes = [
         subprocess.Popen(

@@ -21,10 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from closed_loop import _free_port
 from cpu_meter import CpuMeter, children
 from fastapi import FastAPI, Request
-from load_client import LoadClient
+from load_client import LoadClient, free_port
 
 app = FastAPI()
 ANSWER = {"task_id": "0" * 32, "state": "open", "name": "Prüfen", "items": []}
@@ -54,7 +53,7 @@ def _round(api: LoadClient) -> None:
 
 def run(*, api_workers: int, clients: int, seconds: float) -> dict[str, Any]:
     """Closed-loop rounds against the app for ``seconds``; rounds/s and CPU per round."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "http_ceiling:app", "--port", str(port),
          "--workers", str(api_workers), "--log-level", "warning", "--no-access-log",

@@ -4,8 +4,10 @@ Usage: python benchmarks/engine_vs_spiff.py [--instances N] [--spiff-model PATH]
     [--postgres URL] [--history N] [--budget-rounds R]
 
 With ``--postgres`` (or KONTOR_TEST_POSTGRES_URL set) Kontor also runs on PostgreSQL in a
-throwaway schema. With ``--history N`` Kontor runs once more on SQLite after N completed
-instances were put into its history (copies of real runs), to show throughput holds.
+throwaway schema; when that server runs on this machine, its CPU milliseconds per instance are
+printed beside the rate (``postgresql_cpu_ms_per_instance``: all of the server's processes).
+With ``--history N`` Kontor runs once more on SQLite after N completed instances were put into
+its history (copies of real runs), to show throughput holds.
 
 Each instance starts, waits at its user task, is completed there and runs to its end through
 both service tasks. Kontor: FEEL model (the test copy in tests/conformance/bpmn/models), state,
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from budget_switch import interleaved
+from cpu_meter import CpuMeter, server_roots
 from scratch_schemas import postgres_schema
 from sqlalchemy import Engine, func, insert, literal, select
 
@@ -122,6 +125,8 @@ def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str
     bus = kontor.bus
     bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
     done_before = _completed(engine)
+    server = CpuMeter({"postgresql": server_roots("postgres")})  # empty on SQLite or elsewhere
+    server.start()
     started, cpu_started = time.perf_counter(), time.process_time()
     for first in range(0, instances, BATCH):
         starts = [
@@ -146,13 +151,18 @@ def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str
         executor.run_until_idle()
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
+    server.stop()
     kontor.stop()
     done = _completed(engine) - done_before
     assert done == instances, f"only {done} of {instances} Kontor instances completed"
-    return {
+    figures = {
         **_figures(instances, seconds),
         "instances_per_cpu_s": round(instances / cpu_seconds, 1),
     }
+    if engine.dialect.name == "postgresql" and server.trees["postgresql"]:
+        spent = server.spent["postgresql"]
+        figures["postgresql_cpu_ms_per_instance"] = round(spent * 1000 / instances, 2)
+    return figures
 
 
 def _completion(instance_id: str, task_id: str) -> TaskCompleted:

@@ -125,7 +125,8 @@ def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str
     bus = kontor.bus
     bus.handle(DeployProcess(tenant_id="bench", bpmn_xml=FEEL_MODEL.read_text()))
     done_before = _completed(engine)
-    server = CpuMeter({"postgresql": server_roots("postgres")})  # empty on SQLite or elsewhere
+    local = server_roots("postgres") if engine.dialect.name == "postgresql" else []
+    server = CpuMeter({"postgresql": local})  # empty on SQLite or a server elsewhere
     server.start()
     started, cpu_started = time.perf_counter(), time.process_time()
     for first in range(0, instances, BATCH):
@@ -159,7 +160,7 @@ def _run_claims(engine: Engine, url: str, instances: int, mode: str) -> dict[str
         **_figures(instances, seconds),
         "instances_per_cpu_s": round(instances / cpu_seconds, 1),
     }
-    if engine.dialect.name == "postgresql" and server.trees["postgresql"]:
+    if local:
         spent = server.spent["postgresql"]
         figures["postgresql_cpu_ms_per_instance"] = round(spent * 1000 / instances, 2)
     return figures

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from kontor.json_input import loads_bounded
 from kontor.rules.dmn import Definitions, evaluate_decision
 from kontor.rules.dmn.tck.compare import values_match
 from kontor.rules.errors import InvalidScenario
@@ -93,11 +94,13 @@ def parse_scenarios(text: str, file_name: str | None = None) -> list[Scenario]:
 def parse_json_scenarios(text: str) -> list[Scenario]:
     """Scenarios from a JSON list of {"name"?, "decision", "input", "expected"}; numbers exact."""
     try:
-        document = json.loads(text, parse_float=Decimal)
+        document = loads_bounded(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise InvalidScenario(
             f"scenarios are not valid JSON: {error.msg}", line=error.lineno, column=error.colno
         ) from None
+    except ValueError as error:  # too deep, or an integer of thousands of digits
+        raise InvalidScenario(f"scenarios are not valid JSON: {error}", field="$") from None
     if not isinstance(document, list):
         raise InvalidScenario("scenarios must be a JSON list", field="$")
     return [_json_scenario(index, item) for index, item in enumerate(document, start=1)]

@@ -98,6 +98,11 @@ def test_wrong_data_is_refused_per_field_in_german_and_keeps_the_entries(
                              headers=anna.headers)  # fmt: skip
     assert unreadable.status_code == 422
     assert "Die Formulardaten fehlen oder sind unlesbar." in unreadable.text
+    deep = '{"a": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    too_deep = client.post(f"{task}/operations/complete", data={"data": deep},
+                           headers=anna.headers)  # fmt: skip
+    assert too_deep.status_code == 422
+    assert "Die Formulardaten fehlen oder sind unlesbar." in too_deep.text
     detail = client.get(f"/api{task}", headers=anna.headers).json()
     assert (detail["state"], detail["draft"]) == ("reserved", {})
 

@@ -82,6 +82,9 @@ def test_a_hook_point_is_bound_and_unbound_from_the_rules_page(
     [
         ("", "Bitte eine Entscheidung auswählen.", 422),
         ('["routing", "Route", "eins"]', "Bitte eine Entscheidung auswählen.", 422),
+        pytest.param(
+            "[" * 5_000 + "]" * 5_000, "Bitte eine Entscheidung auswählen.", 422, id="too-deep"
+        ),
         ('["routing", "Fehlt", null]', "Das Modell hat diese Entscheidung nicht.", 422),
         ('["fehlt", "Route", null]', "Dieses Entscheidungsmodell gibt es nicht.", 404),
     ],
@@ -173,6 +176,9 @@ def test_scenarios_run_from_the_model_page(kontor: Kontor, client: TestClient) -
     broken = client.post(path, data={"scenarios": "[{"}, headers=caller.headers)
     assert broken.status_code == 422
     assert "Die Testfälle liefen nicht: scenarios are not valid JSON" in broken.text
+    deep = client.post(path, data={"scenarios": "[" * 5_000 + "]" * 5_000}, headers=caller.headers)
+    assert deep.status_code == 422
+    assert "the JSON nests deeper than 64 levels" in deep.text
     empty = client.post(path, data={"scenarios": " "}, headers=caller.headers)
     assert empty.status_code == 422
     assert "Bitte Testfälle eingeben (CSV oder JSON)." in empty.text

@@ -3,6 +3,7 @@ tokens, refusals in German, the CSV export, the page headers and the English cat
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Iterator
 
@@ -96,6 +97,22 @@ def test_bad_table_input_is_a_clear_german_refusal(kontor: Kontor, client: TestC
     assert "Unbekannte Aktion." in unknown.text
     nothing = client.post("/tasks/actions", data={"action": "start"}, headers=a.headers)
     assert "Keine Zeile ausgewählt." in nothing.text
+
+
+def test_json_nested_beyond_any_filter_is_a_german_refusal(
+    kontor: Kontor, client: TestClient
+) -> None:
+    a = broker(kontor, "makler-a")
+    deep = "[" * 1_500 + "]" * 1_500  # beyond the parser's recursion, within the length limit
+    conditions = client.get("/tasks", params={"cond": deep}, headers=a.headers)
+    assert conditions.status_code == 400
+    assert "die Bedingungen sind kein JSON" in conditions.text
+    token = base64.urlsafe_b64encode(deep.encode()).decode() + ".0"
+    forged = client.post(
+        "/tasks/actions", data={"action": "start", "all": token}, headers=a.headers
+    )
+    assert forged.status_code == 422
+    assert "die Auswahl ist ungültig" in forged.text
 
 
 def test_the_csv_export_is_german_and_escapes_formulas(kontor: Kontor, client: TestClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ from kontor.api.wiring import kontor_of
 from kontor.casework.tasks import Sort, TaskFilter, TaskState, View
 from kontor.casework.tasks.filtering import TASK_FILTER_FIELDS
 from kontor.errors import InvalidInput
+from kontor.json_input import loads_bounded
 from kontor.platform import Principal
 from kontor.platform.saved_filters import Group, Node, SavedFilter, SavedFilterStore, parse_filter
 
@@ -85,6 +85,6 @@ def _no_constant(name: str) -> Any:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        return loads_bounded(text, parse_float=Decimal, parse_constant=_no_constant)
     except ValueError as error:
         raise InvalidInput(f"filter is no JSON: {error}", field="filter") from None

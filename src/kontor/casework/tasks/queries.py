@@ -38,6 +38,7 @@ from kontor.casework.tasks.work_lists import (
 )
 from kontor.db import planned_rows
 from kontor.errors import InvalidInput
+from kontor.json_input import loads_bounded
 
 __all__ = ["Sort", "TaskCount", "TaskFilter", "TaskPage", "TaskQueries", "View", "Viewer"]
 
@@ -269,7 +270,7 @@ def _encode(key: Any, task_id: str, sort: Sort) -> str:
 
 def _decode(cursor: str, sort: Sort) -> tuple[Any, str]:
     try:
-        kind, value, task_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        kind, value, task_id = loads_bounded(base64.urlsafe_b64decode(cursor.encode()))
         if kind != sort.value:
             raise ValueError("the cursor belongs to another sort order")
         key = int(value) if sort == Sort.PRIORITY else dt.datetime.fromisoformat(value)

@@ -3,7 +3,6 @@ the server's German messages per field (form-js draws the form in the browser)."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from kontor.casework.forms import FormKind, FormStore, InvalidFormData, TaskForm
 from kontor.casework.tasks import Task
 from kontor.db import json_codec
 from kontor.errors import InvalidInput
+from kontor.json_input import loads_bounded
 
 DATA_FIELD = "data"
 """The page's form field that carries the form-js data as JSON."""
@@ -34,7 +34,7 @@ def camunda_form_of(connection: Connection, task: Task) -> TaskForm | None:
 def submitted_data(fields: Mapping[str, str]) -> dict[str, Any]:
     """The form-js data the page sent (numbers exact as Decimal); 422 for no JSON object."""
     try:
-        data = json.loads(fields.get(DATA_FIELD, ""), parse_float=Decimal)
+        data = loads_bounded(fields.get(DATA_FIELD, ""), parse_float=Decimal)
     except ValueError:
         data = None
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kontor.json_input import loads_bounded
 from kontor.rules.deployment import Deployment
 from kontor.rules.deployment.models import parse_model
 from kontor.rules.dmn.model import Decision, Definitions
@@ -48,7 +49,7 @@ def binding_choices(deployments: Sequence[Deployment]) -> list[Choice]:
 def chosen(value: str) -> Choice | None:
     """The choice a form sent, or None when it is not one."""
     try:
-        key, decision, version = json.loads(value)
+        key, decision, version = loads_bounded(value)
     except (ValueError, TypeError):
         return None
     if not isinstance(key, str) or not isinstance(decision, str):

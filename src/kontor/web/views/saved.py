@@ -4,7 +4,6 @@ AND/OR condition tree, private or shared to a group, stored by the platform's sa
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.sql import Subquery
 
 from kontor.api.filter_tables import SAVED_FILTERS
 from kontor.errors import InvalidInput
+from kontor.json_input import loads_bounded
 from kontor.platform.saved_filters import (
     FieldKind,
     FilterField,
@@ -66,7 +66,7 @@ def read_conditions(view: TableView, text: str) -> Node | None:
     if not text.strip():
         return None
     try:
-        raw = json.loads(text, parse_float=Decimal)
+        raw = loads_bounded(text, parse_float=Decimal)
     except ValueError:
         raise InvalidInput("die Bedingungen sind kein JSON", field="cond") from None
     fields = filter_fields(view)

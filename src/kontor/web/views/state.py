@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from kontor.errors import InvalidInput
+from kontor.json_input import loads_bounded
 from kontor.platform.saved_filters import Node
 from kontor.web.views.declarations import TableView
 
@@ -92,7 +93,7 @@ def read_selection_token(secret: str, view: TableView, user_id: str, token: str)
     try:
         payload = base64.urlsafe_b64decode(encoded.encode())
         expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
-        name, owner, search, filters, conditions, saved = json.loads(payload)
+        name, owner, search, filters, conditions, saved = loads_bounded(payload)
     except (ValueError, TypeError):
         raise InvalidInput("die Auswahl ist ungültig", field="all") from None
     if not hmac.compare_digest(signature, expected) or name != view.name or owner != user_id:

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     service_name: str = Field(default="kontor", description="service.name of exported traces")
     host: str = "127.0.0.1"
     port: int = 8000
+    worker_probe_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="port of kontor worker's /healthz, /readyz, /metrics (on host); unset: none",
+    )
     message_max_attempts: int = Field(default=5, ge=1)
     message_retry_base_seconds: float = Field(default=1.0, gt=0)
     message_retry_max_seconds: float = Field(default=600.0, gt=0)
@@ -175,7 +181,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     mail_sender: str = Field(default="kontor@localhost", description="the From address")
     public_url: str = Field(
-        default="http://127.0.0.1:8000", description="where users reach Kontor (used in e-mails)"
+        default="http://127.0.0.1:8000",
+        description="where users reach Kontor (e-mails' links); unset: the loopback address served",
     )
     password_max_age_days: int = Field(
         default=120,

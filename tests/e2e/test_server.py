@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from support.server import (
     OPERATOR_LOGIN,
     OPERATOR_PASSWORD,
     database_env,
+    free_port,
+    install,
     kontor_env,
     running_server,
 )
@@ -48,6 +52,14 @@ def test_operator_created_on_the_command_line_logs_in(server: str) -> None:
         assert browser.get("/api/tenants/current").status_code == 401
 
 
+def test_the_demo_login_link_opens_the_port_served(tmp_path: Path) -> None:
+    with running_server(kontor_env(tmp_path)) as running:
+        port = running.base.rsplit(":", 1)[1]
+        console = (tmp_path / f"server-{port}.log").read_text()
+    assert "Demo tenants and users were created" in console
+    assert f"Log in at {running.base}/login in a browser" in console
+
+
 def test_development_refuses_to_listen_beyond_this_machine(tmp_path: Path) -> None:
     result = subprocess.run(
         [*KONTOR, "serve", "--host", "0.0.0.0"],
@@ -65,6 +77,21 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "kontor db upgrade" in result.stderr
+
+
+def test_a_database_migrated_by_a_newer_version_is_named_so(tmp_path: Path) -> None:
+    env = kontor_env(tmp_path)
+    install(env)
+    with sqlite3.connect(tmp_path / "kontor.db") as connection:
+        connection.execute("INSERT INTO alembic_version VALUES ('9999_from_the_future')")
+    current = subprocess.run([*KONTOR, "db", "current"], env=env, capture_output=True, text=True)
+    assert "(ahead: 9999_from_the_future is newer than this version of Kontor)" in current.stdout
+    for command in (["serve"], ["worker"], ["user", "list", "--tenant", "betrieb"]):
+        refused = subprocess.run([*KONTOR, *command], env=env, capture_output=True, text=True)
+        assert refused.returncode == 2
+        assert "migrated by a newer version of Kontor (revision 9999_from_the_future)" in (
+            refused.stderr
+        )
 
 
 def test_config_show_masks_secrets(tmp_path: Path) -> None:
@@ -115,14 +142,74 @@ def test_several_server_processes_share_one_port_and_stop_together(tmp_path: Pat
         server.client() as client,
     ):
         assert client.post("/api/process/definitions", content=WAIT).status_code == 201
-        started = [client.post(START_WAIT, json={}) for _ in range(20)]
+        started = [  # a connection each, so the starts go to both processes
+            httpx.post(f"{server.base}{START_WAIT}", json={}, headers=client.headers)
+            for _ in range(20)
+        ]
         assert [answer.status_code for answer in started] == [201] * 20
         assert client.get("/api/process/instances").json()["total"] == 20
         workers = _server_processes(server.process.pid)
         assert len(workers) == 2
+        scraped = [httpx.get(f"{server.base}/metrics").text for _ in range(10)]
+        assert {_starts_counted(text) for text in scraped} == {20.0}  # whichever process answers
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=60) == 0
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_worker_answers_its_probes_and_refuses_a_taken_port(tmp_path: Path) -> None:
+    env = kontor_env(tmp_path)
+    install(env)
+    port = free_port()
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen(
+            [*KONTOR, "worker", "--probe-port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert _answer_within(f"{base}/healthz").json()["status"] == "ok"
+        ready = httpx.get(f"{base}/readyz")
+        assert ready.json() == {
+            "status": "ready",
+            "checks": {"database": "ok", "broker": "ok", "jobs": "ok"},
+        }
+        metrics = httpx.get(f"{base}/metrics").text
+        assert 'kontor_message_backlog{state="dead"} 0.0' in metrics
+        assert httpx.get(f"{base}/docs").status_code == 404  # probes only, no API
+        second = subprocess.run(
+            [*KONTOR, "worker", "--probe-port", str(port)],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 2
+        assert f"the probes cannot listen on 127.0.0.1:{port}" in second.stderr
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+
+def _answer_within(url: str, seconds: float = 60) -> httpx.Response:
+    """The first answer of ``url`` while its process starts."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(url)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _starts_counted(metrics: str) -> float:
+    """The started instances in the request counter of a ``/metrics`` text."""
+    route = 'route="/api/process/definitions/{process_key}/start"'
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("kontor_http_requests_total{") and route in line
+    )
 
 
 def test_several_server_processes_are_refused_on_sqlite(tmp_path: Path) -> None:

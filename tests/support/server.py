@@ -122,7 +122,7 @@ def _serve(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[bytes], st
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [*KONTOR, "serve", "--port", str(port), *args],
-            env={"KONTOR_PUBLIC_URL": base, **env},  # the links in its e-mails lead to itself
+            env=env,  # with no public URL set, its e-mails' links lead to the port it serves
             stdout=subprocess.DEVNULL,
             stderr=log_file,
         )

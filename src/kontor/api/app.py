@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from kontor import __version__
 from kontor.api.authentication import principal_provider
-from kontor.api.body_routes import RequestLimits
+from kontor.api.body_routes import request_limits
 from kontor.api.middleware import StoppingMiddleware, TracingMiddleware
 from kontor.api.problems import install_problem_handlers
 from kontor.api.routes import (
@@ -51,7 +51,6 @@ from kontor.api.routes import (
     users,
     webhooks,
 )
-from kontor.api.strict_json import JsonLimits
 from kontor.bootstrap import Kontor, bootstrap
 from kontor.observability import configure_tracing
 from kontor.settings import Settings
@@ -151,13 +150,3 @@ def create_app(settings: Settings, kontor: Kontor | None = None) -> FastAPI:
             exclude_spans=["receive", "send"],
         )
     return app
-
-
-def request_limits(settings: Settings) -> RequestLimits:
-    """What one request may carry, from ``settings``."""
-    return RequestLimits(
-        max_body_bytes=settings.api_max_body_bytes,
-        max_upload_bytes=settings.api_max_upload_bytes,
-        json=JsonLimits(settings.api_max_json_depth, settings.api_max_number_digits),
-        max_variables_bytes=settings.api_max_variables_bytes,
-    )

@@ -25,6 +25,7 @@ from starlette.types import Message, Receive, Scope
 from kontor.api.security import declared_requirement
 from kontor.api.strict_json import NUL_REFUSED, JsonLimits, decode_json
 from kontor.errors import KontorError
+from kontor.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,16 @@ class RequestLimits:
     max_upload_bytes: int
     json: JsonLimits
     max_variables_bytes: int
+
+
+def request_limits(settings: Settings) -> RequestLimits:
+    """What one request may carry, from ``settings``."""
+    return RequestLimits(
+        max_body_bytes=settings.api_max_body_bytes,
+        max_upload_bytes=settings.api_max_upload_bytes,
+        json=JsonLimits(settings.api_max_json_depth, settings.api_max_number_digits),
+        max_variables_bytes=settings.api_max_variables_bytes,
+    )
 
 
 class BodyTooLarge(KontorError):

@@ -39,7 +39,10 @@ class TracingMiddleware:
             registry=registry,
         )
         self.in_progress = Gauge(
-            "kontor_http_requests_in_progress", "HTTP requests being answered", registry=registry
+            "kontor_http_requests_in_progress",
+            "HTTP requests being answered",
+            registry=registry,
+            multiprocess_mode="livesum",  # several server processes: their sum
         )
         self.duration = Histogram(
             "kontor_http_request_seconds",

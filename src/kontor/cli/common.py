@@ -7,7 +7,9 @@ from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy import Engine
 
+from kontor import db
 from kontor.observability import configure_logging
 from kontor.settings import Settings
 
@@ -34,3 +36,18 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def print_json(value: Any) -> None:
     """Print ``value`` as indented JSON."""
     typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+
+
+def require_migrated(engine: Engine) -> None:
+    """Exit with a readable message unless the database is at exactly this version's
+    migrations (behind: upgrade it; ahead: a newer version migrated it)."""
+    current = db.current_revisions(engine)
+    if current == db.head_revisions():
+        return
+    newer = db.unknown_revisions(current)
+    if newer:
+        fail(
+            f"the database was migrated by a newer version of Kontor (revision "
+            f"{', '.join(sorted(newer))}): run that version"
+        )
+    fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")

@@ -47,7 +47,12 @@ def current() -> None:
         current, heads = db.current_revisions(engine), db.head_revisions()
     finally:
         engine.dispose()
-    state = "up to date" if current == heads else f"behind (newest is {_names(heads)})"
+    if current == heads:
+        state = "up to date"
+    elif newer := db.unknown_revisions(current):
+        state = f"ahead: {_names(newer)} is newer than this version of Kontor"
+    else:
+        state = f"behind (newest is {_names(heads)})"
     typer.echo(f"{_names(current)} ({state})")
 
 

@@ -11,7 +11,7 @@ import typer
 
 from kontor import db
 from kontor.bootstrap import bootstrap, load_schema
-from kontor.cli.common import fail, load_settings, print_json
+from kontor.cli.common import fail, load_settings, print_json, require_migrated
 from kontor.errors import KontorError
 from kontor.messaging import SystemClock, UnitOfWork
 from kontor.platform import (
@@ -48,8 +48,7 @@ def _work() -> Iterator[tuple[UnitOfWork, Authenticator]]:
     settings = load_settings()
     engine = db.create_database_engine(settings.effective_database_url)
     try:
-        if not db.is_up_to_date(engine):
-            fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")
+        require_migrated(engine)
         audit = audit_log(settings)  # what the operator does here is audited too
         with _reported(), UnitOfWork(engine, SystemClock(), change_log=audit) as uow:
             yield uow, authenticator_for(settings)

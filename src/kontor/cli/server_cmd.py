@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import uvicorn
@@ -15,10 +15,13 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kontor import db
-from kontor.bootstrap import bootstrap, seed_development
-from kontor.cli.common import fail, load_settings
+from kontor.bootstrap import Kontor, bootstrap, seed_development
+from kontor.cli.common import fail, load_settings, require_migrated
 from kontor.observability import configure_tracing
 from kontor.settings import LOOPBACK_HOSTS, Environment, Settings
+
+if TYPE_CHECKING:
+    from kontor.api.probes import ProbeServer
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +29,7 @@ log = logging.getLogger(__name__)
 def _require_migrated(settings: Settings) -> None:
     engine = db.create_database_engine(settings.effective_database_url)
     try:
-        if not db.is_up_to_date(engine):
-            fail("the database lacks migrations Kontor needs: run 'kontor db upgrade' first")
+        require_migrated(engine)
         if settings.environment is Environment.DEVELOPMENT:
             _announce_demo_logins(engine, settings)
     finally:
@@ -60,6 +62,19 @@ def _refuse_open_host(host: str, settings: Settings) -> None:
     )
 
 
+def _served_at(settings: Settings, host: str, port: int) -> Settings:
+    """``settings`` whose ``public_url`` is the loopback address served, unless it was set:
+    the login link printed and the links in e-mails then open this server (``--port``).
+
+    Set in the environment too, so the processes of ``--workers`` read the same."""
+    if "public_url" in settings.model_fields_set or host not in LOOPBACK_HOSTS:
+        return settings
+    name = f"[{host}]" if ":" in host else host
+    served = f"http://{name}:{port}"
+    os.environ["KONTOR_PUBLIC_URL"] = served
+    return settings.model_copy(update={"public_url": served})
+
+
 def serve(
     host: str | None = typer.Option(None, help="Address to bind (default from settings)."),
     port: int | None = typer.Option(None, help="Port (default from settings)."),
@@ -71,6 +86,7 @@ def serve(
     settings = load_settings()
     bind = host or settings.host
     _refuse_open_host(bind, settings)
+    settings = _served_at(settings, bind, port or settings.port)
     if workers > 1 and settings.effective_database_url.startswith("sqlite"):
         fail(
             "--workers needs PostgreSQL (KONTOR_DATABASE_URL): SQLite has one writer at a time, "
@@ -89,8 +105,12 @@ def serve(
         "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout_seconds)),
     }
     if workers > 1:
-        # each process builds the app itself; uvicorn replaces a process that dies
-        uvicorn.run(f"{__name__}:served_app", factory=True, workers=workers, **options)
+        from kontor.api.shared_metrics import shared_metrics_folder
+
+        # each process builds the app itself; uvicorn replaces a process that dies; their
+        # metrics are added up over a folder they share
+        with shared_metrics_folder():
+            uvicorn.run(f"{__name__}:served_app", factory=True, workers=workers, **options)
     else:
         from kontor.web import create_app  # here: every other command starts a second sooner
 
@@ -124,6 +144,9 @@ class _ExitDespiteStuckRequests:
         async def send_noting_shutdown(message: Message) -> None:
             await send(message)
             if message["type"] == "lifespan.shutdown.complete":
+                from kontor.api.shared_metrics import leave_shared_metrics
+
+                leave_shared_metrics()
                 threading.Thread(target=_exit_despite_stuck_requests, daemon=True).start()
 
         await self.app(scope, receive, send_noting_shutdown)
@@ -153,9 +176,20 @@ def _exit_despite_stuck_requests() -> None:
         os._exit(0)
 
 
-def worker() -> None:
+def worker(
+    probe_port: int | None = typer.Option(
+        None,
+        min=1,
+        max=65535,
+        help="Serve /healthz, /readyz and /metrics on this port of KONTOR_HOST "
+        "(default KONTOR_WORKER_PROBE_PORT; unset: no probes).",
+    ),
+) -> None:
     """Run process jobs and timers, consume messages from RabbitMQ, run retries (scaled out)."""
     settings = load_settings()
+    probe_port = probe_port or settings.worker_probe_port
+    if probe_port is not None:
+        _refuse_open_host(settings.host, settings)
     _require_migrated(settings)
     if not settings.uses_rabbitmq:
         log.info(
@@ -167,7 +201,27 @@ def worker() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
     kontor.start(consume=True)
+    probes = _probes(kontor, settings.host, probe_port)
     log.info("worker started")
     stopped.wait()
+    if probes is not None:
+        probes.stop()
     kontor.stop()
     log.info("worker stopped")
+
+
+def _probes(kontor: Kontor, host: str, port: int | None) -> ProbeServer | None:
+    """The worker's probes listening on ``host:port`` (none without a port); a port that cannot
+    be bound stops the worker before it reports itself started."""
+    if port is None:
+        return None
+    from kontor.api.probes import ProbeServer, ProbeUnavailable  # only a worker with probes
+
+    probes = ProbeServer(kontor, host, port)
+    try:
+        probes.start()
+    except ProbeUnavailable as error:
+        kontor.stop()
+        fail(f"{error}: is another process using port {port}?")
+    log.info("probes listening on %s", probes.address)
+    return probes

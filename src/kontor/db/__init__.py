@@ -18,6 +18,7 @@ from kontor.db.migrate import (
     downgrade,
     head_revisions,
     is_up_to_date,
+    unknown_revisions,
     upgrade,
 )
 from kontor.db.planner import planned_rows
@@ -53,5 +54,6 @@ __all__ = [
     "reader_engine",
     "reading",
     "tenant_column_type",
+    "unknown_revisions",
     "upgrade",
 ]

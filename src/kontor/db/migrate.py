@@ -50,3 +50,9 @@ def head_revisions() -> frozenset[str]:
 def is_up_to_date(engine: Engine) -> bool:
     """Whether the database of ``engine`` has every migration applied."""
     return current_revisions(engine) == head_revisions()
+
+
+def unknown_revisions(revisions: frozenset[str]) -> frozenset[str]:
+    """Those of ``revisions`` that this version does not ship (a newer one migrated there)."""
+    shipped = ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    return revisions - {script.revision for script in shipped}

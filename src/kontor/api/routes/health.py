@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from kontor import __version__
 from kontor.api.body_routes import StrictJsonRoute
 from kontor.api.security import public
+from kontor.api.shared_metrics import exposition
 from kontor.api.wiring import kontor_of
 
 router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
@@ -31,5 +32,5 @@ def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", dependencies=[public()], include_in_schema=False)
 def metrics(request: Request) -> Response:
-    """Prometheus metrics."""
-    return Response(generate_latest(kontor_of(request).metrics), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics (of all server processes behind the port)."""
+    return Response(exposition(kontor_of(request).metrics), media_type=CONTENT_TYPE_LATEST)

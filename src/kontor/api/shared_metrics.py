@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,9 +59,7 @@ def leave_shared_metrics() -> None:
 class _Families(Collector):
     """Metric families collected already, less those named in ``without``."""
 
-    def __init__(
-        self, families: Iterable[Metric], without: frozenset[str] | set[str] = frozenset()
-    ):
+    def __init__(self, families: Iterable[Metric], without: Set[str] = frozenset()) -> None:
         self._families = [family for family in families if family.name not in without]
 
     def collect(self) -> Iterable[Metric]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 
@@ -58,7 +59,9 @@ class ChannelListener:
             self._stop.wait(self._retry_seconds)
 
     def _listen(self) -> None:
-        with psycopg.connect(self._conninfo, autocommit=True) as connection:
+        with psycopg.connect(
+            self._conninfo, autocommit=True, application_name=f"kontor-{os.getpid()}-listen"
+        ) as connection:
             for channel in self._channels:
                 connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             for callback in self._channels.values():

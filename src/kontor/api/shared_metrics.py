@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,12 +40,13 @@ def exposition(registry: CollectorRegistry) -> bytes:
     folder = os.environ.get(FOLDER_VARIABLE)
     if not folder:
         return generate_latest(registry)
-    combined = CollectorRegistry()
     shared = CollectorRegistry()
     MultiProcessCollector(shared, path=folder)  # type: ignore[no-untyped-call]
     families = list(shared.collect())
-    combined.register(_Families(families))
-    combined.register(_Families(registry.collect(), without={f.name for f in families}))
+    names = {family.name for family in families}
+    own = [family for family in registry.collect() if family.name not in names]
+    combined = CollectorRegistry()
+    combined.register(_Families([*families, *own]))
     return generate_latest(combined)
 
 
@@ -57,10 +58,10 @@ def leave_shared_metrics() -> None:
 
 
 class _Families(Collector):
-    """Metric families collected already, less those named in ``without``."""
+    """Metric families collected already."""
 
-    def __init__(self, families: Iterable[Metric], without: Set[str] = frozenset()) -> None:
-        self._families = [family for family in families if family.name not in without]
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
 
     def collect(self) -> Iterable[Metric]:
         return self._families
